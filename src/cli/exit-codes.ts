@@ -1,0 +1,11 @@
+/** Process exit codes shared by every command. */
+export const EXIT_OK = 0;
+/** The job ran and failed (a render failed, a video could not be extracted). */
+export const EXIT_FAILED = 1;
+/** The command line itself was wrong. */
+export const EXIT_USAGE = 2;
+
+/** Thrown by a command for a usage error that commander cannot see (e.g. an unreadable spec file). */
+export class UsageError extends Error {
+  override readonly name = 'UsageError';
+}

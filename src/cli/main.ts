@@ -1,0 +1,58 @@
+/**
+ * The `framesmith` command line. Each subcommand lives in its own module and registers itself on the
+ * program; this file only wires them together, maps errors to exit codes and ends child processes
+ * when the user interrupts.
+ */
+import { Command, CommanderError } from 'commander';
+import { killAllChildren } from '../media/process.js';
+import { EXIT_FAILED, EXIT_USAGE, UsageError } from './exit-codes.js';
+import { registerExtract } from './extract-command.js';
+import { registerRender } from './render-command.js';
+import { registerCache } from './cache-command.js';
+import { registerDoctor } from './doctor-command.js';
+
+/** A command's action sets this; commander's own parse result carries no exit code. */
+export interface CommandContext {
+  setExitCode(code: number): void;
+}
+
+function installSignalHandlers(): void {
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+    process.once(signal, () => {
+      killAllChildren();
+      // 128 + signal number, the shell convention for "ended by a signal".
+      process.exit(signal === 'SIGINT' ? 130 : 143);
+    });
+  }
+}
+
+/** Runs the CLI with `argv` (without node and script) and resolves to the exit code. */
+export async function main(argv: string[]): Promise<number> {
+  installSignalHandlers();
+  let exitCode = 0;
+  const context: CommandContext = { setExitCode: (code) => { exitCode = code; } };
+  const program = new Command()
+    .name('framesmith')
+    .description('Render HTML compositions into deterministic video files.')
+    .exitOverride()
+    .showHelpAfterError();
+  registerRender(program, context);
+  registerExtract(program, context);
+  registerCache(program, context);
+  registerDoctor(program, context);
+  try {
+    await program.parseAsync(argv, { from: 'user' });
+    return exitCode;
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      // --help and --version exit through here with code 0.
+      return error.exitCode === 0 ? 0 : EXIT_USAGE;
+    }
+    if (error instanceof UsageError) {
+      process.stderr.write(`framesmith: ${error.message}\n`);
+      return EXIT_USAGE;
+    }
+    process.stderr.write(`framesmith: ${error instanceof Error ? error.message : String(error)}\n`);
+    return EXIT_FAILED;
+  }
+}

@@ -1,0 +1,191 @@
+/**
+ * Runs ffmpeg/ffprobe (or any tool) as a child process: argument arrays only (never a shell),
+ * a per-process timeout, an AbortSignal that ends the process (SIGTERM, then SIGKILL after a grace
+ * period), and a bounded tail of stderr kept for error messages.
+ *
+ * Every live child is registered so that `killAllChildren()` (called by the CLI on SIGINT/SIGTERM)
+ * can end them; nothing we start outlives an interrupted run.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import type { Writable, Readable } from 'node:stream';
+
+/** How long a child gets between SIGTERM and SIGKILL. */
+const KILL_GRACE_MS = 2_000;
+/** Bytes of stderr kept for error messages: enough for ffmpeg's last complaint, never the whole log. */
+const STDERR_TAIL_BYTES = 8 * 1024;
+
+export type ProcessFailureKind = 'spawn' | 'exit' | 'timeout' | 'aborted';
+
+/** A child process that could not start, exited non-zero, timed out, or was aborted. */
+export class ProcessError extends Error {
+  override readonly name = 'ProcessError';
+  constructor(
+    readonly kind: ProcessFailureKind,
+    readonly command: string,
+    readonly args: readonly string[],
+    message: string,
+    readonly exitCode: number | null,
+    readonly signal: NodeJS.Signals | null,
+    readonly stderrTail: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+  }
+}
+
+export interface RunOptions {
+  /** End the process after this many ms (SIGTERM, then SIGKILL). Default: no limit. */
+  timeoutMs?: number;
+  /** Aborting ends the process and rejects with kind `aborted`. */
+  signal?: AbortSignal;
+  /** `pipe` to write to the child's stdin (see `startProcess`); default `ignore`. */
+  stdin?: 'pipe' | 'ignore';
+  /** Collect stdout as a string (default) or discard it. */
+  stdout?: 'collect' | 'ignore' | 'pipe';
+  /** Called with each complete stderr line (progress parsing). */
+  onStderrLine?: (line: string) => void;
+  cwd?: string;
+  env?: NodeJS.ProcessEnv;
+}
+
+export interface ProcessResult {
+  exitCode: number;
+  stdout: string;
+  stderrTail: string;
+  durationMs: number;
+}
+
+export interface RunningProcess {
+  readonly child: ChildProcess;
+  /** The child's stdin when started with `stdin: 'pipe'`. */
+  readonly stdin: Writable | null;
+  /** The child's stdout when started with `stdout: 'pipe'`. */
+  readonly stdout: Readable | null;
+  /** Settles when the process ends: resolves on exit code 0, rejects with `ProcessError` otherwise. */
+  readonly done: Promise<ProcessResult>;
+  /** Ends the process (SIGTERM, then SIGKILL); `done` rejects with kind `aborted`. */
+  kill(): void;
+}
+
+const liveChildren = new Set<ChildProcess>();
+
+/** Ends every child this process started that is still running. Used on SIGINT/SIGTERM. */
+export function killAllChildren(): void {
+  for (const child of liveChildren) terminate(child);
+}
+
+/** The number of children currently running (tests use it to prove nothing is left behind). */
+export function liveChildCount(): number {
+  return liveChildren.size;
+}
+
+function terminate(child: ChildProcess): void {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  child.kill('SIGTERM');
+  const timer = setTimeout(() => {
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+  }, KILL_GRACE_MS);
+  timer.unref();
+}
+
+/** Keeps only the last `limit` bytes of what is appended. */
+class TailBuffer {
+  private chunks: Buffer[] = [];
+  private size = 0;
+  constructor(private readonly limit: number) {}
+  push(chunk: Buffer): void {
+    this.chunks.push(chunk);
+    this.size += chunk.length;
+    while (this.size - (this.chunks[0]?.length ?? 0) >= this.limit && this.chunks.length > 1) {
+      this.size -= this.chunks.shift()!.length;
+    }
+  }
+  toString(): string {
+    const all = Buffer.concat(this.chunks);
+    return all.subarray(Math.max(0, all.length - this.limit)).toString('utf8');
+  }
+}
+
+/** Starts a process and returns a handle; use `runProcess` when you only need the result. */
+export function startProcess(command: string, args: readonly string[], options: RunOptions = {}): RunningProcess {
+  const started = performance.now();
+  const stdoutMode = options.stdout ?? 'collect';
+  const child = spawn(command, args, {
+    cwd: options.cwd,
+    env: options.env,
+    stdio: [options.stdin ?? 'ignore', stdoutMode === 'ignore' ? 'ignore' : 'pipe', 'pipe'],
+    shell: false,
+  });
+  liveChildren.add(child);
+
+  const stderr = new TailBuffer(STDERR_TAIL_BYTES);
+  const stdoutChunks: Buffer[] = [];
+  let pendingLine = '';
+  let reason: 'timeout' | 'aborted' | null = null;
+
+  child.stderr?.on('data', (chunk: Buffer) => {
+    stderr.push(chunk);
+    if (options.onStderrLine) {
+      const text = pendingLine + chunk.toString('utf8');
+      const lines = text.split(/\r\n|\r|\n/);
+      pendingLine = lines.pop() ?? '';
+      for (const line of lines) if (line) options.onStderrLine(line);
+    }
+  });
+  if (stdoutMode === 'collect') child.stdout?.on('data', (chunk: Buffer) => stdoutChunks.push(chunk));
+
+  const kill = (why: 'timeout' | 'aborted') => {
+    reason ??= why;
+    terminate(child);
+  };
+  const timer = options.timeoutMs ? setTimeout(() => kill('timeout'), options.timeoutMs) : undefined;
+  const onAbort = () => kill('aborted');
+  if (options.signal?.aborted) queueMicrotask(onAbort);
+  else options.signal?.addEventListener('abort', onAbort, { once: true });
+
+  const describe = `${command} ${args.join(' ')}`;
+  const done = new Promise<ProcessResult>((resolve, reject) => {
+    let spawnError: Error | undefined;
+    child.once('error', (error) => { spawnError = error; });
+    child.once('close', (code, signal) => {
+      liveChildren.delete(child);
+      if (timer) clearTimeout(timer);
+      options.signal?.removeEventListener('abort', onAbort);
+      if (pendingLine && options.onStderrLine) options.onStderrLine(pendingLine);
+      const durationMs = performance.now() - started;
+      const tail = stderr.toString();
+      if (spawnError) {
+        reject(new ProcessError('spawn', command, args, `could not start ${command}: ${spawnError.message}`, null, null, tail, { cause: spawnError }));
+      } else if (reason === 'timeout') {
+        reject(new ProcessError('timeout', command, args, `${command} timed out after ${options.timeoutMs} ms`, code, signal, tail));
+      } else if (reason === 'aborted') {
+        reject(new ProcessError('aborted', command, args, `${command} was cancelled`, code, signal, tail));
+      } else if (code !== 0) {
+        const detail = lastLines(tail, 6);
+        reject(new ProcessError('exit', command, args, `${command} exited with ${code ?? signal}: ${detail}\n  command: ${describe}`, code, signal, tail));
+      } else {
+        resolve({ exitCode: 0, stdout: Buffer.concat(stdoutChunks).toString('utf8'), stderrTail: tail, durationMs });
+      }
+    });
+  });
+  // Callers that never await `done` (fire-and-forget kill paths) must not crash the process.
+  done.catch(() => {});
+
+  return {
+    child,
+    stdin: child.stdin ?? null,
+    stdout: stdoutMode === 'pipe' ? child.stdout : null,
+    done,
+    kill: () => kill('aborted'),
+  };
+}
+
+/** Runs a process to completion. Resolves on exit 0; rejects with `ProcessError` otherwise. */
+export function runProcess(command: string, args: readonly string[], options: RunOptions = {}): Promise<ProcessResult> {
+  return startProcess(command, args, options).done;
+}
+
+/** The last `count` non-empty lines of a log, joined: the part of ffmpeg's stderr that says what failed. */
+export function lastLines(text: string, count: number): string {
+  return text.split(/\r?\n/).map((l) => l.trim()).filter(Boolean).slice(-count).join(' | ');
+}

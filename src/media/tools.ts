@@ -1,0 +1,102 @@
+/**
+ * Locating ffmpeg/ffprobe, checking their version, and running them through a bounded pool.
+ *
+ * `FRAMESMITH_FFMPEG` / `FRAMESMITH_FFPROBE` override the binaries; otherwise they are found on PATH.
+ * The version check runs once per process (memoized) and fails with a `ToolUnavailableError` that
+ * says what to install.
+ */
+import os from 'node:os';
+import pLimit, { type LimitFunction } from 'p-limit';
+import { ProcessError, runProcess, startProcess, type ProcessResult, type RunOptions, type RunningProcess } from './process.js';
+
+export const MIN_FFMPEG_VERSION = { major: 5, minor: 1 } as const;
+
+/** ffmpeg or ffprobe is missing or older than we support. */
+export class ToolUnavailableError extends Error {
+  override readonly name = 'ToolUnavailableError';
+  constructor(readonly tool: 'ffmpeg' | 'ffprobe', message: string, options?: { cause?: unknown }) {
+    super(message, options);
+  }
+}
+
+export interface ToolInfo {
+  ffmpegPath: string;
+  ffprobePath: string;
+  /** e.g. "5.1.9-0+deb12u1" */
+  version: string;
+  major: number;
+  minor: number;
+}
+
+const INSTALL_HINT = 'install ffmpeg >= 5.1 (Debian/Ubuntu: `sudo apt-get install ffmpeg`, or run scripts/setup.sh) or set FRAMESMITH_FFMPEG/FRAMESMITH_FFPROBE';
+
+let toolInfo: Promise<ToolInfo> | undefined;
+
+/** Parses the version out of `ffmpeg -version`'s first line; `null` for builds that print none (git snapshots). */
+export function parseFfmpegVersion(firstLine: string): { version: string; major: number; minor: number } | null {
+  const match = /version\s+n?(\d+)\.(\d+)(\S*)/.exec(firstLine);
+  if (!match) return null;
+  return { version: `${match[1]}.${match[2]}${match[3]}`, major: Number(match[1]), minor: Number(match[2]) };
+}
+
+async function probeTool(tool: 'ffmpeg' | 'ffprobe', path: string): Promise<{ version: string; major: number; minor: number }> {
+  let result: ProcessResult;
+  try {
+    result = await runProcess(path, ['-hide_banner', '-version'], { timeoutMs: 15_000 });
+  } catch (error) {
+    const why = error instanceof ProcessError && error.kind === 'spawn' ? `${tool} was not found (${path})` : `${tool} -version failed`;
+    throw new ToolUnavailableError(tool, `${why}: ${INSTALL_HINT}`, { cause: error });
+  }
+  const parsed = parseFfmpegVersion(result.stdout.split('\n')[0] ?? '');
+  // Snapshot builds ("version N-12345-g...") carry no release number; assume they are recent.
+  const info = parsed ?? { version: 'snapshot', major: 99, minor: 0 };
+  const tooOld = info.major < MIN_FFMPEG_VERSION.major || (info.major === MIN_FFMPEG_VERSION.major && info.minor < MIN_FFMPEG_VERSION.minor);
+  if (tooOld) throw new ToolUnavailableError(tool, `${tool} ${info.version} is too old (need >= 5.1): ${INSTALL_HINT}`);
+  return info;
+}
+
+/** Finds ffmpeg and ffprobe and checks their versions, once per process. */
+export function getTools(): Promise<ToolInfo> {
+  toolInfo ??= (async () => {
+    const ffmpegPath = process.env.FRAMESMITH_FFMPEG || 'ffmpeg';
+    const ffprobePath = process.env.FRAMESMITH_FFPROBE || 'ffprobe';
+    const [ffmpeg] = await Promise.all([probeTool('ffmpeg', ffmpegPath), probeTool('ffprobe', ffprobePath)]);
+    return { ffmpegPath, ffprobePath, ...ffmpeg };
+  })();
+  // A failed lookup is not cached: the user may install ffmpeg and retry in the same process (the API).
+  toolInfo.catch(() => { toolInfo = undefined; });
+  return toolInfo;
+}
+
+/** Default process concurrency: the machine's cores. */
+export function defaultConcurrency(): number {
+  return Math.max(1, os.availableParallelism());
+}
+
+let sharedPool: LimitFunction | undefined;
+
+/** The process-wide pool that bounds how many ffmpeg processes run at once. */
+export function ffmpegPool(concurrency?: number): LimitFunction {
+  if (concurrency !== undefined) return pLimit(Math.max(1, concurrency));
+  sharedPool ??= pLimit(defaultConcurrency());
+  return sharedPool;
+}
+
+/** Runs ffmpeg with `-nostdin -hide_banner` prepended. */
+export async function runFfmpeg(args: readonly string[], options: RunOptions = {}): Promise<ProcessResult> {
+  const { ffmpegPath } = await getTools();
+  return runProcess(ffmpegPath, ['-nostdin', '-hide_banner', ...args], options);
+}
+
+/** Starts ffmpeg for streaming (e.g. frames piped into an encoder). `-nostdin` is added unless stdin is piped. */
+export async function startFfmpeg(args: readonly string[], options: RunOptions = {}): Promise<RunningProcess> {
+  const { ffmpegPath } = await getTools();
+  const prefix = options.stdin === 'pipe' ? ['-hide_banner'] : ['-nostdin', '-hide_banner'];
+  return startProcess(ffmpegPath, [...prefix, ...args], options);
+}
+
+/** Runs ffprobe with `-hide_banner` prepended. */
+export async function runFfprobe(args: readonly string[], options: RunOptions = {}): Promise<ProcessResult> {
+  const { ffprobePath } = await getTools();
+  return runProcess(ffprobePath, ['-hide_banner', ...args], options);
+}
