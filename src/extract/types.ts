@@ -1,0 +1,115 @@
+/**
+ * The extraction engine's public contract. `extractVideos(videos, options)` (src/extract/extract.ts)
+ * decodes, for every video, the frames a render at `options.fps` will show, one image file per slot.
+ */
+import type { Rational } from '../media/rational.js';
+
+/** One `<video>` (or spec entry) to extract frames for. */
+export interface VideoRequest {
+  /** Caller's id for this video (element id); results and errors carry it. */
+  id: string;
+  /** Absolute path, a path relative to `ExtractOptions.baseDir`, or (with the cache) an https URL. */
+  src: string;
+  /** Media time of slot 0, seconds. Default 0. */
+  mediaStart?: number;
+  /** Seconds of composition time the clip is on screen. Absent: to the end of the media. */
+  duration?: number;
+  /** 0.1–5. Default 1. */
+  playbackRate?: number;
+  /** Default false. A loop extracts one cycle; the lookup wraps. */
+  loop?: boolean;
+  /** Displayed box in device pixels; frames are decoded at the size that covers it (never upscaled). */
+  width?: number;
+  height?: number;
+}
+
+export type FrameFormat = 'jpg' | 'png';
+export type FormatChoice = 'auto' | FrameFormat;
+/** Colour target of the render: SDR (BT.709), or HDR BT.2020 with PQ or HLG transfer. */
+export type ColorTarget = 'sdr' | 'pq' | 'hlg';
+
+export interface ExtractOptions {
+  /** Render frame rate: a number or a rational string such as "30000/1001". */
+  fps: number | string;
+  /** Default `auto`: JPEG for opaque sources, PNG (zlib level 1) when the source really has alpha. */
+  format?: FormatChoice;
+  /** JPEG quality on ffmpeg's 2 (best) – 31 scale. Default 3. */
+  jpegQuality?: number;
+  /** Where uncached passes write their frame directories. */
+  outDir: string;
+  /** Resolves relative `src` paths (the spec file's directory). Default: process.cwd(). */
+  baseDir?: string;
+  signal?: AbortSignal;
+  /** How many ffmpeg passes run at once. Default: the machine's cores. */
+  concurrency?: number;
+  /** Default 'sdr'. Part of the dedupe and cache keys. */
+  colorTarget?: ColorTarget;
+  /** Cache directory, or false for none. Default: the user's cache directory (issue 3). */
+  cache?: string | false;
+  /** Per-pass ffmpeg timeout in ms. Default scales with the number of frames. */
+  timeoutMs?: number;
+}
+
+/** The frames of one video, one file per slot. */
+export interface ExtractedVideo {
+  videoId: string;
+  /** Directory holding the frames (shared by every video with the same extraction). */
+  outputDir: string;
+  /**
+   * Absolute path of the frame for slot k at index k, from slot 0 up to where the media ends
+   * (one cycle for a loop). A clip that outlasts its media holds the last entry.
+   */
+  frames: string[];
+  fps: Rational;
+  width: number;
+  height: number;
+  format: FrameFormat;
+  /** True when the clip loops: slot k shows frames[k % frames.length]. */
+  loop: boolean;
+  /** Slots the clip is on screen (ceil(duration * fps)); may exceed frames.length (hold / loop). */
+  slotCount: number;
+  /** Served from the persistent cache. */
+  cacheHit: boolean;
+  /** Another video's pass produced these frames (in-render dedupe); the leader's id. */
+  sharedWith?: string;
+}
+
+export type ExtractErrorKind =
+  | 'source_missing'
+  | 'invalid_media'
+  | 'media_start_out_of_range'
+  | 'ffmpeg_unavailable'
+  | 'ffmpeg_failed'
+  | 'ffmpeg_timeout'
+  | 'zero_output'
+  | 'cancelled'
+  | 'internal';
+
+/** JSON shape of a per-video failure (ExtractError.toJSON()). */
+export interface ExtractErrorInfo {
+  videoId: string;
+  kind: ExtractErrorKind;
+  retryable: boolean;
+  message: string;
+}
+
+export interface ExtractMetrics {
+  probeMs: number;
+  planMs: number;
+  extractMs: number;
+  totalMs: number;
+  uniqueExtractions: number;
+  dedupeHits: number;
+  cacheHits: number;
+  cacheMisses: number;
+  framesExtracted: number;
+  bytesWritten: number;
+  perVideo: Array<{ videoId: string; ms: number; frames: number; cacheHit: boolean; shared: boolean }>;
+  [extra: string]: unknown;
+}
+
+export interface ExtractResult {
+  extracted: ExtractedVideo[];
+  errors: ExtractErrorInfo[];
+  metrics: ExtractMetrics;
+}
