@@ -2,3 +2,20 @@
 export { parseRational, formatRational, type Rational } from './media/rational.js';
 export { ProcessError, killAllChildren } from './media/process.js';
 export { getTools, ToolUnavailableError } from './media/tools.js';
+export { extractVideos, type ExtractCallOptions, type ExtractProgress } from './extract/extract.js';
+export { ExtractError, ExtractOptionsError } from './extract/errors.js';
+export { FrameLookupTable, type FrameLookupOptions } from './extract/lookup.js';
+export { runExtractionPass, type PassResult, type PassOptions } from './extract/pass.js';
+export { planVideo, planKeyFields, type ExtractionPlan } from './extract/plan.js';
+export { probeMedia, ProbeError, type MediaInfo } from './media/probe.js';
+export type { VideoRequest, ExtractOptions, ExtractResult, ExtractedVideo, ExtractErrorInfo, ExtractErrorKind, ExtractMetrics, FrameFormat, FormatChoice, ColorTarget } from './extract/types.js';
+export {
+  openFrameCache, FrameCache, cacheKey, sourceIdentity, fetchRemoteSource, CacheError, RemoteSourceError,
+  CACHE_SCHEMA_VERSION, DEFAULT_BUDGET_BYTES,
+  type CacheEntry, type CacheWriter, type CacheMetrics, type FrameRecipe, type CacheStats, type GcResult, type FetchRemoteOptions,
+} from './cache/index.js';
+export { parseComposition, type ParseOptions } from './composition/parse.js';
+export { CompositionError, type CompositionErrorCode } from './composition/errors.js';
+export type { Composition, TimedElement, MediaElement, NestedComposition } from './composition/model.js';
+export { startProjectServer, type ProjectServer } from './browser/server.js';
+export { runtimeScript, runtimeConfigFor, type RuntimeConfig, type RuntimeTimed } from './browser/runtime.js';

@@ -1,7 +1,111 @@
+/**
+ * `framesmith cache stats | gc | clear [--json] [--cache-dir <dir>] [--budget <size>]`.
+ * Exit codes: 0 done; 1 the cache directory is unusable or another process is collecting; 2 usage
+ * (unknown subcommand, malformed budget, cache disabled with nothing to act on).
+ */
 import type { Command } from 'commander';
+import { CacheError } from '../cache/errors.js';
+import { openFrameCache, type FrameCache } from '../cache/store.js';
+import { EXIT_FAILED, EXIT_OK, UsageError } from './exit-codes.js';
 import type { CommandContext } from './main.js';
 
-/** Placeholder: the `cache` command is being built. */
-export function registerCache(program: Command, _context: CommandContext): void {
-  program.command('cache').description('(not yet available)');
+interface CacheCommandOptions {
+  json?: boolean;
+  cacheDir?: string;
+  budget?: string;
+}
+
+/** "1.5 GiB": binary units, one decimal above KiB. */
+export function formatBytes(bytes: number): string {
+  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
+  let value = bytes;
+  let unit = 0;
+  while (value >= 1024 && unit < units.length - 1) {
+    value /= 1024;
+    unit++;
+  }
+  return unit === 0 ? `${bytes} B` : `${value.toFixed(1)} ${units[unit]}`;
+}
+
+async function open(options: CacheCommandOptions): Promise<FrameCache | null> {
+  let warning = '';
+  try {
+    const cache = await openFrameCache({ dir: options.cacheDir, budgetBytes: options.budget, warn: (m) => { warning = m; } });
+    if (!cache && warning) process.stderr.write(`framesmith: ${warning}\n`);
+    if (!cache && !warning) throw new UsageError('the frame cache is disabled (FRAMESMITH_CACHE_DIR=off); pass --cache-dir <dir> to act on a cache directory');
+    return cache;
+  } catch (error) {
+    if (error instanceof CacheError && error.kind === 'invalid_config') throw new UsageError(error.message);
+    throw error;
+  }
+}
+
+function print(options: CacheCommandOptions, json: unknown, text: string): void {
+  process.stdout.write(options.json ? `${JSON.stringify(json, null, 2)}\n` : `${text}\n`);
+}
+
+function addCommonOptions(command: Command): Command {
+  return command
+    .option('--json', 'print the result as JSON')
+    .option('--cache-dir <dir>', 'cache directory (default: FRAMESMITH_CACHE_DIR, $XDG_CACHE_HOME/framesmith or ~/.cache/framesmith)')
+    .option('--budget <size>', 'byte budget such as 5GiB (default: FRAMESMITH_CACHE_BUDGET or 5GiB)');
+}
+
+export function registerCache(program: Command, context: CommandContext): void {
+  const cache = program.command('cache').description('inspect and trim the persistent frame cache');
+
+  addCommonOptions(cache.command('stats').description('show entries, size, budget and directory'))
+    .action(async (options: CacheCommandOptions) => {
+      const opened = await open(options);
+      if (!opened) return context.setExitCode(EXIT_FAILED);
+      try {
+        const stats = await opened.stats();
+        print(options, stats, [
+          `cache dir: ${stats.dir}`,
+          `entries:   ${stats.entries} (${stats.leasedEntries} in use, ${stats.damagedEntries} damaged)`,
+          `size:      ${formatBytes(stats.bytes)} of ${formatBytes(stats.budgetBytes)} budget`,
+          `remote:    ${formatBytes(stats.remoteBytes)} of downloaded sources`,
+        ].join('\n'));
+        context.setExitCode(EXIT_OK);
+      } finally {
+        opened.close();
+      }
+    });
+
+  addCommonOptions(cache.command('gc').description('evict least-recently-used entries until the cache fits its budget'))
+    .action(async (options: CacheCommandOptions) => {
+      const opened = await open(options);
+      if (!opened) return context.setExitCode(EXIT_FAILED);
+      try {
+        const result = await opened.gc();
+        if (result.skipped) {
+          process.stderr.write(`framesmith: another process is collecting garbage in ${opened.dir}; try again when it has finished\n`);
+          return context.setExitCode(EXIT_FAILED);
+        }
+        print(options, { dir: opened.dir, budgetBytes: opened.budgetBytes, ...result },
+          `evicted ${result.evicted} entries, freed ${formatBytes(result.bytesFreed)}; ${formatBytes(result.bytesAfter)} of ${formatBytes(opened.budgetBytes)} budget used`);
+        context.setExitCode(EXIT_OK);
+      } finally {
+        opened.close();
+      }
+    });
+
+  addCommonOptions(cache.command('clear').description('remove every entry not in use by a running render, and downloaded sources'))
+    .action(async (options: CacheCommandOptions) => {
+      const opened = await open(options);
+      if (!opened) return context.setExitCode(EXIT_FAILED);
+      try {
+        const result = await opened.clear();
+        if (result.skipped) {
+          process.stderr.write(`framesmith: another process is collecting garbage in ${opened.dir}; try again when it has finished\n`);
+          return context.setExitCode(EXIT_FAILED);
+        }
+        print(options, { dir: opened.dir, ...result },
+          `removed ${result.evicted} entries, freed ${formatBytes(result.bytesFreed)}` +
+          (result.bytesAfter > 0 ? `; ${formatBytes(result.bytesAfter)} kept (in use by a running render)` : ''));
+        context.setExitCode(EXIT_OK);
+      } finally {
+        opened.close();
+      }
+    });
 }

@@ -1,7 +1,116 @@
+/**
+ * `framesmith doctor [--json]`: checks everything a render needs and says how to fix what is missing.
+ * Exit 0 when every required check passes, 1 otherwise.
+ *
+ * Checks: Node version (>= 20); ffmpeg/ffprobe (>= 5.1) and the encoders and filters framesmith uses;
+ * the browser, really launched, with one frame captured in its capture mode; the cache directory
+ * (`FRAMESMITH_CACHE_DIR`, else `$XDG_CACHE_HOME/framesmith`, else `~/.cache/framesmith`) writable,
+ * with its free space.
+ */
+import { mkdir, rm, statfs, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
 import type { Command } from 'commander';
+import { probeBrowser } from '../capture/probe.js';
+import { getTools, runFfmpeg } from '../media/tools.js';
+import { EXIT_FAILED, EXIT_OK } from './exit-codes.js';
 import type { CommandContext } from './main.js';
 
-/** Placeholder: the `doctor` command is being built. */
-export function registerDoctor(program: Command, _context: CommandContext): void {
-  program.command('doctor').description('(not yet available)');
+export const REQUIRED_ENCODERS = ['libx264', 'libvpx-vp9', 'aac', 'libopus', 'png', 'mjpeg'] as const;
+export const REQUIRED_FILTERS = ['zscale', 'tonemap', 'colorspace', 'fps', 'setpts', 'scale', 'amix', 'atempo', 'adelay'] as const;
+/** Below this much free space in the cache directory the check warns (it still passes). */
+const LOW_SPACE_BYTES = 1024 ** 3;
+
+export interface DoctorCheck {
+  name: string;
+  ok: boolean;
+  detail: string;
+  /** What to do when `ok` is false. */
+  fix?: string;
+  /** A failed warning does not fail doctor. */
+  warning?: boolean;
+}
+
+/** The cache directory framesmith uses (see the module comment). */
+export function cacheDir(env: NodeJS.ProcessEnv = process.env): string {
+  if (env.FRAMESMITH_CACHE_DIR) return path.resolve(env.FRAMESMITH_CACHE_DIR);
+  if (env.XDG_CACHE_HOME) return path.join(env.XDG_CACHE_HOME, 'framesmith');
+  return path.join(os.homedir(), '.cache', 'framesmith');
+}
+
+/** Names listed by `ffmpeg -encoders` / `-filters` (the second column of each entry line). */
+function listedNames(output: string): Set<string> {
+  const names = new Set<string>();
+  for (const line of output.split('\n')) {
+    const match = /^\s*[A-Z.|]{2,8}\s+(\S+)\s/.exec(line);
+    if (match?.[1]) names.add(match[1]);
+  }
+  return names;
+}
+
+export async function runDoctor(options: { browserPath?: string } = {}): Promise<DoctorCheck[]> {
+  const checks: DoctorCheck[] = [];
+  const nodeMajor = Number(process.versions.node.split('.')[0]);
+  checks.push({ name: 'node', ok: nodeMajor >= 20, detail: `Node ${process.versions.node}`, fix: 'install Node.js 20 or newer' });
+
+  const ffmpegFix = 'install ffmpeg >= 5.1 built with libx264, libvpx, libopus and libzimg (Debian/Ubuntu: apt-get install ffmpeg), or run scripts/setup.sh';
+  try {
+    const tools = await getTools();
+    checks.push({ name: 'ffmpeg', ok: true, detail: `ffmpeg/ffprobe ${tools.version} (${tools.ffmpegPath}, ${tools.ffprobePath})` });
+    const [encoders, filters] = await Promise.all([
+      runFfmpeg(['-encoders'], { timeoutMs: 15_000 }).then((r) => listedNames(r.stdout)),
+      runFfmpeg(['-filters'], { timeoutMs: 15_000 }).then((r) => listedNames(r.stdout)),
+    ]);
+    for (const name of REQUIRED_ENCODERS) checks.push({ name: `encoder ${name}`, ok: encoders.has(name), detail: encoders.has(name) ? 'available' : 'missing', fix: ffmpegFix });
+    for (const name of REQUIRED_FILTERS) checks.push({ name: `filter ${name}`, ok: filters.has(name), detail: filters.has(name) ? 'available' : 'missing', fix: ffmpegFix });
+  } catch (error) {
+    checks.push({ name: 'ffmpeg', ok: false, detail: error instanceof Error ? error.message : String(error), fix: ffmpegFix });
+  }
+
+  const probe = await probeBrowser(options);
+  checks.push({
+    name: 'browser',
+    ok: probe.ok,
+    detail: probe.ok
+      ? `${probe.version} at ${probe.executablePath}; capture mode ${probe.captureMode} (one frame captured in ${probe.ms} ms)`
+      : `${probe.executablePath ?? 'no browser'}: ${probe.error}`,
+    fix: 'run scripts/setup.sh (libraries for the bundled headless shell), install Chromium (apt-get install chromium), or pass --browser / set FRAMESMITH_BROWSER',
+  });
+
+  const dir = cacheDir();
+  try {
+    await mkdir(dir, { recursive: true });
+    const probeFile = path.join(dir, `.doctor-${process.pid}`);
+    await writeFile(probeFile, 'ok');
+    await rm(probeFile, { force: true });
+    const fsStats = await statfs(dir);
+    const free = fsStats.bavail * fsStats.bsize;
+    checks.push({ name: 'cache', ok: true, detail: `${dir} writable, ${(free / 1024 ** 3).toFixed(1)} GiB free` });
+    if (free < LOW_SPACE_BYTES) checks.push({ name: 'cache space', ok: false, warning: true, detail: `only ${(free / 1024 ** 2).toFixed(0)} MiB free in ${dir}`, fix: 'free some space or point FRAMESMITH_CACHE_DIR elsewhere' });
+  } catch (error) {
+    checks.push({ name: 'cache', ok: false, detail: `${dir} is not writable: ${error instanceof Error ? error.message : String(error)}`, fix: 'set FRAMESMITH_CACHE_DIR to a writable directory' });
+  }
+  return checks;
+}
+
+export function registerDoctor(program: Command, context: CommandContext): void {
+  program
+    .command('doctor')
+    .description('check that ffmpeg, the browser and the cache directory are ready')
+    .option('--json', 'print the checks as one JSON document')
+    .option('--browser <path>', 'check this browser instead of the default')
+    .action(async (flags: { json?: boolean; browser?: string }) => {
+      const checks = await runDoctor({ browserPath: flags.browser });
+      const ok = checks.every((c) => c.ok || c.warning);
+      if (flags.json) {
+        process.stdout.write(`${JSON.stringify({ ok, checks }, null, 2)}\n`);
+      } else {
+        for (const c of checks) {
+          process.stdout.write(`${c.ok ? 'ok  ' : c.warning ? 'warn' : 'FAIL'}  ${c.name}: ${c.detail}\n`);
+          if (!c.ok && c.fix) process.stdout.write(`      fix: ${c.fix}\n`);
+        }
+        process.stdout.write(ok ? 'framesmith is ready.\n' : 'framesmith is not ready: fix the FAIL lines above.\n');
+      }
+      context.setExitCode(ok ? EXIT_OK : EXIT_FAILED);
+    });
 }

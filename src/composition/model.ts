@@ -15,10 +15,17 @@ export interface TimedElement {
   label: string;
   tagName: string;
   start: number;
-  /** Absent: open-ended (to the end of the composition / of its media). */
+  /**
+   * Seconds. Absent: open-ended — to the end of the composition, or for `<video>`/`<audio>` to the end
+   * of its media (filled in by parseComposition when `options.mediaDuration` was needed and asked).
+   */
   duration?: number;
   trackIndex?: number;
-  /** `class="clip"`: visible only on [start, start + duration). */
+  /**
+   * `class="clip"`, or a `<video>` (whose visibility the framework owns, as in HyperFrames): visible
+   * only on [start, start + duration) — half-open, so a 1 s clip at 30 fps shows on exactly 30 frames.
+   * Open-ended clips stay visible to the end.
+   */
   isClip: boolean;
 }
 
@@ -54,6 +61,23 @@ export interface Composition {
   duration: number;
   /** round(duration * fps): the number of frames rendered. */
   frameCount: number;
+  /** Every timed element (media included) in document order; `timed[i].index === i`. */
   timed: TimedElement[];
+  /** The `<video>`/`<audio>` subset of `timed`, same objects, document order. */
   media: MediaElement[];
+  /**
+   * Nested compositions (elements with `data-composition-id` inside the root). Their timeline
+   * `window.__timelines[id]` is sought at composition time minus `start`; their children's seconds
+   * are relative to `start`.
+   */
+  nested: NestedComposition[];
+}
+
+/** An element with `data-composition-id` inside the root. */
+export interface NestedComposition {
+  id: string;
+  label: string;
+  /** Absolute start: the host's resolved `data-start` (its parent's origin when it has none). */
+  start: number;
+  duration?: number;
 }

@@ -76,6 +76,8 @@ export interface ExtractedVideo {
 
 export type ExtractErrorKind =
   | 'source_missing'
+  /** A request field is out of range (playbackRate, mediaStart, duration, width/height). */
+  | 'invalid_request'
   | 'invalid_media'
   | 'media_start_out_of_range'
   | 'ffmpeg_unavailable'

@@ -79,6 +79,16 @@ export function liveChildCount(): number {
   return liveChildren.size;
 }
 
+/**
+ * Registers a child started outside this module (the browser, launched by puppeteer) so that
+ * `killAllChildren()` ends it on an interrupt and `liveChildCount()` counts it until it exits.
+ */
+export function adoptChild(child: ChildProcess): void {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  liveChildren.add(child);
+  child.once('exit', () => liveChildren.delete(child));
+}
+
 function terminate(child: ChildProcess): void {
   if (child.exitCode !== null || child.signalCode !== null) return;
   child.kill('SIGTERM');

@@ -1,0 +1,49 @@
+/**
+ * framesmith as the bench sees it: the built package (dist/index.js), loaded once; sections ask for the
+ * feature they measure and skip with a note when it is not built yet.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { ROOT } from './media.js';
+
+let loaded;
+
+/** The dist module, or `{ missing: reason }` when dist is not built. */
+export async function framesmith() {
+  if (loaded) return loaded;
+  const entry = path.join(ROOT, 'dist/index.js');
+  if (!existsSync(entry)) return (loaded = { missing: 'dist/index.js missing: run `npm run build` (npm run bench does)' });
+  try {
+    loaded = await import(pathToFileURL(entry).href);
+  } catch (error) {
+    loaded = { missing: `dist/index.js failed to load: ${error.message}` };
+  }
+  return loaded;
+}
+
+/** The export `name` if it is a function, else a note saying what is missing. */
+export async function feature(name) {
+  const fs = await framesmith();
+  if (fs.missing) return { missing: fs.missing };
+  if (typeof fs[name] !== 'function') return { missing: `\`${name}\` is not exported from dist/index.js yet` };
+  return { fn: fs[name], module: fs };
+}
+
+/** Reads a spec file into `extractVideos` arguments (relative `src` against the spec's directory). */
+export function readSpec(specPath) {
+  const spec = JSON.parse(readFileSync(specPath, 'utf8'));
+  return { spec, baseDir: path.dirname(path.resolve(specPath)) };
+}
+
+/**
+ * Runs `extractVideos` on a spec and checks the result: every video extracted, no errors. Extra options
+ * (cache, concurrency) override the defaults (`cache: false`).
+ */
+export async function extractSpec(extractVideos, specPath, outDir, extra = {}) {
+  const { spec, baseDir } = readSpec(specPath);
+  const result = await extractVideos(spec.videos, { fps: spec.fps, format: spec.format ?? 'auto', outDir, baseDir, cache: false, ...extra });
+  if (result.errors.length > 0) throw new Error(`extractVideos reported errors: ${JSON.stringify(result.errors)}`);
+  if (result.extracted.length !== spec.videos.length) throw new Error(`extractVideos returned ${result.extracted.length} of ${spec.videos.length} videos`);
+  return result;
+}

@@ -1,0 +1,214 @@
+/**
+ * Finding and launching the browser that captures frames.
+ *
+ * Resolution order: an explicit path (`--browser PATH` / `LaunchOptions.browserPath`), then the
+ * `FRAMESMITH_BROWSER` environment variable, then the Chromium headless shell bundled by
+ * `@sparticuz/chromium` (unpacked on first use), then a system Chromium/Chrome.
+ *
+ * Capture mode: the headless shell supports `HeadlessExperimental.beginFrame`, which renders exactly one
+ * frame when asked (`'beginframe'`). A full Chromium/Chrome build ignores begin-frame control, so it
+ * is driven with `Page.captureScreenshot` (`'screenshot'`). A user-supplied browser is probed by its
+ * `--version` output: "HeadlessChrome"/"headless_shell" binaries get beginframe, others screenshot.
+ *
+ * The browser process is registered with the process runner (`adoptChild`), so an interrupted CLI
+ * ends it together with ffmpeg, and it runs with a fresh temporary profile removed on close.
+ */
+import { access, mkdtemp, rm } from 'node:fs/promises';
+import { constants } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import puppeteer, { type Browser } from 'puppeteer-core';
+import { adoptChild } from '../media/process.js';
+
+export type CaptureMode = 'beginframe' | 'screenshot';
+export type BrowserSource = 'option' | 'env' | 'bundled' | 'system';
+
+/** The browser could not be found or started. `fix` says what the user should do. */
+export class BrowserError extends Error {
+  override readonly name = 'BrowserError';
+  constructor(message: string, readonly fix: string, options?: { cause?: unknown }) {
+    super(`${message} — ${fix}`, options);
+  }
+}
+
+export interface ResolvedBrowser {
+  executablePath: string;
+  source: BrowserSource;
+  captureMode: CaptureMode;
+}
+
+/** System browsers tried last, in this order. */
+export const SYSTEM_BROWSERS = [
+  '/usr/bin/chromium',
+  '/usr/bin/chromium-browser',
+  '/usr/bin/google-chrome',
+  '/usr/bin/google-chrome-stable',
+  '/snap/bin/chromium',
+] as const;
+
+const BROWSER_FIX = 'pass --browser /path/to/chrome, set FRAMESMITH_BROWSER, reinstall dependencies (npm ci) for the bundled headless shell, or install Chromium (`apt-get install chromium`)';
+
+/**
+ * Flags for every capture mode. Determinism: one colour profile, unhinted fonts, no timer throttling
+ * or backgrounding (a hidden page would otherwise stall), no scrollbars, and compositor stages run
+ * before each draw. Closed network: no background fetches, component updates, sync or QUIC.
+ * `--no-sandbox` because CI runs as root, where Chromium's sandbox refuses to start.
+ */
+const COMMON_FLAGS = [
+  '--force-color-profile=srgb',
+  '--font-render-hinting=none',
+  '--disable-background-timer-throttling',
+  '--disable-renderer-backgrounding',
+  '--disable-backgrounding-occluded-windows',
+  '--disable-ipc-flooding-protection',
+  '--hide-scrollbars',
+  '--mute-audio',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-default-apps',
+  '--disable-extensions',
+  '--disable-sync',
+  '--disable-quic',
+  '--disable-dev-shm-usage',
+  '--no-first-run',
+  '--no-default-browser-check',
+  '--no-sandbox',
+  '--run-all-compositor-stages-before-draw',
+  '--disable-threaded-animation',
+  '--disable-threaded-scrolling',
+  '--disable-checker-imaging',
+  '--disable-image-animation-resync',
+  '--disable-new-content-rendering-timeout',
+  // Software compositing without a GPU process: the same pixels on every machine, and measured faster
+  // here than SwiftShader GL (--use-angle=swiftshader) for 2D compositions.
+  '--disable-gpu',
+];
+
+/** Only with beginframe: the compositor then draws only when we send HeadlessExperimental.beginFrame. */
+const BEGINFRAME_FLAGS = ['--enable-begin-frame-control'];
+
+async function isExecutable(file: string): Promise<boolean> {
+  try {
+    await access(file, constants.X_OK);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * The capture mode of a user-supplied browser: `beginframe` for a Chromium headless shell (the
+ * bundled one, or any binary named `*headless_shell*`), `screenshot` for everything else — a full
+ * Chromium/Chrome build does not honour begin-frame control.
+ */
+async function probeCaptureMode(executablePath: string): Promise<CaptureMode> {
+  if (/headless[_-]shell/i.test(path.basename(executablePath))) return 'beginframe';
+  const bundled = await bundledHeadlessShell();
+  return bundled && path.resolve(bundled) === executablePath ? 'beginframe' : 'screenshot';
+}
+
+/** The bundled headless shell's path, unpacked by @sparticuz/chromium; `null` when unavailable. */
+async function bundledHeadlessShell(): Promise<string | null> {
+  try {
+    const module = await import('@sparticuz/chromium');
+    const file = await module.default.executablePath();
+    return file && (await isExecutable(file)) ? file : null;
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * Decides which browser to use (see the module comment for the order). `forceMode` overrides the
+ * capture mode (tests use it to drive the headless shell with screenshots).
+ */
+export async function resolveBrowser(options: { browserPath?: string; forceMode?: CaptureMode } = {}): Promise<ResolvedBrowser> {
+  const explicit = options.browserPath ?? process.env.FRAMESMITH_BROWSER;
+  let resolved: ResolvedBrowser | undefined;
+  if (explicit) {
+    const source: BrowserSource = options.browserPath ? 'option' : 'env';
+    const file = path.resolve(explicit);
+    if (!(await isExecutable(file))) {
+      throw new BrowserError(`browser ${file} (from ${source === 'option' ? '--browser' : 'FRAMESMITH_BROWSER'}) does not exist or is not executable`, BROWSER_FIX);
+    }
+    resolved = { executablePath: file, source, captureMode: await probeCaptureMode(file) };
+  } else {
+    const bundled = await bundledHeadlessShell();
+    if (bundled) resolved = { executablePath: bundled, source: 'bundled', captureMode: 'beginframe' };
+    else {
+      for (const candidate of SYSTEM_BROWSERS) {
+        if (await isExecutable(candidate)) {
+          resolved = { executablePath: candidate, source: 'system', captureMode: 'screenshot' };
+          break;
+        }
+      }
+    }
+  }
+  if (!resolved) throw new BrowserError('no browser found', BROWSER_FIX);
+  if (options.forceMode) resolved.captureMode = options.forceMode;
+  return resolved;
+}
+
+export interface LaunchOptions {
+  browserPath?: string;
+  forceMode?: CaptureMode;
+  /** Launch timeout, ms. Default 30 s. */
+  timeoutMs?: number;
+}
+
+/** A running browser. `close()` ends it and removes its profile; safe to call twice. */
+export interface LaunchedBrowser {
+  browser: Browser;
+  executablePath: string;
+  captureMode: CaptureMode;
+  version: string;
+  close(): Promise<void>;
+}
+
+/** The command-line flags framesmith launches a browser with for `mode`. */
+export function browserFlags(mode: CaptureMode, userDataDir: string): string[] {
+  return [...COMMON_FLAGS, ...(mode === 'beginframe' ? BEGINFRAME_FLAGS : []), `--user-data-dir=${userDataDir}`];
+}
+
+/** Resolves and launches the browser with a fresh temporary profile. */
+export async function launchBrowser(options: LaunchOptions = {}): Promise<LaunchedBrowser> {
+  const resolved = await resolveBrowser(options);
+  const userDataDir = await mkdtemp(path.join(os.tmpdir(), 'framesmith-profile-'));
+  let browser: Browser;
+  try {
+    browser = await puppeteer.launch({
+      executablePath: resolved.executablePath,
+      headless: resolved.captureMode === 'beginframe' ? 'shell' : true,
+      pipe: true,
+      defaultViewport: null,
+      ignoreDefaultArgs: ['--enable-automation'],
+      args: browserFlags(resolved.captureMode, userDataDir),
+      timeout: options.timeoutMs ?? 30_000,
+      // Our own SIGINT handler ends every registered child (adoptChild below).
+      handleSIGINT: false,
+      handleSIGTERM: false,
+      handleSIGHUP: false,
+    });
+  } catch (error) {
+    await rm(userDataDir, { recursive: true, force: true });
+    throw new BrowserError(`could not start the browser ${resolved.executablePath}: ${error instanceof Error ? error.message.split('\n')[0] : String(error)}`, BROWSER_FIX, { cause: error });
+  }
+  const child = browser.process();
+  if (child) adoptChild(child);
+  let closed: Promise<void> | undefined;
+  const close = () => {
+    closed ??= (async () => {
+      try {
+        let timer: NodeJS.Timeout | undefined;
+        await Promise.race([browser.close(), new Promise((resolve) => { timer = setTimeout(resolve, 5_000); })]);
+        clearTimeout(timer);
+      } catch {
+        // Already gone: nothing to close.
+      }
+      if (child && child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+      await rm(userDataDir, { recursive: true, force: true, maxRetries: 3 });
+    })();
+    return closed;
+  };
+  return { browser, executablePath: resolved.executablePath, captureMode: resolved.captureMode, version: await browser.version(), close };
+}

@@ -1,0 +1,159 @@
+/**
+ * The loopback HTTP server a render loads the composition from (127.0.0.1, a free port).
+ *
+ * Safety: a request path is %-decoded segment by segment; a segment that is `..`, `.`, empty after
+ * decoding a slash, or holds `\` or NUL is refused (403). The joined path must stay inside the served
+ * directory, and so must its realpath, so a symlink cannot lead outside (403). Only GET and HEAD.
+ * Files are streamed (single byte ranges supported, for media elements); a directory serves its
+ * index.html. Every response >= 400 is recorded for `failedRequests()`, except /favicon.ico, which
+ * browsers ask for on their own.
+ */
+import { createReadStream } from 'node:fs';
+import { realpath, stat } from 'node:fs/promises';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import path from 'node:path';
+import { contentTypeFor } from './content-types.js';
+
+export interface ProjectServer {
+  /** `http://127.0.0.1:PORT` */
+  origin: string;
+  /** URL of a file inside rootDir or a mounted directory (absolute, or relative to rootDir). */
+  urlFor(file: string): string;
+  /** URLs answered with an error status (404, 403…), in order, e.g. `http://127.0.0.1:1234/img/a.png`. */
+  failedRequests(): string[];
+  /** Serves `dir` under the URL prefix `prefix` (e.g. `/__framesmith/frames/`). Longest prefix wins. */
+  mount(prefix: string, dir: string): void;
+  close(): Promise<void>;
+}
+
+interface Mount {
+  prefix: string; // always starts and ends with '/'
+  dir: string; // absolute, resolved
+  realDir?: Promise<string>;
+}
+
+export async function startProjectServer(rootDir: string): Promise<ProjectServer> {
+  const mounts: Mount[] = [{ prefix: '/', dir: path.resolve(rootDir) }];
+  const failed: string[] = [];
+  let origin = '';
+
+  const server = http.createServer((req, res) => {
+    handle(req, res).catch(() => {
+      if (!res.headersSent) send(res, record((req.url ?? '/').split(/[?#]/, 1)[0] ?? '/', 500));
+      else res.destroy();
+    });
+  });
+  server.keepAliveTimeout = 30_000;
+
+  const record = (url: string, status: number) => {
+    if (url !== '/favicon.ico') failed.push(`${origin}${url}`);
+    return status;
+  };
+  const send = (res: http.ServerResponse, status: number, text = http.STATUS_CODES[status] ?? '') => {
+    res.writeHead(status, { 'content-type': 'text/plain; charset=utf-8', 'content-length': Buffer.byteLength(text) });
+    res.end(text);
+  };
+
+  async function handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+    const rawUrl = req.url ?? '/';
+    const pathname = rawUrl.split(/[?#]/, 1)[0] ?? '/';
+    const fail = (status: number) => send(res, record(pathname, status));
+    if (req.method !== 'GET' && req.method !== 'HEAD') return fail(405);
+    if (!pathname.startsWith('/')) return fail(400);
+
+    const mount = mounts.filter((m) => pathname.startsWith(m.prefix)).sort((a, b) => b.prefix.length - a.prefix.length)[0]!;
+    const segments: string[] = [];
+    for (const raw of pathname.slice(mount.prefix.length).split('/')) {
+      let seg: string;
+      try {
+        seg = decodeURIComponent(raw);
+      } catch {
+        return fail(400);
+      }
+      if (seg === '' && raw === '') continue; // doubled or trailing slash
+      if (seg === '.' || seg === '..' || seg === '' || /[\\/\0]/.test(seg)) return fail(403);
+      segments.push(seg);
+    }
+    let file = path.join(mount.dir, ...segments);
+    if (file !== mount.dir && !file.startsWith(mount.dir + path.sep)) return fail(403);
+
+    let info = await stat(file).catch(() => null);
+    if (info?.isDirectory()) {
+      file = path.join(file, 'index.html');
+      info = await stat(file).catch(() => null);
+    }
+    if (!info?.isFile()) return fail(404);
+    mount.realDir ??= realpath(mount.dir);
+    const [real, realDir] = await Promise.all([realpath(file), mount.realDir]);
+    if (!real.startsWith(realDir + path.sep)) return fail(403);
+
+    const headers: http.OutgoingHttpHeaders = {
+      'content-type': contentTypeFor(file),
+      'accept-ranges': 'bytes',
+      'cache-control': 'no-cache',
+      'last-modified': info.mtime.toUTCString(),
+    };
+    let start = 0;
+    let end = info.size - 1;
+    let status = 200;
+    const range = /^bytes=(\d*)-(\d*)$/.exec(req.headers.range ?? '');
+    if (range && (range[1] || range[2])) {
+      if (range[1]) {
+        start = Number(range[1]);
+        if (range[2]) end = Math.min(end, Number(range[2]));
+      } else {
+        start = Math.max(0, info.size - Number(range[2]));
+      }
+      if (start > end || start >= info.size) {
+        res.writeHead(416, { 'content-range': `bytes */${info.size}` });
+        res.end();
+        return;
+      }
+      status = 206;
+      headers['content-range'] = `bytes ${start}-${end}/${info.size}`;
+    }
+    headers['content-length'] = Math.max(0, end - start + 1);
+    res.writeHead(status, headers);
+    if (req.method === 'HEAD' || info.size === 0) {
+      res.end();
+      return;
+    }
+    const stream = createReadStream(real, { start, end });
+    stream.on('error', () => res.destroy());
+    res.on('close', () => stream.destroy());
+    stream.pipe(res);
+  }
+
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => resolve());
+  });
+  origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+
+  return {
+    origin,
+    urlFor(file: string): string {
+      const abs = path.resolve(mounts[0]!.dir, file);
+      const mount = mounts
+        .filter((m) => abs === m.dir || abs.startsWith(m.dir + path.sep))
+        .sort((a, b) => b.dir.length - a.dir.length)[0];
+      if (!mount) throw new RangeError(`${abs} is outside the served directories (${mounts.map((m) => m.dir).join(', ')})`);
+      const rel = path.relative(mount.dir, abs).split(path.sep).filter(Boolean).map(encodeURIComponent).join('/');
+      return `${origin}${mount.prefix}${rel}`;
+    },
+    failedRequests: () => [...failed],
+    mount(prefix: string, dir: string): void {
+      const normalized = `/${prefix.split('/').filter(Boolean).join('/')}/`.replace(/^\/\/$/, '/');
+      if (normalized === '/') throw new RangeError('mount prefix must not be "/": that is the project root');
+      const existing = mounts.findIndex((m) => m.prefix === normalized);
+      const entry: Mount = { prefix: normalized, dir: path.resolve(dir) };
+      if (existing >= 0) mounts[existing] = entry;
+      else mounts.push(entry);
+    },
+    close: () => new Promise<void>((resolve, reject) => {
+      server.close((error) => (error ? reject(error) : resolve()));
+      server.closeAllConnections();
+    }),
+  };
+}

@@ -1,0 +1,20 @@
+/** Failures while loading a composition in the browser or capturing its frames. */
+
+export type CaptureErrorCode =
+  /** The page threw, or reported an error through `window.__framesmith.errors`. */
+  | 'page_error'
+  /** An asset (image, font, script, stylesheet, media) could not be loaded. */
+  | 'request_failed'
+  /** The page did not load or seek in time. */
+  | 'timeout'
+  /** The browser did not return an image for a frame. */
+  | 'capture_failed'
+  | 'cancelled';
+
+/** `url` is set for request failures; the message names the URL or the page's error and the fix. */
+export class CaptureError extends Error {
+  override readonly name = 'CaptureError';
+  constructor(readonly code: CaptureErrorCode, message: string, readonly url?: string, options?: { cause?: unknown }) {
+    super(message, options);
+  }
+}

@@ -1,0 +1,74 @@
+/**
+ * Where media stages plug into a render. The capture workers call `CaptureHooks`; the orchestrator
+ * (src/render.ts) calls the rest of `RenderStage` in this order:
+ *
+ *   prepare (all stages, before any page opens; e.g. extract video frames)
+ *   → capture starts; `concurrent` of every stage runs alongside it (e.g. the audio mix)
+ *   → the video is encoded to a temporary file
+ *   → `finalize` of each stage in turn (e.g. mux audio into the video), each given the previous file
+ *   → the last file is renamed into place.
+ *
+ * Types only: stages import this module, never src/render.ts.
+ */
+import type { Page } from 'puppeteer-core';
+import type { Composition } from '../composition/model.js';
+import type { Rational } from '../media/rational.js';
+
+export interface CaptureHooks {
+  /**
+   * Once per page, after the composition loaded and `window.__framesmith.ready()` resolved, before the
+   * first frame. `workerIndex` counts from 0.
+   */
+  setupPage?(page: Page, workerIndex: number): Promise<void>;
+  /**
+   * Before frame `frameIndex` is captured, after the page was seeked to `time` (seconds). Whatever it
+   * changes in the page is in that frame's pixels (e.g. the video frame for this slot).
+   */
+  beforeCapture?(page: Page, frameIndex: number, time: number): Promise<void>;
+}
+
+export type OutputFormat = 'mp4' | 'webm' | 'png';
+
+export interface StageContext {
+  composition: Composition;
+  fps: Rational;
+  /** Captured size in CSS pixels (= device pixels). */
+  width: number;
+  height: number;
+  format: OutputFormat;
+  /** A private directory for this render's intermediate files, removed when the render ends. */
+  workDir: string;
+  /**
+   * A fresh temporary path next to the final output (same filesystem, so it can be renamed into
+   * place) with extension `ext` (no dot). Removed by the orchestrator if the render fails.
+   */
+  tempOutput(ext: string): string;
+  signal: AbortSignal;
+}
+
+export interface RenderStage {
+  /** Shown in timings and errors. */
+  name: string;
+  prepare?(context: StageContext): Promise<void>;
+  /** Hooks the capture workers call; registered after `prepare`. */
+  capture?: CaptureHooks;
+  /** Runs concurrently with capture; awaited before `finalize`. */
+  concurrent?(context: StageContext): Promise<void>;
+  /**
+   * Given the encoded file so far, returns the file that replaces it (itself when nothing changed).
+   * A new file should come from `context.tempOutput()`.
+   */
+  finalize?(context: StageContext, file: string): Promise<string>;
+}
+
+/** Combines several stages' capture hooks into one, called in order. */
+export function combineHooks(hooks: readonly CaptureHooks[]): CaptureHooks {
+  return {
+    async setupPage(page, workerIndex) {
+      for (const h of hooks) await h.setupPage?.(page, workerIndex);
+    },
+    async beforeCapture(page, frameIndex, time) {
+      for (const h of hooks) await h.beforeCapture?.(page, frameIndex, time);
+    },
+  };
+}

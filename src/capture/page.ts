@@ -1,0 +1,127 @@
+/**
+ * One browser page prepared for capture, in either capture mode:
+ *
+ * - `beginframe`: the page target is created through CDP with `enableBeginFrameControl: true` (puppeteer's
+ *   `newPage` cannot ask for it), so the compositor draws only when we send
+ *   `HeadlessExperimental.beginFrame`; the screenshot comes from exactly that frame. While the page
+ *   loads or awaits animation frames, `pumpWhile` keeps sending frames so it can make progress.
+ * - `screenshot`: a normal page; `Page.captureScreenshot` waits for the next drawn frame.
+ *
+ * Both capture PNG (lossless; alpha kept when the default background is transparent).
+ */
+import type { Browser, CDPSession, Page } from 'puppeteer-core';
+import type { CaptureMode } from '../browser/launch.js';
+import { CaptureError } from './errors.js';
+
+/** How often frames are pumped while a beginframe page loads, ms. */
+const PUMP_INTERVAL_MS = 16;
+/** A beginFrame may return no image while the renderer (re)initialises; retried this many times. */
+const CAPTURE_ATTEMPTS = 5;
+
+export interface CapturePage {
+  page: Page;
+  session: CDPSession;
+  mode: CaptureMode;
+  /** Captures the current state of the page as a PNG. */
+  capture(): Promise<Buffer>;
+  /**
+   * Resolves with `work`'s result; in beginframe mode sends frames every 16 ms after `delayMs` until
+   * `work` settles, so page code waiting for an animation frame can run.
+   */
+  pumpWhile<T>(work: Promise<T>, delayMs?: number): Promise<T>;
+  close(): Promise<void>;
+}
+
+export interface OpenPageOptions {
+  width: number;
+  height: number;
+  /** Replace the default white page background with transparent (alpha outputs). */
+  transparent: boolean;
+}
+
+export async function openCapturePage(browser: Browser, mode: CaptureMode, options: OpenPageOptions): Promise<CapturePage> {
+  let page: Page;
+  if (mode === 'beginframe') {
+    const browserSession = await browser.target().createCDPSession();
+    try {
+      const { targetId } = await browserSession.send('Target.createTarget', {
+        url: 'about:blank',
+        enableBeginFrameControl: true,
+        width: options.width,
+        height: options.height,
+      });
+      const target = await browser.waitForTarget((t) => (t as unknown as { _targetId: string })._targetId === targetId, { timeout: 15_000 });
+      const found = await target.page();
+      if (!found) throw new CaptureError('capture_failed', 'the browser created a page target without a page');
+      page = found;
+    } finally {
+      await browserSession.detach().catch(() => {});
+    }
+  } else {
+    page = await browser.newPage();
+  }
+  const session = await page.createCDPSession();
+  await page.setViewport({ width: options.width, height: options.height, deviceScaleFactor: 1 });
+  if (options.transparent) {
+    await session.send('Emulation.setDefaultBackgroundColorOverride', { color: { r: 0, g: 0, b: 0, a: 0 } });
+  }
+
+  let pumping: Promise<void> | null = null;
+  const pumpWhile = async <T>(work: Promise<T>, delayMs = 0): Promise<T> => {
+    if (mode !== 'beginframe') return work;
+    let settled = false;
+    const result = work.finally(() => { settled = true; });
+    result.catch(() => {});
+    const pump = (async () => {
+      if (delayMs > 0) await Promise.race([result.catch(() => {}), sleep(delayMs)]);
+      while (!settled) {
+        try {
+          await session.send('HeadlessExperimental.beginFrame', { interval: PUMP_INTERVAL_MS, noDisplayUpdates: false });
+        } catch {
+          // "Another frame is pending" or a navigation in progress: try again on the next tick.
+        }
+        if (!settled) await Promise.race([result.catch(() => {}), sleep(PUMP_INTERVAL_MS)]);
+      }
+    })();
+    pumping = pump;
+    try {
+      return await result;
+    } finally {
+      await pump;
+      pumping = null;
+    }
+  };
+
+  const capture = async (): Promise<Buffer> => {
+    if (pumping) await pumping;
+    for (let attempt = 1; attempt <= CAPTURE_ATTEMPTS; attempt++) {
+      if (mode === 'beginframe') {
+        const result = await session.send('HeadlessExperimental.beginFrame', {
+          interval: PUMP_INTERVAL_MS,
+          screenshot: { format: 'png', optimizeForSpeed: true },
+        });
+        if (result.screenshotData) return Buffer.from(result.screenshotData, 'base64');
+      } else {
+        const result = await session.send('Page.captureScreenshot', { format: 'png', optimizeForSpeed: true, fromSurface: true, captureBeyondViewport: false });
+        if (result.data) return Buffer.from(result.data, 'base64');
+      }
+    }
+    throw new CaptureError('capture_failed', `the browser returned no image after ${CAPTURE_ATTEMPTS} attempts (${mode} mode); try --browser with another Chromium build`);
+  };
+
+  return {
+    page,
+    session,
+    mode,
+    capture,
+    pumpWhile,
+    close: async () => {
+      await session.detach().catch(() => {});
+      await page.close().catch(() => {});
+    },
+  };
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}

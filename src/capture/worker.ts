@@ -1,0 +1,159 @@
+/**
+ * A capture worker: one page showing the composition, driven frame by frame.
+ *
+ * Opening: the in-page runtime is injected before any page script runs (`evaluateOnNewDocument`), the
+ * page is loaded, `window.__framesmith.ready()` is awaited, then the stages' `setupPage` hooks run.
+ * Per frame: `seek(frameIndex, time)` → `beforeCapture` hooks → capture (PNG).
+ *
+ * Anything that goes wrong in the page fails the frame with a `CaptureError` naming it: an uncaught
+ * exception (`pageerror`), an entry in `window.__framesmith.errors`, or a request that failed or
+ * answered 4xx/5xx (the URL is named).
+ */
+import type { Browser, HTTPRequest, HTTPResponse } from 'puppeteer-core';
+import type { CaptureMode } from '../browser/launch.js';
+import { CaptureError } from './errors.js';
+import type { CaptureHooks } from './hooks.js';
+import { openCapturePage, type CapturePage } from './page.js';
+
+export interface WorkerOptions {
+  url: string;
+  /** The runtime script (src/browser/runtime.ts `runtimeScript`). */
+  runtime: string;
+  width: number;
+  height: number;
+  transparent: boolean;
+  hooks?: CaptureHooks;
+  /** Page load + ready timeout, ms. Default 60 s. */
+  loadTimeoutMs?: number;
+  /** Per-frame seek timeout, ms. Default 30 s. */
+  seekTimeoutMs?: number;
+}
+
+export interface ReadyInfo {
+  width: number;
+  height: number;
+  hasTimelines: boolean;
+  /** html, body and the composition root all have a fully transparent background. */
+  transparentStage: boolean;
+}
+
+/** Per-stage time spent by a worker, ms. */
+export interface WorkerTimings {
+  seek: number;
+  hooks: number;
+  capture: number;
+}
+
+export class CaptureWorker {
+  readonly timings: WorkerTimings = { seek: 0, hooks: 0, capture: 0 };
+  private readonly problems: Array<{ message: string; url?: string; code: 'page_error' | 'request_failed' }> = [];
+
+  private constructor(readonly index: number, readonly capturePage: CapturePage, readonly info: ReadyInfo, private readonly options: WorkerOptions) {}
+
+  /** Opens a page, loads the composition and waits until it is ready to seek. */
+  static async open(browser: Browser, mode: CaptureMode, index: number, options: WorkerOptions): Promise<CaptureWorker> {
+    const capturePage = await openCapturePage(browser, mode, { width: options.width, height: options.height, transparent: options.transparent });
+    const problems: CaptureWorker['problems'] = [];
+    const { page } = capturePage;
+    page.on('pageerror', (error: unknown) => {
+      problems.push({ code: 'page_error', message: `the page threw: ${error instanceof Error ? error.message : String(error)}` });
+    });
+    page.on('requestfailed', (request: HTTPRequest) => {
+      problems.push({ code: 'request_failed', url: request.url(), message: `could not load ${request.url()} (${request.failure()?.errorText ?? 'failed'})` });
+    });
+    page.on('response', (response: HTTPResponse) => {
+      if (response.status() >= 400 && !response.url().endsWith('/favicon.ico')) {
+        problems.push({ code: 'request_failed', url: response.url(), message: `could not load ${response.url()} (HTTP ${response.status()})` });
+      }
+    });
+    const loadTimeout = options.loadTimeoutMs ?? 60_000;
+    try {
+      await page.evaluateOnNewDocument(options.runtime);
+      await capturePage.pumpWhile(page.goto(options.url, { waitUntil: 'load', timeout: loadTimeout }));
+      const ready = await capturePage.pumpWhile(withTimeout(
+        page.evaluate(async () => {
+          const fs = (window as unknown as { __framesmith?: { ready(): Promise<{ width: number; height: number; hasTimelines: boolean }> } }).__framesmith;
+          if (!fs) throw new Error('the framesmith runtime is missing from the page');
+          const info = await fs.ready();
+          const transparent = (el: Element | null) => !el || /rgba\(.*,\s*0\)$|transparent/.test(getComputedStyle(el).backgroundColor);
+          const root = document.querySelector('[data-composition-id]');
+          return { ...info, transparentStage: transparent(document.documentElement) && transparent(document.body) && transparent(root) };
+        }),
+        loadTimeout,
+        () => new CaptureError('timeout', `${options.url} was not ready after ${loadTimeout} ms: check for a script that never finishes loading (window.__framesmith.ready() did not resolve)`),
+      ));
+      const worker = new CaptureWorker(index, capturePage, ready, options);
+      worker.problems.push(...problems);
+      problems.length = 0;
+      // Later problems go straight to the worker.
+      page.removeAllListeners('pageerror');
+      page.removeAllListeners('requestfailed');
+      page.removeAllListeners('response');
+      page.on('pageerror', (error: unknown) => worker.problems.push({ code: 'page_error', message: `the page threw: ${error instanceof Error ? error.message : String(error)}` }));
+      page.on('requestfailed', (request: HTTPRequest) => worker.problems.push({ code: 'request_failed', url: request.url(), message: `could not load ${request.url()} (${request.failure()?.errorText ?? 'failed'})` }));
+      page.on('response', (response: HTTPResponse) => {
+        if (response.status() >= 400 && !response.url().endsWith('/favicon.ico')) worker.problems.push({ code: 'request_failed', url: response.url(), message: `could not load ${response.url()} (HTTP ${response.status()})` });
+      });
+      worker.throwIfProblems();
+      if (options.hooks?.setupPage) await capturePage.pumpWhile(options.hooks.setupPage(page, index));
+      return worker;
+    } catch (error) {
+      await capturePage.close();
+      const first = problems[0];
+      if (first) throw new CaptureError(first.code, first.message, first.url, { cause: error });
+      if (error instanceof CaptureError) throw error;
+      const message = error instanceof Error ? (error.message.split('\n')[0] ?? '') : String(error);
+      throw new CaptureError(/timeout/i.test(message) ? 'timeout' : 'page_error', `could not load ${options.url}: ${message}`, undefined, { cause: error });
+    }
+  }
+
+  /** Seeks to frame `frameIndex` at `time` seconds, runs the hooks and returns the frame as PNG. */
+  async renderFrame(frameIndex: number, time: number): Promise<Buffer> {
+    const { page } = this.capturePage;
+    const seekTimeout = this.options.seekTimeoutMs ?? 30_000;
+    let t = performance.now();
+    const errors = await this.capturePage.pumpWhile(withTimeout(
+      page.evaluate(async (i: number, s: number) => {
+        const fs = (window as unknown as { __framesmith: { seek(i: number, s: number): Promise<void>; errors: string[] } }).__framesmith;
+        await fs.seek(i, s);
+        return fs.errors.slice();
+      }, frameIndex, time),
+      seekTimeout,
+      () => new CaptureError('timeout', `seeking ${this.options.url} to frame ${frameIndex} (${time.toFixed(3)} s) took longer than ${seekTimeout} ms`),
+    ), 20);
+    this.timings.seek += performance.now() - t;
+    for (const message of errors) this.problems.push({ code: 'page_error', message: `the page reported an error at frame ${frameIndex}: ${message}` });
+    this.throwIfProblems();
+    if (this.options.hooks?.beforeCapture) {
+      t = performance.now();
+      await this.capturePage.pumpWhile(this.options.hooks.beforeCapture(page, frameIndex, time), 20);
+      this.timings.hooks += performance.now() - t;
+    }
+    t = performance.now();
+    const png = await this.capturePage.capture();
+    this.timings.capture += performance.now() - t;
+    this.throwIfProblems();
+    return png;
+  }
+
+  /** Replaces the hooks (the first page opens before the stages are prepared). */
+  setHooks(hooks: CaptureHooks): void {
+    this.options.hooks = hooks;
+  }
+
+  /** Throws the first problem the page reported, if any. */
+  throwIfProblems(): void {
+    const first = this.problems[0];
+    if (first) throw new CaptureError(first.code, first.message, first.url);
+  }
+
+  close(): Promise<void> {
+    return this.capturePage.close();
+  }
+}
+
+function withTimeout<T>(work: Promise<T>, ms: number, makeError: () => Error): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => { timer = setTimeout(() => reject(makeError()), ms); });
+  return Promise.race([work, timeout]).finally(() => clearTimeout(timer));
+}

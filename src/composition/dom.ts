@@ -1,0 +1,69 @@
+/**
+ * Node-side view of a composition's HTML (node-html-parser): element walk in document order and the
+ * rule that decides which elements are "timed". The in-page runtime applies the same rule with
+ * `document.querySelectorAll(TIMED_SELECTOR)`, so an index computed here addresses the same element
+ * in the browser.
+ */
+import { parse, type HTMLElement } from 'node-html-parser';
+
+/**
+ * The browser-side selector for timed elements. The root composition element is excluded on both
+ * sides (its `data-start`, if any, is ignored: a root always starts at 0). Elements inside `<template>`
+ * are not in the document tree in a browser and are skipped here too.
+ */
+export const TIMED_SELECTOR = '[data-start], video, audio';
+
+export function parseHtml(html: string): HTMLElement {
+  // Keep the text of script/style intact so their markup-looking content never becomes elements.
+  return parse(html, { comment: false, blockTextElements: { script: true, noscript: true, style: true, pre: true } });
+}
+
+/** Every element in document (pre-)order, not descending into `<template>`, `<script>` or `<style>`. */
+export function elementsInOrder(root: HTMLElement): HTMLElement[] {
+  const out: HTMLElement[] = [];
+  const visit = (node: HTMLElement): void => {
+    for (const child of node.childNodes) {
+      if (child.nodeType !== 1) continue;
+      const el = child as HTMLElement;
+      out.push(el);
+      const tag = el.tagName?.toLowerCase();
+      if (tag === 'template' || tag === 'script' || tag === 'style') continue;
+      visit(el);
+    }
+  };
+  visit(root);
+  return out;
+}
+
+/** Whether `el` matches TIMED_SELECTOR. */
+export function isTimed(el: HTMLElement): boolean {
+  const tag = el.tagName.toLowerCase();
+  return el.hasAttribute('data-start') || tag === 'video' || tag === 'audio';
+}
+
+/** A short description for messages: `div#intro`, or `section.card:nth-of-type(2)`. */
+export function labelOf(el: HTMLElement): string {
+  const tag = el.tagName.toLowerCase();
+  const id = el.getAttribute('id');
+  if (id) return `${tag}#${id}`;
+  const cls = (el.getAttribute('class') ?? '').trim().split(/\s+/).filter(Boolean)[0];
+  const parent = el.parentNode as HTMLElement | null;
+  let nth = 1;
+  if (parent) {
+    for (const sibling of parent.childNodes) {
+      if (sibling === el) break;
+      if (sibling.nodeType === 1 && (sibling as HTMLElement).tagName.toLowerCase() === tag) nth++;
+    }
+  }
+  return `${tag}${cls ? `.${cls}` : ''}:nth-of-type(${nth})`;
+}
+
+/** The nearest ancestor carrying `data-composition-id` (excluding `el` itself), or null. */
+export function enclosingComposition(el: HTMLElement): HTMLElement | null {
+  let node = el.parentNode as HTMLElement | null;
+  while (node && node.nodeType === 1) {
+    if (node.hasAttribute?.('data-composition-id')) return node;
+    node = node.parentNode as HTMLElement | null;
+  }
+  return null;
+}

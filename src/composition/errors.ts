@@ -1,0 +1,28 @@
+/** Errors a user can cause with a composition's HTML. */
+
+export type CompositionErrorCode =
+  | 'no_index_html'
+  | 'no_root'
+  | 'invalid_timing'
+  | 'unknown_reference'
+  | 'cyclic_reference'
+  | 'invalid_fps'
+  | 'invalid_size'
+  | 'no_duration';
+
+/**
+ * The composition cannot be rendered as written. `element` is a short label of the offending element
+ * (`div#intro`), `file` the HTML file; the message names both and says what to change.
+ */
+export class CompositionError extends Error {
+  override readonly name = 'CompositionError';
+  constructor(
+    readonly code: CompositionErrorCode,
+    message: string,
+    readonly file: string,
+    readonly element?: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+  }
+}

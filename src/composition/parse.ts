@@ -1,0 +1,272 @@
+/**
+ * `parseComposition`: reads a composition's HTML (HyperFrames data attributes) into the timeline model.
+ *
+ * Rules, beyond what model.ts states:
+ * - The root is the first element with `data-composition-id` in document order. Its `data-start` is
+ *   ignored (a root starts at 0).
+ * - Timed elements are those matching TIMED_SELECTOR (`[data-start], video, audio`) except the root,
+ *   in document order. A `<video>`/`<audio>` without `data-start` starts at 0 (of its composition).
+ * - Duration: `data-duration` (seconds), else `data-end` (a time, seconds or reference), else
+ *   open-ended. An open-ended `<video>`/`<audio>` lasts until its media ends ((length - mediaStart) /
+ *   rate), a looping one to the end of the composition.
+ * - Nested compositions (HyperFrames sub-composition convention): inside an element with
+ *   `data-composition-id` and `data-start`, children's seconds are relative to that host's start.
+ * - The composition's duration is the root's `data-duration`, else the latest end of its timed
+ *   elements (open-ended non-media elements do not count). Media lengths are asked of
+ *   `options.mediaDuration` only when a duration or a reference needs them.
+ * - frameCount = round(duration × fps), computed as duration × num / den and rounded to the nearest
+ *   integer, halves up; a 1e-6-frame tolerance absorbs float noise (10.1 s × 30 is 303, not 302.99…).
+ */
+import { readFile, stat } from 'node:fs/promises';
+import path from 'node:path';
+import type { HTMLElement } from 'node-html-parser';
+import { parseRational, type Rational } from '../media/rational.js';
+import { CompositionError } from './errors.js';
+import { elementsInOrder, enclosingComposition, isTimed, labelOf, parseHtml } from './dom.js';
+import type { Composition, MediaElement, NestedComposition, TimedElement } from './model.js';
+import { TimingResolver, type MediaDurationFn, type RawTimed } from './resolve.js';
+import { parseNumber, parseSeconds, parseTimeExpr, type TimeExpr } from './timing.js';
+
+export interface ParseOptions {
+  /** Overrides the root's `data-fps`: 30, "30000/1001", "29.97". */
+  fps?: number | string;
+  /** Length in seconds of a media file (absolute path or URL); called only when a duration needs it. */
+  mediaDuration?: MediaDurationFn;
+}
+
+const DEFAULT_FPS: Rational = { num: 30, den: 1 };
+
+/** Resolves `input` (a directory holding index.html, or an .html file) to the entry file. */
+async function locateEntry(input: string): Promise<string> {
+  const resolved = path.resolve(input);
+  const info = await stat(resolved).catch(() => null);
+  if (info?.isDirectory()) {
+    const index = path.join(resolved, 'index.html');
+    const indexInfo = await stat(index).catch(() => null);
+    if (!indexInfo?.isFile()) {
+      throw new CompositionError('no_index_html', `${resolved} has no index.html: add one, or pass the .html file to render`, index);
+    }
+    return index;
+  }
+  if (!info?.isFile()) {
+    throw new CompositionError('no_index_html', `${resolved} does not exist: pass a project directory holding index.html, or an .html file`, resolved);
+  }
+  return resolved;
+}
+
+export async function parseComposition(input: string, options: ParseOptions = {}): Promise<Composition> {
+  const entryFile = await locateEntry(input);
+  const rootDir = path.dirname(entryFile);
+  const file = entryFile;
+  const document = parseHtml(await readFile(entryFile, 'utf8'));
+  const elements = elementsInOrder(document);
+
+  const root = elements.find((el) => el.hasAttribute('data-composition-id'));
+  if (!root) {
+    throw new CompositionError('no_root', `${file} has no element with data-composition-id: mark the composition's root element, e.g. <div id="root" data-composition-id="main" data-width="1920" data-height="1080">`, file);
+  }
+  const rootLabel = labelOf(root);
+  const id = root.getAttribute('data-composition-id') ?? '';
+
+  const fps = readFps(root, rootLabel, file, options.fps);
+  const width = readSize(root, 'data-width', rootLabel, file);
+  const height = readSize(root, 'data-height', rootLabel, file);
+
+  // Read every timed element.
+  const timedEls = elements.filter((el) => el !== root && isTimed(el));
+  const rawOf = new Map<HTMLElement, RawTimed>();
+  const raws: RawTimed[] = timedEls.map((el, index) => {
+    const raw = readTimed(el, index, file, rootDir);
+    rawOf.set(el, raw);
+    return raw;
+  });
+  const scopeOf = (el: HTMLElement): RawTimed | null => {
+    for (let host = enclosingComposition(el); host && host !== root; host = enclosingComposition(host)) {
+      const raw = rawOf.get(host);
+      if (raw) return raw;
+    }
+    return null;
+  };
+  timedEls.forEach((el, i) => { raws[i]!.scope = scopeOf(el); });
+
+  const byId = new Map<string, RawTimed | 'untimed'>();
+  for (const el of elements) {
+    const elId = el.getAttribute('id');
+    if (elId && !byId.has(elId)) byId.set(elId, rawOf.get(el) ?? 'untimed');
+  }
+  const resolver = new TimingResolver(file, byId, options.mediaDuration);
+
+  const timed: TimedElement[] = [];
+  const media: MediaElement[] = [];
+  for (const [i, raw] of raws.entries()) {
+    const el = timedEls[i]!;
+    const tagName = el.tagName.toLowerCase();
+    const entry: TimedElement = {
+      index: i,
+      ...(raw.id ? { id: raw.id } : {}),
+      label: raw.label,
+      tagName,
+      start: await resolver.start(raw),
+      duration: await resolver.duration(raw),
+      isClip: el.classList.contains('clip') || tagName === 'video',
+    };
+    const track = el.getAttribute('data-track-index');
+    if (track !== undefined) {
+      const n = parseNumber(track);
+      if (n === null || !Number.isInteger(n) || n < 0) {
+        throw new CompositionError('invalid_timing', `${raw.label} in ${file}: data-track-index="${track}" is not a non-negative integer: use 0, 1, 2…`, file, raw.label);
+      }
+      entry.trackIndex = n;
+    }
+    if (entry.duration === undefined) delete entry.duration;
+    if (raw.media) {
+      const m: MediaElement = {
+        ...entry,
+        kind: tagName as 'video' | 'audio',
+        src: raw.media.src,
+        mediaStart: raw.media.mediaStart,
+        playbackRate: raw.media.playbackRate,
+        loop: raw.media.loop,
+        muted: el.hasAttribute('muted'),
+        volume: readNumberAttr(el, 'data-volume', raw.label, file, 1, (v) => v >= 0, 'a number >= 0 (1 = full volume)'),
+      };
+      const hasAudio = el.getAttribute('data-has-audio');
+      if (hasAudio !== undefined) m.hasAudioAttr = hasAudio.trim().toLowerCase() !== 'false';
+      timed.push(m);
+      media.push(m);
+    } else {
+      timed.push(entry);
+    }
+  }
+
+  // Composition duration.
+  let duration: number;
+  const declared = root.getAttribute('data-duration');
+  if (declared !== undefined) {
+    const value = parseSeconds(declared);
+    if (value === null || !(value > 0)) {
+      throw new CompositionError('invalid_timing', `${rootLabel} in ${file}: data-duration="${declared}" is not a positive number of seconds: write e.g. data-duration="10"`, file, rootLabel);
+    }
+    duration = value;
+  } else {
+    duration = 0;
+    for (const [i, raw] of raws.entries()) {
+      const d = raw.media ? await resolver.duration(raw, [], true) : timed[i]!.duration;
+      if (raw.media && d !== undefined && timed[i]!.duration === undefined) timed[i]!.duration = d;
+      if (d !== undefined) duration = Math.max(duration, timed[i]!.start + d);
+    }
+    if (!(duration > 0)) {
+      throw new CompositionError('no_duration', `${rootLabel} in ${file} has no data-duration and no timed element with a known end: add data-duration="<seconds>" to the root`, file, rootLabel);
+    }
+  }
+
+  const nested: NestedComposition[] = [];
+  for (const el of elements) {
+    if (el === root || !el.hasAttribute('data-composition-id') || enclosingComposition(el) === null) continue;
+    const raw = rawOf.get(el);
+    const scope = scopeOf(el);
+    const start = raw ? await resolver.start(raw) : scope ? await resolver.start(scope) : 0;
+    const d = raw ? timed[raw.index]!.duration : undefined;
+    nested.push({ id: el.getAttribute('data-composition-id') ?? '', label: labelOf(el), start, ...(d !== undefined ? { duration: d } : {}) });
+  }
+
+  const frameCount = Math.max(1, Math.floor((duration * fps.num) / fps.den + 0.5 + 1e-6));
+  return { id, rootDir, entryFile, ...(width ? { width } : {}), ...(height ? { height } : {}), fps, duration, frameCount, timed, media, nested };
+}
+
+function readFps(root: HTMLElement, label: string, file: string, override?: number | string): Rational {
+  const [value, from] = override !== undefined ? [String(override), 'the fps option'] : [root.getAttribute('data-fps'), `data-fps on ${label}`];
+  if (value === undefined) return DEFAULT_FPS;
+  const fps = parseRational(value);
+  if (!fps) {
+    throw new CompositionError('invalid_fps', `${from} in ${file} is "${value}", not a positive frame rate: use e.g. 30, 29.97 or 30000/1001`, file, override !== undefined ? undefined : label);
+  }
+  return fps;
+}
+
+function readSize(root: HTMLElement, attr: string, label: string, file: string): number | undefined {
+  const text = root.getAttribute(attr);
+  if (text === undefined) return undefined;
+  const value = parseNumber(text);
+  if (value === null || !Number.isInteger(value) || value <= 0) {
+    throw new CompositionError('invalid_size', `${label} in ${file}: ${attr}="${text}" is not a positive whole number of pixels: write e.g. ${attr}="1080"`, file, label);
+  }
+  return value;
+}
+
+function readNumberAttr(el: HTMLElement, attr: string, label: string, file: string, fallback: number, ok: (v: number) => boolean, want: string): number {
+  const text = el.getAttribute(attr);
+  if (text === undefined) return fallback;
+  const value = parseNumber(text);
+  if (value === null || !ok(value)) {
+    throw new CompositionError('invalid_timing', `${label} in ${file}: ${attr}="${text}" is not ${want}`, file, label);
+  }
+  return value;
+}
+
+function readTime(el: HTMLElement, attr: string, label: string, file: string): TimeExpr | undefined {
+  const text = el.getAttribute(attr);
+  if (text === undefined) return undefined;
+  const expr = parseTimeExpr(text);
+  if (!expr || (expr.kind === 'seconds' && !(expr.value >= 0))) {
+    throw new CompositionError('invalid_timing', `${label} in ${file}: ${attr}="${text}" is not a time: use seconds >= 0 (e.g. 1.5) or a reference to a clip id (e.g. "intro", "intro + 0.5")`, file, label);
+  }
+  return expr;
+}
+
+function readTimed(el: HTMLElement, index: number, file: string, rootDir: string): RawTimed {
+  const label = labelOf(el);
+  const tag = el.tagName.toLowerCase();
+  const isMedia = tag === 'video' || tag === 'audio';
+  const start = readTime(el, 'data-start', label, file) ?? { kind: 'seconds' as const, value: 0 };
+  const raw: RawTimed = { index, label, start, scope: null };
+  const elId = el.getAttribute('id');
+  if (elId) raw.id = elId;
+  const durationText = el.getAttribute('data-duration');
+  if (durationText !== undefined) {
+    const d = parseSeconds(durationText);
+    if (d === null || d < 0) {
+      throw new CompositionError('invalid_timing', `${label} in ${file}: data-duration="${durationText}" is not a number of seconds >= 0: write e.g. data-duration="2.5"`, file, label);
+    }
+    raw.duration = d;
+  } else {
+    const end = readTime(el, 'data-end', label, file);
+    if (end) raw.end = end;
+  }
+  if (isMedia) {
+    const mediaStartAttr = el.hasAttribute('data-media-start') ? 'data-media-start' : 'data-playback-start';
+    raw.media = {
+      src: mediaSource(el, label, file, rootDir),
+      mediaStart: readNumberAttr(el, mediaStartAttr, label, file, 0, (v) => v >= 0, 'a number of seconds >= 0'),
+      playbackRate: readNumberAttr(el, 'data-playback-rate', label, file, 1, (v) => v > 0, 'a positive playback rate (1 = normal speed)'),
+      loop: el.hasAttribute('loop'),
+    };
+  }
+  return raw;
+}
+
+/**
+ * The media file of a `<video>`/`<audio>`: its `src`, else its first `<source src>`. http(s) and data:
+ * URLs are kept as-is; a path is resolved against the HTML file's directory (a leading `/` against
+ * the project root, as the project server would), query and fragment dropped, %-escapes decoded.
+ */
+function mediaSource(el: HTMLElement, label: string, file: string, rootDir: string): string {
+  let src = el.getAttribute('src');
+  if (!src) {
+    const source = el.childNodes.find((c) => c.nodeType === 1 && (c as HTMLElement).tagName.toLowerCase() === 'source' && (c as HTMLElement).getAttribute('src')) as HTMLElement | undefined;
+    src = source?.getAttribute('src');
+  }
+  src = src?.trim();
+  if (!src) {
+    throw new CompositionError('invalid_timing', `${label} in ${file} has no media: add a src attribute or a <source src="..."> child`, file, label);
+  }
+  if (/^(https?:|data:)/i.test(src)) return src;
+  const bare = src.replace(/[?#].*$/, '');
+  let decoded: string;
+  try {
+    decoded = decodeURIComponent(bare);
+  } catch {
+    decoded = bare;
+  }
+  return decoded.startsWith('/') ? path.join(rootDir, decoded) : path.resolve(path.dirname(file), decoded);
+}

@@ -1,0 +1,88 @@
+/**
+ * Types and the error class of the audio mix (src/encode/audio.ts).
+ *
+ * All times are seconds. "Timeline" means composition time; "media time" means a position inside a
+ * track's source file (0 = the first sample the file presents).
+ */
+
+/** One audible clip to mix: a source file placed on the composition timeline. */
+export interface AudioTrack {
+  /** The element's label (`audio#music`, `video#intro`), used in every error about this track. */
+  id: string;
+  /** Absolute path of the media file (audio, or a video with an audio stream). */
+  src: string;
+  /** Timeline time at which the clip's media time `mediaStart` is heard. Must be >= 0. */
+  start: number;
+  /**
+   * Timeline length of the clip. `undefined`: until the media ends, i.e.
+   * `(mediaDuration - mediaStart) / playbackRate` (or to the end of the output for a loop).
+   */
+  duration?: number;
+  /** Media time heard at `start` (`data-media-start`). Must be >= 0. */
+  mediaStart: number;
+  /** Media seconds played per timeline second, pitch preserved. Must be > 0. */
+  playbackRate: number;
+  /**
+   * Repeat the media: one cycle is media time [mediaStart, mediaDuration), the same window the frame
+   * extractor loops for a video, so picture and sound stay in step.
+   */
+  loop: boolean;
+  /** Linear gain: 1 = as recorded, 0.5 ≈ −6 dB. Tracks at 0 are left out. */
+  volume: number;
+}
+
+export interface MixOptions {
+  /** Output length in seconds: the video's exact length. The mix is padded with silence or cut to it. */
+  duration: number;
+  /** `aac`: AAC-LC in an MP4 (.m4a) file, for MP4 outputs. `opus`: Opus in a WebM file, for WebM outputs. */
+  codec: 'aac' | 'opus';
+  /** Where the mix is written (written under a temporary name, then renamed). */
+  outFile: string;
+  /** Aborting ends ffmpeg and rejects with an `AudioError` of code `cancelled`. */
+  signal?: AbortSignal;
+  /** Output sample rate. Default 48000. */
+  sampleRate?: number;
+}
+
+export interface MixResult {
+  /** The written file (`options.outFile`). */
+  file: string;
+  codec: 'aac' | 'opus';
+  sampleRate: number;
+  /** The audio stream's duration as ffprobe reads it back from the written file, seconds. */
+  duration: number;
+  /** Tracks that reached the mix (after dropping silent or off-timeline ones). */
+  trackCount: number;
+  /** ffmpeg inputs opened (tracks sharing a file and mediaStart share one input). */
+  inputCount: number;
+  /** Wall time of the whole call, ms (for the bench; never asserted). */
+  elapsedMs: number;
+}
+
+export type AudioErrorCode =
+  /** The source file does not exist. */
+  | 'source_missing'
+  /** The file exists but is not media ffmpeg can read (a text file, a truncated download). */
+  | 'invalid_media'
+  /** The media has no audio stream (an `<audio>` element pointing at a silent video, say). */
+  | 'no_audio_stream'
+  /** A track's numbers or the mix options are out of range (negative start, playbackRate <= 0, NaN). */
+  | 'invalid_input'
+  /** ffmpeg itself failed while mixing or encoding. */
+  | 'ffmpeg_failed'
+  /** The caller's AbortSignal fired. */
+  | 'cancelled';
+
+/** A failure of the audio mix. `trackId` and `file` name the element and file when one is at fault. */
+export class AudioError extends Error {
+  override readonly name = 'AudioError';
+  constructor(
+    readonly code: AudioErrorCode,
+    message: string,
+    readonly trackId?: string,
+    readonly file?: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+  }
+}

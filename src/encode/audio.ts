@@ -1,0 +1,193 @@
+/**
+ * The audio mix: every audible `<audio>`/`<video>` clip of a composition, trimmed, re-timed, looped,
+ * placed and scaled, summed into one stereo track exactly as long as the video, and encoded (AAC for
+ * MP4, Opus for WebM) by ONE ffmpeg process whose filter graph is read from a script file, so the
+ * command line stays short however many tracks there are.
+ *
+ * It needs no video frames, so the render runs it concurrently with frame capture and muxes at the end
+ * (src/encode/mux.ts).
+ */
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import type { MediaElement } from '../composition/model.js';
+import { ProcessError } from '../media/process.js';
+import { runFfmpeg } from '../media/tools.js';
+import { buildMixGraph, placeTrack, type PlacedTrack } from './audio-graph.js';
+import { commitTemp, removeQuietly, streamEnd, tempPathFor } from './audio-output.js';
+import { probeAudioSource } from './audio-probe.js';
+import { AudioError, type AudioTrack, type MixOptions, type MixResult } from './audio-types.js';
+
+export { AudioError, type AudioErrorCode, type AudioTrack, type MixOptions, type MixResult } from './audio-types.js';
+
+/** One AAC frame: the granularity at which an AAC stream can end. */
+const AAC_FRAME = 1024;
+/** Probes run at once: ffprobe is mostly I/O wait, so a few more than the cores. */
+const PROBE_CONCURRENCY = 4;
+
+/**
+ * Mixes `tracks` into `options.outFile`: stereo at `sampleRate` (48000), exactly `options.duration`
+ * seconds (rounded to whole samples; an AAC stream's end is stated to the sample in the MP4 file).
+ *
+ * Per track, timeline time `t` in [start, start + clip length) plays media time
+ * `mediaStart + (t - start) * playbackRate` (wrapped into [mediaStart, mediaEnd) for loops), scaled by
+ * `volume`; tracks are summed with no normalisation. Clip length is `duration`, or until the media ends
+ * (`(mediaEnd - mediaStart) / playbackRate`) when undefined, cut at the output's end.
+ *
+ * Returns `null`, writing nothing, when nothing is audible: no tracks, all at volume 0, or all off the
+ * timeline. Every source is probed first (memoized), so a bad file fails with an `AudioError` naming
+ * its element before ffmpeg starts. Cancelling rejects with code `cancelled` and leaves no file.
+ */
+export async function mixAudio(tracks: AudioTrack[], options: MixOptions): Promise<MixResult | null> {
+  const started = performance.now();
+  const sampleRate = options.sampleRate ?? 48_000;
+  validateOptions(options, sampleRate);
+  throwIfCancelled(options.signal);
+
+  const audible = tracks.filter((t) => validateTrack(t) && t.volume > 0);
+  if (audible.length === 0) return null;
+
+  const totalSamples = Math.round(options.duration * sampleRate);
+  const infos = await probeAll(audible, options.signal);
+  const placed: PlacedTrack[] = [];
+  audible.forEach((track, i) => {
+    const p = placeTrack({ track, info: infos[i]! }, sampleRate, totalSamples);
+    if (p) placed.push(p);
+  });
+  if (placed.length === 0) return null;
+
+  const graph = buildMixGraph(placed, sampleRate, totalSamples);
+  const scratch = await mkdtemp(path.join(os.tmpdir(), 'framesmith-mix-'));
+  const temp = tempPathFor(options.outFile);
+  try {
+    const scriptFile = path.join(scratch, 'mix.filtergraph');
+    await writeFile(scriptFile, graph.script);
+    const encoder = options.codec === 'aac'
+      ? ['-c:a', 'aac', '-b:a', '192k', '-f', 'mp4']
+      : ['-c:a', 'libopus', '-b:a', '160k', '-f', 'webm'];
+    await runFfmpeg(
+      [
+        '-y', '-v', 'error',
+        ...graph.inputArgs,
+        '-filter_complex_script', scriptFile,
+        '-map', '[mix]',
+        '-ar', String(sampleRate), '-ac', '2',
+        ...encoder,
+        // Same inputs, same bytes: no encoder/muxer version strings or random container UIDs.
+        '-map_metadata', '-1', '-fflags', '+bitexact', '-flags:a', '+bitexact',
+        temp,
+      ],
+      { signal: options.signal },
+    );
+    const end = await streamEnd(temp, 'a', options.signal);
+    const tolerance = AAC_FRAME / sampleRate;
+    if (end === null || Math.abs(end - totalSamples / sampleRate) > tolerance) {
+      throw new AudioError('ffmpeg_failed', `the audio mix came out ${end ?? 'without audio'} s long instead of ${options.duration} s; this is a framesmith bug, please report it with the composition`, undefined, options.outFile);
+    }
+    await commitTemp(temp, options.outFile);
+    return {
+      file: options.outFile,
+      codec: options.codec,
+      sampleRate,
+      duration: end,
+      trackCount: placed.length,
+      inputCount: graph.inputCount,
+      elapsedMs: performance.now() - started,
+    };
+  } catch (error) {
+    await removeQuietly(temp);
+    throw toAudioError(error, options);
+  } finally {
+    await rm(scratch, { recursive: true, force: true });
+  }
+}
+
+/**
+ * The audio tracks of a composition's media elements, in order:
+ * - `<audio>` that is not muted and has volume > 0; its file MUST have an audio stream (else an
+ *   `AudioError` `no_audio_stream` naming the element);
+ * - `<video>` with volume > 0 that is not muted, or that has `data-has-audio="true"` (which includes it
+ *   even when muted, and then requires an audio stream); an unforced video without an audio stream is
+ *   simply silent and left out.
+ *
+ * `hasAudio(src)` is the caller's probe (src/media/probe.ts), so this module does not depend on it.
+ */
+export async function audioTracksFromMedia(media: MediaElement[], hasAudio: (src: string) => Promise<boolean>): Promise<AudioTrack[]> {
+  const tracks: AudioTrack[] = [];
+  for (const element of media) {
+    if (element.volume <= 0) continue;
+    const forced = element.kind === 'video' && element.hasAudioAttr === true;
+    if (element.muted && !forced) continue;
+    const required = element.kind === 'audio' || forced;
+    if (!(await hasAudio(element.src))) {
+      if (!required) continue;
+      const why = element.kind === 'audio' ? 'is an <audio> element but' : 'has data-has-audio="true" but';
+      throw new AudioError('no_audio_stream', `${element.label} ${why} ${element.src} has no audio stream; point it at a file with sound${forced ? ' or remove data-has-audio' : ''}`, element.label, element.src);
+    }
+    tracks.push({
+      id: element.label,
+      src: element.src,
+      start: element.start,
+      duration: element.duration,
+      mediaStart: element.mediaStart,
+      playbackRate: element.playbackRate,
+      loop: element.loop,
+      volume: element.volume,
+    });
+  }
+  return tracks;
+}
+
+function validateOptions(options: MixOptions, sampleRate: number): void {
+  if (!(Number.isFinite(options.duration) && options.duration > 0)) {
+    throw new AudioError('invalid_input', `mix duration must be a positive number of seconds, got ${options.duration}`, undefined, options.outFile);
+  }
+  if (!Number.isInteger(sampleRate) || sampleRate < 8000 || sampleRate > 192_000) {
+    throw new AudioError('invalid_input', `sampleRate must be an integer in 8000–192000, got ${sampleRate}`, undefined, options.outFile);
+  }
+  if (options.codec === 'opus' && ![8000, 12000, 16000, 24000, 48000].includes(sampleRate)) {
+    throw new AudioError('invalid_input', `Opus supports 8000, 12000, 16000, 24000 or 48000 Hz, not ${sampleRate}; use 48000`, undefined, options.outFile);
+  }
+  if (options.codec !== 'aac' && options.codec !== 'opus') {
+    throw new AudioError('invalid_input', `codec must be 'aac' or 'opus', got ${String(options.codec)}`, undefined, options.outFile);
+  }
+}
+
+/** Throws for numbers no element can have; returns true so it can sit in a filter. */
+function validateTrack(track: AudioTrack): true {
+  const bad = (what: string) => new AudioError('invalid_input', `${track.id} (${track.src}): ${what}; fix the element's attributes`, track.id, track.src);
+  if (!path.isAbsolute(track.src)) throw bad(`src must be an absolute file path, got ${track.src} (download remote media first)`);
+  if (!(Number.isFinite(track.start) && track.start >= 0)) throw bad(`start must be >= 0 seconds, got ${track.start}`);
+  if (track.duration !== undefined && !(Number.isFinite(track.duration) && track.duration >= 0)) throw bad(`duration must be >= 0 seconds, got ${track.duration}`);
+  if (!(Number.isFinite(track.mediaStart) && track.mediaStart >= 0)) throw bad(`mediaStart must be >= 0 seconds, got ${track.mediaStart}`);
+  if (!(Number.isFinite(track.playbackRate) && track.playbackRate > 0)) throw bad(`playbackRate must be > 0, got ${track.playbackRate}`);
+  if (!(Number.isFinite(track.volume) && track.volume >= 0)) throw bad(`volume must be >= 0, got ${track.volume}`);
+  return true;
+}
+
+async function probeAll(tracks: AudioTrack[], signal?: AbortSignal) {
+  const results = new Array<Awaited<ReturnType<typeof probeAudioSource>>>(tracks.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < tracks.length) {
+      const i = next++;
+      const track = tracks[i]!;
+      results[i] = await probeAudioSource(track.src, track.id, signal);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(PROBE_CONCURRENCY, tracks.length) }, worker));
+  return results;
+}
+
+function throwIfCancelled(signal?: AbortSignal): void {
+  if (signal?.aborted) throw new AudioError('cancelled', 'the audio mix was cancelled');
+}
+
+function toAudioError(error: unknown, options: MixOptions): AudioError {
+  if (error instanceof AudioError) return error;
+  if (error instanceof ProcessError && error.kind === 'aborted') {
+    return new AudioError('cancelled', 'the audio mix was cancelled', undefined, options.outFile, { cause: error });
+  }
+  const detail = error instanceof Error ? error.message : String(error);
+  return new AudioError('ffmpeg_failed', `mixing audio into ${options.outFile} failed: ${detail}`, undefined, options.outFile, { cause: error });
+}

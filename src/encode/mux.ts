@@ -1,0 +1,125 @@
+/**
+ * The last step of a render: put the encoded video and the audio mix into one file. Streams are
+ * copied (`-c copy`), never re-encoded, so this costs a read and a write of the file and nothing more.
+ */
+import { copyFile, rename, rm, stat } from 'node:fs/promises';
+import { ProcessError } from '../media/process.js';
+import { runFfmpeg } from '../media/tools.js';
+import { commitTemp, removeQuietly, streamEnd, tempPathFor } from './audio-output.js';
+
+export type MuxErrorCode =
+  /** The video or audio input file does not exist. */
+  | 'source_missing'
+  /** The muxed audio and video streams end at different times (the mix was made for another length). */
+  | 'length_mismatch'
+  | 'ffmpeg_failed'
+  | 'cancelled';
+
+/** A failure of the mux; `file` names the input at fault when there is one. */
+export class MuxError extends Error {
+  override readonly name = 'MuxError';
+  constructor(readonly code: MuxErrorCode, message: string, readonly file?: string, options?: { cause?: unknown }) {
+    super(message, options);
+  }
+}
+
+export interface MuxOptions {
+  /** `mp4` (H.264 + AAC, `+faststart` so playback starts before the download ends) or `webm` (VP9 + Opus). */
+  container: 'mp4' | 'webm';
+  signal?: AbortSignal;
+}
+
+export interface MuxResult {
+  file: string;
+  /** End of the video stream, seconds, read back from the written file. */
+  videoDuration: number;
+  /** End of the audio stream, seconds; null when there is no audio. */
+  audioDuration: number | null;
+}
+
+/**
+ * The tolerance on |audio end − video end|: one AAC frame at 48 kHz (1024 samples ≈ 21.3 ms) plus the
+ * millisecond WebM timestamps round to. A correctly made mix ends within it; anything more means the
+ * mix was made for another duration.
+ */
+export const MUX_LENGTH_TOLERANCE_S = 1024 / 48_000 + 0.001;
+
+/**
+ * Writes `outFile` holding the first video stream of `videoFile` and, when `audioFile` is not null,
+ * the first audio stream of `audioFile`, both copied. With `audioFile === null` the video file is
+ * MOVED to `outFile` (it is the render's intermediate; a rename costs nothing). Otherwise the inputs are
+ * left alone and the output is written under a temporary name and renamed.
+ *
+ * No `-shortest`: both streams are kept whole, then their ends are read back and compared, and a
+ * difference over `MUX_LENGTH_TOLERANCE_S` fails with `MuxError` `length_mismatch` (and no output).
+ */
+export async function muxAudio(videoFile: string, audioFile: string | null, outFile: string, options: MuxOptions): Promise<MuxResult> {
+  await requireFile(videoFile, 'video');
+  if (audioFile !== null) await requireFile(audioFile, 'audio');
+  if (options.signal?.aborted) throw new MuxError('cancelled', 'the mux was cancelled');
+  if (audioFile === null) {
+    const videoDuration = await streamEnd(videoFile, 'v', options.signal).catch(() => null);
+    if (videoDuration === null) throw new MuxError('ffmpeg_failed', `${videoFile} has no readable video stream; pass the encoded video as the first argument`, videoFile);
+    await moveFile(videoFile, outFile);
+    return { file: outFile, videoDuration, audioDuration: null };
+  }
+  const temp = tempPathFor(outFile);
+  try {
+    await runFfmpeg(
+      [
+        '-y', '-v', 'error',
+        '-i', videoFile, '-i', audioFile,
+        '-map', '0:v:0', '-map', '1:a:0', '-c', 'copy',
+        ...(options.container === 'mp4' ? ['-movflags', '+faststart', '-f', 'mp4'] : ['-f', 'webm']),
+        '-map_metadata', '-1', '-fflags', '+bitexact',
+        temp,
+      ],
+      { signal: options.signal },
+    );
+    const videoDuration = await streamEnd(temp, 'v', options.signal);
+    if (videoDuration === null) throw new MuxError('ffmpeg_failed', `${videoFile} has no video stream; pass the encoded video as the first argument`, videoFile);
+    const audioDuration = await streamEnd(temp, 'a', options.signal);
+    if (audioDuration === null) throw new MuxError('ffmpeg_failed', `${audioFile} has no audio stream to mux; pass the file mixAudio wrote, or null for no audio`, audioFile);
+    if (Math.abs(audioDuration - videoDuration) > MUX_LENGTH_TOLERANCE_S) {
+      throw new MuxError(
+        'length_mismatch',
+        `audio ${audioFile} lasts ${audioDuration.toFixed(3)} s but video ${videoFile} lasts ${videoDuration.toFixed(3)} s; mix the audio with duration = the video's length (frameCount / fps)`,
+        audioFile,
+      );
+    }
+    await commitTemp(temp, outFile);
+    return { file: outFile, videoDuration, audioDuration };
+  } catch (error) {
+    await removeQuietly(temp);
+    if (error instanceof MuxError) throw error;
+    if (error instanceof ProcessError && error.kind === 'aborted') throw new MuxError('cancelled', 'the mux was cancelled', undefined, { cause: error });
+    const detail = error instanceof Error ? error.message : String(error);
+    throw new MuxError('ffmpeg_failed', `muxing ${videoFile} and ${audioFile} into ${outFile} failed: ${detail}; check that the video is ${options.container === 'mp4' ? 'H.264' : 'VP9'} and the audio ${options.container === 'mp4' ? 'AAC' : 'Opus'}`, undefined, { cause: error });
+  }
+}
+
+async function requireFile(file: string, what: 'video' | 'audio'): Promise<void> {
+  const ok = await stat(file).then((s) => s.isFile(), () => false);
+  if (!ok) throw new MuxError('source_missing', `the ${what} file to mux, ${file}, does not exist; it should have been written by the ${what === 'video' ? 'video encoder' : 'audio mix'}`, file);
+}
+
+/**
+ * Renames (atomic). Across filesystems: copies under a temporary name next to `to`, renames that into
+ * place, then deletes `from`.
+ */
+async function moveFile(from: string, to: string): Promise<void> {
+  try {
+    await rename(from, to);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'EXDEV') throw error;
+    const temp = tempPathFor(to);
+    try {
+      await copyFile(from, temp);
+      await commitTemp(temp, to);
+    } catch (copyError) {
+      await removeQuietly(temp);
+      throw copyError;
+    }
+    await rm(from, { force: true });
+  }
+}

@@ -1,0 +1,152 @@
+/**
+ * One ffmpeg pass: decodes the frames of one `ExtractionPlan` into a directory, `000000.<ext>` for slot 0
+ * onwards. This is the seam the cache uses: `runExtractionPass(plan, dir, …)` knows nothing about
+ * requests, dedupe or caching; it only writes exactly the plan's frames, atomically.
+ *
+ * Exactness (see DEVELOPERS.md): slot k shows the last source frame whose media time is
+ * <= mediaStart + k * rate / fps + PTS_TOLERANCE (1 ms, for millisecond-precision containers). With -copyts the decoder keeps absolute timestamps; `setpts` moves
+ * them to the clip's local time; `fps=…:round=up:start_time=0` then gives each slot the frame on screen
+ * at that instant (a frame that starts just after a slot belongs to the next slot).
+ */
+import { randomBytes } from 'node:crypto';
+import { mkdir, readdir, rename, rm, stat } from 'node:fs/promises';
+import path from 'node:path';
+import { formatRational } from '../media/rational.js';
+import { startFfmpeg } from '../media/tools.js';
+import { ExtractError } from './errors.js';
+import { PTS_TOLERANCE, type ExtractionPlan } from './plan.js';
+
+export interface PassOptions {
+  signal?: AbortSignal;
+  /** Default: 60 s plus 250 ms per frame. */
+  timeoutMs?: number;
+  /** Called with the number of frames written so far (from ffmpeg's -progress output). */
+  onProgress?: (framesDone: number) => void;
+  /** Id used in error messages (the leader video). */
+  videoId?: string;
+}
+
+export interface PassResult {
+  /** The final directory (renamed into place). */
+  dir: string;
+  /** Absolute frame paths, slot 0 first; may be shorter than plan.frameCount when the media ends early. */
+  frames: string[];
+  bytesWritten: number;
+  ms: number;
+}
+
+/** How far before mediaStart to seek, so the frame already on screen at mediaStart is decoded. */
+function seekMargin(plan: ExtractionPlan): number {
+  // VFR sources can hold one frame for long stretches; give them more room.
+  return plan.vfr ? 3 : 1;
+}
+
+/** Seconds with enough digits that microsecond timestamps survive. */
+function sec(value: number): string {
+  return value.toFixed(9).replace(/\.?0+$/, '') || '0';
+}
+
+/** The -vf chain of a plan (exported for tests and the bench). */
+export function passFilters(plan: ExtractionPlan): string {
+  const filters: string[] = [];
+  // Shifting the origin by the tolerance makes a frame up to PTS_TOLERANCE late count for the slot.
+  const origin = plan.streamStart + plan.mediaStart + PTS_TOLERANCE;
+  const local = `PTS-${sec(origin)}/TB`;
+  filters.push(plan.playbackRate === 1 ? `setpts=${local}` : `setpts=(${local})/${sec(plan.playbackRate)}`);
+  filters.push(`fps=fps=${formatRational(plan.fps)}:round=up:start_time=0`);
+  if (plan.hdr && plan.colorTarget === 'sdr') {
+    // HDR source in an SDR render: tone-map to BT.709 so it does not look washed out.
+    filters.push('zscale=t=linear:npl=100', 'format=gbrpf32le', 'zscale=p=bt709', 'tonemap=tonemap=hable:desat=0', 'zscale=t=bt709:m=bt709:r=tv');
+  }
+  // Scale after fps: only frames that are written get scaled (the fps filter drops or repeats first).
+  if (plan.sourceWidth !== plan.width || plan.sourceHeight !== plan.height) {
+    filters.push(`scale=${plan.width}:${plan.height}:flags=bilinear`);
+  }
+  return filters.join(',');
+}
+
+/** The full ffmpeg argument list of a pass writing into `dir`. */
+export function passArgs(plan: ExtractionPlan, dir: string): string[] {
+  const args = ['-loglevel', 'error', '-nostats', '-progress', 'pipe:1'];
+  if (plan.decoder) args.push('-c:v', plan.decoder);
+  const seek = Math.max(0, plan.mediaStart - seekMargin(plan));
+  args.push('-copyts');
+  if (seek > 0) args.push('-ss', sec(seek));
+  args.push('-i', plan.source, '-map', '0:v:0', '-an', '-sn', '-dn');
+  args.push('-vf', passFilters(plan));
+  args.push('-frames:v', String(plan.frameCount), '-fps_mode', 'passthrough', '-start_number', '0');
+  if (plan.format === 'jpg') {
+    args.push('-c:v', 'mjpeg', '-q:v', String(plan.jpegQuality), '-pix_fmt', 'yuvj420p');
+  } else {
+    args.push('-c:v', 'png', '-compression_level', '1', '-pix_fmt', plan.decoder ? 'rgba' : 'rgb24');
+  }
+  args.push('-f', 'image2', path.join(dir, `%06d.${plan.format}`));
+  return args;
+}
+
+/** Path of slot `index`'s frame inside a pass directory. */
+export function framePath(dir: string, index: number, format: string): string {
+  return path.join(dir, `${String(index).padStart(6, '0')}.${format}`);
+}
+
+/**
+ * Runs one pass into `dir`: writes into `<dir>.partial-<pid>-<rand>`, then renames it into place
+ * (replacing an older `dir`). On failure or cancellation the partial directory is removed and an
+ * `ExtractError` is thrown; nothing half-written is left under `dir`.
+ */
+export async function runExtractionPass(plan: ExtractionPlan, dir: string, options: PassOptions = {}): Promise<PassResult> {
+  const started = performance.now();
+  const videoId = options.videoId ?? path.basename(plan.source);
+  if (options.signal?.aborted) throw new ExtractError('cancelled', videoId, plan.source, `video "${videoId}": extraction of ${plan.source} was cancelled`);
+  const partial = `${dir}.partial-${process.pid}-${randomBytes(4).toString('hex')}`;
+  await mkdir(partial, { recursive: true });
+  try {
+    const timeoutMs = options.timeoutMs ?? 60_000 + plan.frameCount * 250;
+    const proc = await startFfmpeg(passArgs(plan, partial), { stdout: 'pipe', timeoutMs, signal: options.signal });
+    let buffered = '';
+    proc.stdout?.on('data', (chunk: Buffer) => {
+      buffered += chunk.toString('utf8');
+      const lines = buffered.split('\n');
+      buffered = lines.pop() ?? '';
+      for (const line of lines) {
+        if (line.startsWith('frame=') && options.onProgress) options.onProgress(Number(line.slice(6)) || 0);
+      }
+    });
+    await proc.done;
+    const frames = await collectFrames(partial, plan);
+    if (frames.count === 0) {
+      throw new ExtractError('zero_output', videoId, plan.source,
+        `video "${videoId}": ffmpeg wrote no frames for ${plan.source} from ${plan.mediaStart}s; check mediaStart and that the file is not damaged`);
+    }
+    // The probe promised frames up to the media's end; ending well short means the file is damaged
+    // (truncated downloads decode cleanly up to the cut). One frame of slack absorbs EOF rounding.
+    if (frames.count < plan.frameCount - 1) {
+      throw new ExtractError('ffmpeg_failed', videoId, plan.source,
+        `video "${videoId}": ffmpeg wrote only ${frames.count} of ${plan.frameCount} frames for ${plan.source}; the file ends early (truncated or damaged?) — re-export or re-download it`);
+    }
+    await rm(dir, { recursive: true, force: true });
+    await mkdir(path.dirname(dir), { recursive: true });
+    await rename(partial, dir);
+    return {
+      dir,
+      frames: Array.from({ length: frames.count }, (_, i) => framePath(dir, i, plan.format)),
+      bytesWritten: frames.bytes,
+      ms: performance.now() - started,
+    };
+  } catch (error) {
+    await rm(partial, { recursive: true, force: true });
+    throw error;
+  }
+}
+
+/** Counts the contiguous frames 000000… in `dir` and their total size. */
+async function collectFrames(dir: string, plan: ExtractionPlan): Promise<{ count: number; bytes: number }> {
+  const names = new Set(await readdir(dir));
+  let count = 0;
+  let bytes = 0;
+  while (count < plan.frameCount && names.has(path.basename(framePath(dir, count, plan.format)))) {
+    bytes += (await stat(framePath(dir, count, plan.format))).size;
+    count++;
+  }
+  return { count, bytes };
+}

@@ -1,0 +1,310 @@
+/**
+ * The render orchestrator: parse → project server → browser → capture workers → encoder → media stages
+ * (finalize: e.g. audio mux) → rename into place.
+ *
+ * Output is all-or-nothing: the encoder writes a temporary name next to the output (`.NAME.partial-…`),
+ * renamed over the output only after every stage succeeded. On any failure or cancellation the
+ * temporary files are removed, the encoder is killed and the browser closed, so neither a partial
+ * output nor a stray process remains.
+ *
+ * Vendor scripts: the project server serves only the composition's directory. So that examples can
+ * use GSAP from npm without copying it, the render also serves the installed `gsap/dist` directory
+ * under `/__framesmith/vendor/gsap/` (e.g. `<script src="/__framesmith/vendor/gsap/gsap.min.js">`).
+ *
+ * Media stages (`RenderOptions.stages`, see src/capture/hooks.ts) plug in at fixed points: `prepare`
+ * before pages open, `capture` hooks per page and per frame, `concurrent` alongside capture, `finalize`
+ * after encoding.
+ */
+import { createRequire } from 'node:module';
+import { mkdir, mkdtemp, rename, rm, stat } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { launchBrowser, BrowserError, type CaptureMode, type LaunchedBrowser } from './browser/launch.js';
+import { runtimeConfigFor, runtimeScript } from './browser/runtime.js';
+import { startProjectServer, type ProjectServer } from './browser/server.js';
+import { CaptureError } from './capture/errors.js';
+import { combineHooks, type OutputFormat, type RenderStage, type StageContext } from './capture/hooks.js';
+import { captureFrames } from './capture/pool.js';
+import { CaptureWorker } from './capture/worker.js';
+import { CompositionError } from './composition/errors.js';
+import type { Composition } from './composition/model.js';
+import { parseComposition } from './composition/parse.js';
+import { EncodeError, startVideoEncoder, type Quality, type VideoEncoder } from './encode/video.js';
+import { formatRational } from './media/rational.js';
+import { defaultWorkers } from './capture/workers.js';
+
+export type { OutputFormat } from './capture/hooks.js';
+export type { Quality } from './encode/video.js';
+
+/** URL prefix under which the installed gsap/dist is served to every composition. */
+export const GSAP_URL_PREFIX = '/__framesmith/vendor/gsap/';
+
+export type RenderStageName = 'parse' | 'browser' | 'load' | 'capture' | 'encode' | 'finalize' | 'done';
+
+export interface RenderProgress {
+  stage: RenderStageName;
+  /** Frames delivered to the encoder (capture), else 0 or 1. */
+  done: number;
+  total: number;
+}
+
+export interface RenderOptions {
+  /** Output file (mp4/webm) or directory (png). Default: `renders/<name>.<format>` under the cwd. */
+  output?: string;
+  /** Overrides the composition's `data-fps`. */
+  fps?: number | string;
+  /** Default `standard` (see src/encode/video.ts for the values). */
+  quality?: Quality;
+  /** Default: from the output's extension, else `mp4`. */
+  format?: OutputFormat;
+  /** Capture pages in parallel. Default: `defaultWorkers()` (cores and free memory). */
+  workers?: number;
+  /** Browser executable; default: FRAMESMITH_BROWSER, the bundled headless shell, a system Chromium. */
+  browser?: string;
+  /** Force a capture mode (the headless shell can also take screenshots). */
+  captureMode?: CaptureMode;
+  /** Seed of the page's deterministic Math.random. Default 1. */
+  seed?: number;
+  signal?: AbortSignal;
+  onProgress?(progress: RenderProgress): void;
+  /** Media stages (video frames, audio mix, mux). */
+  stages?: RenderStage[];
+}
+
+export interface RenderResult {
+  output: string;
+  format: OutputFormat;
+  frames: number;
+  /** Seconds. */
+  duration: number;
+  fps: string;
+  width: number;
+  height: number;
+  captureMode: CaptureMode;
+  workers: number;
+  /**
+   * Milliseconds. Wall-clock stages: parse, browser (launch), load (pages ready), capture (first to last
+   * frame), finalize, total. Summed over workers: seek, hooks, screenshot. encode: time the capture
+   * waited on the encoder plus its final flush.
+   */
+  timings: Record<string, number>;
+}
+
+export type RenderErrorCode =
+  | CompositionError['code']
+  | CaptureError['code']
+  | 'browser'
+  | 'encode'
+  | 'stage'
+  | 'invalid_option';
+
+/** A render failed. `element` / `url` name the culprit when known; the message says what to do. */
+export class RenderError extends Error {
+  override readonly name = 'RenderError';
+  constructor(readonly code: RenderErrorCode, message: string, readonly detail: { element?: string; url?: string; file?: string } = {}, options?: { cause?: unknown }) {
+    super(message, options);
+  }
+}
+
+/** `renders/<name>.<ext>` (a directory `renders/<name>` for png), name from the project directory or file. */
+export function defaultOutputPath(input: string, format: OutputFormat = 'mp4', cwd = process.cwd()): string {
+  const resolved = path.resolve(cwd, input);
+  const base = /\.html?$/i.test(resolved) && path.basename(resolved).toLowerCase() !== 'index.html'
+    ? path.basename(resolved).replace(/\.html?$/i, '')
+    : path.basename(/\.html?$/i.test(resolved) ? path.dirname(resolved) : resolved);
+  return path.join(cwd, 'renders', format === 'png' ? base : `${base}.${format}`);
+}
+
+function formatFromOutput(output: string | undefined): OutputFormat | undefined {
+  const ext = output ? path.extname(output).toLowerCase() : '';
+  if (ext === '.mp4') return 'mp4';
+  if (ext === '.webm') return 'webm';
+  return undefined;
+}
+
+function toRenderError(error: unknown): RenderError {
+  if (error instanceof RenderError) return error;
+  if (error instanceof CompositionError) return new RenderError(error.code, error.message, { element: error.element, file: error.file }, { cause: error });
+  if (error instanceof CaptureError) return new RenderError(error.code, error.message, { url: error.url }, { cause: error });
+  if (error instanceof BrowserError) return new RenderError('browser', error.message, {}, { cause: error });
+  if (error instanceof EncodeError) return new RenderError('encode', error.message, {}, { cause: error });
+  const message = error instanceof Error ? error.message : String(error);
+  return new RenderError('stage', message, {}, { cause: error });
+}
+
+function gsapDir(): string | null {
+  try {
+    return path.dirname(createRequire(import.meta.url).resolve('gsap'));
+  } catch {
+    return null;
+  }
+}
+
+/** Renders the composition at `input` (a directory holding index.html, or an .html file). */
+export async function render(input: string, options: RenderOptions = {}): Promise<RenderResult> {
+  const started = performance.now();
+  const timings: Record<string, number> = {};
+  const controller = new AbortController();
+  const onAbort = () => controller.abort(options.signal?.reason);
+  if (options.signal?.aborted) onAbort();
+  options.signal?.addEventListener('abort', onAbort, { once: true });
+  const signal = controller.signal;
+  const progress = (stage: RenderStageName, done = 0, total = 0) => options.onProgress?.({ stage, done, total });
+
+  const format = options.format ?? formatFromOutput(options.output) ?? 'mp4';
+  const output = path.resolve(options.output ?? defaultOutputPath(input, format));
+  if (options.workers !== undefined && !(Number.isInteger(options.workers) && options.workers >= 1)) {
+    throw new RenderError('invalid_option', `workers must be a whole number >= 1 (got ${options.workers})`);
+  }
+  const stages = options.stages ?? [];
+  const temps: string[] = [];
+  const tempOutput = (ext: string) => {
+    const file = path.join(path.dirname(output), `.${path.basename(output)}.partial-${process.pid}-${randomBytes(4).toString('hex')}${ext ? `.${ext}` : ''}`);
+    temps.push(file);
+    return file;
+  };
+
+  let server: ProjectServer | undefined;
+  let launched: LaunchedBrowser | undefined;
+  let encoder: VideoEncoder | undefined;
+  let workDir: string | undefined;
+  const workers: CaptureWorker[] = [];
+  const cancelled = () => { if (signal.aborted) throw new CaptureError('cancelled', 'the render was cancelled'); };
+  const time = async <T>(name: string, work: () => Promise<T>): Promise<T> => {
+    const t = performance.now();
+    try {
+      return await work();
+    } finally {
+      timings[name] = Math.round(performance.now() - t);
+    }
+  };
+
+  try {
+    progress('parse');
+    const composition: Composition = await time('parse', () => parseComposition(input, { fps: options.fps }));
+    cancelled();
+    const frameCount = composition.frameCount;
+    if (frameCount < 1) throw new RenderError('no_duration', `${composition.entryFile} renders no frames (duration ${composition.duration} s): give the root a data-duration > 0`, { file: composition.entryFile });
+
+    workDir = await mkdtemp(path.join(os.tmpdir(), 'framesmith-render-'));
+    await mkdir(path.dirname(output), { recursive: true });
+
+    server = await startProjectServer(composition.rootDir);
+    const gsap = gsapDir();
+    if (gsap) server.mount(GSAP_URL_PREFIX, gsap);
+
+    progress('browser');
+    launched = await time('browser', () => launchBrowser({ browserPath: options.browser, forceMode: options.captureMode }));
+    cancelled();
+
+    const context = (width: number, height: number): StageContext => ({
+      composition, fps: composition.fps, width, height, format, workDir: workDir!, tempOutput, signal,
+    });
+    const runtime = runtimeScript(runtimeConfigFor(composition, options.seed ?? 1));
+    const url = server.urlFor(composition.entryFile);
+    const transparent = format !== 'mp4';
+
+    progress('load');
+    const workerCount = Math.min(options.workers ?? defaultWorkers(), frameCount);
+    const loadStart = performance.now();
+    // Stages prepare while the first page loads (the first page tells us the size when the HTML does not).
+    const preparing = Promise.all(stages.map(async (s) => s.prepare?.(context(composition.width ?? 0, composition.height ?? 0))));
+    preparing.catch(() => {});
+    const open = (index: number, width: number, height: number, hooks = combineHooks(stages.flatMap((s) => (s.capture ? [s.capture] : [])))) =>
+      CaptureWorker.open(launched!.browser, launched!.captureMode, index, { url, runtime, width, height, transparent, hooks });
+    // Hooks need `prepare` to be done: the first page opens without them, and runs setupPage afterwards.
+    const first = await open(0, composition.width ?? 1920, composition.height ?? 1080, {});
+    workers.push(first);
+    let width = composition.width ?? first.info.width;
+    let height = composition.height ?? first.info.height;
+    if (!(width >= 1 && height >= 1)) throw new RenderError('invalid_size', `${composition.entryFile}: the composition's size is unknown (measured ${width}x${height}): set data-width and data-height on the root`, { file: composition.entryFile });
+    width = Math.round(width);
+    height = Math.round(height);
+    if (width !== (composition.width ?? 1920) || height !== (composition.height ?? 1080)) {
+      await first.capturePage.page.setViewport({ width, height, deviceScaleFactor: 1 });
+    }
+    await preparing;
+    const hooks = combineHooks(stages.flatMap((s) => (s.capture ? [s.capture] : [])));
+    if (hooks.setupPage) await first.capturePage.pumpWhile(hooks.setupPage(first.capturePage.page, 0));
+    first.setHooks(hooks);
+    const rest = await Promise.allSettled(Array.from({ length: workerCount - 1 }, (_, i) => open(i + 1, width, height)));
+    for (const r of rest) if (r.status === 'fulfilled') workers.push(r.value);
+    const rejected = rest.find((r) => r.status === 'rejected');
+    if (rejected) throw rejected.reason;
+    timings.load = Math.round(performance.now() - loadStart);
+    for (const failedUrl of server.failedRequests()) throw new CaptureError('request_failed', `could not load ${failedUrl}: the file does not exist in ${composition.rootDir}; fix the path or add the file`, failedUrl);
+    cancelled();
+
+    const alpha = format === 'webm' && first.info.transparentStage;
+    const encodedFile = format === 'png' ? tempOutput('') : tempOutput(format);
+    encoder = await startVideoEncoder({ format, output: encodedFile, width, height, fps: composition.fps, quality: options.quality, alpha, signal });
+
+    const concurrent = Promise.all(stages.map(async (s) => s.concurrent?.(context(width, height))));
+    concurrent.catch(() => {});
+    progress('capture', 0, frameCount);
+    const captureStart = performance.now();
+    await captureFrames({
+      workers,
+      frameCount,
+      fps: composition.fps,
+      signal,
+      sink: (frame) => encoder!.write(frame),
+      onFrame: (done) => progress('capture', done, frameCount),
+    });
+    timings.capture = Math.round(performance.now() - captureStart);
+    for (const failedUrl of server.failedRequests()) throw new CaptureError('request_failed', `could not load ${failedUrl}: the file does not exist in ${composition.rootDir}; fix the path or add the file`, failedUrl);
+
+    progress('encode', 0, 1);
+    await encoder.finish();
+    timings.encode = Math.round(encoder.busyMs);
+    timings.seek = Math.round(workers.reduce((sum, w) => sum + w.timings.seek, 0));
+    timings.hooks = Math.round(workers.reduce((sum, w) => sum + w.timings.hooks, 0));
+    timings.screenshot = Math.round(workers.reduce((sum, w) => sum + w.timings.capture, 0));
+
+    progress('finalize', 0, 1);
+    let file = encodedFile;
+    await time('finalize', async () => {
+      await concurrent;
+      for (const stage of stages) {
+        if (!stage.finalize) continue;
+        try {
+          file = await stage.finalize(context(width, height), file);
+        } catch (error) {
+          throw error instanceof Error && !(error instanceof RenderError) ? new RenderError('stage', `${stage.name}: ${error.message}`, {}, { cause: error }) : error;
+        }
+      }
+      cancelled();
+      if (format === 'png') {
+        // A directory cannot be renamed over a non-empty one: the old sequence goes first.
+        if (await stat(output).catch(() => null)) await rm(output, { recursive: true, force: true });
+      }
+      await rename(file, output);
+    });
+    timings.total = Math.round(performance.now() - started);
+    progress('done', 1, 1);
+    return {
+      output,
+      format,
+      frames: frameCount,
+      duration: composition.duration,
+      fps: formatRational(composition.fps),
+      width,
+      height,
+      captureMode: launched.captureMode,
+      workers: workers.length,
+      timings,
+    };
+  } catch (error) {
+    await encoder?.abort();
+    if (signal.aborted && !(error instanceof RenderError)) throw new RenderError('cancelled', 'the render was cancelled', {}, { cause: error });
+    throw toRenderError(error);
+  } finally {
+    options.signal?.removeEventListener('abort', onAbort);
+    await Promise.allSettled(workers.map((w) => w.close()));
+    await launched?.close();
+    await server?.close();
+    await Promise.allSettled(temps.map((t) => rm(t, { recursive: true, force: true })));
+    if (workDir) await rm(workDir, { recursive: true, force: true });
+  }
+}
