@@ -76,32 +76,37 @@ async function statFiles(dir: string): Promise<Array<{ inode: string; size: numb
   return out;
 }
 
+/** Entries scanned at once: enough to overlap file-system latency. */
+const SCAN_BATCH = 32;
+
+async function scanEntry(root: string, key: string): Promise<ScannedEntry | null> {
+  const dir = entryDir(root, key);
+  let lastUsedMs: number;
+  try {
+    lastUsedMs = (await stat(dir)).mtimeMs;
+  } catch {
+    return null;
+  }
+  try {
+    const info = await stat(path.join(dir, MANIFEST), { bigint: true });
+    const manifest = parseManifest(await readFile(path.join(dir, MANIFEST), 'utf8'), key);
+    if (manifest) {
+      const files = [{ inode: `${info.dev}:${info.ino}`, size: Number(info.size) }, ...manifest.files.map((f) => ({ inode: f.inode, size: f.size }))];
+      return { key, dir, lastUsedMs, damaged: false, files };
+    }
+  } catch {
+    // Unreadable manifest: damaged, counted by walking its files below.
+  }
+  return { key, dir, lastUsedMs, damaged: true, files: await statFiles(dir) };
+}
+
 /** Reads every entry's manifest (one read per entry; frames are stat'ed only for damaged entries). */
 export async function scanEntries(root: string): Promise<ScannedEntry[]> {
+  const keys = (await listDir(path.join(root, ENTRIES))).filter(isCacheKey);
   const result: ScannedEntry[] = [];
-  for (const key of await listDir(path.join(root, ENTRIES))) {
-    if (!isCacheKey(key)) continue;
-    const dir = entryDir(root, key);
-    let lastUsedMs: number;
-    try {
-      lastUsedMs = (await stat(dir)).mtimeMs;
-    } catch {
-      continue;
-    }
-    let manifest = null;
-    let manifestFile: { inode: string; size: number } | null = null;
-    try {
-      const info = await stat(path.join(dir, MANIFEST), { bigint: true });
-      manifestFile = { inode: `${info.dev}:${info.ino}`, size: Number(info.size) };
-      manifest = parseManifest(await readFile(path.join(dir, MANIFEST), 'utf8'), key);
-    } catch {
-      manifest = null;
-    }
-    if (manifest && manifestFile) {
-      result.push({ key, dir, lastUsedMs, damaged: false, files: [manifestFile, ...manifest.files.map((f) => ({ inode: f.inode, size: f.size }))] });
-    } else {
-      result.push({ key, dir, lastUsedMs, damaged: true, files: await statFiles(dir) });
-    }
+  for (let i = 0; i < keys.length; i += SCAN_BATCH) {
+    const batch = await Promise.all(keys.slice(i, i + SCAN_BATCH).map((key) => scanEntry(root, key)));
+    for (const entry of batch) if (entry) result.push(entry);
   }
   return result;
 }

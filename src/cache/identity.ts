@@ -10,7 +10,7 @@
  */
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import { open, readFile, rename, rm, stat as statFile, writeFile } from 'node:fs/promises';
+import { mkdir, open, readFile, rename, rm, stat as statFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { BigIntStats } from 'node:fs';
 import { CacheError, errnoCode } from './errors.js';
@@ -76,6 +76,7 @@ async function saveMemo(dir: string, map: Map<string, MemoRecord>): Promise<void
   persisted.set(dir, merged);
   const temp = `${file}.${ownToken()}.${Math.random().toString(36).slice(2)}.tmp`;
   try {
+    await mkdir(dir, { recursive: true });
     await writeFile(temp, JSON.stringify({ version: 1, entries: Object.fromEntries(merged) }));
     await rename(temp, file);
   } catch {

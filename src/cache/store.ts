@@ -43,6 +43,8 @@ export interface CacheEntry {
   /** Absolute frame paths in slot order. */
   frames: string[];
   manifest: Manifest;
+  /** From `publish` only: true when another writer published first and its entry was adopted. */
+  adopted?: boolean;
 }
 
 /** A writer's private partial directory (from `beginWrite`). */
@@ -125,14 +127,23 @@ export class FrameCache {
   /**
    * The valid entry for `key`, or null (a miss). On a hit the entry is leased until `release(key)` or
    * `close()` and its last-use time is refreshed. A damaged entry (missing/truncated frame, bad
-   * manifest) counts as a miss and is removed so the next publish replaces it.
+   * manifest) counts as a miss and is removed so the next publish replaces it. Never throws for
+   * file-system trouble (that is a miss too); only a malformed key throws.
    */
   async lookup(key: string): Promise<CacheEntry | null> {
     this.assertKey(key);
-    // Lease first, then validate: GC re-checks leases after moving an entry away (gc.ts).
-    await this.leases.acquire(key);
     const dir = entryDir(this.dir, key);
-    const check = await checkEntry(dir, key);
+    let check: Awaited<ReturnType<typeof checkEntry>>;
+    try {
+      // Lease first, then validate: GC re-checks leases after moving an entry away (gc.ts).
+      await this.leases.acquire(key);
+      check = await checkEntry(dir, key);
+    } catch {
+      // The cache must never fail a render: an unusable lease or entry is simply a miss.
+      await this.leases.release(key).catch(() => undefined);
+      this.metrics.cacheMisses++;
+      return null;
+    }
     if (check.state === 'valid') {
       const now = new Date();
       await utimes(dir, now, now).catch(() => {});
@@ -195,7 +206,7 @@ export class FrameCache {
           const now = new Date();
           await utimes(target, now, now).catch(() => {});
           await this.afterPublish(manifest);
-          return { key, dir: target, frames: manifest.files.map((f) => path.join(target, f.name)), manifest };
+          return { key, dir: target, frames: manifest.files.map((f) => path.join(target, f.name)), manifest, adopted: false };
         } catch (error) {
           const code = errnoCode(error);
           if ((code !== 'ENOTEMPTY' && code !== 'EEXIST') || attempt >= 3) throw error;
@@ -204,7 +215,7 @@ export class FrameCache {
         if (existing.state === 'valid') {
           // Lost the race: the winner's frames are byte-identical by construction of the key.
           await rm(writer.dir, { recursive: true, force: true });
-          return { key, dir: target, frames: existing.manifest.files.map((f) => path.join(target, f.name)), manifest: existing.manifest };
+          return { key, dir: target, frames: existing.manifest.files.map((f) => path.join(target, f.name)), manifest: existing.manifest, adopted: true };
         }
         if (existing.state === 'damaged') await removeDamagedEntry(this.dir, key);
       }

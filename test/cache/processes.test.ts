@@ -42,7 +42,7 @@ if (role === 'race') {
   const w = await cache.beginWrite(key);
   const names = await writeFrames(w.dir, Number(countText));
   const entry = await cache.publish(w, { frames: names, sourceId, recipe, meta: { writer } });
-  console.log(JSON.stringify({ winner: entry.manifest.meta.writer, dir: entry.dir, frames: entry.frames.length }));
+  console.log(JSON.stringify({ winner: entry.manifest.meta.writer, adopted: entry.adopted, dir: entry.dir, frames: entry.frames.length }));
   cache.close();
 } else if (role === 'partial') {
   const w = await cache.beginWrite(key);
@@ -114,12 +114,14 @@ describe('across processes', () => {
     const racers = writers.map((w) => spawnChild('race', root, key, w, '40', go));
     await Promise.all(racers.map((c) => c.waitFor(/^ready$/)));
     await writeFile(go, '');
-    const results = await Promise.all(racers.map(async (c) => JSON.parse(await c.waitFor(/^\{/)) as { winner: string; dir: string; frames: number }));
+    const results = await Promise.all(racers.map(async (c) => JSON.parse(await c.waitFor(/^\{/)) as { winner: string; adopted: boolean; dir: string; frames: number }));
     for (const c of racers) expect((await c.exited).code).toBe(0);
 
     const winner = results[0]!.winner;
     expect(writers).toContain(winner);
-    for (const result of results) expect(result).toEqual({ winner, dir: path.join(root, 'entries', key), frames: 40 });
+    // Exactly one rename won; every other writer found the entry in place and adopted it.
+    expect(results.map((r, i) => [writers[i], r.adopted])).toEqual(writers.map((w) => [w, w !== winner]));
+    for (const result of results) expect(result).toMatchObject({ winner, dir: path.join(root, 'entries', key), frames: 40 });
     // The entry is wholly the winner's: no frame from a loser got mixed in.
     const hit = (await cache.lookup(key))!;
     expect(hit.frames).toHaveLength(40);

@@ -118,6 +118,12 @@ describe('fetchRemoteSource', () => {
     expect(await filesUnder('tmp')).toEqual([]);
   });
 
+  it('resolves a host name through the guarded lookup when private hosts are allowed', async () => {
+    const port = (server.address() as AddressInfo).port;
+    const local = await fetchRemoteSource(`http://localhost:${port}/video.mp4`, { cacheDir, allowPrivateHosts: true });
+    expect(sha(await readFile(local))).toBe(sha(body(1)));
+  });
+
   it('follows a redirect', async () => {
     const local = await fetchRemoteSource(`${base}/moved`, { cacheDir, allowPrivateHosts: true });
     expect(sha(await readFile(local))).toBe(sha(body(1)));

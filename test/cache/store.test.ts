@@ -153,6 +153,26 @@ describe('publish and lookup', () => {
     evictAll.close();
   });
 
+  it('publishing keeps the cache within its budget on its own, evicting the least recently used', async () => {
+    const keys = [1, 2, 3, 4, 5].map((slotCount) => cacheKey({ sourceId: SAMPLE_SOURCE, recipe: { ...SAMPLE_RECIPE, slotCount } }));
+    await publishSample(keys[0]!, 10, 'k0');
+    await cache.release(keys[0]!);
+    const perEntry = (await cache.stats()).bytes;
+    const budgeted = (await openFrameCache({ dir: root, budgetBytes: Math.floor(2.5 * perEntry) }))!;
+    for (const [i, key] of keys.slice(1).entries()) {
+      // Distinct last-use times one second apart, oldest first, without sleeping.
+      await utimes(path.join(root, 'entries', keys[i]!), 1_000_000 + i, 1_000_000 + i);
+      const w = await budgeted.beginWrite(key);
+      const frames = await writeFrames(w.dir, 10, `k${i + 1}`);
+      await budgeted.publish(w, { frames, sourceId: SAMPLE_SOURCE, recipe: SAMPLE_RECIPE, meta: { writer: `k${i + 1}` } });
+      await budgeted.release(key);
+      expect((await budgeted.stats()).bytes).toBeLessThanOrEqual(2.5 * perEntry);
+    }
+    expect((await readdir(path.join(root, 'entries'))).sort()).toEqual([keys[3], keys[4]].sort());
+    expect(budgeted.metrics.gcEvictions).toBe(3);
+    budgeted.close();
+  });
+
   it('abort removes the partial directory and publishes nothing', async () => {
     const w = await cache.beginWrite(key);
     await writeFrames(w.dir, 3, 'w');

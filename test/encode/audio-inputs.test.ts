@@ -13,7 +13,7 @@ import { decodeMono, fileHasAudio, findBursts, makeBeepFile, makeSilentVideo } f
 const FRAME = 1 / 30;
 
 let dir: string;
-beforeAll(async () => { dir = await mkdtemp(path.join(os.tmpdir(), 'fs-audio-inputs-')); });
+beforeAll(async () => { dir = await mkdtemp(path.join(os.tmpdir(), 'framesmith-audio-inputs-')); });
 afterAll(async () => { await rm(dir, { recursive: true, force: true }); });
 
 function element(kind: 'audio' | 'video', src: string, label: string, overrides: Partial<MediaElement> = {}): MediaElement {

@@ -15,7 +15,7 @@ const FRAME = 1 / 30;
 const AAC_FRAME = 1024 / 48_000;
 
 let dir: string;
-beforeAll(async () => { dir = await mkdtemp(path.join(os.tmpdir(), 'fs-audio-timing-')); });
+beforeAll(async () => { dir = await mkdtemp(path.join(os.tmpdir(), 'framesmith-audio-timing-')); });
 afterAll(async () => { await rm(dir, { recursive: true, force: true }); });
 
 function track(src: string, overrides: Partial<AudioTrack>): AudioTrack {

@@ -17,7 +17,7 @@ const DURATION = FRAMES / 30;
 let dir: string;
 let beep: string;
 beforeAll(async () => {
-  dir = await mkdtemp(path.join(os.tmpdir(), 'fs-mux-'));
+  dir = await mkdtemp(path.join(os.tmpdir(), 'framesmith-mux-test-'));
   beep = await makeBeepFile(dir, 'beep.wav', { duration: 1, beeps: [{ at: 0.1, length: 0.1 }] });
 });
 afterAll(async () => { await rm(dir, { recursive: true, force: true }); });

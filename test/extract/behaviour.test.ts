@@ -133,6 +133,28 @@ describe('format and alpha', () => {
   });
 });
 
+describe('colour', () => {
+  it('an HDR (PQ) source in an SDR render is tone-mapped in the same pass, frames still exact; the target is part of the key', async () => {
+    const pq = await makeIndexedVideo(path.join(dir, 'pq.mp4'), { width: 160, height: 96, fps: 30, frames: 30, codec: 'h264', pixFmt: 'yuv420p10le', hdr: 'pq' });
+    const sdr = await extractVideos([{ id: 'h', src: pq.path, mediaStart: 0.3, duration: 0.2 }], { fps: 30, outDir: out('hdr-sdr') });
+    expect(sdr.errors).toEqual([]);
+    expect(await readImageSequenceIndices(sdr.extracted[0]!.outputDir, 'jpg')).toEqual([9, 10, 11, 12, 13, 14]);
+    const keep = await extractVideos([{ id: 'h', src: pq.path, mediaStart: 0.3, duration: 0.2 }], { fps: 30, outDir: out('hdr-sdr'), colorTarget: 'pq' });
+    expect(keep.extracted[0]!.outputDir).not.toBe(sdr.extracted[0]!.outputDir);
+    // Mid grey labelled PQ: tone mapping to SDR changes the code value; the PQ target leaves it alone.
+    const grey = path.join(dir, 'pq-grey.mp4');
+    await runFfmpeg(['-y', '-loglevel', 'error', '-f', 'lavfi', '-i', 'color=c=0x808080:s=64x64:r=30:d=0.2', '-c:v', 'libx264', '-pix_fmt', 'yuv420p10le', '-color_trc', 'smpte2084', '-color_primaries', 'bt2020', '-colorspace', 'bt2020nc', grey]);
+    const level = async (colorTarget: 'sdr' | 'pq') => {
+      const r = await extractVideos([{ id: 'g', src: grey, duration: 0.1 }], { fps: 30, outDir: out(`grey-${colorTarget}`), colorTarget });
+      return (await readRgba(r.extracted[0]!.frames[0]!, 64, 64))[(32 * 64 + 32) * 4]!;
+    };
+    const untouched = await level('pq');
+    const mapped = await level('sdr');
+    expect(Math.abs(untouched - 128)).toBeLessThan(6);
+    expect(Math.abs(mapped - untouched)).toBeGreaterThan(15);
+  });
+});
+
 describe('in-render dedupe', () => {
   it('three identical videos: one pass, one directory, three results', async () => {
     const outDir = out('dedupe');

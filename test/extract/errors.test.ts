@@ -109,6 +109,14 @@ describe('cancellation', () => {
     expect(liveChildCount()).toBe(0);
   });
 
+  it('a pass over its timeout is ended: ffmpeg_timeout, retryable, nothing left', async () => {
+    const outDir = path.join(dir, 'out-timeout');
+    const result = await extractVideos([{ id: 'slow', src: big.path }], { fps: 30, outDir, format: 'png', timeoutMs: 200 });
+    expect(result.errors).toEqual([expect.objectContaining({ videoId: 'slow', kind: 'ffmpeg_timeout', retryable: true })]);
+    expect(result.errors[0]!.message).toContain('big.mp4');
+    expect(await entries(outDir)).toEqual([]);
+  });
+
   it('an already-aborted signal starts no pass', async () => {
     const outDir = path.join(dir, 'out-precancel');
     const result = await extractVideos([{ id: 'x', src: good.path }, { id: 'y', src: good.path }], { fps: 30, outDir, signal: AbortSignal.abort() });

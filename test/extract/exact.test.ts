@@ -57,6 +57,9 @@ const cases: Case[] = [
   { name: 'sparse keyframes, trim after keyframe', src: 'sparse', mediaStart: 8.52, duration: 0.8, rate: 1, fps: 30 },
   { name: 'non-zero stream start', src: 'offset', mediaStart: 0, duration: 1, rate: 1, fps: 30 },
   { name: 'non-zero stream start, trim 0.7 rate 1.5', src: 'offset', mediaStart: 0.7, duration: 0.6, rate: 1.5, fps: 30 },
+  { name: 'non-zero stream start with an input seek (trim 1.37)', src: 'offset', mediaStart: 1.37, duration: 0.5, rate: 1, fps: 30 },
+  { name: 'VFR, trim 2.05 rate 0.5', src: 'vfr', mediaStart: 2.05, duration: 1, rate: 0.5, fps: 30 },
+  { name: 'sparse keyframes, rate 2 from 5.55', src: 'sparse', mediaStart: 5.55, duration: 1, rate: 2, fps: 30 },
   { name: 'vp9 in 30, trim 0.45', src: 'vp9', mediaStart: 0.45, duration: 1, rate: 1, fps: 30 },
   // WebM timestamps are whole milliseconds: a same-rate clip must still show every frame once.
   { name: 'vp9 30 in 30 from 0 shows every frame', src: 'vp9', mediaStart: 0, duration: 1.5, rate: 1, fps: 30 },

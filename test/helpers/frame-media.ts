@@ -44,6 +44,8 @@ export interface IndexedVideoOptions {
   audio?: boolean;
   /** Override the encoded pixel format (default yuv420p, or yuva420p for vp9-alpha). */
   pixFmt?: string;
+  /** Tag the stream as HDR BT.2020 with this transfer (the pixels are not converted, only labelled). */
+  hdr?: 'pq' | 'hlg';
 }
 
 export interface IndexedVideo {
@@ -120,6 +122,7 @@ export async function makeIndexedVideo(file: string, options: IndexedVideoOption
   if (options.gop !== undefined) args.push('-g', String(options.gop), '-keyint_min', String(Math.min(options.gop, 25)));
   if (options.vfr === 'pattern') args.push('-fps_mode', 'passthrough');
   if (codec === 'h264' && options.vfr === 'pattern') args.push('-video_track_timescale', '6000');
+  if (options.hdr) args.push('-color_trc', options.hdr === 'pq' ? 'smpte2084' : 'arib-std-b67', '-color_primaries', 'bt2020', '-colorspace', 'bt2020nc');
   if (options.audio) args.push('-c:a', codec === 'h264' ? 'aac' : 'libopus');
   if (options.startTime) args.push('-output_ts_offset', String(options.startTime));
   args.push(file);

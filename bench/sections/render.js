@@ -1,0 +1,3 @@
+export async function renderSection(ctx) {
+  ctx.section('render', 'render').skip('render', 'not written yet');
+}

@@ -1,0 +1,3 @@
+export async function videoSection(ctx) {
+  ctx.section('video', 'video').skip('video', 'not written yet');
+}
