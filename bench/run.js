@@ -36,7 +36,7 @@ if (hf.missing) process.stderr.write(`bench: ${hf.missing}; HyperFrames figures 
 for (const name of chosen) {
   const ctx = {
     hf,
-    repeats: repeats(name === 'extract' || name === 'cache' ? 3 : 1),
+    repeats: repeats({ extract: 3, cache: 3, render: 2, video: 1 }[name]),
     section: (key, title) => report.section(key, title),
   };
   try {

@@ -19,3 +19,5 @@ export { CompositionError, type CompositionErrorCode } from './composition/error
 export type { Composition, TimedElement, MediaElement, NestedComposition } from './composition/model.js';
 export { startProjectServer, type ProjectServer } from './browser/server.js';
 export { runtimeScript, runtimeConfigFor, type RuntimeConfig, type RuntimeTimed } from './browser/runtime.js';
+export { mixAudio, audioTracksFromMedia, AudioError, type AudioErrorCode, type AudioTrack, type MixOptions, type MixResult } from './encode/audio.js';
+export { muxAudio, MuxError, MUX_LENGTH_TOLERANCE_S, type MuxErrorCode, type MuxOptions, type MuxResult } from './encode/mux.js';

@@ -16,6 +16,7 @@
  * after encoding.
  */
 import { createRequire } from 'node:module';
+import { rmSync } from 'node:fs';
 import { mkdir, mkdtemp, rename, rm, stat } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -25,6 +26,9 @@ import { runtimeConfigFor, runtimeScript } from './browser/runtime.js';
 import { startProjectServer, type ProjectServer } from './browser/server.js';
 import { CaptureError } from './capture/errors.js';
 import { combineHooks, type OutputFormat, type RenderStage, type StageContext } from './capture/hooks.js';
+import { MediaError } from './capture/media-errors.js';
+import { completeMediaWindows, mediaDuration } from './capture/media-sources.js';
+import { mediaStages } from './capture/media-stages.js';
 import { captureFrames } from './capture/pool.js';
 import { CaptureWorker } from './capture/worker.js';
 import { CompositionError } from './composition/errors.js';
@@ -68,7 +72,7 @@ export interface RenderOptions {
   seed?: number;
   signal?: AbortSignal;
   onProgress?(progress: RenderProgress): void;
-  /** Media stages (video frames, audio mix, mux). */
+  /** Media stages (video frames, audio mix, mux). Default: `mediaStages()` (src/capture/media-stages.ts). */
   stages?: RenderStage[];
 }
 
@@ -94,6 +98,7 @@ export interface RenderResult {
 export type RenderErrorCode =
   | CompositionError['code']
   | CaptureError['code']
+  | MediaError['code']
   | 'browser'
   | 'encode'
   | 'stage'
@@ -126,6 +131,7 @@ function formatFromOutput(output: string | undefined): OutputFormat | undefined 
 function toRenderError(error: unknown): RenderError {
   if (error instanceof RenderError) return error;
   if (error instanceof CompositionError) return new RenderError(error.code, error.message, { element: error.element, file: error.file }, { cause: error });
+  if (error instanceof MediaError) return new RenderError(error.code, error.message, { element: error.element, file: error.file }, { cause: error });
   if (error instanceof CaptureError) return new RenderError(error.code, error.message, { url: error.url }, { cause: error });
   if (error instanceof BrowserError) return new RenderError('browser', error.message, {}, { cause: error });
   if (error instanceof EncodeError) return new RenderError('encode', error.message, {}, { cause: error });
@@ -157,13 +163,20 @@ export async function render(input: string, options: RenderOptions = {}): Promis
   if (options.workers !== undefined && !(Number.isInteger(options.workers) && options.workers >= 1)) {
     throw new RenderError('invalid_option', `workers must be a whole number >= 1 (got ${options.workers})`);
   }
-  const stages = options.stages ?? [];
+  const stages = options.stages ?? mediaStages();
   const temps: string[] = [];
   const tempOutput = (ext: string) => {
     const file = path.join(path.dirname(output), `.${path.basename(output)}.partial-${process.pid}-${randomBytes(4).toString('hex')}${ext ? `.${ext}` : ''}`);
     temps.push(file);
     return file;
   };
+
+  // The CLI's SIGINT handler ends child processes and exits without unwinding this function: remove the
+  // temporary outputs on the way out so an interrupted render leaves no partial file.
+  const removeTempsOnExit = () => {
+    for (const t of temps) rmSync(t, { recursive: true, force: true });
+  };
+  process.on('exit', removeTempsOnExit);
 
   let server: ProjectServer | undefined;
   let launched: LaunchedBrowser | undefined;
@@ -182,7 +195,11 @@ export async function render(input: string, options: RenderOptions = {}): Promis
 
   try {
     progress('parse');
-    const composition: Composition = await time('parse', () => parseComposition(input, { fps: options.fps }));
+    const composition: Composition = await time('parse', async () => {
+      const parsed = await parseComposition(input, { fps: options.fps, mediaDuration: (src) => mediaDuration(src) });
+      await completeMediaWindows(parsed);
+      return parsed;
+    });
     cancelled();
     const frameCount = composition.frameCount;
     if (frameCount < 1) throw new RenderError('no_duration', `${composition.entryFile} renders no frames (duration ${composition.duration} s): give the root a data-duration > 0`, { file: composition.entryFile });
@@ -191,6 +208,8 @@ export async function render(input: string, options: RenderOptions = {}): Promis
     await mkdir(path.dirname(output), { recursive: true });
 
     server = await startProjectServer(composition.rootDir);
+    // The media stages supply video frames and sound: the page must not load (or fail on) the files.
+    server.withhold(composition.media.map((m) => m.src));
     const gsap = gsapDir();
     if (gsap) server.mount(GSAP_URL_PREFIX, gsap);
 
@@ -301,6 +320,7 @@ export async function render(input: string, options: RenderOptions = {}): Promis
     throw toRenderError(error);
   } finally {
     options.signal?.removeEventListener('abort', onAbort);
+    process.off('exit', removeTempsOnExit);
     await Promise.allSettled(workers.map((w) => w.close()));
     await launched?.close();
     await server?.close();

@@ -22,12 +22,23 @@ export async function framesmith() {
   return loaded;
 }
 
-/** The export `name` if it is a function, else a note saying what is missing. */
-export async function feature(name) {
+/**
+ * The export `name` if it is a function, else a note saying what is missing. `fallback` (a dist-relative
+ * module) is tried when the public entry does not export it yet; `via` then says where it came from.
+ */
+export async function feature(name, fallback) {
   const fs = await framesmith();
   if (fs.missing) return { missing: fs.missing };
-  if (typeof fs[name] !== 'function') return { missing: `\`${name}\` is not exported from dist/index.js yet` };
-  return { fn: fs[name], module: fs };
+  if (typeof fs[name] === 'function') return { fn: fs[name], module: fs };
+  const missing = `\`${name}\` is not exported from dist/index.js yet`;
+  if (!fallback || !existsSync(path.join(ROOT, 'dist', fallback))) return { missing };
+  try {
+    const mod = await import(pathToFileURL(path.join(ROOT, 'dist', fallback)).href);
+    if (typeof mod[name] === 'function') return { fn: mod[name], module: mod, via: `dist/${fallback} (${missing})` };
+  } catch (error) {
+    return { missing: `${missing}; dist/${fallback} failed to load: ${error.message}` };
+  }
+  return { missing };
 }
 
 /** Reads a spec file into `extractVideos` arguments (relative `src` against the spec's directory). */

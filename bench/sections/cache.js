@@ -33,7 +33,7 @@ export async function cacheSection(ctx) {
   });
   const cacheDir = fresh('cache-four-store');
   const cold = await timedExtract(ours.fn, four, fresh('cache-four-out'), { cache: cacheDir });
-  out.figure('warm.cold', cold.ms, { metrics: cold.result.metrics });
+  out.figure('warm.cold', round(cold.ms), { metrics: cold.result.metrics });
   const warmRuns = [];
   let warm;
   for (let i = 0; i < ctx.repeats; i++) {
@@ -66,9 +66,14 @@ export async function cacheSection(ctx) {
   for (let i = 0; i < ctx.repeats; i++) {
     sup = await timedExtract(ours.fn, both, fresh('overlap-out'), { cache: fresh('overlap-store') });
     supersetRuns.push(sup.ms);
-    dir1 = await timedExtract(ours.fn, only1, fresh('overlap-out1'), { cache: fresh('overlap-store1') });
-    dir2 = await timedExtract(ours.fn, only2, fresh('overlap-out2'), { cache: fresh('overlap-store2') });
-    directRuns.push(dir1.ms + dir2.ms);
+    // Direct: each trim in its own call with its own cache, both calls at once (the same parallelism a
+    // combined call has for two passes), so the difference is the superset alone.
+    const start = performance.now();
+    [dir1, dir2] = await Promise.all([
+      timedExtract(ours.fn, only1, fresh('overlap-out1'), { cache: fresh('overlap-store1') }),
+      timedExtract(ours.fn, only2, fresh('overlap-out2'), { cache: fresh('overlap-store2') }),
+    ]);
+    directRuns.push(performance.now() - start);
   }
   const framesSuperset = sup.result.metrics.framesExtracted;
   const framesDirect = dir1.result.metrics.framesExtracted + dir2.result.metrics.framesExtracted;
@@ -77,7 +82,7 @@ export async function cacheSection(ctx) {
   if (framesSuperset >= framesDirect) {
     out.note(`Overlapping trims: no superset pass yet (framesExtracted ${framesSuperset} together vs ${framesDirect} separately); times below are two direct passes either way.`);
   }
-  out.row({ case: `overlapping trims together (${framesSuperset} frames decoded)`, ms: round(median(supersetRuns)), ref: [`each alone (${framesDirect} frames)`, round(median(directRuns))] });
+  out.row({ case: `overlapping trims together (${framesSuperset} frames decoded)`, ms: round(median(supersetRuns)), ref: [`each in its own call, concurrently (${framesDirect} frames)`, round(median(directRuns))] });
   rmSync(tmp, { recursive: true, force: true });
 }
 

@@ -14,7 +14,7 @@
  * ends it together with ffmpeg, and it runs with a fresh temporary profile removed on close.
  */
 import { access, mkdtemp, rm } from 'node:fs/promises';
-import { constants } from 'node:fs';
+import { constants, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import puppeteer, { type Browser } from 'puppeteer-core';
@@ -195,6 +195,9 @@ export async function launchBrowser(options: LaunchOptions = {}): Promise<Launch
   }
   const child = browser.process();
   if (child) adoptChild(child);
+  // An interrupted CLI exits without calling close(): the profile goes on the way out (best effort).
+  const removeProfileOnExit = () => rmSync(userDataDir, { recursive: true, force: true });
+  process.on('exit', removeProfileOnExit);
   let closed: Promise<void> | undefined;
   const close = () => {
     closed ??= (async () => {
@@ -207,6 +210,7 @@ export async function launchBrowser(options: LaunchOptions = {}): Promise<Launch
       }
       if (child && child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
       await rm(userDataDir, { recursive: true, force: true, maxRetries: 3 });
+      process.off('exit', removeProfileOnExit);
     })();
     return closed;
   };

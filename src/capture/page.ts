@@ -5,7 +5,7 @@
  *   `newPage` cannot ask for it), so the compositor draws only when we send
  *   `HeadlessExperimental.beginFrame`; the screenshot comes from exactly that frame. While the page
  *   loads or awaits animation frames, `pumpWhile` keeps sending frames so it can make progress.
- * - `screenshot`: a normal page; `Page.captureScreenshot` waits for the next drawn frame.
+ * - `screenshot`: a page in its own window; `Page.captureScreenshot` waits for the next drawn frame.
  *
  * Both capture PNG (lossless; alpha kept when the default background is transparent).
  */
@@ -40,25 +40,25 @@ export interface OpenPageOptions {
 }
 
 export async function openCapturePage(browser: Browser, mode: CaptureMode, options: OpenPageOptions): Promise<CapturePage> {
+  // Both modes create the target through CDP. beginframe: with begin-frame control (puppeteer's
+  // newPage cannot ask for it). screenshot: in its own window, because a background tab of a full
+  // Chromium stops producing frames and Page.captureScreenshot then waits forever (measured with 2
+  // tabs in Chromium 156: every capture of the background tab hung).
   let page: Page;
-  if (mode === 'beginframe') {
-    const browserSession = await browser.target().createCDPSession();
-    try {
-      const { targetId } = await browserSession.send('Target.createTarget', {
-        url: 'about:blank',
-        enableBeginFrameControl: true,
-        width: options.width,
-        height: options.height,
-      });
-      const target = await browser.waitForTarget((t) => (t as unknown as { _targetId: string })._targetId === targetId, { timeout: 15_000 });
-      const found = await target.page();
-      if (!found) throw new CaptureError('capture_failed', 'the browser created a page target without a page');
-      page = found;
-    } finally {
-      await browserSession.detach().catch(() => {});
-    }
-  } else {
-    page = await browser.newPage();
+  const browserSession = await browser.target().createCDPSession();
+  try {
+    const { targetId } = await browserSession.send('Target.createTarget', {
+      url: 'about:blank',
+      width: options.width,
+      height: options.height,
+      ...(mode === 'beginframe' ? { enableBeginFrameControl: true } : { newWindow: true }),
+    });
+    const target = await browser.waitForTarget((t) => (t as unknown as { _targetId: string })._targetId === targetId, { timeout: 15_000 });
+    const found = await target.page();
+    if (!found) throw new CaptureError('capture_failed', 'the browser created a page target without a page');
+    page = found;
+  } finally {
+    await browserSession.detach().catch(() => {});
   }
   const session = await page.createCDPSession();
   await page.setViewport({ width: options.width, height: options.height, deviceScaleFactor: 1 });

@@ -44,27 +44,39 @@ export interface WorkerTimings {
   capture: number;
 }
 
+type Problem = { message: string; url?: string; code: 'page_error' | 'request_failed' };
+
+const SCRIPT_FIX = 'fix the page script: a composition must load and seek without errors';
+
+function pageThrew(error: unknown): Problem {
+  return { code: 'page_error', message: `the page threw: ${error instanceof Error ? error.message : String(error)} — ${SCRIPT_FIX}` };
+}
+
+/** A failed request, with the fix: a project file to add, or an external URL to bring into the project. */
+function requestProblem(pageUrl: string, url: string, why: string): Problem {
+  const local = new URL(url).origin === new URL(pageUrl).origin;
+  const fix = local
+    ? `the file ${decodeURIComponent(new URL(url).pathname).replace(/^\//, '')} is missing from the project: add it or fix the reference`
+    : 'renders must not depend on the network: copy the file into the project directory and reference it by a relative path';
+  return { code: 'request_failed', url, message: `could not load ${url} (${why}) — ${fix}` };
+}
+
 export class CaptureWorker {
   readonly timings: WorkerTimings = { seek: 0, hooks: 0, capture: 0 };
-  private readonly problems: Array<{ message: string; url?: string; code: 'page_error' | 'request_failed' }> = [];
+  private readonly problems: Problem[] = [];
 
   private constructor(readonly index: number, readonly capturePage: CapturePage, readonly info: ReadyInfo, private readonly options: WorkerOptions) {}
 
   /** Opens a page, loads the composition and waits until it is ready to seek. */
   static async open(browser: Browser, mode: CaptureMode, index: number, options: WorkerOptions): Promise<CaptureWorker> {
     const capturePage = await openCapturePage(browser, mode, { width: options.width, height: options.height, transparent: options.transparent });
-    const problems: CaptureWorker['problems'] = [];
+    // Until the worker exists, problems collect here; afterwards they go to the worker.
+    let problems: Problem[] = [];
     const { page } = capturePage;
-    page.on('pageerror', (error: unknown) => {
-      problems.push({ code: 'page_error', message: `the page threw: ${error instanceof Error ? error.message : String(error)}` });
-    });
-    page.on('requestfailed', (request: HTTPRequest) => {
-      problems.push({ code: 'request_failed', url: request.url(), message: `could not load ${request.url()} (${request.failure()?.errorText ?? 'failed'})` });
-    });
+    page.on('pageerror', (error: unknown) => problems.push(pageThrew(error)));
+    page.on('requestfailed', (request: HTTPRequest) => problems.push(requestProblem(options.url, request.url(), request.failure()?.errorText ?? 'failed')));
     page.on('response', (response: HTTPResponse) => {
-      if (response.status() >= 400 && !response.url().endsWith('/favicon.ico')) {
-        problems.push({ code: 'request_failed', url: response.url(), message: `could not load ${response.url()} (HTTP ${response.status()})` });
-      }
+      if (response.status() >= 400 && !response.url().endsWith('/favicon.ico')) problems.push(requestProblem(options.url, response.url(), `HTTP ${response.status()}`));
     });
     const loadTimeout = options.loadTimeoutMs ?? 60_000;
     try {
@@ -84,16 +96,7 @@ export class CaptureWorker {
       ));
       const worker = new CaptureWorker(index, capturePage, ready, options);
       worker.problems.push(...problems);
-      problems.length = 0;
-      // Later problems go straight to the worker.
-      page.removeAllListeners('pageerror');
-      page.removeAllListeners('requestfailed');
-      page.removeAllListeners('response');
-      page.on('pageerror', (error: unknown) => worker.problems.push({ code: 'page_error', message: `the page threw: ${error instanceof Error ? error.message : String(error)}` }));
-      page.on('requestfailed', (request: HTTPRequest) => worker.problems.push({ code: 'request_failed', url: request.url(), message: `could not load ${request.url()} (${request.failure()?.errorText ?? 'failed'})` }));
-      page.on('response', (response: HTTPResponse) => {
-        if (response.status() >= 400 && !response.url().endsWith('/favicon.ico')) worker.problems.push({ code: 'request_failed', url: response.url(), message: `could not load ${response.url()} (HTTP ${response.status()})` });
-      });
+      problems = worker.problems;
       worker.throwIfProblems();
       if (options.hooks?.setupPage) await capturePage.pumpWhile(options.hooks.setupPage(page, index));
       return worker;
@@ -122,7 +125,7 @@ export class CaptureWorker {
       () => new CaptureError('timeout', `seeking ${this.options.url} to frame ${frameIndex} (${time.toFixed(3)} s) took longer than ${seekTimeout} ms`),
     ), 20);
     this.timings.seek += performance.now() - t;
-    for (const message of errors) this.problems.push({ code: 'page_error', message: `the page reported an error at frame ${frameIndex}: ${message}` });
+    for (const message of errors) this.problems.push({ code: 'page_error', message: `the page reported an error at frame ${frameIndex} (${time.toFixed(3)} s): ${message} — ${SCRIPT_FIX}` });
     this.throwIfProblems();
     if (this.options.hooks?.beforeCapture) {
       t = performance.now();

@@ -117,7 +117,10 @@ export function buildMixGraph(tracks: readonly PlacedTrack[], sampleRate: number
     // Browsers play a mono file at full level on both speakers; ffmpeg's default upmix would put it
     // 3 dB lower on each, so mono is spread explicitly.
     const upmix = info.channels === 1 ? 'pan=stereo|c0=c0|c1=c0,' : '';
-    const convert = `${upmix}aresample=${sampleRate},aformat=sample_fmts=fltp:sample_rates=${sampleRate}:channel_layouts=stereo,asetpts=N/SR/TB`;
+    // async=1:first_pts=0 fills with silence from media time 0 (the seek point) to the stream's first
+    // sample, so audio that starts late in its file (a video's audio at 0.5 s) keeps its place; after
+    // that, timestamps are dropped for a plain sample count.
+    const convert = `${upmix}aresample=${sampleRate}:async=1:first_pts=0,aformat=sample_fmts=fltp:sample_rates=${sampleRate}:channel_layouts=stereo,asetpts=N/SR/TB`;
     if (input.users.length === 1) {
       lines.push(`[${input.index}:a:0]${convert}[in${input.index}];`);
       sourceLabel[input.users[0]!] = `in${input.index}`;
@@ -134,9 +137,10 @@ export function buildMixGraph(tracks: readonly PlacedTrack[], sampleRate: number
     if (placed.cycleSamples !== undefined) chain.push(`aloop=loop=-1:size=${placed.cycleSamples}`);
     for (const factor of tempoChain(track.playbackRate)) chain.push(`atempo=${factor}`);
     chain.push(`atrim=end_sample=${placed.clipSamples}`);
+    // Gain before the delay, so it scales only the clip's samples, not the silence in front of it.
+    if (track.volume !== 1) chain.push(`volume=${track.volume}:precision=float`);
     // `all=1` applies the one delay to every channel.
     if (placed.startSamples > 0) chain.push(`adelay=delays=${placed.startSamples}S:all=1`);
-    if (track.volume !== 1) chain.push(`volume=${track.volume}:precision=float`);
     lines.push(`[${sourceLabel[i]}]${chain.join(',')}[t${i}];`);
   });
 

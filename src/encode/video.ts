@@ -16,8 +16,10 @@
  * | standard | 20       | veryfast    | 32      | good / 4                |
  * | high     | 16       | slow        | 24      | good / 2                |
  *
- * Odd sizes: 4:2:0 chroma needs even dimensions, so an odd width or height is padded by one pixel on
- * the right or bottom edge (transparent with alpha, black otherwise); the content is never scaled.
+ * Odd sizes: 4:2:0 chroma needs even dimensions, so an odd width or height gets one more column on the
+ * right or row at the bottom, repeating the edge pixels (so no fill colour bleeds into the last real
+ * column through shared chroma); the content is never scaled. RenderResult reports the composition's
+ * size; the file's is the even one.
  * The PNG sequence keeps the exact size.
  *
  * RGB → YUV uses the BT.709 matrix and limited (tv) range explicitly (swscale's default is BT.601),
@@ -87,7 +89,9 @@ export function encoderArgs(options: VideoEncoderOptions): string[] {
   const alpha = options.format === 'webm' && options.alpha === true;
   const filters: string[] = [];
   if (even.width !== options.width || even.height !== options.height) {
-    filters.push(`pad=${even.width}:${even.height}:0:0:color=${alpha ? 'black@0' : 'black'}`);
+    // Repeat the edge into the new column/row: a fill colour would bleed into the last real column
+    // through the shared 4:2:0 chroma sample.
+    filters.push(`pad=${even.width}:${even.height}:0:0`, `fillborders=right=${even.width - options.width}:bottom=${even.height - options.height}:mode=smear`);
   }
   const input = ['-f', 'image2pipe', '-framerate', rate, '-c:v', 'png', '-i', 'pipe:0'];
   if (options.format === 'mp4') {

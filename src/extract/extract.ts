@@ -21,9 +21,8 @@ export interface ExtractProgress {
   total: number;
 }
 
-export interface ExtractCallOptions extends ExtractOptions {
-  onProgress?: (progress: ExtractProgress) => void;
-}
+/** Kept as a name for callers; `onProgress` now lives on `ExtractOptions`. */
+export type ExtractCallOptions = ExtractOptions;
 
 interface Resolved {
   options: ExtractCallOptions;

@@ -9,6 +9,7 @@
  * at that instant (a frame that starts just after a slot belongs to the next slot).
  */
 import { randomBytes } from 'node:crypto';
+import { rmSync } from 'node:fs';
 import { mkdir, readdir, rename, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { formatRational } from '../media/rational.js';
@@ -33,6 +34,22 @@ export interface PassResult {
   frames: string[];
   bytesWritten: number;
   ms: number;
+}
+
+/**
+ * Partial directories being written. An interrupted CLI (SIGINT → killAllChildren → process.exit) never
+ * reaches the cleanup in `runExtractionPass`, so they are also removed synchronously on exit.
+ */
+const livePartials = new Set<string>();
+let exitHookInstalled = false;
+function trackPartial(dir: string): void {
+  if (!exitHookInstalled) {
+    exitHookInstalled = true;
+    process.once('exit', () => {
+      for (const partial of livePartials) rmSync(partial, { recursive: true, force: true });
+    });
+  }
+  livePartials.add(dir);
 }
 
 /** How far before mediaStart to seek, so the frame already on screen at mediaStart is decoded. */
@@ -78,7 +95,7 @@ export function passArgs(plan: ExtractionPlan, dir: string): string[] {
   if (plan.format === 'jpg') {
     args.push('-c:v', 'mjpeg', '-q:v', String(plan.jpegQuality), '-pix_fmt', 'yuvj420p');
   } else {
-    args.push('-c:v', 'png', '-compression_level', '1', '-pix_fmt', plan.decoder ? 'rgba' : 'rgb24');
+    args.push('-c:v', 'png', '-compression_level', '1', '-pix_fmt', plan.alpha ? 'rgba' : 'rgb24');
   }
   args.push('-f', 'image2', path.join(dir, `%06d.${plan.format}`));
   return args;
@@ -99,6 +116,7 @@ export async function runExtractionPass(plan: ExtractionPlan, dir: string, optio
   const videoId = options.videoId ?? path.basename(plan.source);
   if (options.signal?.aborted) throw new ExtractError('cancelled', videoId, plan.source, `video "${videoId}": extraction of ${plan.source} was cancelled`);
   const partial = `${dir}.partial-${process.pid}-${randomBytes(4).toString('hex')}`;
+  trackPartial(partial);
   await mkdir(partial, { recursive: true });
   try {
     const timeoutMs = options.timeoutMs ?? 60_000 + plan.frameCount * 250;
@@ -136,6 +154,8 @@ export async function runExtractionPass(plan: ExtractionPlan, dir: string, optio
   } catch (error) {
     await rm(partial, { recursive: true, force: true });
     throw error;
+  } finally {
+    livePartials.delete(partial);
   }
 }
 

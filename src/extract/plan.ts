@@ -41,6 +41,8 @@ export interface ExtractionPlan {
   colorTarget: ColorTarget;
   /** Display rotation applied while decoding (ffmpeg autorotate), degrees clockwise. */
   rotation: number;
+  /** PNG frames keep the source's alpha channel (RGBA); false: opaque RGB / JPEG. */
+  alpha: boolean;
   /** Decoder forced before -i: libvpx keeps VP8/VP9 alpha that the native decoder drops. */
   decoder: 'libvpx' | 'libvpx-vp9' | null;
   /** Source facts the pass needs (not part of the key: they follow from the identity). */
@@ -70,6 +72,7 @@ export function planKeyFields(plan: Omit<ExtractionPlan, 'key'>): Record<string,
     jpegQuality: plan.format === 'jpg' ? plan.jpegQuality : null,
     colorTarget: plan.colorTarget,
     rotation: plan.rotation,
+    alpha: plan.alpha,
     decoder: plan.decoder,
   };
 }
@@ -148,6 +151,7 @@ export function planVideo(request: NormalizedRequest, info: MediaInfo, options: 
     jpegQuality: options.jpegQuality,
     colorTarget: options.colorTarget,
     rotation: info.rotation,
+    alpha: format === 'png' && info.hasAlpha,
     decoder,
     streamStart: info.streamStart,
     sourceWidth: info.width,

@@ -48,6 +48,11 @@ export interface ExtractOptions {
   cache?: string | false;
   /** Per-pass ffmpeg timeout in ms. Default scales with the number of frames. */
   timeoutMs?: number;
+  /**
+   * Called as frames are written: `done` frames so far across all unique passes, of `total` planned
+   * (an upper bound: media may end sooner).
+   */
+  onProgress?: (progress: { done: number; total: number }) => void;
 }
 
 /** The frames of one video, one file per slot. */

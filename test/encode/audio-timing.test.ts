@@ -3,7 +3,7 @@
  * track's start / mediaStart / playbackRate / loop say, within one frame at 30 fps, and the output must
  * be exactly the requested length for both codecs.
  */
-import { copyFile, mkdtemp, rm } from 'node:fs/promises';
+import { copyFile, mkdtemp, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -60,6 +60,15 @@ describe('mixAudio placement', () => {
     expect(Math.abs(bursts[0]!.end - 1.225), `end ${bursts[0]!.end}`).toBeLessThan(FRAME);
     expect(bursts[0]!.start).toBeGreaterThan(1.1 - 0.1);
     expect(bursts[0]!.end - bursts[0]!.start).toBeGreaterThan(0.1);
+  });
+
+  it('keeps the place of audio that starts late in its file (a video whose audio begins at 0.5 s)', async () => {
+    // Audio samples begin at media time 0.5; the beep is 0.1 s into them, at media time 0.6.
+    const src = await makeBeepFile(dir, 'late-audio.mp4', { duration: 1.2, beeps: [{ at: 0.1, length: 0.1 }], format: 'mp4', audioOffset: 0.5 });
+    const out = path.join(dir, 'late-audio.m4a');
+    await mixAudio([track(src, { start: 0.2 }), track(src, { id: 'video#trimmed', start: 1.5, mediaStart: 0.3 })], { duration: 2.5, codec: 'aac', outFile: out });
+    // 0.2 + 0.6 = 0.8, and 1.5 + (0.6 - 0.3) = 1.8.
+    expectBeepsAt(findBursts(await decodeMono(out)), [0.8, 1.8]);
   });
 
   it('cuts a clip at its duration', async () => {
@@ -149,4 +158,16 @@ describe('mixAudio length', () => {
       }
     });
   }
+
+  it('writes the same bytes for the same tracks (aac and opus)', async () => {
+    const src = await makeBeepFile(dir, 'same.wav', { duration: 1, beeps: [{ at: 0.1, length: 0.1 }] });
+    const tracks = [track(src, { start: 0.1, mediaStart: 0.05, playbackRate: 1.25, loop: true, volume: 0.7 })];
+    for (const codec of ['aac', 'opus'] as const) {
+      const a = path.join(dir, `same-a.${codec}`);
+      const b = path.join(dir, `same-b.${codec}`);
+      await mixAudio(tracks, { duration: 1.5, codec, outFile: a });
+      await mixAudio(tracks, { duration: 1.5, codec, outFile: b });
+      expect((await readFile(a)).equals(await readFile(b)), codec).toBe(true);
+    }
+  });
 });

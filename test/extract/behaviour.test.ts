@@ -118,6 +118,17 @@ describe('format and alpha', () => {
     expect(alphaAt(60, 12)).toBe(255);
   });
 
+  it('alpha in the pixel format itself (QuickTime RLE, argb) → RGBA PNG', async () => {
+    const mov = path.join(dir, 'alpha.mov');
+    await runFfmpeg(['-y', '-loglevel', 'error', '-f', 'lavfi', '-i', 'color=c=red@0.5:s=64x64:r=30:d=0.2,format=yuva444p', '-c:v', 'qtrle', mov]);
+    const result = await extractVideos([{ id: 'q', src: mov }], { fps: 30, outDir: out('qtrle') });
+    const v = result.extracted[0]!;
+    expect(v.format).toBe('png');
+    const pixel = (await readRgba(v.frames[0]!, 64, 64)).subarray(0, 4);
+    expect(pixel[0]).toBeGreaterThan(240);
+    expect(Math.abs(pixel[3]! - 128)).toBeLessThan(4);
+  });
+
   it('opaque VP9 → JPEG', async () => {
     const result = await extractVideos([{ id: 'o', src: opaqueVp9.path, mediaStart: 0, duration: 0.2 }], { fps: 30, outDir: out('opaque') });
     const v = result.extracted[0]!;

@@ -3,9 +3,9 @@
  * the single JSON document on stdout, and frames that are the right ones.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -39,6 +39,8 @@ beforeAll(async () => {
   }));
   await writeFile(path.join(dir, 'bad-video.json'), JSON.stringify({ fps: 30, videos: [{ id: 'ok', src: 'clips/a.mp4', duration: 0.1 }, { id: 'gone', src: 'clips/none.mp4' }] }));
   await writeFile(path.join(dir, 'broken.json'), '{ "fps": 30, ');
+  await makeIndexedVideo(path.join(dir, 'clips', 'big.mp4'), { width: 1280, height: 720, fps: 30, frames: 240, codec: 'h264' });
+  await writeFile(path.join(dir, 'big.json'), JSON.stringify({ fps: 30, format: 'png', videos: [{ id: 'big', src: 'clips/big.mp4' }] }));
 });
 afterAll(async () => { await rm(dir, { recursive: true, force: true }); });
 
@@ -88,5 +90,20 @@ describe('framesmith extract', () => {
     expect(code).toBe(2);
     expect(stderr).toMatch(message as RegExp);
     expect(stdout).toBe('');
+  });
+
+  it('Ctrl-C mid-pass ends ffmpeg, exits 130 and leaves no partial frames', async () => {
+    const outDir = path.join(dir, 'frames-int');
+    const child = spawn(process.execPath, [bin, 'extract', 'big.json', '--out', outDir, '--json'], { cwd: dir, stdio: 'ignore' });
+    const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+    // Wait until the pass is writing into its partial directory, then interrupt.
+    for (let i = 0; i < 600; i++) {
+      const names = await readdir(outDir).catch(() => [] as string[]);
+      if (names.some((n) => n.includes('.partial-'))) break;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    child.kill('SIGINT');
+    expect(await exited).toBe(130);
+    expect(await readdir(outDir)).toEqual([]);
   });
 });

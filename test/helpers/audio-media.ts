@@ -31,6 +31,8 @@ export interface BeepFileOptions {
   sampleRate?: number;
   /** `wav` (PCM), `m4a` (AAC) or `mp4` (a small H.264 video carrying the beeps as AAC audio). */
   format?: 'wav' | 'm4a' | 'mp4';
+  /** `mp4` only: the audio stream starts this many seconds after the video (its first sample is media time `audioOffset`). */
+  audioOffset?: number;
 }
 
 /** The aevalsrc expression: a 1 kHz sine inside each beep's window, 0 elsewhere. */
@@ -52,8 +54,9 @@ export async function makeBeepFile(dir: string, name: string, options: BeepFileO
   const format = options.format ?? 'wav';
   if (format === 'mp4') {
     await runFfmpeg([
-      '-y', '-v', 'error', '-f', 'lavfi', '-i', `color=c=gray:s=64x64:r=30:d=${options.duration}`, '-f', 'lavfi', '-i', audio,
-      '-c:v', 'libx264', '-preset', 'ultrafast', '-pix_fmt', 'yuv420p', '-c:a', 'aac', '-b:a', '128k', '-shortest', '-f', 'mp4', file,
+      '-y', '-v', 'error', '-f', 'lavfi', '-i', `color=c=gray:s=64x64:r=30:d=${options.duration}`,
+      ...(options.audioOffset ? ['-itsoffset', String(options.audioOffset)] : []), '-f', 'lavfi', '-i', audio,
+      '-c:v', 'libx264', '-preset', 'ultrafast', '-pix_fmt', 'yuv420p', '-c:a', 'aac', '-b:a', '128k', '-f', 'mp4', file,
     ]);
   } else {
     const codec = format === 'm4a' ? ['-c:a', 'aac', '-b:a', '128k', '-f', 'mp4'] : ['-c:a', 'pcm_s16le', '-f', 'wav'];

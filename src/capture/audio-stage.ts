@@ -1,0 +1,92 @@
+/**
+ * The audio stage: the sound of a composition's `<audio>` and `<video>` elements.
+ *
+ * - `prepare` collects the audible tracks (`audioTracksFromMedia`: not muted, volume > 0, and for a
+ *   video only when its file has sound or `data-has-audio="true"` forces it) and probes their files,
+ *   so a missing or damaged one fails the render before capture, naming the element and the file;
+ * - `concurrent` mixes them (`mixAudio`) while the frames are captured, exactly as long as the video
+ *   (frameCount / fps): AAC for MP4, Opus for WebM;
+ * - `finalize` muxes the mix into the encoded video (`muxAudio`, streams copied). With nothing
+ *   audible the video is left as it is: no audio stream.
+ *
+ * A PNG sequence has nowhere to put sound: the stage does nothing for it.
+ */
+import path from 'node:path';
+import { audioTracksFromMedia, mixAudio, type AudioTrack } from '../encode/audio.js';
+import { probeAudioSource } from '../encode/audio-probe.js';
+import { MuxError, muxAudio } from '../encode/mux.js';
+import type { RenderStage, StageContext } from './hooks.js';
+import { MediaError, type MediaFailure } from './media-errors.js';
+import { mediaFailure, mediaHasAudio } from './media-sources.js';
+
+export interface AudioStageStats {
+  tracks: number;
+  /** Wall time of the mix, ms (it runs alongside capture). */
+  mixMs: number;
+  muxMs: number;
+}
+
+export type AudioStage = RenderStage & { readonly stats: AudioStageStats };
+
+export function audioStage(): AudioStage {
+  let tracks: AudioTrack[] = [];
+  let mix: string | null = null;
+  const stats: AudioStageStats = { tracks: 0, mixMs: 0, muxMs: 0 };
+
+  const container = (ctx: StageContext) => (ctx.format === 'webm' ? 'webm' : 'mp4');
+
+  return {
+    name: 'audio',
+    stats,
+
+    async prepare(ctx) {
+      if (ctx.format === 'png') return;
+      const failures: MediaFailure[] = [];
+      const found = await Promise.all(ctx.composition.media.map(async (element) => {
+        try {
+          const list = await audioTracksFromMedia([element], (src) => mediaHasAudio(src, element.label));
+          // Probe now (memoized for the mix): a bad file should fail before capture, not after it.
+          await Promise.all(list.map((t) => probeAudioSource(t.src, t.id, ctx.signal)));
+          return list;
+        } catch (error) {
+          failures.push(mediaFailure(error, element.label, element.src));
+          return [];
+        }
+      }));
+      if (failures.length > 0) throw new MediaError(failures);
+      tracks = found.flat();
+      stats.tracks = tracks.length;
+    },
+
+    async concurrent(ctx) {
+      if (ctx.format === 'png' || tracks.length === 0) return;
+      const started = performance.now();
+      const codec = container(ctx) === 'mp4' ? 'aac' : 'opus';
+      const duration = (ctx.composition.frameCount * ctx.fps.den) / ctx.fps.num;
+      try {
+        const result = await mixAudio(tracks, { duration, codec, outFile: path.join(ctx.workDir, codec === 'aac' ? 'audio.m4a' : 'audio.webm'), signal: ctx.signal });
+        mix = result?.file ?? null;
+      } catch (error) {
+        const culprit = tracks.find((t) => (error as { trackId?: string }).trackId === t.id);
+        throw new MediaError([mediaFailure(error, culprit?.id, culprit?.src ?? ctx.composition.entryFile)], { cause: error });
+      } finally {
+        stats.mixMs = performance.now() - started;
+      }
+    },
+
+    async finalize(ctx, file) {
+      if (mix === null) return file;
+      const started = performance.now();
+      const out = ctx.tempOutput(container(ctx));
+      try {
+        await muxAudio(file, mix, out, { container: container(ctx), signal: ctx.signal });
+      } catch (error) {
+        if (error instanceof MuxError && error.code === 'cancelled') throw new MediaError([{ code: 'cancelled', message: 'the render was cancelled' }], { cause: error });
+        throw new MediaError([{ code: 'media_failed', file: error instanceof MuxError ? error.file : undefined, message: `adding the audio to the video failed: ${error instanceof Error ? error.message : String(error)}` }], { cause: error });
+      } finally {
+        stats.muxMs = performance.now() - started;
+      }
+      return out;
+    },
+  };
+}

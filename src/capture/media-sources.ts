@@ -1,0 +1,75 @@
+/**
+ * What the render needs to know about a composition's media files before it can place them: their
+ * length (for open-ended clips) and whether they carry sound. Probes are memoized per file by
+ * src/media/probe.ts and src/encode/audio-probe.ts, so asking again costs nothing.
+ */
+import { probeAudioSource } from '../encode/audio-probe.js';
+import { AudioError } from '../encode/audio-types.js';
+import type { Composition, MediaElement } from '../composition/model.js';
+import { probeMedia, ProbeError } from '../media/probe.js';
+import { MediaError, type MediaFailure } from './media-errors.js';
+
+/** Why `file` cannot be used by `element`, as a MediaFailure with a message saying what to do. */
+export function mediaFailure(error: unknown, element: string | undefined, file: string): MediaFailure {
+  const who = element ? `${element}: ` : '';
+  if (error instanceof MediaError) return { ...error.failures[0]!, ...(element ? { element } : {}) };
+  if ((error instanceof ProbeError && error.kind === 'missing') || (error instanceof AudioError && error.code === 'source_missing')) {
+    return { code: 'media_missing', element, file, message: `${who}media file ${file} does not exist: fix the element's src, or add the file` };
+  }
+  if (error instanceof ProbeError || (error instanceof AudioError && (error.code === 'invalid_media' || error.code === 'no_audio_stream'))) {
+    // Audio probe messages start with the track id, which is `element` here; probe messages name the file.
+    const detail = error instanceof AudioError ? error.message.replace(/^[^:]*: /, '') : error.message;
+    return { code: 'media_invalid', element, file, message: `${who}${detail}` };
+  }
+  if (error instanceof AudioError && error.code === 'cancelled') return { code: 'cancelled', element, file, message: `${who}the render was cancelled` };
+  const detail = error instanceof Error ? error.message : String(error);
+  return { code: 'media_failed', element, file, message: `${who}${file} failed: ${detail}` };
+}
+
+/**
+ * Length in seconds of a media file, from its first video frame (a video) or of its audio stream (an
+ * audio-only file). For `parseComposition`'s `mediaDuration`. Throws `MediaError`.
+ */
+export async function mediaDuration(file: string, element?: string): Promise<number> {
+  try {
+    return (await probeMedia(file)).duration;
+  } catch (error) {
+    if (!(error instanceof ProbeError && error.kind === 'no_video')) throw new MediaError([mediaFailure(error, element, file)], { cause: error });
+  }
+  try {
+    return (await probeAudioSource(file, element ?? file)).duration;
+  } catch (error) {
+    throw new MediaError([mediaFailure(error, element, file)], { cause: error });
+  }
+}
+
+/** Whether a media file has an audio stream (an audio-only file does). Throws `MediaError`. */
+export async function mediaHasAudio(file: string, element?: string): Promise<boolean> {
+  try {
+    return (await probeMedia(file)).hasAudio;
+  } catch (error) {
+    if (error instanceof ProbeError && error.kind === 'no_video') return true;
+    throw new MediaError([mediaFailure(error, element, file)], { cause: error });
+  }
+}
+
+/**
+ * Gives every open-ended, non-looping `<video>`/`<audio>` (no data-duration/data-end) the duration
+ * it plays for: until its media ends, `(length - mediaStart) / playbackRate` seconds. The parser
+ * fills this in only when the composition's length depends on it; without it the clip would stay
+ * on screen (holding its last frame) to the end of the composition. Every failing element is
+ * reported in one `MediaError`.
+ */
+export async function completeMediaWindows(composition: Composition): Promise<void> {
+  const open = composition.media.filter((m) => m.duration === undefined && !m.loop);
+  const failures: MediaFailure[] = [];
+  await Promise.all(open.map(async (m: MediaElement) => {
+    try {
+      const length = await mediaDuration(m.src, m.label);
+      m.duration = Math.max(0, length - m.mediaStart) / m.playbackRate;
+    } catch (error) {
+      failures.push(error instanceof MediaError ? { ...error.failures[0]!, element: m.label } : mediaFailure(error, m.label, m.src));
+    }
+  }));
+  if (failures.length > 0) throw new MediaError(failures);
+}

@@ -1,0 +1,105 @@
+/**
+ * `framesmith render` as a user runs it: the built CLI in a child process. Exit codes (0 / 1 / 2),
+ * `--json`, no output on failure, and an interrupt (SIGINT) mid-capture leaves no browser, no ffmpeg
+ * and no partial file.
+ */
+import { existsSync } from 'node:fs';
+import { mkdir, mkdtemp, readdir, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { decodeFrames, leftEdge, makeProject, page, probeVideo } from '../helpers/render-pixels.js';
+import { spawnSync } from 'node:child_process';
+import { CLI, processesMentioning, runCli, startCli } from '../helpers/render-cli.js';
+
+let project: string;
+let broken: string;
+let long: string;
+
+beforeAll(async () => {
+  const style = '#box { position: absolute; left: 0; top: 80px; width: 20px; height: 20px; background: #f00; animation: m 1s linear both; } @keyframes m { to { transform: translateX(300px); } }';
+  project = await makeProject({ 'index.html': page({ body: '<div id="box"></div>', style }) });
+  broken = await makeProject({ 'index.html': page({ body: '<img src="nope.png">' }) });
+  long = await makeProject({ 'index.html': page({ body: '<div id="box"></div>', style, duration: 20 }) });
+});
+
+afterAll(async () => {
+  for (const dir of [project, broken, long]) await rm(dir, { recursive: true, force: true });
+});
+
+describe('framesmith render', () => {
+  it('renders with --json: exit 0, one JSON document, the frames are right', async () => {
+    const output = path.join(project, 'out', 'clip.mp4');
+    const run = await runCli(['render', project, '-o', output, '--json', '--fps', '10']);
+    expect(run.code).toBe(0);
+    const result = JSON.parse(run.stdout);
+    expect(result).toMatchObject({ output, frames: 10, duration: 1, captureMode: 'beginframe', width: 320, height: 180, fps: '10' });
+    expect(result.timings.capture).toBeGreaterThan(0);
+    expect(Number((await probeVideo(output)).nb_read_frames)).toBe(10);
+    const video = await decodeFrames(output, { width: 320, height: 180 });
+    expect(leftEdge(video, 5, 90, [255, 0, 0])).toBeGreaterThanOrEqual(148);
+    expect(leftEdge(video, 5, 90, [255, 0, 0])).toBeLessThanOrEqual(152);
+  });
+
+  it('defaults the output to renders/<name>.mp4 under the working directory, with plain progress lines off a TTY', async () => {
+    const cwd = await mkdtemp(path.join(os.tmpdir(), 'fs-cli-cwd-'));
+    try {
+      const result = spawnSync(process.execPath, [CLI, 'render', project, '--fps', '5', '--quality', 'draft'], { cwd, encoding: 'utf8' });
+      expect(result.status).toBe(0);
+      const expected = path.join(cwd, 'renders', `${path.basename(project)}.mp4`);
+      expect(existsSync(expected)).toBe(true);
+      expect(result.stderr).toMatch(/capture \d+\/5 frames/);
+      expect(result.stderr).toMatch(/wrote .*\.mp4 \(5 frames/);
+    } finally {
+      await rm(cwd, { recursive: true, force: true });
+    }
+  });
+
+  it('a failed render exits 1, names the URL, writes nothing', async () => {
+    const outDir = path.join(broken, 'out');
+    await mkdir(outDir);
+    const run = await runCli(['render', broken, '-o', path.join(outDir, 'x.mp4'), '--json']);
+    expect(run.code).toBe(1);
+    const doc = JSON.parse(run.stdout);
+    expect(doc.error.code).toBe('request_failed');
+    expect(doc.error.url).toMatch(/nope\.png$/);
+    expect(run.stderr).toMatch(/nope\.png/);
+    expect(await readdir(outDir)).toEqual([]);
+  });
+
+  it('usage errors exit 2', async () => {
+    expect((await runCli(['render', project, '--quality', 'ultra'])).code).toBe(2);
+    expect((await runCli(['render', project, '--workers', '0'])).code).toBe(2);
+    expect((await runCli(['render', project, '--format', 'gif'])).code).toBe(2);
+    expect((await runCli(['render', project, '--fps', '-3'])).code).toBe(2);
+  });
+
+  it('SIGINT during capture ends the browser and ffmpeg and leaves no partial output', async () => {
+    // A unique TMPDIR marks this run's browser profile, so its processes can be found in /proc.
+    const tmp = await mkdtemp(path.join(os.tmpdir(), 'fs-sigint-'));
+    const outDir = path.join(long, 'out');
+    await mkdir(outDir, { recursive: true });
+    let sent = false;
+    let browserSeen = false;
+    const { done } = startCli(['render', long, '-o', path.join(outDir, 'long.mp4'), '--workers', '1'], {
+      env: { TMPDIR: tmp },
+      onStderr: (text, child) => {
+        if (!sent && /capture [1-9]\d*\/600/.test(text)) {
+          browserSeen = processesMentioning(tmp).length > 0;
+          sent = true;
+          child.kill('SIGINT');
+        }
+      },
+    });
+    const run = await done;
+    expect(sent).toBe(true);
+    expect(browserSeen).toBe(true);
+    expect(run.code).toBe(130);
+    // The browser gets SIGTERM; give it a moment to go.
+    for (let i = 0; i < 50 && processesMentioning(tmp).length > 0; i++) await new Promise((r) => setTimeout(r, 100));
+    expect(processesMentioning(tmp)).toEqual([]);
+    expect(processesMentioning(path.join(outDir, '.long.mp4'))).toEqual([]);
+    expect(await readdir(outDir)).toEqual([]);
+    await rm(tmp, { recursive: true, force: true });
+  }, 60_000);
+});

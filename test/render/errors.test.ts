@@ -1,0 +1,99 @@
+/**
+ * Bad input fails the render with a typed RenderError whose message names the element or URL, leaves
+ * no output (not even a temporary file) and no running child process (browser or ffmpeg).
+ */
+import { existsSync } from 'node:fs';
+import { mkdir, readdir, rm } from 'node:fs/promises';
+import path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { render, RenderError } from '../../src/render.js';
+import { liveChildCount } from '../../src/media/process.js';
+import { makeProject, page } from '../helpers/render-pixels.js';
+
+const projects: string[] = [];
+afterAll(async () => {
+  for (const dir of projects) await rm(dir, { recursive: true, force: true });
+});
+
+/** Renders `files` and returns the RenderError, after checking nothing was left behind. */
+async function failingRender(files: Record<string, string>): Promise<RenderError> {
+  const dir = await makeProject(files);
+  projects.push(dir);
+  const outDir = path.join(dir, 'out');
+  await mkdir(outDir);
+  const output = path.join(outDir, 'video.mp4');
+  const error = await render(dir, { output, workers: 2 }).then(() => null, (e: unknown) => e);
+  expect(error).toBeInstanceOf(RenderError);
+  expect(existsSync(output)).toBe(false);
+  expect(await readdir(outDir)).toEqual([]);
+  expect(liveChildCount()).toBe(0);
+  if (process.env.SHOW_ERRORS) console.log(`[${(error as RenderError).code}] ${(error as RenderError).message}`);
+  return error as RenderError;
+}
+
+describe('bad input', () => {
+  it('a directory without index.html', async () => {
+    const error = await failingRender({ 'other.html': page({ body: '' }) });
+    expect(error.code).toBe('no_index_html');
+    expect(error.message).toMatch(/index\.html/);
+  });
+
+  it('no element with data-composition-id', async () => {
+    const error = await failingRender({ 'index.html': '<!doctype html><html><body><div id="x"></div></body></html>' });
+    expect(error.code).toBe('no_root');
+    expect(error.message).toMatch(/data-composition-id/);
+  });
+
+  it('a negative duration names the element', async () => {
+    const error = await failingRender({ 'index.html': page({ body: '<div id="neg" data-start="0" data-duration="-1"></div>' }) });
+    expect(error.code).toBe('invalid_timing');
+    expect(error.message).toMatch(/#neg/);
+    expect(error.detail.element).toMatch(/neg/);
+  });
+
+  it('a NaN duration names the element', async () => {
+    const error = await failingRender({ 'index.html': page({ body: '<div id="nan" data-start="0" data-duration="NaN"></div>' }) });
+    expect(error.code).toBe('invalid_timing');
+    expect(error.message).toMatch(/#nan/);
+  });
+
+  it('an unknown reference names the element and the missing id', async () => {
+    const error = await failingRender({ 'index.html': page({ body: '<div id="late" data-start="ghost" data-duration="1"></div>' }) });
+    expect(error.code).toBe('unknown_reference');
+    expect(error.message).toMatch(/#late/);
+    expect(error.message).toMatch(/ghost/);
+  });
+
+  it('a cyclic reference', async () => {
+    const error = await failingRender({ 'index.html': page({ body: '<div id="a" data-start="b" data-duration="1"></div><div id="b" data-start="a" data-duration="1"></div>' }) });
+    expect(error.code).toBe('cyclic_reference');
+    expect(error.message).toMatch(/#a|#b/);
+  });
+
+  it('a page that throws while loading: the error message is named', async () => {
+    const error = await failingRender({ 'index.html': page({ body: '<div id="x"></div>', script: 'throw new Error("kaboom-on-load")' }) });
+    expect(error.code).toBe('page_error');
+    expect(error.message).toMatch(/kaboom-on-load/);
+  });
+
+  it('a page that throws at 0.5 s during capture: the message and the frame are named', async () => {
+    const script = 'function f() { if (Date.now() - start >= 500) throw new Error("kaboom-at-half"); requestAnimationFrame(f); } const start = Date.now(); requestAnimationFrame(f);';
+    const error = await failingRender({ 'index.html': page({ body: '<div id="x"></div>', script }) });
+    expect(error.code).toBe('page_error');
+    expect(error.message).toMatch(/kaboom-at-half/);
+    expect(error.message).toMatch(/frame 1[5-6]/);
+  });
+
+  it('a missing asset: the URL is named', async () => {
+    const error = await failingRender({ 'index.html': page({ body: '<img id="pic" src="img/missing-picture.png">' }) });
+    expect(error.code).toBe('request_failed');
+    expect(error.message).toMatch(/img\/missing-picture\.png/);
+    expect(error.detail.url).toMatch(/missing-picture\.png$/);
+  });
+
+  it('an unreachable external URL is named', async () => {
+    const error = await failingRender({ 'index.html': page({ body: '<img src="http://framesmith-test.invalid/logo.png">' }) });
+    expect(error.code).toBe('request_failed');
+    expect(error.message).toMatch(/framesmith-test\.invalid\/logo\.png/);
+  });
+});

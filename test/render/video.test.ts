@@ -1,0 +1,169 @@
+/**
+ * Video clips end to end through render(): every output frame's video region is decoded and the
+ * source frame number it shows is read from its pixels (test/helpers/frame-media.ts), then compared
+ * with what a player shows at that moment: the last source frame whose timestamp is <= the media time
+ * of the clip's slot, held at the last frame when the media ends, wrapped when looping, and nothing
+ * (the root's blue background) outside the clip's window.
+ *
+ * One 320x180 composition (1.6 s at 30 fps) holds eight 80x45 clips, one per case.
+ */
+import { rm } from 'node:fs/promises';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { render, type RenderResult } from '../../src/render.js';
+import { liveChildCount } from '../../src/media/process.js';
+import { expectedSourceFrame, makeIndexedVideo, readFrameIndexFromRaw, type IndexedVideo } from '../helpers/frame-media.js';
+import { decodeFrames, makeProject, page, type DecodedVideo } from '../helpers/render-pixels.js';
+import { streamCodecs } from '../helpers/audio-media.js';
+
+const FPS = 30;
+const DURATION = 1.6;
+const FRAMES = DURATION * FPS;
+const W = 80;
+const H = 45;
+
+interface Clip {
+  id: string;
+  file: 'src30' | 'src24' | 'vfr' | 'short';
+  start: number;
+  /** undefined: open-ended (to the end of its media). */
+  duration?: number;
+  mediaStart?: number;
+  rate?: number;
+  loop?: boolean;
+  col: number;
+  row: number;
+}
+
+const CLIPS: Clip[] = [
+  { id: 'trim', file: 'src30', start: 0.2, duration: 1.0, mediaStart: 0.37, col: 0, row: 0 },
+  { id: 'rate', file: 'src30', start: 0, duration: 1.2, mediaStart: 0.1, rate: 1.5, col: 1, row: 0 },
+  { id: 'fps24', file: 'src24', start: 0, duration: 1.5, mediaStart: 0.21, col: 2, row: 0 },
+  { id: 'vfr', file: 'vfr', start: 0, duration: 1.5, mediaStart: 0.05, col: 3, row: 0 },
+  { id: 'loop', file: 'short', start: 0, duration: 1.5, loop: true, col: 0, row: 1 },
+  { id: 'held', file: 'short', start: 0.1, duration: 1.4, col: 1, row: 1 },
+  { id: 'trim2', file: 'src30', start: 0, duration: 0.8, mediaStart: 1.03, col: 2, row: 1 },
+  { id: 'open', file: 'short', start: 0.8, mediaStart: 0.1, col: 3, row: 1 },
+];
+
+let project: string;
+let media: Record<Clip['file'], IndexedVideo>;
+let result: RenderResult;
+let video: DecodedVideo;
+
+/** What clip `c` shows on output frame k: a source frame number, or 'none'. */
+function expected(c: Clip, k: number): number | 'none' {
+  const src = media[c.file];
+  const t = k / FPS;
+  const mediaStart = c.mediaStart ?? 0;
+  const rate = c.rate ?? 1;
+  const lastPts = src.pts[src.pts.length - 1]!;
+  const frameLength = c.file === 'vfr' ? 3 / (2 * FPS) : c.file === 'src24' ? 1 / 24 : 1 / 30;
+  const mediaLength = lastPts + frameLength;
+  const end = c.duration !== undefined ? c.start + c.duration : c.start + (mediaLength - mediaStart) / rate;
+  if (t < c.start - 1e-6 || t >= end - 1e-6) return 'none';
+  const slot = Math.floor((t - c.start) * FPS + 1e-6);
+  let offset = (slot * rate) / FPS;
+  if (c.loop) offset %= mediaLength - mediaStart;
+  return expectedSourceFrame(src.pts, mediaStart + offset);
+}
+
+function region(c: Clip) {
+  return { x: c.col * W, y: c.row * H, w: W, h: H };
+}
+
+/** The region shows the root's blue background and no frame pattern. */
+function isBackground(frame: Buffer, c: Clip): boolean {
+  const r = region(c);
+  let red = 0;
+  let green = 0;
+  let blue = 0;
+  let n = 0;
+  for (let y = r.y + 2; y < r.y + r.h - 2; y++) {
+    for (let x = r.x + 2; x < r.x + r.w - 2; x++) {
+      const o = (y * 320 + x) * 3;
+      red += frame[o]!;
+      green += frame[o + 1]!;
+      blue += frame[o + 2]!;
+      n++;
+    }
+  }
+  return blue / n > 200 && red / n < 40 && green / n < 40;
+}
+
+beforeAll(async () => {
+  project = await makeProject({});
+  const dir = path.join(project, 'media');
+  media = {
+    src30: await makeIndexedVideo(path.join(dir, 'src30.mp4'), { width: 160, height: 90, fps: 30, frames: 60, codec: 'h264' }),
+    src24: await makeIndexedVideo(path.join(dir, 'src24.mp4'), { width: 160, height: 90, fps: 24, frames: 48, codec: 'h264' }),
+    vfr: await makeIndexedVideo(path.join(dir, 'vfr.mp4'), { width: 160, height: 90, fps: 30, frames: 60, codec: 'h264', vfr: 'pattern' }),
+    short: await makeIndexedVideo(path.join(dir, 'short.webm'), { width: 160, height: 90, fps: 30, frames: 15, codec: 'vp9' }),
+  };
+  const ext = { src30: 'mp4', src24: 'mp4', vfr: 'mp4', short: 'webm' } as const;
+  const body = CLIPS.map((c) => {
+    const attrs = [
+      `id="${c.id}"`,
+      `src="media/${c.file}.${ext[c.file]}"`,
+      `data-start="${c.start}"`,
+      c.duration !== undefined ? `data-duration="${c.duration}"` : '',
+      c.mediaStart !== undefined ? `data-media-start="${c.mediaStart}"` : '',
+      c.rate !== undefined ? `data-playback-rate="${c.rate}"` : '',
+      c.loop ? 'loop' : '',
+      'muted',
+      `style="left:${c.col * W}px;top:${c.row * H}px"`,
+    ].filter(Boolean).join(' ');
+    return `<video ${attrs}></video>`;
+  }).join('\n');
+  const { writeFile } = await import('node:fs/promises');
+  await writeFile(path.join(project, 'index.html'), page({
+    duration: DURATION,
+    rootBackground: '#0000ff',
+    style: `video { position: absolute; width: ${W}px; height: ${H}px; object-fit: fill; }`,
+    body,
+  }));
+  const output = path.join(project, 'out', 'clips.mp4');
+  result = await render(project, { output, quality: 'high', workers: 2 });
+  video = await decodeFrames(output, { width: 320, height: 180 });
+}, 180_000);
+
+afterAll(async () => {
+  if (project) await rm(project, { recursive: true, force: true });
+});
+
+describe('video clips in the render', () => {
+  it('renders every frame with no audio stream (no clip is audible)', async () => {
+    expect(result.frames).toBe(FRAMES);
+    expect(video.frames.length).toBe(FRAMES);
+    expect(await streamCodecs(result.output)).toEqual(['h264']);
+    expect(liveChildCount()).toBe(0);
+  });
+
+  for (const clip of CLIPS) {
+    it(`${clip.id}: every frame shows the expected source frame, and nothing outside its window`, () => {
+      const wrong: string[] = [];
+      let shown = 0;
+      let hidden = 0;
+      for (let k = 0; k < FRAMES; k++) {
+        const want = expected(clip, k);
+        const frame = video.frames[k]!;
+        if (want === 'none') {
+          hidden++;
+          if (!isBackground(frame, clip)) wrong.push(`frame ${k}: expected background`);
+          continue;
+        }
+        shown++;
+        let got: number | string;
+        try {
+          got = readFrameIndexFromRaw(frame, 320, 180, 'rgb24', region(clip));
+        } catch (error) {
+          got = (error as Error).message;
+        }
+        if (got !== want) wrong.push(`frame ${k}: got ${got}, expected ${want}`);
+      }
+      expect(wrong).toEqual([]);
+      expect(shown).toBeGreaterThan(10);
+      if (clip.start > 0 || clip.duration === undefined || clip.start + (clip.duration ?? 0) < DURATION) expect(hidden).toBeGreaterThan(0);
+    });
+  }
+});
