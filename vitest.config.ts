@@ -7,6 +7,9 @@ export default defineConfig({
     testTimeout: 120_000,
     hookTimeout: 180_000,
     maxWorkers: 2,
+    // The frame cache is on by default; tests that want it pass a private directory (cache: dir,
+    // --cache-dir), so no test reads or fills the user's ~/.cache/framesmith or depends on an earlier run.
+    env: { FRAMESMITH_CACHE_DIR: 'off' },
     fileParallelism: true,
   },
 });

@@ -22,7 +22,7 @@ export async function extractSection(ctx) {
   const b = await media('b-1080p-10s.mp4');
   const c = await media('c-1080p-10s.mp4');
   const vfr = await media('vfr-1080p-10s.mp4');
-  out.note(`Window: ${clip} s from media time 2 s of 10 s 1080p30 H.264 (testsrc2, GOP 60) = ${n} frames at ${FPS} fps; median of ${ctx.repeats} runs, ours and HyperFrames interleaved.`);
+  out.note(`Window: ${clip} s from media time 2 s of 10 s 1080p30 H.264 (testsrc2, GOP 60) = ${n} frames at ${FPS} fps; median of ${ctx.repeats} runs; floor, ours and HyperFrames interleaved run by run.`);
 
   const specs = {
     one: writeSpec('one', { videos: [{ id: 'a', src: a, ...win }] }),
@@ -38,29 +38,6 @@ export async function extractSection(ctx) {
       ],
     }),
   };
-
-  // Floors first: they need nothing but ffmpeg.
-  const floor = {};
-  const floorCases = {
-    native: () => decodeFloor({ src: a, mediaStart: 2, frames: n }),
-    scaled: () => decodeFloor({ src: a, mediaStart: 2, frames: n, width: 640, height: 360 }),
-    vfr: () => decodeFloor({ src: vfr, mediaStart: 2, frames: n }),
-    layout: () => decodeFloorSet([
-      { src: a, mediaStart: 2, frames: n },
-      { src: b, mediaStart: 2, frames: n, width: 480, height: 270 },
-      { src: c, mediaStart: 2, frames: n, width: 480, height: 270 },
-    ]),
-  };
-  for (const [name, fn] of Object.entries(floorCases)) {
-    const runs = [];
-    for (let i = 0; i < ctx.repeats; i++) runs.push(await fn());
-    floor[name] = round(median(runs));
-    out.figure(`floor.${name}`, floor[name], { runs: runs.map((r) => round(r)) });
-  }
-  out.row({ case: `decode floor, 1080p native, ${n} frames`, ms: floor.native });
-  out.row({ case: `decode floor, scaled to 640×360`, ms: floor.scaled });
-  out.row({ case: `decode floor, VFR source`, ms: floor.vfr });
-  out.row({ case: `decode floor, layout (3 decodes at once, PiPs scaled)`, ms: floor.layout });
 
   const ours = await feature('extractVideos');
   const hf = ctx.hf;
@@ -82,34 +59,55 @@ export async function extractSection(ctx) {
     return { ms: r.wallMs, result: r };
   };
 
+  // Each repeat runs every case: its floor (when it has one), ours, HyperFrames (when it runs the case), one
+  // after the other, so the figures compared with each other see the same machine load.
+  const floorOf = {
+    one: ['native', () => decodeFloor({ src: a, mediaStart: 2, frames: n })],
+    display: ['scaled', () => decodeFloor({ src: a, mediaStart: 2, frames: n, width: 640, height: 360 })],
+    vfr: ['vfr', () => decodeFloor({ src: vfr, mediaStart: 2, frames: n })],
+    layout: ['layout', () => decodeFloorSet([
+      { src: a, mediaStart: 2, frames: n },
+      { src: b, mediaStart: 2, frames: n, width: 480, height: 270 },
+      { src: c, mediaStart: 2, frames: n, width: 480, height: 270 },
+    ])],
+  };
   const cases = ['one', 'dup3', 'display', 'png', 'vfr', 'layout'];
   const hfCases = new Set(['one', 'dup3', 'layout']);
-  const res = { ours: {}, hf: {} };
-  for (const name of cases) {
-    const oursRuns = [];
-    const hfRuns = [];
-    for (let i = 0; i < ctx.repeats; i++) {
-      if (!ours.missing) {
+  const runs = { floor: {}, ours: {}, hf: {} };
+  const failed = new Set();
+  for (let i = 0; i < ctx.repeats; i++) {
+    for (const name of cases) {
+      if (floorOf[name]) (runs.floor[floorOf[name][0]] ??= []).push(await floorOf[name][1]());
+      if (!ours.missing && !failed.has(`ours.${name}`)) {
         try {
           const r = await oursOnce(name);
-          oursRuns.push(r.ms);
+          (runs.ours[name] ??= []).push(r.ms);
           if (i === 0) out.figure(`ours.${name}.metrics`, r.result.metrics);
-        } catch (error) { out.error(`framesmith ${name}`, error); break; }
+        } catch (error) { out.error(`framesmith ${name}`, error); failed.add(`ours.${name}`); }
       }
-      if (!hf.missing && hfCases.has(name)) {
+      if (!hf.missing && hfCases.has(name) && !failed.has(`hf.${name}`)) {
         try {
           const r = await hfOnce(name);
-          hfRuns.push(r.ms);
+          (runs.hf[name] ??= []).push(r.ms);
           if (i === 0) out.figure(`hf.${name}.phaseBreakdown`, r.result.phaseBreakdown);
-        } catch (error) { out.error(`HyperFrames ${name}`, error); break; }
+        } catch (error) { out.error(`HyperFrames ${name}`, error); failed.add(`hf.${name}`); }
       }
     }
-    if (oursRuns.length) { res.ours[name] = round(median(oursRuns)); out.figure(`ours.${name}`, res.ours[name], { runs: oursRuns.map((r) => round(r)) }); }
-    if (hfRuns.length) { res.hf[name] = round(median(hfRuns)); out.figure(`hf.${name}`, res.hf[name], { runs: hfRuns.map((r) => round(r)) }); }
   }
+  const medians = (group) => Object.fromEntries(Object.entries(runs[group]).map(([name, list]) => {
+    const value = round(median(list));
+    out.figure(`${group}.${name}`, value, { runs: list.map((r) => round(r)) });
+    return [name, value];
+  }));
+  const floor = medians('floor');
+  const res = { ours: medians('ours'), hf: medians('hf') };
 
   const o = res.ours;
   const h = res.hf;
+  out.row({ case: `decode floor, 1080p native, ${n} frames`, ms: floor.native });
+  out.row({ case: 'decode floor, scaled to 640×360', ms: floor.scaled });
+  out.row({ case: 'decode floor, VFR source', ms: floor.vfr });
+  out.row({ case: 'decode floor, layout (3 decodes at once, PiPs scaled)', ms: floor.layout });
   out.row({ case: 'framesmith, one 1080p video (JPEG)', ms: o.one, ref: ['floor', floor.native] });
   out.row({ case: 'framesmith, three duplicate videos', ms: o.dup3, ref: ['one video', o.one], goal: 1.15 });
   out.row({ case: 'framesmith, display size 640×360', ms: o.display, ref: ['floor scaled', floor.scaled], goal: 1.7 });

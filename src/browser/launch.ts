@@ -196,7 +196,11 @@ export async function launchBrowser(options: LaunchOptions = {}): Promise<Launch
   const child = browser.process();
   if (child) adoptChild(child);
   // An interrupted CLI exits without calling close(): the profile goes on the way out (best effort).
-  const removeProfileOnExit = () => rmSync(userDataDir, { recursive: true, force: true });
+  const removeProfileOnExit = () => {
+    // SIGKILL first: a browser still shutting down could write into the profile after it was removed.
+    if (child && child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+    rmSync(userDataDir, { recursive: true, force: true });
+  };
   process.on('exit', removeProfileOnExit);
   let closed: Promise<void> | undefined;
   const close = () => {

@@ -24,13 +24,6 @@ export interface ProjectServer {
   failedRequests(): string[];
   /** Serves `dir` under the URL prefix `prefix` (e.g. `/__framesmith/frames/`). Longest prefix wins. */
   mount(prefix: string, dir: string): void;
-  /**
-   * Answers requests for these files (absolute paths) with 204 No Content, whether or not they exist:
-   * the render's media stages supply the frames and sound of `<video>`/`<audio>` themselves, so the
-   * page must not decode them, and a missing one is reported by those stages (naming the element)
-   * rather than as a failed request.
-   */
-  withhold(files: Iterable<string>): void;
   close(): Promise<void>;
 }
 
@@ -43,7 +36,6 @@ interface Mount {
 export async function startProjectServer(rootDir: string): Promise<ProjectServer> {
   const mounts: Mount[] = [{ prefix: '/', dir: path.resolve(rootDir) }];
   const failed: string[] = [];
-  const withheld = new Set<string>();
   let origin = '';
 
   const server = http.createServer((req, res) => {
@@ -85,11 +77,6 @@ export async function startProjectServer(rootDir: string): Promise<ProjectServer
     }
     let file = path.join(mount.dir, ...segments);
     if (file !== mount.dir && !file.startsWith(mount.dir + path.sep)) return fail(403);
-    if (withheld.has(file)) {
-      res.writeHead(204, { 'cache-control': 'no-store' });
-      res.end();
-      return;
-    }
 
     let info = await stat(file).catch(() => null);
     if (info?.isDirectory()) {
@@ -163,9 +150,6 @@ export async function startProjectServer(rootDir: string): Promise<ProjectServer
       const entry: Mount = { prefix: normalized, dir: path.resolve(dir) };
       if (existing >= 0) mounts[existing] = entry;
       else mounts.push(entry);
-    },
-    withhold(files: Iterable<string>): void {
-      for (const file of files) withheld.add(path.resolve(file));
     },
     close: () => new Promise<void>((resolve, reject) => {
       server.close((error) => (error ? reject(error) : resolve()));

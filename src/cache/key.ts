@@ -31,6 +31,12 @@ export interface FrameRecipe {
   colorTarget: ColorTarget;
   /** Major version of the ffmpeg that decodes (the caller passes `getTools()`'s major). */
   ffmpegMajor: number;
+  /**
+   * Optional digest of every other decode-deciding input the caller knows about (the extraction
+   * engine: its recipe version, rotation, alpha decoding, decoder, colour transforms). Absent keys
+   * hash exactly as before the field existed.
+   */
+  variant?: string;
 }
 
 export interface CacheKeyInput {
@@ -49,6 +55,13 @@ function finite(value: number, field: string, min = -Infinity): number {
 function integer(value: number, field: string, min: number): number {
   if (!Number.isInteger(value) || value < min) {
     throw new CacheError('invalid_recipe', `cache recipe field ${field} is ${String(value)}; it must be an integer >= ${min}`);
+  }
+  return value;
+}
+
+function variantText(value: string): string {
+  if (typeof value !== 'string' || !/^[0-9A-Za-z:._-]{1,128}$/.test(value)) {
+    throw new CacheError('invalid_recipe', `cache recipe variant "${String(value)}" must be 1-128 characters of [0-9A-Za-z:._-]`);
   }
   return value;
 }
@@ -75,6 +88,7 @@ export function normalizeRecipe(recipe: FrameRecipe): FrameRecipe {
     jpegQuality: recipe.format === 'png' ? null : integer(recipe.jpegQuality ?? -1, 'jpegQuality', 1),
     colorTarget: recipe.colorTarget,
     ffmpegMajor: integer(recipe.ffmpegMajor, 'ffmpegMajor', 1),
+    ...(recipe.variant === undefined ? {} : { variant: variantText(recipe.variant) }),
   };
 }
 
@@ -93,6 +107,7 @@ export function cacheKey({ sourceId, recipe }: CacheKeyInput): string {
     CACHE_SCHEMA_VERSION, sourceId,
     r.mediaStart, r.slotCount, r.playbackRate, r.loop, r.fps,
     r.width, r.height, r.format, r.jpegQuality, r.colorTarget, r.ffmpegMajor,
+    ...(r.variant === undefined ? [] : [r.variant]),
   ]);
   return createHash('sha256').update(canonical).digest('hex').slice(0, 40);
 }

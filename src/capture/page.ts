@@ -22,7 +22,7 @@ export interface CapturePage {
   page: Page;
   session: CDPSession;
   mode: CaptureMode;
-  /** Captures the current state of the page as a PNG. */
+  /** Captures the current state of the page (PNG, or JPEG with `imageFormat: 'jpeg'`). */
   capture(): Promise<Buffer>;
   /**
    * Resolves with `work`'s result; in beginframe mode sends frames every 16 ms after `delayMs` until
@@ -37,7 +37,16 @@ export interface OpenPageOptions {
   height: number;
   /** Replace the default white page background with transparent (alpha outputs). */
   transparent: boolean;
+  /**
+   * Image format of captured frames. Default `png` (lossless, keeps alpha). `jpeg` is captured at
+   * quality 95: at 1080p it took 50 ms a frame here against 118 ms for PNG (optimizeForSpeed).
+   */
+  imageFormat?: FrameImageFormat;
 }
+
+export type FrameImageFormat = 'png' | 'jpeg';
+/** JPEG quality of `imageFormat: 'jpeg'` captures. */
+export const JPEG_QUALITY = 95;
 
 export async function openCapturePage(browser: Browser, mode: CaptureMode, options: OpenPageOptions): Promise<CapturePage> {
   // Both modes create the target through CDP. beginframe: with begin-frame control (puppeteer's
@@ -92,17 +101,19 @@ export async function openCapturePage(browser: Browser, mode: CaptureMode, optio
     }
   };
 
+  // PNG with optimizeForSpeed: faster zlib settings, still lossless. JPEG without it: measured faster
+  // and smaller at the same quality.
+  const screenshotParams = options.imageFormat === 'jpeg'
+    ? { format: 'jpeg' as const, quality: JPEG_QUALITY }
+    : { format: 'png' as const, optimizeForSpeed: true };
   const capture = async (): Promise<Buffer> => {
     if (pumping) await pumping;
     for (let attempt = 1; attempt <= CAPTURE_ATTEMPTS; attempt++) {
       if (mode === 'beginframe') {
-        const result = await session.send('HeadlessExperimental.beginFrame', {
-          interval: PUMP_INTERVAL_MS,
-          screenshot: { format: 'png', optimizeForSpeed: true },
-        });
+        const result = await session.send('HeadlessExperimental.beginFrame', { interval: PUMP_INTERVAL_MS, screenshot: screenshotParams });
         if (result.screenshotData) return Buffer.from(result.screenshotData, 'base64');
       } else {
-        const result = await session.send('Page.captureScreenshot', { format: 'png', optimizeForSpeed: true, fromSurface: true, captureBeyondViewport: false });
+        const result = await session.send('Page.captureScreenshot', { ...screenshotParams, fromSurface: true, captureBeyondViewport: false });
         if (result.data) return Buffer.from(result.data, 'base64');
       }
     }

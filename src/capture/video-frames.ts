@@ -48,6 +48,8 @@ export interface VideoFramesStats {
   /** Wall time of measuring + extracting, ms. */
   extractMs: number;
   extraction: ExtractMetrics | null;
+  /** Per video: the measured box asked for (device px; null = native size) and the frames decoded. */
+  perVideo: Array<{ element: string; requested: { width: number; height: number } | null; width: number; height: number; frames: number; sharedWith?: string }>;
   /** Frames sent to pages (a video held on one frame is not sent again). */
   framesPushed: number;
   /** Time spent reading frame files and in the pages' `show` calls, summed over pages, ms. */
@@ -94,7 +96,7 @@ export function videoFramesStage(options: VideoFramesOptions = {}): VideoFramesS
   let ready: Promise<ReadyVideo[]> | null = null;
   /** Per page: timed index → frame path shown (null: nothing). */
   const shown = new WeakMap<Page, Map<number, string | null>>();
-  const stats: VideoFramesStats = { videos: 0, extractMs: 0, extraction: null, framesPushed: 0, pushMs: 0 };
+  const stats: VideoFramesStats = { videos: 0, extractMs: 0, extraction: null, perVideo: [], framesPushed: 0, pushMs: 0 };
 
   const extract = async (page: Page): Promise<ReadyVideo[]> => {
     const started = performance.now();
@@ -105,7 +107,7 @@ export function videoFramesStage(options: VideoFramesOptions = {}): VideoFramesS
       if (m.tagName !== 'video') {
         throw new MediaError([{ code: 'media_failed', element: v.element.label, file: v.element.src, message: `${v.element.label}: the page has ${m.tagName ?? 'nothing'} where the composition has this <video>; a script must not insert or remove timed elements before it` }]);
       }
-      const sized = m.width > 0 && m.height > 0 && m.fit !== 'none';
+      const size = drawnSize(m, v.info);
       return {
         id: v.id,
         src: v.element.src,
@@ -113,7 +115,7 @@ export function videoFramesStage(options: VideoFramesOptions = {}): VideoFramesS
         duration: v.end - v.start,
         playbackRate: v.element.playbackRate,
         loop: v.element.loop,
-        ...(sized ? { width: m.width, height: m.height } : {}),
+        ...(size ?? {}),
       };
     });
     const result = await extractVideos(requests, {
@@ -133,6 +135,15 @@ export function videoFramesStage(options: VideoFramesOptions = {}): VideoFramesS
       if (!extracted || extracted.frames.length === 0) {
         throw new MediaError([{ code: 'media_failed', element: v.element.label, file: v.element.src, message: `${v.element.label}: no frames were extracted from ${v.element.src}; re-export the file` }]);
       }
+      const request = requests.find((r) => r.id === v.id)!;
+      stats.perVideo.push({
+        element: v.element.label,
+        requested: request.width !== undefined && request.height !== undefined ? { width: request.width, height: request.height } : null,
+        width: extracted.width,
+        height: extracted.height,
+        frames: extracted.frames.length,
+        ...(extracted.sharedWith !== undefined ? { sharedWith: extracted.sharedWith } : {}),
+      });
       const table = new FrameLookupTable({ start: v.start, duration: v.end - v.start, fps: extracted.fps, frames: extracted.frames, loop: extracted.loop });
       return { ...v, table, frames: extracted.frames };
     });
@@ -217,6 +228,20 @@ async function placeVideos(composition: Composition): Promise<PlacedVideo[]> {
     if (count > 0) v.id = `${v.id} (timed element ${v.element.index})`;
   }
   return result;
+}
+
+/**
+ * The size in device pixels at which the frame is drawn in a measured box, by object-fit: the box for
+ * `fill` and `cover` (the engine decodes at the size that covers it), the source's aspect fitted inside
+ * the box for `contain` (and `scale-down`, never above the source), and null — the native size — for
+ * `none` or a box that is not laid out.
+ */
+export function drawnSize(box: { width: number; height: number; fit: string }, source: { width: number; height: number }): { width: number; height: number } | null {
+  if (!(box.width > 0 && box.height > 0) || box.fit === 'none') return null;
+  if (box.fit !== 'contain' && box.fit !== 'scale-down') return { width: box.width, height: box.height };
+  let scale = Math.min(box.width / source.width, box.height / source.height);
+  if (box.fit === 'scale-down') scale = Math.min(scale, 1);
+  return { width: Math.max(1, Math.ceil(source.width * scale - 1e-9)), height: Math.max(1, Math.ceil(source.height * scale - 1e-9)) };
 }
 
 const EXTRACT_CODES: Partial<Record<ExtractErrorInfo['kind'], MediaErrorCode>> = {

@@ -7,10 +7,8 @@
  *   content box in device pixels (CSS size × devicePixelRatio, rounded up; 0 when not laid out) and
  *   the computed `object-fit`.
  * - `attach(videos)` — `videos: [{ index, naturalWidth, naturalHeight }]` (the source's display size).
- *   Marks each `<video>` with `data-framesmith-video="<index>"`, removes its `poster` (a poster paints
- *   over the element's background; the original is kept in `data-framesmith-poster`) and gives it a
- *   rule in a stylesheet of our own, so page scripts that rewrite the element's inline style cannot
- *   undo it.
+ *   Marks each `<video>` with `data-framesmith-video="<index>"` and gives it a rule in a stylesheet
+ *   of our own, so page scripts that rewrite the element's inline style cannot undo it.
  * - `show(changes)` — `changes: [{ index, url | null }]`. Loads every new frame (`Image` load event),
  *   then sets each video's rule: the frame as `background-image` (no-repeat, in the content box),
  *   `object-fit` → `background-size` and `object-position` → `background-position`, read from the
@@ -19,8 +17,8 @@
  * Why a background: the `<video>` element stays in the DOM, so page scripts and timelines keep their
  * references, selectors still match, and every CSS property of the element (box, transforms,
  * opacity, filters, border radius, clip-path, stacking) applies to the frame as it would to playback.
- * The element never has media data (the render's server answers its media with 204), so nothing of
- * its own paints over the background.
+ * The element never has media data or a poster (src/browser/runtime/media-guard-source.ts), so
+ * nothing of its own paints over the background.
  *
  * Freshness: `show` resolves after every new image has loaded, and the image stays referenced while it
  * is shown, so the style's URL hits the document's memory cache and the next captured frame paints it
@@ -74,10 +72,6 @@ export const VIDEO_PAGE_SOURCE = String.raw`
       var el = els[v.index];
       if (!el || entries[v.index]) return;
       el.setAttribute(ATTR, String(v.index));
-      if (el.hasAttribute('poster')) {
-        el.setAttribute('data-framesmith-poster', el.getAttribute('poster'));
-        el.removeAttribute('poster');
-      }
       var at = target.insertRule('[' + ATTR + '="' + v.index + '"]{background-repeat:no-repeat !important;background-origin:content-box !important;background-clip:content-box !important}', target.cssRules.length);
       entries[v.index] = { el: el, rule: target.cssRules[at], img: null, naturalWidth: v.naturalWidth, naturalHeight: v.naturalHeight };
     });

@@ -13,7 +13,7 @@ import type { Browser, HTTPRequest, HTTPResponse } from 'puppeteer-core';
 import type { CaptureMode } from '../browser/launch.js';
 import { CaptureError } from './errors.js';
 import type { CaptureHooks } from './hooks.js';
-import { openCapturePage, type CapturePage } from './page.js';
+import { openCapturePage, type CapturePage, type FrameImageFormat } from './page.js';
 
 export interface WorkerOptions {
   url: string;
@@ -22,6 +22,8 @@ export interface WorkerOptions {
   width: number;
   height: number;
   transparent: boolean;
+  /** Default png. */
+  imageFormat?: FrameImageFormat;
   hooks?: CaptureHooks;
   /** Page load + ready timeout, ms. Default 60 s. */
   loadTimeoutMs?: number;
@@ -69,7 +71,7 @@ export class CaptureWorker {
 
   /** Opens a page, loads the composition and waits until it is ready to seek. */
   static async open(browser: Browser, mode: CaptureMode, index: number, options: WorkerOptions): Promise<CaptureWorker> {
-    const capturePage = await openCapturePage(browser, mode, { width: options.width, height: options.height, transparent: options.transparent });
+    const capturePage = await openCapturePage(browser, mode, { width: options.width, height: options.height, transparent: options.transparent, imageFormat: options.imageFormat });
     // Until the worker exists, problems collect here; afterwards they go to the worker.
     let problems: Problem[] = [];
     const { page } = capturePage;
@@ -110,7 +112,7 @@ export class CaptureWorker {
     }
   }
 
-  /** Seeks to frame `frameIndex` at `time` seconds, runs the hooks and returns the frame as PNG. */
+  /** Seeks to frame `frameIndex` at `time` seconds, runs the hooks and returns the frame (PNG or JPEG). */
   async renderFrame(frameIndex: number, time: number): Promise<Buffer> {
     const { page } = this.capturePage;
     const seekTimeout = this.options.seekTimeoutMs ?? 30_000;

@@ -4,6 +4,13 @@
  * Extracts the frames of the videos a spec lists. Exit codes: 0 every video succeeded, 1 any failed,
  * 2 usage errors (unreadable or invalid spec, missing --out, unknown option). With --json, stdout is
  * exactly one JSON document; progress and messages go to stderr.
+ *
+ * The frame cache is on by default (FRAMESMITH_CACHE_DIR, "off" disables; else $XDG_CACHE_HOME or
+ * ~/.cache/framesmith); `--cache-dir` picks the directory, `--no-cache` turns it off. With the cache,
+ * each video's `outputDir` is its cache entry's directory and `frames` the files in it (do not modify
+ * them: entries are shared and validated by size); `--out` is where uncached passes write (cache off,
+ * or unusable). The cache leases are dropped when the command ends, so a later GC may evict the entry:
+ * copy the frames out if they must outlive the cache.
  */
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
@@ -85,7 +92,7 @@ function summary(result: ExtractResult): string {
   }
   for (const e of result.errors) lines.push(`  FAIL  ${e.videoId} [${e.kind}${e.retryable ? ', retryable' : ''}]: ${e.message}`);
   const m = result.metrics;
-  lines.push(`${result.extracted.length} extracted, ${result.errors.length} failed; ${m.uniqueExtractions} ffmpeg passes, ${m.dedupeHits} shared, ${m.framesExtracted} frames, ${(m.bytesWritten / 1e6).toFixed(1)} MB in ${(m.totalMs / 1000).toFixed(2)} s`);
+  lines.push(`${result.extracted.length} extracted, ${result.errors.length} failed; ${m.passes} ffmpeg passes, ${m.dedupeHits} shared, ${m.cacheHits} cache hits, ${m.framesExtracted} frames, ${(m.bytesWritten / 1e6).toFixed(1)} MB in ${(m.totalMs / 1000).toFixed(2)} s`);
   return lines.join('\n') + '\n';
 }
 
@@ -94,10 +101,10 @@ export function registerExtract(program: Command, context: CommandContext): void
     .command('extract')
     .description('extract the exact frames a render shows for the videos in a spec file')
     .argument('<spec>', 'spec JSON: { "fps", "format"?, "videos": [{ "id", "src", "mediaStart"?, "duration"?, "playbackRate"?, "loop"?, "width"?, "height"? }] }')
-    .requiredOption('--out <dir>', 'directory for the frame directories')
+    .requiredOption('--out <dir>', 'directory for frame directories of uncached passes (cache off or unusable)')
     .option('--json', 'print one JSON document with frames, errors and metrics')
-    .option('--no-cache', 'do not use the frame cache')
-    .option('--cache-dir <dir>', 'frame cache directory')
+    .option('--no-cache', 'do not use the frame cache: every pass writes under --out')
+    .option('--cache-dir <dir>', 'frame cache directory (default: FRAMESMITH_CACHE_DIR, else ~/.cache/framesmith)')
     .option('--concurrency <n>', 'ffmpeg processes at once (default: cores)')
     .action(async (specArg: string, opts: ExtractCliOptions) => {
       if (!opts.cache && opts.cacheDir) throw new UsageError('--no-cache and --cache-dir cannot be combined; pick one');
@@ -118,8 +125,8 @@ export function registerExtract(program: Command, context: CommandContext): void
         outDir: path.resolve(opts.out),
         baseDir: path.dirname(specPath),
         concurrency,
-        // The persistent cache is not wired in yet: both flags are accepted and no cache is used.
-        cache: opts.cache ? (opts.cacheDir ? path.resolve(opts.cacheDir) : false) : false,
+        // --no-cache → false; --cache-dir → that directory; neither → the default resolution.
+        ...(opts.cache ? (opts.cacheDir ? { cache: path.resolve(opts.cacheDir) } : {}) : { cache: false }),
         onProgress: bar ? ({ done, total }) => {
           if (!started) { bar.start(total, done); started = true; } else { bar.setTotal(total); bar.update(done); }
         } : undefined,
@@ -135,6 +142,7 @@ export function registerExtract(program: Command, context: CommandContext): void
       }
       if (opts.json) process.stdout.write(JSON.stringify(extractJson(result), null, 2) + '\n');
       else process.stdout.write(summary(result));
+      await result.release();
       context.setExitCode(result.errors.length === 0 ? EXIT_OK : EXIT_FAILED);
     });
 }

@@ -21,26 +21,28 @@ export function createProgress(options: { quiet: boolean; stream?: NodeJS.WriteS
 function ttyProgress(stream: NodeJS.WriteStream): ProgressDisplay {
   const bar = new cliProgress.SingleBar({
     stream,
-    format: '{stage} |{bar}| {value}/{total} frames | {rate} fps | ETA {eta_formatted}',
+    format: '{stage} |{bar}| {value}/{total} frames | {rate} fps | ETA {etaText}',
     hideCursor: true,
     clearOnComplete: false,
-    etaBuffer: 30,
   }, cliProgress.Presets.shades_classic);
   let started = false;
   let captureStart = 0;
   return {
     update({ stage, done, total }) {
       if (!started) {
-        bar.start(1, 0, { stage: stage.padEnd(8), rate: '0.0' });
+        bar.start(1, 0, { stage: stage.padEnd(8), rate: '0.0', etaText: '-' });
         started = true;
       }
       if (stage === 'capture') {
         if (captureStart === 0) captureStart = performance.now();
         const seconds = (performance.now() - captureStart) / 1000;
         bar.setTotal(Math.max(total, 1));
-        bar.update(done, { stage: stage.padEnd(8), rate: seconds > 0 ? (done / seconds).toFixed(1) : '0.0' });
+        const rate = seconds > 0 ? done / seconds : 0;
+        // Our own ETA: cli-progress's reads NaN before the first frame.
+        const eta = rate > 0 ? `${Math.ceil((total - done) / rate)}s` : '-';
+        bar.update(done, { stage: stage.padEnd(8), rate: rate.toFixed(1), etaText: eta });
       } else {
-        bar.update(bar.getProgress() * bar.getTotal(), { stage: stage.padEnd(8) });
+        bar.update(bar.getProgress() * bar.getTotal(), { stage: stage.padEnd(8), etaText: stage === 'done' ? '0s' : '-' });
       }
     },
     stop() {

@@ -1,6 +1,7 @@
 /**
- * What the mix needs to know about a track's source: that it exists, is media, has an audio stream,
- * how long that stream lasts and how many channels it has.
+ * What a track's source holds: that it exists, is media, has an audio stream, how long that stream
+ * lasts and how many channels it has. The mix itself needs none of it up front; it probes to say which
+ * element is at fault when ffmpeg fails (src/encode/audio.ts `diagnose`).
  *
  * Results are memoized per file identity (path, inode, size, mtime) for the life of the process: a
  * composition that uses one sound effect fifty times probes it once, and an edited file is probed again.

@@ -7,7 +7,7 @@
  * It needs no video frames, so the render runs it concurrently with frame capture and muxes at the end
  * (src/encode/mux.ts).
  */
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import type { MediaElement } from '../composition/model.js';
@@ -22,8 +22,6 @@ export { AudioError, type AudioErrorCode, type AudioTrack, type MixOptions, type
 
 /** One AAC frame: the granularity at which an AAC stream can end. */
 const AAC_FRAME = 1024;
-/** Probes run at once: ffprobe is mostly I/O wait, so a few more than the cores. */
-const PROBE_CONCURRENCY = 4;
 
 /**
  * Mixes `tracks` into `options.outFile`: stereo at `sampleRate` (48000), exactly `options.duration`
@@ -34,9 +32,10 @@ const PROBE_CONCURRENCY = 4;
  * `volume`; tracks are summed with no normalisation. Clip length is `duration`, or until the media ends
  * (`(mediaEnd - mediaStart) / playbackRate`) when undefined, cut at the output's end.
  *
- * Returns `null`, writing nothing, when nothing is audible: no tracks, all at volume 0, or all off the
- * timeline. Every source is probed first (memoized), so a bad file fails with an `AudioError` naming
- * its element before ffmpeg starts. Cancelling rejects with code `cancelled` and leaves no file.
+ * Returns `null`, writing nothing, when nothing is audible: no tracks, all at volume 0, or all starting
+ * at or after the output's end. A missing file, a file ffmpeg cannot read, or one without an audio
+ * stream fails with an `AudioError` naming its element, and nothing is written. Cancelling rejects
+ * with code `cancelled` and leaves no file.
  */
 export async function mixAudio(tracks: AudioTrack[], options: MixOptions): Promise<MixResult | null> {
   const started = performance.now();
@@ -48,13 +47,9 @@ export async function mixAudio(tracks: AudioTrack[], options: MixOptions): Promi
   if (audible.length === 0) return null;
 
   const totalSamples = Math.round(options.duration * sampleRate);
-  const infos = await probeAll(audible, options.signal);
-  const placed: PlacedTrack[] = [];
-  audible.forEach((track, i) => {
-    const p = placeTrack({ track, info: infos[i]! }, sampleRate, totalSamples);
-    if (p) placed.push(p);
-  });
+  const placed = audible.map((track) => placeTrack(track, sampleRate, totalSamples)).filter((p): p is PlacedTrack => p !== null);
   if (placed.length === 0) return null;
+  await requireSources(placed);
 
   const graph = buildMixGraph(placed, sampleRate, totalSamples);
   const scratch = await mkdtemp(path.join(os.tmpdir(), 'framesmith-mix-'));
@@ -96,7 +91,7 @@ export async function mixAudio(tracks: AudioTrack[], options: MixOptions): Promi
     };
   } catch (error) {
     await removeQuietly(temp);
-    throw toAudioError(error, options);
+    throw await diagnose(error, options, placed);
   } finally {
     await rm(scratch, { recursive: true, force: true });
   }
@@ -165,29 +160,45 @@ function validateTrack(track: AudioTrack): true {
   return true;
 }
 
-async function probeAll(tracks: AudioTrack[], signal?: AbortSignal) {
-  const results = new Array<Awaited<ReturnType<typeof probeAudioSource>>>(tracks.length);
-  let next = 0;
-  const worker = async () => {
-    while (next < tracks.length) {
-      const i = next++;
-      const track = tracks[i]!;
-      results[i] = await probeAudioSource(track.src, track.id, signal);
+/** Fails with `source_missing` naming the first track whose file is not there (a stat each: cheap). */
+async function requireSources(placed: readonly PlacedTrack[]): Promise<void> {
+  const seen = new Map<string, Promise<boolean>>();
+  for (const { track } of placed) {
+    if (!seen.has(track.src)) seen.set(track.src, stat(track.src).then((st) => st.isFile(), () => false));
+  }
+  for (const { track } of placed) {
+    if (!(await seen.get(track.src))) {
+      throw new AudioError('source_missing', `${track.id}: audio source ${track.src} does not exist or is not a file; fix the element's src or restore the file`, track.id, track.src);
     }
-  };
-  await Promise.all(Array.from({ length: Math.min(PROBE_CONCURRENCY, tracks.length) }, worker));
-  return results;
+  }
 }
 
 function throwIfCancelled(signal?: AbortSignal): void {
   if (signal?.aborted) throw new AudioError('cancelled', 'the audio mix was cancelled');
 }
 
-function toAudioError(error: unknown, options: MixOptions): AudioError {
+/**
+ * Turns a failed mix into an `AudioError`. Sources are not probed before mixing (that would cost an
+ * ffprobe, ~80 ms of CPU, per file on the success path); when ffmpeg fails, each distinct source is
+ * probed (memoized) in track order and the first unreadable one, or one without audio, is reported
+ * against its element.
+ */
+async function diagnose(error: unknown, options: MixOptions, placed: readonly PlacedTrack[]): Promise<AudioError> {
   if (error instanceof AudioError) return error;
   if (error instanceof ProcessError && error.kind === 'aborted') {
     return new AudioError('cancelled', 'the audio mix was cancelled', undefined, options.outFile, { cause: error });
   }
   const detail = error instanceof Error ? error.message : String(error);
-  return new AudioError('ffmpeg_failed', `mixing audio into ${options.outFile} failed: ${detail}`, undefined, options.outFile, { cause: error });
+  if (error instanceof ProcessError && error.kind === 'exit') {
+    for (const { track } of placed) {
+      const problem = await probeAudioSource(track.src, track.id, options.signal).then(() => null, (e: unknown) => e);
+      if (problem instanceof AudioError) return problem;
+    }
+    // Readable and with audio, yet ffmpeg failed: damaged past its header. Name it when ffmpeg does.
+    const culprit = placed.find((p) => error.stderrTail.includes(p.track.src))?.track;
+    if (culprit) {
+      return new AudioError('invalid_media', `${culprit.id}: ffmpeg could not decode ${culprit.src} (${detail}); re-export the file`, culprit.id, culprit.src, { cause: error });
+    }
+  }
+  return new AudioError('ffmpeg_failed', `mixing audio into ${options.outFile} failed: ${detail}; check free disk space and that ffmpeg has libopus/aac`, undefined, options.outFile, { cause: error });
 }

@@ -22,6 +22,9 @@
  * size; the file's is the even one.
  * The PNG sequence keeps the exact size.
  *
+ * Frames arrive as PNG, or as JPEG (full-range BT.601 JFIF, which ffmpeg reads as yuvj420p) when the
+ * orchestrator captures JPEG for speed.
+ *
  * RGB → YUV uses the BT.709 matrix and limited (tv) range explicitly (swscale's default is BT.601),
  * and the stream is tagged to match, so players show the colours the browser drew.
  *
@@ -43,6 +46,9 @@ export const QUALITY_PRESETS: Record<Quality, { x264Crf: number; x264Preset: str
   high: { x264Crf: 16, x264Preset: 'slow', vp9Crf: 24, vp9Deadline: 'good', vp9CpuUsed: 2 },
 };
 
+/** Bytes of frames queued for ffmpeg before `write` waits for it to catch up. */
+export const MAX_PENDING_BYTES = 24 * 1024 * 1024;
+
 /** The encoder failed (ffmpeg exited, or the output could not be written). */
 export class EncodeError extends Error {
   override readonly name = 'EncodeError';
@@ -61,16 +67,23 @@ export interface VideoEncoderOptions {
   quality?: Quality;
   /** Keep transparency (webm: yuva420p). Ignored for mp4. */
   alpha?: boolean;
+  /** What `write` receives: `png` (default) or `jpeg` frames. A png sequence needs png. */
+  frameFormat?: 'png' | 'jpeg';
   signal?: AbortSignal;
 }
 
 export interface VideoEncoder {
-  /** Writes the next frame (PNG). Resolves when the encoder accepted it (back-pressure). */
+  /** Writes the next frame (PNG, or JPEG with `frameFormat: 'jpeg'`). Resolves when the encoder accepted it (back-pressure). */
   write(png: Buffer): Promise<void>;
   /** Ends the stream and resolves when the output is complete. */
   finish(): Promise<void>;
   /** Stops the encoder and resolves once it has exited; the incomplete output is the caller's to remove. */
   abort(): Promise<void>;
+  /**
+   * Ends the encoder at once (SIGKILL), synchronously: for process exit paths, where a gracefully
+   * stopping ffmpeg could still write (or, with +faststart, re-create) the output after it was removed.
+   */
+  killNow(): void;
   readonly framesWritten: number;
   /** ms spent waiting for the encoder to accept frames and to finish. */
   readonly busyMs: number;
@@ -91,9 +104,10 @@ export function encoderArgs(options: VideoEncoderOptions): string[] {
   if (even.width !== options.width || even.height !== options.height) {
     // Repeat the edge into the new column/row: a fill colour would bleed into the last real column
     // through the shared 4:2:0 chroma sample.
-    filters.push(`pad=${even.width}:${even.height}:0:0`, `fillborders=right=${even.width - options.width}:bottom=${even.height - options.height}:mode=smear`);
+    // In RGB: smearing a 4:2:0 input (JPEG frames) pads luma and chroma unevenly and left the edge black.
+    filters.push(`format=${alpha ? 'rgba' : 'rgb24'}`, `pad=${even.width}:${even.height}:0:0`, `fillborders=right=${even.width - options.width}:bottom=${even.height - options.height}:mode=smear`);
   }
-  const input = ['-f', 'image2pipe', '-framerate', rate, '-c:v', 'png', '-i', 'pipe:0'];
+  const input = ['-f', 'image2pipe', '-framerate', rate, '-c:v', options.frameFormat === 'jpeg' ? 'mjpeg' : 'png', '-i', 'pipe:0'];
   if (options.format === 'mp4') {
     filters.push('scale=out_color_matrix=bt709:out_range=tv', 'format=yuv420p');
     return [
@@ -119,7 +133,10 @@ export function encoderArgs(options: VideoEncoderOptions): string[] {
 
 /** Starts an encoder for `options.format`. */
 export async function startVideoEncoder(options: VideoEncoderOptions): Promise<VideoEncoder> {
-  if (options.format === 'png') return pngSequence(options);
+  if (options.format === 'png') {
+    if (options.frameFormat === 'jpeg') throw new RangeError('a png sequence needs png frames');
+    return pngSequence(options);
+  }
   const proc = await startFfmpeg(encoderArgs(options), { stdin: 'pipe', stdout: 'ignore', signal: options.signal });
   return pipeEncoder(proc);
 }
@@ -146,9 +163,12 @@ function pipeEncoder(proc: RunningProcess): VideoEncoder {
     async write(png) {
       if (exited || stdin.destroyed || stdin.writableEnded) return failure();
       const t = performance.now();
-      const accepted = stdin.write(png);
+      stdin.write(png);
       framesWritten++;
-      if (!accepted) {
+      // Back-pressure with slack: a pipe holds only 64 KiB, less than one frame, so waiting for 'drain'
+      // after every write would make capture wait for ffmpeg frame by frame. Up to MAX_PENDING_BYTES
+      // queue in memory instead (bounded), and capture and encoding overlap.
+      if (stdin.writableLength > MAX_PENDING_BYTES) {
         // Wait for the pipe to drain, or for ffmpeg to end (then `failure` explains why).
         const ended = proc.done.then(() => 'ended' as const, () => 'ended' as const);
         const outcome = await Promise.race([once(stdin, 'drain').then(() => 'drained' as const, () => 'ended' as const), ended]);
@@ -166,6 +186,9 @@ function pipeEncoder(proc: RunningProcess): VideoEncoder {
       } finally {
         busyMs += performance.now() - t;
       }
+    },
+    killNow() {
+      if (proc.child.exitCode === null && proc.child.signalCode === null) proc.child.kill('SIGKILL');
     },
     async abort() {
       stdin.destroy();
@@ -195,6 +218,7 @@ async function pngSequence(options: VideoEncoderOptions): Promise<VideoEncoder> 
       busyMs += performance.now() - t;
     },
     async finish() {},
+    killNow() {},
     async abort() {},
   };
 }

@@ -1,16 +1,22 @@
 /**
  * `extractVideos`: for every requested video, the frames a render at `options.fps` shows, one file per
- * slot. Validates, probes (memoized), plans, merges identical extractions (in-render dedupe: one ffmpeg
- * pass and one directory per unique plan key), runs the passes through a bounded pool, and reports
- * per-video results and failures — one video failing never stops the others.
+ * slot. Validates, fetches remote sources into the cache, probes (memoized), plans, merges identical
+ * extractions (in-render dedupe: one result per unique plan key), then either serves them through the
+ * persistent frame cache (cached-pass.ts: hits in place, misses by direct or superset passes, published
+ * as entries) or, with `cache: false`, runs one pass per unique plan into `outDir`. Passes run through a
+ * bounded pool. Per-video results and failures are reported — one video failing never stops the others.
  */
 import path from 'node:path';
 import { probeMedia } from '../media/probe.js';
 import { parseRational, type Rational } from '../media/rational.js';
 import { ffmpegPool } from '../media/tools.js';
+import { openFrameCache, type FrameCache } from '../cache/store.js';
+import { CacheError } from '../cache/errors.js';
+import { CacheSession, type Served, type Unit } from './cached-pass.js';
 import { ExtractError, ExtractOptionsError, toExtractError } from './errors.js';
 import { planDirName, planVideo, type PlannedVideo } from './plan.js';
-import { runExtractionPass, type PassResult } from './pass.js';
+import { runExtractionPass } from './pass.js';
+import { isRemoteSrc, localCopyOf } from './remote-source.js';
 import type { ExtractedVideo, ExtractMetrics, ExtractOptions, ExtractResult, FormatChoice, VideoRequest } from './types.js';
 import { normalizeRequest } from './validate.js';
 
@@ -48,72 +54,113 @@ function resolveOptions(options: ExtractCallOptions): Resolved {
 
 type Prepared = { ok: true; planned: PlannedVideo; readyMs: number } | { ok: false; error: ExtractError; readyMs: number };
 
-/** Extracts frames for every video. Throws only `ExtractOptionsError` (bad options); per-video failures land in `errors`. */
+function defaultWarn(message: string): void {
+  process.stderr.write(`framesmith: ${message}\n`);
+}
+
+/** Opens the cache the options ask for; null when off or unusable (after one warning). */
+async function openCache(options: ExtractCallOptions, warn: (message: string) => void): Promise<FrameCache | null> {
+  if (options.cache === false) return null;
+  if (options.cache !== undefined && (typeof options.cache !== 'string' || options.cache === '')) {
+    throw new ExtractOptionsError('cache', `cache must be a directory path or false (got ${String(options.cache)})`);
+  }
+  try {
+    return await openFrameCache({ dir: options.cache, budgetBytes: options.cacheBudget, warn });
+  } catch (error) {
+    if (error instanceof CacheError && error.kind === 'invalid_config') throw new ExtractOptionsError('cacheBudget', error.message);
+    throw error;
+  }
+}
+
+/** Frames-done bookkeeping across passes: each pass registers its total and reports its progress. */
+function progressBoard(onProgress: ExtractOptions['onProgress']) {
+  const done = new Map<string, number>();
+  let total = 0;
+  const report = () => {
+    if (!onProgress) return;
+    let sum = 0;
+    for (const value of done.values()) sum += value;
+    onProgress({ done: Math.min(sum, total), total });
+  };
+  return {
+    report,
+    register(id: string, frames: number): (value: number) => void {
+      total += frames;
+      done.set(id, 0);
+      report();
+      return (value) => { done.set(id, value); report(); };
+    },
+  };
+}
+
+/**
+ * Extracts frames for every video. Throws only `ExtractOptionsError` (bad options); per-video failures
+ * land in `errors`. Call `result.release()` when the frames are no longer needed (see ExtractResult).
+ */
 export async function extractVideos(videos: VideoRequest[], callOptions: ExtractCallOptions): Promise<ExtractResult> {
   const started = performance.now();
   const resolved = resolveOptions(callOptions);
   const { options, fps } = resolved;
   const outDir = path.resolve(options.outDir);
   const colorTarget = options.colorTarget ?? 'sdr';
+  const warn = options.onWarning ?? defaultWarn;
+  const cache = await openCache(options, warn);
 
-  // Probe and plan every video concurrently (probes are memoized per file identity).
+  // Fetch remote sources, then probe and plan every video concurrently (probes are memoized per file identity).
   let planMs = 0;
   const prepared: Prepared[] = await Promise.all(videos.map(async (video): Promise<Prepared> => {
     try {
-      const request = normalizeRequest(video, resolved.baseDir);
+      const local = cache && isRemoteSrc(video.src)
+        ? { ...video, src: await localCopyOf(video.src, String(video.id), cache.dir, { allowPrivateHosts: options.allowPrivateHosts, signal: options.signal, warn }) }
+        : video;
+      const request = normalizeRequest(local, resolved.baseDir);
       const info = await probeMedia(request.src);
       const planStarted = performance.now();
       const planned = planVideo(request, info, { fps, format: resolved.format, jpegQuality: resolved.jpegQuality, colorTarget });
       planMs += performance.now() - planStarted;
       return { ok: true, planned, readyMs: performance.now() - started };
     } catch (error) {
-      const src = typeof video.src === 'string' ? path.resolve(resolved.baseDir, video.src) : undefined;
+      const src = typeof video.src === 'string' ? (isRemoteSrc(video.src) ? video.src : path.resolve(resolved.baseDir, video.src)) : undefined;
       return { ok: false, error: toExtractError(error, String(video.id), src), readyMs: performance.now() - started };
     }
   }));
   const probeMs = performance.now() - started - planMs;
 
-  // In-render dedupe: the first video with a plan key leads; later ones share its pass.
+  // In-render dedupe: the first video with a plan key leads; later ones share its result.
   const pool = ffmpegPool(options.concurrency);
-  const passes = new Map<string, { leaderId: string; result: Promise<PassResult> }>();
-  const progressByKey = new Map<string, number>();
-  let total = 0;
+  const board = progressBoard(options.onProgress);
+  const units = new Map<string, Unit>();
   let dedupeHits = 0;
-  const report = () => {
-    if (!options.onProgress) return;
-    let done = 0;
-    for (const value of progressByKey.values()) done += value;
-    options.onProgress({ done: Math.min(done, total), total });
-  };
-  const extractStarted = performance.now();
   for (const item of prepared) {
     if (!item.ok) continue;
-    const { plan } = item.planned;
-    if (passes.has(plan.key)) {
-      dedupeHits++;
-      continue;
-    }
-    total += plan.frameCount;
-    progressByKey.set(plan.key, 0);
-    const leaderId = item.planned.videoId;
-    const result = pool(() => runExtractionPass(plan, path.join(outDir, planDirName(plan)), {
-      signal: options.signal,
-      timeoutMs: options.timeoutMs,
-      videoId: leaderId,
-      onProgress: (frames) => { progressByKey.set(plan.key, frames); report(); },
-    }));
-    // Settled below; this keeps an early rejection from being reported as unhandled meanwhile.
-    result.catch(() => {});
-    passes.set(plan.key, { leaderId, result });
+    if (units.has(item.planned.plan.key)) dedupeHits++;
+    else units.set(item.planned.plan.key, { plan: item.planned.plan, leaderId: item.planned.videoId });
   }
-  report();
+  const extractStarted = performance.now();
+  const session = cache ? new CacheSession(cache, { pool, signal: options.signal, timeoutMs: options.timeoutMs, outDir, warn, progress: board.register }) : null;
+  let uncachedFrames = 0;
+  let uncachedBytes = 0;
+  const served: Map<string, Promise<Served>> = session ? session.run([...units.values()]) : new Map([...units.values()].map((unit) => {
+    const promise = pool(async (): Promise<Served> => {
+      const result = await runExtractionPass(unit.plan, path.join(outDir, planDirName(unit.plan)), {
+        signal: options.signal,
+        timeoutMs: options.timeoutMs,
+        videoId: unit.leaderId,
+        onProgress: board.register(unit.plan.key, unit.plan.frameCount),
+      });
+      uncachedFrames += result.frames.length;
+      uncachedBytes += result.bytesWritten;
+      return { dir: result.dir, frames: result.frames, cacheHit: false, ms: performance.now() - extractStarted };
+    });
+    // Settled below; this keeps an early rejection from being reported as unhandled meanwhile.
+    promise.catch(() => {});
+    return [unit.plan.key, promise];
+  }));
+  board.report();
 
   const extracted: ExtractedVideo[] = [];
   const errors: ExtractError[] = [];
   const perVideo: ExtractMetrics['perVideo'] = [];
-  let framesExtracted = 0;
-  let bytesWritten = 0;
-  const counted = new Set<string>();
   for (const [index, item] of prepared.entries()) {
     const videoId = String(videos[index]!.id);
     if (!item.ok) {
@@ -122,15 +169,10 @@ export async function extractVideos(videos: VideoRequest[], callOptions: Extract
       continue;
     }
     const { plan, slotCount, loop } = item.planned;
-    const pass = passes.get(plan.key)!;
-    const shared = pass.leaderId !== videoId;
+    const unit = units.get(plan.key)!;
+    const shared = unit.leaderId !== videoId;
     try {
-      const result = await pass.result;
-      if (!counted.has(plan.key)) {
-        counted.add(plan.key);
-        framesExtracted += result.frames.length;
-        bytesWritten += result.bytesWritten;
-      }
+      const result = await served.get(plan.key)!;
       extracted.push({
         videoId,
         outputDir: result.dir,
@@ -141,17 +183,19 @@ export async function extractVideos(videos: VideoRequest[], callOptions: Extract
         format: plan.format,
         loop,
         slotCount,
-        cacheHit: false,
-        ...(shared ? { sharedWith: pass.leaderId } : {}),
+        cacheHit: result.cacheHit,
+        ...(shared ? { sharedWith: unit.leaderId } : {}),
       });
-      perVideo.push({ videoId, ms: item.readyMs + result.ms, frames: result.frames.length, cacheHit: false, shared });
+      perVideo.push({ videoId, ms: item.readyMs + result.ms, frames: result.frames.length, cacheHit: result.cacheHit, shared });
     } catch (error) {
-      const failure = toExtractError(error, pass.leaderId, plan.source);
-      errors.push(shared ? failure.forFollower(videoId, pass.leaderId) : failure);
+      const failure = toExtractError(error, unit.leaderId, plan.source);
+      errors.push(shared ? failure.forFollower(videoId, unit.leaderId) : failure);
       perVideo.push({ videoId, ms: performance.now() - started, frames: 0, cacheHit: false, shared });
     }
   }
 
+  const cacheMetrics = cache?.metrics ?? { cacheHits: 0, cacheMisses: 0, publishFailures: 0, gcEvictions: 0, gcBytesFreed: 0 };
+  const s = session?.metrics;
   const totalMs = performance.now() - started;
   return {
     extracted,
@@ -161,13 +205,22 @@ export async function extractVideos(videos: VideoRequest[], callOptions: Extract
       planMs,
       extractMs: performance.now() - extractStarted,
       totalMs,
-      uniqueExtractions: passes.size,
-      dedupeHits,
-      cacheHits: 0,
-      cacheMisses: 0,
-      framesExtracted,
-      bytesWritten,
+      uniqueExtractions: units.size,
+      dedupeHits: dedupeHits + (s?.contentDedupeHits ?? 0),
+      passes: s ? s.passes : units.size,
+      cacheHits: cacheMetrics.cacheHits,
+      cacheMisses: cacheMetrics.cacheMisses,
+      publishFailures: cacheMetrics.publishFailures,
+      gcEvictions: cacheMetrics.gcEvictions,
+      gcBytesFreed: cacheMetrics.gcBytesFreed,
+      supersetGroups: s?.supersetGroups ?? 0,
+      supersetMembers: s?.supersetMembers ?? 0,
+      supersetFramesSaved: s?.supersetFramesSaved ?? 0,
+      supersetFallbacks: s?.supersetFallbacks ?? 0,
+      framesExtracted: s ? s.framesExtracted : uncachedFrames,
+      bytesWritten: s ? s.bytesWritten : uncachedBytes,
       perVideo,
     },
+    release: session ? () => session.release() : async () => {},
   };
 }

@@ -25,6 +25,12 @@ export interface PassOptions {
   onProgress?: (framesDone: number) => void;
   /** Id used in error messages (the leader video). */
   videoId?: string;
+  /**
+   * Write straight into `dir`, an existing directory private to the caller (the frame cache's partial
+   * directory): no partial directory of our own and no rename. On failure the frames written so far
+   * stay in `dir`; the caller discards it (`cache.abort`).
+   */
+  direct?: boolean;
 }
 
 export interface PassResult {
@@ -115,9 +121,11 @@ export async function runExtractionPass(plan: ExtractionPlan, dir: string, optio
   const started = performance.now();
   const videoId = options.videoId ?? path.basename(plan.source);
   if (options.signal?.aborted) throw new ExtractError('cancelled', videoId, plan.source, `video "${videoId}": extraction of ${plan.source} was cancelled`);
-  const partial = `${dir}.partial-${process.pid}-${randomBytes(4).toString('hex')}`;
-  trackPartial(partial);
-  await mkdir(partial, { recursive: true });
+  const partial = options.direct ? dir : `${dir}.partial-${process.pid}-${randomBytes(4).toString('hex')}`;
+  if (!options.direct) {
+    trackPartial(partial);
+    await mkdir(partial, { recursive: true });
+  }
   try {
     const timeoutMs = options.timeoutMs ?? 60_000 + plan.frameCount * 250;
     const proc = await startFfmpeg(passArgs(plan, partial), { stdout: 'pipe', timeoutMs, signal: options.signal });
@@ -142,9 +150,11 @@ export async function runExtractionPass(plan: ExtractionPlan, dir: string, optio
       throw new ExtractError('ffmpeg_failed', videoId, plan.source,
         `video "${videoId}": ffmpeg wrote only ${frames.count} of ${plan.frameCount} frames for ${plan.source}; the file ends early (truncated or damaged?) — re-export or re-download it`);
     }
-    await rm(dir, { recursive: true, force: true });
-    await mkdir(path.dirname(dir), { recursive: true });
-    await rename(partial, dir);
+    if (!options.direct) {
+      await rm(dir, { recursive: true, force: true });
+      await mkdir(path.dirname(dir), { recursive: true });
+      await rename(partial, dir);
+    }
     return {
       dir,
       frames: Array.from({ length: frames.count }, (_, i) => framePath(dir, i, plan.format)),
@@ -152,7 +162,7 @@ export async function runExtractionPass(plan: ExtractionPlan, dir: string, optio
       ms: performance.now() - started,
     };
   } catch (error) {
-    await rm(partial, { recursive: true, force: true });
+    if (!options.direct) await rm(partial, { recursive: true, force: true });
     throw error;
   } finally {
     livePartials.delete(partial);

@@ -44,8 +44,20 @@ export interface ExtractOptions {
   concurrency?: number;
   /** Default 'sdr'. Part of the dedupe and cache keys. */
   colorTarget?: ColorTarget;
-  /** Cache directory, or false for none. Default: the user's cache directory (issue 3). */
+  /**
+   * Frame cache directory, or false for none. Undefined: FRAMESMITH_CACHE_DIR ("off" disables), else
+   * $XDG_CACHE_HOME/framesmith, else ~/.cache/framesmith. With the cache, `ExtractedVideo.outputDir` is
+   * the cache entry's directory; an unusable directory gives one warning and the run goes on uncached.
+   * Cache-missing extractions of one source that differ only in their window share one superset pass
+   * (src/extract/superset.ts); without the cache every unique extraction is its own pass.
+   */
   cache?: string | false;
+  /** Cache byte budget (number or "5GiB"). Default FRAMESMITH_CACHE_BUDGET, else 5 GiB. */
+  cacheBudget?: number | string;
+  /** Remote sources: also allow http:// and private/loopback hosts (tests). Default false. */
+  allowPrivateHosts?: boolean;
+  /** Receives cache warnings (each kind once per call). Default: stderr. */
+  onWarning?: (message: string) => void;
   /** Per-pass ffmpeg timeout in ms. Default scales with the number of frames. */
   timeoutMs?: number;
   /**
@@ -73,7 +85,7 @@ export interface ExtractedVideo {
   loop: boolean;
   /** Slots the clip is on screen (ceil(duration * fps)); may exceed frames.length (hold / loop). */
   slotCount: number;
-  /** Served from the persistent cache. */
+  /** Served from the persistent cache (a published entry found by lookup, not written by this call). */
   cacheHit: boolean;
   /** Another video's pass produced these frames (in-render dedupe); the leader's id. */
   sharedWith?: string;
@@ -105,10 +117,25 @@ export interface ExtractMetrics {
   planMs: number;
   extractMs: number;
   totalMs: number;
+  /** Unique plans (in-render dedupe applied), whether served from the cache or decoded. */
   uniqueExtractions: number;
+  /** Videos that shared another video's extraction (same plan, or same content at another path). */
   dedupeHits: number;
+  /** ffmpeg passes run by this call (0 on a fully warm cache). */
+  passes: number;
   cacheHits: number;
   cacheMisses: number;
+  /** Entries whose publish failed (their frames were served uncached for this call). */
+  publishFailures: number;
+  gcEvictions: number;
+  gcBytesFreed: number;
+  /** Superset passes run, the extractions they served, and the frames they did not decode twice. */
+  supersetGroups: number;
+  supersetMembers: number;
+  supersetFramesSaved: number;
+  /** Superset groups whose union pass failed, so their members ran direct passes. */
+  supersetFallbacks: number;
+  /** Frames decoded and written by this call's passes, and their bytes. */
   framesExtracted: number;
   bytesWritten: number;
   perVideo: Array<{ videoId: string; ms: number; frames: number; cacheHit: boolean; shared: boolean }>;
@@ -119,4 +146,11 @@ export interface ExtractResult {
   extracted: ExtractedVideo[];
   errors: ExtractErrorInfo[];
   metrics: ExtractMetrics;
+  /**
+   * Ends the call's hold on its frames: drops the cache leases (entries become evictable by GC) and
+   * deletes frames that could not be published. Call it when the frames are no longer read (the end of
+   * the render); until then, or until the process exits, GC never evicts them. Idempotent; a no-op
+   * without the cache.
+   */
+  release(): Promise<void>;
 }

@@ -99,7 +99,8 @@ describe('framesmith render', () => {
     for (let i = 0; i < 50 && processesMentioning(tmp).length > 0; i++) await new Promise((r) => setTimeout(r, 100));
     expect(processesMentioning(tmp)).toEqual([]);
     expect(processesMentioning(path.join(outDir, '.long.mp4'))).toEqual([]);
-    expect(await readdir(outDir)).toEqual([]);
+    const left = await readdir(outDir);
     await rm(tmp, { recursive: true, force: true });
+    expect(left).toEqual([]);
   }, 60_000);
 });

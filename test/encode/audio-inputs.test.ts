@@ -8,6 +8,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AudioError, audioTracksFromMedia, mixAudio, type AudioTrack } from '../../src/encode/audio.js';
 import type { MediaElement } from '../../src/composition/model.js';
+import { liveChildCount } from '../../src/media/process.js';
 import { decodeMono, fileHasAudio, findBursts, makeBeepFile, makeSilentVideo } from '../helpers/audio-media.js';
 
 const FRAME = 1 / 30;
@@ -162,5 +163,7 @@ describe('mixAudio cancellation', () => {
     expect(error).toBeInstanceOf(AudioError);
     expect((error as AudioError).code).toBe('cancelled');
     expect(await filesLike('cancelled')).toEqual([]);
+    // ffmpeg itself was ended, not left running.
+    expect(liveChildCount()).toBe(0);
   });
 });

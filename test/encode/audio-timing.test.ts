@@ -71,6 +71,24 @@ describe('mixAudio placement', () => {
     expectBeepsAt(findBursts(await decodeMono(out)), [0.8, 1.8]);
   });
 
+  it('without a duration plays to the end of its media (at its rate)', async () => {
+    // A tone filling the whole 1 s file: at 2× from 0.3 it must sound on [0.3, 0.8) and stop there.
+    const src = await makeBeepFile(dir, 'tone.wav', { duration: 1, beeps: [{ at: 0, length: 1 }] });
+    const out = path.join(dir, 'tone.webm');
+    await mixAudio([track(src, { start: 0.3, playbackRate: 2 })], { duration: 1.5, codec: 'opus', outFile: out });
+    const bursts = findBursts(await decodeMono(out));
+    expect(bursts).toHaveLength(1);
+    expect(Math.abs(bursts[0]!.start - 0.3)).toBeLessThan(FRAME);
+    expect(Math.abs(bursts[0]!.end - 0.8), `end ${bursts[0]!.end}`).toBeLessThan(FRAME);
+  });
+
+  it('a track whose mediaStart is past its media end is silent and does not disturb the others', async () => {
+    const src = await makeBeepFile(dir, 'short.wav', { duration: 0.5, beeps: [{ at: 0.1, length: 0.1 }] });
+    const out = path.join(dir, 'past-end.m4a');
+    await mixAudio([track(src, { id: 'audio#gone', mediaStart: 3 }), track(src, { start: 0.4 }), track(src, { id: 'audio#gone-loop', mediaStart: 2, loop: true })], { duration: 1, codec: 'aac', outFile: out });
+    expectBeepsAt(findBursts(await decodeMono(out)), [0.5]);
+  });
+
   it('cuts a clip at its duration', async () => {
     const src = await makeBeepFile(dir, 'cut.wav', { duration: 2, beeps: [{ at: 0.2, length: 0.1 }, { at: 1.2, length: 0.1 }] });
     const out = path.join(dir, 'cut.m4a');

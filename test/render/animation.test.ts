@@ -6,7 +6,8 @@
  * class="clip" box is visible on [0.1 s, 1.1 s): exactly frames 3..32.
  *
  * Both capture modes are checked (beginframe: the bundled headless shell; screenshot: Debian's
- * chromium), 1 and 2 workers give identical frames, and rendering twice gives identical frames.
+ * chromium), both frame formats (JPEG at the default quality, PNG at high), 1 and 2 workers give
+ * identical frames, and rendering twice gives identical frames.
  */
 import { existsSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
@@ -79,7 +80,7 @@ let beginframe: { result: RenderResult; video: DecodedVideo };
 async function renderAndDecode(name: string, options: Parameters<typeof render>[1]) {
   const output = path.join(project, 'out', `${name}.mp4`);
   outputs.push(output);
-  const result = await render(project, { ...options, output, quality: 'high' });
+  const result = await render(project, { ...options, output });
   return { result, video: await decodeFrames(output, { width: 320, height: 180 }) };
 }
 
@@ -93,7 +94,7 @@ afterAll(async () => {
 });
 
 describe('animations on every frame', () => {
-  it('beginframe capture (headless shell, 2 workers): every box where it should be, clip on frames 3..32', async () => {
+  it('beginframe capture (headless shell, 2 workers, JPEG frames): every box where it should be, clip on frames 3..32', async () => {
     expect(beginframe.result.captureMode).toBe('beginframe');
     expect(beginframe.result.workers).toBe(2);
     expect(beginframe.result.frames).toBe(FRAMES);
@@ -113,8 +114,8 @@ describe('animations on every frame', () => {
     expect(hashFrames(again.video)).toEqual(reference);
   }, 120_000);
 
-  it.runIf(existsSync('/usr/bin/chromium'))('screenshot capture (Debian chromium): the same positions', async () => {
-    const shot = await renderAndDecode('screenshot', { workers: 2, browser: '/usr/bin/chromium' });
+  it.runIf(existsSync('/usr/bin/chromium'))('screenshot capture (Debian chromium, PNG frames at high quality): the same positions', async () => {
+    const shot = await renderAndDecode('screenshot', { workers: 2, browser: '/usr/bin/chromium', quality: 'high' });
     expect(shot.result.captureMode).toBe('screenshot');
     checkFrames(shot.video);
     expect(liveChildCount()).toBe(0);

@@ -7,6 +7,7 @@
  *
  * One 320x180 composition (1.6 s at 30 fps) holds eight 80x45 clips, one per case.
  */
+import { existsSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -46,10 +47,14 @@ const CLIPS: Clip[] = [
   { id: 'open', file: 'short', start: 0.8, mediaStart: 0.1, col: 3, row: 1 },
 ];
 
+/** Nominal media lengths, seconds (frames / rate; the VFR pattern averages 2 ticks of 1/60 s). */
+const LENGTH: Record<Clip['file'], number> = { src30: 2, src24: 2, vfr: 2, short: 0.5 };
+
 let project: string;
 let media: Record<Clip['file'], IndexedVideo>;
-let result: RenderResult;
-let video: DecodedVideo;
+/** Rendered by the bundled headless shell (beginframe capture) and, when installed, Debian's chromium (screenshots). */
+const BROWSERS: Array<{ mode: string; browser?: string }> = [{ mode: 'beginframe' }, ...(existsSync('/usr/bin/chromium') ? [{ mode: 'screenshot', browser: '/usr/bin/chromium' }] : [])];
+const results: Record<string, { result: RenderResult; video: DecodedVideo }> = {};
 
 /** What clip `c` shows on output frame k: a source frame number, or 'none'. */
 function expected(c: Clip, k: number): number | 'none' {
@@ -57,15 +62,13 @@ function expected(c: Clip, k: number): number | 'none' {
   const t = k / FPS;
   const mediaStart = c.mediaStart ?? 0;
   const rate = c.rate ?? 1;
-  const lastPts = src.pts[src.pts.length - 1]!;
-  const frameLength = c.file === 'vfr' ? 3 / (2 * FPS) : c.file === 'src24' ? 1 / 24 : 1 / 30;
-  const mediaLength = lastPts + frameLength;
+  const mediaLength = LENGTH[c.file];
   const end = c.duration !== undefined ? c.start + c.duration : c.start + (mediaLength - mediaStart) / rate;
   if (t < c.start - 1e-6 || t >= end - 1e-6) return 'none';
-  const slot = Math.floor((t - c.start) * FPS + 1e-6);
-  let offset = (slot * rate) / FPS;
-  if (c.loop) offset %= mediaLength - mediaStart;
-  return expectedSourceFrame(src.pts, mediaStart + offset);
+  let slot = Math.floor((t - c.start) * FPS + 1e-6);
+  // A loop repeats the slots that fall before the media ends: [mediaStart, mediaLength).
+  if (c.loop) slot %= Math.ceil(((mediaLength - mediaStart) * FPS) / rate - 1e-6);
+  return expectedSourceFrame(src.pts, mediaStart + (slot * rate) / FPS);
 }
 
 function region(c: Clip) {
@@ -122,17 +125,21 @@ beforeAll(async () => {
     style: `video { position: absolute; width: ${W}px; height: ${H}px; object-fit: fill; }`,
     body,
   }));
-  const output = path.join(project, 'out', 'clips.mp4');
-  result = await render(project, { output, quality: 'high', workers: 2 });
-  video = await decodeFrames(output, { width: 320, height: 180 });
+  for (const { mode, browser } of BROWSERS) {
+    const output = path.join(project, 'out', `clips-${mode}.mp4`);
+    const result = await render(project, { output, quality: 'high', workers: 2, ...(browser ? { browser } : {}) });
+    results[mode] = { result, video: await decodeFrames(output, { width: 320, height: 180 }) };
+  }
 }, 180_000);
 
 afterAll(async () => {
   if (project) await rm(project, { recursive: true, force: true });
 });
 
-describe('video clips in the render', () => {
+describe.each(BROWSERS)('video clips in the render ($mode capture)', ({ mode }) => {
   it('renders every frame with no audio stream (no clip is audible)', async () => {
+    const { result, video } = results[mode]!;
+    expect(result.captureMode).toBe(mode);
     expect(result.frames).toBe(FRAMES);
     expect(video.frames.length).toBe(FRAMES);
     expect(await streamCodecs(result.output)).toEqual(['h264']);
@@ -144,6 +151,7 @@ describe('video clips in the render', () => {
       const wrong: string[] = [];
       let shown = 0;
       let hidden = 0;
+      const { video } = results[mode]!;
       for (let k = 0; k < FRAMES; k++) {
         const want = expected(clip, k);
         const frame = video.frames[k]!;
