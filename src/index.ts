@@ -7,6 +7,8 @@ export { ExtractError, ExtractOptionsError } from './extract/errors.js';
 export { FrameLookupTable, type FrameLookupOptions } from './extract/lookup.js';
 export { runExtractionPass, type PassResult, type PassOptions } from './extract/pass.js';
 export { planVideo, planKeyFields, type ExtractionPlan } from './extract/plan.js';
+export { planRecipe, planCacheKey, planVariant, ENGINE_RECIPE_VERSION } from './extract/recipe.js';
+export { planSupersets, gridOffset, GRID_EPSILON, type SupersetGroup, type SupersetCandidate } from './extract/superset.js';
 export { probeMedia, ProbeError, type MediaInfo } from './media/probe.js';
 export type { VideoRequest, ExtractOptions, ExtractResult, ExtractedVideo, ExtractErrorInfo, ExtractErrorKind, ExtractMetrics, FrameFormat, FormatChoice, ColorTarget } from './extract/types.js';
 export {

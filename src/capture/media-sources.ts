@@ -13,6 +13,9 @@ import { MediaError, type MediaFailure } from './media-errors.js';
 export function mediaFailure(error: unknown, element: string | undefined, file: string): MediaFailure {
   const who = element ? `${element}: ` : '';
   if (error instanceof MediaError) return { ...error.failures[0]!, ...(element ? { element } : {}) };
+  if (/^(https?|data):/i.test(file)) {
+    return { code: 'media_invalid', element, file, message: `${who}${file} is not a local file: the render reads media from the project directory; download it into the project and point src at its path` };
+  }
   if ((error instanceof ProbeError && error.kind === 'missing') || (error instanceof AudioError && error.code === 'source_missing')) {
     return { code: 'media_missing', element, file, message: `${who}media file ${file} does not exist: fix the element's src, or add the file` };
   }

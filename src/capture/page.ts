@@ -7,7 +7,8 @@
  *   loads or awaits animation frames, `pumpWhile` keeps sending frames so it can make progress.
  * - `screenshot`: a page in its own window; `Page.captureScreenshot` waits for the next drawn frame.
  *
- * Both capture PNG (lossless; alpha kept when the default background is transparent).
+ * Both capture PNG (lossless; alpha kept when the default background is transparent) or, when asked,
+ * JPEG (faster; for opaque MP4 output).
  */
 import type { Browser, CDPSession, Page } from 'puppeteer-core';
 import type { CaptureMode } from '../browser/launch.js';

@@ -13,10 +13,12 @@
  *    slot floor((t - start) × fps), held at the last frame when the media ends, wrapped when looping —
  *    is painted as the element's background. A video is visible on [start, end) exactly as the
  *    runtime's clip windows (times within 1 µs are equal); outside it shows nothing. A page is only
- *    sent the videos whose frame changed since its previous capture.
+ *    sent the videos whose frame changed since its previous capture;
+ * 4. `dispose` (end of the render, success or not) releases the frames' cache leases.
  *
- * Frame bytes travel as data: URLs inside the `page.evaluate` call: measured faster than loading them
- * from the loopback server (see the report in bench/sections/video.js), and no server or cleanup.
+ * Frame bytes travel as data: URLs inside the `page.evaluate` call (bench/video-transfer.js): about
+ * half the time of loading them from the loopback server at PiP sizes, on par at 1080p, and they
+ * need no server route or cleanup.
  */
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
@@ -50,7 +52,7 @@ export interface VideoFramesStats {
   extraction: ExtractMetrics | null;
   /** Per video: the measured box asked for (device px; null = native size) and the frames decoded. */
   perVideo: Array<{ element: string; requested: { width: number; height: number } | null; width: number; height: number; frames: number; sharedWith?: string }>;
-  /** Frames sent to pages (a video held on one frame is not sent again). */
+  /** Frames sent to pages (a video held on one frame, or a slot repeating the previous frame, is not sent again). */
   framesPushed: number;
   /** Time spent reading frame files and in the pages' `show` calls, summed over pages, ms. */
   pushMs: number;
@@ -94,8 +96,14 @@ export function videoFramesStage(options: VideoFramesOptions = {}): VideoFramesS
   let context: StageContext | null = null;
   let placed: PlacedVideo[] = [];
   let ready: Promise<ReadyVideo[]> | null = null;
-  /** Per page: timed index → frame path shown (null: nothing). */
-  const shown = new WeakMap<Page, Map<number, string | null>>();
+  /** Drops the extraction's hold on its frames (cache leases); set once extraction returned. */
+  let release: (() => Promise<void>) | null = null;
+  /**
+   * Per page: timed index → the frame shown (null: nothing): its path, and its bytes, because the
+   * engine writes one file per slot and a slot that repeats a source frame (a 24 fps source in a 30 fps
+   * render, a slow playback rate) holds the same bytes under a new name — not worth sending again.
+   */
+  const shown = new WeakMap<Page, Map<number, { file: string; bytes: Buffer } | null>>();
   const stats: VideoFramesStats = { videos: 0, extractMs: 0, extraction: null, perVideo: [], framesPushed: 0, pushMs: 0 };
 
   const extract = async (page: Page): Promise<ReadyVideo[]> => {
@@ -125,6 +133,7 @@ export function videoFramesStage(options: VideoFramesOptions = {}): VideoFramesS
       ...(options.cache !== undefined ? { cache: options.cache } : {}),
       ...(options.concurrency !== undefined ? { concurrency: options.concurrency } : {}),
     });
+    release = () => result.release();
     stats.extraction = result.metrics;
     if (result.errors.length > 0) {
       throw new MediaError(result.errors.map((e) => extractFailure(e, placed.find((v) => v.id === e.videoId))));
@@ -167,6 +176,11 @@ export function videoFramesStage(options: VideoFramesOptions = {}): VideoFramesS
       stats.videos = placed.length;
     },
 
+    async dispose() {
+      await release?.().catch(() => {});
+      release = null;
+    },
+
     capture: {
       async setupPage(page) {
         if (placed.length === 0) return;
@@ -183,16 +197,26 @@ export function videoFramesStage(options: VideoFramesOptions = {}): VideoFramesS
         const current = shown.get(page);
         if (!current) return;
         const started = performance.now();
-        const changes: Array<{ index: number; file: string | null }> = [];
+        const changes: Array<{ index: number; frame: { file: string; bytes: Buffer } | null }> = [];
         for (const video of videos) {
+          const index = video.element.index;
           const file = frameAt(video, time);
-          if (current.get(video.element.index) !== file) changes.push({ index: video.element.index, file });
+          const before = current.get(index) ?? null;
+          if ((before?.file ?? null) === file) continue;
+          if (file === null) {
+            changes.push({ index, frame: null });
+            continue;
+          }
+          const bytes = await readFile(file);
+          if (before && before.bytes.equals(bytes)) current.set(index, { file, bytes: before.bytes });
+          else changes.push({ index, frame: { file, bytes } });
         }
-        if (changes.length === 0) return;
-        const payload = await Promise.all(changes.map(async (c) => ({ index: c.index, url: c.file === null ? null : await dataUrl(c.file) })));
-        await page.evaluate((list) => window.__framesmithVideo!.show(list), payload);
-        for (const c of changes) current.set(c.index, c.file);
-        stats.framesPushed += changes.filter((c) => c.file !== null).length;
+        if (changes.length > 0) {
+          const payload = changes.map((c) => ({ index: c.index, url: c.frame === null ? null : dataUrl(c.frame.file, c.frame.bytes) }));
+          await page.evaluate((list) => window.__framesmithVideo!.show(list), payload);
+          for (const c of changes) current.set(c.index, c.frame);
+          stats.framesPushed += changes.filter((c) => c.frame !== null).length;
+        }
         stats.pushMs += performance.now() - started;
       },
     },
@@ -265,7 +289,6 @@ function extractFailure(error: ExtractErrorInfo, video: PlacedVideo | undefined)
   };
 }
 
-async function dataUrl(file: string): Promise<string> {
-  const type = file.endsWith('.png') ? 'image/png' : 'image/jpeg';
-  return `data:${type};base64,${(await readFile(file)).toString('base64')}`;
+function dataUrl(file: string, bytes: Buffer): string {
+  return `data:${file.endsWith('.png') ? 'image/png' : 'image/jpeg'};base64,${bytes.toString('base64')}`;
 }

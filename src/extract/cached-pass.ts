@@ -150,9 +150,16 @@ export class CacheSession {
   }
 
   private extractMisses(misses: Array<{ miss: Miss; settle: Deferred }>): void {
-    const { groups, direct } = planSupersets(misses.map((m) => ({ item: m, plan: m.miss.unit.plan, bucket: `${m.miss.sourceId}/${planVariant(m.miss.unit.plan)}` })));
-    for (const m of direct) m.settle.follow(this.options.pool(() => this.direct(m.miss)));
-    for (const group of groups) this.superset(group);
+    let planned: ReturnType<typeof planSupersets<{ miss: Miss; settle: Deferred }>>;
+    try {
+      planned = planSupersets(misses.map((m) => ({ item: m, plan: m.miss.unit.plan, bucket: `${m.miss.sourceId}/${planVariant(m.miss.unit.plan)}` })));
+    } catch (error) {
+      // Never leave a video waiting: every miss reports the failure.
+      for (const m of misses) m.settle.follow(Promise.reject(error));
+      return;
+    }
+    for (const m of planned.direct) m.settle.follow(this.options.pool(() => this.direct(m.miss)));
+    for (const group of planned.groups) this.superset(group);
   }
 
   /** One pass into a cache writer's directory, then publish. */

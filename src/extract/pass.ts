@@ -77,14 +77,12 @@ export function passFilters(plan: ExtractionPlan): string {
   const local = `PTS-${sec(origin)}/TB`;
   filters.push(plan.playbackRate === 1 ? `setpts=${local}` : `setpts=(${local})/${sec(plan.playbackRate)}`);
   filters.push(`fps=fps=${formatRational(plan.fps)}:round=up:start_time=0`);
-  if (plan.hdr && plan.colorTarget === 'sdr') {
-    // HDR source in an SDR render: tone-map to BT.709 so it does not look washed out.
-    filters.push('zscale=t=linear:npl=100', 'format=gbrpf32le', 'zscale=p=bt709', 'tonemap=tonemap=hable:desat=0', 'zscale=t=bt709:m=bt709:r=tv');
-  }
   // Scale after fps: only frames that are written get scaled (the fps filter drops or repeats first).
   if (plan.sourceWidth !== plan.width || plan.sourceHeight !== plan.height) {
     filters.push(`scale=${plan.width}:${plan.height}:flags=bilinear`);
   }
+  // Colour last (src/extract/colour.ts): its float conversions then run on the output size, never larger.
+  if (plan.colourFilter) filters.push(plan.colourFilter);
   return filters.join(',');
 }
 
@@ -115,7 +113,8 @@ export function framePath(dir: string, index: number, format: string): string {
 /**
  * Runs one pass into `dir`: writes into `<dir>.partial-<pid>-<rand>`, then renames it into place
  * (replacing an older `dir`). On failure or cancellation the partial directory is removed and an
- * `ExtractError` is thrown; nothing half-written is left under `dir`.
+ * `ExtractError` is thrown; nothing half-written is left under `dir`. With `options.direct` the frames
+ * go straight into `dir` (already private to the caller) and the caller cleans up on failure.
  */
 export async function runExtractionPass(plan: ExtractionPlan, dir: string, options: PassOptions = {}): Promise<PassResult> {
   const started = performance.now();

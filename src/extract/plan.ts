@@ -7,6 +7,7 @@ import { createHash } from 'node:crypto';
 import path from 'node:path';
 import type { FileIdentity, MediaInfo } from '../media/probe.js';
 import { formatRational, type Rational } from '../media/rational.js';
+import { colourTransform } from './colour.js';
 import { ExtractError } from './errors.js';
 import type { ColorTarget, FormatChoice, FrameFormat } from './types.js';
 import type { NormalizedRequest } from './validate.js';
@@ -52,6 +53,13 @@ export interface ExtractionPlan {
   sourceHeight: number;
   vfr: boolean;
   hdr: 'pq' | 'hlg' | null;
+  /**
+   * Colour transform from the source to `colorTarget` (src/extract/colour.ts): its id (kind and chain
+   * version) is a key field, so frames of one trim made for different targets never share a key; the
+   * filter is what the pass appends (null: none).
+   */
+  colourTransform: string;
+  colourFilter: string | null;
   /** Hex digest of `planKeyFields`. */
   key: string;
 }
@@ -71,6 +79,7 @@ export function planKeyFields(plan: Omit<ExtractionPlan, 'key'>): Record<string,
     format: plan.format,
     jpegQuality: plan.format === 'jpg' ? plan.jpegQuality : null,
     colorTarget: plan.colorTarget,
+    colour: plan.colourTransform,
     rotation: plan.rotation,
     alpha: plan.alpha,
     decoder: plan.decoder,
@@ -137,6 +146,8 @@ export function planVideo(request: NormalizedRequest, info: MediaInfo, options: 
   const frameCount = Math.min(slotCount, available);
   const { width, height } = coverSize(info.width, info.height, request.width, request.height);
   const format: FrameFormat = options.format === 'auto' ? (info.hasAlpha ? 'png' : 'jpg') : options.format;
+  const alpha = format === 'png' && info.hasAlpha;
+  const colour = colourTransform(info, options.colorTarget, alpha);
   const decoder = format === 'png' && info.alphaNeedsLibvpx ? (info.codec === 'vp8' ? 'libvpx' : 'libvpx-vp9') : null;
   const partial: Omit<ExtractionPlan, 'key'> = {
     source: info.file,
@@ -151,13 +162,15 @@ export function planVideo(request: NormalizedRequest, info: MediaInfo, options: 
     jpegQuality: options.jpegQuality,
     colorTarget: options.colorTarget,
     rotation: info.rotation,
-    alpha: format === 'png' && info.hasAlpha,
+    alpha,
     decoder,
     streamStart: info.streamStart,
     sourceWidth: info.width,
     sourceHeight: info.height,
     vfr: info.vfr,
     hdr: info.hdr,
+    colourTransform: colour.id,
+    colourFilter: colour.filter,
   };
   return { videoId: request.id, plan: { ...partial, key: planKey(partial) }, slotCount, loop: request.loop };
 }

@@ -57,6 +57,8 @@ export interface MediaInfo {
   alphaNeedsLibvpx: boolean;
   colorTransfer: string | null;
   colorPrimaries: string | null;
+  /** ffprobe's color_space: the YUV matrix ("bt709", "bt2020nc", …); null when untagged. */
+  colorSpace: string | null;
   /** PQ (smpte2084) or HLG (arib-std-b67) transfer. */
   hdr: 'pq' | 'hlg' | null;
   hasAudio: boolean;
@@ -74,6 +76,7 @@ interface FfprobeStream {
   duration?: string;
   color_transfer?: string;
   color_primaries?: string;
+  color_space?: string;
   tags?: Record<string, string>;
   side_data_list?: Array<{ side_data_type?: string; rotation?: number }>;
   disposition?: { attached_pic?: number };
@@ -182,6 +185,7 @@ async function runProbe(file: string, identity: FileIdentity): Promise<MediaInfo
     alphaNeedsLibvpx,
     colorTransfer,
     colorPrimaries: video.color_primaries ?? null,
+    colorSpace: video.color_space ?? null,
     hdr,
     hasAudio,
   };

@@ -7,7 +7,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { copyFile, mkdtemp, readdir, readFile, rm, unlink, writeFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
-import { createReadStream } from 'node:fs';
+import { createReadStream, rmSync, writeFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
@@ -134,6 +134,32 @@ describe('cache in the engine', () => {
     for (const v of [...both.extracted, ...later.extracted]) expect((await readImageSequenceIndices(v.outputDir, 'jpg')).length).toBe(9);
     await both.release();
     await later.release();
+  });
+
+  it('a publish failure: the frames are still served for this call, counted, warned once, deleted on release', async () => {
+    const cache = path.join(dir, 'cache-publish-fails');
+    const warnings: string[] = [];
+    let broken = false;
+    const result = await extractVideos([{ id: 'p', src: a.path, mediaStart: 0.5, duration: 0.3 }], {
+      fps: 30, outDir: dir, cache, onWarning: (m) => warnings.push(m),
+      // While ffmpeg writes, entries/ becomes a plain file: the publish rename then fails for real.
+      onProgress: ({ done }) => {
+        if (done === 0 || broken) return;
+        broken = true;
+        rmSync(path.join(cache, 'entries'), { recursive: true, force: true });
+        writeFileSync(path.join(cache, 'entries'), 'not a directory');
+      },
+    });
+    expect(broken).toBe(true);
+    expect(result.errors).toEqual([]);
+    expect(result.metrics).toMatchObject({ publishFailures: 1, passes: 1 });
+    expect(warnings).toHaveLength(1);
+    expect(warnings[0]).toMatch(/could not publish/);
+    const v = result.extracted[0]!;
+    expect(v.outputDir.startsWith(path.join(cache, 'partial'))).toBe(true);
+    expect(await readImageSequenceIndices(v.outputDir, 'jpg')).toEqual([15, 16, 17, 18, 19, 20, 21, 22, 23]);
+    await result.release();
+    expect(await readdir(path.join(cache, 'partial'))).toEqual([]);
   });
 
   it('an unusable cache directory: one warning, and the run goes on uncached into outDir', async () => {

@@ -27,7 +27,6 @@ async function failingRender(files: Record<string, string>): Promise<RenderError
   expect(existsSync(output)).toBe(false);
   expect(await readdir(outDir)).toEqual([]);
   expect(liveChildCount()).toBe(0);
-  if (process.env.SHOW_ERRORS) console.log(`[${(error as RenderError).code}] ${(error as RenderError).message}`);
   return error as RenderError;
 }
 
@@ -95,5 +94,30 @@ describe('bad input', () => {
     const error = await failingRender({ 'index.html': page({ body: '<img src="http://framesmith-test.invalid/logo.png">' }) });
     expect(error.code).toBe('request_failed');
     expect(error.message).toMatch(/framesmith-test\.invalid\/logo\.png/);
+  });
+});
+
+describe('cancellation', () => {
+  it('aborting mid-capture rejects with code cancelled, leaves no output and no process', async () => {
+    const style = '#b { position: absolute; width: 20px; height: 20px; background: #fff; animation: m 1s linear both; } @keyframes m { to { transform: translateX(200px); } }';
+    const dir = await makeProject({ 'index.html': page({ body: '<div id="b"></div>', style, duration: 20 }) });
+    projects.push(dir);
+    const outDir = path.join(dir, 'out');
+    await mkdir(outDir);
+    const controller = new AbortController();
+    let framesAtAbort = 0;
+    const error = await render(dir, {
+      output: path.join(outDir, 'v.mp4'),
+      workers: 2,
+      signal: controller.signal,
+      onProgress: (p) => {
+        if (p.stage === 'capture' && p.done === 10) { framesAtAbort = p.done; controller.abort(); }
+      },
+    }).then(() => null, (e: unknown) => e);
+    expect(framesAtAbort).toBe(10);
+    expect(error).toBeInstanceOf(RenderError);
+    expect((error as RenderError).code).toBe('cancelled');
+    expect(await readdir(outDir)).toEqual([]);
+    expect(liveChildCount()).toBe(0);
   });
 });

@@ -137,3 +137,28 @@ describe('CSS applies to the video frame', () => {
     for (let k = 0; k < FRAMES; k++) expect(isWhite(rgb(k, 230 + 50, 120 + 39))).toBe(true);
   });
 });
+
+describe('only changed frames are sent to the page', () => {
+  it('a 15 fps clip in a 30 fps render, then held: each distinct frame is sent once, every frame still right', async () => {
+    const dir = await makeProject({});
+    try {
+      await makeIndexedVideo(path.join(dir, 'slow.mp4'), { width: 160, height: 90, fps: 15, frames: 5, codec: 'h264' });
+      await writeFile(path.join(dir, 'index.html'), page({
+        duration: 0.6,
+        style: 'video { position: absolute; left: 0; top: 0; width: 160px; height: 90px; }',
+        body: '<video id="slow" src="slow.mp4" muted data-start="0" data-duration="0.6"></video>',
+      }));
+      const held = videoFramesStage({ cache: false });
+      const output = path.join(dir, 'slow.mp4.out.mp4');
+      await render(dir, { output, quality: 'high', workers: 1, stages: [held] });
+      const frames = await decodeFrames(output, { width: 320, height: 180 });
+      expect(frames.frames.length).toBe(18);
+      // Slot k is at media time k/30: source frame floor(k/2) while the 5 frames last, then held at 4.
+      const shown = frames.frames.map((f) => readFrameIndexFromRaw(f, 320, 180, 'rgb24', { x: 0, y: 0, w: 160, h: 90 }));
+      expect(shown).toEqual(Array.from({ length: 18 }, (_, k) => Math.min(Math.floor(k / 2), 4)));
+      expect(held.stats.framesPushed).toBe(5);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  }, 120_000);
+});
