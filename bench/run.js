@@ -29,6 +29,8 @@ if (unknown.length) {
 const chosen = asked.length ? asked : Object.keys(SECTIONS);
 
 mkdirSync(BENCH_DIR, { recursive: true });
+// Our frame cache is opt-in per case (the cache and video sections set it); everything else runs cold.
+process.env.FRAMESMITH_CACHE_DIR = 'off';
 const report = new Report(await machineInfo());
 const hf = hyperframes();
 if (hf.missing) process.stderr.write(`bench: ${hf.missing}; HyperFrames figures will be skipped\n`);

@@ -1,7 +1,8 @@
 /**
  * Collects a bench run: per section, notes, skips, errors, raw figures and table rows; renders the
  * markdown tables for BENCHMARKS.md. A row compares `ms` with a reference `ref: [label, ms]`; with a
- * `goal` the ratio ms/ref must be <= goal. A row missing either figure is "pending".
+ * `goal` the ratio ms/ref must be <= goal; with `limitMs` the time itself must be below it. A row missing
+ * a figure it needs is "pending".
  */
 import { round } from './measure.js';
 
@@ -30,7 +31,8 @@ export class Report {
       },
       row: (row) => {
         const ratio = row.ms != null && row.ref?.[1] ? round(row.ms / row.ref[1], 2) : null;
-        const ok = row.goal != null && ratio != null ? ratio <= row.goal : null;
+        let ok = row.goal != null && ratio != null ? ratio <= row.goal : null;
+        if (row.limitMs != null) ok = row.ms != null ? row.ms < row.limitMs : null;
         s.rows.push({ ...row, ratio, ok });
       },
     };
@@ -72,6 +74,7 @@ function formatRow(r) {
   if (r.text) return `| ${r.case} | ${r.text} | | | |`;
   const ref = r.ref ? `${r.ref[0]}: ${ms(r.ref[1])}` : '';
   const ratio = r.ratio != null ? `${r.ratio}×` : (r.ref ? 'pending' : '');
-  const goal = r.goal != null ? `≤ ${r.goal}× ${r.ok == null ? '(pending)' : r.ok ? '✅' : '❌'}` : '';
+  const verdict = r.ok == null ? '(pending)' : r.ok ? '✅' : '❌';
+  const goal = r.limitMs != null ? `< ${ms(r.limitMs)} ${verdict}` : r.goal != null ? `≤ ${r.goal}× ${verdict}` : '';
   return `| ${r.case} | ${ms(r.ms)} | ${ref} | ${ratio} | ${goal} |`;
 }

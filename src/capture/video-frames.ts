@@ -16,9 +16,8 @@
  *    sent the videos whose frame changed since its previous capture;
  * 4. `dispose` (end of the render, success or not) releases the frames' cache leases.
  *
- * Frame bytes travel as data: URLs inside the `page.evaluate` call (bench/video-transfer.js): about
- * half the time of loading them from the loopback server at PiP sizes, on par at 1080p, and they
- * need no server route or cleanup.
+ * Frame bytes travel as data: URLs inside the `page.evaluate` call when small and from a loopback
+ * server when large, whichever was measured faster (src/capture/video-transport.ts).
  */
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
@@ -33,6 +32,7 @@ import type { RenderStage, StageContext } from './hooks.js';
 import { MediaError, type MediaErrorCode, type MediaFailure } from './media-errors.js';
 import { mediaFailure } from './media-sources.js';
 import { VIDEO_PAGE_SOURCE } from './video-page-source.js';
+import { FrameUrls, type FrameTransport } from './video-transport.js';
 
 /** Two times within 1 µs are the same moment (the page runtime's clip windows use the same rule). */
 const EPSILON_S = 1e-6;
@@ -42,6 +42,8 @@ export interface VideoFramesOptions {
   cache?: string | false;
   /** ffmpeg passes at once. Default: the extraction engine's default (the machine's cores). */
   concurrency?: number;
+  /** How frames reach the page (src/capture/video-transport.ts). Default `auto`: by file size. */
+  transport?: FrameTransport;
 }
 
 /** What the stage did, for benchmarks and the render's report. */
@@ -98,6 +100,7 @@ export function videoFramesStage(options: VideoFramesOptions = {}): VideoFramesS
   let ready: Promise<ReadyVideo[]> | null = null;
   /** Drops the extraction's hold on its frames (cache leases); set once extraction returned. */
   let release: (() => Promise<void>) | null = null;
+  let urls: FrameUrls | null = null;
   /**
    * Per page: timed index → the frame shown (null: nothing): its path, and its bytes, because the
    * engine writes one file per slot and a slot that repeats a source frame (a 24 fps source in a 30 fps
@@ -138,6 +141,7 @@ export function videoFramesStage(options: VideoFramesOptions = {}): VideoFramesS
     if (result.errors.length > 0) {
       throw new MediaError(result.errors.map((e) => extractFailure(e, placed.find((v) => v.id === e.videoId))));
     }
+    urls = await FrameUrls.open(options.transport ?? 'auto', result.extracted.flatMap((e) => [e.outputDir, ...(e.frames[0] ? [path.dirname(e.frames[0])] : [])]));
     const byId = new Map(result.extracted.map((e) => [e.videoId, e]));
     const videos = placed.map((v): ReadyVideo => {
       const extracted = byId.get(v.id);
@@ -177,7 +181,9 @@ export function videoFramesStage(options: VideoFramesOptions = {}): VideoFramesS
     },
 
     async dispose() {
+      await urls?.close().catch(() => {});
       await release?.().catch(() => {});
+      urls = null;
       release = null;
     },
 
@@ -212,9 +218,14 @@ export function videoFramesStage(options: VideoFramesOptions = {}): VideoFramesS
           else changes.push({ index, frame: { file, bytes } });
         }
         if (changes.length > 0) {
-          const payload = changes.map((c) => ({ index: c.index, url: c.frame === null ? null : dataUrl(c.frame.file, c.frame.bytes) }));
+          const payload = changes.map((c) => ({ index: c.index, url: c.frame === null ? null : urls!.urlFor(c.frame.file, c.frame.bytes) }));
           await page.evaluate((list) => window.__framesmithVideo!.show(list), payload);
           for (const c of changes) current.set(c.index, c.frame);
+          if (process.env.FS_PRESSURE && stats.framesPushed % Number(process.env.FS_PRESSURE) === 0) {
+            const session = await page.createCDPSession();
+            await session.send('Memory.simulatePressureNotification', { level: 'moderate' });
+            await session.detach();
+          }
           stats.framesPushed += changes.filter((c) => c.frame !== null).length;
         }
         stats.pushMs += performance.now() - started;
@@ -287,8 +298,4 @@ function extractFailure(error: ExtractErrorInfo, video: PlacedVideo | undefined)
     ...(video ? { file: video.element.src } : {}),
     message: `${label}: ${detail}`,
   };
-}
-
-function dataUrl(file: string, bytes: Buffer): string {
-  return `data:${file.endsWith('.png') ? 'image/png' : 'image/jpeg'};base64,${bytes.toString('base64')}`;
 }

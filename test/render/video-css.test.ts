@@ -12,7 +12,7 @@ import { render } from '../../src/render.js';
 import { audioStage } from '../../src/capture/audio-stage.js';
 import { videoFramesStage, type VideoFramesStage } from '../../src/capture/video-frames.js';
 import { makeIndexedVideo, readFrameIndexFromRaw } from '../helpers/frame-media.js';
-import { decodeFrames, makeProject, page, pixel, type DecodedVideo } from '../helpers/render-pixels.js';
+import { decodeFrames, hashFrames, makeProject, page, pixel, type DecodedVideo } from '../helpers/render-pixels.js';
 
 const FRAMES = 6;
 let project: string;
@@ -64,6 +64,13 @@ describe('CSS applies to the video frame', () => {
   it('renders every frame', () => {
     expect(video.frames.length).toBe(FRAMES);
   });
+
+  it('frames sent over loopback HTTP instead of as data: URLs give the same pixels', async () => {
+    const output = path.join(project, 'css-http.mp4');
+    await render(project, { output, quality: 'high', workers: 1, stages: [videoFramesStage({ cache: false, transport: 'http' })] });
+    const overHttp = await decodeFrames(output, { width: 320, height: 180 });
+    expect(hashFrames(overHttp)).toEqual(hashFrames(video));
+  }, 120_000);
 
   it('decodes frames at the size each video is drawn, once per distinct size', () => {
     const sizes = Object.fromEntries(stage.stats.perVideo.map((v) => [v.element, [v.requested?.width, v.requested?.height, v.width, v.height]]));

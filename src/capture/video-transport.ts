@@ -1,0 +1,52 @@
+/**
+ * How a frame's bytes reach the page: as a data: URL inside the `page.evaluate` call, or as the URL of
+ * the frame file on a loopback server of the stage's own. Measured with bench/video-transfer.js (ms per
+ * frame from send to loaded, beginframe capture, medians of 60; a 2-core machine at load ~7):
+ *
+ *                             data: URL   loopback HTTP
+ *   480x270 JPEG   (~16 KB)      6.1          10.5
+ *   1920x1080 JPEG (~100 KB)    20.0          13.4
+ *
+ * (Waiting for `img.decode()` instead of the load event costs 39–45 ms at 1080p: under BeginFrame
+ * control the decode waits for a frame. The load event suffices: the browser decodes before it draws.)
+ *
+ * A data: URL costs a base64 string through CDP and its parsing in the page, which grows with the
+ * file; an HTTP load costs a request round trip, which does not. So `auto` sends files below
+ * `HTTP_MIN_BYTES` as data: URLs and larger ones over HTTP.
+ */
+import { mkdir } from 'node:fs/promises';
+import path from 'node:path';
+import { startProjectServer, type ProjectServer } from '../browser/server.js';
+
+export type FrameTransport = 'auto' | 'data' | 'http';
+
+/** From this size up, `auto` serves a frame over HTTP rather than as a data: URL. */
+export const HTTP_MIN_BYTES = 64 * 1024;
+
+export class FrameUrls {
+  private constructor(private readonly transport: FrameTransport, private readonly server: ProjectServer | null) {}
+
+  /**
+   * Ready to hand out URLs for frames in `dirs` (every directory holding frames: the render's own
+   * output directory and cache entries). Starts the server only when the transport may use it.
+   */
+  static async open(transport: FrameTransport, dirs: readonly string[]): Promise<FrameUrls> {
+    if (transport === 'data' || dirs.length === 0) return new FrameUrls(transport, null);
+    const [root, ...rest] = [...new Set(dirs.map((d) => path.resolve(d)))];
+    await mkdir(root!, { recursive: true });
+    const server = await startProjectServer(root!);
+    rest.forEach((dir, i) => server.mount(`/__frames/${i}/`, dir));
+    return new FrameUrls(transport, server);
+  }
+
+  /** The URL the page loads `file` (whose content is `bytes`) from. */
+  urlFor(file: string, bytes: Buffer): string {
+    const http = this.server !== null && (this.transport === 'http' || bytes.length >= HTTP_MIN_BYTES);
+    if (http) return this.server!.urlFor(file);
+    return `data:${file.endsWith('.png') ? 'image/png' : 'image/jpeg'};base64,${bytes.toString('base64')}`;
+  }
+
+  async close(): Promise<void> {
+    await this.server?.close();
+  }
+}
