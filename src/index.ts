@@ -31,7 +31,9 @@ export { combineHooks, type CaptureHooks, type RenderStage, type StageContext } 
 export { probeBrowser, type BrowserProbe } from './capture/probe.js';
 export { defaultWorkers } from './capture/workers.js';
 export { mediaStages, type MediaStagesOptions } from './capture/media-stages.js';
-export { videoFramesStage, drawnSize, type VideoFramesOptions, type VideoFramesStats, type VideoFramesStage } from './capture/video-frames.js';
+export { videoFramesStage, DECODED_BUDGET_BYTES, type VideoFramesOptions, type VideoFramesStats, type VideoFramesStage } from './capture/video-frames.js';
+export { drawnSize } from './capture/video-placement.js';
+export { FrameUrls, HTTP_MIN_BYTES, type FrameTransport } from './capture/video-transport.js';
 export { audioStage, type AudioStage, type AudioStageStats } from './capture/audio-stage.js';
 export { MediaError, type MediaErrorCode, type MediaFailure } from './capture/media-errors.js';
 export { mediaDuration, mediaHasAudio, completeMediaWindows } from './capture/media-sources.js';

@@ -28,13 +28,12 @@ import { startProjectServer, type ProjectServer } from './browser/server.js';
 import { CaptureError } from './capture/errors.js';
 import { combineHooks, type CaptureHooks, type OutputFormat, type RenderStage, type StageContext } from './capture/hooks.js';
 import { MediaError } from './capture/media-errors.js';
-import { completeMediaWindows, mediaDuration } from './capture/media-sources.js';
+import { parseWithMedia } from './capture/media-sources.js';
 import { mediaStages } from './capture/media-stages.js';
 import { captureFrames } from './capture/pool.js';
 import { CaptureWorker } from './capture/worker.js';
 import { CompositionError } from './composition/errors.js';
 import type { Composition } from './composition/model.js';
-import { parseComposition } from './composition/parse.js';
 import { EncodeError, startVideoEncoder, type Quality, type VideoEncoder } from './encode/video.js';
 import { formatRational } from './media/rational.js';
 import { defaultWorkers } from './capture/workers.js';
@@ -205,11 +204,7 @@ export async function render(input: string, options: RenderOptions = {}): Promis
 
   try {
     progress('parse');
-    const composition: Composition = await time('parse', async () => {
-      const parsed = await parseComposition(input, { fps: options.fps, mediaDuration: (src) => mediaDuration(src) });
-      await completeMediaWindows(parsed);
-      return parsed;
-    });
+    const composition: Composition = await time('parse', () => parseWithMedia(input, { fps: options.fps }));
     cancelled();
     const frameCount = composition.frameCount;
     if (frameCount < 1) throw new RenderError('no_duration', `${composition.entryFile} renders no frames (duration ${composition.duration} s): give the root a data-duration > 0`, { file: composition.entryFile });

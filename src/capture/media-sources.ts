@@ -6,6 +6,7 @@
 import { probeAudioSource } from '../encode/audio-probe.js';
 import { AudioError } from '../encode/audio-types.js';
 import type { Composition, MediaElement } from '../composition/model.js';
+import { parseComposition, type ParseOptions } from '../composition/parse.js';
 import { probeMedia, ProbeError } from '../media/probe.js';
 import { MediaError, type MediaFailure } from './media-errors.js';
 
@@ -75,4 +76,29 @@ export async function completeMediaWindows(composition: Composition): Promise<vo
     }
   }));
   if (failures.length > 0) throw new MediaError(failures);
+}
+
+/**
+ * `parseComposition` with media lengths from the files (`mediaDuration`), then `completeMediaWindows`.
+ * The parser asks for a length by file only; when a file cannot be read, the composition is parsed
+ * once more with a stand-in length for it, only to learn which elements use it, so the `MediaError`
+ * names them.
+ */
+export async function parseWithMedia(input: string, options: Omit<ParseOptions, 'mediaDuration'> = {}): Promise<Composition> {
+  let composition: Composition;
+  try {
+    composition = await parseComposition(input, { ...options, mediaDuration: (src) => mediaDuration(src) });
+  } catch (error) {
+    if (!(error instanceof MediaError) || error.element !== undefined) throw error;
+    const bad = new Map(error.failures.map((f) => [f.file, f]));
+    const model = await parseComposition(input, { ...options, mediaDuration: async (src) => (bad.has(src) ? 1 : mediaDuration(src)) }).catch(() => null);
+    const users = model?.media.filter((m) => bad.has(m.src)) ?? [];
+    if (users.length === 0) throw error;
+    throw new MediaError(users.map((m) => {
+      const f = bad.get(m.src)!;
+      return { ...f, element: m.label, message: `${m.label}: ${f.message}` };
+    }), { cause: error });
+  }
+  await completeMediaWindows(composition);
+  return composition;
 }

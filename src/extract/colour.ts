@@ -22,7 +22,7 @@ import type { ColorTarget } from './types.js';
  * Bumped whenever a chain's parameters change, so that ids (and with them plan and cache keys) change:
  * frames made by an older chain are then never served for a newer one.
  */
-export const COLOUR_CHAIN_VERSION = 1;
+export const COLOUR_CHAIN_VERSION = 2;
 
 /** HDR reference white, cd/m² (ITU-R BT.2408): where SDR white sits in an HDR signal. */
 export const REFERENCE_WHITE_NITS = 203;
@@ -106,8 +106,8 @@ const ZSCALE_TRANSFER: Record<'pq' | 'hlg', string> = { pq: 'smpte2084', hlg: 'a
  * - SDR → SDR: 'none', no filter.
  * - SDR → pq/hlg: one zscale from the source's transfer/primaries/matrix to BT.2020 primaries with the
  *   target transfer, SDR white at REFERENCE_WHITE_NITS, full-range RGB out.
- * - pq/hlg → SDR: zscale to linear light (1.0 = reference white) in float RGB, BT.2020 → BT.709
- *   primaries, tonemap mobius (knee TONE_MAP_KNEE, peak TONE_MAP_PEAK_NITS, desat=0 so saturated
+ * - pq/hlg → SDR: one zscale to linear light (1.0 = reference white) float RGB in BT.709 primaries,
+ *   tonemap mobius (knee TONE_MAP_KNEE, peak TONE_MAP_PEAK_NITS, desat=0 so saturated
  *   colours are not pulled towards grey), zscale to the BT.709 transfer (BT.1886 inverse) in full range.
  *   Out-of-gamut BT.2020 colours clip per channel.
  * - pq ↔ hlg: one zscale between the transfers at equal absolute luminance (HLG's OOTF at 1000 cd/m²;
@@ -129,10 +129,9 @@ export function colourTransform(source: ColourSource, target: ColorTarget, alpha
     return {
       kind, id,
       filter: [
-        // Linear light, still BT.2020: tonemap needs linear float RGB input.
-        `zscale=${input}:t=linear:p=bt2020:${npl}`, `format=${float}`,
-        // Gamut first (in linear light), so the tone curve acts on the BT.709 channel values.
-        'zscale=p=bt709',
+        // tonemap needs linear float RGB. zimg converts primaries in linear light anyway, so the gamut
+        // step (BT.2020 → BT.709, before the tone curve so it acts on BT.709 channels) shares this zscale.
+        `zscale=${input}:t=linear:p=bt709:${npl}`, `format=${float}`,
         `tonemap=tonemap=mobius:param=${TONE_MAP_KNEE}:desat=0:peak=${peak.toFixed(6)}`,
         `zscale=t=bt709:p=bt709:r=pc`, `format=${rgb}`,
       ].join(','),

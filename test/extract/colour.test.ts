@@ -134,6 +134,32 @@ describe('SDR source in an HDR render', () => {
   });
 });
 
+describe('alpha through the colour chain', () => {
+  it('VP9 with alpha → PQ: the PNG keeps the alpha plane (black cells half transparent, white opaque)', async () => {
+    const alpha = await makeIndexedVideo(path.join(dir, 'alpha.webm'), { width: 160, height: 96, fps: 30, frames: 10, codec: 'vp9-alpha' });
+    const v = await extractOne({ id: 'a', src: alpha.path, mediaStart: 0.2, duration: 0.1 }, { colorTarget: 'pq', outDir: out('alpha-pq') });
+    expect(v.format).toBe('png');
+    // Frame 6: bits 1 and 2 set, so cell 0 is black (alpha ~128) and cell 1 white (alpha 255).
+    const rgba = await readRgba(v.frames[0]!, 160, 96);
+    const at = (x: number, y: number) => rgba.subarray((y * 160 + x) * 4, (y * 160 + x) * 4 + 4);
+    expect(Math.abs(at(20, 12)[3]! - 128)).toBeLessThan(30);
+    expect(at(60, 12)[3]).toBe(255);
+    // The colour itself was converted: opaque white is PQ's 203 cd/m² code, not 255.
+    expect(Math.abs(at(60, 12)[1]! - Math.round(pqSignal(203) * 255))).toBeLessThanOrEqual(4);
+  });
+});
+
+describe('RGB-coded source', () => {
+  it('QuickTime RLE (argb, no YUV matrix) → HLG: decoded as RGB, alpha kept', async () => {
+    const mov = path.join(dir, 'argb.mov');
+    await runFfmpeg(['-y', '-loglevel', 'error', '-f', 'lavfi', '-i', 'color=c=white@0.5:s=64x64:r=30:d=0.2,format=argb', '-c:v', 'qtrle', mov]);
+    const v = await extractOne({ id: 'q', src: mov }, { colorTarget: 'hlg', outDir: out('argb-hlg') });
+    const pixel = (await readRgba(v.frames[0]!, 64, 64)).subarray(0, 4);
+    for (const ch of pixel.subarray(0, 3)) expect(Math.abs(ch - Math.round(hlgSignal(203) * 255))).toBeLessThanOrEqual(2);
+    expect(Math.abs(pixel[3]! - 128)).toBeLessThan(4);
+  });
+});
+
 describe('HDR source in an SDR render: tone-mapped, not washed out', () => {
   it.each([
     { name: 'pq', src: () => pqBars },

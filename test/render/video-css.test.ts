@@ -65,9 +65,9 @@ describe('CSS applies to the video frame', () => {
     expect(video.frames.length).toBe(FRAMES);
   });
 
-  it('frames sent over loopback HTTP instead of as data: URLs give the same pixels', async () => {
+  it('frames sent over loopback HTTP, with the page image caches dropped before every frame, give the same pixels', async () => {
     const output = path.join(project, 'css-http.mp4');
-    await render(project, { output, quality: 'high', workers: 1, stages: [videoFramesStage({ cache: false, transport: 'http' })] });
+    await render(project, { output, quality: 'high', workers: 1, stages: [videoFramesStage({ cache: false, transport: 'http', decodedBudgetBytes: 1 })] });
     const overHttp = await decodeFrames(output, { width: 320, height: 180 });
     expect(hashFrames(overHttp)).toEqual(hashFrames(video));
   }, 120_000);

@@ -68,6 +68,14 @@ describe('bad media', () => {
     expect(error.detail).toMatchObject({ element: 'video#cut', file: path.join(project, 'cut.mp4') });
   });
 
+  it('a missing file whose length the composition needs (open-ended clip, no root duration): names the element', async () => {
+    const html = page({ body: '<video id="open" src="gone-open.mp4" muted data-start="0"></video>' }).replace(/ data-duration="[^"]*"/, '');
+    const error = await failingRender(html, 'open');
+    expect(error.code).toBe('media_missing');
+    expect(error.detail).toMatchObject({ element: 'video#open', file: path.join(project, 'gone-open.mp4') });
+    expect(error.message).toContain('video#open');
+  });
+
   it('a missing audio file: media_missing, naming the element and the file', async () => {
     const error = await failingRender(withMedia('<audio id="music" src="music.wav" data-start="0" data-duration="0.5"></audio>'), 'audio');
     expect(error.code).toBe('media_missing');
