@@ -78,9 +78,15 @@ export function passFilters(plan: ExtractionPlan): string {
   filters.push(plan.playbackRate === 1 ? `setpts=${local}` : `setpts=(${local})/${sec(plan.playbackRate)}`);
   filters.push(`fps=fps=${formatRational(plan.fps)}:round=up:start_time=0`);
   // Scale after fps: only frames that are written get scaled (the fps filter drops or repeats first).
+  const scale: string[] = [];
   if (plan.sourceWidth !== plan.width || plan.sourceHeight !== plan.height) {
-    filters.push(`scale=${plan.width}:${plan.height}:flags=bilinear`);
+    scale.push(`w=${plan.width}`, `h=${plan.height}`, 'flags=bilinear');
   }
+  // JPEG readers (Chromium, ffmpeg) decode with the BT.601 matrix at full range. Written as-is, a BT.709
+  // source reads back with wrong colours (pure red as 231,0,1), so convert the matrix in the same step.
+  // The colour chains end in RGB, which the JPEG encoder's own conversion already writes as BT.601.
+  if (plan.format === 'jpg' && !plan.colourFilter) scale.push('out_color_matrix=bt601', 'out_range=pc');
+  if (scale.length > 0) filters.push(`scale=${scale.join(':')}`);
   // Colour last (src/extract/colour.ts): its float conversions then run on the output size, never larger.
   if (plan.colourFilter) filters.push(plan.colourFilter);
   return filters.join(',');

@@ -19,7 +19,8 @@ import { planKeyFields, type ExtractionPlan } from './plan.js';
  * Bump when the pass (filters, seek, encoder settings) or the probe/plan logic changes the bytes of
  * frames for the same recipe: every older cache entry then misses instead of being served stale.
  */
-export const ENGINE_RECIPE_VERSION = 1;
+// 2: JPEG frames are converted to the BT.601 matrix JPEG readers assume.
+export const ENGINE_RECIPE_VERSION = 2;
 
 /** planKeyFields entries that the cache keys elsewhere: the file (by content) and the window. */
 const WINDOW_AND_FILE = new Set(['source', 'identity', 'mediaStart', 'frameCount']);
