@@ -27,7 +27,7 @@ import { MEDIA_GUARD_SOURCE } from './browser/runtime/media-guard-source.js';
 import { startProjectServer, type ProjectServer } from './browser/server.js';
 import { CaptureError } from './capture/errors.js';
 import { combineHooks, type CaptureHooks, type OutputFormat, type RenderStage, type StageContext } from './capture/hooks.js';
-import { MediaError } from './capture/media-errors.js';
+import { MediaError, type MediaFailure } from './capture/media-errors.js';
 import { parseWithMedia } from './capture/media-sources.js';
 import { mediaStages } from './capture/media-stages.js';
 import { captureFrames } from './capture/pool.js';
@@ -113,7 +113,7 @@ export type RenderErrorCode =
 /** A render failed. `element` / `url` name the culprit when known; the message says what to do. */
 export class RenderError extends Error {
   override readonly name = 'RenderError';
-  constructor(readonly code: RenderErrorCode, message: string, readonly detail: { element?: string; url?: string; file?: string } = {}, options?: { cause?: unknown }) {
+  constructor(readonly code: RenderErrorCode, message: string, readonly detail: { element?: string; url?: string; file?: string; failures?: MediaFailure[] } = {}, options?: { cause?: unknown }) {
     super(message, options);
   }
 }
@@ -137,7 +137,9 @@ function formatFromOutput(output: string | undefined): OutputFormat | undefined 
 function toRenderError(error: unknown): RenderError {
   if (error instanceof RenderError) return error;
   if (error instanceof CompositionError) return new RenderError(error.code, error.message, { element: error.element, file: error.file }, { cause: error });
-  if (error instanceof MediaError) return new RenderError(error.code, error.message, { element: error.element, file: error.file }, { cause: error });
+  if (error instanceof MediaError) {
+    return new RenderError(error.code, error.message, { element: error.element, file: error.file, ...(error.failures.length > 1 ? { failures: error.failures } : {}) }, { cause: error });
+  }
   if (error instanceof CaptureError) return new RenderError(error.code, error.message, { url: error.url }, { cause: error });
   if (error instanceof BrowserError) return new RenderError('browser', error.message, {}, { cause: error });
   if (error instanceof EncodeError) return new RenderError('encode', error.message, {}, { cause: error });
@@ -312,7 +314,7 @@ export async function render(input: string, options: RenderOptions = {}): Promis
         try {
           file = await stage.finalize(context(width, height), file);
         } catch (error) {
-          throw error instanceof Error && !(error instanceof RenderError) ? new RenderError('stage', `${stage.name}: ${error.message}`, {}, { cause: error }) : error;
+          throw error instanceof Error && !(error instanceof RenderError) && !(error instanceof MediaError) ? new RenderError('stage', `${stage.name}: ${error.message}`, {}, { cause: error }) : error;
         }
       }
       cancelled();

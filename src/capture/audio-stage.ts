@@ -17,7 +17,7 @@ import { probeAudioSource } from '../encode/audio-probe.js';
 import { MuxError, muxAudio } from '../encode/mux.js';
 import type { RenderStage, StageContext } from './hooks.js';
 import { MediaError, type MediaFailure } from './media-errors.js';
-import { mediaFailure, mediaHasAudio } from './media-sources.js';
+import { checkMediaFiles, mediaFailure, mediaHasAudio } from './media-sources.js';
 
 export interface AudioStageStats {
   tracks: number;
@@ -41,6 +41,7 @@ export function audioStage(): AudioStage {
 
     async prepare(ctx) {
       if (ctx.format === 'png') return;
+      await checkMediaFiles(ctx.composition);
       const failures: MediaFailure[] = [];
       const found = await Promise.all(ctx.composition.media.map(async (element) => {
         try {

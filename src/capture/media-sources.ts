@@ -102,3 +102,35 @@ export async function parseWithMedia(input: string, options: Omit<ParseOptions, 
   await completeMediaWindows(composition);
   return composition;
 }
+
+const checks = new WeakMap<Composition, Promise<void>>();
+
+/**
+ * Checks, once per composition, every media file the render will use: each `<video>`'s file must be a
+ * readable video, each audible `<audio>`'s (not muted, volume > 0) must have sound. Every failing
+ * element is reported in one `MediaError`, so one run names all the bad files. The media stages all
+ * await this same check first.
+ */
+export function checkMediaFiles(composition: Composition): Promise<void> {
+  let check = checks.get(composition);
+  if (!check) {
+    check = runCheck(composition);
+    checks.set(composition, check);
+  }
+  return check;
+}
+
+async function runCheck(composition: Composition): Promise<void> {
+  const failures: MediaFailure[] = [];
+  await Promise.all(composition.media.map(async (m) => {
+    try {
+      if (m.kind === 'video') await probeMedia(m.src);
+      else if (!m.muted && m.volume > 0) await probeAudioSource(m.src, m.label);
+    } catch (error) {
+      failures.push(mediaFailure(error, m.label, m.src));
+    }
+  }));
+  // Document order, whichever probe finished first.
+  failures.sort((a, b) => composition.media.findIndex((m) => m.label === a.element) - composition.media.findIndex((m) => m.label === b.element));
+  if (failures.length > 0) throw new MediaError(failures);
+}

@@ -13,8 +13,10 @@
  *    slot floor((t - start) × fps), held at the last frame when the media ends, wrapped when looping —
  *    is painted as the element's background. A video is visible on [start, end) exactly as the
  *    runtime's clip windows (times within 1 µs are equal); outside it shows nothing. A page is only
- *    sent the videos whose frame changed since its previous capture;
- * 4. `dispose` (end of the render, success or not) releases the frames' cache leases.
+ *    sent the videos whose frame changed since its previous capture, and is told to drop its image
+ *    caches after every `decodedBudgetBytes` of frames (memory stays flat however long the render);
+ * 4. `dispose` (end of the render, success or not) stops the frame server and releases the frames'
+ *    cache leases.
  *
  * Frame bytes travel as data: URLs inside the `page.evaluate` call when small and from a loopback
  * server when large, whichever was measured faster (src/capture/video-transport.ts).
@@ -28,6 +30,7 @@ import type { ExtractMetrics, VideoRequest } from '../extract/types.js';
 import { formatRational } from '../media/rational.js';
 import type { RenderStage, StageContext } from './hooks.js';
 import { MediaError } from './media-errors.js';
+import { checkMediaFiles } from './media-sources.js';
 import { VIDEO_PAGE_SOURCE } from './video-page-source.js';
 import { drawnSize, EPSILON_S, extractFailure, placeVideos, type PlacedVideo } from './video-placement.js';
 import { FrameUrls, type FrameTransport } from './video-transport.js';
@@ -181,6 +184,7 @@ export function videoFramesStage(options: VideoFramesOptions = {}): VideoFramesS
 
     async prepare(ctx) {
       context = ctx;
+      await checkMediaFiles(ctx.composition);
       placed = await placeVideos(ctx.composition);
       stats.videos = placed.length;
     },

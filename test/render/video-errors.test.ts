@@ -83,10 +83,19 @@ describe('bad media', () => {
     expect(error.message).toContain('audio#music');
   });
 
-  it('every bad element is reported at once', async () => {
-    const error = await failingRender(withMedia('<video id="a" src="gone-a.mp4" data-start="0" data-duration="0.5"></video><video id="b" src="text.mp4" data-start="0" data-duration="0.5"></video>'), 'both');
+  it('an audio file that is not media: media_invalid, naming the element and the file', async () => {
+    const error = await failingRender(withMedia('<audio id="noise" src="text.mp4" data-start="0" data-duration="0.5"></audio>'), 'bad-audio');
+    expect(error.code).toBe('media_invalid');
+    expect(error.detail).toMatchObject({ element: 'audio#noise', file: path.join(project, 'text.mp4') });
+    expect(error.message).toContain('audio#noise');
+  });
+
+  it('every bad element is reported at once, video and audio', async () => {
+    const error = await failingRender(withMedia('<video id="a" src="gone-a.mp4" data-start="0" data-duration="0.5"></video><video id="b" src="text.mp4" data-start="0" data-duration="0.5"></video><audio id="c" src="gone-c.wav" data-start="0" data-duration="0.5"></audio>'), 'all');
     expect(error.message).toContain('video#a');
     expect(error.message).toContain('video#b');
+    expect(error.message).toContain('audio#c');
+    expect(error.detail.failures?.map((f) => [f.element, f.code])).toEqual([['video#a', 'media_missing'], ['video#b', 'media_invalid'], ['audio#c', 'media_missing']]);
   });
 
   it('the CLI: exit 1, --json lists the element and the file, no output', async () => {
