@@ -78,7 +78,12 @@ export interface RenderOptions {
   seed?: number;
   signal?: AbortSignal;
   onProgress?(progress: RenderProgress): void;
-  /** Media stages (video frames, audio mix, mux). Default: `mediaStages()` (src/capture/media-stages.ts). */
+  /**
+   * Frame cache directory for the videos' extracted frames, or false for none. Default: the user's cache
+   * (`FRAMESMITH_CACHE_DIR`, else `$XDG_CACHE_HOME/framesmith`, else `~/.cache/framesmith`).
+   */
+  cache?: string | false;
+  /** Media stages (video frames, audio mix, mux). Default: `mediaStages({ cache })` (src/capture/media-stages.ts). */
   stages?: RenderStage[];
 }
 
@@ -99,6 +104,8 @@ export interface RenderResult {
    * waited on the encoder plus its final flush.
    */
   timings: Record<string, number>;
+  /** Each media stage's report by stage name, e.g. `video-frames`: videos, extractions, cache hits. */
+  stages: Record<string, Record<string, unknown>>;
 }
 
 export type RenderErrorCode =
@@ -171,7 +178,7 @@ export async function render(input: string, options: RenderOptions = {}): Promis
   if (options.workers !== undefined && !(Number.isInteger(options.workers) && options.workers >= 1)) {
     throw new RenderError('invalid_option', `workers must be a whole number >= 1 (got ${options.workers})`);
   }
-  const stages = options.stages ?? mediaStages();
+  const stages = options.stages ?? mediaStages({ cache: options.cache });
   const temps: string[] = [];
   const tempOutput = (ext: string) => {
     const file = path.join(path.dirname(output), `.${path.basename(output)}.partial-${process.pid}-${randomBytes(4).toString('hex')}${ext ? `.${ext}` : ''}`);
@@ -337,6 +344,7 @@ export async function render(input: string, options: RenderOptions = {}): Promis
       captureMode: launched.captureMode,
       workers: workers.length,
       timings,
+      stages: Object.fromEntries(stages.flatMap((s) => (s.report ? [[s.name, s.report()]] : []))),
     };
   } catch (error) {
     await encoder?.abort();

@@ -212,7 +212,12 @@ export async function launchBrowser(options: LaunchOptions = {}): Promise<Launch
       } catch {
         // Already gone: nothing to close.
       }
-      if (child && child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+      if (child && child.exitCode === null && child.signalCode === null) {
+        // Wait for the exit, not just the signal: callers check that nothing is left running.
+        const exited = new Promise((resolve) => child.once('exit', resolve));
+        child.kill('SIGKILL');
+        await exited;
+      }
       await rm(userDataDir, { recursive: true, force: true, maxRetries: 3 });
       process.off('exit', removeProfileOnExit);
     })();

@@ -66,6 +66,8 @@ export interface RenderStage {
    * cache leases). Must not throw.
    */
   dispose?(): Promise<void>;
+  /** What the stage did, for the render's result (`RenderResult.stages[name]`): counts, not bulk data. */
+  report?(): Record<string, unknown>;
 }
 
 /** Combines several stages' capture hooks into one, called in order. */

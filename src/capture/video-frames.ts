@@ -182,6 +182,19 @@ export function videoFramesStage(options: VideoFramesOptions = {}): VideoFramesS
     name: 'video-frames',
     stats,
 
+    report() {
+      const m = stats.extraction;
+      return {
+        videos: stats.videos,
+        extractMs: Math.round(stats.extractMs),
+        framesPushed: stats.framesPushed,
+        ...(m ? {
+          uniqueExtractions: m.uniqueExtractions, dedupeHits: m.dedupeHits, cacheHits: m.cacheHits,
+          cacheMisses: m.cacheMisses, framesExtracted: m.framesExtracted, supersetGroups: m.supersetGroups,
+        } : {}),
+      };
+    },
+
     async prepare(ctx) {
       context = ctx;
       await checkMediaFiles(ctx.composition);

@@ -3,10 +3,11 @@
  * Exit codes: 0 rendered, 1 the render failed (the message names the element or URL), 2 usage.
  * `--json` prints one JSON document on stdout: the result, or `{ "error": { code, message, … } }`.
  */
+import path from 'node:path';
 import { InvalidArgumentError, Option, type Command } from 'commander';
 import { render, RenderError, type OutputFormat, type Quality } from '../render.js';
 import { parseRational } from '../media/rational.js';
-import { EXIT_FAILED, EXIT_OK } from './exit-codes.js';
+import { EXIT_FAILED, EXIT_OK, UsageError } from './exit-codes.js';
 import type { CommandContext } from './main.js';
 import { createProgress } from './progress.js';
 
@@ -17,6 +18,9 @@ interface RenderFlags {
   format?: OutputFormat;
   workers?: number;
   browser?: string;
+  /** false with --no-cache. */
+  cache: boolean;
+  cacheDir?: string;
   json?: boolean;
   quiet?: boolean;
 }
@@ -43,9 +47,12 @@ export function registerRender(program: Command, context: CommandContext): void 
     .addOption(new Option('--format <format>', 'output format (default: from -o\'s extension, else mp4)').choices(['mp4', 'webm', 'png']))
     .option('--workers <n>', 'capture pages in parallel (default: from cores and free memory)', parseWorkers)
     .option('--browser <path>', 'Chromium/Chrome executable (default: FRAMESMITH_BROWSER, the bundled headless shell, a system Chromium)')
+    .option('--no-cache', 'do not use the frame cache for video frames')
+    .option('--cache-dir <dir>', 'frame cache directory (default: FRAMESMITH_CACHE_DIR, else ~/.cache/framesmith)')
     .option('--json', 'print the result as one JSON document')
     .option('-q, --quiet', 'no progress output')
     .action(async (input: string, flags: RenderFlags) => {
+      if (!flags.cache && flags.cacheDir) throw new UsageError('--no-cache and --cache-dir cannot be combined; pick one');
       const display = createProgress({ quiet: Boolean(flags.quiet || flags.json) });
       try {
         const result = await render(input, {
@@ -55,6 +62,7 @@ export function registerRender(program: Command, context: CommandContext): void 
           format: flags.format,
           workers: flags.workers,
           browser: flags.browser,
+          cache: flags.cache ? (flags.cacheDir ? path.resolve(flags.cacheDir) : undefined) : false,
           onProgress: (p) => display.update(p),
         });
         display.stop();
