@@ -20,8 +20,7 @@
  */
 import { createHash } from 'node:crypto';
 import { lookup as dnsLookup, type LookupAddress } from 'node:dns';
-import { createWriteStream } from 'node:fs';
-import { mkdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdir, open, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import http from 'node:http';
 import https from 'node:https';
 import { isIP } from 'node:net';
@@ -241,8 +240,11 @@ async function download(url: string, res: Response, options: FetchRemoteOptions)
     },
   });
   try {
+    // Create the file before streaming: a write stream opens its file asynchronously, and a body that
+    // fails at once would let that open land after the clean-up below, leaving a stray temp file.
+    const handle = await open(temp, 'wx');
     try {
-      await pipeline(res.body, counter, createWriteStream(temp), { signal: options.signal });
+      await pipeline(res.body, counter, handle.createWriteStream(), { signal: options.signal });
     } catch (error) {
       if (declared !== null && received < declared && !options.signal?.aborted) {
         throw new RemoteSourceError('length_mismatch', url, `${url} ended after ${received} of ${declared} bytes (Content-Length); try again`, { cause: error });
