@@ -107,6 +107,24 @@ describe('in-page runtime', () => {
     await page.close();
   });
 
+  it('starts CSS animations inside a clip at the clip\'s start (HyperFrames\' timing); Web Animations keep document time', async () => {
+    const { page } = await open(`<style>@keyframes move{from{transform:translateX(0)}to{transform:translateX(100px)}}
+      #c{animation:move 2s linear 0.5s both} #n{animation:move 2s linear both}</style>
+      <div id="root" data-composition-id="m" data-duration="4">
+        <div id="clip" class="clip" data-start="1" data-duration="3"><div id="c" class="box"></div><div id="w" class="box"></div></div>
+        <div id="n" class="box"></div>
+      </div>
+      <script>document.getElementById('w').animate([{ transform: 'translateX(0)' }, { transform: 'translateX(100px)' }], { duration: 2000, fill: 'both' });</script>`);
+    const at = async (frame: number) => { await seek(page, frame); return [await leftOf(page, '#c'), await leftOf(page, '#w'), await leftOf(page, '#n')]; };
+    // #c: born at the clip's start (1 s) + 0.5 s delay → moves from t = 1.5 s at 50 px/s.
+    // #w (a script's Web Animation) and #n (outside any clip) run from t = 0.
+    expect(await at(30)).toEqual([0, 50, 50]);
+    expect(await at(45)).toEqual([0, 75, 75]);
+    expect(await at(75)).toEqual([50, 100, 100]);
+    expect(await at(105)).toEqual([100, 100, 100]);
+    await page.close();
+  });
+
   it('starts an animation created by a rAF callback at the virtual time it was created', async () => {
     const { page } = await open(`<style>@keyframes move{from{transform:translateX(0)}to{transform:translateX(100px)}}
       .go{animation:move 1s linear forwards}</style>

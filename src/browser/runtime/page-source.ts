@@ -160,14 +160,32 @@ function framesmithRuntime(config) {
   // the virtual time it appeared: 0 for those present before the first seek; the current seek's time
   // for those created while a seek runs rAF callbacks and timelines; the previous seek's time for those
   // created between seeks (timers, events). An animation started at time x shows its state at t - x.
+  //
+  // A CSS animation inside a class="clip" element is born no earlier than the clip's start, as in
+  // HyperFrames (which shows clips with display, so their CSS animations start when they appear): a
+  // card with data-start="1" and animation-delay 1.2s appears at 2.2 s in both.
   var animationBirth = new Map();
+  function clipStartOf(node) {
+    var els = getTimedElements();
+    for (var el = node; el && el.nodeType === 1; el = el.parentElement) {
+      for (var i = 0; i < config.timed.length; i++) {
+        var entry = config.timed[i];
+        if (entry.isClip && els[entry.index] === el) return entry.start;
+      }
+    }
+    return 0;
+  }
   function collectAnimations(birth) {
     if (typeof document.getAnimations !== 'function') return;
     var list = document.getAnimations();
     for (var i = 0; i < list.length; i++) {
       var a = list[i];
       if (animationBirth.has(a)) continue;
-      animationBirth.set(a, typeof birth === 'number' ? birth : 0);
+      var born = typeof birth === 'number' ? birth : 0;
+      if (typeof CSSAnimation === 'function' && a instanceof CSSAnimation && a.effect && a.effect.target) {
+        born = Math.max(born, clipStartOf(a.effect.target) * 1000);
+      }
+      animationBirth.set(a, born);
       try { a.pause(); } catch (e) { /* an animation that cannot pause is left to the page */ }
     }
   }
