@@ -55,6 +55,11 @@ const cases: Case[] = [
   { name: 'VFR rate 1.5', src: 'vfr', mediaStart: 0.2, duration: 1, rate: 1.5, fps: 30 },
   { name: 'sparse keyframes, trim before keyframe', src: 'sparse', mediaStart: 7.93, duration: 1, rate: 1, fps: 30 },
   { name: 'sparse keyframes, trim after keyframe', src: 'sparse', mediaStart: 8.52, duration: 0.8, rate: 1, fps: 30 },
+  // Inexact input seeking lands on the keyframe at or before mediaStart (frame 250 at 8.333 s): a trim
+  // exactly on it, a hair before it (frame 249 still on screen) and a hair after.
+  { name: 'sparse keyframes, trim exactly on the keyframe', src: 'sparse', mediaStart: 250 / 30, duration: 0.5, rate: 1, fps: 30 },
+  { name: 'sparse keyframes, trim 2 ms before the keyframe', src: 'sparse', mediaStart: 250 / 30 - 0.002, duration: 0.5, rate: 1, fps: 30 },
+  { name: 'sparse keyframes, trim 2 ms after the keyframe, rate 1.5', src: 'sparse', mediaStart: 250 / 30 + 0.002, duration: 0.5, rate: 1.5, fps: 30 },
   { name: 'non-zero stream start', src: 'offset', mediaStart: 0, duration: 1, rate: 1, fps: 30 },
   { name: 'non-zero stream start, trim 0.7 rate 1.5', src: 'offset', mediaStart: 0.7, duration: 0.6, rate: 1.5, fps: 30 },
   { name: 'non-zero stream start with an input seek (trim 1.37)', src: 'offset', mediaStart: 1.37, duration: 0.5, rate: 1, fps: 30 },
