@@ -37,6 +37,15 @@ export async function extractSection(ctx) {
         { id: 'pip2', src: c, ...win, width: 480, height: 270 },
       ],
     }),
+    // The same layout on a 1280×720 stage (the size of bench/compositions/video-3clip): the full-frame
+    // clip is drawn at 1280×720, the PiPs at a third of the width.
+    layout720: writeSpec('layout720', {
+      videos: [
+        { id: 'main', src: a, ...win, width: 1280, height: 720 },
+        { id: 'pip1', src: b, ...win, width: 428, height: 240 },
+        { id: 'pip2', src: c, ...win, width: 428, height: 240 },
+      ],
+    }),
   };
 
   const ours = await feature('extractVideos');
@@ -70,9 +79,14 @@ export async function extractSection(ctx) {
       { src: b, mediaStart: 2, frames: n, width: 480, height: 270 },
       { src: c, mediaStart: 2, frames: n, width: 480, height: 270 },
     ])],
+    layout720: ['layout720', () => decodeFloorSet([
+      { src: a, mediaStart: 2, frames: n, width: 1280, height: 720 },
+      { src: b, mediaStart: 2, frames: n, width: 428, height: 240 },
+      { src: c, mediaStart: 2, frames: n, width: 428, height: 240 },
+    ])],
   };
-  const cases = ['one', 'dup3', 'display', 'png', 'vfr', 'layout'];
-  const hfCases = new Set(['one', 'dup3', 'layout']);
+  const cases = ['one', 'dup3', 'display', 'png', 'vfr', 'layout', 'layout720'];
+  const hfCases = new Set(['one', 'dup3', 'layout', 'layout720']);
   const runs = { floor: {}, ours: {}, hf: {} };
   const failed = new Set();
   for (let i = 0; i < ctx.repeats; i++) {
@@ -120,6 +134,10 @@ export async function extractSection(ctx) {
   out.row({ case: 'HyperFrames, layout (decodes all at 1080p)', ms: h.layout, ref: ['floor layout', floor.layout] });
   out.row({ case: 'framesmith vs HyperFrames, one video', ms: o.one, ref: ['HyperFrames', h.one] });
   out.row({ case: 'framesmith vs HyperFrames, layout', ms: o.layout, ref: ['HyperFrames', h.layout], goal: 0.5 });
+  out.row({ case: 'decode floor, layout on a 1280×720 stage', ms: floor.layout720 });
+  out.row({ case: 'framesmith, layout on a 1280×720 stage (main 1280×720, PiPs 428×240)', ms: o.layout720, ref: ['floor', floor.layout720] });
+  out.row({ case: 'HyperFrames, layout on a 1280×720 stage (decodes all at 1080p)', ms: h.layout720, ref: ['floor', floor.layout720] });
+  out.row({ case: 'framesmith vs HyperFrames, layout on a 1280×720 stage', ms: o.layout720, ref: ['HyperFrames', h.layout720], goal: 0.5 });
 
   if (!ours.missing) await memoryCases(ctx, out);
 }
