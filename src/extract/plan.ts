@@ -53,6 +53,9 @@ export interface ExtractionPlan {
   sourceHeight: number;
   vfr: boolean;
   hdr: 'pq' | 'hlg' | null;
+  /** ffprobe's pixel format and matrix (color_space) of the source: they pick the JPEG conversion. */
+  sourcePixelFormat: string;
+  sourceColorSpace: string | null;
   /**
    * Colour transform from the source to `colorTarget` (src/extract/colour.ts): its id (kind and chain
    * version) is a key field, so frames of one trim made for different targets never share a key; the
@@ -169,6 +172,8 @@ export function planVideo(request: NormalizedRequest, info: MediaInfo, options: 
     sourceHeight: info.height,
     vfr: info.vfr,
     hdr: info.hdr,
+    sourcePixelFormat: info.pixelFormat,
+    sourceColorSpace: info.colorSpace,
     colourTransform: colour.id,
     colourFilter: colour.filter,
   };

@@ -20,7 +20,9 @@ import { planKeyFields, type ExtractionPlan } from './plan.js';
  * frames for the same recipe: every older cache entry then misses instead of being served stale.
  */
 // 2: JPEG frames are converted to the BT.601 matrix JPEG readers assume.
-export const ENGINE_RECIPE_VERSION = 2;
+// 3: JPEG frames of yuv420p BT.709/BT.601/untagged sources are converted by `colorspace` (fast=1)
+//    instead of swscale (src/extract/pass.ts): different rounding, so different bytes.
+export const ENGINE_RECIPE_VERSION = 3;
 
 /** planKeyFields entries that the cache keys elsewhere: the file (by content) and the window. */
 const WINDOW_AND_FILE = new Set(['source', 'identity', 'mediaStart', 'frameCount']);
