@@ -37,4 +37,4 @@ export { FrameUrls, HTTP_MIN_BYTES, type FrameTransport } from './capture/video-
 export { audioStage, type AudioStage, type AudioStageStats } from './capture/audio-stage.js';
 export { MediaError, type MediaErrorCode, type MediaFailure } from './capture/media-errors.js';
 export { mediaDuration, mediaHasAudio, completeMediaWindows } from './capture/media-sources.js';
-export { MEDIA_GUARD_SOURCE } from './browser/runtime/media-guard-source.js';
+export { MEDIA_GUARD_SOURCE, mediaGuardSource } from './browser/runtime/media-guard-source.js';

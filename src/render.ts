@@ -23,12 +23,12 @@ import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { launchBrowser, BrowserError, type CaptureMode, type LaunchedBrowser } from './browser/launch.js';
 import { runtimeConfigFor, runtimeScript } from './browser/runtime.js';
-import { MEDIA_GUARD_SOURCE } from './browser/runtime/media-guard-source.js';
+import { mediaGuardSource } from './browser/runtime/media-guard-source.js';
 import { startProjectServer, type ProjectServer } from './browser/server.js';
 import { CaptureError } from './capture/errors.js';
 import { combineHooks, type CaptureHooks, type OutputFormat, type RenderStage, type StageContext } from './capture/hooks.js';
 import { MediaError, type MediaFailure } from './capture/media-errors.js';
-import { parseWithMedia } from './capture/media-sources.js';
+import { parseWithMedia, videoIntrinsicSizes } from './capture/media-sources.js';
 import { mediaStages } from './capture/media-stages.js';
 import { captureFrames } from './capture/pool.js';
 import { CaptureWorker } from './capture/worker.js';
@@ -240,7 +240,8 @@ export async function render(input: string, options: RenderOptions = {}): Promis
       composition, fps: composition.fps, width, height, format, workDir: workDir!, tempOutput, signal,
     });
     // The media stages supply video frames and sound: the guard keeps the page from loading the files.
-    const runtime = `${runtimeScript(runtimeConfigFor(composition, options.seed ?? 1))}\n${MEDIA_GUARD_SOURCE}`;
+    const intrinsic = await videoIntrinsicSizes(composition, (file) => server!.urlFor(file));
+    const runtime = `${runtimeScript(runtimeConfigFor(composition, options.seed ?? 1))}\n${mediaGuardSource(intrinsic)}`;
     const url = server.urlFor(composition.entryFile);
     const transparent = format !== 'mp4';
     const frameFormat = format === 'mp4' ? (options.frameFormat ?? (options.quality === 'high' ? 'png' : 'jpeg')) : 'png';

@@ -3,6 +3,7 @@
  * length (for open-ended clips) and whether they carry sound. Probes are memoized per file by
  * src/media/probe.ts and src/encode/audio-probe.ts, so asking again costs nothing.
  */
+import path from 'node:path';
 import { probeAudioSource } from '../encode/audio-probe.js';
 import { AudioError } from '../encode/audio-types.js';
 import type { Composition, MediaElement } from '../composition/model.js';
@@ -133,4 +134,25 @@ async function runCheck(composition: Composition): Promise<void> {
   // Document order, whichever probe finished first.
   failures.sort((a, b) => composition.media.findIndex((m) => m.label === a.element) - composition.media.findIndex((m) => m.label === b.element));
   if (failures.length > 0) throw new MediaError(failures);
+}
+
+/**
+ * The display size (rotation applied) of every local `<video>` file, keyed by the decoded path of the
+ * URL the page resolves its source to (`urlFor`), for the media guard's intrinsic sizing. Files that cannot be
+ * probed are left out: `checkMediaFiles` reports them, naming the element.
+ */
+export async function videoIntrinsicSizes(composition: Composition, urlFor: (file: string) => string): Promise<Record<string, [number, number]>> {
+  const sizes: Record<string, [number, number]> = {};
+  await Promise.all(composition.media.filter((m) => m.kind === 'video' && path.isAbsolute(m.src)).map(async (m) => {
+    const info = await probeMedia(m.src).catch(() => null);
+    let url: string;
+    try {
+      url = urlFor(m.src);
+    } catch {
+      return; // Outside the served directories: the page cannot load it either.
+    }
+    // Keyed by the decoded path: the browser and encodeURIComponent escape different characters.
+    if (info) sizes[decodeURIComponent(new URL(url).pathname)] = [info.width, info.height];
+  }));
+  return sizes;
 }

@@ -11,10 +11,16 @@
  * `<source>` children and the element itself stay as written, so scripts and selectors see what the
  * author wrote. A mutation observer runs before the media element's deferred load task, so no request
  * is ever made.
+ *
+ * A video that never loads has no intrinsic size: Chromium lays it out at 300x150 (2:1), where a player
+ * that loaded the file uses the file's size. So a `<video>` whose file size is known (`intrinsic`,
+ * keyed by the decoded path of its `src` or first `<source>` URL) gets a transparent poster of that
+ * size: without video data the element takes its intrinsic size from the poster.
  */
-export const MEDIA_GUARD_SOURCE = String.raw`
+const GUARD_SOURCE = String.raw`
 (function framesmithMediaGuard() {
   'use strict';
+  var INTRINSIC = __INTRINSIC__;
   if (window.__framesmithMediaGuard) return;
   Object.defineProperty(window, '__framesmithMediaGuard', { value: true });
   var proto = HTMLMediaElement.prototype;
@@ -23,15 +29,35 @@ export const MEDIA_GUARD_SOURCE = String.raw`
   function quiet(el) {
     if (el.getAttribute('preload') !== 'none') el.setAttribute('preload', 'none');
     if (el.hasAttribute('autoplay')) el.removeAttribute('autoplay');
-    if (el.hasAttribute('poster')) {
+    if (el.hasAttribute('poster') && !ownPoster(el.getAttribute('poster'))) {
       el.setAttribute('data-framesmith-poster', el.getAttribute('poster'));
       el.removeAttribute('poster');
     }
   }
+  function sourcePath(video) {
+    var source = video.getAttribute('src') ? video : video.querySelector('source[src]');
+    try { return source ? decodeURIComponent(new URL(source.src).pathname) : ''; } catch (e) { return ''; }
+  }
+  // A transparent SVG of the file's size as the poster: with no video data, a <video> takes its
+  // intrinsic size (and ratio) from the poster, exactly as it would from the loaded file, so CSS
+  // sizing (auto, width only, height only, max-width…) works as with a player. It paints nothing.
+  var POSTER_PREFIX = 'data:image/svg+xml,' + encodeURIComponent('<svg xmlns="http://www.w3.org/2000/svg" data-framesmith-intrinsic="1" ');
+  function ownPoster(value) { return value.indexOf(POSTER_PREFIX) === 0; }
+  function size(video) {
+    var known = INTRINSIC[sourcePath(video)];
+    if (!known || video.hasAttribute('poster')) return;
+    video.setAttribute('poster', POSTER_PREFIX + encodeURIComponent('width="' + known[0] + '" height="' + known[1] + '"/>'));
+  }
   function visit(node) {
     if (node.nodeType !== 1) return;
+    // A <source> can arrive after its <video> (the parser appends children one by one).
+    if (node instanceof HTMLSourceElement && node.parentElement instanceof HTMLVideoElement) size(node.parentElement);
     if (node instanceof HTMLMediaElement) quiet(node);
-    if (node.querySelectorAll) Array.prototype.forEach.call(node.querySelectorAll('video, audio'), quiet);
+    if (node instanceof HTMLVideoElement) size(node);
+    if (node.querySelectorAll) {
+      Array.prototype.forEach.call(node.querySelectorAll('video, audio'), quiet);
+      Array.prototype.forEach.call(node.querySelectorAll('video'), size);
+    }
   }
   new MutationObserver(function (records) {
     for (var i = 0; i < records.length; i++) {
@@ -42,3 +68,11 @@ export const MEDIA_GUARD_SOURCE = String.raw`
   }).observe(document, { childList: true, subtree: true, attributes: true, attributeFilter: ['autoplay', 'poster', 'preload'] });
 })();
 `;
+
+/** The guard's source, knowing the files' display sizes: decoded URL path → [width, height]. */
+export function mediaGuardSource(intrinsic: Record<string, readonly [number, number]> = {}): string {
+  return GUARD_SOURCE.replace('__INTRINSIC__', JSON.stringify(intrinsic));
+}
+
+/** The guard with no known video sizes. */
+export const MEDIA_GUARD_SOURCE = mediaGuardSource();
