@@ -29,6 +29,8 @@ import { CaptureError } from './capture/errors.js';
 import { combineHooks, type CaptureHooks, type OutputFormat, type RenderStage, type StageContext } from './capture/hooks.js';
 import { MediaError, type MediaFailure } from './capture/media-errors.js';
 import { parseWithMedia, videoIntrinsicSizes } from './capture/media-sources.js';
+import { RemoteMedia } from './capture/remote-media.js';
+import { resolveCacheDir } from './cache/config.js';
 import { mediaStages } from './capture/media-stages.js';
 import { captureFrames } from './capture/pool.js';
 import { CaptureWorker } from './capture/worker.js';
@@ -83,6 +85,12 @@ export interface RenderOptions {
    * (`FRAMESMITH_CACHE_DIR`, else `$XDG_CACHE_HOME/framesmith`, else `~/.cache/framesmith`).
    */
   cache?: string | false;
+  /**
+   * Permit remote media (http(s) `src`) on http:// or on private/loopback hosts, e.g. a local dev server.
+   * Default false: https and public hosts only. Remote files are downloaded once into the cache
+   * directory (a temporary one with the cache off) before the render probes them.
+   */
+  allowPrivateHosts?: boolean;
   /** Media stages (video frames, audio mix, mux). Default: `mediaStages({ cache })` (src/capture/media-stages.ts). */
   stages?: RenderStage[];
 }
@@ -179,6 +187,11 @@ export async function render(input: string, options: RenderOptions = {}): Promis
     throw new RenderError('invalid_option', `workers must be a whole number >= 1 (got ${options.workers})`);
   }
   const stages = options.stages ?? mediaStages({ cache: options.cache });
+  const remote = new RemoteMedia({
+    cacheDir: resolveCacheDir({ dir: options.cache }),
+    allowPrivateHosts: options.allowPrivateHosts,
+    signal,
+  });
   const temps: string[] = [];
   const tempOutput = (ext: string) => {
     const file = path.join(path.dirname(output), `.${path.basename(output)}.partial-${process.pid}-${randomBytes(4).toString('hex')}${ext ? `.${ext}` : ''}`);
@@ -213,7 +226,7 @@ export async function render(input: string, options: RenderOptions = {}): Promis
 
   try {
     progress('parse');
-    const composition: Composition = await time('parse', () => parseWithMedia(input, { fps: options.fps }));
+    const composition: Composition = await time('parse', () => parseWithMedia(input, { fps: options.fps, remote }));
     cancelled();
     const frameCount = composition.frameCount;
     if (frameCount < 1) throw new RenderError('no_duration', `${composition.entryFile} renders no frames (duration ${composition.duration} s): give the root a data-duration > 0`, { file: composition.entryFile });
@@ -360,5 +373,6 @@ export async function render(input: string, options: RenderOptions = {}): Promis
     await Promise.allSettled(stages.map((s) => s.dispose?.()));
     await Promise.allSettled(temps.map((t) => rm(t, { recursive: true, force: true })));
     if (workDir) await rm(workDir, { recursive: true, force: true });
+    await remote.dispose();
   }
 }

@@ -10,13 +10,17 @@ import type { Composition, MediaElement } from '../composition/model.js';
 import { parseComposition, type ParseOptions } from '../composition/parse.js';
 import { probeMedia, ProbeError } from '../media/probe.js';
 import { MediaError, type MediaFailure } from './media-errors.js';
+import { isRemoteMedia, type RemoteMedia } from './remote-media.js';
 
 /** Why `file` cannot be used by `element`, as a MediaFailure with a message saying what to do. */
 export function mediaFailure(error: unknown, element: string | undefined, file: string): MediaFailure {
   const who = element ? `${element}: ` : '';
   if (error instanceof MediaError) return { ...error.failures[0]!, ...(element ? { element } : {}) };
-  if (/^(https?|data):/i.test(file)) {
-    return { code: 'media_invalid', element, file, message: `${who}${file} is not a local file: the render reads media from the project directory; download it into the project and point src at its path` };
+  if (/^data:/i.test(file)) {
+    return { code: 'media_invalid', element, file, message: `${who}data: URLs are not supported for media: save the file into the project and point src at its path` };
+  }
+  if (isRemoteMedia(file)) {
+    return { code: 'media_invalid', element, file, message: `${who}${file} is a remote URL and remote media is not enabled here: download it into the project and point src at its path` };
   }
   if ((error instanceof ProbeError && error.kind === 'missing') || (error instanceof AudioError && error.code === 'source_missing')) {
     return { code: 'media_missing', element, file, message: `${who}media file ${file} does not exist: fix the element's src, or add the file` };
@@ -79,20 +83,36 @@ export async function completeMediaWindows(composition: Composition): Promise<vo
   if (failures.length > 0) throw new MediaError(failures);
 }
 
+export interface ParseWithMediaOptions extends Omit<ParseOptions, 'mediaDuration'> {
+  /** Downloads http(s) media; without it a remote src is reported as not a local file. */
+  remote?: RemoteMedia;
+}
+
 /**
  * `parseComposition` with media lengths from the files (`mediaDuration`), then `completeMediaWindows`.
- * The parser asks for a length by file only; when a file cannot be read, the composition is parsed
- * once more with a stand-in length for it, only to learn which elements use it, so the `MediaError`
- * names them.
+ * With `options.remote`, every http(s) src is downloaded first and the element's `src` becomes the
+ * local copy (`remoteUrl` keeps the URL). The parser asks for a length by file only; when a file
+ * cannot be read, the composition is parsed once more with a stand-in length for it, only to learn
+ * which elements use it, so the `MediaError` names them.
  */
-export async function parseWithMedia(input: string, options: Omit<ParseOptions, 'mediaDuration'> = {}): Promise<Composition> {
+export async function parseWithMedia(input: string, options: ParseWithMediaOptions = {}): Promise<Composition> {
+  const { remote, ...parseOptions } = options;
+  const length = async (src: string): Promise<number> => {
+    if (!remote || !isRemoteMedia(src)) return mediaDuration(src);
+    const local = await remote.local(src);
+    try {
+      return await mediaDuration(local);
+    } catch (error) {
+      throw error instanceof MediaError ? asUrl(error, local, src) : error;
+    }
+  };
   let composition: Composition;
   try {
-    composition = await parseComposition(input, { ...options, mediaDuration: (src) => mediaDuration(src) });
+    composition = await parseComposition(input, { ...parseOptions, mediaDuration: length });
   } catch (error) {
     if (!(error instanceof MediaError) || error.element !== undefined) throw error;
     const bad = new Map(error.failures.map((f) => [f.file, f]));
-    const model = await parseComposition(input, { ...options, mediaDuration: async (src) => (bad.has(src) ? 1 : mediaDuration(src)) }).catch(() => null);
+    const model = await parseComposition(input, { ...parseOptions, mediaDuration: async (src) => (bad.has(src) ? 1 : length(src)) }).catch(() => null);
     const users = model?.media.filter((m) => bad.has(m.src)) ?? [];
     if (users.length === 0) throw error;
     throw new MediaError(users.map((m) => {
@@ -100,8 +120,33 @@ export async function parseWithMedia(input: string, options: Omit<ParseOptions, 
       return { ...f, element: m.label, message: `${m.label}: ${f.message}` };
     }), { cause: error });
   }
+  if (remote) await localizeMedia(composition, remote);
   await completeMediaWindows(composition);
   return composition;
+}
+
+/** Points every remote element's `src` at its downloaded copy; every failing element is reported. */
+async function localizeMedia(composition: Composition, remote: RemoteMedia): Promise<void> {
+  const failures: MediaFailure[] = [];
+  await Promise.all(composition.media.filter((m) => isRemoteMedia(m.src)).map(async (m) => {
+    try {
+      const local = await remote.local(m.src, m.label);
+      m.remoteUrl = m.src;
+      m.src = local;
+    } catch (error) {
+      failures.push(error instanceof MediaError ? error.failures[0]! : mediaFailure(error, m.label, m.src));
+    }
+  }));
+  if (failures.length > 0) throw new MediaError(failures);
+}
+
+/** A failure about a downloaded copy, restated about its URL (the file the author wrote). */
+function asUrl(error: MediaError, local: string, url: string): MediaError {
+  return new MediaError(error.failures.map((f) => ({
+    ...f,
+    file: url,
+    message: `${f.message.split(local).join(url)} (downloaded copy: ${local})`,
+  })), { cause: error });
 }
 
 const checks = new WeakMap<Composition, Promise<void>>();
@@ -138,13 +183,19 @@ async function runCheck(composition: Composition): Promise<void> {
 
 /**
  * The display size (rotation applied) of every local `<video>` file, keyed by the decoded path of the
- * URL the page resolves its source to (`urlFor`), for the media guard's intrinsic sizing. Files that cannot be
+ * URL the page resolves its source to (`urlFor`), or by the whole URL for a downloaded remote file, for
+ * the media guard's intrinsic sizing. Files that cannot be
  * probed are left out: `checkMediaFiles` reports them, naming the element.
  */
 export async function videoIntrinsicSizes(composition: Composition, urlFor: (file: string) => string): Promise<Record<string, [number, number]>> {
   const sizes: Record<string, [number, number]> = {};
   await Promise.all(composition.media.filter((m) => m.kind === 'video' && path.isAbsolute(m.src)).map(async (m) => {
     const info = await probeMedia(m.src).catch(() => null);
+    // A remote element's page src is its URL (the guard compares the browser's absolute URL).
+    if (m.remoteUrl !== undefined) {
+      if (info) sizes[new URL(m.remoteUrl).href] = [info.width, info.height];
+      return;
+    }
     let url: string;
     try {
       url = urlFor(m.src);

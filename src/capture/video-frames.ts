@@ -38,7 +38,7 @@ import { FrameUrls, type FrameTransport } from './video-transport.js';
 export interface VideoFramesOptions {
   /** Frame cache directory, or false for none. Default: the extraction engine's default. */
   cache?: string | false;
-  /** ffmpeg passes at once. Default: the extraction engine's default (the machine's cores). */
+  /** ffmpeg passes at once. Default: the extraction engine's default (the machine's cores + 1). */
   concurrency?: number;
   /** How frames reach the page (src/capture/video-transport.ts). Default `auto`: by file size. */
   transport?: FrameTransport;

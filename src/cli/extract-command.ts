@@ -105,7 +105,7 @@ export function registerExtract(program: Command, context: CommandContext): void
     .option('--json', 'print one JSON document with frames, errors and metrics')
     .option('--no-cache', 'do not use the frame cache: every pass writes under --out')
     .option('--cache-dir <dir>', 'frame cache directory (default: FRAMESMITH_CACHE_DIR, else ~/.cache/framesmith)')
-    .option('--concurrency <n>', 'ffmpeg processes at once (default: cores)')
+    .option('--concurrency <n>', 'ffmpeg processes at once (default: cores + 1)')
     .action(async (specArg: string, opts: ExtractCliOptions) => {
       if (!opts.cache && opts.cacheDir) throw new UsageError('--no-cache and --cache-dir cannot be combined; pick one');
       let concurrency: number | undefined;

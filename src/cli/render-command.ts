@@ -21,6 +21,7 @@ interface RenderFlags {
   /** false with --no-cache. */
   cache: boolean;
   cacheDir?: string;
+  allowPrivateHosts?: boolean;
   json?: boolean;
   quiet?: boolean;
 }
@@ -49,6 +50,7 @@ export function registerRender(program: Command, context: CommandContext): void 
     .option('--browser <path>', 'Chromium/Chrome executable (default: FRAMESMITH_BROWSER, the bundled headless shell, a system Chromium)')
     .option('--no-cache', 'do not use the frame cache for video frames')
     .option('--cache-dir <dir>', 'frame cache directory (default: FRAMESMITH_CACHE_DIR, else ~/.cache/framesmith)')
+    .option('--allow-private-hosts', 'allow remote media on http:// or private/loopback hosts (e.g. a local dev server)')
     .option('--json', 'print the result as one JSON document')
     .option('-q, --quiet', 'no progress output')
     .action(async (input: string, flags: RenderFlags) => {
@@ -63,6 +65,7 @@ export function registerRender(program: Command, context: CommandContext): void 
           workers: flags.workers,
           browser: flags.browser,
           cache: flags.cache ? (flags.cacheDir ? path.resolve(flags.cacheDir) : undefined) : false,
+          allowPrivateHosts: flags.allowPrivateHosts ?? false,
           onProgress: (p) => display.update(p),
         });
         display.stop();

@@ -32,8 +32,13 @@ export interface TimedElement {
 /** A `<video>` or `<audio>` element. */
 export interface MediaElement extends TimedElement {
   kind: 'video' | 'audio';
-  /** Absolute file path (inside the project) or an http(s) URL. */
+  /**
+   * Absolute file path (inside the project), or an http(s) URL — replaced by the path of its downloaded
+   * copy when the render downloads remote media (src/capture/remote-media.ts).
+   */
   src: string;
+  /** The http(s) URL the element names, when `src` is its downloaded copy. */
+  remoteUrl?: string;
   /** `data-media-start` (alias `data-playback-start`). Default 0. */
   mediaStart: number;
   /** `data-playback-rate`. Default 1. */

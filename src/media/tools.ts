@@ -68,9 +68,14 @@ export function getTools(): Promise<ToolInfo> {
   return toolInfo;
 }
 
-/** Default process concurrency: the machine's cores. */
+/**
+ * Default process concurrency: the machine's cores plus one. An ffmpeg pass filters and encodes in one
+ * serial loop, so a pass running alone keeps about 1.2 cores busy; with one process per core, the last
+ * pass of a batch leaves cores idle. One more process fills them: on 2 cores, the bench's 3-clip layout
+ * (one 1080p clip and two PiPs) measured 5% faster with 3 at once than with 2 (medians of 8, interleaved).
+ */
 export function defaultConcurrency(): number {
-  return Math.max(1, os.availableParallelism());
+  return Math.max(1, os.availableParallelism()) + 1;
 }
 
 let sharedPool: LimitFunction | undefined;

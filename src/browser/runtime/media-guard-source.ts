@@ -15,7 +15,8 @@
  * A video that never loads has no intrinsic size: Chromium lays it out at 300x150 (2:1), where a player
  * that loaded the file uses the file's size. So a `<video>` whose file size is known (`intrinsic`,
  * keyed by the decoded path of its `src` or first `<source>` URL) gets a transparent poster of that
- * size: without video data the element takes its intrinsic size from the poster.
+ * size: without video data the element takes its intrinsic size from the poster. (Remote files are
+ * keyed by their absolute URL instead.)
  */
 const GUARD_SOURCE = String.raw`
 (function framesmithMediaGuard() {
@@ -43,8 +44,13 @@ const GUARD_SOURCE = String.raw`
   // sizing (auto, width only, height only, max-width…) works as with a player. It paints nothing.
   var POSTER_PREFIX = 'data:image/svg+xml,' + encodeURIComponent('<svg xmlns="http://www.w3.org/2000/svg" data-framesmith-intrinsic="1" ');
   function ownPoster(value) { return value.indexOf(POSTER_PREFIX) === 0; }
+  function sourceUrl(video) {
+    var source = video.getAttribute('src') ? video : video.querySelector('source[src]');
+    return source ? source.src : '';
+  }
   function size(video) {
-    var known = INTRINSIC[sourcePath(video)];
+    // Remote files are keyed by their whole URL, the project's by decoded path.
+    var known = INTRINSIC[sourceUrl(video)] || INTRINSIC[sourcePath(video)];
     if (!known || video.hasAttribute('poster')) return;
     video.setAttribute('poster', POSTER_PREFIX + encodeURIComponent('width="' + known[0] + '" height="' + known[1] + '"/>'));
   }

@@ -1,0 +1,98 @@
+/**
+ * Remote media in a composition: a `<video>`/`<audio>` whose src is an http(s) URL. The render reads
+ * media with ffmpeg from local files, so each URL is downloaded once (src/cache/remote.ts: https and
+ * public hosts only unless allowed, revalidated with ETag / Last-Modified, content-addressed) before
+ * anything probes it, and the element's `src` becomes the local copy. The page still names the URL;
+ * it never loads it (the media guard), so only our copy is read.
+ */
+import { mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { RemoteSourceError } from '../cache/errors.js';
+import { fetchRemoteSource } from '../cache/remote.js';
+import { MediaError, type MediaErrorCode } from './media-errors.js';
+
+export interface RemoteMediaOptions {
+  /**
+   * Where downloads are kept: the frame cache directory (they are reused by later renders), or null to
+   * download into a temporary directory that `dispose()` removes.
+   */
+  cacheDir: string | null;
+  /** Permit http:// and private or loopback hosts (a local dev server). Default false. */
+  allowPrivateHosts?: boolean;
+  signal?: AbortSignal;
+  warn?: (message: string) => void;
+}
+
+/** True for an http(s) URL. */
+export function isRemoteMedia(src: string): boolean {
+  return /^https?:\/\//i.test(src);
+}
+
+// The error code of each download failure. Their messages already say what to do, except that the
+// render has a flag for local servers.
+const CODES: Record<RemoteSourceError['kind'], MediaErrorCode> = {
+  invalid_url: 'media_missing',
+  insecure_scheme: 'media_missing',
+  private_host: 'media_missing',
+  dns_failed: 'media_missing',
+  http_status: 'media_missing',
+  too_many_redirects: 'media_missing',
+  length_mismatch: 'media_failed',
+  network: 'media_failed',
+  aborted: 'cancelled',
+  write_failed: 'media_failed',
+};
+const LOCAL_SERVER_HINT = ' (for a local server, pass --allow-private-hosts)';
+
+/** Downloads a render's remote media, each URL once, and hands back local paths. */
+export class RemoteMedia {
+  private readonly copies = new Map<string, Promise<string>>();
+  private tempDir: Promise<string> | undefined;
+
+  constructor(private readonly options: RemoteMediaOptions) {}
+
+  /**
+   * The local file for `src`: `src` itself unless it is an http(s) URL, whose content is downloaded
+   * (once per URL per render). Throws `MediaError` naming `element` (when given) and the URL.
+   */
+  async local(src: string, element?: string): Promise<string> {
+    if (!isRemoteMedia(src)) return src;
+    let copy = this.copies.get(src);
+    if (!copy) {
+      copy = this.download(src);
+      this.copies.set(src, copy);
+    }
+    try {
+      return await copy;
+    } catch (error) {
+      throw this.failure(error, src, element);
+    }
+  }
+
+  /** Removes the temporary download directory (none when downloads went to the cache). */
+  async dispose(): Promise<void> {
+    const dir = await this.tempDir?.catch(() => undefined);
+    if (dir) await rm(dir, { recursive: true, force: true });
+  }
+
+  private async download(url: string): Promise<string> {
+    const cacheDir = this.options.cacheDir ?? await (this.tempDir ??= mkdtemp(path.join(os.tmpdir(), 'framesmith-remote-')));
+    return fetchRemoteSource(url, {
+      cacheDir,
+      allowPrivateHosts: this.options.allowPrivateHosts ?? false,
+      signal: this.options.signal,
+      warn: this.options.warn,
+    });
+  }
+
+  private failure(error: unknown, url: string, element: string | undefined): MediaError {
+    const who = element ? `${element}: ` : '';
+    if (error instanceof RemoteSourceError) {
+      const hint = error.kind === 'insecure_scheme' || error.kind === 'private_host' ? LOCAL_SERVER_HINT : '';
+      return new MediaError([{ code: CODES[error.kind], element, file: url, message: `${who}cannot download ${url}: ${error.message}${hint}` }], { cause: error });
+    }
+    const detail = error instanceof Error ? error.message : String(error);
+    return new MediaError([{ code: 'media_failed', element, file: url, message: `${who}cannot download ${url}: ${detail}` }], { cause: error });
+  }
+}
