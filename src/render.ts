@@ -30,6 +30,7 @@ import { combineHooks, type CaptureHooks, type OutputFormat, type RenderStage, t
 import { MediaError, type MediaFailure } from './capture/media-errors.js';
 import { parseWithMedia, videoIntrinsicSizes } from './capture/media-sources.js';
 import { RemoteMedia } from './capture/remote-media.js';
+import { WEBGL_MISSING_EXPRESSION, WEBGL_WATCH_SOURCE } from './browser/runtime/webgl-watch-source.js';
 import { resolveCacheDir } from './cache/config.js';
 import { mediaStages } from './capture/media-stages.js';
 import { captureFrames } from './capture/pool.js';
@@ -91,6 +92,12 @@ export interface RenderOptions {
    * directory (a temporary one with the cache off) before the render probes them.
    */
   allowPrivateHosts?: boolean;
+  /**
+   * WebGL for the page. `auto` (default): browsers start without it (faster for 2D pages); when the
+   * page asks for a WebGL context while loading, they start again with WebGL (SwiftShader). `on`
+   * starts with WebGL (skips that second start); `off` never gives it.
+   */
+  webgl?: 'auto' | 'on' | 'off';
   /** Media stages (video frames, audio mix, mux). Default: `mediaStages({ cache })` (src/capture/media-stages.ts). */
   stages?: RenderStage[];
 }
@@ -105,6 +112,8 @@ export interface RenderResult {
   width: number;
   height: number;
   captureMode: CaptureMode;
+  /** Whether the browser had WebGL (`webgl: 'on'`, or a page asked for it under `auto`). */
+  webgl: boolean;
   workers: number;
   /**
    * Milliseconds. Wall-clock stages: parse, browser (launch), load (pages ready), capture (first to last
@@ -220,7 +229,7 @@ export async function render(input: string, options: RenderOptions = {}): Promis
     try {
       return await work();
     } finally {
-      timings[name] = Math.round(performance.now() - t);
+      timings[name] = (timings[name] ?? 0) + Math.round(performance.now() - t);
     }
   };
 
@@ -240,13 +249,14 @@ export async function render(input: string, options: RenderOptions = {}): Promis
 
     progress('browser');
     const workerCount = Math.min(options.workers ?? defaultWorkers(), frameCount);
-    await time('browser', async () => {
-      const launches = await Promise.allSettled(Array.from({ length: workerCount }, () => launchBrowser({ browserPath: options.browser, forceMode: options.captureMode })));
+    const webglMode = options.webgl ?? 'auto';
+    const launchAll = (webgl: boolean) => time('browser', async () => {
+      const launches = await Promise.allSettled(Array.from({ length: workerCount }, () => launchBrowser({ browserPath: options.browser, forceMode: options.captureMode, webgl })));
       for (const l of launches) if (l.status === 'fulfilled') browsers.push(l.value);
       const failed = launches.find((l) => l.status === 'rejected');
       if (failed) throw failed.reason;
     });
-    const launched = browsers[0]!;
+    await launchAll(webglMode === 'on');
     cancelled();
 
     const context = (width: number, height: number): StageContext => ({
@@ -254,7 +264,7 @@ export async function render(input: string, options: RenderOptions = {}): Promis
     });
     // The media stages supply video frames and sound: the guard keeps the page from loading the files.
     const intrinsic = await videoIntrinsicSizes(composition, (file) => server!.urlFor(file));
-    const runtime = `${runtimeScript(runtimeConfigFor(composition, options.seed ?? 1))}\n${mediaGuardSource(intrinsic)}`;
+    const runtime = `${runtimeScript(runtimeConfigFor(composition, options.seed ?? 1))}\n${mediaGuardSource(intrinsic)}\n${WEBGL_WATCH_SOURCE}`;
     const url = server.urlFor(composition.entryFile);
     const transparent = format !== 'mp4';
     const frameFormat = format === 'mp4' ? (options.frameFormat ?? (options.quality === 'high' ? 'png' : 'jpeg')) : 'png';
@@ -265,7 +275,7 @@ export async function render(input: string, options: RenderOptions = {}): Promis
     const preparing = Promise.all(stages.map(async (s) => s.prepare?.(context(composition.width ?? 0, composition.height ?? 0))));
     preparing.catch(() => {});
     const open = (index: number, width: number, height: number, hooks: CaptureHooks) =>
-      CaptureWorker.open(browsers[index]!.browser, launched.captureMode, index, { url, runtime, width, height, transparent, imageFormat: frameFormat, hooks });
+      CaptureWorker.open(browsers[index]!.browser, browsers[0]!.captureMode, index, { url, runtime, width, height, transparent, imageFormat: frameFormat, hooks });
     // Pages open without the stages' hooks (those need `prepare` done) and get them afterwards. When
     // the HTML gives the size, every page loads at once; otherwise the first page measures it.
     const openAll = async (indices: number[], width: number, height: number) => {
@@ -275,19 +285,25 @@ export async function render(input: string, options: RenderOptions = {}): Promis
       if (rejected) throw rejected.reason;
     };
     const all = Array.from({ length: workerCount }, (_, i) => i);
-    let width: number;
-    let height: number;
-    if (composition.width !== undefined && composition.height !== undefined) {
-      width = composition.width;
-      height = composition.height;
-      await openAll(all, width, height);
-    } else {
+    const openPages = async (): Promise<{ width: number; height: number }> => {
+      if (composition.width !== undefined && composition.height !== undefined) {
+        await openAll(all, composition.width, composition.height);
+        return { width: composition.width, height: composition.height };
+      }
       await openAll([0], 1920, 1080);
-      width = Math.round(workers[0]!.info.width);
-      height = Math.round(workers[0]!.info.height);
-      if (!(width >= 1 && height >= 1)) throw new RenderError('invalid_size', `${composition.entryFile}: the composition's size is unknown (measured ${width}x${height}): set data-width and data-height on the root`, { file: composition.entryFile });
-      await workers[0]!.capturePage.page.setViewport({ width, height, deviceScaleFactor: 1 });
-      await openAll(all.slice(1), width, height);
+      const measured = { width: Math.round(workers[0]!.info.width), height: Math.round(workers[0]!.info.height) };
+      if (!(measured.width >= 1 && measured.height >= 1)) throw new RenderError('invalid_size', `${composition.entryFile}: the composition's size is unknown (measured ${measured.width}x${measured.height}): set data-width and data-height on the root`, { file: composition.entryFile });
+      await workers[0]!.capturePage.page.setViewport({ ...measured, deviceScaleFactor: 1 });
+      await openAll(all.slice(1), measured.width, measured.height);
+      return measured;
+    };
+    let { width, height } = await openPages();
+    // WebGL on demand: the page asked for a context the browser could not give. Start again with
+    // WebGL (SwiftShader); it costs one more launch and load, and only for such pages.
+    if (webglMode === 'auto' && !browsers[0]!.webgl && await workers[0]!.capturePage.page.evaluate(WEBGL_MISSING_EXPRESSION)) {
+      await closeAll(workers, browsers);
+      await launchAll(true);
+      ({ width, height } = await openPages());
     }
     const first = workers[0]!;
     await preparing;
@@ -317,6 +333,7 @@ export async function render(input: string, options: RenderOptions = {}): Promis
       onFrame: (done) => progress('capture', done, frameCount),
     });
     timings.capture = Math.round(performance.now() - captureStart);
+    if (webglMode === 'auto' && !browsers[0]!.webgl) await checkNoLateWebGL(workers);
     for (const failedUrl of server.failedRequests()) throw new CaptureError('request_failed', `could not load ${failedUrl}: the file does not exist in ${composition.rootDir}; fix the path or add the file`, failedUrl);
 
     progress('encode', 0, 1);
@@ -355,7 +372,8 @@ export async function render(input: string, options: RenderOptions = {}): Promis
       fps: formatRational(composition.fps),
       width,
       height,
-      captureMode: launched.captureMode,
+      captureMode: browsers[0]!.captureMode,
+      webgl: browsers[0]!.webgl,
       workers: workers.length,
       timings,
       stages: Object.fromEntries(stages.flatMap((s) => (s.report ? [[s.name, s.report()]] : []))),
@@ -367,12 +385,25 @@ export async function render(input: string, options: RenderOptions = {}): Promis
   } finally {
     options.signal?.removeEventListener('abort', onAbort);
     process.off('exit', removeTempsOnExit);
-    await Promise.allSettled(workers.map((w) => w.close()));
-    await Promise.allSettled(browsers.map((b) => b.close()));
+    await closeAll(workers, browsers);
     await server?.close();
     await Promise.allSettled(stages.map((s) => s.dispose?.()));
     await Promise.allSettled(temps.map((t) => rm(t, { recursive: true, force: true })));
     if (workDir) await rm(workDir, { recursive: true, force: true });
     await remote.dispose();
+  }
+}
+
+/** Closes the pages, then their browsers, and empties both lists. */
+async function closeAll(workers: CaptureWorker[], browsers: LaunchedBrowser[]): Promise<void> {
+  await Promise.allSettled(workers.splice(0).map((w) => w.close()));
+  await Promise.allSettled(browsers.splice(0).map((b) => b.close()));
+}
+
+/** Fails when a page first asked for WebGL after it loaded: its canvas would have stayed blank. */
+async function checkNoLateWebGL(workers: CaptureWorker[]): Promise<void> {
+  const missing = await Promise.all(workers.map((w) => w.capturePage.page.evaluate(WEBGL_MISSING_EXPRESSION).catch(() => false)));
+  if (missing.some(Boolean)) {
+    throw new CaptureError('webgl_unavailable', 'the page asked for a WebGL context after it loaded, when the browser had been started without WebGL, so its canvas stayed blank: render with --webgl on (API: webgl: \'on\'), or create the context while the page loads');
   }
 }

@@ -79,10 +79,16 @@ const COMMON_FLAGS = [
   '--disable-checker-imaging',
   '--disable-image-animation-resync',
   '--disable-new-content-rendering-timeout',
-  // Software compositing without a GPU process: the same pixels on every machine, and measured faster
-  // here than SwiftShader GL (--use-angle=swiftshader) for 2D compositions.
-  '--disable-gpu',
 ];
+
+/**
+ * Without WebGL: software compositing without a GPU process — the same pixels on every machine, and
+ * faster for 2D compositions (the bench's 3 s CSS render: 2.4 s against 3.4 s with SwiftShader).
+ * With WebGL: the GPU process on SwiftShader, the CPU implementation of GL that ships with Chromium,
+ * so `getContext('webgl')` works without a GPU and gives the same pixels on every machine.
+ */
+const NO_GL_FLAGS = ['--disable-gpu'];
+const SWIFTSHADER_FLAGS = ['--use-angle=swiftshader', '--enable-unsafe-swiftshader'];
 
 /** Only with beginframe: the compositor then draws only when we send HeadlessExperimental.beginFrame. */
 const BEGINFRAME_FLAGS = ['--enable-begin-frame-control'];
@@ -152,6 +158,8 @@ export async function resolveBrowser(options: { browserPath?: string; forceMode?
 export interface LaunchOptions {
   browserPath?: string;
   forceMode?: CaptureMode;
+  /** WebGL through SwiftShader (slower for 2D pages). Default false: no GPU process, no WebGL. */
+  webgl?: boolean;
   /** Launch timeout, ms. Default 30 s. */
   timeoutMs?: number;
 }
@@ -161,13 +169,15 @@ export interface LaunchedBrowser {
   browser: Browser;
   executablePath: string;
   captureMode: CaptureMode;
+  /** Whether pages have WebGL. */
+  webgl: boolean;
   version: string;
   close(): Promise<void>;
 }
 
 /** The command-line flags framesmith launches a browser with for `mode`. */
-export function browserFlags(mode: CaptureMode, userDataDir: string): string[] {
-  return [...COMMON_FLAGS, ...(mode === 'beginframe' ? BEGINFRAME_FLAGS : []), `--user-data-dir=${userDataDir}`];
+export function browserFlags(mode: CaptureMode, userDataDir: string, webgl = false): string[] {
+  return [...COMMON_FLAGS, ...(webgl ? SWIFTSHADER_FLAGS : NO_GL_FLAGS), ...(mode === 'beginframe' ? BEGINFRAME_FLAGS : []), `--user-data-dir=${userDataDir}`];
 }
 
 /** Resolves and launches the browser with a fresh temporary profile. */
@@ -182,7 +192,7 @@ export async function launchBrowser(options: LaunchOptions = {}): Promise<Launch
       pipe: true,
       defaultViewport: null,
       ignoreDefaultArgs: ['--enable-automation'],
-      args: browserFlags(resolved.captureMode, userDataDir),
+      args: browserFlags(resolved.captureMode, userDataDir, options.webgl ?? false),
       timeout: options.timeoutMs ?? 30_000,
       // Our own SIGINT handler ends every registered child (adoptChild below).
       handleSIGINT: false,
@@ -223,5 +233,5 @@ export async function launchBrowser(options: LaunchOptions = {}): Promise<Launch
     })();
     return closed;
   };
-  return { browser, executablePath: resolved.executablePath, captureMode: resolved.captureMode, version: await browser.version(), close };
+  return { browser, executablePath: resolved.executablePath, captureMode: resolved.captureMode, webgl: options.webgl ?? false, version: await browser.version(), close };
 }

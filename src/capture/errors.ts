@@ -9,6 +9,8 @@ export type CaptureErrorCode =
   | 'timeout'
   /** The browser did not return an image for a frame. */
   | 'capture_failed'
+  /** The page asked for WebGL mid-timeline in a browser launched without it. */
+  | 'webgl_unavailable'
   | 'cancelled';
 
 /** `url` is set for request failures; the message names the URL or the page's error and the fix. */

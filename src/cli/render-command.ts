@@ -22,6 +22,7 @@ interface RenderFlags {
   cache: boolean;
   cacheDir?: string;
   allowPrivateHosts?: boolean;
+  webgl: 'auto' | 'on' | 'off';
   json?: boolean;
   quiet?: boolean;
 }
@@ -48,6 +49,7 @@ export function registerRender(program: Command, context: CommandContext): void 
     .addOption(new Option('--format <format>', 'output format (default: from -o\'s extension, else mp4)').choices(['mp4', 'webm', 'png']))
     .option('--workers <n>', 'capture pages in parallel (default: from cores and free memory)', parseWorkers)
     .option('--browser <path>', 'Chromium/Chrome executable (default: FRAMESMITH_BROWSER, the bundled headless shell, a system Chromium)')
+    .addOption(new Option('--webgl <mode>', 'WebGL for the page: auto starts it when the page asks for a context while loading').choices(['auto', 'on', 'off']).default('auto'))
     .option('--no-cache', 'do not use the frame cache for video frames')
     .option('--cache-dir <dir>', 'frame cache directory (default: FRAMESMITH_CACHE_DIR, else ~/.cache/framesmith)')
     .option('--allow-private-hosts', 'allow remote media on http:// or private/loopback hosts (e.g. a local dev server)')
@@ -66,12 +68,13 @@ export function registerRender(program: Command, context: CommandContext): void 
           browser: flags.browser,
           cache: flags.cache ? (flags.cacheDir ? path.resolve(flags.cacheDir) : undefined) : false,
           allowPrivateHosts: flags.allowPrivateHosts ?? false,
+          webgl: flags.webgl,
           onProgress: (p) => display.update(p),
         });
         display.stop();
         if (flags.json) process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
         else if (!flags.quiet) {
-          process.stderr.write(`framesmith: wrote ${result.output} (${result.frames} frames, ${result.width}x${result.height}, ${result.fps} fps, ${result.captureMode}, ${result.workers} worker${result.workers === 1 ? '' : 's'}) in ${(result.timings.total! / 1000).toFixed(1)} s\n`);
+          process.stderr.write(`framesmith: wrote ${result.output} (${result.frames} frames, ${result.width}x${result.height}, ${result.fps} fps, ${result.captureMode}${result.webgl ? ', WebGL' : ''}, ${result.workers} worker${result.workers === 1 ? '' : 's'}) in ${(result.timings.total! / 1000).toFixed(1)} s\n`);
         }
         context.setExitCode(EXIT_OK);
       } catch (error) {

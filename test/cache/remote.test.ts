@@ -7,7 +7,7 @@ import { readdir, readFile, rm } from 'node:fs/promises';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { isPrivateAddress } from '../../src/cache/address-policy.js';
 import { RemoteSourceError } from '../../src/cache/errors.js';
 import { fetchRemoteSource, remoteStats } from '../../src/cache/remote.js';
@@ -66,6 +66,9 @@ let cacheDir: string;
 beforeEach(async () => {
   cacheDir = await tempDir('fs-remote-');
   version = 1;
+});
+afterEach(async () => {
+  await rm(cacheDir, { recursive: true, force: true });
 });
 
 const sha = (data: Buffer) => createHash('sha256').update(data).digest('hex');
