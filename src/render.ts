@@ -28,7 +28,7 @@ import { startProjectServer, type ProjectServer } from './browser/server.js';
 import { CaptureError } from './capture/errors.js';
 import { combineHooks, type CaptureHooks, type OutputFormat, type RenderStage, type StageContext } from './capture/hooks.js';
 import { MediaError, type MediaFailure } from './capture/media-errors.js';
-import { parseWithMedia, videoIntrinsicSizes } from './capture/media-sources.js';
+import { pageMediaInfo, parseWithMedia } from './capture/media-sources.js';
 import { RemoteMedia } from './capture/remote-media.js';
 import { WEBGL_MISSING_EXPRESSION, WEBGL_WATCH_SOURCE } from './browser/runtime/webgl-watch-source.js';
 import { resolveCacheDir } from './cache/config.js';
@@ -263,8 +263,8 @@ export async function render(input: string, options: RenderOptions = {}): Promis
       composition, fps: composition.fps, width, height, format, workDir: workDir!, tempOutput, signal,
     });
     // The media stages supply video frames and sound: the guard keeps the page from loading the files.
-    const intrinsic = await videoIntrinsicSizes(composition, (file) => server!.urlFor(file));
-    const runtime = `${runtimeScript(runtimeConfigFor(composition, options.seed ?? 1))}\n${mediaGuardSource(intrinsic)}\n${WEBGL_WATCH_SOURCE}`;
+    const mediaInfo = await pageMediaInfo(composition, (file) => server!.urlFor(file));
+    const runtime = `${runtimeScript(runtimeConfigFor(composition, options.seed ?? 1))}\n${mediaGuardSource(mediaInfo)}\n${WEBGL_WATCH_SOURCE}`;
     const url = server.urlFor(composition.entryFile);
     const transparent = format !== 'mp4';
     const frameFormat = format === 'mp4' ? (options.frameFormat ?? (options.quality === 'high' ? 'png' : 'jpeg')) : 'png';

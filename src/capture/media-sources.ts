@@ -181,19 +181,26 @@ async function runCheck(composition: Composition): Promise<void> {
   if (failures.length > 0) throw new MediaError(failures);
 }
 
+/** What the page is told about a media file: display width and height (0 for audio), and length. */
+export type PageMediaInfo = [width: number, height: number, duration: number];
+
 /**
- * The display size (rotation applied) of every local `<video>` file, keyed by the decoded path of the
- * URL the page resolves its source to (`urlFor`), or by the whole URL for a downloaded remote file, for
- * the media guard's intrinsic sizing. Files that cannot be
- * probed are left out: `checkMediaFiles` reports them, naming the element.
+ * What a player would know about every `<video>`/`<audio>` file once it loaded: the display size
+ * (rotation applied) of a video and the length of either, for the media guard (intrinsic sizing,
+ * `duration`/`videoWidth`/`readyState` and the load events). Keyed by the decoded path of the URL the
+ * page resolves the source to (`urlFor`), or by the whole URL for a downloaded remote file. Files that
+ * cannot be probed are left out: `checkMediaFiles` reports them, naming the element.
  */
-export async function videoIntrinsicSizes(composition: Composition, urlFor: (file: string) => string): Promise<Record<string, [number, number]>> {
-  const sizes: Record<string, [number, number]> = {};
-  await Promise.all(composition.media.filter((m) => m.kind === 'video' && path.isAbsolute(m.src)).map(async (m) => {
-    const info = await probeMedia(m.src).catch(() => null);
+export async function pageMediaInfo(composition: Composition, urlFor: (file: string) => string): Promise<Record<string, PageMediaInfo>> {
+  const known: Record<string, PageMediaInfo> = {};
+  await Promise.all(composition.media.filter((m) => path.isAbsolute(m.src)).map(async (m) => {
+    const info: PageMediaInfo | null = m.kind === 'video'
+      ? await probeMedia(m.src).then((v) => [v.width, v.height, v.duration] as PageMediaInfo, () => null)
+      : await mediaDuration(m.src, m.label).then((d) => [0, 0, d] as PageMediaInfo, () => null);
+    if (!info) return;
     // A remote element's page src is its URL (the guard compares the browser's absolute URL).
     if (m.remoteUrl !== undefined) {
-      if (info) sizes[new URL(m.remoteUrl).href] = [info.width, info.height];
+      known[new URL(m.remoteUrl).href] = info;
       return;
     }
     let url: string;
@@ -203,7 +210,7 @@ export async function videoIntrinsicSizes(composition: Composition, urlFor: (fil
       return; // Outside the served directories: the page cannot load it either.
     }
     // Keyed by the decoded path: the browser and encodeURIComponent escape different characters.
-    if (info) sizes[decodeURIComponent(new URL(url).pathname)] = [info.width, info.height];
+    known[decodeURIComponent(new URL(url).pathname)] = info;
   }));
-  return sizes;
+  return known;
 }

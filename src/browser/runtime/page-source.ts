@@ -227,6 +227,9 @@ function framesmithRuntime(config) {
 
   function ready() {
     return whenLoaded().then(function () {
+      // Media load events (the media guard) may build timelines: wait until they were dispatched.
+      return window.__framesmithMediaSettled ? window.__framesmithMediaSettled() : null;
+    }).then(function () {
       collectAnimations(lastSeekMs);
       return document.fonts ? document.fonts.ready : null;
     }).then(settleResources).then(function () {
