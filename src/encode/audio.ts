@@ -12,7 +12,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type { MediaElement } from '../composition/model.js';
 import { ProcessError } from '../media/process.js';
-import { runFfmpeg } from '../media/tools.js';
+import { ffmpegHasFilter, runFfmpeg } from '../media/tools.js';
 import { buildMixGraph, placeTrack, type PlacedTrack } from './audio-graph.js';
 import { commitTemp, removeQuietly, streamEnd, tempPathFor } from './audio-output.js';
 import { probeAudioSource } from './audio-probe.js';
@@ -51,7 +51,9 @@ export async function mixAudio(tracks: AudioTrack[], options: MixOptions): Promi
   if (placed.length === 0) return null;
   await requireSources(placed);
 
-  const graph = buildMixGraph(placed, sampleRate, totalSamples);
+  const retimed = placed.some((p) => p.track.playbackRate !== 1);
+  const stretcher = retimed && !(await ffmpegHasFilter('rubberband')) ? 'atempo' : 'rubberband';
+  const graph = buildMixGraph(placed, sampleRate, totalSamples, stretcher);
   const scratch = await mkdtemp(path.join(os.tmpdir(), 'framesmith-mix-'));
   const temp = tempPathFor(options.outFile);
   try {

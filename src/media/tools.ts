@@ -105,3 +105,17 @@ export async function runFfprobe(args: readonly string[], options: RunOptions = 
   const { ffprobePath } = await getTools();
   return runProcess(ffprobePath, ['-hide_banner', ...args], options);
 }
+
+let filterList: Promise<Set<string>> | undefined;
+
+/**
+ * Whether this ffmpeg build has the filter `name` (builds differ: `rubberband` needs librubberband).
+ * The list is read once per process (`ffmpeg -filters`); a failure to read it counts as "absent".
+ */
+export async function ffmpegHasFilter(name: string): Promise<boolean> {
+  filterList ??= runFfmpeg(['-filters'], { timeoutMs: 15_000 }).then(
+    (result) => new Set(result.stdout.split('\n').map((line) => /^\s*[.A-Z|]{2,3}\s+(\w+)\s/.exec(line)?.[1]).filter((n): n is string => Boolean(n))),
+    () => new Set<string>(),
+  );
+  return (await filterList).has(name);
+}
