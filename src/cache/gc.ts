@@ -2,9 +2,11 @@
  * Scanning, statistics and garbage collection of a cache directory.
  *
  * Size is counted by inode: a frame hardlinked into several entries (or twice into one) counts once,
- * and evicting an entry frees its bytes only when no remaining entry links the same inode. GC evicts
- * least-recently-used entries (entry directory mtime, which lookups touch) until the total is within
- * the budget; damaged entries go first; entries with a live lease are never evicted.
+ * and evicting an entry frees its bytes only when no remaining entry links the same inode. The budget
+ * covers frame entries and downloaded remote sources together (remote-gc.ts). GC evicts the least
+ * recently used of either (entry directory mtime, which lookups touch; a blob's mtime, which reuse
+ * touches) until the total is within the budget; damaged entries go first; nothing with a live lease
+ * is ever evicted.
  *
  * Eviction renames the entry into trash/ and then deletes it, checking leases before and after the
  * rename: a lookup takes its lease before it validates, so it either sees the lease-protected entry
@@ -17,6 +19,7 @@ import { ENTRIES, GC_LOCK, MANIFEST, PARTIAL, REMOTE, TRASH, entryDir, ownerOfNa
 import { hasLiveLeaseSync, liveLeasedKeys } from './leases.js';
 import { checkEntry, parseManifest } from './manifest.js';
 import { isTokenAlive, ownToken } from './owner.js';
+import { removeBlob, scanBlobs } from './remote-gc.js';
 
 export interface ScannedEntry {
   key: string;
@@ -40,11 +43,12 @@ export interface CacheStats {
   damagedEntries: number;
   /** Partial (unpublished) directories, live writers' and dead ones' alike. */
   partialDirs: number;
-  /** Bytes of downloaded remote sources (not part of the frame budget). */
+  /** Bytes of downloaded remote sources (the budget covers `bytes + remoteBytes`). */
   remoteBytes: number;
 }
 
 export interface GcResult {
+  /** Frame entries and downloaded sources evicted. */
   evicted: number;
   bytesFreed: number;
   bytesBefore: number;
@@ -235,7 +239,7 @@ async function acquireGcLock(root: string): Promise<(() => Promise<void>) | null
 
 export interface GcOptions {
   budgetBytes: number;
-  /** Evict every unleased entry and forget remote downloads (`cache clear`) instead of stopping at the budget. */
+  /** Evict every unleased entry and download (`cache clear`) instead of stopping at the budget. */
   clear?: boolean;
   /** Called for each evicted entry (metrics). */
   onEvict?: (key: string, bytesFreed: number) => void;
@@ -248,48 +252,64 @@ export async function runGc(root: string, options: GcOptions): Promise<GcResult>
   try {
     const swept = await sweepDead(root);
     const entries = await scanEntries(root);
+    const blobs = await scanBlobs(root);
     const table = inodeTable(entries);
-    const bytesBefore = totalBytes(table);
+    const bytesBefore = totalBytes(table) + blobs.reduce((sum, b) => sum + b.size, 0);
     let total = bytesBefore;
     const leased = await liveLeasedKeys(root);
-    const candidates = entries
-      .filter((entry) => !leased.has(entry.key))
-      .sort((a, b) => Number(b.damaged) - Number(a.damaged) || a.lastUsedMs - b.lastUsedMs);
+    type Candidate = { damaged: boolean; lastUsedMs: number; evict: () => Promise<number | null> };
+    const candidates: Candidate[] = [
+      ...entries.filter((entry) => !leased.has(entry.key)).map((entry): Candidate => ({
+        damaged: entry.damaged,
+        lastUsedMs: entry.lastUsedMs,
+        evict: async () => {
+          if (!(await removeEntry(root, entry.key, true))) return null;
+          let freed = 0;
+          for (const file of entry.files) {
+            const row = table.get(file.inode);
+            if (row && --row.refs === 0) {
+              freed += row.size;
+              table.delete(file.inode);
+            }
+          }
+          options.onEvict?.(entry.key, freed);
+          return freed;
+        },
+      })),
+      ...blobs.filter((blob) => !leased.has(blob.key)).map((blob): Candidate => ({
+        damaged: false,
+        lastUsedMs: blob.lastUsedMs,
+        evict: async () => ((await removeBlob(root, blob.name)) ? blob.size : null),
+      })),
+    ].sort((a, b) => Number(b.damaged) - Number(a.damaged) || a.lastUsedMs - b.lastUsedMs);
     let evicted = 0;
-    for (const entry of candidates) {
-      if (!options.clear && !entry.damaged && total <= options.budgetBytes) break;
-      if (!(await removeEntry(root, entry.key, true))) continue;
-      let freed = 0;
-      for (const file of entry.files) {
-        const row = table.get(file.inode);
-        if (row && --row.refs === 0) {
-          freed += row.size;
-          table.delete(file.inode);
-        }
-      }
+    for (const candidate of candidates) {
+      if (!options.clear && !candidate.damaged && total <= options.budgetBytes) break;
+      const freed = await candidate.evict();
+      if (freed === null) continue;
       total -= freed;
       evicted++;
-      options.onEvict?.(entry.key, freed);
     }
-    if (options.clear) await clearRemote(root);
+    if (options.clear) await clearUrlRecords(root);
     return { evicted, bytesFreed: bytesBefore - total, bytesBefore, bytesAfter: total, swept, skipped: false };
   } finally {
     await release();
   }
 }
 
-/** Forgets every downloaded remote source (moved to trash first, so readers never see half a tree). */
-async function clearRemote(root: string): Promise<void> {
-  for (const sub of ['urls', 'blobs']) {
-    const trash = path.join(root, TRASH, `remote-${sub}.${ownToken()}.${uniqueSuffix()}`);
-    try {
-      await mkdir(path.join(root, TRASH), { recursive: true });
-      await rename(path.join(root, REMOTE, sub), trash);
-    } catch {
-      continue;
-    }
-    await rm(trash, { recursive: true, force: true });
+/**
+ * Forgets every URL record (`cache clear`; the blobs went through eviction, leased ones stay). A record
+ * whose blob survived only costs one revalidation the next time its URL is used.
+ */
+async function clearUrlRecords(root: string): Promise<void> {
+  const trash = path.join(root, TRASH, `remote-urls.${ownToken()}.${uniqueSuffix()}`);
+  try {
+    await mkdir(path.join(root, TRASH), { recursive: true });
+    await rename(path.join(root, REMOTE, 'urls'), trash);
+  } catch {
+    return;
   }
+  await rm(trash, { recursive: true, force: true });
 }
 
 async function dirBytes(dir: string): Promise<number> {

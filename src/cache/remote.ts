@@ -20,7 +20,7 @@
  */
 import { createHash } from 'node:crypto';
 import { lookup as dnsLookup, type LookupAddress } from 'node:dns';
-import { mkdir, open, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdir, open, readFile, rename, rm, stat, utimes, writeFile } from 'node:fs/promises';
 import http from 'node:http';
 import https from 'node:https';
 import { isIP } from 'node:net';
@@ -31,6 +31,8 @@ import { isPrivateAddress } from './address-policy.js';
 import { RemoteSourceError, errnoCode } from './errors.js';
 import { REMOTE, uniqueSuffix } from './layout.js';
 import { ownToken } from './owner.js';
+import type { LeaseTable } from './leases.js';
+import { blobLeaseKey } from './remote-gc.js';
 
 export interface FetchRemoteOptions {
   /** The cache directory (downloads live in its remote/ folder). */
@@ -71,6 +73,28 @@ export function fetchRemoteSource(url: string, options: FetchRemoteOptions): Pro
     inFlight.set(dedupeKey, pending);
   }
   return pending;
+}
+
+/**
+ * `fetchRemoteSource`, then a lease on the downloaded file in `leases` (a LeaseTable of the same cache
+ * directory), so cache GC keeps it while this process uses it; `leases.close()` or
+ * `release(remoteLeaseKey(file))` ends that. The lease is taken before the file is checked again: if
+ * GC removed it in between, it is fetched again.
+ */
+export async function fetchAndLeaseRemoteSource(url: string, options: FetchRemoteOptions, leases: LeaseTable): Promise<string> {
+  for (let attempt = 0; ; attempt++) {
+    const file = await fetchRemoteSource(url, options);
+    const key = remoteLeaseKey(file);
+    await leases.acquire(key);
+    if (await stat(file).then(() => true, () => false)) return file;
+    await leases.release(key);
+    if (attempt >= 2) throw new RemoteSourceError('write_failed', url, `the download of ${url} keeps disappearing from ${options.cacheDir}; is another tool deleting files there?`);
+  }
+}
+
+/** The lease key protecting a downloaded file (a path returned by fetchRemoteSource). */
+export function remoteLeaseKey(file: string): string {
+  return blobLeaseKey(path.basename(file));
 }
 
 function checkUrl(raw: string, original: string, allowPrivate: boolean): URL {
@@ -188,7 +212,13 @@ async function fetchOrReuse(url: string, options: FetchRemoteOptions): Promise<s
   const recordFile = path.join(remoteDir(cacheDir, 'urls'), `${createHash('sha256').update(url).digest('hex')}.json`);
   const stored = await readRecord(recordFile, url);
   const usable = stored && (await blobIntact(cacheDir, stored)) ? stored : null;
-  const blobPath = (record: UrlRecord) => path.join(remoteDir(cacheDir, 'blobs'), record.blob);
+  // Reusing a blob refreshes its last use (its mtime), which GC evicts by.
+  const blobPath = (record: UrlRecord) => {
+    const file = path.join(remoteDir(cacheDir, 'blobs'), record.blob);
+    const now = new Date();
+    utimes(file, now, now).catch(() => {});
+    return file;
+  };
   if (usable && !usable.etag && !usable.lastModified) return blobPath(usable);
 
   const headers: Record<string, string> = {};

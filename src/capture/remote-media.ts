@@ -9,7 +9,8 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { RemoteSourceError } from '../cache/errors.js';
-import { fetchRemoteSource } from '../cache/remote.js';
+import { LeaseTable } from '../cache/leases.js';
+import { fetchAndLeaseRemoteSource, fetchRemoteSource } from '../cache/remote.js';
 import { MediaError, type MediaErrorCode } from './media-errors.js';
 
 export interface RemoteMediaOptions {
@@ -49,8 +50,12 @@ const LOCAL_SERVER_HINT = ' (for a local server, pass --allow-private-hosts)';
 export class RemoteMedia {
   private readonly copies = new Map<string, Promise<string>>();
   private tempDir: Promise<string> | undefined;
+  /** Cache leases on the downloads, so cache GC leaves them alone until `dispose()`. */
+  private readonly leases: LeaseTable | null;
 
-  constructor(private readonly options: RemoteMediaOptions) {}
+  constructor(private readonly options: RemoteMediaOptions) {
+    this.leases = options.cacheDir ? new LeaseTable(options.cacheDir) : null;
+  }
 
   /**
    * The local file for `src`: `src` itself unless it is an http(s) URL, whose content is downloaded
@@ -70,20 +75,18 @@ export class RemoteMedia {
     }
   }
 
-  /** Removes the temporary download directory (none when downloads went to the cache). */
+  /** Drops the cache leases, or removes the temporary download directory. */
   async dispose(): Promise<void> {
+    this.leases?.close();
     const dir = await this.tempDir?.catch(() => undefined);
     if (dir) await rm(dir, { recursive: true, force: true });
   }
 
   private async download(url: string): Promise<string> {
-    const cacheDir = this.options.cacheDir ?? await (this.tempDir ??= mkdtemp(path.join(os.tmpdir(), 'framesmith-remote-')));
-    return fetchRemoteSource(url, {
-      cacheDir,
-      allowPrivateHosts: this.options.allowPrivateHosts ?? false,
-      signal: this.options.signal,
-      warn: this.options.warn,
-    });
+    const fetchOptions = { allowPrivateHosts: this.options.allowPrivateHosts ?? false, signal: this.options.signal, warn: this.options.warn };
+    if (this.options.cacheDir && this.leases) return fetchAndLeaseRemoteSource(url, { ...fetchOptions, cacheDir: this.options.cacheDir }, this.leases);
+    const cacheDir = await (this.tempDir ??= mkdtemp(path.join(os.tmpdir(), 'framesmith-remote-')));
+    return fetchRemoteSource(url, { ...fetchOptions, cacheDir });
   }
 
   private failure(error: unknown, url: string, element: string | undefined): MediaError {

@@ -63,8 +63,8 @@ export function registerCache(program: Command, context: CommandContext): void {
         print(options, stats, [
           `cache dir: ${stats.dir}`,
           `entries:   ${stats.entries} (${stats.leasedEntries} in use, ${stats.damagedEntries} damaged)`,
-          `size:      ${formatBytes(stats.bytes)} of ${formatBytes(stats.budgetBytes)} budget`,
-          `remote:    ${formatBytes(stats.remoteBytes)} of downloaded sources`,
+          `size:      ${formatBytes(stats.bytes + stats.remoteBytes)} of ${formatBytes(stats.budgetBytes)} budget`,
+          `           (frames ${formatBytes(stats.bytes)}, downloaded sources ${formatBytes(stats.remoteBytes)})`,
         ].join('\n'));
         context.setExitCode(EXIT_OK);
       } finally {
@@ -83,7 +83,7 @@ export function registerCache(program: Command, context: CommandContext): void {
           return context.setExitCode(EXIT_FAILED);
         }
         print(options, { dir: opened.dir, budgetBytes: opened.budgetBytes, ...result },
-          `evicted ${result.evicted} entries, freed ${formatBytes(result.bytesFreed)}; ${formatBytes(result.bytesAfter)} of ${formatBytes(opened.budgetBytes)} budget used`);
+          `evicted ${result.evicted} entries or downloads, freed ${formatBytes(result.bytesFreed)}; ${formatBytes(result.bytesAfter)} of ${formatBytes(opened.budgetBytes)} budget used`);
         context.setExitCode(EXIT_OK);
       } finally {
         opened.close();

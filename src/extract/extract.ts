@@ -10,6 +10,7 @@ import path from 'node:path';
 import { probeMedia } from '../media/probe.js';
 import { parseRational, type Rational } from '../media/rational.js';
 import { ffmpegPool } from '../media/tools.js';
+import { LeaseTable } from '../cache/leases.js';
 import { openFrameCache, type FrameCache } from '../cache/store.js';
 import { CacheError } from '../cache/errors.js';
 import { CacheSession, type Served, type Unit } from './cached-pass.js';
@@ -107,11 +108,13 @@ export async function extractVideos(videos: VideoRequest[], callOptions: Extract
   const cache = await openCache(options, warn);
 
   // Fetch remote sources, then probe and plan every video concurrently (probes are memoized per file identity).
+  // Downloads stay leased (safe from cache GC) until the passes that read them are done.
+  const remoteLeases = cache && videos.some((v) => isRemoteSrc(v.src)) ? new LeaseTable(cache.dir) : null;
   let planMs = 0;
   const prepared: Prepared[] = await Promise.all(videos.map(async (video): Promise<Prepared> => {
     try {
       const local = cache && isRemoteSrc(video.src)
-        ? { ...video, src: await localCopyOf(video.src, String(video.id), cache.dir, { allowPrivateHosts: options.allowPrivateHosts, signal: options.signal, warn }) }
+        ? { ...video, src: await localCopyOf(video.src, String(video.id), cache.dir, remoteLeases!, { allowPrivateHosts: options.allowPrivateHosts, signal: options.signal, warn }) }
         : video;
       const request = normalizeRequest(local, resolved.baseDir);
       const info = await probeMedia(request.src);
@@ -194,6 +197,8 @@ export async function extractVideos(videos: VideoRequest[], callOptions: Extract
     }
   }
 
+  // Every pass has ended: the downloads may be evicted again.
+  remoteLeases?.close();
   const cacheMetrics = cache?.metrics ?? { cacheHits: 0, cacheMisses: 0, publishFailures: 0, gcEvictions: 0, gcBytesFreed: 0 };
   const s = session?.metrics;
   const totalMs = performance.now() - started;

@@ -3,7 +3,8 @@
  * remote/ folder (src/cache/remote.ts) before probing, so the rest of the engine sees a local file.
  * Failures become a per-video `ExtractError` naming the video and the URL.
  */
-import { fetchRemoteSource } from '../cache/remote.js';
+import type { LeaseTable } from '../cache/leases.js';
+import { fetchAndLeaseRemoteSource } from '../cache/remote.js';
 import { RemoteSourceError } from '../cache/errors.js';
 import { ExtractError } from './errors.js';
 import type { ExtractErrorKind } from './types.js';
@@ -27,13 +28,14 @@ const KINDS: Record<RemoteSourceError['kind'], { kind: ExtractErrorKind; retryab
 };
 
 /**
- * The local path of `url`'s content in `cacheDir`. Throws `ExtractError` for video `videoId`:
+ * The local path of `url`'s content in `cacheDir`, leased in `leases` (cache GC keeps it until the
+ * caller closes the table). Throws `ExtractError` for video `videoId`:
  * `invalid_request` (bad, insecure or private URL), `source_missing` (unreachable, HTTP error, cut
  * short), `cancelled`, or `internal` (could not write into the cache).
  */
-export async function localCopyOf(url: string, videoId: string, cacheDir: string, options: { allowPrivateHosts?: boolean; signal?: AbortSignal; warn?: (message: string) => void }): Promise<string> {
+export async function localCopyOf(url: string, videoId: string, cacheDir: string, leases: LeaseTable, options: { allowPrivateHosts?: boolean; signal?: AbortSignal; warn?: (message: string) => void }): Promise<string> {
   try {
-    return await fetchRemoteSource(url, { cacheDir, allowPrivateHosts: options.allowPrivateHosts ?? false, signal: options.signal, warn: options.warn });
+    return await fetchAndLeaseRemoteSource(url, { cacheDir, allowPrivateHosts: options.allowPrivateHosts ?? false, signal: options.signal, warn: options.warn }, leases);
   } catch (error) {
     if (error instanceof RemoteSourceError) {
       const { kind, retryable, fix } = KINDS[error.kind];

@@ -3,14 +3,16 @@
  * the refusals that must happen before any byte is sent.
  */
 import { createHash } from 'node:crypto';
-import { readdir, readFile, rm } from 'node:fs/promises';
+import { readdir, readFile, rm, stat, utimes } from 'node:fs/promises';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { isPrivateAddress } from '../../src/cache/address-policy.js';
 import { RemoteSourceError } from '../../src/cache/errors.js';
-import { fetchRemoteSource, remoteStats } from '../../src/cache/remote.js';
+import { runGc } from '../../src/cache/gc.js';
+import { LeaseTable } from '../../src/cache/leases.js';
+import { fetchAndLeaseRemoteSource, fetchRemoteSource, remoteStats } from '../../src/cache/remote.js';
 import { tempDir } from './helpers.js';
 
 /** 256 KiB whose bytes depend on their position and a version number. */
@@ -46,6 +48,9 @@ beforeAll(async () => {
       hits.bodies++;
       res.writeHead(200, { 'content-length': '100000' });
       res.write(body(1).subarray(0, 40_000), () => res.socket?.destroy());
+    } else if (url === '/other.mp4') {
+      hits.bodies++;
+      res.writeHead(200, { etag: '"other"', 'content-length': String(body(7).length) }).end(body(7));
     } else if (url === '/plain.bin') {
       hits.bodies++;
       res.writeHead(200, { 'content-length': '1000' }).end(body(3).subarray(0, 1000));
@@ -186,5 +191,47 @@ describe('fetchRemoteSource', () => {
   it('reports an HTTP error status with the URL', async () => {
     await expect(fetchRemoteSource(`${base}/missing.mp4`, { cacheDir, allowPrivateHosts: true })).rejects.toThrow(/HTTP 404/);
     await rm(cacheDir, { recursive: true, force: true });
+  });
+});
+
+describe('downloads under the cache budget', () => {
+  const exists = (file: string) => stat(file).then(() => true, () => false);
+  const ago = (ms: number) => new Date(Date.now() - ms);
+
+  it('count in the budget: GC evicts the least recently used download, and its URL downloads again', async () => {
+    const older = await fetchRemoteSource(`${base}/video.mp4`, { cacheDir, allowPrivateHosts: true });
+    const newer = await fetchRemoteSource(`${base}/other.mp4`, { cacheDir, allowPrivateHosts: true });
+    expect(older).not.toBe(newer);
+    await utimes(older, ago(60_000), ago(60_000));
+    const gc = await runGc(cacheDir, { budgetBytes: 300 * 1024 });
+    expect(gc.bytesBefore).toBe(2 * 256 * 1024);
+    expect(gc.evicted).toBe(1);
+    expect(gc.bytesAfter).toBe(256 * 1024);
+    expect(await exists(older)).toBe(false);
+    expect(await exists(newer)).toBe(true);
+    const downloads = remoteStats.downloads;
+    const again = await fetchRemoteSource(`${base}/video.mp4`, { cacheDir, allowPrivateHosts: true });
+    expect(remoteStats.downloads).toBe(downloads + 1);
+    expect(sha(await readFile(again))).toBe(sha(body(1)));
+  });
+
+  it('reusing a download refreshes its last use', async () => {
+    const file = await fetchRemoteSource(`${base}/video.mp4`, { cacheDir, allowPrivateHosts: true });
+    await utimes(file, ago(3_600_000), ago(3_600_000));
+    expect(await fetchRemoteSource(`${base}/video.mp4`, { cacheDir, allowPrivateHosts: true })).toBe(file);
+    await new Promise((resolve) => setTimeout(resolve, 50)); // the refresh is not awaited by the fetch
+    expect(Date.now() - (await stat(file)).mtimeMs).toBeLessThan(60_000);
+  });
+
+  it('a leased download is never evicted; once released, it is', async () => {
+    const leases = new LeaseTable(cacheDir);
+    const file = await fetchAndLeaseRemoteSource(`${base}/video.mp4`, { cacheDir, allowPrivateHosts: true }, leases);
+    expect((await runGc(cacheDir, { budgetBytes: 0 })).evicted).toBe(0);
+    expect(await exists(file)).toBe(true);
+    expect((await runGc(cacheDir, { budgetBytes: 0, clear: true })).evicted).toBe(0);
+    expect(await exists(file)).toBe(true);
+    leases.close();
+    expect((await runGc(cacheDir, { budgetBytes: 0 })).evicted).toBe(1);
+    expect(await exists(file)).toBe(false);
   });
 });
