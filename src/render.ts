@@ -297,13 +297,23 @@ export async function render(input: string, options: RenderOptions = {}): Promis
       await openAll(all.slice(1), measured.width, measured.height);
       return measured;
     };
-    let { width, height } = await openPages();
-    // WebGL on demand: the page asked for a context the browser could not give. Start again with
-    // WebGL (SwiftShader); it costs one more launch and load, and only for such pages.
-    if (webglMode === 'auto' && !browsers[0]!.webgl && await workers[0]!.capturePage.page.evaluate(WEBGL_MISSING_EXPRESSION)) {
+    // WebGL on demand: when the page asked for a context the browser could not give (and perhaps
+    // failed for it), start again with WebGL (SwiftShader): one more launch and load, only for such pages.
+    const webglRefused = async (): Promise<boolean> => Boolean(await workers[0]!.capturePage.page.evaluate(WEBGL_MISSING_EXPRESSION));
+    const firstOpen = await openPages().then((size) => ({ size }), (error: unknown) => ({ error }));
+    let width: number;
+    let height: number;
+    const retry = webglMode === 'auto' && !browsers[0]!.webgl && ('error' in firstOpen
+      ? firstOpen.error instanceof CaptureError && firstOpen.error.webglRefused
+      : await webglRefused());
+    if (retry) {
       await closeAll(workers, browsers);
       await launchAll(true);
       ({ width, height } = await openPages());
+    } else if ('error' in firstOpen) {
+      throw firstOpen.error;
+    } else {
+      ({ width, height } = firstOpen.size);
     }
     const first = workers[0]!;
     await preparing;

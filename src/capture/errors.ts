@@ -16,6 +16,11 @@ export type CaptureErrorCode =
 /** `url` is set for request failures; the message names the URL or the page's error and the fix. */
 export class CaptureError extends Error {
   override readonly name = 'CaptureError';
+  /**
+   * The page had asked for a WebGL context and been refused (its browser was started without WebGL),
+   * which may be why it failed: a render under `webgl: 'auto'` then starts again with WebGL.
+   */
+  webglRefused = false;
   constructor(readonly code: CaptureErrorCode, message: string, readonly url?: string, options?: { cause?: unknown }) {
     super(message, options);
   }

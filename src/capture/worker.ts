@@ -10,6 +10,7 @@
  * answered 4xx/5xx (the URL is named).
  */
 import type { Browser, HTTPRequest, HTTPResponse } from 'puppeteer-core';
+import { WEBGL_MISSING_EXPRESSION } from '../browser/runtime/webgl-watch-source.js';
 import type { CaptureMode } from '../browser/launch.js';
 import { CaptureError } from './errors.js';
 import type { CaptureHooks } from './hooks.js';
@@ -103,12 +104,15 @@ export class CaptureWorker {
       if (options.hooks?.setupPage) await capturePage.pumpWhile(options.hooks.setupPage(page, index));
       return worker;
     } catch (error) {
+      // A page that uses WebGL without checking for it fails here when the browser has none.
+      const webglRefused = await page.evaluate(WEBGL_MISSING_EXPRESSION).then(Boolean, () => false);
       await capturePage.close();
       const first = problems[0];
-      if (first) throw new CaptureError(first.code, first.message, first.url, { cause: error });
-      if (error instanceof CaptureError) throw error;
-      const message = error instanceof Error ? (error.message.split('\n')[0] ?? '') : String(error);
-      throw new CaptureError(/timeout/i.test(message) ? 'timeout' : 'page_error', `could not load ${options.url}: ${message}`, undefined, { cause: error });
+      const failure = first ? new CaptureError(first.code, first.message, first.url, { cause: error })
+        : error instanceof CaptureError ? error
+          : loadFailure(error, options.url);
+      failure.webglRefused = webglRefused;
+      throw failure;
     }
   }
 
@@ -161,4 +165,9 @@ function withTimeout<T>(work: Promise<T>, ms: number, makeError: () => Error): P
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<never>((_, reject) => { timer = setTimeout(() => reject(makeError()), ms); });
   return Promise.race([work, timeout]).finally(() => clearTimeout(timer));
+}
+
+function loadFailure(error: unknown, url: string): CaptureError {
+  const message = error instanceof Error ? (error.message.split('\n')[0] ?? '') : String(error);
+  return new CaptureError(/timeout/i.test(message) ? 'timeout' : 'page_error', `could not load ${url}: ${message}`, undefined, { cause: error });
 }

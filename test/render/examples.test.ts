@@ -48,4 +48,21 @@ describe('examples', () => {
       expect(Math.abs(leftEdge(video, f, 360, cyan, 60) - x), `frame ${f}`).toBeLessThanOrEqual(2);
     }
   });
+
+  it('webgl-shader: WebGL starts on demand (the script assumes a context) and each frame is the shader at its time', async () => {
+    const output = path.join(out, 'webgl-shader.mp4');
+    const result = await render(path.join(examples, 'webgl-shader'), { output, fps: 10, quality: 'high' });
+    expect(result).toMatchObject({ frames: 20, webgl: true });
+    const video = await decodeFrames(output, { width: 640, height: 360 });
+    // The shader's colour at pixel (320, 100): gl_FragCoord is (320.5, 259.5) from the bottom left.
+    const u = 320.5 / 640;
+    const v = 259.5 / 360;
+    const fract = (x: number) => x - Math.floor(x);
+    for (const f of [0, 3, 7, 12, 19]) {
+      const t = f / 10;
+      const expected = [0.5 + 0.5 * Math.sin(2 * Math.PI * t), fract(u + 0.25 * t), fract(v + 0.5 * t)].map((c) => c * 255);
+      const actual = pixel(video, f, 320, 100);
+      expected.forEach((c, i) => expect(Math.abs(actual[i]! - c), `frame ${f} channel ${i}: ${actual.join(',')} vs ${expected.map(Math.round).join(',')}`).toBeLessThanOrEqual(8));
+    }
+  });
 });
