@@ -30,7 +30,7 @@ import { combineHooks, type CaptureHooks, type OutputFormat, type RenderStage, t
 import { MediaError, type MediaFailure } from './capture/media-errors.js';
 import { pageMediaInfo, parseWithMedia } from './capture/media-sources.js';
 import { RemoteMedia } from './capture/remote-media.js';
-import { WEBGL_MISSING_EXPRESSION, WEBGL_WATCH_SOURCE } from './browser/runtime/webgl-watch-source.js';
+import { WEBGL_MISSING_EXPRESSION, WEBGL_STATE_EXPRESSION, WEBGL_WATCH_SOURCE } from './browser/runtime/webgl-watch-source.js';
 import { resolveCacheDir } from './cache/config.js';
 import { mediaStages } from './capture/media-stages.js';
 import { captureFrames } from './capture/pool.js';
@@ -112,7 +112,7 @@ export interface RenderResult {
   width: number;
   height: number;
   captureMode: CaptureMode;
-  /** Whether the browser had WebGL (`webgl: 'on'`, or a page asked for it under `auto`). */
+  /** Whether the page drew with WebGL (asked for a context and got one). */
   webgl: boolean;
   workers: number;
   /**
@@ -343,7 +343,7 @@ export async function render(input: string, options: RenderOptions = {}): Promis
       onFrame: (done) => progress('capture', done, frameCount),
     });
     timings.capture = Math.round(performance.now() - captureStart);
-    if (webglMode === 'auto' && !browsers[0]!.webgl) await checkNoLateWebGL(workers);
+    const webglUsed = await usedWebGL(workers, webglMode === 'auto' && !browsers[0]!.webgl);
     for (const failedUrl of server.failedRequests()) throw new CaptureError('request_failed', `could not load ${failedUrl}: the file does not exist in ${composition.rootDir}; fix the path or add the file`, failedUrl);
 
     progress('encode', 0, 1);
@@ -383,7 +383,7 @@ export async function render(input: string, options: RenderOptions = {}): Promis
       width,
       height,
       captureMode: browsers[0]!.captureMode,
-      webgl: browsers[0]!.webgl,
+      webgl: webglUsed,
       workers: workers.length,
       timings,
       stages: Object.fromEntries(stages.flatMap((s) => (s.report ? [[s.name, s.report()]] : []))),
@@ -410,10 +410,16 @@ async function closeAll(workers: CaptureWorker[], browsers: LaunchedBrowser[]): 
   await Promise.allSettled(browsers.splice(0).map((b) => b.close()));
 }
 
-/** Fails when a page first asked for WebGL after it loaded: its canvas would have stayed blank. */
-async function checkNoLateWebGL(workers: CaptureWorker[]): Promise<void> {
-  const missing = await Promise.all(workers.map((w) => w.capturePage.page.evaluate(WEBGL_MISSING_EXPRESSION).catch(() => false)));
-  if (missing.some(Boolean)) {
+/**
+ * Whether the pages drew with WebGL (asked for a context and got one). With `failIfRefused`, a page
+ * that was refused one — it first asked after loading, in a browser started without WebGL — fails the
+ * render: its canvas stayed blank.
+ */
+async function usedWebGL(workers: CaptureWorker[], failIfRefused: boolean): Promise<boolean> {
+  const states = await Promise.all(workers.map((w) => w.capturePage.page.evaluate(WEBGL_STATE_EXPRESSION)
+    .then((state) => state as { requested: boolean; missing: boolean }, () => ({ requested: false, missing: false }))));
+  if (failIfRefused && states.some((state) => state.missing)) {
     throw new CaptureError('webgl_unavailable', 'the page asked for a WebGL context after it loaded, when the browser had been started without WebGL, so its canvas stayed blank: render with --webgl on (API: webgl: \'on\'), or create the context while the page loads');
   }
+  return states.some((state) => state.requested && !state.missing);
 }

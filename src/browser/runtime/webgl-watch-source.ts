@@ -31,3 +31,6 @@ export const WEBGL_WATCH_SOURCE = String.raw`
 
 /** Page expression: true when the page asked for a WebGL context and got none. */
 export const WEBGL_MISSING_EXPRESSION = 'Boolean(window.__framesmithWebGL && window.__framesmithWebGL.missing)';
+
+/** Page expression: the watch's `{ requested, missing }` (both false before the watch ran). */
+export const WEBGL_STATE_EXPRESSION = '({ requested: Boolean(window.__framesmithWebGL && window.__framesmithWebGL.requested), missing: Boolean(window.__framesmithWebGL && window.__framesmithWebGL.missing) })';
