@@ -47,11 +47,11 @@ export type { Quality } from './encode/video.js';
 /** URL prefix under which the installed gsap/dist is served to every composition. */
 export const GSAP_URL_PREFIX = '/__framesmith/vendor/gsap/';
 
-export type RenderStageName = 'parse' | 'browser' | 'load' | 'capture' | 'encode' | 'finalize' | 'done';
+export type RenderStageName = 'parse' | 'download' | 'browser' | 'load' | 'capture' | 'encode' | 'finalize' | 'done';
 
 export interface RenderProgress {
   stage: RenderStageName;
-  /** Frames delivered to the encoder (capture), else 0 or 1. */
+  /** Frames delivered to the encoder (capture), bytes received (download: remote media), else 0 or 1. */
   done: number;
   total: number;
 }
@@ -200,6 +200,7 @@ export async function render(input: string, options: RenderOptions = {}): Promis
     cacheDir: resolveCacheDir({ dir: options.cache }),
     allowPrivateHosts: options.allowPrivateHosts,
     signal,
+    onProgress: (received, total) => progress('download', received, total),
   });
   const temps: string[] = [];
   const tempOutput = (ext: string) => {

@@ -42,6 +42,8 @@ export interface FetchRemoteOptions {
   signal?: AbortSignal;
   /** Inactivity timeout per request, ms. Default 60 000. */
   timeoutMs?: number;
+  /** Called as a download's bytes arrive: received so far, and the declared length (null: unknown). */
+  onBytes?: (received: number, total: number | null) => void;
   /** Receives a warning when a stored copy is used because revalidation failed. Default: stderr. */
   warn?: (message: string) => void;
 }
@@ -266,6 +268,7 @@ async function download(url: string, res: Response, options: FetchRemoteOptions)
     transform(chunk: Buffer, _encoding, done) {
       received += chunk.length;
       hash.update(chunk);
+      options.onBytes?.(received, declared);
       done(null, chunk);
     },
   });

@@ -23,6 +23,8 @@ export interface RemoteMediaOptions {
   allowPrivateHosts?: boolean;
   signal?: AbortSignal;
   warn?: (message: string) => void;
+  /** Bytes received so far over every download of this render, and their declared total. */
+  onProgress?: (received: number, total: number) => void;
 }
 
 /** True for an http(s) URL. */
@@ -49,6 +51,8 @@ const LOCAL_SERVER_HINT = ' (for a local server, pass --allow-private-hosts)';
 /** Downloads a render's remote media, each URL once, and hands back local paths. */
 export class RemoteMedia {
   private readonly copies = new Map<string, Promise<string>>();
+  /** Per URL being downloaded: bytes received and declared length (0 while unknown). */
+  private readonly transfers = new Map<string, { received: number; total: number }>();
   private tempDir: Promise<string> | undefined;
   /** Cache leases on the downloads, so cache GC leaves them alone until `dispose()`. */
   private readonly leases: LeaseTable | null;
@@ -83,7 +87,17 @@ export class RemoteMedia {
   }
 
   private async download(url: string): Promise<string> {
-    const fetchOptions = { allowPrivateHosts: this.options.allowPrivateHosts ?? false, signal: this.options.signal, warn: this.options.warn };
+    const onBytes = (received: number, total: number | null) => {
+      this.transfers.set(url, { received, total: total ?? received });
+      let sumReceived = 0;
+      let sumTotal = 0;
+      for (const t of this.transfers.values()) {
+        sumReceived += t.received;
+        sumTotal += t.total;
+      }
+      this.options.onProgress?.(sumReceived, sumTotal);
+    };
+    const fetchOptions = { allowPrivateHosts: this.options.allowPrivateHosts ?? false, signal: this.options.signal, warn: this.options.warn, onBytes };
     if (this.options.cacheDir && this.leases) return fetchAndLeaseRemoteSource(url, { ...fetchOptions, cacheDir: this.options.cacheDir }, this.leases);
     const cacheDir = await (this.tempDir ??= mkdtemp(path.join(os.tmpdir(), 'framesmith-remote-')));
     return fetchRemoteSource(url, { ...fetchOptions, cacheDir });

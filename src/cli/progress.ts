@@ -1,10 +1,12 @@
 /**
  * Render progress on the terminal. On a TTY: one cli-progress bar showing the stage, frames done/total,
- * frames per second and ETA. Otherwise: a plain line per stage change and every 10% of frames (logs
- * stay readable in CI). `quiet` prints nothing.
+ * frames per second and ETA (bytes and bytes per second while remote media downloads). Otherwise: a
+ * plain line per stage change and every 10% of frames or bytes (logs stay readable in CI). `quiet`
+ * prints nothing.
  */
 import cliProgress from 'cli-progress';
 import type { RenderProgress } from '../render.js';
+import { formatBytes } from './cache-command.js';
 
 export interface ProgressDisplay {
   update(progress: RenderProgress): void;
@@ -21,26 +23,28 @@ export function createProgress(options: { quiet: boolean; stream?: NodeJS.WriteS
 function ttyProgress(stream: NodeJS.WriteStream): ProgressDisplay {
   const bar = new cliProgress.SingleBar({
     stream,
-    format: '{stage} |{bar}| {value}/{total} frames | {rate} fps | ETA {etaText}',
+    format: '{stage} |{bar}| {amount} | {rate} | ETA {etaText}',
     hideCursor: true,
     clearOnComplete: false,
   }, cliProgress.Presets.shades_classic);
   let started = false;
-  let captureStart = 0;
+  const stageStart = new Map<string, number>();
   return {
     update({ stage, done, total }) {
       if (!started) {
-        bar.start(1, 0, { stage: stage.padEnd(8), rate: '0.0', etaText: '-' });
+        bar.start(1, 0, { stage: stage.padEnd(8), amount: '', rate: '', etaText: '-' });
         started = true;
       }
-      if (stage === 'capture') {
-        if (captureStart === 0) captureStart = performance.now();
-        const seconds = (performance.now() - captureStart) / 1000;
+      if (stage === 'capture' || stage === 'download') {
+        if (!stageStart.has(stage)) stageStart.set(stage, performance.now());
+        const seconds = (performance.now() - stageStart.get(stage)!) / 1000;
         bar.setTotal(Math.max(total, 1));
         const rate = seconds > 0 ? done / seconds : 0;
         // Our own ETA: cli-progress's reads NaN before the first frame.
         const eta = rate > 0 ? `${Math.ceil((total - done) / rate)}s` : '-';
-        bar.update(done, { stage: stage.padEnd(8), rate: rate.toFixed(1), etaText: eta });
+        const amount = stage === 'capture' ? `${done}/${total} frames` : `${formatBytes(done)}/${formatBytes(total)}`;
+        const speed = stage === 'capture' ? `${rate.toFixed(1)} fps` : `${formatBytes(rate)}/s`;
+        bar.update(done, { stage: stage.padEnd(8), amount, rate: speed, etaText: eta });
       } else {
         bar.update(bar.getProgress() * bar.getTotal(), { stage: stage.padEnd(8), etaText: stage === 'done' ? '0s' : '-' });
       }
@@ -54,21 +58,24 @@ function ttyProgress(stream: NodeJS.WriteStream): ProgressDisplay {
 function plainProgress(stream: NodeJS.WriteStream): ProgressDisplay {
   let lastStage = '';
   let lastDecile = -1;
-  let captureStart = 0;
+  let stageStart = 0;
   return {
     update({ stage, done, total }) {
       if (stage !== lastStage) {
         lastStage = stage;
-        if (stage !== 'capture' && stage !== 'done') stream.write(`framesmith: ${stage}\n`);
+        lastDecile = -1;
+        stageStart = performance.now();
+        if (stage !== 'capture' && stage !== 'download' && stage !== 'done') stream.write(`framesmith: ${stage}\n`);
       }
-      if (stage === 'capture' && total > 0) {
-        if (captureStart === 0) captureStart = performance.now();
+      if ((stage === 'capture' || stage === 'download') && total > 0) {
         const decile = Math.floor((done / total) * 10);
         if (decile !== lastDecile) {
           lastDecile = decile;
-          const seconds = (performance.now() - captureStart) / 1000;
+          const seconds = (performance.now() - stageStart) / 1000;
           const rate = seconds > 0 ? done / seconds : 0;
-          stream.write(`framesmith: capture ${done}/${total} frames${rate > 0 ? ` (${rate.toFixed(1)} fps)` : ''}\n`);
+          stream.write(stage === 'capture'
+            ? `framesmith: capture ${done}/${total} frames${rate > 0 ? ` (${rate.toFixed(1)} fps)` : ''}\n`
+            : `framesmith: download ${formatBytes(done)}/${formatBytes(total)}\n`);
         }
       }
     },

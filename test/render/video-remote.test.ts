@@ -10,6 +10,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { formatBytes } from '../../src/cli/cache-command.js';
 import { render } from '../../src/render.js';
 import { makeIndexedVideo, readFrameIndexFromRaw } from '../helpers/frame-media.js';
 import { runCli } from '../helpers/render-cli.js';
@@ -88,6 +89,19 @@ describe('a <video> with an http(s) src', () => {
         expect(r! < 40 && g! < 40 && b! > 200).toBe(true);
       }
     }
+  });
+});
+
+describe('remote media through the CLI', () => {
+  it('shows the download in the progress output, then renders (exit 0)', async () => {
+    const dir = await makeProject({ 'index.html': composition(`${base}/media/clip.mp4`) }, 'fs-remote-cli-');
+    const output = path.join(dir, 'out.mp4');
+    const run = await runCli(['render', dir, '-o', output, '--no-cache', '--allow-private-hosts']);
+    expect(run.code, run.stderr).toBe(0);
+    const size = formatBytes(clip.length);
+    expect(run.stderr).toContain(`framesmith: download ${size}/${size}`);
+    expect((await stat(output)).size).toBeGreaterThan(0);
+    await rm(dir, { recursive: true, force: true });
   });
 });
 
