@@ -1,0 +1,105 @@
+/**
+ * The render's public types: options, progress, result and its error. Kept apart from the orchestrator
+ * (src/render.ts), which re-exports them.
+ */
+import type { CaptureMode } from './browser/launch.js';
+import type { CaptureError } from './capture/errors.js';
+import type { RenderStage, OutputFormat } from './capture/hooks.js';
+import type { MediaError, MediaFailure } from './capture/media-errors.js';
+import type { CompositionError } from './composition/errors.js';
+import type { Quality } from './encode/video.js';
+
+export type RenderStageName = 'parse' | 'download' | 'browser' | 'load' | 'capture' | 'encode' | 'finalize' | 'done';
+
+export interface RenderProgress {
+  stage: RenderStageName;
+  /** Frames delivered to the encoder (capture), bytes received (download: remote media), else 0 or 1. */
+  done: number;
+  total: number;
+}
+
+export interface RenderOptions {
+  /** Output file (mp4/webm) or directory (png). Default: `renders/<name>.<format>` under the cwd. */
+  output?: string;
+  /** Overrides the composition's `data-fps`. */
+  fps?: number | string;
+  /** Default `standard` (see src/encode/video.ts for the values). */
+  quality?: Quality;
+  /** Default: from the output's extension, else `mp4`. */
+  format?: OutputFormat;
+  /** Capture pages in parallel. Default: `defaultWorkers()` (cores and free memory). */
+  workers?: number;
+  /** Browser executable; default: FRAMESMITH_BROWSER, the bundled headless shell, a system Chromium. */
+  browser?: string;
+  /** Force a capture mode (the headless shell can also take screenshots). */
+  captureMode?: CaptureMode;
+  /**
+   * Image format frames travel in from the browser to the encoder. Default: `jpeg` (quality 95) for
+   * mp4 at draft/standard quality — 2.4x faster to capture at 1080p, and the H.264 encode is lossy
+   * anyway; `png` (lossless) for mp4 at high quality, and always for webm and png (alpha).
+   */
+  frameFormat?: 'png' | 'jpeg';
+  /** Seed of the page's deterministic Math.random. Default 1. */
+  seed?: number;
+  signal?: AbortSignal;
+  onProgress?(progress: RenderProgress): void;
+  /**
+   * Frame cache directory for the videos' extracted frames, or false for none. Default: the user's cache
+   * (`FRAMESMITH_CACHE_DIR`, else `$XDG_CACHE_HOME/framesmith`, else `~/.cache/framesmith`).
+   */
+  cache?: string | false;
+  /**
+   * Permit remote media (http(s) `src`) on http:// or on private/loopback hosts, e.g. a local dev server.
+   * Default false: https and public hosts only. Remote files are downloaded once into the cache
+   * directory (a temporary one with the cache off) before the render probes them.
+   */
+  allowPrivateHosts?: boolean;
+  /**
+   * WebGL for the page. `auto` (default): browsers start without it (faster for 2D pages); when the
+   * page asks for a WebGL context while loading, they start again with WebGL (SwiftShader). `on`
+   * starts with WebGL (skips that second start); `off` never gives it.
+   */
+  webgl?: 'auto' | 'on' | 'off';
+  /** Media stages (video frames, audio mix, mux). Default: `mediaStages({ cache })` (src/capture/media-stages.ts). */
+  stages?: RenderStage[];
+}
+
+export interface RenderResult {
+  output: string;
+  format: OutputFormat;
+  frames: number;
+  /** Seconds. */
+  duration: number;
+  fps: string;
+  width: number;
+  height: number;
+  captureMode: CaptureMode;
+  /** Whether the page drew with WebGL (asked for a context and got one). */
+  webgl: boolean;
+  workers: number;
+  /**
+   * Milliseconds. Wall-clock stages: parse, browser (launch), load (pages ready), capture (first to last
+   * frame), finalize, total. Summed over workers: seek, hooks, screenshot. encode: time the capture
+   * waited on the encoder plus its final flush.
+   */
+  timings: Record<string, number>;
+  /** Each media stage's report by stage name, e.g. `video-frames`: videos, extractions, cache hits. */
+  stages: Record<string, Record<string, unknown>>;
+}
+
+export type RenderErrorCode =
+  | CompositionError['code']
+  | CaptureError['code']
+  | MediaError['code']
+  | 'browser'
+  | 'encode'
+  | 'stage'
+  | 'invalid_option';
+
+/** A render failed. `element` / `url` name the culprit when known; the message says what to do. */
+export class RenderError extends Error {
+  override readonly name = 'RenderError';
+  constructor(readonly code: RenderErrorCode, message: string, readonly detail: { element?: string; url?: string; file?: string; failures?: MediaFailure[] } = {}, options?: { cause?: unknown }) {
+    super(message, options);
+  }
+}
