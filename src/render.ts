@@ -86,8 +86,22 @@ function gsapDir(): string | null {
   }
 }
 
-/** Renders the composition at `input` (a directory holding index.html, or an .html file). */
+/**
+ * Renders the composition at `input` (a directory holding index.html, or an .html file). Under
+ * `webgl: 'auto'`, a page that first asks for WebGL mid-timeline (after its WebGL-less load) is
+ * rendered once more from the start with WebGL: the first capture's canvas was blank.
+ */
 export async function render(input: string, options: RenderOptions = {}): Promise<RenderResult> {
+  try {
+    return await renderOnce(input, options);
+  } catch (error) {
+    const again = error instanceof RenderError && error.code === 'webgl_unavailable' && (options.webgl ?? 'auto') === 'auto' && !options.signal?.aborted;
+    if (!again) throw error;
+    return renderOnce(input, { ...options, webgl: 'on' });
+  }
+}
+
+async function renderOnce(input: string, options: RenderOptions): Promise<RenderResult> {
   const started = performance.now();
   const timings: Record<string, number> = {};
   const controller = new AbortController();
@@ -327,6 +341,7 @@ async function usedWebGL(workers: CaptureWorker[], failIfRefused: boolean): Prom
   const states = await Promise.all(workers.map((w) => w.capturePage.page.evaluate(WEBGL_STATE_EXPRESSION)
     .then((state) => state as { requested: boolean; missing: boolean }, () => ({ requested: false, missing: false }))));
   if (failIfRefused && states.some((state) => state.missing)) {
+    // render() catches this and starts again with WebGL.
     throw new CaptureError('webgl_unavailable', 'the page asked for a WebGL context after it loaded, when the browser had been started without WebGL, so its canvas stayed blank: render with --webgl on (API: webgl: \'on\'), or create the context while the page loads');
   }
   return states.some((state) => state.requested && !state.missing);

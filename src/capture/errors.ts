@@ -9,7 +9,7 @@ export type CaptureErrorCode =
   | 'timeout'
   /** The browser did not return an image for a frame. */
   | 'capture_failed'
-  /** The page asked for WebGL mid-timeline in a browser launched without it. */
+  /** The page asked for WebGL mid-timeline in a browser launched without it (render() then renders again with WebGL). */
   | 'webgl_unavailable'
   | 'cancelled';
 

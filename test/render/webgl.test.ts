@@ -3,12 +3,12 @@
  * a WebGL context while loading gets browsers started again with it (SwiftShader). Checked by pixels:
  * a canvas cleared, on every animation frame, to a red level that encodes the composition frame
  * (40 per frame), green 255. Also: `off` leaves the canvas blank, a 2D page never gets WebGL, and a
- * context first asked for mid-timeline fails the render with the fix.
+ * page whose first context comes mid-timeline is rendered again with WebGL.
  */
 import { rm } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { render, RenderError, type RenderResult } from '../../src/render.js';
+import { render, type RenderResult } from '../../src/render.js';
 import { decodeFrames, makeProject, page, pixel, type DecodedVideo } from '../helpers/render-pixels.js';
 
 const FRAMES = 6;
@@ -87,10 +87,14 @@ describe('pages that do not need WebGL at load', () => {
     expect(r! > 200 && g! < 40 && b! < 40).toBe(true);
   });
 
-  it('a WebGL context first asked for mid-timeline fails the render, naming the fix', async () => {
-    const error = await renderPage(webglPage(100)).then(() => null, (e: unknown) => e);
-    expect(error).toBeInstanceOf(RenderError);
-    expect((error as RenderError).code).toBe('webgl_unavailable');
-    expect((error as Error).message).toContain('--webgl on');
+  it('a WebGL context first asked for mid-timeline: rendered again with WebGL, every frame right', async () => {
+    // The context is created on the first frame at or after 100 ms (frame 3), then drawn every frame.
+    const { result, video } = await renderPage(webglPage(100));
+    expect(result.webgl).toBe(true);
+    for (let k = 0; k < FRAMES; k++) {
+      const [r, g, b] = pixel(video, k, 160, 90);
+      if (k < 3) expect(r! < 40 && g! < 40 && b! > 200, `frame ${k}: ${r},${g},${b}`).toBe(true);
+      else expect(near(r!, k * 40) && near(g!, 255) && near(b!, 0), `frame ${k}: ${r},${g},${b}`).toBe(true);
+    }
   });
 });
