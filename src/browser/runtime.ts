@@ -46,6 +46,8 @@ export interface RuntimeTimed {
   /** Lower-case tag name and id as parsed; when given, `ready()` checks the page has the same element at `index`. */
   tagName?: string;
   id?: string;
+  /** `<video>`/`<audio>` only: what its `currentTime` reads at each frame (see page-source.ts). */
+  media?: { mediaStart: number; playbackRate: number; loop: boolean };
 }
 
 export interface RuntimeConfig {
@@ -85,7 +87,13 @@ export function runtimeConfigFor(composition: Composition, seed = 0): RuntimeCon
       isClip: t.isClip,
       tagName: t.tagName,
       ...(t.id !== undefined ? { id: t.id } : {}),
+      ...mediaOf(composition, t.index),
     })),
     timelineOffsets,
   };
+}
+
+function mediaOf(composition: Composition, index: number): Pick<RuntimeTimed, 'media'> {
+  const m = composition.media.find((e) => e.index === index);
+  return m ? { media: { mediaStart: m.mediaStart, playbackRate: m.playbackRate, loop: m.loop } } : {};
 }

@@ -3,7 +3,8 @@
  * that sizes things from `loadedmetadata` / `canplaythrough` must see what a player reports — the
  * file's duration, videoWidth/videoHeight, readyState 4 — before the first frame is captured. Checked
  * by the pixels of bars the listeners size: a red bar 100 px wide per second of the 1 s video and as
- * tall as its 90 px, a green bar 100 px per second of the 0.5 s audio.
+ * tall as its 90 px, a green bar 100 px per second of the 0.5 s audio; and a clock bar drawn every
+ * frame from a trimmed, sped-up video's `currentTime`.
  */
 import { rm } from 'node:fs/promises';
 import path from 'node:path';
@@ -28,7 +29,14 @@ const SCRIPT = `
   });
   a.addEventListener('canplaythrough', function () {
     document.getElementById('abar').style.width = Math.round(a.duration * 100) + 'px';
-  });`;
+  });
+  // A clock read on every frame: 200 px per second of #w's currentTime.
+  var w = document.getElementById('w');
+  function tick() {
+    document.getElementById('clock').style.width = Math.round(w.currentTime * 200) + 'px';
+    requestAnimationFrame(tick);
+  }
+  requestAnimationFrame(tick);`;
 
 beforeAll(async () => {
   project = await makeProject({
@@ -36,9 +44,12 @@ beforeAll(async () => {
       duration: 0.1,
       rootBackground: '#0000ff',
       style: '#v { position: absolute; left: 0; top: 0; } #bar, #abar { position: absolute; left: 170px; width: 0; }'
-        + ' #bar { top: 0; height: 0; } #abar { top: 100px; height: 20px; background: #00ff00; }',
+        + ' #bar { top: 0; height: 0; } #abar { top: 100px; height: 20px; background: #00ff00; }'
+        + ' #w { position: absolute; left: 0; top: 100px; width: 40px; }'
+        + ' #clock { position: absolute; left: 0; top: 150px; height: 20px; width: 0; background: #ffff00; }',
       body: '<video id="v" src="clip.mp4" muted data-start="0"></video><audio id="a" src="tone.m4a" data-start="0"></audio>'
-        + '<div id="bar"></div><div id="abar"></div>',
+        + '<video id="w" src="clip.mp4" muted data-start="0" data-media-start="0.5" data-playback-rate="2"></video>'
+        + '<div id="bar"></div><div id="abar"></div><div id="clock"></div>',
       script: SCRIPT,
     }),
   }, 'fs-media-events-');
@@ -65,6 +76,14 @@ describe('scripts waiting for media events', () => {
     for (let k = 0; k < video.frames.length; k++) {
       expect(colour(k, 210, 110)).toBe('010');
       expect(colour(k, 230, 110)).toBe('001');
+    }
+  });
+
+  it('currentTime reads the media time the clip shows at each frame: 0.5 s + 2 × t', () => {
+    for (let k = 0; k < video.frames.length; k++) {
+      const width = Math.round((0.5 + (2 * k) / 30) * 200);
+      expect(colour(k, width - 4, 160), `frame ${k}, inside ${width} px`).toBe('110');
+      expect(colour(k, width + 4, 160), `frame ${k}, past ${width} px`).toBe('001');
     }
   });
 

@@ -198,6 +198,40 @@ function framesmithRuntime(config) {
     });
   }
 
+  // ---- media clock ----------------------------------------------------------------------------
+  // A <video>/<audio>'s currentTime reads what a playing player's would: the media time its clip shows
+  // at the current frame (the frame the video stage puts there) — mediaStart + (t - start) * rate,
+  // mediaStart before the clip starts, held at the end of the media (its duration comes from the media
+  // guard), wrapped for loops. Writes go to the element as before (it never loads, so they do nothing).
+  function mediaEntryOf(el) {
+    // While the document is still parsing, the list is not final: do not cache it.
+    var els = document.readyState === 'loading'
+      ? Array.prototype.filter.call(document.querySelectorAll(TIMED_SELECTOR), function (e) { return e !== findRoot(); })
+      : getTimedElements();
+    for (var i = 0; i < config.timed.length; i++) {
+      if (config.timed[i].media && els[config.timed[i].index] === el) return config.timed[i];
+    }
+    return null;
+  }
+  var currentTime = Object.getOwnPropertyDescriptor(HTMLMediaElement.prototype, 'currentTime');
+  if (currentTime && currentTime.get && currentTime.set) {
+    Object.defineProperty(HTMLMediaElement.prototype, 'currentTime', {
+      configurable: true,
+      enumerable: currentTime.enumerable,
+      get: function () {
+        var entry = mediaEntryOf(this);
+        if (!entry) return currentTime.get.call(this);
+        var media = entry.media;
+        var end = entry.end === null ? Infinity : entry.end;
+        var played = Math.max(0, Math.min(virtualMs / 1000, end) - entry.start) * media.playbackRate;
+        var length = this.duration;
+        if (!(length > media.mediaStart)) return media.mediaStart + played;
+        return media.loop ? media.mediaStart + (played % (length - media.mediaStart)) : Math.min(media.mediaStart + played, length);
+      },
+      set: function (value) { currentTime.set.call(this, value); },
+    });
+  }
+
   // ---- images and fonts --------------------------------------------------------------------
   // decode() is bounded by a real-time timeout: a render driven by BeginFrame control may not give
   // the decoder the frame it waits for. A loaded image that has not confirmed decoding by then is
