@@ -12,7 +12,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type { Command } from 'commander';
 import { probeBrowser } from '../capture/probe.js';
-import { getTools, runFfmpeg } from '../media/tools.js';
+import { getTools, listedNames, runFfmpeg } from '../media/tools.js';
 import { EXIT_FAILED, EXIT_OK } from './exit-codes.js';
 import type { CommandContext } from './main.js';
 
@@ -38,16 +38,6 @@ export function cacheDir(env: NodeJS.ProcessEnv = process.env): string {
   return path.join(os.homedir(), '.cache', 'framesmith');
 }
 
-/** Names listed by `ffmpeg -encoders` / `-filters` (the second column of each entry line). */
-function listedNames(output: string): Set<string> {
-  const names = new Set<string>();
-  for (const line of output.split('\n')) {
-    const match = /^\s*[A-Z.|]{2,8}\s+(\S+)\s/.exec(line);
-    if (match?.[1]) names.add(match[1]);
-  }
-  return names;
-}
-
 export async function runDoctor(options: { browserPath?: string } = {}): Promise<DoctorCheck[]> {
   const checks: DoctorCheck[] = [];
   const nodeMajor = Number(process.versions.node.split('.')[0]);
@@ -63,6 +53,12 @@ export async function runDoctor(options: { browserPath?: string } = {}): Promise
     ]);
     for (const name of REQUIRED_ENCODERS) checks.push({ name: `encoder ${name}`, ok: encoders.has(name), detail: encoders.has(name) ? 'available' : 'missing', fix: ffmpegFix });
     for (const name of REQUIRED_FILTERS) checks.push({ name: `filter ${name}`, ok: filters.has(name), detail: filters.has(name) ? 'available' : 'missing', fix: ffmpegFix });
+    // Optional: re-timed audio uses it when present (src/encode/audio-graph.ts), else atempo.
+    checks.push({
+      name: 'filter rubberband',
+      ok: true,
+      detail: filters.has('rubberband') ? 'available' : 'missing (optional): audio at playback rates other than 1 uses atempo, whose onsets come up to ~90 ms early at 0.4x',
+    });
   } catch (error) {
     checks.push({ name: 'ffmpeg', ok: false, detail: error instanceof Error ? error.message : String(error), fix: ffmpegFix });
   }

@@ -113,9 +113,16 @@ let filterList: Promise<Set<string>> | undefined;
  * The list is read once per process (`ffmpeg -filters`); a failure to read it counts as "absent".
  */
 export async function ffmpegHasFilter(name: string): Promise<boolean> {
-  filterList ??= runFfmpeg(['-filters'], { timeoutMs: 15_000 }).then(
-    (result) => new Set(result.stdout.split('\n').map((line) => /^\s*[.A-Z|]{2,3}\s+(\w+)\s/.exec(line)?.[1]).filter((n): n is string => Boolean(n))),
-    () => new Set<string>(),
-  );
+  filterList ??= runFfmpeg(['-filters'], { timeoutMs: 15_000 }).then((result) => listedNames(result.stdout), () => new Set<string>());
   return (await filterList).has(name);
+}
+
+/** Names listed by `ffmpeg -encoders` / `-filters` (the second column of each entry line). */
+export function listedNames(output: string): Set<string> {
+  const names = new Set<string>();
+  for (const line of output.split('\n')) {
+    const match = /^\s*[A-Z.|]{2,8}\s+(\S+)\s/.exec(line);
+    if (match?.[1]) names.add(match[1]);
+  }
+  return names;
 }
