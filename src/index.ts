@@ -20,7 +20,7 @@ export { parseComposition, type ParseOptions } from './composition/parse.js';
 export { CompositionError, type CompositionErrorCode } from './composition/errors.js';
 export type { Composition, TimedElement, MediaElement, NestedComposition } from './composition/model.js';
 export { startProjectServer, type ProjectServer } from './browser/server.js';
-export { runtimeScript, runtimeConfigFor, type RuntimeConfig, type RuntimeTimed } from './browser/runtime.js';
+export { runtimeScript, runtimeConfigFor, mediaGuardSource, type RuntimeConfig, type RuntimeTimed } from './browser/runtime-config.js';
 export { mixAudio, audioTracksFromMedia, AudioError, type AudioErrorCode, type AudioTrack, type MixOptions, type MixResult } from './encode/audio.js';
 export { muxAudio, MuxError, MUX_LENGTH_TOLERANCE_S, type MuxErrorCode, type MuxOptions, type MuxResult } from './encode/mux.js';
 export { render, RenderError, defaultOutputPath, GSAP_URL_PREFIX, type RenderOptions, type RenderResult, type RenderProgress, type RenderErrorCode, type OutputFormat, type Quality } from './render.js';
@@ -37,4 +37,3 @@ export { FrameUrls, HTTP_MIN_BYTES, type FrameTransport } from './capture/video-
 export { audioStage, type AudioStage, type AudioStageStats } from './capture/audio-stage.js';
 export { MediaError, type MediaErrorCode, type MediaFailure } from './capture/media-errors.js';
 export { mediaDuration, mediaHasAudio, completeMediaWindows } from './capture/media-sources.js';
-export { MEDIA_GUARD_SOURCE, mediaGuardSource } from './browser/runtime/media-guard-source.js';

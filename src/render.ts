@@ -22,15 +22,13 @@ import os from 'node:os';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { launchBrowser, BrowserError, type LaunchedBrowser } from './browser/launch.js';
-import { runtimeConfigFor, runtimeScript } from './browser/runtime.js';
-import { mediaGuardSource } from './browser/runtime/media-guard-source.js';
+import { injectedScripts, runtimeConfigFor, WEBGL_MISSING_EXPRESSION, WEBGL_STATE_EXPRESSION } from './browser/runtime-config.js';
 import { startProjectServer, type ProjectServer } from './browser/server.js';
 import { CaptureError } from './capture/errors.js';
 import { combineHooks, type CaptureHooks, type OutputFormat, type StageContext } from './capture/hooks.js';
 import { MediaError } from './capture/media-errors.js';
 import { pageMediaInfo, parseWithMedia } from './capture/media-sources.js';
 import { RemoteMedia } from './capture/remote-media.js';
-import { WEBGL_MISSING_EXPRESSION, WEBGL_STATE_EXPRESSION, WEBGL_WATCH_SOURCE } from './browser/runtime/webgl-watch-source.js';
 import { resolveCacheDir } from './cache/config.js';
 import { mediaStages } from './capture/media-stages.js';
 import { captureFrames } from './capture/pool.js';
@@ -186,7 +184,7 @@ async function renderOnce(input: string, options: RenderOptions): Promise<Render
     });
     // The media stages supply video frames and sound: the guard keeps the page from loading the files.
     const mediaInfo = await pageMediaInfo(composition, (file) => server!.urlFor(file));
-    const runtime = `${runtimeScript(runtimeConfigFor(composition, options.seed ?? 1))}\n${mediaGuardSource(mediaInfo)}\n${WEBGL_WATCH_SOURCE}`;
+    const runtime = injectedScripts(runtimeConfigFor(composition, options.seed ?? 1), mediaInfo);
     const url = server.urlFor(composition.entryFile);
     const transparent = format !== 'mp4';
     const frameFormat = format === 'mp4' ? (options.frameFormat ?? (options.quality === 'high' ? 'png' : 'jpeg')) : 'png';

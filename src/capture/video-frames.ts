@@ -8,7 +8,7 @@
  *    scale, after `ready()`) and asks the extraction engine (src/extract/) for the frames a render at
  *    the composition's rate shows, decoded at that size (native size when the element is not laid out
  *    or uses `object-fit: none`), with in-render dedupe and the frame cache; every page then attaches
- *    the page side (src/capture/video-page-source.ts);
+ *    the page side (src/browser/runtime/video-paint.ts);
  * 3. before each frame is captured, the frame each video shows at that time — `FrameLookupTable`:
  *    slot floor((t - start) × fps), held at the last frame when the media ends, wrapped when looping —
  *    is painted as the element's background. A video is visible on [start, end) exactly as the
@@ -31,7 +31,8 @@ import { formatRational } from '../media/rational.js';
 import type { RenderStage, StageContext } from './hooks.js';
 import { MediaError } from './media-errors.js';
 import { checkMediaFiles } from './media-sources.js';
-import { VIDEO_PAGE_SOURCE } from './video-page-source.js';
+import { pageScript } from '../browser/page-scripts.js';
+import '../browser/page-api.js';
 import { drawnSize, EPSILON_S, extractFailure, placeVideos, type PlacedVideo } from './video-placement.js';
 import { FrameUrls, type FrameTransport } from './video-transport.js';
 
@@ -77,24 +78,6 @@ interface ReadyVideo extends PlacedVideo {
   frames: readonly string[];
   extractedWidth: number;
   extractedHeight: number;
-}
-
-interface Measured {
-  index: number;
-  tagName: string | null;
-  width: number;
-  height: number;
-  fit: string;
-}
-
-declare global {
-  interface Window {
-    __framesmithVideo?: {
-      measure(indices: number[]): Measured[];
-      attach(videos: Array<{ index: number; naturalWidth: number; naturalHeight: number }>): void;
-      show(changes: Array<{ index: number; url: string | null }>): Promise<void>;
-    };
-  }
 }
 
 export type VideoFramesStage = RenderStage & { readonly stats: VideoFramesStats };
@@ -212,7 +195,7 @@ export function videoFramesStage(options: VideoFramesOptions = {}): VideoFramesS
     capture: {
       async setupPage(page) {
         if (placed.length === 0) return;
-        await page.evaluate(VIDEO_PAGE_SOURCE);
+        await page.evaluate(pageScript('video-paint', {}));
         ready ??= extract(page);
         const videos = await ready;
         await page.evaluate((list) => window.__framesmithVideo!.attach(list), videos.map((v) => ({ index: v.element.index, naturalWidth: v.info.width, naturalHeight: v.info.height })));

@@ -10,7 +10,8 @@
  * answered 4xx/5xx (the URL is named).
  */
 import type { Browser, HTTPRequest, HTTPResponse } from 'puppeteer-core';
-import { WEBGL_MISSING_EXPRESSION } from '../browser/runtime/webgl-watch-source.js';
+import type { ReadyInfo as PageReadyInfo } from '../browser/page-api.js';
+import { WEBGL_MISSING_EXPRESSION } from '../browser/runtime-config.js';
 import type { CaptureMode } from '../browser/launch.js';
 import { CaptureError } from './errors.js';
 import type { CaptureHooks } from './hooks.js';
@@ -32,10 +33,7 @@ export interface WorkerOptions {
   seekTimeoutMs?: number;
 }
 
-export interface ReadyInfo {
-  width: number;
-  height: number;
-  hasTimelines: boolean;
+export interface ReadyInfo extends PageReadyInfo {
   /** html, body and the composition root all have a fully transparent background. */
   transparentStage: boolean;
 }
@@ -87,7 +85,7 @@ export class CaptureWorker {
       await capturePage.pumpWhile(page.goto(options.url, { waitUntil: 'load', timeout: loadTimeout }));
       const ready = await capturePage.pumpWhile(withTimeout(
         page.evaluate(async () => {
-          const fs = (window as unknown as { __framesmith?: { ready(): Promise<{ width: number; height: number; hasTimelines: boolean }> } }).__framesmith;
+          const fs = window.__framesmith;
           if (!fs) throw new Error('the framesmith runtime is missing from the page');
           const info = await fs.ready();
           const transparent = (el: Element | null) => !el || /rgba\(.*,\s*0\)$|transparent/.test(getComputedStyle(el).backgroundColor);
@@ -123,7 +121,7 @@ export class CaptureWorker {
     let t = performance.now();
     const errors = await this.capturePage.pumpWhile(withTimeout(
       page.evaluate(async (i: number, s: number) => {
-        const fs = (window as unknown as { __framesmith: { seek(i: number, s: number): Promise<void>; errors: string[] } }).__framesmith;
+        const fs = window.__framesmith!;
         await fs.seek(i, s);
         return fs.errors.slice();
       }, frameIndex, time),

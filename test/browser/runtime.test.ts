@@ -9,18 +9,9 @@ import chromium from '@sparticuz/chromium';
 import puppeteer, { type Browser, type Page } from 'puppeteer-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseComposition } from '../../src/composition/parse.js';
-import { runtimeConfigFor, runtimeScript, type RuntimeConfig } from '../../src/browser/runtime.js';
+import { runtimeConfigFor, runtimeScript, type RuntimeConfig } from '../../src/browser/runtime-config.js';
 import { startProjectServer, type ProjectServer } from '../../src/browser/server.js';
-
-declare global {
-  interface Window {
-    __framesmith: {
-      ready(): Promise<{ width: number; height: number; hasTimelines: boolean }>;
-      seek(frame: number, t: number): Promise<void>;
-      errors: string[];
-    };
-  }
-}
+import type { ReadyInfo } from '../../src/browser/page-api.js';
 
 let dir: string;
 let browser: Browser;
@@ -48,7 +39,7 @@ afterAll(async () => {
 const PAGE_STYLE = '<style>body{margin:0} #root{position:relative;width:400px;height:200px} .box{position:absolute;left:0;top:0;width:10px;height:10px}</style>';
 
 /** Writes a project, parses it, opens it with the runtime injected and waits for ready(). */
-async function open(body: string, options: { seed?: number; config?: (c: RuntimeConfig) => RuntimeConfig } = {}): Promise<{ page: Page; config: RuntimeConfig; size: { width: number; height: number; hasTimelines: boolean } }> {
+async function open(body: string, options: { seed?: number; config?: (c: RuntimeConfig) => RuntimeConfig } = {}): Promise<{ page: Page; config: RuntimeConfig; size: ReadyInfo }> {
   const project = path.join(dir, `c${count++}`);
   await mkdir(project, { recursive: true });
   await writeFile(path.join(project, 'index.html'), `<!doctype html><html><head>${PAGE_STYLE}</head><body>${body}</body></html>`);
@@ -59,19 +50,19 @@ async function open(body: string, options: { seed?: number; config?: (c: Runtime
   const page = await browser.newPage();
   await page.evaluateOnNewDocument(runtimeScript(config));
   await page.goto(server.urlFor(path.join(project, 'index.html')), { waitUntil: 'load' });
-  const size = await page.evaluate(() => window.__framesmith.ready());
+  const size = await page.evaluate(() => window.__framesmith!.ready());
   return { page, config, size };
 }
 
-const seek = (page: Page, frame: number, fps = 30) => page.evaluate((f, t) => window.__framesmith.seek(f, t), frame, frame / fps);
+const seek = (page: Page, frame: number, fps = 30) => page.evaluate((f, t) => window.__framesmith!.seek(f, t), frame, frame / fps);
 const leftOf = (page: Page, sel: string) => page.$eval(sel, (el) => el.getBoundingClientRect().left);
 
 describe('in-page runtime', () => {
   it('ready() reports the declared size; a page without timelines seeks without waiting', async () => {
     const { page, size } = await open('<div id="root" data-composition-id="m" data-width="1280" data-height="720" data-duration="1"></div>');
-    expect(size).toEqual({ width: 1280, height: 720, hasTimelines: false });
+    expect(size).toEqual({ width: 1280, height: 720, hasTimelines: false, timelineDurations: {}, adapterDuration: null });
     await seek(page, 10);
-    expect(await page.evaluate(() => window.__framesmith.errors)).toEqual([]);
+    expect(await page.evaluate(() => window.__framesmith!.errors)).toEqual([]);
     await page.close();
   });
 
@@ -231,7 +222,7 @@ describe('in-page runtime', () => {
         <div id="c" class="clip" data-start="1.001" data-duration="1.001"></div></div>`);
     const visible: number[] = [];
     for (let frame = 25; frame < 65; frame++) {
-      await page.evaluate((f, t) => window.__framesmith.seek(f, t), frame, (frame * 1001) / 30000);
+      await page.evaluate((f, t) => window.__framesmith!.seek(f, t), frame, (frame * 1001) / 30000);
       if (await page.$eval('#c', (el) => getComputedStyle(el).visibility === 'visible')) visible.push(frame);
     }
     expect([visible.length, visible[0]]).toEqual([30, 30]);
@@ -259,7 +250,7 @@ describe('in-page runtime', () => {
       <script>throw new Error('boom');</script>
       <script>requestAnimationFrame(() => { throw new Error('in frame'); });</script>`);
     await seek(page, 1);
-    const errors = await page.evaluate(() => window.__framesmith.errors);
+    const errors = await page.evaluate(() => window.__framesmith!.errors);
     expect(errors.some((e) => e.includes('boom') && e.includes('index.html'))).toBe(true);
     expect(errors.some((e) => e.startsWith('Unhandled promise rejection') && e.includes('later'))).toBe(true);
     expect(errors.some((e) => e.includes('in frame'))).toBe(true);
@@ -275,7 +266,7 @@ describe('in-page runtime', () => {
     const page = await browser.newPage();
     await page.evaluateOnNewDocument(runtimeScript(runtimeConfigFor(await parseComposition(project))));
     await page.goto(server.urlFor(path.join(project, 'index.html')));
-    const error = await page.evaluate(() => window.__framesmith.ready().then(() => 'ok', (e: Error) => e.message));
+    const error = await page.evaluate(() => window.__framesmith!.ready().then(() => 'ok', (e: Error) => e.message));
     expect(error).toContain('timed element 0 should be div#a but the page has i#intruder');
     await page.close();
   });

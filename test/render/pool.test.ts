@@ -6,7 +6,7 @@
 import { rm } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { launchBrowser, type LaunchedBrowser } from '../../src/browser/launch.js';
-import { runtimeConfigFor, runtimeScript } from '../../src/browser/runtime.js';
+import { runtimeConfigFor, runtimeScript } from '../../src/browser/runtime-config.js';
 import { startProjectServer, type ProjectServer } from '../../src/browser/server.js';
 import { captureFrames } from '../../src/capture/pool.js';
 import { CaptureWorker } from '../../src/capture/worker.js';

@@ -1,0 +1,146 @@
+/**
+ * The one typed declaration of what framesmith puts into a page: the configuration each in-page
+ * script is given (as JSON data, never spliced into source text) and the `window.__framesmith*`
+ * globals they expose. Imported by the in-page code (src/browser/runtime/, bundled for the browser)
+ * and by the Node side that drives it with `page.evaluate`; types only, so it costs nothing at run
+ * time on either side.
+ */
+import type { Rational } from '../media/rational.js';
+
+/** A timed element as the page runtime knows it (from the parsed composition). */
+export interface RuntimeTimed {
+  /** Index into `document.querySelectorAll('[data-start], video, audio')` minus the root. */
+  index: number;
+  start: number;
+  /** Seconds; `null` when open-ended (JSON has no Infinity). */
+  end: number | null;
+  isClip: boolean;
+  /** Lower-case tag name and id as parsed; when given, `ready()` checks the page has the same element at `index`. */
+  tagName?: string;
+  id?: string;
+  /** `<video>`/`<audio>` only: what its `currentTime` reads at each frame (see media-clock.ts). */
+  media?: { mediaStart: number; playbackRate: number; loop: boolean };
+}
+
+/** Configuration of the page runtime (src/browser/runtime/runtime.ts). */
+export interface RuntimeConfig {
+  fps: Rational;
+  /** Seed of `Math.random`; same seed, same sequence. */
+  seed: number;
+  timed: RuntimeTimed[];
+  /** Selector of the root; default `[data-composition-id]` (the first one). */
+  rootSelector?: string;
+  /** Timed elements are looked for inside the root only (a render of one composition of several). */
+  timedWithinRoot?: boolean;
+  /**
+   * Composition id → its host's start in composition seconds: `window.__timelines[id]` is sought at
+   * `t - start` (a sub-composition's timeline runs on host-relative time). Default 0.
+   */
+  timelineOffsets?: Record<string, number>;
+  /** Longest real-time wait, per seek, for `img.decode()` (default 3000 ms); see resources.ts. */
+  decodeTimeoutMs?: number;
+  /** The composition's variables (declared defaults merged with the render's values). */
+  variables?: Record<string, unknown>;
+}
+
+/** What `ready()` reports once the page can be seeked. */
+export interface ReadyInfo {
+  width: number;
+  height: number;
+  hasTimelines: boolean;
+  /**
+   * Seconds of each registered timeline by its key in `window.__timelines` (`totalDuration()`, else
+   * `duration()`), for durations that come from the timeline.
+   */
+  timelineDurations: Record<string, number>;
+  /** The longest duration an adapter reported (`FramesmithAdapter.duration`), or null. */
+  adapterDuration: number | null;
+}
+
+/**
+ * What a seek tells an adapter. `time` is composition seconds (frame index × den / num); `eventful` is
+ * false for the runtime's own silent seeks, true for the seeks a render captures (and the frames it
+ * steps through on the way, see `FramesmithPageApi.seek`).
+ */
+export interface AdapterSeek {
+  time: number;
+  frame: number;
+  eventful: boolean;
+}
+
+/**
+ * An animation library driven by composition time: the one hook through which the runtime seeks
+ * everything it does not own itself (GSAP timelines, CSS and Web Animations are built in; the
+ * HyperFrames hooks — `window.__hfAnime`, `window.__hfLottie`, `window.__hfThreeTime` with the
+ * `hf-seek` event — are adapters registered through this same hook).
+ */
+export interface FramesmithAdapter {
+  /** Shown in error messages. */
+  name: string;
+  /**
+   * Puts the library's animations at `seek.time`. A returned promise is awaited before the frame is
+   * captured; a rejection fails the frame, naming the adapter.
+   */
+  seek(seek: AdapterSeek): void | Promise<unknown>;
+  /** Awaited (once) before the first frame: the library has loaded what frame 0 needs. */
+  ready?(): void | Promise<unknown>;
+  /** Seconds the adapter's animations last, when known: a floor for the composition's duration. */
+  duration?(): number | null | undefined;
+}
+
+/** `window.__framesmith`: the runtime's API (see src/browser/runtime/runtime.ts for exact semantics). */
+export interface FramesmithPageApi {
+  ready(): Promise<ReadyInfo>;
+  seek(frameIndex: number, timeSeconds: number): Promise<void>;
+  /** Adds an adapter; seeks call adapters in registration order. Returns a function that removes it. */
+  registerAdapter(adapter: FramesmithAdapter): () => void;
+  /** Uncaught errors and unhandled rejections of the page, in order. */
+  readonly errors: string[];
+  /** Non-fatal notes the page made (e.g. a deprecated adapter), in order. */
+  readonly warnings: string[];
+  frame: number;
+  time: number;
+}
+
+/** The media guard's knowledge of one file: display width and height (0 for audio), length in seconds. */
+export type PageMediaInfo = [width: number, height: number, duration: number];
+
+/** Configuration of the media guard (src/browser/runtime/media-guard.ts). */
+export interface MediaGuardConfig {
+  /** Decoded URL path of a project file (or a remote file's whole URL) → what a player would know. */
+  known: Record<string, PageMediaInfo>;
+}
+
+/** `window.__framesmithWebGL`: whether the page asked for a WebGL context, and whether it was refused. */
+export interface WebGLState {
+  requested: boolean;
+  missing: boolean;
+}
+
+/** A video element's drawn box, as measured in the page (video-paint.ts). */
+export interface MeasuredVideo {
+  index: number;
+  tagName: string | null;
+  /** Content box in device pixels, rounded up; 0 when not laid out. */
+  width: number;
+  height: number;
+  /** Computed `object-fit`. */
+  fit: string;
+}
+
+/** `window.__framesmithVideo`: paints extracted video frames in place of `<video>` elements. */
+export interface VideoPaintApi {
+  measure(indices: number[]): MeasuredVideo[];
+  attach(videos: Array<{ index: number; naturalWidth: number; naturalHeight: number }>): void;
+  show(changes: Array<{ index: number; url: string | null }>): Promise<void>;
+}
+
+declare global {
+  interface Window {
+    __framesmith?: FramesmithPageApi;
+    __framesmithVideo?: VideoPaintApi;
+    __framesmithWebGL?: WebGLState;
+    /** Resolves once the media guard dispatched every queued load event. */
+    __framesmithMediaSettled?: () => Promise<void>;
+  }
+}
