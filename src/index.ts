@@ -16,7 +16,7 @@ export {
   CACHE_SCHEMA_VERSION, DEFAULT_BUDGET_BYTES,
   type CacheEntry, type CacheWriter, type CacheMetrics, type FrameRecipe, type CacheStats, type GcResult, type FetchRemoteOptions,
 } from './cache/index.js';
-export { parseComposition, type ParseOptions } from './composition/parse.js';
+export { parseComposition, loadDocument, VariablesError, type ParseCompositionOptions, type LoadOptions } from './load/index.js';
 export { CompositionError, type CompositionErrorCode } from './composition/errors.js';
 export type { Composition, TimedElement, MediaElement, NestedComposition } from './composition/model.js';
 export { startProjectServer, type ProjectServer } from './browser/server.js';

@@ -60,6 +60,13 @@ export interface RenderOptions {
    * starts with WebGL (skips that second start); `off` never gives it.
    */
   webgl?: 'auto' | 'on' | 'off';
+  /**
+   * The `data-composition-id` of the top-level composition to render when the file holds several
+   * (default: the first).
+   */
+  composition?: string;
+  /** Values of the composition's declared variables (`data-composition-variables`). */
+  variables?: Record<string, unknown>;
   /** Media stages (video frames, audio mix, mux). Default: `mediaStages({ cache })` (src/capture/media-stages.ts). */
   stages?: RenderStage[];
 }

@@ -35,6 +35,7 @@ import { captureFrames } from './capture/pool.js';
 import { CaptureWorker } from './capture/worker.js';
 import { CompositionError } from './composition/errors.js';
 import type { Composition } from './composition/model.js';
+import { settleDuration } from './composition/duration.js';
 import { EncodeError, startVideoEncoder, type VideoEncoder } from './encode/video.js';
 import { formatRational } from './media/rational.js';
 import { defaultWorkers } from './capture/workers.js';
@@ -155,20 +156,20 @@ async function renderOnce(input: string, options: RenderOptions): Promise<Render
 
   try {
     progress('parse');
-    const composition: Composition = await time('parse', () => parseWithMedia(input, { fps: options.fps, remote }));
+    const composition: Composition = await time('parse', () => parseWithMedia(input, { fps: options.fps, remote, composition: options.composition, variables: options.variables }));
     cancelled();
-    const frameCount = composition.frameCount;
-    if (frameCount < 1) throw new RenderError('no_duration', `${composition.entryFile} renders no frames (duration ${composition.duration} s): give the root a data-duration > 0`, { file: composition.entryFile });
 
     workDir = await mkdtemp(path.join(os.tmpdir(), 'framesmith-render-'));
     await mkdir(path.dirname(output), { recursive: true });
 
     server = await startProjectServer(composition.rootDir);
+    server.serveText(composition.entryFile, composition.html);
     const gsap = gsapDir();
     if (gsap) server.mount(GSAP_URL_PREFIX, gsap);
 
     progress('browser');
-    const workerCount = Math.min(options.workers ?? defaultWorkers(), frameCount);
+    // The frame count may come from the page's timeline (known once the first page loaded).
+    const workerCount = Math.min(options.workers ?? defaultWorkers(), composition.frameCount || Infinity);
     const webglMode = options.webgl ?? 'auto';
     const launchAll = (webgl: boolean) => time('browser', async () => {
       const launches = await Promise.allSettled(Array.from({ length: workerCount }, () => launchBrowser({ browserPath: options.browser, forceMode: options.captureMode, webgl })));
@@ -236,6 +237,11 @@ async function renderOnce(input: string, options: RenderOptions): Promise<Render
       ({ width, height } = firstOpen.size);
     }
     const first = workers[0]!;
+    settleDuration(composition, first.info);
+    const frameCount = composition.frameCount;
+    if (frameCount < 1) {
+      throw new RenderError('no_duration', `${composition.entryFile}: the composition has no length: the root has no data-duration, no timeline is registered in window.__timelines["${composition.id}"], and no timed element has an end; give the root data-duration="<seconds>"`, { file: composition.entryFile, element: `#${composition.id}` });
+    }
     await preparing;
     const hooks = combineHooks(stages.flatMap((s) => (s.capture ? [s.capture] : [])));
     await Promise.all(workers.map(async (w) => {

@@ -20,6 +20,11 @@ export interface RuntimeTimed {
   id?: string;
   /** `<video>`/`<audio>` only: what its `currentTime` reads at each frame (see media-clock.ts). */
   media?: { mediaStart: number; playbackRate: number; loop: boolean };
+  /**
+   * A sub-composition host without a duration: on screen for as long as `window.__timelines[key]`
+   * lasts, once the page registered it (else open-ended).
+   */
+  timelineKey?: string;
 }
 
 /** Configuration of the page runtime (src/browser/runtime/runtime.ts). */
@@ -41,6 +46,11 @@ export interface RuntimeConfig {
   decodeTimeoutMs?: number;
   /** The composition's variables (declared defaults merged with the render's values). */
   variables?: Record<string, unknown>;
+  /**
+   * Sub-compositions mounted from files, by the id they carry in the page: the id their own file
+   * gives them and the values their scripts' `__hyperframes.getVariables()` returns.
+   */
+  scopes?: Record<string, { authoredId: string; variables: Record<string, unknown> }>;
 }
 
 /** What `ready()` reports once the page can be seeked. */
@@ -142,5 +152,7 @@ declare global {
     __framesmithWebGL?: WebGLState;
     /** Resolves once the media guard dispatched every queued load event. */
     __framesmithMediaSettled?: () => Promise<void>;
+    /** Runs a mounted sub-composition's script with its scoped globals (src/browser/runtime/scopes.ts). */
+    __framesmithScope?: (id: string, body: (...globals: unknown[]) => unknown) => unknown;
   }
 }

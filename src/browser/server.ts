@@ -24,6 +24,11 @@ export interface ProjectServer {
   failedRequests(): string[];
   /** Serves `dir` under the URL prefix `prefix` (e.g. `/__framesmith/frames/`). Longest prefix wins. */
   mount(prefix: string, dir: string): void;
+  /**
+   * Answers requests for `file` (a path inside rootDir) with `text` instead of the file's content:
+   * the assembled document of a composition (sub-compositions inlined) is served at its entry URL.
+   */
+  serveText(file: string, text: string, contentType?: string): void;
   close(): Promise<void>;
 }
 
@@ -36,6 +41,7 @@ interface Mount {
 export async function startProjectServer(rootDir: string): Promise<ProjectServer> {
   const mounts: Mount[] = [{ prefix: '/', dir: path.resolve(rootDir) }];
   const failed: string[] = [];
+  const texts = new Map<string, { body: Buffer; contentType: string }>();
   let origin = '';
 
   const server = http.createServer((req, res) => {
@@ -82,6 +88,12 @@ export async function startProjectServer(rootDir: string): Promise<ProjectServer
     if (info?.isDirectory()) {
       file = path.join(file, 'index.html');
       info = await stat(file).catch(() => null);
+    }
+    const text = texts.get(file);
+    if (text) {
+      res.writeHead(200, { 'content-type': text.contentType, 'content-length': text.body.length, 'cache-control': 'no-cache' });
+      res.end(req.method === 'HEAD' ? undefined : text.body);
+      return;
     }
     if (!info?.isFile()) return fail(404);
     mount.realDir ??= realpath(mount.dir);
@@ -150,6 +162,9 @@ export async function startProjectServer(rootDir: string): Promise<ProjectServer
       const entry: Mount = { prefix: normalized, dir: path.resolve(dir) };
       if (existing >= 0) mounts[existing] = entry;
       else mounts.push(entry);
+    },
+    serveText(file: string, text: string, contentType = 'text/html; charset=utf-8'): void {
+      texts.set(path.resolve(mounts[0]!.dir, file), { body: Buffer.from(text, 'utf8'), contentType });
     },
     close: () => new Promise<void>((resolve, reject) => {
       server.close((error) => (error ? reject(error) : resolve()));

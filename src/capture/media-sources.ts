@@ -7,7 +7,7 @@ import path from 'node:path';
 import { probeAudioSource } from '../encode/audio-probe.js';
 import { AudioError } from '../encode/audio-types.js';
 import type { Composition, MediaElement } from '../composition/model.js';
-import { parseComposition, type ParseOptions } from '../composition/parse.js';
+import { parseComposition, type ParseCompositionOptions } from '../load/index.js';
 import { probeMedia, ProbeError } from '../media/probe.js';
 import { MediaError, type MediaFailure } from './media-errors.js';
 import { isRemoteMedia, type RemoteMedia } from './remote-media.js';
@@ -76,6 +76,7 @@ export async function completeMediaWindows(composition: Composition): Promise<vo
     try {
       const length = await mediaDuration(m.src, m.label);
       m.duration = Math.max(0, length - m.mediaStart) / m.playbackRate;
+      if (m.hostEnd !== undefined) m.duration = Math.max(0, Math.min(m.duration, m.hostEnd - m.start));
     } catch (error) {
       failures.push(error instanceof MediaError ? { ...error.failures[0]!, element: m.label } : mediaFailure(error, m.label, m.src));
     }
@@ -83,7 +84,7 @@ export async function completeMediaWindows(composition: Composition): Promise<vo
   if (failures.length > 0) throw new MediaError(failures);
 }
 
-export interface ParseWithMediaOptions extends Omit<ParseOptions, 'mediaDuration'> {
+export interface ParseWithMediaOptions extends Omit<ParseCompositionOptions, 'mediaDuration'> {
   /** Downloads http(s) media; without it a remote src is reported as not a local file. */
   remote?: RemoteMedia;
 }

@@ -32,6 +32,7 @@ import type { RenderStage, StageContext } from './hooks.js';
 import { MediaError } from './media-errors.js';
 import { checkMediaFiles } from './media-sources.js';
 import { pageScript } from '../browser/page-scripts.js';
+import { rootOptions } from '../browser/runtime-config.js';
 import '../browser/page-api.js';
 import { drawnSize, EPSILON_S, extractFailure, placeVideos, type PlacedVideo } from './video-placement.js';
 import { FrameUrls, type FrameTransport } from './video-transport.js';
@@ -195,7 +196,7 @@ export function videoFramesStage(options: VideoFramesOptions = {}): VideoFramesS
     capture: {
       async setupPage(page) {
         if (placed.length === 0) return;
-        await page.evaluate(pageScript('video-paint', {}));
+        await page.evaluate(pageScript('video-paint', rootOptions(context!.composition)));
         ready ??= extract(page);
         const videos = await ready;
         await page.evaluate((list) => window.__framesmithVideo!.attach(list), videos.map((v) => ({ index: v.element.index, naturalWidth: v.info.width, naturalHeight: v.info.height })));

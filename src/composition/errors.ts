@@ -8,7 +8,11 @@ export type CompositionErrorCode =
   | 'cyclic_reference'
   | 'invalid_fps'
   | 'invalid_size'
-  | 'no_duration';
+  | 'no_duration'
+  | 'sub_composition_missing'
+  | 'sub_composition_invalid'
+  | 'sub_composition_cycle'
+  | 'invalid_variables';
 
 /**
  * The composition cannot be rendered as written. `element` is a short label of the offending element

@@ -49,11 +49,50 @@ export interface MediaElement extends TimedElement {
   volume: number;
   /** `data-has-audio="true"` forces the audio of a video into the mix. */
   hasAudioAttr?: boolean;
+  /** Composition seconds at which its enclosing sub-composition hosts end (the earliest), if any. */
+  hostEnd?: number;
+}
+
+/**
+ * A composition's HTML as the browser will see it (src/load/ assembles it: sub-compositions inlined,
+ * variables applied), with where it lives.
+ */
+export interface CompositionSource {
+  /** The assembled document the page is served. */
+  html: string;
+  /** The HTML file rendered. */
+  entryFile: string;
+  /** Directory served as the project root. */
+  rootDir: string;
+  /** `data-composition-id` of the composition to render, when the file holds several. */
+  rootId?: string;
+  /** The mounted sub-compositions (src/load/sub-compositions.ts). */
+  mounts?: MountedComposition[];
+  /** The values `window.__hyperframes.getVariables()` returns at the top level. */
+  variables?: Record<string, unknown>;
+}
+
+/** One sub-composition mounted from a file (`data-composition-src`). */
+export interface MountedComposition {
+  /** The id the composition carries in the page (`<id>` or `<id>__N` for a second mount). */
+  id: string;
+  /** The id its own file gives it, which its scripts use in `window.__timelines`. */
+  authoredId: string;
+  /** Project-relative path of the file. */
+  file: string;
+  /** What its scripts' `__hyperframes.getVariables()` returns. */
+  variables: Record<string, unknown>;
 }
 
 export interface Composition {
   /** `data-composition-id` of the root. */
   id: string;
+  /** The assembled document the page is served (CompositionSource.html). */
+  html: string;
+  /** Set when the render picked this composition among several in its file. */
+  rootId?: string;
+  mounts: MountedComposition[];
+  variables: Record<string, unknown>;
   /** Directory served as the project root. */
   rootDir: string;
   /** The HTML file rendered. */
@@ -62,10 +101,16 @@ export interface Composition {
   width?: number;
   height?: number;
   fps: Rational;
-  /** Seconds: `data-duration`, else the latest end of the timed children. */
+  /**
+   * Seconds, as src/composition/duration.ts decides: `data-duration`, else from the page's timeline
+   * over the floor of media and sub-composition ends. 0 until known (no declared length, no floor and
+   * no timed element with an end: only the page's timeline can tell).
+   */
   duration: number;
-  /** round(duration * fps): the number of frames rendered. */
+  /** round(duration * fps): the number of frames rendered (0 while the duration is unknown). */
   frameCount: number;
+  /** What the duration is decided from (see duration.ts). */
+  durationRule: { declared?: number; floor: number; latestEnd: number };
   /** Every timed element (media included) in document order; `timed[i].index === i`. */
   timed: TimedElement[];
   /** The `<video>`/`<audio>` subset of `timed`, same objects, document order. */
@@ -85,4 +130,8 @@ export interface NestedComposition {
   /** Absolute start: the host's resolved `data-start` (its parent's origin when it has none). */
   start: number;
   duration?: number;
+  /** Its index among the timed elements, when it has `data-start`. */
+  index?: number;
+  /** A child of the root composition (not nested in another sub-composition). */
+  direct: boolean;
 }

@@ -1,31 +1,37 @@
 /**
- * `parseComposition`: reads a composition's HTML (HyperFrames data attributes) into the timeline model.
+ * `compositionFromSource`: reads a composition's (assembled) HTML — HyperFrames data attributes — into
+ * the timeline model. src/load/ assembles the document (sub-compositions inlined, variables applied)
+ * and calls this.
  *
  * Rules, beyond what model.ts states:
- * - The root is the first element with `data-composition-id` in document order. Its `data-start` is
- *   ignored (a root starts at 0).
+ * - The root is the element with `data-composition-id` equal to `source.rootId`, else the first one
+ *   in document order. Its `data-start` is ignored (a root starts at 0). With `rootId`, only elements
+ *   inside the root are timed (a file holding several compositions renders one).
  * - Timed elements are those matching TIMED_SELECTOR (`[data-start], video, audio`) except the root,
  *   in document order. A `<video>`/`<audio>` without `data-start` starts at 0 (of its composition).
+ *   Every timed element except `<audio>` is shown only inside its window, as HyperFrames shows it.
  * - Duration: `data-duration` (seconds), else `data-end` (a time, seconds or reference), else
  *   open-ended. An open-ended `<video>`/`<audio>` lasts until its media ends ((length - mediaStart) /
- *   rate), a looping one to the end of the composition.
- * - Nested compositions (HyperFrames sub-composition convention): inside an element with
- *   `data-composition-id` and `data-start`, children's seconds are relative to that host's start.
- * - The composition's duration is the root's `data-duration`, else the latest end of its timed
- *   elements (open-ended non-media elements do not count). Media lengths are asked of
- *   `options.mediaDuration` only when a duration or a reference needs them.
+ *   rate), a looping one to the end of the composition. A medium inside a sub-composition ends with
+ *   its host at the latest.
+ * - Sub-compositions (elements with `data-composition-id` inside the root): inside one with
+ *   `data-start`, children's seconds are relative to its start; one without inherits its parent's.
+ * - The composition's length (src/composition/duration.ts): the root's `data-duration`; else the
+ *   root timeline's (known once the page ran) but at least the latest end of its media and direct
+ *   sub-compositions; without a timeline, the latest end of any timed element. Media lengths are
+ *   asked of `options.mediaDuration` only when a duration or a reference needs them.
  * - frameCount = round(duration × fps), computed as duration × num / den and rounded to the nearest
  *   integer, halves up; a 1e-6-frame tolerance absorbs float noise (10.1 s × 30 is 303, not 302.99…).
  */
-import { readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { HTMLElement } from 'node-html-parser';
 import { parseRational, type Rational } from '../media/rational.js';
 import { CompositionError } from './errors.js';
 import { elementsInOrder, enclosingComposition, isTimed, labelOf, parseHtml } from './dom.js';
-import type { Composition, MediaElement, NestedComposition, TimedElement } from './model.js';
+import type { Composition, CompositionSource, MediaElement, NestedComposition, TimedElement } from './model.js';
 import { TimingResolver, type MediaDurationFn, type RawTimed } from './resolve.js';
 import { parseNumber, parseSeconds, parseTimeExpr, type TimeExpr } from './timing.js';
+import { settleDuration } from './duration.js';
 
 export interface ParseOptions {
   /** Overrides the root's `data-fps`: 30, "30000/1001", "29.97". */
@@ -36,50 +42,45 @@ export interface ParseOptions {
 
 const DEFAULT_FPS: Rational = { num: 30, den: 1 };
 
-/** Resolves `input` (a directory holding index.html, or an .html file) to the entry file. */
-async function locateEntry(input: string): Promise<string> {
-  const resolved = path.resolve(input);
-  const info = await stat(resolved).catch(() => null);
-  if (info?.isDirectory()) {
-    const index = path.join(resolved, 'index.html');
-    const indexInfo = await stat(index).catch(() => null);
-    if (!indexInfo?.isFile()) {
-      throw new CompositionError('no_index_html', `${resolved} has no index.html: add one, or pass the .html file to render`, index);
-    }
-    return index;
-  }
-  if (!info?.isFile()) {
-    throw new CompositionError('no_index_html', `${resolved} does not exist: pass a project directory holding index.html, or an .html file`, resolved);
-  }
-  return resolved;
-}
-
-export async function parseComposition(input: string, options: ParseOptions = {}): Promise<Composition> {
-  const entryFile = await locateEntry(input);
-  const rootDir = path.dirname(entryFile);
+export async function compositionFromSource(source: CompositionSource, options: ParseOptions = {}): Promise<Composition> {
+  const { entryFile, rootDir } = source;
   const file = entryFile;
-  const document = parseHtml(await readFile(entryFile, 'utf8'));
-  const elements = elementsInOrder(document);
-
-  const root = elements.find((el) => el.hasAttribute('data-composition-id'));
+  const document = parseHtml(source.html);
+  const all = elementsInOrder(document);
+  const root = source.rootId !== undefined
+    ? all.find((el) => el.getAttribute('data-composition-id') === source.rootId)
+    : all.find((el) => el.hasAttribute('data-composition-id'));
   if (!root) {
+    if (source.rootId !== undefined) {
+      const ids = all.filter((el) => el.hasAttribute('data-composition-id') && enclosingComposition(el) === null).map((el) => el.getAttribute('data-composition-id'));
+      throw new CompositionError('no_root', `${file} has no composition "${source.rootId}" (it has: ${ids.join(', ') || 'none'}): pick one of those with --composition`, file);
+    }
     throw new CompositionError('no_root', `${file} has no element with data-composition-id: mark the composition's root element, e.g. <div id="root" data-composition-id="main" data-width="1920" data-height="1080">`, file);
   }
+  const elements = source.rootId !== undefined ? elementsInOrder(root) : all;
   const rootLabel = labelOf(root);
   const id = root.getAttribute('data-composition-id') ?? '';
+  /** The file an element was written in: its sub-composition's, else the entry. */
+  const fileOf = (el: HTMLElement): string => {
+    for (let node: HTMLElement | null = el; node && node.nodeType === 1; node = node.parentNode as HTMLElement | null) {
+      const sub = node.getAttribute?.('data-composition-file');
+      if (sub && node !== el) return path.join(rootDir, sub);
+    }
+    return file;
+  };
 
   const fps = readFps(root, rootLabel, file, options.fps);
   const width = readSize(root, 'data-width', rootLabel, file);
   const height = readSize(root, 'data-height', rootLabel, file);
 
-  // Read every timed element.
   const timedEls = elements.filter((el) => el !== root && isTimed(el));
   const rawOf = new Map<HTMLElement, RawTimed>();
   const raws: RawTimed[] = timedEls.map((el, index) => {
-    const raw = readTimed(el, index, file, rootDir);
+    const raw = readTimed(el, index, fileOf(el), rootDir);
     rawOf.set(el, raw);
     return raw;
   });
+  /** The sub-composition whose start is `el`'s time origin: the nearest timed host. */
   const scopeOf = (el: HTMLElement): RawTimed | null => {
     for (let host = enclosingComposition(el); host && host !== root; host = enclosingComposition(host)) {
       const raw = rawOf.get(host);
@@ -108,13 +109,13 @@ export async function parseComposition(input: string, options: ParseOptions = {}
       tagName,
       start: await resolver.start(raw),
       duration: await resolver.duration(raw),
-      isClip: el.classList.contains('clip') || tagName === 'video',
+      isClip: tagName !== 'audio',
     };
     const track = el.getAttribute('data-track-index');
     if (track !== undefined) {
       const n = parseNumber(track);
       if (n === null || !Number.isInteger(n) || n < 0) {
-        throw new CompositionError('invalid_timing', `${raw.label} in ${file}: data-track-index="${track}" is not a non-negative integer: use 0, 1, 2…`, file, raw.label);
+        throw new CompositionError('invalid_timing', `${raw.label} in ${fileOf(el)}: data-track-index="${track}" is not a non-negative integer: use 0, 1, 2…`, fileOf(el), raw.label);
       }
       entry.trackIndex = n;
     }
@@ -128,7 +129,7 @@ export async function parseComposition(input: string, options: ParseOptions = {}
         playbackRate: raw.media.playbackRate,
         loop: raw.media.loop,
         muted: el.hasAttribute('muted'),
-        volume: readNumberAttr(el, 'data-volume', raw.label, file, 1, (v) => v >= 0, 'a number >= 0 (1 = full volume)'),
+        volume: readNumberAttr(el, 'data-volume', raw.label, fileOf(el), 1, (v) => v >= 0, 'a number >= 0 (1 = full volume)'),
       };
       const hasAudio = el.getAttribute('data-has-audio');
       if (hasAudio !== undefined) m.hasAudioAttr = hasAudio.trim().toLowerCase() !== 'false';
@@ -139,26 +140,15 @@ export async function parseComposition(input: string, options: ParseOptions = {}
     }
   }
 
-  // Composition duration.
-  let duration: number;
-  const declared = root.getAttribute('data-duration');
-  if (declared !== undefined) {
-    const value = parseSeconds(declared);
-    if (value === null || !(value > 0)) {
-      throw new CompositionError('invalid_timing', `${rootLabel} in ${file}: data-duration="${declared}" is not a positive number of seconds: write e.g. data-duration="10"`, file, rootLabel);
+  // Media inside a sub-composition ends with its host (at the latest).
+  const hostEnd = (raw: RawTimed): number | undefined => {
+    let end: number | undefined;
+    for (let scope = raw.scope; scope; scope = scope.scope) {
+      const t = timed[scope.index]!;
+      if (t.duration !== undefined) end = Math.min(end ?? Infinity, t.start + t.duration);
     }
-    duration = value;
-  } else {
-    duration = 0;
-    for (const [i, raw] of raws.entries()) {
-      const d = raw.media ? await resolver.duration(raw, [], true) : timed[i]!.duration;
-      if (raw.media && d !== undefined && timed[i]!.duration === undefined) timed[i]!.duration = d;
-      if (d !== undefined) duration = Math.max(duration, timed[i]!.start + d);
-    }
-    if (!(duration > 0)) {
-      throw new CompositionError('no_duration', `${rootLabel} in ${file} has no data-duration and no timed element with a known end: add data-duration="<seconds>" to the root`, file, rootLabel);
-    }
-  }
+    return end;
+  };
 
   const nested: NestedComposition[] = [];
   for (const el of elements) {
@@ -167,11 +157,50 @@ export async function parseComposition(input: string, options: ParseOptions = {}
     const scope = scopeOf(el);
     const start = raw ? await resolver.start(raw) : scope ? await resolver.start(scope) : 0;
     const d = raw ? timed[raw.index]!.duration : undefined;
-    nested.push({ id: el.getAttribute('data-composition-id') ?? '', label: labelOf(el), start, ...(d !== undefined ? { duration: d } : {}) });
+    const direct = enclosingComposition(el) === root;
+    nested.push({ id: el.getAttribute('data-composition-id') ?? '', label: labelOf(el), start, ...(d !== undefined ? { duration: d } : {}), ...(raw ? { index: raw.index } : {}), direct });
   }
 
-  const frameCount = Math.max(1, Math.floor((duration * fps.num) / fps.den + 0.5 + 1e-6));
-  return { id, rootDir, entryFile, ...(width ? { width } : {}), ...(height ? { height } : {}), fps, duration, frameCount, timed, media, nested };
+  // Composition duration: declared, else from the page's timeline (settleDuration) over the floor.
+  const declared = root.getAttribute('data-duration');
+  let declaredDuration: number | undefined;
+  if (declared !== undefined) {
+    const value = parseSeconds(declared);
+    if (value === null || !(value > 0)) {
+      throw new CompositionError('invalid_timing', `${rootLabel} in ${file}: data-duration="${declared}" is not a positive number of seconds: write e.g. data-duration="10"`, file, rootLabel);
+    }
+    declaredDuration = value;
+  }
+  let floor = 0;
+  let latestEnd = 0;
+  for (const [i, raw] of raws.entries()) {
+    const t = timed[i]!;
+    const needsLength = raw.media !== undefined && declaredDuration === undefined;
+    const d = needsLength ? await resolver.duration(raw, [], true) : t.duration;
+    if (raw.media && d !== undefined && t.duration === undefined) t.duration = d;
+    const cap = raw.media ? hostEnd(raw) : undefined;
+    if (cap !== undefined) {
+      (t as MediaElement).hostEnd = cap;
+      if (t.duration !== undefined && t.start + t.duration > cap) t.duration = Math.max(0, cap - t.start);
+    }
+    if (t.duration === undefined) continue;
+    const end = t.start + t.duration;
+    latestEnd = Math.max(latestEnd, end);
+    if (raw.media) floor = Math.max(floor, end);
+  }
+  for (const n of nested) if (n.direct && n.duration !== undefined) floor = Math.max(floor, n.start + n.duration);
+
+  const composition: Composition = {
+    id, rootDir, entryFile, html: source.html,
+    ...(source.rootId !== undefined ? { rootId: source.rootId } : {}),
+    ...(width ? { width } : {}), ...(height ? { height } : {}),
+    fps, duration: 0, frameCount: 0, timed, media, nested,
+    durationRule: { ...(declaredDuration !== undefined ? { declared: declaredDuration } : {}), floor, latestEnd },
+    mounts: source.mounts ?? [],
+    variables: source.variables ?? {},
+  };
+  settleDuration(composition, null);
+  return composition;
 }
 
 function readFps(root: HTMLElement, label: string, file: string, override?: number | string): Rational {
@@ -247,8 +276,9 @@ function readTimed(el: HTMLElement, index: number, file: string, rootDir: string
 
 /**
  * The media file of a `<video>`/`<audio>`: its `src`, else its first `<source src>`. http(s) and data:
- * URLs are kept as-is; a path is resolved against the HTML file's directory (a leading `/` against
- * the project root, as the project server would), query and fragment dropped, %-escapes decoded.
+ * URLs are kept as-is; a path is resolved against the entry document's directory (a leading `/`
+ * against the project root, as the project server would; sub-composition paths were already
+ * rewritten for the entry document), query and fragment dropped, %-escapes decoded.
  */
 function mediaSource(el: HTMLElement, label: string, file: string, rootDir: string): string {
   let src = el.getAttribute('src');
@@ -268,5 +298,5 @@ function mediaSource(el: HTMLElement, label: string, file: string, rootDir: stri
   } catch {
     decoded = bare;
   }
-  return decoded.startsWith('/') ? path.join(rootDir, decoded) : path.resolve(path.dirname(file), decoded);
+  return decoded.startsWith('/') ? path.join(rootDir, decoded) : path.resolve(rootDir, decoded);
 }

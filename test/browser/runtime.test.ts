@@ -8,7 +8,7 @@ import path from 'node:path';
 import chromium from '@sparticuz/chromium';
 import puppeteer, { type Browser, type Page } from 'puppeteer-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { parseComposition } from '../../src/composition/parse.js';
+import { parseComposition } from '../../src/load/index.js';
 import { runtimeConfigFor, runtimeScript, type RuntimeConfig } from '../../src/browser/runtime-config.js';
 import { startProjectServer, type ProjectServer } from '../../src/browser/server.js';
 import type { ReadyInfo } from '../../src/browser/page-api.js';
@@ -194,25 +194,27 @@ describe('in-page runtime', () => {
     await page.close();
   });
 
-  it('shows a 1 s clip on exactly 30 frames at 30 fps, hiding descendants without shifting layout', async () => {
+  it('shows a 1 s clip on exactly 30 frames at 30 fps, hiding descendants without shifting layout; any data-start element is windowed', async () => {
     const { page } = await open(`<style>#kid{visibility:visible}</style>
       <div id="root" data-composition-id="m" data-duration="3">
         <div id="c" class="clip" data-start="1" data-duration="1" style="height:50px"><span id="kid">x</span></div>
         <div id="after" style="height:10px"></div>
-        <div id="always" data-start="0.5" data-duration="0.1">not a clip</div>
+        <div id="plain" data-start="0.5" data-duration="0.1">no class="clip": windowed all the same, as HyperFrames shows it</div>
       </div>`);
     const visibleFrames: number[] = [];
+    const plainFrames: number[] = [];
     const afterTops = new Set<number>();
     for (let frame = 0; frame < 90; frame++) {
       await seek(page, frame);
-      const state = await page.evaluate(() => ['c', 'kid', 'always'].map((id) => getComputedStyle(document.getElementById(id)!).visibility));
+      const state = await page.evaluate(() => ['c', 'kid', 'plain'].map((id) => getComputedStyle(document.getElementById(id)!).visibility));
       if (state[0] === 'visible') visibleFrames.push(frame);
+      if (state[2] === 'visible') plainFrames.push(frame);
       expect(state[1]).toBe(state[0]);
-      expect(state[2]).toBe('visible');
       afterTops.add(await page.$eval('#after', (el) => el.getBoundingClientRect().top));
     }
     expect(visibleFrames).toHaveLength(30);
     expect([visibleFrames[0], visibleFrames.at(-1)]).toEqual([30, 59]);
+    expect(plainFrames).toEqual([15, 16, 17]);
     expect(afterTops.size).toBe(1);
     await page.close();
   });

@@ -2,7 +2,7 @@ import { mkdtemp, mkdir, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { parseComposition } from '../../src/composition/parse.js';
+import { parseComposition } from '../../src/load/index.js';
 import { CompositionError } from '../../src/composition/errors.js';
 
 let dir: string;
@@ -35,7 +35,7 @@ describe('parseComposition', () => {
       <div id="root" data-composition-id="main" data-width="640" data-height="360" data-duration="4" data-fps="25">
         <div id="a" class="clip" data-start="0" data-duration="1.5" data-track-index="1"></div>
         <section><p data-start="2" data-duration="1">nested</p></section>
-        <div class="card" data-start="1">open-ended, no clip</div>
+        <div class="card" data-start="1">open-ended: shown from 1 s on (every data-start element is windowed, as in HyperFrames)</div>
       </div>`);
     const c = await parseComposition(p);
     expect(c).toMatchObject({ id: 'main', width: 640, height: 360, duration: 4, fps: { num: 25, den: 1 }, frameCount: 100 });
@@ -43,8 +43,8 @@ describe('parseComposition', () => {
     expect(c.rootDir).toBe(p);
     expect(c.timed.map((t) => [t.index, t.label, t.start, t.duration, t.isClip])).toEqual([
       [0, 'div#a', 0, 1.5, true],
-      [1, 'p:nth-of-type(1)', 2, 1, false],
-      [2, 'div.card:nth-of-type(2)', 1, undefined, false],
+      [1, 'p:nth-of-type(1)', 2, 1, true],
+      [2, 'div.card:nth-of-type(2)', 1, undefined, true],
     ]);
     expect(c.timed[0]!.trackIndex).toBe(1);
   });
@@ -131,9 +131,10 @@ describe('parseComposition', () => {
     expect(e.message).toContain('data-composition-id');
   });
 
-  it('fails when no duration can be found', async () => {
+  it('leaves the length to the page when nothing in the HTML gives one', async () => {
     const p = await project('<div id="r" data-composition-id="m"><p data-start="1">forever</p></div>');
-    expect(await failure(parseComposition(p))).toMatchObject({ code: 'no_duration', element: 'div#r' });
+    // Only a timeline the page registers can tell (src/composition/duration.ts); the render refuses 0.
+    expect(await parseComposition(p)).toMatchObject({ duration: 0, frameCount: 0, durationRule: { floor: 0, latestEnd: 0 } });
   });
 
   it('reads fps: default 30, rationals, decimals, option override, invalid values', async () => {
@@ -226,6 +227,6 @@ describe('parseComposition', () => {
       </div>`);
     const c = await parseComposition(p);
     expect(c.timed.map((t) => [t.id, t.start, t.duration])).toEqual([['host', 2, 5], ['title', 3, 1], ['after', 4, 1]]);
-    expect(c.nested).toEqual([{ id: 'scene', label: 'div#host', start: 2, duration: 5 }]);
+    expect(c.nested).toEqual([{ id: 'scene', label: 'div#host', start: 2, duration: 5, index: 0, direct: true }]);
   });
 });

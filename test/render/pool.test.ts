@@ -10,7 +10,7 @@ import { runtimeConfigFor, runtimeScript } from '../../src/browser/runtime-confi
 import { startProjectServer, type ProjectServer } from '../../src/browser/server.js';
 import { captureFrames } from '../../src/capture/pool.js';
 import { CaptureWorker } from '../../src/capture/worker.js';
-import { parseComposition } from '../../src/composition/parse.js';
+import { parseComposition } from '../../src/load/index.js';
 import type { Composition } from '../../src/composition/model.js';
 import { makeProject, page } from '../helpers/render-pixels.js';
 

@@ -23,3 +23,24 @@ export function sizeRoot(doc: Document, root: Element | null): void {
   if (computed?.position === 'static') root.style.position = 'relative';
   root.style.overflow = 'hidden';
 }
+
+/**
+ * Sub-composition hosts directly under the root with a `data-start` are layered as HyperFrames lays
+ * them out: a statically positioned host becomes `position: absolute` at the root's top left, and a
+ * host with no size of its own takes its `data-width` / `data-height` in px, else 100%.
+ */
+export function positionHosts(doc: Document, root: Element | null): void {
+  if (!root) return;
+  const view = doc.defaultView;
+  for (const host of Array.from(root.children)) {
+    if (!(host instanceof (view?.HTMLElement ?? HTMLElement)) || !host.hasAttribute('data-composition-file') || !host.hasAttribute('data-start')) continue;
+    if (view?.getComputedStyle(host).position === 'static') {
+      host.style.position = 'absolute';
+      host.style.left = '0';
+      host.style.top = '0';
+    }
+    const rect = host.getBoundingClientRect();
+    if (rect.width === 0) host.style.width = host.getAttribute('data-width') ? `${Number(host.getAttribute('data-width'))}px` : '100%';
+    if (rect.height === 0) host.style.height = host.getAttribute('data-height') ? `${Number(host.getAttribute('data-height'))}px` : '100%';
+  }
+}

@@ -39,7 +39,8 @@ import { installMediaClock } from './media-clock.js';
 import { collectErrors, describe } from './page-errors.js';
 import { installSeededRandom } from './random.js';
 import { resourceSettler, type ResourceSettler } from './resources.js';
-import { sizeRoot } from './root-size.js';
+import { positionHosts, sizeRoot } from './root-size.js';
+import { installScopes } from './scopes.js';
 import { timedElements } from './timed-elements.js';
 
 type PageWindow = Window & typeof globalThis;
@@ -122,6 +123,7 @@ function installInTop(win: PageWindow, config: RuntimeConfig): void {
   const variables = config.variables ?? {};
   const hyperframes = (pageGlobals.__hyperframes ??= {}) as Record<string, unknown>;
   hyperframes.getVariables ??= () => ({ ...variables });
+  installScopes(win, config.scopes ?? {});
 
   const frames: FrameDriver[] = [];
   Object.defineProperty(win, FRAME_REGISTRY, { value: { attachFrame: (d: FrameDriver) => frames.push(d), errors } satisfies FrameRegistry });
@@ -229,6 +231,11 @@ function installInTop(win: PageWindow, config: RuntimeConfig): void {
       const d = tl ? timelineDuration(tl) : null;
       if (d !== null) timelineDurations[key] = d;
     }
+    // A sub-composition host without a duration lasts as long as its timeline.
+    for (const entry of config.timed) {
+      const d = entry.timelineKey !== undefined ? timelineDurations[entry.timelineKey] : undefined;
+      if (entry.end === null && d !== undefined && d < 7200) entry.end = entry.start + d;
+    }
     let adapterDuration: number | null = null;
     for (const adapter of adapters) {
       try {
@@ -247,7 +254,10 @@ function installInTop(win: PageWindow, config: RuntimeConfig): void {
     };
   };
 
-  doc.addEventListener('DOMContentLoaded', () => sizeRoot(doc, elements.root()));
+  doc.addEventListener('DOMContentLoaded', () => {
+    sizeRoot(doc, elements.root());
+    positionHosts(doc, elements.root());
+  });
 
   const api: FramesmithPageApi = {
     ready,

@@ -11,6 +11,7 @@
  * Time before a host starts is clamped to 0; past its own end a timeline holds its last state.
  */
 import type { AdapterSeek, FramesmithAdapter } from '../../page-api.js';
+import { SCOPED_TARGET } from '../scopes.js';
 
 interface TimelineLike {
   pause?(): unknown;
@@ -49,9 +50,9 @@ export function gsapTimelinesAdapter(win: Window, offsets: Record<string, number
     name: 'window.__timelines',
     seek({ time, eventful }: AdapterSeek) {
       const timelines = registeredTimelines(win);
-      const registered = new Set(Object.values(timelines));
+      const registered = new Set(Object.values(timelines).map(unwrap));
       for (const [key, tl] of Object.entries(timelines)) {
-        if (!tl || nestedInRegistered(tl, registered)) continue;
+        if (!tl || nestedInRegistered(unwrap(tl), registered)) continue;
         const local = Math.max(0, time - (offsets[key] ?? 0));
         try {
           tl.pause?.();
@@ -64,6 +65,11 @@ export function gsapTimelinesAdapter(win: Window, offsets: Record<string, number
       }
     },
   };
+}
+
+/** The timeline behind a sub-composition's scoped proxy (scopes.ts), or the timeline itself. */
+function unwrap(tl: TimelineLike): TimelineLike {
+  return ((tl as unknown as Record<string, unknown>)?.[SCOPED_TARGET] as TimelineLike | undefined) ?? tl;
 }
 
 function nestedInRegistered(tl: TimelineLike, registered: Set<TimelineLike>): boolean {

@@ -1,0 +1,83 @@
+/**
+ * The composition's document as the browser will see it: the entry file with its sub-compositions
+ * inlined (sub-compositions.ts), the composition picked when the file holds several, and the
+ * variables applied (variables.ts). Everything the Node side parses comes from this same text, so
+ * its timed elements are the page's.
+ */
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import type { HTMLElement } from 'node-html-parser';
+import { CompositionError } from '../composition/errors.js';
+import { enclosingComposition, parseHtml } from '../composition/dom.js';
+import type { CompositionSource } from '../composition/model.js';
+import { locateEntry } from './entry.js';
+import { inlineSubCompositions } from './sub-compositions.js';
+import { applyVariableProperties, checkVariableValues, declaredVariables, type VariableDeclaration } from './variables.js';
+
+export interface LoadOptions {
+  /**
+   * Render one composition of several in the file: the `data-composition-id` of a top-level
+   * composition. The others are not displayed.
+   */
+  composition?: string;
+  /** Values of the entry's declared variables (checked against their declarations). */
+  variables?: Record<string, unknown>;
+}
+
+export interface LoadedDocument extends CompositionSource {
+  /** The entry document's own variable declarations (html and root). */
+  declarations: VariableDeclaration[];
+}
+
+/** Attribute marking the top-level compositions a render of another one leaves out. */
+const UNPICKED_ATTR = 'data-framesmith-unpicked';
+
+export async function loadDocument(input: string, options: LoadOptions = {}): Promise<LoadedDocument> {
+  const entryFile = await locateEntry(input);
+  const rootDir = path.dirname(entryFile);
+  const document = parseHtml(await readFile(entryFile, 'utf8'));
+  const topLevel = document.querySelectorAll('[data-composition-id]').filter((el) => enclosingComposition(el) === null);
+  let root: HTMLElement | undefined = topLevel[0];
+  if (options.composition !== undefined) {
+    root = topLevel.find((el) => el.getAttribute('data-composition-id') === options.composition);
+    if (!root) {
+      const ids = topLevel.map((el) => el.getAttribute('data-composition-id')).join(', ') || 'none';
+      throw new CompositionError('no_root', `${entryFile} has no top-level composition "${options.composition}" (it has: ${ids}): pass one of those to --composition`, entryFile);
+    }
+    for (const other of topLevel) if (other !== root) other.setAttribute(UNPICKED_ATTR, '');
+  }
+
+  const { mounts } = inlineSubCompositions(document, entryFile, rootDir);
+
+  const html = document.querySelector('html');
+  const declarations = [...declaredVariables(html, entryFile), ...(root ? declaredVariables(root, entryFile) : [])];
+  const values = options.variables ?? {};
+  checkVariableValues(values, declarations, path.relative(process.cwd(), entryFile) || entryFile);
+  const defaults = (list: VariableDeclaration[]) => Object.fromEntries(list.map((d) => [d.id, d.default]));
+  // getVariables(): every declaration's default in the document, then the render's values.
+  const variables = { ...Object.fromEntries(mounts.flatMap((m) => m.declarations.map((d) => [d.id, d.default]))), ...defaults(declarations), ...values };
+  if (html) applyVariableProperties(html, defaults(declaredVariables(html, entryFile)), pick(values, declaredVariables(html, entryFile)));
+  if (root) applyVariableProperties(root, defaults(declaredVariables(root, entryFile)), pick(values, declaredVariables(root, entryFile)));
+  for (const mount of mounts) {
+    const inner = document.querySelector(`[data-composition-id="${mount.id}"]`);
+    if (inner) applyVariableProperties(inner, mount.variables, {});
+  }
+  if (options.composition !== undefined) {
+    const head = document.querySelector('head') ?? document;
+    head.insertAdjacentHTML('beforeend', `<style>[${UNPICKED_ATTR}]{display:none !important}</style>`);
+  }
+
+  return {
+    html: document.toString(),
+    entryFile,
+    rootDir,
+    ...(options.composition !== undefined ? { rootId: options.composition } : {}),
+    mounts: mounts.map(({ declarations: _, ...mount }) => mount),
+    variables,
+    declarations,
+  };
+}
+
+function pick(values: Record<string, unknown>, declarations: VariableDeclaration[]): Record<string, unknown> {
+  return Object.fromEntries(declarations.filter((d) => d.id in values).map((d) => [d.id, values[d.id]]));
+}

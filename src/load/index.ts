@@ -1,0 +1,21 @@
+/**
+ * The load step: from a project directory or HTML file to the composition a render works on.
+ * `parseComposition` is the public entry: assemble the document (document.ts), then read its timeline
+ * model (src/composition/parse.ts).
+ */
+import type { Composition } from '../composition/model.js';
+import { compositionFromSource, type ParseOptions } from '../composition/parse.js';
+import { loadDocument, type LoadOptions } from './document.js';
+
+export type { LoadOptions, LoadedDocument } from './document.js';
+export { loadDocument } from './document.js';
+export { VariablesError } from './variables.js';
+
+export interface ParseCompositionOptions extends ParseOptions, LoadOptions {}
+
+/** Reads the composition at `input` (a directory holding index.html, or an .html file). */
+export async function parseComposition(input: string, options: ParseCompositionOptions = {}): Promise<Composition> {
+  const { composition, variables, ...parse } = options;
+  const source = await loadDocument(input, { composition, variables });
+  return compositionFromSource(source, parse);
+}
