@@ -8,6 +8,7 @@ import type { RenderStage, OutputFormat } from './capture/hooks.js';
 import type { MediaError, MediaFailure } from './capture/media-errors.js';
 import type { CompositionError } from './composition/errors.js';
 import type { Quality } from './encode/video.js';
+import type { RenderWarning } from './warnings.js';
 
 export type RenderStageName = 'parse' | 'download' | 'browser' | 'load' | 'capture' | 'encode' | 'finalize' | 'done';
 
@@ -23,9 +24,27 @@ export interface RenderOptions {
   output?: string;
   /** Overrides the composition's `data-fps`. */
   fps?: number | string;
-  /** Default `standard` (see src/encode/video.ts for the values). */
+  /** Default `standard` (see src/encode/video-args.ts for the values). */
   quality?: Quality;
-  /** Default: from the output's extension, else `mp4`. */
+  /** x264 / VP9 constant rate factor instead of the quality preset's (mp4 and webm only). */
+  crf?: number;
+  /** A target bitrate instead of a CRF, e.g. `5M` (mp4 and webm only). */
+  videoBitrate?: string;
+  /** GIF: the width frames are scaled to, keeping the aspect. Default: the composition's, at most 640 px. */
+  gifWidth?: number;
+  /**
+   * Render only frames `first`..`last` (0-based, both included) of the composition: the output starts
+   * with frame `first`, its audio with the sound at that time.
+   */
+  frames?: { first: number; last: number };
+  /** Turn every warning (an asset that could not be loaded, a font replaced) into an error. */
+  strict?: boolean;
+  /** Called for each warning as it happens (they are also in the result). */
+  onWarning?(warning: RenderWarning): void;
+  /**
+   * Default: from the output's extension, else `mp4`. `gif` renders at most 15 frames per second
+   * unless `fps` is given.
+   */
   format?: OutputFormat;
   /** Capture pages in parallel. Default: `defaultWorkers()` (cores and free memory). */
   workers?: number;
@@ -92,6 +111,10 @@ export interface RenderResult {
   timings: Record<string, number>;
   /** Each media stage's report by stage name, e.g. `video-frames`: videos, extractions, cache hits. */
   stages: Record<string, Record<string, unknown>>;
+  /** What the render did without (see src/warnings.ts), in order. */
+  warnings: RenderWarning[];
+  /** The first frame rendered (0 unless `frames` asked for a range); `frames` counts from it. */
+  firstFrame: number;
 }
 
 export type RenderErrorCode =
@@ -101,7 +124,10 @@ export type RenderErrorCode =
   | 'browser'
   | 'encode'
   | 'stage'
-  | 'invalid_option';
+  | 'invalid_option'
+  | 'invalid_variables'
+  | 'strict'
+  | 'webgpu_unavailable';
 
 /** A render failed. `element` / `url` name the culprit when known; the message says what to do. */
 export class RenderError extends Error {

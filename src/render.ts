@@ -40,32 +40,24 @@ import { EncodeError, startVideoEncoder, type VideoEncoder } from './encode/vide
 import { formatRational } from './media/rational.js';
 import { defaultWorkers } from './capture/workers.js';
 import { RenderError, type RenderOptions, type RenderResult, type RenderStageName } from './render-types.js';
+import { checkRenderOptions, defaultOutputPath, formatFromOutput, frameRange } from './render-options.js';
+import { StrictModeError, WarningLog } from './warnings.js';
+import { VariablesError } from './load/index.js';
+import { GIF_DEFAULT_MAX_FPS } from './encode/video-args.js';
+import { toNumber } from './media/rational.js';
 
 export type { OutputFormat } from './capture/hooks.js';
 export type { Quality } from './encode/video.js';
+export { defaultOutputPath } from './render-options.js';
 export { RenderError, type RenderErrorCode, type RenderOptions, type RenderProgress, type RenderResult, type RenderStageName } from './render-types.js';
 
 /** URL prefix under which the installed gsap/dist is served to every composition. */
 export const GSAP_URL_PREFIX = '/__framesmith/vendor/gsap/';
 
-/** `renders/<name>.<ext>` (a directory `renders/<name>` for png), name from the project directory or file. */
-export function defaultOutputPath(input: string, format: OutputFormat = 'mp4', cwd = process.cwd()): string {
-  const resolved = path.resolve(cwd, input);
-  const base = /\.html?$/i.test(resolved) && path.basename(resolved).toLowerCase() !== 'index.html'
-    ? path.basename(resolved).replace(/\.html?$/i, '')
-    : path.basename(/\.html?$/i.test(resolved) ? path.dirname(resolved) : resolved);
-  return path.join(cwd, 'renders', format === 'png' ? base : `${base}.${format}`);
-}
-
-function formatFromOutput(output: string | undefined): OutputFormat | undefined {
-  const ext = output ? path.extname(output).toLowerCase() : '';
-  if (ext === '.mp4') return 'mp4';
-  if (ext === '.webm') return 'webm';
-  return undefined;
-}
-
 function toRenderError(error: unknown): RenderError {
   if (error instanceof RenderError) return error;
+  if (error instanceof StrictModeError) return new RenderError('strict', error.message, { element: error.warning.element, url: error.warning.url, file: error.warning.file }, { cause: error });
+  if (error instanceof VariablesError) return new RenderError('invalid_variables', error.message, {}, { cause: error });
   if (error instanceof CompositionError) return new RenderError(error.code, error.message, { element: error.element, file: error.file }, { cause: error });
   if (error instanceof MediaError) {
     return new RenderError(error.code, error.message, { element: error.element, file: error.file, ...(error.failures.length > 1 ? { failures: error.failures } : {}) }, { cause: error });
@@ -112,9 +104,8 @@ async function renderOnce(input: string, options: RenderOptions): Promise<Render
 
   const format = options.format ?? formatFromOutput(options.output) ?? 'mp4';
   const output = path.resolve(options.output ?? defaultOutputPath(input, format));
-  if (options.workers !== undefined && !(Number.isInteger(options.workers) && options.workers >= 1)) {
-    throw new RenderError('invalid_option', `workers must be a whole number >= 1 (got ${options.workers})`);
-  }
+  checkRenderOptions(options, format);
+  const warnings = new WarningLog(options.strict, options.onWarning);
   const stages = options.stages ?? mediaStages({ cache: options.cache });
   const remote = new RemoteMedia({
     cacheDir: resolveCacheDir({ dir: options.cache }),
@@ -157,6 +148,11 @@ async function renderOnce(input: string, options: RenderOptions): Promise<Render
   try {
     progress('parse');
     const composition: Composition = await time('parse', () => parseWithMedia(input, { fps: options.fps, remote, composition: options.composition, variables: options.variables }));
+    if (format === 'gif' && options.fps === undefined && toNumber(composition.fps) > GIF_DEFAULT_MAX_FPS) {
+      // GIF delays are whole centiseconds and every frame costs size: a lower rate unless asked.
+      composition.fps = { num: GIF_DEFAULT_MAX_FPS, den: 1 };
+      settleDuration(composition, null);
+    }
     cancelled();
 
     workDir = await mkdtemp(path.join(os.tmpdir(), 'framesmith-render-'));
@@ -172,7 +168,7 @@ async function renderOnce(input: string, options: RenderOptions): Promise<Render
     const workerCount = Math.min(options.workers ?? defaultWorkers(), composition.frameCount || Infinity);
     const webglMode = options.webgl ?? 'auto';
     const launchAll = (webgl: boolean) => time('browser', async () => {
-      const launches = await Promise.allSettled(Array.from({ length: workerCount }, () => launchBrowser({ browserPath: options.browser, forceMode: options.captureMode, webgl })));
+      const launches = await Promise.allSettled(Array.from({ length: workerCount }, () => launchBrowser({ browserPath: options.browser, forceMode: options.captureMode, webgl, webgpu: composition.requiresWebGpu })));
       for (const l of launches) if (l.status === 'fulfilled') browsers.push(l.value);
       const failed = launches.find((l) => l.status === 'rejected');
       if (failed) throw failed.reason;
@@ -180,8 +176,9 @@ async function renderOnce(input: string, options: RenderOptions): Promise<Render
     await launchAll(webglMode === 'on');
     cancelled();
 
+    let range = { first: 0, count: 0 };
     const context = (width: number, height: number): StageContext => ({
-      composition, fps: composition.fps, width, height, format, workDir: workDir!, tempOutput, signal,
+      composition, fps: composition.fps, width, height, format, range, workDir: workDir!, tempOutput, signal,
     });
     // The media stages supply video frames and sound: the guard keeps the page from loading the files.
     const mediaInfo = await pageMediaInfo(composition, (file) => server!.urlFor(file));
@@ -189,6 +186,9 @@ async function renderOnce(input: string, options: RenderOptions): Promise<Render
     const url = server.urlFor(composition.entryFile);
     const transparent = format !== 'mp4';
     const frameFormat = format === 'mp4' ? (options.frameFormat ?? (options.quality === 'high' ? 'png' : 'jpeg')) : 'png';
+    const takeWarnings = async () => {
+      for (const w of workers) for (const warning of await w.takeWarnings()) warnings.add(warning);
+    };
 
     progress('load');
     const loadStart = performance.now();
@@ -237,11 +237,13 @@ async function renderOnce(input: string, options: RenderOptions): Promise<Render
       ({ width, height } = firstOpen.size);
     }
     const first = workers[0]!;
+    if (composition.requiresWebGpu) await requireWebGpu(first, composition.entryFile);
     settleDuration(composition, first.info);
-    const frameCount = composition.frameCount;
-    if (frameCount < 1) {
+    if (composition.frameCount < 1) {
       throw new RenderError('no_duration', `${composition.entryFile}: the composition has no length: the root has no data-duration, no timeline is registered in window.__timelines["${composition.id}"], and no timed element has an end; give the root data-duration="<seconds>"`, { file: composition.entryFile, element: `#${composition.id}` });
     }
+    range = frameRange(options, composition.frameCount);
+    const frameCount = range.count;
     await preparing;
     const hooks = combineHooks(stages.flatMap((s) => (s.capture ? [s.capture] : [])));
     await Promise.all(workers.map(async (w) => {
@@ -249,12 +251,15 @@ async function renderOnce(input: string, options: RenderOptions): Promise<Render
       w.setHooks(hooks);
     }));
     timings.load = Math.round(performance.now() - loadStart);
-    for (const failedUrl of server.failedRequests()) throw new CaptureError('request_failed', `could not load ${failedUrl}: the file does not exist in ${composition.rootDir}; fix the path or add the file`, failedUrl);
+    await takeWarnings();
     cancelled();
 
-    const alpha = format === 'webm' && first.info.transparentStage;
+    const alpha = (format === 'webm' || format === 'gif' || format === 'mov') && first.info.transparentStage;
     const encodedFile = format === 'png' ? tempOutput('') : tempOutput(format);
-    encoder = await startVideoEncoder({ format, output: encodedFile, width, height, fps: composition.fps, quality: options.quality, alpha, frameFormat, signal });
+    encoder = await startVideoEncoder({
+      format, output: encodedFile, width, height, fps: composition.fps, quality: options.quality, alpha, frameFormat, signal,
+      crf: options.crf, videoBitrate: options.videoBitrate, gifWidth: options.gifWidth, workDir,
+    });
 
     const concurrent = Promise.all(stages.map(async (s) => s.concurrent?.(context(width, height))));
     concurrent.catch(() => {});
@@ -262,6 +267,7 @@ async function renderOnce(input: string, options: RenderOptions): Promise<Render
     const captureStart = performance.now();
     await captureFrames({
       workers,
+      firstFrame: range.first,
       frameCount,
       fps: composition.fps,
       signal,
@@ -270,7 +276,7 @@ async function renderOnce(input: string, options: RenderOptions): Promise<Render
     });
     timings.capture = Math.round(performance.now() - captureStart);
     const webglUsed = await usedWebGL(workers, webglMode === 'auto' && !browsers[0]!.webgl);
-    for (const failedUrl of server.failedRequests()) throw new CaptureError('request_failed', `could not load ${failedUrl}: the file does not exist in ${composition.rootDir}; fix the path or add the file`, failedUrl);
+    await takeWarnings();
 
     progress('encode', 0, 1);
     await encoder.finish();
@@ -313,6 +319,8 @@ async function renderOnce(input: string, options: RenderOptions): Promise<Render
       workers: workers.length,
       timings,
       stages: Object.fromEntries(stages.flatMap((s) => (s.report ? [[s.name, s.report()]] : []))),
+      warnings: [...warnings.warnings],
+      firstFrame: range.first,
     };
   } catch (error) {
     await encoder?.abort();
@@ -327,6 +335,19 @@ async function renderOnce(input: string, options: RenderOptions): Promise<Render
     await Promise.allSettled(temps.map((t) => rm(t, { recursive: true, force: true })));
     if (workDir) await rm(workDir, { recursive: true, force: true });
     await remote.dispose();
+  }
+}
+
+/** Fails unless the page gets a WebGPU adapter (a composition marked data-requires-webgpu). */
+async function requireWebGpu(worker: CaptureWorker, file: string): Promise<void> {
+  const found = await worker.capturePage.page.evaluate(async () => {
+    const gpu = (navigator as Navigator & { gpu?: { requestAdapter(): Promise<unknown> } }).gpu;
+    if (!gpu) return 'no navigator.gpu';
+    const adapter = await Promise.race([gpu.requestAdapter(), new Promise((resolve) => setTimeout(() => resolve('timeout'), 10_000))]);
+    return adapter === 'timeout' ? 'requestAdapter() did not answer in 10 s' : adapter ? null : 'requestAdapter() returned null';
+  }).catch((error: unknown) => String(error));
+  if (found !== null) {
+    throw new RenderError('webgpu_unavailable', `${file} is marked data-requires-webgpu, but this browser has no WebGPU adapter (${found}): render on a machine with a GPU and a WebGPU-capable Chromium (--browser), or remove data-requires-webgpu if the composition can draw without it`, { file });
   }
 }
 

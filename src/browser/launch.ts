@@ -90,6 +90,9 @@ const COMMON_FLAGS = [
 const NO_GL_FLAGS = ['--disable-gpu'];
 const SWIFTSHADER_FLAGS = ['--use-angle=swiftshader', '--enable-unsafe-swiftshader'];
 
+/** For compositions marked data-requires-webgpu: WebGPU is off by default on Linux. */
+const WEBGPU_FLAGS = ['--enable-unsafe-webgpu', '--enable-features=Vulkan'];
+
 /** Only with beginframe: the compositor then draws only when we send HeadlessExperimental.beginFrame. */
 const BEGINFRAME_FLAGS = ['--enable-begin-frame-control'];
 
@@ -160,6 +163,8 @@ export interface LaunchOptions {
   forceMode?: CaptureMode;
   /** WebGL through SwiftShader (slower for 2D pages). Default false: no GPU process, no WebGL. */
   webgl?: boolean;
+  /** Ask for WebGPU (`--enable-unsafe-webgpu`); whether an adapter exists depends on the machine. */
+  webgpu?: boolean;
   /** Launch timeout, ms. Default 30 s. */
   timeoutMs?: number;
 }
@@ -192,7 +197,7 @@ export async function launchBrowser(options: LaunchOptions = {}): Promise<Launch
       pipe: true,
       defaultViewport: null,
       ignoreDefaultArgs: ['--enable-automation'],
-      args: browserFlags(resolved.captureMode, userDataDir, options.webgl ?? false),
+      args: [...browserFlags(resolved.captureMode, userDataDir, options.webgl ?? false), ...(options.webgpu ? WEBGPU_FLAGS : [])],
       timeout: options.timeoutMs ?? 30_000,
       // Our own SIGINT handler ends every registered child (adoptChild below).
       handleSIGINT: false,

@@ -2,14 +2,16 @@
  * The loopback HTTP server a render loads the composition from (127.0.0.1, a free port).
  *
  * Safety: a request path is %-decoded segment by segment; a segment that is `..`, `.`, empty after
- * decoding a slash, or holds `\` or NUL is refused (403). The joined path must stay inside the served
- * directory, and so must its realpath, so a symlink cannot lead outside (403). Only GET and HEAD.
- * Files are streamed (single byte ranges supported, for media elements); a directory serves its
- * index.html. Every response >= 400 is recorded for `failedRequests()`, except /favicon.ico, which
- * browsers ask for on their own.
+ * decoding a slash, or holds `\` or NUL is refused (403), so no URL leads out of the served directory.
+ * Symlinks the project itself holds are followed wherever they point (an `assets/` folder linked in
+ * from elsewhere is served, as HyperFrames serves it): the containment check is on the path as
+ * written, because the project's author, not the page, made the link. Only GET and HEAD. Files are
+ * streamed (single byte ranges supported, for media elements); a directory serves its index.html.
+ * Every response >= 400 is recorded for `failures()` with why (missing, outside, bad request),
+ * except /favicon.ico, which browsers ask for on their own.
  */
 import { createReadStream } from 'node:fs';
-import { realpath, stat } from 'node:fs/promises';
+import { stat } from 'node:fs/promises';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
@@ -22,6 +24,8 @@ export interface ProjectServer {
   urlFor(file: string): string;
   /** URLs answered with an error status (404, 403…), in order, e.g. `http://127.0.0.1:1234/img/a.png`. */
   failedRequests(): string[];
+  /** The same, with the status and why: `missing` (404), `outside` (403: a path out of the project), `invalid`. */
+  failures(): ServedFailure[];
   /** Serves `dir` under the URL prefix `prefix` (e.g. `/__framesmith/frames/`). Longest prefix wins. */
   mount(prefix: string, dir: string): void;
   /**
@@ -32,15 +36,20 @@ export interface ProjectServer {
   close(): Promise<void>;
 }
 
+export interface ServedFailure {
+  url: string;
+  status: number;
+  reason: 'missing' | 'outside' | 'invalid';
+}
+
 interface Mount {
   prefix: string; // always starts and ends with '/'
   dir: string; // absolute, resolved
-  realDir?: Promise<string>;
 }
 
 export async function startProjectServer(rootDir: string): Promise<ProjectServer> {
   const mounts: Mount[] = [{ prefix: '/', dir: path.resolve(rootDir) }];
-  const failed: string[] = [];
+  const failed: ServedFailure[] = [];
   const texts = new Map<string, { body: Buffer; contentType: string }>();
   let origin = '';
 
@@ -53,7 +62,8 @@ export async function startProjectServer(rootDir: string): Promise<ProjectServer
   server.keepAliveTimeout = 30_000;
 
   const record = (url: string, status: number) => {
-    if (url !== '/favicon.ico') failed.push(`${origin}${url}`);
+    const reason = status === 404 ? 'missing' : status === 403 ? 'outside' : 'invalid';
+    if (url !== '/favicon.ico') failed.push({ url: `${origin}${url}`, status, reason });
     return status;
   };
   const send = (res: http.ServerResponse, status: number, text = http.STATUS_CODES[status] ?? '') => {
@@ -96,9 +106,6 @@ export async function startProjectServer(rootDir: string): Promise<ProjectServer
       return;
     }
     if (!info?.isFile()) return fail(404);
-    mount.realDir ??= realpath(mount.dir);
-    const [real, realDir] = await Promise.all([realpath(file), mount.realDir]);
-    if (!real.startsWith(realDir + path.sep)) return fail(403);
 
     const headers: http.OutgoingHttpHeaders = {
       'content-type': contentTypeFor(file),
@@ -131,7 +138,7 @@ export async function startProjectServer(rootDir: string): Promise<ProjectServer
       res.end();
       return;
     }
-    const stream = createReadStream(real, { start, end });
+    const stream = createReadStream(file, { start, end });
     stream.on('error', () => res.destroy());
     res.on('close', () => stream.destroy());
     stream.pipe(res);
@@ -154,7 +161,8 @@ export async function startProjectServer(rootDir: string): Promise<ProjectServer
       const rel = path.relative(mount.dir, abs).split(path.sep).filter(Boolean).map(encodeURIComponent).join('/');
       return `${origin}${mount.prefix}${rel}`;
     },
-    failedRequests: () => [...failed],
+    failedRequests: () => failed.map((f) => f.url),
+    failures: () => [...failed],
     mount(prefix: string, dir: string): void {
       const normalized = `/${prefix.split('/').filter(Boolean).join('/')}/`.replace(/^\/\/$/, '/');
       if (normalized === '/') throw new RangeError('mount prefix must not be "/": that is the project root');

@@ -33,14 +33,16 @@ export function audioStage(): AudioStage {
   let mix: string | null = null;
   const stats: AudioStageStats = { tracks: 0, mixMs: 0, muxMs: 0 };
 
-  const container = (ctx: StageContext) => (ctx.format === 'webm' ? 'webm' : 'mp4');
+  const container = (ctx: StageContext) => (ctx.format === 'webm' ? 'webm' : ctx.format === 'mov' ? 'mov' : 'mp4');
+  /** A PNG sequence and a GIF carry no sound. */
+  const silent = (ctx: StageContext) => ctx.format === 'png' || ctx.format === 'gif';
 
   return {
     name: 'audio',
     stats,
 
     async prepare(ctx) {
-      if (ctx.format === 'png') return;
+      if (silent(ctx)) return;
       await checkMediaFiles(ctx.composition);
       const failures: MediaFailure[] = [];
       const found = await Promise.all(ctx.composition.media.map(async (element) => {
@@ -60,12 +62,14 @@ export function audioStage(): AudioStage {
     },
 
     async concurrent(ctx) {
-      if (ctx.format === 'png' || tracks.length === 0) return;
+      if (silent(ctx) || tracks.length === 0) return;
       const started = performance.now();
-      const codec = container(ctx) === 'mp4' ? 'aac' : 'opus';
-      const duration = (ctx.composition.frameCount * ctx.fps.den) / ctx.fps.num;
+      const codec = container(ctx) === 'webm' ? 'opus' : 'aac';
+      // Exactly as long as the frames rendered, from the first one's time.
+      const duration = (ctx.range.count * ctx.fps.den) / ctx.fps.num;
+      const from = (ctx.range.first * ctx.fps.den) / ctx.fps.num;
       try {
-        const result = await mixAudio(tracks, { duration, codec, outFile: path.join(ctx.workDir, codec === 'aac' ? 'audio.m4a' : 'audio.webm'), signal: ctx.signal });
+        const result = await mixAudio(tracks, { duration, from, codec, outFile: path.join(ctx.workDir, codec === 'aac' ? 'audio.m4a' : 'audio.webm'), signal: ctx.signal });
         mix = result?.file ?? null;
       } catch (error) {
         const culprit = tracks.find((t) => (error as { trackId?: string }).trackId === t.id);

@@ -28,7 +28,7 @@ export interface CaptureHooks {
   beforeCapture?(page: Page, frameIndex: number, time: number): Promise<void>;
 }
 
-export type OutputFormat = 'mp4' | 'webm' | 'png';
+export type OutputFormat = 'mp4' | 'webm' | 'mov' | 'gif' | 'png';
 
 export interface StageContext {
   composition: Composition;
@@ -37,6 +37,8 @@ export interface StageContext {
   width: number;
   height: number;
   format: OutputFormat;
+  /** The frames rendered: `count` frames from composition frame `first`. */
+  range: { first: number; count: number };
   /** A private directory for this render's intermediate files, removed when the render ends. */
   workDir: string;
   /**

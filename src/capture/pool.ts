@@ -16,6 +16,9 @@ import type { CaptureWorker } from './worker.js';
 
 export interface CaptureRunOptions {
   workers: readonly CaptureWorker[];
+  /** Composition frame of the first frame captured (a frame range). Default 0. */
+  firstFrame?: number;
+  /** Frames to capture, from `firstFrame`; the sink numbers them from 0. */
   frameCount: number;
   fps: Rational;
   /** Receives frame `index` (PNG); the next call waits until the returned promise settles. */
@@ -71,7 +74,8 @@ export async function captureFrames(options: CaptureRunOptions): Promise<void> {
       while (failure === null && index >= written + limit) await new Promise<void>((resolve) => waiters.push(resolve));
       if (failure !== null) return;
       try {
-        held.set(index, await worker.renderFrame(index, frameTime(index, fps)));
+        const frame = (options.firstFrame ?? 0) + index;
+        held.set(index, await worker.renderFrame(frame, frameTime(frame, fps)));
       } catch (error) {
         fail(error);
         return;

@@ -16,6 +16,8 @@ import type { CaptureMode } from '../browser/launch.js';
 import { CaptureError } from './errors.js';
 import type { CaptureHooks } from './hooks.js';
 import { openCapturePage, type CapturePage, type FrameImageFormat } from './page.js';
+import { judgeRequest, referrersInPage, type RequestFailure, type RequestVerdict } from './requests.js';
+import type { RenderWarning } from '../warnings.js';
 
 export interface WorkerOptions {
   url: string;
@@ -47,24 +49,19 @@ export interface WorkerTimings {
 
 type Problem = { message: string; url?: string; code: 'page_error' | 'request_failed' };
 
+
 const SCRIPT_FIX = 'fix the page script: a composition must load and seek without errors';
 
 function pageThrew(error: unknown): Problem {
   return { code: 'page_error', message: `the page threw: ${error instanceof Error ? error.message : String(error)} — ${SCRIPT_FIX}` };
 }
 
-/** A failed request, with the fix: a project file to add, or an external URL to bring into the project. */
-function requestProblem(pageUrl: string, url: string, why: string): Problem {
-  const local = new URL(url).origin === new URL(pageUrl).origin;
-  const fix = local
-    ? `the file ${decodeURIComponent(new URL(url).pathname).replace(/^\//, '')} is missing from the project: add it or fix the reference`
-    : 'renders must not depend on the network: copy the file into the project directory and reference it by a relative path';
-  return { code: 'request_failed', url, message: `could not load ${url} (${why}) — ${fix}` };
-}
 
 export class CaptureWorker {
   readonly timings: WorkerTimings = { seek: 0, hooks: 0, capture: 0 };
   private readonly problems: Problem[] = [];
+  /** Failed requests the render can do without, not yet reported (see requests.ts). */
+  private pendingWarnings: RequestVerdict[] = [];
 
   private constructor(readonly index: number, readonly capturePage: CapturePage, readonly info: ReadyInfo, private readonly options: WorkerOptions) {}
 
@@ -73,11 +70,22 @@ export class CaptureWorker {
     const capturePage = await openCapturePage(browser, mode, { width: options.width, height: options.height, transparent: options.transparent, imageFormat: options.imageFormat });
     // Until the worker exists, problems collect here; afterwards they go to the worker.
     let problems: Problem[] = [];
+    let warnings: RequestVerdict[] = [];
     const { page } = capturePage;
+    const failed = (failure: RequestFailure) => {
+      const verdict = judgeRequest(options.url, failure);
+      if (verdict.severity === 'error') problems.push({ code: 'request_failed', url: verdict.url, message: verdict.message });
+      else warnings.push(verdict);
+    };
     page.on('pageerror', (error: unknown) => problems.push(pageThrew(error)));
-    page.on('requestfailed', (request: HTTPRequest) => problems.push(requestProblem(options.url, request.url(), request.failure()?.errorText ?? 'failed')));
+    page.on('requestfailed', (request: HTTPRequest) => {
+      // Answered with an error status: reported by the response. Cancelled by the page itself (a
+      // replaced image source, a navigation): not a failure.
+      if (request.response() || request.failure()?.errorText === 'net::ERR_ABORTED') return;
+      failed({ url: request.url(), errorText: request.failure()?.errorText, resourceType: request.resourceType() });
+    });
     page.on('response', (response: HTTPResponse) => {
-      if (response.status() >= 400 && !response.url().endsWith('/favicon.ico')) problems.push(requestProblem(options.url, response.url(), `HTTP ${response.status()}`));
+      if (response.status() >= 400 && !response.url().endsWith('/favicon.ico')) failed({ url: response.url(), status: response.status(), resourceType: response.request().resourceType() });
     });
     const loadTimeout = options.loadTimeoutMs ?? 60_000;
     try {
@@ -98,6 +106,8 @@ export class CaptureWorker {
       const worker = new CaptureWorker(index, capturePage, ready, options);
       worker.problems.push(...problems);
       problems = worker.problems;
+      worker.pendingWarnings = warnings;
+      warnings = worker.pendingWarnings;
       worker.throwIfProblems();
       if (options.hooks?.setupPage) await capturePage.pumpWhile(options.hooks.setupPage(page, index));
       return worker;
@@ -141,6 +151,20 @@ export class CaptureWorker {
     this.timings.capture += performance.now() - t;
     this.throwIfProblems();
     return png;
+  }
+
+  /**
+   * The warnings gathered since the last call (failed requests the render did without), each naming
+   * the element that refers to the URL when there is one.
+   */
+  async takeWarnings(): Promise<RenderWarning[]> {
+    const verdicts = this.pendingWarnings.splice(0);
+    if (verdicts.length === 0) return [];
+    const referrers = await this.capturePage.page.evaluate(referrersInPage, verdicts.map((v) => v.url)).catch(() => verdicts.map(() => null));
+    return verdicts.map((v, i) => {
+      const element = referrers[i] ?? undefined;
+      return { code: 'asset_unavailable', url: v.url, ...(element ? { element } : {}), message: `${element ?? 'the page (CSS or a script)'}: ${v.message}` };
+    });
   }
 
   /** Replaces the hooks (the first page opens before the stages are prepared). */

@@ -10,12 +10,14 @@ import { formatBytes } from './cache-command.js';
 
 export interface ProgressDisplay {
   update(progress: RenderProgress): void;
+  /** Runs `print` (which writes a line to the stream) without tearing the bar. */
+  interrupt(print: () => void): void;
   stop(): void;
 }
 
 export function createProgress(options: { quiet: boolean; stream?: NodeJS.WriteStream }): ProgressDisplay {
   const stream = options.stream ?? process.stderr;
-  if (options.quiet) return { update() {}, stop() {} };
+  if (options.quiet) return { update() {}, interrupt(print) { print(); }, stop() {} };
   if (stream.isTTY) return ttyProgress(stream);
   return plainProgress(stream);
 }
@@ -49,6 +51,13 @@ function ttyProgress(stream: NodeJS.WriteStream): ProgressDisplay {
         bar.update(bar.getProgress() * bar.getTotal(), { stage: stage.padEnd(8), etaText: stage === 'done' ? '0s' : '-' });
       }
     },
+    interrupt(print) {
+      if (!started) return print();
+      // Clear the bar's line, print, and draw the bar again below.
+      stream.write('\r\x1b[K');
+      print();
+      bar.render();
+    },
     stop() {
       if (started) bar.stop();
     },
@@ -79,6 +88,7 @@ function plainProgress(stream: NodeJS.WriteStream): ProgressDisplay {
         }
       }
     },
+    interrupt(print) { print(); },
     stop() {},
   };
 }

@@ -1,13 +1,16 @@
 /**
- * `framesmith render <dir|file.html>`: renders a composition to MP4 (default), WebM or a PNG sequence.
- * Exit codes: 0 rendered, 1 the render failed (the message names the element or URL), 2 usage.
+ * `framesmith render <dir|file.html>`: renders a composition to MP4 (default), WebM, MOV (ProRes 4444
+ * with alpha), GIF or a PNG sequence.
+ * Exit codes: 0 rendered, 1 the render failed (the message names the element or URL), 2 usage (a bad
+ * flag value, a variable that does not fit its declaration, a frame range outside the composition).
  * `--json` prints one JSON document on stdout: the result, or `{ "error": { code, message, … } }`.
  */
+import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { InvalidArgumentError, Option, type Command } from 'commander';
 import { render, RenderError, type OutputFormat, type Quality } from '../render.js';
 import { parseRational } from '../media/rational.js';
-import { EXIT_FAILED, EXIT_OK, UsageError } from './exit-codes.js';
+import { EXIT_FAILED, EXIT_OK, EXIT_USAGE, UsageError } from './exit-codes.js';
 import type { CommandContext } from './main.js';
 import { createProgress } from './progress.js';
 
@@ -16,6 +19,14 @@ interface RenderFlags {
   fps?: string;
   quality: Quality;
   format?: OutputFormat;
+  crf?: number;
+  videoBitrate?: string;
+  gifWidth?: number;
+  composition?: string;
+  frames?: { first: number; last: number };
+  variables?: string;
+  variablesFile?: string;
+  strict?: boolean;
   workers?: number;
   browser?: string;
   /** false with --no-cache. */
@@ -27,15 +38,69 @@ interface RenderFlags {
   quiet?: boolean;
 }
 
-function parseWorkers(value: string): number {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 1 || n > 64) throw new InvalidArgumentError('a whole number from 1 to 64');
-  return n;
+/** Render errors that are the command line's fault: exit 2. */
+const USAGE_CODES = new Set(['invalid_option', 'invalid_variables']);
+
+function wholeNumber(min: number, max: number, what: string) {
+  return (value: string): number => {
+    const n = Number(value);
+    if (!Number.isInteger(n) || n < min || n > max) throw new InvalidArgumentError(`${what}: a whole number from ${min} to ${max}`);
+    return n;
+  };
 }
 
 function parseFps(value: string): string {
   if (!parseRational(value)) throw new InvalidArgumentError('a positive frame rate such as 30, 29.97 or 30000/1001');
   return value;
+}
+
+function parseFrames(value: string): { first: number; last: number } {
+  const m = /^\s*(\d+)\s*-\s*(\d+)\s*$/.exec(value);
+  if (!m || Number(m[1]) > Number(m[2])) throw new InvalidArgumentError('a range of frame numbers a-b (0-based, both included, a <= b), e.g. 30-89');
+  return { first: Number(m[1]), last: Number(m[2]) };
+}
+
+/** The render's variables from --variables or --variables-file: one JSON object. */
+function readVariables(flags: RenderFlags): Record<string, unknown> | undefined {
+  if (flags.variables !== undefined && flags.variablesFile !== undefined) throw new UsageError('--variables and --variables-file cannot be combined; pick one');
+  let text: string;
+  let from: string;
+  if (flags.variables !== undefined) {
+    text = flags.variables;
+    from = '--variables';
+  } else if (flags.variablesFile !== undefined) {
+    from = `--variables-file ${flags.variablesFile}`;
+    try {
+      text = readFileSync(flags.variablesFile, 'utf8');
+    } catch (error) {
+      throw new UsageError(`${from}: cannot read the file (${(error as NodeJS.ErrnoException).code ?? (error as Error).message}); pass a JSON file such as {"title":"Hello"}`);
+    }
+  } else {
+    return undefined;
+  }
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (error) {
+    throw new UsageError(`${from} is not valid JSON (${(error as Error).message}); pass an object such as {"title":"Hello"}`);
+  }
+  if (!value || typeof value !== 'object' || Array.isArray(value)) throw new UsageError(`${from} must be a JSON object such as {"title":"Hello"}`);
+  return value as Record<string, unknown>;
+}
+
+/**
+ * `--composition`: a composition's `data-composition-id`, or (as in HyperFrames) an .html file of the
+ * project to render instead of index.html.
+ */
+function pickComposition(input: string, value: string | undefined): { input: string; composition?: string } {
+  if (value === undefined) return { input };
+  const dir = /\.html?$/i.test(input) ? path.dirname(input) : input;
+  if (/\.html?$/i.test(value) || existsSync(path.join(dir, value))) {
+    const file = path.resolve(dir, value);
+    if (!existsSync(file)) throw new UsageError(`--composition ${value}: ${file} does not exist in the project`);
+    return { input: file };
+  }
+  return { input, composition: value };
 }
 
 export function registerRender(program: Command, context: CommandContext): void {
@@ -44,10 +109,18 @@ export function registerRender(program: Command, context: CommandContext): void 
     .description('render a composition (a directory holding index.html, or an .html file) to a video')
     .argument('<input>', 'project directory or .html file')
     .option('-o, --output <path>', 'output file (a directory for --format png); default renders/<name>.<format>')
-    .option('--fps <rate>', 'frame rate, e.g. 30 or 30000/1001 (default: the composition\'s data-fps, else 30)', parseFps)
+    .option('--fps <rate>', 'frame rate, e.g. 30 or 30000/1001 (default: the composition\'s data-fps, else 30; gif: at most 15)', parseFps)
     .addOption(new Option('--quality <preset>', 'encoder quality').choices(['draft', 'standard', 'high']).default('standard'))
-    .addOption(new Option('--format <format>', 'output format (default: from -o\'s extension, else mp4)').choices(['mp4', 'webm', 'png']))
-    .option('--workers <n>', 'capture pages in parallel (default: from cores and free memory)', parseWorkers)
+    .addOption(new Option('--format <format>', 'output format (default: from -o\'s extension, else mp4); mov is ProRes 4444 with alpha').choices(['mp4', 'webm', 'mov', 'gif', 'png']))
+    .option('--crf <n>', 'constant rate factor instead of the quality preset\'s (mp4, webm; lower is better)', wholeNumber(0, 63, '--crf'))
+    .option('--video-bitrate <rate>', 'target bitrate instead of a CRF, e.g. 5M or 800k (mp4, webm)')
+    .option('--gif-width <px>', 'gif: scale frames to this width (default: the composition\'s, at most 640)', wholeNumber(2, 16384, '--gif-width'))
+    .option('-c, --composition <id|file>', 'the composition to render: a data-composition-id in the file, or another .html file of the project')
+    .option('--frames <a-b>', 'render only frames a to b (0-based, both included)', parseFrames)
+    .option('--variables <json>', 'values of the composition\'s declared variables, as a JSON object')
+    .option('--variables-file <path>', 'the same, from a JSON file')
+    .option('--strict', 'fail on any warning (an asset that could not be loaded, a replaced font)')
+    .option('--workers <n>', 'capture pages in parallel (default: from cores and free memory)', wholeNumber(1, 64, '--workers'))
     .option('--browser <path>', 'Chromium/Chrome executable (default: FRAMESMITH_BROWSER, the bundled headless shell, a system Chromium)')
     .addOption(new Option('--webgl <mode>', 'WebGL for the page: auto starts it when the page asks for a context while loading').choices(['auto', 'on', 'off']).default('auto'))
     .option('--no-cache', 'do not use the frame cache for video frames')
@@ -55,15 +128,29 @@ export function registerRender(program: Command, context: CommandContext): void 
     .option('--allow-private-hosts', 'allow remote media on http:// or private/loopback hosts (e.g. a local dev server)')
     .option('--json', 'print the result as one JSON document')
     .option('-q, --quiet', 'no progress output')
-    .action(async (input: string, flags: RenderFlags) => {
+    .action(async (rawInput: string, flags: RenderFlags) => {
       if (!flags.cache && flags.cacheDir) throw new UsageError('--no-cache and --cache-dir cannot be combined; pick one');
+      const variables = readVariables(flags);
+      const { input, composition } = pickComposition(rawInput, flags.composition);
       const display = createProgress({ quiet: Boolean(flags.quiet || flags.json) });
+      const warn = (message: string) => {
+        if (flags.json) return;
+        display.interrupt(() => process.stderr.write(`framesmith: warning: ${message} (rendered without it; --strict makes this an error)\n`));
+      };
       try {
         const result = await render(input, {
           output: flags.output,
           fps: flags.fps,
           quality: flags.quality,
           format: flags.format,
+          crf: flags.crf,
+          videoBitrate: flags.videoBitrate,
+          gifWidth: flags.gifWidth,
+          composition,
+          frames: flags.frames,
+          variables,
+          strict: flags.strict ?? false,
+          onWarning: (w) => warn(w.message),
           workers: flags.workers,
           browser: flags.browser,
           cache: flags.cache ? (flags.cacheDir ? path.resolve(flags.cacheDir) : undefined) : false,
@@ -74,7 +161,8 @@ export function registerRender(program: Command, context: CommandContext): void 
         display.stop();
         if (flags.json) process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
         else if (!flags.quiet) {
-          process.stderr.write(`framesmith: wrote ${result.output} (${result.frames} frames, ${result.width}x${result.height}, ${result.fps} fps, ${result.captureMode}${result.webgl ? ', WebGL' : ''}, ${result.workers} worker${result.workers === 1 ? '' : 's'}) in ${(result.timings.total! / 1000).toFixed(1)} s\n`);
+          const extra = [result.captureMode, ...(result.webgl ? ['WebGL'] : []), `${result.workers} worker${result.workers === 1 ? '' : 's'}`, ...(result.warnings.length ? [`${result.warnings.length} warning${result.warnings.length === 1 ? '' : 's'}`] : [])];
+          process.stderr.write(`framesmith: wrote ${result.output} (${result.frames} frames, ${result.width}x${result.height}, ${result.fps} fps, ${extra.join(', ')}) in ${(result.timings.total! / 1000).toFixed(1)} s\n`);
         }
         context.setExitCode(EXIT_OK);
       } catch (error) {
@@ -85,7 +173,7 @@ export function registerRender(program: Command, context: CommandContext): void 
           process.stdout.write(`${JSON.stringify({ error: { code: failure?.code ?? 'internal', message, ...(failure?.detail ?? {}) } }, null, 2)}\n`);
         }
         process.stderr.write(`framesmith: render failed: ${message}\n`);
-        context.setExitCode(EXIT_FAILED);
+        context.setExitCode(failure && USAGE_CODES.has(failure.code) ? EXIT_USAGE : EXIT_FAILED);
       }
     });
 }

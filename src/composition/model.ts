@@ -93,6 +93,8 @@ export interface Composition {
   rootId?: string;
   mounts: MountedComposition[];
   variables: Record<string, unknown>;
+  /** An element is marked `data-requires-webgpu`: the render needs a WebGPU adapter. */
+  requiresWebGpu: boolean;
   /** Directory served as the project root. */
   rootDir: string;
   /** The HTML file rendered. */

@@ -198,6 +198,7 @@ export async function compositionFromSource(source: CompositionSource, options: 
     durationRule: { ...(declaredDuration !== undefined ? { declared: declaredDuration } : {}), floor, latestEnd },
     mounts: source.mounts ?? [],
     variables: source.variables ?? {},
+    requiresWebGpu: elements.some((el) => el.hasAttribute('data-requires-webgpu')),
   };
   settleDuration(composition, null);
   return composition;

@@ -103,7 +103,7 @@ export interface MixGraph {
 }
 
 /** Builds the inputs and the filter graph that mixes `tracks` into `totalSamples` of stereo at `sampleRate`. */
-export function buildMixGraph(tracks: readonly PlacedTrack[], sampleRate: number, totalSamples: number, stretcher: TimeStretcher = 'rubberband'): MixGraph {
+export function buildMixGraph(tracks: readonly PlacedTrack[], sampleRate: number, totalSamples: number, stretcher: TimeStretcher = 'rubberband', fromSamples = 0): MixGraph {
   const inputs = new Map<string, { index: number; track: PlacedTrack; users: number[] }>();
   tracks.forEach((placed, i) => {
     const key = `${placed.track.src}\0${placed.track.mediaStart}\0${placed.readSeconds ?? 'end'}`;
@@ -174,7 +174,9 @@ export function buildMixGraph(tracks: readonly PlacedTrack[], sampleRate: number
   // The pad + trim make the length exact whatever the tracks' ends. amix stamps its output with the
   // timestamps of whichever input it heard from first (an input that never produced a sample can shift
   // them), so the output is restamped from 0 by sample count.
-  lines.push(`${labels.map((l) => `[${l}]`).join('')}${amix(labels.length)},apad=whole_len=${totalSamples},atrim=end_sample=${totalSamples},asetpts=N/SR/TB[mix]`);
+  // A frame range keeps [fromSamples, totalSamples) of the timeline.
+  const head = fromSamples > 0 ? `:start_sample=${fromSamples}` : '';
+  lines.push(`${labels.map((l) => `[${l}]`).join('')}${amix(labels.length)},apad=whole_len=${totalSamples},atrim=end_sample=${totalSamples}${head},asetpts=N/SR/TB[mix]`);
   return { inputArgs, inputCount: inputs.size, script: lines.join('\n') + '\n' };
 }
 

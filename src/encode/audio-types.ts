@@ -34,6 +34,11 @@ export interface AudioTrack {
 export interface MixOptions {
   /** Output length in seconds: the video's exact length. The mix is padded with silence or cut to it. */
   duration: number;
+  /**
+   * Timeline second the output starts at (a render of a frame range): tracks are placed on the whole
+   * timeline, and the mix keeps `[from, from + duration)`. Default 0.
+   */
+  from?: number;
   /** `aac`: AAC-LC in an MP4 (.m4a) file, for MP4 outputs. `opus`: Opus in a WebM file, for WebM outputs. */
   codec: 'aac' | 'opus';
   /** Where the mix is written (written under a temporary name, then renamed). */

@@ -46,14 +46,16 @@ export async function mixAudio(tracks: AudioTrack[], options: MixOptions): Promi
   const audible = tracks.filter((t) => validateTrack(t) && t.volume > 0);
   if (audible.length === 0) return null;
 
-  const totalSamples = Math.round(options.duration * sampleRate);
-  const placed = audible.map((track) => placeTrack(track, sampleRate, totalSamples)).filter((p): p is PlacedTrack => p !== null);
+  const fromSamples = Math.round((options.from ?? 0) * sampleRate);
+  const outputSamples = Math.round(options.duration * sampleRate);
+  const totalSamples = fromSamples + outputSamples;
+  const placed = audible.map((track) => placeTrack(track, sampleRate, totalSamples)).filter((p): p is PlacedTrack => p !== null && p.startSamples + p.clipSamples > fromSamples);
   if (placed.length === 0) return null;
   await requireSources(placed);
 
   const retimed = placed.some((p) => p.track.playbackRate !== 1);
   const stretcher = retimed && !(await ffmpegHasFilter('rubberband')) ? 'atempo' : 'rubberband';
-  const graph = buildMixGraph(placed, sampleRate, totalSamples, stretcher);
+  const graph = buildMixGraph(placed, sampleRate, totalSamples, stretcher, fromSamples);
   const scratch = await mkdtemp(path.join(os.tmpdir(), 'framesmith-mix-'));
   const temp = tempPathFor(options.outFile);
   try {
@@ -78,7 +80,7 @@ export async function mixAudio(tracks: AudioTrack[], options: MixOptions): Promi
     );
     const end = await streamEnd(temp, 'a', options.signal);
     const tolerance = AAC_FRAME / sampleRate;
-    if (end === null || Math.abs(end - totalSamples / sampleRate) > tolerance) {
+    if (end === null || Math.abs(end - outputSamples / sampleRate) > tolerance) {
       throw new AudioError('ffmpeg_failed', `the audio mix came out ${end ?? 'without audio'} s long instead of ${options.duration} s; this is a framesmith bug, please report it with the composition`, undefined, options.outFile);
     }
     await commitTemp(temp, options.outFile);

@@ -25,7 +25,7 @@ export class MuxError extends Error {
 
 export interface MuxOptions {
   /** `mp4` (H.264 + AAC, `+faststart` so playback starts before the download ends) or `webm` (VP9 + Opus). */
-  container: 'mp4' | 'webm';
+  container: 'mp4' | 'mov' | 'webm';
   signal?: AbortSignal;
 }
 
@@ -70,7 +70,7 @@ export async function muxAudio(videoFile: string, audioFile: string | null, outF
         '-y', '-v', 'error',
         '-i', videoFile, '-i', audioFile,
         '-map', '0:v:0', '-map', '1:a:0', '-c', 'copy',
-        ...(options.container === 'mp4' ? ['-movflags', '+faststart', '-f', 'mp4'] : ['-f', 'webm']),
+        ...(options.container === 'webm' ? ['-f', 'webm'] : ['-movflags', '+faststart', '-f', options.container]),
         '-map_metadata', '-1', '-fflags', '+bitexact',
         temp,
       ],
@@ -94,7 +94,7 @@ export async function muxAudio(videoFile: string, audioFile: string | null, outF
     if (error instanceof MuxError) throw error;
     if (error instanceof ProcessError && error.kind === 'aborted') throw new MuxError('cancelled', 'the mux was cancelled', undefined, { cause: error });
     const detail = error instanceof Error ? error.message : String(error);
-    throw new MuxError('ffmpeg_failed', `muxing ${videoFile} and ${audioFile} into ${outFile} failed: ${detail}; check that the video is ${options.container === 'mp4' ? 'H.264' : 'VP9'} and the audio ${options.container === 'mp4' ? 'AAC' : 'Opus'}`, undefined, { cause: error });
+    throw new MuxError('ffmpeg_failed', `muxing ${videoFile} and ${audioFile} into ${outFile} failed: ${detail}; check that the video is ${{ mp4: 'H.264', mov: 'ProRes', webm: 'VP9' }[options.container]} and the audio ${options.container === 'webm' ? 'Opus' : 'AAC'}`, undefined, { cause: error });
   }
 }
 

@@ -1,50 +1,19 @@
 /**
- * Video encoders: captured PNG frames are streamed, in order, into one ffmpeg reading `image2pipe` from
- * stdin (no folder of screenshots), or written as a numbered PNG sequence.
- *
- * | format | codec       | pixel format                                  | container |
- * |--------|-------------|-----------------------------------------------|-----------|
- * | mp4    | libx264     | yuv420p, BT.709 primaries/transfer/matrix, tv range | MP4, `+faststart` |
- * | webm   | libvpx-vp9  | yuv420p, or yuva420p when `alpha`             | WebM      |
- * | png    | (none)      | the browser's PNG, RGBA when transparent      | `frame-000000.png`, … numbered from 0 |
- *
- * Quality presets (x264: CRF and preset; VP9: CRF with `-b:v 0`, deadline and cpu-used):
- *
- * | preset   | x264 CRF | x264 preset | VP9 CRF | VP9 deadline / cpu-used |
- * |----------|----------|-------------|---------|-------------------------|
- * | draft    | 28       | ultrafast   | 40      | realtime / 8            |
- * | standard | 20       | veryfast    | 32      | good / 4                |
- * | high     | 16       | slow        | 24      | good / 2                |
- *
- * Odd sizes: 4:2:0 chroma needs even dimensions, so an odd width or height gets one more column on the
- * right or row at the bottom, repeating the edge pixels (so no fill colour bleeds into the last real
- * column through shared chroma); the content is never scaled. RenderResult reports the composition's
- * size; the file's is the even one.
- * The PNG sequence keeps the exact size.
- *
- * Frames arrive as PNG, or as JPEG (full-range BT.601 JFIF, which ffmpeg reads as yuvj420p) when the
- * orchestrator captures JPEG for speed.
- *
- * RGB → YUV uses the BT.709 matrix and limited (tv) range explicitly (swscale's default is BT.601),
- * and the stream is tagged to match, so players show the colours the browser drew.
+ * Video encoders: captured frames are streamed, in order, into one ffmpeg reading `image2pipe` from
+ * stdin (no folder of screenshots), or written as a numbered PNG sequence. GIF streams into a first
+ * pass that keeps the frames losslessly and builds the palette, then a second pass writes the GIF.
+ * Formats, codecs and their arguments: src/encode/video-args.ts.
  *
  * The encoder writes where it is told (a temporary name chosen by the orchestrator); it never renames.
  */
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { once } from 'node:events';
-import { formatRational, type Rational } from '../media/rational.js';
 import { ProcessError, type RunningProcess } from '../media/process.js';
-import { startFfmpeg } from '../media/tools.js';
+import { runFfmpeg, startFfmpeg } from '../media/tools.js';
+import { encoderArgs, gifEncodeArgs, gifPaletteArgs, type VideoEncoderOptions } from './video-args.js';
 
-export type VideoFormat = 'mp4' | 'webm' | 'png';
-export type Quality = 'draft' | 'standard' | 'high';
-
-export const QUALITY_PRESETS: Record<Quality, { x264Crf: number; x264Preset: string; vp9Crf: number; vp9Deadline: string; vp9CpuUsed: number }> = {
-  draft: { x264Crf: 28, x264Preset: 'ultrafast', vp9Crf: 40, vp9Deadline: 'realtime', vp9CpuUsed: 8 },
-  standard: { x264Crf: 20, x264Preset: 'veryfast', vp9Crf: 32, vp9Deadline: 'good', vp9CpuUsed: 4 },
-  high: { x264Crf: 16, x264Preset: 'slow', vp9Crf: 24, vp9Deadline: 'good', vp9CpuUsed: 2 },
-};
+export { encoderArgs, evenSize, QUALITY_PRESETS, type Quality, type VideoEncoderOptions, type VideoFormat } from './video-args.js';
 
 /** Bytes of frames queued for ffmpeg before `write` waits for it to catch up. */
 export const MAX_PENDING_BYTES = 24 * 1024 * 1024;
@@ -55,21 +24,6 @@ export class EncodeError extends Error {
   constructor(message: string, options?: { cause?: unknown }) {
     super(message, options);
   }
-}
-
-export interface VideoEncoderOptions {
-  format: VideoFormat;
-  /** The file (mp4/webm) or directory (png) to write. */
-  output: string;
-  width: number;
-  height: number;
-  fps: Rational;
-  quality?: Quality;
-  /** Keep transparency (webm: yuva420p). Ignored for mp4. */
-  alpha?: boolean;
-  /** What `write` receives: `png` (default) or `jpeg` frames. A png sequence needs png. */
-  frameFormat?: 'png' | 'jpeg';
-  signal?: AbortSignal;
 }
 
 export interface VideoEncoder {
@@ -89,56 +43,43 @@ export interface VideoEncoder {
   readonly busyMs: number;
 }
 
-/** Even size: the next even number for odd dimensions (see the module comment). */
-export function evenSize(width: number, height: number): { width: number; height: number } {
-  return { width: width + (width % 2), height: height + (height % 2) };
-}
-
-/** ffmpeg arguments for an mp4/webm encode reading PNGs from stdin (exported for tests and doctor). */
-export function encoderArgs(options: VideoEncoderOptions): string[] {
-  const quality = QUALITY_PRESETS[options.quality ?? 'standard'];
-  const rate = formatRational(options.fps);
-  const even = evenSize(options.width, options.height);
-  const alpha = options.format === 'webm' && options.alpha === true;
-  const filters: string[] = [];
-  if (even.width !== options.width || even.height !== options.height) {
-    // Repeat the edge into the new column/row: a fill colour would bleed into the last real column
-    // through the shared 4:2:0 chroma sample.
-    // In RGB: smearing a 4:2:0 input (JPEG frames) pads luma and chroma unevenly and left the edge black.
-    filters.push(`format=${alpha ? 'rgba' : 'rgb24'}`, `pad=${even.width}:${even.height}:0:0`, `fillborders=right=${even.width - options.width}:bottom=${even.height - options.height}:mode=smear`);
-  }
-  const input = ['-f', 'image2pipe', '-framerate', rate, '-c:v', options.frameFormat === 'jpeg' ? 'mjpeg' : 'png', '-i', 'pipe:0'];
-  if (options.format === 'mp4') {
-    filters.push('scale=out_color_matrix=bt709:out_range=tv', 'format=yuv420p');
-    return [
-      '-y', ...input, '-vf', filters.join(','), '-an',
-      '-c:v', 'libx264', '-preset', quality.x264Preset, '-crf', String(quality.x264Crf), '-pix_fmt', 'yuv420p',
-      '-color_primaries', 'bt709', '-color_trc', 'bt709', '-colorspace', 'bt709', '-color_range', 'tv',
-      '-r', rate, '-movflags', '+faststart', '-f', 'mp4', options.output,
-    ];
-  }
-  if (options.format === 'webm') {
-    filters.push(`scale=out_color_matrix=bt709:out_range=tv`, `format=${alpha ? 'yuva420p' : 'yuv420p'}`);
-    return [
-      '-y', ...input, '-vf', filters.join(','), '-an',
-      '-c:v', 'libvpx-vp9', '-pix_fmt', alpha ? 'yuva420p' : 'yuv420p', '-crf', String(quality.vp9Crf), '-b:v', '0',
-      '-deadline', quality.vp9Deadline, '-cpu-used', String(quality.vp9CpuUsed), '-row-mt', '1',
-      ...(alpha ? ['-auto-alt-ref', '0'] : []),
-      '-color_primaries', 'bt709', '-color_trc', 'bt709', '-colorspace', 'bt709', '-color_range', 'tv',
-      '-r', rate, '-f', 'webm', options.output,
-    ];
-  }
-  throw new RangeError(`encoderArgs: format ${options.format} has no ffmpeg encoder`);
-}
-
 /** Starts an encoder for `options.format`. */
 export async function startVideoEncoder(options: VideoEncoderOptions): Promise<VideoEncoder> {
-  if (options.format === 'png') {
-    if (options.frameFormat === 'jpeg') throw new RangeError('a png sequence needs png frames');
-    return pngSequence(options);
-  }
+  if (options.frameFormat === 'jpeg' && options.format !== 'mp4') throw new RangeError(`${options.format} output needs png frames`);
+  if (options.format === 'png') return pngSequence(options);
+  if (options.format === 'gif') return gifEncoder(options);
   const proc = await startFfmpeg(encoderArgs(options), { stdin: 'pipe', stdout: 'ignore', signal: options.signal });
   return pipeEncoder(proc);
+}
+
+/** GIF in two passes (video-args.ts): frames and palette while capture runs, then the GIF itself. */
+async function gifEncoder(options: VideoEncoderOptions): Promise<VideoEncoder> {
+  if (!options.workDir) throw new RangeError('a gif encode needs a workDir for its intermediate files');
+  const dir = path.join(options.workDir, 'gif');
+  await mkdir(dir, { recursive: true });
+  const frames = path.join(dir, 'frames.mkv');
+  const palette = path.join(dir, 'palette.png');
+  const first = pipeEncoder(await startFfmpeg(gifPaletteArgs(options, frames, palette), { stdin: 'pipe', stdout: 'ignore', signal: options.signal }));
+  let secondMs = 0;
+  return {
+    get framesWritten() { return first.framesWritten; },
+    get busyMs() { return first.busyMs + secondMs; },
+    write: (png) => first.write(png),
+    async finish() {
+      await first.finish();
+      const t = performance.now();
+      try {
+        await runFfmpeg(gifEncodeArgs(options, frames, palette), { signal: options.signal });
+      } catch (error) {
+        throw new EncodeError(`the GIF encoder failed: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
+      } finally {
+        secondMs += performance.now() - t;
+        await rm(dir, { recursive: true, force: true });
+      }
+    },
+    killNow: () => first.killNow(),
+    abort: () => first.abort(),
+  };
 }
 
 function pipeEncoder(proc: RunningProcess): VideoEncoder {

@@ -52,7 +52,7 @@ export async function loadDocument(input: string, options: LoadOptions = {}): Pr
   const html = document.querySelector('html');
   const declarations = [...declaredVariables(html, entryFile), ...(root ? declaredVariables(root, entryFile) : [])];
   const values = options.variables ?? {};
-  checkVariableValues(values, declarations, path.relative(process.cwd(), entryFile) || entryFile);
+  checkVariableValues(values, declarations, entryFile);
   const defaults = (list: VariableDeclaration[]) => Object.fromEntries(list.map((d) => [d.id, d.default]));
   // getVariables(): every declaration's default in the document, then the render's values.
   const variables = { ...Object.fromEntries(mounts.flatMap((m) => m.declarations.map((d) => [d.id, d.default]))), ...defaults(declarations), ...values };

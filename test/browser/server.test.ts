@@ -92,8 +92,6 @@ describe('startProjectServer', () => {
     `/${encodeURIComponent(path.join(os.tmpdir(), 'x', '..', 'etc', 'passwd'))}`,
     '/%2Fetc%2Fpasswd',
     '//etc/passwd',
-    '/escape/secret.txt',
-    '/assets/link.txt',
     '/__framesmith/frames/../../secret/secret.txt',
     '/__framesmith/frames/%2e%2e/%2e%2e/secret/secret.txt',
     '/assets/f.js%00.png',
@@ -103,11 +101,23 @@ describe('startProjectServer', () => {
     expect(r.body.toString()).not.toContain('TOP SECRET');
   });
 
-  it('refuses symlinks leading out (403) and dot segments (403)', async () => {
-    expect((await get('/escape/secret.txt')).status).toBe(403);
-    expect((await get('/assets/link.txt')).status).toBe(403);
+  it('serves symlinks the project holds, as HyperFrames does (a linked assets/ folder), and refuses dot segments (403)', async () => {
+    const linkedDir = await get('/escape/secret.txt');
+    expect([linkedDir.status, linkedDir.body.toString()]).toEqual([200, 'TOP SECRET']);
+    expect((await get('/assets/link.txt')).status).toBe(200);
     expect((await get('/%2e%2e/secret/secret.txt')).status).toBe(403);
     expect((await get('/assets/../index.html')).status).toBe(403);
+    expect((await get('/escape/%2e%2e/secret/secret.txt')).status).toBe(403);
+  });
+
+  it('tells refused requests from missing files', async () => {
+    const before = server.failures().length;
+    await get('/nope.css');
+    await get('/%2e%2e/secret/secret.txt');
+    expect(server.failures().slice(before).map((f) => [f.url.replace(server.origin, ''), f.status, f.reason])).toEqual([
+      ['/nope.css', 404, 'missing'],
+      ['/%2e%2e/secret/secret.txt', 403, 'outside'],
+    ]);
   });
 
   it('records failed requests with their URL, but not /favicon.ico', async () => {

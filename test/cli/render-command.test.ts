@@ -55,13 +55,22 @@ describe('framesmith render', () => {
     }
   });
 
-  it('a failed render exits 1, names the URL, writes nothing', async () => {
+  it('a missing image is a warning (listed in --json, printed), and under --strict a failure: exit 1, the URL named, nothing written', async () => {
     const outDir = path.join(broken, 'out');
     await mkdir(outDir);
-    const run = await runCli(['render', broken, '-o', path.join(outDir, 'x.mp4'), '--json']);
+    const ok = await runCli(['render', broken, '-o', path.join(outDir, 'x.mp4'), '--json']);
+    expect(ok.code).toBe(0);
+    const result = JSON.parse(ok.stdout);
+    expect(result.warnings).toEqual([expect.objectContaining({ code: 'asset_unavailable', element: '<img src="nope.png">', url: expect.stringMatching(/nope\.png$/) })]);
+    const plain = await runCli(['render', broken, '-o', path.join(outDir, 'y.mp4'), '-q']);
+    expect(plain.code).toBe(0);
+    expect(plain.stderr).toMatch(/warning: <img src="nope.png">: the image nope\.png is missing from the project/);
+    await rm(outDir, { recursive: true });
+    await mkdir(outDir);
+    const run = await runCli(['render', broken, '-o', path.join(outDir, 'x.mp4'), '--json', '--strict']);
     expect(run.code).toBe(1);
     const doc = JSON.parse(run.stdout);
-    expect(doc.error.code).toBe('request_failed');
+    expect(doc.error.code).toBe('strict');
     expect(doc.error.url).toMatch(/nope\.png$/);
     expect(run.stderr).toMatch(/nope\.png/);
     expect(await readdir(outDir)).toEqual([]);
@@ -70,7 +79,12 @@ describe('framesmith render', () => {
   it('usage errors exit 2', async () => {
     expect((await runCli(['render', project, '--quality', 'ultra'])).code).toBe(2);
     expect((await runCli(['render', project, '--workers', '0'])).code).toBe(2);
-    expect((await runCli(['render', project, '--format', 'gif'])).code).toBe(2);
+    expect((await runCli(['render', project, '--format', 'avi'])).code).toBe(2);
+    expect((await runCli(['render', project, '--crf', '20', '--video-bitrate', '2M'])).code).toBe(2);
+    expect((await runCli(['render', project, '--format', 'mov', '--crf', '20'])).code).toBe(2);
+    expect((await runCli(['render', project, '--frames', '5-2'])).code).toBe(2);
+    expect((await runCli(['render', project, '--frames', '0-30'])).code).toBe(2);
+    expect((await runCli(['render', project, '--variables', '{"x":1}', '--variables-file', 'v.json'])).code).toBe(2);
     expect((await runCli(['render', project, '--fps', '-3'])).code).toBe(2);
   });
 

@@ -6,7 +6,7 @@ import { existsSync } from 'node:fs';
 import { mkdir, readdir, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { render, RenderError } from '../../src/render.js';
+import { render, RenderError, type RenderOptions } from '../../src/render.js';
 import { liveChildCount } from '../../src/media/process.js';
 import { makeProject, page } from '../helpers/render-pixels.js';
 
@@ -16,13 +16,13 @@ afterAll(async () => {
 });
 
 /** Renders `files` and returns the RenderError, after checking nothing was left behind. */
-async function failingRender(files: Record<string, string>): Promise<RenderError> {
+async function failingRender(files: Record<string, string>, options: RenderOptions = {}): Promise<RenderError> {
   const dir = await makeProject(files);
   projects.push(dir);
   const outDir = path.join(dir, 'out');
   await mkdir(outDir);
   const output = path.join(outDir, 'video.mp4');
-  const error = await render(dir, { output, workers: 2 }).then(() => null, (e: unknown) => e);
+  const error = await render(dir, { output, workers: 2, ...options }).then(() => null, (e: unknown) => e);
   expect(error).toBeInstanceOf(RenderError);
   expect(existsSync(output)).toBe(false);
   expect(await readdir(outDir)).toEqual([]);
@@ -83,17 +83,38 @@ describe('bad input', () => {
     expect(error.message).toMatch(/frame 1[5-6]/);
   });
 
-  it('a missing asset: the URL is named', async () => {
-    const error = await failingRender({ 'index.html': page({ body: '<img id="pic" src="img/missing-picture.png">' }) });
-    expect(error.code).toBe('request_failed');
-    expect(error.message).toMatch(/img\/missing-picture\.png/);
+  it('a missing image under strict: the element and the URL are named', async () => {
+    const error = await failingRender({ 'index.html': page({ body: '<img id="pic" src="img/missing-picture.png">' }) }, { strict: true });
+    expect(error.code).toBe('strict');
+    expect(error.message).toMatch(/img#pic: the image img\/missing-picture\.png is missing from the project/);
+    expect(error.detail).toMatchObject({ element: 'img#pic' });
     expect(error.detail.url).toMatch(/missing-picture\.png$/);
   });
 
-  it('an unreachable external URL is named', async () => {
-    const error = await failingRender({ 'index.html': page({ body: '<img src="http://framesmith-test.invalid/logo.png">' }) });
-    expect(error.code).toBe('request_failed');
+  it('an external URL under strict is named', async () => {
+    const error = await failingRender({ 'index.html': page({ body: '<img src="http://framesmith-test.invalid/logo.png">' }) }, { strict: true });
+    expect(error.code).toBe('strict');
     expect(error.message).toMatch(/framesmith-test\.invalid\/logo\.png/);
+  });
+
+  it('a missing script is an error even without strict: the composition\'s code would not run', async () => {
+    const error = await failingRender({ 'index.html': page({ body: '', head: '<script src="lib/missing.js"></script>' }) });
+    expect(error.code).toBe('request_failed');
+    expect(error.message).toMatch(/the script lib\/missing\.js is missing from the project/);
+  });
+
+  it.each([
+    ['a missing file', { 'index.html': page({ body: '<div id="host" data-composition-id="intro" data-composition-src="compositions/intro.html" data-start="0"></div>' }) }, 'sub_composition_missing', /div#host in index\.html: data-composition-src="compositions\/intro\.html" names .*compositions\/intro\.html, which does not exist/],
+    ['a file without a composition', { 'index.html': page({ body: '<div id="host" data-composition-src="parts/a.html" data-start="0"></div>' }), 'parts/a.html': '<template><p>no root here</p></template>' }, 'sub_composition_invalid', /div#host in index\.html: parts\/a\.html has no element with data-composition-id/],
+    ['a cycle', {
+      'index.html': page({ body: '<div id="a" data-composition-id="a" data-composition-src="c/a.html" data-start="0"></div>' }),
+      'c/a.html': '<div data-composition-id="a"><div id="b" data-composition-id="b" data-composition-src="c/b.html"></div></div>',
+      'c/b.html': '<div data-composition-id="b"><div id="again" data-composition-id="a" data-composition-src="c/a.html"></div></div>',
+    }, 'sub_composition_cycle', /div#again in c\/b\.html: data-composition-src="c\/a\.html" includes itself \(index\.html → c\/a\.html → c\/b\.html → c\/a\.html\)/],
+  ])('a sub-composition host with %s: the host and the path are named', async (_what, files, code, message) => {
+    const error = await failingRender(files);
+    expect(error.code).toBe(code);
+    expect(error.message).toMatch(message);
   });
 });
 

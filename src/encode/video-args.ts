@@ -1,0 +1,159 @@
+/**
+ * The ffmpeg arguments of each video encode. Frames arrive on stdin as PNG, or as JPEG (full-range
+ * BT.601 JFIF, which ffmpeg reads as yuvj420p) when the orchestrator captures JPEG for speed.
+ *
+ * | format | codec            | pixel format                                  | container |
+ * |--------|------------------|-----------------------------------------------|-----------|
+ * | mp4    | libx264          | yuv420p, BT.709 primaries/transfer/matrix, tv | MP4, `+faststart` |
+ * | webm   | libvpx-vp9       | yuv420p, or yuva420p when `alpha`             | WebM      |
+ * | mov    | prores_ks 4444   | yuva444p10le (alpha kept), BT.709 tags        | QuickTime |
+ * | gif    | palettegen / paletteuse, one palette per render (see gifPaletteArgs) | GIF89a, loops forever |
+ *
+ * Quality presets (x264: CRF and preset; VP9: CRF with `-b:v 0`, deadline and cpu-used):
+ *
+ * | preset   | x264 CRF | x264 preset | VP9 CRF | VP9 deadline / cpu-used |
+ * |----------|----------|-------------|---------|-------------------------|
+ * | draft    | 28       | ultrafast   | 40      | realtime / 8            |
+ * | standard | 20       | veryfast    | 32      | good / 4                |
+ * | high     | 16       | slow        | 24      | good / 2                |
+ *
+ * `crf` replaces the preset's CRF; `videoBitrate` (e.g. `5M`) targets a bitrate instead (x264: `-b:v`;
+ * VP9: `-b:v` without `-crf`). They exclude each other and apply to mp4 and webm only: ProRes has fixed
+ * profiles and GIF no rate control.
+ *
+ * Odd sizes: 4:2:0 chroma needs even dimensions, so an odd width or height gets one more column on the
+ * right or row at the bottom, repeating the edge pixels (so no fill colour bleeds into the last real
+ * column through shared chroma); the content is never scaled. RenderResult reports the composition's
+ * size; the file's is the even one.
+ *
+ * RGB → YUV uses the BT.709 matrix and limited (tv) range explicitly (swscale's default is BT.601),
+ * and the stream is tagged to match, so players show the colours the browser drew.
+ */
+import { formatRational, type Rational } from '../media/rational.js';
+
+export type VideoFormat = 'mp4' | 'webm' | 'mov' | 'gif' | 'png';
+export type Quality = 'draft' | 'standard' | 'high';
+
+export const QUALITY_PRESETS: Record<Quality, { x264Crf: number; x264Preset: string; vp9Crf: number; vp9Deadline: string; vp9CpuUsed: number }> = {
+  draft: { x264Crf: 28, x264Preset: 'ultrafast', vp9Crf: 40, vp9Deadline: 'realtime', vp9CpuUsed: 8 },
+  standard: { x264Crf: 20, x264Preset: 'veryfast', vp9Crf: 32, vp9Deadline: 'good', vp9CpuUsed: 4 },
+  high: { x264Crf: 16, x264Preset: 'slow', vp9Crf: 24, vp9Deadline: 'good', vp9CpuUsed: 2 },
+};
+
+/** GIF: the width frames are scaled down to by default (keeping the aspect), px. */
+export const GIF_DEFAULT_MAX_WIDTH = 640;
+/** GIF: the frame rate a render uses unless asked for another (GIF delays are whole centiseconds). */
+export const GIF_DEFAULT_MAX_FPS = 15;
+
+export interface VideoEncoderOptions {
+  format: VideoFormat;
+  /** The file (mp4/webm/mov/gif) or directory (png) to write. */
+  output: string;
+  width: number;
+  height: number;
+  fps: Rational;
+  quality?: Quality;
+  /** x264/VP9 constant rate factor instead of the preset's (mp4, webm). */
+  crf?: number;
+  /** Target bitrate instead of a CRF, e.g. `5M`, `800k` (mp4, webm). */
+  videoBitrate?: string;
+  /** Keep transparency (webm: yuva420p; gif: a transparent palette entry). mov always has alpha. */
+  alpha?: boolean;
+  /** What `write` receives: `png` (default) or `jpeg` frames. png sequences, mov and gif need png. */
+  frameFormat?: 'png' | 'jpeg';
+  /** GIF: scale frames to this width (keeping the aspect). Default: the width, at most GIF_DEFAULT_MAX_WIDTH. */
+  gifWidth?: number;
+  /** A private directory for intermediate files (GIF's lossless frames and palette). */
+  workDir?: string;
+  signal?: AbortSignal;
+}
+
+/** Even size: the next even number for odd dimensions (see the module comment). */
+export function evenSize(width: number, height: number): { width: number; height: number } {
+  return { width: width + (width % 2), height: height + (height % 2) };
+}
+
+const BT709_TAGS = ['-color_primaries', 'bt709', '-color_trc', 'bt709', '-colorspace', 'bt709', '-color_range', 'tv'];
+
+/** The rate control arguments of x264 or VP9 (see the module comment). */
+function rateControl(options: VideoEncoderOptions, codec: 'x264' | 'vp9'): string[] {
+  const quality = QUALITY_PRESETS[options.quality ?? 'standard'];
+  if (options.videoBitrate !== undefined) return ['-b:v', options.videoBitrate];
+  const crf = String(options.crf ?? (codec === 'x264' ? quality.x264Crf : quality.vp9Crf));
+  return codec === 'x264' ? ['-crf', crf] : ['-crf', crf, '-b:v', '0'];
+}
+
+/** ffmpeg arguments for an mp4/webm/mov encode reading frames from stdin (exported for tests and doctor). */
+export function encoderArgs(options: VideoEncoderOptions): string[] {
+  const quality = QUALITY_PRESETS[options.quality ?? 'standard'];
+  const rate = formatRational(options.fps);
+  const input = ['-f', 'image2pipe', '-framerate', rate, '-c:v', options.frameFormat === 'jpeg' ? 'mjpeg' : 'png', '-i', 'pipe:0'];
+  if (options.format === 'mov') {
+    // 4:4:4 with alpha: no chroma subsampling, so no padding to even sizes either.
+    return [
+      '-y', ...input, '-vf', 'scale=out_color_matrix=bt709:out_range=tv,format=yuva444p10le', '-an',
+      '-c:v', 'prores_ks', '-profile:v', '4444', '-vendor', 'apl0', '-pix_fmt', 'yuva444p10le',
+      ...BT709_TAGS, '-r', rate, '-f', 'mov', options.output,
+    ];
+  }
+  const even = evenSize(options.width, options.height);
+  const alpha = options.format === 'webm' && options.alpha === true;
+  const filters: string[] = [];
+  if (even.width !== options.width || even.height !== options.height) {
+    // Repeat the edge into the new column/row: a fill colour would bleed into the last real column
+    // through the shared 4:2:0 chroma sample.
+    // In RGB: smearing a 4:2:0 input (JPEG frames) pads luma and chroma unevenly and left the edge black.
+    filters.push(`format=${alpha ? 'rgba' : 'rgb24'}`, `pad=${even.width}:${even.height}:0:0`, `fillborders=right=${even.width - options.width}:bottom=${even.height - options.height}:mode=smear`);
+  }
+  if (options.format === 'mp4') {
+    filters.push('scale=out_color_matrix=bt709:out_range=tv', 'format=yuv420p');
+    return [
+      '-y', ...input, '-vf', filters.join(','), '-an',
+      '-c:v', 'libx264', '-preset', quality.x264Preset, ...rateControl(options, 'x264'), '-pix_fmt', 'yuv420p',
+      ...BT709_TAGS, '-r', rate, '-movflags', '+faststart', '-f', 'mp4', options.output,
+    ];
+  }
+  if (options.format === 'webm') {
+    filters.push(`scale=out_color_matrix=bt709:out_range=tv`, `format=${alpha ? 'yuva420p' : 'yuv420p'}`);
+    return [
+      '-y', ...input, '-vf', filters.join(','), '-an',
+      '-c:v', 'libvpx-vp9', '-pix_fmt', alpha ? 'yuva420p' : 'yuv420p', ...rateControl(options, 'vp9'),
+      '-deadline', quality.vp9Deadline, '-cpu-used', String(quality.vp9CpuUsed), '-row-mt', '1',
+      ...(alpha ? ['-auto-alt-ref', '0'] : []),
+      ...BT709_TAGS, '-r', rate, '-f', 'webm', options.output,
+    ];
+  }
+  throw new RangeError(`encoderArgs: format ${options.format} has no single-pass ffmpeg encoder`);
+}
+
+/** The width a GIF is written at (see VideoEncoderOptions.gifWidth), even, never above the capture's. */
+export function gifWidth(options: Pick<VideoEncoderOptions, 'width' | 'gifWidth'>): number {
+  const wanted = options.gifWidth ?? Math.min(options.width, GIF_DEFAULT_MAX_WIDTH);
+  return Math.max(2, Math.min(options.width, Math.round(wanted / 2) * 2));
+}
+
+/**
+ * GIF, first pass (while frames stream in): scale to `gifWidth` (Lanczos), keep every frame losslessly
+ * (FFV1 in Matroska, on disk — memory stays flat however long the render) and build the render's
+ * palette from all of them (`palettegen=stats_mode=diff`: colours of what changes weigh most).
+ */
+export function gifPaletteArgs(options: VideoEncoderOptions, frames: string, palette: string): string[] {
+  const rate = formatRational(options.fps);
+  const alpha = options.alpha === true;
+  return [
+    '-y', '-f', 'image2pipe', '-framerate', rate, '-c:v', 'png', '-i', 'pipe:0',
+    '-filter_complex', `[0:v]scale=${gifWidth(options)}:-2:flags=lanczos,format=${alpha ? 'rgba' : 'rgb24'},split[keep][stats];[stats]palettegen=stats_mode=diff${alpha ? ':reserve_transparent=1' : ':reserve_transparent=0'}[palette]`,
+    '-map', '[keep]', '-c:v', 'ffv1', '-f', 'matroska', frames,
+    '-map', '[palette]', '-update', '1', '-frames:v', '1', palette,
+  ];
+}
+
+/** GIF, second pass: map the kept frames onto the palette (Sierra dithering) and loop forever. */
+export function gifEncodeArgs(options: VideoEncoderOptions, frames: string, palette: string): string[] {
+  const alpha = options.alpha === true;
+  return [
+    '-y', '-i', frames, '-i', palette,
+    '-lavfi', `[0:v][1:v]paletteuse=dither=sierra2_4a${alpha ? ':alpha_threshold=128' : ''}`,
+    '-r', formatRational(options.fps), '-loop', '0', '-f', 'gif', options.output,
+  ];
+}

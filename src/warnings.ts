@@ -1,0 +1,53 @@
+/**
+ * Warnings: what a render did differently from what the composition asked, and went on (best
+ * effort, as HyperFrames renders) — an asset it could not load, a font it replaced. Every stage adds
+ * to one `WarningLog`; the render's result and `--json` list them, the CLI prints them, and under
+ * `strict` the first one fails the render instead (exit 1), before anything is written.
+ */
+
+export type WarningCode =
+  /** A stylesheet, image, font or fetch the page asked for could not be loaded. */
+  | 'asset_unavailable'
+  /** A font family could not be resolved; another face was used. */
+  | 'font_fallback'
+  /** The page reported something through `window.__framesmith.warnings`. */
+  | 'page';
+
+export interface RenderWarning {
+  code: WarningCode;
+  /** Says what happened, to what (element, file or URL), and how to avoid it; the render went on without it. */
+  message: string;
+  element?: string;
+  url?: string;
+  file?: string;
+}
+
+/** Thrown by `WarningLog.add` under `strict`. */
+export class StrictModeError extends Error {
+  override readonly name = 'StrictModeError';
+  readonly code = 'strict';
+  constructor(readonly warning: RenderWarning) {
+    super(`${warning.message} (--strict: a warning is an error)`);
+  }
+}
+
+export class WarningLog {
+  private readonly list: RenderWarning[] = [];
+  private readonly seen = new Set<string>();
+
+  constructor(private readonly strict = false, private readonly onWarning?: (warning: RenderWarning) => void) {}
+
+  /** Adds `warning` once (by code and message); throws StrictModeError under strict. */
+  add(warning: RenderWarning): void {
+    const key = `${warning.code}\u0000${warning.message}`;
+    if (this.seen.has(key)) return;
+    this.seen.add(key);
+    if (this.strict) throw new StrictModeError(warning);
+    this.list.push(warning);
+    this.onWarning?.(warning);
+  }
+
+  get warnings(): readonly RenderWarning[] {
+    return this.list;
+  }
+}
