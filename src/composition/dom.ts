@@ -58,6 +58,20 @@ export function labelOf(el: HTMLElement): string {
   return `${tag}${cls ? `.${cls}` : ''}:nth-of-type(${nth})`;
 }
 
+/**
+ * The nearest ancestor that starts a time scope (excluding `el` itself), or null: an element carrying
+ * `data-composition-id`, or a sub-composition host mounted from a file (`data-composition-file`), which
+ * times its content even when it has no id of its own.
+ */
+export function enclosingScope(el: HTMLElement): HTMLElement | null {
+  let node = el.parentNode as HTMLElement | null;
+  while (node && node.nodeType === 1) {
+    if (node.hasAttribute?.('data-composition-id') || node.hasAttribute?.('data-composition-file')) return node;
+    node = node.parentNode as HTMLElement | null;
+  }
+  return null;
+}
+
 /** The nearest ancestor carrying `data-composition-id` (excluding `el` itself), or null. */
 export function enclosingComposition(el: HTMLElement): HTMLElement | null {
   let node = el.parentNode as HTMLElement | null;

@@ -27,7 +27,7 @@ import path from 'node:path';
 import type { HTMLElement } from 'node-html-parser';
 import { parseRational, type Rational } from '../media/rational.js';
 import { CompositionError } from './errors.js';
-import { elementsInOrder, enclosingComposition, isTimed, labelOf, parseHtml } from './dom.js';
+import { elementsInOrder, enclosingComposition, enclosingScope, isTimed, labelOf, parseHtml } from './dom.js';
 import type { Composition, CompositionSource, MediaElement, NestedComposition, TimedElement } from './model.js';
 import { TimingResolver, type MediaDurationFn, type RawTimed } from './resolve.js';
 import { parseNumber, parseSeconds, parseTimeExpr, type TimeExpr } from './timing.js';
@@ -82,7 +82,7 @@ export async function compositionFromSource(source: CompositionSource, options: 
   });
   /** The sub-composition whose start is `el`'s time origin: the nearest timed host. */
   const scopeOf = (el: HTMLElement): RawTimed | null => {
-    for (let host = enclosingComposition(el); host && host !== root; host = enclosingComposition(host)) {
+    for (let host = enclosingScope(el); host && host !== root; host = enclosingScope(host)) {
       const raw = rawOf.get(host);
       if (raw) return raw;
     }

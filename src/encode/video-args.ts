@@ -91,7 +91,8 @@ export function encoderArgs(options: VideoEncoderOptions): string[] {
   if (options.format === 'mov') {
     // 4:4:4 with alpha: no chroma subsampling, so no padding to even sizes either.
     return [
-      '-y', ...input, '-vf', 'scale=out_color_matrix=bt709:out_range=tv,format=yuva444p10le', '-an',
+      // setparams: prores_ks writes the colour atom from the frames' own tags, not from -colorspace.
+      '-y', ...input, '-vf', 'scale=out_color_matrix=bt709:out_range=tv,format=yuva444p10le,setparams=color_primaries=bt709:color_trc=bt709:colorspace=bt709:range=tv', '-an',
       '-c:v', 'prores_ks', '-profile:v', '4444', '-vendor', 'apl0', '-pix_fmt', 'yuva444p10le',
       ...BT709_TAGS, '-r', rate, '-f', 'mov', options.output,
     ];

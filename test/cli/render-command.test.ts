@@ -8,7 +8,7 @@ import { mkdir, mkdtemp, readdir, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { decodeFrames, leftEdge, makeProject, page, probeVideo } from '../helpers/render-pixels.js';
+import { decodeFrames, leftEdge, makeProject, page, pixel, probeVideo } from '../helpers/render-pixels.js';
 import { spawnSync } from 'node:child_process';
 import { CLI, processesMentioning, runCli, startCli } from '../helpers/render-cli.js';
 
@@ -74,6 +74,40 @@ describe('framesmith render', () => {
     expect(doc.error.url).toMatch(/nope\.png$/);
     expect(run.stderr).toMatch(/nope\.png/);
     expect(await readdir(outDir)).toEqual([]);
+  });
+
+  it('--variables and --variables-file override declared variables; a wrong name or type is a usage error (exit 2) naming it, nothing written', async () => {
+    const dir = await makeProject({
+      'index.html': `<!doctype html><html data-composition-variables='[{"id":"color","type":"color","default":"#ff0000"}]'><head><style>html,body{margin:0}</style></head>
+<body><div id="root" data-composition-id="main" data-width="160" data-height="90" data-duration="0.2"></div>
+<script>document.getElementById('root').style.background = window.__hyperframes.getVariables().color;</script></body></html>`,
+      'vars.json': '{"color":"#0000ff"}',
+    });
+    try {
+      const colorOf = async (file: string) => {
+        const video = await decodeFrames(file, { width: 160, height: 90 });
+        return pixel(video, 0, 80, 45);
+      };
+      const a = path.join(dir, 'out', 'a.mp4');
+      expect((await runCli(['render', dir, '-o', a, '-q', '--variables', '{"color":"#00ff00"}'])).code).toBe(0);
+      expect((await colorOf(a))[1]).toBeGreaterThan(200);
+      const b = path.join(dir, 'out', 'b.mp4');
+      expect((await runCli(['render', dir, '-o', b, '-q', '--variables-file', path.join(dir, 'vars.json')])).code).toBe(0);
+      expect((await colorOf(b))[2]).toBeGreaterThan(200);
+      const wrongName = await runCli(['render', dir, '-o', path.join(dir, 'out', 'c.mp4'), '--variables', '{"colour":"#fff"}']);
+      expect(wrongName.code).toBe(2);
+      expect(wrongName.stderr).toMatch(/variable "colour" is not declared in data-composition-variables of .*index\.html \(declared: color\)/);
+      const wrongType = await runCli(['render', dir, '-o', path.join(dir, 'out', 'c.mp4'), '--variables', '{"color":7}']);
+      expect(wrongType.code).toBe(2);
+      expect(wrongType.stderr).toMatch(/variable "color" expects a string, got number/);
+      const badJson = await runCli(['render', dir, '-o', path.join(dir, 'out', 'c.mp4'), '--variables', '{color}']);
+      expect(badJson.code).toBe(2);
+      expect(badJson.stderr).toMatch(/--variables is not valid JSON/);
+      expect(existsSync(path.join(dir, 'out', 'c.mp4'))).toBe(false);
+      expect((await readdir(path.join(dir, 'out'))).sort()).toEqual(['a.mp4', 'b.mp4']);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 
   it('usage errors exit 2', async () => {

@@ -1,12 +1,16 @@
 /**
  * Output formats, checked by probing and decoding the output: MP4 (H.264, yuv420p, BT.709 tags, an odd
  * size padded to even), WebM (VP9) with alpha when the stage is transparent and without when it is
- * opaque, and a PNG sequence (RGBA, exact size, numbered from 0).
+ * opaque, a PNG sequence (RGBA, exact size, numbered from 0), MOV (ProRes 4444 with alpha), GIF (frame
+ * count, delays, palette), rate control (--crf, --video-bitrate) and a frame range.
  */
 import { readdir, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { render } from '../../src/render.js';
+import { runFfprobe } from '../../src/media/tools.js';
+import { decodeMono, findBursts, makeBeepFile } from '../helpers/audio-media.js';
+import { writeFile } from 'node:fs/promises';
 import { pngFrameName } from '../../src/encode/video.js';
 import { decodeFrames, leftEdge, makeProject, pixel, probeVideo } from '../helpers/render-pixels.js';
 
@@ -91,5 +95,85 @@ describe('output formats', () => {
     expect(pixel(video, 0, 321, 100)[2]).toBeGreaterThan(230);
     expect(pixel(video, 0, 320, 100)[2]).toBeGreaterThan(230);
     expect(pixel(video, 0, 100, 181)[2]).toBeGreaterThan(230);
+  });
+
+  it('mov: ProRes 4444 with alpha, read back with alpha (transparent where nothing is drawn)', async () => {
+    const output = path.join(transparent, 'out.mov');
+    const result = await render(transparent, { output, workers: 1 });
+    expect(result.format).toBe('mov');
+    const info = await probeVideo(output);
+    expect(info).toMatchObject({ codec_name: 'prores', width: '320', height: '180', nb_read_frames: '10', color_space: 'bt709' });
+    expect(info.pix_fmt).toMatch(/^yuva444p1[02]le$/);
+    const video = await decodeFrames(output, { width: 320, height: 180, alpha: true, inputArgs: [] });
+    expect(video.frames).toHaveLength(10);
+    expect(pixel(video, 0, 300, 160)[3]).toBe(0);
+    expect(pixel(video, 0, 40, 40)[3]).toBe(255);
+    expect(pixel(video, 5, 140, 40)[3]).toBe(255);
+    expect(pixel(video, 5, 40, 40)[3]).toBe(0);
+  });
+
+  it('gif: at most 15 fps by default, one palette, frame count and delays match the duration', async () => {
+    const output = path.join(opaque, 'out.gif');
+    // A 30 fps composition: the GIF takes 15 fps (1 s → 15 frames of 1/15 s, delays of 6 or 7 cs).
+    await writeFile(path.join(opaque, 'index30.html'), transparentPage(320, 180).replace('background: transparent', 'background: #00f').replace('data-fps="10"', 'data-fps="30"'));
+    const result = await render(path.join(opaque, 'index30.html'), { output, workers: 2 });
+    expect(result).toMatchObject({ format: 'gif', frames: 15, fps: '15' });
+    const { stdout } = await runFfprobe(['-v', 'error', '-select_streams', 'v:0', '-show_entries', 'packet=pts_time,duration_time', '-of', 'csv=p=0', output]);
+    const frames = stdout.trim().split('\n').map((l) => l.split(',').map(Number));
+    expect(frames).toHaveLength(15);
+    const total = frames.reduce((sum, [, d]) => sum + d!, 0);
+    expect(Math.abs(total - 1)).toBeLessThanOrEqual(0.02);
+    for (const [, d] of frames) expect([0.06, 0.07]).toContain(Number(d!.toFixed(2)));
+    // The box moved 200 px in 1 s: on frame 5 (1/3 s) its left edge is near 20 + 66.7.
+    const video = await decodeFrames(output, { width: 320, height: 180 });
+    expect(Math.abs(leftEdge(video, 5, 40, [255, 0, 0], 60) - 87)).toBeLessThanOrEqual(2);
+    expect(pixel(video, 0, 300, 160)[2]).toBeGreaterThan(200);
+  });
+
+  it('gif: a wide composition is scaled to 640 px by default, or to --gif-width', async () => {
+    const wide = await makeProject({ 'index.html': transparentPage(1280, 720).replace('background: transparent', 'background: #00f') });
+    try {
+      await render(wide, { output: path.join(wide, 'a.gif'), workers: 1, fps: 5 });
+      expect(await probeVideo(path.join(wide, 'a.gif'))).toMatchObject({ width: '640', height: '360', nb_read_frames: '5' });
+      await render(wide, { output: path.join(wide, 'b.gif'), workers: 1, fps: 5, gifWidth: 320 });
+      expect(await probeVideo(path.join(wide, 'b.gif'))).toMatchObject({ width: '320', height: '180' });
+    } finally {
+      await rm(wide, { recursive: true, force: true });
+    }
+  });
+
+  it('--crf and --video-bitrate set the encoder\'s rate control', async () => {
+    const sizes: number[] = [];
+    for (const opts of [{ crf: 10 }, { crf: 45 }, { videoBitrate: '50k' }]) {
+      const output = path.join(opaque, `rc-${Object.values(opts)[0]}.mp4`);
+      await render(opaque, { output, workers: 1, ...opts });
+      const { stdout } = await runFfprobe(['-v', 'error', '-show_entries', 'format=size', '-of', 'csv=p=0', output]);
+      sizes.push(Number(stdout.trim()));
+    }
+    // A lower CRF keeps more: a bigger file; a tiny bitrate keeps little.
+    expect(sizes[0]!).toBeGreaterThan(sizes[1]!);
+    expect(sizes[0]!).toBeGreaterThan(sizes[2]!);
+  });
+
+  it('a frame range renders frames a..b: the first shows frame a, the audio starts at a / fps', async () => {
+    const dir = await makeProject({
+      'index.html': transparentPage(320, 180).replace('background: transparent', 'background: #00f').replace('<div id="box"></div>', '<div id="box"></div><audio src="beep.wav" data-start="0"></audio>'),
+    });
+    try {
+      await makeBeepFile(dir, 'beep.wav', { duration: 1, beeps: [{ at: 0.6, length: 0.1 }] });
+      const output = path.join(dir, 'range.mp4');
+      const result = await render(dir, { output, workers: 2, frames: { first: 4, last: 8 } });
+      expect(result).toMatchObject({ frames: 5, firstFrame: 4 });
+      const video = await decodeFrames(output, { width: 320, height: 180 });
+      expect(video.frames).toHaveLength(5);
+      // Output frame 0 is composition frame 4 (0.4 s): the box is 80 px right of 20.
+      expect(Math.abs(leftEdge(video, 0, 40, [255, 0, 0], 40) - 100)).toBeLessThanOrEqual(1);
+      // The beep at 0.6 s of the composition sounds 0.2 s into the range.
+      const bursts = findBursts(await decodeMono(output));
+      expect(bursts).toHaveLength(1);
+      expect(Math.abs(bursts[0]!.start - 0.2)).toBeLessThan(0.034);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });
