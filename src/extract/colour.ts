@@ -82,7 +82,7 @@ const ZSCALE_PRIMARIES = new Set(['bt709', 'bt470m', 'bt470bg', 'smpte170m', 'sm
 const ZSCALE_MATRICES = new Set(['bt709', 'fcc', 'bt470bg', 'smpte170m', 'ycgco', 'bt2020nc', 'bt2020c']);
 
 /** Packed or planar RGB pixel formats (rgb24, argb, bgra, gbrp10le, rgb48be, …): zimg must treat them as RGB. */
-function isRgbPixelFormat(pixelFormat: string): boolean {
+export function isRgbPixelFormat(pixelFormat: string): boolean {
   return /^(gbr|rgb|bgr|argb|abgr|0rgb|rgb0|0bgr|bgr0|x2rgb|x2bgr)/.test(pixelFormat);
 }
 

@@ -14,6 +14,7 @@ import { mkdir, readdir, rename, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { formatRational } from '../media/rational.js';
 import { startFfmpeg } from '../media/tools.js';
+import { isRgbPixelFormat } from './colour.js';
 import { ExtractError } from './errors.js';
 import { PTS_TOLERANCE, type ExtractionPlan } from './plan.js';
 
@@ -63,9 +64,10 @@ function sec(value: number): string {
   return value.toFixed(9).replace(/\.?0+$/, '') || '0';
 }
 
-// ffprobe's color_space values whose matrix is BT.601 (the JPEG matrix), plus untagged: swscale and
-// ffmpeg's own RGB decode read an untagged matrix as BT.601 too, so it stays as it is.
-const BT601_MATRICES = new Set(['bt470bg', 'smpte170m', 'unknown', 'unspecified']);
+// ffprobe's color_space values whose matrix is BT.601 (the JPEG matrix).
+const BT601_MATRICES = new Set(['bt470bg', 'smpte170m']);
+/** swscale's names of the YUV matrices ffprobe reports. */
+const SWSCALE_MATRICES: Record<string, string> = { bt709: 'bt709', smpte170m: 'bt601', bt470bg: 'bt601', fcc: 'fcc', smpte240m: 'smpte240m', bt2020nc: 'bt2020', bt2020c: 'bt2020' };
 
 /**
  * The `colorspace` filter's options that take a yuv420p source to full-range BT.601 yuv420p, or null
@@ -88,7 +90,7 @@ export function jpegColourspace(plan: ExtractionPlan): string | null {
   // matrix (BT.709 → BT.601) and the range change. iall also overrides an untagged frame, which
   // `colorspace` would otherwise reject.
   const io = matrix === 'bt709' ? 'iall=bt709:all=bt709:space=bt470bg'
-    : matrix === null || BT601_MATRICES.has(matrix) ? 'iall=bt601-6-625:all=bt601-6-625' : null;
+    : matrix !== null && BT601_MATRICES.has(matrix) ? 'iall=bt601-6-625:all=bt601-6-625' : null;
   return io === null ? null : `colorspace=${io}:range=pc:fast=1:format=yuv420p`;
 }
 
@@ -109,8 +111,15 @@ export function passFilters(plan: ExtractionPlan): string {
   // source reads back with wrong colours (pure red as 231,0,1), so convert the matrix (and the range).
   // The colour chains end in RGB, which the JPEG encoder's own conversion already writes as BT.601.
   const colourspace = plan.format === 'jpg' && !plan.colourFilter ? jpegColourspace(plan) : null;
-  if (plan.format === 'jpg' && !plan.colourFilter && colourspace === null) scale.push('out_color_matrix=bt601', 'out_range=pc');
+  // swscale reads the matrix from the frame's tag, BT.601 when untagged; the source is decoded with the
+  // matrix a browser uses (MediaInfo.displayMatrix), which for a partly or untagged stream differs.
+  const inMatrix = !plan.colourFilter && colourspace === null ? SWSCALE_MATRICES[plan.sourceColorSpace ?? ''] : undefined;
+  if (plan.format === 'jpg' && !plan.colourFilter && colourspace === null) scale.push(...(inMatrix ? [`in_color_matrix=${inMatrix}`] : []), 'out_color_matrix=bt601', 'out_range=pc');
+  // PNG: the conversion to RGB happens here, with that matrix, not in a scaler ffmpeg inserts.
+  const pngRgb = plan.format === 'png' && !plan.colourFilter && inMatrix !== undefined && !isRgbPixelFormat(plan.sourcePixelFormat);
+  if (pngRgb) scale.push(`in_color_matrix=${inMatrix}`);
   if (scale.length > 0) filters.push(`scale=${scale.join(':')}`);
+  if (pngRgb) filters.push(`format=${plan.alpha ? 'rgba' : 'rgb24'}`);
   // After the resize (it runs on the output size). Its full-range yuv420p becomes the encoder's
   // yuvj420p by a plane copy: the auto-inserted scaler sees equal ranges.
   if (colourspace) filters.push(colourspace);

@@ -53,7 +53,11 @@ export interface ExtractionPlan {
   sourceHeight: number;
   vfr: boolean;
   hdr: 'pq' | 'hlg' | null;
-  /** ffprobe's pixel format and matrix (color_space) of the source: they pick the JPEG conversion. */
+  /**
+   * The source's pixel format, and the YUV matrix it is decoded with — the one a browser uses
+   * (MediaInfo.displayMatrix: the tag when fully tagged, else Chromium's rule): they pick the
+   * conversion.
+   */
   sourcePixelFormat: string;
   sourceColorSpace: string | null;
   /**
@@ -173,7 +177,7 @@ export function planVideo(request: NormalizedRequest, info: MediaInfo, options: 
     vfr: info.vfr,
     hdr: info.hdr,
     sourcePixelFormat: info.pixelFormat,
-    sourceColorSpace: info.colorSpace,
+    sourceColorSpace: info.displayMatrix,
     colourTransform: colour.id,
     colourFilter: colour.filter,
   };

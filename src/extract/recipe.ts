@@ -22,7 +22,9 @@ import { planKeyFields, type ExtractionPlan } from './plan.js';
 // 2: JPEG frames are converted to the BT.601 matrix JPEG readers assume.
 // 3: JPEG frames of yuv420p BT.709/BT.601/untagged sources are converted by `colorspace` (fast=1)
 //    instead of swscale (src/extract/pass.ts): different rounding, so different bytes.
-export const ENGINE_RECIPE_VERSION = 3;
+// 4: partly tagged and untagged sources are decoded with the matrix a browser uses (BT.709 from 720
+//    lines for H.264), not always BT.601.
+export const ENGINE_RECIPE_VERSION = 4;
 
 /** planKeyFields entries that the cache keys elsewhere: the file (by content) and the window. */
 const WINDOW_AND_FILE = new Set(['source', 'identity', 'mediaStart', 'frameCount']);

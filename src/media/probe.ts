@@ -59,6 +59,17 @@ export interface MediaInfo {
   colorPrimaries: string | null;
   /** ffprobe's color_space: the YUV matrix ("bt709", "bt2020nc", …); null when untagged. */
   colorSpace: string | null;
+  /** ffprobe's color_range: "tv" (limited), "pc" (full); null when untagged. */
+  colorRange: string | null;
+  /**
+   * The YUV matrix a browser decodes the stream with, as Chromium decides it (measured by playing
+   * files in the bundled headless shell): the tagged matrix when primaries, transfer and matrix are
+   * all tagged; otherwise BT.601 (`smpte170m`) for full-range streams and for VP9/AV1, and for the
+   * rest by the displayed height — BT.709 from 720 lines (the sample aspect ratio applied), BT.601
+   * below. An untagged 1080p H.264 stream is BT.709; an untagged 360p one, or one tagged only with a
+   * BT.709 matrix, BT.601.
+   */
+  displayMatrix: string;
   /** PQ (smpte2084) or HLG (arib-std-b67) transfer. */
   hdr: 'pq' | 'hlg' | null;
   hasAudio: boolean;
@@ -77,6 +88,8 @@ interface FfprobeStream {
   color_transfer?: string;
   color_primaries?: string;
   color_space?: string;
+  color_range?: string;
+  sample_aspect_ratio?: string;
   tags?: Record<string, string>;
   side_data_list?: Array<{ side_data_type?: string; rotation?: number }>;
   disposition?: { attached_pic?: number };
@@ -186,9 +199,24 @@ async function runProbe(file: string, identity: FileIdentity): Promise<MediaInfo
     colorTransfer,
     colorPrimaries: video.color_primaries ?? null,
     colorSpace: video.color_space ?? null,
+    colorRange: video.color_range ?? null,
+    displayMatrix: displayMatrix(video, codec, codedH),
     hdr,
     hasAudio,
   };
+}
+
+const tagged = (value: string | undefined) => value !== undefined && !/^(unknown|unspecified|reserved)$/.test(value);
+
+/** See MediaInfo.displayMatrix. */
+function displayMatrix(video: FfprobeStream, codec: string, codedHeight: number): string {
+  if (tagged(video.color_space) && tagged(video.color_primaries) && tagged(video.color_transfer)) return video.color_space!;
+  if (video.color_range === 'pc' || codec === 'vp9' || codec === 'av1') return 'smpte170m';
+  const sar = parseRational((video.sample_aspect_ratio ?? '').replace(':', '/'));
+  // Chromium's natural size stretches the shorter side by the pixel aspect ratio.
+  const aspect = sar && sar.num > 0 && sar.den > 0 ? sar.num / sar.den : 1;
+  const naturalHeight = aspect < 1 ? Math.round(codedHeight / aspect) : codedHeight;
+  return naturalHeight >= 720 ? 'bt709' : 'smpte170m';
 }
 
 function num(value: string | undefined): number | null {

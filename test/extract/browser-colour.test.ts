@@ -1,0 +1,110 @@
+/**
+ * Frames keep the colours a browser shows. Untagged and partly tagged streams carry no trustworthy
+ * matrix, so the engine decodes them as Chromium does: each source here is played in the bundled
+ * headless shell (a real `<video>`, drawn to a canvas) and its centre pixel is the reference the
+ * extracted JPEG and PNG frames must match. The cases are the ones where the rule turns: the height
+ * (BT.601 below 720 lines, BT.709 from 720), the sample aspect ratio, VP9, full range, and a matrix
+ * tag without primaries and transfer.
+ */
+import { mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import chromium from '@sparticuz/chromium';
+import puppeteer, { type Browser } from 'puppeteer-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startProjectServer, type ProjectServer } from '../../src/browser/server.js';
+import { extractVideos } from '../../src/extract/extract.js';
+import { runFfmpeg } from '../../src/media/tools.js';
+import { readDimensions, readRgba } from '../helpers/frame-media.js';
+
+/** A mid-saturation colour whose BT.601 and BT.709 decodes differ by ~8 levels in red. */
+const YUV = { y: 100, u: 80, v: 180 };
+
+interface Source {
+  name: string;
+  size: string;
+  codec: 'libx264' | 'libvpx-vp9';
+  args: string[];
+  /** More filters after the flat frame (setsar). */
+  filter?: string;
+  /** What the engine must pick, for the record (the pixels are the test). */
+  matrix: 'BT.601' | 'BT.709';
+}
+
+const SOURCES: Source[] = [
+  { name: 'untagged-360p.mp4', size: '640x360', codec: 'libx264', args: [], matrix: 'BT.601' },
+  { name: 'untagged-718.mp4', size: '1280x718', codec: 'libx264', args: [], matrix: 'BT.601' },
+  { name: 'untagged-720p.mp4', size: '1280x720', codec: 'libx264', args: [], matrix: 'BT.709' },
+  { name: 'untagged-1080p.mp4', size: '1920x1080', codec: 'libx264', args: [], matrix: 'BT.709' },
+  { name: 'sar-1280x540.mp4', size: '1280x540', codec: 'libx264', args: [], filter: 'setsar=1/2', matrix: 'BT.709' },
+  { name: 'matrix-only-360p.mp4', size: '640x360', codec: 'libx264', args: ['-colorspace', 'bt709'], matrix: 'BT.601' },
+  { name: 'untagged-720p-vp9.webm', size: '1280x720', codec: 'libvpx-vp9', args: [], matrix: 'BT.601' },
+];
+
+let dir: string;
+let server: ProjectServer;
+let browser: Browser;
+
+/** The centre pixel of `file` as the headless shell plays it. */
+async function browserPixel(file: string): Promise<number[]> {
+  const page = await browser.newPage();
+  try {
+    await page.goto(server.urlFor(path.join(dir, 'blank.html')));
+    return await page.evaluate(async (src) => {
+      const video = document.createElement('video');
+      video.muted = true;
+      video.src = src;
+      await new Promise((resolve, reject) => { video.onloadeddata = resolve; video.onerror = () => reject(new Error(`cannot play ${src}`)); });
+      video.currentTime = 0.05;
+      await new Promise((resolve) => { video.onseeked = resolve; });
+      const canvas = document.createElement('canvas');
+      canvas.width = video.videoWidth;
+      canvas.height = video.videoHeight;
+      const ctx = canvas.getContext('2d')!;
+      ctx.drawImage(video, 0, 0);
+      return Array.from(ctx.getImageData(canvas.width >> 1, canvas.height >> 1, 1, 1).data).slice(0, 3);
+    }, server.urlFor(file));
+  } finally {
+    await page.close();
+  }
+}
+
+async function centre(image: string): Promise<number[]> {
+  const { width, height } = await readDimensions(image);
+  const rgba = await readRgba(image, width, height);
+  const at = ((height >> 1) * width + (width >> 1)) * 4;
+  return [rgba[at]!, rgba[at + 1]!, rgba[at + 2]!];
+}
+
+beforeAll(async () => {
+  dir = await mkdtemp(path.join(os.tmpdir(), 'fs-browser-colour-'));
+  const { writeFile } = await import('node:fs/promises');
+  await writeFile(path.join(dir, 'blank.html'), '<!doctype html><title>colour</title>');
+  for (const s of SOURCES) {
+    // A flat frame of exactly these Y'CbCr values, written with no colour tags unless the case adds some.
+    await runFfmpeg(['-y', '-v', 'error', '-f', 'lavfi', '-i', `color=c=black:s=${s.size}:r=30:d=0.2`,
+      '-vf', `format=yuv420p,geq=lum=${YUV.y}:cb=${YUV.u}:cr=${YUV.v}${s.filter ? `,${s.filter}` : ''}`, '-c:v', s.codec, '-pix_fmt', 'yuv420p', ...s.args, path.join(dir, s.name)]);
+  }
+  server = await startProjectServer(dir);
+  browser = await puppeteer.launch({ executablePath: await chromium.executablePath(), headless: 'shell', args: ['--no-sandbox', '--disable-gpu', '--force-color-profile=srgb'] });
+}, 120_000);
+
+afterAll(async () => {
+  await browser?.close();
+  await server?.close();
+  await rm(dir, { recursive: true, force: true });
+});
+
+describe('frames of untagged and partly tagged sources have the colours a browser shows', () => {
+  for (const s of SOURCES) {
+    it(`${s.name} (${s.matrix})`, async () => {
+      const reference = await browserPixel(path.join(dir, s.name));
+      for (const format of ['jpg', 'png'] as const) {
+        const result = await extractVideos([{ id: s.name, src: path.join(dir, s.name), duration: 0.05, width: 160, height: 90 }], { fps: 30, format, outDir: path.join(dir, 'out'), cache: false });
+        expect(result.errors).toEqual([]);
+        const got = await centre(result.extracted[0]!.frames[0]!);
+        for (let c = 0; c < 3; c++) expect(Math.abs(got[c]! - reference[c]!), `${format} channel ${c}: ${got} vs the browser's ${reference}`).toBeLessThanOrEqual(4);
+      }
+    });
+  }
+});
