@@ -168,7 +168,7 @@ async function renderOnce(input: string, options: RenderOptions): Promise<Render
     const workerCount = Math.min(options.workers ?? defaultWorkers(), composition.frameCount || Infinity);
     const webglMode = options.webgl ?? 'auto';
     const launchAll = (webgl: boolean) => time('browser', async () => {
-      const launches = await Promise.allSettled(Array.from({ length: workerCount }, () => launchBrowser({ browserPath: options.browser, forceMode: options.captureMode, webgl, webgpu: composition.requiresWebGpu })));
+      const launches = await Promise.allSettled(Array.from({ length: workerCount }, () => launchBrowser({ browserPath: options.browser, forceMode: options.captureMode, webgl, webgpu: composition.requiresWebGpu, onlyOrigin: server!.origin })));
       for (const l of launches) if (l.status === 'fulfilled') browsers.push(l.value);
       const failed = launches.find((l) => l.status === 'rejected');
       if (failed) throw failed.reason;
@@ -177,8 +177,14 @@ async function renderOnce(input: string, options: RenderOptions): Promise<Render
     cancelled();
 
     let range = { first: 0, count: 0 };
+    let served = 0;
+    const serveDirectory = (dir: string) => {
+      const prefix = `/__framesmith/frames/${served++}/`;
+      server!.mount(prefix, dir);
+      return (file: string) => server!.urlFor(file, prefix);
+    };
     const context = (width: number, height: number): StageContext => ({
-      composition, fps: composition.fps, width, height, format, range, workDir: workDir!, tempOutput, signal,
+      composition, fps: composition.fps, width, height, format, range, workDir: workDir!, tempOutput, serveDirectory, signal,
     });
     // The media stages supply video frames and sound: the guard keeps the page from loading the files.
     const mediaInfo = await pageMediaInfo(composition, (file) => server!.urlFor(file));

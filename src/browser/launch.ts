@@ -93,6 +93,22 @@ const SWIFTSHADER_FLAGS = ['--use-angle=swiftshader', '--enable-unsafe-swiftshad
 /** For compositions marked data-requires-webgpu: WebGPU is off by default on Linux. */
 const WEBGPU_FLAGS = ['--enable-unsafe-webgpu', '--enable-features=Vulkan'];
 
+/**
+ * A page that reaches nothing but `origin`: every request goes to a proxy on a closed loopback port
+ * (so it fails at once, `net::ERR_PROXY_CONNECTION_FAILED`) except those to `origin` itself.
+ * `<-loopback>` takes loopback addresses out of the proxy's implicit bypass list, so another local
+ * service (`http://127.0.0.1:6379/`, `http://localhost:8080/admin`) is refused like the internet.
+ * This is below every API a page has — fetch, XHR, images, iframes, workers, WebSocket, EventSource,
+ * beacons — measured with each against a logging loopback server: nothing reached it (puppeteer's
+ * request interception, by comparison, let service-worker and WebSocket traffic through). file://
+ * URLs are refused by Chromium itself for http pages. http(s) assets the render allows are fetched
+ * by the render, not the page (src/load/), and served from `origin`.
+ */
+export function isolationFlags(origin: string): string[] {
+  const { host } = new URL(origin);
+  return ['--proxy-server=http://127.0.0.1:9', `--proxy-bypass-list=<-loopback>;${host}`];
+}
+
 /** Only with beginframe: the compositor then draws only when we send HeadlessExperimental.beginFrame. */
 const BEGINFRAME_FLAGS = ['--enable-begin-frame-control'];
 
@@ -165,6 +181,11 @@ export interface LaunchOptions {
   webgl?: boolean;
   /** Ask for WebGPU (`--enable-unsafe-webgpu`); whether an adapter exists depends on the machine. */
   webgpu?: boolean;
+  /**
+   * The one origin pages may reach (`http://127.0.0.1:PORT`, the project server); every other
+   * request fails in the network stack. See `isolationFlags`.
+   */
+  onlyOrigin?: string;
   /** Launch timeout, ms. Default 30 s. */
   timeoutMs?: number;
 }
@@ -197,7 +218,11 @@ export async function launchBrowser(options: LaunchOptions = {}): Promise<Launch
       pipe: true,
       defaultViewport: null,
       ignoreDefaultArgs: ['--enable-automation'],
-      args: [...browserFlags(resolved.captureMode, userDataDir, options.webgl ?? false), ...(options.webgpu ? WEBGPU_FLAGS : [])],
+      args: [
+        ...browserFlags(resolved.captureMode, userDataDir, options.webgl ?? false),
+        ...(options.webgpu ? WEBGPU_FLAGS : []),
+        ...(options.onlyOrigin ? isolationFlags(options.onlyOrigin) : []),
+      ],
       timeout: options.timeoutMs ?? 30_000,
       // Our own SIGINT handler ends every registered child (adoptChild below).
       handleSIGINT: false,

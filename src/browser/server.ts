@@ -20,8 +20,11 @@ import { contentTypeFor } from './content-types.js';
 export interface ProjectServer {
   /** `http://127.0.0.1:PORT` */
   origin: string;
-  /** URL of a file inside rootDir or a mounted directory (absolute, or relative to rootDir). */
-  urlFor(file: string): string;
+  /**
+   * URL of a file inside rootDir or a mounted directory (absolute, or relative to rootDir); with
+   * `prefix`, through that mount.
+   */
+  urlFor(file: string, prefix?: string): string;
   /** URLs answered with an error status (404, 403…), in order, e.g. `http://127.0.0.1:1234/img/a.png`. */
   failedRequests(): string[];
   /** The same, with the status and why: `missing` (404), `outside` (403: a path out of the project), `invalid`. */
@@ -152,10 +155,10 @@ export async function startProjectServer(rootDir: string): Promise<ProjectServer
 
   return {
     origin,
-    urlFor(file: string): string {
+    urlFor(file: string, prefix?: string): string {
       const abs = path.resolve(mounts[0]!.dir, file);
       const mount = mounts
-        .filter((m) => abs === m.dir || abs.startsWith(m.dir + path.sep))
+        .filter((m) => (prefix === undefined || m.prefix === prefix) && (abs === m.dir || abs.startsWith(m.dir + path.sep)))
         .sort((a, b) => b.dir.length - a.dir.length)[0];
       if (!mount) throw new RangeError(`${abs} is outside the served directories (${mounts.map((m) => m.dir).join(', ')})`);
       const rel = path.relative(mount.dir, abs).split(path.sep).filter(Boolean).map(encodeURIComponent).join('/');

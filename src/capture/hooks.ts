@@ -46,6 +46,11 @@ export interface StageContext {
    * place) with extension `ext` (no dot). Removed by the orchestrator if the render fails.
    */
   tempOutput(ext: string): string;
+  /**
+   * Serves `dir` from the render's project server (the only origin the page may reach) and returns
+   * the URL of a file inside it.
+   */
+  serveDirectory(dir: string): (file: string) => string;
   signal: AbortSignal;
 }
 

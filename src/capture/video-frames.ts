@@ -133,7 +133,7 @@ export function videoFramesStage(options: VideoFramesOptions = {}): VideoFramesS
     if (result.errors.length > 0) {
       throw new MediaError(result.errors.map((e) => extractFailure(e, placed.find((v) => v.id === e.videoId))));
     }
-    urls = await FrameUrls.open(options.transport ?? 'auto', result.extracted.flatMap((e) => [e.outputDir, ...(e.frames[0] ? [path.dirname(e.frames[0])] : [])]));
+    urls = FrameUrls.open(options.transport ?? 'auto', result.extracted.flatMap((e) => [e.outputDir, ...(e.frames[0] ? [path.dirname(e.frames[0])] : [])]), ctx.serveDirectory);
     const byId = new Map(result.extracted.map((e) => [e.videoId, e]));
     const videos = placed.map((v): ReadyVideo => {
       const extracted = byId.get(v.id);
@@ -187,7 +187,6 @@ export function videoFramesStage(options: VideoFramesOptions = {}): VideoFramesS
     },
 
     async dispose() {
-      await urls?.close().catch(() => {});
       await release?.().catch(() => {});
       urls = null;
       release = null;

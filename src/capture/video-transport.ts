@@ -13,40 +13,38 @@
  * A data: URL costs a base64 string through CDP and its parsing in the page, which grows with the
  * file; an HTTP load costs a request round trip, which does not. So `auto` sends files below
  * `HTTP_MIN_BYTES` as data: URLs and larger ones over HTTP.
+ *
+ * HTTP frames are served by the render's project server (StageContext.serveDirectory): the page may
+ * reach nothing but that one origin (src/browser/launch.ts), so frames come from it too.
  */
-import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
-import { startProjectServer, type ProjectServer } from '../browser/server.js';
 
 export type FrameTransport = 'auto' | 'data' | 'http';
 
 /** From this size up, `auto` serves a frame over HTTP rather than as a data: URL. */
 export const HTTP_MIN_BYTES = 64 * 1024;
 
+/** Serves a directory to the page; returns the URL of a file inside it. */
+export type ServeDirectory = (dir: string) => (file: string) => string;
+
 export class FrameUrls {
-  private constructor(private readonly transport: FrameTransport, private readonly server: ProjectServer | null) {}
+  private constructor(private readonly transport: FrameTransport, private readonly served: Map<string, (file: string) => string>) {}
 
   /**
    * Ready to hand out URLs for frames in `dirs` (every directory holding frames: the render's own
-   * output directory and cache entries). Starts the server only when the transport may use it.
+   * output directory and cache entries), served by `serve` when the transport may use HTTP.
    */
-  static async open(transport: FrameTransport, dirs: readonly string[]): Promise<FrameUrls> {
-    if (transport === 'data' || dirs.length === 0) return new FrameUrls(transport, null);
-    const [root, ...rest] = [...new Set(dirs.map((d) => path.resolve(d)))];
-    await mkdir(root!, { recursive: true });
-    const server = await startProjectServer(root!);
-    rest.forEach((dir, i) => server.mount(`/__frames/${i}/`, dir));
-    return new FrameUrls(transport, server);
+  static open(transport: FrameTransport, dirs: readonly string[], serve: ServeDirectory): FrameUrls {
+    const served = new Map<string, (file: string) => string>();
+    if (transport !== 'data') for (const dir of new Set(dirs.map((d) => path.resolve(d)))) served.set(dir, serve(dir));
+    return new FrameUrls(transport, served);
   }
 
   /** The URL the page loads `file` (whose content is `bytes`) from. */
   urlFor(file: string, bytes: Buffer): string {
-    const http = this.server !== null && (this.transport === 'http' || bytes.length >= HTTP_MIN_BYTES);
-    if (http) return this.server!.urlFor(file);
+    const url = this.served.get(path.dirname(path.resolve(file)));
+    const http = url !== undefined && (this.transport === 'http' || bytes.length >= HTTP_MIN_BYTES);
+    if (http) return url(file);
     return `data:${file.endsWith('.png') ? 'image/png' : 'image/jpeg'};base64,${bytes.toString('base64')}`;
-  }
-
-  async close(): Promise<void> {
-    await this.server?.close();
   }
 }
