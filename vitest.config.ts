@@ -9,7 +9,8 @@ export default defineConfig({
     maxWorkers: 2,
     // The frame cache is on by default; tests that want it pass a private directory (cache: dir,
     // --cache-dir), so no test reads or fills the user's ~/.cache/framesmith or depends on an earlier run.
-    env: { FRAMESMITH_CACHE_DIR: 'off' },
+    // Fonts decompressed for the browser (src/fonts/fontconfig.ts) go to a folder of the checkout.
+    env: { FRAMESMITH_CACHE_DIR: 'off', FRAMESMITH_FONT_DIR: '.vitest-tmp/fonts' },
     fileParallelism: true,
   },
 });

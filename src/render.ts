@@ -36,6 +36,8 @@ import { CaptureWorker } from './capture/worker.js';
 import { CompositionError } from './composition/errors.js';
 import type { Composition } from './composition/model.js';
 import { settleDuration } from './composition/duration.js';
+import { prepareFonts } from './fonts/fontconfig.js';
+import { DEFAULT_FAMILY } from './fonts/catalog.js';
 import { EncodeError, startVideoEncoder, type VideoEncoder } from './encode/video.js';
 import { formatRational } from './media/rational.js';
 import { defaultWorkers } from './capture/workers.js';
@@ -69,9 +71,13 @@ function toRenderError(error: unknown): RenderError {
   return new RenderError('stage', message, {}, { cause: error });
 }
 
-function gsapDir(): string | null {
+/** The installed gsap's dist directory and version, or null. */
+function gsapDir(): { dir: string; version: string } | null {
   try {
-    return path.dirname(createRequire(import.meta.url).resolve('gsap'));
+    const require = createRequire(import.meta.url);
+    const dir = path.dirname(require.resolve('gsap'));
+    const { version } = require('gsap/package.json') as { version: string };
+    return { dir, version };
   } catch {
     return null;
   }
@@ -147,7 +153,12 @@ async function renderOnce(input: string, options: RenderOptions): Promise<Render
 
   try {
     progress('parse');
-    const composition: Composition = await time('parse', () => parseWithMedia(input, { fps: options.fps, remote, composition: options.composition, variables: options.variables }));
+    const gsap = gsapDir();
+    const composition: Composition = await time('parse', () => parseWithMedia(input, {
+      fps: options.fps, remote, composition: options.composition, variables: options.variables,
+      fetchRemote: (url) => remote.fetch(url), remoteHint: RemoteMedia.hint, warn: (w) => warnings.add(w),
+      gsap: gsap ? { ...gsap, urlPrefix: GSAP_URL_PREFIX } : null,
+    }));
     if (format === 'gif' && options.fps === undefined && toNumber(composition.fps) > GIF_DEFAULT_MAX_FPS) {
       // GIF delays are whole centiseconds and every frame costs size: a lower rate unless asked.
       composition.fps = { num: GIF_DEFAULT_MAX_FPS, den: 1 };
@@ -160,15 +171,16 @@ async function renderOnce(input: string, options: RenderOptions): Promise<Render
 
     server = await startProjectServer(composition.rootDir);
     server.serveText(composition.entryFile, composition.html);
-    const gsap = gsapDir();
-    if (gsap) server.mount(GSAP_URL_PREFIX, gsap);
+    if (gsap) server.mount(GSAP_URL_PREFIX, gsap.dir);
+    for (const asset of composition.assets) server.route(asset.path, 'file' in asset ? { file: asset.file } : { text: asset.text }, 'text' in asset ? asset.contentType : undefined);
+    const fonts = await time('fonts', () => prepareFonts(composition.fonts));
 
     progress('browser');
     // The frame count may come from the page's timeline (known once the first page loaded).
     const workerCount = Math.min(options.workers ?? defaultWorkers(), composition.frameCount || Infinity);
     const webglMode = options.webgl ?? 'auto';
     const launchAll = (webgl: boolean) => time('browser', async () => {
-      const launches = await Promise.allSettled(Array.from({ length: workerCount }, () => launchBrowser({ browserPath: options.browser, forceMode: options.captureMode, webgl, webgpu: composition.requiresWebGpu, onlyOrigin: server!.origin })));
+      const launches = await Promise.allSettled(Array.from({ length: workerCount }, () => launchBrowser({ browserPath: options.browser, forceMode: options.captureMode, webgl, webgpu: composition.requiresWebGpu, onlyOrigin: server!.origin, fontconfigFile: fonts.configFile })));
       for (const l of launches) if (l.status === 'fulfilled') browsers.push(l.value);
       const failed = launches.find((l) => l.status === 'rejected');
       if (failed) throw failed.reason;
@@ -202,7 +214,7 @@ async function renderOnce(input: string, options: RenderOptions): Promise<Render
     const preparing = Promise.all(stages.map(async (s) => s.prepare?.(context(composition.width ?? 0, composition.height ?? 0))));
     preparing.catch(() => {});
     const open = (index: number, width: number, height: number, hooks: CaptureHooks) =>
-      CaptureWorker.open(browsers[index]!.browser, browsers[0]!.captureMode, index, { url, runtime, width, height, transparent, imageFormat: frameFormat, hooks });
+      CaptureWorker.open(browsers[index]!.browser, browsers[0]!.captureMode, index, { url, runtime, width, height, transparent, imageFormat: frameFormat, hooks, genericFamily: DEFAULT_FAMILY });
     // Pages open without the stages' hooks (those need `prepare` done) and get them afterwards. When
     // the HTML gives the size, every page loads at once; otherwise the first page measures it.
     const openAll = async (indices: number[], width: number, height: number) => {

@@ -186,6 +186,8 @@ export interface LaunchOptions {
    * request fails in the network stack. See `isolationFlags`.
    */
   onlyOrigin?: string;
+  /** A fontconfig file: the only fonts the browser sees (src/fonts/fontconfig.ts). Default: the machine's. */
+  fontconfigFile?: string;
   /** Launch timeout, ms. Default 30 s. */
   timeoutMs?: number;
 }
@@ -224,6 +226,7 @@ export async function launchBrowser(options: LaunchOptions = {}): Promise<Launch
         ...(options.onlyOrigin ? isolationFlags(options.onlyOrigin) : []),
       ],
       timeout: options.timeoutMs ?? 30_000,
+      ...(options.fontconfigFile ? { env: { ...process.env, FONTCONFIG_FILE: options.fontconfigFile } } : {}),
       // Our own SIGINT handler ends every registered child (adoptChild below).
       handleSIGINT: false,
       handleSIGTERM: false,

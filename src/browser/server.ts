@@ -36,6 +36,11 @@ export interface ProjectServer {
    * the assembled document of a composition (sub-compositions inlined) is served at its entry URL.
    */
   serveText(file: string, text: string, contentType?: string): void;
+  /**
+   * Answers `urlPath` (e.g. `/__framesmith/remote/ab12/gsap.min.js`) with a file or a text, whatever
+   * the mounts say: assets the render fetched for the page (src/load/remote-assets.ts).
+   */
+  route(urlPath: string, body: { file: string } | { text: string }, contentType?: string): void;
   close(): Promise<void>;
 }
 
@@ -54,6 +59,7 @@ export async function startProjectServer(rootDir: string): Promise<ProjectServer
   const mounts: Mount[] = [{ prefix: '/', dir: path.resolve(rootDir) }];
   const failed: ServedFailure[] = [];
   const texts = new Map<string, { body: Buffer; contentType: string }>();
+  const routes = new Map<string, { file: string; contentType: string } | { body: Buffer; contentType: string }>();
   let origin = '';
 
   const server = http.createServer((req, res) => {
@@ -81,6 +87,12 @@ export async function startProjectServer(rootDir: string): Promise<ProjectServer
     if (req.method !== 'GET' && req.method !== 'HEAD') return fail(405);
     if (!pathname.startsWith('/')) return fail(400);
 
+    const routed = routes.get(pathname);
+    if (routed && 'body' in routed) {
+      res.writeHead(200, { 'content-type': routed.contentType, 'content-length': routed.body.length, 'cache-control': 'no-cache' });
+      res.end(req.method === 'HEAD' ? undefined : routed.body);
+      return;
+    }
     const mount = mounts.filter((m) => pathname.startsWith(m.prefix)).sort((a, b) => b.prefix.length - a.prefix.length)[0]!;
     const segments: string[] = [];
     for (const raw of pathname.slice(mount.prefix.length).split('/')) {
@@ -94,8 +106,8 @@ export async function startProjectServer(rootDir: string): Promise<ProjectServer
       if (seg === '.' || seg === '..' || seg === '' || /[\\/\0]/.test(seg)) return fail(403);
       segments.push(seg);
     }
-    let file = path.join(mount.dir, ...segments);
-    if (file !== mount.dir && !file.startsWith(mount.dir + path.sep)) return fail(403);
+    let file = routed ? routed.file : path.join(mount.dir, ...segments);
+    if (!routed && file !== mount.dir && !file.startsWith(mount.dir + path.sep)) return fail(403);
 
     let info = await stat(file).catch(() => null);
     if (info?.isDirectory()) {
@@ -111,7 +123,7 @@ export async function startProjectServer(rootDir: string): Promise<ProjectServer
     if (!info?.isFile()) return fail(404);
 
     const headers: http.OutgoingHttpHeaders = {
-      'content-type': contentTypeFor(file),
+      'content-type': routed?.contentType ?? contentTypeFor(file),
       'accept-ranges': 'bytes',
       'cache-control': 'no-cache',
       'last-modified': info.mtime.toUTCString(),
@@ -173,6 +185,10 @@ export async function startProjectServer(rootDir: string): Promise<ProjectServer
       const entry: Mount = { prefix: normalized, dir: path.resolve(dir) };
       if (existing >= 0) mounts[existing] = entry;
       else mounts.push(entry);
+    },
+    route(urlPath: string, body: { file: string } | { text: string }, contentType?: string): void {
+      const type = contentType ?? contentTypeFor('file' in body ? body.file : urlPath);
+      routes.set(urlPath, 'file' in body ? { file: body.file, contentType: type } : { body: Buffer.from(body.text, 'utf8'), contentType: type });
     },
     serveText(file: string, text: string, contentType = 'text/html; charset=utf-8'): void {
       texts.set(path.resolve(mounts[0]!.dir, file), { body: Buffer.from(text, 'utf8'), contentType });

@@ -79,6 +79,25 @@ export class RemoteMedia {
     }
   }
 
+  /**
+   * The local copy of an http(s) URL that is not media (a script, stylesheet, image or font the page
+   * refers to), downloaded under the same policy and cache. Throws `RemoteSourceError`, whose message
+   * says what went wrong and what to do.
+   */
+  fetch(url: string): Promise<string> {
+    let copy = this.copies.get(url);
+    if (!copy) {
+      copy = this.download(url);
+      this.copies.set(url, copy);
+    }
+    return copy;
+  }
+
+  /** The flag that lifts the https / public-host policy, when `error` is that policy's refusal. */
+  static hint(error: unknown): string {
+    return error instanceof RemoteSourceError && (error.kind === 'insecure_scheme' || error.kind === 'private_host') ? LOCAL_SERVER_HINT : '';
+  }
+
   /** Drops the cache leases, or removes the temporary download directory. */
   async dispose(): Promise<void> {
     this.leases?.close();

@@ -26,6 +26,8 @@ export interface WorkerOptions {
   width: number;
   height: number;
   transparent: boolean;
+  /** See OpenPageOptions.genericFamily. */
+  genericFamily?: string;
   /** Default png. */
   imageFormat?: FrameImageFormat;
   hooks?: CaptureHooks;
@@ -67,7 +69,7 @@ export class CaptureWorker {
 
   /** Opens a page, loads the composition and waits until it is ready to seek. */
   static async open(browser: Browser, mode: CaptureMode, index: number, options: WorkerOptions): Promise<CaptureWorker> {
-    const capturePage = await openCapturePage(browser, mode, { width: options.width, height: options.height, transparent: options.transparent, imageFormat: options.imageFormat });
+    const capturePage = await openCapturePage(browser, mode, { width: options.width, height: options.height, transparent: options.transparent, imageFormat: options.imageFormat, genericFamily: options.genericFamily });
     // Until the worker exists, problems collect here; afterwards they go to the worker.
     let problems: Problem[] = [];
     let warnings: RequestVerdict[] = [];

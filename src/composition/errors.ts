@@ -12,7 +12,8 @@ export type CompositionErrorCode =
   | 'sub_composition_missing'
   | 'sub_composition_invalid'
   | 'sub_composition_cycle'
-  | 'invalid_variables';
+  | 'invalid_variables'
+  | 'remote_asset';
 
 /**
  * The composition cannot be rendered as written. `element` is a short label of the offending element

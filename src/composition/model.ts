@@ -70,7 +70,14 @@ export interface CompositionSource {
   mounts?: MountedComposition[];
   /** The values `window.__hyperframes.getVariables()` returns at the top level. */
   variables?: Record<string, unknown>;
+  /** What the project server answers besides the project's files (fetched remote assets). */
+  assets?: ServedAsset[];
+  /** The bundled font families the document uses (src/fonts/). */
+  fonts?: string[];
 }
+
+/** A URL path the project server answers with a file or a text (src/load/remote-assets.ts). */
+export type ServedAsset = { path: string; file: string } | { path: string; text: string; contentType: string };
 
 /** One sub-composition mounted from a file (`data-composition-src`). */
 export interface MountedComposition {
@@ -95,6 +102,10 @@ export interface Composition {
   variables: Record<string, unknown>;
   /** An element is marked `data-requires-webgpu`: the render needs a WebGPU adapter. */
   requiresWebGpu: boolean;
+  /** Served besides the project's files (fetched remote scripts, stylesheets, images, fonts). */
+  assets: ServedAsset[];
+  /** The bundled font families the document uses: installed for the browser (src/fonts/). */
+  fonts: string[];
   /** Directory served as the project root. */
   rootDir: string;
   /** The HTML file rendered. */

@@ -199,6 +199,8 @@ export async function compositionFromSource(source: CompositionSource, options: 
     mounts: source.mounts ?? [],
     variables: source.variables ?? {},
     requiresWebGpu: elements.some((el) => el.hasAttribute('data-requires-webgpu')),
+    assets: source.assets ?? [],
+    fonts: source.fonts ?? [],
   };
   settleDuration(composition, null);
   return composition;

@@ -10,7 +10,10 @@ import type { HTMLElement } from 'node-html-parser';
 import { CompositionError } from '../composition/errors.js';
 import { enclosingComposition, parseHtml } from '../composition/dom.js';
 import type { CompositionSource } from '../composition/model.js';
+import type { RenderWarning } from '../warnings.js';
 import { locateEntry } from './entry.js';
+import { dropBundledGoogleFonts, resolveFonts } from './fonts.js';
+import { localizeRemoteAssets, type RemoteAssetOptions } from './remote-assets.js';
 import { inlineSubCompositions } from './sub-compositions.js';
 import { applyVariableProperties, checkVariableValues, declaredVariables, type VariableDeclaration } from './variables.js';
 
@@ -22,6 +25,14 @@ export interface LoadOptions {
   composition?: string;
   /** Values of the entry's declared variables (checked against their declarations). */
   variables?: Record<string, unknown>;
+  /** Downloads remote assets (the render's remote cache); without it they stay remote (and blocked). */
+  fetchRemote?: RemoteAssetOptions['fetchRemote'];
+  /** A hint for a download failure (see RemoteMedia.hint). */
+  remoteHint?: RemoteAssetOptions['hint'];
+  /** The bundled gsap, for CDN GSAP scripts. */
+  gsap?: RemoteAssetOptions['gsap'];
+  /** Receives warnings (an asset that cannot be fetched, a font family nothing provides). */
+  warn?: (warning: RenderWarning) => void;
 }
 
 export interface LoadedDocument extends CompositionSource {
@@ -67,6 +78,11 @@ export async function loadDocument(input: string, options: LoadOptions = {}): Pr
     head.insertAdjacentHTML('beforeend', `<style>[${UNPICKED_ATTR}]{display:none !important}</style>`);
   }
 
+  const warn = options.warn ?? (() => {});
+  dropBundledGoogleFonts(document);
+  const assets = await localizeRemoteAssets(document, entryFile, { fetchRemote: options.fetchRemote, hint: options.remoteHint, gsap: options.gsap, warn });
+  const fonts = resolveFonts(document, rootDir, assets.flatMap((a) => ('text' in a ? [a.text] : [])), warn);
+
   return {
     html: document.toString(),
     entryFile,
@@ -75,6 +91,8 @@ export async function loadDocument(input: string, options: LoadOptions = {}): Pr
     mounts: mounts.map(({ declarations: _, ...mount }) => mount),
     variables,
     declarations,
+    assets,
+    fonts,
   };
 }
 

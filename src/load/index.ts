@@ -15,7 +15,7 @@ export interface ParseCompositionOptions extends ParseOptions, LoadOptions {}
 
 /** Reads the composition at `input` (a directory holding index.html, or an .html file). */
 export async function parseComposition(input: string, options: ParseCompositionOptions = {}): Promise<Composition> {
-  const { composition, variables, ...parse } = options;
-  const source = await loadDocument(input, { composition, variables });
-  return compositionFromSource(source, parse);
+  const { fps, mediaDuration, ...load } = options;
+  const source = await loadDocument(input, load);
+  return compositionFromSource(source, { fps, mediaDuration });
 }

@@ -1,0 +1,120 @@
+/**
+ * Which font families a composition asks for, read from its CSS (`font-family`, the `font` shorthand,
+ * `@font-face` declarations) and its scripts (a family name in a script, e.g. canvas text set with
+ * `ctx.font = '32px Montserrat'`), and what each resolves to (catalog.ts).
+ *
+ * A family list resolves to its first family that is bundled, generic, an alias or declared by the
+ * page with `@font-face`. Every family before it that is none of these is unresolved: the render warns,
+ * naming it and the face used instead (the resolved family, else DEFAULT_FAMILY).
+ */
+import postcss, { type Root } from 'postcss';
+import { bundledFamilies, DEFAULT_FAMILY, FONT_ALIASES, normalizeFamily, resolveFamily } from './catalog.js';
+
+export interface FontUsage {
+  /** Each font-family list the CSS declares, families in order, as written. */
+  lists: string[][];
+  /** Families the page declares itself with `@font-face` (normalized). */
+  declared: Set<string>;
+  /** Bundled or alias family names a script mentions (normalized). */
+  mentioned: Set<string>;
+}
+
+const SIZE = /^(?:[\d.]+(?:px|pt|pc|em|rem|ex|ch|vw|vh|vmin|vmax|cm|mm|in|q|%)|xx-small|x-small|small|medium|large|x-large|xx-large|xxx-large|smaller|larger)(?:\/\S+)?$/i;
+
+/** Splits a family list at commas outside quotes. */
+export function splitFamilies(value: string): string[] {
+  const out: string[] = [];
+  let current = '';
+  let quote: string | null = null;
+  for (const ch of value) {
+    if (quote) {
+      if (ch === quote) quote = null;
+      current += ch;
+    } else if (ch === '"' || ch === "'") {
+      quote = ch;
+      current += ch;
+    } else if (ch === ',') {
+      out.push(current);
+      current = '';
+    } else {
+      current += ch;
+    }
+  }
+  out.push(current);
+  return out.map((f) => f.trim()).filter(Boolean);
+}
+
+/** The family list of a `font` shorthand value (after its size), or null (`font: caption`, var()). */
+function shorthandFamilies(value: string): string[] | null {
+  const tokens = value.trim().split(/\s+/);
+  const at = tokens.findIndex((t) => SIZE.test(t));
+  if (at < 0 || at === tokens.length - 1) return null;
+  return splitFamilies(tokens.slice(at + 1).join(' '));
+}
+
+/** Reads the font usage of some CSS texts and script texts. */
+export function scanFonts(css: readonly string[], scripts: readonly string[]): FontUsage {
+  const usage: FontUsage = { lists: [], declared: new Set(), mentioned: new Set() };
+  for (const text of css) {
+    let root: Root;
+    try {
+      root = postcss.parse(text);
+    } catch {
+      continue;
+    }
+    root.walkDecls((decl) => {
+      const prop = decl.prop.toLowerCase();
+      const inFontFace = decl.parent?.type === 'atrule' && (decl.parent as postcss.AtRule).name.toLowerCase() === 'font-face';
+      if (prop === 'font-family' && inFontFace) {
+        usage.declared.add(normalizeFamily(decl.value));
+        return;
+      }
+      if (/var\(|inherit|initial|unset|revert/i.test(decl.value)) return;
+      const list = prop === 'font-family' ? splitFamilies(decl.value) : prop === 'font' ? shorthandFamilies(decl.value) : null;
+      if (list?.length) usage.lists.push(list);
+    });
+  }
+  const names = [...bundledFamilies().keys(), ...Object.keys(FONT_ALIASES)];
+  for (const text of scripts) {
+    const lower = text.toLowerCase();
+    for (const name of names) if (lower.includes(name) && new RegExp(`(^|[^a-z])${name.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}([^a-z]|$)`).test(lower)) usage.mentioned.add(name);
+  }
+  return usage;
+}
+
+/** The bundled families the usage needs installed (resolved through aliases). */
+export function familiesToInstall(usage: FontUsage): string[] {
+  const out = new Set<string>();
+  for (const name of [...usage.lists.flat(), ...usage.mentioned]) {
+    const r = resolveFamily(name);
+    if (r.kind !== 'unknown') out.add(r.family);
+  }
+  return [...out];
+}
+
+export interface UnresolvedFamily {
+  family: string;
+  /** The face drawn instead. */
+  used: string;
+}
+
+/** Families the usage asks for that nothing provides, each once, with what is used instead. */
+export function unresolvedFamilies(usage: FontUsage): UnresolvedFamily[] {
+  const found = new Map<string, UnresolvedFamily>();
+  for (const list of usage.lists) {
+    const pending: string[] = [];
+    let used: string | null = null;
+    for (const name of list) {
+      const key = normalizeFamily(name);
+      if (usage.declared.has(key)) { used = name.replace(/^(['"])(.*)\1$/, '$2'); break; }
+      const r = resolveFamily(name);
+      if (r.kind !== 'unknown') { used = r.family; break; }
+      pending.push(name.replace(/^(['"])(.*)\1$/, '$2'));
+    }
+    for (const family of pending) {
+      const key = normalizeFamily(family);
+      if (!found.has(key)) found.set(key, { family, used: used ?? DEFAULT_FAMILY });
+    }
+  }
+  return [...found.values()];
+}
