@@ -93,15 +93,9 @@ export async function localizeRemoteAssets(document: HTMLElement, file: string, 
       if (REMOTE.test(ref)) return absolute(ref);
       return base ? new URL(ref, base).href : null;
     };
-    const imports: Array<{ whole: string; ref: string; media: string }> = [];
-    for (const m of text.matchAll(IMPORT)) {
-      const ref = resolve(m[2] ?? m[4] ?? '');
-      if (ref) imports.push({ whole: m[0], ref, media: m[5] ?? '' });
-    }
-    for (const { whole, ref, media } of imports) {
-      const route = depth <= MAX_CSS_DEPTH ? await stylesheet(ref, who, depth) : null;
-      text = text.replace(whole, route ? `@import url("${route}")${media};` : '');
-    }
+    // @import rules are set aside while url()s are rewritten, so their own url() is not fetched twice.
+    const imports: string[] = [];
+    text = text.replace(IMPORT, (whole) => `\u0000${imports.push(whole) - 1}\u0000`);
     const urls = [...new Set([...text.matchAll(URL_TOKEN)].map((m) => m[2]!.trim()))];
     for (const ref of urls) {
       const abs = resolve(ref);
@@ -109,6 +103,14 @@ export async function localizeRemoteAssets(document: HTMLElement, file: string, 
       const route = await asset(abs, who);
       text = text.split(ref).join(route ?? 'data:,');
     }
+    const rewritten: string[] = [];
+    for (const whole of imports) {
+      const m = new RegExp(IMPORT.source, 'i').exec(whole)!;
+      const ref = resolve(m[2] ?? m[4] ?? '');
+      const route = ref && depth <= MAX_CSS_DEPTH ? await stylesheet(ref, who, depth) : null;
+      rewritten.push(ref === null ? whole : route ? `@import url("${route}")${m[5] ?? ''};` : '');
+    }
+    text = text.replace(/\u0000(\d+)\u0000/g, (_all, i: string) => rewritten[Number(i)]!);
     return text;
   };
 
