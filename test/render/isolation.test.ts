@@ -67,9 +67,13 @@ describe('the page reaches nothing but the project', () => {
     for (const k of [0, 14]) expect(pixel(video, k, 2, 45)[0]).toBeLessThan(40);
     const urls = result.warnings.map((w) => w.url);
     expect(urls).toEqual(expect.arrayContaining([`http://127.0.0.1:${port}/style.css`, `http://127.0.0.1:${port}/pixel.png`, `http://127.0.0.1:${port}/fetch`]));
+    // The <img> and the stylesheet are in the HTML: the render itself refuses to fetch a private host.
     const img = result.warnings.find((w) => w.url?.endsWith('/pixel.png'))!;
     expect(img).toMatchObject({ code: 'asset_unavailable', element: 'img#probe' });
-    expect(img.message).toMatch(/is not part of the project, and a render loads only the project's own files/);
+    expect(img.message).toMatch(/img#probe: could not download http:\/\/127\.0\.0\.1:\d+\/pixel\.png: refusing http:\/\/.*--allow-private-hosts/);
+    // A script's fetch() is the page's: the browser blocks it.
+    const fetched = result.warnings.find((w) => w.url?.endsWith('/fetch'))!;
+    expect(fetched.message).toMatch(/is not part of the project, and a render loads only the project's own files/);
   }, 60_000);
 
   it('under strict the first blocked request fails the render, naming the element and the URL', async () => {
