@@ -48,7 +48,7 @@ type PageWindow = Window & typeof globalThis;
 /** What the top page's runtime drives in an iframe. */
 interface FrameDriver {
   alive(): boolean;
-  step(tMs: number): void;
+  step(tMs: number, drawn: boolean): void;
   settle(): Promise<void>;
 }
 
@@ -97,12 +97,12 @@ function installInFrame(win: PageWindow, config: RuntimeConfig, registry: FrameR
   let lastMs = 0;
   registry.attachFrame({
     alive: () => !win.closed && Boolean(win.frameElement?.isConnected),
-    step(tMs) {
+    step(tMs, drawn) {
       animations.collect(lastMs);
       clock.set(tMs);
       clock.runAnimationFrames((e) => log.report('Uncaught in requestAnimationFrame (iframe): ', e));
       animations.collect(tMs);
-      animations.seek(tMs, (e) => log.report('Error seeking an animation (iframe): ', e));
+      if (drawn) animations.seek(tMs, (e) => log.report('Error seeking an animation (iframe): ', e));
       lastMs = tMs;
     },
     settle: () => resources.settle(),
@@ -159,8 +159,13 @@ function installInTop(win: PageWindow, config: RuntimeConfig): void {
   let lastFrame = -1;
   let lastSeekMs = 0;
 
-  /** One step of the timeline at frame `frame`, time `t` seconds; resolves when its adapters did. */
-  const step = async (frame: number, t: number): Promise<void> => {
+  /**
+   * One step of the timeline at frame `frame`, time `t` seconds; resolves when its adapters did.
+   * A step that is not drawn (a frame another worker captures) leaves CSS and Web Animations alone:
+   * they depend on the time only, so only the drawn frame needs them (new ones are still collected,
+   * with the time they were born).
+   */
+  const step = async (frame: number, t: number, drawn: boolean): Promise<void> => {
     ensureClipStyle(doc);
     animations.collect(lastSeekMs);
     const tMs = t * 1000;
@@ -181,11 +186,11 @@ function installInTop(win: PageWindow, config: RuntimeConfig): void {
     }
     clock.runAnimationFrames((e) => log.report('Uncaught in requestAnimationFrame: ', e));
     animations.collect(tMs);
-    animations.seek(tMs, (e) => log.report('Error seeking an animation: ', e));
+    if (drawn) animations.seek(tMs, (e) => log.report('Error seeking an animation: ', e));
     for (let i = frames.length - 1; i >= 0; i--) {
       if (!frames[i]!.alive()) frames.splice(i, 1);
     }
-    for (const frameDriver of frames) frameDriver.step(tMs);
+    for (const frameDriver of frames) frameDriver.step(tMs, drawn);
     lastSeekMs = tMs;
     if (pending.length) await Promise.all(pending);
   };
@@ -197,9 +202,9 @@ function installInTop(win: PageWindow, config: RuntimeConfig): void {
       if (!Number.isFinite(t) || t < 0) throw new Error(`framesmith: seek time must be a finite number >= 0, got ${timeSeconds}`);
       // Frames another worker drew since this page's last seek: step through them undrawn.
       if (Number.isInteger(frameIndex) && frameIndex > lastFrame + 1) {
-        for (let f = lastFrame + 1; f < frameIndex; f++) await step(f, frameTime(f));
+        for (let f = lastFrame + 1; f < frameIndex; f++) await step(f, frameTime(f), false);
       }
-      await step(frameIndex, t);
+      await step(frameIndex, t, true);
       lastFrame = frameIndex;
       await Promise.all([resources.settle(), ...frames.map((f) => f.settle())]);
     };
