@@ -92,7 +92,7 @@ export async function openFrameCache(options: OpenFrameCacheOptions = {}): Promi
   const budget = resolveBudget(options.budgetBytes, env);
   const warn = options.warn ?? ((message: string) => process.stderr.write(`framesmith: ${message}\n`));
   try {
-    for (const sub of [ENTRIES, PARTIAL, LEASES, TRASH, REMOTE]) await mkdir(path.join(dir, sub), { recursive: true });
+    await Promise.all([ENTRIES, PARTIAL, LEASES, TRASH, REMOTE].map((sub) => mkdir(path.join(dir, sub), { recursive: true })));
     const probe = path.join(dir, PARTIAL, `probe.${ownToken()}.${uniqueSuffix()}`);
     await writeFile(probe, '');
     await rm(probe, { force: true });

@@ -92,7 +92,7 @@ function summary(result: ExtractResult): string {
   }
   for (const e of result.errors) lines.push(`  FAIL  ${e.videoId} [${e.kind}${e.retryable ? ', retryable' : ''}]: ${e.message}`);
   const m = result.metrics;
-  lines.push(`${result.extracted.length} extracted, ${result.errors.length} failed; ${m.passes} ffmpeg passes, ${m.dedupeHits} shared, ${m.cacheHits} cache hits, ${m.framesExtracted} frames, ${(m.bytesWritten / 1e6).toFixed(1)} MB in ${(m.totalMs / 1000).toFixed(2)} s`);
+  lines.push(`${result.extracted.length} extracted, ${result.errors.length} failed; ${m.passes} ffmpeg passes (${m.sourcePasses} source${m.sourcePasses === 1 ? '' : 's'}), ${m.dedupeHits} shared, ${m.cacheHits} cache hits, ${m.framesExtracted} frames, ${(m.bytesWritten / 1e6).toFixed(1)} MB in ${(m.totalMs / 1000).toFixed(2)} s`);
   return lines.join('\n') + '\n';
 }
 

@@ -3,11 +3,13 @@
  * lasts and how many channels it has. The mix itself needs none of it up front; it probes to say which
  * element is at fault when ffmpeg fails (src/encode/audio.ts `diagnose`).
  *
- * Results are memoized per file identity (path, inode, size, mtime) for the life of the process: a
- * composition that uses one sound effect fifty times probes it once, and an edited file is probed again.
+ * Results are memoized per file identity (path, inode, size, mtime) for the life of the process, and in
+ * the probe store across processes (src/media/probe-store.ts): a composition that uses one sound effect
+ * fifty times probes it once, and an edited file is probed again.
  */
 import { stat } from 'node:fs/promises';
 import { ProcessError } from '../media/process.js';
+import { fileKey, readStoredProbe, writeStoredProbe } from '../media/probe-store.js';
 import { runFfprobe } from '../media/tools.js';
 import { AudioError } from './audio-types.js';
 
@@ -69,13 +71,17 @@ interface ProbeJson {
 }
 
 async function readInfo(file: string, signal?: AbortSignal): Promise<AudioSourceInfo> {
-  let json: ProbeJson;
+  const key = await fileKey(file).catch(() => null);
+  let json = key ? await readStoredProbe<ProbeJson>('audio', key) : undefined;
   try {
-    const result = await runFfprobe(
-      ['-v', 'error', '-show_entries', 'stream=codec_type,channels,sample_rate,start_time,duration:format=start_time,duration', '-of', 'json', file],
-      { timeoutMs: 60_000, signal },
-    );
-    json = JSON.parse(result.stdout) as ProbeJson;
+    if (!json) {
+      const result = await runFfprobe(
+        ['-v', 'error', '-show_entries', 'stream=codec_type,channels,sample_rate,start_time,duration:format=start_time,duration', '-of', 'json', file],
+        { timeoutMs: 60_000, signal },
+      );
+      json = JSON.parse(result.stdout) as ProbeJson;
+      if (key) await writeStoredProbe('audio', key, json);
+    }
   } catch (error) {
     if (error instanceof ProcessError && error.kind === 'aborted') throw new ProbeFailure('cancelled', 'probing was cancelled', { cause: error });
     const detail = error instanceof ProcessError ? error.stderrTail.trim().split('\n').pop() : String(error);

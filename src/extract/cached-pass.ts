@@ -23,6 +23,7 @@ import { runExtractionPass, type PassResult } from './pass.js';
 import { planDirName, type ExtractionPlan } from './plan.js';
 import { planCacheKey, planVariant } from './recipe.js';
 import { materializeFrames, planSupersets, type SupersetGroup } from './superset.js';
+import { framesDecodedBy, runSourcePasses } from './source-pass.js';
 
 /** One unique extraction of the render (unique plan key). */
 export interface Unit {
@@ -50,6 +51,8 @@ export interface SessionOptions {
   warn: (message: string) => void;
   /** Registers `total` frames of progress under `id` and returns the reporter for it. */
   progress: (id: string, total: number) => (done: number) => void;
+  /** False: one direct pass per miss (ExtractOptions.sourcePasses). */
+  sourcePasses?: boolean;
 }
 
 /** Superset and pass counters merged into the engine's metrics. */
@@ -66,6 +69,10 @@ export interface SessionMetrics {
   supersetFallbacks: number;
   /** Units that shared another unit's cache key (same content at another path). */
   contentDedupeHits: number;
+  /** Sources decoded by source passes. */
+  sourcePasses: number;
+  /** Source frames decoded (see ExtractMetrics.framesDecoded). */
+  framesDecoded: number | null;
 }
 
 interface Miss {
@@ -75,9 +82,24 @@ interface Miss {
   sourceId: string;
 }
 
+/** A plan to decode whole into a cache writer's directory, and what to do with the result. */
+interface Job {
+  plan: ExtractionPlan;
+  sourceId: string;
+  videoId: string;
+  /** The cache key its writer is opened under. */
+  key: string;
+  done(writer: CacheWriter, pass: PassResult): void;
+  /** Cancelled: report it (no fallback pass would start). */
+  fail(error: unknown): void;
+  /** The source pass failed otherwise: extract on its own. */
+  fallback(): void;
+}
+
 export class CacheSession {
   readonly metrics: SessionMetrics = {
     passes: 0, framesExtracted: 0, bytesWritten: 0, supersetGroups: 0, supersetMembers: 0, supersetFramesSaved: 0, supersetFallbacks: 0, contentDedupeHits: 0,
+    sourcePasses: 0, framesDecoded: 0,
   };
   private readonly unpublished: CacheWriter[] = [];
   private readonly warned = new Set<string>();
@@ -149,7 +171,17 @@ export class CacheSession {
     return { unit, sourceId, ...planCacheKey(plan, sourceId, major) };
   }
 
+  /**
+   * Decodes every miss: superset groups (equal variants on one grid) first share a union plan, then
+   * the plans of one source content and decoder run as source passes (source-pass.ts): one decode,
+   * split into every plan's branch, in parallel segments. A source pass that fails (not cancelled)
+   * falls back to one direct pass per miss.
+   */
   private extractMisses(misses: Array<{ miss: Miss; settle: Deferred }>): void {
+    if (this.options.sourcePasses === false) {
+      for (const m of misses) m.settle.follow(this.options.pool(() => this.direct(m.miss)));
+      return;
+    }
     let planned: ReturnType<typeof planSupersets<{ miss: Miss; settle: Deferred }>>;
     try {
       planned = planSupersets(misses.map((m) => ({ item: m, plan: m.miss.unit.plan, bucket: `${m.miss.sourceId}/${planVariant(m.miss.unit.plan)}` })));
@@ -158,11 +190,126 @@ export class CacheSession {
       for (const m of misses) m.settle.follow(Promise.reject(error));
       return;
     }
-    for (const m of planned.direct) m.settle.follow(this.options.pool(() => this.direct(m.miss)));
-    for (const group of planned.groups) this.superset(group);
+    const jobs: Job[] = [
+      ...planned.direct.map((m) => this.directJob(m.miss, m.settle)),
+      ...planned.groups.map((group) => this.supersetJob(group)),
+    ];
+    const bySource = new Map<string, Job[]>();
+    for (const job of jobs) {
+      const key = `${job.sourceId}\0${job.plan.decoder ?? ''}`;
+      const list = bySource.get(key);
+      if (list) list.push(job);
+      else bySource.set(key, [job]);
+    }
+    for (const group of bySource.values()) void this.sourceGroup(group);
   }
 
-  /** One pass into a cache writer's directory, then publish. */
+  /** A miss decoded on its own plan, published as its entry. */
+  private directJob(miss: Miss, settle: Deferred): Job {
+    return {
+      plan: miss.unit.plan,
+      sourceId: miss.sourceId,
+      videoId: miss.unit.leaderId,
+      key: miss.key,
+      done: (writer, pass) => settle.follow(this.publish(miss, writer, pass.frames.map((f) => path.basename(f)))),
+      fail: (error) => settle.follow(Promise.reject(error)),
+      fallback: () => settle.follow(this.options.pool(() => this.direct(miss))),
+    };
+  }
+
+  /** A superset group's union plan; each member's frames are then linked out of it and published. */
+  private supersetJob(group: SupersetGroup<{ miss: Miss; settle: Deferred }>): Job {
+    this.metrics.supersetGroups++;
+    this.metrics.supersetMembers += group.members.length;
+    const anchor = group.members[0]!.item.miss;
+    const members = (union: Promise<{ scratch: CacheWriter; count: number }>) => {
+      const served = group.members.map(async ({ item, offset }) => {
+        const { miss } = item;
+        const done = await union;
+        const count = Math.min(miss.unit.plan.frameCount, done.count - offset);
+        if (count <= 0) return this.options.pool(() => this.direct(miss));
+        let writer: CacheWriter | undefined;
+        try {
+          writer = await this.cache.beginWrite(miss.key);
+          const names = await materializeFrames(done.scratch.dir, writer.dir, offset, count, miss.unit.plan.format);
+          return await this.publish(miss, writer, names);
+        } catch (error) {
+          if (writer) await this.cache.abort(writer).catch(() => undefined);
+          throw toExtractError(error, miss.unit.leaderId, miss.unit.plan.source);
+        }
+      });
+      for (const [i, { item }] of group.members.entries()) item.settle.follow(served[i]!);
+      // The scratch directory goes once every member has its own links (or failed).
+      void Promise.allSettled(served).then(async () => {
+        const done = await union.catch(() => null);
+        if (done) await this.cache.abort(done.scratch).catch(() => undefined);
+      });
+    };
+    return {
+      plan: group.union,
+      sourceId: anchor.sourceId,
+      videoId: anchor.unit.leaderId,
+      key: anchor.key,
+      done: (scratch, pass) => {
+        this.metrics.supersetFramesSaved += group.framesSaved;
+        members(Promise.resolve({ scratch, count: pass.frames.length }));
+      },
+      fail: (error) => {
+        for (const { item } of group.members) {
+          item.settle.follow(Promise.reject(new ExtractError('cancelled', item.miss.unit.leaderId, item.miss.unit.plan.source, `video "${item.miss.unit.leaderId}": extraction of ${item.miss.unit.plan.source} was cancelled`, { cause: error })));
+        }
+      },
+      fallback: () => {
+        this.metrics.supersetFallbacks++;
+        for (const { item } of group.members) item.settle.follow(this.options.pool(() => this.direct(item.miss)));
+      },
+    };
+  }
+
+  /** The source passes of one source's jobs, each into a cache writer's directory. */
+  private async sourceGroup(jobs: Job[]): Promise<void> {
+    const writers: Array<CacheWriter | null> = await Promise.all(jobs.map((job) => this.cache.beginWrite(job.key).catch((error: unknown) => {
+      this.warnOnce('write', `frame cache: ${error instanceof Error ? error.message : String(error)}; extracting without the cache`);
+      return null;
+    })));
+    const open = jobs.filter((_, i) => writers[i] !== null);
+    // A job without a writer runs on its own, uncached (direct() does that).
+    jobs.forEach((job, i) => { if (writers[i] === null) job.fallback(); });
+    if (open.length === 0) return;
+    const dirs = writers.filter((w): w is CacheWriter => w !== null);
+    const reports = open.map((job) => this.options.progress(`${job.plan.key}@${job.key}`, job.plan.frameCount));
+    try {
+      const result = await runSourcePasses(open.map((job, i) => ({ plan: job.plan, dir: dirs[i]!.dir, videoId: job.videoId })), {
+        pool: this.options.pool,
+        maxSegments: this.options.pool.concurrency,
+        signal: this.options.signal,
+        timeoutMs: this.options.timeoutMs,
+        onProgress: (i, n) => reports[i]!(n),
+        onPlanned: (processes) => { this.metrics.passes += processes; this.metrics.sourcePasses++; },
+      });
+      this.addDecoded(result.framesDecoded);
+      result.results.forEach((pass, i) => {
+        this.metrics.framesExtracted += pass.frames.length;
+        this.metrics.bytesWritten += pass.bytesWritten;
+        reports[i]!(pass.frames.length);
+        open[i]!.done(dirs[i]!, pass);
+      });
+    } catch (error) {
+      await Promise.all(dirs.map((w) => this.cache.abort(w).catch(() => undefined)));
+      const failure = toExtractError(error, open[0]!.videoId, open[0]!.plan.source);
+      if (failure.kind === 'cancelled' || this.options.signal?.aborted) {
+        for (const job of open) job.fail(failure);
+        return;
+      }
+      for (const job of open) job.fallback();
+    }
+  }
+
+  private addDecoded(frames: number | null): void {
+    this.metrics.framesDecoded = frames === null || this.metrics.framesDecoded === null ? null : this.metrics.framesDecoded + frames;
+  }
+
+  /** One pass into a cache writer's directory, then publish (the fallback of a failed source pass). */
   private async direct(miss: Miss): Promise<Served> {
     let writer: CacheWriter;
     try {
@@ -179,56 +326,6 @@ export class CacheSession {
       throw error;
     }
     return this.publish(miss, writer, pass.frames.map((f) => path.basename(f)));
-  }
-
-  /** One union pass for the group, then each member's frames hardlinked and published. */
-  private superset(group: SupersetGroup<{ miss: Miss; settle: Deferred }>): void {
-    this.metrics.supersetGroups++;
-    this.metrics.supersetMembers += group.members.length;
-    const anchor = group.members[0]!.item.miss;
-    const union = this.options.pool(async () => {
-      const scratch = await this.cache.beginWrite(anchor.key);
-      try {
-        const pass = await this.pass(group.union, scratch.dir, anchor.unit.leaderId, true);
-        return { scratch, count: pass.frames.length };
-      } catch (error) {
-        await this.cache.abort(scratch).catch(() => undefined);
-        throw error;
-      }
-    });
-    union.then(() => { this.metrics.supersetFramesSaved += group.framesSaved; }, () => {});
-    const members = group.members.map(async ({ item, offset }) => {
-      const { miss } = item;
-      let done: { scratch: CacheWriter; count: number };
-      try {
-        done = await union;
-      } catch (error) {
-        const failure = toExtractError(error, anchor.unit.leaderId, group.union.source);
-        // Cancelled: report it; starting member passes now would defeat the cancel.
-        if (failure.kind === 'cancelled' || this.options.signal?.aborted) {
-          throw new ExtractError('cancelled', miss.unit.leaderId, miss.unit.plan.source, `video "${miss.unit.leaderId}": extraction of ${miss.unit.plan.source} was cancelled`, { cause: failure });
-        }
-        if (offset === 0) this.metrics.supersetFallbacks++;
-        return this.options.pool(() => this.direct(miss));
-      }
-      const count = Math.min(miss.unit.plan.frameCount, done.count - offset);
-      if (count <= 0) return this.options.pool(() => this.direct(miss));
-      let writer: CacheWriter | undefined;
-      try {
-        writer = await this.cache.beginWrite(miss.key);
-        const names = await materializeFrames(done.scratch.dir, writer.dir, offset, count, miss.unit.plan.format);
-        return await this.publish(miss, writer, names);
-      } catch (error) {
-        if (writer) await this.cache.abort(writer).catch(() => undefined);
-        throw toExtractError(error, miss.unit.leaderId, miss.unit.plan.source);
-      }
-    });
-    for (const [i, { item }] of group.members.entries()) item.settle.follow(members[i]!);
-    // The scratch directory goes once every member has its own links (or failed).
-    void Promise.allSettled(members).then(async () => {
-      const done = await union.catch(() => null);
-      if (done) await this.cache.abort(done.scratch).catch(() => undefined);
-    });
   }
 
   private async publish(miss: Miss, writer: CacheWriter, names: string[]): Promise<Served> {
@@ -259,6 +356,7 @@ export class CacheSession {
     this.metrics.passes++;
     try {
       const result = await runExtractionPass(plan, dir, { signal: this.options.signal, timeoutMs: this.options.timeoutMs, videoId, direct, onProgress: report });
+      this.addDecoded(await framesDecodedBy([plan]));
       this.metrics.framesExtracted += result.frames.length;
       this.metrics.bytesWritten += result.bytesWritten;
       report(result.frames.length);

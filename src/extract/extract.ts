@@ -8,15 +8,16 @@
  */
 import path from 'node:path';
 import { probeMedia } from '../media/probe.js';
+import { useProbeStore } from '../media/probe-store.js';
 import { parseRational, type Rational } from '../media/rational.js';
-import { ffmpegPool } from '../media/tools.js';
+import { ffmpegPool, toolStats } from '../media/tools.js';
 import { LeaseTable } from '../cache/leases.js';
 import { openFrameCache, type FrameCache } from '../cache/store.js';
 import { CacheError } from '../cache/errors.js';
 import { CacheSession, type Served, type Unit } from './cached-pass.js';
 import { ExtractError, ExtractOptionsError, toExtractError } from './errors.js';
-import { planDirName, planVideo, type PlannedVideo } from './plan.js';
-import { runExtractionPass } from './pass.js';
+import { planVideo, type PlannedVideo } from './plan.js';
+import { extractUncached } from './uncached.js';
 import { isRemoteSrc, localCopyOf } from './remote-source.js';
 import type { ExtractedVideo, ExtractMetrics, ExtractOptions, ExtractResult, FormatChoice, VideoRequest } from './types.js';
 import { normalizeRequest } from './validate.js';
@@ -100,12 +101,15 @@ function progressBoard(onProgress: ExtractOptions['onProgress']) {
  */
 export async function extractVideos(videos: VideoRequest[], callOptions: ExtractCallOptions): Promise<ExtractResult> {
   const started = performance.now();
+  const probesBefore = toolStats.ffprobeRuns;
   const resolved = resolveOptions(callOptions);
   const { options, fps } = resolved;
   const outDir = path.resolve(options.outDir);
   const colorTarget = options.colorTarget ?? 'sdr';
   const warn = options.onWarning ?? defaultWarn;
   const cache = await openCache(options, warn);
+  // Probes persist next to the frames, so a warm run in a new process starts no ffprobe.
+  if (cache) useProbeStore(path.join(cache.dir, 'probes'));
 
   // Fetch remote sources, then probe and plan every video concurrently (probes are memoized per file identity).
   // Downloads stay leased (safe from cache GC) until the passes that read them are done.
@@ -140,25 +144,9 @@ export async function extractVideos(videos: VideoRequest[], callOptions: Extract
     else units.set(item.planned.plan.key, { plan: item.planned.plan, leaderId: item.planned.videoId });
   }
   const extractStarted = performance.now();
-  const session = cache ? new CacheSession(cache, { pool, signal: options.signal, timeoutMs: options.timeoutMs, outDir, warn, progress: board.register }) : null;
-  let uncachedFrames = 0;
-  let uncachedBytes = 0;
-  const served: Map<string, Promise<Served>> = session ? session.run([...units.values()]) : new Map([...units.values()].map((unit) => {
-    const promise = pool(async (): Promise<Served> => {
-      const result = await runExtractionPass(unit.plan, path.join(outDir, planDirName(unit.plan)), {
-        signal: options.signal,
-        timeoutMs: options.timeoutMs,
-        videoId: unit.leaderId,
-        onProgress: board.register(unit.plan.key, unit.plan.frameCount),
-      });
-      uncachedFrames += result.frames.length;
-      uncachedBytes += result.bytesWritten;
-      return { dir: result.dir, frames: result.frames, cacheHit: false, ms: performance.now() - extractStarted };
-    });
-    // Settled below; this keeps an early rejection from being reported as unhandled meanwhile.
-    promise.catch(() => {});
-    return [unit.plan.key, promise];
-  }));
+  const session = cache ? new CacheSession(cache, { pool, signal: options.signal, timeoutMs: options.timeoutMs, outDir, warn, progress: board.register, sourcePasses: options.sourcePasses }) : null;
+  const uncached = session ? null : extractUncached([...units.values()], { pool, outDir, signal: options.signal, timeoutMs: options.timeoutMs, progress: board.register, sourcePasses: options.sourcePasses });
+  const served: Map<string, Promise<Served>> = session ? session.run([...units.values()]) : uncached!.served;
   board.report();
 
   const extracted: ExtractedVideo[] = [];
@@ -212,7 +200,7 @@ export async function extractVideos(videos: VideoRequest[], callOptions: Extract
       totalMs,
       uniqueExtractions: units.size,
       dedupeHits: dedupeHits + (s?.contentDedupeHits ?? 0),
-      passes: s ? s.passes : units.size,
+      passes: s ? s.passes : uncached!.metrics.passes,
       cacheHits: cacheMetrics.cacheHits,
       cacheMisses: cacheMetrics.cacheMisses,
       publishFailures: cacheMetrics.publishFailures,
@@ -222,8 +210,11 @@ export async function extractVideos(videos: VideoRequest[], callOptions: Extract
       supersetMembers: s?.supersetMembers ?? 0,
       supersetFramesSaved: s?.supersetFramesSaved ?? 0,
       supersetFallbacks: s?.supersetFallbacks ?? 0,
-      framesExtracted: s ? s.framesExtracted : uncachedFrames,
-      bytesWritten: s ? s.bytesWritten : uncachedBytes,
+      framesExtracted: s ? s.framesExtracted : uncached!.metrics.framesExtracted,
+      bytesWritten: s ? s.bytesWritten : uncached!.metrics.bytesWritten,
+      framesDecoded: s ? s.framesDecoded : uncached!.metrics.framesDecoded,
+      sourcePasses: s ? s.sourcePasses : uncached!.metrics.sourcePasses,
+      probes: toolStats.ffprobeRuns - probesBefore,
       perVideo,
     },
     release: session ? () => session.release() : async () => {},

@@ -49,7 +49,7 @@ export interface PassResult {
  */
 const livePartials = new Set<string>();
 let exitHookInstalled = false;
-function trackPartial(dir: string): void {
+export function trackPartial(dir: string): void {
   if (!exitHookInstalled) {
     exitHookInstalled = true;
     process.once('exit', () => {
@@ -59,8 +59,13 @@ function trackPartial(dir: string): void {
   livePartials.add(dir);
 }
 
+/** Stops tracking a partial directory (it was renamed into place or removed). */
+export function untrackPartial(dir: string): void {
+  livePartials.delete(dir);
+}
+
 /** Seconds with enough digits that microsecond timestamps survive. */
-function sec(value: number): string {
+export function sec(value: number): string {
   return value.toFixed(9).replace(/\.?0+$/, '') || '0';
 }
 
@@ -94,14 +99,18 @@ export function jpegColourspace(plan: ExtractionPlan): string | null {
   return io === null ? null : `colorspace=${io}:range=pc:fast=1:format=yuv420p`;
 }
 
-/** The -vf chain of a plan (exported for tests and the bench). */
-export function passFilters(plan: ExtractionPlan): string {
+/**
+ * The -vf chain of a plan (exported for tests and the bench). With `firstSlot`, the chain starts its
+ * output at that slot (a segment of a source pass, source-pass.ts): `fps` takes the slot's local time
+ * as its start, so its first frame is the one on screen at that slot, as in a pass from slot 0.
+ */
+export function passFilters(plan: ExtractionPlan, firstSlot = 0): string {
   const filters: string[] = [];
   // Shifting the origin by the tolerance makes a frame up to PTS_TOLERANCE late count for the slot.
   const origin = plan.streamStart + plan.mediaStart + PTS_TOLERANCE;
   const local = `PTS-${sec(origin)}/TB`;
   filters.push(plan.playbackRate === 1 ? `setpts=${local}` : `setpts=(${local})/${sec(plan.playbackRate)}`);
-  filters.push(`fps=fps=${formatRational(plan.fps)}:round=up:start_time=0`);
+  filters.push(`fps=fps=${formatRational(plan.fps)}:round=up:start_time=${firstSlot === 0 ? '0' : sec((firstSlot * plan.fps.den) / plan.fps.num)}`);
   // Scale after fps: only frames that are written get scaled (the fps filter drops or repeats first).
   const scale: string[] = [];
   if (plan.sourceWidth !== plan.width || plan.sourceHeight !== plan.height) {
@@ -142,7 +151,13 @@ export function passArgs(plan: ExtractionPlan, dir: string): string[] {
   if (plan.mediaStart > 0) args.push('-noaccurate_seek', '-ss', sec(plan.mediaStart));
   args.push('-i', plan.source, '-map', '0:v:0', '-an', '-sn', '-dn');
   args.push('-vf', passFilters(plan));
-  args.push('-frames:v', String(plan.frameCount), '-fps_mode', 'passthrough', '-start_number', '0');
+  args.push(...frameOutputArgs(plan, dir, 0, plan.frameCount));
+  return args;
+}
+
+/** The output arguments writing `count` frames of `plan`, numbered from `first`, into `dir`. */
+export function frameOutputArgs(plan: ExtractionPlan, dir: string, first: number, count: number): string[] {
+  const args = ['-frames:v', String(count), '-fps_mode', 'passthrough', '-start_number', String(first)];
   if (plan.format === 'jpg') {
     args.push('-c:v', 'mjpeg', '-q:v', String(plan.jpegQuality), '-pix_fmt', 'yuvj420p');
   } else {

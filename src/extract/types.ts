@@ -40,7 +40,7 @@ export interface ExtractOptions {
   /** Resolves relative `src` paths (the spec file's directory). Default: process.cwd(). */
   baseDir?: string;
   signal?: AbortSignal;
-  /** How many ffmpeg passes run at once. Default: the machine's cores. */
+  /** How many ffmpeg passes run at once. Default: the machine's cores + 1. */
   concurrency?: number;
   /** Default 'sdr'. Part of the dedupe and cache keys. */
   colorTarget?: ColorTarget;
@@ -49,9 +49,15 @@ export interface ExtractOptions {
    * $XDG_CACHE_HOME/framesmith, else ~/.cache/framesmith. With the cache, `ExtractedVideo.outputDir` is
    * the cache entry's directory; an unusable directory gives one warning and the run goes on uncached.
    * Cache-missing extractions of one source that differ only in their window share one superset pass
-   * (src/extract/superset.ts); without the cache every unique extraction is its own pass.
+   * (src/extract/superset.ts).
    */
   cache?: string | false;
+  /**
+   * Decode every source once for all its extractions (source passes, src/extract/source-pass.ts),
+   * split at keyframes into parallel segments. Default true. `false` runs the classic one ffmpeg pass
+   * per extraction (no superset sharing either): the reference the tests and the bench compare with.
+   */
+  sourcePasses?: boolean;
   /** Cache byte budget (number or "5GiB"). Default FRAMESMITH_CACHE_BUDGET, else 5 GiB. */
   cacheBudget?: number | string;
   /** Remote sources: also allow http:// and private/loopback hosts (tests). Default false. */
@@ -135,9 +141,19 @@ export interface ExtractMetrics {
   supersetFramesSaved: number;
   /** Superset groups whose union pass failed, so their members ran direct passes. */
   supersetFallbacks: number;
-  /** Frames decoded and written by this call's passes, and their bytes. */
+  /** Frames written by this call's passes (every recipe's), and their bytes. */
   framesExtracted: number;
   bytesWritten: number;
+  /**
+   * Source frames the passes decoded, keyframe preroll included: for each decoding process, the packets
+   * from the keyframe it starts at up to the first one after the last slot it writes, counted in the
+   * source's packet index (src/extract/segments.ts). Null when a source's index could not be read.
+   */
+  framesDecoded: number | null;
+  /** Sources decoded by source passes (one decode fanned out to every recipe of the source). */
+  sourcePasses: number;
+  /** ffprobe runs this call started (0 on a warm run: probes persist in the cache). */
+  probes: number;
   perVideo: Array<{ videoId: string; ms: number; frames: number; cacheHit: boolean; shared: boolean }>;
   [extra: string]: unknown;
 }

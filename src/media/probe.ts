@@ -7,6 +7,7 @@
  */
 import { stat } from 'node:fs/promises';
 import { ProcessError } from './process.js';
+import { fileKey, readStoredProbe, writeStoredProbe } from './probe-store.js';
 import { runFfprobe, ToolUnavailableError } from './tools.js';
 import { parseRational, type Rational } from './rational.js';
 
@@ -118,7 +119,10 @@ export async function fileIdentity(file: string): Promise<FileIdentity> {
   }
 }
 
-/** Probes `file` (absolute path), memoized per file identity. Throws `ProbeError` or `ToolUnavailableError`. */
+/**
+ * Probes `file` (absolute path), memoized per file identity, in memory and in the probe store
+ * (probe-store.ts) when one is in use. Throws `ProbeError` or `ToolUnavailableError`.
+ */
 export async function probeMedia(file: string): Promise<MediaInfo> {
   const identity = await fileIdentity(file);
   const key = identityKey(file, identity);
@@ -137,7 +141,11 @@ export function clearProbeCache(): void {
   cache.clear();
 }
 
-async function runProbe(file: string, identity: FileIdentity): Promise<MediaInfo> {
+/** ffprobe's streams and format of `file`: from the probe store when a run already asked, else ffprobe. */
+async function ffprobeOutput(file: string): Promise<FfprobeOutput> {
+  const key = await fileKey(file).catch(() => null);
+  const stored = key ? await readStoredProbe<FfprobeOutput>('streams', key) : undefined;
+  if (stored) return stored;
   let stdout: string;
   try {
     ({ stdout } = await runFfprobe(['-v', 'error', '-show_streams', '-show_format', '-of', 'json', file], { timeoutMs: 60_000 }));
@@ -152,6 +160,12 @@ async function runProbe(file: string, identity: FileIdentity): Promise<MediaInfo
   } catch (error) {
     throw new ProbeError('not_media', file, `${file}: ffprobe output could not be parsed`, { cause: error });
   }
+  if (key) await writeStoredProbe('streams', key, parsed);
+  return parsed;
+}
+
+async function runProbe(file: string, identity: FileIdentity): Promise<MediaInfo> {
+  const parsed = await ffprobeOutput(file);
   const streams = parsed.streams ?? [];
   const video = streams.find((s) => s.codec_type === 'video' && !s.disposition?.attached_pic);
   const hasAudio = streams.some((s) => s.codec_type === 'audio');

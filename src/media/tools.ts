@@ -6,6 +6,10 @@
  * says what to install.
  */
 import os from 'node:os';
+import { constants } from 'node:fs';
+import { access } from 'node:fs/promises';
+import { join } from 'node:path';
+import { fileKey, readStoredProbe, writeStoredProbe } from './probe-store.js';
 import pLimit, { type LimitFunction } from 'p-limit';
 import { ProcessError, runProcess, startProcess, type ProcessResult, type RunOptions, type RunningProcess } from './process.js';
 
@@ -39,7 +43,37 @@ export function parseFfmpegVersion(firstLine: string): { version: string; major:
   return { version: `${match[1]}.${match[2]}${match[3]}`, major: Number(match[1]), minor: Number(match[2]) };
 }
 
+/** `name` as the shell would find it on PATH (an absolute or relative path is taken as it is). */
+async function locate(name: string): Promise<string | null> {
+  if (name.includes('/')) return name;
+  for (const dir of (process.env.PATH ?? '').split(':')) {
+    if (!dir) continue;
+    const candidate = join(dir, name);
+    try {
+      await access(candidate, constants.X_OK);
+      return candidate;
+    } catch {
+      // not here
+    }
+  }
+  return null;
+}
+
+/**
+ * The tool's version: from the probe store when this very binary (path, inode, size, mtime) was
+ * asked before, so a warm run in a new process spawns no `-version`; else from `-version`.
+ */
 async function probeTool(tool: 'ffmpeg' | 'ffprobe', path: string): Promise<{ version: string; major: number; minor: number }> {
+  const located = await locate(path);
+  const key = located ? await fileKey(located).catch(() => null) : null;
+  const stored = key ? await readStoredProbe<{ version: string; major: number; minor: number }>('tool-version', key) : undefined;
+  if (stored) return stored;
+  const info = await runVersion(tool, path);
+  if (key) await writeStoredProbe('tool-version', key, info);
+  return info;
+}
+
+async function runVersion(tool: 'ffmpeg' | 'ffprobe', path: string): Promise<{ version: string; major: number; minor: number }> {
   let result: ProcessResult;
   try {
     result = await runProcess(path, ['-hide_banner', '-version'], { timeoutMs: 15_000 });
@@ -100,9 +134,13 @@ export async function startFfmpeg(args: readonly string[], options: RunOptions =
   return startProcess(ffmpegPath, [...prefix, ...args], options);
 }
 
+/** Process-wide counters (metrics, tests): ffprobe runs started. */
+export const toolStats = { ffprobeRuns: 0 };
+
 /** Runs ffprobe with `-hide_banner` prepended. */
 export async function runFfprobe(args: readonly string[], options: RunOptions = {}): Promise<ProcessResult> {
   const { ffprobePath } = await getTools();
+  toolStats.ffprobeRuns++;
   return runProcess(ffprobePath, ['-hide_banner', ...args], options);
 }
 

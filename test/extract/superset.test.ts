@@ -97,20 +97,21 @@ describe('superset decoding', () => {
   it('a disjoint outlier and a window off the grid stay direct', async () => {
     const windows = [{ mediaStart: 0, duration: 0.5 }, { mediaStart: 0.4, duration: 0.5 }, { mediaStart: 2, duration: 0.3 }, { mediaStart: 0.25 + 0.01, duration: 0.3 }];
     const { superset, direct } = await both(media.cfr!, 30, windows);
-    expect(superset.metrics).toMatchObject({ passes: 3, supersetGroups: 1, supersetMembers: 2, cacheMisses: 4 });
+    // One source: its three decodes (the group's union and the two others) are branches of one source pass.
+    expect(superset.metrics).toMatchObject({ passes: 1, sourcePasses: 1, supersetGroups: 1, supersetMembers: 2, cacheMisses: 4 });
     for (const [i, v] of superset.extracted.entries()) {
       for (const [k, file] of v.frames.entries()) expect((await readFile(file)).equals(await readFile(direct.extracted[i]!.frames[k]!))).toBe(true);
     }
     await superset.release();
   });
 
-  it('touching windows share; the same windows without the cache run one pass each', async () => {
+  it('touching windows share; the same windows without the cache are two branches of one source pass', async () => {
     const requests = [{ id: 'x', src: media.cfr!.path, mediaStart: 0, duration: 0.5 }, { id: 'y', src: media.cfr!.path, mediaStart: 0.5, duration: 0.5 }];
     const cached = await extractVideos(requests, { fps: 30, outDir: dir, cache: freshCache() });
     expect(cached.metrics).toMatchObject({ passes: 1, supersetGroups: 1, supersetFramesSaved: 0 });
     await cached.release();
     const uncached = await extractVideos(requests, { fps: 30, outDir: path.join(dir, 'touch-direct'), cache: false });
-    expect(uncached.metrics).toMatchObject({ passes: 2, supersetGroups: 0 });
+    expect(uncached.metrics).toMatchObject({ passes: 1, sourcePasses: 1, supersetGroups: 0 });
   });
 
   it('when the union pass fails, members fall back to direct passes (a truncated file)', async () => {
@@ -119,7 +120,8 @@ describe('superset decoding', () => {
       { id: 'early', src: truncated, mediaStart: 0, duration: 0.5 },
       { id: 'late', src: truncated, mediaStart: 0.4, duration: 2 },
     ], { fps: 30, outDir: dir, cache: freshCache() });
-    expect(result.metrics).toMatchObject({ supersetGroups: 1, supersetFallbacks: 1, passes: 3 });
+    // The source pass (the union) fails; each member then runs a direct pass of its own.
+    expect(result.metrics).toMatchObject({ supersetGroups: 1, supersetFallbacks: 1, passes: 3, sourcePasses: 1 });
     expect(result.extracted.map((v) => v.videoId)).toEqual(['early']);
     expect(await readImageSequenceIndices(result.extracted[0]!.outputDir, 'jpg')).toEqual(Array.from({ length: 15 }, (_, k) => k));
     expect(result.errors).toEqual([expect.objectContaining({ videoId: 'late', kind: 'ffmpeg_failed' })]);

@@ -1,0 +1,129 @@
+/**
+ * Splitting one source's decode into segments at keyframes, so several ffmpeg processes decode
+ * disjoint parts of the union of every recipe's window, each writing every recipe's slots that fall
+ * in its part. Pure: plans and the packet index in, segments out.
+ *
+ * Where a slot's frame comes from. With the pass's timestamp mapping (pass.ts), slot k of a plan shows
+ * the last source frame whose presentation time P satisfies P <= origin + k·r/F, where origin =
+ * streamStart + mediaStart + PTS_TOLERANCE, r the playback rate and F the render rate. So the slots
+ * that show keyframe S or a later frame are those with k >= ceil((S − origin)·F/r): the boundary
+ * slot of S.
+ *
+ * A segment starting at keyframe S_i is decoded from S_i (an inexact seek lands exactly there) and on
+ * until its slots are written; it needs nothing before S_i. A segment decodes past its end for as long
+ * as its last slot needs, so it can always write the boundary slot of the next keyframe itself. It
+ * does: each boundary slot is written by the earlier segment, and the later one starts one slot after
+ * it — so a boundary computed one slot off (float rounding against ffmpeg's integer timestamps) still
+ * gets its frame from a segment that has every frame around it.
+ *
+ * Frames decoded, counted from the packet index: for each segment, the packets from its keyframe up to
+ * and including the first packet after the last slot's time (the `fps` filter sees that frame before it
+ * writes the last slot).
+ */
+import { lowerBound, packetsBetween, type PacketIndex } from '../media/packets.js';
+import { PTS_TOLERANCE, type ExtractionPlan } from './plan.js';
+
+/** A segment of at least this many slots (all recipes together) is worth its own process. */
+export const MIN_SLOTS_PER_SEGMENT = 48;
+
+export interface SegmentBranch {
+  /** Index into the plans given to `planSegments`. */
+  job: number;
+  first: number;
+  count: number;
+}
+
+export interface Segment {
+  /** Media time to seek to (relative to the stream start, as ExtractionPlan.mediaStart). */
+  seek: number;
+  branches: SegmentBranch[];
+  /** Source frames this segment decodes (null without a packet index). */
+  framesDecoded: number | null;
+}
+
+/** The source time (absolute, seconds) slot `k` of `plan` shows: the last frame at or before it. */
+export function slotTime(plan: ExtractionPlan, k: number): number {
+  return plan.streamStart + plan.mediaStart + PTS_TOLERANCE + (k * plan.playbackRate * plan.fps.den) / plan.fps.num;
+}
+
+/** The first slot of `plan` that shows keyframe `key` (absolute seconds) or a later frame, clamped to [0, frameCount]. */
+export function boundarySlot(plan: ExtractionPlan, key: number): number {
+  const origin = plan.streamStart + plan.mediaStart + PTS_TOLERANCE;
+  const k = Math.ceil(((key - origin) * plan.fps.num) / (plan.fps.den * plan.playbackRate) - 1e-9);
+  return Math.min(Math.max(k, 0), plan.frameCount);
+}
+
+/**
+ * Segments for `plans` (all of one source and one decoder), at most `maxSegments`: without a packet
+ * index, or when the work is small, one segment holding every plan whole.
+ */
+export function planSegments(plans: readonly ExtractionPlan[], index: PacketIndex | null, maxSegments: number): Segment[] {
+  const first = plans[0]!;
+  const seekMedia = Math.min(...plans.map((p) => p.mediaStart));
+  const whole = (): Segment[] => [{
+    seek: seekMedia,
+    branches: plans.map((p, job) => ({ job, first: 0, count: p.frameCount })),
+    framesDecoded: index ? decodedBetween(index, startKeyframe(index, first.streamStart + seekMedia), plans.map((p) => slotTime(p, p.frameCount - 1))) : null,
+  }];
+  const slots = plans.reduce((sum, p) => sum + p.frameCount, 0);
+  const wanted = Math.min(maxSegments, Math.floor(slots / MIN_SLOTS_PER_SEGMENT));
+  if (!index || index.keyframes.length === 0 || wanted < 2) return whole();
+
+  const start = startKeyframe(index, first.streamStart + seekMedia);
+  const end = Math.max(...plans.map((p) => slotTime(p, p.frameCount - 1)));
+  // Keyframes inside the union are the possible cuts; spread the cuts evenly over its packets.
+  const from = lowerBound(index.keyframes, start, true);
+  const to = lowerBound(index.keyframes, end, true);
+  const candidates = Array.from(index.keyframes.subarray(from, to));
+  if (candidates.length === 0) return whole();
+  const total = packetsBetween(index, start, end);
+  const cuts: number[] = [];
+  for (let i = 1; i < wanted && cuts.length < candidates.length; i++) {
+    const target = (total * i) / wanted;
+    let best = candidates[0]!;
+    for (const c of candidates) if (Math.abs(packetsBetween(index, start, c) - target) < Math.abs(packetsBetween(index, start, best) - target)) best = c;
+    if (!cuts.includes(best)) cuts.push(best);
+  }
+  cuts.sort((a, b) => a - b);
+  const keys = [start, ...cuts];
+  const segments: Segment[] = [];
+  for (const [i, key] of keys.entries()) {
+    const next = keys[i + 1];
+    const branches: SegmentBranch[] = [];
+    plans.forEach((plan, job) => {
+      const lo = i === 0 ? 0 : firstSlotFrom(plan, key);
+      const hi = next === undefined ? plan.frameCount : firstSlotFrom(plan, next);
+      if (hi > lo) branches.push({ job, first: lo, count: hi - lo });
+    });
+    if (branches.length === 0) continue;
+    const lastTimes = branches.map((b) => slotTime(plans[b.job]!, b.first + b.count - 1));
+    segments.push({ seek: i === 0 ? seekMedia : key - first.streamStart + 1e-4, branches, framesDecoded: decodedBetween(index, key, lastTimes) });
+  }
+  return segments.length ? segments : whole();
+}
+
+/**
+ * The first slot of `plan` the segment starting at keyframe `key` writes: the slot after the boundary
+ * slot, which the earlier segment writes (see the module comment). A plan whose slot 0 already lies
+ * clearly after `key` (a millisecond or more) starts in the later segment from slot 0: the earlier
+ * segment would otherwise decode all the way to it for one slot.
+ */
+function firstSlotFrom(plan: ExtractionPlan, key: number): number {
+  const b = boundarySlot(plan, key);
+  if (b === 0 && slotTime(plan, 0) - key >= 1e-3) return 0;
+  return Math.min(b + 1, plan.frameCount);
+}
+
+/** The keyframe an inexact seek to absolute time `t` lands on: the last one at or before it. */
+function startKeyframe(index: PacketIndex, t: number): number {
+  const at = lowerBound(index.keyframes, t + 1e-6, true) - 1;
+  return at >= 0 ? index.keyframes[at]! : (index.times[0] ?? 0);
+}
+
+/** Packets from `key` up to and including the first one after the latest of `lastTimes`. */
+function decodedBetween(index: PacketIndex, key: number, lastTimes: number[]): number {
+  const last = Math.max(...lastTimes);
+  const after = lowerBound(index.times, last, true);
+  const until = after < index.times.length ? index.times[after]! : last;
+  return packetsBetween(index, key, until);
+}

@@ -1,0 +1,135 @@
+/**
+ * Source passes: every recipe of one source decoded by one ffmpeg process, its decoded frames fanned
+ * out (`split`) to a branch per recipe — each with the recipe's own timestamp mapping, `fps`, scale,
+ * colour conversion, encoder and output directory (pass.ts builds the chain, the same one a direct
+ * pass uses, so each branch writes exactly the bytes a direct pass for its recipe writes). The union of
+ * the windows is decoded once, and split into segments at keyframes (segments.ts) that run as parallel
+ * processes: N processes decode disjoint parts, each writing every recipe's slots in its part.
+ *
+ * `runSourcePasses(jobs)` takes jobs of one source and one decoder and resolves with each job's
+ * frames (slot 0 onwards, contiguous) in its directory. Frames go straight into each job's directory
+ * (the caller's private directory: a cache writer's, or a partial directory it renames); on failure
+ * the caller discards them. Exactly as a direct pass: a job that ends well short of its frame count
+ * fails (a truncated file), and one that writes nothing fails.
+ */
+import { readdir, stat } from 'node:fs/promises';
+import path from 'node:path';
+import type { LimitFunction } from 'p-limit';
+import { packetIndex, type PacketIndex } from '../media/packets.js';
+import { startFfmpeg } from '../media/tools.js';
+import { ExtractError } from './errors.js';
+import { framePath, frameOutputArgs, passFilters, sec, type PassResult } from './pass.js';
+import type { ExtractionPlan } from './plan.js';
+import { planSegments, type Segment } from './segments.js';
+
+export interface SourceJob {
+  plan: ExtractionPlan;
+  /** The directory its frames go to (exists, private to the caller). */
+  dir: string;
+  /** Named in errors. */
+  videoId: string;
+}
+
+export interface SourcePassOptions {
+  pool: LimitFunction;
+  /** How many segment processes one source may use at most (default: 1). */
+  maxSegments: number;
+  signal?: AbortSignal;
+  timeoutMs?: number;
+  /** Frames written so far by all segments, per job. */
+  onProgress?: (job: number, framesDone: number) => void;
+  /** Called once the segments are planned, with the number of ffmpeg processes that will run. */
+  onPlanned?: (processes: number) => void;
+}
+
+export interface SourcePassResult {
+  /** Per job, in order: its frames. */
+  results: PassResult[];
+  /** ffmpeg processes run. */
+  processes: number;
+  /** Source frames decoded (planned from the packet index; null when there was none). */
+  framesDecoded: number | null;
+}
+
+/** The ffmpeg arguments of one segment (exported for tests). */
+export function segmentArgs(jobs: readonly SourceJob[], segment: Segment): string[] {
+  const plan = jobs[segment.branches[0]!.job]!.plan;
+  const args = ['-loglevel', 'error', '-nostats', '-progress', 'pipe:1'];
+  if (plan.decoder) args.push('-c:v', plan.decoder);
+  args.push('-copyts');
+  if (segment.seek > 0) args.push('-noaccurate_seek', '-ss', sec(segment.seek));
+  args.push('-i', plan.source, '-an', '-sn', '-dn');
+  const n = segment.branches.length;
+  const labels = segment.branches.map((_, i) => `b${i}`);
+  const graph = [`[0:v:0]split=${n}${labels.map((l) => `[${l}]`).join('')}`];
+  segment.branches.forEach((b, i) => graph.push(`[b${i}]${passFilters(jobs[b.job]!.plan, b.first)}[o${i}]`));
+  args.push('-filter_complex', graph.join(';'));
+  segment.branches.forEach((b, i) => {
+    const job = jobs[b.job]!;
+    args.push('-map', `[o${i}]`, ...frameOutputArgs(job.plan, job.dir, b.first, b.count));
+  });
+  return args;
+}
+
+/** Runs the source passes of `jobs` (one source, one decoder); see the module comment. */
+export async function runSourcePasses(jobs: readonly SourceJob[], options: SourcePassOptions): Promise<SourcePassResult> {
+  const started = performance.now();
+  const plans = jobs.map((j) => j.plan);
+  const first = jobs[0]!;
+  if (options.signal?.aborted) throw new ExtractError('cancelled', first.videoId, first.plan.source, `video "${first.videoId}": extraction of ${first.plan.source} was cancelled`);
+  const index: PacketIndex | null = await packetIndex(first.plan.source, options.signal).catch(() => null);
+  const segments = planSegments(plans, index, Math.max(1, options.maxSegments));
+  options.onPlanned?.(segments.length);
+  const done = segments.map(() => new Map<number, number>());
+  const report = (job: number) => options.onProgress?.(job, done.reduce((sum, m) => sum + (m.get(job) ?? 0), 0));
+  await Promise.all(segments.map((segment, s) => options.pool(async () => {
+    const frames = segment.branches.reduce((sum, b) => sum + b.count, 0);
+    const timeoutMs = options.timeoutMs ?? 60_000 + frames * 250;
+    const proc = await startFfmpeg(segmentArgs(jobs, segment), { stdout: 'pipe', timeoutMs, signal: options.signal });
+    let buffered = '';
+    proc.stdout?.on('data', (chunk: Buffer) => {
+      buffered += chunk.toString('utf8');
+      const lines = buffered.split('\n');
+      buffered = lines.pop() ?? '';
+      for (const line of lines) {
+        if (!line.startsWith('frame=')) continue;
+        // ffmpeg reports the first output's count: spread it over the segment's branches.
+        const written = Number(line.slice(6)) || 0;
+        for (const b of segment.branches) done[s]!.set(b.job, Math.min(b.count, written));
+        for (const b of segment.branches) report(b.job);
+      }
+    });
+    await proc.done;
+  })));
+  const results = await Promise.all(jobs.map(async (job) => {
+    const frames = await collect(job);
+    if (frames.count === 0) {
+      throw new ExtractError('zero_output', job.videoId, job.plan.source, `video "${job.videoId}": ffmpeg wrote no frames for ${job.plan.source} from ${job.plan.mediaStart}s; check mediaStart and that the file is not damaged`);
+    }
+    if (frames.count < job.plan.frameCount - 1) {
+      throw new ExtractError('ffmpeg_failed', job.videoId, job.plan.source,
+        `video "${job.videoId}": ffmpeg wrote only ${frames.count} of ${job.plan.frameCount} frames for ${job.plan.source}; the file ends early (truncated or damaged?) — re-export or re-download it`);
+    }
+    return { dir: job.dir, frames: Array.from({ length: frames.count }, (_, i) => framePath(job.dir, i, job.plan.format)), bytesWritten: frames.bytes, ms: performance.now() - started };
+  }));
+  const decoded = segments.every((s) => s.framesDecoded !== null) ? segments.reduce((sum, s) => sum + s.framesDecoded!, 0) : null;
+  return { results, processes: segments.length, framesDecoded: decoded };
+}
+
+/** The contiguous frames 000000… of a job's directory and their total size. */
+async function collect(job: SourceJob): Promise<{ count: number; bytes: number }> {
+  const names = new Set(await readdir(job.dir));
+  let count = 0;
+  let bytes = 0;
+  while (count < job.plan.frameCount && names.has(path.basename(framePath(job.dir, count, job.plan.format)))) {
+    bytes += (await stat(framePath(job.dir, count, job.plan.format))).size;
+    count++;
+  }
+  return { count, bytes };
+}
+
+/** The frames a single pass over `plans` (one source) decodes, from the packet index; null without one. */
+export async function framesDecodedBy(plans: readonly ExtractionPlan[]): Promise<number | null> {
+  const index = await packetIndex(plans[0]!.source).catch(() => null);
+  return index ? planSegments(plans, index, 1)[0]!.framesDecoded : null;
+}
