@@ -115,6 +115,11 @@ export interface RenderResult {
   warnings: RenderWarning[];
   /** The first frame rendered (0 unless `frames` asked for a range); `frames` counts from it. */
   firstFrame: number;
+  /**
+   * ffprobe runs this render started before capture: 0 on a warm render, whose probes persist in the
+   * cache directory (after capture, the audio mix and mux still read back their outputs' lengths).
+   */
+  probesBeforeCapture: number;
 }
 
 export type RenderErrorCode =

@@ -47,6 +47,8 @@ import { StrictModeError, WarningLog } from './warnings.js';
 import { VariablesError } from './load/index.js';
 import { GIF_DEFAULT_MAX_FPS } from './encode/video-args.js';
 import { toNumber } from './media/rational.js';
+import { useProbeStore } from './media/probe-store.js';
+import { toolStats } from './media/tools.js';
 
 export type { OutputFormat } from './capture/hooks.js';
 export type { Quality } from './encode/video.js';
@@ -113,8 +115,12 @@ async function renderOnce(input: string, options: RenderOptions): Promise<Render
   checkRenderOptions(options, format);
   const warnings = new WarningLog(options.strict, options.onWarning);
   const stages = options.stages ?? mediaStages({ cache: options.cache });
+  const cacheDir = resolveCacheDir({ dir: options.cache });
+  // Probes persist next to the frames: a warm render starts capture without running ffprobe.
+  if (cacheDir) useProbeStore(path.join(cacheDir, 'probes'));
+  const probesBefore = toolStats.ffprobeRuns;
   const remote = new RemoteMedia({
-    cacheDir: resolveCacheDir({ dir: options.cache }),
+    cacheDir,
     allowPrivateHosts: options.allowPrivateHosts,
     signal,
     onProgress: (received, total) => progress('download', received, total),
@@ -281,6 +287,7 @@ async function renderOnce(input: string, options: RenderOptions): Promise<Render
 
     const concurrent = Promise.all(stages.map(async (s) => s.concurrent?.(context(width, height))));
     concurrent.catch(() => {});
+    const probesBeforeCapture = toolStats.ffprobeRuns - probesBefore;
     progress('capture', 0, frameCount);
     const captureStart = performance.now();
     await captureFrames({
@@ -339,6 +346,7 @@ async function renderOnce(input: string, options: RenderOptions): Promise<Render
       stages: Object.fromEntries(stages.flatMap((s) => (s.report ? [[s.name, s.report()]] : []))),
       warnings: [...warnings.warnings],
       firstFrame: range.first,
+      probesBeforeCapture,
     };
   } catch (error) {
     await encoder?.abort();

@@ -48,7 +48,7 @@ export async function hfExtract(hf, specPath, { memory = false } = {}) {
   const json = lastJsonLine(result.stdout);
   if (result.code !== 0 || !json) throw new Error(`HyperFrames extract failed (exit ${result.code}): ${tail(result.stderr || result.stdout)}`);
   if (!json.ok) throw new Error(`HyperFrames extract reported errors: ${JSON.stringify(json.errors)}`);
-  return json;
+  return { ...json, processMs: Math.round(result.ms) };
 }
 
 /**

@@ -11,7 +11,6 @@ import { mkdir, rm, statfs, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import type { Command } from 'commander';
-import { probeBrowser } from '../capture/probe.js';
 import { getTools, listedNames, runFfmpeg } from '../media/tools.js';
 import { EXIT_FAILED, EXIT_OK } from './exit-codes.js';
 import type { CommandContext } from './main.js';
@@ -63,6 +62,7 @@ export async function runDoctor(options: { browserPath?: string } = {}): Promise
     checks.push({ name: 'ffmpeg', ok: false, detail: error instanceof Error ? error.message : String(error), fix: ffmpegFix });
   }
 
+  const { probeBrowser } = await import('../capture/probe.js');
   const probe = await probeBrowser(options);
   checks.push({
     name: 'browser',

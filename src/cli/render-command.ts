@@ -8,7 +8,8 @@
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { InvalidArgumentError, Option, type Command } from 'commander';
-import { render, RenderError, type OutputFormat, type Quality } from '../render.js';
+import type { OutputFormat, Quality } from '../render.js';
+import { RenderError } from '../render-types.js';
 import { parseRational } from '../media/rational.js';
 import { EXIT_FAILED, EXIT_OK, EXIT_USAGE, UsageError } from './exit-codes.js';
 import type { CommandContext } from './main.js';
@@ -138,6 +139,9 @@ export function registerRender(program: Command, context: CommandContext): void 
         display.interrupt(() => process.stderr.write(`framesmith: warning: ${message} (rendered without it; --strict makes this an error)\n`));
       };
       try {
+        // Loaded here: the renderer (browser driver, HTML and CSS parsers, fonts) is most of the CLI's
+        // start-up, and the other commands need none of it.
+        const { render } = await import('../render.js');
         const result = await render(input, {
           output: flags.output,
           fps: flags.fps,

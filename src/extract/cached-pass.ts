@@ -23,7 +23,7 @@ import { runExtractionPass, type PassResult } from './pass.js';
 import { planDirName, type ExtractionPlan } from './plan.js';
 import { planCacheKey, planVariant } from './recipe.js';
 import { materializeFrames, planSupersets, type SupersetGroup } from './superset.js';
-import { framesDecodedBy, runSourcePasses } from './source-pass.js';
+import { framesDecodedBy, runSourcePasses, segmentBudget } from './source-pass.js';
 
 /** One unique extraction of the render (unique plan key). */
 export interface Unit {
@@ -201,7 +201,8 @@ export class CacheSession {
       if (list) list.push(job);
       else bySource.set(key, [job]);
     }
-    for (const group of bySource.values()) void this.sourceGroup(group);
+    const segments = segmentBudget(bySource.size);
+    for (const group of bySource.values()) void this.sourceGroup(group, segments);
   }
 
   /** A miss decoded on its own plan, published as its entry. */
@@ -267,7 +268,7 @@ export class CacheSession {
   }
 
   /** The source passes of one source's jobs, each into a cache writer's directory. */
-  private async sourceGroup(jobs: Job[]): Promise<void> {
+  private async sourceGroup(jobs: Job[], maxSegments: number): Promise<void> {
     const writers: Array<CacheWriter | null> = await Promise.all(jobs.map((job) => this.cache.beginWrite(job.key).catch((error: unknown) => {
       this.warnOnce('write', `frame cache: ${error instanceof Error ? error.message : String(error)}; extracting without the cache`);
       return null;
@@ -281,7 +282,7 @@ export class CacheSession {
     try {
       const result = await runSourcePasses(open.map((job, i) => ({ plan: job.plan, dir: dirs[i]!.dir, videoId: job.videoId })), {
         pool: this.options.pool,
-        maxSegments: this.options.pool.concurrency,
+        maxSegments,
         signal: this.options.signal,
         timeoutMs: this.options.timeoutMs,
         onProgress: (i, n) => reports[i]!(n),

@@ -9,6 +9,7 @@
 import path from 'node:path';
 import { probeMedia } from '../media/probe.js';
 import { useProbeStore } from '../media/probe-store.js';
+import { packetIndex } from '../media/packets.js';
 import { parseRational, type Rational } from '../media/rational.js';
 import { ffmpegPool, toolStats } from '../media/tools.js';
 import { LeaseTable } from '../cache/leases.js';
@@ -121,6 +122,9 @@ export async function extractVideos(videos: VideoRequest[], callOptions: Extract
         ? { ...video, src: await localCopyOf(video.src, String(video.id), cache.dir, remoteLeases!, { allowPrivateHosts: options.allowPrivateHosts, signal: options.signal, warn }) }
         : video;
       const request = normalizeRequest(local, resolved.baseDir);
+      // The packet index (for cutting source passes at keyframes) is read alongside the probe, so a
+      // cold run does not wait for it later; a warm one reads both from the probe store.
+      packetIndex(request.src).catch(() => {});
       const info = await probeMedia(request.src);
       const planStarted = performance.now();
       const planned = planVideo(request, info, { fps, format: resolved.format, jpegQuality: resolved.jpegQuality, colorTarget });

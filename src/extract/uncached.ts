@@ -12,7 +12,7 @@ import type { Served, Unit } from './cached-pass.js';
 import { toExtractError } from './errors.js';
 import { runExtractionPass, trackPartial, untrackPartial } from './pass.js';
 import { planDirName } from './plan.js';
-import { framesDecodedBy, runSourcePasses } from './source-pass.js';
+import { framesDecodedBy, runSourcePasses, segmentBudget } from './source-pass.js';
 
 export interface UncachedOptions {
   pool: LimitFunction;
@@ -65,6 +65,7 @@ export function extractUncached(units: readonly Unit[], options: UncachedOptions
     }
     return { served, metrics };
   }
+  const maxSegments = Math.min(segmentBudget(bySource.size), options.pool.concurrency);
   for (const group of bySource.values()) {
     const finals = group.map((unit) => path.join(options.outDir, planDirName(unit.plan)));
     const partials = finals.map((dir) => `${dir}.partial-${process.pid}-${randomBytes(4).toString('hex')}`);
@@ -73,7 +74,7 @@ export function extractUncached(units: readonly Unit[], options: UncachedOptions
       await Promise.all(partials.map(async (p) => { trackPartial(p); await mkdir(p, { recursive: true }); }));
       try {
         const result = await runSourcePasses(group.map((unit, i) => ({ plan: unit.plan, dir: partials[i]!, videoId: unit.leaderId })), {
-          pool: options.pool, maxSegments: options.pool.concurrency, signal: options.signal, timeoutMs: options.timeoutMs,
+          pool: options.pool, maxSegments, signal: options.signal, timeoutMs: options.timeoutMs,
           onProgress: (i, n) => reports[i]!(n),
           onPlanned: (processes) => { metrics.passes += processes; metrics.sourcePasses++; },
         });

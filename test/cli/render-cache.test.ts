@@ -1,7 +1,8 @@
 /**
  * `framesmith render` and the frame cache, as a user runs it: the first render of a video composition
  * extracts and publishes its frames, the second is served from the cache (the result's
- * `stages["video-frames"]` says so) and gives identical frames; `--no-cache` extracts without touching
+ * `stages["video-frames"]` says so), starts capturing without running ffprobe, and gives identical
+ * frames; `--no-cache` extracts without touching
  * the cache; `--no-cache` with `--cache-dir` is a usage error.
  */
 import { readdir, rm } from 'node:fs/promises';
@@ -29,7 +30,7 @@ afterAll(async () => { await rm(project, { recursive: true, force: true }); });
 async function renderJson(args: string[], output: string) {
   const run = await runCli(['render', project, '-o', output, '--json', '--quality', 'high', ...args]);
   expect(run.code, run.stderr).toBe(0);
-  return JSON.parse(run.stdout) as { stages: Record<string, Record<string, number>> };
+  return JSON.parse(run.stdout) as { stages: Record<string, Record<string, number>>; probesBeforeCapture: number };
 }
 
 /** The source frame index each output frame shows in the video's box. */
@@ -42,8 +43,11 @@ describe('render with the frame cache', () => {
   it('extracts on the first render, serves the second from the cache with identical frames', async () => {
     const first = await renderJson(['--cache-dir', cacheDir], path.join(project, 'first.mp4'));
     expect(first.stages['video-frames']).toMatchObject({ videos: 1, cacheHits: 0, cacheMisses: 1 });
+    expect(first.probesBeforeCapture).toBeGreaterThan(0);
     const second = await renderJson(['--cache-dir', cacheDir], path.join(project, 'second.mp4'));
     expect(second.stages['video-frames']).toMatchObject({ videos: 1, cacheHits: 1, cacheMisses: 0, framesExtracted: 0 });
+    // A new process, and no ffprobe before capture: the probes persist in the cache directory.
+    expect(second.probesBeforeCapture).toBe(0);
 
     expect(await shownIndices(path.join(project, 'first.mp4'))).toEqual(Array.from({ length: 15 }, (_, i) => i));
     const [a, b] = await Promise.all(['first.mp4', 'second.mp4'].map((f) => decodeFrames(path.join(project, f), { width: 320, height: 180 })));
