@@ -1,5 +1,5 @@
 /**
- * `framesmith extract <spec.json> --out <dir> [--json] [--no-cache | --cache-dir <dir>] [--concurrency N]`
+ * `framesmith extract <spec.json> --out <dir> [--json] [--no-cache | --cache-dir <dir>] [--concurrency N] [--no-source-passes]`
  *
  * Extracts the frames of the videos a spec lists. Exit codes: 0 every video succeeded, 1 any failed,
  * 2 usage errors (unreadable or invalid spec, missing --out, unknown option). With --json, stdout is
@@ -35,6 +35,8 @@ interface ExtractCliOptions {
   cache: boolean;
   cacheDir?: string;
   concurrency?: string;
+  /** false with --no-source-passes. */
+  sourcePasses: boolean;
 }
 
 /** Reads and checks the spec file; every problem is a `UsageError` naming the file and the fix. */
@@ -106,6 +108,7 @@ export function registerExtract(program: Command, context: CommandContext): void
     .option('--no-cache', 'do not use the frame cache: every pass writes under --out')
     .option('--cache-dir <dir>', 'frame cache directory (default: FRAMESMITH_CACHE_DIR, else ~/.cache/framesmith)')
     .option('--concurrency <n>', 'ffmpeg processes at once (default: cores + 1)')
+    .option('--no-source-passes', 'one ffmpeg pass per video instead of one decode per source (the engine before source passes, for comparison)')
     .action(async (specArg: string, opts: ExtractCliOptions) => {
       if (!opts.cache && opts.cacheDir) throw new UsageError('--no-cache and --cache-dir cannot be combined; pick one');
       let concurrency: number | undefined;
@@ -125,6 +128,7 @@ export function registerExtract(program: Command, context: CommandContext): void
         outDir: path.resolve(opts.out),
         baseDir: path.dirname(specPath),
         concurrency,
+        sourcePasses: opts.sourcePasses,
         // --no-cache → false; --cache-dir → that directory; neither → the default resolution.
         ...(opts.cache ? (opts.cacheDir ? { cache: path.resolve(opts.cacheDir) } : {}) : { cache: false }),
         onProgress: bar ? ({ done, total }) => {

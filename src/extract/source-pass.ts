@@ -89,7 +89,9 @@ export async function runSourcePasses(jobs: readonly SourceJob[], options: Sourc
   const plans = jobs.map((j) => j.plan);
   const first = jobs[0]!;
   if (options.signal?.aborted) throw new ExtractError('cancelled', first.videoId, first.plan.source, `video "${first.videoId}": extraction of ${first.plan.source} was cancelled`);
-  const index: PacketIndex | null = await packetIndex(first.plan.source, options.signal).catch(() => null);
+  // One segment needs no index to start: it is only counted with it afterwards (framesDecoded).
+  const indexed = packetIndex(first.plan.source, options.signal).catch(() => null);
+  const index: PacketIndex | null = options.maxSegments > 1 ? await indexed : null;
   const segments = planSegments(plans, index, Math.max(1, options.maxSegments));
   options.onPlanned?.(segments.length);
   const done = segments.map(() => new Map<number, number>());
@@ -124,7 +126,8 @@ export async function runSourcePasses(jobs: readonly SourceJob[], options: Sourc
     }
     return { dir: job.dir, frames: Array.from({ length: frames.count }, (_, i) => framePath(job.dir, i, job.plan.format)), bytesWritten: frames.bytes, ms: performance.now() - started };
   }));
-  const decoded = segments.every((s) => s.framesDecoded !== null) ? segments.reduce((sum, s) => sum + s.framesDecoded!, 0) : null;
+  const counted = index ? segments : planSegments(plans, await indexed, 1);
+  const decoded = counted.every((s) => s.framesDecoded !== null) ? counted.reduce((sum, s) => sum + s.framesDecoded!, 0) : null;
   return { results, processes: segments.length, framesDecoded: decoded };
 }
 
