@@ -59,6 +59,13 @@ async function locate(name: string): Promise<string | null> {
   return null;
 }
 
+/** Throws `ToolUnavailableError` unless `path` names an executable (on PATH, or as given). */
+async function requireExecutable(tool: 'ffmpeg' | 'ffprobe', path: string): Promise<void> {
+  const located = await locate(path);
+  const ok = located !== null && await access(located, constants.X_OK).then(() => true, () => false);
+  if (!ok) throw new ToolUnavailableError(tool, `${tool} was not found (${path}): ${INSTALL_HINT}`);
+}
+
 /**
  * The tool's version: from the probe store when this very binary (path, inode, size, mtime) was
  * asked before, so a warm run in a new process spawns no `-version`; else from `-version`.
@@ -94,7 +101,8 @@ export function getTools(): Promise<ToolInfo> {
   toolInfo ??= (async () => {
     const ffmpegPath = process.env.FRAMESMITH_FFMPEG || 'ffmpeg';
     const ffprobePath = process.env.FRAMESMITH_FFPROBE || 'ffprobe';
-    const [ffmpeg] = await Promise.all([probeTool('ffmpeg', ffmpegPath), probeTool('ffprobe', ffprobePath)]);
+    // ffprobe ships with ffmpeg (one version): found is enough, no second `-version` to wait for.
+    const [ffmpeg] = await Promise.all([probeTool('ffmpeg', ffmpegPath), requireExecutable('ffprobe', ffprobePath)]);
     return { ffmpegPath, ffprobePath, ...ffmpeg };
   })();
   // A failed lookup is not cached: the user may install ffmpeg and retry in the same process (the API).
