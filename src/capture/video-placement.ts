@@ -23,8 +23,9 @@ export interface PlacedVideo {
 
 /**
  * The composition's videos that appear at all, with their windows: [start, start + duration), or to
- * the end of the composition for an open-ended loop. Every file is probed; all failures are thrown
- * together as one `MediaError`.
+ * the end of the composition for an open-ended loop, and never past the composition's end (frames no
+ * capture asks for are not decoded). Every file is probed; all failures are thrown together as one
+ * `MediaError`.
  */
 export async function placeVideos(composition: Composition): Promise<PlacedVideo[]> {
   const videos = composition.media.filter((m) => m.kind === 'video');
@@ -32,7 +33,7 @@ export async function placeVideos(composition: Composition): Promise<PlacedVideo
   const seen = new Map<string, number>();
   const placed: Array<PlacedVideo | null> = await Promise.all(videos.map(async (element): Promise<PlacedVideo | null> => {
     const start = element.start;
-    const end = element.duration !== undefined ? start + element.duration : composition.duration;
+    const end = element.duration !== undefined ? Math.min(start + element.duration, composition.duration) : composition.duration;
     try {
       const info = await probeMedia(element.src);
       if (!(end - start > EPSILON_S) || start >= composition.duration) return null;
