@@ -2,6 +2,7 @@
  * The render's public types: options, progress, result and its error. Kept apart from the orchestrator
  * (src/render.ts), which re-exports them.
  */
+import { FramesmithError } from './errors.js';
 import type { CaptureMode } from './browser/launch.js';
 import type { CaptureError } from './capture/errors.js';
 import type { RenderStage, OutputFormat } from './capture/hooks.js';
@@ -134,10 +135,20 @@ export type RenderErrorCode =
   | 'strict'
   | 'webgpu_unavailable';
 
+/** What a failed render names: the culprit element, URL or file; every failing media element. */
+export interface RenderErrorDetail {
+  element?: string;
+  url?: string;
+  file?: string;
+  failures?: MediaFailure[];
+  /** A distributed render: the chunk that failed for good (index, first frame, frame count). */
+  chunk?: { index: number; first: number; count: number };
+}
+
 /** A render failed. `element` / `url` name the culprit when known; the message says what to do. */
-export class RenderError extends Error {
+export class RenderError extends FramesmithError<RenderErrorCode, RenderErrorDetail> {
   override readonly name = 'RenderError';
-  constructor(readonly code: RenderErrorCode, message: string, readonly detail: { element?: string; url?: string; file?: string; failures?: MediaFailure[] } = {}, options?: { cause?: unknown }) {
-    super(message, options);
+  constructor(code: RenderErrorCode, message: string, readonly detail: RenderErrorDetail = {}, options?: { cause?: unknown }) {
+    super(code, message, detail, options);
   }
 }

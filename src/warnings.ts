@@ -4,6 +4,7 @@
  * to one `WarningLog`; the render's result and `--json` list them, the CLI prints them, and under
  * `strict` the first one fails the render instead (exit 1), before anything is written.
  */
+import { FramesmithError } from './errors.js';
 
 export type WarningCode =
   /** A stylesheet, image, font or fetch the page asked for could not be loaded. */
@@ -23,11 +24,10 @@ export interface RenderWarning {
 }
 
 /** Thrown by `WarningLog.add` under `strict`. */
-export class StrictModeError extends Error {
+export class StrictModeError extends FramesmithError<'strict'> {
   override readonly name = 'StrictModeError';
-  readonly code = 'strict';
   constructor(readonly warning: RenderWarning) {
-    super(`${warning.message} (--strict: a warning is an error)`);
+    super('strict', `${warning.message} (--strict: a warning is an error)`, { element: warning.element, url: warning.url, file: warning.file });
   }
 }
 

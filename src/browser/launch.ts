@@ -13,6 +13,7 @@
  * The browser process is registered with the process runner (`adoptChild`), so an interrupted CLI
  * ends it together with ffmpeg, and it runs with a fresh temporary profile removed on close.
  */
+import { FramesmithError } from '../errors.js';
 import { access, mkdtemp, rm } from 'node:fs/promises';
 import { constants, rmSync } from 'node:fs';
 import os from 'node:os';
@@ -24,10 +25,10 @@ export type CaptureMode = 'beginframe' | 'screenshot';
 export type BrowserSource = 'option' | 'env' | 'bundled' | 'system';
 
 /** The browser could not be found or started. `fix` says what the user should do. */
-export class BrowserError extends Error {
+export class BrowserError extends FramesmithError<'browser', { fix: string }> {
   override readonly name = 'BrowserError';
   constructor(message: string, readonly fix: string, options?: { cause?: unknown }) {
-    super(`${message} — ${fix}`, options);
+    super('browser', `${message} — ${fix}`, { fix }, options);
   }
 }
 

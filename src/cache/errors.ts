@@ -1,4 +1,5 @@
 /** Typed errors of the frame cache and of remote sources. */
+import { FramesmithError } from '../errors.js';
 
 export type CacheErrorKind =
   | 'invalid_config'
@@ -10,7 +11,7 @@ export type CacheErrorKind =
   | 'write_failed';
 
 /** A frame-cache operation failed; `path` names the file or directory involved when there is one. */
-export class CacheError extends Error {
+export class CacheError extends FramesmithError<CacheErrorKind, { path?: string }> {
   override readonly name = 'CacheError';
   constructor(
     readonly kind: CacheErrorKind,
@@ -18,7 +19,7 @@ export class CacheError extends Error {
     readonly path?: string,
     options?: { cause?: unknown },
   ) {
-    super(message, options);
+    super(kind, message, path !== undefined ? { path } : {}, options);
   }
 }
 
@@ -35,7 +36,7 @@ export type RemoteSourceErrorKind =
   | 'write_failed';
 
 /** A remote (URL) source could not be fetched; `url` is the address the caller asked for. */
-export class RemoteSourceError extends Error {
+export class RemoteSourceError extends FramesmithError<RemoteSourceErrorKind> {
   override readonly name = 'RemoteSourceError';
   constructor(
     readonly kind: RemoteSourceErrorKind,
@@ -43,7 +44,7 @@ export class RemoteSourceError extends Error {
     message: string,
     options?: { cause?: unknown },
   ) {
-    super(message, options);
+    super(kind, message, { url }, options);
   }
 }
 

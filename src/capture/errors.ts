@@ -1,4 +1,5 @@
 /** Failures while loading a composition in the browser or capturing its frames. */
+import { FramesmithError } from '../errors.js';
 
 export type CaptureErrorCode =
   /** The page threw, or reported an error through `window.__framesmith.errors`. */
@@ -14,14 +15,14 @@ export type CaptureErrorCode =
   | 'cancelled';
 
 /** `url` is set for request failures; the message names the URL or the page's error and the fix. */
-export class CaptureError extends Error {
+export class CaptureError extends FramesmithError<CaptureErrorCode> {
   override readonly name = 'CaptureError';
   /**
    * The page had asked for a WebGL context and been refused (its browser was started without WebGL),
    * which may be why it failed: a render under `webgl: 'auto'` then starts again with WebGL.
    */
   webglRefused = false;
-  constructor(readonly code: CaptureErrorCode, message: string, readonly url?: string, options?: { cause?: unknown }) {
-    super(message, options);
+  constructor(code: CaptureErrorCode, message: string, readonly url?: string, options?: { cause?: unknown }) {
+    super(code, message, url !== undefined ? { url } : {}, options);
   }
 }

@@ -26,8 +26,8 @@ export function mediaFailure(error: unknown, element: string | undefined, file: 
     return { code: 'media_missing', element, file, message: `${who}media file ${file} does not exist: fix the element's src, or add the file` };
   }
   if (error instanceof ProbeError || (error instanceof AudioError && (error.code === 'invalid_media' || error.code === 'no_audio_stream'))) {
-    // Audio probe messages start with the track id, which is `element` here; probe messages name the file.
-    const detail = error instanceof AudioError ? error.message.replace(/^[^:]*: /, '') : error.message;
+    // An audio error's subject is the track id, which is `element` here: its reason, under `who`.
+    const detail = error.reason;
     return { code: 'media_invalid', element, file, message: `${who}${detail}` };
   }
   if (error instanceof AudioError && error.code === 'cancelled') return { code: 'cancelled', element, file, message: `${who}the render was cancelled` };

@@ -78,8 +78,8 @@ const EXTRACT_CODES: Partial<Record<ExtractErrorInfo['kind'], MediaErrorCode>> =
 
 export function extractFailure(error: ExtractErrorInfo, video: PlacedVideo | undefined): MediaFailure {
   const label = video?.element.label ?? error.videoId;
-  // The engine's messages start with `video "<id>": `; the element's label replaces it.
-  const detail = error.message.replace(/^video "[^"]*": /, '');
+  // The element's label names it, in place of the request id.
+  const detail = error.reason;
   return {
     code: EXTRACT_CODES[error.kind] ?? 'media_failed',
     element: label,

@@ -9,7 +9,7 @@
  * exception (`pageerror`), an entry in `window.__framesmith.errors`, or a request that failed or
  * answered 4xx/5xx (the URL is named).
  */
-import type { Browser, HTTPRequest, HTTPResponse } from 'puppeteer-core';
+import { TimeoutError, type Browser, type HTTPRequest, type HTTPResponse } from 'puppeteer-core';
 import type { ReadyInfo as PageReadyInfo } from '../browser/page-api.js';
 import { WEBGL_MISSING_EXPRESSION } from '../browser/runtime-config.js';
 import type { CaptureMode } from '../browser/launch.js';
@@ -193,5 +193,5 @@ function withTimeout<T>(work: Promise<T>, ms: number, makeError: () => Error): P
 
 function loadFailure(error: unknown, url: string): CaptureError {
   const message = error instanceof Error ? (error.message.split('\n')[0] ?? '') : String(error);
-  return new CaptureError(/timeout/i.test(message) ? 'timeout' : 'page_error', `could not load ${url}: ${message}`, undefined, { cause: error });
+  return new CaptureError(error instanceof TimeoutError ? 'timeout' : 'page_error', `could not load ${url}: ${message}`, undefined, { cause: error });
 }

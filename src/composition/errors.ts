@@ -1,4 +1,5 @@
 /** Errors a user can cause with a composition's HTML. */
+import { FramesmithError } from '../errors.js';
 
 export type CompositionErrorCode =
   | 'no_index_html'
@@ -19,15 +20,15 @@ export type CompositionErrorCode =
  * The composition cannot be rendered as written. `element` is a short label of the offending element
  * (`div#intro`), `file` the HTML file; the message names both and says what to change.
  */
-export class CompositionError extends Error {
+export class CompositionError extends FramesmithError<CompositionErrorCode> {
   override readonly name = 'CompositionError';
   constructor(
-    readonly code: CompositionErrorCode,
+    code: CompositionErrorCode,
     message: string,
     readonly file: string,
     readonly element?: string,
     options?: { cause?: unknown },
   ) {
-    super(message, options);
+    super(code, message, { file, ...(element !== undefined ? { element } : {}) }, options);
   }
 }

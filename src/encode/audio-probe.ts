@@ -38,7 +38,7 @@ export async function probeAudioSource(file: string, trackId: string, signal?: A
     if (!st.isFile()) throw new Error('not a regular file');
     key = `${file}\0${st.ino}\0${st.size}\0${st.mtimeMs}`;
   } catch (error) {
-    throw new AudioError('source_missing', `${trackId}: audio source ${file} does not exist or is not a file; fix the element's src or restore the file`, trackId, file, { cause: error });
+    throw new AudioError('source_missing', `audio source ${file} does not exist or is not a file; fix the element's src or restore the file`, trackId, file, { cause: error });
   }
   let pending = memo.get(key);
   if (!pending) {
@@ -52,7 +52,7 @@ export async function probeAudioSource(file: string, trackId: string, signal?: A
   } catch (error) {
     // The shared probe failed for whichever track asked first; name this track.
     if (error instanceof ProbeFailure) {
-      throw new AudioError(error.code, `${trackId}: ${error.message}`, trackId, file, { cause: error.cause });
+      throw new AudioError(error.code, error.message, trackId, file, { cause: error.cause });
     }
     throw error;
   }

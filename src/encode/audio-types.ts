@@ -4,6 +4,7 @@
  * All times are seconds. "Timeline" means composition time; "media time" means a position inside a
  * track's source file (0 = the first sample the file presents).
  */
+import { FramesmithError } from '../errors.js';
 
 /** One audible clip to mix: a source file placed on the composition timeline. */
 export interface AudioTrack {
@@ -78,16 +79,19 @@ export type AudioErrorCode =
   /** The caller's AbortSignal fired. */
   | 'cancelled';
 
-/** A failure of the audio mix. `trackId` and `file` name the element and file when one is at fault. */
-export class AudioError extends Error {
+/**
+ * A failure of the audio mix. `trackId` and `file` name the element and file when one is at fault;
+ * the message is then `<trackId>: <reason>`.
+ */
+export class AudioError extends FramesmithError<AudioErrorCode, { trackId?: string; file?: string }> {
   override readonly name = 'AudioError';
   constructor(
-    readonly code: AudioErrorCode,
-    message: string,
+    code: AudioErrorCode,
+    reason: string,
     readonly trackId?: string,
     readonly file?: string,
     options?: { cause?: unknown },
   ) {
-    super(message, options);
+    super(code, reason, { ...(trackId !== undefined ? { trackId } : {}), ...(file !== undefined ? { file } : {}) }, { cause: options?.cause, subject: trackId });
   }
 }

@@ -120,8 +120,8 @@ export async function audioTracksFromMedia(media: MediaElement[], hasAudio: (src
     const required = element.kind === 'audio' || forced;
     if (!(await hasAudio(element.src))) {
       if (!required) continue;
-      const why = element.kind === 'audio' ? 'is an <audio> element but' : 'has data-has-audio="true" but';
-      throw new AudioError('no_audio_stream', `${element.label} ${why} ${element.src} has no audio stream; point it at a file with sound${forced ? ' or remove data-has-audio' : ''}`, element.label, element.src);
+      const why = element.kind === 'audio' ? 'an <audio> element' : 'data-has-audio="true" asks for its sound';
+      throw new AudioError('no_audio_stream', `${element.src} has no audio stream (${why}); point it at a file with sound${forced ? ' or remove data-has-audio' : ''}`, element.label, element.src);
     }
     tracks.push({
       id: element.label,
@@ -154,7 +154,7 @@ function validateOptions(options: MixOptions, sampleRate: number): void {
 
 /** Throws for numbers no element can have; returns true so it can sit in a filter. */
 function validateTrack(track: AudioTrack): true {
-  const bad = (what: string) => new AudioError('invalid_input', `${track.id} (${track.src}): ${what}; fix the element's attributes`, track.id, track.src);
+  const bad = (what: string) => new AudioError('invalid_input', `${track.src}: ${what}; fix the element's attributes`, track.id, track.src);
   if (!path.isAbsolute(track.src)) throw bad(`src must be an absolute file path, got ${track.src} (download remote media first)`);
   if (!(Number.isFinite(track.start) && track.start >= 0)) throw bad(`start must be >= 0 seconds, got ${track.start}`);
   if (track.duration !== undefined && !(Number.isFinite(track.duration) && track.duration >= 0)) throw bad(`duration must be >= 0 seconds, got ${track.duration}`);
@@ -172,7 +172,7 @@ async function requireSources(placed: readonly PlacedTrack[]): Promise<void> {
   }
   for (const { track } of placed) {
     if (!(await seen.get(track.src))) {
-      throw new AudioError('source_missing', `${track.id}: audio source ${track.src} does not exist or is not a file; fix the element's src or restore the file`, track.id, track.src);
+      throw new AudioError('source_missing', `audio source ${track.src} does not exist or is not a file; fix the element's src or restore the file`, track.id, track.src);
     }
   }
 }
@@ -201,7 +201,7 @@ async function diagnose(error: unknown, options: MixOptions, placed: readonly Pl
     // Readable and with audio, yet ffmpeg failed: damaged past its header. Name it when ffmpeg does.
     const culprit = placed.find((p) => error.stderrTail.includes(p.track.src))?.track;
     if (culprit) {
-      return new AudioError('invalid_media', `${culprit.id}: ffmpeg could not decode ${culprit.src} (${detail}); re-export the file`, culprit.id, culprit.src, { cause: error });
+      return new AudioError('invalid_media', `ffmpeg could not decode ${culprit.src} (${detail}); re-export the file`, culprit.id, culprit.src, { cause: error });
     }
   }
   return new AudioError('ffmpeg_failed', `mixing audio into ${options.outFile} failed: ${detail}; check free disk space and that ffmpeg has libopus/aac`, undefined, options.outFile, { cause: error });

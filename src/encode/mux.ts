@@ -2,6 +2,7 @@
  * The last step of a render: put the encoded video and the audio mix into one file. Streams are
  * copied (`-c copy`), never re-encoded, so this costs a read and a write of the file and nothing more.
  */
+import { FramesmithError } from '../errors.js';
 import { copyFile, rename, rm, stat } from 'node:fs/promises';
 import { ProcessError } from '../media/process.js';
 import { runFfmpeg } from '../media/tools.js';
@@ -16,10 +17,10 @@ export type MuxErrorCode =
   | 'cancelled';
 
 /** A failure of the mux; `file` names the input at fault when there is one. */
-export class MuxError extends Error {
+export class MuxError extends FramesmithError<MuxErrorCode> {
   override readonly name = 'MuxError';
-  constructor(readonly code: MuxErrorCode, message: string, readonly file?: string, options?: { cause?: unknown }) {
-    super(message, options);
+  constructor(code: MuxErrorCode, message: string, readonly file?: string, options?: { cause?: unknown }) {
+    super(code, message, file !== undefined ? { file } : {}, options);
   }
 }
 

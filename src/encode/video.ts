@@ -6,6 +6,7 @@
  *
  * The encoder writes where it is told (a temporary name chosen by the orchestrator); it never renames.
  */
+import { FramesmithError } from '../errors.js';
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { once } from 'node:events';
@@ -19,10 +20,10 @@ export { encoderArgs, evenSize, QUALITY_PRESETS, type Quality, type VideoEncoder
 export const MAX_PENDING_BYTES = 24 * 1024 * 1024;
 
 /** The encoder failed (ffmpeg exited, or the output could not be written). */
-export class EncodeError extends Error {
+export class EncodeError extends FramesmithError<'encode'> {
   override readonly name = 'EncodeError';
   constructor(message: string, options?: { cause?: unknown }) {
-    super(message, options);
+    super('encode', message, {}, options);
   }
 }
 

@@ -257,7 +257,7 @@ export class CacheSession {
       },
       fail: (error) => {
         for (const { item } of group.members) {
-          item.settle.follow(Promise.reject(new ExtractError('cancelled', item.miss.unit.leaderId, item.miss.unit.plan.source, `video "${item.miss.unit.leaderId}": extraction of ${item.miss.unit.plan.source} was cancelled`, { cause: error })));
+          item.settle.follow(Promise.reject(new ExtractError('cancelled', item.miss.unit.leaderId, item.miss.unit.plan.source, `extraction of ${item.miss.unit.plan.source} was cancelled`, { cause: error })));
         }
       },
       fallback: () => {

@@ -181,7 +181,7 @@ export function framePath(dir: string, index: number, format: string): string {
 export async function runExtractionPass(plan: ExtractionPlan, dir: string, options: PassOptions = {}): Promise<PassResult> {
   const started = performance.now();
   const videoId = options.videoId ?? path.basename(plan.source);
-  if (options.signal?.aborted) throw new ExtractError('cancelled', videoId, plan.source, `video "${videoId}": extraction of ${plan.source} was cancelled`);
+  if (options.signal?.aborted) throw new ExtractError('cancelled', videoId, plan.source, `extraction of ${plan.source} was cancelled`);
   const partial = options.direct ? dir : `${dir}.partial-${process.pid}-${randomBytes(4).toString('hex')}`;
   if (!options.direct) {
     trackPartial(partial);
@@ -203,13 +203,13 @@ export async function runExtractionPass(plan: ExtractionPlan, dir: string, optio
     const frames = await collectFrames(partial, plan);
     if (frames.count === 0) {
       throw new ExtractError('zero_output', videoId, plan.source,
-        `video "${videoId}": ffmpeg wrote no frames for ${plan.source} from ${plan.mediaStart}s; check mediaStart and that the file is not damaged`);
+        `ffmpeg wrote no frames for ${plan.source} from ${plan.mediaStart}s; check mediaStart and that the file is not damaged`);
     }
     // The probe promised frames up to the media's end; ending well short means the file is damaged
     // (truncated downloads decode cleanly up to the cut). One frame of slack absorbs EOF rounding.
     if (frames.count < plan.frameCount - 1) {
       throw new ExtractError('ffmpeg_failed', videoId, plan.source,
-        `video "${videoId}": ffmpeg wrote only ${frames.count} of ${plan.frameCount} frames for ${plan.source}; the file ends early (truncated or damaged?) — re-export or re-download it`);
+        `ffmpeg wrote only ${frames.count} of ${plan.frameCount} frames for ${plan.source}; the file ends early (truncated or damaged?) — re-export or re-download it`);
     }
     if (!options.direct) {
       await rm(dir, { recursive: true, force: true });

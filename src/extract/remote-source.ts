@@ -39,8 +39,8 @@ export async function localCopyOf(url: string, videoId: string, cacheDir: string
   } catch (error) {
     if (error instanceof RemoteSourceError) {
       const { kind, retryable, fix } = KINDS[error.kind];
-      return Promise.reject(new ExtractError(kind, videoId, url, `video "${videoId}": cannot fetch ${url}: ${error.message} — ${fix}`, { cause: error, retryable }));
+      return Promise.reject(new ExtractError(kind, videoId, url, `cannot fetch ${url}: ${error.message} — ${fix}`, { cause: error, retryable }));
     }
-    return Promise.reject(new ExtractError('internal', videoId, url, `video "${videoId}": cannot fetch ${url}: ${error instanceof Error ? error.message : String(error)}`, { cause: error }));
+    return Promise.reject(new ExtractError('internal', videoId, url, `cannot fetch ${url}: ${error instanceof Error ? error.message : String(error)}`, { cause: error }));
   }
 }

@@ -88,7 +88,7 @@ export async function runSourcePasses(jobs: readonly SourceJob[], options: Sourc
   const started = performance.now();
   const plans = jobs.map((j) => j.plan);
   const first = jobs[0]!;
-  if (options.signal?.aborted) throw new ExtractError('cancelled', first.videoId, first.plan.source, `video "${first.videoId}": extraction of ${first.plan.source} was cancelled`);
+  if (options.signal?.aborted) throw new ExtractError('cancelled', first.videoId, first.plan.source, `extraction of ${first.plan.source} was cancelled`);
   // One segment needs no index to start: it is only counted with it afterwards (framesDecoded).
   const indexed = packetIndex(first.plan.source, options.signal).catch(() => null);
   const index: PacketIndex | null = options.maxSegments > 1 ? await indexed : null;
@@ -118,11 +118,11 @@ export async function runSourcePasses(jobs: readonly SourceJob[], options: Sourc
   const results = await Promise.all(jobs.map(async (job) => {
     const frames = await collect(job);
     if (frames.count === 0) {
-      throw new ExtractError('zero_output', job.videoId, job.plan.source, `video "${job.videoId}": ffmpeg wrote no frames for ${job.plan.source} from ${job.plan.mediaStart}s; check mediaStart and that the file is not damaged`);
+      throw new ExtractError('zero_output', job.videoId, job.plan.source, `ffmpeg wrote no frames for ${job.plan.source} from ${job.plan.mediaStart}s; check mediaStart and that the file is not damaged`);
     }
     if (frames.count < job.plan.frameCount - 1) {
       throw new ExtractError('ffmpeg_failed', job.videoId, job.plan.source,
-        `video "${job.videoId}": ffmpeg wrote only ${frames.count} of ${job.plan.frameCount} frames for ${job.plan.source}; the file ends early (truncated or damaged?) — re-export or re-download it`);
+        `ffmpeg wrote only ${frames.count} of ${job.plan.frameCount} frames for ${job.plan.source}; the file ends early (truncated or damaged?) — re-export or re-download it`);
     }
     return { dir: job.dir, frames: Array.from({ length: frames.count }, (_, i) => framePath(job.dir, i, job.plan.format)), bytesWritten: frames.bytes, ms: performance.now() - started };
   }));

@@ -115,7 +115,10 @@ export interface ExtractErrorInfo {
   videoId: string;
   kind: ExtractErrorKind;
   retryable: boolean;
+  /** `video "<videoId>": <reason>`. */
   message: string;
+  /** What went wrong and what to do, without the video's name. */
+  reason: string;
 }
 
 export interface ExtractMetrics {

@@ -22,7 +22,7 @@ export interface NormalizedRequest {
 }
 
 function fail(video: VideoRequest, field: string, problem: string): never {
-  throw new ExtractError('invalid_request', String(video.id), video.src, `video "${video.id}": ${field} ${problem}`);
+  throw new ExtractError('invalid_request', String(video.id), video.src, `${field} ${problem}`);
 }
 
 /** Validates one request; throws `ExtractError('invalid_request')`. Relative `src` resolves against `baseDir`. */

@@ -16,6 +16,7 @@
  * lower-cased with runs of other characters turned into `-`): a default only when the element's
  * style does not set it already, a render value always.
  */
+import { FramesmithError } from '../errors.js';
 import type { HTMLElement } from 'node-html-parser';
 import { CompositionError } from '../composition/errors.js';
 import { labelOf } from '../composition/dom.js';
@@ -33,11 +34,10 @@ export interface VariableDeclaration {
 }
 
 /** A render value that does not fit the declarations: a usage error (exit 2), naming the variable. */
-export class VariablesError extends Error {
+export class VariablesError extends FramesmithError<'invalid_variables', { variable?: string }> {
   override readonly name = 'VariablesError';
-  readonly code = 'invalid_variables';
   constructor(message: string, readonly variable?: string) {
-    super(message);
+    super('invalid_variables', message, variable !== undefined ? { variable } : {});
   }
 }
 

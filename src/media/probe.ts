@@ -5,6 +5,7 @@
  * Results are memoized per file identity (device, inode, size, mtime) for the life of the process, so
  * a composition that uses one file ten times probes it once, and an edited file is probed again.
  */
+import { FramesmithError } from '../errors.js';
 import { stat } from 'node:fs/promises';
 import { ProcessError } from './process.js';
 import { fileKey, readStoredProbe, writeStoredProbe } from './probe-store.js';
@@ -14,10 +15,10 @@ import { parseRational, type Rational } from './rational.js';
 export type ProbeFailureKind = 'missing' | 'not_media' | 'no_video';
 
 /** The file is missing, is not media ffprobe can read, or has no video stream. */
-export class ProbeError extends Error {
+export class ProbeError extends FramesmithError<ProbeFailureKind, { file: string }> {
   override readonly name = 'ProbeError';
   constructor(readonly kind: ProbeFailureKind, readonly file: string, message: string, options?: { cause?: unknown }) {
-    super(message, options);
+    super(kind, message, { file }, options);
   }
 }
 

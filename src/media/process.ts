@@ -6,6 +6,7 @@
  * Every live child is registered so that `killAllChildren()` (called by the CLI on SIGINT/SIGTERM)
  * can end them; nothing we start outlives an interrupted run.
  */
+import { FramesmithError } from '../errors.js';
 import { spawn, type ChildProcess } from 'node:child_process';
 import type { Writable, Readable } from 'node:stream';
 
@@ -17,7 +18,7 @@ const STDERR_TAIL_BYTES = 8 * 1024;
 export type ProcessFailureKind = 'spawn' | 'exit' | 'timeout' | 'aborted';
 
 /** A child process that could not start, exited non-zero, timed out, or was aborted. */
-export class ProcessError extends Error {
+export class ProcessError extends FramesmithError<ProcessFailureKind, { command: string; exitCode: number | null; signal: NodeJS.Signals | null }> {
   override readonly name = 'ProcessError';
   constructor(
     readonly kind: ProcessFailureKind,
@@ -29,7 +30,7 @@ export class ProcessError extends Error {
     readonly stderrTail: string,
     options?: { cause?: unknown },
   ) {
-    super(message, options);
+    super(kind, message, { command, exitCode, signal }, options);
   }
 }
 

@@ -5,6 +5,7 @@
  * The version check runs once per process (memoized) and fails with a `ToolUnavailableError` that
  * says what to install.
  */
+import { FramesmithError } from '../errors.js';
 import os from 'node:os';
 import { constants } from 'node:fs';
 import { access } from 'node:fs/promises';
@@ -16,10 +17,10 @@ import { ProcessError, runProcess, startProcess, type ProcessResult, type RunOpt
 export const MIN_FFMPEG_VERSION = { major: 5, minor: 1 } as const;
 
 /** ffmpeg or ffprobe is missing or older than we support. */
-export class ToolUnavailableError extends Error {
+export class ToolUnavailableError extends FramesmithError<'tool_unavailable', { tool: 'ffmpeg' | 'ffprobe' }> {
   override readonly name = 'ToolUnavailableError';
   constructor(readonly tool: 'ffmpeg' | 'ffprobe', message: string, options?: { cause?: unknown }) {
-    super(message, options);
+    super('tool_unavailable', message, { tool }, options);
   }
 }
 
