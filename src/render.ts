@@ -11,7 +11,7 @@
  * use GSAP from npm without copying it, the render also serves the installed `gsap/dist` directory
  * under `/__framesmith/vendor/gsap/` (e.g. `<script src="/__framesmith/vendor/gsap/gsap.min.js">`).
  *
- * Media stages (`RenderOptions.stages`, see src/capture/hooks.ts) plug in at fixed points: `prepare`
+ * Media stages (`RenderOptions.stages`, see src/stages/stage.ts) plug in at fixed points: `prepare`
  * before pages open, `capture` hooks per page and per frame, `concurrent` alongside capture, `finalize`
  * after encoding.
  */
@@ -25,12 +25,13 @@ import { launchBrowser, BrowserError, type LaunchedBrowser } from './browser/lau
 import { injectedScripts, runtimeConfigFor, WEBGL_MISSING_EXPRESSION, WEBGL_STATE_EXPRESSION } from './browser/runtime-config.js';
 import { startProjectServer, type ProjectServer } from './browser/server.js';
 import { CaptureError } from './capture/errors.js';
-import { combineHooks, type CaptureHooks, type OutputFormat, type StageContext } from './capture/hooks.js';
-import { MediaError } from './capture/media-errors.js';
-import { pageMediaInfo, parseWithMedia } from './capture/media-sources.js';
-import { RemoteMedia } from './capture/remote-media.js';
+import { combineHooks, type CaptureHooks } from './capture/hooks.js';
+import type { OutputFormat, StageContext } from './stages/stage.js';
+import { MediaError } from './load/media-errors.js';
+import { pageMediaInfo, parseWithMedia } from './load/media.js';
+import { RemoteMedia } from './load/remote-media.js';
 import { resolveCacheDir } from './cache/config.js';
-import { mediaStages } from './capture/media-stages.js';
+import { mediaStages } from './stages/media-stages.js';
 import { captureFrames } from './capture/pool.js';
 import { CaptureWorker } from './capture/worker.js';
 import { CompositionError } from './composition/errors.js';
@@ -41,8 +42,8 @@ import { DEFAULT_FAMILY } from './fonts/catalog.js';
 import { EncodeError, startVideoEncoder, type VideoEncoder } from './encode/video.js';
 import { formatRational } from './media/rational.js';
 import { defaultWorkers } from './capture/workers.js';
-import { RenderError, type RenderOptions, type RenderResult, type RenderStageName } from './render-types.js';
-import { checkRenderOptions, defaultOutputPath, formatFromOutput, frameRange } from './render-options.js';
+import { RenderError, type RenderOptions, type RenderResult, type RenderStageName } from './render/types.js';
+import { checkRenderOptions, defaultOutputPath, formatFromOutput, frameRange } from './render/options.js';
 import { StrictModeError, WarningLog } from './warnings.js';
 import { VariablesError } from './load/index.js';
 import { GIF_DEFAULT_MAX_FPS } from './encode/video-args.js';
@@ -50,10 +51,10 @@ import { toNumber } from './media/rational.js';
 import { useProbeStore } from './media/probe-store.js';
 import { toolStats } from './media/tools.js';
 
-export type { OutputFormat } from './capture/hooks.js';
+export type { OutputFormat } from './stages/stage.js';
 export type { Quality } from './encode/video.js';
-export { defaultOutputPath } from './render-options.js';
-export { RenderError, type RenderErrorCode, type RenderOptions, type RenderProgress, type RenderResult, type RenderStageName } from './render-types.js';
+export { defaultOutputPath } from './render/options.js';
+export { RenderError, type RenderErrorCode, type RenderOptions, type RenderProgress, type RenderResult, type RenderStageName } from './render/types.js';
 
 /** URL prefix under which the installed gsap/dist is served to every composition. */
 export const GSAP_URL_PREFIX = '/__framesmith/vendor/gsap/';

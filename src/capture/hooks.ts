@@ -1,19 +1,8 @@
 /**
- * Where media stages plug into a render. The capture workers call `CaptureHooks`; the orchestrator
- * (src/render.ts) calls the rest of `RenderStage` in this order:
- *
- *   prepare (all stages, before any page opens; e.g. extract video frames)
- *   → capture starts; `concurrent` of every stage runs alongside it (e.g. the audio mix)
- *   → the video is encoded to a temporary file
- *   → `finalize` of each stage in turn (e.g. mux audio into the video), each given the previous file
- *   → the last file is renamed into place;
- *   finally, success or not, `dispose` of every stage.
- *
- * Types only: stages import this module, never src/render.ts.
+ * What a capture worker calls around each page and frame (src/stages/ supply them: e.g. painting the
+ * video frame due at that time).
  */
 import type { Page } from 'puppeteer-core';
-import type { Composition } from '../composition/model.js';
-import type { Rational } from '../media/rational.js';
 
 export interface CaptureHooks {
   /**
@@ -26,55 +15,6 @@ export interface CaptureHooks {
    * changes in the page is in that frame's pixels (e.g. the video frame for this slot).
    */
   beforeCapture?(page: Page, frameIndex: number, time: number): Promise<void>;
-}
-
-export type OutputFormat = 'mp4' | 'webm' | 'mov' | 'gif' | 'png';
-
-export interface StageContext {
-  composition: Composition;
-  fps: Rational;
-  /** Captured size in CSS pixels (= device pixels). */
-  width: number;
-  height: number;
-  format: OutputFormat;
-  /** The frames rendered: `count` frames from composition frame `first`. */
-  range: { first: number; count: number };
-  /** A private directory for this render's intermediate files, removed when the render ends. */
-  workDir: string;
-  /**
-   * A fresh temporary path next to the final output (same filesystem, so it can be renamed into
-   * place) with extension `ext` (no dot). Removed by the orchestrator if the render fails.
-   */
-  tempOutput(ext: string): string;
-  /**
-   * Serves `dir` from the render's project server (the only origin the page may reach) and returns
-   * the URL of a file inside it.
-   */
-  serveDirectory(dir: string): (file: string) => string;
-  signal: AbortSignal;
-}
-
-export interface RenderStage {
-  /** Shown in timings and errors. */
-  name: string;
-  prepare?(context: StageContext): Promise<void>;
-  /** Hooks the capture workers call; registered after `prepare`. */
-  capture?: CaptureHooks;
-  /** Runs concurrently with capture; awaited before `finalize`. */
-  concurrent?(context: StageContext): Promise<void>;
-  /**
-   * Given the encoded file so far, returns the file that replaces it (itself when nothing changed).
-   * A new file should come from `context.tempOutput()`.
-   */
-  finalize?(context: StageContext, file: string): Promise<string>;
-  /**
-   * Always called once when the render ends, whether it succeeded, failed or was cancelled, after the
-   * pages closed and before the work directory is removed: release what the stage holds (e.g. frame
-   * cache leases). Must not throw.
-   */
-  dispose?(): Promise<void>;
-  /** What the stage did, for the render's result (`RenderResult.stages[name]`): counts, not bulk data. */
-  report?(): Record<string, unknown>;
 }
 
 /** Combines several stages' capture hooks into one, called in order. */

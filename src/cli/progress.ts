@@ -5,7 +5,7 @@
  * prints nothing.
  */
 import cliProgress from 'cli-progress';
-import type { RenderProgress } from '../render-types.js';
+import type { RenderProgress } from '../render/types.js';
 import { formatBytes } from './cache-command.js';
 
 export interface ProgressDisplay {

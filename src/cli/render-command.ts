@@ -9,7 +9,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { InvalidArgumentError, Option, type Command } from 'commander';
 import type { OutputFormat, Quality } from '../render.js';
-import { RenderError } from '../render-types.js';
+import { RenderError } from '../render/types.js';
 import { parseRational } from '../media/rational.js';
 import { EXIT_FAILED, EXIT_OK, EXIT_USAGE, UsageError } from './exit-codes.js';
 import type { CommandContext } from './main.js';

@@ -34,7 +34,7 @@ export interface MediaElement extends TimedElement {
   kind: 'video' | 'audio';
   /**
    * Absolute file path (inside the project), or an http(s) URL — replaced by the path of its downloaded
-   * copy when the render downloads remote media (src/capture/remote-media.ts).
+   * copy when the render downloads remote media (src/load/remote-media.ts).
    */
   src: string;
   /** The http(s) URL the element names, when `src` is its downloaded copy. */

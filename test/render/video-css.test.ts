@@ -9,8 +9,8 @@ import { rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { render } from '../../src/render.js';
-import { audioStage } from '../../src/capture/audio-stage.js';
-import { videoFramesStage, type VideoFramesStage } from '../../src/capture/video-frames.js';
+import { audioStage } from '../../src/stages/audio.js';
+import { videoFramesStage, type VideoFramesStage } from '../../src/stages/video-frames.js';
 import { makeIndexedVideo, readFrameIndexFromRaw } from '../helpers/frame-media.js';
 import { decodeFrames, hashFrames, makeProject, page, pixel, type DecodedVideo } from '../helpers/render-pixels.js';
 

@@ -1,6 +1,6 @@
 /**
  * The page side of video frames, installed once per page by the video-frames stage
- * (src/capture/video-frames.ts) as `window.__framesmithVideo`:
+ * (src/stages/video-frames.ts) as `window.__framesmithVideo`:
  *
  * - `measure(indices)` → for each timed-element index: `{ index, tagName, width, height, fit }`, the
  *   content box in device pixels (CSS size × devicePixelRatio, rounded up; 0 when not laid out) and

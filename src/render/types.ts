@@ -2,14 +2,14 @@
  * The render's public types: options, progress, result and its error. Kept apart from the orchestrator
  * (src/render.ts), which re-exports them.
  */
-import { FramesmithError } from './errors.js';
-import type { CaptureMode } from './browser/launch.js';
-import type { CaptureError } from './capture/errors.js';
-import type { RenderStage, OutputFormat } from './capture/hooks.js';
-import type { MediaError, MediaFailure } from './capture/media-errors.js';
-import type { CompositionError } from './composition/errors.js';
-import type { Quality } from './encode/video.js';
-import type { RenderWarning } from './warnings.js';
+import { FramesmithError } from '../errors.js';
+import type { CaptureMode } from '../browser/launch.js';
+import type { CaptureError } from '../capture/errors.js';
+import type { RenderStage, OutputFormat } from '../stages/stage.js';
+import type { MediaError, MediaFailure } from '../load/media-errors.js';
+import type { CompositionError } from '../composition/errors.js';
+import type { Quality } from '../encode/video.js';
+import type { RenderWarning } from '../warnings.js';
 
 export type RenderStageName = 'parse' | 'download' | 'browser' | 'load' | 'capture' | 'encode' | 'finalize' | 'done';
 
@@ -87,7 +87,7 @@ export interface RenderOptions {
   composition?: string;
   /** Values of the composition's declared variables (`data-composition-variables`). */
   variables?: Record<string, unknown>;
-  /** Media stages (video frames, audio mix, mux). Default: `mediaStages({ cache })` (src/capture/media-stages.ts). */
+  /** Media stages (video frames, audio mix, mux). Default: `mediaStages({ cache })` (src/stages/media-stages.ts). */
   stages?: RenderStage[];
 }
 

@@ -6,8 +6,8 @@
 import type { Composition, MediaElement } from '../composition/model.js';
 import type { ExtractErrorInfo } from '../extract/types.js';
 import { probeMedia, type MediaInfo } from '../media/probe.js';
-import { MediaError, type MediaErrorCode, type MediaFailure } from './media-errors.js';
-import { mediaFailure } from './media-sources.js';
+import { MediaError, type MediaErrorCode, type MediaFailure } from '../load/media-errors.js';
+import { mediaFailure } from '../load/media.js';
 
 /** Two times within 1 µs are the same moment (the page runtime's clip windows use the same rule). */
 export const EPSILON_S = 1e-6;

@@ -15,9 +15,9 @@ import path from 'node:path';
 import { audioTracksFromMedia, mixAudio, type AudioTrack } from '../encode/audio.js';
 import { probeAudioSource } from '../encode/audio-probe.js';
 import { MuxError, muxAudio } from '../encode/mux.js';
-import type { RenderStage, StageContext } from './hooks.js';
-import { MediaError, type MediaFailure } from './media-errors.js';
-import { checkMediaFiles, mediaFailure, mediaHasAudio } from './media-sources.js';
+import type { RenderStage, StageContext } from './stage.js';
+import { MediaError, type MediaFailure } from '../load/media-errors.js';
+import { checkMediaFiles, mediaFailure, mediaHasAudio } from '../load/media.js';
 
 export interface AudioStageStats {
   tracks: number;

@@ -19,7 +19,7 @@
  *    cache leases.
  *
  * Frame bytes travel as data: URLs inside the `page.evaluate` call when small and from a loopback
- * server when large, whichever was measured faster (src/capture/video-transport.ts).
+ * server when large, whichever was measured faster (src/stages/video-transport.ts).
  */
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
@@ -28,9 +28,9 @@ import { extractVideos } from '../extract/extract.js';
 import { FrameLookupTable } from '../extract/lookup.js';
 import type { ExtractMetrics, VideoRequest } from '../extract/types.js';
 import { formatRational } from '../media/rational.js';
-import type { RenderStage, StageContext } from './hooks.js';
-import { MediaError } from './media-errors.js';
-import { checkMediaFiles } from './media-sources.js';
+import type { RenderStage, StageContext } from './stage.js';
+import { MediaError } from '../load/media-errors.js';
+import { checkMediaFiles } from '../load/media.js';
 import { pageScript } from '../browser/page-scripts.js';
 import { rootOptions } from '../browser/runtime-config.js';
 import '../browser/page-api.js';
@@ -42,7 +42,7 @@ export interface VideoFramesOptions {
   cache?: string | false;
   /** ffmpeg passes at once. Default: the extraction engine's default (the machine's cores + 1). */
   concurrency?: number;
-  /** How frames reach the page (src/capture/video-transport.ts). Default `auto`: by file size. */
+  /** How frames reach the page (src/stages/video-transport.ts). Default `auto`: by file size. */
   transport?: FrameTransport;
   /**
    * Decoded bytes (width × height × 4 per frame) a page may be sent before it is asked to drop its

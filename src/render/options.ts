@@ -4,8 +4,8 @@
  * (the CLI's usage error, exit 2) that names the option and what it accepts.
  */
 import path from 'node:path';
-import type { OutputFormat } from './capture/hooks.js';
-import { RenderError, type RenderOptions } from './render-types.js';
+import type { OutputFormat } from '../stages/stage.js';
+import { RenderError, type RenderOptions } from './types.js';
 
 /** `renders/<name>.<ext>` (a directory `renders/<name>` for png), name from the project directory or file. */
 export function defaultOutputPath(input: string, format: OutputFormat = 'mp4', cwd = process.cwd()): string {

@@ -1,9 +1,9 @@
 /**
  * The media stages every render runs: video frames into the pages, then the audio mix and mux.
- * src/render.ts plugs them in; see src/capture/hooks.ts for when each part runs.
+ * src/render.ts plugs them in; see src/stages/stage.ts for when each part runs.
  */
-import { audioStage } from './audio-stage.js';
-import type { RenderStage } from './hooks.js';
+import { audioStage } from './audio.js';
+import type { RenderStage } from './stage.js';
 import { videoFramesStage, type VideoFramesOptions } from './video-frames.js';
 
 export type MediaStagesOptions = VideoFramesOptions;

@@ -7,7 +7,7 @@ import path from 'node:path';
 import { probeAudioSource } from '../encode/audio-probe.js';
 import { AudioError } from '../encode/audio-types.js';
 import type { Composition, MediaElement } from '../composition/model.js';
-import { parseComposition, type ParseCompositionOptions } from '../load/index.js';
+import { parseComposition, type ParseCompositionOptions } from './index.js';
 import { probeMedia, ProbeError } from '../media/probe.js';
 import { MediaError, type MediaFailure } from './media-errors.js';
 import { isRemoteMedia, type RemoteMedia } from './remote-media.js';
