@@ -7,25 +7,18 @@
  * 2. the first page's `setupPage` measures where each video is drawn (its content box × device
  *    scale, after `ready()`) and asks the extraction engine (src/extract/) for the frames a render at
  *    the composition's rate shows, decoded at that size (native size when the element is not laid out
- *    or uses `object-fit: none`), with in-render dedupe and the frame cache; every page then attaches
- *    the page side (src/browser/runtime/video-paint.ts);
- * 3. before each frame is captured, the frame each video shows at that time — `FrameLookupTable`:
- *    slot floor((t - start) × fps), held at the last frame when the media ends, wrapped when looping —
- *    is painted as the element's background. A video is visible on [start, end) exactly as the
- *    runtime's clip windows (times within 1 µs are equal); outside it shows nothing. A page is only
- *    sent the videos whose frame changed since its previous capture, and is told to drop its image
- *    caches after every `decodedBudgetBytes` of frames (memory stays flat however long the render);
- * 4. `dispose` (end of the render, success or not) stops the frame server and releases the frames'
- *    cache leases.
+ *    or uses `object-fit: none`), with in-render dedupe and the frame cache; the result is a list of
+ *    `ShownVideo`s (`shown()`, which a plan freezes), and every page attaches the painter;
+ * 3. before each frame is captured, the painter (video-paint.ts) shows each video's frame due then;
+ * 4. `dispose` (end of the render, success or not) releases the frames' cache leases.
  *
- * Frame bytes travel as data: URLs inside the `page.evaluate` call when small and from a loopback
+ * Frame bytes travel as data: URLs inside the `page.evaluate` call when small and from the project
  * server when large, whichever was measured faster (src/stages/video-transport.ts).
  */
-import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import type { CDPSession, Page } from 'puppeteer-core';
+import type { Page } from 'puppeteer-core';
+import type { CaptureHooks } from '../capture/hooks.js';
 import { extractVideos } from '../extract/extract.js';
-import { FrameLookupTable } from '../extract/lookup.js';
 import type { ExtractMetrics, VideoRequest } from '../extract/types.js';
 import { formatRational } from '../media/rational.js';
 import type { RenderStage, StageContext } from './stage.js';
@@ -34,8 +27,11 @@ import { checkMediaFiles } from '../load/media.js';
 import { pageScript } from '../browser/page-scripts.js';
 import { rootOptions } from '../browser/runtime-config.js';
 import '../browser/page-api.js';
-import { drawnSize, EPSILON_S, extractFailure, placeVideos, type PlacedVideo } from './video-placement.js';
-import { FrameUrls, type FrameTransport } from './video-transport.js';
+import { drawnSize, extractFailure, placeVideos, type PlacedVideo } from './video-placement.js';
+import type { FrameTransport } from './video-transport.js';
+import { videoPainter, type PaintStats, type ShownVideo } from './video-paint.js';
+
+export { DECODED_BUDGET_BYTES, type ShownVideo } from './video-paint.js';
 
 export interface VideoFramesOptions {
   /** Frame cache directory, or false for none. Default: the extraction engine's default. */
@@ -51,14 +47,6 @@ export interface VideoFramesOptions {
   decodedBudgetBytes?: number;
 }
 
-/**
- * Chromium keeps decoded images cached up to its own budget (measured: a 720p render's renderer grew
- * from ~100 MB to a ~630 MB plateau). After this many decoded bytes a page gets a critical memory
- * pressure notification (CDP `Memory.simulatePressureNotification`), which drops those caches: the
- * renderer then stayed between ~120 and ~260 MB, at no measurable cost per frame.
- */
-export const DECODED_BUDGET_BYTES = 128 * 1024 * 1024;
-
 /** What the stage did, for benchmarks and the render's report. */
 export interface VideoFramesStats {
   videos: number;
@@ -67,41 +55,25 @@ export interface VideoFramesStats {
   extraction: ExtractMetrics | null;
   /** Per video: the measured box asked for (device px; null = native size) and the frames decoded. */
   perVideo: Array<{ element: string; requested: { width: number; height: number } | null; width: number; height: number; frames: number; sharedWith?: string }>;
-  /** Frames sent to pages (a video held on one frame, or a slot repeating the previous frame, is not sent again). */
-  framesPushed: number;
-  /** Time spent reading frame files and in the pages' `show` calls, summed over pages, ms. */
-  pushMs: number;
+  /** Frames sent to pages and the time it took (the painter's counters, video-paint.ts). */
+  paint: PaintStats;
 }
 
-
-interface ReadyVideo extends PlacedVideo {
-  table: FrameLookupTable;
-  frames: readonly string[];
-  extractedWidth: number;
-  extractedHeight: number;
-}
-
-export type VideoFramesStage = RenderStage & { readonly stats: VideoFramesStats };
+export type VideoFramesStage = RenderStage & {
+  readonly stats: VideoFramesStats;
+  /** The videos as the pages show them, once the first page extracted them (null before). */
+  shown(): Promise<ShownVideo[]> | null;
+};
 
 export function videoFramesStage(options: VideoFramesOptions = {}): VideoFramesStage {
   let context: StageContext | null = null;
   let placed: PlacedVideo[] = [];
-  let ready: Promise<ReadyVideo[]> | null = null;
+  let ready: Promise<{ videos: ShownVideo[]; hooks: CaptureHooks }> | null = null;
   /** Drops the extraction's hold on its frames (cache leases); set once extraction returned. */
   let release: (() => Promise<void>) | null = null;
-  let urls: FrameUrls | null = null;
-  /**
-   * Per page: timed index → the frame shown (null: nothing): its path, and its bytes, because the
-   * engine writes one file per slot and a slot that repeats a source frame (a 24 fps source in a 30 fps
-   * render, a slow playback rate) holds the same bytes under a new name — not worth sending again.
-   */
-  const shown = new WeakMap<Page, Map<number, { file: string; bytes: Buffer } | null>>();
-  /** Per page: a CDP session, and decoded bytes sent since its caches were last dropped. */
-  const memory = new WeakMap<Page, { session: CDPSession; decoded: number }>();
-  const budget = options.decodedBudgetBytes ?? DECODED_BUDGET_BYTES;
-  const stats: VideoFramesStats = { videos: 0, extractMs: 0, extraction: null, perVideo: [], framesPushed: 0, pushMs: 0 };
+  const stats: VideoFramesStats = { videos: 0, extractMs: 0, extraction: null, perVideo: [], paint: { framesPushed: 0, pushMs: 0 } };
 
-  const extract = async (page: Page): Promise<ReadyVideo[]> => {
+  const extract = async (page: Page): Promise<{ videos: ShownVideo[]; hooks: CaptureHooks }> => {
     const started = performance.now();
     const ctx = context!;
     const measured = await page.evaluate((indices) => window.__framesmithVideo!.measure(indices), placed.map((v) => v.element.index));
@@ -133,9 +105,8 @@ export function videoFramesStage(options: VideoFramesOptions = {}): VideoFramesS
     if (result.errors.length > 0) {
       throw new MediaError(result.errors.map((e) => extractFailure(e, placed.find((v) => v.id === e.videoId))));
     }
-    urls = FrameUrls.open(options.transport ?? 'auto', result.extracted.flatMap((e) => [e.outputDir, ...(e.frames[0] ? [path.dirname(e.frames[0])] : [])]), ctx.serveDirectory);
     const byId = new Map(result.extracted.map((e) => [e.videoId, e]));
-    const videos = placed.map((v): ReadyVideo => {
+    const videos = placed.map((v): ShownVideo => {
       const extracted = byId.get(v.id);
       if (!extracted || extracted.frames.length === 0) {
         throw new MediaError([{ code: 'media_failed', element: v.element.label, file: v.element.src, message: `${v.element.label}: no frames were extracted from ${v.element.src}; re-export the file` }]);
@@ -149,29 +120,29 @@ export function videoFramesStage(options: VideoFramesOptions = {}): VideoFramesS
         frames: extracted.frames.length,
         ...(extracted.sharedWith !== undefined ? { sharedWith: extracted.sharedWith } : {}),
       });
-      const table = new FrameLookupTable({ start: v.start, duration: v.end - v.start, fps: extracted.fps, frames: extracted.frames, loop: extracted.loop });
-      return { ...v, table, frames: extracted.frames, extractedWidth: extracted.width, extractedHeight: extracted.height };
+      return {
+        index: v.element.index, label: v.element.label, start: v.start, end: v.end,
+        naturalWidth: v.info.width, naturalHeight: v.info.height, width: extracted.width, height: extracted.height,
+        fps: formatRational(extracted.fps), loop: extracted.loop, frames: [...extracted.frames],
+      };
     });
     stats.extractMs = performance.now() - started;
-    return videos;
-  };
-
-  /** The frame path `video` shows at composition time t, or null when it is not on screen. */
-  const frameAt = (video: ReadyVideo, t: number): string | null => {
-    if (t < video.start - EPSILON_S || t >= video.end - EPSILON_S) return null;
-    return video.table.frameAt(Math.min(Math.max(t, video.start), video.end - EPSILON_S / 2));
+    const painter = videoPainter(videos, { transport: options.transport, decodedBudgetBytes: options.decodedBudgetBytes, rootOptions: rootOptions(ctx.composition), serveDirectory: ctx.serveDirectory });
+    stats.paint = painter.stats;
+    return { videos, hooks: painter.hooks };
   };
 
   return {
     name: 'video-frames',
     stats,
+    shown: () => ready?.then((r) => r.videos) ?? null,
 
     report() {
       const m = stats.extraction;
       return {
         videos: stats.videos,
         extractMs: Math.round(stats.extractMs),
-        framesPushed: stats.framesPushed,
+        framesPushed: stats.paint.framesPushed,
         ...(m ? {
           uniqueExtractions: m.uniqueExtractions, dedupeHits: m.dedupeHits, cacheHits: m.cacheHits,
           cacheMisses: m.cacheMisses, framesExtracted: m.framesExtracted, supersetGroups: m.supersetGroups,
@@ -188,58 +159,21 @@ export function videoFramesStage(options: VideoFramesOptions = {}): VideoFramesS
 
     async dispose() {
       await release?.().catch(() => {});
-      urls = null;
       release = null;
     },
 
     capture: {
-      async setupPage(page) {
+      async setupPage(page, workerIndex) {
         if (placed.length === 0) return;
+        // The measuring script first: the first page measures the boxes before anything is extracted.
         await page.evaluate(pageScript('video-paint', rootOptions(context!.composition)));
         ready ??= extract(page);
-        const videos = await ready;
-        await page.evaluate((list) => window.__framesmithVideo!.attach(list), videos.map((v) => ({ index: v.element.index, naturalWidth: v.info.width, naturalHeight: v.info.height })));
-        shown.set(page, new Map(videos.map((v) => [v.element.index, null])));
-        memory.set(page, { session: await page.createCDPSession(), decoded: 0 });
+        await (await ready).hooks.setupPage?.(page, workerIndex);
       },
 
-      async beforeCapture(page, _frameIndex, time) {
+      async beforeCapture(page, frameIndex, time) {
         if (!ready) return;
-        const videos = await ready;
-        const current = shown.get(page);
-        if (!current) return;
-        const started = performance.now();
-        const changes: Array<{ index: number; frame: { file: string; bytes: Buffer } | null }> = [];
-        for (const video of videos) {
-          const index = video.element.index;
-          const file = frameAt(video, time);
-          const before = current.get(index) ?? null;
-          if ((before?.file ?? null) === file) continue;
-          if (file === null) {
-            changes.push({ index, frame: null });
-            continue;
-          }
-          const bytes = await readFile(file);
-          if (before && before.bytes.equals(bytes)) current.set(index, { file, bytes: before.bytes });
-          else changes.push({ index, frame: { file, bytes } });
-        }
-        if (changes.length > 0) {
-          // Drop the caches before the new frames load, never between their load and the capture.
-          const mem = memory.get(page)!;
-          if (mem.decoded >= budget) {
-            await mem.session.send('Memory.simulatePressureNotification', { level: 'critical' });
-            mem.decoded = 0;
-          }
-          for (const c of changes) {
-            const video = c.frame && videos.find((v) => v.element.index === c.index);
-            if (video) mem.decoded += video.extractedWidth * video.extractedHeight * 4;
-          }
-          const payload = changes.map((c) => ({ index: c.index, url: c.frame === null ? null : urls!.urlFor(c.frame.file, c.frame.bytes) }));
-          await page.evaluate((list) => window.__framesmithVideo!.show(list), payload);
-          for (const c of changes) current.set(c.index, c.frame);
-          stats.framesPushed += changes.filter((c) => c.frame !== null).length;
-        }
-        stats.pushMs += performance.now() - started;
+        await (await ready).hooks.beforeCapture?.(page, frameIndex, time);
       },
     },
   };

@@ -163,7 +163,7 @@ describe('only changed frames are sent to the page', () => {
       // Slot k is at media time k/30: source frame floor(k/2) while the 5 frames last, then held at 4.
       const shown = frames.frames.map((f) => readFrameIndexFromRaw(f, 320, 180, 'rgb24', { x: 0, y: 0, w: 160, h: 90 }));
       expect(shown).toEqual(Array.from({ length: 18 }, (_, k) => Math.min(Math.floor(k / 2), 4)));
-      expect(held.stats.framesPushed).toBe(5);
+      expect(held.stats.paint.framesPushed).toBe(5);
     } finally {
       await rm(dir, { recursive: true, force: true });
     }
