@@ -1,0 +1,79 @@
+/**
+ * The load step of a render: the composition parsed with its media resolved (remote files downloaded,
+ * every file probed), and what the pages need to show it — a `PageSetup` and the injected runtime.
+ */
+import { createRequire } from 'node:module';
+import path from 'node:path';
+import { injectedScripts, runtimeConfigFor } from '../browser/runtime-config.js';
+import type { FrameImageFormat } from '../capture/page.js';
+import { settleDuration } from '../composition/duration.js';
+import type { Composition } from '../composition/model.js';
+import { GIF_DEFAULT_MAX_FPS } from '../encode/video-args.js';
+import { pageMediaInfo, parseWithMedia } from '../load/media.js';
+import { RemoteMedia } from '../load/remote-media.js';
+import { toNumber } from '../media/rational.js';
+import type { OutputFormat } from '../stages/stage.js';
+import type { WarningLog } from '../warnings.js';
+import type { PageSetup, RenderSession } from './session.js';
+import type { RenderOptions } from './types.js';
+
+/** URL prefix under which the installed gsap/dist is served to every composition. */
+export const GSAP_URL_PREFIX = '/__framesmith/vendor/gsap/';
+
+/** The installed gsap's dist directory and version, or null. */
+export function gsapDir(): { dir: string; version: string } | null {
+  try {
+    const require = createRequire(import.meta.url);
+    const dir = path.dirname(require.resolve('gsap'));
+    const { version } = require('gsap/package.json') as { version: string };
+    return { dir, version };
+  } catch {
+    return null;
+  }
+}
+
+/** Parses `input` with its media resolved; a GIF without an asked rate renders at most 15 fps. */
+export async function loadComposition(input: string, options: RenderOptions, format: OutputFormat, remote: RemoteMedia, warnings: WarningLog): Promise<Composition> {
+  const gsap = gsapDir();
+  const composition = await parseWithMedia(input, {
+    fps: options.fps, remote, composition: options.composition, variables: options.variables,
+    fetchRemote: (url) => remote.fetch(url), remoteHint: RemoteMedia.hint, warn: (w) => warnings.add(w),
+    gsap: gsap ? { ...gsap, urlPrefix: GSAP_URL_PREFIX } : null,
+  });
+  if (format === 'gif' && options.fps === undefined && toNumber(composition.fps) > GIF_DEFAULT_MAX_FPS) {
+    // GIF delays are whole centiseconds and every frame costs size: a lower rate unless asked.
+    composition.fps = { num: GIF_DEFAULT_MAX_FPS, den: 1 };
+    settleDuration(composition, null);
+  }
+  return composition;
+}
+
+/** What the pages of `composition` load. */
+export function pageSetupOf(composition: Composition): PageSetup {
+  const gsap = gsapDir();
+  return {
+    rootDir: composition.rootDir,
+    entryFile: composition.entryFile,
+    html: composition.html,
+    routes: composition.assets,
+    mounts: gsap ? [{ prefix: GSAP_URL_PREFIX, dir: gsap.dir }] : [],
+    fonts: composition.fonts,
+    ...(composition.width !== undefined ? { width: composition.width } : {}),
+    ...(composition.height !== undefined ? { height: composition.height } : {}),
+    requiresWebGpu: composition.requiresWebGpu,
+  };
+}
+
+/**
+ * The scripts injected before the page's own: the runtime configured for `composition`, and the media
+ * guard told every media file's size and length (keyed by URL path, so the same on any origin).
+ */
+export async function runtimeOf(composition: Composition, session: RenderSession, seed: number): Promise<string> {
+  const mediaInfo = await pageMediaInfo(composition, (file) => session.urlFor(file));
+  return injectedScripts(runtimeConfigFor(composition, seed), mediaInfo);
+}
+
+/** The image format frames travel in from the browser: JPEG for mp4 below high quality, else PNG. */
+export function frameFormatFor(format: OutputFormat, options: Pick<RenderOptions, 'frameFormat' | 'quality'>): FrameImageFormat {
+  return format === 'mp4' ? (options.frameFormat ?? (options.quality === 'high' ? 'png' : 'jpeg')) : 'png';
+}

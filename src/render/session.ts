@@ -1,0 +1,205 @@
+/**
+ * A render session: what capturing a composition needs running — the project server (the only origin
+ * the page may reach), the fonts, one browser per capture worker and a loaded page in each — opened
+ * from a `PageSetup`, plain data that a live composition (streaming.ts) or a frozen plan (chunk.ts)
+ * gives alike, so both capture through the same code.
+ *
+ * WebGL is decided in one place, `render()` (src/render.ts): a session started without WebGL under
+ * `webgl: 'auto'` fails with `webgl_unavailable` when a page was refused a context while loading, and
+ * `refusedWebGL()` tells after capture whether one was refused later; `render()` then renders again with
+ * WebGL on.
+ */
+import { launchBrowser, type CaptureMode, type LaunchedBrowser } from '../browser/launch.js';
+import { WEBGL_MISSING_EXPRESSION, WEBGL_STATE_EXPRESSION } from '../browser/runtime-config.js';
+import { startProjectServer, type ProjectServer } from '../browser/server.js';
+import { CaptureError } from '../capture/errors.js';
+import type { CaptureHooks } from '../capture/hooks.js';
+import type { FrameImageFormat } from '../capture/page.js';
+import { CaptureWorker } from '../capture/worker.js';
+import type { ServedAsset } from '../composition/model.js';
+import { DEFAULT_FAMILY } from '../fonts/catalog.js';
+import { prepareFonts } from '../fonts/fontconfig.js';
+import type { RenderWarning } from '../warnings.js';
+import { RenderError } from './types.js';
+
+/** Everything the pages of a render load, as plain data. */
+export interface PageSetup {
+  /** The directory served at the origin's root. */
+  rootDir: string;
+  /** The HTML file rendered (absolute, inside `rootDir`), answered with `html`. */
+  entryFile: string;
+  html: string;
+  /** Answered besides the directory's files (fetched remote assets, sub-composition files). */
+  routes: readonly ServedAsset[];
+  /** Directories served under URL prefixes (the vendored gsap). */
+  mounts: readonly { prefix: string; dir: string }[];
+  /** Bundled font families the document uses. */
+  fonts: readonly string[];
+  /** From the HTML; absent when the first page must measure the composition's size. */
+  width?: number;
+  height?: number;
+  requiresWebGpu: boolean;
+}
+
+export interface BrowserSettings {
+  /** Browser executable; default the bundled headless shell. */
+  browserPath?: string;
+  captureMode?: CaptureMode;
+  webgl: boolean;
+  /** Fail with `webgl_unavailable` when a page is refused WebGL while loading (`webgl: 'auto'`). */
+  failIfWebGLRefused: boolean;
+}
+
+export interface PageSettings {
+  /** The scripts injected before the page's own (runtime, media guard, WebGL watch). */
+  runtime: string;
+  transparent: boolean;
+  frameFormat: FrameImageFormat;
+}
+
+export class RenderSession {
+  readonly workers: CaptureWorker[] = [];
+  private readonly browsers: LaunchedBrowser[] = [];
+  private served = 0;
+
+  private constructor(readonly setup: PageSetup, readonly server: ProjectServer, private readonly fontconfigFile: string) {}
+
+  /** Starts the project server for `setup` and prepares its fonts; no browser yet. */
+  static async serve(setup: PageSetup): Promise<RenderSession> {
+    const server = await startProjectServer(setup.rootDir);
+    try {
+      server.serveText(setup.entryFile, setup.html);
+      for (const m of setup.mounts) server.mount(m.prefix, m.dir);
+      for (const asset of setup.routes) server.route(asset.path, 'file' in asset ? { file: asset.file } : { text: asset.text }, 'text' in asset ? asset.contentType : undefined);
+      const fonts = await prepareFonts(setup.fonts);
+      return new RenderSession(setup, server, fonts.configFile);
+    } catch (error) {
+      await server.close();
+      throw error;
+    }
+  }
+
+  /** URL of a served file (absolute, or relative to the root). */
+  urlFor(file: string): string {
+    return this.server.urlFor(file);
+  }
+
+  /** Serves `dir` under a prefix of its own and returns the URL of a file inside it. */
+  serveDirectory(dir: string): (file: string) => string {
+    const prefix = `/__framesmith/frames/${this.served++}/`;
+    this.server.mount(prefix, dir);
+    return (file: string) => this.server.urlFor(file, prefix);
+  }
+
+  get captureMode(): CaptureMode {
+    return this.browsers[0]!.captureMode;
+  }
+
+  /** Launches `count` browsers (one per capture worker: pages of one browser share its compositor). */
+  async launch(count: number, settings: BrowserSettings): Promise<void> {
+    this.settings = settings;
+    const launches = await Promise.allSettled(Array.from({ length: count }, () => launchBrowser({
+      browserPath: settings.browserPath, forceMode: settings.captureMode, webgl: settings.webgl, webgpu: this.setup.requiresWebGpu,
+      onlyOrigin: this.server.origin, fontconfigFile: this.fontconfigFile,
+    })));
+    for (const l of launches) if (l.status === 'fulfilled') this.browsers.push(l.value);
+    const failed = launches.find((l) => l.status === 'rejected');
+    if (failed) throw failed.reason;
+  }
+
+  private settings: BrowserSettings | null = null;
+
+  /** The browser's version string (`HeadlessChrome/147.0.…`). */
+  browserVersion(): Promise<string> {
+    return this.browsers[0]!.browser.version();
+  }
+
+  /**
+   * Loads the composition in a page of every browser (hooks come later: `attachHooks`) and resolves with
+   * the captured size: the HTML's, or measured by the first page (then every other page loads at it).
+   */
+  async openPages(page: PageSettings): Promise<{ width: number; height: number }> {
+    const url = this.server.urlFor(this.setup.entryFile);
+    const open = (index: number, width: number, height: number) => CaptureWorker.open(this.browsers[index]!.browser, this.captureMode, index, {
+      url, runtime: page.runtime, width, height, transparent: page.transparent, imageFormat: page.frameFormat, hooks: {}, genericFamily: DEFAULT_FAMILY,
+    });
+    const openAll = async (indices: number[], width: number, height: number) => {
+      const opened = await Promise.allSettled(indices.map((i) => open(i, width, height)));
+      for (const r of opened) if (r.status === 'fulfilled') this.workers.push(r.value);
+      const rejected = opened.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+      if (rejected) throw this.refusedWhileLoading(rejected.reason) ?? rejected.reason;
+    };
+    const all = this.browsers.map((_, i) => i);
+    let size: { width: number; height: number };
+    if (this.setup.width !== undefined && this.setup.height !== undefined) {
+      size = { width: this.setup.width, height: this.setup.height };
+      await openAll(all, size.width, size.height);
+    } else {
+      await openAll([0], 1920, 1080);
+      size = { width: Math.round(this.workers[0]!.info.width), height: Math.round(this.workers[0]!.info.height) };
+      if (!(size.width >= 1 && size.height >= 1)) {
+        throw new RenderError('invalid_size', `${this.setup.entryFile}: the composition's size is unknown (measured ${size.width}x${size.height}): set data-width and data-height on the root`, { file: this.setup.entryFile });
+      }
+      await this.workers[0]!.capturePage.page.setViewport({ ...size, deviceScaleFactor: 1 });
+      await openAll(all.slice(1), size.width, size.height);
+    }
+    if (this.settings?.failIfWebGLRefused && await this.workers[0]!.capturePage.page.evaluate(WEBGL_MISSING_EXPRESSION)) throw webglRefused('while it loaded');
+    if (this.setup.requiresWebGpu) await requireWebGpu(this.workers[0]!, this.setup.entryFile);
+    return size;
+  }
+
+  /** A load failure of a page that had been refused WebGL, under `failIfWebGLRefused`: the likely cause. */
+  private refusedWhileLoading(error: unknown): CaptureError | null {
+    return this.settings?.failIfWebGLRefused && error instanceof CaptureError && error.webglRefused ? webglRefused('while it loaded', error) : null;
+  }
+
+  /** Runs each page's `setupPage` hook, then hands the hooks to its worker. */
+  async attachHooks(hooks: CaptureHooks): Promise<void> {
+    await Promise.all(this.workers.map(async (w) => {
+      if (hooks.setupPage) await w.capturePage.pumpWhile(hooks.setupPage(w.capturePage.page, w.index));
+      w.setHooks(hooks);
+    }));
+  }
+
+  /** Warnings the pages collected since last asked. */
+  async takeWarnings(): Promise<RenderWarning[]> {
+    const all: RenderWarning[] = [];
+    for (const w of this.workers) all.push(...await w.takeWarnings());
+    return all;
+  }
+
+  /**
+   * Whether the pages drew with WebGL (asked for a context and got one). Under `failIfWebGLRefused`, a
+   * page refused one after loading fails the render (`webgl_unavailable`): its canvas stayed blank.
+   */
+  async usedWebGL(): Promise<boolean> {
+    const states = await Promise.all(this.workers.map((w) => w.capturePage.page.evaluate(WEBGL_STATE_EXPRESSION)
+      .then((state) => state as { requested: boolean; missing: boolean }, () => ({ requested: false, missing: false }))));
+    if (this.settings?.failIfWebGLRefused && states.some((state) => state.missing)) throw webglRefused('after it loaded');
+    return states.some((state) => state.requested && !state.missing);
+  }
+
+  /** Closes the pages, the browsers and the server. Safe to call more than once. */
+  async close(): Promise<void> {
+    await Promise.allSettled(this.workers.splice(0).map((w) => w.close()));
+    await Promise.allSettled(this.browsers.splice(0).map((b) => b.close()));
+    await this.server.close().catch(() => {});
+  }
+}
+
+function webglRefused(when: string, cause?: unknown): CaptureError {
+  return new CaptureError('webgl_unavailable', `the page asked for a WebGL context ${when}, when the browser had been started without WebGL, so its canvas stayed blank: render with --webgl on (API: webgl: 'on'), or create the context while the page loads`, undefined, { cause });
+}
+
+/** Fails unless the page gets a WebGPU adapter (a composition marked data-requires-webgpu). */
+async function requireWebGpu(worker: CaptureWorker, file: string): Promise<void> {
+  const found = await worker.capturePage.page.evaluate(async () => {
+    const gpu = (navigator as Navigator & { gpu?: { requestAdapter(): Promise<unknown> } }).gpu;
+    if (!gpu) return 'no navigator.gpu';
+    const adapter = await Promise.race([gpu.requestAdapter(), new Promise((resolve) => setTimeout(() => resolve('timeout'), 10_000))]);
+    return adapter === 'timeout' ? 'requestAdapter() did not answer in 10 s' : adapter ? null : 'requestAdapter() returned null';
+  }).catch((error: unknown) => String(error));
+  if (found !== null) {
+    throw new RenderError('webgpu_unavailable', `${file} is marked data-requires-webgpu, but this browser has no WebGPU adapter (${found}): render on a machine with a GPU and a WebGPU-capable Chromium (--browser), or remove data-requires-webgpu if the composition can draw without it`, { file });
+  }
+}
