@@ -5,7 +5,7 @@
  * - streaming (the default): one process captures every frame straight into the encoder
  *   (src/render/streaming.ts);
  * - planned: plan → chunks → assemble over a storage directory (src/render/planned.ts), when
- *   `chunkFrames` or `redis` is given. The chunks run here, or on workers anywhere (`redis`).
+ *   `chunkFrames`, `redis` or `storage` is given. The chunks run here, or on workers anywhere (`redis`).
  *
  * Output is all-or-nothing (src/render/output.ts). WebGL is decided here, once: under `webgl: 'auto'`
  * browsers start without it, and a page that asks for a context anyway (while loading or later)
@@ -13,6 +13,7 @@
  */
 import path from 'node:path';
 import { checkRenderOptions, defaultOutputPath, formatFromOutput } from './render/options.js';
+import { renderPlanned } from './render/planned.js';
 import { renderStreaming } from './render/streaming.js';
 import { RenderError, type RenderOptions, type RenderResult } from './render/types.js';
 
@@ -27,7 +28,8 @@ export async function render(input: string, options: RenderOptions = {}): Promis
   const format = options.format ?? formatFromOutput(options.output) ?? 'mp4';
   const output = path.resolve(options.output ?? defaultOutputPath(input, format));
   checkRenderOptions(options, format);
-  const once = (webgl: RenderOptions['webgl']) => renderStreaming(input, { ...options, webgl }, format, output);
+  const planned = options.chunkFrames !== undefined || options.redis !== undefined || options.storage !== undefined;
+  const once = (webgl: RenderOptions['webgl']) => (planned ? renderPlanned : renderStreaming)(input, { ...options, webgl }, format, output);
   try {
     return await once(options.webgl);
   } catch (error) {

@@ -10,6 +10,7 @@ import { registerExtract } from './extract-command.js';
 import { registerRender } from './render-command.js';
 import { registerCache } from './cache-command.js';
 import { registerDoctor } from './doctor-command.js';
+import { registerWorker } from './worker-command.js';
 
 /** A command's action sets this; commander's own parse result carries no exit code. */
 export interface CommandContext {
@@ -28,7 +29,8 @@ function installSignalHandlers(): void {
 
 /** Runs the CLI with `argv` (without node and script) and resolves to the exit code. */
 export async function main(argv: string[]): Promise<number> {
-  installSignalHandlers();
+  // A worker stops gracefully on its own (it hands its chunks back first).
+  if (argv[0] !== 'worker') installSignalHandlers();
   let exitCode = 0;
   const context: CommandContext = { setExitCode: (code) => { exitCode = code; } };
   const program = new Command()
@@ -40,6 +42,7 @@ export async function main(argv: string[]): Promise<number> {
   registerExtract(program, context);
   registerCache(program, context);
   registerDoctor(program, context);
+  registerWorker(program, context);
   try {
     await program.parseAsync(argv, { from: 'user' });
     return exitCode;

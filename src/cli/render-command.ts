@@ -37,10 +37,13 @@ interface RenderFlags {
   webgl: 'auto' | 'on' | 'off';
   json?: boolean;
   quiet?: boolean;
+  chunkFrames?: number;
+  redis?: string;
+  storage?: string;
 }
 
 /** Render errors that are the command line's fault: exit 2. */
-const USAGE_CODES = new Set(['invalid_option', 'invalid_variables']);
+const USAGE_CODES = new Set(['invalid_option', 'invalid_variables', 'redis_url']);
 
 function wholeNumber(min: number, max: number, what: string) {
   return (value: string): number => {
@@ -127,6 +130,9 @@ export function registerRender(program: Command, context: CommandContext): void 
     .option('--no-cache', 'do not use the frame cache for video frames')
     .option('--cache-dir <dir>', 'frame cache directory (default: FRAMESMITH_CACHE_DIR, else ~/.cache/framesmith)')
     .option('--allow-private-hosts', 'allow remote media on http:// or private/loopback hosts (e.g. a local dev server)')
+    .option('--chunk-frames <n>', 'render as plan → chunks of n frames → assemble (locally --workers chunks at once, or on the workers of --redis; default with --redis: 240)', wholeNumber(1, 1_000_000, '--chunk-frames'))
+    .option('--redis <url>', 'queue the chunks on this Redis (redis://host:6379) for `framesmith worker`s on any machine; needs --storage')
+    .option('--storage <dir>', 'where the plan and the segments go: a directory every worker sees at the same path (NFS, EFS, SMB)')
     .option('--json', 'print the result as one JSON document')
     .option('-q, --quiet', 'no progress output')
     .action(async (rawInput: string, flags: RenderFlags) => {
@@ -161,11 +167,16 @@ export function registerRender(program: Command, context: CommandContext): void 
           allowPrivateHosts: flags.allowPrivateHosts ?? false,
           webgl: flags.webgl,
           onProgress: (p) => display.update(p),
+          chunkFrames: flags.chunkFrames,
+          redis: flags.redis,
+          storage: flags.storage ? path.resolve(flags.storage) : undefined,
+          onNotice: (message) => { if (!flags.json) display.interrupt(() => process.stderr.write(`framesmith: ${message}\n`)); },
         });
         display.stop();
         if (flags.json) process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
         else if (!flags.quiet) {
-          const extra = [result.captureMode, ...(result.webgl ? ['WebGL'] : []), `${result.workers} worker${result.workers === 1 ? '' : 's'}`, ...(result.warnings.length ? [`${result.warnings.length} warning${result.warnings.length === 1 ? '' : 's'}`] : [])];
+          const where = result.chunks ? `${result.chunks.length} chunk${result.chunks.length === 1 ? '' : 's'}${flags.redis ? ` on ${flags.redis}` : ''}` : `${result.workers} worker${result.workers === 1 ? '' : 's'}`;
+          const extra = [result.captureMode, ...(result.webgl ? ['WebGL'] : []), where, ...(result.warnings.length ? [`${result.warnings.length} warning${result.warnings.length === 1 ? '' : 's'}`] : [])];
           process.stderr.write(`framesmith: wrote ${result.output} (${result.frames} frames, ${result.width}x${result.height}, ${result.fps} fps, ${extra.join(', ')}) in ${(result.timings.total! / 1000).toFixed(1)} s\n`);
         }
         context.setExitCode(EXIT_OK);

@@ -62,7 +62,8 @@ export async function mixAudio(tracks: AudioTrack[], options: MixOptions): Promi
     const scriptFile = path.join(scratch, 'mix.filtergraph');
     await writeFile(scriptFile, graph.script);
     const encoder = options.codec === 'aac'
-      ? ['-c:a', 'aac', '-b:a', '192k', '-f', 'mp4']
+      // A sample-rate movie timescale: a millisecond edit list would change the length by up to 0.5 ms.
+      ? ['-c:a', 'aac', '-b:a', '192k', '-movie_timescale', String(sampleRate), '-f', 'mp4']
       : ['-c:a', 'libopus', '-b:a', '160k', '-f', 'webm'];
     await runFfmpeg(
       [

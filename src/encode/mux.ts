@@ -5,6 +5,8 @@
 import { FramesmithError } from '../errors.js';
 import { copyFile, rename, rm, stat } from 'node:fs/promises';
 import { ProcessError } from '../media/process.js';
+import type { Rational } from '../media/rational.js';
+import { movieTimescale } from './video-args.js';
 import { runFfmpeg } from '../media/tools.js';
 import { commitTemp, removeQuietly, streamEnd, tempPathFor } from './audio-output.js';
 
@@ -27,6 +29,13 @@ export class MuxError extends FramesmithError<MuxErrorCode> {
 export interface MuxOptions {
   /** `mp4` (H.264 + AAC, `+faststart` so playback starts before the download ends) or `webm` (VP9 + Opus). */
   container: 'mp4' | 'mov' | 'webm';
+  /**
+   * The video's frame rate: mp4/mov get a movie timescale that holds it exactly (else the movie's
+   * durations and edit lists fall back to milliseconds).
+   */
+  fps?: Rational;
+  /** WebM with an alpha channel: keep the AlphaMode flag browsers need to show transparency. */
+  alpha?: boolean;
   signal?: AbortSignal;
 }
 
@@ -71,8 +80,10 @@ export async function muxAudio(videoFile: string, audioFile: string | null, outF
         '-y', '-v', 'error',
         '-i', videoFile, '-i', audioFile,
         '-map', '0:v:0', '-map', '1:a:0', '-c', 'copy',
-        ...(options.container === 'webm' ? ['-f', 'webm'] : ['-movflags', '+faststart', '-f', options.container]),
+        ...(options.container === 'webm' ? ['-f', 'webm'] : ['-movflags', '+faststart', ...(options.fps ? ['-movie_timescale', String(movieTimescale(options.fps))] : []), '-f', options.container]),
         '-map_metadata', '-1', '-fflags', '+bitexact',
+        // -map_metadata -1 drops the stream's AlphaMode too; the alpha data alone shows opaque in browsers.
+        ...(options.container === 'webm' && options.alpha ? ['-metadata:s:v:0', 'alpha_mode=1'] : []),
         temp,
       ],
       { signal: options.signal },

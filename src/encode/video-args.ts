@@ -68,6 +68,13 @@ export interface VideoEncoderOptions {
   signal?: AbortSignal;
 }
 
+/** The mp4/mov movie timescale that holds `fps` exactly: the numerator doubled up to ≥ 10000. */
+export function movieTimescale(fps: Rational): number {
+  let t = fps.num;
+  while (t < 10_000) t *= 2;
+  return t;
+}
+
 /** Even size: the next even number for odd dimensions (see the module comment). */
 export function evenSize(width: number, height: number): { width: number; height: number } {
   return { width: width + (width % 2), height: height + (height % 2) };
@@ -138,11 +145,13 @@ export function gifWidth(options: Pick<VideoEncoderOptions, 'width' | 'gifWidth'
  * (FFV1 in Matroska, on disk — memory stays flat however long the render) and build the render's
  * palette from all of them (`palettegen=stats_mode=diff`: colours of what changes weigh most).
  */
-export function gifPaletteArgs(options: VideoEncoderOptions, frames: string, palette: string): string[] {
+export function gifPaletteArgs(options: VideoEncoderOptions, frames: string, palette: string, sequence?: string): string[] {
   const rate = formatRational(options.fps);
   const alpha = options.alpha === true;
+  // Frames piped in, or (`sequence`: an image2 pattern) read from files.
+  const input = sequence === undefined ? ['-f', 'image2pipe', '-framerate', rate, '-c:v', 'png', '-i', 'pipe:0'] : ['-f', 'image2', '-framerate', rate, '-i', sequence];
   return [
-    '-y', '-f', 'image2pipe', '-framerate', rate, '-c:v', 'png', '-i', 'pipe:0',
+    '-y', ...input,
     '-filter_complex', `[0:v]scale=${gifWidth(options)}:-2:flags=lanczos,format=${alpha ? 'rgba' : 'rgb24'},split[keep][stats];[stats]palettegen=stats_mode=diff${alpha ? ':reserve_transparent=1' : ':reserve_transparent=0'}[palette]`,
     '-map', '[keep]', '-c:v', 'ffv1', '-f', 'matroska', frames,
     '-map', '[palette]', '-update', '1', '-frames:v', '1', palette,

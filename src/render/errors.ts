@@ -10,6 +10,8 @@ import { EncodeError } from '../encode/video.js';
 import { VariablesError } from '../load/index.js';
 import { MediaError } from '../load/media-errors.js';
 import { StrictModeError } from '../warnings.js';
+import { DistributedError } from '../distributed/errors.js';
+import { PlanError } from '../plan/errors.js';
 import { RenderError } from './types.js';
 
 /** `error` as a `RenderError`; anything thrown after `signal` aborted is a cancellation. */
@@ -25,6 +27,7 @@ export function toRenderError(error: unknown, signal?: AbortSignal): RenderError
   if (error instanceof CaptureError) return new RenderError(error.code, error.message, { url: error.url }, { cause: error });
   if (error instanceof BrowserError) return new RenderError('browser', error.message, {}, { cause: error });
   if (error instanceof EncodeError) return new RenderError('encode', error.message, {}, { cause: error });
+  if (error instanceof PlanError || error instanceof DistributedError) return new RenderError(error.code, error.message, {}, { cause: error });
   const message = error instanceof Error ? error.message : String(error);
   return new RenderError('stage', message, {}, { cause: error });
 }

@@ -45,6 +45,12 @@ export function checkRenderOptions(options: RenderOptions, format: OutputFormat)
   if (options.gifWidth !== undefined && !(Number.isInteger(options.gifWidth) && options.gifWidth >= 2)) {
     throw bad(`--gif-width must be a whole number of pixels >= 2, got ${options.gifWidth}`);
   }
+  if (options.chunkFrames !== undefined && !(Number.isInteger(options.chunkFrames) && options.chunkFrames >= 1)) {
+    throw bad(`--chunk-frames must be a whole number of frames >= 1 (got ${options.chunkFrames})`);
+  }
+  if (options.redis !== undefined && options.storage === undefined) {
+    throw bad('--redis needs --storage: a directory every worker sees at the same path, where the plan and the segments go');
+  }
   if (options.frames) {
     const { first, last } = options.frames;
     if (!(Number.isInteger(first) && Number.isInteger(last) && first >= 0 && last >= first)) {

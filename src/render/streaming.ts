@@ -78,8 +78,9 @@ export async function renderStreaming(input: string, options: RenderOptions, for
     cancelled();
 
     let range = { first: 0, count: 0 };
+    let alpha = false;
     const context = (width: number, height: number): StageContext => ({
-      composition, fps: composition.fps, width, height, format, range, workDir: workDir!, tempOutput: (ext) => files.temp(ext),
+      composition, fps: composition.fps, width, height, format, alpha, range, workDir: workDir!, tempOutput: (ext) => files.temp(ext),
       serveDirectory: (dir) => session!.serveDirectory(dir), signal,
     });
     const frameFormat = frameFormatFor(format, options);
@@ -102,7 +103,7 @@ export async function renderStreaming(input: string, options: RenderOptions, for
     for (const w of await session.takeWarnings()) warnings.add(w);
     cancelled();
 
-    const alpha = (format === 'webm' || format === 'gif' || format === 'mov') && first.info.transparentStage;
+    alpha = (format === 'webm' || format === 'gif' || format === 'mov') && first.info.transparentStage;
     const encodedFile = files.temp(format === 'png' ? '' : format);
     encoder = await startVideoEncoder({
       format, output: encodedFile, width, height, fps: composition.fps, quality: options.quality, alpha, frameFormat, signal,

@@ -2,6 +2,8 @@
  * The render's public types: options, progress, result and its error. Kept apart from the orchestrator
  * (src/render.ts), which re-exports them.
  */
+import type { DistributedErrorCode } from '../distributed/errors.js';
+import type { PlanErrorCode } from '../plan/errors.js';
 import { FramesmithError } from '../errors.js';
 import type { CaptureMode } from '../browser/launch.js';
 import type { CaptureError } from '../capture/errors.js';
@@ -11,7 +13,11 @@ import type { CompositionError } from '../composition/errors.js';
 import type { Quality } from '../encode/video.js';
 import type { RenderWarning } from '../warnings.js';
 
-export type RenderStageName = 'parse' | 'download' | 'browser' | 'load' | 'capture' | 'encode' | 'finalize' | 'done';
+/**
+ * Stages in order. A planned render (chunks) goes parse → download → browser → load → extract (video
+ * frames and audio) → plan (frozen into storage) → capture (over all chunks) → assemble → done.
+ */
+export type RenderStageName = 'parse' | 'download' | 'browser' | 'load' | 'extract' | 'plan' | 'capture' | 'encode' | 'finalize' | 'assemble' | 'done';
 
 export interface RenderProgress {
   stage: RenderStageName;
@@ -89,6 +95,23 @@ export interface RenderOptions {
   variables?: Record<string, unknown>;
   /** Media stages (video frames, audio mix, mux). Default: `mediaStages({ cache })` (src/stages/media-stages.ts). */
   stages?: RenderStage[];
+  /**
+   * Render as plan → chunks of this many frames → assemble (src/render/planned.ts) instead of streaming:
+   * locally, `workers` chunks at once, or on the workers of `redis`. Default with `redis`: 240.
+   */
+  chunkFrames?: number;
+  /**
+   * A Redis URL (`redis://host:6379`): the chunks are queued there (BullMQ) for `framesmith worker`s on
+   * any machine. Needs `storage`.
+   */
+  redis?: string;
+  /**
+   * The directory the plan and the segments live in: every worker must see it at the same path (NFS,
+   * EFS, SMB). Default for a local planned render: a temporary directory.
+   */
+  storage?: string;
+  /** Informational notes on long work (e.g. no worker connected yet). */
+  onNotice?(message: string): void;
 }
 
 export interface RenderResult {
@@ -121,6 +144,9 @@ export interface RenderResult {
    * cache directory (after capture, the audio mix and mux still read back their outputs' lengths).
    */
   probesBeforeCapture: number;
+  /** A planned render: its plan (reused: the same content was planned before) and its chunks. */
+  plan?: { hash: string; storage: string; reused: boolean; bytes: number };
+  chunks?: Array<{ index: number; first: number; count: number; timings: Record<string, number> }>;
 }
 
 export type RenderErrorCode =
@@ -133,7 +159,9 @@ export type RenderErrorCode =
   | 'invalid_option'
   | 'invalid_variables'
   | 'strict'
-  | 'webgpu_unavailable';
+  | 'webgpu_unavailable'
+  | PlanErrorCode
+  | DistributedErrorCode;
 
 /** What a failed render names: the culprit element, URL or file; every failing media element. */
 export interface RenderErrorDetail {

@@ -26,7 +26,11 @@ export interface AudioStageStats {
   muxMs: number;
 }
 
-export type AudioStage = RenderStage & { readonly stats: AudioStageStats };
+export type AudioStage = RenderStage & {
+  readonly stats: AudioStageStats;
+  /** The mix `concurrent` wrote (null: nothing audible, or not mixed yet). */
+  mixed(): { file: string; codec: 'aac' | 'opus' } | null;
+};
 
 export function audioStage(): AudioStage {
   let tracks: AudioTrack[] = [];
@@ -40,6 +44,7 @@ export function audioStage(): AudioStage {
   return {
     name: 'audio',
     stats,
+    mixed: () => (mix === null ? null : { file: mix, codec: path.extname(mix) === '.webm' ? 'opus' : 'aac' }),
 
     async prepare(ctx) {
       if (silent(ctx)) return;
@@ -84,7 +89,7 @@ export function audioStage(): AudioStage {
       const started = performance.now();
       const out = ctx.tempOutput(container(ctx));
       try {
-        await muxAudio(file, mix, out, { container: container(ctx), signal: ctx.signal });
+        await muxAudio(file, mix, out, { container: container(ctx), fps: ctx.fps, alpha: ctx.alpha, signal: ctx.signal });
       } catch (error) {
         if (error instanceof MuxError && error.code === 'cancelled') throw new MediaError([{ code: 'cancelled', message: 'the render was cancelled' }], { cause: error });
         throw new MediaError([{ code: 'media_failed', file: error instanceof MuxError ? error.file : undefined, message: `adding the audio to the video failed: ${error instanceof Error ? error.message : String(error)}` }], { cause: error });

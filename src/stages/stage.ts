@@ -27,6 +27,8 @@ export interface StageContext {
   width: number;
   height: number;
   format: OutputFormat;
+  /** The encoded video carries an alpha channel (known once the first page loaded; false before). */
+  alpha: boolean;
   /** The frames rendered: `count` frames from composition frame `first`. */
   range: { first: number; count: number };
   /** A private directory for this render's intermediate files, removed when the render ends. */

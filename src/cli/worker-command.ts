@@ -1,0 +1,90 @@
+/**
+ * `framesmith worker --redis <url> --storage <dir> [--concurrency N]`: takes chunk jobs of distributed
+ * renders from the queue at `--redis` until stopped, and renders each into `--storage` (the same
+ * directory, at the same path, as the renders that queue them). Any number of workers, on any machines.
+ *
+ * SIGTERM or SIGINT: the chunks in hand go back to the queue at once (another worker takes them), then
+ * the worker exits 0; a second signal exits at once. Exit 1 when Redis cannot be reached at start.
+ * One line per chunk on stderr (started, done in, failed: why).
+ */
+import path from 'node:path';
+import { InvalidArgumentError, type Command } from 'commander';
+import { assertRedisReachable } from '../distributed/redis.js';
+import { startChunkWorker } from '../distributed/worker.js';
+import { killAllChildren } from '../media/process.js';
+import { EXIT_FAILED, EXIT_OK } from './exit-codes.js';
+import type { CommandContext } from './main.js';
+
+interface WorkerFlags {
+  redis: string;
+  storage: string;
+  concurrency: number;
+  browser?: string;
+  workers: number;
+}
+
+/** Chunk errors no retry can fix: fail the chunk (and the render) at once. */
+const PERMANENT = new Set(['plan_mismatch', 'plan_corrupt', 'invalid_option', 'webgl_unavailable', 'webgpu_unavailable', 'cancelled', 'strict']);
+
+export function registerWorker(program: Command, context: CommandContext): void {
+  program
+    .command('worker')
+    .description('render chunks of distributed renders (queued with `render --redis`) until stopped')
+    .requiredOption('--redis <url>', 'the Redis the renders queue their chunks on, e.g. redis://10.0.0.5:6379')
+    .requiredOption('--storage <dir>', 'the renders\' storage directory, mounted at the same path as on the rendering machine')
+    .option('--concurrency <n>', 'chunks at once (each with its own browser)', (v) => positive(v, '--concurrency'), 1)
+    .option('--workers <n>', 'capture pages (browsers) per chunk', (v) => positive(v, '--workers'), 1)
+    .option('--browser <path>', 'Chromium/Chrome executable; must be the same build as the rendering machine\'s')
+    .action(async (flags: WorkerFlags) => {
+      const storage = path.resolve(flags.storage);
+      try {
+        await assertRedisReachable(flags.redis);
+      } catch (error) {
+        process.stderr.write(`framesmith worker: ${error instanceof Error ? error.message : String(error)}\n`);
+        context.setExitCode(EXIT_FAILED);
+        return;
+      }
+      const { renderChunk } = await import('../render/chunk.js');
+      const log = (line: string) => process.stderr.write(`framesmith worker: ${line}\n`);
+      const worker = startChunkWorker({
+        redis: flags.redis,
+        concurrency: flags.concurrency,
+        process: (job, { signal, progress }) => renderChunk(job, { storage, browser: flags.browser, workers: flags.workers, signal, onProgress: progress }),
+        permanent: (error) => PERMANENT.has((error as { code?: string }).code ?? ''),
+        onEvent: ({ kind, job, attempt, error, ms }) => {
+          const what = `chunk ${job.index} of render ${job.renderId} (frames ${job.first}–${job.first + job.count - 1}, try ${attempt})`;
+          if (kind === 'start') log(`${what} started`);
+          else if (kind === 'done') log(`${what} done in ${((ms ?? 0) / 1000).toFixed(1)} s`);
+          else if (kind === 'returned') log(`${what} handed back to the queue`);
+          else log(`${what} failed: ${error}`);
+        },
+      });
+      await worker.ready;
+      log(`taking chunks from ${flags.redis} into ${storage} (${flags.concurrency} at once); stop with Ctrl-C or SIGTERM`);
+      await new Promise<void>((resolve) => {
+        let stopping = false;
+        const stop = (signal: NodeJS.Signals) => {
+          if (stopping) {
+            killAllChildren();
+            process.exit(signal === 'SIGINT' ? 130 : 143);
+          }
+          stopping = true;
+          log(`${signal}: handing the chunks in hand back, then stopping`);
+          // Redis gone: close() could wait forever; the chunks then come back as stalled anyway.
+          const hardStop = setTimeout(() => { killAllChildren(); process.exit(EXIT_OK); }, 15_000);
+          hardStop.unref();
+          void worker.stop().finally(resolve);
+        };
+        process.on('SIGTERM', stop);
+        process.on('SIGINT', stop);
+      });
+      killAllChildren();
+      context.setExitCode(EXIT_OK);
+    });
+}
+
+function positive(value: string, flag: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1 || n > 64) throw new InvalidArgumentError(`${flag}: a whole number from 1 to 64`);
+  return n;
+}

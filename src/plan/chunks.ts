@@ -1,0 +1,33 @@
+/** A planned render's frame range cut into chunks, and what a chunk reports back: plain data. */
+import type { RenderWarning } from '../warnings.js';
+
+/** One chunk of a planned render: `count` frames from composition frame `first`. */
+export interface ChunkJob {
+  planHash: string;
+  /** The render this chunk belongs to: its segments go to `<storage>/renders/<renderId>/`. */
+  renderId: string;
+  index: number;
+  first: number;
+  count: number;
+}
+
+export interface ChunkResult {
+  /** The segment's file (or directory) name inside the render's directory. */
+  segment: string;
+  frames: number;
+  warnings: RenderWarning[];
+  /** ms: load (plan checked, pages ready), capture, flush (encoder end), total. */
+  timings: Record<string, number>;
+}
+
+/** Default frames per chunk: 8 s at 30 fps, so a chunk's fixed cost (browser, page, encoder) stays small beside its capture. */
+export const DEFAULT_CHUNK_FRAMES = 240;
+
+/** `count` frames from `first` in chunks of `size` (the last one shorter). */
+export function splitChunks(planHash: string, renderId: string, range: { first: number; count: number }, size: number): ChunkJob[] {
+  const jobs: ChunkJob[] = [];
+  for (let offset = 0; offset < range.count; offset += size) {
+    jobs.push({ planHash, renderId, index: jobs.length, first: range.first + offset, count: Math.min(size, range.count - offset) });
+  }
+  return jobs;
+}

@@ -1,0 +1,25 @@
+/** Failures of writing, finding or trusting a plan in storage. */
+import { FramesmithError } from '../errors.js';
+
+export type PlanErrorCode =
+  /** The storage directory cannot be written or read. */
+  | 'plan_storage'
+  /** No plan of that hash in the storage (another --storage path on this machine?). */
+  | 'plan_missing'
+  /** The plan's files do not match its hash or its list: damaged, or changed after it was written. */
+  | 'plan_corrupt'
+  /** This machine's framesmith, ffmpeg or browser differs from the planning machine's. */
+  | 'plan_mismatch';
+
+export class PlanError extends FramesmithError<PlanErrorCode, { storage: string; hash?: string }> {
+  override readonly name = 'PlanError';
+
+  constructor(code: PlanErrorCode, message: string, readonly storage: string, readonly hash?: string, options?: { cause?: unknown }) {
+    super(code, message, { storage, ...(hash !== undefined ? { hash } : {}) }, options);
+  }
+
+  static storage(storage: string, cause: unknown): PlanError {
+    const why = cause instanceof Error ? cause.message : String(cause);
+    return new PlanError('plan_storage', `cannot write the plan into the storage directory ${storage} (${why}): give --storage a directory this machine can write, on a filesystem every worker mounts at the same path`, storage, undefined, { cause });
+  }
+}

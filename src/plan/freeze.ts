@@ -1,0 +1,169 @@
+/**
+ * Freezing a plan into storage (layout in types.ts): every file is copied into a private directory
+ * `plans/.building-…`, hashed, listed in `plan.json` (written last), and the directory is renamed to
+ * `plans/<sha256 of plan.json>`. A plan that already exists under that name has the same content: the
+ * copy is dropped and the existing one used. A crash leaves only a `.building-…` directory, which no
+ * chunk ever reads.
+ */
+import { createHash, randomBytes } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+import { copyFile, mkdir, readdir, realpath, rename, rm, stat, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import pLimit from 'p-limit';
+import type { ServedAsset } from '../composition/model.js';
+import type { ShownVideo } from '../stages/video-paint.js';
+import { PlanError } from './errors.js';
+import { PLAN_SCHEMA, type PlanFile, type PlannedVideo, type RenderPlan } from './types.js';
+
+/** The parts of a plan freezing copies in, with the rest of the plan as it will be. */
+export interface PlanInputs {
+  project: {
+    rootDir: string;
+    entryFile: string;
+    /** Files and directories (absolute) not copied: media sources the stages replace, the storage itself. */
+    exclude: readonly string[];
+  };
+  html: string;
+  runtime: string;
+  routes: readonly ServedAsset[];
+  mounts: readonly { prefix: string; dir: string }[];
+  videos: readonly ShownVideo[];
+  audio: { file: string; codec: 'aac' | 'opus' } | null;
+  settings: Omit<RenderPlan, 'schema' | 'files' | 'videos' | 'audio' | 'page' | 'render'> & {
+    render: Omit<RenderPlan['render'], 'entry'>;
+    page: Omit<RenderPlan['page'], 'html' | 'runtime' | 'routes' | 'mounts'>;
+  };
+}
+
+export interface FrozenPlan {
+  hash: string;
+  dir: string;
+  plan: RenderPlan;
+  /** Whether this call wrote it (false: the same plan was already there). */
+  written: boolean;
+  bytes: number;
+}
+
+/** Directories never copied from a project: version control, dependencies. */
+const SKIPPED_DIRS = new Set(['.git', 'node_modules']);
+
+/** Freezes `inputs` into `<storage>/plans/<hash>` (see the module comment). */
+export async function freezePlan(storage: string, inputs: PlanInputs): Promise<FrozenPlan> {
+  const plans = path.join(storage, 'plans');
+  await mkdir(plans, { recursive: true }).catch((error: unknown) => { throw PlanError.storage(storage, error); });
+  const building = path.join(plans, `.building-${process.pid}-${randomBytes(4).toString('hex')}`);
+  try {
+    const copies: Array<{ from: string; to: string }> = [];
+    const targets = new Set<string>();
+    /** Copies `from` to `to` (relative to the plan), once per target. */
+    const add = (from: string, to: string) => {
+      if (!targets.has(to)) { targets.add(to); copies.push({ from, to }); }
+      return to;
+    };
+    await listProject(inputs.project, (file, rel) => add(file, `project/${rel}`));
+    const entry = `project/${toPosix(path.relative(inputs.project.rootDir, inputs.project.entryFile))}`;
+    const routes = inputs.routes.map((r, i) => ('file' in r ? { path: r.path, file: add(r.file, `routes/${i}-${path.basename(r.file)}`) } : { ...r }));
+    const mounts: RenderPlan['page']['mounts'] = [];
+    for (const [i, m] of inputs.mounts.entries()) {
+      const dir = `vendor/${i}`;
+      await listTree(m.dir, (file, rel) => add(file, `${dir}/${rel}`));
+      mounts.push({ prefix: m.prefix, dir });
+    }
+    const frameDirs = new Map<string, string>();
+    const videos: PlannedVideo[] = inputs.videos.map((v) => ({
+      ...v,
+      frames: v.frames.map((f) => {
+        const source = path.dirname(f);
+        let dir = frameDirs.get(source);
+        if (!dir) { dir = `frames/${frameDirs.size}`; frameDirs.set(source, dir); }
+        return add(f, `${dir}/${path.basename(f)}`);
+      }),
+    }));
+    const audio = inputs.audio ? { file: add(inputs.audio.file, `audio${path.extname(inputs.audio.file)}`), codec: inputs.audio.codec } : null;
+
+    const texts = [{ to: 'page/entry.html', text: inputs.html }, { to: 'page/runtime.js', text: inputs.runtime }];
+    const limit = pLimit(8);
+    const files: PlanFile[] = await Promise.all([
+      ...copies.map((c) => limit(async () => {
+        const to = path.join(building, c.to);
+        await mkdir(path.dirname(to), { recursive: true });
+        await copyFile(c.from, to);
+        return describe(to, c.to);
+      })),
+      ...texts.map((t) => limit(async () => {
+        const to = path.join(building, t.to);
+        await mkdir(path.dirname(to), { recursive: true });
+        await writeFile(to, t.text);
+        return describe(to, t.to);
+      })),
+    ]);
+    files.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+    const plan: RenderPlan = {
+      schema: PLAN_SCHEMA,
+      ...inputs.settings,
+      render: { ...inputs.settings.render, entry },
+      page: { ...inputs.settings.page, html: 'page/entry.html', runtime: 'page/runtime.js', routes, mounts },
+      videos, audio, files,
+    };
+    const json = `${JSON.stringify(plan, null, 1)}\n`;
+    const hash = createHash('sha256').update(json).digest('hex');
+    await writeFile(path.join(building, 'plan.json'), json);
+    const dir = path.join(plans, hash);
+    const bytes = files.reduce((sum, f) => sum + f.size, 0);
+    try {
+      await rename(building, dir);
+      return { hash, dir, plan, written: true, bytes };
+    } catch (error) {
+      // The same content is there already (rename onto a non-empty directory fails): use it.
+      if (await stat(path.join(dir, 'plan.json')).then(() => true, () => false)) {
+        await rm(building, { recursive: true, force: true });
+        return { hash, dir, plan, written: false, bytes };
+      }
+      throw error;
+    }
+  } catch (error) {
+    await rm(building, { recursive: true, force: true }).catch(() => {});
+    throw error instanceof PlanError ? error : PlanError.storage(storage, error);
+  }
+}
+
+async function describe(file: string, rel: string): Promise<PlanFile> {
+  const hash = createHash('sha256');
+  let size = 0;
+  for await (const chunk of createReadStream(file)) {
+    hash.update(chunk as Buffer);
+    size += (chunk as Buffer).length;
+  }
+  return { path: rel, size, sha256: hash.digest('hex') };
+}
+
+/** Every file of the project but the excluded ones, `.git` and `node_modules`. */
+async function listProject(project: PlanInputs['project'], found: (file: string, rel: string) => void): Promise<void> {
+  const excluded = new Set(await Promise.all(project.exclude.map((p) => realpath(p).catch(() => path.resolve(p)))));
+  await listTree(project.rootDir, found, (real, name, isDir) => excluded.has(real) || (isDir && SKIPPED_DIRS.has(name)));
+}
+
+/** Every regular file under `root` (symlinks followed, each real directory once), `rel` `/`-separated. */
+async function listTree(root: string, found: (file: string, rel: string) => void, skip: (real: string, name: string, isDir: boolean) => boolean = () => false): Promise<void> {
+  const seen = new Set<string>();
+  const walk = async (dir: string, rel: string): Promise<void> => {
+    const real = await realpath(dir);
+    if (seen.has(real)) return;
+    seen.add(real);
+    for (const entry of await readdir(dir, { withFileTypes: true })) {
+      const file = path.join(dir, entry.name);
+      const info = entry.isSymbolicLink() ? await stat(file).catch(() => null) : entry;
+      if (!info) continue;
+      const isDir = info.isDirectory();
+      if (skip(await realpath(file).catch(() => file), entry.name, isDir)) continue;
+      const childRel = rel ? `${rel}/${entry.name}` : entry.name;
+      if (isDir) await walk(file, childRel);
+      else if (info.isFile()) found(file, childRel);
+    }
+  };
+  await walk(root, '');
+}
+
+function toPosix(p: string): string {
+  return p.split(path.sep).join('/');
+}

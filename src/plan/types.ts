@@ -1,0 +1,93 @@
+/**
+ * A render plan: everything a chunk of a render needs, frozen into one directory of a storage location
+ * every machine sees, named by the SHA-256 of its `plan.json` (which lists every other file of the
+ * directory with its own SHA-256 and size) — so the name is a hash of the whole content.
+ *
+ * ```
+ * <storage>/plans/<hash>/plan.json        this file (written last, before the directory is renamed in)
+ *                       project/…         the composition's directory, without its media sources
+ *                       page/entry.html   the assembled document served at the entry URL
+ *                       page/runtime.js   the scripts injected before the page's own
+ *                       routes/…          assets served besides the project (fetched remote files)
+ *                       vendor/gsap/…     the gsap served under /__framesmith/vendor/gsap/
+ *                       frames/<n>/…      the extracted video frames, one directory per extraction
+ *                       audio.m4a|webm    the mixed sound, exactly as long as the frames
+ * ```
+ *
+ * Paths inside the plan are relative to its directory, `/`-separated.
+ */
+import type { CaptureMode } from '../browser/launch.js';
+import type { FrameImageFormat } from '../capture/page.js';
+import type { Quality } from '../encode/video-args.js';
+import type { OutputFormat } from '../stages/stage.js';
+
+/** Bumped when the layout or the meaning of a field changes: a plan of another schema is refused. */
+export const PLAN_SCHEMA = 1;
+
+export interface PlanFile {
+  path: string;
+  size: number;
+  sha256: string;
+}
+
+/** One `<video>` as the pages show it (ShownVideo, with frame paths relative to the plan). */
+export interface PlannedVideo {
+  index: number;
+  label: string;
+  start: number;
+  end: number;
+  naturalWidth: number;
+  naturalHeight: number;
+  width: number;
+  height: number;
+  fps: string;
+  loop: boolean;
+  frames: string[];
+}
+
+export interface RenderPlan {
+  schema: typeof PLAN_SCHEMA;
+  /** What is rendered: `count` frames from composition frame `first`, at `fps`, `width`×`height`. */
+  render: { compositionId: string; entry: string; width: number; height: number; fps: string; first: number; count: number; duration: number };
+  /** The locked output settings. */
+  output: {
+    format: OutputFormat;
+    quality?: Quality;
+    crf?: number;
+    videoBitrate?: string;
+    gifWidth?: number;
+    frameFormat: FrameImageFormat;
+    /** Encode an alpha channel (a transparent stage in webm/mov/gif). */
+    alpha: boolean;
+    /** The pages are captured with a transparent background (every format but mp4). */
+    transparent: boolean;
+  };
+  /** What the pages load (paths relative to the plan). */
+  page: {
+    html: string;
+    runtime: string;
+    routes: Array<{ path: string; file: string } | { path: string; text: string; contentType: string }>;
+    mounts: Array<{ prefix: string; dir: string }>;
+    fonts: string[];
+    requiresWebGpu: boolean;
+    /** The runtime's root options (which element is the composition's root), for the video painter. */
+    rootOptions: { rootSelector?: string; timedWithinRoot?: boolean };
+    seed: number;
+    /** A warning (an asset that could not load) fails the chunk (the render's `strict`). */
+    strict: boolean;
+  };
+  browser: {
+    webgl: boolean;
+    /** True under `webgl: 'auto'` with WebGL off: a page refused a context fails its chunk (the render then runs again with WebGL). */
+    failIfWebGLRefused: boolean;
+    captureMode: CaptureMode;
+    /** `browser.version()` of the planning machine's browser; chunks must match it. */
+    version: string;
+  };
+  /** Versions every chunk must match, so that segments join seamlessly and pixels agree. */
+  tools: { framesmith: string; ffmpeg: string };
+  videos: PlannedVideo[];
+  audio: { file: string; codec: 'aac' | 'opus' } | null;
+  /** Every file of the plan but plan.json. */
+  files: PlanFile[];
+}

@@ -1,0 +1,50 @@
+/**
+ * The assemble phase: the chunks' segments joined without re-encoding (src/encode/segments.ts), the
+ * plan's audio mix muxed in (stream copy; the mix is exactly frames/fps long), faststart, and the result
+ * renamed over the output. Only segments the finished chunks named are read: a stale or partial file
+ * of a killed worker is never assembled.
+ */
+import { mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { assembleSegments } from '../encode/segments.js';
+import { muxAudio } from '../encode/mux.js';
+import { parseRational } from '../media/rational.js';
+import type { ChunkJob, ChunkResult } from '../plan/chunks.js';
+import type { RenderPlan } from '../plan/types.js';
+import { renderDir } from './chunk.js';
+import type { OutputFiles } from './output.js';
+
+export interface AssembleInputs {
+  storage: string;
+  planDir: string;
+  plan: RenderPlan;
+  renderId: string;
+  /** The chunks in frame order, each with what it reported. */
+  chunks: ReadonlyArray<{ job: ChunkJob; result: ChunkResult }>;
+  files: OutputFiles;
+  signal?: AbortSignal;
+}
+
+/** Joins the segments and the audio into the output (committed). */
+export async function assembleRender(inputs: AssembleInputs): Promise<void> {
+  const { plan, files } = inputs;
+  const format = plan.output.format;
+  const fps = parseRational(plan.render.fps)!;
+  const dir = renderDir(inputs.storage, inputs.renderId);
+  const workDir = await mkdtemp(path.join(os.tmpdir(), 'framesmith-assemble-'));
+  try {
+    const video = files.temp(format === 'png' ? '' : format);
+    await assembleSegments(inputs.chunks.map(({ job, result }) => ({ file: path.join(dir, result.segment), first: job.first, count: job.count })), {
+      format, fps, output: video, width: plan.render.width, height: plan.render.height, alpha: plan.output.alpha, gifWidth: plan.output.gifWidth, workDir, signal: inputs.signal,
+    });
+    let file = video;
+    if (plan.audio && (format === 'mp4' || format === 'mov' || format === 'webm')) {
+      file = files.temp(format);
+      await muxAudio(video, path.join(inputs.planDir, ...plan.audio.file.split('/')), file, { container: format, fps, alpha: plan.output.alpha, signal: inputs.signal });
+    }
+    await files.commit(file);
+  } finally {
+    await rm(workDir, { recursive: true, force: true });
+  }
+}

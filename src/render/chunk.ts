@@ -1,0 +1,144 @@
+/**
+ * The chunk phase: given a plan in storage and a frame range, check the plan (hash, schema, files,
+ * framesmith, ffmpeg and browser versions), capture the range from the plan's own copy of the project
+ * with its frozen video frames, and encode it as a segment that joins the others without re-encoding
+ * (src/encode/segments.ts). The segment is written under a temporary name in the render's directory
+ * and renamed to a name of its own (`chunk-00003-<attempt>.mp4`): a chunk killed midway leaves only a
+ * `.partial` file, and the assembler takes exactly the names the finished chunks reported.
+ */
+import { randomBytes } from 'node:crypto';
+import { readFile, rename, rm, stat } from 'node:fs/promises';
+import path from 'node:path';
+import { captureFrames } from '../capture/pool.js';
+import { segmentFormat, startSegmentEncoder, type SegmentEncoder } from '../encode/segments.js';
+import { parseRational } from '../media/rational.js';
+import { getTools } from '../media/tools.js';
+import type { ChunkJob, ChunkResult } from '../plan/chunks.js';
+import { PlanError } from '../plan/errors.js';
+import { checkBrowser, openPlan, type OpenedPlan } from '../plan/read.js';
+import { videoPainter } from '../stages/video-paint.js';
+import { FRAMESMITH_VERSION } from '../version.js';
+import { WarningLog } from '../warnings.js';
+import { toRenderError } from './errors.js';
+import { RenderSession, type PageSetup } from './session.js';
+import { RenderError } from './types.js';
+
+export interface ChunkOptions {
+  /** The storage directory (the same path on every machine). */
+  storage: string;
+  /** Capture workers (browsers) for this chunk. Default 1. */
+  workers?: number;
+  browser?: string;
+  signal?: AbortSignal;
+  /** Frames of this chunk captured so far. */
+  onProgress?(done: number, total: number): void;
+}
+
+/** Where a render's segments go. */
+export function renderDir(storage: string, renderId: string): string {
+  return path.join(storage, 'renders', renderId);
+}
+
+/**
+ * The file a render keeps in its directory while it waits for chunks: a chunk of a render without it
+ * (finished, failed or cancelled meanwhile) is not rendered, and its segment not kept.
+ */
+export const ACTIVE_MARKER = '.active';
+
+/** Throws `cancelled` (permanent) unless the render of `job` still waits for it. */
+async function requireActive(storage: string, job: ChunkJob): Promise<void> {
+  const active = await stat(path.join(renderDir(storage, job.renderId), ACTIVE_MARKER)).then(() => true, () => false);
+  if (!active) throw new RenderError('cancelled', `render ${job.renderId} no longer waits for its chunks (it finished, failed or was cancelled)`, chunkDetail(job));
+}
+
+/** Renders `job` (see the module comment). Throws a `RenderError` naming the chunk. */
+export async function renderChunk(job: ChunkJob, options: ChunkOptions): Promise<ChunkResult> {
+  const started = performance.now();
+  const timings: Record<string, number> = {};
+  const signal = options.signal ?? new AbortController().signal;
+  let warnings = new WarningLog();
+  let session: RenderSession | undefined;
+  let encoder: SegmentEncoder | undefined;
+  let partial: string | undefined;
+  try {
+    await requireActive(options.storage, job);
+    const tools = await getTools();
+    const opened = await openPlan(options.storage, job.planHash, { framesmith: FRAMESMITH_VERSION, ffmpeg: tools.version });
+    const { plan } = opened;
+    warnings = new WarningLog(plan.page.strict);
+    const end = plan.render.first + plan.render.count;
+    if (!(Number.isInteger(job.first) && Number.isInteger(job.count) && job.count >= 1 && job.first >= plan.render.first && job.first + job.count <= end)) {
+      throw new RenderError('invalid_option', `chunk ${job.index}: frames ${job.first}–${job.first + job.count - 1} are outside the plan's ${plan.render.first}–${end - 1}`, chunkDetail(job));
+    }
+    session = await RenderSession.serve(await pageSetupFromPlan(opened));
+    await session.launch(Math.min(options.workers ?? 1, job.count), {
+      browserPath: options.browser, captureMode: plan.browser.captureMode, webgl: plan.browser.webgl, failIfWebGLRefused: plan.browser.failIfWebGLRefused,
+    });
+    checkBrowser(opened, await session.browserVersion(), options.storage);
+    const runtime = await readFile(opened.resolve(plan.page.runtime), 'utf8');
+    const size = await session.openPages({ runtime, transparent: plan.output.transparent, frameFormat: plan.output.frameFormat });
+    if (size.width !== plan.render.width || size.height !== plan.render.height) {
+      throw new PlanError('plan_mismatch', `chunk ${job.index}: the page measured ${size.width}x${size.height} here, ${plan.render.width}x${plan.render.height} when planned: give the composition data-width and data-height`, options.storage, job.planHash);
+    }
+    const videos = plan.videos.map((v) => ({ ...v, frames: v.frames.map((f) => opened.resolve(f)) }));
+    const painter = videoPainter(videos, { rootOptions: plan.page.rootOptions, serveDirectory: (dir) => session!.serveDirectory(dir) });
+    await session.attachHooks(painter.hooks);
+    for (const w of await session.takeWarnings()) warnings.add(w);
+    timings.load = Math.round(performance.now() - started);
+
+    const dir = renderDir(options.storage, job.renderId);
+    const fps = parseRational(plan.render.fps)!;
+    const ext = segmentFormat(plan.output.format).extension;
+    const name = `chunk-${String(job.index).padStart(5, '0')}-${randomBytes(4).toString('hex')}${ext ? `.${ext}` : ''}`;
+    partial = path.join(dir, `.${name}.partial`);
+    encoder = await startSegmentEncoder({
+      format: plan.output.format, output: partial, width: size.width, height: size.height, fps, quality: plan.output.quality, alpha: plan.output.alpha,
+      frameFormat: plan.output.frameFormat, crf: plan.output.crf, videoBitrate: plan.output.videoBitrate, firstFrame: job.first, signal,
+    });
+    const running = encoder;
+    const captureStart = performance.now();
+    await captureFrames({
+      workers: session.workers, firstFrame: job.first, frameCount: job.count, fps, signal,
+      sink: (frame) => running.write(frame),
+      onFrame: (done) => options.onProgress?.(done, job.count),
+    });
+    timings.capture = Math.round(performance.now() - captureStart);
+    await session.usedWebGL();
+    for (const w of await session.takeWarnings()) warnings.add(w);
+    const flushStart = performance.now();
+    await encoder.finish();
+    timings.flush = Math.round(performance.now() - flushStart);
+    await requireActive(options.storage, job);
+    await rename(partial, path.join(dir, name));
+    partial = undefined;
+    timings.total = Math.round(performance.now() - started);
+    return { segment: name, frames: job.count, warnings: [...warnings.warnings], timings };
+  } catch (error) {
+    await encoder?.abort();
+    const failure = toRenderError(error, signal);
+    throw new RenderError(failure.code, `chunk ${job.index} (frames ${job.first}–${job.first + job.count - 1}): ${failure.message}`, { ...failure.detail, ...chunkDetail(job) }, { cause: error });
+  } finally {
+    await session?.close();
+    if (partial) await rm(partial, { recursive: true, force: true });
+  }
+}
+
+function chunkDetail(job: ChunkJob): { chunk: { index: number; first: number; count: number } } {
+  return { chunk: { index: job.index, first: job.first, count: job.count } };
+}
+
+/** What the pages load, from the plan's own copies. */
+async function pageSetupFromPlan(opened: OpenedPlan): Promise<PageSetup> {
+  const { plan, resolve } = opened;
+  return {
+    rootDir: resolve('project'),
+    entryFile: resolve(plan.render.entry),
+    html: await readFile(resolve(plan.page.html), 'utf8'),
+    routes: plan.page.routes.map((r) => ('file' in r ? { path: r.path, file: resolve(r.file) } : r)),
+    mounts: plan.page.mounts.map((m) => ({ prefix: m.prefix, dir: resolve(m.dir) })),
+    fonts: plan.page.fonts,
+    width: plan.render.width,
+    height: plan.render.height,
+    requiresWebGpu: plan.page.requiresWebGpu,
+  };
+}

@@ -1,0 +1,110 @@
+/**
+ * A planned render: plan (plan.ts) → chunks → assemble (assemble.ts), over a storage directory. The
+ * chunks run in this process (`chunkFrames` alone: as many at once as `workers`, one browser each) or
+ * on workers anywhere through Redis (`redis`: src/distributed/), through the same `renderChunk`.
+ *
+ * The render's directory `<storage>/renders/<id>/` holds the segments while it runs and is removed at
+ * the end, whatever happened; the plan stays (`<storage>/plans/<hash>`, reused by a render of the same
+ * content). Without `storage` a local planned render uses a temporary directory, removed at the end.
+ */
+import { randomBytes } from 'node:crypto';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import pLimit from 'p-limit';
+import { defaultWorkers } from '../capture/workers.js';
+import { ChunkFailedError, runChunksOnQueue } from '../distributed/queue.js';
+import { assertRedisReachable } from '../distributed/redis.js';
+import { DEFAULT_CHUNK_FRAMES, splitChunks, type ChunkJob, type ChunkResult } from '../plan/chunks.js';
+import type { OutputFormat } from '../stages/stage.js';
+import { assembleRender } from './assemble.js';
+import { ACTIVE_MARKER, renderChunk, renderDir } from './chunk.js';
+import { toRenderError } from './errors.js';
+import { OutputFiles } from './output.js';
+import { planRender } from './plan.js';
+import { RenderError, type RenderErrorCode, type RenderOptions, type RenderResult } from './types.js';
+
+export async function renderPlanned(input: string, options: RenderOptions, format: OutputFormat, output: string): Promise<RenderResult> {
+  const started = performance.now();
+  if (options.stages) throw new RenderError('invalid_option', 'custom media stages cannot be used with chunks (--chunk-frames, --redis): a plan freezes the built-in ones');
+  if (options.redis) await assertRedisReachable(options.redis).catch((error: unknown) => { throw toRenderError(error); });
+  const temporary = options.storage ? null : await mkdtemp(path.join(os.tmpdir(), 'framesmith-storage-'));
+  const storage = path.resolve(options.storage ?? temporary!);
+  const renderId = `${Date.now().toString(36)}-${randomBytes(4).toString('hex')}`;
+  const dir = renderDir(storage, renderId);
+  const files = new OutputFiles(output);
+  try {
+    await files.prepare();
+    const planned = await planRender(input, options, format, output, storage);
+    const { plan } = planned.frozen;
+    const jobs = splitChunks(planned.frozen.hash, renderId, { first: plan.render.first, count: plan.render.count }, options.chunkFrames ?? DEFAULT_CHUNK_FRAMES);
+    await mkdir(dir, { recursive: true });
+    await writeFile(path.join(dir, ACTIVE_MARKER), `${process.pid}\n`);
+    options.onProgress?.({ stage: 'capture', done: 0, total: plan.render.count });
+    const captureStart = performance.now();
+    const results = options.redis ? await onQueue(jobs, options) : await locally(jobs, options, storage, plan.render.count);
+    const captureMs = Math.round(performance.now() - captureStart);
+    options.onProgress?.({ stage: 'assemble', done: 0, total: 1 });
+    const assembleStart = performance.now();
+    await assembleRender({ storage, planDir: planned.frozen.dir, plan, renderId, chunks: jobs.map((job, i) => ({ job, result: results[i]! })), files, signal: options.signal });
+    const assembleMs = Math.round(performance.now() - assembleStart);
+    options.onProgress?.({ stage: 'done', done: 1, total: 1 });
+    const warnings = [...planned.result.warnings];
+    for (const r of results) for (const w of r.warnings) if (!warnings.some((x) => x.code === w.code && x.message === w.message)) warnings.push(w);
+    return {
+      output, format, frames: plan.render.count, ...planned.result, warnings, webgl: plan.browser.webgl,
+      workers: options.redis ? 0 : Math.min(options.workers ?? defaultWorkers(), jobs.length),
+      timings: { ...planned.timings, capture: captureMs, assemble: assembleMs, total: Math.round(performance.now() - started) },
+      probesBeforeCapture: 0,
+      plan: { hash: planned.frozen.hash, storage, reused: !planned.frozen.written, bytes: planned.frozen.bytes },
+      chunks: jobs.map((job, i) => ({ index: job.index, first: job.first, count: job.count, timings: results[i]!.timings })),
+    };
+  } catch (error) {
+    throw toRenderError(error, options.signal);
+  } finally {
+    await rm(dir, { recursive: true, force: true }).catch(() => {});
+    await files.dispose();
+    if (temporary) await rm(temporary, { recursive: true, force: true }).catch(() => {});
+  }
+}
+
+/** The chunks in this process, `workers` at once (each with one browser). */
+async function locally(jobs: readonly ChunkJob[], options: RenderOptions, storage: string, total: number): Promise<ChunkResult[]> {
+  const limit = pLimit(Math.max(1, Math.min(options.workers ?? defaultWorkers(), jobs.length)));
+  const done = new Map<number, number>();
+  const controller = new AbortController();
+  const onAbort = () => controller.abort();
+  options.signal?.addEventListener('abort', onAbort, { once: true });
+  try {
+    return await Promise.all(jobs.map((job) => limit(async () => {
+      if (controller.signal.aborted) throw new RenderError('cancelled', 'the render was cancelled');
+      try {
+        return await renderChunk(job, {
+          storage, browser: options.browser, signal: controller.signal,
+          onProgress: (n) => { done.set(job.index, n); options.onProgress?.({ stage: 'capture', done: [...done.values()].reduce((a, b) => a + b, 0), total }); },
+        });
+      } catch (error) {
+        controller.abort(); // one chunk failed: the others stop
+        throw error;
+      }
+    })));
+  } finally {
+    options.signal?.removeEventListener('abort', onAbort);
+  }
+}
+
+/** The chunks on the workers of `options.redis`. */
+async function onQueue(jobs: readonly ChunkJob[], options: RenderOptions): Promise<ChunkResult[]> {
+  try {
+    return await runChunksOnQueue(jobs, {
+      redis: options.redis!, signal: options.signal,
+      onProgress: (done, total) => options.onProgress?.({ stage: 'capture', done, total }),
+      onNoWorkers: () => options.onNotice?.(`no worker is connected to ${options.redis} yet: start one with \`framesmith worker --redis ${options.redis} --storage ${options.storage}\``),
+    });
+  } catch (error) {
+    if (!(error instanceof ChunkFailedError)) throw error;
+    const { code, message, name: _name, ...fields } = error.failure;
+    const chunk = { index: error.job.index, first: error.job.first, count: error.job.count };
+    throw new RenderError(code as RenderErrorCode, message, { ...(fields as object), chunk }, { cause: error });
+  }
+}

@@ -1,0 +1,4 @@
+/** framesmith's own version, from its package.json (the same file from src/ and from dist/). */
+import { createRequire } from 'node:module';
+
+export const FRAMESMITH_VERSION: string = (createRequire(import.meta.url)('../package.json') as { version: string }).version;
