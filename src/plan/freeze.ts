@@ -20,7 +20,7 @@ export interface PlanInputs {
   project: {
     rootDir: string;
     entryFile: string;
-    /** Files and directories (absolute) not copied: media sources the stages replace, the storage itself. */
+    /** Files and directories (absolute) not copied: the storage itself, the output. */
     exclude: readonly string[];
   };
   html: string;
@@ -46,6 +46,13 @@ export interface FrozenPlan {
 
 /** Directories never copied from a project: version control, dependencies. */
 const SKIPPED_DIRS = new Set(['.git', 'node_modules']);
+
+/**
+ * Audio and video files are not copied: the page can only play them through `<video>`/`<audio>`,
+ * which the media stages replace (the plan holds their frames and mix), and a project directory often
+ * holds renders and sources that no page reads.
+ */
+const MEDIA_FILE = /\.(mp4|m4v|mov|webm|mkv|avi|mpe?g|ts|m4a|mp3|wav|aac|ogg|oga|opus|flac)$/i;
 
 /** Freezes `inputs` into `<storage>/plans/<hash>` (see the module comment). */
 export async function freezePlan(storage: string, inputs: PlanInputs): Promise<FrozenPlan> {
@@ -137,10 +144,10 @@ async function describe(file: string, rel: string): Promise<PlanFile> {
   return { path: rel, size, sha256: hash.digest('hex') };
 }
 
-/** Every file of the project but the excluded ones, `.git` and `node_modules`. */
+/** Every file of the project but the excluded ones, media files, `.git` and `node_modules`. */
 async function listProject(project: PlanInputs['project'], found: (file: string, rel: string) => void): Promise<void> {
   const excluded = new Set(await Promise.all(project.exclude.map((p) => realpath(p).catch(() => path.resolve(p)))));
-  await listTree(project.rootDir, found, (real, name, isDir) => excluded.has(real) || (isDir && SKIPPED_DIRS.has(name)));
+  await listTree(project.rootDir, found, (real, name, isDir) => excluded.has(real) || (isDir ? SKIPPED_DIRS.has(name) : MEDIA_FILE.test(name)));
 }
 
 /** Every regular file under `root` (symlinks followed, each real directory once), `rel` `/`-separated. */

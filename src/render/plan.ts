@@ -24,7 +24,7 @@ import { WarningLog } from '../warnings.js';
 import { cancelledError, noDuration, toRenderError } from './errors.js';
 import { frameFormatFor, loadComposition, pageSetupOf, runtimeOf } from './load.js';
 import { frameRange } from './options.js';
-import { RenderSession } from './session.js';
+import { RenderSession, type PageSetup } from './session.js';
 import type { RenderOptions, RenderResult, RenderStageName } from './types.js';
 
 export interface PlannedRender {
@@ -91,8 +91,8 @@ export async function planRender(input: string, options: RenderOptions, format: 
     const planStart = performance.now();
     const tools = await getTools();
     const frozen = await freezePlan(storage, {
-      project: { rootDir: composition.rootDir, entryFile: composition.entryFile, exclude: [...composition.media.map((m) => m.src), storage, output] },
-      html: setup.html, runtime, routes: setup.routes, mounts: setup.mounts, videos: shown, audio: audio.mixed(),
+      project: { rootDir: composition.rootDir, entryFile: composition.entryFile, exclude: [storage, output] },
+      html: setup.html, runtime, routes: setup.routes, mounts: setup.mounts.filter((m) => referenced(m.prefix, setup)), videos: shown, audio: audio.mixed(),
       settings: {
         render: { compositionId: composition.id, width, height, fps: formatRational(composition.fps), first: range.first, count: range.count, duration: composition.duration },
         output: {
@@ -121,4 +121,9 @@ export async function planRender(input: string, options: RenderOptions, format: 
     if (workDir) await rm(workDir, { recursive: true, force: true });
     await remote.dispose();
   }
+}
+
+/** Whether the document or a served text refers to URLs under `prefix` (else its mount is not frozen). */
+function referenced(prefix: string, setup: PageSetup): boolean {
+  return setup.html.includes(prefix) || setup.routes.some((r) => 'text' in r && r.text.includes(prefix));
 }

@@ -1,0 +1,185 @@
+/**
+ * Distributed renders with real parts: a `redis-server` started here on a loopback port, `framesmith
+ * worker` processes with homes and caches of their own (as separate machines would have), and the
+ * `framesmith render --redis` CLI. Outputs are checked frame by frame (test/helpers/planned.ts: a clip
+ * whose frame k must be on frame k across every chunk join, a moving CSS box, a beep at 0.5 s).
+ */
+import { readdir, rm } from 'node:fs/promises';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { decodeMono, findBursts } from '../helpers/audio-media.js';
+import { readFramePts } from '../helpers/frame-media.js';
+import { BEEP_AT, FRAMES, makePlannedProject, wrongFrames } from '../helpers/planned.js';
+import { freePort, startRedis, startWorker, type RedisServer, type WorkerProcess } from '../helpers/redis.js';
+import { runCli, startCli } from '../helpers/render-cli.js';
+import { decodeFrames, makeProject } from '../helpers/render-pixels.js';
+
+let redis: RedisServer;
+let storage: string;
+let homes: string;
+let project: string;
+const workers: WorkerProcess[] = [];
+let started = 0;
+
+async function addWorker(): Promise<WorkerProcess> {
+  const worker = await startWorker(redis.url, storage, path.join(homes, `machine-${started++}`));
+  await worker.waitFor(/taking chunks from/);
+  workers.push(worker);
+  return worker;
+}
+
+/** Stops a worker's whole process group at once (its browser and ffmpeg too), as a lost machine. */
+function killMachine(worker: WorkerProcess): void {
+  try {
+    process.kill(-worker.child.pid!, 'SIGKILL');
+  } catch {
+    worker.child.kill('SIGKILL');
+  }
+}
+
+async function expectExact(output: string): Promise<void> {
+  const video = await decodeFrames(output, { width: 320, height: 180 });
+  expect(video.frames.length).toBe(FRAMES);
+  expect(wrongFrames(video, 'rgb24')).toEqual([]);
+  const pts = await readFramePts(output);
+  expect(pts.filter((t, k) => Math.abs(t - k / 30) > 1e-6)).toEqual([]);
+  const bursts = findBursts(await decodeMono(output));
+  expect(bursts).toHaveLength(1);
+  expect(Math.abs(bursts[0]!.start - BEEP_AT)).toBeLessThan(0.005);
+}
+
+beforeAll(async () => {
+  redis = await startRedis();
+  storage = await makeProject({}, 'fs-shared-storage-');
+  homes = await makeProject({}, 'fs-machines-');
+  project = await makePlannedProject('fs-distributed-');
+  await addWorker();
+  await addWorker();
+}, 120_000);
+
+afterAll(async () => {
+  await Promise.all(workers.map(async (w) => { w.child.kill('SIGTERM'); await w.exited; }));
+  await redis?.stop();
+  for (const dir of [storage, homes, project]) if (dir) await rm(dir, { recursive: true, force: true });
+});
+
+describe('framesmith render --redis with framesmith workers', () => {
+  it('renders the frames a local render gives: every frame the one due across the joins, the beep on time, the chunks shared by the workers', async () => {
+    const output = path.join(project, 'distributed.mp4');
+    const run = await runCli(['render', project, '-o', output, '--redis', redis.url, '--storage', storage, '--chunk-frames', '7', '--json']);
+    expect(run.stderr).toBe('');
+    expect(run.code).toBe(0);
+    const result = JSON.parse(run.stdout) as { frames: number; chunks: unknown[]; plan: { hash: string } };
+    expect(result.frames).toBe(FRAMES);
+    expect(result.chunks).toHaveLength(7);
+    await expectExact(output);
+    // Both machines rendered chunks of it.
+    for (const w of workers) expect(w.log()).toMatch(/done in/);
+    // The render's directory is gone; the plan stays for a render of the same content.
+    expect(await readdir(path.join(storage, 'renders'))).toEqual([]);
+    expect(await readdir(path.join(storage, 'plans'))).toContain(result.plan.hash);
+
+    const local = path.join(project, 'local.mp4');
+    expect((await runCli(['render', project, '-o', local, '-q'])).code).toBe(0);
+    await expectExact(local);
+  }, 180_000);
+
+  it('a worker killed (SIGKILL, with its browser and ffmpeg) mid-chunk loses nothing: its chunk is done elsewhere, its partial segment never assembled', async () => {
+    const output = path.join(project, 'survived.mp4');
+    const [victim] = workers;
+    let killed: { chunk: number; partial: string } | null = null;
+    const render = startCli(['render', project, '-o', output, '--redis', redis.url, '--storage', storage, '--chunk-frames', '15', '-q']);
+    // Wait until the victim writes a segment (a `.partial` file of its chunk), then pull its plug.
+    const deadline = Date.now() + 60_000;
+    while (!killed && Date.now() < deadline) {
+      const renders = await readdir(path.join(storage, 'renders')).catch(() => []);
+      for (const id of renders) {
+        for (const name of await readdir(path.join(storage, 'renders', id)).catch(() => [])) {
+          const m = /^\.chunk-(\d+)-.*\.partial$/.exec(name);
+          if (!m) continue;
+          const chunk = Number(m[1]);
+          const victimHas = new RegExp(`chunk ${chunk} of render ${id} .* started`).test(victim!.log()) && !new RegExp(`chunk ${chunk} of render ${id} .* done`).test(victim!.log());
+          if (victimHas && !killed) {
+            killMachine(victim!);
+            killed = { chunk, partial: name };
+          }
+        }
+      }
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    expect(killed).not.toBeNull();
+    await victim!.exited;
+    workers.splice(workers.indexOf(victim!), 1);
+    const run = await render.done;
+    expect(run.stderr).toBe('');
+    expect(run.code).toBe(0);
+    await expectExact(output);
+    // The other machine did the killed chunk.
+    expect(workers[0]!.log()).toMatch(new RegExp(`chunk ${killed!.chunk} of render \\S+ \\(frames [^)]*\\) done`));
+    await addWorker();
+  }, 180_000);
+
+  it('a worker stopped with SIGTERM mid-chunk hands its chunk back at once and exits 0; the render is whole', async () => {
+    const output = path.join(project, 'handed-back.mp4');
+    const [leaving] = workers;
+    const render = startCli(['render', project, '-o', output, '--redis', redis.url, '--storage', storage, '--chunk-frames', '15', '-q']);
+    await leaving!.waitFor(/chunk \d+ of render \S+ \(frames [^)]*\) started/);
+    leaving!.child.kill('SIGTERM');
+    const stopped = await leaving!.exited;
+    expect(stopped.code).toBe(0);
+    expect(leaving!.log()).toMatch(/handed back to the queue/);
+    workers.splice(workers.indexOf(leaving!), 1);
+    const run = await render.done;
+    expect(run.code).toBe(0);
+    await expectExact(output);
+    await addWorker();
+  }, 180_000);
+
+  it('a chunk that fails every time fails the render after its tries, naming the chunk and its own error (exit 1)', async () => {
+    const broken = await makeProject({
+      'index.html': `<!doctype html><html><body style="margin:0">
+<div id="root" data-composition-id="main" data-width="160" data-height="90" data-duration="2" style="background:#000;width:160px;height:90px"></div>
+<script>requestAnimationFrame(function f(t) { if (t > 1000 && t < 1200) throw new Error('the scene broke at ' + Math.round(t) + ' ms'); requestAnimationFrame(f); });</script>
+</body></html>`,
+    }, 'fs-broken-');
+    try {
+      const run = await runCli(['render', broken, '-o', path.join(broken, 'out.mp4'), '--redis', redis.url, '--storage', storage, '--chunk-frames', '20', '--json']);
+      expect(run.code).toBe(1);
+      const { error } = JSON.parse(run.stdout) as { error: { code: string; message: string; chunk: { index: number; first: number; count: number } } };
+      // Frames 31–35 (1.033–1.167 s) break, all in chunk 1 (frames 20–39).
+      expect(error.chunk).toEqual({ index: 1, first: 20, count: 20 });
+      expect(error.code).toBe('page_error');
+      expect(error.message).toMatch(/^chunk 1 \(frames 20–39\): the page reported an error at frame 31 .*the scene broke at 1033 ms/);
+      expect(run.stderr).toMatch(/render failed: chunk 1/);
+      // Three tries, on whichever machines took them.
+      const tries = workers.map((w) => (w.log().match(/chunk 1 of render \S+ \(frames 20–39, try \d\) failed/g) ?? []).length).reduce((a, b) => a + b, 0);
+      expect(tries).toBe(3);
+    } finally {
+      await rm(broken, { recursive: true, force: true });
+    }
+  }, 180_000);
+});
+
+describe('Redis unreachable', () => {
+  it('render and worker fail at once with a clear error (exit 1), writing nothing', async () => {
+    const down = `redis://127.0.0.1:${await freePort()}`;
+    const output = path.join(project, 'never.mp4');
+    const run = await runCli(['render', project, '-o', output, '--redis', down, '--storage', storage]);
+    expect(run.code).toBe(1);
+    expect(run.stderr).toMatch(new RegExp(`Redis at ${down} cannot be reached \\(.*ECONNREFUSED.*\\): start redis-server there, or fix --redis`));
+    expect(await readdir(project)).not.toContain('never.mp4');
+    const worker = await runCli(['worker', '--redis', down, '--storage', storage]);
+    expect(worker.code).toBe(1);
+    expect(worker.stderr).toMatch(/cannot be reached/);
+  }, 60_000);
+
+  it('--redis without --storage, or a URL that is not redis://, is a usage error (exit 2)', async () => {
+    const noStorage = await runCli(['render', project, '--redis', redis.url]);
+    expect(noStorage.code).toBe(2);
+    expect(noStorage.stderr).toMatch(/--redis needs --storage/);
+    const badUrl = await runCli(['render', project, '--redis', 'http://127.0.0.1:1', '--storage', storage]);
+    expect(badUrl.code).toBe(2);
+    expect(badUrl.stderr).toMatch(/not a redis:\/\/ or rediss:\/\/ URL/);
+  }, 60_000);
+});
+
