@@ -122,8 +122,9 @@ describe('framesmith render --redis with framesmith workers', () => {
   it('a worker stopped with SIGTERM mid-chunk hands its chunk back at once and exits 0; the render is whole', async () => {
     const output = path.join(project, 'handed-back.mp4');
     const [leaving] = workers;
+    const from = leaving!.log().length;
     const render = startCli(['render', project, '-o', output, '--redis', redis.url, '--storage', storage, '--chunk-frames', '15', '-q']);
-    await leaving!.waitFor(/chunk \d+ of render \S+ \(frames [^)]*\) started/);
+    await leaving!.waitFor(/chunk \d+ of render \S+ \(frames [^)]*\) started/, { from });
     leaving!.child.kill('SIGTERM');
     const stopped = await leaving!.exited;
     expect(stopped.code).toBe(0);

@@ -77,7 +77,7 @@ describe('framesmith extract', () => {
     expect(code).toBe(1);
     const doc = JSON.parse(stdout);
     expect(doc.extracted.map((v: { videoId: string }) => v.videoId)).toEqual(['ok']);
-    expect(doc.errors).toEqual([{ videoId: 'gone', kind: 'source_missing', retryable: false, message: expect.stringContaining(path.join(dir, 'clips/none.mp4')) }]);
+    expect(doc.errors).toEqual([{ videoId: 'gone', kind: 'source_missing', retryable: false, message: expect.stringContaining(path.join(dir, 'clips/none.mp4')), reason: expect.stringMatching(/^video file not found: /) }]);
   });
 
   it.each([

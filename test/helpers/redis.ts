@@ -52,8 +52,8 @@ export interface WorkerProcess {
   child: ChildProcess;
   /** Everything it printed on stderr so far. */
   log(): string;
-  /** Resolves once the log matches `pattern`. */
-  waitFor(pattern: RegExp, timeoutMs?: number): Promise<void>;
+  /** Resolves once the log from character `from` on matches `pattern`. */
+  waitFor(pattern: RegExp, options?: { timeoutMs?: number; from?: number }): Promise<void>;
   exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
 }
 
@@ -64,19 +64,19 @@ export async function startWorker(redis: string, storage: string, home: string, 
   // Its own process group: a test can end it with everything it started, as a machine that goes away.
   const child = spawn(process.execPath, [CLI, 'worker', '--redis', redis, '--storage', storage, ...extra], { env, stdio: ['ignore', 'ignore', 'pipe'], detached: true });
   let text = '';
-  const waiters: Array<{ pattern: RegExp; resolve: () => void }> = [];
+  const waiters: Array<{ pattern: RegExp; from: number; resolve: () => void }> = [];
   child.stderr!.on('data', (c: Buffer) => {
     text += c.toString();
-    for (const w of waiters.splice(0)) (w.pattern.test(text) ? w.resolve() : waiters.push(w));
+    for (const w of waiters.splice(0)) (w.pattern.test(text.slice(w.from)) ? w.resolve() : waiters.push(w));
   });
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
   return {
     child,
     log: () => text,
-    waitFor: (pattern, timeoutMs = 60_000) => new Promise<void>((resolve, reject) => {
-      if (pattern.test(text)) return resolve();
+    waitFor: (pattern, { timeoutMs = 60_000, from = 0 } = {}) => new Promise<void>((resolve, reject) => {
+      if (pattern.test(text.slice(from))) return resolve();
       const timer = setTimeout(() => reject(new Error(`worker log never matched ${pattern}:\n${text}`)), timeoutMs);
-      waiters.push({ pattern, resolve: () => { clearTimeout(timer); resolve(); } });
+      waiters.push({ pattern, from, resolve: () => { clearTimeout(timer); resolve(); } });
     }),
     exited,
   };
