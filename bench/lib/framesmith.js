@@ -13,7 +13,10 @@ let loaded;
 export async function framesmith() {
   if (loaded) return loaded;
   const entry = path.join(ROOT, 'dist/index.js');
-  if (!existsSync(entry)) return (loaded = { missing: 'dist/index.js missing: run `npm run build` (npm run bench does)' });
+  if (!existsSync(entry)) {
+    loaded = { missing: 'dist/index.js missing: run `npm run build` (npm run bench does)' };
+    return loaded;
+  }
   try {
     loaded = await import(pathToFileURL(entry).href);
   } catch (error) {

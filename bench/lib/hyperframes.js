@@ -67,6 +67,7 @@ export async function hfRender(hf, dir, { output, fps = 30, workers, quality, ex
 
 /** Reads the closing summary ("rendered in 10.5s", "beginframe capture · … · capture 7.5s · …"). */
 function parseSummary(text) {
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: ANSI colour codes start with ESC.
   const clean = text.replace(/\x1b\[[0-9;]*m/g, '');
   const secs = (s) => {
     const m = /(?:(\d+)m\s*)?([\d.]+)s/.exec(s);
@@ -91,6 +92,7 @@ function parseSummary(text) {
 }
 
 function tail(text, n = 1500) {
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: ANSI colour codes start with ESC.
   const t = text.replace(/\x1b\[[0-9;]*m/g, '').trim();
   return t.length > n ? `…${t.slice(-n)}` : t;
 }

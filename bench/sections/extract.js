@@ -94,22 +94,23 @@ export async function extractSection(ctx) {
   const cases = ['one', 'dup3', 'display', 'png', 'vfr', 'layout', 'layout720'];
   const hfCases = new Set(['one', 'dup3', 'layout', 'layout720']);
   const runs = { floor: {}, ours: {}, hf: {} };
+  const push = (group, name, value) => { group[name] = [...(group[name] ?? []), value]; };
   const failed = new Set();
   for (let i = 0; i < ctx.repeats; i++) {
     for (const name of cases) {
-      if (floorOf[name]) (runs.floor[floorOf[name][0]] ??= []).push(await floorOf[name][1]());
-      if (name === 'layout') (runs.floor.jpegLayout ??= []).push(await floorOf.jpegLayout[1]());
+      if (floorOf[name]) push(runs.floor, floorOf[name][0], await floorOf[name][1]());
+      if (name === 'layout') push(runs.floor, 'jpegLayout', await floorOf.jpegLayout[1]());
       if (!ours.missing && !failed.has(`ours.${name}`)) {
         try {
           const r = await oursOnce(name);
-          (runs.ours[name] ??= []).push(r.ms);
+          push(runs.ours, name, r.ms);
           if (i === 0) out.figure(`ours.${name}.metrics`, r.result.metrics);
         } catch (error) { out.error(`framesmith ${name}`, error); failed.add(`ours.${name}`); }
       }
       if (!hf.missing && hfCases.has(name) && !failed.has(`hf.${name}`)) {
         try {
           const r = await hfOnce(name);
-          (runs.hf[name] ??= []).push(r.ms);
+          push(runs.hf, name, r.ms);
           if (i === 0) out.figure(`hf.${name}.phaseBreakdown`, r.result.phaseBreakdown);
         } catch (error) { out.error(`HyperFrames ${name}`, error); failed.add(`hf.${name}`); }
       }
@@ -156,7 +157,7 @@ export async function extractSection(ctx) {
 }
 
 /** Peak memory of one native-size extraction as the clip grows: flat means frames are streamed to disk. */
-async function memoryCases(ctx, out) {
+async function memoryCases(_ctx, out) {
   const src = await media('a-1080p-30s.mp4');
   for (const seconds of [2, 10, 30]) {
     const spec = writeSpec(`memory-${seconds}s`, { videos: [{ id: 'a', src, mediaStart: 0, duration: seconds }] });

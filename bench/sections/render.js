@@ -39,7 +39,7 @@ export async function renderSection(ctx) {
       for (const [name, options] of Object.entries(cases)) {
         try {
           const r = await renderOnce(ours.fn, dir, `css-3s-${name}.mp4`, options);
-          (res[name] ??= []).push(r);
+          res[name] = [...(res[name] ?? []), r];
         } catch (error) { out.error(`framesmith render ${name}`, error); delete cases[name]; }
       }
     }

@@ -66,7 +66,7 @@ export async function sourcesSection(ctx) {
   // The engine before source passes, in a fresh process too (probes cold, like ours).
   const classicOnce = (spec) => cliOnce(spec, ['--no-cache', '--no-source-passes']);
   const runs = {};
-  const push = (key, value) => (runs[key] ??= []).push(value);
+  const push = (key, value) => { runs[key] = [...(runs[key] ?? []), value]; };
   for (let i = 0; i < ctx.repeats; i++) {
     push('floor.union', await decodeFloor({ src: a, mediaStart: 0, frames: 255 }));
     for (const name of ['sameSource', 'one', 'threeSources']) {

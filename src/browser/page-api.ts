@@ -91,9 +91,9 @@ export interface FramesmithAdapter {
    * Puts the library's animations at `seek.time`. A returned promise is awaited before the frame is
    * captured; a rejection fails the frame, naming the adapter.
    */
-  seek(seek: AdapterSeek): void | Promise<unknown>;
+  seek(seek: AdapterSeek): undefined | Promise<unknown>;
   /** Awaited (once) before the first frame: the library has loaded what frame 0 needs. */
-  ready?(): void | Promise<unknown>;
+  ready?(): undefined | Promise<unknown>;
   /** Seconds the adapter's animations last, when known: a floor for the composition's duration. */
   duration?(): number | null | undefined;
 }

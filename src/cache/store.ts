@@ -15,6 +15,7 @@
  * of a concurrent race adopts the winner's entry, a damaged entry is never served, and entries leased by
  * a live process are never evicted.
  */
+import type { BigIntStats } from 'node:fs';
 import { mkdir, rename, rm, stat, utimes, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { resolveBudget, resolveCacheDir } from './config.js';
@@ -234,7 +235,7 @@ export class FrameCache {
         throw new CacheError('invalid_frames', `publish of ${writer.key}: frame name "${name}" must be a unique plain file name inside ${writer.dir}`, writer.dir);
       }
       seen.add(name);
-      let s;
+      let s: BigIntStats;
       try {
         s = await stat(path.join(writer.dir, name), { bigint: true });
       } catch {

@@ -95,7 +95,7 @@ function summary(result: ExtractResult): string {
   for (const e of result.errors) lines.push(`  FAIL  ${e.videoId} [${e.kind}${e.retryable ? ', retryable' : ''}]: ${e.message}`);
   const m = result.metrics;
   lines.push(`${result.extracted.length} extracted, ${result.errors.length} failed; ${m.passes} ffmpeg passes (${m.sourcePasses} source${m.sourcePasses === 1 ? '' : 's'}), ${m.dedupeHits} shared, ${m.cacheHits} cache hits, ${m.framesExtracted} frames, ${(m.bytesWritten / 1e6).toFixed(1)} MB in ${(m.totalMs / 1000).toFixed(2)} s`);
-  return lines.join('\n') + '\n';
+  return `${lines.join('\n')}\n`;
 }
 
 export function registerExtract(program: Command, context: CommandContext): void {
@@ -144,7 +144,7 @@ export function registerExtract(program: Command, context: CommandContext): void
       } finally {
         if (started) bar?.stop();
       }
-      if (opts.json) process.stdout.write(JSON.stringify(extractJson(result), null, 2) + '\n');
+      if (opts.json) process.stdout.write(`${JSON.stringify(extractJson(result), null, 2)}\n`);
       else process.stdout.write(summary(result));
       await result.release();
       context.setExitCode(result.errors.length === 0 ? EXIT_OK : EXIT_FAILED);

@@ -177,7 +177,7 @@ export function buildMixGraph(tracks: readonly PlacedTrack[], sampleRate: number
   // A frame range keeps [fromSamples, totalSamples) of the timeline.
   const head = fromSamples > 0 ? `:start_sample=${fromSamples}` : '';
   lines.push(`${labels.map((l) => `[${l}]`).join('')}${amix(labels.length)},apad=whole_len=${totalSamples},atrim=end_sample=${totalSamples}${head},asetpts=N/SR/TB[mix]`);
-  return { inputArgs, inputCount: inputs.size, script: lines.join('\n') + '\n' };
+  return { inputArgs, inputCount: inputs.size, script: `${lines.join('\n')}\n` };
 }
 
 /** Inputs per amix node. */

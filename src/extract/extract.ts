@@ -16,7 +16,7 @@ import { LeaseTable } from '../cache/leases.js';
 import { openFrameCache, type FrameCache } from '../cache/store.js';
 import { CacheError } from '../cache/errors.js';
 import { CacheSession, type Served, type Unit } from './cached-pass.js';
-import { ExtractError, ExtractOptionsError, toExtractError } from './errors.js';
+import { type ExtractError, ExtractOptionsError, toExtractError } from './errors.js';
 import { planVideo, type PlannedVideo } from './plan.js';
 import { extractUncached } from './uncached.js';
 import { isRemoteSrc, localCopyOf } from './remote-source.js';

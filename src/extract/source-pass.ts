@@ -74,7 +74,7 @@ export function segmentArgs(jobs: readonly SourceJob[], segment: Segment): strin
   const n = segment.branches.length;
   const labels = segment.branches.map((_, i) => `b${i}`);
   const graph = [`[0:v:0]split=${n}${labels.map((l) => `[${l}]`).join('')}`];
-  segment.branches.forEach((b, i) => graph.push(`[b${i}]${passFilters(jobs[b.job]!.plan, b.first)}[o${i}]`));
+  for (const [i, b] of segment.branches.entries()) graph.push(`[b${i}]${passFilters(jobs[b.job]!.plan, b.first)}[o${i}]`);
   args.push('-filter_complex', graph.join(';'));
   segment.branches.forEach((b, i) => {
     const job = jobs[b.job]!;

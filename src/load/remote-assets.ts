@@ -50,7 +50,10 @@ export async function localizeRemoteAssets(document: HTMLElement, file: string, 
   const fetchOnce = (url: string) => {
     if (!options.fetchRemote) return Promise.reject(new Error('remote assets are not fetched here (no remote cache)'));
     let d = downloads.get(url);
-    if (!d) downloads.set(url, (d = options.fetchRemote(url)));
+    if (!d) {
+      d = options.fetchRemote(url);
+      downloads.set(url, d);
+    }
     return d;
   };
   const absolute = (url: string) => (url.startsWith('//') ? `https:${url}` : url);
@@ -110,6 +113,7 @@ export async function localizeRemoteAssets(document: HTMLElement, file: string, 
       const route = ref && depth <= MAX_CSS_DEPTH ? await stylesheet(ref, who, depth) : null;
       rewritten.push(ref === null ? whole : route ? `@import url("${route}")${m[5] ?? ''};` : '');
     }
+    // biome-ignore lint/suspicious/noControlCharactersInRegex: NUL delimits the placeholders this function itself inserted.
     text = text.replace(/\u0000(\d+)\u0000/g, (_all, i: string) => rewritten[Number(i)]!);
     return text;
   };

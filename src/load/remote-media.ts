@@ -118,7 +118,8 @@ export class RemoteMedia {
     };
     const fetchOptions = { allowPrivateHosts: this.options.allowPrivateHosts ?? false, signal: this.options.signal, warn: this.options.warn, onBytes };
     if (this.options.cacheDir && this.leases) return fetchAndLeaseRemoteSource(url, { ...fetchOptions, cacheDir: this.options.cacheDir }, this.leases);
-    const cacheDir = await (this.tempDir ??= mkdtemp(path.join(os.tmpdir(), 'framesmith-remote-')));
+    this.tempDir ??= mkdtemp(path.join(os.tmpdir(), 'framesmith-remote-'));
+    const cacheDir = await this.tempDir;
     return fetchRemoteSource(url, { ...fetchOptions, cacheDir });
   }
 

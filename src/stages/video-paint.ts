@@ -121,7 +121,7 @@ export function videoPainter(videos: readonly ShownVideo[], options: VideoPainte
           continue;
         }
         const bytes = await readFile(file);
-        if (before && before.bytes.equals(bytes)) current.set(video.index, { file, bytes: before.bytes });
+        if (before?.bytes.equals(bytes)) current.set(video.index, { file, bytes: before.bytes });
         else changes.push({ video, frame: { file, bytes } });
       }
       if (changes.length > 0) {

@@ -25,7 +25,7 @@ function track(src: string, overrides: Partial<AudioTrack>): AudioTrack {
 /** Asserts each expected onset has a burst starting within one frame, and there are no other bursts. */
 function expectBeepsAt(bursts: { start: number }[], expected: number[]): void {
   expect(bursts.map((b) => b.start.toFixed(3))).toHaveLength(expected.length);
-  expected.forEach((t, i) => expect(Math.abs(bursts[i]!.start - t), `beep ${i} at ${bursts[i]!.start}, expected ${t}`).toBeLessThan(FRAME));
+  for (const [i, t] of expected.entries()) expect(Math.abs(bursts[i]!.start - t), `beep ${i} at ${bursts[i]!.start}, expected ${t}`).toBeLessThan(FRAME);
 }
 
 describe('mixAudio placement', () => {

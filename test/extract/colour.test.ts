@@ -77,19 +77,19 @@ async function barRgb(image: string, index: number): Promise<[number, number, nu
 /** SMPTE ST 2084 inverse EOTF: cd/m² → PQ signal 0–1. */
 function pqSignal(nits: number): number {
   const m1 = 2610 / 16384, m2 = (2523 / 4096) * 128, c1 = 3424 / 4096, c2 = (2413 / 4096) * 32, c3 = (2392 / 4096) * 32;
-  const y = Math.pow(nits / 10000, m1);
-  return Math.pow((c1 + c2 * y) / (1 + c3 * y), m2);
+  const y = (nits / 10000) ** m1;
+  return ((c1 + c2 * y) / (1 + c3 * y)) ** m2;
 }
 
 /** HLG signal of an achromatic display luminance on the 1000 cd/m² reference display (inverse OOTF, γ 1.2, then OETF). */
 function hlgSignal(nits: number): number {
-  const scene = Math.pow(nits / 1000, 1 / 1.2);
+  const scene = (nits / 1000) ** (1 / 1.2);
   const a = 0.17883277, b = 1 - 4 * a, c = 0.5 - a * Math.log(4 * a);
   return scene <= 1 / 12 ? Math.sqrt(3 * scene) : a * Math.log(12 * scene - b) + c;
 }
 
 /** BT.1886 EOTF (γ 2.4) of an 8-bit SDR code, relative to white. */
-const sdrLinear = (code: number) => Math.pow(code / 255, 2.4);
+const sdrLinear = (code: number) => (code / 255) ** 2.4;
 
 describe('sources', () => {
   it('the generated PQ and HLG sources probe as HDR, the SDR ones do not', async () => {
@@ -120,7 +120,7 @@ describe('SDR source in an HDR render', () => {
     const red = await barRgb(v.frames[0]!, 2);
     // BT.709 red in BT.2020 linear RGB is (0.6274, 0.0691, 0.0164) (BT.2087 matrix), times 203 cd/m².
     const expected = [0.6274, 0.0691, 0.0164].map((l) => Math.round(pqSignal(203 * l) * 255));
-    red.forEach((ch, i) => expect(Math.abs(ch - expected[i]!)).toBeLessThanOrEqual(4));
+    for (const [i, ch] of red.entries()) expect(Math.abs(ch - expected[i]!)).toBeLessThanOrEqual(4);
   });
 
   it.each([

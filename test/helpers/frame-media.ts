@@ -263,7 +263,7 @@ export async function readVideoFrameIndices(videoPath: string, onFrame: (index: 
   args.push('-i', videoPath, '-map', '0:v:0', '-fps_mode', 'passthrough', '-vf', grayFilter(), '-f', 'rawvideo', 'pipe:1');
   const proc = await startFfmpeg(args, { stdout: 'pipe', timeoutMs: 600_000 });
   const frameBytes = SAMPLE * SAMPLE;
-  let pending = Buffer.alloc(0);
+  let pending: Buffer = Buffer.alloc(0);
   let position = 0;
   let failure: unknown;
   proc.stdout!.on('data', (chunk: Buffer) => {

@@ -62,7 +62,7 @@ describe('examples', () => {
       const t = f / 10;
       const expected = [0.5 + 0.5 * Math.sin(2 * Math.PI * t), fract(u + 0.25 * t), fract(v + 0.5 * t)].map((c) => c * 255);
       const actual = pixel(video, f, 320, 100);
-      expected.forEach((c, i) => expect(Math.abs(actual[i]! - c), `frame ${f} channel ${i}: ${actual.join(',')} vs ${expected.map(Math.round).join(',')}`).toBeLessThanOrEqual(8));
+      for (const [i, c] of expected.entries()) expect(Math.abs(actual[i]! - c), `frame ${f} channel ${i}: ${actual.join(',')} vs ${expected.map(Math.round).join(',')}`).toBeLessThanOrEqual(8);
     }
   });
 });

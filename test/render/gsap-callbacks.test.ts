@@ -15,7 +15,6 @@ import { render } from '../../src/render.js';
 import { decodeFrames, makeProject, pixel, type DecodedVideo } from '../helpers/render-pixels.js';
 
 const FPS = 30;
-const FRAMES = 210;
 /** `.call()` times: every 0.1 s from 0.05 s, so no call sits on a frame boundary. */
 const CALLS = Array.from({ length: 69 }, (_, i) => 0.05 + i * 0.1);
 

@@ -30,9 +30,9 @@ video { position: absolute; }
 #clipped { left: 100px; top: 120px; width: 80px; height: 45px; clip-path: inset(0 50% 0 0); }
 #inverted { left: 230px; top: 120px; width: 80px; height: 45px; filter: invert(1); }`;
 
-const BODY = ['contain', 'cover', 'xf', 'fade', 'round', 'clipped', 'inverted']
+const BODY = `${['contain', 'cover', 'xf', 'fade', 'round', 'clipped', 'inverted']
   .map((id) => `<video id="${id}" src="clip.mp4" muted data-start="0" data-duration="1"></video>`)
-  .join('\n') + '\n<div id="above"></div>';
+  .join('\n')}\n<div id="above"></div>`;
 
 function rgb(k: number, x: number, y: number): [number, number, number] {
   const [r, g, b] = pixel(video, k, x, y);

@@ -62,7 +62,7 @@ export function install(config: MediaGuardConfig): void {
       // not a URL
     }
     // Own-property lookups only: a path like /constructor must not find Object.prototype's.
-    const has = (key: string) => Object.prototype.hasOwnProperty.call(known, key);
+    const has = (key: string) => Object.hasOwn(known, key);
     return has(url) ? known[url]! : has(byPath) ? known[byPath]! : null;
   };
   const override = <T extends object>(target: T, name: string, value: (info: PageMediaInfo) => number) => {
@@ -110,7 +110,7 @@ export function install(config: MediaGuardConfig): void {
     value: () => (pending === 0 ? Promise.resolve() : new Promise<void>((resolve) => { settledWaiters.push(resolve); })),
   });
 
-  const ownPoster = (value: string | null) => value !== null && value.startsWith(POSTER_PREFIX);
+  const ownPoster = (value: string | null) => value?.startsWith(POSTER_PREFIX);
   const quiet = (el: HTMLMediaElement) => {
     if (el.getAttribute('preload') !== 'none') el.setAttribute('preload', 'none');
     if (el.hasAttribute('autoplay')) el.removeAttribute('autoplay');
@@ -135,7 +135,7 @@ export function install(config: MediaGuardConfig): void {
     if (node instanceof win.HTMLMediaElement) { quiet(node); announce(node); }
     if (node instanceof win.HTMLVideoElement) size(node);
     node.querySelectorAll('video, audio').forEach((el) => { quiet(el as HTMLMediaElement); announce(el as HTMLMediaElement); });
-    node.querySelectorAll('video').forEach((el) => size(el));
+    for (const el of node.querySelectorAll('video')) size(el);
   };
   new win.MutationObserver((records) => {
     for (const r of records) {

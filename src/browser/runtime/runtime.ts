@@ -121,7 +121,8 @@ function installInTop(win: PageWindow, config: RuntimeConfig): void {
   const pageGlobals = win as unknown as Record<string, unknown>;
   if (pageGlobals.__timelines === undefined) pageGlobals.__timelines = {};
   const variables = config.variables ?? {};
-  const hyperframes = (pageGlobals.__hyperframes ??= {}) as Record<string, unknown>;
+  pageGlobals.__hyperframes ??= {};
+  const hyperframes = pageGlobals.__hyperframes as Record<string, unknown>;
   hyperframes.getVariables ??= () => ({ ...variables });
   installScopes(win, config.scopes ?? {});
 

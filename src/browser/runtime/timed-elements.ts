@@ -33,7 +33,8 @@ export function timedElements(doc: Document, config: RuntimeConfig): TimedElemen
   const list = (): Element[] => {
     // While the document is still parsing, the list is not final: do not cache it.
     if (doc.readyState === 'loading') return query();
-    return (cached ??= query());
+    cached ??= query();
+    return cached;
   };
   return {
     root: findRoot,
