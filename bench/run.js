@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 /**
- * `npm run bench` (builds first) or `node bench/run.js [extract] [cache] [render] [video] [subcomp] [sources]`.
+ * `npm run bench` (builds first) or `node bench/run.js [extract] [cache] [render] [video] [subcomp] [sources] [chunks]`.
  * Measures framesmith side by side with the physical floor and HyperFrames in one run, writes
  * .bench/results.json and prints markdown tables for BENCHMARKS.md. BENCH_REPEATS=N sets the runs
  * per timed case (median reported; default 3 for extraction, 1–2 for renders).
@@ -19,8 +19,9 @@ import { renderSection } from './sections/render.js';
 import { videoSection } from './sections/video.js';
 import { subcompSection } from './sections/subcomp.js';
 import { sourcesSection } from './sections/sources.js';
+import { chunksSection } from './sections/chunks.js';
 
-const SECTIONS = { extract: extractSection, cache: cacheSection, render: renderSection, video: videoSection, subcomp: subcompSection, sources: sourcesSection };
+const SECTIONS = { extract: extractSection, cache: cacheSection, render: renderSection, video: videoSection, subcomp: subcompSection, sources: sourcesSection, chunks: chunksSection };
 
 const asked = process.argv.slice(2);
 const unknown = asked.filter((name) => !(name in SECTIONS));
@@ -40,7 +41,7 @@ if (hf.missing) process.stderr.write(`bench: ${hf.missing}; HyperFrames figures 
 for (const name of chosen) {
   const ctx = {
     hf,
-    repeats: repeats({ extract: 3, cache: 3, render: 2, video: 1, subcomp: 2, sources: 3 }[name]),
+    repeats: repeats({ extract: 3, cache: 3, render: 2, video: 1, subcomp: 2, sources: 3, chunks: 2 }[name]),
     section: (key, title) => report.section(key, title),
   };
   try {
