@@ -38,3 +38,12 @@ export { FrameUrls, HTTP_MIN_BYTES, type FrameTransport } from './stages/video-t
 export { audioStage, type AudioStage, type AudioStageStats } from './stages/audio.js';
 export { MediaError, type MediaErrorCode, type MediaFailure } from './load/media-errors.js';
 export { mediaDuration, mediaHasAudio, completeMediaWindows } from './load/media.js';
+export { FramesmithError, type ErrorFields } from './errors.js';
+export { renderChunk, renderDir, type ChunkOptions } from './render/chunk.js';
+export { splitChunks, DEFAULT_CHUNK_FRAMES, type ChunkJob, type ChunkResult } from './plan/chunks.js';
+export { openPlan, type OpenedPlan } from './plan/read.js';
+export { PlanError, type PlanErrorCode } from './plan/errors.js';
+export type { RenderPlan } from './plan/types.js';
+export { startChunkWorker, type ChunkWorker, type ChunkWorkerOptions, type ChunkProcessor } from './distributed/worker.js';
+export { runChunksOnQueue, ChunkFailedError } from './distributed/queue.js';
+export { DistributedError, type DistributedErrorCode } from './distributed/errors.js';
