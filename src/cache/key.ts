@@ -5,7 +5,7 @@
  */
 import { createHash } from 'node:crypto';
 import { formatRational, parseRational } from '../media/rational.js';
-import type { ColorTarget, FrameFormat } from '../extract/types.js';
+import type { ColorTarget, FrameFormat } from '../media/frame-types.js';
 import { CacheError } from './errors.js';
 
 /** Bumped whenever the entry layout or the meaning of a recipe field changes; old entries then miss. */

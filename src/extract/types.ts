@@ -2,6 +2,7 @@
  * The extraction engine's public contract. `extractVideos(videos, options)` (src/extract/extract.ts)
  * decodes, for every video, the frames a render at `options.fps` will show, one image file per slot.
  */
+import type { ColorTarget, FrameFormat } from '../media/frame-types.js';
 import type { Rational } from '../media/rational.js';
 
 /** One `<video>` (or spec entry) to extract frames for. */
@@ -23,10 +24,8 @@ export interface VideoRequest {
   height?: number;
 }
 
-export type FrameFormat = 'jpg' | 'png';
+export type { ColorTarget, FrameFormat } from '../media/frame-types.js';
 export type FormatChoice = 'auto' | FrameFormat;
-/** Colour target of the render: SDR (BT.709), or HDR BT.2020 with PQ or HLG transfer. */
-export type ColorTarget = 'sdr' | 'pq' | 'hlg';
 
 export interface ExtractOptions {
   /** Render frame rate: a number or a rational string such as "30000/1001". */
