@@ -11,6 +11,8 @@ import { registerRender } from './render-command.js';
 import { registerCache } from './cache-command.js';
 import { registerDoctor } from './doctor-command.js';
 import { registerWorker } from './worker-command.js';
+import { registerPreview } from './preview-command.js';
+import { registerInit } from './init-command.js';
 
 /** A command's action sets this; commander's own parse result carries no exit code. */
 export interface CommandContext {
@@ -29,8 +31,8 @@ function installSignalHandlers(): void {
 
 /** Runs the CLI with `argv` (without node and script) and resolves to the exit code. */
 export async function main(argv: string[]): Promise<number> {
-  // A worker stops gracefully on its own (it hands its chunks back first).
-  if (argv[0] !== 'worker') installSignalHandlers();
+  // A worker and a preview stop gracefully on their own (a worker hands its chunks back first).
+  if (argv[0] !== 'worker' && argv[0] !== 'preview') installSignalHandlers();
   let exitCode = 0;
   const context: CommandContext = { setExitCode: (code) => { exitCode = code; } };
   const program = new Command()
@@ -43,6 +45,8 @@ export async function main(argv: string[]): Promise<number> {
   registerCache(program, context);
   registerDoctor(program, context);
   registerWorker(program, context);
+  registerPreview(program, context);
+  registerInit(program, context);
   try {
     await program.parseAsync(argv, { from: 'user' });
     return exitCode;

@@ -179,6 +179,11 @@ export class RenderSession {
     return states.some((state) => state.requested && !state.missing);
   }
 
+  /** Closes the pages (the browsers stay): `openPages` can load the composition afresh. */
+  async closePages(): Promise<void> {
+    await Promise.allSettled(this.workers.splice(0).map((w) => w.close()));
+  }
+
   /** Closes the pages, the browsers and the server. Safe to call more than once. */
   async close(): Promise<void> {
     await Promise.allSettled(this.workers.splice(0).map((w) => w.close()));

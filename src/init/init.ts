@@ -1,0 +1,55 @@
+/**
+ * `initProject(dir, template)`: writes a starter composition. Everything is written into a private
+ * directory next to `dir` and renamed into place at the end, so `dir` either holds the whole starter
+ * or is untouched. An existing, non-empty `dir` is refused (unless `force`: its files are kept, the
+ * starter's written over them).
+ */
+import { randomBytes } from 'node:crypto';
+import { cp, mkdir, readdir, rename, rm, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { FramesmithError } from '../errors.js';
+import { runFfmpeg } from '../media/tools.js';
+import { TEMPLATES } from './templates.js';
+
+export class InitError extends FramesmithError<'unknown_template' | 'not_empty' | 'write_failed', { dir: string }> {
+  override readonly name = 'InitError';
+  constructor(code: 'unknown_template' | 'not_empty' | 'write_failed', message: string, readonly dir: string, options?: { cause?: unknown }) {
+    super(code, message, { dir }, options);
+  }
+}
+
+/** The files written, relative to `dir`. */
+export async function initProject(dir: string, templateName: string, options: { force?: boolean } = {}): Promise<string[]> {
+  const template = TEMPLATES[templateName];
+  if (!template) {
+    throw new InitError('unknown_template', `there is no template "${templateName}": choose one of ${Object.keys(TEMPLATES).join(', ')}`, dir);
+  }
+  const target = path.resolve(dir);
+  const existing = await readdir(target).catch(() => null);
+  if (existing && existing.length > 0 && !options.force) {
+    throw new InitError('not_empty', `${target} is not empty: give a new directory, or --force to write the starter into it`, target);
+  }
+  const staging = path.join(path.dirname(target), `.${path.basename(target)}.init-${randomBytes(4).toString('hex')}`);
+  try {
+    await mkdir(staging, { recursive: true });
+    for (const [rel, text] of Object.entries(template.files)) {
+      await mkdir(path.dirname(path.join(staging, rel)), { recursive: true });
+      await writeFile(path.join(staging, rel), text);
+    }
+    for (const [rel, args] of Object.entries(template.media ?? {})) {
+      await mkdir(path.dirname(path.join(staging, rel)), { recursive: true });
+      await runFfmpeg(['-y', '-v', 'error', ...args, path.join(staging, rel)]);
+    }
+    if (existing && existing.length > 0) {
+      await cp(staging, target, { recursive: true, force: true });
+      await rm(staging, { recursive: true, force: true });
+    } else {
+      // Onto a missing or empty directory, a rename is all or nothing.
+      await rename(staging, target);
+    }
+  } catch (error) {
+    await rm(staging, { recursive: true, force: true }).catch(() => {});
+    throw new InitError('write_failed', `writing the starter into ${target} failed: ${error instanceof Error ? error.message : String(error)}`, target, { cause: error });
+  }
+  return [...Object.keys(template.files), ...Object.keys(template.media ?? {})];
+}

@@ -1,0 +1,163 @@
+/**
+ * What the preview shows: frames captured exactly as a render captures them — the same load step,
+ * session (project server, bundled fonts, the headless shell, BeginFrame), runtime, virtual clock,
+ * clip windows, and `<video>` frames from the extraction engine and its cache — one frame at a time,
+ * on request, as lossless PNG. A paused frame in the preview is therefore the render's frame.
+ *
+ * The page only steps forwards, as a render's workers do (a callback-driven composition reaches frame
+ * k through frames 0…k); a request for an earlier frame loads the page afresh first. Requests are
+ * served one at a time in order.
+ */
+import { mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { resolveCacheDir } from '../cache/config.js';
+import { settleDuration } from '../composition/duration.js';
+import { RemoteMedia } from '../load/remote-media.js';
+import { useProbeStore } from '../media/probe-store.js';
+import { formatRational, frameTime, toNumber, type Rational } from '../media/rational.js';
+import { noDuration, toRenderError } from '../render/errors.js';
+import { loadComposition, pageSetupOf, runtimeOf } from '../render/load.js';
+import { RenderSession } from '../render/session.js';
+import { RenderError } from '../render/types.js';
+import type { StageContext } from '../stages/stage.js';
+import { videoFramesStage, type VideoFramesStage } from '../stages/video-frames.js';
+import { WarningLog } from '../warnings.js';
+
+export interface PreviewInfo {
+  width: number;
+  height: number;
+  /** Exact rate (`30000/1001`) and its value. */
+  fps: string;
+  fpsValue: number;
+  frameCount: number;
+  /** Seconds. */
+  duration: number;
+  /** The composition file, relative to the project. */
+  entry: string;
+}
+
+export interface PreviewFrame {
+  png: Buffer;
+  frame: number;
+  time: number;
+}
+
+export interface PreviewSessionOptions {
+  cache?: string | false;
+  browser?: string;
+  allowPrivateHosts?: boolean;
+  onWarning?(message: string): void;
+}
+
+export class PreviewSession {
+  private queue: Promise<unknown> = Promise.resolve();
+  private lastFrame = -1;
+  private last: PreviewFrame | null = null;
+
+  private constructor(
+    readonly info: PreviewInfo,
+    private readonly rate: Rational,
+    private readonly session: RenderSession,
+    private readonly runtime: string,
+    private readonly stage: VideoFramesStage,
+    private readonly cleanup: () => Promise<void>,
+  ) {}
+
+  /**
+   * Loads `input` and its first page; throws the `RenderError` a render of it would. WebGL as a render
+   * decides it: off, unless the page asks for a context while loading.
+   */
+  static async open(input: string, options: PreviewSessionOptions = {}): Promise<PreviewSession> {
+    try {
+      return await PreviewSession.openWith(input, options, false);
+    } catch (error) {
+      if (!(error instanceof RenderError && error.code === 'webgl_unavailable')) throw error;
+      return PreviewSession.openWith(input, options, true);
+    }
+  }
+
+  private static async openWith(input: string, options: PreviewSessionOptions, webgl: boolean): Promise<PreviewSession> {
+    const warnings = new WarningLog(false, (w) => options.onWarning?.(w.message));
+    const cacheDir = resolveCacheDir({ dir: options.cache });
+    if (cacheDir) useProbeStore(path.join(cacheDir, 'probes'));
+    const controller = new AbortController();
+    const remote = new RemoteMedia({ cacheDir, allowPrivateHosts: options.allowPrivateHosts, signal: controller.signal });
+    const stage = videoFramesStage({ cache: options.cache });
+    let session: RenderSession | undefined;
+    let workDir: string | undefined;
+    const cleanup = async () => {
+      await session?.close();
+      await stage.dispose?.();
+      if (workDir) await rm(workDir, { recursive: true, force: true });
+      await remote.dispose();
+    };
+    try {
+      const composition = await loadComposition(input, {}, 'mp4', remote, warnings);
+      workDir = await mkdtemp(path.join(os.tmpdir(), 'framesmith-preview-'));
+      session = await RenderSession.serve(pageSetupOf(composition));
+      await session.launch(1, { browserPath: options.browser, webgl, failIfWebGLRefused: !webgl });
+      const context = (width: number, height: number): StageContext => ({
+        composition, fps: composition.fps, width, height, format: 'mp4', alpha: false, range: { first: 0, count: composition.frameCount }, workDir: workDir!,
+        tempOutput: () => { throw new Error('a preview writes no output'); }, serveDirectory: (dir) => session!.serveDirectory(dir), signal: controller.signal,
+      });
+      const preparing = stage.prepare!(context(composition.width ?? 0, composition.height ?? 0));
+      preparing.catch(() => {});
+      const runtime = await runtimeOf(composition, session, 1);
+      const { width, height } = await session.openPages({ runtime, transparent: false, frameFormat: 'png' });
+      settleDuration(composition, session.workers[0]!.info);
+      if (composition.frameCount < 1) throw noDuration(composition);
+      await preparing;
+      await session.attachHooks(stage.capture!);
+      for (const w of await session.takeWarnings()) warnings.add(w);
+      const info: PreviewInfo = {
+        width, height, fps: formatRational(composition.fps), fpsValue: toNumber(composition.fps), frameCount: composition.frameCount,
+        duration: composition.frameCount / toNumber(composition.fps), entry: path.relative(composition.rootDir, composition.entryFile),
+      };
+      return new PreviewSession(info, composition.fps, session, runtime, stage, cleanup);
+    } catch (error) {
+      await cleanup();
+      throw toRenderError(error);
+    }
+  }
+
+  /** The frame shown at `time` seconds (clamped into the composition), as PNG. */
+  frame(time: number): Promise<PreviewFrame> {
+    const frame = Math.min(this.info.frameCount - 1, Math.max(0, Math.floor(time * this.info.fpsValue + 1e-6)));
+    const next = this.queue.then(() => this.capture(frame));
+    this.queue = next.catch(() => {});
+    return next;
+  }
+
+  private async capture(frame: number): Promise<PreviewFrame> {
+    if (frame === this.lastFrame && this.last) return this.last;
+    if (frame < this.lastFrame) await this.reload();
+    const time = frameTime(frame, this.rate);
+    try {
+      const png = await this.session.workers[0]!.renderFrame(frame, time);
+      this.lastFrame = frame;
+      this.last = { png, frame, time };
+      return this.last;
+    } catch (error) {
+      // The page may be in any state after a failed seek: start from a fresh one next time.
+      this.lastFrame = Number.POSITIVE_INFINITY;
+      this.last = null;
+      throw toRenderError(error);
+    }
+  }
+
+  /** A fresh page, so that the next frame is reached stepping forwards from the start. */
+  private async reload(): Promise<void> {
+    this.last = null;
+    await this.session.closePages();
+    await this.session.openPages({ runtime: this.runtime, transparent: false, frameFormat: 'png' });
+    await this.session.attachHooks(this.stage.capture!);
+    this.lastFrame = -1;
+  }
+
+  async close(): Promise<void> {
+    await this.queue.catch(() => {});
+    await this.cleanup();
+  }
+}
+
