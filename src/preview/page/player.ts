@@ -9,8 +9,9 @@
  * clamped to the new length); an error is shown over the stage until a state without one arrives.
  *
  * `window.framesmithPreview = { ready, seek(t), play(), pause(), time, duration }`: `ready` resolves
- * once the first frame is drawn, `seek(t)` once the frame at t is drawn.
+ * once the first frame is drawn, `seek(t)` once the frame at t is drawn (src/preview/player-api.ts).
  */
+import '../player-api.js';
 
 interface PreviewInfo {
   width: number;
@@ -24,22 +25,6 @@ interface PreviewInfo {
 
 type PreviewState = { version: number; info: PreviewInfo } | { version: number; error: { code: string; message: string } };
 
-interface PreviewApi {
-  ready: Promise<void>;
-  seek(t: number): Promise<void>;
-  play(): void;
-  pause(): void;
-  readonly time: number;
-  readonly duration: number;
-  /** The version of the project the drawn frame comes from (increases on every reload). */
-  readonly version: number;
-}
-
-declare global {
-  interface Window {
-    framesmithPreview: PreviewApi;
-  }
-}
 
 const $ = <T extends HTMLElement>(selector: string) => document.querySelector(selector) as T;
 const stage = $<HTMLDivElement>('[data-preview-stage]');
@@ -59,6 +44,8 @@ let playing = false;
 let playStart = 0;
 let drawnUrl: string | null = null;
 let inFlight: Promise<void> | null = null;
+/** The frame last asked for (drawn, or on its way). */
+let target = 0;
 let wanted: { frame: number; done: Array<() => void> } | null = null;
 let resolveReady!: () => void;
 const ready = new Promise<void>((resolve) => { resolveReady = resolve; });
@@ -110,6 +97,7 @@ async function draw(f: number): Promise<void> {
 
 /** Asks for frame `f`: drawn after the request in flight; a later request replaces this one. */
 function request(f: number): Promise<void> {
+  target = f;
   return new Promise((resolve) => {
     if (wanted) wanted = { frame: f, done: [...wanted.done, resolve] };
     else wanted = { frame: f, done: [resolve] };
@@ -161,9 +149,9 @@ function apply(state: PreviewState): void {
   const first = info === null;
   info = state.info;
   layout();
-  if (first) frame = frameAt(Number(params.get('t') ?? 0));
-  frame = Math.min(frame, info.frameCount - 1);
-  if (state.version !== version) void request(frame);
+  if (first) target = frameAt(Number(params.get('t') ?? 0));
+  // The same time as before the change (the frame asked for last), within the new length.
+  if (state.version !== version) void request(Math.min(target, info.frameCount - 1));
 }
 
 playButton.addEventListener('click', () => (playing ? pause() : play()));
@@ -196,4 +184,3 @@ window.framesmithPreview = {
   get version() { return version; },
 };
 
-export {};
