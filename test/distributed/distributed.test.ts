@@ -140,20 +140,21 @@ describe('framesmith render --redis with framesmith workers', () => {
     const broken = await makeProject({
       'index.html': `<!doctype html><html><body style="margin:0">
 <div id="root" data-composition-id="main" data-width="160" data-height="90" data-duration="2" style="background:#000;width:160px;height:90px"></div>
-<script>requestAnimationFrame(function f(t) { if (t > 1000 && t < 1200) throw new Error('the scene broke at ' + Math.round(t) + ' ms'); requestAnimationFrame(f); });</script>
+<script>requestAnimationFrame(function f(t) { if (t > 1400 && t < 1600) throw new Error('the scene broke at ' + Math.round(t) + ' ms'); requestAnimationFrame(f); });</script>
 </body></html>`,
     }, 'fs-broken-');
     try {
       const run = await runCli(['render', broken, '-o', path.join(broken, 'out.mp4'), '--redis', redis.url, '--storage', storage, '--chunk-frames', '20', '--json']);
       expect(run.code).toBe(1);
       const { error } = JSON.parse(run.stdout) as { error: { code: string; message: string; chunk: { index: number; first: number; count: number } } };
-      // Frames 31–35 (1.033–1.167 s) break, all in chunk 1 (frames 20–39).
-      expect(error.chunk).toEqual({ index: 1, first: 20, count: 20 });
+      // Frames 43–47 (1.433–1.567 s) break, all in the last chunk, 2 (frames 40–59). (A break in an
+      // earlier chunk would also break every later one: a chunk steps through the frames before it.)
+      expect(error.chunk).toEqual({ index: 2, first: 40, count: 20 });
       expect(error.code).toBe('page_error');
-      expect(error.message).toMatch(/^chunk 1 \(frames 20–39\): the page reported an error at frame 31 .*the scene broke at 1033 ms/);
-      expect(run.stderr).toMatch(/render failed: chunk 1/);
+      expect(error.message).toMatch(/^chunk 2 \(frames 40–59\): the page reported an error at frame 43 .*the scene broke at 1433 ms/);
+      expect(run.stderr).toMatch(/render failed: chunk 2/);
       // Three tries, on whichever machines took them.
-      const tries = workers.map((w) => (w.log().match(/chunk 1 of render \S+ \(frames 20–39, try \d\) failed/g) ?? []).length).reduce((a, b) => a + b, 0);
+      const tries = workers.map((w) => (w.log().match(/chunk 2 of render \S+ \(frames 40–59, try \d\) failed/g) ?? []).length).reduce((a, b) => a + b, 0);
       expect(tries).toBe(3);
     } finally {
       await rm(broken, { recursive: true, force: true });
