@@ -13,7 +13,6 @@
  */
 import path from 'node:path';
 import { checkRenderOptions, defaultOutputPath, formatFromOutput } from './render/options.js';
-import { renderPlanned } from './render/planned.js';
 import { renderStreaming } from './render/streaming.js';
 import { RenderError, type RenderOptions, type RenderResult } from './render/types.js';
 
@@ -29,7 +28,10 @@ export async function render(input: string, options: RenderOptions = {}): Promis
   const output = path.resolve(options.output ?? defaultOutputPath(input, format));
   checkRenderOptions(options, format);
   const planned = options.chunkFrames !== undefined || options.redis !== undefined || options.storage !== undefined;
-  const once = (webgl: RenderOptions['webgl']) => (planned ? renderPlanned : renderStreaming)(input, { ...options, webgl }, format, output);
+  // The planned path (plan, chunks, assembly, the queue) is loaded only when asked for: a streaming
+  // render should not pay for importing it.
+  const run = planned ? (await import('./render/planned.js')).renderPlanned : renderStreaming;
+  const once = (webgl: RenderOptions['webgl']) => run(input, { ...options, webgl }, format, output);
   try {
     return await once(options.webgl);
   } catch (error) {

@@ -9,8 +9,6 @@
  */
 import path from 'node:path';
 import { InvalidArgumentError, type Command } from 'commander';
-import { assertRedisReachable } from '../distributed/redis.js';
-import { startChunkWorker } from '../distributed/worker.js';
 import { killAllChildren } from '../media/process.js';
 import { EXIT_FAILED, EXIT_OK } from './exit-codes.js';
 import type { CommandContext } from './main.js';
@@ -37,6 +35,10 @@ export function registerWorker(program: Command, context: CommandContext): void 
     .option('--browser <path>', 'Chromium/Chrome executable; must be the same build as the rendering machine\'s')
     .action(async (flags: WorkerFlags) => {
       const storage = path.resolve(flags.storage);
+      // Loaded here, not at the top: BullMQ and ioredis take ~150 ms to import, which every other
+      // command (a render above all) would pay at start-up.
+      const { assertRedisReachable } = await import('../distributed/redis.js');
+      const { startChunkWorker } = await import('../distributed/worker.js');
       try {
         await assertRedisReachable(flags.redis);
       } catch (error) {

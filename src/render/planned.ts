@@ -13,8 +13,6 @@ import os from 'node:os';
 import path from 'node:path';
 import pLimit from 'p-limit';
 import { defaultWorkers } from '../capture/workers.js';
-import { ChunkFailedError, runChunksOnQueue } from '../distributed/queue.js';
-import { assertRedisReachable } from '../distributed/redis.js';
 import { DEFAULT_CHUNK_FRAMES, splitChunks, type ChunkJob, type ChunkResult } from '../plan/chunks.js';
 import type { OutputFormat } from '../stages/stage.js';
 import { assembleRender } from './assemble.js';
@@ -27,7 +25,7 @@ import { RenderError, type RenderErrorCode, type RenderOptions, type RenderResul
 export async function renderPlanned(input: string, options: RenderOptions, format: OutputFormat, output: string): Promise<RenderResult> {
   const started = performance.now();
   if (options.stages) throw new RenderError('invalid_option', 'custom media stages cannot be used with chunks (--chunk-frames, --redis): a plan freezes the built-in ones');
-  if (options.redis) await assertRedisReachable(options.redis).catch((error: unknown) => { throw toRenderError(error); });
+  if (options.redis) await (await distributed()).assertRedisReachable(options.redis).catch((error: unknown) => { throw toRenderError(error); });
   const temporary = options.storage ? null : await mkdtemp(path.join(os.tmpdir(), 'framesmith-storage-'));
   const storage = path.resolve(options.storage ?? temporary!);
   const renderId = `${Date.now().toString(36)}-${randomBytes(4).toString('hex')}`;
@@ -95,6 +93,7 @@ async function locally(jobs: readonly ChunkJob[], options: RenderOptions, storag
 
 /** The chunks on the workers of `options.redis`. */
 async function onQueue(jobs: readonly ChunkJob[], options: RenderOptions): Promise<ChunkResult[]> {
+  const { runChunksOnQueue, ChunkFailedError } = await distributed();
   try {
     return await runChunksOnQueue(jobs, {
       redis: options.redis!, signal: options.signal,
@@ -107,4 +106,13 @@ async function onQueue(jobs: readonly ChunkJob[], options: RenderOptions): Promi
     const chunk = { index: error.job.index, first: error.job.first, count: error.job.count };
     throw new RenderError(code as RenderErrorCode, message, { ...(fields as object), chunk }, { cause: error });
   }
+}
+
+/**
+ * The queue and Redis modules, loaded on first use: BullMQ and ioredis take ~150 ms and ~20 MB to
+ * import, which a render that is not distributed should not pay.
+ */
+async function distributed() {
+  const [queue, redis] = await Promise.all([import('../distributed/queue.js'), import('../distributed/redis.js')]);
+  return { ...queue, ...redis };
 }
