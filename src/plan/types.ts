@@ -20,6 +20,7 @@ import type { CaptureMode } from '../browser/launch.js';
 import type { FrameImageFormat } from '../capture/page.js';
 import type { Quality } from '../encode/video-args.js';
 import type { OutputFormat } from '../stages/stage.js';
+import type { ShownVideo } from '../stages/video-paint.js';
 
 /** Bumped when the layout or the meaning of a field changes: a plan of another schema is refused. */
 export const PLAN_SCHEMA = 1;
@@ -30,20 +31,8 @@ export interface PlanFile {
   sha256: string;
 }
 
-/** One `<video>` as the pages show it (ShownVideo, with frame paths relative to the plan). */
-export interface PlannedVideo {
-  index: number;
-  label: string;
-  start: number;
-  end: number;
-  naturalWidth: number;
-  naturalHeight: number;
-  width: number;
-  height: number;
-  fps: string;
-  loop: boolean;
-  frames: string[];
-}
+/** One `<video>` as the pages show it: a ShownVideo whose frame paths are relative to the plan. */
+export type PlannedVideo = ShownVideo;
 
 export interface RenderPlan {
   schema: typeof PLAN_SCHEMA;

@@ -3,6 +3,23 @@
  * once for both sides.
  */
 
+/** The composition as the server describes it to the player (GET /__preview/state). */
+export interface PreviewInfo {
+  width: number;
+  height: number;
+  /** Exact rate (`30000/1001`) and its value. */
+  fps: string;
+  fpsValue: number;
+  frameCount: number;
+  /** Seconds. */
+  duration: number;
+  /** The composition file, relative to the project. */
+  entry: string;
+}
+
+/** What the player is told on load and on every change: the composition, or why it cannot be shown. */
+export type PreviewState = { version: number; info: PreviewInfo } | { version: number; error: { code: string; message: string } };
+
 /** `window.framesmithPreview`. */
 export interface PreviewApi {
   /** Resolves once the first frame is drawn. */

@@ -18,7 +18,10 @@ import { readFile } from 'node:fs/promises';
 import http from 'node:http';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { PreviewSession, type PreviewInfo, type PreviewSessionOptions } from './session.js';
+import type { PreviewState } from './player-api.js';
+import { PreviewSession, type PreviewSessionOptions } from './session.js';
+
+export type { PreviewState } from './player-api.js';
 
 export interface PreviewServerOptions extends PreviewSessionOptions {
   /** Default 127.0.0.1. */
@@ -29,7 +32,6 @@ export interface PreviewServerOptions extends PreviewSessionOptions {
   onState?(state: PreviewState): void;
 }
 
-export type PreviewState = { version: number; info: PreviewInfo } | { version: number; error: { code: string; message: string } };
 
 export interface PreviewServer {
   url: string;

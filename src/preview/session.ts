@@ -23,19 +23,10 @@ import { RenderError } from '../render/types.js';
 import type { StageContext } from '../stages/stage.js';
 import { videoFramesStage, type VideoFramesStage } from '../stages/video-frames.js';
 import { WarningLog } from '../warnings.js';
+import type { PreviewInfo } from './player-api.js';
 
-export interface PreviewInfo {
-  width: number;
-  height: number;
-  /** Exact rate (`30000/1001`) and its value. */
-  fps: string;
-  fpsValue: number;
-  frameCount: number;
-  /** Seconds. */
-  duration: number;
-  /** The composition file, relative to the project. */
-  entry: string;
-}
+export type { PreviewInfo } from './player-api.js';
+
 
 export interface PreviewFrame {
   png: Buffer;

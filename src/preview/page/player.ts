@@ -11,20 +11,7 @@
  * `window.framesmithPreview = { ready, seek(t), play(), pause(), time, duration }`: `ready` resolves
  * once the first frame is drawn, `seek(t)` once the frame at t is drawn (src/preview/player-api.ts).
  */
-import '../player-api.js';
-
-interface PreviewInfo {
-  width: number;
-  height: number;
-  fps: string;
-  fpsValue: number;
-  frameCount: number;
-  duration: number;
-  entry: string;
-}
-
-type PreviewState = { version: number; info: PreviewInfo } | { version: number; error: { code: string; message: string } };
-
+import type { PreviewInfo, PreviewState } from '../player-api.js';
 
 const $ = <T extends HTMLElement>(selector: string) => document.querySelector(selector) as T;
 const stage = $<HTMLDivElement>('[data-preview-stage]');
