@@ -39,7 +39,9 @@ export { audioStage, type AudioStage, type AudioStageStats } from './stages/audi
 export { MediaError, type MediaErrorCode, type MediaFailure } from './load/media-errors.js';
 export { mediaDuration, mediaHasAudio, completeMediaWindows } from './load/media.js';
 export { FramesmithError, type ErrorFields } from './errors.js';
-export { renderChunk, renderDir, type ChunkOptions } from './render/chunk.js';
+export { renderChunk, type ChunkOptions } from './render/chunk.js';
+export { openStorage, DirectoryStorage, type RenderStorage } from './storage/storage.js';
+export { StorageError, type StorageErrorCode } from './storage/errors.js';
 export { splitChunks, DEFAULT_CHUNK_FRAMES, type ChunkJob, type ChunkResult } from './plan/chunks.js';
 export { openPlan, type OpenedPlan } from './plan/read.js';
 export { PlanError, type PlanErrorCode } from './plan/errors.js';

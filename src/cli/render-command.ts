@@ -43,7 +43,7 @@ interface RenderFlags {
 }
 
 /** Render errors that are the command line's fault: exit 2. */
-const USAGE_CODES = new Set(['invalid_option', 'invalid_variables', 'redis_url']);
+const USAGE_CODES = new Set(['invalid_option', 'invalid_variables', 'redis_url', 'storage_url']);
 
 function wholeNumber(min: number, max: number, what: string) {
   return (value: string): number => {
@@ -132,7 +132,7 @@ export function registerRender(program: Command, context: CommandContext): void 
     .option('--allow-private-hosts', 'allow remote media on http:// or private/loopback hosts (e.g. a local dev server)')
     .option('--chunk-frames <n>', 'render as plan → chunks of n frames → assemble (locally --workers chunks at once, or on the workers of --redis; default with --redis: 240)', wholeNumber(1, 1_000_000, '--chunk-frames'))
     .option('--redis <url>', 'queue the chunks on this Redis (redis://host:6379) for `framesmith worker`s on any machine; needs --storage')
-    .option('--storage <dir>', 'where the plan and the segments go: a directory every worker sees at the same path (NFS, EFS, SMB)')
+    .option('--storage <dir|url>', 'where the plan and the segments go: a directory every worker sees at the same path (NFS, EFS, SMB), or s3://bucket/prefix')
     .option('--json', 'print the result as one JSON document')
     .option('-q, --quiet', 'no progress output')
     .action(async (rawInput: string, flags: RenderFlags) => {
@@ -169,7 +169,7 @@ export function registerRender(program: Command, context: CommandContext): void 
           onProgress: (p) => display.update(p),
           chunkFrames: flags.chunkFrames,
           redis: flags.redis,
-          storage: flags.storage ? path.resolve(flags.storage) : undefined,
+          storage: flags.storage && !/^[a-z][a-z0-9+.-]*:/i.test(flags.storage) ? path.resolve(flags.storage) : flags.storage,
           onNotice: (message) => { if (!flags.json) display.interrupt(() => process.stderr.write(`framesmith: ${message}\n`)); },
         });
         display.stop();

@@ -1,16 +1,17 @@
 /**
- * `framesmith worker --redis <url> --storage <dir> [--concurrency N]`: takes chunk jobs of distributed
- * renders from the queue at `--redis` until stopped, and renders each into `--storage` (the same
- * directory, at the same path, as the renders that queue them). Any number of workers, on any machines.
+ * `framesmith worker --redis <url> --storage <dir|s3-url> [--concurrency N]`: takes chunk jobs of
+ * distributed renders from the queue at `--redis` until stopped, and renders each into `--storage` (the
+ * same directory, at the same path, or the same s3:// URL as the renders that queue them). Any number
+ * of workers, on any machines.
  *
  * SIGTERM or SIGINT: the chunks in hand go back to the queue at once (another worker takes them), then
- * the worker exits 0; a second signal exits at once. Exit 1 when Redis cannot be reached at start.
+ * the worker exits 0; a second signal exits at once. Exit 1 when Redis or the storage cannot be reached
+ * at start (exit 2 for a --storage URL that is not s3://).
  * One line per chunk on stderr (started, done in, failed: why).
  */
-import path from 'node:path';
 import { InvalidArgumentError, type Command } from 'commander';
 import { killAllChildren } from '../media/process.js';
-import { EXIT_FAILED, EXIT_OK } from './exit-codes.js';
+import { EXIT_FAILED, EXIT_OK, EXIT_USAGE } from './exit-codes.js';
 import type { CommandContext } from './main.js';
 
 interface WorkerFlags {
@@ -29,21 +30,24 @@ export function registerWorker(program: Command, context: CommandContext): void 
     .command('worker')
     .description('render chunks of distributed renders (queued with `render --redis`) until stopped')
     .requiredOption('--redis <url>', 'the Redis the renders queue their chunks on, e.g. redis://10.0.0.5:6379')
-    .requiredOption('--storage <dir>', 'the renders\' storage directory, mounted at the same path as on the rendering machine')
+    .requiredOption('--storage <dir|url>', 'the renders\' storage: the directory mounted at the same path as on the rendering machine, or the same s3://bucket/prefix')
     .option('--concurrency <n>', 'chunks at once (each with its own browser)', (v) => positive(v, '--concurrency'), 1)
     .option('--workers <n>', 'capture pages (browsers) per chunk', (v) => positive(v, '--workers'), 1)
     .option('--browser <path>', 'Chromium/Chrome executable; must be the same build as the rendering machine\'s')
     .action(async (flags: WorkerFlags) => {
-      const storage = path.resolve(flags.storage);
       // Loaded here, not at the top: BullMQ and ioredis take ~150 ms to import, which every other
       // command (a render above all) would pay at start-up.
       const { assertRedisReachable } = await import('../distributed/redis.js');
       const { startChunkWorker } = await import('../distributed/worker.js');
+      const { openStorage } = await import('../storage/storage.js');
+      let storage: Awaited<ReturnType<typeof openStorage>>;
       try {
         await assertRedisReachable(flags.redis);
+        storage = await openStorage(flags.storage);
+        await storage.check();
       } catch (error) {
         process.stderr.write(`framesmith worker: ${error instanceof Error ? error.message : String(error)}\n`);
-        context.setExitCode(EXIT_FAILED);
+        context.setExitCode((error as { code?: string }).code === 'storage_url' ? EXIT_USAGE : EXIT_FAILED);
         return;
       }
       const { renderChunk } = await import('../render/chunk.js');
@@ -62,7 +66,7 @@ export function registerWorker(program: Command, context: CommandContext): void 
         },
       });
       await worker.ready;
-      log(`taking chunks from ${flags.redis} into ${storage} (${flags.concurrency} at once); stop with Ctrl-C or SIGTERM`);
+      log(`taking chunks from ${flags.redis} into ${storage.name} (${flags.concurrency} at once); stop with Ctrl-C or SIGTERM`);
       await new Promise<void>((resolve) => {
         let stopping = false;
         const stop = (signal: NodeJS.Signals) => {

@@ -21,12 +21,15 @@ export interface OpenedPlan {
 
 const HASH = /^[0-9a-f]{64}$/;
 
-/** Opens and checks the plan `hash` in `storage` against this machine's `tools`. */
-export async function openPlan(storage: string, hash: string, tools: RenderPlan['tools']): Promise<OpenedPlan> {
+/**
+ * Opens and checks the plan `hash` in the local directory `root` against this machine's `tools`;
+ * `storage` names the storage location in messages (the directory itself, or its s3:// URL).
+ */
+export async function openPlan(root: string, hash: string, tools: RenderPlan['tools'], storage = root): Promise<OpenedPlan> {
   if (!HASH.test(hash)) throw new PlanError('plan_missing', `"${hash}" is not a plan hash (64 hex digits)`, storage, hash);
-  const dir = path.join(storage, 'plans', hash);
+  const dir = path.join(root, 'plans', hash);
   const json = await readFile(path.join(dir, 'plan.json')).catch((error: unknown) => {
-    throw new PlanError('plan_missing', `plan ${hash.slice(0, 12)} is not in ${storage}: every worker must see the render's --storage directory at the same path (a shared filesystem)`, storage, hash, { cause: error });
+    throw new PlanError('plan_missing', `plan ${hash.slice(0, 12)} is not in ${storage}: every worker must use the render's --storage: the same directory path (a shared filesystem), or the same s3:// URL`, storage, hash, { cause: error });
   });
   const actual = createHash('sha256').update(json).digest('hex');
   if (actual !== hash) throw new PlanError('plan_corrupt', `plan ${hash.slice(0, 12)} in ${storage} is damaged: its plan.json hashes to ${actual.slice(0, 12)}; render again to write a fresh plan`, storage, hash);

@@ -12,14 +12,13 @@ import { muxAudio } from '../encode/mux.js';
 import { parseRational } from '../media/rational.js';
 import type { ChunkJob, ChunkResult } from '../plan/chunks.js';
 import type { RenderPlan } from '../plan/types.js';
-import { renderDir } from './chunk.js';
 import type { OutputFiles } from './output.js';
 
 export interface AssembleInputs {
-  storage: string;
+  /** The local directory holding the segments the chunks named. */
+  segmentDir: string;
   planDir: string;
   plan: RenderPlan;
-  renderId: string;
   /** The chunks in frame order, each with what it reported. */
   chunks: ReadonlyArray<{ job: ChunkJob; result: ChunkResult }>;
   files: OutputFiles;
@@ -31,7 +30,7 @@ export async function assembleRender(inputs: AssembleInputs): Promise<void> {
   const { plan, files } = inputs;
   const format = plan.output.format;
   const fps = parseRational(plan.render.fps)!;
-  const dir = renderDir(inputs.storage, inputs.renderId);
+  const dir = inputs.segmentDir;
   const workDir = await mkdtemp(path.join(os.tmpdir(), 'framesmith-assemble-'));
   try {
     const video = files.temp(format === 'png' ? '' : format);

@@ -7,7 +7,7 @@
  * `.partial` file, and the assembler takes exactly the names the finished chunks reported.
  */
 import { randomBytes } from 'node:crypto';
-import { readFile, rename, rm, stat } from 'node:fs/promises';
+import { readFile, rename, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { captureFrames } from '../capture/pool.js';
 import { segmentFormat, startSegmentEncoder, type SegmentEncoder } from '../encode/segments.js';
@@ -17,6 +17,7 @@ import type { ChunkJob, ChunkResult } from '../plan/chunks.js';
 import { PlanError } from '../plan/errors.js';
 import { checkBrowser, openPlan, type OpenedPlan } from '../plan/read.js';
 import { videoPainter } from '../stages/video-paint.js';
+import { openStorage, type RenderStorage } from '../storage/storage.js';
 import { FRAMESMITH_VERSION } from '../version.js';
 import { WarningLog } from '../warnings.js';
 import { toRenderError } from './errors.js';
@@ -24,8 +25,8 @@ import { RenderSession, type PageSetup } from './session.js';
 import { RenderError } from './types.js';
 
 export interface ChunkOptions {
-  /** The storage directory (the same path on every machine). */
-  storage: string;
+  /** The render's storage: a directory (the same path on every machine), an s3:// URL, or opened. */
+  storage: string | RenderStorage;
   /** Capture workers (browsers) for this chunk. Default 1. */
   workers?: number;
   browser?: string;
@@ -34,21 +35,12 @@ export interface ChunkOptions {
   onProgress?(done: number, total: number): void;
 }
 
-/** Where a render's segments go. */
-export function renderDir(storage: string, renderId: string): string {
-  return path.join(storage, 'renders', renderId);
-}
-
 /**
- * The file a render keeps in its directory while it waits for chunks: a chunk of a render without it
- * (finished, failed or cancelled meanwhile) is not rendered, and its segment not kept.
+ * Throws `cancelled` (permanent) unless the render of `job` still waits for it: a chunk of a render
+ * that finished, failed or was cancelled meanwhile is not rendered, and its segment not kept.
  */
-export const ACTIVE_MARKER = '.active';
-
-/** Throws `cancelled` (permanent) unless the render of `job` still waits for it. */
-async function requireActive(storage: string, job: ChunkJob): Promise<void> {
-  const active = await stat(path.join(renderDir(storage, job.renderId), ACTIVE_MARKER)).then(() => true, () => false);
-  if (!active) throw new RenderError('cancelled', `render ${job.renderId} no longer waits for its chunks (it finished, failed or was cancelled)`, chunkDetail(job));
+async function requireActive(storage: RenderStorage, job: ChunkJob): Promise<void> {
+  if (!(await storage.isRenderOpen(job.renderId))) throw new RenderError('cancelled', `render ${job.renderId} no longer waits for its chunks (it finished, failed or was cancelled)`, chunkDetail(job));
 }
 
 /** Renders `job` (see the module comment). Throws a `RenderError` naming the chunk. */
@@ -61,9 +53,11 @@ export async function renderChunk(job: ChunkJob, options: ChunkOptions): Promise
   let encoder: SegmentEncoder | undefined;
   let partial: string | undefined;
   try {
-    await requireActive(options.storage, job);
+    const storage = typeof options.storage === 'string' ? await openStorage(options.storage) : options.storage;
+    await requireActive(storage, job);
     const tools = await getTools();
-    const opened = await openPlan(options.storage, job.planHash, { framesmith: FRAMESMITH_VERSION, ffmpeg: tools.version });
+    await storage.fetchPlan(job.planHash);
+    const opened = await openPlan(storage.root, job.planHash, { framesmith: FRAMESMITH_VERSION, ffmpeg: tools.version }, storage.name);
     const { plan } = opened;
     warnings = new WarningLog(plan.page.strict);
     const end = plan.render.first + plan.render.count;
@@ -74,11 +68,11 @@ export async function renderChunk(job: ChunkJob, options: ChunkOptions): Promise
     await session.launch(Math.min(options.workers ?? 1, job.count), {
       browserPath: options.browser, captureMode: plan.browser.captureMode, webgl: plan.browser.webgl, failIfWebGLRefused: plan.browser.failIfWebGLRefused,
     });
-    checkBrowser(opened, await session.browserVersion(), options.storage);
+    checkBrowser(opened, await session.browserVersion(), storage.name);
     const runtime = await readFile(opened.resolve(plan.page.runtime), 'utf8');
     const size = await session.openPages({ runtime, transparent: plan.output.transparent, frameFormat: plan.output.frameFormat });
     if (size.width !== plan.render.width || size.height !== plan.render.height) {
-      throw new PlanError('plan_mismatch', `chunk ${job.index}: the page measured ${size.width}x${size.height} here, ${plan.render.width}x${plan.render.height} when planned: give the composition data-width and data-height`, options.storage, job.planHash);
+      throw new PlanError('plan_mismatch', `chunk ${job.index}: the page measured ${size.width}x${size.height} here, ${plan.render.width}x${plan.render.height} when planned: give the composition data-width and data-height`, storage.name, job.planHash);
     }
     const videos = plan.videos.map((v) => ({ ...v, frames: v.frames.map((f) => opened.resolve(f)) }));
     const painter = videoPainter(videos, { rootOptions: plan.page.rootOptions, serveDirectory: (dir) => session!.serveDirectory(dir) });
@@ -86,7 +80,7 @@ export async function renderChunk(job: ChunkJob, options: ChunkOptions): Promise
     for (const w of await session.takeWarnings()) warnings.add(w);
     timings.load = Math.round(performance.now() - started);
 
-    const dir = renderDir(options.storage, job.renderId);
+    const dir = await storage.segmentDir(job.renderId);
     const fps = parseRational(plan.render.fps)!;
     const ext = segmentFormat(plan.output.format).extension;
     const name = `chunk-${String(job.index).padStart(5, '0')}-${randomBytes(4).toString('hex')}${ext ? `.${ext}` : ''}`;
@@ -108,9 +102,10 @@ export async function renderChunk(job: ChunkJob, options: ChunkOptions): Promise
     const flushStart = performance.now();
     await encoder.finish();
     timings.flush = Math.round(performance.now() - flushStart);
-    await requireActive(options.storage, job);
+    await requireActive(storage, job);
     await rename(partial, path.join(dir, name));
     partial = undefined;
+    await storage.publishSegment(job.renderId, name);
     timings.total = Math.round(performance.now() - started);
     return { segment: name, frames: job.count, warnings: [...warnings.warnings], timings };
   } catch (error) {

@@ -12,6 +12,7 @@ import { MediaError } from '../load/media-errors.js';
 import { StrictModeError } from '../warnings.js';
 import { DistributedError } from '../distributed/errors.js';
 import { PlanError } from '../plan/errors.js';
+import { StorageError } from '../storage/errors.js';
 import { RenderError } from './types.js';
 
 /** `error` as a `RenderError`; anything thrown after `signal` aborted is a cancellation. */
@@ -28,6 +29,7 @@ export function toRenderError(error: unknown, signal?: AbortSignal): RenderError
   if (error instanceof BrowserError) return new RenderError('browser', error.message, {}, { cause: error });
   if (error instanceof EncodeError) return new RenderError('encode', error.message, {}, { cause: error });
   if (error instanceof PlanError || error instanceof DistributedError) return new RenderError(error.code, error.message, {}, { cause: error });
+  if (error instanceof StorageError) return new RenderError(error.code, error.message, {}, { cause: error });
   const message = error instanceof Error ? error.message : String(error);
   return new RenderError('stage', message, {}, { cause: error });
 }

@@ -3,12 +3,13 @@
  * chunks run in this process (`chunkFrames` alone: as many at once as `workers`, one browser each) or
  * on workers anywhere through Redis (`redis`: src/distributed/), through the same `renderChunk`.
  *
- * The render's directory `<storage>/renders/<id>/` holds the segments while it runs and is removed at
- * the end, whatever happened; the plan stays (`<storage>/plans/<hash>`, reused by a render of the same
- * content). Without `storage` a local planned render uses a temporary directory, removed at the end.
+ * The storage is a shared directory or an S3 bucket (src/storage/). The render's part of it,
+ * `renders/<id>/` (the open marker, the segments), is removed at the end, whatever happened; the plan
+ * stays (`plans/<hash>`, reused by a render of the same content). Without `storage` a local planned
+ * render uses a temporary directory, removed at the end.
  */
 import { randomBytes } from 'node:crypto';
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import pLimit from 'p-limit';
@@ -16,7 +17,8 @@ import { defaultWorkers } from '../capture/workers.js';
 import { DEFAULT_CHUNK_FRAMES, splitChunks, type ChunkJob, type ChunkResult } from '../plan/chunks.js';
 import type { OutputFormat } from '../stages/stage.js';
 import { assembleRender } from './assemble.js';
-import { ACTIVE_MARKER, renderChunk, renderDir } from './chunk.js';
+import { openStorage, type RenderStorage } from '../storage/storage.js';
+import { renderChunk } from './chunk.js';
 import { toRenderError } from './errors.js';
 import { OutputFiles } from './output.js';
 import { planRender } from './plan.js';
@@ -27,24 +29,25 @@ export async function renderPlanned(input: string, options: RenderOptions, forma
   if (options.stages) throw new RenderError('invalid_option', 'custom media stages cannot be used with chunks (--chunk-frames, --redis): a plan freezes the built-in ones');
   if (options.redis) await (await distributed()).assertRedisReachable(options.redis).catch((error: unknown) => { throw toRenderError(error); });
   const temporary = options.storage ? null : await mkdtemp(path.join(os.tmpdir(), 'framesmith-storage-'));
-  const storage = path.resolve(options.storage ?? temporary!);
+  const storage = await openStorage(options.storage ?? temporary!).catch((error: unknown) => { throw toRenderError(error); });
+  await storage.check().catch((error: unknown) => { throw toRenderError(error); });
   const renderId = `${Date.now().toString(36)}-${randomBytes(4).toString('hex')}`;
-  const dir = renderDir(storage, renderId);
   const files = new OutputFiles(output);
   try {
     await files.prepare();
-    const planned = await planRender(input, options, format, output, storage);
+    const planned = await planRender(input, options, format, output, storage.root);
     const { plan } = planned.frozen;
+    await storage.publishPlan(planned.frozen.hash);
     const jobs = splitChunks(planned.frozen.hash, renderId, { first: plan.render.first, count: plan.render.count }, options.chunkFrames ?? DEFAULT_CHUNK_FRAMES);
-    await mkdir(dir, { recursive: true });
-    await writeFile(path.join(dir, ACTIVE_MARKER), `${process.pid}\n`);
+    await storage.openRender(renderId);
     options.onProgress?.({ stage: 'capture', done: 0, total: plan.render.count });
     const captureStart = performance.now();
     const results = options.redis ? await onQueue(jobs, options) : await locally(jobs, options, storage, plan.render.count);
     const captureMs = Math.round(performance.now() - captureStart);
     options.onProgress?.({ stage: 'assemble', done: 0, total: 1 });
     const assembleStart = performance.now();
-    await assembleRender({ storage, planDir: planned.frozen.dir, plan, renderId, chunks: jobs.map((job, i) => ({ job, result: results[i]! })), files, signal: options.signal });
+    await storage.fetchSegments(renderId, results.map((r) => r.segment));
+    await assembleRender({ segmentDir: await storage.segmentDir(renderId), planDir: planned.frozen.dir, plan, chunks: jobs.map((job, i) => ({ job, result: results[i]! })), files, signal: options.signal });
     const assembleMs = Math.round(performance.now() - assembleStart);
     options.onProgress?.({ stage: 'done', done: 1, total: 1 });
     const warnings = [...planned.result.warnings];
@@ -54,20 +57,20 @@ export async function renderPlanned(input: string, options: RenderOptions, forma
       workers: options.redis ? 0 : Math.min(options.workers ?? defaultWorkers(), jobs.length),
       timings: { ...planned.timings, capture: captureMs, assemble: assembleMs, total: Math.round(performance.now() - started) },
       probesBeforeCapture: 0,
-      plan: { hash: planned.frozen.hash, storage, reused: !planned.frozen.written, bytes: planned.frozen.bytes },
+      plan: { hash: planned.frozen.hash, storage: storage.name, reused: !planned.frozen.written, bytes: planned.frozen.bytes },
       chunks: jobs.map((job, i) => ({ index: job.index, first: job.first, count: job.count, timings: results[i]!.timings })),
     };
   } catch (error) {
     throw toRenderError(error, options.signal);
   } finally {
-    await rm(dir, { recursive: true, force: true }).catch(() => {});
+    await storage.closeRender(renderId);
     await files.dispose();
     if (temporary) await rm(temporary, { recursive: true, force: true }).catch(() => {});
   }
 }
 
 /** The chunks in this process, `workers` at once (each with one browser). */
-async function locally(jobs: readonly ChunkJob[], options: RenderOptions, storage: string, total: number): Promise<ChunkResult[]> {
+async function locally(jobs: readonly ChunkJob[], options: RenderOptions, storage: RenderStorage, total: number): Promise<ChunkResult[]> {
   const limit = pLimit(Math.max(1, Math.min(options.workers ?? defaultWorkers(), jobs.length)));
   const done = new Map<number, number>();
   const controller = new AbortController();

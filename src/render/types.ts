@@ -4,6 +4,7 @@
  */
 import type { DistributedErrorCode } from '../distributed/errors.js';
 import type { PlanErrorCode } from '../plan/errors.js';
+import type { StorageErrorCode } from '../storage/errors.js';
 import { FramesmithError } from '../errors.js';
 import type { CaptureMode } from '../browser/launch.js';
 import type { CaptureError } from '../capture/errors.js';
@@ -161,7 +162,8 @@ export type RenderErrorCode =
   | 'strict'
   | 'webgpu_unavailable'
   | PlanErrorCode
-  | DistributedErrorCode;
+  | DistributedErrorCode
+  | StorageErrorCode;
 
 /** What a failed render names: the culprit element, URL or file; every failing media element. */
 export interface RenderErrorDetail {

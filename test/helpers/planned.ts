@@ -5,9 +5,10 @@
  */
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { makeBeepFile } from './audio-media.js';
-import { makeIndexedVideo, readFrameIndexFromRaw } from './frame-media.js';
-import { leftEdge, makeProject, type DecodedVideo } from './render-pixels.js';
+import { expect } from 'vitest';
+import { decodeMono, findBursts, makeBeepFile } from './audio-media.js';
+import { makeIndexedVideo, readFrameIndexFromRaw, readFramePts } from './frame-media.js';
+import { decodeFrames, leftEdge, makeProject, type DecodedVideo } from './render-pixels.js';
 
 export const FRAMES = 45;
 export const CLIP = { x: 0, y: 0, w: 240, h: 135 };
@@ -47,4 +48,16 @@ export function wrongFrames(video: DecodedVideo, layout: 'rgb24' | 'rgba'): stri
     if (Math.abs(x - 200 * (k / 30)) > 1.5) wrong.push(`frame ${k}: box at ${x}, expected ${((200 * k) / 30).toFixed(1)}`);
   }
   return wrong;
+}
+
+/** An MP4 of the planned composition is exact: every frame the one due, timestamps k/30, the beep on time. */
+export async function expectPlannedOutput(output: string): Promise<void> {
+  const video = await decodeFrames(output, { width: 320, height: 180 });
+  expect(video.frames.length).toBe(FRAMES);
+  expect(wrongFrames(video, 'rgb24')).toEqual([]);
+  const pts = await readFramePts(output);
+  expect(pts.filter((t, k) => Math.abs(t - k / 30) > 1e-6)).toEqual([]);
+  const bursts = findBursts(await decodeMono(output));
+  expect(bursts).toHaveLength(1);
+  expect(Math.abs(bursts[0]!.start - BEEP_AT)).toBeLessThan(0.005);
 }

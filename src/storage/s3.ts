@@ -1,0 +1,245 @@
+/**
+ * An S3 bucket as render storage (`--storage s3://bucket/prefix`; see storage.ts for the contract).
+ *
+ * Objects mirror the shared-directory layout under the prefix: `plans/<hash>/…` (plan.json uploaded
+ * last, so a plan with its plan.json is whole) and `renders/<id>/…` (the open marker and the segments,
+ * each under its attempt's own name). Each machine works in a local mirror,
+ * `$XDG_CACHE_HOME/framesmith/storage/<hash of endpoint and URL>/`: a plan is downloaded there once per
+ * machine (plans are content-addressed, so a copy never goes stale) into a temporary directory renamed
+ * in whole; a worker's segment is uploaded, then deleted locally.
+ *
+ * Configuration is the AWS SDK's own: credentials from its default chain (AWS_ACCESS_KEY_ID /
+ * AWS_SECRET_ACCESS_KEY, a profile, an instance role); region from AWS_REGION (default us-east-1);
+ * AWS_ENDPOINT_URL_S3 or AWS_ENDPOINT_URL for an S3-compatible server (MinIO, Ceph, R2), which is
+ * then addressed path-style.
+ */
+import { createHash, randomBytes } from 'node:crypto';
+import { createReadStream, createWriteStream } from 'node:fs';
+import { mkdir, readdir, readFile, rename, rm, stat } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import type { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import {
+  DeleteObjectCommand, GetObjectCommand, HeadBucketCommand, HeadObjectCommand, ListObjectsV2Command, PutObjectCommand, S3Client,
+} from '@aws-sdk/client-s3';
+import pLimit from 'p-limit';
+import { StorageError } from './errors.js';
+import { OPEN_MARKER, type RenderStorage } from './storage.js';
+
+export interface S3Location {
+  bucket: string;
+  /** Key prefix without leading or trailing `/` ('' for the bucket's root). */
+  prefix: string;
+  /** `s3://bucket/prefix`, normalized. */
+  url: string;
+}
+
+/** Files up to this size are uploaded from memory. */
+const SMALL_FILE = 8 * 1024 * 1024;
+
+/** Transfers at once for a plan's files (small frames: latency, not bandwidth, bounds them). */
+const TRANSFERS = 8;
+
+/** Throws `storage_url` unless `spec` is `s3://bucket[/prefix]`. */
+export function parseS3Url(spec: string): S3Location {
+  const m = /^s3:\/\/([^/]+)\/?(.*)$/i.exec(spec);
+  const bucket = m?.[1] ?? '';
+  if (!/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/.test(bucket)) {
+    throw new StorageError('storage_url', `--storage "${spec}" is not an S3 URL with a valid bucket name: give s3://bucket/prefix (bucket: 3–63 lowercase letters, digits, dots, hyphens)`, spec);
+  }
+  const prefix = (m?.[2] ?? '').replace(/^\/+|\/+$/g, '');
+  return { bucket, prefix, url: `s3://${bucket}${prefix ? `/${prefix}` : ''}` };
+}
+
+export class S3Storage implements RenderStorage {
+  readonly name: string;
+  readonly root: string;
+  private readonly client: S3Client;
+  private readonly endpoint: string | undefined;
+
+  constructor(private readonly location: S3Location) {
+    this.name = location.url;
+    this.endpoint = process.env.AWS_ENDPOINT_URL_S3 || process.env.AWS_ENDPOINT_URL || undefined;
+    // The SDK warns on stderr that its 2027 releases will need Node 22: a notice for us, not our users.
+    process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+    this.client = new S3Client({
+      region: process.env.AWS_REGION || process.env.AWS_DEFAULT_REGION || 'us-east-1',
+      ...(this.endpoint ? { endpoint: this.endpoint, forcePathStyle: true } : {}),
+      // The SDK's default CRC checksums on every request are not understood by every S3-compatible
+      // server; S3 itself needs them only where it requires them.
+      requestChecksumCalculation: 'WHEN_REQUIRED',
+      responseChecksumValidation: 'WHEN_REQUIRED',
+      requestHandler: { connectionTimeout: 5000, requestTimeout: 120_000 },
+    });
+    const id = createHash('sha256').update(`${this.endpoint ?? 'aws'}\n${location.url}`).digest('hex').slice(0, 16);
+    const cacheHome = process.env.XDG_CACHE_HOME || path.join(os.homedir(), '.cache');
+    this.root = path.join(cacheHome, 'framesmith', 'storage', id);
+  }
+
+  async check(): Promise<void> {
+    const probe = `.framesmith-probe-${randomBytes(6).toString('hex')}`;
+    try {
+      await this.client.send(new HeadBucketCommand({ Bucket: this.location.bucket }));
+      await this.client.send(new PutObjectCommand({ Bucket: this.location.bucket, Key: this.key(probe), Body: 'probe' }));
+      await this.client.send(new DeleteObjectCommand({ Bucket: this.location.bucket, Key: this.key(probe) }));
+    } catch (error) {
+      throw new StorageError('storage_unreachable', `the bucket of ${this.name}${this.endpoint ? ` at ${this.endpoint}` : ''} cannot be read and written (${describe(error)}): check the bucket, AWS_ENDPOINT_URL, AWS_REGION and the credentials (AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY) on this machine`, this.name, undefined, { cause: error });
+    }
+    await mkdir(this.root, { recursive: true });
+  }
+
+  async publishPlan(hash: string): Promise<void> {
+    const rel = `plans/${hash}`;
+    if (await this.exists(`${rel}/plan.json`)) return;
+    const files = await listFiles(path.join(this.root, ...rel.split('/')));
+    const limit = pLimit(TRANSFERS);
+    await Promise.all(files.filter((f) => f !== 'plan.json').map((f) => limit(() => this.upload(`${rel}/${f}`))));
+    await this.upload(`${rel}/plan.json`);
+  }
+
+  async fetchPlan(hash: string): Promise<void> {
+    const dir = path.join(this.root, 'plans', hash);
+    if (await stat(path.join(dir, 'plan.json')).then(() => true, () => false)) return;
+    const keys = await this.list(`plans/${hash}/`);
+    if (!keys.includes('plan.json')) return; // absent, or still being uploaded: openPlan says so
+    const temp = path.join(this.root, 'plans', `.fetch-${hash.slice(0, 12)}-${randomBytes(4).toString('hex')}`);
+    try {
+      const limit = pLimit(TRANSFERS);
+      await Promise.all(keys.map((k) => limit(() => this.download(`plans/${hash}/${k}`, path.join(temp, ...k.split('/'))))));
+      await rename(temp, dir).catch(async (error: NodeJS.ErrnoException) => {
+        // Another chunk on this machine fetched it first: theirs is the same content.
+        if (error.code !== 'ENOTEMPTY' && error.code !== 'EEXIST') throw error;
+      });
+    } finally {
+      await rm(temp, { recursive: true, force: true });
+    }
+  }
+
+  async openRender(renderId: string): Promise<void> {
+    await this.put(`renders/${renderId}/${OPEN_MARKER}`, `${os.hostname()} ${process.pid}\n`);
+  }
+
+  isRenderOpen(renderId: string): Promise<boolean> {
+    return this.exists(`renders/${renderId}/${OPEN_MARKER}`);
+  }
+
+  async segmentDir(renderId: string): Promise<string> {
+    const dir = path.join(this.root, 'renders', renderId);
+    await mkdir(dir, { recursive: true });
+    return dir;
+  }
+
+  async publishSegment(renderId: string, name: string): Promise<void> {
+    try {
+      await this.upload(`renders/${renderId}/${name}`);
+    } finally {
+      await rm(path.join(this.root, 'renders', renderId, name), { force: true });
+    }
+  }
+
+  async fetchSegments(renderId: string, names: readonly string[]): Promise<void> {
+    const limit = pLimit(TRANSFERS);
+    await Promise.all(names.map((name) => limit(async () => {
+      const file = path.join(this.root, 'renders', renderId, name);
+      if (!(await stat(file).then(() => true, () => false))) await this.download(`renders/${renderId}/${name}`, file);
+    })));
+  }
+
+  async closeRender(renderId: string): Promise<void> {
+    try {
+      const keys = await this.list(`renders/${renderId}/`);
+      const limit = pLimit(TRANSFERS);
+      await Promise.all(keys.map((k) => limit(() => this.client.send(new DeleteObjectCommand({ Bucket: this.location.bucket, Key: this.key(`renders/${renderId}/${k}`) })))));
+    } catch {
+      // Left behind: a lifecycle rule on renders/ clears such objects (README).
+    }
+    await rm(path.join(this.root, 'renders', renderId), { recursive: true, force: true }).catch(() => {});
+  }
+
+  private key(rel: string): string {
+    return this.location.prefix ? `${this.location.prefix}/${rel}` : rel;
+  }
+
+  private async exists(rel: string): Promise<boolean> {
+    try {
+      await this.client.send(new HeadObjectCommand({ Bucket: this.location.bucket, Key: this.key(rel) }));
+      return true;
+    } catch (error) {
+      if ((error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode === 404) return false;
+      throw this.transferError('read', rel, error);
+    }
+  }
+
+  /** Keys under `rel` (ending in `/`), relative to it. */
+  private async list(rel: string): Promise<string[]> {
+    const keys: string[] = [];
+    const prefix = this.key(rel);
+    let token: string | undefined;
+    try {
+      do {
+        const page = await this.client.send(new ListObjectsV2Command({ Bucket: this.location.bucket, Prefix: prefix, ContinuationToken: token }));
+        for (const o of page.Contents ?? []) if (o.Key) keys.push(o.Key.slice(prefix.length));
+        token = page.IsTruncated ? page.NextContinuationToken : undefined;
+      } while (token);
+    } catch (error) {
+      throw this.transferError('list', rel, error);
+    }
+    return keys;
+  }
+
+  private async put(rel: string, body: string): Promise<void> {
+    try {
+      await this.client.send(new PutObjectCommand({ Bucket: this.location.bucket, Key: this.key(rel), Body: body }));
+    } catch (error) {
+      throw this.transferError('write', rel, error);
+    }
+  }
+
+  /** Uploads `root/<rel>` as `<prefix>/<rel>`. */
+  private async upload(rel: string): Promise<void> {
+    const file = path.join(this.root, ...rel.split('/'));
+    try {
+      const { size } = await stat(file);
+      // Small files (most frames) in one buffer; large ones streamed with their length (the SDK
+      // cannot send a stream of unknown length, and takes a length of 0 for unknown).
+      const body = size <= SMALL_FILE ? await readFile(file) : createReadStream(file);
+      await this.client.send(new PutObjectCommand({ Bucket: this.location.bucket, Key: this.key(rel), Body: body, ContentLength: size }));
+    } catch (error) {
+      throw this.transferError('upload', rel, error);
+    }
+  }
+
+  /** Downloads `<prefix>/<rel>` to `file` (through a temporary name). */
+  private async download(rel: string, file: string): Promise<void> {
+    const partial = `${file}.partial-${randomBytes(4).toString('hex')}`;
+    try {
+      await mkdir(path.dirname(file), { recursive: true });
+      const { Body } = await this.client.send(new GetObjectCommand({ Bucket: this.location.bucket, Key: this.key(rel) }));
+      await pipeline(Body as Readable, createWriteStream(partial));
+      await rename(partial, file);
+    } catch (error) {
+      await rm(partial, { force: true });
+      throw this.transferError('download', rel, error);
+    }
+  }
+
+  private transferError(verb: string, rel: string, error: unknown): StorageError {
+    return new StorageError('storage_transfer', `cannot ${verb} ${rel} in ${this.name} (${describe(error)})`, this.name, this.key(rel), { cause: error });
+  }
+}
+
+/** Files below `dir`, as `/`-separated paths relative to it. */
+async function listFiles(dir: string): Promise<string[]> {
+  const entries = await readdir(dir, { recursive: true, withFileTypes: true });
+  return entries.filter((e) => e.isFile()).map((e) => path.relative(dir, path.join(e.parentPath, e.name)).split(path.sep).join('/'));
+}
+
+function describe(error: unknown): string {
+  const e = error as { name?: string; message?: string; code?: string; $metadata?: { httpStatusCode?: number } };
+  const status = e.$metadata?.httpStatusCode;
+  // A HEAD answered with an error has no body: the SDK then knows only the status.
+  const known = e.message && e.message !== 'UnknownError' && e.name !== 'Unknown';
+  const text = known ? e.message : status === 403 ? 'access denied' : status === 404 ? 'no such bucket' : (e.name ?? String(error));
+  return `${e.code && e.code !== e.message ? `${e.code}: ` : ''}${text}${status ? ` (HTTP ${status})` : ''}`;
+}
