@@ -8,7 +8,8 @@
  *   load = `load`; encoder end = `flush`) and the capture cost per frame; the plan phase (parse + load +
  *   extract + freeze) and the assembly (concat without re-encoding + audio mux) from the render's;
  * - a distributed render: a redis-server started here and two `framesmith worker` processes on this
- *   machine (2 cores: no faster than local, it shows the queue's overhead);
+ *   machine (2 cores: no faster than local, it shows the queue's overhead), with the storage a shared
+ *   directory and then an S3 bucket (an S3-compatible server on loopback: the transfers' cost);
  * - from those figures, the projected wall time of a 60 s 1080p composition (1800 frames) at 1, 4, 16
  *   and 64 workers, with the assumptions stated in the notes.
  */
@@ -84,6 +85,9 @@ export async function chunksSection(ctx) {
     const distributed = await distributedRuns(ctx, dir, storage);
     out.figure('distributed.wall', round(median(distributed)), { runs: distributed.map((r) => round(r)) });
     out.row({ case: 'distributed: 6 chunks of 30 on 2 local workers via Redis (CLI process)', ms: round(median(distributed)), ref: ['planned, 2 at a time', wall('local30')] });
+    const throughS3 = await distributedRuns(ctx, dir, storage, { s3: true });
+    out.figure('distributedS3.wall', round(median(throughS3)), { runs: throughS3.map((r) => round(r)) });
+    out.row({ case: 'distributed, storage an S3 bucket (s3rver on loopback; plan up and down, segments up and down)', ms: round(median(throughS3)), ref: ['shared directory', round(median(distributed))] });
   } catch (error) { out.error('distributed render', error); }
 
   if (model) projection(out, model);
@@ -106,21 +110,47 @@ function projection(out, m) {
   }
 }
 
-async function distributedRuns(ctx, dir, storage) {
+/**
+ * Distributed renders on this machine: a redis-server, two workers with homes of their own, and the
+ * render; each repeat starts cold (no plan in the storage, none in the machines' S3 mirrors). With
+ * `s3`, the storage is a bucket of an S3-compatible server started here (s3rver on loopback: it shows
+ * the transfers' own cost, not a network's).
+ */
+async function distributedRuns(ctx, dir, storage, { s3 = false } = {}) {
   const port = await freePort();
   const redis = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: 'ignore' });
   const url = `redis://127.0.0.1:${port}`;
+  const machine = (i) => path.join(BENCH_DIR, 'tmp', `machine-${i}`);
+  let server = null;
+  let env = process.env;
+  let target = storage;
+  if (s3) {
+    const { default: S3rver } = await import('s3rver');
+    rmSync(path.join(BENCH_DIR, 'tmp', 's3'), { recursive: true, force: true });
+    server = new S3rver({ address: '127.0.0.1', port: 0, silent: true, directory: path.join(BENCH_DIR, 'tmp', 's3'), configureBuckets: [{ name: 'bench' }] });
+    const { port: s3Port } = await server.run();
+    env = { ...process.env, AWS_ENDPOINT_URL: `http://127.0.0.1:${s3Port}`, AWS_ACCESS_KEY_ID: 'S3RVER', AWS_SECRET_ACCESS_KEY: 'S3RVER', AWS_REGION: 'us-east-1' };
+    target = 's3://bench/chunks';
+  }
+  const cold = () => {
+    rmSync(storage, { recursive: true, force: true });
+    mkdirSync(storage, { recursive: true });
+    rmSync(path.join(BENCH_DIR, 'tmp', 's3', 'bench', 'chunks'), { recursive: true, force: true });
+    for (const i of [0, 1, 'render']) rmSync(path.join(machine(i), 'cache', 'framesmith', 'storage'), { recursive: true, force: true });
+  };
   await new Promise((r) => setTimeout(r, 300));
-  rmSync(storage, { recursive: true, force: true });
-  mkdirSync(storage, { recursive: true });
-  const workers = [0, 1].map((i) => spawn(process.execPath, [BIN, 'worker', '--redis', url, '--storage', storage], {
-    stdio: 'ignore', env: { ...process.env, HOME: path.join(BENCH_DIR, 'tmp', `machine-${i}`), XDG_CACHE_HOME: path.join(BENCH_DIR, 'tmp', `machine-${i}`, 'cache') },
+  cold();
+  const workers = [0, 1].map((i) => spawn(process.execPath, [BIN, 'worker', '--redis', url, '--storage', target], {
+    stdio: 'ignore', env: { ...env, HOME: machine(i), XDG_CACHE_HOME: path.join(machine(i), 'cache') },
   }));
   try {
     await new Promise((r) => setTimeout(r, 1500));
     const times = [];
     for (let i = 0; i < ctx.repeats; i++) {
-      const r = await run(process.execPath, [BIN, 'render', dir, '-o', outputPath('chunks-distributed.mp4'), '-q', '--json', '--no-cache', '--chunk-frames', '30', '--redis', url, '--storage', storage]);
+      cold();
+      const r = await run(process.execPath, [BIN, 'render', dir, '-o', outputPath(`chunks-distributed${s3 ? '-s3' : ''}.mp4`), '-q', '--json', '--no-cache', '--chunk-frames', '30', '--redis', url, '--storage', target], {
+        env: { ...env, HOME: machine('render'), XDG_CACHE_HOME: path.join(machine('render'), 'cache') },
+      });
       if (r.code !== 0) throw new Error(`exit ${r.code}: ${r.stderr.slice(-600)}`);
       times.push(r.ms);
     }
@@ -129,6 +159,7 @@ async function distributedRuns(ctx, dir, storage) {
     for (const w of workers) w.kill('SIGTERM');
     await Promise.all(workers.map((w) => new Promise((r) => (w.exitCode !== null ? r() : w.once('exit', r)))));
     redis.kill('SIGTERM');
+    await server?.close();
   }
 }
 
