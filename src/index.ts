@@ -42,6 +42,7 @@ export { FramesmithError, type ErrorFields } from './errors.js';
 export { renderChunk, type ChunkOptions } from './render/chunk.js';
 export { openStorage, DirectoryStorage, type RenderStorage } from './storage/storage.js';
 export { StorageError, type StorageErrorCode } from './storage/errors.js';
+export { prunePlans, parseAge, type PruneOptions, type PruneResult } from './storage/prune.js';
 export { splitChunks, DEFAULT_CHUNK_FRAMES, type ChunkJob, type ChunkResult } from './plan/chunks.js';
 export { openPlan, type OpenedPlan } from './plan/read.js';
 export { PlanError, type PlanErrorCode } from './plan/errors.js';

@@ -13,6 +13,7 @@ import { registerDoctor } from './doctor-command.js';
 import { registerWorker } from './worker-command.js';
 import { registerPreview } from './preview-command.js';
 import { registerInit } from './init-command.js';
+import { registerStorage } from './storage-command.js';
 
 /** A command's action sets this; commander's own parse result carries no exit code. */
 export interface CommandContext {
@@ -43,6 +44,7 @@ export async function main(argv: string[]): Promise<number> {
   registerRender(program, context);
   registerExtract(program, context);
   registerCache(program, context);
+  registerStorage(program, context);
   registerDoctor(program, context);
   registerWorker(program, context);
   registerPreview(program, context);

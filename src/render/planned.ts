@@ -17,7 +17,7 @@ import { defaultWorkers } from '../capture/workers.js';
 import { DEFAULT_CHUNK_FRAMES, splitChunks, type ChunkJob, type ChunkResult } from '../plan/chunks.js';
 import type { OutputFormat } from '../stages/stage.js';
 import { assembleRender } from './assemble.js';
-import { openStorage, type RenderStorage } from '../storage/storage.js';
+import { openStorage, RENDER_REFRESH_MS, type RenderStorage } from '../storage/storage.js';
 import { renderChunk } from './chunk.js';
 import { toRenderError } from './errors.js';
 import { OutputFiles } from './output.js';
@@ -33,13 +33,16 @@ export async function renderPlanned(input: string, options: RenderOptions, forma
   await storage.check().catch((error: unknown) => { throw toRenderError(error); });
   const renderId = `${Date.now().toString(36)}-${randomBytes(4).toString('hex')}`;
   const files = new OutputFiles(output);
+  let refresh: NodeJS.Timeout | undefined;
   try {
     await files.prepare();
     const planned = await planRender(input, options, format, output, storage.root);
     const { plan } = planned.frozen;
     await storage.publishPlan(planned.frozen.hash);
+    await storage.touchPlan(planned.frozen.hash);
     const jobs = splitChunks(planned.frozen.hash, renderId, { first: plan.render.first, count: plan.render.count }, options.chunkFrames ?? DEFAULT_CHUNK_FRAMES);
-    await storage.openRender(renderId);
+    await storage.openRender(renderId, planned.frozen.hash);
+    refresh = setInterval(() => void storage.refreshRender(renderId), RENDER_REFRESH_MS).unref();
     options.onProgress?.({ stage: 'capture', done: 0, total: plan.render.count });
     const captureStart = performance.now();
     const results = options.redis ? await onQueue(jobs, options) : await locally(jobs, options, storage, plan.render.count);
@@ -63,6 +66,7 @@ export async function renderPlanned(input: string, options: RenderOptions, forma
   } catch (error) {
     throw toRenderError(error, options.signal);
   } finally {
+    clearInterval(refresh);
     await storage.closeRender(renderId);
     await files.dispose();
     if (temporary) await rm(temporary, { recursive: true, force: true }).catch(() => {});

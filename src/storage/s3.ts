@@ -3,7 +3,8 @@
  *
  * Objects mirror the shared-directory layout under the prefix: `plans/<hash>/…` (plan.json uploaded
  * last, so a plan with its plan.json is whole) and `renders/<id>/…` (the open marker and the segments,
- * each under its attempt's own name). Each machine works in a local mirror,
+ * each under its attempt's own name), and `plans/<hash>.used`, rewritten by each render that uses the
+ * plan (what `framesmith storage prune` goes by). Each machine works in a local mirror,
  * `$XDG_CACHE_HOME/framesmith/storage/<hash of endpoint and URL>/`: a plan is downloaded there once per
  * machine (plans are content-addressed, so a copy never goes stale) into a temporary directory renamed
  * in whole; a worker's segment is uploaded, then deleted locally.
@@ -25,7 +26,7 @@ import {
 } from '@aws-sdk/client-s3';
 import pLimit from 'p-limit';
 import { StorageError } from './errors.js';
-import { OPEN_MARKER, type RenderStorage } from './storage.js';
+import { OPEN_MARKER, PLAN_HASH, RENDER_STALE_MS, type OpenRender, type RenderStorage, type StoredPlan } from './storage.js';
 
 export interface S3Location {
   bucket: string;
@@ -57,6 +58,8 @@ export class S3Storage implements RenderStorage {
   readonly root: string;
   private readonly client: S3Client;
   private readonly endpoint: string | undefined;
+  /** The renders this process opened, with their plans (to write their markers again). */
+  private readonly opened = new Map<string, string>();
 
   constructor(private readonly location: S3Location) {
     this.name = location.url;
@@ -116,12 +119,72 @@ export class S3Storage implements RenderStorage {
     }
   }
 
-  async openRender(renderId: string): Promise<void> {
-    await this.put(`renders/${renderId}/${OPEN_MARKER}`, `${os.hostname()} ${process.pid}\n`);
+  async touchPlan(hash: string): Promise<void> {
+    await this.put(`plans/${hash}.used`, `${new Date().toISOString()}\n`);
   }
 
-  isRenderOpen(renderId: string): Promise<boolean> {
-    return this.exists(`renders/${renderId}/${OPEN_MARKER}`);
+  async listPlans(): Promise<StoredPlan[]> {
+    const plans = new Map<string, StoredPlan>();
+    for (const o of await this.listObjects('plans/')) {
+      const used = /^([0-9a-f]{64})\.used$/.exec(o.key);
+      const name = used ? used[1]! : o.key.split('/')[0]!;
+      const plan = plans.get(name) ?? { name, complete: false, bytes: 0, lastUsedMs: 0 };
+      plan.lastUsedMs = Math.max(plan.lastUsedMs, o.modifiedMs);
+      if (!used) plan.bytes += o.size;
+      if (o.key === `${name}/plan.json` && PLAN_HASH.test(name)) plan.complete = true;
+      plans.set(name, plan);
+    }
+    return [...plans.values()];
+  }
+
+  async deletePlan(hash: string): Promise<void> {
+    const keys = (await this.list(`plans/${hash}/`)).map((k) => `plans/${hash}/${k}`);
+    // plan.json first: a plan without it is incomplete, never taken for whole while the rest goes.
+    keys.sort((a, b) => Number(b.endsWith('/plan.json')) - Number(a.endsWith('/plan.json')));
+    if (keys[0]?.endsWith('/plan.json')) await this.remove(keys.shift()!);
+    const limit = pLimit(TRANSFERS);
+    await Promise.all([...keys, `plans/${hash}.used`].map((k) => limit(() => this.remove(k))));
+    await rm(path.join(this.root, 'plans', hash), { recursive: true, force: true });
+  }
+
+  async openRender(renderId: string, planHash: string): Promise<void> {
+    await this.put(`renders/${renderId}/${OPEN_MARKER}`, `${planHash}\n${os.hostname()} ${process.pid}\n`);
+    this.opened.set(renderId, planHash);
+  }
+
+  // An object's time cannot be touched: the marker is written again.
+  async refreshRender(renderId: string): Promise<void> {
+    const planHash = this.opened.get(renderId);
+    if (planHash) await this.openRender(renderId, planHash).catch(() => {});
+  }
+
+  async listRenders(): Promise<OpenRender[]> {
+    const byId = new Map<string, OpenRender & { marker: boolean }>();
+    for (const o of await this.listObjects('renders/')) {
+      const id = o.key.split('/')[0]!;
+      const render = byId.get(id) ?? { id, planHash: '', lastSeenMs: 0, marker: false };
+      if (o.key === `${id}/${OPEN_MARKER}`) {
+        render.marker = true;
+        render.lastSeenMs = o.modifiedMs;
+      } else if (!render.marker) {
+        render.lastSeenMs = Math.max(render.lastSeenMs, o.modifiedMs);
+      }
+      byId.set(id, render);
+    }
+    return Promise.all([...byId.values()].map(async ({ marker, ...render }) => ({
+      ...render,
+      planHash: marker ? await this.getText(`renders/${render.id}/${OPEN_MARKER}`).then((t) => t.split('\n')[0]!, () => '') : '',
+    })));
+  }
+
+  async isRenderOpen(renderId: string): Promise<boolean> {
+    try {
+      const head = await this.client.send(new HeadObjectCommand({ Bucket: this.location.bucket, Key: this.key(`renders/${renderId}/${OPEN_MARKER}`) }));
+      return Date.now() - (head.LastModified?.getTime() ?? 0) < RENDER_STALE_MS;
+    } catch (error) {
+      if ((error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode === 404) return false;
+      throw this.transferError('read', `renders/${renderId}/${OPEN_MARKER}`, error);
+    }
   }
 
   async segmentDir(renderId: string): Promise<string> {
@@ -150,11 +213,12 @@ export class S3Storage implements RenderStorage {
     try {
       const keys = await this.list(`renders/${renderId}/`);
       const limit = pLimit(TRANSFERS);
-      await Promise.all(keys.map((k) => limit(() => this.client.send(new DeleteObjectCommand({ Bucket: this.location.bucket, Key: this.key(`renders/${renderId}/${k}`) })))));
+      await Promise.all(keys.map((k) => limit(() => this.remove(`renders/${renderId}/${k}`))));
     } catch {
-      // Left behind: a lifecycle rule on renders/ clears such objects (README).
+      // Left behind: `framesmith storage prune` removes them once the marker is stale (README).
     }
     await rm(path.join(this.root, 'renders', renderId), { recursive: true, force: true }).catch(() => {});
+    this.opened.delete(renderId);
   }
 
   private key(rel: string): string {
@@ -173,19 +237,43 @@ export class S3Storage implements RenderStorage {
 
   /** Keys under `rel` (ending in `/`), relative to it. */
   private async list(rel: string): Promise<string[]> {
-    const keys: string[] = [];
+    return (await this.listObjects(rel)).map((o) => o.key);
+  }
+
+  /** Objects under `rel` (ending in `/`): keys relative to it, sizes, modification times. */
+  private async listObjects(rel: string): Promise<Array<{ key: string; size: number; modifiedMs: number }>> {
+    const objects: Array<{ key: string; size: number; modifiedMs: number }> = [];
     const prefix = this.key(rel);
     let token: string | undefined;
     try {
       do {
         const page = await this.client.send(new ListObjectsV2Command({ Bucket: this.location.bucket, Prefix: prefix, ContinuationToken: token }));
-        for (const o of page.Contents ?? []) if (o.Key) keys.push(o.Key.slice(prefix.length));
+        for (const o of page.Contents ?? []) {
+          if (o.Key) objects.push({ key: o.Key.slice(prefix.length), size: o.Size ?? 0, modifiedMs: o.LastModified?.getTime() ?? 0 });
+        }
         token = page.IsTruncated ? page.NextContinuationToken : undefined;
       } while (token);
     } catch (error) {
       throw this.transferError('list', rel, error);
     }
-    return keys;
+    return objects;
+  }
+
+  private async getText(rel: string): Promise<string> {
+    try {
+      const { Body } = await this.client.send(new GetObjectCommand({ Bucket: this.location.bucket, Key: this.key(rel) }));
+      return await Body!.transformToString();
+    } catch (error) {
+      throw this.transferError('read', rel, error);
+    }
+  }
+
+  private async remove(rel: string): Promise<void> {
+    try {
+      await this.client.send(new DeleteObjectCommand({ Bucket: this.location.bucket, Key: this.key(rel) }));
+    } catch (error) {
+      throw this.transferError('delete', rel, error);
+    }
   }
 
   private async put(rel: string, body: string): Promise<void> {

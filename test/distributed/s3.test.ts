@@ -76,7 +76,8 @@ describe('--storage s3://bucket/prefix', () => {
 
     const keys = await bucketKeys();
     expect(keys).toContain(`team-a/plans/${result.plan.hash}/plan.json`);
-    expect(keys.filter((k) => !k.startsWith(`team-a/plans/${result.plan.hash}/`))).toEqual([]);
+    // Besides the plan, only its last-use record (for prune): nothing of the render is left.
+    expect(keys.filter((k) => !k.startsWith(`team-a/plans/${result.plan.hash}/`))).toEqual([`team-a/plans/${result.plan.hash}.used`]);
     // Each worker that rendered a chunk fetched the plan into its own mirror and kept no segment.
     const fetched: string[] = [];
     for (const [i, worker] of workers.entries()) {
@@ -90,6 +91,23 @@ describe('--storage s3://bucket/prefix', () => {
     }
     expect(fetched.length).toBeGreaterThan(0);
   }, 180_000);
+
+  it('storage prune removes a plan from the bucket and from the mirror of the machine that prunes', async () => {
+    const machine = { HOME: path.join(scratch, 'render-machine'), XDG_CACHE_HOME: path.join(scratch, 'render-machine', 'cache') };
+    const planKeys = (await bucketKeys()).filter((k) => /^team-a\/plans\/[0-9a-f]{64}\/plan\.json$/.test(k));
+    expect(planKeys).toHaveLength(1);
+    const hash = planKeys[0]!.split('/')[2]!;
+    const kept = await runCli(['storage', 'prune', '--storage', STORAGE, '--json'], machine);
+    expect(kept.code).toBe(0);
+    expect(JSON.parse(kept.stdout)).toMatchObject({ removed: [], kept: [{ name: hash, complete: true, why: 'recent' }] });
+    const run = await runCli(['storage', 'prune', '--storage', STORAGE, '--older-than', '0s'], machine);
+    expect(run.code).toBe(0);
+    expect(run.stdout).toMatch(new RegExp(`^removed plan ${hash.slice(0, 12)}: .*\n1 plan removed .* from s3://renders/team-a;`));
+    expect(await bucketKeys()).toEqual([]);
+    const mirrors = path.join(machine.XDG_CACHE_HOME, 'framesmith', 'storage');
+    const [mirror] = await readdir(mirrors);
+    expect(await readdir(path.join(mirrors, mirror!, 'plans'))).toEqual([]);
+  }, 60_000);
 
   it('an endpoint that does not answer or credentials it refuses: exit 1 at start naming the bucket and what to check; a malformed URL: exit 2', async () => {
     const output = path.join(project, 'never.mp4');
