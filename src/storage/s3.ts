@@ -7,7 +7,8 @@
  * plan (what `framesmith storage prune` goes by). Each machine works in a local mirror,
  * `$XDG_CACHE_HOME/framesmith/storage/<hash of endpoint and URL>/`: a plan is downloaded there once per
  * machine (plans are content-addressed, so a copy never goes stale) into a temporary directory renamed
- * in whole; a worker's segment is uploaded, then deleted locally.
+ * in whole, and dropped from the mirror after a day unused here (`trimMirror`); a worker's segment is
+ * uploaded, then deleted locally.
  *
  * Configuration is the AWS SDK's own: credentials from its default chain (AWS_ACCESS_KEY_ID /
  * AWS_SECRET_ACCESS_KEY, a profile, an instance role); region from AWS_REGION (default us-east-1);
@@ -16,7 +17,7 @@
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { createReadStream, createWriteStream } from 'node:fs';
-import { mkdir, readdir, readFile, rename, rm, stat } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rename, rm, stat, utimes } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
@@ -35,6 +36,10 @@ export interface S3Location {
   /** `s3://bucket/prefix`, normalized. */
   url: string;
 }
+
+/** How long this machine's mirror keeps a plan no chunk here has used, and how often it looks. */
+export const MIRROR_KEEP_MS = 24 * 3600_000;
+const MIRROR_TRIM_EVERY_MS = 3600_000;
 
 /** Files up to this size are uploaded from memory. */
 const SMALL_FILE = 8 * 1024 * 1024;
@@ -60,6 +65,7 @@ export class S3Storage implements RenderStorage {
   private readonly endpoint: string | undefined;
   /** The renders this process opened, with their plans (to write their markers again). */
   private readonly opened = new Map<string, string>();
+  private trimmedAt = 0;
 
   constructor(private readonly location: S3Location) {
     this.name = location.url;
@@ -90,6 +96,24 @@ export class S3Storage implements RenderStorage {
       throw new StorageError('storage_unreachable', `the bucket of ${this.name}${this.endpoint ? ` at ${this.endpoint}` : ''} cannot be read and written (${describe(error)}): check the bucket, AWS_ENDPOINT_URL, AWS_REGION and the credentials (AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY) on this machine`, this.name, undefined, { cause: error });
     }
     await mkdir(this.root, { recursive: true });
+    await this.trimMirror();
+  }
+
+  /**
+   * Removes from this machine's mirror what no chunk here used for MIRROR_KEEP_MS: plans (the bucket
+   * keeps them; a later chunk fetches again), interrupted fetches, render directories. Called at
+   * start and at most hourly after, so a long-running worker's disk does not fill with old plans.
+   */
+  async trimMirror(now = Date.now()): Promise<void> {
+    this.trimmedAt = now;
+    for (const part of ['plans', 'renders']) {
+      const dir = path.join(this.root, part);
+      const entries = await readdir(dir).catch(() => [] as string[]);
+      await Promise.all(entries.map(async (name) => {
+        const mtime = await stat(path.join(dir, name)).then((st) => st.mtimeMs, () => now);
+        if (now - mtime > MIRROR_KEEP_MS) await rm(path.join(dir, name), { recursive: true, force: true }).catch(() => {});
+      }));
+    }
   }
 
   async publishPlan(hash: string): Promise<void> {
@@ -102,8 +126,13 @@ export class S3Storage implements RenderStorage {
   }
 
   async fetchPlan(hash: string): Promise<void> {
+    if (Date.now() - this.trimmedAt > MIRROR_TRIM_EVERY_MS) await this.trimMirror();
     const dir = path.join(this.root, 'plans', hash);
-    if (await stat(path.join(dir, 'plan.json')).then(() => true, () => false)) return;
+    if (await stat(path.join(dir, 'plan.json')).then(() => true, () => false)) {
+      const now = new Date();
+      await utimes(dir, now, now).catch(() => {}); // used now: kept by trimMirror
+      return;
+    }
     const keys = await this.list(`plans/${hash}/`);
     if (!keys.includes('plan.json')) return; // absent, or still being uploaded: openPlan says so
     const temp = path.join(this.root, 'plans', `.fetch-${hash.slice(0, 12)}-${randomBytes(4).toString('hex')}`);

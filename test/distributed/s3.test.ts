@@ -5,7 +5,7 @@
  * (AWS_ENDPOINT_URL, AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY). No machine shares a directory with
  * another: the plan and the segments travel through the bucket only.
  */
-import { readdir, rm, stat } from 'node:fs/promises';
+import { readdir, rm, stat, utimes } from 'node:fs/promises';
 import path from 'node:path';
 import { ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
 import S3rver from 's3rver';
@@ -91,6 +91,21 @@ describe('--storage s3://bucket/prefix', () => {
     }
     expect(fetched.length).toBeGreaterThan(0);
   }, 180_000);
+
+  it('a machine\'s mirror drops a plan unused there for a day (the bucket keeps it)', async () => {
+    const machine = { HOME: path.join(scratch, 'render-machine'), XDG_CACHE_HOME: path.join(scratch, 'render-machine', 'cache') };
+    const mirrors = path.join(machine.XDG_CACHE_HOME, 'framesmith', 'storage');
+    const [mirror] = await readdir(mirrors);
+    const plans = path.join(mirrors, mirror!, 'plans');
+    const [hash] = await readdir(plans);
+    const twoDaysAgo = new Date(Date.now() - 2 * 86_400_000);
+    await utimes(path.join(plans, hash!), twoDaysAgo, twoDaysAgo);
+    // Any command that opens the storage trims the mirror first (a dry run changes nothing else).
+    const run = await runCli(['storage', 'prune', '--storage', STORAGE, '--dry-run'], machine);
+    expect(run.code).toBe(0);
+    expect(await readdir(plans)).toEqual([]);
+    expect(await bucketKeys()).toContain(`team-a/plans/${hash}/plan.json`);
+  }, 60_000);
 
   it('storage prune removes a plan from the bucket and from the mirror of the machine that prunes', async () => {
     const machine = { HOME: path.join(scratch, 'render-machine'), XDG_CACHE_HOME: path.join(scratch, 'render-machine', 'cache') };
