@@ -107,8 +107,9 @@ export interface RenderOptions {
    */
   redis?: string;
   /**
-   * The directory the plan and the segments live in: every worker must see it at the same path (NFS,
-   * EFS, SMB). Default for a local planned render: a temporary directory.
+   * Where the plan and the segments live: a directory every worker sees at the same path (NFS, EFS,
+   * SMB), or an S3 bucket, `s3://bucket/prefix` (src/storage/s3.ts: configured the AWS SDK's way).
+   * Default for a local planned render: a temporary directory.
    */
   storage?: string;
   /** Informational notes on long work (e.g. no worker connected yet). */
