@@ -23,9 +23,11 @@ const HASH = /^[0-9a-f]{64}$/;
 
 /**
  * Opens and checks the plan `hash` in the local directory `root` against this machine's `tools`;
- * `storage` names the storage location in messages (the directory itself, or its s3:// URL).
+ * `storage` names the storage location in messages (the directory itself, or its s3:// URL). With
+ * `framesLater`, the video frames (`frames/…`) are not checked here: a chunk that fetches only the
+ * frames it shows checks those with `checkPlanFiles`.
  */
-export async function openPlan(root: string, hash: string, tools: RenderPlan['tools'], storage = root): Promise<OpenedPlan> {
+export async function openPlan(root: string, hash: string, tools: RenderPlan['tools'], storage = root, { framesLater = false } = {}): Promise<OpenedPlan> {
   if (!HASH.test(hash)) throw new PlanError('plan_missing', `"${hash}" is not a plan hash (64 hex digits)`, storage, hash);
   const dir = path.join(root, 'plans', hash);
   const json = await readFile(path.join(dir, 'plan.json')).catch((error: unknown) => {
@@ -43,13 +45,24 @@ export async function openPlan(root: string, hash: string, tools: RenderPlan['to
     }
   }
   const resolve = (rel: string) => path.join(dir, ...rel.split('/'));
-  await Promise.all(plan.files.map(async (f) => {
-    const size = await stat(resolve(f.path)).then((s) => s.size, () => -1);
-    if (size !== f.size) {
-      throw new PlanError('plan_corrupt', `plan ${hash.slice(0, 12)} in ${storage} is incomplete: ${f.path} is ${size < 0 ? 'missing' : `${size} bytes, not ${f.size}`}; render again to write a fresh plan`, storage, hash);
+  const opened = { hash, dir, plan, resolve };
+  await checkPlanFiles(opened, plan.files.map((f) => f.path).filter((p) => !(framesLater && p.startsWith(FRAMES))), storage);
+  return opened;
+}
+
+/** The folder of a plan holding the video frames. */
+export const FRAMES = 'frames/';
+
+/** Throws `plan_corrupt` unless the files `rels` of the plan are there at their planned sizes. */
+export async function checkPlanFiles(opened: OpenedPlan, rels: Iterable<string>, storage: string): Promise<void> {
+  const sizes = new Map(opened.plan.files.map((f) => [f.path, f.size]));
+  await Promise.all([...rels].map(async (rel) => {
+    const expected = sizes.get(rel);
+    const size = await stat(opened.resolve(rel)).then((s) => s.size, () => -1);
+    if (size !== expected) {
+      throw new PlanError('plan_corrupt', `plan ${opened.hash.slice(0, 12)} in ${storage} is incomplete: ${rel} is ${size < 0 ? 'missing' : `${size} bytes, not ${expected}`}; render again to write a fresh plan`, storage, opened.hash);
     }
   }));
-  return { hash, dir, plan, resolve };
 }
 
 /** Throws `plan_mismatch` unless this machine's browser is the planning machine's. */

@@ -1,7 +1,8 @@
 /**
  * The chunk phase: given a plan in storage and a frame range, check the plan (hash, schema, files,
  * framesmith, ffmpeg and browser versions), capture the range from the plan's own copy of the project
- * with its frozen video frames, and encode it as a segment that joins the others without re-encoding
+ * with its frozen video frames (only those the range shows are fetched and checked: an S3 worker
+ * downloads its range's frames, not the plan's), and encode it as a segment that joins the others without re-encoding
  * (src/encode/segments.ts). The segment is written under a temporary name in the render's directory
  * and renamed to a name of its own (`chunk-00003-<attempt>.mp4`): a chunk killed midway leaves only a
  * `.partial` file, and the assembler takes exactly the names the finished chunks reported.
@@ -11,12 +12,12 @@ import { readFile, rename, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { captureFrames } from '../capture/pool.js';
 import { segmentFormat, startSegmentEncoder, type SegmentEncoder } from '../encode/segments.js';
-import { parseRational } from '../media/rational.js';
+import { frameTime, parseRational } from '../media/rational.js';
 import { getTools } from '../media/tools.js';
 import type { ChunkJob, ChunkResult } from '../plan/chunks.js';
 import { PlanError } from '../plan/errors.js';
-import { checkBrowser, openPlan, type OpenedPlan } from '../plan/read.js';
-import { videoPainter } from '../stages/video-paint.js';
+import { checkBrowser, checkPlanFiles, openPlan, type OpenedPlan } from '../plan/read.js';
+import { framesShownAt, videoPainter } from '../stages/video-paint.js';
 import { openStorage, type RenderStorage } from '../storage/storage.js';
 import { FRAMESMITH_VERSION } from '../version.js';
 import { WarningLog } from '../warnings.js';
@@ -57,13 +58,18 @@ export async function renderChunk(job: ChunkJob, options: ChunkOptions): Promise
     await requireActive(storage, job);
     const tools = await getTools();
     await storage.fetchPlan(job.planHash);
-    const opened = await openPlan(storage.root, job.planHash, { framesmith: FRAMESMITH_VERSION, ffmpeg: tools.version }, storage.name);
+    const opened = await openPlan(storage.root, job.planHash, { framesmith: FRAMESMITH_VERSION, ffmpeg: tools.version }, storage.name, { framesLater: true });
     const { plan } = opened;
     warnings = new WarningLog(plan.page.strict);
     const end = plan.render.first + plan.render.count;
     if (!(Number.isInteger(job.first) && Number.isInteger(job.count) && job.count >= 1 && job.first >= plan.render.first && job.first + job.count <= end)) {
       throw new RenderError('invalid_option', `chunk ${job.index}: frames ${job.first}–${job.first + job.count - 1} are outside the plan's ${plan.render.first}–${end - 1}`, chunkDetail(job));
     }
+    const fps = parseRational(plan.render.fps)!;
+    // Only the frames this range shows, fetched while the browser starts.
+    const shown = framesShownAt(plan.videos, Array.from({ length: job.count }, (_, i) => frameTime(job.first + i, fps)));
+    const framesReady = storage.fetchPlanFiles(job.planHash, shown).then(() => checkPlanFiles(opened, shown, storage.name));
+    framesReady.catch(() => {}); // awaited below; a failure before then must not be unhandled
     session = await RenderSession.serve(await pageSetupFromPlan(opened));
     await session.launch(Math.min(options.workers ?? 1, job.count), {
       browserPath: options.browser, captureMode: plan.browser.captureMode, webgl: plan.browser.webgl, failIfWebGLRefused: plan.browser.failIfWebGLRefused,
@@ -74,6 +80,7 @@ export async function renderChunk(job: ChunkJob, options: ChunkOptions): Promise
     if (size.width !== plan.render.width || size.height !== plan.render.height) {
       throw new PlanError('plan_mismatch', `chunk ${job.index}: the page measured ${size.width}x${size.height} here, ${plan.render.width}x${plan.render.height} when planned: give the composition data-width and data-height`, storage.name, job.planHash);
     }
+    await framesReady;
     const videos = plan.videos.map((v) => ({ ...v, frames: v.frames.map((f) => opened.resolve(f)) }));
     const painter = videoPainter(videos, { rootOptions: plan.page.rootOptions, serveDirectory: (dir) => session!.serveDirectory(dir) });
     await session.attachHooks(painter.hooks);
@@ -81,7 +88,6 @@ export async function renderChunk(job: ChunkJob, options: ChunkOptions): Promise
     timings.load = Math.round(performance.now() - started);
 
     const dir = await storage.segmentDir(job.renderId);
-    const fps = parseRational(plan.render.fps)!;
     const ext = segmentFormat(plan.output.format).extension;
     const name = `chunk-${String(job.index).padStart(5, '0')}-${randomBytes(4).toString('hex')}${ext ? `.${ext}` : ''}`;
     partial = path.join(dir, `.${name}.partial`);

@@ -72,14 +72,38 @@ interface Painted extends ShownVideo {
   rate: Rational;
 }
 
+function prepare(v: ShownVideo): Painted {
+  const rate = parseRational(v.fps);
+  if (!rate) throw new RangeError(`${v.label}: frame rate ${v.fps} is not a positive rational`);
+  return { ...v, rate, table: new FrameLookupTable({ start: v.start, duration: v.end - v.start, fps: rate, frames: v.frames, loop: v.loop }) };
+}
+
+/** The frame path `video` shows at composition time t, or null when it is not on screen. */
+function frameAt(video: Painted, t: number): string | null {
+  if (t < video.start - EPSILON_S || t >= video.end - EPSILON_S) return null;
+  return video.table.frameAt(Math.min(Math.max(t, video.start), video.end - EPSILON_S / 2));
+}
+
+/**
+ * The frame files the painter reads for frames drawn at composition `times` (the same lookup as the
+ * capture's): what a chunk needs of a plan's frames.
+ */
+export function framesShownAt(videos: readonly ShownVideo[], times: Iterable<number>): Set<string> {
+  const painted = videos.map(prepare);
+  const files = new Set<string>();
+  for (const t of times) {
+    for (const video of painted) {
+      const file = frameAt(video, t);
+      if (file !== null) files.add(file);
+    }
+  }
+  return files;
+}
+
 /** Capture hooks painting `videos`; `stats` counts what was sent. */
 export function videoPainter(videos: readonly ShownVideo[], options: VideoPainterOptions): { hooks: CaptureHooks; stats: PaintStats } {
   const stats: PaintStats = { framesPushed: 0, pushMs: 0 };
-  const painted: Painted[] = videos.map((v) => {
-    const rate = parseRational(v.fps);
-    if (!rate) throw new RangeError(`${v.label}: frame rate ${v.fps} is not a positive rational`);
-    return { ...v, rate, table: new FrameLookupTable({ start: v.start, duration: v.end - v.start, fps: rate, frames: v.frames, loop: v.loop }) };
-  });
+  const painted = videos.map(prepare);
   const urls = FrameUrls.open(options.transport ?? 'auto', painted.flatMap((v) => (v.frames[0] ? [path.dirname(v.frames[0])] : [])), options.serveDirectory);
   const budget = options.decodedBudgetBytes ?? DECODED_BUDGET_BYTES;
   /**
@@ -90,12 +114,6 @@ export function videoPainter(videos: readonly ShownVideo[], options: VideoPainte
   const shown = new WeakMap<Page, Map<number, { file: string; bytes: Buffer } | null>>();
   /** Per page: a CDP session, and decoded bytes sent since its caches were last dropped. */
   const memory = new WeakMap<Page, { session: CDPSession; decoded: number }>();
-
-  /** The frame path `video` shows at composition time t, or null when it is not on screen. */
-  const frameAt = (video: Painted, t: number): string | null => {
-    if (t < video.start - EPSILON_S || t >= video.end - EPSILON_S) return null;
-    return video.table.frameAt(Math.min(Math.max(t, video.start), video.end - EPSILON_S / 2));
-  };
 
   const hooks: CaptureHooks = {
     async setupPage(page) {

@@ -7,7 +7,8 @@
  * plan (what `framesmith storage prune` goes by). Each machine works in a local mirror,
  * `$XDG_CACHE_HOME/framesmith/storage/<hash of endpoint and URL>/`: a plan is downloaded there once per
  * machine (plans are content-addressed, so a copy never goes stale) into a temporary directory renamed
- * in whole, and dropped from the mirror after a day unused here (`trimMirror`); a worker's segment is
+ * in whole — all but its video frames, which come file by file (each through a temporary name) as the
+ * chunks rendered here need them — and dropped from the mirror after a day unused here (`trimMirror`); a worker's segment is
  * uploaded, then deleted locally.
  *
  * Configuration is the AWS SDK's own: credentials from its default chain (AWS_ACCESS_KEY_ID /
@@ -133,8 +134,10 @@ export class S3Storage implements RenderStorage {
       await utimes(dir, now, now).catch(() => {}); // used now: kept by trimMirror
       return;
     }
-    const keys = await this.list(`plans/${hash}/`);
-    if (!keys.includes('plan.json')) return; // absent, or still being uploaded: openPlan says so
+    const all = await this.list(`plans/${hash}/`);
+    if (!all.includes('plan.json')) return; // absent, or still being uploaded: openPlan says so
+    // The frames come one by one as chunks need them (fetchPlanFiles): a worker fetches its range only.
+    const keys = all.filter((k) => !k.startsWith('frames/'));
     const temp = path.join(this.root, 'plans', `.fetch-${hash.slice(0, 12)}-${randomBytes(4).toString('hex')}`);
     try {
       const limit = pLimit(TRANSFERS);
@@ -174,6 +177,14 @@ export class S3Storage implements RenderStorage {
     const limit = pLimit(TRANSFERS);
     await Promise.all([...keys, `plans/${hash}.used`].map((k) => limit(() => this.remove(k))));
     await rm(path.join(this.root, 'plans', hash), { recursive: true, force: true });
+  }
+
+  async fetchPlanFiles(hash: string, rels: Iterable<string>): Promise<void> {
+    const limit = pLimit(TRANSFERS);
+    await Promise.all([...rels].map((rel) => limit(async () => {
+      const file = path.join(this.root, 'plans', hash, ...rel.split('/'));
+      if (!(await stat(file).then(() => true, () => false))) await this.download(`plans/${hash}/${rel}`, file);
+    })));
   }
 
   async openRender(renderId: string, planHash: string): Promise<void> {

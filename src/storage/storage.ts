@@ -20,8 +20,13 @@ export interface RenderStorage {
   check(): Promise<void>;
   /** Makes the plan frozen in `root/plans/<hash>` visible to every machine. */
   publishPlan(hash: string): Promise<void>;
-  /** Brings the plan `hash` into `root/plans/<hash>` when the location has it (else leaves it absent). */
+  /**
+   * Brings the plan `hash` into `root/plans/<hash>` when the location has it (else leaves it absent),
+   * all but its video frames (`frames/…`), which `fetchPlanFiles` brings as a chunk needs them.
+   */
   fetchPlan(hash: string): Promise<void>;
+  /** Brings the files `rels` (relative to the plan) of plan `hash` that are not here yet. */
+  fetchPlanFiles(hash: string, rels: Iterable<string>): Promise<void>;
   /** Records that a render uses plan `hash` now (what `prune` goes by). */
   touchPlan(hash: string): Promise<void>;
   /** The plans in the location, whole or not, with their size and when a render last used them. */
@@ -103,6 +108,7 @@ export class DirectoryStorage implements RenderStorage {
 
   async publishPlan(): Promise<void> {}
   async fetchPlan(): Promise<void> {}
+  async fetchPlanFiles(): Promise<void> {}
 
   // A plan directory is never written once renamed in: its own mtime is free to say when it was used.
   async touchPlan(hash: string): Promise<void> {

@@ -85,7 +85,12 @@ describe('--storage s3://bucket/prefix', () => {
       if (!/done in/.test(worker.log())) continue;
       const mirrors = path.join(homes[i]!, 'cache', 'framesmith', 'storage');
       const [mirror] = await readdir(mirrors);
-      await stat(path.join(mirrors, mirror!, 'plans', result.plan.hash, 'plan.json'));
+      const plan = path.join(mirrors, mirror!, 'plans', result.plan.hash);
+      await stat(path.join(plan, 'plan.json'));
+      // Of the frames, only those its chunks show (clip frame k on output frame k: 9 a chunk).
+      const chunksDone = worker.log().match(/chunk \d+ of render \S+ \(frames [^)]*\) done/g)!.length;
+      const frames = (await readdir(path.join(plan, 'frames'), { recursive: true, withFileTypes: true })).filter((e) => e.isFile());
+      expect(frames).toHaveLength(9 * chunksDone);
       expect(await readdir(path.join(mirrors, mirror!, 'renders')).then((ids) => Promise.all(ids.map((id) => readdir(path.join(mirrors, mirror!, 'renders', id)))))).toEqual(expect.not.arrayContaining([expect.arrayContaining([expect.stringMatching(/^chunk-/)])]));
       fetched.push(`machine-${i}`);
     }
