@@ -169,7 +169,7 @@ export function registerRender(program: Command, context: CommandContext): void 
           onProgress: (p) => display.update(p),
           chunkFrames: flags.chunkFrames,
           redis: flags.redis,
-          storage: flags.storage && !/^[a-z][a-z0-9+.-]*:/i.test(flags.storage) ? path.resolve(flags.storage) : flags.storage,
+          storage: flags.storage, // a directory (openStorage resolves it) or an s3:// URL
           onNotice: (message) => { if (!flags.json) display.interrupt(() => process.stderr.write(`framesmith: ${message}\n`)); },
         });
         display.stop();

@@ -188,29 +188,9 @@ export async function runExtractionPass(plan: ExtractionPlan, dir: string, optio
     await mkdir(partial, { recursive: true });
   }
   try {
-    const timeoutMs = options.timeoutMs ?? 60_000 + plan.frameCount * 250;
-    const proc = await startFfmpeg(passArgs(plan, partial), { stdout: 'pipe', timeoutMs, signal: options.signal });
-    let buffered = '';
-    proc.stdout?.on('data', (chunk: Buffer) => {
-      buffered += chunk.toString('utf8');
-      const lines = buffered.split('\n');
-      buffered = lines.pop() ?? '';
-      for (const line of lines) {
-        if (line.startsWith('frame=') && options.onProgress) options.onProgress(Number(line.slice(6)) || 0);
-      }
-    });
-    await proc.done;
+    await runFfmpegPass(passArgs(plan, partial), plan.frameCount, options, (written) => options.onProgress?.(written));
     const frames = await collectFrames(partial, plan);
-    if (frames.count === 0) {
-      throw new ExtractError('zero_output', videoId, plan.source,
-        `ffmpeg wrote no frames for ${plan.source} from ${plan.mediaStart}s; check mediaStart and that the file is not damaged`);
-    }
-    // The probe promised frames up to the media's end; ending well short means the file is damaged
-    // (truncated downloads decode cleanly up to the cut). One frame of slack absorbs EOF rounding.
-    if (frames.count < plan.frameCount - 1) {
-      throw new ExtractError('ffmpeg_failed', videoId, plan.source,
-        `ffmpeg wrote only ${frames.count} of ${plan.frameCount} frames for ${plan.source}; the file ends early (truncated or damaged?) — re-export or re-download it`);
-    }
+    checkFrameCount(frames.count, plan, videoId);
     if (!options.direct) {
       await rm(dir, { recursive: true, force: true });
       await mkdir(path.dirname(dir), { recursive: true });
@@ -230,8 +210,41 @@ export async function runExtractionPass(plan: ExtractionPlan, dir: string, optio
   }
 }
 
+/**
+ * Runs ffmpeg with `args` (which end in `-progress pipe:1` output) until it exits, calling `onFrames`
+ * with each progress report's frame count. The timeout, unless given, scales with `frames`.
+ */
+export async function runFfmpegPass(args: string[], frames: number, options: { timeoutMs?: number; signal?: AbortSignal }, onFrames: (written: number) => void): Promise<void> {
+  const timeoutMs = options.timeoutMs ?? 60_000 + frames * 250;
+  const proc = await startFfmpeg(args, { stdout: 'pipe', timeoutMs, signal: options.signal });
+  let buffered = '';
+  proc.stdout?.on('data', (chunk: Buffer) => {
+    buffered += chunk.toString('utf8');
+    const lines = buffered.split('\n');
+    buffered = lines.pop() ?? '';
+    for (const line of lines) if (line.startsWith('frame=')) onFrames(Number(line.slice(6)) || 0);
+  });
+  await proc.done;
+}
+
+/**
+ * Throws unless a pass wrote the frames `plan` promised: none is `zero_output`; well short is a
+ * damaged file (truncated downloads decode cleanly up to the cut), with one frame of slack for EOF
+ * rounding.
+ */
+export function checkFrameCount(count: number, plan: ExtractionPlan, videoId: string): void {
+  if (count === 0) {
+    throw new ExtractError('zero_output', videoId, plan.source,
+      `ffmpeg wrote no frames for ${plan.source} from ${plan.mediaStart}s; check mediaStart and that the file is not damaged`);
+  }
+  if (count < plan.frameCount - 1) {
+    throw new ExtractError('ffmpeg_failed', videoId, plan.source,
+      `ffmpeg wrote only ${count} of ${plan.frameCount} frames for ${plan.source}; the file ends early (truncated or damaged?) — re-export or re-download it`);
+  }
+}
+
 /** Counts the contiguous frames 000000… in `dir` and their total size. */
-async function collectFrames(dir: string, plan: ExtractionPlan): Promise<{ count: number; bytes: number }> {
+export async function collectFrames(dir: string, plan: ExtractionPlan): Promise<{ count: number; bytes: number }> {
   const names = new Set(await readdir(dir));
   let count = 0;
   let bytes = 0;

@@ -12,14 +12,11 @@
  * the caller discards them. Exactly as a direct pass: a job that ends well short of its frame count
  * fails (a truncated file), and one that writes nothing fails.
  */
-import { readdir, stat } from 'node:fs/promises';
 import os from 'node:os';
-import path from 'node:path';
 import type { LimitFunction } from 'p-limit';
 import { packetIndex, type PacketIndex } from '../media/packets.js';
-import { startFfmpeg } from '../media/tools.js';
 import { ExtractError } from './errors.js';
-import { framePath, frameOutputArgs, passFilters, sec, type PassResult } from './pass.js';
+import { checkFrameCount, collectFrames, framePath, frameOutputArgs, passFilters, runFfmpegPass, sec, type PassResult } from './pass.js';
 import type { ExtractionPlan } from './plan.js';
 import { planSegments, type Segment } from './segments.js';
 
@@ -98,49 +95,20 @@ export async function runSourcePasses(jobs: readonly SourceJob[], options: Sourc
   const report = (job: number) => options.onProgress?.(job, done.reduce((sum, m) => sum + (m.get(job) ?? 0), 0));
   await Promise.all(segments.map((segment, s) => options.pool(async () => {
     const frames = segment.branches.reduce((sum, b) => sum + b.count, 0);
-    const timeoutMs = options.timeoutMs ?? 60_000 + frames * 250;
-    const proc = await startFfmpeg(segmentArgs(jobs, segment), { stdout: 'pipe', timeoutMs, signal: options.signal });
-    let buffered = '';
-    proc.stdout?.on('data', (chunk: Buffer) => {
-      buffered += chunk.toString('utf8');
-      const lines = buffered.split('\n');
-      buffered = lines.pop() ?? '';
-      for (const line of lines) {
-        if (!line.startsWith('frame=')) continue;
-        // ffmpeg reports the first output's count: spread it over the segment's branches.
-        const written = Number(line.slice(6)) || 0;
-        for (const b of segment.branches) done[s]!.set(b.job, Math.min(b.count, written));
-        for (const b of segment.branches) report(b.job);
-      }
+    await runFfmpegPass(segmentArgs(jobs, segment), frames, options, (written) => {
+      // ffmpeg reports the first output's count: spread it over the segment's branches.
+      for (const b of segment.branches) done[s]!.set(b.job, Math.min(b.count, written));
+      for (const b of segment.branches) report(b.job);
     });
-    await proc.done;
   })));
   const results = await Promise.all(jobs.map(async (job) => {
-    const frames = await collect(job);
-    if (frames.count === 0) {
-      throw new ExtractError('zero_output', job.videoId, job.plan.source, `ffmpeg wrote no frames for ${job.plan.source} from ${job.plan.mediaStart}s; check mediaStart and that the file is not damaged`);
-    }
-    if (frames.count < job.plan.frameCount - 1) {
-      throw new ExtractError('ffmpeg_failed', job.videoId, job.plan.source,
-        `ffmpeg wrote only ${frames.count} of ${job.plan.frameCount} frames for ${job.plan.source}; the file ends early (truncated or damaged?) — re-export or re-download it`);
-    }
+    const frames = await collectFrames(job.dir, job.plan);
+    checkFrameCount(frames.count, job.plan, job.videoId);
     return { dir: job.dir, frames: Array.from({ length: frames.count }, (_, i) => framePath(job.dir, i, job.plan.format)), bytesWritten: frames.bytes, ms: performance.now() - started };
   }));
   const counted = index ? segments : planSegments(plans, await indexed, 1);
   const decoded = counted.every((s) => s.framesDecoded !== null) ? counted.reduce((sum, s) => sum + s.framesDecoded!, 0) : null;
   return { results, processes: segments.length, framesDecoded: decoded };
-}
-
-/** The contiguous frames 000000… of a job's directory and their total size. */
-async function collect(job: SourceJob): Promise<{ count: number; bytes: number }> {
-  const names = new Set(await readdir(job.dir));
-  let count = 0;
-  let bytes = 0;
-  while (count < job.plan.frameCount && names.has(path.basename(framePath(job.dir, count, job.plan.format)))) {
-    bytes += (await stat(framePath(job.dir, count, job.plan.format))).size;
-    count++;
-  }
-  return { count, bytes };
 }
 
 /** The frames a single pass over `plans` (one source) decodes, from the packet index; null without one. */

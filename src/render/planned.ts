@@ -45,7 +45,7 @@ export async function renderPlanned(input: string, options: RenderOptions, forma
     refresh = setInterval(() => void storage.refreshRender(renderId), RENDER_REFRESH_MS).unref();
     options.onProgress?.({ stage: 'capture', done: 0, total: plan.render.count });
     const captureStart = performance.now();
-    const results = options.redis ? await onQueue(jobs, options) : await locally(jobs, options, storage, plan.render.count);
+    const results = options.redis ? await onQueue(jobs, options, storage) : await locally(jobs, options, storage, plan.render.count);
     const captureMs = Math.round(performance.now() - captureStart);
     options.onProgress?.({ stage: 'assemble', done: 0, total: 1 });
     const assembleStart = performance.now();
@@ -99,13 +99,13 @@ async function locally(jobs: readonly ChunkJob[], options: RenderOptions, storag
 }
 
 /** The chunks on the workers of `options.redis`. */
-async function onQueue(jobs: readonly ChunkJob[], options: RenderOptions): Promise<ChunkResult[]> {
+async function onQueue(jobs: readonly ChunkJob[], options: RenderOptions, storage: RenderStorage): Promise<ChunkResult[]> {
   const { runChunksOnQueue, ChunkFailedError } = await distributed();
   try {
     return await runChunksOnQueue(jobs, {
       redis: options.redis!, signal: options.signal,
       onProgress: (done, total) => options.onProgress?.({ stage: 'capture', done, total }),
-      onNoWorkers: () => options.onNotice?.(`no worker is connected to ${options.redis} yet: start one with \`framesmith worker --redis ${options.redis} --storage ${options.storage}\``),
+      onNoWorkers: () => options.onNotice?.(`no worker is connected to ${options.redis} yet: start one with \`framesmith worker --redis ${options.redis} --storage ${storage.name}\``),
     });
   } catch (error) {
     if (!(error instanceof ChunkFailedError)) throw error;

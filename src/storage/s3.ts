@@ -218,13 +218,8 @@ export class S3Storage implements RenderStorage {
   }
 
   async isRenderOpen(renderId: string): Promise<boolean> {
-    try {
-      const head = await this.client.send(new HeadObjectCommand({ Bucket: this.location.bucket, Key: this.key(`renders/${renderId}/${OPEN_MARKER}`) }));
-      return Date.now() - (head.LastModified?.getTime() ?? 0) < RENDER_STALE_MS;
-    } catch (error) {
-      if ((error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode === 404) return false;
-      throw this.transferError('read', `renders/${renderId}/${OPEN_MARKER}`, error);
-    }
+    const modifiedMs = await this.modified(`renders/${renderId}/${OPEN_MARKER}`);
+    return modifiedMs !== null && Date.now() - modifiedMs < RENDER_STALE_MS;
   }
 
   async segmentDir(renderId: string): Promise<string> {
@@ -266,11 +261,16 @@ export class S3Storage implements RenderStorage {
   }
 
   private async exists(rel: string): Promise<boolean> {
+    return (await this.modified(rel)) !== null;
+  }
+
+  /** When the object `rel` was last written (ms since the epoch), or null when there is none. */
+  private async modified(rel: string): Promise<number | null> {
     try {
-      await this.client.send(new HeadObjectCommand({ Bucket: this.location.bucket, Key: this.key(rel) }));
-      return true;
+      const head = await this.client.send(new HeadObjectCommand({ Bucket: this.location.bucket, Key: this.key(rel) }));
+      return head.LastModified?.getTime() ?? 0;
     } catch (error) {
-      if ((error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode === 404) return false;
+      if ((error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode === 404) return null;
       throw this.transferError('read', rel, error);
     }
   }
