@@ -7,12 +7,14 @@
  * - planned: plan → chunks → assemble over a storage directory (src/render/planned.ts), when
  *   `chunkFrames`, `redis` or `storage` is given. The chunks run here, or on workers anywhere (`redis`).
  *
- * Output is all-or-nothing (src/render/output.ts). WebGL is decided here, once: under `webgl: 'auto'`
+ * Output is all-or-nothing (src/render/output.ts) and never replaces what the render did not create
+ * (src/render/output-guard.ts: checked here, before any work). WebGL is decided here, once: under `webgl: 'auto'`
  * browsers start without it, and a page that asks for a context anyway (while loading or later)
  * makes the whole render run again with WebGL — the first capture's canvas was blank.
  */
 import path from 'node:path';
 import { checkRenderOptions, defaultOutputPath, formatFromOutput } from './render/options.js';
+import { checkOutputTarget } from './render/output-guard.js';
 import { renderStreaming } from './render/streaming.js';
 import { RenderError, type RenderOptions, type RenderResult } from './render/types.js';
 
@@ -27,6 +29,7 @@ export async function render(input: string, options: RenderOptions = {}): Promis
   const format = options.format ?? formatFromOutput(options.output) ?? 'mp4';
   const output = path.resolve(options.output ?? defaultOutputPath(input, format));
   checkRenderOptions(options, format);
+  await checkOutputTarget(output, format, input);
   const planned = options.chunkFrames !== undefined || options.redis !== undefined || options.storage !== undefined;
   // The planned path (plan, chunks, assembly, the queue) is loaded only when asked for: a streaming
   // render should not pay for importing it.

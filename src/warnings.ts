@@ -9,8 +9,12 @@ import { FramesmithError } from './errors.js';
 export type WarningCode =
   /** A stylesheet, image, font or fetch the page asked for could not be loaded. */
   | 'asset_unavailable'
-  /** A font family could not be resolved; another face was used. */
+  /** A font family could not be resolved, or a character was drawn from a machine's font; another face was used. */
   | 'font_fallback'
+  /** A character no face covers was drawn as the empty .notdef box (src/fonts/glyph-check.ts). */
+  | 'glyph_missing'
+  /** A video decoded short of what its file's header promised; its last decoded frame is repeated. */
+  | 'media_truncated'
   /** The page reported something through `window.__framesmith.warnings`. */
   | 'page';
 

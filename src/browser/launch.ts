@@ -3,7 +3,9 @@
  *
  * Resolution order: an explicit path (`--browser PATH` / `LaunchOptions.browserPath`), then the
  * `FRAMESMITH_BROWSER` environment variable, then the Chromium headless shell bundled by
- * `@sparticuz/chromium` (unpacked on first use), then a system Chromium/Chrome.
+ * `@sparticuz/chromium` (unpacked into a directory of framesmith's own and verified: bundled.ts), then a
+ * system Chromium/Chrome. A bundled browser that cannot be unpacked or verified is an error, never a
+ * silent fallback to another browser.
  *
  * Capture mode: the headless shell supports `HeadlessExperimental.beginFrame`, which renders exactly one
  * frame when asked (`'beginframe'`). A full Chromium/Chrome build ignores begin-frame control, so it
@@ -13,29 +15,36 @@
  * The browser process is registered with the process runner (`adoptChild`), so an interrupted CLI
  * ends it together with ffmpeg, and it runs with a fresh temporary profile removed on close.
  */
-import { FramesmithError } from '../errors.js';
 import { access, mkdtemp, rm } from 'node:fs/promises';
 import { constants, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import puppeteer, { type Browser } from 'puppeteer-core';
+import puppeteer, { ProtocolError, TimeoutError, type Browser } from 'puppeteer-core';
 import { adoptChild } from '../media/process.js';
+import { BrowserError } from './browser-error.js';
+import { bundledBrowser, bundledDir, bundledPackage } from './bundled.js';
+
+export { BrowserError } from './browser-error.js';
 
 export type CaptureMode = 'beginframe' | 'screenshot';
 export type BrowserSource = 'option' | 'env' | 'bundled' | 'system';
-
-/** The browser could not be found or started. `fix` says what the user should do. */
-export class BrowserError extends FramesmithError<'browser', { fix: string }> {
-  override readonly name = 'BrowserError';
-  constructor(message: string, readonly fix: string, options?: { cause?: unknown }) {
-    super('browser', `${message} — ${fix}`, { fix }, options);
-  }
-}
 
 export interface ResolvedBrowser {
   executablePath: string;
   source: BrowserSource;
   captureMode: CaptureMode;
+  /** The bundled browser's verified `--version` (`147.0.7727.0`); absent for other sources. */
+  verifiedVersion?: string;
+  /** Environment the browser needs besides the process's (the bundled one on Amazon Linux 2023). */
+  env?: Record<string, string>;
+}
+
+/** Which browser a render ran: what it reported, where it is, and how it was chosen. */
+export interface BrowserInfo {
+  /** As the running browser reports it (`HeadlessChrome/147.0.7727.0`). */
+  version: string;
+  path: string;
+  source: BrowserSource;
 }
 
 /** System browsers tried last, in this order. */
@@ -129,19 +138,10 @@ async function isExecutable(file: string): Promise<boolean> {
  */
 async function probeCaptureMode(executablePath: string): Promise<CaptureMode> {
   if (/headless[_-]shell/i.test(path.basename(executablePath))) return 'beginframe';
-  const bundled = await bundledHeadlessShell();
-  return bundled && path.resolve(bundled) === executablePath ? 'beginframe' : 'screenshot';
-}
-
-/** The bundled headless shell's path, unpacked by @sparticuz/chromium; `null` when unavailable. */
-async function bundledHeadlessShell(): Promise<string | null> {
-  try {
-    const module = await import('@sparticuz/chromium');
-    const file = await module.default.executablePath();
-    return file && (await isExecutable(file)) ? file : null;
-  } catch {
-    return null;
-  }
+  const pkg = await bundledPackage();
+  // Ours, or where the package itself unpacks its headless shell (`os.tmpdir()/chromium`).
+  const shells = pkg ? [path.join(bundledDir(pkg), 'chromium'), path.join(os.tmpdir(), 'chromium')] : [];
+  return shells.includes(executablePath) ? 'beginframe' : 'screenshot';
 }
 
 /**
@@ -159,8 +159,8 @@ export async function resolveBrowser(options: { browserPath?: string; forceMode?
     }
     resolved = { executablePath: file, source, captureMode: await probeCaptureMode(file) };
   } else {
-    const bundled = await bundledHeadlessShell();
-    if (bundled) resolved = { executablePath: bundled, source: 'bundled', captureMode: 'beginframe' };
+    const bundled = await bundledBrowser();
+    if (bundled) resolved = { executablePath: bundled.executablePath, source: 'bundled', captureMode: 'beginframe', verifiedVersion: bundled.version, env: bundled.env };
     else {
       for (const candidate of SYSTEM_BROWSERS) {
         if (await isExecutable(candidate)) {
@@ -191,15 +191,19 @@ export interface LaunchOptions {
   fontconfigFile?: string;
   /** Launch timeout, ms. Default 30 s. */
   timeoutMs?: number;
+  /** Limit of every protocol call to the browser (puppeteer's `protocolTimeout`), ms. Default puppeteer's (180 s). */
+  protocolTimeoutMs?: number;
 }
 
 /** A running browser. `close()` ends it and removes its profile; safe to call twice. */
 export interface LaunchedBrowser {
   browser: Browser;
   executablePath: string;
+  source: BrowserSource;
   captureMode: CaptureMode;
   /** Whether pages have WebGL. */
   webgl: boolean;
+  /** As the running browser reports it (`HeadlessChrome/147.0.7727.0`); for the bundled one, checked against its verified version. */
   version: string;
   close(): Promise<void>;
 }
@@ -227,7 +231,8 @@ export async function launchBrowser(options: LaunchOptions = {}): Promise<Launch
         ...(options.onlyOrigin ? isolationFlags(options.onlyOrigin) : []),
       ],
       timeout: options.timeoutMs ?? 30_000,
-      ...(options.fontconfigFile ? { env: { ...process.env, FONTCONFIG_FILE: options.fontconfigFile } } : {}),
+      ...(options.protocolTimeoutMs !== undefined ? { protocolTimeout: options.protocolTimeoutMs } : {}),
+      ...(options.fontconfigFile || resolved.env ? { env: { ...process.env, ...resolved.env, ...(options.fontconfigFile ? { FONTCONFIG_FILE: options.fontconfigFile } : {}) } } : {}),
       // Our own SIGINT handler ends every registered child (adoptChild below).
       handleSIGINT: false,
       handleSIGTERM: false,
@@ -235,7 +240,13 @@ export async function launchBrowser(options: LaunchOptions = {}): Promise<Launch
     });
   } catch (error) {
     await rm(userDataDir, { recursive: true, force: true });
-    throw new BrowserError(`could not start the browser ${resolved.executablePath}: ${error instanceof Error ? error.message.split('\n')[0] : String(error)}`, BROWSER_FIX, { cause: error });
+    // A start that passed its deadline may only be slow (a cold disk, a busy machine): say which flag
+    // raises it. Over a pipe, puppeteer's launch `timeout` barely applies; the start's protocol calls are
+    // bounded by `protocolTimeout`.
+    const raise = error instanceof TimeoutError ? '--browser-timeout <seconds> (API: browserTimeout, ms)'
+      : error instanceof ProtocolError && /timed out/i.test(error.message) ? '--protocol-timeout <ms> (API: protocolTimeout)' : null;
+    const fix = raise ? `raise ${raise} if this machine is only slow; ${BROWSER_FIX}` : BROWSER_FIX;
+    throw new BrowserError(`could not start the browser ${resolved.executablePath}: ${error instanceof Error ? error.message.split('\n')[0] : String(error)}`, fix, { cause: error });
   }
   const child = browser.process();
   if (child) adoptChild(child);
@@ -267,5 +278,12 @@ export async function launchBrowser(options: LaunchOptions = {}): Promise<Launch
     })();
     return closed;
   };
-  return { browser, executablePath: resolved.executablePath, captureMode: resolved.captureMode, webgl: options.webgl ?? false, version: await browser.version(), close };
+  const version = await browser.version();
+  // The binary was verified before launch; the running browser must say the same (it could only differ
+  // if the binary was swapped between the check and the launch).
+  if (resolved.verifiedVersion && !version.endsWith(`/${resolved.verifiedVersion}`)) {
+    await close();
+    throw new BrowserError(`the bundled browser ${resolved.executablePath} reported ${version} once started, ${resolved.verifiedVersion} when checked`, 'run again: framesmith unpacks it anew when its files change');
+  }
+  return { browser, executablePath: resolved.executablePath, source: resolved.source, captureMode: resolved.captureMode, webgl: options.webgl ?? false, version, close };
 }

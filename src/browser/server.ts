@@ -29,6 +29,8 @@ export interface ProjectServer {
   failedRequests(): string[];
   /** The same, with the status and why: `missing` (404), `outside` (403: a path out of the project), `invalid`. */
   failures(): ServedFailure[];
+  /** Absolute paths of the files answered from disk so far (2xx), each once: what the pages read. */
+  servedFiles(): string[];
   /** Serves `dir` under the URL prefix `prefix` (e.g. `/__framesmith/frames/`). Longest prefix wins. */
   mount(prefix: string, dir: string): void;
   /**
@@ -58,6 +60,7 @@ interface Mount {
 export async function startProjectServer(rootDir: string): Promise<ProjectServer> {
   const mounts: Mount[] = [{ prefix: '/', dir: path.resolve(rootDir) }];
   const failed: ServedFailure[] = [];
+  const served = new Set<string>();
   const texts = new Map<string, { body: Buffer; contentType: string }>();
   const routes = new Map<string, { file: string; contentType: string } | { body: Buffer; contentType: string }>();
   let origin = '';
@@ -121,6 +124,7 @@ export async function startProjectServer(rootDir: string): Promise<ProjectServer
       return;
     }
     if (!info?.isFile()) return fail(404);
+    served.add(file);
 
     const headers: http.OutgoingHttpHeaders = {
       'content-type': routed?.contentType ?? contentTypeFor(file),
@@ -178,6 +182,7 @@ export async function startProjectServer(rootDir: string): Promise<ProjectServer
     },
     failedRequests: () => failed.map((f) => f.url),
     failures: () => [...failed],
+    servedFiles: () => [...served],
     mount(prefix: string, dir: string): void {
       const normalized = `/${prefix.split('/').filter(Boolean).join('/')}/`.replace(/^\/\/$/, '/');
       if (normalized === '/') throw new RangeError('mount prefix must not be "/": that is the project root');

@@ -8,8 +8,13 @@ import { formatRational, parseRational } from '../media/rational.js';
 import type { ColorTarget, FrameFormat } from '../media/frame-types.js';
 import { CacheError } from './errors.js';
 
-/** Bumped whenever the entry layout or the meaning of a recipe field changes; old entries then miss. */
-export const CACHE_SCHEMA_VERSION = 1;
+/**
+ * Bumped whenever the entry layout or the meaning of a recipe field changes; old entries then miss.
+ * 2: every frame's SHA-256 is in the manifest and checked on lookup. Version 1 entries (no checksums)
+ * are never looked up again (the version is part of every key) rather than trusted unverified; GC
+ * counts them as damaged and evicts them first when the cache is over its budget.
+ */
+export const CACHE_SCHEMA_VERSION = 2;
 
 /** Everything that decides the frames of one extraction, besides the source bytes. */
 export interface FrameRecipe {

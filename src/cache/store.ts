@@ -12,11 +12,12 @@
  *   cache.close();                                  // at the end of the render: drops leases
  *
  * Entries are immutable once published. Publishing is atomic (manifest last, then one rename), a loser
- * of a concurrent race adopts the winner's entry, a damaged entry is never served, and entries leased by
- * a live process are never evicted.
+ * of a concurrent race adopts the winner's entry, a damaged entry is never served (every frame's
+ * SHA-256 is checked on each lookup, see manifest.ts), and entries leased by a live process are never
+ * evicted.
  */
 import type { BigIntStats } from 'node:fs';
-import { mkdir, rename, rm, stat, utimes, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rename, rm, stat, utimes, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { resolveBudget, resolveCacheDir } from './config.js';
 import { CacheError, errnoCode } from './errors.js';
@@ -24,7 +25,7 @@ import { sourceIdentity } from './identity.js';
 import { isCacheKey, normalizeRecipe, CACHE_SCHEMA_VERSION, type FrameRecipe } from './key.js';
 import { ENTRIES, LEASES, MANIFEST, PARTIAL, REMOTE, TRASH, entryDir, uniqueSuffix } from './layout.js';
 import { LeaseTable } from './leases.js';
-import { checkEntry, type Manifest, type ManifestFile } from './manifest.js';
+import { checkEntry, frameChecksum, type Manifest, type ManifestFile } from './manifest.js';
 import { ownToken } from './owner.js';
 import { cacheStats, removeDamagedEntry, runGc, sweepDead, type CacheStats, type GcResult } from './gc.js';
 
@@ -35,6 +36,8 @@ export interface CacheMetrics {
   publishFailures: number;
   gcEvictions: number;
   gcBytesFreed: number;
+  /** Entries a lookup found with a frame that no longer matches its checksum (removed, then missed). */
+  corruptEntries: number;
 }
 
 /** A published, validated entry. */
@@ -68,7 +71,10 @@ export interface OpenFrameCacheOptions {
   dir?: string | false | null;
   /** Byte budget (number, or a size string like "5GiB"); default FRAMESMITH_CACHE_BUDGET, else 5 GiB. */
   budgetBytes?: number | string;
-  /** Receives the one warning when the cache directory is unusable. Default: stderr. */
+  /**
+   * Receives the one warning when the cache directory is unusable, and one per entry a lookup finds
+   * changed on disk (a frame whose bytes no longer match its checksum). Default: stderr.
+   */
   warn?: (message: string) => void;
   /** Environment to read (tests). Default process.env. */
   env?: NodeJS.ProcessEnv;
@@ -106,17 +112,17 @@ export async function openFrameCache(options: OpenFrameCacheOptions = {}): Promi
     return null;
   }
   await sweepDead(dir).catch(() => 0);
-  return new FrameCache(dir, budget);
+  return new FrameCache(dir, budget, warn);
 }
 
 export class FrameCache {
-  readonly metrics: CacheMetrics = { cacheHits: 0, cacheMisses: 0, publishFailures: 0, gcEvictions: 0, gcBytesFreed: 0 };
+  readonly metrics: CacheMetrics = { cacheHits: 0, cacheMisses: 0, publishFailures: 0, gcEvictions: 0, gcBytesFreed: 0, corruptEntries: 0 };
   private readonly leases: LeaseTable;
   /** Bytes as of the last scan plus what we published since; null before the first scan. */
   private approxBytes: number | null = null;
   private publishesSinceScan = 0;
 
-  constructor(readonly dir: string, readonly budgetBytes: number) {
+  constructor(readonly dir: string, readonly budgetBytes: number, private readonly warn: (message: string) => void = () => {}) {
     this.leases = new LeaseTable(dir);
   }
 
@@ -128,8 +134,10 @@ export class FrameCache {
   /**
    * The valid entry for `key`, or null (a miss). On a hit the entry is leased until `release(key)` or
    * `close()` and its last-use time is refreshed. A damaged entry (missing/truncated frame, bad
-   * manifest) counts as a miss and is removed so the next publish replaces it. Never throws for
-   * file-system trouble (that is a miss too); only a malformed key throws.
+   * manifest, a frame whose content no longer matches its checksum) counts as a miss and is removed so
+   * the next publish replaces it; a checksum mismatch is also reported through `warn`, naming the frame
+   * file (the others are left by interrupted or foreign writers, not changed under a reader). Never
+   * throws for file-system trouble (that is a miss too); only a malformed key throws.
    */
   async lookup(key: string): Promise<CacheEntry | null> {
     this.assertKey(key);
@@ -152,7 +160,14 @@ export class FrameCache {
       return { key, dir, frames: check.manifest.files.map((f) => path.join(dir, f.name)), manifest: check.manifest };
     }
     await this.leases.release(key);
-    if (check.state === 'damaged') await removeDamagedEntry(this.dir, key).catch(() => undefined);
+    if (check.state === 'damaged') {
+      if (check.file !== undefined) {
+        this.metrics.corruptEntries++;
+        this.warn(`frame cache: ${path.join(dir, check.file)} does not match the checksum it was cached with (changed on disk); ` +
+          'removed the entry and extracting its frames again. If this repeats, check the disk holding the cache.');
+      }
+      await removeDamagedEntry(this.dir, key).catch(() => undefined);
+    }
     this.metrics.cacheMisses++;
     return null;
   }
@@ -175,8 +190,8 @@ export class FrameCache {
   }
 
   /**
-   * Publishes the frames in `writer.dir`: writes the manifest (sizes and inodes of every listed frame)
-   * last, then renames the directory to entries/<key>. If another writer published first, its valid
+   * Publishes the frames in `writer.dir`: writes the manifest (size, inode and SHA-256 of every listed
+   * frame) last, then renames the directory to entries/<key>. If another writer published first, its valid
    * entry is adopted and ours deleted; a damaged existing entry is replaced. The result is leased.
    * On failure throws `CacheError('publish_failed')`, counts a publish failure, and leaves
    * `writer.dir` in place so the caller can still use its frames and then `abort` it.
@@ -242,7 +257,9 @@ export class FrameCache {
         throw new CacheError('invalid_frames', `publish of ${writer.key}: frame ${name} was not written to ${writer.dir}`, writer.dir);
       }
       if (!s.isFile()) throw new CacheError('invalid_frames', `publish of ${writer.key}: ${name} is not a regular file`, writer.dir);
-      files.push({ name, size: Number(s.size), inode: `${s.dev}:${s.ino}` });
+      // Read back what is on disk (not what the writer meant to write): the checksum vouches for it.
+      const bytes = await readFile(path.join(writer.dir, name));
+      files.push({ name, size: bytes.length, inode: `${s.dev}:${s.ino}`, sha256: frameChecksum(bytes) });
     }
     return {
       schema: CACHE_SCHEMA_VERSION,

@@ -93,7 +93,8 @@ export async function openCapturePage(browser: Browser, mode: CaptureMode, optio
     result.catch(() => {});
     const pump = (async () => {
       if (delayMs > 0) await Promise.race([result.catch(() => {}), sleep(delayMs)]);
-      while (!settled) {
+      // A browser that is gone (killed at a deadline) answers nothing: stop pumping even if `work` never settles.
+      while (!settled && page.browser().connected) {
         try {
           await session.send('HeadlessExperimental.beginFrame', { interval: PUMP_INTERVAL_MS, noDisplayUpdates: false });
         } catch {

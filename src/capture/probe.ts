@@ -3,12 +3,14 @@
  * browser's capture mode (a real `HeadlessExperimental.beginFrame` for the headless shell), then checks
  * the PNG came back. Used by `framesmith doctor`.
  */
-import { launchBrowser, type CaptureMode } from '../browser/launch.js';
+import { launchBrowser, type BrowserSource, type CaptureMode } from '../browser/launch.js';
 import { openCapturePage } from './page.js';
 
 export interface BrowserProbe {
   ok: boolean;
   executablePath?: string;
+  /** How the browser was chosen (`bundled`, `option`, `env`, `system`). */
+  source?: BrowserSource;
   version?: string;
   captureMode?: CaptureMode;
   /** Bytes of the PNG captured. */
@@ -32,6 +34,7 @@ export async function probeBrowser(options: { browserPath?: string } = {}): Prom
     return {
       ok,
       executablePath: launched.executablePath,
+      source: launched.source,
       version: launched.version,
       captureMode: launched.captureMode,
       pngBytes: png.length,

@@ -7,12 +7,14 @@
  *
  * Anything that goes wrong in the page fails the frame with a `CaptureError` naming it: an uncaught
  * exception (`pageerror`), an entry in `window.__framesmith.errors`, or a request that failed or
- * answered 4xx/5xx (the URL is named).
+ * answered 4xx/5xx (the URL is named). Every step (load, ready, setup, seek, paint, capture) is
+ * bounded by its deadline, and a crashed page fails it at once (deadlines.ts).
  */
 import { TimeoutError, type Browser, type HTTPRequest, type HTTPResponse } from 'puppeteer-core';
 import type { ReadyInfo as PageReadyInfo } from '../browser/page-api.js';
 import { WEBGL_MISSING_EXPRESSION } from '../browser/runtime-config.js';
 import type { CaptureMode } from '../browser/launch.js';
+import { DEFAULT_DEADLINES, PageGuard, type Deadlines } from './deadlines.js';
 import { CaptureError } from './errors.js';
 import type { CaptureHooks } from './hooks.js';
 import { openCapturePage, type CapturePage, type FrameImageFormat } from './page.js';
@@ -31,10 +33,8 @@ export interface WorkerOptions {
   /** Default png. */
   imageFormat?: FrameImageFormat;
   hooks?: CaptureHooks;
-  /** Page load + ready timeout, ms. Default 60 s. */
-  loadTimeoutMs?: number;
-  /** Per-frame seek timeout, ms. Default 30 s. */
-  seekTimeoutMs?: number;
+  /** The deadlines of every wait on the page. Default `DEFAULT_DEADLINES`. */
+  deadlines?: Deadlines;
 }
 
 export interface ReadyInfo extends PageReadyInfo {
@@ -65,7 +65,7 @@ export class CaptureWorker {
   /** Failed requests the render can do without, not yet reported (see requests.ts). */
   private pendingWarnings: RequestVerdict[] = [];
 
-  private constructor(readonly index: number, readonly capturePage: CapturePage, readonly info: ReadyInfo, private readonly options: WorkerOptions) {}
+  private constructor(readonly index: number, readonly capturePage: CapturePage, readonly guard: PageGuard, readonly info: ReadyInfo, private readonly options: WorkerOptions) {}
 
   /** Opens a page, loads the composition and waits until it is ready to seek. */
   static async open(browser: Browser, mode: CaptureMode, index: number, options: WorkerOptions): Promise<CaptureWorker> {
@@ -89,11 +89,12 @@ export class CaptureWorker {
     page.on('response', (response: HTTPResponse) => {
       if (response.status() >= 400 && !response.url().endsWith('/favicon.ico')) failed({ url: response.url(), status: response.status(), resourceType: response.request().resourceType() });
     });
-    const loadTimeout = options.loadTimeoutMs ?? 60_000;
+    const deadlines = options.deadlines ?? DEFAULT_DEADLINES;
+    const guard = new PageGuard(browser, page, options.url, deadlines);
     try {
       await page.evaluateOnNewDocument(options.runtime);
-      await capturePage.pumpWhile(page.goto(options.url, { waitUntil: 'load', timeout: loadTimeout }));
-      const ready = await capturePage.pumpWhile(withTimeout(
+      await guard.within(capturePage.pumpWhile(page.goto(options.url, { waitUntil: 'load', timeout: deadlines.browserTimeoutMs })), { phase: 'load' });
+      const ready = await guard.within(capturePage.pumpWhile(
         page.evaluate(async () => {
           const fs = window.__framesmith;
           if (!fs) throw new Error('the framesmith runtime is missing from the page');
@@ -102,22 +103,22 @@ export class CaptureWorker {
           const root = document.querySelector('[data-composition-id]');
           return { ...info, transparentStage: transparent(document.documentElement) && transparent(document.body) && transparent(root) };
         }),
-        loadTimeout,
-        () => new CaptureError('timeout', `${options.url} was not ready after ${loadTimeout} ms: check for a script that never finishes loading (window.__framesmith.ready() did not resolve)`),
-      ));
-      const worker = new CaptureWorker(index, capturePage, ready, options);
+      ), { phase: 'ready' });
+      const worker = new CaptureWorker(index, capturePage, guard, ready, options);
       worker.problems.push(...problems);
       problems = worker.problems;
       worker.pendingWarnings = warnings;
       warnings = worker.pendingWarnings;
       worker.throwIfProblems();
-      if (options.hooks?.setupPage) await capturePage.pumpWhile(options.hooks.setupPage(page, index));
+      if (options.hooks?.setupPage) await guard.within(capturePage.pumpWhile(options.hooks.setupPage(page, index)), { phase: 'setup' });
       return worker;
     } catch (error) {
-      // A page that uses WebGL without checking for it fails here when the browser has none.
-      const webglRefused = await page.evaluate(WEBGL_MISSING_EXPRESSION).then(Boolean, () => false);
+      // A page that uses WebGL without checking for it fails here when the browser has none. A
+      // stuck or crashed page is not asked (its browser is gone).
+      const webglRefused = guard.failure ? false : await page.evaluate(WEBGL_MISSING_EXPRESSION).then(Boolean, () => false);
+      guard.dispose();
       await capturePage.close();
-      const first = problems[0];
+      const first = guard.failure ? undefined : problems[0];
       const failure = first ? new CaptureError(first.code, first.message, first.url, { cause: error })
         : error instanceof CaptureError ? error
           : loadFailure(error, options.url);
@@ -129,27 +130,26 @@ export class CaptureWorker {
   /** Seeks to frame `frameIndex` at `time` seconds, runs the hooks and returns the frame (PNG or JPEG). */
   async renderFrame(frameIndex: number, time: number): Promise<Buffer> {
     const { page } = this.capturePage;
-    const seekTimeout = this.options.seekTimeoutMs ?? 30_000;
+    const step = (phase: 'seek' | 'paint' | 'capture') => ({ phase, frame: frameIndex, time });
     let t = performance.now();
-    const errors = await this.capturePage.pumpWhile(withTimeout(
+    const errors = await this.guard.within(this.capturePage.pumpWhile(
       page.evaluate(async (i: number, s: number) => {
         const fs = window.__framesmith!;
         await fs.seek(i, s);
         return fs.errors.slice();
       }, frameIndex, time),
-      seekTimeout,
-      () => new CaptureError('timeout', `seeking ${this.options.url} to frame ${frameIndex} (${time.toFixed(3)} s) took longer than ${seekTimeout} ms`),
-    ), 20);
+      20,
+    ), step('seek'));
     this.timings.seek += performance.now() - t;
     for (const message of errors) this.problems.push({ code: 'page_error', message: `the page reported an error at frame ${frameIndex} (${time.toFixed(3)} s): ${message} — ${SCRIPT_FIX}` });
     this.throwIfProblems();
     if (this.options.hooks?.beforeCapture) {
       t = performance.now();
-      await this.capturePage.pumpWhile(this.options.hooks.beforeCapture(page, frameIndex, time), 20);
+      await this.guard.within(this.capturePage.pumpWhile(this.options.hooks.beforeCapture(page, frameIndex, time), 20), step('paint'));
       this.timings.hooks += performance.now() - t;
     }
     t = performance.now();
-    const png = await this.capturePage.capture();
+    const png = await this.guard.within(this.capturePage.capture(), step('capture'));
     this.timings.capture += performance.now() - t;
     this.throwIfProblems();
     return png;
@@ -169,6 +169,12 @@ export class CaptureWorker {
     });
   }
 
+  /** Runs `hooks.setupPage` on this page (bounded like the page's ready), then keeps the hooks for every frame. */
+  async attachHooks(hooks: CaptureHooks): Promise<void> {
+    if (hooks.setupPage) await this.guard.within(this.capturePage.pumpWhile(hooks.setupPage(this.capturePage.page, this.index)), { phase: 'setup' });
+    this.setHooks(hooks);
+  }
+
   /** Replaces the hooks (the first page opens before the stages are prepared). */
   setHooks(hooks: CaptureHooks): void {
     this.options.hooks = hooks;
@@ -181,14 +187,9 @@ export class CaptureWorker {
   }
 
   close(): Promise<void> {
+    this.guard.dispose();
     return this.capturePage.close();
   }
-}
-
-function withTimeout<T>(work: Promise<T>, ms: number, makeError: () => Error): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => { timer = setTimeout(() => reject(makeError()), ms); });
-  return Promise.race([work, timeout]).finally(() => clearTimeout(timer));
 }
 
 function loadFailure(error: unknown, url: string): CaptureError {

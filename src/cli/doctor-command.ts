@@ -3,7 +3,8 @@
  * Exit 0 when every required check passes, 1 otherwise.
  *
  * Checks: Node version (>= 20); ffmpeg/ffprobe (>= 5.1) and the encoders and filters framesmith uses;
- * the browser, really launched, with one frame captured in its capture mode; the cache directory
+ * the bundled headless shell (unless a browser is given), unpacked into framesmith's own directory and
+ * its version verified; the browser, really launched, with one frame captured in its capture mode; the cache directory
  * (`FRAMESMITH_CACHE_DIR`, else `$XDG_CACHE_HOME/framesmith`, else `~/.cache/framesmith`) writable,
  * with its free space.
  */
@@ -11,6 +12,7 @@ import { mkdir, rm, statfs, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import type { Command } from 'commander';
+import { BrowserError } from '../browser/browser-error.js';
 import { getTools, listedNames, runFfmpeg } from '../media/tools.js';
 import { EXIT_FAILED, EXIT_OK } from './exit-codes.js';
 import type { CommandContext } from './main.js';
@@ -62,13 +64,14 @@ export async function runDoctor(options: { browserPath?: string } = {}): Promise
     checks.push({ name: 'ffmpeg', ok: false, detail: error instanceof Error ? error.message : String(error), fix: ffmpegFix });
   }
 
+  if (!options.browserPath && !process.env.FRAMESMITH_BROWSER) checks.push(await bundledCheck());
   const { probeBrowser } = await import('../capture/probe.js');
   const probe = await probeBrowser(options);
   checks.push({
     name: 'browser',
     ok: probe.ok,
     detail: probe.ok
-      ? `${probe.version} at ${probe.executablePath}; capture mode ${probe.captureMode} (one frame captured in ${probe.ms} ms)`
+      ? `${probe.version} at ${probe.executablePath} (${probe.source}); capture mode ${probe.captureMode} (one frame captured in ${probe.ms} ms)`
       : `${probe.executablePath ?? 'no browser'}: ${probe.error}`,
     fix: 'run scripts/setup.sh (libraries for the bundled headless shell), install Chromium (apt-get install chromium), or pass --browser / set FRAMESMITH_BROWSER',
   });
@@ -87,6 +90,20 @@ export async function runDoctor(options: { browserPath?: string } = {}): Promise
     checks.push({ name: 'cache', ok: false, detail: `${dir} is not writable: ${error instanceof Error ? error.message : String(error)}`, fix: 'set FRAMESMITH_CACHE_DIR to a writable directory' });
   }
   return checks;
+}
+
+/** The bundled headless shell: unpacked (now, if it was missing or changed) and its version verified. */
+async function bundledCheck(): Promise<DoctorCheck> {
+  const { bundledBrowser } = await import('../browser/bundled.js');
+  try {
+    const bundled = await bundledBrowser();
+    if (!bundled) return { name: 'bundled browser', ok: true, detail: '@sparticuz/chromium is not installed: a system Chromium is used' };
+    const unpacked = bundled.unpacked ? `; unpacked now (${bundled.unpacked})` : '';
+    return { name: 'bundled browser', ok: true, detail: `@sparticuz/chromium ${bundled.packageVersion}: Chromium ${bundled.version} verified in ${bundled.dir}${unpacked}` };
+  } catch (error) {
+    if (error instanceof BrowserError) return { name: 'bundled browser', ok: false, detail: error.problem, fix: error.fix };
+    return { name: 'bundled browser', ok: false, detail: error instanceof Error ? error.message : String(error) };
+  }
 }
 
 export function registerDoctor(program: Command, context: CommandContext): void {

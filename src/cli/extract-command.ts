@@ -80,6 +80,7 @@ export function extractJson(result: ExtractResult): unknown {
       loop: v.loop,
       cacheHit: v.cacheHit,
       ...(v.sharedWith ? { sharedWith: v.sharedWith } : {}),
+      ...(v.truncated ? { truncated: v.truncated } : {}),
     })),
     errors: result.errors,
     metrics: result.metrics,
@@ -90,7 +91,7 @@ function summary(result: ExtractResult): string {
   const lines: string[] = [];
   for (const v of result.extracted) {
     const shared = v.sharedWith ? ` (shared with ${v.sharedWith})` : '';
-    lines.push(`  ok    ${v.videoId}: ${v.frames.length} ${v.format} frames at ${v.width}x${v.height}, ${formatRational(v.fps)} fps, ${v.slotCount} slots${v.loop ? ', loop' : ''}${shared} → ${v.outputDir}`);
+    lines.push(`  ok    ${v.videoId}: ${v.frames.length} ${v.format} frames at ${v.width}x${v.height}, ${formatRational(v.fps)} fps, ${v.slotCount} slots${v.loop ? ', loop' : ''}${shared} → ${v.outputDir}`);    if (v.truncated) lines.push(`  WARN  ${v.videoId}: the source ends early: ${v.truncated.decoded} of the ${v.truncated.promised} frames its header promises decode (truncated or damaged?); slots ${v.truncated.decoded}–${v.truncated.promised - 1} repeat the last one — re-export or re-download it`);
   }
   for (const e of result.errors) lines.push(`  FAIL  ${e.videoId} [${e.kind}${e.retryable ? ', retryable' : ''}]: ${e.message}`);
   const m = result.metrics;

@@ -6,6 +6,7 @@
 import { Command, CommanderError } from 'commander';
 import { killAllChildren } from '../media/process.js';
 import { EXIT_FAILED, EXIT_USAGE, UsageError } from './exit-codes.js';
+import { hasInterruptCleanups, runInterruptCleanups } from './interrupt.js';
 import { registerExtract } from './extract-command.js';
 import { registerRender } from './render-command.js';
 import { registerCache } from './cache-command.js';
@@ -25,7 +26,11 @@ function installSignalHandlers(): void {
     process.once(signal, () => {
       killAllChildren();
       // 128 + signal number, the shell convention for "ended by a signal".
-      process.exit(signal === 'SIGINT' ? 130 : 143);
+      const exit = () => process.exit(signal === 'SIGINT' ? 130 : 143);
+      if (!hasInterruptCleanups()) return exit();
+      // A distributed render cancels its chunks first (bounded); a second signal exits at once.
+      process.once(signal, exit);
+      void runInterruptCleanups().finally(exit);
     });
   }
 }

@@ -2,7 +2,8 @@
  * `framesmith render <dir|file.html>`: renders a composition to MP4 (default), WebM, MOV (ProRes 4444
  * with alpha), GIF or a PNG sequence.
  * Exit codes: 0 rendered, 1 the render failed (the message names the element or URL), 2 usage (a bad
- * flag value, a variable that does not fit its declaration, a frame range outside the composition).
+ * flag value, a variable that does not fit its declaration, a frame range outside the composition, an
+ * output path that would replace what the render did not create or cannot be written).
  * `--json` prints one JSON document on stdout: the result, or `{ "error": { code, message, … } }`.
  */
 import { existsSync, readFileSync } from 'node:fs';
@@ -11,11 +12,15 @@ import { InvalidArgumentError, Option, type Command } from 'commander';
 import type { OutputFormat, Quality } from '../render.js';
 import { RenderError } from '../render/types.js';
 import { parseRational } from '../media/rational.js';
+import { ALLOW_OUTSIDE_FLAG, isInsideProject } from '../composition/project-paths.js';
 import { EXIT_FAILED, EXIT_OK, EXIT_USAGE, UsageError } from './exit-codes.js';
 import type { CommandContext } from './main.js';
 import { createProgress } from './progress.js';
+import { deadlineFlag, deadlineSettings, type DeadlineFlags } from './deadline-flags.js';
+import { abortOnInterrupt } from './interrupt.js';
+import { redactUrl } from '../redact.js';
 
-interface RenderFlags {
+interface RenderFlags extends DeadlineFlags {
   output?: string;
   fps?: string;
   quality: Quality;
@@ -34,6 +39,7 @@ interface RenderFlags {
   cache: boolean;
   cacheDir?: string;
   allowPrivateHosts?: boolean;
+  allowOutsideProject?: boolean;
   webgl: 'auto' | 'on' | 'off';
   json?: boolean;
   quiet?: boolean;
@@ -43,7 +49,7 @@ interface RenderFlags {
 }
 
 /** Render errors that are the command line's fault: exit 2. */
-const USAGE_CODES = new Set(['invalid_option', 'invalid_variables', 'redis_url', 'storage_url']);
+const USAGE_CODES = new Set(['invalid_option', 'invalid_variables', 'redis_url', 'storage_url', 'output_refused', 'output_unwritable', 'limit_exceeded', 'outside_project']);
 
 function wholeNumber(min: number, max: number, what: string) {
   return (value: string): number => {
@@ -96,11 +102,14 @@ function readVariables(flags: RenderFlags): Record<string, unknown> | undefined 
  * `--composition`: a composition's `data-composition-id`, or (as in HyperFrames) an .html file of the
  * project to render instead of index.html.
  */
-function pickComposition(input: string, value: string | undefined): { input: string; composition?: string } {
+function pickComposition(input: string, value: string | undefined, allowOutside: boolean): { input: string; composition?: string } {
   if (value === undefined) return { input };
   const dir = /\.html?$/i.test(input) ? path.dirname(input) : input;
   if (/\.html?$/i.test(value) || existsSync(path.join(dir, value))) {
     const file = path.resolve(dir, value);
+    if (!allowOutside && !isInsideProject(dir, file)) {
+      throw new UsageError(`--composition ${value}: ${file} is outside the project directory ${path.resolve(dir)}: render it as its own project, or pass ${ALLOW_OUTSIDE_FLAG}`);
+    }
     if (!existsSync(file)) throw new UsageError(`--composition ${value}: ${file} does not exist in the project`);
     return { input: file };
   }
@@ -112,7 +121,7 @@ export function registerRender(program: Command, context: CommandContext): void 
     .command('render')
     .description('render a composition (a directory holding index.html, or an .html file) to a video')
     .argument('<input>', 'project directory or .html file')
-    .option('-o, --output <path>', 'output file (a directory for --format png); default renders/<name>.<format>')
+    .option('-o, --output <path>', 'output file (a directory for --format png); default renders/<name>.<format>; never replaces a directory, the project or a file the render reads (exit 2)')
     .option('--fps <rate>', 'frame rate, e.g. 30 or 30000/1001 (default: the composition\'s data-fps, else 30; gif: at most 15)', parseFps)
     .addOption(new Option('--quality <preset>', 'encoder quality').choices(['draft', 'standard', 'high']).default('standard'))
     .addOption(new Option('--format <format>', 'output format (default: from -o\'s extension, else mp4); mov is ProRes 4444 with alpha').choices(['mp4', 'webm', 'mov', 'gif', 'png']))
@@ -123,13 +132,17 @@ export function registerRender(program: Command, context: CommandContext): void 
     .option('--frames <a-b>', 'render only frames a to b (0-based, both included)', parseFrames)
     .option('--variables <json>', 'values of the composition\'s declared variables, as a JSON object')
     .option('--variables-file <path>', 'the same, from a JSON file')
-    .option('--strict', 'fail on any warning (an asset that could not be loaded, a replaced font)')
+    .option('--strict', 'fail on any warning (an asset that could not be loaded, a replaced font, a video that ends early)')
     .option('--workers <n>', 'capture pages in parallel (default: from cores and free memory)', wholeNumber(1, 64, '--workers'))
     .option('--browser <path>', 'Chromium/Chrome executable (default: FRAMESMITH_BROWSER, the bundled headless shell, a system Chromium)')
+    .addOption(deadlineFlag('browserTimeout'))
+    .addOption(deadlineFlag('protocolTimeout'))
+    .addOption(deadlineFlag('playerReadyTimeout'))
     .addOption(new Option('--webgl <mode>', 'WebGL for the page: auto starts it when the page asks for a context while loading').choices(['auto', 'on', 'off']).default('auto'))
     .option('--no-cache', 'do not use the frame cache for video frames')
     .option('--cache-dir <dir>', 'frame cache directory (default: FRAMESMITH_CACHE_DIR, else ~/.cache/framesmith)')
     .option('--allow-private-hosts', 'allow remote media on http:// or private/loopback hosts (e.g. a local dev server)')
+    .option(ALLOW_OUTSIDE_FLAG, 'read media, sub-compositions and --composition files outside the project directory (../); symlinks inside it work without')
     .option('--chunk-frames <n>', 'render as plan → chunks of n frames → assemble (locally --workers chunks at once, or on the workers of --redis; default with --redis: 240)', wholeNumber(1, 1_000_000, '--chunk-frames'))
     .option('--redis <url>', 'queue the chunks on this Redis (redis://host:6379) for `framesmith worker`s on any machine; needs --storage')
     .option('--storage <dir|url>', 'where the plan and the segments go: a directory every worker sees at the same path (NFS, EFS, SMB), or s3://bucket/prefix')
@@ -138,17 +151,21 @@ export function registerRender(program: Command, context: CommandContext): void 
     .action(async (rawInput: string, flags: RenderFlags) => {
       if (!flags.cache && flags.cacheDir) throw new UsageError('--no-cache and --cache-dir cannot be combined; pick one');
       const variables = readVariables(flags);
-      const { input, composition } = pickComposition(rawInput, flags.composition);
+      const { input, composition } = pickComposition(rawInput, flags.composition, flags.allowOutsideProject ?? false);
       const display = createProgress({ quiet: Boolean(flags.quiet || flags.json) });
       const warn = (message: string) => {
         if (flags.json) return;
-        display.interrupt(() => process.stderr.write(`framesmith: warning: ${message} (rendered without it; --strict makes this an error)\n`));
+        display.interrupt(() => process.stderr.write(`framesmith: warning: ${message} (--strict makes this an error)\n`));
       };
       try {
         // Loaded here: the renderer (browser driver, HTML and CSS parsers, fonts) is most of the CLI's
         // start-up, and the other commands need none of it.
         const { render } = await import('../render.js');
-        const result = await render(input, {
+        // A distributed render cancelled by Ctrl-C stops its chunks on the workers and removes its
+        // segments before the process exits (interrupt.ts).
+        const interrupt = flags.redis ? abortOnInterrupt() : undefined;
+        const rendering = render(input, {
+          signal: interrupt?.signal,
           output: flags.output,
           fps: flags.fps,
           quality: flags.quality,
@@ -165,17 +182,20 @@ export function registerRender(program: Command, context: CommandContext): void 
           browser: flags.browser,
           cache: flags.cache ? (flags.cacheDir ? path.resolve(flags.cacheDir) : undefined) : false,
           allowPrivateHosts: flags.allowPrivateHosts ?? false,
+          allowOutsideProject: flags.allowOutsideProject ?? false,
           webgl: flags.webgl,
+          ...deadlineSettings(flags),
           onProgress: (p) => display.update(p),
           chunkFrames: flags.chunkFrames,
           redis: flags.redis,
           storage: flags.storage, // a directory (openStorage resolves it) or an s3:// URL
           onNotice: (message) => { if (!flags.json) display.interrupt(() => process.stderr.write(`framesmith: ${message}\n`)); },
         });
+        const result = await (interrupt ? interrupt.track(rendering) : rendering);
         display.stop();
         if (flags.json) process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
         else if (!flags.quiet) {
-          const where = result.chunks ? `${result.chunks.length} chunk${result.chunks.length === 1 ? '' : 's'}${flags.redis ? ` on ${flags.redis}` : ''}` : `${result.workers} worker${result.workers === 1 ? '' : 's'}`;
+          const where = result.chunks ? `${result.chunks.length} chunk${result.chunks.length === 1 ? '' : 's'}${flags.redis ? ` on ${redactUrl(flags.redis)}` : ''}` : `${result.workers} worker${result.workers === 1 ? '' : 's'}`;
           const extra = [result.captureMode, ...(result.webgl ? ['WebGL'] : []), where, ...(result.warnings.length ? [`${result.warnings.length} warning${result.warnings.length === 1 ? '' : 's'}`] : [])];
           process.stderr.write(`framesmith: wrote ${result.output} (${result.frames} frames, ${result.width}x${result.height}, ${result.fps} fps, ${extra.join(', ')}) in ${(result.timings.total! / 1000).toFixed(1)} s\n`);
         }
@@ -183,7 +203,7 @@ export function registerRender(program: Command, context: CommandContext): void 
       } catch (error) {
         display.stop();
         const failure = error instanceof RenderError ? error : null;
-        const message = error instanceof Error ? error.message : String(error);
+        const message = redactUrl(error instanceof Error ? error.message : String(error));
         if (flags.json) {
           process.stdout.write(`${JSON.stringify({ error: { code: failure?.code ?? 'internal', message, ...(failure?.detail ?? {}) } }, null, 2)}\n`);
         }

@@ -7,7 +7,13 @@
  * SIGTERM or SIGINT: the chunks in hand go back to the queue at once (another worker takes them), then
  * the worker exits 0; a second signal exits at once. Exit 1 when Redis or the storage cannot be reached
  * at start (exit 2 for a --storage URL that is not s3://).
- * One line per chunk on stderr (started, done in, failed: why).
+ * One line per chunk on stderr (started, done in, failed: why, cancelled, abandoned).
+ *
+ * A chunk whose render was cancelled (Ctrl-C on `render --redis`, an aborted API render, a render that
+ * failed) stops within about a second, and the worker removes what that render wrote in the storage.
+ * Redis lost while running (no answer for 5 s): the chunks in hand are abandoned (their renders fail),
+ * the worker says so once and keeps reconnecting, then says when Redis is back and takes chunks again —
+ * a Redis restart needs no worker restarted. Passwords in --redis are printed as `***`.
  */
 import { InvalidArgumentError, type Command } from 'commander';
 import { killAllChildren } from '../media/process.js';
@@ -38,6 +44,7 @@ export function registerWorker(program: Command, context: CommandContext): void 
       // Loaded here, not at the top: BullMQ and ioredis take ~150 ms to import, which every other
       // command (a render above all) would pay at start-up.
       const { assertRedisReachable } = await import('../distributed/redis.js');
+      const { redactUrl } = await import('../redact.js');
       const { startChunkWorker } = await import('../distributed/worker.js');
       const { openStorage } = await import('../storage/storage.js');
       let storage: Awaited<ReturnType<typeof openStorage>>;
@@ -46,27 +53,34 @@ export function registerWorker(program: Command, context: CommandContext): void 
         storage = await openStorage(flags.storage);
         await storage.check();
       } catch (error) {
-        process.stderr.write(`framesmith worker: ${error instanceof Error ? error.message : String(error)}\n`);
+        process.stderr.write(`framesmith worker: ${redactUrl(error instanceof Error ? error.message : String(error))}\n`);
         context.setExitCode((error as { code?: string }).code === 'storage_url' ? EXIT_USAGE : EXIT_FAILED);
         return;
       }
       const { renderChunk } = await import('../render/chunk.js');
-      const log = (line: string) => process.stderr.write(`framesmith worker: ${line}\n`);
+      const log = (line: string) => process.stderr.write(`framesmith worker: ${redactUrl(line)}\n`);
+      const redis = redactUrl(flags.redis);
       const worker = startChunkWorker({
         redis: flags.redis,
         concurrency: flags.concurrency,
         process: (job, { signal, progress }) => renderChunk(job, { storage, browser: flags.browser, workers: flags.workers, signal, onProgress: progress }),
         permanent: (error) => PERMANENT.has((error as { code?: string }).code ?? ''),
+        onRenderCancelled: (renderId) => storage.closeRender(renderId),
+        onConnection: ({ kind, cause }) => log(kind === 'lost'
+          ? `lost Redis at ${redis} (${cause}): the chunks in hand are abandoned (their renders fail); reconnecting until it answers — check redis-server there, or stop this worker with Ctrl-C`
+          : `Redis at ${redis} answers again: taking chunks`),
         onEvent: ({ kind, job, attempt, error, ms }) => {
           const what = `chunk ${job.index} of render ${job.renderId} (frames ${job.first}–${job.first + job.count - 1}, try ${attempt})`;
           if (kind === 'start') log(`${what} started`);
           else if (kind === 'done') log(`${what} done in ${((ms ?? 0) / 1000).toFixed(1)} s`);
           else if (kind === 'returned') log(`${what} handed back to the queue`);
+          else if (kind === 'cancelled') log(`${what} cancelled: the render was cancelled; its files in the storage removed`);
+          else if (kind === 'abandoned') log(`${what} abandoned: Redis was lost`);
           else log(`${what} failed: ${error}`);
         },
       });
       await worker.ready;
-      log(`taking chunks from ${flags.redis} into ${storage.name} (${flags.concurrency} at once); stop with Ctrl-C or SIGTERM`);
+      log(`taking chunks from ${redis} into ${storage.name} (${flags.concurrency} at once); stop with Ctrl-C or SIGTERM`);
       await new Promise<void>((resolve) => {
         let stopping = false;
         const stop = (signal: NodeJS.Signals) => {

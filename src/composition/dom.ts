@@ -5,6 +5,7 @@
  * in the browser.
  */
 import { parse, type HTMLElement } from 'node-html-parser';
+import { checkMarkupDepth } from './limits.js';
 
 /**
  * The browser-side selector for timed elements. The root composition element is excluded on both
@@ -13,9 +14,16 @@ import { parse, type HTMLElement } from 'node-html-parser';
  */
 export const TIMED_SELECTOR = '[data-start], video, audio';
 
-export function parseHtml(html: string): HTMLElement {
+/**
+ * Parses `html` (the text of `file`, named in errors). Throws `limit_exceeded` when elements nest
+ * deeper than MAX_MARKUP_DEPTH (limits.ts): the walks here recurse, and markup that deep is refused
+ * before any of them overflows the stack.
+ */
+export function parseHtml(html: string, file: string): HTMLElement {
   // Keep the text of script/style intact so their markup-looking content never becomes elements.
-  return parse(html, { comment: false, blockTextElements: { script: true, noscript: true, style: true, pre: true } });
+  const document = parse(html, { comment: false, blockTextElements: { script: true, noscript: true, style: true, pre: true } });
+  checkMarkupDepth(document, file);
+  return document;
 }
 
 /** Every element in document (pre-)order, not descending into `<template>`, `<script>` or `<style>`. */

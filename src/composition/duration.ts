@@ -16,6 +16,7 @@
  * again with what the first page reported.
  */
 import type { Composition } from './model.js';
+import { checkLength } from './limits.js';
 
 /** What a loaded page told about its timelines (src/browser/page-api.ts ReadyInfo). */
 export interface PageDurations {
@@ -26,7 +27,10 @@ export interface PageDurations {
 /** A timeline this long (or longer) is an endless repeat, not a length. */
 const ENDLESS_S = 7200;
 
-/** Sets `composition.duration` and `frameCount` from its rule and, when known, the page's report. */
+/**
+ * Sets `composition.duration` and `frameCount` from its rule and, when known, the page's report.
+ * Throws `limit_exceeded` (limits.ts) when that length is beyond the limits.
+ */
 export function settleDuration(composition: Composition, page: PageDurations | null): void {
   const rule = composition.durationRule;
   let duration: number;
@@ -50,6 +54,7 @@ export function settleDuration(composition: Composition, page: PageDurations | n
   }
   composition.duration = duration;
   composition.frameCount = duration > 0 ? Math.max(1, Math.floor((duration * composition.fps.num) / composition.fps.den + 0.5 + 1e-6)) : 0;
+  checkLength(composition, page !== null);
 }
 
 /** The root timeline's end with every sub-composition timeline at its host's start; null without any. */

@@ -14,7 +14,9 @@ export type CompositionErrorCode =
   | 'sub_composition_invalid'
   | 'sub_composition_cycle'
   | 'invalid_variables'
-  | 'remote_asset';
+  | 'remote_asset'
+  | 'limit_exceeded'
+  | 'outside_project';
 
 /**
  * The composition cannot be rendered as written. `element` is a short label of the offending element

@@ -72,7 +72,7 @@ export interface CompositionSource {
   variables?: Record<string, unknown>;
   /** What the project server answers besides the project's files (fetched remote assets). */
   assets?: ServedAsset[];
-  /** The bundled font families the document uses (src/fonts/). */
+  /** The bundled font families the document uses, then the fallback units its text needs (src/fonts/). */
   fonts?: string[];
 }
 
@@ -104,7 +104,7 @@ export interface Composition {
   requiresWebGpu: boolean;
   /** Served besides the project's files (fetched remote scripts, stylesheets, images, fonts). */
   assets: ServedAsset[];
-  /** The bundled font families the document uses: installed for the browser (src/fonts/). */
+  /** The bundled font families the document uses and the fallback units its text needs: installed for the browser (src/fonts/). */
   fonts: string[];
   /** Directory served as the project root. */
   rootDir: string;

@@ -32,12 +32,16 @@ import type { Composition, CompositionSource, MediaElement, NestedComposition, T
 import { TimingResolver, type MediaDurationFn, type RawTimed } from './resolve.js';
 import { parseNumber, parseSeconds, parseTimeExpr, type TimeExpr } from './timing.js';
 import { settleDuration } from './duration.js';
+import { checkSize } from './limits.js';
+import { checkInsideProject } from './project-paths.js';
 
 export interface ParseOptions {
   /** Overrides the root's `data-fps`: 30, "30000/1001", "29.97". */
   fps?: number | string;
   /** Length in seconds of a media file (absolute path or URL); called only when a duration needs it. */
   mediaDuration?: MediaDurationFn;
+  /** Read media files outside the project directory (project-paths.ts); default false: refused. */
+  allowOutsideProject?: boolean;
 }
 
 const DEFAULT_FPS: Rational = { num: 30, den: 1 };
@@ -45,7 +49,7 @@ const DEFAULT_FPS: Rational = { num: 30, den: 1 };
 export async function compositionFromSource(source: CompositionSource, options: ParseOptions = {}): Promise<Composition> {
   const { entryFile, rootDir } = source;
   const file = entryFile;
-  const document = parseHtml(source.html);
+  const document = parseHtml(source.html, entryFile);
   const all = elementsInOrder(document);
   const root = source.rootId !== undefined
     ? all.find((el) => el.getAttribute('data-composition-id') === source.rootId)
@@ -76,7 +80,7 @@ export async function compositionFromSource(source: CompositionSource, options: 
   const timedEls = elements.filter((el) => el !== root && isTimed(el));
   const rawOf = new Map<HTMLElement, RawTimed>();
   const raws: RawTimed[] = timedEls.map((el, index) => {
-    const raw = readTimed(el, index, fileOf(el), rootDir);
+    const raw = readTimed(el, index, fileOf(el), rootDir, options.allowOutsideProject);
     rawOf.set(el, raw);
     return raw;
   });
@@ -223,6 +227,7 @@ function readSize(root: HTMLElement, attr: string, label: string, file: string):
   if (value === null || !Number.isInteger(value) || value <= 0) {
     throw new CompositionError('invalid_size', `${label} in ${file}: ${attr}="${text}" is not a positive whole number of pixels: write e.g. ${attr}="1080"`, file, label);
   }
+  checkSize(value, attr, label, file);
   return value;
 }
 
@@ -246,7 +251,7 @@ function readTime(el: HTMLElement, attr: string, label: string, file: string): T
   return expr;
 }
 
-function readTimed(el: HTMLElement, index: number, file: string, rootDir: string): RawTimed {
+function readTimed(el: HTMLElement, index: number, file: string, rootDir: string, allowOutside: boolean | undefined): RawTimed {
   const label = labelOf(el);
   const tag = el.tagName.toLowerCase();
   const isMedia = tag === 'video' || tag === 'audio';
@@ -268,7 +273,7 @@ function readTimed(el: HTMLElement, index: number, file: string, rootDir: string
   if (isMedia) {
     const mediaStartAttr = el.hasAttribute('data-media-start') ? 'data-media-start' : 'data-playback-start';
     raw.media = {
-      src: mediaSource(el, label, file, rootDir),
+      src: mediaSource(el, label, file, rootDir, allowOutside),
       mediaStart: readNumberAttr(el, mediaStartAttr, label, file, 0, (v) => v >= 0, 'a number of seconds >= 0'),
       playbackRate: readNumberAttr(el, 'data-playback-rate', label, file, 1, (v) => v > 0, 'a positive playback rate (1 = normal speed)'),
       loop: el.hasAttribute('loop'),
@@ -281,9 +286,10 @@ function readTimed(el: HTMLElement, index: number, file: string, rootDir: string
  * The media file of a `<video>`/`<audio>`: its `src`, else its first `<source src>`. http(s) and data:
  * URLs are kept as-is; a path is resolved against the entry document's directory (a leading `/`
  * against the project root, as the project server would; sub-composition paths were already
- * rewritten for the entry document), query and fragment dropped, %-escapes decoded.
+ * rewritten for the entry document), query and fragment dropped, %-escapes decoded. A path that
+ * resolves outside `rootDir` is refused unless `allowOutside` (project-paths.ts).
  */
-function mediaSource(el: HTMLElement, label: string, file: string, rootDir: string): string {
+function mediaSource(el: HTMLElement, label: string, file: string, rootDir: string, allowOutside: boolean | undefined): string {
   let src = el.getAttribute('src');
   if (!src) {
     const source = el.childNodes.find((c) => c.nodeType === 1 && (c as HTMLElement).tagName.toLowerCase() === 'source' && (c as HTMLElement).getAttribute('src')) as HTMLElement | undefined;
@@ -301,5 +307,7 @@ function mediaSource(el: HTMLElement, label: string, file: string, rootDir: stri
   } catch {
     decoded = bare;
   }
-  return decoded.startsWith('/') ? path.join(rootDir, decoded) : path.resolve(rootDir, decoded);
+  const resolved = decoded.startsWith('/') ? path.join(rootDir, decoded) : path.resolve(rootDir, decoded);
+  checkInsideProject(resolved, rootDir, allowOutside, { attr: 'src', value: src, element: label, hostFile: file });
+  return resolved;
 }

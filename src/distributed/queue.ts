@@ -2,13 +2,21 @@
  * The render's side of the queue: every chunk of a render becomes a BullMQ job (id
  * `<renderId>-c<index>`, retried with backoff), progress comes back through QueueEvents, and the call
  * resolves with every chunk's result in order — or rejects with the first chunk that failed for good,
- * carrying that chunk's own error (code, message, fields) as its worker reported it. Waiting jobs of a
- * failed or cancelled render are removed; a chunk in hand finishes on its worker and is ignored.
+ * carrying that chunk's own error (code, message, fields) as its worker reported it.
+ *
+ * A render that stops early (a chunk failed, `signal` aborted, Redis lost) removes its waiting jobs and
+ * sets its cancel key (cancel.ts), so workers abort its chunks in hand and remove what they wrote.
+ * Redis is watched (`watchRedis`): no answer for `lostAfterMs` rejects with `redis_lost` instead of
+ * waiting for BullMQ's endless reconnects; closing the clients is bounded for the same reason.
  */
 import { Queue, QueueEvents, type Job } from 'bullmq';
 import type { ChunkJob, ChunkResult } from '../plan/chunks.js';
+import { markCancelled } from './cancel.js';
 import { DistributedError } from './errors.js';
-import { bullConnection, CHUNK_QUEUE } from './redis.js';
+import { bullConnection, CHUNK_QUEUE, REDIS_LOST_MS, watchRedis, within } from './redis.js';
+
+/** How long the clean-up of a stopped render (job removals, the cancel key, closing) may take. */
+const CLEANUP_MS = 2000;
 
 /** What a worker stores on its job as progress; `error` once an attempt failed. */
 export interface ChunkProgress {
@@ -22,6 +30,8 @@ export interface QueueRunOptions {
   /** Tries per chunk before the render fails (a worker killed mid-chunk does not use one up). Default 3. */
   attempts?: number;
   signal?: AbortSignal;
+  /** No answer from Redis for this long fails the render with `redis_lost`. Default REDIS_LOST_MS. */
+  lostAfterMs?: number;
   /** Frames captured so far over all chunks. */
   onProgress?(done: number, total: number): void;
   /** Said once when, some seconds in, no worker has taken a chunk and none is connected. */
@@ -35,57 +45,85 @@ export class ChunkFailedError extends DistributedError {
   }
 }
 
-/** Runs `jobs` on the queue at `options.redis` (see the module comment). */
+/** Runs `jobs` (all of one render) on the queue at `options.redis` (see the module comment). */
 export async function runChunksOnQueue(jobs: readonly ChunkJob[], options: QueueRunOptions): Promise<ChunkResult[]> {
   const connection = bullConnection(options.redis);
   const queue = new Queue<ChunkJob, ChunkResult>(CHUNK_QUEUE, { connection });
   const events = new QueueEvents(CHUNK_QUEUE, { connection });
   queue.on('error', () => {});
   events.on('error', () => {});
-  const total = jobs.reduce((sum, j) => sum + j.count, 0);
-  const done = new Map<string, number>();
+  const lostAfterMs = options.lostAfterMs ?? REDIS_LOST_MS;
+  let onLost: (cause: string) => void = () => {};
+  let redisLost = false;
+  const lost = new Promise<never>((_, reject) => {
+    onLost = (cause) => {
+      redisLost = true;
+      reject(new DistributedError('redis_lost', `Redis at ${options.redis} stopped answering (${cause}) for ${(lostAfterMs / 1000).toFixed(1)} s while the render waited for its chunks: the render is stopped; check that redis-server runs there, then render again`, options.redis));
+    };
+  });
+  lost.catch(() => {});
+  const watch = watchRedis(options.redis, { lostAfterMs, onLost: (cause) => onLost(cause) });
   const idOf = (job: ChunkJob) => `${job.renderId}-c${job.index}`;
-  const mine = new Set(jobs.map(idOf));
   let noWorkersTimer: NodeJS.Timeout | undefined;
   try {
-    // Live events are only seen once QueueEvents is listening: before any job is added.
-    await events.waitUntilReady();
-    events.on('progress', ({ jobId, data }) => {
-      if (!mine.has(jobId) || typeof data !== 'object' || data === null) return;
-      done.set(jobId, Math.max(done.get(jobId) ?? 0, Number((data as ChunkProgress).done) || 0));
-      options.onProgress?.([...done.values()].reduce((a, b) => a + b, 0), total);
-    });
-    events.on('completed', ({ jobId }) => {
-      const job = jobs.find((j) => idOf(j) === jobId);
-      if (job) done.set(jobId, job.count);
-      options.onProgress?.([...done.values()].reduce((a, b) => a + b, 0), total);
-    });
-    const added = await queue.addBulk(jobs.map((job) => ({
-      name: 'chunk', data: job,
-      opts: { jobId: idOf(job), attempts: options.attempts ?? 3, backoff: { type: 'exponential', delay: 1000 }, removeOnComplete: { age: 3600 }, removeOnFail: { age: 24 * 3600 } },
-    })));
-    queue.setMaxListeners(added.length + 16);
-    if (options.onNoWorkers) {
-      noWorkersTimer = setTimeout(() => {
-        void queue.getWorkersCount().then((count) => { if (count === 0 && done.size === 0) options.onNoWorkers!(); }, () => {});
-      }, 5000);
-    }
     const cancelled = new Promise<never>((_, reject) => {
       const abort = () => reject(new DistributedError('chunk_failed', 'the render was cancelled', options.redis));
       if (options.signal?.aborted) abort();
       options.signal?.addEventListener('abort', abort, { once: true });
     });
     cancelled.catch(() => {});
-    return await Promise.race([Promise.all(added.map((job, i) => finished(job, jobs[i]!, events, queue, options.redis))), cancelled]);
+    const running = enqueueAndWait(jobs, options, queue, events, (timer) => { noWorkersTimer = timer; });
+    running.catch(() => {}); // a render that stopped for another reason leaves it pending or failing
+    return await Promise.race([running, cancelled, lost]);
   } catch (error) {
-    // Nothing more of this render should start: drop its chunks that no worker took yet.
-    await Promise.allSettled(jobs.map(async (job) => (await queue.getJob(idOf(job)))?.remove()));
+    // Nothing more of this render should run: drop its chunks no worker took yet, and tell the workers
+    // holding the others to stop (bounded: with Redis gone none of this can complete).
+    const renderId = jobs[0]?.renderId;
+    if (!redisLost) await within(Promise.allSettled([
+      ...(renderId ? [markCancelled(watch.client, renderId)] : []),
+      ...jobs.map(async (job) => (await queue.getJob(idOf(job)))?.remove()),
+    ]), CLEANUP_MS);
     throw error;
   } finally {
     clearTimeout(noWorkersTimer);
-    await events.close().catch(() => {});
-    await queue.close().catch(() => {});
+    watch.stop();
+    // Both bounded: with Redis gone, close() and disconnect() may never settle — and hold no handle,
+    // so a render awaiting them would end with Node's empty event loop, silently, exit code 0.
+    if (redisLost || (await within(Promise.all([events.close(), queue.close()]), CLEANUP_MS)) === undefined) {
+      await within(Promise.allSettled([events.disconnect(), queue.disconnect()]), CLEANUP_MS);
+    }
   }
+}
+
+/** Adds the jobs and resolves with every chunk's result (see the module comment). */
+async function enqueueAndWait(jobs: readonly ChunkJob[], options: QueueRunOptions, queue: Queue<ChunkJob, ChunkResult>, events: QueueEvents, setNoWorkersTimer: (timer: NodeJS.Timeout) => void): Promise<ChunkResult[]> {
+  const total = jobs.reduce((sum, j) => sum + j.count, 0);
+  const done = new Map<string, number>();
+  const idOf = (job: ChunkJob) => `${job.renderId}-c${job.index}`;
+  const mine = new Set(jobs.map(idOf));
+  // Live events are only seen once QueueEvents is listening: before any job is added.
+  await events.waitUntilReady();
+  events.on('progress', ({ jobId, data }) => {
+    if (!mine.has(jobId) || typeof data !== 'object' || data === null) return;
+    done.set(jobId, Math.max(done.get(jobId) ?? 0, Number((data as ChunkProgress).done) || 0));
+    options.onProgress?.([...done.values()].reduce((a, b) => a + b, 0), total);
+  });
+  events.on('completed', ({ jobId }) => {
+    const job = jobs.find((j) => idOf(j) === jobId);
+    if (job) done.set(jobId, job.count);
+    options.onProgress?.([...done.values()].reduce((a, b) => a + b, 0), total);
+  });
+  const added = await queue.addBulk(jobs.map((job) => ({
+    name: 'chunk', data: job,
+    opts: { jobId: idOf(job), attempts: options.attempts ?? 3, backoff: { type: 'exponential', delay: 1000 }, removeOnComplete: { age: 3600 }, removeOnFail: { age: 24 * 3600 } },
+  })));
+  queue.setMaxListeners(added.length + 16);
+  if (options.onNoWorkers) {
+    setNoWorkersTimer(setTimeout(() => {
+      void queue.getWorkersCount().then((count) => { if (count === 0 && done.size === 0) options.onNoWorkers!(); }, () => {});
+    }, 5000));
+  }
+  return Promise.all(added.map((job, i) => finished(job, jobs[i]!, events, queue, options.redis)));
 }
 
 /** The job's result once it completed; its own error once it failed for good. */

@@ -51,3 +51,80 @@ export async function assertRedisReachable(url: string, timeoutMs = 3000): Promi
 export function bullConnection(url: string): { url: string } {
   return { url };
 }
+
+/** How long Redis may not answer before a render (or a worker) counts it as lost. */
+export const REDIS_LOST_MS = 5000;
+
+export interface RedisWatch {
+  /**
+   * A client of its own for small commands (cancel keys): it fails at once while Redis is down,
+   * where BullMQ's clients would queue the command until Redis is back.
+   */
+  readonly client: Redis;
+  /** Stops watching and closes the client. */
+  stop(): void;
+}
+
+export interface RedisWatchOptions {
+  /** Default REDIS_LOST_MS. */
+  lostAfterMs?: number;
+  /** Redis has not answered a PING for `lostAfterMs`; `cause` is the last error seen. Said once per loss. */
+  onLost(cause: string): void;
+  /** Redis answers again after `onLost`. */
+  onBack?(): void;
+}
+
+/**
+ * Watches Redis at `url` for as long as a render waits for its chunks or a worker runs: BullMQ's own
+ * clients reconnect forever and queue their commands meanwhile, so a Redis that stops (or a network
+ * that silently drops its packets) would otherwise be an endless wait. A PING goes out every
+ * `lostAfterMs / 5` (at most every second), each bounded by a command timeout; Redis is lost once no
+ * PING succeeded for `lostAfterMs`, and back at the first that does.
+ */
+export function watchRedis(url: string, options: RedisWatchOptions): RedisWatch {
+  const lostAfterMs = options.lostAfterMs ?? REDIS_LOST_MS;
+  const every = Math.min(1000, Math.max(50, Math.floor(lostAfterMs / 5)));
+  const client = new Redis(url, {
+    connectTimeout: every * 2, commandTimeout: every * 2, maxRetriesPerRequest: 0, enableOfflineQueue: false,
+    disconnectTimeout: 100, retryStrategy: () => every,
+  });
+  let lastError = 'no answer';
+  client.on('error', (error: Error) => { lastError = error.message; });
+  let lastOk = Date.now();
+  let lost = false;
+  let inFlight = false;
+  let stopped = false;
+  const timer = setInterval(() => {
+    if (inFlight) return;
+    inFlight = true;
+    client.ping().then(() => {
+      lastOk = Date.now();
+      lastError = 'no answer'; // a later loss names its own cause
+      if (lost && !stopped) { lost = false; options.onBack?.(); }
+    }, (error: Error) => {
+      if (lastError === 'no answer') lastError = error.message;
+      if (!lost && !stopped && Date.now() - lastOk >= lostAfterMs) { lost = true; options.onLost(lastError); }
+    }).finally(() => { inFlight = false; });
+  }, every);
+  // Not unref'd: while Redis is down BullMQ's clients hold no handle, and a render waiting only on
+  // them would let Node exit (code 0, nothing said) before the loss is reported. stop() ends it.
+  return {
+    client,
+    stop() {
+      stopped = true;
+      clearInterval(timer);
+      client.disconnect();
+    },
+  };
+}
+
+/** `promise`, or undefined once `ms` passed: for closing clients that wait forever while Redis is down. */
+export async function within<T>(promise: Promise<T>, ms: number): Promise<T | undefined> {
+  let timer: NodeJS.Timeout | undefined;
+  promise.catch(() => {});
+  try {
+    return await Promise.race([promise, new Promise<undefined>((resolve) => { timer = setTimeout(() => resolve(undefined), ms); })]);
+  } finally {
+    clearTimeout(timer);
+  }
+}

@@ -10,12 +10,22 @@
  *   tried again.
  * - `stop()` (SIGTERM) hands the chunks in hand back to the queue at once — another worker takes them
  *   straight away — and resolves when the worker has closed.
+ * - A chunk of a cancelled render (its cancel key, cancel.ts: looked for before a chunk starts, every
+ *   CANCEL_POLL_MS while it runs, and after it finished) is aborted through its AbortSignal and fails
+ *   for good, and `onRenderCancelled` removes what the render left in storage (a segment published
+ *   after the render cleaned up included).
+ * - Redis lost (`watchRedis`: no answer for `lostAfterMs`): the chunks in hand are abandoned at once
+ *   (their renders fail with `redis_lost` meanwhile, and a Redis that comes back without its data has
+ *   no job to report to), `onConnection('lost')` is said, and the worker keeps reconnecting —
+ *   `onConnection('back')` — and takes chunks again: a Redis restart does not need every worker
+ *   restarted.
  */
 import { UnrecoverableError, WaitingError, Worker, type Job } from 'bullmq';
 import { FramesmithError } from '../errors.js';
 import type { ChunkJob, ChunkResult } from '../plan/chunks.js';
 import type { ChunkProgress } from './queue.js';
-import { bullConnection, CHUNK_QUEUE } from './redis.js';
+import { CANCEL_POLL_MS, cancelledAmong } from './cancel.js';
+import { bullConnection, CHUNK_QUEUE, watchRedis } from './redis.js';
 
 export const LOCK_MS = 10_000;
 export const STALLED_CHECK_MS = 3_000;
@@ -29,9 +39,22 @@ export interface ChunkWorkerOptions {
   process: ChunkProcessor;
   /** Errors no other try or worker can fix (a plan of another framesmith version, bad input). */
   permanent?(error: unknown): boolean;
-  /** A chunk started, finished or failed (for the worker's log). */
-  onEvent?(event: { kind: 'start' | 'done' | 'failed' | 'returned'; job: ChunkJob; attempt: number; error?: string; ms?: number }): void;
+  /**
+   * A chunk started, finished, failed, went back to the queue (`stop`), was stopped because its render
+   * was cancelled, or abandoned because Redis was lost (for the worker's log).
+   */
+  onEvent?(event: { kind: 'start' | 'done' | 'failed' | 'returned' | 'cancelled' | 'abandoned'; job: ChunkJob; attempt: number; error?: string; ms?: number }): void;
+  /** Removes what render `renderId` left in storage; called once a chunk of it is seen cancelled. Never throws. */
+  onRenderCancelled?(renderId: string): Promise<void>;
+  /** Redis stopped answering (`cause`: the last error) or answers again. */
+  onConnection?(event: { kind: 'lost' | 'back'; cause?: string }): void;
+  /** No answer from Redis for this long is a lost Redis. Default REDIS_LOST_MS. */
+  lostAfterMs?: number;
 }
+
+/** Why a chunk's AbortSignal fired, besides `stop()` and BullMQ's own. */
+const CANCELLED = Symbol('the render was cancelled');
+const ABANDONED = Symbol('Redis was lost');
 
 export interface ChunkWorker {
   /** Hands chunks in hand back to the queue, then closes. */
@@ -42,12 +65,45 @@ export interface ChunkWorker {
 
 export function startChunkWorker(options: ChunkWorkerOptions): ChunkWorker {
   let stopping = false;
+  const watch = watchRedis(options.redis, {
+    lostAfterMs: options.lostAfterMs,
+    onLost: (cause) => {
+      options.onConnection?.({ kind: 'lost', cause });
+      for (const held of inHand) held.abort.abort(ABANDONED);
+    },
+    onBack: () => options.onConnection?.({ kind: 'back' }),
+  });
+  /** The chunks this worker runs now. */
+  const inHand = new Set<{ renderId: string; abort: AbortController }>();
+  /** Renders whose storage clean-up ran or runs (each once), the oldest dropped past 100. */
+  const cleaned = new Map<string, Promise<void>>();
+  const cleanUp = (renderId: string): Promise<void> => {
+    if (!cleaned.has(renderId)) {
+      cleaned.set(renderId, (options.onRenderCancelled?.(renderId) ?? Promise.resolve()).catch(() => {}));
+      if (cleaned.size > 100) cleaned.delete(cleaned.keys().next().value!);
+    }
+    return cleaned.get(renderId)!;
+  };
+  const poll = setInterval(() => {
+    if (inHand.size === 0) return;
+    void cancelledAmong(watch.client, [...inHand].map((h) => h.renderId)).then((ids) => {
+      for (const held of inHand) if (ids.has(held.renderId)) held.abort.abort(CANCELLED);
+    });
+  }, CANCEL_POLL_MS);
+  poll.unref();
+
   const worker = new Worker<ChunkJob, ChunkResult>(CHUNK_QUEUE, async (job: Job<ChunkJob, ChunkResult>, token?: string, signal?: AbortSignal) => {
     const chunk = job.data;
     const attempt = job.attemptsMade + 1;
+    if ((await cancelledAmong(watch.client, [chunk.renderId])).has(chunk.renderId)) {
+      await cleanUp(chunk.renderId);
+      options.onEvent?.({ kind: 'cancelled', job: chunk, attempt });
+      throw new UnrecoverableError('the render was cancelled');
+    }
     const started = performance.now();
-    const abort = new AbortController();
-    signal?.addEventListener('abort', () => abort.abort(), { once: true });
+    const held = { renderId: chunk.renderId, abort: new AbortController() };
+    signal?.addEventListener('abort', () => held.abort.abort(), { once: true });
+    inHand.add(held);
     let last = 0;
     const progress = (done: number, total: number) => {
       // At most ~4 updates a second: each is a Redis round trip.
@@ -58,10 +114,22 @@ export function startChunkWorker(options: ChunkWorkerOptions): ChunkWorker {
     };
     options.onEvent?.({ kind: 'start', job: chunk, attempt });
     try {
-      const result = await options.process(chunk, { signal: abort.signal, progress });
+      const result = await options.process(chunk, { signal: held.abort.signal, progress });
+      // Cancelled while it finished: its segment may have been published after the render cleaned up.
+      if ((await cancelledAmong(watch.client, [chunk.renderId])).has(chunk.renderId)) {
+        await cleanUp(chunk.renderId);
+        options.onEvent?.({ kind: 'cancelled', job: chunk, attempt });
+        return result;
+      }
       options.onEvent?.({ kind: 'done', job: chunk, attempt, ms: Math.round(performance.now() - started) });
       return result;
     } catch (error) {
+      const why = held.abort.signal.reason;
+      if (why === CANCELLED || why === ABANDONED) {
+        if (why === CANCELLED) await cleanUp(chunk.renderId);
+        options.onEvent?.({ kind: why === CANCELLED ? 'cancelled' : 'abandoned', job: chunk, attempt });
+        throw new UnrecoverableError(why.description!);
+      }
       if (stopping && token) {
         // Shutting down: the chunk goes back to the queue untried, for another worker.
         await job.moveToWait(token);
@@ -73,6 +141,8 @@ export function startChunkWorker(options: ChunkWorkerOptions): ChunkWorker {
       options.onEvent?.({ kind: 'failed', job: chunk, attempt, error: reported!.message });
       if (options.permanent?.(error)) throw new UnrecoverableError(reported!.message);
       throw error instanceof Error ? error : new Error(String(error));
+    } finally {
+      inHand.delete(held);
     }
   }, {
     connection: bullConnection(options.redis),
@@ -86,8 +156,10 @@ export function startChunkWorker(options: ChunkWorkerOptions): ChunkWorker {
     ready: worker.waitUntilReady().then(() => {}),
     async stop() {
       stopping = true;
+      clearInterval(poll);
       worker.cancelAllJobs('the worker is stopping');
       await worker.close();
+      watch.stop();
     },
   };
 }

@@ -18,6 +18,7 @@ import { CacheError } from '../cache/errors.js';
 import { CacheSession, type Served, type Unit } from './cached-pass.js';
 import { type ExtractError, ExtractOptionsError, toExtractError } from './errors.js';
 import { planVideo, type PlannedVideo } from './plan.js';
+import { shortfall } from './pass.js';
 import { extractUncached } from './uncached.js';
 import { isRemoteSrc, localCopyOf } from './remote-source.js';
 import type { ExtractedVideo, ExtractMetrics, ExtractOptions, ExtractResult, FormatChoice, VideoRequest } from './types.js';
@@ -94,6 +95,12 @@ function progressBoard(onProgress: ExtractOptions['onProgress']) {
       return (value) => { done.set(id, value); report(); };
     },
   };
+}
+
+/** `{ truncated }` when `decoded` frames fall short of the `promised` ones (see ExtractedVideo.truncated). */
+function truncation(decoded: number, promised: number): Pick<ExtractedVideo, 'truncated'> {
+  const short = shortfall(decoded, promised);
+  return short ? { truncated: short } : {};
 }
 
 /**
@@ -180,6 +187,7 @@ export async function extractVideos(videos: VideoRequest[], callOptions: Extract
         slotCount,
         cacheHit: result.cacheHit,
         ...(shared ? { sharedWith: unit.leaderId } : {}),
+        ...truncation(result.frames.length, plan.frameCount),
       });
       perVideo.push({ videoId, ms: item.readyMs + result.ms, frames: result.frames.length, cacheHit: result.cacheHit, shared });
     } catch (error) {
@@ -191,7 +199,7 @@ export async function extractVideos(videos: VideoRequest[], callOptions: Extract
 
   // Every pass has ended: the downloads may be evicted again.
   remoteLeases?.close();
-  const cacheMetrics = cache?.metrics ?? { cacheHits: 0, cacheMisses: 0, publishFailures: 0, gcEvictions: 0, gcBytesFreed: 0 };
+  const cacheMetrics = cache?.metrics ?? { cacheHits: 0, cacheMisses: 0, publishFailures: 0, gcEvictions: 0, gcBytesFreed: 0, corruptEntries: 0 };
   const s = session?.metrics;
   const totalMs = performance.now() - started;
   return {
@@ -208,6 +216,7 @@ export async function extractVideos(videos: VideoRequest[], callOptions: Extract
       cacheHits: cacheMetrics.cacheHits,
       cacheMisses: cacheMetrics.cacheMisses,
       publishFailures: cacheMetrics.publishFailures,
+      corruptEntries: cacheMetrics.corruptEntries,
       gcEvictions: cacheMetrics.gcEvictions,
       gcBytesFreed: cacheMetrics.gcBytesFreed,
       supersetGroups: s?.supersetGroups ?? 0,

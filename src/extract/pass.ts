@@ -228,19 +228,35 @@ export async function runFfmpegPass(args: string[], frames: number, options: { t
 }
 
 /**
- * Throws unless a pass wrote the frames `plan` promised: none is `zero_output`; well short is a
- * damaged file (truncated downloads decode cleanly up to the cut), with one frame of slack for EOF
- * rounding.
+ * Throws `zero_output` when a pass wrote no frame. Fewer frames than `plan.frameCount` are not an error
+ * here: a truncated file decodes cleanly up to the cut, and its clip holds the last decoded frame, as a
+ * player would; the engine reports it (`shortfall`, `ExtractedVideo.truncated`) and the render warns.
  */
 export function checkFrameCount(count: number, plan: ExtractionPlan, videoId: string): void {
   if (count === 0) {
     throw new ExtractError('zero_output', videoId, plan.source,
       `ffmpeg wrote no frames for ${plan.source} from ${plan.mediaStart}s; check mediaStart and that the file is not damaged`);
   }
-  if (count < plan.frameCount - 1) {
-    throw new ExtractError('ffmpeg_failed', videoId, plan.source,
-      `ffmpeg wrote only ${count} of ${plan.frameCount} frames for ${plan.source}; the file ends early (truncated or damaged?) — re-export or re-download it`);
-  }
+}
+
+/**
+ * Frames a pass may write short of what the probe promised without the source counting as cut short:
+ * a container whose stated duration runs a little past its last frame (the end of a longer audio
+ * track, a rounded duration) gives one slot fewer, which shows that last frame anyway.
+ */
+export const EOF_SLACK_FRAMES = 1;
+
+/** An extraction whose source decoded short of what its probe promised. */
+export interface Shortfall {
+  /** Slots the probe promised (`ExtractionPlan.frameCount`). */
+  promised: number;
+  /** Frames decoded: slots `decoded` … `promised - 1` repeat frame `decoded - 1` (or wrap, looping). */
+  decoded: number;
+}
+
+/** The shortfall of `decoded` frames against `promised`, or null when within `EOF_SLACK_FRAMES`. */
+export function shortfall(decoded: number, promised: number): Shortfall | null {
+  return decoded < promised - EOF_SLACK_FRAMES ? { promised, decoded } : null;
 }
 
 /** Counts the contiguous frames 000000… in `dir` and their total size. */

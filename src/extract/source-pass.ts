@@ -9,8 +9,8 @@
  * `runSourcePasses(jobs)` takes jobs of one source and one decoder and resolves with each job's
  * frames (slot 0 onwards, contiguous) in its directory. Frames go straight into each job's directory
  * (the caller's private directory: a cache writer's, or a partial directory it renames); on failure
- * the caller discards them. Exactly as a direct pass: a job that ends well short of its frame count
- * fails (a truncated file), and one that writes nothing fails.
+ * the caller discards them. Exactly as a direct pass: a job that writes nothing fails; one that ends
+ * short of its frame count (a truncated file) resolves with the frames it has.
  */
 import os from 'node:os';
 import type { LimitFunction } from 'p-limit';

@@ -94,6 +94,13 @@ export interface ExtractedVideo {
   cacheHit: boolean;
   /** Another video's pass produced these frames (in-render dedupe); the leader's id. */
   sharedWith?: string;
+  /**
+   * Present when the source decoded short of what its probe promised (a truncated or damaged file):
+   * `frames` holds `decoded` of the `promised` slots, and slots `decoded` … `promised - 1` show the last
+   * decoded frame (`frames` wraps sooner, looping). One slot short is not reported: a container's
+   * stated duration may run a frame past its last frame (pass.ts `EOF_SLACK_FRAMES`).
+   */
+  truncated?: { promised: number; decoded: number };
 }
 
 export type ExtractErrorKind =
@@ -135,6 +142,8 @@ export interface ExtractMetrics {
   cacheMisses: number;
   /** Entries whose publish failed (their frames were served uncached for this call). */
   publishFailures: number;
+  /** Cache entries found with a frame changed on disk (checksum mismatch): removed and extracted again. */
+  corruptEntries: number;
   gcEvictions: number;
   gcBytesFreed: number;
   /** Superset passes run, the extractions they served, and the frames they did not decode twice. */

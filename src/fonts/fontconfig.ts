@@ -1,7 +1,8 @@
 /**
- * The fonts the browser sees: only bundled faces, through a fontconfig configuration of our own
- * (`FONTCONFIG_FILE` for the browser process). Nothing of the machine's fonts is visible, so a
- * family resolves the same everywhere, in CSS, in canvas text, and for text with no font-family.
+ * The fonts the browser sees: bundled faces, through a fontconfig configuration of our own
+ * (`FONTCONFIG_FILE` for the browser process). No family name reaches the machine's fonts, so a
+ * family resolves the same everywhere, in CSS, in canvas text, and for text with no font-family; the
+ * machine's fonts only draw what no bundled face covers (below).
  *
  * fontconfig reads TrueType, not the WOFF2 files `@fontsource` ships, so each family used is
  * decompressed once (wawoff2, ~1 ms a file) into the font directory, `<dir>/faces/<id>@<version>/`,
@@ -10,6 +11,13 @@
  * `DEFAULT_FAMILY`, every system font name of `FONT_ALIASES` to its stand-in, and lets emoji fall back
  * to `EMOJI_FAMILY`; glyphs are antialiased in grey with no hinting (no machine-dependent rendering
  * setting applies).
+ *
+ * A character no face of its family has is then drawn from, in order: `EMOJI_FAMILY`, the other
+ * bundled faces installed (`DEFAULT_FAMILY` first), the fallback units installed (fallback.ts: the chain's subsets the text needs, `<dir>/faces/<id>@<version>-<subset>/`,
+ * the CJK family of the element's language first), and last the machine's own fonts. Those are listed
+ * under one family name of ours (`MACHINE_FAMILY`) with no language and no full or PostScript name, so
+ * no CSS name, `local()` or language preference reaches them: they draw only what no bundled face
+ * covers.
  *
  * The font directory: `FRAMESMITH_FONT_DIR`, else `$XDG_CACHE_HOME/framesmith/fonts` (else
  * `~/.cache/framesmith/fonts`); when that cannot be written, a directory under the system's temp
@@ -20,12 +28,22 @@ import { mkdir, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/p
 import os from 'node:os';
 import path from 'node:path';
 import { bundledFamilies, DEFAULT_FAMILY, EMOJI_FAMILY, FONT_ALIASES, GENERIC_FAMILIES, type BundledFamily } from './catalog.js';
+import { subsetFiles } from './coverage.js';
+import { fallbackChain, parseUnit, unitName, type FallbackUnit } from './fallback.js';
+
+/** The one family the machine's fonts are listed under (see the module comment). */
+export const MACHINE_FAMILY = 'framesmith machine fonts';
+/** Where Linux and macOS keep fonts; missing ones are skipped. */
+const MACHINE_DIRS = ['/usr/share/fonts', '/usr/local/share/fonts', path.join(os.homedir(), '.local/share/fonts'), path.join(os.homedir(), '.fonts'),
+  '/System/Library/Fonts', '/Library/Fonts', path.join(os.homedir(), 'Library/Fonts')];
 
 export interface FontSetup {
   /** The fontconfig file to give the browser (`FONTCONFIG_FILE`). */
   configFile: string;
   /** The bundled families it holds. */
   families: string[];
+  /** The fallback units it holds (`fallback:<id>:<subset>`). */
+  fallback: string[];
 }
 
 /** The font directory (see the module comment). */
@@ -38,21 +56,26 @@ export function fontDir(env: NodeJS.ProcessEnv = process.env): string {
 const prepared = new Map<string, Promise<FontSetup>>();
 
 /**
- * A fontconfig file holding `families` (bundled family names; unknown names are ignored) and always
- * `DEFAULT_FAMILY`, `EMOJI_FAMILY` and the alias targets' families that `families` needs.
+ * A fontconfig file holding `families` (bundled family names and fallback units; unknown names are
+ * ignored) and always `DEFAULT_FAMILY`, `EMOJI_FAMILY` and the alias targets' families that `families`
+ * needs. `lang` (the document's) orders the CJK fallbacks.
  */
-export function prepareFonts(families: Iterable<string>, dir = fontDir()): Promise<FontSetup> {
+export function prepareFonts(families: Iterable<string>, dir = fontDir(), lang?: string): Promise<FontSetup> {
   const catalog = bundledFamilies();
   const wanted = new Map<string, BundledFamily>();
+  const units = new Map<string, FallbackUnit>();
   for (const name of [DEFAULT_FAMILY, EMOJI_FAMILY, ...families]) {
     const face = catalog.get(name.toLowerCase());
     if (face) wanted.set(face.id, face);
+    const unit = parseUnit(name);
+    if (unit) units.set(unitName(unit), unit);
   }
   const faces = [...wanted.values()].sort((a, b) => a.id.localeCompare(b.id));
-  const key = `${dir}\0${faces.map((f) => `${f.id}@${f.version}`).join(',')}`;
+  const fallback = [...units.values()].sort((a, b) => unitName(a).localeCompare(unitName(b)));
+  const key = `${dir}\0${faces.map((f) => `${f.id}@${f.version}`).join(',')}\0${fallback.map(unitName).join(',')}\0${lang ?? ''}`;
   let setup = prepared.get(key);
   if (!setup) {
-    setup = writableDir(dir).then((root) => build(root, faces));
+    setup = writableDir(dir).then((root) => build(root, faces, fallback, lang));
     setup.catch(() => prepared.delete(key));
     prepared.set(key, setup);
   }
@@ -73,12 +96,18 @@ async function writableDir(dir: string): Promise<string> {
   }
 }
 
-async function build(root: string, faces: BundledFamily[]): Promise<FontSetup> {
+async function build(root: string, faces: BundledFamily[], fallback: FallbackUnit[], lang: string | undefined): Promise<FontSetup> {
   const dirs = await Promise.all(faces.map(async (face) => ({ dir: await installFace(root, face), family: face.family })));
-  const config = configText(dirs, path.join(root, 'fc-cache'));
+  const unitDirs = await Promise.all(fallback.map(async (unit) => ({ dir: await installUnit(root, unit), family: unit.pkg.family })));
+  const present = new Set(fallback.map((u) => u.pkg.family));
+  const chain = fallbackChain(lang).map((e) => e.pkg.family).filter((f, i, all) => present.has(f) && all.indexOf(f) === i);
+  // The installed bundled faces come before the chain and the machine, DEFAULT_FAMILY first: a
+  // character one of them covers stays theirs whatever else is installed and whatever the language.
+  const bundled = faces.map((f) => f.family).filter((f) => f !== EMOJI_FAMILY).sort((a, b) => Number(b === DEFAULT_FAMILY) - Number(a === DEFAULT_FAMILY) || a.localeCompare(b));
+  const config = configText([...dirs, ...unitDirs], bundled, chain, path.join(root, 'fc-cache'));
   const configFile = path.join(root, 'conf', `${createHash('sha256').update(config).digest('hex').slice(0, 16)}.conf`);
   if (!(await stat(configFile).catch(() => null))) await writeAtomically(configFile, config);
-  return { configFile, families: faces.map((f) => f.family) };
+  return { configFile, families: faces.map((f) => f.family), fallback: fallback.map(unitName) };
 }
 
 // wawoff2's WebAssembly decoder is not reentrant: concurrent calls corrupt each other's buffers
@@ -94,13 +123,25 @@ async function decompressWoff2(data: Buffer): Promise<Buffer> {
 
 /** The face's TrueType directory, decompressing its WOFF2 files the first time. */
 async function installFace(root: string, face: BundledFamily): Promise<string> {
-  const dir = path.join(root, 'faces', `${face.id}@${face.version}`);
+  const files = (await readdir(face.filesDir)).filter((f) => f.endsWith('.woff2'));
+  return installFiles(path.join(root, 'faces', `${face.id}@${face.version}`), face.filesDir, files);
+}
+
+/** A fallback unit's directory: the one file standing for its subset (coverage.ts), decompressed. */
+async function installUnit(root: string, unit: FallbackUnit): Promise<string> {
+  const file = subsetFiles(unit.pkg).get(unit.subset);
+  if (!file) throw new Error(`${unit.pkg.scope}/${unit.pkg.id} has no subset ${unit.subset}`);
+  return installFiles(path.join(root, 'faces', `${unit.pkg.id}@${unit.pkg.version}-${unit.subset.replace(/[^a-z0-9-]/gi, '_')}`), unit.pkg.filesDir, [file]);
+}
+
+/** `dir` holding the TrueType of each WOFF2 file of `filesDir` in `files`, made the first time. */
+async function installFiles(dir: string, filesDir: string, files: string[]): Promise<string> {
   if (await stat(dir).catch(() => null)) return dir;
   const temp = `${dir}.partial-${process.pid}-${randomBytes(4).toString('hex')}`;
   await mkdir(temp, { recursive: true });
   try {
-    for (const file of (await readdir(face.filesDir)).filter((f) => f.endsWith('.woff2'))) {
-      const ttf = await decompressWoff2(await readFile(path.join(face.filesDir, file)));
+    for (const file of files) {
+      const ttf = await decompressWoff2(await readFile(path.join(filesDir, file)));
       await writeFile(path.join(temp, file.replace(/\.woff2$/, '.ttf')), ttf);
     }
     await rename(temp, dir);
@@ -126,7 +167,27 @@ function alias(name: string, family: string): string {
   return `  <alias binding="strong"><family>${xml(name)}</family><prefer><family>${xml(family)}</family></prefer></alias>`;
 }
 
-function configText(dirs: Array<{ dir: string; family: string }>, cacheDir: string): string {
+/** The machine's font directories: renamed to MACHINE_FAMILY, with no language or names (see the module comment). */
+function machineFonts(): string[] {
+  return [
+    ...MACHINE_DIRS.map((d) => `  <dir>${xml(d)}</dir>`),
+    ...MACHINE_DIRS.map((d) => `  <match target="scan"><test name="file" compare="contains"><string>${xml(d)}/</string></test>`
+      + `<edit name="family" mode="assign_replace"><string>${xml(MACHINE_FAMILY)}</string></edit>`
+      + `<edit name="fullname" mode="assign_replace"><string>${xml(MACHINE_FAMILY)}</string></edit>`
+      + `<edit name="postscriptname" mode="assign_replace"><string>${xml(MACHINE_FAMILY)}</string></edit>`
+      + '<edit name="lang" mode="assign_replace"><langset><string>und-zxx</string></langset></edit></match>'),
+  ];
+}
+
+/** The CJK family an element's language prefers, ahead of the chain's order (only families present). */
+function cjkByLanguage(chain: string[]): string[] {
+  const rules: Array<[string, string]> = [['zh-tw', 'Noto Sans TC'], ['zh-hk', 'Noto Sans TC'], ['zh-mo', 'Noto Sans TC'], ['zh-hant', 'Noto Sans TC'],
+    ['ja', 'Noto Sans JP'], ['ko', 'Noto Sans KR'], ['zh', 'Noto Sans SC']];
+  return rules.filter(([, family]) => chain.includes(family)).map(([lang, family]) => `  <match target="pattern"><test name="lang" compare="contains"><string>${lang}</string></test>`
+    + `<edit name="family" mode="append"><string>${xml(family)}</string></edit></match>`);
+}
+
+function configText(dirs: Array<{ dir: string; family: string }>, bundled: string[], chain: string[], cacheDir: string): string {
   return [
     '<?xml version="1.0"?>',
     '<!DOCTYPE fontconfig SYSTEM "fonts.dtd">',
@@ -144,6 +205,12 @@ function configText(dirs: Array<{ dir: string; family: string }>, cacheDir: stri
     ...Object.entries(FONT_ALIASES).map(([name, family]) => alias(name, family)),
     // Emoji fall back to the emoji face whatever family asked for them.
     `  <match target="pattern"><edit name="family" mode="append"><string>${xml(EMOJI_FAMILY)}</string></edit></match>`,
+    // Then the bundled faces, the fallback chain (the language's CJK family first), the machine's fonts.
+    ...bundled.map((family) => `  <match target="pattern"><edit name="family" mode="append"><string>${xml(family)}</string></edit></match>`),
+    ...cjkByLanguage(chain),
+    ...chain.map((family) => `  <match target="pattern"><edit name="family" mode="append"><string>${xml(family)}</string></edit></match>`),
+    ...machineFonts(),
+    `  <match target="pattern"><edit name="family" mode="append"><string>${xml(MACHINE_FAMILY)}</string></edit></match>`,
     '  <match target="font"><edit name="antialias" mode="assign"><bool>true</bool></edit><edit name="hinting" mode="assign"><bool>false</bool></edit>'
       + '<edit name="autohint" mode="assign"><bool>false</bool></edit><edit name="rgba" mode="assign"><const>none</const></edit>'
       + '<edit name="lcdfilter" mode="assign"><const>lcdnone</const></edit></match>',

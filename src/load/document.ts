@@ -33,6 +33,11 @@ export interface LoadOptions {
   gsap?: RemoteAssetOptions['gsap'];
   /** Receives warnings (an asset that cannot be fetched, a font family nothing provides). */
   warn?: (warning: RenderWarning) => void;
+  /**
+   * Read sub-compositions (and, through ParseOptions, media) outside the project directory
+   * (src/composition/project-paths.ts); default false: refused.
+   */
+  allowOutsideProject?: boolean;
 }
 
 export interface LoadedDocument extends CompositionSource {
@@ -46,7 +51,7 @@ const UNPICKED_ATTR = 'data-framesmith-unpicked';
 export async function loadDocument(input: string, options: LoadOptions = {}): Promise<LoadedDocument> {
   const entryFile = await locateEntry(input);
   const rootDir = path.dirname(entryFile);
-  const document = parseHtml(await readFile(entryFile, 'utf8'));
+  const document = parseHtml(await readFile(entryFile, 'utf8'), entryFile);
   const topLevel = document.querySelectorAll('[data-composition-id]').filter((el) => enclosingComposition(el) === null);
   let root: HTMLElement | undefined = topLevel[0];
   if (options.composition !== undefined) {
@@ -58,7 +63,7 @@ export async function loadDocument(input: string, options: LoadOptions = {}): Pr
     for (const other of topLevel) if (other !== root) other.setAttribute(UNPICKED_ATTR, '');
   }
 
-  const { mounts } = inlineSubCompositions(document, entryFile, rootDir);
+  const { mounts } = inlineSubCompositions(document, entryFile, rootDir, options.allowOutsideProject);
 
   const html = document.querySelector('html');
   const declarations = [...declaredVariables(html, entryFile), ...(root ? declaredVariables(root, entryFile) : [])];
@@ -81,7 +86,7 @@ export async function loadDocument(input: string, options: LoadOptions = {}): Pr
   const warn = options.warn ?? (() => {});
   dropBundledGoogleFonts(document);
   const assets = await localizeRemoteAssets(document, entryFile, { fetchRemote: options.fetchRemote, hint: options.remoteHint, gsap: options.gsap, warn });
-  const fonts = resolveFonts(document, rootDir, assets.flatMap((a) => ('text' in a ? [a.text] : [])), warn);
+  const fonts = resolveFonts(document, rootDir, assets.flatMap((a) => ('text' in a ? [a.text] : [])), warn, [JSON.stringify(variables)]);
 
   return {
     html: document.toString(),

@@ -8,11 +8,16 @@
  * - Every family the CSS (style blocks, style attributes, the project's own stylesheets, downloaded
  *   ones) and the scripts ask for is resolved (src/fonts/usage.ts): the bundled faces to install, and
  *   a warning for each family nothing provides, naming it and the face drawn instead.
+ * - Every character the document may draw (src/fonts/text.ts) that those faces do not cover adds the
+ *   fallback subset that does (src/fonts/fallback.ts), so no script is drawn as empty boxes.
  */
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { HTMLElement } from 'node-html-parser';
 import { resolveFamily } from '../fonts/catalog.js';
+import { fallbackUnits } from '../fonts/fallback.js';
+import { fontDir } from '../fonts/fontconfig.js';
+import { nonAsciiCodePoints } from '../fonts/text.js';
 import { familiesToInstall, scanFonts, unresolvedFamilies } from '../fonts/usage.js';
 import type { RenderWarning } from '../warnings.js';
 
@@ -48,10 +53,11 @@ export function dropBundledGoogleFonts(document: HTMLElement): void {
 }
 
 /**
- * The bundled families `document` needs, warning (through `warn`) about families nothing provides.
- * `extraCss` are stylesheets the document loads that are not in it (downloaded ones).
+ * The bundled families `document` needs, then the fallback units its text needs, warning (through
+ * `warn`) about families nothing provides. `extraCss` are stylesheets the document loads that are not
+ * in it (downloaded ones); `extraText`, other text it may draw (its variables' values).
  */
-export function resolveFonts(document: HTMLElement, rootDir: string, extraCss: readonly string[], warn: (w: RenderWarning) => void): string[] {
+export function resolveFonts(document: HTMLElement, rootDir: string, extraCss: readonly string[], warn: (w: RenderWarning) => void, extraText: readonly string[] = []): string[] {
   const css: string[] = [...extraCss];
   const scripts: string[] = [];
   for (const style of document.querySelectorAll('style')) css.push(style.innerHTML);
@@ -72,7 +78,11 @@ export function resolveFonts(document: HTMLElement, rootDir: string, extraCss: r
   for (const { family, used } of unresolvedFamilies(usage)) {
     warn({ code: 'font_fallback', message: `font family "${family}" is not bundled and no @font-face declares it: drawn in ${used} instead; add its files with @font-face, or use a bundled family (see the README's font list)` });
   }
-  return familiesToInstall(usage);
+  const families = familiesToInstall(usage);
+  const text = nonAsciiCodePoints([document.toString(), ...css, ...scripts, ...extraText]);
+  if (text.size === 0) return families;
+  const lang = document.querySelector('html')?.getAttribute('lang');
+  return [...families, ...fallbackUnits(text, families, lang, fontDir()).units];
 }
 
 function localFile(ref: string, rootDir: string): string | null {

@@ -17,5 +17,5 @@ export interface ParseCompositionOptions extends ParseOptions, LoadOptions {}
 export async function parseComposition(input: string, options: ParseCompositionOptions = {}): Promise<Composition> {
   const { fps, mediaDuration, ...load } = options;
   const source = await loadDocument(input, load);
-  return compositionFromSource(source, { fps, mediaDuration });
+  return compositionFromSource(source, { fps, mediaDuration, allowOutsideProject: load.allowOutsideProject });
 }

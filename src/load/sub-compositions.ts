@@ -30,14 +30,18 @@
  * Non-JavaScript scripts (JSON data, templates) stay inside the composition.
  *
  * Relative URLs inside the file follow urls.ts. `data-composition-src` is relative to the project
- * root. Nesting works to any depth; a file that (directly or not) includes itself is an error naming
- * the chain, as is a missing file or a file without a composition element, naming the host.
+ * root, and must stay inside it unless `allowOutside` (src/composition/project-paths.ts). Nesting works
+ * up to MAX_SUB_COMPOSITION_DEPTH files deep (src/composition/limits.ts); a file that (directly or
+ * not) includes itself is an error naming the chain, as is a missing file or a file without a
+ * composition element, naming the host.
  */
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { HTMLElement } from 'node-html-parser';
 import { CompositionError } from '../composition/errors.js';
 import { labelOf, parseHtml } from '../composition/dom.js';
+import { MAX_SUB_COMPOSITION_DEPTH } from '../composition/limits.js';
+import { checkInsideProject } from '../composition/project-paths.js';
 import type { MountedComposition } from '../composition/model.js';
 import { scopeCss } from './css-scope.js';
 import { subCompositionUrls, URL_ATTRIBUTES } from './urls.js';
@@ -54,7 +58,6 @@ export interface InlineResult {
 }
 
 const TIMING_ATTRIBUTES = ['data-start', 'data-duration', 'data-end', 'data-track-index', 'data-track', 'data-composition-src'];
-const MAX_DEPTH = 64;
 /** Script types the browser executes; others (JSON data, templates) stay inside the composition. */
 const EXECUTABLE_SCRIPT = /^(|text\/javascript|application\/javascript|module)$/i;
 
@@ -68,7 +71,7 @@ interface PendingHost {
  * Inlines every `data-composition-src` host of `document` (the parsed entry file) in place. Reads the
  * files synchronously: there are few, and they are small.
  */
-export function inlineSubCompositions(document: HTMLElement, entryFile: string, rootDir: string): InlineResult {
+export function inlineSubCompositions(document: HTMLElement, entryFile: string, rootDir: string, allowOutside?: boolean): InlineResult {
   const mounts: MountedFile[] = [];
   const usedIds = new Set<string>();
   const headParts: string[] = [];
@@ -85,9 +88,13 @@ export function inlineSubCompositions(document: HTMLElement, entryFile: string, 
       const src = host.getAttribute('data-composition-src')!.trim();
       const file = resolveSource(src, rootDir);
       const where = `${labelOf(host)} in ${path.relative(rootDir, hostFile) || hostFile}`;
-      if (chain.includes(file) || depth >= MAX_DEPTH) {
+      checkInsideProject(file, rootDir, allowOutside, { attr: 'data-composition-src', value: src, element: labelOf(host), hostFile });
+      if (chain.includes(file)) {
         const names = [...chain, file].map((f) => path.relative(rootDir, f) || f).join(' → ');
         throw new CompositionError('sub_composition_cycle', `${where}: data-composition-src="${src}" includes itself (${names}); remove the reference that closes the loop`, hostFile, labelOf(host));
+      }
+      if (depth >= MAX_SUB_COMPOSITION_DEPTH) {
+        throw new CompositionError('limit_exceeded', `${where}: data-composition-src="${src}" would mount a sub-composition ${depth + 1} files deep, beyond the limit of ${MAX_SUB_COMPOSITION_DEPTH}: mount fewer levels of files inside files`, hostFile, labelOf(host));
       }
       let text: string;
       try {
@@ -162,7 +169,7 @@ interface Mount {
 
 function mountFile(host: HTMLElement, file: string, text: string, rootDir: string, usedIds: Set<string>, where: string): Mount {
   const relativeFile = path.relative(rootDir, file);
-  const fileDoc = parseHtml(text);
+  const fileDoc = parseHtml(text, file);
   const template = fileDoc.querySelector('template');
   const head = fileDoc.querySelector('head');
   const body = fileDoc.querySelector('body');

@@ -12,12 +12,16 @@
  * composition again (debounced); the new session replaces the old one only once it loaded. A
  * composition that fails to load is reported with the message a render gives, and the server goes on
  * watching until it loads again.
+ *
+ * Every request must name the server in its `Host` header (host-check.ts: loopback names, the --host
+ * it listens on): anything else is refused with 403, so DNS rebinding cannot reach the project.
  */
 import { watch, type FSWatcher } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import http from 'node:http';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { hostAllowed, refusedHostText } from './host-check.js';
 import type { PreviewState } from './player-api.js';
 import { PreviewSession, type PreviewSessionOptions } from './session.js';
 
@@ -78,6 +82,8 @@ export async function startPreviewServer(input: string, options: PreviewServerOp
           await old?.close();
           publish({ version, info: next.info });
         } catch (error) {
+          // Stopping ends the browsers under a load in progress: that is no error of the project.
+          if (closed) break;
           const e = error as { code?: string; message?: string };
           publish({ version, error: { code: e.code ?? 'stage', message: e.message ?? String(error) } });
         }
@@ -110,6 +116,12 @@ export async function startPreviewServer(input: string, options: PreviewServerOp
     });
   });
   const handle = async (req: http.IncomingMessage, res: http.ServerResponse) => {
+    const { port } = server.address() as import('node:net').AddressInfo;
+    if (!hostAllowed(req.headers.host, options.host ?? '127.0.0.1', port)) {
+      res.writeHead(403, { 'content-type': 'text/plain; charset=utf-8', 'cache-control': 'no-store' });
+      res.end(refusedHostText(req.headers.host, port));
+      return;
+    }
     const url = new URL(req.url ?? '/', 'http://preview');
     if (url.pathname === '/' || url.pathname === '/index.html') {
       res.writeHead(200, { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store' });

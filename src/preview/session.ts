@@ -16,6 +16,8 @@ import { settleDuration } from '../composition/duration.js';
 import { RemoteMedia } from '../load/remote-media.js';
 import { useProbeStore } from '../media/probe-store.js';
 import { formatRational, frameTime, toNumber, type Rational } from '../media/rational.js';
+import { hasCode } from '../errors.js';
+import { resolveDeadlines } from '../render/deadlines.js';
 import { noDuration, toRenderError } from '../render/errors.js';
 import { loadComposition, pageSetupOf, runtimeOf } from '../render/load.js';
 import { RenderSession } from '../render/session.js';
@@ -38,13 +40,21 @@ export interface PreviewSessionOptions {
   cache?: string | false;
   browser?: string;
   allowPrivateHosts?: boolean;
+  /** Read media and sub-compositions outside the project directory, as RenderOptions.allowOutsideProject. */
+  allowOutsideProject?: boolean;
   onWarning?(message: string): void;
+  /** Deadlines, as RenderOptions' (ms). A frame that passes one is an error shown; the browser is replaced. */
+  browserTimeout?: number;
+  protocolTimeout?: number;
+  playerReadyTimeout?: number;
 }
 
 export class PreviewSession {
   private queue: Promise<unknown> = Promise.resolve();
   private lastFrame = -1;
   private last: PreviewFrame | null = null;
+  /** The browser was killed (a stuck or crashed page): the next frame starts a new one. */
+  private browserSpent = false;
 
   private constructor(
     readonly info: PreviewInfo,
@@ -84,13 +94,14 @@ export class PreviewSession {
       await remote.dispose();
     };
     try {
-      const composition = await loadComposition(input, {}, 'mp4', remote, warnings);
+      const composition = await loadComposition(input, { allowOutsideProject: options.allowOutsideProject }, 'mp4', remote, warnings);
       workDir = await mkdtemp(path.join(os.tmpdir(), 'framesmith-preview-'));
       session = await RenderSession.serve(pageSetupOf(composition));
-      await session.launch(1, { browserPath: options.browser, webgl, failIfWebGLRefused: !webgl });
+      await session.launch(1, { browserPath: options.browser, webgl, failIfWebGLRefused: !webgl, deadlines: resolveDeadlines(options) });
       const context = (width: number, height: number): StageContext => ({
         composition, fps: composition.fps, width, height, format: 'mp4', alpha: false, range: { first: 0, count: composition.frameCount }, workDir: workDir!,
         tempOutput: () => { throw new Error('a preview writes no output'); }, serveDirectory: (dir) => session!.serveDirectory(dir), signal: controller.signal,
+        warn: (w) => warnings.add(w),
       });
       const preparing = stage.prepare!(context(composition.width ?? 0, composition.height ?? 0));
       preparing.catch(() => {});
@@ -130,9 +141,11 @@ export class PreviewSession {
       this.last = { png, frame, time };
       return this.last;
     } catch (error) {
-      // The page may be in any state after a failed seek: start from a fresh one next time.
+      // The page may be in any state after a failed seek: start from a fresh one next time. A page
+      // that got stuck or crashed took its browser with it (src/capture/deadlines.ts): a new one.
       this.lastFrame = Number.POSITIVE_INFINITY;
       this.last = null;
+      if (hasCode(error, 'timeout', 'browser_crashed')) this.browserSpent = true;
       throw toRenderError(error);
     }
   }
@@ -140,6 +153,10 @@ export class PreviewSession {
   /** A fresh page, so that the next frame is reached stepping forwards from the start. */
   private async reload(): Promise<void> {
     this.last = null;
+    if (this.browserSpent) {
+      await this.session.restartBrowsers();
+      this.browserSpent = false;
+    }
     await this.session.closePages();
     await this.session.openPages({ runtime: this.runtime, transparent: false, frameFormat: 'png' });
     await this.session.attachHooks(this.stage.capture!);

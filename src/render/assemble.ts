@@ -4,8 +4,6 @@
  * renamed over the output. Only segments the finished chunks named are read: a stale or partial file
  * of a killed worker is never assembled.
  */
-import { mkdtemp, rm } from 'node:fs/promises';
-import os from 'node:os';
 import path from 'node:path';
 import { assembleSegments } from '../encode/segments.js';
 import { muxAudio } from '../encode/mux.js';
@@ -13,6 +11,7 @@ import { parseRational } from '../media/rational.js';
 import type { ChunkJob, ChunkResult } from '../plan/chunks.js';
 import type { RenderPlan } from '../plan/types.js';
 import type { OutputFiles } from './output.js';
+import { makeTempDir, removeTempDir } from './temp-dirs.js';
 
 export interface AssembleInputs {
   /** The local directory holding the segments the chunks named. */
@@ -31,7 +30,7 @@ export async function assembleRender(inputs: AssembleInputs): Promise<void> {
   const format = plan.output.format;
   const fps = parseRational(plan.render.fps)!;
   const dir = inputs.segmentDir;
-  const workDir = await mkdtemp(path.join(os.tmpdir(), 'framesmith-assemble-'));
+  const workDir = await makeTempDir('framesmith-assemble-');
   try {
     const video = files.temp(format === 'png' ? '' : format);
     await assembleSegments(inputs.chunks.map(({ job, result }) => ({ file: path.join(dir, result.segment), first: job.first, count: job.count })), {
@@ -44,6 +43,6 @@ export async function assembleRender(inputs: AssembleInputs): Promise<void> {
     }
     await files.commit(file);
   } finally {
-    await rm(workDir, { recursive: true, force: true });
+    await removeTempDir(workDir);
   }
 }

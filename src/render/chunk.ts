@@ -10,6 +10,7 @@
 import { randomBytes } from 'node:crypto';
 import { readFile, rename, rm } from 'node:fs/promises';
 import path from 'node:path';
+import type { Deadlines } from '../capture/deadlines.js';
 import { captureFrames } from '../capture/pool.js';
 import { segmentFormat, startSegmentEncoder, type SegmentEncoder } from '../encode/segments.js';
 import { frameTime, parseRational } from '../media/rational.js';
@@ -31,6 +32,8 @@ export interface ChunkOptions {
   /** Capture workers (browsers) for this chunk. Default 1. */
   workers?: number;
   browser?: string;
+  /** Deadlines of the browser and its pages. Default: `resolveDeadlines({})` (the PRODUCER_* variables, else HyperFrames'). */
+  deadlines?: Deadlines;
   signal?: AbortSignal;
   /** Frames of this chunk captured so far. */
   onProgress?(done: number, total: number): void;
@@ -73,6 +76,7 @@ export async function renderChunk(job: ChunkJob, options: ChunkOptions): Promise
     session = await RenderSession.serve(await pageSetupFromPlan(opened));
     await session.launch(Math.min(options.workers ?? 1, job.count), {
       browserPath: options.browser, captureMode: plan.browser.captureMode, webgl: plan.browser.webgl, failIfWebGLRefused: plan.browser.failIfWebGLRefused,
+      deadlines: options.deadlines,
     });
     checkBrowser(opened, await session.browserVersion(), storage.name);
     const runtime = await readFile(opened.resolve(plan.page.runtime), 'utf8');

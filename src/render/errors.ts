@@ -25,7 +25,10 @@ export function toRenderError(error: unknown, signal?: AbortSignal): RenderError
   if (error instanceof MediaError) {
     return new RenderError(error.code, error.message, { element: error.element, file: error.file, ...(error.failures.length > 1 ? { failures: error.failures } : {}) }, { cause: error });
   }
-  if (error instanceof CaptureError) return new RenderError(error.code, error.message, { url: error.url }, { cause: error });
+  if (error instanceof CaptureError) {
+    const { phase, frame, option } = error.fields;
+    return new RenderError(error.code, error.message, { url: error.url, ...(phase ? { phase } : {}), ...(frame !== undefined ? { frame } : {}), ...(option ? { option } : {}) }, { cause: error });
+  }
   if (error instanceof BrowserError) return new RenderError('browser', error.message, {}, { cause: error });
   if (error instanceof EncodeError) return new RenderError('encode', error.message, {}, { cause: error });
   if (error instanceof PlanError || error instanceof DistributedError) return new RenderError(error.code, error.message, {}, { cause: error });

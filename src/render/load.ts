@@ -36,7 +36,7 @@ export function gsapDir(): { dir: string; version: string } | null {
 export async function loadComposition(input: string, options: RenderOptions, format: OutputFormat, remote: RemoteMedia, warnings: WarningLog): Promise<Composition> {
   const gsap = gsapDir();
   const composition = await parseWithMedia(input, {
-    fps: options.fps, remote, composition: options.composition, variables: options.variables,
+    fps: options.fps, remote, composition: options.composition, variables: options.variables, allowOutsideProject: options.allowOutsideProject,
     fetchRemote: (url) => remote.fetch(url), remoteHint: RemoteMedia.hint, warn: (w) => warnings.add(w),
     gsap: gsap ? { ...gsap, urlPrefix: GSAP_URL_PREFIX } : null,
   });

@@ -5,6 +5,7 @@
  */
 import path from 'node:path';
 import type { OutputFormat } from '../stages/stage.js';
+import { resolveDeadlines } from './deadlines.js';
 import { RenderError, type RenderOptions } from './types.js';
 
 /** `renders/<name>.<ext>` (a directory `renders/<name>` for png), name from the project directory or file. */
@@ -28,6 +29,7 @@ const BITRATE = /^\d+(\.\d+)?[kmg]?$/i;
 /** Throws `invalid_option` for options that cannot work together or hold bad values. */
 export function checkRenderOptions(options: RenderOptions, format: OutputFormat): void {
   const bad = (message: string) => new RenderError('invalid_option', message);
+  resolveDeadlines(options);
   if (options.workers !== undefined && !(Number.isInteger(options.workers) && options.workers >= 1)) {
     throw bad(`workers must be a whole number >= 1 (got ${options.workers})`);
   }

@@ -4,8 +4,6 @@
  * with the locked settings and tool versions into a content-addressed plan in storage (src/plan/).
  * Everything a chunk then does is capture and encode: it never parses, probes or decodes media.
  */
-import { mkdtemp, rm } from 'node:fs/promises';
-import os from 'node:os';
 import path from 'node:path';
 import { rootOptions } from '../browser/runtime-config.js';
 import { resolveCacheDir } from '../cache/config.js';
@@ -24,14 +22,19 @@ import { WarningLog } from '../warnings.js';
 import { cancelledError, noDuration, toRenderError } from './errors.js';
 import { frameFormatFor, loadComposition, pageSetupOf, runtimeOf } from './load.js';
 import { frameRange } from './options.js';
+import { compositionInputs } from './output-guard.js';
+import { resolveDeadlines } from './deadlines.js';
 import { RenderSession, type PageSetup } from './session.js';
+import { makeTempDir, removeTempDir } from './temp-dirs.js';
 import type { RenderOptions, RenderResult, RenderStageName } from './types.js';
 
 export interface PlannedRender {
   frozen: FrozenPlan;
   /** What the render result reports of the plan phase. */
-  result: Pick<RenderResult, 'duration' | 'fps' | 'width' | 'height' | 'captureMode' | 'firstFrame' | 'warnings' | 'stages'>;
+  result: Pick<RenderResult, 'duration' | 'fps' | 'width' | 'height' | 'captureMode' | 'browser' | 'firstFrame' | 'warnings' | 'stages'>;
   timings: Record<string, number>;
+  /** The local files the render read: the entry, sub-compositions, media and every file the page loaded. */
+  inputs: string[];
 }
 
 /** Plans the render of `input` into `storage` (see the module comment). */
@@ -55,18 +58,19 @@ export async function planRender(input: string, options: RenderOptions, format: 
     const composition = await loadComposition(input, options, format, remote, warnings);
     timings.parse = Math.round(performance.now() - started);
     cancelled();
-    workDir = await mkdtemp(path.join(os.tmpdir(), 'framesmith-plan-'));
+    workDir = await makeTempDir('framesmith-plan-');
     const setup = pageSetupOf(composition);
     session = await RenderSession.serve(setup);
     progress('browser');
     const webgl = options.webgl ?? 'auto';
-    const browser = { browserPath: options.browser, captureMode: options.captureMode, webgl: webgl === 'on', failIfWebGLRefused: webgl === 'auto' };
+    const browser = { browserPath: options.browser, captureMode: options.captureMode, webgl: webgl === 'on', failIfWebGLRefused: webgl === 'auto', deadlines: resolveDeadlines(options) };
     await session.launch(1, browser);
     progress('load');
     let range = { first: 0, count: 0 };
     const context = (width: number, height: number): StageContext => ({
       composition, fps: composition.fps, width, height, format, alpha: false, range, workDir: workDir!,
       tempOutput: () => { throw new Error('a plan writes no output'); }, serveDirectory: (dir) => session!.serveDirectory(dir), signal,
+      warn: (w) => warnings.add(w),
     });
     const preparing = Promise.all(stages.map(async (s) => s.prepare?.(context(composition.width ?? 0, composition.height ?? 0))));
     preparing.catch(() => {});
@@ -108,17 +112,18 @@ export async function planRender(input: string, options: RenderOptions, format: 
     return {
       frozen,
       result: {
-        duration: composition.duration, fps: formatRational(composition.fps), width, height, captureMode: session.captureMode, firstFrame: range.first,
+        duration: composition.duration, fps: formatRational(composition.fps), width, height, captureMode: session.captureMode, browser: session.browserInfo(), firstFrame: range.first,
         warnings: [...warnings.warnings], stages: Object.fromEntries(stages.map((s) => [s.name, s.report?.() ?? {}])),
       },
       timings,
+      inputs: [...compositionInputs(composition), ...session.server.servedFiles()],
     };
   } catch (error) {
     throw toRenderError(error, signal);
   } finally {
     await session?.close();
     await Promise.allSettled(stages.map((s) => s.dispose?.()));
-    if (workDir) await rm(workDir, { recursive: true, force: true });
+    if (workDir) await removeTempDir(workDir);
     await remote.dispose();
   }
 }

@@ -9,9 +9,6 @@
  * render uses a temporary directory, removed at the end.
  */
 import { randomBytes } from 'node:crypto';
-import { mkdtemp, rm } from 'node:fs/promises';
-import os from 'node:os';
-import path from 'node:path';
 import pLimit from 'p-limit';
 import { defaultWorkers } from '../capture/workers.js';
 import { DEFAULT_CHUNK_FRAMES, splitChunks, type ChunkJob, type ChunkResult } from '../plan/chunks.js';
@@ -19,24 +16,28 @@ import type { OutputFormat } from '../stages/stage.js';
 import { assembleRender } from './assemble.js';
 import { openStorage, RENDER_REFRESH_MS, type RenderStorage } from '../storage/storage.js';
 import { renderChunk } from './chunk.js';
+import { resolveDeadlines } from './deadlines.js';
 import { toRenderError } from './errors.js';
 import { OutputFiles } from './output.js';
+import { makeTempDir, removeTempDir } from './temp-dirs.js';
 import { planRender } from './plan.js';
+import { redactUrl } from '../redact.js';
 import { RenderError, type RenderErrorCode, type RenderOptions, type RenderResult } from './types.js';
 
 export async function renderPlanned(input: string, options: RenderOptions, format: OutputFormat, output: string): Promise<RenderResult> {
   const started = performance.now();
   if (options.stages) throw new RenderError('invalid_option', 'custom media stages cannot be used with chunks (--chunk-frames, --redis): a plan freezes the built-in ones');
   if (options.redis) await (await distributed()).assertRedisReachable(options.redis).catch((error: unknown) => { throw toRenderError(error); });
-  const temporary = options.storage ? null : await mkdtemp(path.join(os.tmpdir(), 'framesmith-storage-'));
+  const temporary = options.storage ? null : await makeTempDir('framesmith-storage-');
   const storage = await openStorage(options.storage ?? temporary!).catch((error: unknown) => { throw toRenderError(error); });
   await storage.check().catch((error: unknown) => { throw toRenderError(error); });
   const renderId = `${Date.now().toString(36)}-${randomBytes(4).toString('hex')}`;
-  const files = new OutputFiles(output);
+  const files = new OutputFiles(output, format);
   let refresh: NodeJS.Timeout | undefined;
   try {
     await files.prepare();
     const planned = await planRender(input, options, format, output, storage.root);
+    await files.protect(planned.inputs);
     const { plan } = planned.frozen;
     await storage.publishPlan(planned.frozen.hash);
     await storage.touchPlan(planned.frozen.hash);
@@ -64,12 +65,12 @@ export async function renderPlanned(input: string, options: RenderOptions, forma
       chunks: jobs.map((job, i) => ({ index: job.index, first: job.first, count: job.count, timings: results[i]!.timings })),
     };
   } catch (error) {
-    throw toRenderError(error, options.signal);
+    throw toRenderError(options.signal?.aborted ? error : await files.explain(error), options.signal);
   } finally {
     clearInterval(refresh);
     await storage.closeRender(renderId);
     await files.dispose();
-    if (temporary) await rm(temporary, { recursive: true, force: true }).catch(() => {});
+    if (temporary) await removeTempDir(temporary);
   }
 }
 
@@ -85,7 +86,7 @@ async function locally(jobs: readonly ChunkJob[], options: RenderOptions, storag
       if (controller.signal.aborted) throw new RenderError('cancelled', 'the render was cancelled');
       try {
         return await renderChunk(job, {
-          storage, browser: options.browser, signal: controller.signal,
+          storage, browser: options.browser, signal: controller.signal, deadlines: resolveDeadlines(options),
           onProgress: (n) => { done.set(job.index, n); options.onProgress?.({ stage: 'capture', done: [...done.values()].reduce((a, b) => a + b, 0), total }); },
         });
       } catch (error) {
@@ -105,7 +106,7 @@ async function onQueue(jobs: readonly ChunkJob[], options: RenderOptions, storag
     return await runChunksOnQueue(jobs, {
       redis: options.redis!, signal: options.signal,
       onProgress: (done, total) => options.onProgress?.({ stage: 'capture', done, total }),
-      onNoWorkers: () => options.onNotice?.(`no worker is connected to ${options.redis} yet: start one with \`framesmith worker --redis ${options.redis} --storage ${storage.name}\``),
+      onNoWorkers: () => options.onNotice?.(redactUrl(`no worker is connected to ${options.redis} yet: start one with \`framesmith worker --redis ${options.redis} --storage ${storage.name}\``)),
     });
   } catch (error) {
     if (!(error instanceof ChunkFailedError)) throw error;

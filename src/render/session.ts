@@ -9,18 +9,22 @@
  * `refusedWebGL()` tells after capture whether one was refused later; `render()` then renders again with
  * WebGL on.
  */
-import { launchBrowser, type CaptureMode, type LaunchedBrowser } from '../browser/launch.js';
+import { launchBrowser, type BrowserInfo, type CaptureMode, type LaunchedBrowser } from '../browser/launch.js';
 import { WEBGL_MISSING_EXPRESSION, WEBGL_STATE_EXPRESSION } from '../browser/runtime-config.js';
 import { startProjectServer, type ProjectServer } from '../browser/server.js';
 import { CaptureError } from '../capture/errors.js';
 import type { CaptureHooks } from '../capture/hooks.js';
 import type { FrameImageFormat } from '../capture/page.js';
 import { CaptureWorker } from '../capture/worker.js';
+import type { Deadlines } from '../capture/deadlines.js';
 import type { ServedAsset } from '../composition/model.js';
 import { DEFAULT_FAMILY } from '../fonts/catalog.js';
-import { prepareFonts } from '../fonts/fontconfig.js';
+import { fontDir, prepareFonts } from '../fonts/fontconfig.js';
+import { CANVAS_RECORDER, evaluateOn, glyphWarnings, missingUnits, type Evaluate } from '../fonts/glyph-check.js';
 import type { RenderWarning } from '../warnings.js';
+import { resolveDeadlines } from './deadlines.js';
 import { RenderError } from './types.js';
+import { checkMeasuredSize } from '../composition/limits.js';
 
 /** Everything the pages of a render load, as plain data. */
 export interface PageSetup {
@@ -33,7 +37,7 @@ export interface PageSetup {
   routes: readonly ServedAsset[];
   /** Directories served under URL prefixes (the vendored gsap). */
   mounts: readonly { prefix: string; dir: string }[];
-  /** Bundled font families the document uses. */
+  /** Bundled font families the document uses, and the fallback units its text needs (src/fonts/fallback.ts). */
   fonts: readonly string[];
   /** From the HTML; absent when the first page must measure the composition's size. */
   width?: number;
@@ -48,6 +52,8 @@ export interface BrowserSettings {
   webgl: boolean;
   /** Fail with `webgl_unavailable` when a page is refused WebGL while loading (`webgl: 'auto'`). */
   failIfWebGLRefused: boolean;
+  /** Deadlines of the browser's start and of every wait on its pages. Default: `resolveDeadlines({})`. */
+  deadlines?: Deadlines;
 }
 
 export interface PageSettings {
@@ -62,7 +68,12 @@ export class RenderSession {
   private readonly browsers: LaunchedBrowser[] = [];
   private served = 0;
 
-  private constructor(readonly setup: PageSetup, readonly server: ProjectServer, private readonly fontconfigFile: string) {}
+  /** The families and fallback units installed: the setup's, then those the loaded page showed it needs. */
+  private fonts: string[];
+
+  private constructor(readonly setup: PageSetup, readonly server: ProjectServer, private fontconfigFile: string) {
+    this.fonts = [...setup.fonts];
+  }
 
   /** Starts the project server for `setup` and prepares its fonts; no browser yet. */
   static async serve(setup: PageSetup): Promise<RenderSession> {
@@ -98,9 +109,11 @@ export class RenderSession {
   /** Launches `count` browsers (one per capture worker: pages of one browser share its compositor). */
   async launch(count: number, settings: BrowserSettings): Promise<void> {
     this.settings = settings;
+    const deadlines = this.deadlines;
     const launches = await Promise.allSettled(Array.from({ length: count }, () => launchBrowser({
       browserPath: settings.browserPath, forceMode: settings.captureMode, webgl: settings.webgl, webgpu: this.setup.requiresWebGpu,
       onlyOrigin: this.server.origin, fontconfigFile: this.fontconfigFile,
+      timeoutMs: deadlines.browserTimeoutMs, protocolTimeoutMs: deadlines.protocolTimeoutMs,
     })));
     for (const l of launches) if (l.status === 'fulfilled') this.browsers.push(l.value);
     const failed = launches.find((l) => l.status === 'rejected');
@@ -109,9 +122,31 @@ export class RenderSession {
 
   private settings: BrowserSettings | null = null;
 
-  /** The browser's version string (`HeadlessChrome/147.0.…`). */
+  private get deadlines(): Deadlines {
+    return this.settings?.deadlines ?? resolveDeadlines({});
+  }
+
+  /**
+   * Closes the pages, kills the browsers and launches as many afresh with the same settings: after
+   * a page got stuck or crashed (its browser was killed), the preview goes on with a new one.
+   */
+  async restartBrowsers(): Promise<void> {
+    if (!this.settings) return;
+    await this.closePages();
+    const old = this.browsers.splice(0);
+    await Promise.allSettled(old.map((b) => b.close()));
+    await this.launch(old.length, this.settings);
+  }
+
+  /** The browser's version string (`HeadlessChrome/147.0.…`), checked at launch against the bundled binary's. */
   browserVersion(): Promise<string> {
-    return this.browsers[0]!.browser.version();
+    return Promise.resolve(this.browsers[0]!.version);
+  }
+
+  /** Which browser runs: its version, path and source (the render result's `browser`). */
+  browserInfo(): BrowserInfo {
+    const b = this.browsers[0]!;
+    return { version: b.version, path: b.executablePath, source: b.source };
   }
 
   /**
@@ -121,7 +156,7 @@ export class RenderSession {
   async openPages(page: PageSettings): Promise<{ width: number; height: number }> {
     const url = this.server.urlFor(this.setup.entryFile);
     const open = (index: number, width: number, height: number) => CaptureWorker.open(this.browsers[index]!.browser, this.captureMode, index, {
-      url, runtime: page.runtime, width, height, transparent: page.transparent, imageFormat: page.frameFormat, hooks: {}, genericFamily: DEFAULT_FAMILY,
+      url, runtime: page.runtime + CANVAS_RECORDER, width, height, transparent: page.transparent, imageFormat: page.frameFormat, hooks: {}, genericFamily: DEFAULT_FAMILY, deadlines: this.deadlines,
     });
     const openAll = async (indices: number[], width: number, height: number) => {
       const opened = await Promise.allSettled(indices.map((i) => open(i, width, height)));
@@ -140,12 +175,34 @@ export class RenderSession {
       if (!(size.width >= 1 && size.height >= 1)) {
         throw new RenderError('invalid_size', `${this.setup.entryFile}: the composition's size is unknown (measured ${size.width}x${size.height}): set data-width and data-height on the root`, { file: this.setup.entryFile });
       }
+      checkMeasuredSize(size.width, size.height, this.setup.entryFile);
       await this.workers[0]!.capturePage.page.setViewport({ ...size, deviceScaleFactor: 1 });
       await openAll(all.slice(1), size.width, size.height);
     }
     if (this.settings?.failIfWebGLRefused && await this.workers[0]!.capturePage.page.evaluate(WEBGL_MISSING_EXPRESSION)) throw webglRefused('while it loaded');
     if (this.setup.requiresWebGpu) await requireWebGpu(this.workers[0]!, this.setup.entryFile);
+    if (await this.installMissingFonts()) {
+      await this.restartBrowsers();
+      return this.openPages(page);
+    }
     return size;
+  }
+
+  /** `page.evaluate` in a worker's page, bounded like its setup. */
+  private evaluateIn(worker: CaptureWorker): Evaluate {
+    return evaluateOn(worker.capturePage.page, (work) => worker.guard.within(worker.capturePage.pumpWhile(work), { phase: 'setup' }));
+  }
+
+  /**
+   * Sets the fonts up again, with the fallback units the first page's text needs that the text known
+   * before loading did not show (src/fonts/glyph-check.ts): true when the browsers must restart.
+   */
+  private async installMissingFonts(): Promise<boolean> {
+    const units = await missingUnits(this.evaluateIn(this.workers[0]!), this.fonts, fontDir());
+    if (units.length === 0) return false;
+    this.fonts.push(...units);
+    this.fontconfigFile = (await prepareFonts(this.fonts)).configFile;
+    return true;
   }
 
   /** A load failure of a page that had been refused WebGL, under `failIfWebGLRefused`: the likely cause. */
@@ -155,16 +212,14 @@ export class RenderSession {
 
   /** Runs each page's `setupPage` hook, then hands the hooks to its worker. */
   async attachHooks(hooks: CaptureHooks): Promise<void> {
-    await Promise.all(this.workers.map(async (w) => {
-      if (hooks.setupPage) await w.capturePage.pumpWhile(hooks.setupPage(w.capturePage.page, w.index));
-      w.setHooks(hooks);
-    }));
+    await Promise.all(this.workers.map((w) => w.attachHooks(hooks)));
   }
 
-  /** Warnings the pages collected since last asked. */
+  /** Warnings the pages collected since last asked, and characters they draw as boxes or from the machine's fonts. */
   async takeWarnings(): Promise<RenderWarning[]> {
     const all: RenderWarning[] = [];
     for (const w of this.workers) all.push(...await w.takeWarnings());
+    for (const w of this.workers) all.push(...await glyphWarnings(this.evaluateIn(w), this.fonts, fontDir()));
     return all;
   }
 

@@ -7,8 +7,6 @@
  * the first page loads, `capture` hooks per page and per frame, `concurrent` alongside capture,
  * `finalize` after encoding, `dispose` at the end, whatever happened.
  */
-import { mkdtemp, rm } from 'node:fs/promises';
-import os from 'node:os';
 import path from 'node:path';
 import { resolveCacheDir } from '../cache/config.js';
 import { combineHooks } from '../capture/hooks.js';
@@ -24,11 +22,14 @@ import { toolStats } from '../media/tools.js';
 import { mediaStages } from '../stages/media-stages.js';
 import type { OutputFormat, StageContext } from '../stages/stage.js';
 import { WarningLog } from '../warnings.js';
+import { resolveDeadlines } from './deadlines.js';
 import { cancelledError, noDuration, toRenderError } from './errors.js';
 import { frameFormatFor, loadComposition, pageSetupOf, runtimeOf } from './load.js';
 import { frameRange } from './options.js';
+import { compositionInputs } from './output-guard.js';
 import { OutputFiles } from './output.js';
 import { RenderSession } from './session.js';
+import { makeTempDir, removeTempDir } from './temp-dirs.js';
 import { RenderError, type RenderOptions, type RenderResult, type RenderStageName } from './types.js';
 
 /** `render()` without the WebGL retry: see src/render.ts. */
@@ -48,7 +49,7 @@ export async function renderStreaming(input: string, options: RenderOptions, for
   if (cacheDir) useProbeStore(path.join(cacheDir, 'probes'));
   const probesBefore = toolStats.ffprobeRuns;
   const remote = new RemoteMedia({ cacheDir, allowPrivateHosts: options.allowPrivateHosts, signal, onProgress: (received, total) => progress('download', received, total) });
-  const files = new OutputFiles(output);
+  const files = new OutputFiles(output, format);
   let encoder: VideoEncoder | undefined;
   let session: RenderSession | undefined;
   let workDir: string | undefined;
@@ -66,7 +67,8 @@ export async function renderStreaming(input: string, options: RenderOptions, for
     progress('parse');
     const composition = await time('parse', () => loadComposition(input, options, format, remote, warnings));
     cancelled();
-    workDir = await mkdtemp(path.join(os.tmpdir(), 'framesmith-render-'));
+    await files.protect(compositionInputs(composition));
+    workDir = await makeTempDir('framesmith-render-');
     await files.prepare();
     session = await time('fonts', () => RenderSession.serve(pageSetupOf(composition)));
 
@@ -74,14 +76,14 @@ export async function renderStreaming(input: string, options: RenderOptions, for
     // The frame count may come from the page's timeline (known once the first page loaded).
     const workerCount = Math.min(options.workers ?? defaultWorkers(), composition.frameCount || Infinity);
     const webgl = options.webgl ?? 'auto';
-    await time('browser', () => session!.launch(workerCount, { browserPath: options.browser, captureMode: options.captureMode, webgl: webgl === 'on', failIfWebGLRefused: webgl === 'auto' }));
+    await time('browser', () => session!.launch(workerCount, { browserPath: options.browser, captureMode: options.captureMode, webgl: webgl === 'on', failIfWebGLRefused: webgl === 'auto', deadlines: resolveDeadlines(options) }));
     cancelled();
 
     let range = { first: 0, count: 0 };
     let alpha = false;
     const context = (width: number, height: number): StageContext => ({
       composition, fps: composition.fps, width, height, format, alpha, range, workDir: workDir!, tempOutput: (ext) => files.temp(ext),
-      serveDirectory: (dir) => session!.serveDirectory(dir), signal,
+      serveDirectory: (dir) => session!.serveDirectory(dir), signal, warn: (w) => warnings.add(w),
     });
     const frameFormat = frameFormatFor(format, options);
 
@@ -146,25 +148,27 @@ export async function renderStreaming(input: string, options: RenderOptions, for
         }
       }
       cancelled();
+      // Every file the pages read (stylesheets, images, fonts, scripts) is an input too.
+      await files.protect(session!.server.servedFiles());
       await files.commit(file);
     });
     timings.total = Math.round(performance.now() - started);
     progress('done', 1, 1);
     return {
       output, format, frames: frameCount, duration: composition.duration, fps: formatRational(composition.fps), width, height,
-      captureMode: session.captureMode, webgl: webglUsed, workers: session.workers.length, timings,
+      captureMode: session.captureMode, browser: session.browserInfo(), webgl: webglUsed, workers: session.workers.length, timings,
       stages: Object.fromEntries(stages.flatMap((s) => (s.report ? [[s.name, s.report()]] : []))),
       warnings: [...warnings.warnings], firstFrame: range.first, probesBeforeCapture,
     };
   } catch (error) {
     await encoder?.abort();
-    throw toRenderError(error, signal);
+    throw toRenderError(signal.aborted ? error : await files.explain(error), signal);
   } finally {
     options.signal?.removeEventListener('abort', onAbort);
     await session?.close();
     await Promise.allSettled(stages.map((s) => s.dispose?.()));
     await files.dispose();
-    if (workDir) await rm(workDir, { recursive: true, force: true });
+    if (workDir) await removeTempDir(workDir);
     await remote.dispose();
   }
 }

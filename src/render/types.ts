@@ -6,8 +6,8 @@ import type { DistributedErrorCode } from '../distributed/errors.js';
 import type { PlanErrorCode } from '../plan/errors.js';
 import type { StorageErrorCode } from '../storage/errors.js';
 import { FramesmithError } from '../errors.js';
-import type { CaptureMode } from '../browser/launch.js';
-import type { CaptureError } from '../capture/errors.js';
+import type { BrowserInfo, CaptureMode } from '../browser/launch.js';
+import type { CaptureError, CapturePhase, DeadlineOption } from '../capture/errors.js';
 import type { RenderStage, OutputFormat } from '../stages/stage.js';
 import type { MediaError, MediaFailure } from '../load/media-errors.js';
 import type { CompositionError } from '../composition/errors.js';
@@ -82,6 +82,12 @@ export interface RenderOptions {
    */
   allowPrivateHosts?: boolean;
   /**
+   * Read media (`src`) and sub-compositions (`data-composition-src`) that resolve outside the project
+   * directory (`../`); default false: refused with `outside_project`. Symlinks inside the project are
+   * followed either way (src/composition/project-paths.ts).
+   */
+  allowOutsideProject?: boolean;
+  /**
    * WebGL for the page. `auto` (default): browsers start without it (faster for 2D pages); when the
    * page asks for a WebGL context while loading, they start again with WebGL (SwiftShader). `on`
    * starts with WebGL (skips that second start); `off` never gives it.
@@ -114,6 +120,16 @@ export interface RenderOptions {
   storage?: string;
   /** Informational notes on long work (e.g. no worker connected yet). */
   onNotice?(message: string): void;
+  /**
+   * Deadlines, ms (src/render/deadlines.ts; defaults HyperFrames', or its PRODUCER_*_TIMEOUT_MS
+   * variables). A wait that passes one ends the render with `timeout` naming the phase and frame.
+   * `browserTimeout`: the page's load, up to its load event (default 60 000; CLI --browser-timeout, seconds).
+   * `protocolTimeout`: each protocol call and each frame's seek, paint and capture (default 300 000).
+   * `playerReadyTimeout`: the page's ready — fonts, adapters' ready hooks, timelines (default 45 000).
+   */
+  browserTimeout?: number;
+  protocolTimeout?: number;
+  playerReadyTimeout?: number;
 }
 
 export interface RenderResult {
@@ -126,6 +142,12 @@ export interface RenderResult {
   width: number;
   height: number;
   captureMode: CaptureMode;
+  /**
+   * The browser that captured: version as it reported it, path, and source (`bundled`: the headless
+   * shell framesmith ships, verified; `option`/`env`: --browser / FRAMESMITH_BROWSER; `system`). A
+   * planned render reports the planning machine's; every chunk's browser was checked to match it.
+   */
+  browser: BrowserInfo;
   /** Whether the page drew with WebGL (asked for a context and got one). */
   webgl: boolean;
   workers: number;
@@ -162,6 +184,12 @@ export type RenderErrorCode =
   | 'invalid_variables'
   | 'strict'
   | 'webgpu_unavailable'
+  /** The output path holds something the render did not create, or is an input (src/render/output-guard.ts). */
+  | 'output_refused'
+  /** The output's directory cannot be created or written. */
+  | 'output_unwritable'
+  /** No space left where the output or the temporary files go. */
+  | 'disk_full'
   | PlanErrorCode
   | DistributedErrorCode
   | StorageErrorCode;
@@ -174,6 +202,12 @@ export interface RenderErrorDetail {
   failures?: MediaFailure[];
   /** A distributed render: the chunk that failed for good (index, first frame, frame count). */
   chunk?: { index: number; first: number; count: number };
+  /** `timeout` / `browser_crashed`: the phase of work on the page (load, ready, setup, seek, paint, capture). */
+  phase?: CapturePhase;
+  /** `timeout` / `browser_crashed` during a frame: the composition frame. */
+  frame?: number;
+  /** `timeout`: the option that raises the deadline that passed. */
+  option?: DeadlineOption;
 }
 
 /** A render failed. `element` / `url` name the culprit when known; the message says what to do. */

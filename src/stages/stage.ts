@@ -16,6 +16,7 @@ import type { CaptureHooks } from '../capture/hooks.js';
 import type { Composition } from '../composition/model.js';
 import type { VideoFormat } from '../encode/video-args.js';
 import type { Rational } from '../media/rational.js';
+import type { RenderWarning } from '../warnings.js';
 
 /** The render's output: a video file, or a PNG sequence. */
 export type OutputFormat = VideoFormat;
@@ -44,6 +45,8 @@ export interface StageContext {
    */
   serveDirectory(dir: string): (file: string) => string;
   signal: AbortSignal;
+  /** Adds a warning to the render's list (throws `StrictModeError` under `strict`). */
+  warn(warning: RenderWarning): void;
 }
 
 export interface RenderStage {

@@ -12,6 +12,9 @@
  * 3. before each frame is captured, the painter (video-paint.ts) shows each video's frame due then;
  * 4. `dispose` (end of the render, success or not) releases the frames' cache leases.
  *
+ * A source that decodes short of what its header promised is shown holding its last decoded frame,
+ * with a `media_truncated` warning naming the element, the file and the output frames affected.
+ *
  * Frame bytes travel as data: URLs inside the `page.evaluate` call when small and from the project
  * server when large, whichever was measured faster (src/stages/video-transport.ts).
  */
@@ -19,7 +22,7 @@ import path from 'node:path';
 import type { Page } from 'puppeteer-core';
 import type { CaptureHooks } from '../capture/hooks.js';
 import { extractVideos } from '../extract/extract.js';
-import type { ExtractMetrics, VideoRequest } from '../extract/types.js';
+import type { ExtractedVideo, ExtractMetrics, VideoRequest } from '../extract/types.js';
 import { formatRational } from '../media/rational.js';
 import type { RenderStage, StageContext } from './stage.js';
 import { MediaError } from '../load/media-errors.js';
@@ -30,6 +33,7 @@ import '../browser/page-api.js';
 import { drawnSize, extractFailure, placeVideos, type PlacedVideo } from './video-placement.js';
 import type { FrameTransport } from './video-transport.js';
 import { videoPainter, type PaintStats, type ShownVideo } from './video-paint.js';
+import { truncationWarning } from './video-truncation.js';
 
 export { DECODED_BUDGET_BYTES, type ShownVideo } from './video-paint.js';
 
@@ -72,6 +76,16 @@ export function videoFramesStage(options: VideoFramesOptions = {}): VideoFramesS
   /** Drops the extraction's hold on its frames (cache leases); set once extraction returned. */
   let release: (() => Promise<void>) | null = null;
   const stats: VideoFramesStats = { videos: 0, extractMs: 0, extraction: null, perVideo: [], paint: { framesPushed: 0, pushMs: 0 } };
+
+  /** One `media_truncated` warning per video whose source decoded short (under `strict`: throws). */
+  const warnTruncated = (ctx: StageContext, byId: Map<string, ExtractedVideo>) => {
+    for (const v of placed) {
+      const extracted = byId.get(v.id);
+      if (!extracted?.truncated) continue;
+      const warning = truncationWarning({ label: v.element.label, file: v.element.src, start: v.start, end: v.end, fps: ctx.fps, loop: extracted.loop, truncated: extracted.truncated });
+      if (warning) ctx.warn(warning);
+    }
+  };
 
   const extract = async (page: Page): Promise<{ videos: ShownVideo[]; hooks: CaptureHooks }> => {
     const started = performance.now();
@@ -126,6 +140,7 @@ export function videoFramesStage(options: VideoFramesOptions = {}): VideoFramesS
         fps: formatRational(extracted.fps), loop: extracted.loop, frames: [...extracted.frames],
       };
     });
+    warnTruncated(ctx, byId);
     stats.extractMs = performance.now() - started;
     const painter = videoPainter(videos, { transport: options.transport, decodedBudgetBytes: options.decodedBudgetBytes, rootOptions: rootOptions(ctx.composition), serveDirectory: ctx.serveDirectory });
     stats.paint = painter.stats;

@@ -80,7 +80,8 @@ export class S3Storage implements RenderStorage {
       // server; S3 itself needs them only where it requires them.
       requestChecksumCalculation: 'WHEN_REQUIRED',
       responseChecksumValidation: 'WHEN_REQUIRED',
-      requestHandler: { connectionTimeout: 5000, requestTimeout: 120_000 },
+      // requestTimeout: a socket silent this long (a server gone without closing) fails the request.
+      requestHandler: { connectionTimeout: 5000, requestTimeout: 30_000 },
     });
     const id = createHash('sha256').update(`${this.endpoint ?? 'aws'}\n${location.url}`).digest('hex').slice(0, 16);
     const cacheHome = process.env.XDG_CACHE_HOME || path.join(os.homedir(), '.cache');
@@ -352,7 +353,15 @@ export class S3Storage implements RenderStorage {
     }
   }
 
+  /**
+   * `storage_unreachable` when no answer came at all (refused, reset, unknown host, timed out: the
+   * server or the network is down, which another try seconds later rarely fixes), else
+   * `storage_transfer` (an answer that was an error: retried as any chunk failure is).
+   */
   private transferError(verb: string, rel: string, error: unknown): StorageError {
+    if (unanswered(error)) {
+      return new StorageError('storage_unreachable', `cannot ${verb} ${rel} in ${this.name}: the storage${this.endpoint ? ` at ${this.endpoint}` : ''} does not answer (${describe(error)}); check that it is up and reachable from this machine, then render again`, this.name, this.key(rel), { cause: error });
+    }
     return new StorageError('storage_transfer', `cannot ${verb} ${rel} in ${this.name} (${describe(error)})`, this.name, this.key(rel), { cause: error });
   }
 }
@@ -361,6 +370,14 @@ export class S3Storage implements RenderStorage {
 async function listFiles(dir: string): Promise<string[]> {
   const entries = await readdir(dir, { recursive: true, withFileTypes: true });
   return entries.filter((e) => e.isFile()).map((e) => path.relative(dir, path.join(e.parentPath, e.name)).split(path.sep).join('/'));
+}
+
+/** Network-level failures: the request got no HTTP answer. */
+const UNANSWERED = new Set(['ECONNREFUSED', 'ECONNRESET', 'ENOTFOUND', 'EAI_AGAIN', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'EPIPE', 'TimeoutError', 'RequestTimeout']);
+
+function unanswered(error: unknown): boolean {
+  const e = error as { name?: string; code?: string; $metadata?: { httpStatusCode?: number } };
+  return e.$metadata?.httpStatusCode === undefined && (UNANSWERED.has(e.code ?? '') || UNANSWERED.has(e.name ?? ''));
 }
 
 function describe(error: unknown): string {

@@ -5,7 +5,7 @@
 import { mkdtemp, mkdir, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import chromium from '@sparticuz/chromium';
+import { bundledShell } from '../helpers/bundled-shell.js';
 import puppeteer, { type Browser, type Page } from 'puppeteer-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseComposition } from '../../src/load/index.js';
@@ -23,7 +23,7 @@ beforeAll(async () => {
   server = await startProjectServer(dir);
   server.mount('/vendor/gsap/', path.resolve('node_modules/gsap/dist'));
   browser = await puppeteer.launch({
-    executablePath: await chromium.executablePath(),
+    executablePath: await bundledShell(),
     headless: 'shell',
     userDataDir: path.join(dir, '.profile'),
     args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run', '--disable-sync', '--disable-quic'],

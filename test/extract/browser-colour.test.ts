@@ -9,7 +9,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import chromium from '@sparticuz/chromium';
+import { bundledShell } from '../helpers/bundled-shell.js';
 import puppeteer, { type Browser } from 'puppeteer-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startProjectServer, type ProjectServer } from '../../src/browser/server.js';
@@ -86,7 +86,7 @@ beforeAll(async () => {
       '-vf', `format=yuv420p,geq=lum=${YUV.y}:cb=${YUV.u}:cr=${YUV.v}${s.filter ? `,${s.filter}` : ''}`, '-c:v', s.codec, '-pix_fmt', 'yuv420p', ...s.args, path.join(dir, s.name)]);
   }
   server = await startProjectServer(dir);
-  browser = await puppeteer.launch({ executablePath: await chromium.executablePath(), headless: 'shell', args: ['--no-sandbox', '--disable-gpu', '--force-color-profile=srgb'] });
+  browser = await puppeteer.launch({ executablePath: await bundledShell(), headless: 'shell', args: ['--no-sandbox', '--disable-gpu', '--force-color-profile=srgb'] });
 }, 120_000);
 
 afterAll(async () => {

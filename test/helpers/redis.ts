@@ -9,9 +9,11 @@ import path from 'node:path';
 import { CLI } from './render-cli.js';
 
 export interface RedisServer {
+  /** With the password in it when one was asked for (`redis://:pw@127.0.0.1:port`). */
   url: string;
   port: number;
-  stop(): Promise<void>;
+  /** SIGTERM (a clean shutdown), or SIGKILL with `{ kill: true }` (a crash). */
+  stop(options?: { kill?: boolean }): Promise<void>;
 }
 
 /** A port nothing listens on right now. */
@@ -23,9 +25,11 @@ export async function freePort(): Promise<number> {
   return port;
 }
 
-export async function startRedis(): Promise<RedisServer> {
-  const port = await freePort();
-  const child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: ['ignore', 'pipe', 'pipe'] });
+/** `port`: a given one (to start a Redis again where one was stopped); `password`: `requirepass`. */
+export async function startRedis(options: { port?: number; password?: string } = {}): Promise<RedisServer> {
+  const port = options.port ?? (await freePort());
+  const auth = options.password ? ['--requirepass', options.password] : [];
+  const child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', ...auth], { stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
   await new Promise<void>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`redis-server did not start: ${output}`)), 10_000);
@@ -37,12 +41,12 @@ export async function startRedis(): Promise<RedisServer> {
     child.once('exit', (code) => { clearTimeout(timer); reject(new Error(`redis-server exited (${code}): ${output}`)); });
   });
   return {
-    url: `redis://127.0.0.1:${port}`,
+    url: `redis://${options.password ? `:${encodeURIComponent(options.password)}@` : ''}127.0.0.1:${port}`,
     port,
-    async stop() {
-      if (child.exitCode !== null) return;
+    async stop({ kill = false } = {}) {
+      if (child.exitCode !== null || child.signalCode !== null) return;
       const exited = new Promise((resolve) => child.once('exit', resolve));
-      child.kill('SIGTERM');
+      child.kill(kill ? 'SIGKILL' : 'SIGTERM');
       await exited;
     },
   };

@@ -9,7 +9,7 @@
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import chromium from '@sparticuz/chromium';
+import { bundledShell } from '../helpers/bundled-shell.js';
 import puppeteer, { type Browser, type Page } from 'puppeteer-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { render } from '../../src/render.js';
@@ -85,7 +85,7 @@ beforeAll(async () => {
     });
     preview.child.once('exit', (code) => reject(new Error(`preview exited (${code})`)));
   });
-  browser = await puppeteer.launch({ executablePath: await chromium.executablePath(), headless: 'shell', args: ['--no-sandbox', '--force-color-profile=srgb'] });
+  browser = await puppeteer.launch({ executablePath: await bundledShell(), headless: 'shell', args: ['--no-sandbox', '--force-color-profile=srgb'] });
   page = await browser.newPage();
   await page.setViewport({ width: 800, height: 500, deviceScaleFactor: 1 });
 }, 180_000);

@@ -10,6 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { render } from '../../src/render.js';
 import { RenderError } from '../../src/render/types.js';
 import { renderChunk } from '../../src/render/chunk.js';
+import { SEQUENCE_MARKER } from '../../src/render/output-guard.js';
 import { openPlan } from '../../src/plan/read.js';
 import { PlanError } from '../../src/plan/errors.js';
 import { getTools } from '../../src/media/tools.js';
@@ -97,7 +98,7 @@ describe('a render in chunks of 7 frames', () => {
     const pngDir = path.join(project, 'frames');
     await render(project, { output: pngDir, format: 'png', chunkFrames: 7, workers: 2 });
     const names = (await readdir(pngDir)).sort();
-    expect(names).toEqual(Array.from({ length: FRAMES }, (_, k) => `frame-${String(k).padStart(6, '0')}.png`));
+    expect(names).toEqual([SEQUENCE_MARKER, ...Array.from({ length: FRAMES }, (_, k) => `frame-${String(k).padStart(6, '0')}.png`)]);
     const fromPng = await decodeFrames(path.join(pngDir, 'frame-%06d.png'), { width: 320, height: 180 });
     expect(wrongFrames(fromPng, 'rgb24')).toEqual([]);
   }, 180_000);

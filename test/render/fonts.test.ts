@@ -9,7 +9,7 @@ import { readFileSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import chromium from '@sparticuz/chromium';
+import { bundledShell } from '../helpers/bundled-shell.js';
 import puppeteer from 'puppeteer-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { render, RenderError } from '../../src/render.js';
@@ -58,7 +58,7 @@ let project: string;
 beforeAll(async () => {
   // The reference: each face loaded from its own WOFF2, in a plain page of the same browser with the
   // render's own hinting flag (hinting changes advance widths).
-  const browser = await puppeteer.launch({ executablePath: await chromium.executablePath(), headless: 'shell', args: ['--no-sandbox', '--disable-gpu', '--font-render-hinting=none'] });
+  const browser = await puppeteer.launch({ executablePath: await bundledShell(), headless: 'shell', args: ['--no-sandbox', '--disable-gpu', '--font-render-hinting=none'] });
   try {
     const page = await browser.newPage();
     const faces = LINES.map((l, i) => `@font-face{font-family:Ref${i};font-weight:${l.weight};src:url(data:font/woff2;base64,${readFileSync(path.join(NODE_MODULES, '@fontsource', l.file)).toString('base64')})}`).join('');
@@ -111,7 +111,7 @@ describe('deterministic fonts', () => {
       const result = await render(dir, { output, workers: 1 });
       expect(result.warnings).toEqual([]);
       const frames = await decodeFrames(output, { width: 480, height: 270 });
-      const browser = await puppeteer.launch({ executablePath: await chromium.executablePath(), headless: 'shell', args: ['--no-sandbox', '--disable-gpu', '--font-render-hinting=none'] });
+      const browser = await puppeteer.launch({ executablePath: await bundledShell(), headless: 'shell', args: ['--no-sandbox', '--disable-gpu', '--font-render-hinting=none'] });
       try {
         const page = await browser.newPage();
         await page.setContent(`<style>@font-face{font-family:Ref;font-weight:700;src:url(data:font/woff2;base64,${readFileSync(path.join(NODE_MODULES, '@fontsource', lines[0]!.file)).toString('base64')})} span{font:700 20px Ref;white-space:nowrap}</style><span id="r">${TEXT}</span>`);

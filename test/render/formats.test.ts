@@ -12,6 +12,7 @@ import { runFfprobe } from '../../src/media/tools.js';
 import { decodeMono, findBursts, makeBeepFile } from '../helpers/audio-media.js';
 import { writeFile } from 'node:fs/promises';
 import { pngFrameName } from '../../src/encode/video.js';
+import { SEQUENCE_MARKER } from '../../src/render/output-guard.js';
 import { decodeFrames, leftEdge, makeProject, pixel, probeVideo } from '../helpers/render-pixels.js';
 
 const transparentPage = (width: number, height: number) => `<!doctype html><html><head><style>
@@ -69,7 +70,8 @@ describe('output formats', () => {
     const result = await render(transparent, { output, format: 'png', workers: 2 });
     expect(result.output).toBe(output);
     const names = (await readdir(output)).sort();
-    expect(names).toEqual(Array.from({ length: 10 }, (_, i) => pngFrameName(i)));
+    // The frames, and the marker that lets a later render replace this directory.
+    expect(names).toEqual([SEQUENCE_MARKER, ...Array.from({ length: 10 }, (_, i) => pngFrameName(i))]);
     const frame3 = await decodeFrames(path.join(output, pngFrameName(3)), { width: 320, height: 180, alpha: true });
     expect(frame3.frames).toHaveLength(1);
     expect(pixel(frame3, 0, 300, 160)).toEqual([0, 0, 0, 0]);
