@@ -5,7 +5,8 @@
 # - `node@22` (npm package) brings a Node 22 binary: HyperFrames needs Node >= 22, we run on 20.
 # - `hyperframes` (CLI) and `@hyperframes/engine` (extractAllVideoFrames).
 # - PUPPETEER_SKIP_DOWNLOAD=1: no browser can be downloaded here; the bench hands HyperFrames our
-#   Chromium (/tmp/chromium, unpacked by @sparticuz/chromium) through HYPERFRAMES_BROWSER_PATH.
+#   Chromium (the headless shell of @sparticuz/chromium, unpacked and verified in framesmith's own
+#   directory) through HYPERFRAMES_BROWSER_PATH, so both sides run the very same browser.
 #
 # Safe to run again. Prints the paths bench/run.js uses (also written to .bench/hyperframes/paths.json).
 set -euo pipefail
@@ -30,8 +31,10 @@ fi
 [ -n "$NODE22" ] && [ -x "$NODE22" ] || { echo "setup-hyperframes: no Node 22 binary found under $DIR/node_modules" >&2; exit 1; }
 echo "setup-hyperframes: node $("$NODE22" --version) at $NODE22"
 
-# Our browser: the Chromium headless shell @sparticuz/chromium unpacks to /tmp/chromium.
-BROWSER=$(node --input-type=module -e "import c from '@sparticuz/chromium'; console.log(await c.executablePath())")
+# Our browser: the headless shell framesmith unpacks into a versioned directory of its own (never the
+# package's shared /tmp/chromium, which another copy of the package may have replaced). Needs the build.
+[ -f "$ROOT/dist/browser/bundled.js" ] || (cd "$ROOT" && npm run --silent build)
+BROWSER=$(node --input-type=module -e "const { bundledBrowser } = await import('$ROOT/dist/browser/bundled.js'); console.log((await bundledBrowser()).executablePath)")
 echo "setup-hyperframes: browser $BROWSER"
 
 # The CLI entry named by the package's "bin" (bin/hyperframes.mjs, which checks the Node version).
