@@ -24,12 +24,14 @@ export { runtimeScript, runtimeConfigFor, mediaGuardSource, type RuntimeConfig, 
 export { mixAudio, audioTracksFromMedia, AudioError, type AudioErrorCode, type AudioTrack, type MixOptions, type MixResult } from './encode/audio.js';
 export { muxAudio, MuxError, MUX_LENGTH_TOLERANCE_S, type MuxErrorCode, type MuxOptions, type MuxResult } from './encode/mux.js';
 export { render, RenderError, defaultOutputPath, GSAP_URL_PREFIX, type RenderOptions, type RenderResult, type RenderProgress, type RenderErrorCode, type OutputFormat, type Quality } from './render.js';
+export { renderBatch, checkBatchVariables, prepareBatch, prepareBatchFile, parseBatchRows, fillOutputTemplate, defaultBatchTemplate, BatchError, type BatchOptions, type BatchManifest, type BatchManifestRow, type BatchRow, type BatchRowStatus, type PreparedBatch } from './batch.js';
 export { launchBrowser, resolveBrowser, browserFlags, BrowserError, type BrowserInfo, type BrowserSource, type CaptureMode, type LaunchedBrowser, type ResolvedBrowser } from './browser/launch.js';
 export { bundledBrowser, type BundledBrowser } from './browser/bundled.js';
-export { startVideoEncoder, encoderArgs, evenSize, pngFrameName, EncodeError, QUALITY_PRESETS, type VideoEncoder, type VideoEncoderOptions, type VideoFormat } from './encode/video.js';
+export { startVideoEncoder, encoderArgs, evenSize, pngFrameName, hfFrameName, EncodeError, QUALITY_PRESETS, type VideoEncoder, type VideoEncoderOptions, type VideoFormat } from './encode/video.js';
 export { CaptureError, type CaptureErrorCode } from './capture/errors.js';
 export { combineHooks, type CaptureHooks } from './capture/hooks.js';
 export type { RenderStage, StageContext } from './stages/stage.js';
+export { MEDIA_WARNING_CODES, type StrictSetting } from './warnings.js';
 export { probeBrowser, type BrowserProbe } from './capture/probe.js';
 export { defaultWorkers } from './capture/workers.js';
 export { mediaStages, type MediaStagesOptions } from './stages/media-stages.js';

@@ -16,7 +16,13 @@ export type WarningCode =
   /** A video decoded short of what its file's header promised; its last decoded frame is repeated. */
   | 'media_truncated'
   /** The page reported something through `window.__framesmith.warnings`. */
-  | 'page';
+  | 'page'
+  /** An audio attribute HyperFrames documents that the mix does not reproduce (an effect, an automation lane): mixed without it. */
+  | 'audio_unsupported'
+  /** A render value that does not fit its declaration, or a data-var-src / data-var-text binding that cannot apply (src/load/variables.ts, variable-bindings.ts). */
+  | 'variable'
+  /** `--hdr` with an output format that carries no HDR (every format but mp4): written SDR. */
+  | 'hdr_unsupported';
 
 export interface RenderWarning {
   code: WarningCode;
@@ -27,11 +33,21 @@ export interface RenderWarning {
   file?: string;
 }
 
+/**
+ * What `strict` fails on: `true` every warning, a list of codes only those (e.g. MEDIA_WARNING_CODES,
+ * the CLI's `--no-best-effort`), `false` none.
+ */
+export type StrictSetting = boolean | readonly WarningCode[];
+
+/** Media that is missing or not ready: what HyperFrames' `--no-best-effort` fails on. */
+export const MEDIA_WARNING_CODES: readonly WarningCode[] = ['asset_unavailable', 'media_truncated'];
+
 /** Thrown by `WarningLog.add` under `strict`. */
 export class StrictModeError extends FramesmithError<'strict'> {
   override readonly name = 'StrictModeError';
-  constructor(readonly warning: RenderWarning) {
-    super('strict', `${warning.message} (--strict: a warning is an error)`, { element: warning.element, url: warning.url, file: warning.file });
+  constructor(readonly warning: RenderWarning, strict: StrictSetting = true) {
+    const why = strict === true ? '--strict: a warning is an error' : '--no-best-effort: missing or unready media is an error';
+    super('strict', `${warning.message} (${why})`, { element: warning.element, url: warning.url, file: warning.file });
   }
 }
 
@@ -39,14 +55,14 @@ export class WarningLog {
   private readonly list: RenderWarning[] = [];
   private readonly seen = new Set<string>();
 
-  constructor(private readonly strict = false, private readonly onWarning?: (warning: RenderWarning) => void) {}
+  constructor(private readonly strict: StrictSetting = false, private readonly onWarning?: (warning: RenderWarning) => void) {}
 
   /** Adds `warning` once (by code and message); throws StrictModeError under strict. */
   add(warning: RenderWarning): void {
     const key = `${warning.code}\u0000${warning.message}`;
     if (this.seen.has(key)) return;
     this.seen.add(key);
-    if (this.strict) throw new StrictModeError(warning);
+    if (this.strict === true || (Array.isArray(this.strict) && this.strict.includes(warning.code))) throw new StrictModeError(warning, this.strict);
     this.list.push(warning);
     this.onWarning?.(warning);
   }

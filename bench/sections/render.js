@@ -18,7 +18,7 @@ export async function renderSection(ctx) {
   if (ours.missing) out.skip('framesmith render', ours.missing);
   if (ours.via) out.note(`\`render\` imported from ${ours.via}.`);
   if (ctx.hf.missing) out.skip('HyperFrames render', ctx.hf.missing);
-  out.note(`Each figure: median of ${ctx.repeats} run(s); ours is the wall time of the \`render()\` call (browser launch included), HyperFrames' is its own "rendered in" total (its CLI process wall time is in results.json). Both at their default quality (ours: standard, x264 veryfast CRF 20; HyperFrames: "looks", CRF 16).`);
+  out.note(`Each figure: median of ${ctx.repeats} run(s); ours is the wall time of the \`render()\` call (browser launch included), HyperFrames' is its own "rendered in" total (its CLI process wall time is in results.json). Both at their default quality (ours: standard, x264 medium CRF 18; HyperFrames: "looks", CRF 16).`);
 
   const cases = {
     default: {},

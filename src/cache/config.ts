@@ -28,6 +28,14 @@ export function parseByteSize(text: string): number | null {
   return Number.isFinite(value) && value >= 0 ? value : null;
 }
 
+/** HyperFrames' values that turn the frame cache off (`--frames-cache-dir`, HYPERFRAMES_EXTRACT_CACHE_DIR). */
+export const CACHE_OFF_VALUES: readonly string[] = ['off', 'none', 'false', '0'];
+
+/** Whether a cache directory value means "no cache" (case and surrounding blanks ignored). */
+export function isCacheOffValue(value: string): boolean {
+  return CACHE_OFF_VALUES.includes(value.trim().toLowerCase());
+}
+
 export interface CacheLocationOptions {
   /** A directory, `false` (or "off") to disable, or undefined for the environment / default. */
   dir?: string | false | null;
@@ -36,7 +44,8 @@ export interface CacheLocationOptions {
 
 /**
  * The cache directory, or null when the cache is disabled. Order: `options.dir` (false or "off"
- * disables); `FRAMESMITH_CACHE_DIR` ("off" disables); `$XDG_CACHE_HOME/framesmith`;
+ * disables); `FRAMESMITH_CACHE_DIR` ("off" disables); HyperFrames' `HYPERFRAMES_EXTRACT_CACHE_DIR`
+ * ("off", "none", "false" or "0" disables, as there); `$XDG_CACHE_HOME/framesmith`;
  * `~/.cache/framesmith`. Relative paths resolve against the current directory.
  */
 export function resolveCacheDir(options: CacheLocationOptions = {}): string | null {
@@ -45,6 +54,8 @@ export function resolveCacheDir(options: CacheLocationOptions = {}): string | nu
   if (typeof options.dir === 'string' && options.dir !== '') return options.dir === 'off' ? null : path.resolve(options.dir);
   const fromEnv = env.FRAMESMITH_CACHE_DIR;
   if (fromEnv !== undefined && fromEnv !== '') return fromEnv === 'off' ? null : path.resolve(fromEnv);
+  const fromHyperframes = env.HYPERFRAMES_EXTRACT_CACHE_DIR?.trim();
+  if (fromHyperframes) return isCacheOffValue(fromHyperframes) ? null : path.resolve(fromHyperframes);
   const xdg = env.XDG_CACHE_HOME;
   // The XDG spec says relative values are invalid and must be ignored.
   if (xdg && path.isAbsolute(xdg)) return path.join(xdg, 'framesmith');

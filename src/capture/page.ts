@@ -33,21 +33,29 @@ export interface CapturePage {
   close(): Promise<void>;
 }
 
+/** Chromium's font settings, by generic family (CDP `Page.setFontFamilies`). */
+export type GenericFamilySettings = Partial<Record<'standard' | 'serif' | 'sansSerif' | 'fixed' | 'cursive' | 'fantasy' | 'math', string>>;
+
 export interface OpenPageOptions {
   width: number;
   height: number;
   /** Replace the default white page background with transparent (alpha outputs). */
   transparent: boolean;
   /**
-   * The family every generic family (and text with no font-family) resolves to, instead of the
-   * browser's own choices (Times New Roman for serif, …). Set with the bundled fonts (src/fonts/).
+   * The family each generic family (and text with no font-family: `standard`) resolves to, instead of
+   * the browser's own choices (Times New Roman for serif, …): one for all, or one each (src/fonts/generic.ts).
    */
-  genericFamily?: string;
+  genericFamily?: string | GenericFamilySettings;
   /**
    * Image format of captured frames. Default `png` (lossless, keeps alpha). `jpeg` is captured at
    * quality 95: at 1080p it took 50 ms a frame here against 118 ms for PNG (optimizeForSpeed).
    */
   imageFormat?: FrameImageFormat;
+  /**
+   * Device pixels per CSS pixel (default 1): a captured frame is `width`×`height` times this, drawn at
+   * that size (`--resolution`, src/render/resolution.ts).
+   */
+  deviceScaleFactor?: number;
 }
 
 export type FrameImageFormat = 'png' | 'jpeg';
@@ -76,10 +84,11 @@ export async function openCapturePage(browser: Browser, mode: CaptureMode, optio
     await browserSession.detach().catch(() => {});
   }
   const session = await page.createCDPSession();
-  await page.setViewport({ width: options.width, height: options.height, deviceScaleFactor: 1 });
+  await page.setViewport({ width: options.width, height: options.height, deviceScaleFactor: options.deviceScaleFactor ?? 1 });
   if (options.genericFamily) {
     const f = options.genericFamily;
-    await session.send('Page.setFontFamilies', { fontFamilies: { standard: f, serif: f, sansSerif: f, fixed: f, cursive: f, fantasy: f, math: f } });
+    const fontFamilies = typeof f === 'string' ? { standard: f, serif: f, sansSerif: f, fixed: f, cursive: f, fantasy: f, math: f } : f;
+    await session.send('Page.setFontFamilies', { fontFamilies });
   }
   if (options.transparent) {
     await session.send('Emulation.setDefaultBackgroundColorOverride', { color: { r: 0, g: 0, b: 0, a: 0 } });

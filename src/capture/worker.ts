@@ -17,7 +17,7 @@ import type { CaptureMode } from '../browser/launch.js';
 import { DEFAULT_DEADLINES, PageGuard, type Deadlines } from './deadlines.js';
 import { CaptureError } from './errors.js';
 import type { CaptureHooks } from './hooks.js';
-import { openCapturePage, type CapturePage, type FrameImageFormat } from './page.js';
+import { openCapturePage, type CapturePage, type FrameImageFormat, type OpenPageOptions } from './page.js';
 import { judgeRequest, referrersInPage, type RequestFailure, type RequestVerdict } from './requests.js';
 import type { RenderWarning } from '../warnings.js';
 
@@ -29,9 +29,11 @@ export interface WorkerOptions {
   height: number;
   transparent: boolean;
   /** See OpenPageOptions.genericFamily. */
-  genericFamily?: string;
+  genericFamily?: OpenPageOptions['genericFamily'];
   /** Default png. */
   imageFormat?: FrameImageFormat;
+  /** See OpenPageOptions.deviceScaleFactor. Default 1. */
+  deviceScaleFactor?: number;
   hooks?: CaptureHooks;
   /** The deadlines of every wait on the page. Default `DEFAULT_DEADLINES`. */
   deadlines?: Deadlines;
@@ -40,6 +42,8 @@ export interface WorkerOptions {
 export interface ReadyInfo extends PageReadyInfo {
   /** html, body and the composition root all have a fully transparent background. */
   transparentStage: boolean;
+  /** What the page noted by then in `window.__framesmith.warnings` (e.g. a rejected build step). */
+  pageWarnings: string[];
 }
 
 /** Per-stage time spent by a worker, ms. */
@@ -69,7 +73,7 @@ export class CaptureWorker {
 
   /** Opens a page, loads the composition and waits until it is ready to seek. */
   static async open(browser: Browser, mode: CaptureMode, index: number, options: WorkerOptions): Promise<CaptureWorker> {
-    const capturePage = await openCapturePage(browser, mode, { width: options.width, height: options.height, transparent: options.transparent, imageFormat: options.imageFormat, genericFamily: options.genericFamily });
+    const capturePage = await openCapturePage(browser, mode, { width: options.width, height: options.height, transparent: options.transparent, imageFormat: options.imageFormat, genericFamily: options.genericFamily, deviceScaleFactor: options.deviceScaleFactor });
     // Until the worker exists, problems collect here; afterwards they go to the worker.
     let problems: Problem[] = [];
     let warnings: RequestVerdict[] = [];
@@ -101,7 +105,7 @@ export class CaptureWorker {
           const info = await fs.ready();
           const transparent = (el: Element | null) => !el || /rgba\(.*,\s*0\)$|transparent/.test(getComputedStyle(el).backgroundColor);
           const root = document.querySelector('[data-composition-id]');
-          return { ...info, transparentStage: transparent(document.documentElement) && transparent(document.body) && transparent(root) };
+          return { ...info, transparentStage: transparent(document.documentElement) && transparent(document.body) && transparent(root), pageWarnings: fs.warnings.slice() };
         }),
       ), { phase: 'ready' });
       const worker = new CaptureWorker(index, capturePage, guard, ready, options);
@@ -156,17 +160,19 @@ export class CaptureWorker {
   }
 
   /**
-   * The warnings gathered since the last call (failed requests the render did without), each naming
-   * the element that refers to the URL when there is one.
+   * The warnings gathered since the last call (the page's notes from its ready, failed requests the
+   * render did without), each request naming the element that refers to the URL when there is one.
    */
   async takeWarnings(): Promise<RenderWarning[]> {
+    // The page's own notes once (every worker's page makes the same; the log keeps one of each).
+    const notes = this.info.pageWarnings.splice(0).map((message): RenderWarning => ({ code: 'page', message: `the page: ${message}` }));
     const verdicts = this.pendingWarnings.splice(0);
-    if (verdicts.length === 0) return [];
+    if (verdicts.length === 0) return notes;
     const referrers = await this.capturePage.page.evaluate(referrersInPage, verdicts.map((v) => v.url)).catch(() => verdicts.map(() => null));
-    return verdicts.map((v, i) => {
+    return [...notes, ...verdicts.map((v, i): RenderWarning => {
       const element = referrers[i] ?? undefined;
       return { code: 'asset_unavailable', url: v.url, ...(element ? { element } : {}), message: `${element ?? 'the page (CSS or a script)'}: ${v.message}` };
-    });
+    })];
   }
 
   /** Runs `hooks.setupPage` on this page (bounded like the page's ready), then keeps the hooks for every frame. */

@@ -8,23 +8,12 @@ import { CacheError } from '../cache/errors.js';
 import { openFrameCache, type FrameCache } from '../cache/store.js';
 import { EXIT_FAILED, EXIT_OK, UsageError } from './exit-codes.js';
 import type { CommandContext } from './main.js';
+import { formatBytes } from './format.js';
 
 interface CacheCommandOptions {
   json?: boolean;
   cacheDir?: string;
   budget?: string;
-}
-
-/** "1.5 GiB": binary units, one decimal above KiB. */
-export function formatBytes(bytes: number): string {
-  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
-  let value = bytes;
-  let unit = 0;
-  while (value >= 1024 && unit < units.length - 1) {
-    value /= 1024;
-    unit++;
-  }
-  return unit === 0 ? `${bytes} B` : `${value.toFixed(1)} ${units[unit]}`;
 }
 
 async function open(options: CacheCommandOptions): Promise<FrameCache | null> {

@@ -9,12 +9,20 @@ import { EXIT_FAILED, EXIT_USAGE, UsageError } from './exit-codes.js';
 import { hasInterruptCleanups, runInterruptCleanups } from './interrupt.js';
 import { registerExtract } from './extract-command.js';
 import { registerRender } from './render-command.js';
+import { normalizeArgvFor } from './hf-render-flags.js';
 import { registerCache } from './cache-command.js';
 import { registerDoctor } from './doctor-command.js';
 import { registerWorker } from './worker-command.js';
 import { registerPreview } from './preview-command.js';
 import { registerInit } from './init-command.js';
 import { registerStorage } from './storage-command.js';
+import { registerFonts } from './fonts-command.js';
+import { registerLint } from './lint-command.js';
+import { registerCheck } from './check-command.js';
+import { registerSnapshot } from './snapshot-command.js';
+import { registerInfo } from './info-command.js';
+import { registerCompositions } from './compositions-command.js';
+import { registerTimeline } from './timeline-command.js';
 
 /** A command's action sets this; commander's own parse result carries no exit code. */
 export interface CommandContext {
@@ -50,12 +58,22 @@ export async function main(argv: string[]): Promise<number> {
   registerExtract(program, context);
   registerCache(program, context);
   registerStorage(program, context);
+  registerFonts(program, context);
   registerDoctor(program, context);
   registerWorker(program, context);
   registerPreview(program, context);
   registerInit(program, context);
+  registerLint(program, context);
+  registerCheck(program, context);
+  registerSnapshot(program, context);
+  registerInfo(program, context);
+  registerCompositions(program, context);
+  registerTimeline(program, context);
   try {
-    await program.parseAsync(argv, { from: 'user' });
+    // `render` also takes HyperFrames' spellings of its flags (--flag=false); hf-render-flags.ts.
+    const render = program.commands.find((c) => c.name() === 'render');
+    const args = argv[0] === 'render' && render ? ['render', ...normalizeArgvFor(render, argv.slice(1))] : argv;
+    await program.parseAsync(args, { from: 'user' });
     return exitCode;
   } catch (error) {
     if (error instanceof CommanderError) {

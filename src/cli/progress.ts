@@ -6,7 +6,7 @@
  */
 import cliProgress from 'cli-progress';
 import type { RenderProgress } from '../render/types.js';
-import { formatBytes } from './cache-command.js';
+import { formatBytes } from './format.js';
 
 export interface ProgressDisplay {
   update(progress: RenderProgress): void;

@@ -1,8 +1,8 @@
 /**
  * `framesmith render <dir|file.html>`: renders a composition to MP4 (default), WebM, MOV (ProRes 4444
- * with alpha), GIF or a PNG sequence.
+ * with alpha), GIF, a PNG sequence (ours, or HyperFrames' png-sequence) or an HLS playlist directory.
  * Exit codes: 0 rendered, 1 the render failed (the message names the element or URL), 2 usage (a bad
- * flag value, a variable that does not fit its declaration, a frame range outside the composition, an
+ * flag value, with --strict-variables a variable that does not fit its declaration, a frame range outside the composition, an
  * output path that would replace what the render did not create or cannot be written).
  * `--json` prints one JSON document on stdout: the result, or `{ "error": { code, message, … } }`.
  */
@@ -10,8 +10,8 @@ import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { InvalidArgumentError, Option, type Command } from 'commander';
 import type { OutputFormat, Quality } from '../render.js';
-import { RenderError } from '../render/types.js';
-import { parseRational } from '../media/rational.js';
+import { RenderError, type RenderOptions } from '../render/types.js';
+import { addBatchOptions, checkBatchFlags, runBatchCommand, type BatchFlags } from './batch.js';
 import { ALLOW_OUTSIDE_FLAG, isInsideProject } from '../composition/project-paths.js';
 import { EXIT_FAILED, EXIT_OK, EXIT_USAGE, UsageError } from './exit-codes.js';
 import type { CommandContext } from './main.js';
@@ -19,12 +19,15 @@ import { createProgress } from './progress.js';
 import { deadlineFlag, deadlineSettings, type DeadlineFlags } from './deadline-flags.js';
 import { abortOnInterrupt } from './interrupt.js';
 import { redactUrl } from '../redact.js';
+import { RESOLUTION_NAMES } from '../render/resolution.js';
+import { addHyperframesOptions, cacheSetting, debugReporter, hyperframesSettings, parseFpsFlag, parseWorkersFlag, QUALITY_NAMES, type HyperframesFlags } from './hf-render-flags.js';
 
-interface RenderFlags extends DeadlineFlags {
+interface RenderFlags extends DeadlineFlags, HyperframesFlags, BatchFlags {
   output?: string;
   fps?: string;
   quality: Quality;
   format?: OutputFormat;
+  hlsSegmentSeconds?: number;
   crf?: number;
   videoBitrate?: string;
   gifWidth?: number;
@@ -32,8 +35,9 @@ interface RenderFlags extends DeadlineFlags {
   frames?: { first: number; last: number };
   variables?: string;
   variablesFile?: string;
+  strictVariables?: boolean;
   strict?: boolean;
-  workers?: number;
+  workers?: number | 'auto';
   browser?: string;
   /** false with --no-cache. */
   cache: boolean;
@@ -46,6 +50,10 @@ interface RenderFlags extends DeadlineFlags {
   chunkFrames?: number;
   redis?: string;
   storage?: string;
+  resolution?: string;
+  videoFrameFormat?: 'auto' | 'jpg' | 'png';
+  hdr?: boolean;
+  sdr?: boolean;
 }
 
 /** Render errors that are the command line's fault: exit 2. */
@@ -57,11 +65,6 @@ function wholeNumber(min: number, max: number, what: string) {
     if (!Number.isInteger(n) || n < min || n > max) throw new InvalidArgumentError(`${what}: a whole number from ${min} to ${max}`);
     return n;
   };
-}
-
-function parseFps(value: string): string {
-  if (!parseRational(value)) throw new InvalidArgumentError('a positive frame rate such as 30, 29.97 or 30000/1001');
-  return value;
 }
 
 function parseFrames(value: string): { first: number; last: number } {
@@ -117,14 +120,15 @@ function pickComposition(input: string, value: string | undefined, allowOutside:
 }
 
 export function registerRender(program: Command, context: CommandContext): void {
-  program
+  const command = program
     .command('render')
     .description('render a composition (a directory holding index.html, or an .html file) to a video')
-    .argument('<input>', 'project directory or .html file')
-    .option('-o, --output <path>', 'output file (a directory for --format png); default renders/<name>.<format>; never replaces a directory, the project or a file the render reads (exit 2)')
-    .option('--fps <rate>', 'frame rate, e.g. 30 or 30000/1001 (default: the composition\'s data-fps, else 30; gif: at most 15)', parseFps)
-    .addOption(new Option('--quality <preset>', 'encoder quality').choices(['draft', 'standard', 'high']).default('standard'))
-    .addOption(new Option('--format <format>', 'output format (default: from -o\'s extension, else mp4); mov is ProRes 4444 with alpha').choices(['mp4', 'webm', 'mov', 'gif', 'png']))
+    .argument('[input]', 'project directory or .html file', '.')
+    .option('-o, --output <path>', 'output file (a directory for --format png, png-sequence, hls); default renders/<name>_<YYYY-MM-DD_HH-MM-SS>.<format> as HyperFrames names it; never replaces a directory, the project or a file the render reads (exit 2)')
+    .option('-f, --fps <rate>', 'frame rate from 1 to 240, e.g. 30, 30000/1001 or 29.97 (default: the composition\'s data-fps, else 30; gif: at most 15)', parseFpsFlag)
+    .addOption(new Option('-q, --quality <preset>', 'encoder quality, HyperFrames\' names: draft (x264 ultrafast CRF 28), standard (medium, CRF 18), looks (medium, CRF 16; HyperFrames\' default), high = delivery (slow, CRF 15); webm: the same CRF; mov: fixed ProRes 4444').choices(QUALITY_NAMES).default('standard'))
+    .addOption(new Option('--format <format>', 'output format (default: from -o\'s extension, else mp4); mov is ProRes 4444 with alpha; png-sequence: a directory of frame_000001.png… (RGBA where the stage is transparent) and audio.m4a when there is sound, as HyperFrames writes it; png: ours, frame-000000.png…, silent; hls: a VOD playlist directory (master.m3u8, H.264/AAC MPEG-TS segments)').choices(['mp4', 'webm', 'mov', 'gif', 'png', 'png-sequence', 'hls']))
+    .option('--hls-segment-seconds <n>', 'hls: segment length in whole seconds, 1 to 60 (default 4); the GOP is fixed so every segment starts on a keyframe', wholeNumber(1, 60, '--hls-segment-seconds'))
     .option('--crf <n>', 'constant rate factor instead of the quality preset\'s (mp4, webm; lower is better)', wholeNumber(0, 63, '--crf'))
     .option('--video-bitrate <rate>', 'target bitrate instead of a CRF, e.g. 5M or 800k (mp4, webm)')
     .option('--gif-width <px>', 'gif: scale frames to this width (default: the composition\'s, at most 640)', wholeNumber(2, 16384, '--gif-width'))
@@ -132,8 +136,9 @@ export function registerRender(program: Command, context: CommandContext): void 
     .option('--frames <a-b>', 'render only frames a to b (0-based, both included)', parseFrames)
     .option('--variables <json>', 'values of the composition\'s declared variables, as a JSON object')
     .option('--variables-file <path>', 'the same, from a JSON file')
-    .option('--strict', 'fail on any warning (an asset that could not be loaded, a replaced font, a video that ends early)')
-    .option('--workers <n>', 'capture pages in parallel (default: from cores and free memory)', wholeNumber(1, 64, '--workers'))
+    .option('--strict-variables', 'refuse (exit 2) a --variables key the composition does not declare, or a value of the wrong type; without it they are warnings and the value is used as given')
+    .option('--strict', 'fail on any warning (an asset that could not be loaded, a replaced font, a video that ends early); HyperFrames\' --strict fails on lint errors only')
+    .option('-w, --workers <n|auto>', `capture pages in parallel (default auto: from cores and free memory; at most 64)`, parseWorkersFlag)
     .option('--browser <path>', 'Chromium/Chrome executable (default: FRAMESMITH_BROWSER, the bundled headless shell, a system Chromium)')
     .addOption(deadlineFlag('browserTimeout'))
     .addOption(deadlineFlag('protocolTimeout'))
@@ -146,13 +151,27 @@ export function registerRender(program: Command, context: CommandContext): void 
     .option('--chunk-frames <n>', 'render as plan → chunks of n frames → assemble (locally --workers chunks at once, or on the workers of --redis; default with --redis: 240)', wholeNumber(1, 1_000_000, '--chunk-frames'))
     .option('--redis <url>', 'queue the chunks on this Redis (redis://host:6379) for `framesmith worker`s on any machine; needs --storage')
     .option('--storage <dir|url>', 'where the plan and the segments go: a directory every worker sees at the same path (NFS, EFS, SMB), or s3://bucket/prefix')
+    .option('--resolution <preset>', `draw the composition at a whole device scale factor so frames land at a preset size: ${RESOLUTION_NAMES.join(', ')} (same aspect as the composition, a whole multiple of its size; not with --hdr)`)
+    .addOption(new Option('--video-frame-format <format>', 'format <video> frames are extracted in: auto (JPEG, PNG for sources with alpha), png (lossless, for screen recordings and colour-critical footage), jpg (sources with alpha stay PNG)').choices(['auto', 'jpg', 'png']))
+    .option('--hdr', 'mp4: encode HDR (H.265 10-bit, BT.2020, HLG; PQ when a video source is PQ); other formats stay SDR with a warning')
+    .option('--sdr', 'encode SDR, BT.709 (the default)')
     .option('--json', 'print the result as one JSON document')
-    .option('-q, --quiet', 'no progress output')
+    .option('--quiet', 'no progress output, no notices (framesmith\'s old -q still means this when nothing or another flag follows it)');
+  addHyperframesOptions(command);
+  addBatchOptions(command);
+  command
     .action(async (rawInput: string, flags: RenderFlags) => {
-      if (!flags.cache && flags.cacheDir) throw new UsageError('--no-cache and --cache-dir cannot be combined; pick one');
+      const cache = cacheSetting(flags);
+      const hf = hyperframesSettings(flags);
+      if (flags.hdr && flags.sdr) throw new UsageError('--hdr and --sdr exclude each other; pick one');
+      checkBatchFlags(flags);
       const variables = readVariables(flags);
       const { input, composition } = pickComposition(rawInput, flags.composition, flags.allowOutsideProject ?? false);
       const display = createProgress({ quiet: Boolean(flags.quiet || flags.json) });
+      const notice = (message: string) => { if (!flags.quiet && !flags.json) display.interrupt(() => process.stderr.write(`framesmith: ${message}\n`)); };
+      for (const line of hf.notices) notice(line);
+      const debug = debugReporter(Boolean(flags.debug), (line) => display.interrupt(() => process.stderr.write(`framesmith: debug: ${line}\n`)));
+      debug.start({ input, composition, fps: flags.fps, quality: flags.quality, workers: hf.workers ?? 'auto', cache: cache ?? 'default', strict: hf.strict, gifLoop: flags.gifLoop, vp9CpuUsed: flags.vp9CpuUsed });
       const warn = (message: string) => {
         if (flags.json) return;
         display.interrupt(() => process.stderr.write(`framesmith: warning: ${message} (--strict makes this an error)\n`));
@@ -164,34 +183,45 @@ export function registerRender(program: Command, context: CommandContext): void 
         // A distributed render cancelled by Ctrl-C stops its chunks on the workers and removes its
         // segments before the process exits (interrupt.ts).
         const interrupt = flags.redis ? abortOnInterrupt() : undefined;
-        const rendering = render(input, {
+        const options: RenderOptions = {
           signal: interrupt?.signal,
           output: flags.output,
           fps: flags.fps,
           quality: flags.quality,
           format: flags.format,
+          hlsSegmentSeconds: flags.hlsSegmentSeconds,
           crf: flags.crf,
           videoBitrate: flags.videoBitrate,
           gifWidth: flags.gifWidth,
           composition,
           frames: flags.frames,
           variables,
-          strict: flags.strict ?? false,
+          strictVariables: flags.strictVariables ?? false,
+          strict: hf.strict,
           onWarning: (w) => warn(w.message),
-          workers: flags.workers,
+          workers: hf.workers,
+          gifLoop: flags.gifLoop,
+          vp9CpuUsed: flags.vp9CpuUsed,
           browser: flags.browser,
-          cache: flags.cache ? (flags.cacheDir ? path.resolve(flags.cacheDir) : undefined) : false,
+          cache,
           allowPrivateHosts: flags.allowPrivateHosts ?? false,
           allowOutsideProject: flags.allowOutsideProject ?? false,
           webgl: flags.webgl,
           ...deadlineSettings(flags),
-          onProgress: (p) => display.update(p),
+          onProgress: (p) => { debug.progress(p); display.update(p); },
           chunkFrames: flags.chunkFrames,
           redis: flags.redis,
           storage: flags.storage, // a directory (openStorage resolves it) or an s3:// URL
+          resolution: flags.resolution,
+          videoFrameFormat: flags.videoFrameFormat,
+          dynamicRange: flags.hdr ? 'hdr' : 'sdr',
           onNotice: (message) => { if (!flags.json) display.interrupt(() => process.stderr.write(`framesmith: ${message}\n`)); },
-        });
+        };
+        // --batch: one render of these options per row (batch.ts), with the row's output and variables.
+        if (flags.batch !== undefined) return context.setExitCode(await runBatchCommand(input, options, { ...flags, batch: flags.batch }));
+        const rendering = render(input, options);
         const result = await (interrupt ? interrupt.track(rendering) : rendering);
+        debug.done(result);
         display.stop();
         if (flags.json) process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
         else if (!flags.quiet) {

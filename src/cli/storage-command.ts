@@ -5,7 +5,7 @@
  * cannot be reached; 2 usage (a malformed age or storage URL).
  */
 import type { Command } from 'commander';
-import { formatBytes } from './cache-command.js';
+import { formatBytes } from './format.js';
 import { EXIT_OK, UsageError } from './exit-codes.js';
 import type { CommandContext } from './main.js';
 

@@ -14,6 +14,8 @@ export type CompositionErrorCode =
   | 'sub_composition_invalid'
   | 'sub_composition_cycle'
   | 'invalid_variables'
+  /** A malformed data-fx-chain / data-automation, or an effect type nobody knows. */
+  | 'invalid_audio'
   | 'remote_asset'
   | 'limit_exceeded'
   | 'outside_project';

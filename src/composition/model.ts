@@ -4,6 +4,7 @@
  * time unless a name says otherwise.
  */
 import type { Rational } from '../media/rational.js';
+import type { AudioAuthoring, AudioGroup } from './audio-authoring.js';
 
 /** An element with timing attributes (`data-start`, and a `class="clip"` window). */
 export interface TimedElement {
@@ -51,6 +52,8 @@ export interface MediaElement extends TimedElement {
   hasAudioAttr?: boolean;
   /** Composition seconds at which its enclosing sub-composition hosts end (the earliest), if any. */
   hostEnd?: number;
+  /** `data-fx-chain`, `data-automation`, `data-audio-group` (src/composition/audio-authoring.ts). */
+  audio?: AudioAuthoring;
 }
 
 /**
@@ -128,6 +131,8 @@ export interface Composition {
   timed: TimedElement[];
   /** The `<video>`/`<audio>` subset of `timed`, same objects, document order. */
   media: MediaElement[];
+  /** The audio buses media are grouped into (`data-audio-group`), when any. */
+  audioGroups?: AudioGroup[];
   /**
    * Nested compositions (elements with `data-composition-id` inside the root). Their timeline
    * `window.__timelines[id]` is sought at composition time minus `start`; their children's seconds

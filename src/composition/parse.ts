@@ -34,6 +34,7 @@ import { parseNumber, parseSeconds, parseTimeExpr, type TimeExpr } from './timin
 import { settleDuration } from './duration.js';
 import { checkSize } from './limits.js';
 import { checkInsideProject } from './project-paths.js';
+import { readAudioAuthoring } from './audio-authoring.js';
 
 export interface ParseOptions {
   /** Overrides the root's `data-fps`: 30, "30000/1001", "29.97". */
@@ -103,6 +104,7 @@ export async function compositionFromSource(source: CompositionSource, options: 
 
   const timed: TimedElement[] = [];
   const media: MediaElement[] = [];
+  const audioOf: Parameters<typeof readAudioAuthoring>[1][number][] = [];
   for (const [i, raw] of raws.entries()) {
     const el = timedEls[i]!;
     const tagName = el.tagName.toLowerCase();
@@ -139,10 +141,13 @@ export async function compositionFromSource(source: CompositionSource, options: 
       if (hasAudio !== undefined) m.hasAudioAttr = hasAudio.trim().toLowerCase() !== 'false';
       timed.push(m);
       media.push(m);
+      audioOf.push({ el, label: raw.label, file: fileOf(el), kind: m.kind, set: (a) => { m.audio = a; } });
     } else {
       timed.push(entry);
     }
   }
+
+  const audioGroups = readAudioAuthoring(document, audioOf);
 
   // Media inside a sub-composition ends with its host (at the latest).
   const hostEnd = (raw: RawTimed): number | undefined => {
@@ -199,6 +204,7 @@ export async function compositionFromSource(source: CompositionSource, options: 
     ...(source.rootId !== undefined ? { rootId: source.rootId } : {}),
     ...(width ? { width } : {}), ...(height ? { height } : {}),
     fps, duration: 0, frameCount: 0, timed, media, nested,
+    ...(audioGroups.length > 0 ? { audioGroups } : {}),
     durationRule: { ...(declaredDuration !== undefined ? { declared: declaredDuration } : {}), floor, latestEnd },
     mounts: source.mounts ?? [],
     variables: source.variables ?? {},

@@ -4,6 +4,7 @@
  * All times are seconds. "Timeline" means composition time; "media time" means a position inside a
  * track's source file (0 = the first sample the file presents).
  */
+import type { Envelope, FxNode } from '../composition/audio-authoring.js';
 import { FramesmithError } from '../errors.js';
 
 /** One audible clip to mix: a source file placed on the composition timeline. */
@@ -30,6 +31,20 @@ export interface AudioTrack {
   loop: boolean;
   /** Linear gain: 1 = as recorded, 0.5 ≈ −6 dB. Tracks at 0 are left out. */
   volume: number;
+  /** Effects applied to the clip (`data-fx-chain`), in order, before its gain. */
+  fx?: FxNode[];
+  /** Gain over clip-local seconds (`data-automation`'s volume lane), applied after `fx` and times `volume`. */
+  envelope?: Envelope;
+  /** Key of the `MixOptions.buses` entry the clip is summed into instead of the master. */
+  bus?: string;
+}
+
+/** A bus (`data-audio-group`): its clips summed, then `fx`, `envelope` (composition seconds), `volume`. */
+export interface AudioBus {
+  key: string;
+  volume: number;
+  fx?: FxNode[];
+  envelope?: Envelope;
 }
 
 export interface MixOptions {
@@ -48,6 +63,8 @@ export interface MixOptions {
   signal?: AbortSignal;
   /** Output sample rate. Default 48000. */
   sampleRate?: number;
+  /** The buses tracks name in `AudioTrack.bus`; a track naming no listed bus goes to the master. */
+  buses?: AudioBus[];
 }
 
 export interface MixResult {

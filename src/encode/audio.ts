@@ -55,7 +55,7 @@ export async function mixAudio(tracks: AudioTrack[], options: MixOptions): Promi
 
   const retimed = placed.some((p) => p.track.playbackRate !== 1);
   const stretcher = retimed && !(await ffmpegHasFilter('rubberband')) ? 'atempo' : 'rubberband';
-  const graph = buildMixGraph(placed, sampleRate, totalSamples, stretcher, fromSamples);
+  const graph = buildMixGraph(placed, sampleRate, totalSamples, stretcher, fromSamples, options.buses);
   const scratch = await mkdtemp(path.join(os.tmpdir(), 'framesmith-mix-'));
   const temp = tempPathFor(options.outFile);
   try {
@@ -110,12 +110,19 @@ export async function mixAudio(tracks: AudioTrack[], options: MixOptions): Promi
  *   even when muted, and then requires an audio stream); an unforced video without an audio stream is
  *   simply silent and left out.
  *
+ *
+ * An element's audio attributes (`element.audio`) travel with its track: its effects, its volume
+ * lane (which replaces `data-volume`, as in HyperFrames) and its bus; members of a bus in
+ * `hiddenBuses` (`data-hidden` on the group) are left out.
+ *
  * `hasAudio(src)` is the caller's probe (src/media/probe.ts), so this module does not depend on it.
  */
-export async function audioTracksFromMedia(media: MediaElement[], hasAudio: (src: string) => Promise<boolean>): Promise<AudioTrack[]> {
+export async function audioTracksFromMedia(media: MediaElement[], hasAudio: (src: string) => Promise<boolean>, hiddenBuses: ReadonlySet<string> = new Set()): Promise<AudioTrack[]> {
   const tracks: AudioTrack[] = [];
   for (const element of media) {
-    if (element.volume <= 0) continue;
+    const authored = element.audio;
+    if (element.volume <= 0 && !authored?.envelope) continue;
+    if (authored?.group !== undefined && hiddenBuses.has(authored.group)) continue;
     const forced = element.kind === 'video' && element.hasAudioAttr === true;
     if (element.muted && !forced) continue;
     const required = element.kind === 'audio' || forced;
@@ -132,7 +139,10 @@ export async function audioTracksFromMedia(media: MediaElement[], hasAudio: (src
       mediaStart: element.mediaStart,
       playbackRate: element.playbackRate,
       loop: element.loop,
-      volume: element.volume,
+      volume: authored?.envelope ? 1 : element.volume,
+      ...(authored?.fx && authored.fx.length > 0 ? { fx: authored.fx } : {}),
+      ...(authored?.envelope ? { envelope: authored.envelope } : {}),
+      ...(authored?.group !== undefined ? { bus: authored.group } : {}),
     });
   }
   return tracks;

@@ -59,6 +59,7 @@ export interface AssembleOptions {
   height: number;
   alpha?: boolean;
   gifWidth?: number;
+  gifLoop?: number;
   /** A private directory for intermediate files. */
   workDir: string;
   signal?: AbortSignal;
@@ -137,7 +138,7 @@ async function joinFrames(segments: readonly Segment[], output: string): Promise
 async function encodeGif(segments: readonly Segment[], options: AssembleOptions): Promise<void> {
   const frames = path.join(options.workDir, 'gif-frames');
   await joinFrames(segments, frames);
-  const encoder: VideoEncoderOptions = { format: 'gif', output: options.output, width: options.width, height: options.height, fps: options.fps, alpha: options.alpha, gifWidth: options.gifWidth };
+  const encoder: VideoEncoderOptions = { format: 'gif', output: options.output, width: options.width, height: options.height, fps: options.fps, alpha: options.alpha, gifWidth: options.gifWidth, gifLoop: options.gifLoop };
   const lossless = path.join(options.workDir, 'gif.mkv');
   const palette = path.join(options.workDir, 'palette.png');
   const args = gifPaletteArgs(encoder, lossless, palette, path.join(frames, 'frame-%06d.png'));

@@ -7,15 +7,19 @@
  * | mp4    | libx264          | yuv420p, BT.709 primaries/transfer/matrix, tv | MP4, `+faststart` |
  * | webm   | libvpx-vp9       | yuv420p, or yuva420p when `alpha`             | WebM      |
  * | mov    | prores_ks 4444   | yuva444p10le (alpha kept), BT.709 tags        | QuickTime |
- * | gif    | palettegen / paletteuse, one palette per render (see gifPaletteArgs) | GIF89a, loops forever |
+ * | gif    | palettegen / paletteuse, one palette per render (see gifPaletteArgs) | GIF89a, `gifLoop` (0: forever) |
  *
- * Quality presets (x264: CRF and preset; VP9: CRF with `-b:v 0`, deadline and cpu-used):
+ * Quality presets, each name meaning what it means in HyperFrames 0.8.170 (`hyperframes render -q`):
+ * x264 CRF and preset; VP9 the same CRF with `-b:v 0`, deadline `realtime` for draft else `good`, and
+ * `-cpu-used` 4 unless `vp9CpuUsed` says otherwise.
  *
- * | preset   | x264 CRF | x264 preset | VP9 CRF | VP9 deadline / cpu-used |
- * |----------|----------|-------------|---------|-------------------------|
- * | draft    | 28       | ultrafast   | 40      | realtime / 8            |
- * | standard | 20       | veryfast    | 32      | good / 4                |
- * | high     | 16       | slow        | 24      | good / 2                |
+ * | preset   | CRF | x264 preset | VP9 deadline |
+ * |----------|-----|-------------|--------------|
+ * | draft    | 28  | ultrafast   | realtime     |
+ * | standard | 18  | medium      | good         |
+ * | looks    | 16  | medium      | good         |
+ * | high     | 15  | slow        | good         |
+ * | delivery | 15  | slow        | good         |
  *
  * `crf` replaces the preset's CRF; `videoBitrate` (e.g. `5M`) targets a bitrate instead (x264: `-b:v`;
  * VP9: `-b:v` without `-crf`). They exclude each other and apply to mp4 and webm only: ProRes has fixed
@@ -30,15 +34,24 @@
  * and the stream is tagged to match, so players show the colours the browser drew.
  */
 import { formatRational, type Rational } from '../media/rational.js';
+import { hdrMp4Args, type HdrTransfer } from './hdr.js';
 
 export type VideoFormat = 'mp4' | 'webm' | 'mov' | 'gif' | 'png';
-export type Quality = 'draft' | 'standard' | 'high';
+/** `looks` is HyperFrames' default (standard at CRF 16); `delivery` is another name for `high`. */
+export type Quality = 'draft' | 'standard' | 'looks' | 'high' | 'delivery';
 
 export const QUALITY_PRESETS: Record<Quality, { x264Crf: number; x264Preset: string; vp9Crf: number; vp9Deadline: string; vp9CpuUsed: number }> = {
-  draft: { x264Crf: 28, x264Preset: 'ultrafast', vp9Crf: 40, vp9Deadline: 'realtime', vp9CpuUsed: 8 },
-  standard: { x264Crf: 20, x264Preset: 'veryfast', vp9Crf: 32, vp9Deadline: 'good', vp9CpuUsed: 4 },
-  high: { x264Crf: 16, x264Preset: 'slow', vp9Crf: 24, vp9Deadline: 'good', vp9CpuUsed: 2 },
+  draft: { x264Crf: 28, x264Preset: 'ultrafast', vp9Crf: 28, vp9Deadline: 'realtime', vp9CpuUsed: 4 },
+  standard: { x264Crf: 18, x264Preset: 'medium', vp9Crf: 18, vp9Deadline: 'good', vp9CpuUsed: 4 },
+  looks: { x264Crf: 16, x264Preset: 'medium', vp9Crf: 16, vp9Deadline: 'good', vp9CpuUsed: 4 },
+  high: { x264Crf: 15, x264Preset: 'slow', vp9Crf: 15, vp9Deadline: 'good', vp9CpuUsed: 4 },
+  delivery: { x264Crf: 15, x264Preset: 'slow', vp9Crf: 15, vp9Deadline: 'good', vp9CpuUsed: 4 },
 };
+
+/** The `-cpu-used` range of libvpx-vp9 (higher: faster, larger for the same quality). */
+export const VP9_CPU_USED_RANGE = { min: -8, max: 8 } as const;
+/** The most a GIF's loop count can be (the NETSCAPE extension stores 16 bits). */
+export const GIF_LOOP_MAX = 65_535;
 
 /** GIF: the width frames are scaled down to by default (keeping the aspect), px. */
 export const GIF_DEFAULT_MAX_WIDTH = 640;
@@ -46,6 +59,8 @@ export const GIF_DEFAULT_MAX_WIDTH = 640;
 export const GIF_DEFAULT_MAX_FPS = 15;
 
 export interface VideoEncoderOptions {
+  /** mp4 only: encode HDR with this transfer (src/encode/hdr.ts; needs png frames). Default: SDR. */
+  hdr?: HdrTransfer;
   format: VideoFormat;
   /** The file (mp4/webm/mov/gif) or directory (png) to write. */
   output: string;
@@ -63,6 +78,17 @@ export interface VideoEncoderOptions {
   frameFormat?: 'png' | 'jpeg';
   /** GIF: scale frames to this width (keeping the aspect). Default: the width, at most GIF_DEFAULT_MAX_WIDTH. */
   gifWidth?: number;
+  /** GIF: how many times the animation repeats, 0 (default) forever, up to GIF_LOOP_MAX. */
+  gifLoop?: number;
+  /** WebM: libvpx-vp9 `-cpu-used` (VP9_CPU_USED_RANGE) instead of the preset's 4. */
+  vp9CpuUsed?: number;
+  /** png: the file name of frame `index` (0-based) in the directory; default `pngFrameName` (src/encode/video.ts). */
+  frameName?: (index: number) => string;
+  /**
+   * mp4: a keyframe exactly every `keyframeSeconds` of video and nowhere else (GOP fixed at that many
+   * seconds' frames, no scene-cut keyframes), so HLS segments of that length each start on one.
+   */
+  keyframeSeconds?: number;
   /** A private directory for intermediate files (GIF's lossless frames and palette). */
   workDir?: string;
   signal?: AbortSignal;
@@ -90,6 +116,19 @@ function rateControl(options: VideoEncoderOptions, codec: 'x264' | 'vp9'): strin
   return codec === 'x264' ? ['-crf', crf] : ['-crf', crf, '-b:v', '0'];
 }
 
+/**
+ * x264's GOP fixed at `keyframeSeconds` S (none when unset): a keyframe forced on the first frame at
+ * or after each multiple k·S, frame ceil(k·S·fps) (exact for any rate, 30000/1001 too); keyint the most
+ * frames such a gap can hold, so x264 adds none in between; no scene-cut keyframes.
+ */
+function fixedGop(options: VideoEncoderOptions): string[] {
+  if (options.keyframeSeconds === undefined) return [];
+  const gop = String(Math.ceil((options.keyframeSeconds * options.fps.num) / options.fps.den));
+  // By frame number, not time: n >= k·S·fps is integer arithmetic, where t >= k·S may miss by a rounding.
+  const { num, den } = options.fps;
+  return ['-g', gop, '-keyint_min', gop, '-sc_threshold', '0', '-force_key_frames', `expr:gte(n,ceil(n_forced*${options.keyframeSeconds * num}/${den}))`];
+}
+
 /** ffmpeg arguments for an mp4/webm/mov encode reading frames from stdin (exported for tests and doctor). */
 export function encoderArgs(options: VideoEncoderOptions): string[] {
   const quality = QUALITY_PRESETS[options.quality ?? 'standard'];
@@ -113,11 +152,12 @@ export function encoderArgs(options: VideoEncoderOptions): string[] {
     // In RGB: smearing a 4:2:0 input (JPEG frames) pads luma and chroma unevenly and left the edge black.
     filters.push(`format=${alpha ? 'rgba' : 'rgb24'}`, `pad=${even.width}:${even.height}:0:0`, `fillborders=right=${even.width - options.width}:bottom=${even.height - options.height}:mode=smear`);
   }
+  if (options.format === 'mp4' && options.hdr) return hdrMp4Args({ ...options, hdr: options.hdr }, input, filters, quality.x264Preset, rateControl(options, 'x264'));
   if (options.format === 'mp4') {
     filters.push('scale=out_color_matrix=bt709:out_range=tv', 'format=yuv420p');
     return [
       '-y', ...input, '-vf', filters.join(','), '-an',
-      '-c:v', 'libx264', '-preset', quality.x264Preset, ...rateControl(options, 'x264'), '-pix_fmt', 'yuv420p',
+      '-c:v', 'libx264', '-preset', quality.x264Preset, ...rateControl(options, 'x264'), ...fixedGop(options), '-pix_fmt', 'yuv420p',
       ...BT709_TAGS, '-r', rate, '-movflags', '+faststart', '-f', 'mp4', options.output,
     ];
   }
@@ -126,7 +166,7 @@ export function encoderArgs(options: VideoEncoderOptions): string[] {
     return [
       '-y', ...input, '-vf', filters.join(','), '-an',
       '-c:v', 'libvpx-vp9', '-pix_fmt', alpha ? 'yuva420p' : 'yuv420p', ...rateControl(options, 'vp9'),
-      '-deadline', quality.vp9Deadline, '-cpu-used', String(quality.vp9CpuUsed), '-row-mt', '1',
+      '-deadline', quality.vp9Deadline, '-cpu-used', String(options.vp9CpuUsed ?? quality.vp9CpuUsed), '-row-mt', '1',
       ...(alpha ? ['-auto-alt-ref', '0'] : []),
       ...BT709_TAGS, '-r', rate, '-f', 'webm', options.output,
     ];
@@ -158,12 +198,15 @@ export function gifPaletteArgs(options: VideoEncoderOptions, frames: string, pal
   ];
 }
 
-/** GIF, second pass: map the kept frames onto the palette (Sierra dithering) and loop forever. */
+/**
+ * GIF, second pass: map the kept frames onto the palette (Sierra dithering). The loop count is the
+ * muxer's `-loop` (0 forever, n: n more times after the first), as HyperFrames writes it.
+ */
 export function gifEncodeArgs(options: VideoEncoderOptions, frames: string, palette: string): string[] {
   const alpha = options.alpha === true;
   return [
     '-y', '-i', frames, '-i', palette,
     '-lavfi', `[0:v][1:v]paletteuse=dither=sierra2_4a${alpha ? ':alpha_threshold=128' : ''}`,
-    '-r', formatRational(options.fps), '-loop', '0', '-f', 'gif', options.output,
+    '-r', formatRational(options.fps), '-loop', String(options.gifLoop ?? 0), '-f', 'gif', options.output,
   ];
 }

@@ -145,6 +145,11 @@ export function pngFrameName(index: number): string {
   return `frame-${String(index).padStart(6, '0')}.png`;
 }
 
+/** `frame_000001.png`, … : HyperFrames' name of PNG-sequence frame `index` (0-based; names count from 1). */
+export function hfFrameName(index: number): string {
+  return `frame_${String(index + 1).padStart(6, '0')}.png`;
+}
+
 async function pngSequence(options: VideoEncoderOptions): Promise<VideoEncoder> {
   await mkdir(options.output, { recursive: true });
   let framesWritten = 0;
@@ -155,7 +160,7 @@ async function pngSequence(options: VideoEncoderOptions): Promise<VideoEncoder> 
     async write(png) {
       const t = performance.now();
       // The browser's PNG is written as is: lossless, alpha kept, no re-encode.
-      await writeFile(path.join(options.output, pngFrameName(framesWritten)), png);
+      await writeFile(path.join(options.output, (options.frameName ?? pngFrameName)(framesWritten)), png);
       framesWritten++;
       busyMs += performance.now() - t;
     },

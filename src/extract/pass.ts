@@ -134,6 +134,10 @@ export function passFilters(plan: ExtractionPlan, firstSlot = 0): string {
   if (colourspace) filters.push(colourspace);
   // Colour last (src/extract/colour.ts): its float conversions then run on the output size, never larger.
   if (plan.colourFilter) filters.push(plan.colourFilter);
+  // The PNG encoder writes gAMA and cHRM chunks from the frame's transfer and primaries tags, and a
+  // browser colour-manages a PNG that has them: BT.709-tagged frames were drawn off by up to 22 levels
+  // (measured). The pixels are already what the page must show, so the frames go out untagged.
+  if (plan.format === 'png') filters.push('setparams=color_trc=unknown:color_primaries=unknown');
   return filters.join(',');
 }
 

@@ -152,7 +152,8 @@ export function planVideo(request: NormalizedRequest, info: MediaInfo, options: 
   const slotCount = request.duration === undefined ? available : slotsFor(request.duration, fps);
   const frameCount = Math.min(slotCount, available);
   const { width, height } = coverSize(info.width, info.height, request.width, request.height);
-  const format: FrameFormat = options.format === 'auto' ? (info.hasAlpha ? 'png' : 'jpg') : options.format;
+  // A source with alpha stays PNG under `jpg` too: JPEG has no alpha channel to keep it in.
+  const format: FrameFormat = options.format === 'png' || info.hasAlpha ? 'png' : 'jpg';
   const alpha = format === 'png' && info.hasAlpha;
   const colour = colourTransform(info, options.colorTarget, alpha);
   const decoder = format === 'png' && info.alphaNeedsLibvpx ? (info.codec === 'vp8' ? 'libvpx' : 'libvpx-vp9') : null;

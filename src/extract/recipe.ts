@@ -24,7 +24,8 @@ import { planKeyFields, type ExtractionPlan } from './plan.js';
 //    instead of swscale (src/extract/pass.ts): different rounding, so different bytes.
 // 4: partly tagged and untagged sources are decoded with the matrix a browser uses (BT.709 from 720
 //    lines for H.264), not always BT.601.
-export const ENGINE_RECIPE_VERSION = 4;
+// 5: PNG frames are written without gAMA/cHRM chunks (pass.ts), which made browsers colour-manage them.
+export const ENGINE_RECIPE_VERSION = 5;
 
 /** planKeyFields entries that the cache keys elsewhere: the file (by content) and the window. */
 const WINDOW_AND_FILE = new Set(['source', 'identity', 'mediaStart', 'frameCount']);

@@ -30,7 +30,10 @@ export type FormatChoice = 'auto' | FrameFormat;
 export interface ExtractOptions {
   /** Render frame rate: a number or a rational string such as "30000/1001". */
   fps: number | string;
-  /** Default `auto`: JPEG for opaque sources, PNG (zlib level 1) when the source really has alpha. */
+  /**
+   * Default `auto`: JPEG for opaque sources, PNG (zlib level 1) when the source really has alpha. `png`:
+   * PNG for every source. `jpg`: JPEG, but PNG for a source with alpha (JPEG would drop it).
+   */
   format?: FormatChoice;
   /** JPEG quality on ffmpeg's 2 (best) – 31 scale. Default 3. */
   jpegQuality?: number;

@@ -8,10 +8,11 @@
  * A family name resolves, case-insensitively, to:
  * - itself, when it is bundled (`BUNDLED_IDS`: Inter, Roboto, Open Sans, Montserrat, JetBrains Mono…);
  * - `DEFAULT_FAMILY` (Inter), for the generic families and the system UI names (`sans-serif`, `serif`,
- *   `monospace`, `system-ui`, `-apple-system`, …) — as HyperFrames resolves them, so its compositions
- *   look the same;
+ *   `monospace`, `system-ui`, `-apple-system`, …) first in a list: HyperFrames puts Inter before them
+ *   (src/fonts/generic.ts has the rule and the faces the browser draws for them otherwise);
  * - the face HyperFrames substitutes for the usual system fonts (`FONT_ALIASES`: Arial and Helvetica
- *   to Inter, Courier New and Menlo to JetBrains Mono, Times New Roman and Georgia to EB Garamond, …);
+ *   to Inter, Courier New and Menlo to JetBrains Mono, Times New Roman and Georgia to EB Garamond, …;
+ *   Impact, which HyperFrames does not alias, is unknown);
  * - nothing, otherwise: the page must declare it with `@font-face`, else the next family of the list
  *   is used (a warning says so, see src/fonts/usage.ts).
  */
@@ -25,6 +26,9 @@ export const BUNDLED_IDS = [
   'rubik', 'work-sans', 'dm-sans', 'manrope', 'source-sans-3', 'space-grotesk', 'archivo-black', 'league-gothic',
   'merriweather', 'lora', 'playfair-display', 'eb-garamond',
   'jetbrains-mono', 'ibm-plex-mono', 'source-code-pro', 'roboto-mono', 'fira-code', 'space-mono',
+  // The families HyperFrames users name most that the list above lacked (issue 18).
+  'bebas-neue', 'anton', 'source-serif-4', 'instrument-serif', 'libre-baskerville', 'plus-jakarta-sans', 'geist',
+  'press-start-2p', 'libre-franklin', 'figtree', 'gabarito', 'roboto-flex', 'rethink-sans', 'dm-mono', 'caveat',
   'noto-color-emoji',
 ] as const;
 
@@ -39,16 +43,21 @@ export const GENERIC_FAMILIES = new Set([
   'ui-monospace', 'ui-rounded', 'math', 'fangsong', '-apple-system', 'blinkmacsystemfont', 'emoji',
 ]);
 
-/** System font names and the bundled face that stands in for each (lower case → family). */
+/**
+ * System font names and the bundled face that stands in for each (lower case → family): HyperFrames
+ * 0.8.170's alias map (its `FONT_ALIAS_MAP`), name for name — a name it does not alias (Impact, …) is
+ * not aliased here either — except `bebas neue`, which is bundled as itself, plus the emoji names.
+ */
 export const FONT_ALIASES: Readonly<Record<string, string>> = {
-  arial: 'Inter', helvetica: 'Inter', 'helvetica neue': 'Inter', verdana: 'Inter', tahoma: 'Inter',
-  'trebuchet ms': 'Inter', calibri: 'Inter', 'segoe ui': 'Roboto', 'sf pro': 'Inter', 'sf pro display': 'Inter',
-  'sf pro text': 'Inter', 'san francisco': 'Inter', avenir: 'Inter', 'avenir next': 'Inter', 'noto sans': 'Inter',
+  arial: 'Inter', helvetica: 'Inter', 'helvetica neue': 'Inter', 'helvetica bold': 'Inter', verdana: 'Inter', tahoma: 'Inter',
+  'trebuchet ms': 'Inter', calibri: 'Inter', candara: 'Inter', corbel: 'Inter', 'lucida sans': 'Inter', 'lucida sans unicode': 'Inter',
+  'segoe ui': 'Roboto', 'sf pro': 'Inter', 'sf pro display': 'Inter', 'sf pro text': 'Inter', 'sf pro rounded': 'Inter',
+  avenir: 'Inter', 'avenir next': 'Inter', optima: 'Inter', 'noto sans': 'Inter',
   'dejavu sans': 'Inter', 'liberation sans': 'Inter', 'lucida grande': 'Inter', geneva: 'Inter',
-  'arial black': 'Montserrat', futura: 'Montserrat', impact: 'League Gothic', 'bebas neue': 'League Gothic',
+  'arial black': 'Montserrat', futura: 'Montserrat', 'din alternate': 'Montserrat',
   'courier new': 'JetBrains Mono', courier: 'JetBrains Mono', menlo: 'JetBrains Mono', monaco: 'JetBrains Mono',
   consolas: 'JetBrains Mono', 'sf mono': 'JetBrains Mono', 'lucida console': 'JetBrains Mono', 'dejavu sans mono': 'JetBrains Mono',
-  'liberation mono': 'JetBrains Mono',
+  'liberation mono': 'JetBrains Mono', 'lucida sans typewriter': 'JetBrains Mono', 'andale mono': 'JetBrains Mono',
   'times new roman': 'EB Garamond', times: 'EB Garamond', georgia: 'EB Garamond', palatino: 'EB Garamond',
   'palatino linotype': 'EB Garamond', cambria: 'EB Garamond', garamond: 'EB Garamond', 'book antiqua': 'EB Garamond',
   'liberation serif': 'EB Garamond', 'dejavu serif': 'EB Garamond',

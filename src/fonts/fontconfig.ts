@@ -7,8 +7,9 @@
  * fontconfig reads TrueType, not the WOFF2 files `@fontsource` ships, so each family used is
  * decompressed once (wawoff2, ~1 ms a file) into the font directory, `<dir>/faces/<id>@<version>/`,
  * written under a temporary name and renamed into place (concurrent renders share it safely). The
- * configuration lists those directories and maps every generic family and system UI name to
- * `DEFAULT_FAMILY`, every system font name of `FONT_ALIASES` to its stand-in, and lets emoji fall back
+ * configuration lists those directories and maps the generic families Chromium resolves to the faces
+ * HyperFrames draws for them (generic.ts; always installed), every system font name of `FONT_ALIASES`
+ * to its stand-in, and lets emoji fall back
  * to `EMOJI_FAMILY`; glyphs are antialiased in grey with no hinting (no machine-dependent rendering
  * setting applies).
  *
@@ -30,6 +31,7 @@ import path from 'node:path';
 import { bundledFamilies, DEFAULT_FAMILY, EMOJI_FAMILY, FONT_ALIASES, GENERIC_FAMILIES, type BundledFamily } from './catalog.js';
 import { subsetFiles } from './coverage.js';
 import { fallbackChain, parseUnit, unitName, type FallbackUnit } from './fallback.js';
+import { GENERIC_FACES, genericFamilies, genericRole } from './generic.js';
 
 /** The one family the machine's fonts are listed under (see the module comment). */
 export const MACHINE_FAMILY = 'framesmith machine fonts';
@@ -64,6 +66,8 @@ export function prepareFonts(families: Iterable<string>, dir = fontDir(), lang?:
   const catalog = bundledFamilies();
   const wanted = new Map<string, BundledFamily>();
   const units = new Map<string, FallbackUnit>();
+  // The generic families' faces are always there: the browser may reach them from any text.
+  for (const face of genericFamilies()) wanted.set(face.id, face);
   for (const name of [DEFAULT_FAMILY, EMOJI_FAMILY, ...families]) {
     const face = catalog.get(name.toLowerCase());
     if (face) wanted.set(face.id, face);
@@ -103,7 +107,8 @@ async function build(root: string, faces: BundledFamily[], fallback: FallbackUni
   const chain = fallbackChain(lang).map((e) => e.pkg.family).filter((f, i, all) => present.has(f) && all.indexOf(f) === i);
   // The installed bundled faces come before the chain and the machine, DEFAULT_FAMILY first: a
   // character one of them covers stays theirs whatever else is installed and whatever the language.
-  const bundled = faces.map((f) => f.family).filter((f) => f !== EMOJI_FAMILY).sort((a, b) => Number(b === DEFAULT_FAMILY) - Number(a === DEFAULT_FAMILY) || a.localeCompare(b));
+  const privateFaces = new Set(genericFamilies().map((f) => f.family));
+  const bundled = faces.map((f) => f.family).filter((f) => f !== EMOJI_FAMILY && !privateFaces.has(f)).sort((a, b) => Number(b === DEFAULT_FAMILY) - Number(a === DEFAULT_FAMILY) || a.localeCompare(b));
   const config = configText([...dirs, ...unitDirs], bundled, chain, path.join(root, 'fc-cache'));
   const configFile = path.join(root, 'conf', `${createHash('sha256').update(config).digest('hex').slice(0, 16)}.conf`);
   if (!(await stat(configFile).catch(() => null))) await writeAtomically(configFile, config);
@@ -199,9 +204,15 @@ function configText(dirs: Array<{ dir: string; family: string }>, bundled: strin
     ...dirs.map((d) => `  <match target="scan"><test name="file" compare="contains"><string>${xml(d.dir)}/</string></test>`
       + `<edit name="family" mode="assign_replace"><string>${xml(d.family)}</string></edit></match>`),
     `  <cachedir>${xml(cacheDir)}</cachedir>`,
-    ...[...GENERIC_FAMILIES].map((g) => alias(g, g === 'emoji' ? EMOJI_FAMILY : DEFAULT_FAMILY)),
+    // The generic names Chromium resolves on Linux draw their faces (generic.ts); the others, as there,
+    // match nothing and the next family of the list is used.
+    ...[...GENERIC_FAMILIES].flatMap((g) => {
+      const role = genericRole(g);
+      return g === 'emoji' ? [alias(g, EMOJI_FAMILY)] : role ? [alias(g, GENERIC_FACES[role].family)] : [];
+    }),
     // The names the browser itself asks fontconfig for: its UI font (system-ui) is "sans".
-    ...['sans', 'mono', 'sans serif'].map((name) => alias(name, DEFAULT_FAMILY)),
+    ...['sans', 'sans serif'].map((name) => alias(name, GENERIC_FACES.ui.family)),
+    alias('mono', GENERIC_FACES.mono.family),
     ...Object.entries(FONT_ALIASES).map(([name, family]) => alias(name, family)),
     // Emoji fall back to the emoji face whatever family asked for them.
     `  <match target="pattern"><edit name="family" mode="append"><string>${xml(EMOJI_FAMILY)}</string></edit></match>`,

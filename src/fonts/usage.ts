@@ -1,14 +1,17 @@
 /**
  * Which font families a composition asks for, read from its CSS (`font-family`, the `font` shorthand,
- * `@font-face` declarations) and its scripts (a family name in a script, e.g. canvas text set with
+ * `@font-face` declarations; values through `var()`, see css-vars.ts) and its scripts (a family name in a script, e.g. canvas text set with
  * `ctx.font = '32px Montserrat'`), and what each resolves to (catalog.ts).
  *
  * A family list resolves to its first family that is bundled, generic, an alias or declared by the
  * page with `@font-face`. Every family before it that is none of these is unresolved: the render warns,
- * naming it and the face used instead (the resolved family, else DEFAULT_FAMILY).
+ * naming it and the face used instead (the resolved family; a generic family's face, generic.ts; else
+ * the browser's standard face).
  */
 import postcss, { type Root } from 'postcss';
-import { bundledFamilies, DEFAULT_FAMILY, FONT_ALIASES, normalizeFamily, resolveFamily } from './catalog.js';
+import { bundledFamilies, FONT_ALIASES, normalizeFamily, resolveFamily } from './catalog.js';
+import { customProperties, substituteVars } from './css-vars.js';
+import { GENERIC_FACES, genericRole } from './generic.js';
 
 export interface FontUsage {
   /** Each font-family list the CSS declares, families in order, as written. */
@@ -55,13 +58,17 @@ function shorthandFamilies(value: string): string[] | null {
 /** Reads the font usage of some CSS texts and script texts. */
 export function scanFonts(css: readonly string[], scripts: readonly string[]): FontUsage {
   const usage: FontUsage = { lists: [], declared: new Set(), mentioned: new Set() };
+  const roots: Root[] = [];
   for (const text of css) {
-    let root: Root;
     try {
-      root = postcss.parse(text);
+      roots.push(postcss.parse(text));
     } catch {
-      continue;
+      // not CSS the browser would apply either
     }
+  }
+  // Families named through var() resolve through the custom properties of all the CSS (css-vars.ts).
+  const props = customProperties(roots);
+  for (const root of roots) {
     root.walkDecls((decl) => {
       const prop = decl.prop.toLowerCase();
       const inFontFace = decl.parent?.type === 'atrule' && (decl.parent as postcss.AtRule).name.toLowerCase() === 'font-face';
@@ -69,8 +76,10 @@ export function scanFonts(css: readonly string[], scripts: readonly string[]): F
         usage.declared.add(normalizeFamily(decl.value));
         return;
       }
-      if (/var\(|inherit|initial|unset|revert/i.test(decl.value)) return;
-      const list = prop === 'font-family' ? splitFamilies(decl.value) : prop === 'font' ? shorthandFamilies(decl.value) : null;
+      if (prop !== 'font-family' && prop !== 'font') return;
+      const value = substituteVars(decl.value, props);
+      if (value === null || /^\s*(inherit|initial|unset|revert|revert-layer)\s*$/i.test(value)) return;
+      const list = prop === 'font-family' ? splitFamilies(value) : shorthandFamilies(value);
       if (list?.length) usage.lists.push(list);
     });
   }
@@ -108,12 +117,21 @@ export function unresolvedFamilies(usage: FontUsage): UnresolvedFamily[] {
       const key = normalizeFamily(name);
       if (usage.declared.has(key)) { used = name.replace(/^(['"])(.*)\1$/, '$2'); break; }
       const r = resolveFamily(name);
+      if (r.kind === 'generic' && key !== 'emoji') {
+        // A generic family here is not the list's first (those get Inter first, generic.ts): the
+        // browser's face for it, or nothing when Chromium does not know the name.
+        const role = genericRole(key);
+        if (!role) continue;
+        used = GENERIC_FACES[role].shown;
+        break;
+      }
       if (r.kind !== 'unknown') { used = r.family; break; }
       pending.push(name.replace(/^(['"])(.*)\1$/, '$2'));
     }
     for (const family of pending) {
       const key = normalizeFamily(family);
-      if (!found.has(key)) found.set(key, { family, used: used ?? DEFAULT_FAMILY });
+      // Nothing in the list: the browser's standard font, as for text with no font-family.
+      if (!found.has(key)) found.set(key, { family, used: used ?? GENERIC_FACES.serif.shown });
     }
   }
   return [...found.values()];

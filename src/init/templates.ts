@@ -48,7 +48,7 @@ const TITLE_CARD = `<!doctype html>
     const tl = gsap.timeline({ paused: true });
     tl.from('#title', { y: 60, opacity: 0, duration: 0.9, ease: 'power3.out' }, 0.3)
       .from('#subtitle', { opacity: 0, duration: 0.8 }, 0.9)
-      .to('#title', { letterSpacing: '4px', duration: 2.8, ease: 'none' }, 1.2);
+      .to('#title', { x: 16, duration: 2.8, ease: 'none' }, 1.2);
     window.__timelines = window.__timelines || {};
     window.__timelines['title'] = tl;
   </script>
@@ -78,8 +78,8 @@ const VIDEO = `<!doctype html>
 </style>
 </head>
 <body>
-  <div id="stage" data-composition-id="video" data-width="1280" data-height="720" data-fps="30" data-duration="5">
-    <video id="clip" class="clip" src="media/clip.mp4" data-start="0" data-duration="5" data-media-start="1"></video>
+  <div id="stage" data-composition-id="video" data-width="1280" data-height="720" data-fps="30" data-duration="5" data-no-timeline>
+    <video id="clip" class="clip" src="media/clip.mp4" data-start="0" data-duration="5" data-media-start="1" data-has-audio="true"></video>
     <div id="caption" class="clip" data-start="0.5" data-duration="3.5">Your caption</div>
   </div>
 </body>

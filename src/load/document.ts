@@ -1,7 +1,8 @@
 /**
  * The composition's document as the browser will see it: the entry file with its sub-compositions
  * inlined (sub-compositions.ts), the composition picked when the file holds several, and the
- * variables applied (variables.ts). Everything the Node side parses comes from this same text, so
+ * variables applied (variables.ts: values checked, CSS properties; variable-bindings.ts:
+ * `data-var-src` / `data-var-text`). Everything the Node side parses comes from this same text, so
  * its timed elements are the page's.
  */
 import { readFile } from 'node:fs/promises';
@@ -15,7 +16,8 @@ import { locateEntry } from './entry.js';
 import { dropBundledGoogleFonts, resolveFonts } from './fonts.js';
 import { localizeRemoteAssets, type RemoteAssetOptions } from './remote-assets.js';
 import { inlineSubCompositions } from './sub-compositions.js';
-import { applyVariableProperties, checkVariableValues, declaredVariables, type VariableDeclaration } from './variables.js';
+import { applyVariableBindings } from './variable-bindings.js';
+import { applyVariableProperties, checkHostValues, checkVariableValues, declaredVariables, type VariableDeclaration } from './variables.js';
 
 export interface LoadOptions {
   /**
@@ -23,8 +25,10 @@ export interface LoadOptions {
    * composition. The others are not displayed.
    */
   composition?: string;
-  /** Values of the entry's declared variables (checked against their declarations). */
+  /** Values of the entry's declared variables (checked against their declarations: variables.ts). */
   variables?: Record<string, unknown>;
+  /** A value that does not fit the declarations is an error (VariablesError) instead of a warning. */
+  strictVariables?: boolean;
   /** Downloads remote assets (the render's remote cache); without it they stay remote (and blocked). */
   fetchRemote?: RemoteAssetOptions['fetchRemote'];
   /** A hint for a download failure (see RemoteMedia.hint). */
@@ -63,27 +67,35 @@ export async function loadDocument(input: string, options: LoadOptions = {}): Pr
     for (const other of topLevel) if (other !== root) other.setAttribute(UNPICKED_ATTR, '');
   }
 
-  const { mounts } = inlineSubCompositions(document, entryFile, rootDir, options.allowOutsideProject);
+  const warn = options.warn ?? (() => {});
+  const { mounts } = inlineSubCompositions(document, entryFile, rootDir, options.allowOutsideProject, warn);
 
   const html = document.querySelector('html');
-  const declarations = [...declaredVariables(html, entryFile), ...(root ? declaredVariables(root, entryFile) : [])];
+  const htmlDeclarations = declaredVariables(html, entryFile, warn);
+  const rootDeclarations = root && root !== html ? declaredVariables(root, entryFile, warn) : [];
+  const declarations = [...htmlDeclarations, ...rootDeclarations];
   const values = options.variables ?? {};
-  checkVariableValues(values, declarations, entryFile);
+  checkVariableValues(values, declarations, entryFile, { strict: options.strictVariables, warn });
   const defaults = (list: VariableDeclaration[]) => Object.fromEntries(list.map((d) => [d.id, d.default]));
   // getVariables(): every declaration's default in the document, then the render's values.
   const variables = { ...Object.fromEntries(mounts.flatMap((m) => m.declarations.map((d) => [d.id, d.default]))), ...defaults(declarations), ...values };
-  if (html) applyVariableProperties(html, defaults(declaredVariables(html, entryFile)), pick(values, declaredVariables(html, entryFile)));
-  if (root) applyVariableProperties(root, defaults(declaredVariables(root, entryFile)), pick(values, declaredVariables(root, entryFile)));
+  // Values no declaration names still reach CSS, on the root, as HyperFrames' runtime sets them.
+  const undeclared = Object.fromEntries(Object.entries(values).filter(([id]) => !declarations.some((d) => d.id === id)));
+  if (html) applyVariableProperties(html, defaults(htmlDeclarations), { ...pick(values, htmlDeclarations), ...(root ? {} : undeclared) });
+  if (root) applyVariableProperties(root, defaults(rootDeclarations), { ...pick(values, rootDeclarations), ...undeclared });
   for (const mount of mounts) {
     const inner = document.querySelector(`[data-composition-id="${mount.id}"]`);
     if (inner) applyVariableProperties(inner, mount.variables, {});
+    checkHostValues(mount, mount.declarations, warn);
   }
+  // A mount with no variables of its own reads the document's, as in HyperFrames.
+  const mountValues = new Map(mounts.filter((m) => Object.keys(m.variables).length > 0).map((m) => [m.id, m.variables]));
+  applyVariableBindings(document, { document: variables, mounts: mountValues }, entryFile, warn);
   if (options.composition !== undefined) {
     const head = document.querySelector('head') ?? document;
     head.insertAdjacentHTML('beforeend', `<style>[${UNPICKED_ATTR}]{display:none !important}</style>`);
   }
 
-  const warn = options.warn ?? (() => {});
   dropBundledGoogleFonts(document);
   const assets = await localizeRemoteAssets(document, entryFile, { fetchRemote: options.fetchRemote, hint: options.remoteHint, gsap: options.gsap, warn });
   const fonts = resolveFonts(document, rootDir, assets.flatMap((a) => ('text' in a ? [a.text] : [])), warn, [JSON.stringify(variables)]);

@@ -5,6 +5,9 @@
  *   families are all bundled are dropped: those families are drawn from the bundled faces, offline.
  *   A link naming a family framesmith does not bundle is left to remote-assets.ts, which downloads it
  *   through the remote cache like any stylesheet.
+ * - A font-family whose first family is generic gets Inter put first, and text renders with
+ *   `text-rendering: geometricPrecision`, as HyperFrames does (src/fonts/generic.ts: what the generic
+ *   families draw otherwise).
  * - Every family the CSS (style blocks, style attributes, the project's own stylesheets, downloaded
  *   ones) and the scripts ask for is resolved (src/fonts/usage.ts): the bundled faces to install, and
  *   a warning for each family nothing provides, naming it and the face drawn instead.
@@ -17,6 +20,7 @@ import type { HTMLElement } from 'node-html-parser';
 import { resolveFamily } from '../fonts/catalog.js';
 import { fallbackUnits } from '../fonts/fallback.js';
 import { fontDir } from '../fonts/fontconfig.js';
+import { preferDefaultForGenericPrimary } from '../fonts/generic.js';
 import { nonAsciiCodePoints } from '../fonts/text.js';
 import { familiesToInstall, scanFonts, unresolvedFamilies } from '../fonts/usage.js';
 import type { RenderWarning } from '../warnings.js';
@@ -58,6 +62,9 @@ export function dropBundledGoogleFonts(document: HTMLElement): void {
  * in it (downloaded ones); `extraText`, other text it may draw (its variables' values).
  */
 export function resolveFonts(document: HTMLElement, rootDir: string, extraCss: readonly string[], warn: (w: RenderWarning) => void, extraText: readonly string[] = []): string[] {
+  // Inter in front of a generic first family, as HyperFrames does (src/fonts/generic.ts), before reading.
+  preferDefaultForGenericPrimary(document);
+  geometricTextRendering(document);
   const css: string[] = [...extraCss];
   const scripts: string[] = [];
   for (const style of document.querySelectorAll('style')) css.push(style.innerHTML);
@@ -83,6 +90,18 @@ export function resolveFonts(document: HTMLElement, rootDir: string, extraCss: r
   if (text.size === 0) return families;
   const lang = document.querySelector('html')?.getAttribute('lang');
   return [...families, ...fallbackUnits(text, families, lang, fontDir()).units];
+}
+
+/**
+ * HyperFrames puts `html,body,*{text-rendering:geometricPrecision}` first in every document's head (no
+ * selector is weaker, so any rule of the page overrides it): glyph metrics are not rounded to whole
+ * pixels, which moves lines of a face by a pixel against the default. Done the same here, so text sits
+ * where HyperFrames draws it.
+ */
+export function geometricTextRendering(document: HTMLElement): void {
+  const head = document.querySelector('head');
+  if (!head || head.querySelector('style[data-framesmith-text-rendering]')) return;
+  head.insertAdjacentHTML('afterbegin', '<style data-framesmith-text-rendering>html,body,*{text-rendering:geometricPrecision}</style>');
 }
 
 function localFile(ref: string, rootDir: string): string | null {

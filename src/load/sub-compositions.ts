@@ -33,7 +33,8 @@
  * root, and must stay inside it unless `allowOutside` (src/composition/project-paths.ts). Nesting works
  * up to MAX_SUB_COMPOSITION_DEPTH files deep (src/composition/limits.ts); a file that (directly or
  * not) includes itself is an error naming the chain, as is a missing file or a file without a
- * composition element, naming the host.
+ * composition element, naming the host. Malformed variable declarations or `data-variable-values`
+ * are warnings through `warn` (ignored, as in HyperFrames), errors without it.
  */
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
@@ -46,6 +47,7 @@ import type { MountedComposition } from '../composition/model.js';
 import { scopeCss } from './css-scope.js';
 import { subCompositionUrls, URL_ATTRIBUTES } from './urls.js';
 import { declaredVariables, parseVariableValues, type VariableDeclaration } from './variables.js';
+import type { RenderWarning } from '../warnings.js';
 
 /** A mounted sub-composition, with the variable declarations of its file. */
 export interface MountedFile extends MountedComposition {
@@ -71,7 +73,7 @@ interface PendingHost {
  * Inlines every `data-composition-src` host of `document` (the parsed entry file) in place. Reads the
  * files synchronously: there are few, and they are small.
  */
-export function inlineSubCompositions(document: HTMLElement, entryFile: string, rootDir: string, allowOutside?: boolean): InlineResult {
+export function inlineSubCompositions(document: HTMLElement, entryFile: string, rootDir: string, allowOutside?: boolean, warn?: (warning: RenderWarning) => void): InlineResult {
   const mounts: MountedFile[] = [];
   const usedIds = new Set<string>();
   const headParts: string[] = [];
@@ -102,7 +104,7 @@ export function inlineSubCompositions(document: HTMLElement, entryFile: string, 
       } catch {
         throw new CompositionError('sub_composition_missing', `${where}: data-composition-src="${src}" names ${file}, which does not exist: fix the path (it is relative to the project root ${rootDir}) or add the file`, hostFile, labelOf(host));
       }
-      const mount = mountFile(host, file, text, rootDir, usedIds, where);
+      const mount = mountFile(host, file, text, rootDir, usedIds, where, warn);
       mounts.push(mount.info);
       for (const link of mount.links) {
         const key = `${link.getAttribute('rel')}|${link.getAttribute('href')}`;
@@ -167,7 +169,7 @@ interface Mount {
   scripts: HTMLElement[];
 }
 
-function mountFile(host: HTMLElement, file: string, text: string, rootDir: string, usedIds: Set<string>, where: string): Mount {
+function mountFile(host: HTMLElement, file: string, text: string, rootDir: string, usedIds: Set<string>, where: string, warn?: (warning: RenderWarning) => void): Mount {
   const relativeFile = path.relative(rootDir, file);
   const fileDoc = parseHtml(text, file);
   const template = fileDoc.querySelector('template');
@@ -217,9 +219,9 @@ function mountFile(host: HTMLElement, file: string, text: string, rootDir: strin
   host.set_content('');
   host.appendChild(inner);
 
-  const declarations = [...declaredVariables(fileDoc.querySelector('html'), file), ...declaredVariables(inner, file)];
+  const declarations = [...declaredVariables(fileDoc.querySelector('html'), file, warn), ...declaredVariables(inner, file, warn)];
   const variables: Record<string, unknown> = Object.fromEntries(declarations.map((d) => [d.id, d.default]));
-  Object.assign(variables, parseVariableValues(host, where));
+  Object.assign(variables, parseVariableValues(host, where, warn));
   return { info: { id, authoredId, file: relativeFile, variables, declarations }, root: inner, links, styles, scripts: scriptEls };
 }
 

@@ -18,9 +18,9 @@
  */
 import type { CaptureMode } from '../browser/launch.js';
 import type { FrameImageFormat } from '../capture/page.js';
-import type { Quality } from '../encode/video-args.js';
-import type { OutputFormat } from '../stages/stage.js';
+import type { Quality, VideoFormat } from '../encode/video-args.js';
 import type { ShownVideo } from '../stages/video-paint.js';
+import type { StrictSetting } from '../warnings.js';
 
 /** Bumped when the layout or the meaning of a field changes: a plan of another schema is refused. */
 export const PLAN_SCHEMA = 1;
@@ -36,15 +36,21 @@ export type PlannedVideo = ShownVideo;
 
 export interface RenderPlan {
   schema: typeof PLAN_SCHEMA;
-  /** What is rendered: `count` frames from composition frame `first`, at `fps`, `width`×`height`. */
-  render: { compositionId: string; entry: string; width: number; height: number; fps: string; first: number; count: number; duration: number };
+  /**
+   * What is rendered: `count` frames from composition frame `first`, at `fps`, `width`×`height` CSS
+   * pixels drawn at `deviceScaleFactor` (absent: 1; `--resolution`), so frames are the size times it.
+   */
+  render: { compositionId: string; entry: string; width: number; height: number; deviceScaleFactor?: number; fps: string; first: number; count: number; duration: number };
   /** The locked output settings. */
   output: {
-    format: OutputFormat;
+    /** An encoder's format: png-sequence and hls are refused on the planned path (src/render/formats.ts). */
+    format: VideoFormat;
     quality?: Quality;
     crf?: number;
     videoBitrate?: string;
     gifWidth?: number;
+    gifLoop?: number;
+    vp9CpuUsed?: number;
     frameFormat: FrameImageFormat;
     /** Encode an alpha channel (a transparent stage in webm/mov/gif). */
     alpha: boolean;
@@ -63,7 +69,7 @@ export interface RenderPlan {
     rootOptions: { rootSelector?: string; timedWithinRoot?: boolean };
     seed: number;
     /** A warning (an asset that could not load) fails the chunk (the render's `strict`). */
-    strict: boolean;
+    strict: StrictSetting;
   };
   browser: {
     webgl: boolean;

@@ -30,6 +30,11 @@ export interface PreviewApi {
   pause(): void;
   /** Seconds of the frame drawn. */
   readonly time: number;
+  /**
+   * Seconds of the playhead the sound follows: playing, the time due now (the frame drawn may lag it
+   * by a frame request); paused, the time of the frame asked for last.
+   */
+  readonly clock: number;
   readonly duration: number;
   /** The version of the project the drawn frame comes from (it increases on every reload). */
   readonly version: number;

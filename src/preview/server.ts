@@ -5,6 +5,8 @@
  *   GET /__preview/player.js    the player's script
  *   GET /__preview/info         the composition's size, rate, length: `{ version, info }`, or `{ version, error }`
  *   GET /__preview/frame?t=…    the frame at t as PNG (X-Frame / X-Time headers), or 4xx/5xx `{ error }`
+ *   GET /__preview/audio        the composition's sound as a render mixes it (Opus in WebM, byte ranges),
+ *                               204 when nothing is audible, or 409/500 `{ error }`
  *   GET /__preview/events       server-sent events: `state` with `{ version, info }` or `{ version, error }`
  *                               whenever the project changed and was loaded again
  *
@@ -22,6 +24,7 @@ import http from 'node:http';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { hostAllowed, refusedHostText } from './host-check.js';
+import { sendFile } from './serve-file.js';
 import type { PreviewState } from './player-api.js';
 import { PreviewSession, type PreviewSessionOptions } from './session.js';
 
@@ -143,6 +146,23 @@ export async function startPreviewServer(input: string, options: PreviewServerOp
         const e = error as { code?: string; message?: string };
         json(res, 500, { version: state.version, error: { code: e.code ?? 'stage', message: e.message ?? String(error) } });
       }
+    } else if (url.pathname === '/__preview/audio') {
+      const current = await loading.then(() => session);
+      if ('error' in state || !current) return json(res, 409, state);
+      const at = state.version;
+      try {
+        const file = await current.audio;
+        if (!file) {
+          res.writeHead(204, { 'cache-control': 'no-store', 'x-version': String(at) });
+          return void res.end();
+        }
+        await sendFile(req, res, file, 'audio/webm', { 'x-version': String(at) });
+      } catch (error) {
+        const e = error as { code?: string; message?: string };
+        // The file went with a session replaced meanwhile (or the response was cut): nothing more to say.
+        if (res.headersSent) return void res.destroy();
+        json(res, 500, { version: at, error: { code: e.code ?? 'stage', message: e.message ?? String(error) } });
+      }
     } else if (url.pathname === '/__preview/events') {
       res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-store', connection: 'keep-alive' });
       res.write(`event: state\ndata: ${JSON.stringify(state)}\n\n`);
@@ -203,6 +223,7 @@ button{background:#3a3f47;color:#eee;border:0;border-radius:4px;padding:4px 10px
 <div id="bar"><button id="play" title="play / pause (space)">▶</button>
 <button id="prev" title="previous frame (←)">◀︎|</button><button id="next" title="next frame (→)">|▶︎</button>
 <input id="scrub" type="range" min="0" max="0" step="1" value="0" aria-label="time">
+<button id="sound" title="sound on / off (m); off until you start playback">🔇</button>
 <span id="clock">0.000 s · frame 0</span><span id="meta"></span></div>
-</div><script src="/__preview/player.js"></script></body></html>`;
+</div><audio id="audio" preload="auto" muted></audio><script src="/__preview/player.js"></script></body></html>`;
 }

@@ -26,6 +26,7 @@ import type { StageContext } from '../stages/stage.js';
 import { videoFramesStage, type VideoFramesStage } from '../stages/video-frames.js';
 import { WarningLog } from '../warnings.js';
 import type { PreviewInfo } from './player-api.js';
+import { mixPreviewAudio } from './audio.js';
 
 export type { PreviewInfo } from './player-api.js';
 
@@ -63,6 +64,8 @@ export class PreviewSession {
     private readonly runtime: string,
     private readonly stage: VideoFramesStage,
     private readonly cleanup: () => Promise<void>,
+    /** The composition's audio mix (src/preview/audio.ts): the file, or null when nothing is audible. */
+    readonly audio: Promise<string | null>,
   ) {}
 
   /**
@@ -87,7 +90,11 @@ export class PreviewSession {
     const stage = videoFramesStage({ cache: options.cache });
     let session: RenderSession | undefined;
     let workDir: string | undefined;
+    let audio: Promise<string | null> = Promise.resolve(null);
     const cleanup = async () => {
+      // The mix writes into workDir: stop it before the directory goes.
+      controller.abort();
+      await audio.catch(() => {});
       await session?.close();
       await stage.dispose?.();
       if (workDir) await rm(workDir, { recursive: true, force: true });
@@ -116,7 +123,10 @@ export class PreviewSession {
         width, height, fps: formatRational(composition.fps), fpsValue: toNumber(composition.fps), frameCount: composition.frameCount,
         duration: composition.frameCount / toNumber(composition.fps), entry: path.relative(composition.rootDir, composition.entryFile),
       };
-      return new PreviewSession(info, composition.fps, session, runtime, stage, cleanup);
+      // Mixed alongside the first frames rather than before them; the player asks for it when it has drawn one.
+      audio = mixPreviewAudio(composition, workDir, controller.signal, (w) => warnings.add(w));
+      audio.catch(() => {});
+      return new PreviewSession(info, composition.fps, session, runtime, stage, cleanup, audio);
     } catch (error) {
       await cleanup();
       throw toRenderError(error);

@@ -34,7 +34,7 @@ export async function assembleRender(inputs: AssembleInputs): Promise<void> {
   try {
     const video = files.temp(format === 'png' ? '' : format);
     await assembleSegments(inputs.chunks.map(({ job, result }) => ({ file: path.join(dir, result.segment), first: job.first, count: job.count })), {
-      format, fps, output: video, width: plan.render.width, height: plan.render.height, alpha: plan.output.alpha, gifWidth: plan.output.gifWidth, workDir, signal: inputs.signal,
+      format, fps, output: video, width: plan.render.width * (plan.render.deviceScaleFactor ?? 1), height: plan.render.height * (plan.render.deviceScaleFactor ?? 1), alpha: plan.output.alpha, gifWidth: plan.output.gifWidth, gifLoop: plan.output.gifLoop, workDir, signal: inputs.signal,
     });
     let file = video;
     if (plan.audio && (format === 'mp4' || format === 'mov' || format === 'webm')) {

@@ -74,9 +74,10 @@ export async function renderChunk(job: ChunkJob, options: ChunkOptions): Promise
     const framesReady = storage.fetchPlanFiles(job.planHash, shown).then(() => checkPlanFiles(opened, shown, storage.name));
     framesReady.catch(() => {}); // awaited below; a failure before then must not be unhandled
     session = await RenderSession.serve(await pageSetupFromPlan(opened));
+    const scale = plan.render.deviceScaleFactor ?? 1;
     await session.launch(Math.min(options.workers ?? 1, job.count), {
       browserPath: options.browser, captureMode: plan.browser.captureMode, webgl: plan.browser.webgl, failIfWebGLRefused: plan.browser.failIfWebGLRefused,
-      deadlines: options.deadlines,
+      deadlines: options.deadlines, deviceScaleFactor: () => scale,
     });
     checkBrowser(opened, await session.browserVersion(), storage.name);
     const runtime = await readFile(opened.resolve(plan.page.runtime), 'utf8');
@@ -96,8 +97,8 @@ export async function renderChunk(job: ChunkJob, options: ChunkOptions): Promise
     const name = `chunk-${String(job.index).padStart(5, '0')}-${randomBytes(4).toString('hex')}${ext ? `.${ext}` : ''}`;
     partial = path.join(dir, `.${name}.partial`);
     encoder = await startSegmentEncoder({
-      format: plan.output.format, output: partial, width: size.width, height: size.height, fps, quality: plan.output.quality, alpha: plan.output.alpha,
-      frameFormat: plan.output.frameFormat, crf: plan.output.crf, videoBitrate: plan.output.videoBitrate, firstFrame: job.first, signal,
+      format: plan.output.format, output: partial, width: size.width * scale, height: size.height * scale, fps, quality: plan.output.quality, alpha: plan.output.alpha,
+      frameFormat: plan.output.frameFormat, crf: plan.output.crf, videoBitrate: plan.output.videoBitrate, vp9CpuUsed: plan.output.vp9CpuUsed, firstFrame: job.first, signal,
     });
     const running = encoder;
     const captureStart = performance.now();

@@ -13,6 +13,7 @@ import { pageMediaInfo, parseWithMedia } from '../load/media.js';
 import { RemoteMedia } from '../load/remote-media.js';
 import { toNumber } from '../media/rational.js';
 import type { OutputFormat } from '../stages/stage.js';
+import { encoderFormatOf } from './formats.js';
 import type { WarningLog } from '../warnings.js';
 import type { PageSetup, RenderSession } from './session.js';
 import type { RenderOptions } from './types.js';
@@ -36,7 +37,7 @@ export function gsapDir(): { dir: string; version: string } | null {
 export async function loadComposition(input: string, options: RenderOptions, format: OutputFormat, remote: RemoteMedia, warnings: WarningLog): Promise<Composition> {
   const gsap = gsapDir();
   const composition = await parseWithMedia(input, {
-    fps: options.fps, remote, composition: options.composition, variables: options.variables, allowOutsideProject: options.allowOutsideProject,
+    fps: options.fps, remote, composition: options.composition, variables: options.variables, strictVariables: options.strictVariables, allowOutsideProject: options.allowOutsideProject,
     fetchRemote: (url) => remote.fetch(url), remoteHint: RemoteMedia.hint, warn: (w) => warnings.add(w),
     gsap: gsap ? { ...gsap, urlPrefix: GSAP_URL_PREFIX } : null,
   });
@@ -73,7 +74,8 @@ export async function runtimeOf(composition: Composition, session: RenderSession
   return injectedScripts(runtimeConfigFor(composition, seed), mediaInfo);
 }
 
-/** The image format frames travel in from the browser: JPEG for mp4 below high quality, else PNG. */
+/** The image format frames travel in from the browser: JPEG for mp4 (and hls) below high (delivery) quality, else PNG. */
 export function frameFormatFor(format: OutputFormat, options: Pick<RenderOptions, 'frameFormat' | 'quality'>): FrameImageFormat {
-  return format === 'mp4' ? (options.frameFormat ?? (options.quality === 'high' ? 'png' : 'jpeg')) : 'png';
+  const lossless = options.quality === 'high' || options.quality === 'delivery';
+  return encoderFormatOf(format) === 'mp4' ? (options.frameFormat ?? (lossless ? 'png' : 'jpeg')) : 'png';
 }

@@ -1,7 +1,7 @@
 /**
  * What a render may write over. An output replaces only what framesmith made: a previous video file
- * (recognised by its bytes), or a PNG sequence directory carrying framesmith's marker and nothing but
- * frames. Everything else at the output path — a directory for a file format, a user's directory, a
+ * (recognised by its bytes), or a directory output (PNG sequence, HLS) carrying framesmith's marker
+ * and nothing but what framesmith writes there. Everything else at the output path — a directory for a file format, a user's directory, a
  * file that is not a video, the project or a directory holding it, any input of the render — is
  * refused with `output_refused` (the CLI's usage error, exit 2) before the render does any work.
  * File system failures around the output (a parent that is a file, a read-only directory, a full
@@ -13,12 +13,14 @@ import path from 'node:path';
 import type { Composition } from '../composition/model.js';
 import { ProcessError } from '../media/process.js';
 import type { OutputFormat } from '../stages/stage.js';
+import { isDirectoryFormat, isDirectoryOutputName } from './formats.js';
 import { RenderError } from './types.js';
 
-/** The file framesmith leaves in a PNG sequence directory it wrote, so a later render may replace it. */
+/**
+ * The file framesmith leaves in a directory output it wrote (a PNG sequence, an HLS playlist
+ * directory), so a later render may replace it.
+ */
 export const SEQUENCE_MARKER = '.framesmith-sequence';
-/** The names of a PNG sequence's frames (src/encode/video.ts `pngFrameName`). */
-const FRAME_NAME = /^frame-\d{6,}\.png$/;
 
 const refused = (output: string, message: string) => new RenderError('output_refused', message, { file: output });
 
@@ -52,7 +54,7 @@ export async function checkOutputTarget(output: string, format: OutputFormat, in
   if (!inputInfo) return checkReplaceable(output, format);
   const project = inputInfo.isFile() ? path.dirname(source) : source;
   if (within(project, target)) {
-    throw refused(output, `-o ${output} ${target === project ? 'is' : 'contains'} the project directory ${project}: the render would replace it; write the output to a new file or directory, e.g. -o ${path.join(project, 'renders', format === 'png' ? 'frames' : `out.${format}`)}`);
+    throw refused(output, `-o ${output} ${target === project ? 'is' : 'contains'} the project directory ${project}: the render would replace it; write the output to a new file or directory, e.g. -o ${path.join(project, 'renders', isDirectoryFormat(format) ? (format === 'hls' ? 'hls' : 'frames') : `out.${format}`)}`);
   }
   const entry = inputInfo.isFile() ? source : path.join(project, 'index.html');
   if (target === entry) throw refused(output, `-o ${output} is the composition being rendered: the render would replace it; choose another output path`);
@@ -64,7 +66,7 @@ export async function checkReplaceable(output: string, format: OutputFormat): Pr
   const target = await realPath(output);
   const info = await stat(target).catch(() => null);
   if (!info) return;
-  if (format === 'png') return checkSequenceTarget(output, target, info.isDirectory());
+  if (isDirectoryFormat(format)) return checkSequenceTarget(output, target, info.isDirectory(), format);
   if (info.isDirectory()) {
     throw refused(output, `-o ${output} is an existing directory and a ${format} output is a file: name a file, e.g. -o ${path.join(output, `out.${format}`)}`);
   }
@@ -73,15 +75,20 @@ export async function checkReplaceable(output: string, format: OutputFormat): Pr
   }
 }
 
-/** A PNG sequence may replace an empty directory, or one framesmith wrote that holds only frames. */
-async function checkSequenceTarget(output: string, target: string, isDirectory: boolean): Promise<void> {
-  if (!isDirectory) throw refused(output, `-o ${output} is an existing file and a png sequence is a directory: choose a new or empty directory`);
+/**
+ * A directory output (png, png-sequence, hls) may replace an empty directory, or one framesmith wrote
+ * (marked) that holds only what framesmith writes there: frames, a sequence's audio.m4a, HLS playlists
+ * and segments.
+ */
+async function checkSequenceTarget(output: string, target: string, isDirectory: boolean, format: OutputFormat): Promise<void> {
+  const what = format === 'hls' ? 'an hls output' : 'a png sequence';
+  if (!isDirectory) throw refused(output, `-o ${output} is an existing file and ${what} is a directory: choose a new or empty directory`);
   const names = await readdir(target);
   if (names.length === 0) return;
-  const foreign = names.filter((n) => n !== SEQUENCE_MARKER && !FRAME_NAME.test(n));
+  const foreign = names.filter((n) => n !== SEQUENCE_MARKER && !isDirectoryOutputName(n));
   if (names.includes(SEQUENCE_MARKER) && foreign.length === 0) return;
   const why = names.includes(SEQUENCE_MARKER) ? `holds files framesmith did not write (${foreign.slice(0, 3).join(', ')})` : `is a directory framesmith did not write (it holds ${names.length} entr${names.length === 1 ? 'y' : 'ies'}, e.g. ${names[0]})`;
-  throw refused(output, `-o ${output} ${why}: a png sequence replaces its whole directory; choose a new or empty directory`);
+  throw refused(output, `-o ${output} ${why}: ${what} replaces its whole directory; choose a new or empty directory`);
 }
 
 /** Whether `file` starts like a video framesmith writes: MP4/MOV (ISO boxes), WebM (EBML) or GIF. */

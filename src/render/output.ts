@@ -74,7 +74,7 @@ export class OutputFiles {
   /**
    * Renames `file` (one of `temp()`'s) over the output, after checking again that what is there now
    * may be replaced (it may have changed since the render started) and is none of the inputs given to
-   * `protect`. A file replaces a file in one rename. A PNG sequence directory is marked as
+   * `protect`. A file replaces a file in one rename. A directory (PNG sequence, HLS) is marked as
    * framesmith's (`SEQUENCE_MARKER`); a previous one of ours is first renamed aside (a directory
    * cannot be renamed over a non-empty one), then removed once the new one is in place.
    */
@@ -83,7 +83,7 @@ export class OutputFiles {
     await checkReplaceable(this.output, this.format ?? (isSequence ? 'png' : 'mp4'));
     await refuseInputs(this.output, this.inputs);
     try {
-      if (isSequence) await writeFile(path.join(file, SEQUENCE_MARKER), 'A PNG sequence written by framesmith: a later render to this directory replaces it.\n');
+      if (isSequence) await writeFile(path.join(file, SEQUENCE_MARKER), 'Written by framesmith (a PNG sequence or HLS output): a later render to this directory replaces it.\n');
       const old = await stat(this.output).catch(() => null);
       if (!old?.isDirectory()) return await rename(file, this.output);
       const aside = this.temp('old');

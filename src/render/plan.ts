@@ -16,6 +16,7 @@ import { getTools } from '../media/tools.js';
 import { freezePlan, type FrozenPlan } from '../plan/freeze.js';
 import { audioStage } from '../stages/audio.js';
 import type { OutputFormat, StageContext } from '../stages/stage.js';
+import { encoderFormatOf } from './formats.js';
 import { videoFramesStage } from '../stages/video-frames.js';
 import { FRAMESMITH_VERSION } from '../version.js';
 import { WarningLog } from '../warnings.js';
@@ -24,6 +25,7 @@ import { frameFormatFor, loadComposition, pageSetupOf, runtimeOf } from './load.
 import { frameRange } from './options.js';
 import { compositionInputs } from './output-guard.js';
 import { resolveDeadlines } from './deadlines.js';
+import { scaleOption } from './resolution.js';
 import { RenderSession, type PageSetup } from './session.js';
 import { makeTempDir, removeTempDir } from './temp-dirs.js';
 import type { RenderOptions, RenderResult, RenderStageName } from './types.js';
@@ -47,7 +49,7 @@ export async function planRender(input: string, options: RenderOptions, format: 
   const cacheDir = resolveCacheDir({ dir: options.cache });
   if (cacheDir) useProbeStore(path.join(cacheDir, 'probes'));
   const remote = new RemoteMedia({ cacheDir, allowPrivateHosts: options.allowPrivateHosts, signal, onProgress: (received, total) => progress('download', received, total) });
-  const video = videoFramesStage({ cache: options.cache });
+  const video = videoFramesStage({ cache: options.cache, format: options.videoFrameFormat });
   const audio = audioStage();
   const stages = [video, audio];
   let session: RenderSession | undefined;
@@ -63,7 +65,7 @@ export async function planRender(input: string, options: RenderOptions, format: 
     session = await RenderSession.serve(setup);
     progress('browser');
     const webgl = options.webgl ?? 'auto';
-    const browser = { browserPath: options.browser, captureMode: options.captureMode, webgl: webgl === 'on', failIfWebGLRefused: webgl === 'auto', deadlines: resolveDeadlines(options) };
+    const browser = { browserPath: options.browser, captureMode: options.captureMode, webgl: webgl === 'on', failIfWebGLRefused: webgl === 'auto', deadlines: resolveDeadlines(options), deviceScaleFactor: scaleOption(options.resolution, composition.entryFile) };
     await session.launch(1, browser);
     progress('load');
     let range = { first: 0, count: 0 };
@@ -76,7 +78,7 @@ export async function planRender(input: string, options: RenderOptions, format: 
     preparing.catch(() => {});
     const runtime = await runtimeOf(composition, session, options.seed ?? 1);
     const frameFormat = frameFormatFor(format, options);
-    const { width, height } = await session.openPages({ runtime, transparent: format !== 'mp4', frameFormat });
+    const { width, height, deviceScaleFactor } = await session.openPages({ runtime, transparent: format !== 'mp4', frameFormat });
     const first = session.workers[0]!;
     settleDuration(composition, first.info);
     if (composition.frameCount < 1) throw noDuration(composition);
@@ -98,9 +100,9 @@ export async function planRender(input: string, options: RenderOptions, format: 
       project: { rootDir: composition.rootDir, entryFile: composition.entryFile, exclude: [storage, output] },
       html: setup.html, runtime, routes: setup.routes, mounts: setup.mounts.filter((m) => referenced(m.prefix, setup)), videos: shown, audio: audio.mixed(),
       settings: {
-        render: { compositionId: composition.id, width, height, fps: formatRational(composition.fps), first: range.first, count: range.count, duration: composition.duration },
+        render: { compositionId: composition.id, width, height, ...(deviceScaleFactor !== 1 ? { deviceScaleFactor } : {}), fps: formatRational(composition.fps), first: range.first, count: range.count, duration: composition.duration },
         output: {
-          format, quality: options.quality, crf: options.crf, videoBitrate: options.videoBitrate, gifWidth: options.gifWidth, frameFormat,
+          format: encoderFormatOf(format), quality: options.quality, crf: options.crf, videoBitrate: options.videoBitrate, gifWidth: options.gifWidth, gifLoop: options.gifLoop, vp9CpuUsed: options.vp9CpuUsed, frameFormat,
           alpha: (format === 'webm' || format === 'gif' || format === 'mov') && first.info.transparentStage, transparent: format !== 'mp4',
         },
         page: { fonts: [...setup.fonts], requiresWebGpu: setup.requiresWebGpu, rootOptions: rootOptions(composition), seed: options.seed ?? 1, strict: options.strict ?? false },
@@ -112,7 +114,7 @@ export async function planRender(input: string, options: RenderOptions, format: 
     return {
       frozen,
       result: {
-        duration: composition.duration, fps: formatRational(composition.fps), width, height, captureMode: session.captureMode, browser: session.browserInfo(), firstFrame: range.first,
+        duration: composition.duration, fps: formatRational(composition.fps), width: width * deviceScaleFactor, height: height * deviceScaleFactor, captureMode: session.captureMode, browser: session.browserInfo(), firstFrame: range.first,
         warnings: [...warnings.warnings], stages: Object.fromEntries(stages.map((s) => [s.name, s.report?.() ?? {}])),
       },
       timings,

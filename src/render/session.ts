@@ -18,7 +18,7 @@ import type { FrameImageFormat } from '../capture/page.js';
 import { CaptureWorker } from '../capture/worker.js';
 import type { Deadlines } from '../capture/deadlines.js';
 import type { ServedAsset } from '../composition/model.js';
-import { DEFAULT_FAMILY } from '../fonts/catalog.js';
+import { browserFontFamilies } from '../fonts/generic.js';
 import { fontDir, prepareFonts } from '../fonts/fontconfig.js';
 import { CANVAS_RECORDER, evaluateOn, glyphWarnings, missingUnits, type Evaluate } from '../fonts/glyph-check.js';
 import type { RenderWarning } from '../warnings.js';
@@ -54,6 +54,12 @@ export interface BrowserSettings {
   failIfWebGLRefused: boolean;
   /** Deadlines of the browser's start and of every wait on its pages. Default: `resolveDeadlines({})`. */
   deadlines?: Deadlines;
+  /**
+   * The device scale factor for the composition's CSS size (`--resolution`); may throw to refuse the
+   * size. Asked at launch when the HTML gives the size, else once the first page measured it (the
+   * browsers then start again at that factor). Default: 1.
+   */
+  deviceScaleFactor?: (size: { width: number; height: number }) => number;
 }
 
 export interface PageSettings {
@@ -110,10 +116,12 @@ export class RenderSession {
   async launch(count: number, settings: BrowserSettings): Promise<void> {
     this.settings = settings;
     const deadlines = this.deadlines;
+    const { width, height } = this.setup;
+    if (settings.deviceScaleFactor && width !== undefined && height !== undefined) this.scale = settings.deviceScaleFactor({ width, height });
     const launches = await Promise.allSettled(Array.from({ length: count }, () => launchBrowser({
       browserPath: settings.browserPath, forceMode: settings.captureMode, webgl: settings.webgl, webgpu: this.setup.requiresWebGpu,
       onlyOrigin: this.server.origin, fontconfigFile: this.fontconfigFile,
-      timeoutMs: deadlines.browserTimeoutMs, protocolTimeoutMs: deadlines.protocolTimeoutMs,
+      timeoutMs: deadlines.browserTimeoutMs, protocolTimeoutMs: deadlines.protocolTimeoutMs, deviceScaleFactor: this.scale,
     })));
     for (const l of launches) if (l.status === 'fulfilled') this.browsers.push(l.value);
     const failed = launches.find((l) => l.status === 'rejected');
@@ -121,6 +129,8 @@ export class RenderSession {
   }
 
   private settings: BrowserSettings | null = null;
+  /** The device scale factor the browsers run at. */
+  private scale = 1;
 
   private get deadlines(): Deadlines {
     return this.settings?.deadlines ?? resolveDeadlines({});
@@ -151,12 +161,14 @@ export class RenderSession {
 
   /**
    * Loads the composition in a page of every browser (hooks come later: `attachHooks`) and resolves with
-   * the captured size: the HTML's, or measured by the first page (then every other page loads at it).
+   * its CSS size — the HTML's, or measured by the first page (then every other page loads at it) — and
+   * the device scale factor the pages draw at (a captured frame is the size times it).
    */
-  async openPages(page: PageSettings): Promise<{ width: number; height: number }> {
+  async openPages(page: PageSettings): Promise<{ width: number; height: number; deviceScaleFactor: number }> {
     const url = this.server.urlFor(this.setup.entryFile);
     const open = (index: number, width: number, height: number) => CaptureWorker.open(this.browsers[index]!.browser, this.captureMode, index, {
-      url, runtime: page.runtime + CANVAS_RECORDER, width, height, transparent: page.transparent, imageFormat: page.frameFormat, hooks: {}, genericFamily: DEFAULT_FAMILY, deadlines: this.deadlines,
+      url, runtime: page.runtime + CANVAS_RECORDER, width, height, transparent: page.transparent, imageFormat: page.frameFormat, hooks: {}, genericFamily: browserFontFamilies(), deadlines: this.deadlines,
+      deviceScaleFactor: this.scale,
     });
     const openAll = async (indices: number[], width: number, height: number) => {
       const opened = await Promise.allSettled(indices.map((i) => open(i, width, height)));
@@ -176,8 +188,16 @@ export class RenderSession {
         throw new RenderError('invalid_size', `${this.setup.entryFile}: the composition's size is unknown (measured ${size.width}x${size.height}): set data-width and data-height on the root`, { file: this.setup.entryFile });
       }
       checkMeasuredSize(size.width, size.height, this.setup.entryFile);
-      await this.workers[0]!.capturePage.page.setViewport({ ...size, deviceScaleFactor: 1 });
-      await openAll(all.slice(1), size.width, size.height);
+      const scale = this.settings?.deviceScaleFactor?.(size) ?? 1;
+      if (scale !== this.scale) {
+        // The factor is a launch flag: start the browsers again at it and load every page at the size.
+        this.scale = scale;
+        await this.restartBrowsers();
+        await openAll(all, size.width, size.height);
+      } else {
+        await this.workers[0]!.capturePage.page.setViewport({ ...size, deviceScaleFactor: scale });
+        await openAll(all.slice(1), size.width, size.height);
+      }
     }
     if (this.settings?.failIfWebGLRefused && await this.workers[0]!.capturePage.page.evaluate(WEBGL_MISSING_EXPRESSION)) throw webglRefused('while it loaded');
     if (this.setup.requiresWebGpu) await requireWebGpu(this.workers[0]!, this.setup.entryFile);
@@ -185,7 +205,7 @@ export class RenderSession {
       await this.restartBrowsers();
       return this.openPages(page);
     }
-    return size;
+    return { ...size, deviceScaleFactor: this.scale };
   }
 
   /** `page.evaluate` in a worker's page, bounded like its setup. */

@@ -25,9 +25,12 @@ import { WarningLog } from '../warnings.js';
 import { resolveDeadlines } from './deadlines.js';
 import { cancelledError, noDuration, toRenderError } from './errors.js';
 import { frameFormatFor, loadComposition, pageSetupOf, runtimeOf } from './load.js';
+import { encoderExtras, encoderFormatOf, packageHlsOutput } from './formats.js';
 import { frameRange } from './options.js';
 import { compositionInputs } from './output-guard.js';
 import { OutputFiles } from './output.js';
+import { scaleOption } from './resolution.js';
+import { hdrOf } from './picture-options.js';
 import { RenderSession } from './session.js';
 import { makeTempDir, removeTempDir } from './temp-dirs.js';
 import { RenderError, type RenderOptions, type RenderResult, type RenderStageName } from './types.js';
@@ -43,7 +46,7 @@ export async function renderStreaming(input: string, options: RenderOptions, for
   const signal = controller.signal;
   const progress = (stage: RenderStageName, done = 0, total = 0) => options.onProgress?.({ stage, done, total });
   const warnings = new WarningLog(options.strict, options.onWarning);
-  const stages = options.stages ?? mediaStages({ cache: options.cache });
+  const stages = options.stages ?? mediaStages({ cache: options.cache, format: options.videoFrameFormat });
   const cacheDir = resolveCacheDir({ dir: options.cache });
   // Probes persist next to the frames: a warm render starts capture without running ffprobe.
   if (cacheDir) useProbeStore(path.join(cacheDir, 'probes'));
@@ -66,6 +69,7 @@ export async function renderStreaming(input: string, options: RenderOptions, for
   try {
     progress('parse');
     const composition = await time('parse', () => loadComposition(input, options, format, remote, warnings));
+    const hdr = await hdrOf(options, format, composition, (w) => warnings.add(w));
     cancelled();
     await files.protect(compositionInputs(composition));
     workDir = await makeTempDir('framesmith-render-');
@@ -76,7 +80,7 @@ export async function renderStreaming(input: string, options: RenderOptions, for
     // The frame count may come from the page's timeline (known once the first page loaded).
     const workerCount = Math.min(options.workers ?? defaultWorkers(), composition.frameCount || Infinity);
     const webgl = options.webgl ?? 'auto';
-    await time('browser', () => session!.launch(workerCount, { browserPath: options.browser, captureMode: options.captureMode, webgl: webgl === 'on', failIfWebGLRefused: webgl === 'auto', deadlines: resolveDeadlines(options) }));
+    await time('browser', () => session!.launch(workerCount, { browserPath: options.browser, captureMode: options.captureMode, webgl: webgl === 'on', failIfWebGLRefused: webgl === 'auto', deadlines: resolveDeadlines(options), deviceScaleFactor: scaleOption(options.resolution, composition.entryFile) }));
     cancelled();
 
     let range = { first: 0, count: 0 };
@@ -85,7 +89,8 @@ export async function renderStreaming(input: string, options: RenderOptions, for
       composition, fps: composition.fps, width, height, format, alpha, range, workDir: workDir!, tempOutput: (ext) => files.temp(ext),
       serveDirectory: (dir) => session!.serveDirectory(dir), signal, warn: (w) => warnings.add(w),
     });
-    const frameFormat = frameFormatFor(format, options);
+    // The HDR conversion reads RGB: PNG frames.
+    const frameFormat = hdr ? 'png' : frameFormatFor(format, options);
 
     progress('load');
     const loadStart = performance.now();
@@ -93,7 +98,10 @@ export async function renderStreaming(input: string, options: RenderOptions, for
     const preparing = Promise.all(stages.map(async (s) => s.prepare?.(context(composition.width ?? 0, composition.height ?? 0))));
     preparing.catch(() => {});
     const runtime = await runtimeOf(composition, session, options.seed ?? 1);
-    const { width, height } = await session.openPages({ runtime, transparent: format !== 'mp4', frameFormat });
+    const opened = await session.openPages({ runtime, transparent: encoderFormatOf(format) !== 'mp4', frameFormat });
+    // Frames are the CSS size times the device scale factor (--resolution).
+    const width = opened.width * opened.deviceScaleFactor;
+    const height = opened.height * opened.deviceScaleFactor;
     const first = session.workers[0]!;
     settleDuration(composition, first.info);
     if (composition.frameCount < 1) throw noDuration(composition);
@@ -106,10 +114,10 @@ export async function renderStreaming(input: string, options: RenderOptions, for
     cancelled();
 
     alpha = (format === 'webm' || format === 'gif' || format === 'mov') && first.info.transparentStage;
-    const encodedFile = files.temp(format === 'png' ? '' : format);
+    const encodedFile = files.temp(encoderFormatOf(format) === 'png' ? '' : encoderFormatOf(format));
     encoder = await startVideoEncoder({
-      format, output: encodedFile, width, height, fps: composition.fps, quality: options.quality, alpha, frameFormat, signal,
-      crf: options.crf, videoBitrate: options.videoBitrate, gifWidth: options.gifWidth, workDir,
+      ...encoderExtras(format, options), format: encoderFormatOf(format), output: encodedFile, width, height, fps: composition.fps, quality: options.quality, alpha, frameFormat, signal, hdr,
+      crf: options.crf, videoBitrate: options.videoBitrate, gifWidth: options.gifWidth, gifLoop: options.gifLoop, vp9CpuUsed: options.vp9CpuUsed, workDir,
     });
     const running = encoder;
     files.killOnExit(() => running.killNow());
@@ -147,6 +155,8 @@ export async function renderStreaming(input: string, options: RenderOptions, for
           throw error instanceof Error && !(error instanceof RenderError) && !(error instanceof MediaError) ? new RenderError('stage', `${stage.name}: ${error.message}`, {}, { cause: error }) : error;
         }
       }
+      // hls: the muxed MP4 packaged into its playlist directory.
+      if (format === 'hls') file = await packageHlsOutput(file, files.temp(''), options, signal);
       cancelled();
       // Every file the pages read (stylesheets, images, fonts, scripts) is an input too.
       await files.protect(session!.server.servedFiles());

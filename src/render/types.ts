@@ -12,7 +12,7 @@ import type { RenderStage, OutputFormat } from '../stages/stage.js';
 import type { MediaError, MediaFailure } from '../load/media-errors.js';
 import type { CompositionError } from '../composition/errors.js';
 import type { Quality } from '../encode/video.js';
-import type { RenderWarning } from '../warnings.js';
+import type { RenderWarning, StrictSetting } from '../warnings.js';
 
 /**
  * Stages in order. A planned render (chunks) goes parse → download → browser → load → extract (video
@@ -28,11 +28,11 @@ export interface RenderProgress {
 }
 
 export interface RenderOptions {
-  /** Output file (mp4/webm) or directory (png). Default: `renders/<name>.<format>` under the cwd. */
+  /** Output file (mp4/webm) or directory (png, png-sequence, hls). Default: `renders/<name>.<format>` under the cwd. */
   output?: string;
   /** Overrides the composition's `data-fps`. */
   fps?: number | string;
-  /** Default `standard` (see src/encode/video-args.ts for the values). */
+  /** Default `standard`; HyperFrames' names and settings (src/encode/video-args.ts). */
   quality?: Quality;
   /** x264 / VP9 constant rate factor instead of the quality preset's (mp4 and webm only). */
   crf?: number;
@@ -40,13 +40,20 @@ export interface RenderOptions {
   videoBitrate?: string;
   /** GIF: the width frames are scaled to, keeping the aspect. Default: the composition's, at most 640 px. */
   gifWidth?: number;
+  /** GIF: how many times the animation repeats after the first play, 0 (default) forever; 0–65535. */
+  gifLoop?: number;
+  /** WebM: libvpx-vp9 `-cpu-used`, -8–8 (higher is faster, larger); default 4. */
+  vp9CpuUsed?: number;
   /**
    * Render only frames `first`..`last` (0-based, both included) of the composition: the output starts
    * with frame `first`, its audio with the sound at that time.
    */
   frames?: { first: number; last: number };
-  /** Turn every warning (an asset that could not be loaded, a font replaced) into an error. */
-  strict?: boolean;
+  /**
+   * `true`: turn every warning (an asset that could not be loaded, a font replaced) into an error; a
+   * list of warning codes: only those (MEDIA_WARNING_CODES is the CLI's `--no-best-effort`).
+   */
+  strict?: StrictSetting;
   /** Called for each warning as it happens (they are also in the result). */
   onWarning?(warning: RenderWarning): void;
   /**
@@ -54,6 +61,11 @@ export interface RenderOptions {
    * unless `fps` is given.
    */
   format?: OutputFormat;
+  /**
+   * `hls`: the target segment length, whole seconds 1–60 (default 4); the H.264 GOP is fixed at that
+   * many seconds' frames so every segment starts on a keyframe. Other formats ignore it.
+   */
+  hlsSegmentSeconds?: number;
   /** Capture pages in parallel. Default: `defaultWorkers()` (cores and free memory). */
   workers?: number;
   /** Browser executable; default: FRAMESMITH_BROWSER, the bundled headless shell, a system Chromium. */
@@ -62,10 +74,29 @@ export interface RenderOptions {
   captureMode?: CaptureMode;
   /**
    * Image format frames travel in from the browser to the encoder. Default: `jpeg` (quality 95) for
-   * mp4 at draft/standard quality — 2.4x faster to capture at 1080p, and the H.264 encode is lossy
-   * anyway; `png` (lossless) for mp4 at high quality, and always for webm and png (alpha).
+   * mp4 at draft/standard/looks quality — 2.4x faster to capture at 1080p, and the H.264 encode is
+   * lossy anyway; `png` (lossless) for mp4 at high/delivery quality, and always for webm and png (alpha).
    */
   frameFormat?: 'png' | 'jpeg';
+  /**
+   * An output size preset (`landscape`, `portrait`, `landscape-4k`, `portrait-4k`, `square`,
+   * `square-4k`, or an alias such as `1080p`, `4k`; src/render/resolution.ts). The composition keeps its
+   * CSS size and is drawn at a whole device scale factor so frames land at the preset's size; the
+   * aspect must match and the factor be a whole number, else `invalid_option`. Not with `hdr`.
+   */
+  resolution?: string;
+  /**
+   * How `<video>` frames are extracted for the page: `auto` (default) JPEG for opaque sources, PNG for
+   * sources with alpha; `png` always PNG (lossless: screen recordings, colour-critical footage); `jpg`
+   * JPEG, except sources with alpha, which stay PNG.
+   */
+  videoFrameFormat?: 'auto' | 'jpg' | 'png';
+  /**
+   * `hdr`: mp4 encoded as HDR (H.265 Main 10, BT.2020 primaries, HLG transfer — PQ when a video source
+   * is PQ — with HDR10 static metadata; src/encode/hdr.ts); other formats are written SDR with a
+   * warning. Default `sdr`.
+   */
+  dynamicRange?: 'sdr' | 'hdr';
   /** Seed of the page's deterministic Math.random. Default 1. */
   seed?: number;
   signal?: AbortSignal;
@@ -98,8 +129,14 @@ export interface RenderOptions {
    * (default: the first).
    */
   composition?: string;
-  /** Values of the composition's declared variables (`data-composition-variables`). */
+  /**
+   * Values of the composition's declared variables (`data-composition-variables`). A key no
+   * declaration names, or a value of the wrong type, is a `variable` warning and the value is used as
+   * given (src/load/variables.ts), unless `strictVariables`.
+   */
   variables?: Record<string, unknown>;
+  /** Refuse `variables` that do not fit their declarations (`invalid_variables`) instead of warning. */
+  strictVariables?: boolean;
   /** Media stages (video frames, audio mix, mux). Default: `mediaStages({ cache })` (src/stages/media-stages.ts). */
   stages?: RenderStage[];
   /**

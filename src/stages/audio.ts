@@ -9,10 +9,13 @@
  * - `finalize` muxes the mix into the encoded video (`muxAudio`, streams copied). With nothing
  *   audible the video is left as it is: no audio stream.
  *
- * A PNG sequence has nowhere to put sound: the stage does nothing for it.
+ * Our PNG sequence (`png`) has nowhere to put sound: the stage does nothing for it. A `png-sequence`
+ * gets the AAC mix beside its frames as `audio.m4a`; `hls` is muxed as mp4 and packaged later.
  */
+import { copyFile } from 'node:fs/promises';
 import path from 'node:path';
 import { audioTracksFromMedia, mixAudio, type AudioTrack } from '../encode/audio.js';
+import type { AudioBus } from '../encode/audio-types.js';
 import { probeAudioSource } from '../encode/audio-probe.js';
 import { MuxError, muxAudio } from '../encode/mux.js';
 import type { RenderStage, StageContext } from './stage.js';
@@ -26,6 +29,9 @@ export interface AudioStageStats {
   muxMs: number;
 }
 
+/** The file a png-sequence directory holds its sound in (AAC in MP4), as HyperFrames names it. */
+export const SEQUENCE_AUDIO = 'audio.m4a';
+
 export type AudioStage = RenderStage & {
   readonly stats: AudioStageStats;
   /** The mix `concurrent` wrote (null: nothing audible, or not mixed yet). */
@@ -34,11 +40,12 @@ export type AudioStage = RenderStage & {
 
 export function audioStage(): AudioStage {
   let tracks: AudioTrack[] = [];
+  let buses: AudioBus[] = [];
   let mix: string | null = null;
   const stats: AudioStageStats = { tracks: 0, mixMs: 0, muxMs: 0 };
 
   const container = (ctx: StageContext) => (ctx.format === 'webm' ? 'webm' : ctx.format === 'mov' ? 'mov' : 'mp4');
-  /** A PNG sequence and a GIF carry no sound. */
+  /** Our PNG sequence and a GIF carry no sound (a png-sequence has it beside the frames). */
   const silent = (ctx: StageContext) => ctx.format === 'png' || ctx.format === 'gif';
 
   return {
@@ -49,10 +56,17 @@ export function audioStage(): AudioStage {
     async prepare(ctx) {
       if (silent(ctx)) return;
       await checkMediaFiles(ctx.composition);
+      const groups = ctx.composition.audioGroups ?? [];
+      buses = groups.filter((g) => !g.hidden).map(({ key, volume, fx, envelope }) => ({ key, volume, ...(fx ? { fx } : {}), ...(envelope ? { envelope } : {}) }));
+      const hidden = new Set(groups.filter((g) => g.hidden).map((g) => g.key));
+      // What the attributes ask for and the mix leaves out is said, never dropped silently.
+      for (const note of [...ctx.composition.media.flatMap((m) => m.audio?.unsupported ?? []), ...groups.flatMap((g) => g.unsupported ?? [])]) {
+        ctx.warn({ code: 'audio_unsupported', message: note, file: ctx.composition.entryFile });
+      }
       const failures: MediaFailure[] = [];
       const found = await Promise.all(ctx.composition.media.map(async (element) => {
         try {
-          const list = await audioTracksFromMedia([element], (src) => mediaHasAudio(src, element.label));
+          const list = await audioTracksFromMedia([element], (src) => mediaHasAudio(src, element.label), hidden);
           // Probe now (memoized for the mix): a bad file should fail before capture, not after it.
           await Promise.all(list.map((t) => probeAudioSource(t.src, t.id, ctx.signal)));
           return list;
@@ -74,7 +88,7 @@ export function audioStage(): AudioStage {
       const duration = (ctx.range.count * ctx.fps.den) / ctx.fps.num;
       const from = (ctx.range.first * ctx.fps.den) / ctx.fps.num;
       try {
-        const result = await mixAudio(tracks, { duration, from, codec, outFile: path.join(ctx.workDir, codec === 'aac' ? 'audio.m4a' : 'audio.webm'), signal: ctx.signal });
+        const result = await mixAudio(tracks, { duration, from, codec, buses, outFile: path.join(ctx.workDir, codec === 'aac' ? 'audio.m4a' : 'audio.webm'), signal: ctx.signal });
         mix = result?.file ?? null;
       } catch (error) {
         const culprit = tracks.find((t) => (error as { trackId?: string }).trackId === t.id);
@@ -87,6 +101,12 @@ export function audioStage(): AudioStage {
     async finalize(ctx, file) {
       if (mix === null) return file;
       const started = performance.now();
+      if (ctx.format === 'png-sequence') {
+        // As HyperFrames writes it: the AAC mix, as long as the frames, next to them in the directory.
+        await copyFile(mix, path.join(file, SEQUENCE_AUDIO));
+        stats.muxMs = performance.now() - started;
+        return file;
+      }
       const out = ctx.tempOutput(container(ctx));
       try {
         await muxAudio(file, mix, out, { container: container(ctx), fps: ctx.fps, alpha: ctx.alpha, signal: ctx.signal });

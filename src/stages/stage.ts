@@ -18,8 +18,11 @@ import type { VideoFormat } from '../encode/video-args.js';
 import type { Rational } from '../media/rational.js';
 import type { RenderWarning } from '../warnings.js';
 
-/** The render's output: a video file, or a PNG sequence. */
-export type OutputFormat = VideoFormat;
+/**
+ * The render's output: a video file, a PNG sequence, or HyperFrames' `png-sequence` and `hls`
+ * directories (src/render/formats.ts).
+ */
+export type OutputFormat = VideoFormat | 'png-sequence' | 'hls';
 
 export interface StageContext {
   composition: Composition;

@@ -22,7 +22,7 @@ import path from 'node:path';
 import type { Page } from 'puppeteer-core';
 import type { CaptureHooks } from '../capture/hooks.js';
 import { extractVideos } from '../extract/extract.js';
-import type { ExtractedVideo, ExtractMetrics, VideoRequest } from '../extract/types.js';
+import type { ExtractedVideo, ExtractMetrics, FormatChoice, VideoRequest } from '../extract/types.js';
 import { formatRational } from '../media/rational.js';
 import type { RenderStage, StageContext } from './stage.js';
 import { MediaError } from '../load/media-errors.js';
@@ -40,6 +40,11 @@ export { DECODED_BUDGET_BYTES, type ShownVideo } from './video-paint.js';
 export interface VideoFramesOptions {
   /** Frame cache directory, or false for none. Default: the extraction engine's default. */
   cache?: string | false;
+  /**
+   * The format frames are extracted in (`RenderOptions.videoFrameFormat`): `auto` (default) JPEG for
+   * opaque sources and PNG for sources with alpha; `png` always; `jpg` JPEG but PNG for alpha sources.
+   */
+  format?: FormatChoice;
   /** ffmpeg passes at once. Default: the extraction engine's default (the machine's cores + 1). */
   concurrency?: number;
   /** How frames reach the page (src/stages/video-transport.ts). Default `auto`: by file size. */
@@ -58,7 +63,7 @@ export interface VideoFramesStats {
   extractMs: number;
   extraction: ExtractMetrics | null;
   /** Per video: the measured box asked for (device px; null = native size) and the frames decoded. */
-  perVideo: Array<{ element: string; requested: { width: number; height: number } | null; width: number; height: number; frames: number; sharedWith?: string }>;
+  perVideo: Array<{ element: string; requested: { width: number; height: number } | null; width: number; height: number; format: 'jpg' | 'png'; frames: number; sharedWith?: string }>;
   /** Frames sent to pages and the time it took (the painter's counters, video-paint.ts). */
   paint: PaintStats;
 }
@@ -112,6 +117,7 @@ export function videoFramesStage(options: VideoFramesOptions = {}): VideoFramesS
       outDir: path.join(ctx.workDir, 'video-frames'),
       signal: ctx.signal,
       ...(options.cache !== undefined ? { cache: options.cache } : {}),
+      ...(options.format !== undefined ? { format: options.format } : {}),
       ...(options.concurrency !== undefined ? { concurrency: options.concurrency } : {}),
     });
     release = () => result.release();
@@ -131,6 +137,7 @@ export function videoFramesStage(options: VideoFramesOptions = {}): VideoFramesS
         requested: request.width !== undefined && request.height !== undefined ? { width: request.width, height: request.height } : null,
         width: extracted.width,
         height: extracted.height,
+        format: extracted.format,
         frames: extracted.frames.length,
         ...(extracted.sharedWith !== undefined ? { sharedWith: extracted.sharedWith } : {}),
       });
@@ -158,6 +165,8 @@ export function videoFramesStage(options: VideoFramesOptions = {}): VideoFramesS
         videos: stats.videos,
         extractMs: Math.round(stats.extractMs),
         framesPushed: stats.paint.framesPushed,
+        // Per video: the size and format its frames were extracted at (device pixels: --resolution scales them).
+        perVideo: stats.perVideo.map((v) => ({ element: v.element, width: v.width, height: v.height, format: v.format })),
         ...(m ? {
           uniqueExtractions: m.uniqueExtractions, dedupeHits: m.dedupeHits, cacheHits: m.cacheHits,
           cacheMisses: m.cacheMisses, framesExtracted: m.framesExtracted, supersetGroups: m.supersetGroups,

@@ -41,13 +41,13 @@ describe('framesmith render', () => {
     expect(leftEdge(video, 5, 90, [255, 0, 0])).toBeLessThanOrEqual(152);
   });
 
-  it('defaults the output to renders/<name>.mp4 under the working directory, with plain progress lines off a TTY', async () => {
+  it('defaults the output to renders/<name>_<date>_<time>.mp4 under the working directory, with plain progress lines off a TTY', async () => {
     const cwd = await mkdtemp(path.join(os.tmpdir(), 'fs-cli-cwd-'));
     try {
       const result = spawnSync(process.execPath, [CLI, 'render', project, '--fps', '5', '--quality', 'draft'], { cwd, encoding: 'utf8' });
       expect(result.status).toBe(0);
-      const expected = path.join(cwd, 'renders', `${path.basename(project)}.mp4`);
-      expect(existsSync(expected)).toBe(true);
+      const written = await readdir(path.join(cwd, 'renders'));
+      expect(written).toEqual([expect.stringMatching(new RegExp(`^${path.basename(project)}_\\d{4}-\\d\\d-\\d\\d_\\d\\d-\\d\\d-\\d\\d\\.mp4$`))]);
       expect(result.stderr).toMatch(/capture \d+\/5 frames/);
       expect(result.stderr).toMatch(/wrote .*\.mp4 \(5 frames/);
     } finally {
@@ -76,7 +76,7 @@ describe('framesmith render', () => {
     expect(await readdir(outDir)).toEqual([]);
   });
 
-  it('--variables and --variables-file override declared variables; a wrong name or type is a usage error (exit 2) naming it, nothing written', async () => {
+  it('--variables and --variables-file override declared variables; with --strict-variables a wrong name or type is a usage error (exit 2) naming it, nothing written', async () => {
     const dir = await makeProject({
       'index.html': `<!doctype html><html data-composition-variables='[{"id":"color","type":"color","default":"#ff0000"}]'><head><style>html,body{margin:0}</style></head>
 <body><div id="root" data-composition-id="main" data-width="160" data-height="90" data-duration="0.2"></div>
@@ -94,12 +94,10 @@ describe('framesmith render', () => {
       const b = path.join(dir, 'out', 'b.mp4');
       expect((await runCli(['render', dir, '-o', b, '-q', '--variables-file', path.join(dir, 'vars.json')])).code).toBe(0);
       expect((await colorOf(b))[2]).toBeGreaterThan(200);
-      const wrongName = await runCli(['render', dir, '-o', path.join(dir, 'out', 'c.mp4'), '--variables', '{"colour":"#fff"}']);
-      expect(wrongName.code).toBe(2);
-      expect(wrongName.stderr).toMatch(/variable "colour" is not declared in data-composition-variables of .*index\.html \(declared: color\)/);
-      const wrongType = await runCli(['render', dir, '-o', path.join(dir, 'out', 'c.mp4'), '--variables', '{"color":7}']);
-      expect(wrongType.code).toBe(2);
-      expect(wrongType.stderr).toMatch(/variable "color" expects a string, got number/);
+      const wrong = await runCli(['render', dir, '-o', path.join(dir, 'out', 'c.mp4'), '--strict-variables', '--variables', '{"colour":"#fff","color":7}']);
+      expect(wrong.code).toBe(2);
+      expect(wrong.stderr).toMatch(/variable "colour" \(given "#fff" \(a string\)\) is not declared in data-composition-variables of .*index\.html \(declared: color\)/);
+      expect(wrong.stderr).toMatch(/variable "color" is declared in .*index\.html as color and expects a string, got 7 \(a number\) \(--strict-variables\)/);
       const badJson = await runCli(['render', dir, '-o', path.join(dir, 'out', 'c.mp4'), '--variables', '{color}']);
       expect(badJson.code).toBe(2);
       expect(badJson.stderr).toMatch(/--variables is not valid JSON/);

@@ -46,3 +46,32 @@ export function processesMentioning(marker: string): number[] {
   }
   return pids;
 }
+
+/**
+ * Starts `framesmith preview <project> --no-open --port 0 …flags` and resolves with it and its URL once
+ * it prints that it listens (rejects if it exits first).
+ */
+export async function startPreviewCli(project: string, flags: string[] = []): Promise<{ preview: ReturnType<typeof startCli>; url: string }> {
+  const preview = startCli(['preview', project, '--no-open', '--port', '0', ...flags]);
+  const url = await new Promise<string>((resolve, reject) => {
+    let out = '';
+    preview.child.stdout!.on('data', (c: Buffer) => {
+      out += c.toString();
+      const m = /^(http:\/\/127\.0\.0\.1:\d+\/)$/m.exec(out);
+      if (m) resolve(m[1]!);
+    });
+    preview.child.once('exit', (code) => reject(new Error(`preview exited (${code})`)));
+  });
+  return { preview, url };
+}
+
+/** Polls `check` every 100 ms until it returns a truthy value (resolved), or throws after `timeoutMs`. */
+export async function waitFor<T>(what: string, check: () => Promise<T | null | false>, timeoutMs = 15_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await check();
+    if (value) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}

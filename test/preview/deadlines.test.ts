@@ -11,7 +11,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { readFile, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startCli } from '../helpers/render-cli.js';
+import { type startCli, startPreviewCli } from '../helpers/render-cli.js';
 import { makeProject, page } from '../helpers/render-pixels.js';
 
 const HTML = page({
@@ -24,17 +24,8 @@ const running: Array<ReturnType<typeof startCli>> = [];
 
 /** Starts a preview of the project with `flags`; resolves with it and its URL once it listens. */
 async function startPreview(flags: string[]): Promise<{ preview: ReturnType<typeof startCli>; url: string }> {
-  const preview = startCli(['preview', project, '--no-open', '--port', '0', ...flags]);
+  const { preview, url } = await startPreviewCli(project, flags);
   running.push(preview);
-  const url = await new Promise<string>((resolve, reject) => {
-    let out = '';
-    preview.child.stdout!.on('data', (c: Buffer) => {
-      out += c.toString();
-      const m = /^(http:\/\/127\.0\.0\.1:\d+\/)$/m.exec(out);
-      if (m) resolve(m[1]!);
-    });
-    preview.child.once('exit', (code) => reject(new Error(`preview exited (${code})`)));
-  });
   // Loaded (or failed to): info waits for the load in progress.
   const info = await (await fetch(`${url}__preview/info`)).json() as { info?: { frameCount: number } };
   expect(info.info?.frameCount).toBe(30);

@@ -16,7 +16,7 @@ import { render } from '../../src/render.js';
 import { RenderError } from '../../src/render/types.js';
 import '../../src/preview/player-api.js';
 import { makeIndexedVideo, readFrameIndexFromRaw } from '../helpers/frame-media.js';
-import { startCli } from '../helpers/render-cli.js';
+import { type startCli, startPreviewCli, waitFor } from '../helpers/render-cli.js';
 import { decodeFrames, leftEdge, makeProject, pixel, type DecodedVideo } from '../helpers/render-pixels.js';
 
 const CLIP = { x: 0, y: 0, w: 160, h: 90 };
@@ -58,15 +58,6 @@ function differing(a: DecodedVideo, b: DecodedVideo, k: number): number {
   return n;
 }
 
-async function waitFor<T>(what: string, check: () => Promise<T | null | false>, timeoutMs = 15_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await check();
-    if (value) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
 
 beforeAll(async () => {
   project = await makeProject({ 'index.html': html('#ff0000') }, 'fs-preview-');
@@ -75,16 +66,7 @@ beforeAll(async () => {
   const frames = path.join(scratch, 'rendered');
   await render(project, { output: frames, format: 'png', workers: 1 });
   rendered = await decodeFrames(path.join(frames, 'frame-%06d.png'), { width: 320, height: 180 });
-  preview = startCli(['preview', project, '--no-open', '--port', '0']);
-  url = await new Promise<string>((resolve, reject) => {
-    let out = '';
-    preview.child.stdout!.on('data', (c: Buffer) => {
-      out += c.toString();
-      const m = /^(http:\/\/127\.0\.0\.1:\d+\/)$/m.exec(out);
-      if (m) resolve(m[1]!);
-    });
-    preview.child.once('exit', (code) => reject(new Error(`preview exited (${code})`)));
-  });
+  ({ preview, url } = await startPreviewCli(project));
   browser = await puppeteer.launch({ executablePath: await bundledShell(), headless: 'shell', args: ['--no-sandbox', '--force-color-profile=srgb'] });
   page = await browser.newPage();
   await page.setViewport({ width: 800, height: 500, deviceScaleFactor: 1 });

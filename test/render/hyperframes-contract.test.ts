@@ -96,11 +96,12 @@ b.style.cssText = 'position:absolute;left:10px;top:10px;background:' + v.accentC
     expect(close(pixel(set.video, 0, 15, 15), [0, 255, 0])).toBe(true);
     expect(close(pixel(set.video, 0, 110, 20), [0, 255, 0])).toBe(true);
     expect(close(pixel(set.video, 0, 45, 45), [0, 255, 0])).toBe(true);
+    // A wrong name or type is a warning by default (test/load/variables-hf.test.ts); strictVariables refuses it.
     for (const [variables, message] of [
-      [{ accent: '#fff' }, /variable "accent" is not declared in data-composition-variables of .*index\.html \(declared: accentColor, size\)/],
-      [{ size: 'big' }, /variable "size" expects a number, got string/],
+      [{ accent: '#fff' }, /variable "accent" \(given "#fff" \(a string\)\) is not declared in data-composition-variables of .*index\.html \(declared: accentColor, size\)/],
+      [{ size: 'big' }, /variable "size" is declared in .*index\.html as number and expects a finite number, got "big" \(a string\)/],
     ] as const) {
-      const error = await render(defaults.dir, { output: path.join(defaults.dir, 'bad.mp4'), variables }).then(() => null, (e: unknown) => e);
+      const error = await render(defaults.dir, { output: path.join(defaults.dir, 'bad.mp4'), variables, strictVariables: true }).then(() => null, (e: unknown) => e);
       expect(error).toMatchObject({ code: 'invalid_variables', message: expect.stringMatching(message) });
     }
   });

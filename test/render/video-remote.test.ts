@@ -10,7 +10,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { formatBytes } from '../../src/cli/cache-command.js';
+import { formatBytes } from '../../src/cli/format.js';
 import { render } from '../../src/render.js';
 import { makeIndexedVideo, readFrameIndexFromRaw } from '../helpers/frame-media.js';
 import { runCli } from '../helpers/render-cli.js';

@@ -19,7 +19,9 @@ export function ensureClipStyle(doc: Document): void {
   style.id = '__framesmith-style';
   // visibility keeps the clip's box in layout; the descendant rule beats a child's own
   // visibility: visible, which would otherwise show through a hidden parent.
-  style.textContent = `[${HIDDEN_ATTR}],[${HIDDEN_ATTR}] *{visibility:hidden !important}`;
+  // An <hf-audio-group> is mix metadata (src/composition/audio-authoring.ts): as in HyperFrames it
+  // has no box, so adding a group never shifts a flex or grid layout.
+  style.textContent = `[${HIDDEN_ATTR}],[${HIDDEN_ATTR}] *{visibility:hidden !important}hf-audio-group{display:none !important}`;
   (doc.head || doc.documentElement).appendChild(style);
 }
 

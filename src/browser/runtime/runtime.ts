@@ -5,7 +5,8 @@
  * `window.__framesmith` (types: src/browser/page-api.ts):
  *
  * - `ready()` — after the load event, the media guard's load events, `document.fonts.ready`, the
- *   decode of every image and each adapter's `ready()`: `{ width, height, hasTimelines,
+ *   decode of every image and each adapter's `ready()` (the last: every `window.__hf.buildReady`
+ *   promise settled, adapters/hf-build-ready.ts): `{ width, height, hasTimelines,
  *   timelineDurations, adapterDuration }`. The size is the root's `data-width`/`data-height`, else its
  *   CSS box (rounded). Rejects when the page has no root, or when a timed element's tag/id at its
  *   index differs from the parsed one.
@@ -27,6 +28,7 @@
  * `data-width`/`data-height` (root-size.ts) once it is parsed.
  */
 import type { FramesmithAdapter, FramesmithPageApi, ReadyInfo, RuntimeConfig } from '../page-api.js';
+import { hfBuildReadyAdapter } from './adapters/hf-build-ready.js';
 import { hfAnimeAdapter } from './adapters/hf-anime.js';
 import { hfLottieAdapter } from './adapters/hf-lottie.js';
 import { hfReadyHooksAdapter } from './adapters/hf-ready-hooks.js';
@@ -141,6 +143,7 @@ function installInTop(win: PageWindow, config: RuntimeConfig): void {
     hfLottieAdapter(win, compositionStartOf),
     hfSeekEventAdapter(win),
     hfReadyHooksAdapter(win, (fn, ms) => { realSetTimeout(fn, ms); }),
+    hfBuildReadyAdapter(win, (message) => warnings.push(message)),
   ];
   const readied = new WeakSet<FramesmithAdapter>();
   const readyAdapters = async (): Promise<void> => {

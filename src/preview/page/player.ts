@@ -8,6 +8,13 @@
  * Live reload: on a `state` event with a new version the current frame is fetched again (same time,
  * clamped to the new length); an error is shown over the stage until a state without one arrives.
  *
+ * Sound: the server's mix of the composition (GET /__preview/audio, the render's mix) plays in an
+ * `<audio>` element cued to the frame's time on every seek and reload, and started and stopped with
+ * playback. While it plays it is the clock: the playhead is its time (the frames follow the sound, as
+ * a video player's picture does); while it cannot (nothing audible, still loading, stalled) the wall
+ * clock drives and the sound is moved back onto the playhead when it is more than 60 ms away. It starts muted; starting playback by hand (the button, space) turns it on, as does
+ * the sound button (or `m`), which also turns it off.
+ *
  * `window.framesmithPreview = { ready, seek(t), play(), pause(), time, duration }`: `ready` resolves
  * once the first frame is drawn, `seek(t)` once the frame at t is drawn (src/preview/player-api.ts).
  */
@@ -21,6 +28,8 @@ const playButton = $<HTMLButtonElement>('#play');
 const scrub = $<HTMLInputElement>('#scrub');
 const clock = $<HTMLSpanElement>('#clock');
 const meta = $<HTMLSpanElement>('#meta');
+const audio = $<HTMLAudioElement>('#audio');
+const soundButton = $<HTMLButtonElement>('#sound');
 const params = new URLSearchParams(location.search);
 const oneToOne = params.get('scale') === '1';
 
@@ -34,6 +43,10 @@ let inFlight: Promise<void> | null = null;
 /** The frame last asked for (drawn, or on its way). */
 let target = 0;
 let wanted: { frame: number; done: Array<() => void> } | null = null;
+/** The project version whose mix `audio` holds. */
+let audioVersion = -1;
+/** Largest distance, seconds, between the sound and the playhead before the sound is moved back. */
+const AUDIO_DRIFT = 0.06;
 let resolveReady!: () => void;
 const ready = new Promise<void>((resolve) => { resolveReady = resolve; });
 
@@ -54,6 +67,40 @@ function layout(): void {
   stage.style.transform = scale === 1 ? '' : `scale(${scale})`;
   scrub.max = String(info.frameCount - 1);
   meta.textContent = `${info.entry} · ${info.width}×${info.height} · ${info.fps} fps · ${info.duration.toFixed(2)} s`;
+}
+
+/** Puts the sound at `t` seconds (it keeps its play/pause state). */
+function cueAudio(t: number): void {
+  if (audioVersion < 0) return;
+  try {
+    audio.currentTime = t;
+  } catch {
+    // Not loaded yet: the element starts from the position set once it has metadata (see loadAudio).
+  }
+}
+
+/** Points the audio element at the mix of `v` (a new mix per project version), cued to the frame shown. */
+function loadAudio(v: number): void {
+  if (v === audioVersion) return;
+  audioVersion = v;
+  audio.src = `/__preview/audio?v=${v}`;
+  audio.addEventListener('loadedmetadata', () => {
+    cueAudio(playing ? playhead() : timeOf(frame));
+    if (playing) void audio.play().catch(() => {});
+  }, { once: true });
+}
+
+/** Seconds of the playhead while playing: the sound's time when it is playing, else the wall clock's. */
+function playhead(): number {
+  if (!audio.paused && !audio.seeking && audio.readyState >= HTMLMediaElement.HAVE_FUTURE_DATA) {
+    playStart = performance.now() - audio.currentTime * 1000;
+  }
+  return (performance.now() - playStart) / 1000;
+}
+
+function setSound(on: boolean): void {
+  audio.muted = !on;
+  soundButton.textContent = on ? '🔊' : '🔇';
 }
 
 function updateClock(): void {
@@ -85,6 +132,7 @@ async function draw(f: number): Promise<void> {
 /** Asks for frame `f`: drawn after the request in flight; a later request replaces this one. */
 function request(f: number): Promise<void> {
   target = f;
+  if (!playing) cueAudio(timeOf(f));
   return new Promise((resolve) => {
     if (wanted) wanted = { frame: f, done: [...wanted.done, resolve] };
     else wanted = { frame: f, done: [resolve] };
@@ -108,10 +156,14 @@ function play(): void {
   if (frame >= info.frameCount - 1) frame = 0;
   playing = true;
   playStart = performance.now() - timeOf(frame) * 1000;
+  cueAudio(timeOf(frame));
+  void audio.play().catch(() => {});
   updateClock();
   const tick = async () => {
     if (!playing || !info) return;
-    const f = frameAt((performance.now() - playStart) / 1000);
+    const now = playhead();
+    if (!audio.paused && Math.abs(audio.currentTime - now) > AUDIO_DRIFT) cueAudio(now);
+    const f = frameAt(now);
     if (f >= info.frameCount - 1) {
       await request(info.frameCount - 1);
       pause();
@@ -125,7 +177,19 @@ function play(): void {
 
 function pause(): void {
   playing = false;
+  audio.pause();
+  cueAudio(timeOf(target));
   updateClock();
+}
+
+/** Playback started by the user's own hand: a gesture, so the sound may start. */
+function togglePlayByHand(): void {
+  if (playing) {
+    pause();
+    return;
+  }
+  setSound(true);
+  play();
 }
 
 function apply(state: PreviewState): void {
@@ -139,9 +203,11 @@ function apply(state: PreviewState): void {
   if (first) target = frameAt(Number(params.get('t') ?? 0));
   // The same time as before the change (the frame asked for last), within the new length.
   if (state.version !== version) void request(Math.min(target, info.frameCount - 1));
+  loadAudio(state.version);
 }
 
-playButton.addEventListener('click', () => (playing ? pause() : play()));
+playButton.addEventListener('click', togglePlayByHand);
+soundButton.addEventListener('click', () => setSound(audio.muted));
 $<HTMLButtonElement>('#prev').addEventListener('click', () => { pause(); void request(Math.max(0, frame - 1)); });
 $<HTMLButtonElement>('#next').addEventListener('click', () => { pause(); void request(Math.min((info?.frameCount ?? 1) - 1, frame + 1)); });
 scrub.addEventListener('input', () => { pause(); void request(Number(scrub.value)); });
@@ -152,8 +218,9 @@ addEventListener('keydown', (event) => {
     void request(Math.min((info?.frameCount ?? 1) - 1, Math.max(0, frame + (event.key === 'ArrowRight' ? 1 : -1))));
   } else if (event.key === ' ') {
     event.preventDefault();
-    if (playing) pause();
-    else play();
+    togglePlayByHand();
+  } else if (event.key === 'm') {
+    setSound(audio.muted);
   }
 });
 addEventListener('resize', layout);
@@ -167,6 +234,7 @@ window.framesmithPreview = {
   play,
   pause,
   get time() { return timeOf(frame); },
+  get clock() { return playing ? playhead() : timeOf(target); },
   get duration() { return info?.duration ?? 0; },
   get version() { return version; },
 };

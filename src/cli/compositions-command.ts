@@ -1,0 +1,30 @@
+/**
+ * `framesmith compositions [dir] [--json]`: the root composition and every nested one, with
+ * duration, size and timed elements, as `hyperframes compositions` lists them
+ * (src/inspect/project.ts). `--json`: `{compositions: [{id, duration, width, height, elementCount,
+ * source?}]}`. Exit 1 when the project cannot be read.
+ */
+import type { Command } from 'commander';
+import { listCompositions, readProject } from '../inspect/project.js';
+import { EXIT_OK } from './exit-codes.js';
+import type { CommandContext } from './main.js';
+
+export function registerCompositions(program: Command, context: CommandContext): void {
+  program
+    .command('compositions')
+    .description('list the compositions in a project (the root and its sub-compositions)')
+    .argument('[dir]', 'project directory or .html file', '.')
+    .option('--json', 'print them as one JSON document')
+    .action(async (dir: string, flags: { json?: boolean }) => {
+      const compositions = listCompositions(await readProject(dir));
+      if (flags.json) {
+        process.stdout.write(`${JSON.stringify({ compositions }, null, 2)}\n`);
+      } else {
+        process.stdout.write(`${compositions.length === 1 ? '1 composition' : `${compositions.length} compositions`}\n`);
+        for (const c of compositions) {
+          process.stdout.write(`  ${c.id}   ${c.duration.toFixed(1)}s   ${c.width}×${c.height}   ${c.elementCount} elements${c.source ? `   ${c.source}` : ''}\n`);
+        }
+      }
+      context.setExitCode(EXIT_OK);
+    });
+}
