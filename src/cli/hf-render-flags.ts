@@ -208,7 +208,7 @@ export function hyperframesSettings(flags: HyperframesFlags & { workers?: number
  * HYPERFRAMES_EXTRACT_CACHE_DIR) or the default. Two of them together are a usage error.
  */
 export function cacheSetting(flags: { framesCacheDir?: string | false; cacheDir?: string; cache: boolean }): string | false | undefined {
-  const given = [flags.framesCacheDir !== undefined && '--frames-cache-dir', flags.cacheDir !== undefined && '--cache-dir', !flags.cache && '--no-cache'].filter(Boolean);
+  const given = [flags.framesCacheDir !== undefined && '--frames-cache-dir', !flags.cache && '--no-cache', flags.cacheDir !== undefined && '--cache-dir'].filter(Boolean);
   if (given.length > 1) throw new UsageError(`${given.join(' and ')} cannot be combined; pick one`);
   if (flags.framesCacheDir !== undefined) return flags.framesCacheDir;
   if (!flags.cache) return false;
