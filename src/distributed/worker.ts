@@ -124,7 +124,10 @@ export function startChunkWorker(options: ChunkWorkerOptions): ChunkWorker {
       options.onEvent?.({ kind: 'done', job: chunk, attempt, ms: Math.round(performance.now() - started) });
       return result;
     } catch (error) {
-      const why = held.abort.signal.reason;
+      let why = held.abort.signal.reason;
+      // A chunk can fail before the poll sees the cancel key: the cancelled render removed its storage
+      // (the segment's directory) under the encoder. That is a cancellation, not a failure to retry.
+      if (why !== CANCELLED && why !== ABANDONED && (await cancelledAmong(watch.client, [chunk.renderId])).has(chunk.renderId)) why = CANCELLED;
       if (why === CANCELLED || why === ABANDONED) {
         if (why === CANCELLED) await cleanUp(chunk.renderId);
         options.onEvent?.({ kind: why === CANCELLED ? 'cancelled' : 'abandoned', job: chunk, attempt });
