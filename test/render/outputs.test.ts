@@ -102,16 +102,11 @@ describe('outputs that would destroy what the render did not create', () => {
     expect(await hashes(project)).toEqual(before);
   });
 
-  it('refuses the video the composition plays (after loading, before the browser)', async () => {
-    const output = path.join(project, 'clip.mp4');
-    const error = await refusal(output);
-    expect(error.code).toBe('output_refused');
-    expect(error.message).toBe(`-o ${output} is a file this render reads: writing the output there would replace it; choose another output path`);
-    expect(await hashes(project)).toEqual(before);
-  });
-
-  it('refuses a GIF the page loads (known once the page requested it), leaving no temporary file', async () => {
-    const output = path.join(project, 'anim.gif');
+  it.each([
+    ['the video the composition plays (after loading, before the browser)', 'clip.mp4'],
+    ['a GIF the page loads (known once the page requested it), leaving no temporary file', 'anim.gif'],
+  ])('refuses %s', async (_what, name) => {
+    const output = path.join(project, name);
     const error = await refusal(output);
     expect(error.code).toBe('output_refused');
     expect(error.message).toBe(`-o ${output} is a file this render reads: writing the output there would replace it; choose another output path`);
