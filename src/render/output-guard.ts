@@ -11,6 +11,7 @@ import { open, readdir, realpath, stat, statfs } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import type { Composition } from '../composition/model.js';
+import { isInsideProject } from '../composition/project-paths.js';
 import { ProcessError } from '../media/process.js';
 import type { OutputFormat } from '../stages/stage.js';
 import { isDirectoryFormat, isDirectoryOutputName } from './formats.js';
@@ -36,11 +37,6 @@ export async function realPath(file: string): Promise<string> {
   return parent === resolved ? resolved : path.join(await realPath(parent), path.basename(resolved));
 }
 
-/** Whether `inner` is `outer` or lies inside it (both resolved). */
-export function within(inner: string, outer: string): boolean {
-  return inner === outer || inner.startsWith(outer.endsWith(path.sep) ? outer : outer + path.sep);
-}
-
 /**
  * The checks that need no loaded composition, run before any work: `output` is not the project
  * directory of `input` nor holds it, is not the entry file, and what exists there now is something a
@@ -53,7 +49,7 @@ export async function checkOutputTarget(output: string, format: OutputFormat, in
   // A missing input fails in the load with its own message; what exists at the output is still checked.
   if (!inputInfo) return checkReplaceable(output, format);
   const project = inputInfo.isFile() ? path.dirname(source) : source;
-  if (within(project, target)) {
+  if (isInsideProject(target, project)) {
     throw refused(output, `-o ${output} ${target === project ? 'is' : 'contains'} the project directory ${project}: the render would replace it; write the output to a new file or directory, e.g. -o ${path.join(project, 'renders', isDirectoryFormat(format) ? (format === 'hls' ? 'hls' : 'frames') : `out.${format}`)}`);
   }
   const entry = inputInfo.isFile() ? source : path.join(project, 'index.html');
@@ -123,7 +119,7 @@ export async function refuseInputs(output: string, inputs: Iterable<string>): Pr
   const target = await realPath(output);
   for (const input of inputs) {
     const real = await realPath(input);
-    if (within(real, target)) {
+    if (isInsideProject(target, real)) {
       const what = real === target ? 'is a file this render reads' : `holds ${input}, which this render reads`;
       throw refused(output, `-o ${output} ${what}: writing the output there would replace it; choose another output path`);
     }
