@@ -1,8 +1,30 @@
 import { defineConfig } from 'vitest/config';
 
+/**
+ * Three projects, run one group after another (`sequence.groupOrder`), each file in one of them:
+ * - unit: no browser, no ffmpeg encode, no child process of ours: threads without isolation (the module
+ *   graph is loaded once per thread), first, so a broken function fails fast;
+ * - media: everything with Chromium or ffmpeg (forks: a crashing browser or a signal stays in its process);
+ * - system: Redis, S3 and distributed workers (ports, servers, lock expiry): one file at a time, last.
+ * New pure tests: name them `*.unit.test.ts` (or list them in UNIT) so they land in unit.
+ */
+const UNIT = [
+  'test/**/*.unit.test.ts',
+  'test/browser/server.test.ts',
+  'test/cache/remote.test.ts',
+  'test/cache/store.test.ts',
+  'test/composition/parse.test.ts',
+  'test/extract/colour-decision.test.ts',
+  'test/extract/lookup.test.ts',
+  'test/load/css-urls.test.ts',
+  'test/load/fallback-fonts.test.ts',
+  'test/load/fonts-resolution.test.ts',
+  'test/load/variables-hf.test.ts',
+];
+const SYSTEM = ['test/distributed/**/*.test.ts'];
+
 export default defineConfig({
   test: {
-    include: ['test/**/*.test.ts'],
     // Real ffmpeg and Chromium processes: generous timeouts, limited parallelism on 2 cores.
     testTimeout: 120_000,
     hookTimeout: 180_000,
@@ -10,7 +32,30 @@ export default defineConfig({
     // The frame cache is on by default; tests that want it pass a private directory (cache: dir,
     // --cache-dir), so no test reads or fills the user's ~/.cache/framesmith or depends on an earlier run.
     // Fonts decompressed for the browser (src/fonts/fontconfig.ts) go to a folder of the checkout.
-    env: { FRAMESMITH_CACHE_DIR: 'off', FRAMESMITH_FONT_DIR: '.vitest-tmp/fonts' },
-    fileParallelism: true,
+    // One browser per render (FRAMESMITH_WORKERS) unless a test passes `workers` because it is about the pool.
+    // Google Fonts requests (families nothing bundles) go to a refused loopback port: hermetic, and fast
+    // to fail, on a machine with the network too; the Google tests start their own server.
+    env: {
+      FRAMESMITH_CACHE_DIR: 'off',
+      FRAMESMITH_FONT_DIR: '.vitest-tmp/fonts',
+      FRAMESMITH_WORKERS: '1',
+      FRAMESMITH_GOOGLE_FONTS_URL: 'http://127.0.0.1:9/css2',
+    },
+    // One directory per run: test media made once, keyed by content; src/ compiled once for children.
+    globalSetup: ['test/setup/global.ts'],
+    projects: [
+      {
+        extends: true,
+        test: { name: 'unit', include: UNIT, pool: 'threads', isolate: false, sequence: { groupOrder: 0 } },
+      },
+      {
+        extends: true,
+        test: { name: 'media', include: ['test/**/*.test.ts'], exclude: [...UNIT, ...SYSTEM], pool: 'forks', sequence: { groupOrder: 1 } },
+      },
+      {
+        extends: true,
+        test: { name: 'system', include: SYSTEM, pool: 'forks', maxWorkers: 1, sequence: { groupOrder: 2 } },
+      },
+    ],
   },
 });

@@ -38,6 +38,9 @@ const CASES = {
   'Space Grotesk (Google)': { style: 'font-family: "Space Grotesk", sans-serif', online: 'Space Grotesk from Google' },
   'unknown family, sans-serif': { style: 'font-family: "Nope Sans", sans-serif', online: 'the machine\'s sans-serif, as offline (Debian: Liberation Sans)' },
   'no font-family': { style: '' },
+  // Families framesmith fetches from Google Fonts itself (src/fonts/google.ts): offline, both draw the fallback.
+  'Pacifico @import (Google, not bundled)': { style: 'font-family: Pacifico, sans-serif', head: '@import url("https://fonts.googleapis.com/css2?family=Pacifico&display=swap");', online: 'Pacifico from Google (framesmith: the same, through its remote cache)' },
+  'Rubik Mono One, no link (Google)': { style: 'font-family: "Rubik Mono One", Montserrat', online: 'Rubik Mono One from Google (framesmith: the same, through its remote cache)' },
 };
 
 function page({ style, head = '' }) {

@@ -84,7 +84,7 @@ export async function checkBatchVariables(input: string, batch: PreparedBatch, o
   }
   if (bad.length) {
     const list = bad.map((b) => `row ${b.index}: ${b.message}`).join('; ');
-    throw new BatchError('invalid_variables', `--strict-variables: the batch was not started, ${bad.length === 1 ? 'a row has' : `${bad.length} rows have`} variables that do not fit the composition — ${list}`, { rows: bad.map((b) => b.index) });
+    throw new BatchError('invalid_variables', `\`strictVariables\`: the batch was not started, ${bad.length === 1 ? 'a row has' : `${bad.length} rows have`} variables that do not fit the composition — ${list}`, { rows: bad.map((b) => b.index), option: 'strictVariables' });
   }
 }
 
@@ -136,7 +136,7 @@ function manifestWriter(manifest: BatchManifest): () => Promise<void> {
  */
 export async function renderBatch(input: string, batch: PreparedBatch, options: RenderOptions = {}, settings: BatchOptions = {}): Promise<BatchManifest> {
   const concurrency = settings.concurrency ?? 1;
-  if (!Number.isInteger(concurrency) || concurrency < 1) throw new BatchError('invalid_batch', `batch concurrency ${concurrency}: a whole number >= 1`);
+  if (!Number.isInteger(concurrency) || concurrency < 1) throw new BatchError('invalid_batch', `batch concurrency ${concurrency}: a whole number >= 1`, {});
   await refuseForeignManifest(batch.manifestPath);
   const manifest: BatchManifest = {
     version: 1, batchPath: batch.batchPath, manifestPath: batch.manifestPath, total: batch.rows.length, completed: 0, failed: 0, skipped: 0,

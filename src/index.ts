@@ -39,9 +39,10 @@ export { videoFramesStage, DECODED_BUDGET_BYTES, type VideoFramesOptions, type V
 export { drawnSize } from './stages/video-placement.js';
 export { FrameUrls, HTTP_MIN_BYTES, type FrameTransport } from './stages/video-transport.js';
 export { audioStage, type AudioStage, type AudioStageStats } from './stages/audio.js';
-export { MediaError, type MediaErrorCode, type MediaFailure } from './load/media-errors.js';
+export { MediaError, mediaError, type MediaErrorCode, type MediaFailure } from './load/media-errors.js';
 export { mediaDuration, mediaHasAudio, completeMediaWindows } from './load/media.js';
-export { FramesmithError, type ErrorFields } from './errors.js';
+export { FramesmithError, hasCode, type ErrorFields, type FramesmithErrorOptions } from './errors.js';
+export { ERROR_CODES, isErrorCode, type ErrorCode } from './error-codes.js';
 export { renderChunk, type ChunkOptions } from './render/chunk.js';
 export { openStorage, DirectoryStorage, type RenderStorage } from './storage/storage.js';
 export { StorageError, type StorageErrorCode } from './storage/errors.js';

@@ -5,6 +5,7 @@
  * `strict` the first one fails the render instead (exit 1), before anything is written.
  */
 import { FramesmithError } from './errors.js';
+import type { ResolvedFont } from './fonts/report.js';
 
 export type WarningCode =
   /** A stylesheet, image, font or fetch the page asked for could not be loaded. */
@@ -31,6 +32,8 @@ export interface RenderWarning {
   element?: string;
   url?: string;
   file?: string;
+  /** A `font_fallback` warning: the family and the face drawn instead (listed in RenderResult.fonts too). */
+  font?: ResolvedFont;
 }
 
 /**
@@ -42,13 +45,15 @@ export type StrictSetting = boolean | readonly WarningCode[];
 /** Media that is missing or not ready: what HyperFrames' `--no-best-effort` fails on. */
 export const MEDIA_WARNING_CODES: readonly WarningCode[] = ['asset_unavailable', 'media_truncated'];
 
-/** Thrown by `WarningLog.add` under `strict`. */
+/** Thrown by `WarningLog.add` under `strict` (made by `strictModeError`). */
 export class StrictModeError extends FramesmithError<'strict'> {
   override readonly name = 'StrictModeError';
-  constructor(readonly warning: RenderWarning, strict: StrictSetting = true) {
-    const why = strict === true ? '--strict: a warning is an error' : '--no-best-effort: missing or unready media is an error';
-    super('strict', `${warning.message} (${why})`, { element: warning.element, url: warning.url, file: warning.file });
-  }
+}
+
+/** The StrictModeError of `warning`: its message, and why it is an error (the `strict` option). */
+export function strictModeError(warning: RenderWarning, strict: StrictSetting = true): StrictModeError {
+  const why = strict === true ? '`strict`: a warning is an error' : '`strict`: missing or unready media is an error';
+  return new StrictModeError('strict', `${warning.message} (${why})`, { element: warning.element, url: warning.url, file: warning.file, option: 'strict' });
 }
 
 export class WarningLog {
@@ -62,7 +67,7 @@ export class WarningLog {
     const key = `${warning.code}\u0000${warning.message}`;
     if (this.seen.has(key)) return;
     this.seen.add(key);
-    if (this.strict === true || (Array.isArray(this.strict) && this.strict.includes(warning.code))) throw new StrictModeError(warning, this.strict);
+    if (this.strict === true || (Array.isArray(this.strict) && this.strict.includes(warning.code))) throw strictModeError(warning, this.strict);
     this.list.push(warning);
     this.onWarning?.(warning);
   }

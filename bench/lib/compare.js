@@ -8,7 +8,10 @@ import path from 'node:path';
 import { BENCH_DIR } from './media.js';
 import { run } from './measure.js';
 
-/** `{ frames, average, min, minFrame }` (dB; Infinity for identical frames), or `{ error }`. */
+/**
+ * `{ frames, average, min, minFrame, values }` (dB; Infinity for identical frames; `values` is each
+ * frame's PSNR in order), or `{ error }`.
+ */
 export async function psnr(a, b) {
   const stats = path.join(BENCH_DIR, `psnr-${process.pid}-${Date.now()}.log`);
   const r = await run('ffmpeg', ['-v', 'error', '-i', a, '-i', b, '-lavfi', `[0:v]setpts=N/TB[x];[1:v]setpts=N/TB[y];[x][y]psnr=stats_file=${stats}`, '-f', 'null', '-']);
@@ -25,5 +28,6 @@ export async function psnr(a, b) {
     average: finite.length ? Math.round((finite.reduce((s, v) => s + v, 0) / finite.length) * 10) / 10 : Infinity,
     min: Number.isFinite(min) ? Math.round(min * 10) / 10 : min,
     minFrame: values.indexOf(min),
+    values,
   };
 }

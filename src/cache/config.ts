@@ -69,7 +69,7 @@ export function resolveCacheDir(options: CacheLocationOptions = {}): string | nu
 export function resolveBudget(budgetBytes: number | string | undefined, env: NodeJS.ProcessEnv = process.env): number {
   if (typeof budgetBytes === 'number') {
     if (!Number.isFinite(budgetBytes) || budgetBytes < 0) {
-      throw new CacheError('invalid_config', `cache budget ${budgetBytes} is not a byte count; pass a non-negative number`);
+      throw new CacheError('invalid_config', `cache budget ${budgetBytes} is not a byte count; pass a non-negative number`, {});
     }
     return Math.floor(budgetBytes);
   }
@@ -77,7 +77,7 @@ export function resolveBudget(budgetBytes: number | string | undefined, env: Nod
   if (text === undefined || text === '') return DEFAULT_BUDGET_BYTES;
   const parsed = parseByteSize(text);
   if (parsed === null) {
-    throw new CacheError('invalid_config', `${origin} "${text}" is not a size; use bytes or a unit such as "500MiB" or "5GiB"`);
+    throw new CacheError('invalid_config', `${origin} "${text}" is not a size; use bytes or a unit such as "500MiB" or "5GiB"`, {});
   }
   return parsed;
 }

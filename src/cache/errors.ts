@@ -13,14 +13,6 @@ export type CacheErrorKind =
 /** A frame-cache operation failed; `path` names the file or directory involved when there is one. */
 export class CacheError extends FramesmithError<CacheErrorKind, { path?: string }> {
   override readonly name = 'CacheError';
-  constructor(
-    readonly kind: CacheErrorKind,
-    message: string,
-    readonly path?: string,
-    options?: { cause?: unknown },
-  ) {
-    super(kind, message, path !== undefined ? { path } : {}, options);
-  }
 }
 
 export type RemoteSourceErrorKind =
@@ -32,20 +24,12 @@ export type RemoteSourceErrorKind =
   | 'too_many_redirects'
   | 'length_mismatch'
   | 'network'
-  | 'aborted'
+  | 'cancelled'
   | 'write_failed';
 
 /** A remote (URL) source could not be fetched; `url` is the address the caller asked for. */
-export class RemoteSourceError extends FramesmithError<RemoteSourceErrorKind> {
+export class RemoteSourceError extends FramesmithError<RemoteSourceErrorKind, { url: string }> {
   override readonly name = 'RemoteSourceError';
-  constructor(
-    readonly kind: RemoteSourceErrorKind,
-    readonly url: string,
-    message: string,
-    options?: { cause?: unknown },
-  ) {
-    super(kind, message, { url }, options);
-  }
 }
 
 /** The errno code of a Node system error, or undefined. */

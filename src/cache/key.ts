@@ -52,21 +52,21 @@ export interface CacheKeyInput {
 
 function finite(value: number, field: string, min = -Infinity): number {
   if (typeof value !== 'number' || !Number.isFinite(value) || value < min) {
-    throw new CacheError('invalid_recipe', `cache recipe field ${field} is ${String(value)}; it must be a finite number >= ${min}`);
+    throw new CacheError('invalid_recipe', `cache recipe field ${field} is ${String(value)}; it must be a finite number >= ${min}`, {});
   }
   return value === 0 ? 0 : value; // -0 and 0 are one key
 }
 
 function integer(value: number, field: string, min: number): number {
   if (!Number.isInteger(value) || value < min) {
-    throw new CacheError('invalid_recipe', `cache recipe field ${field} is ${String(value)}; it must be an integer >= ${min}`);
+    throw new CacheError('invalid_recipe', `cache recipe field ${field} is ${String(value)}; it must be an integer >= ${min}`, {});
   }
   return value;
 }
 
 function variantText(value: string): string {
   if (typeof value !== 'string' || !/^[0-9A-Za-z:._-]{1,128}$/.test(value)) {
-    throw new CacheError('invalid_recipe', `cache recipe variant "${String(value)}" must be 1-128 characters of [0-9A-Za-z:._-]`);
+    throw new CacheError('invalid_recipe', `cache recipe variant "${String(value)}" must be 1-128 characters of [0-9A-Za-z:._-]`, {});
   }
   return value;
 }
@@ -74,12 +74,12 @@ function variantText(value: string): string {
 /** The recipe in canonical form (validated, fps reduced, jpegQuality null for PNG). */
 export function normalizeRecipe(recipe: FrameRecipe): FrameRecipe {
   const fps = parseRational(recipe.fps);
-  if (!fps) throw new CacheError('invalid_recipe', `cache recipe fps "${recipe.fps}" is not a positive rational such as "30000/1001"`);
+  if (!fps) throw new CacheError('invalid_recipe', `cache recipe fps "${recipe.fps}" is not a positive rational such as "30000/1001"`, {});
   if (recipe.format !== 'jpg' && recipe.format !== 'png') {
-    throw new CacheError('invalid_recipe', `cache recipe format "${String(recipe.format)}" must be "jpg" or "png"`);
+    throw new CacheError('invalid_recipe', `cache recipe format "${String(recipe.format)}" must be "jpg" or "png"`, {});
   }
   if (!['sdr', 'pq', 'hlg'].includes(recipe.colorTarget)) {
-    throw new CacheError('invalid_recipe', `cache recipe colorTarget "${String(recipe.colorTarget)}" must be sdr, pq or hlg`);
+    throw new CacheError('invalid_recipe', `cache recipe colorTarget "${String(recipe.colorTarget)}" must be sdr, pq or hlg`, {});
   }
   return {
     mediaStart: finite(recipe.mediaStart, 'mediaStart', 0),
@@ -104,7 +104,7 @@ export function normalizeRecipe(recipe: FrameRecipe): FrameRecipe {
  */
 export function cacheKey({ sourceId, recipe }: CacheKeyInput): string {
   if (!/^sha256:[0-9a-f]{64}$/.test(sourceId)) {
-    throw new CacheError('invalid_recipe', `cache source id "${sourceId}" is not from sourceIdentity() ("sha256:<64 hex>")`);
+    throw new CacheError('invalid_recipe', `cache source id "${sourceId}" is not from sourceIdentity() ("sha256:<64 hex>")`, {});
   }
   const r = normalizeRecipe(recipe);
   // An array in a fixed order: object key order must never change a key.

@@ -46,6 +46,13 @@ export interface FetchRemoteOptions {
   onBytes?: (received: number, total: number | null) => void;
   /** Receives a warning when a stored copy is used because revalidation failed. Default: stderr. */
   warn?: (message: string) => void;
+  /** The User-Agent header (a service may answer by it: Google Fonts sends WOFF2 to browsers). Default `framesmith`. */
+  userAgent?: string;
+  /**
+   * Use a stored copy as is, without revalidating it (content that does not change at its URL, e.g.
+   * versioned font files): a second use needs no network at all. Default false.
+   */
+  trustStored?: boolean;
 }
 
 /** Process-wide counters (tests and metrics): requests sent and bodies downloaded. */
@@ -90,7 +97,7 @@ export async function fetchAndLeaseRemoteSource(url: string, options: FetchRemot
     await leases.acquire(key);
     if (await stat(file).then(() => true, () => false)) return file;
     await leases.release(key);
-    if (attempt >= 2) throw new RemoteSourceError('write_failed', url, `the download of ${url} keeps disappearing from ${options.cacheDir}; is another tool deleting files there?`);
+    if (attempt >= 2) throw new RemoteSourceError('write_failed', `the download of ${url} keeps disappearing from ${options.cacheDir}; is another tool deleting files there?`, { url });
   }
 }
 
@@ -104,16 +111,15 @@ function checkUrl(raw: string, original: string, allowPrivate: boolean): URL {
   try {
     url = new URL(raw);
   } catch {
-    throw new RemoteSourceError('invalid_url', original, `"${raw}" is not a valid URL; give an absolute https:// address`);
+    throw new RemoteSourceError('invalid_url', `"${raw}" is not a valid URL; give an absolute https:// address`, { url: original });
   }
   const secure = url.protocol === 'https:';
   if (!secure && !(allowPrivate && url.protocol === 'http:')) {
-    throw new RemoteSourceError('insecure_scheme', original,
-      `refusing ${url.protocol}// source ${raw}: only https:// URLs are fetched; serve it over https or download it and use a local path`);
+    throw new RemoteSourceError('insecure_scheme', `refusing ${url.protocol}// source ${raw}: only https:// URLs are fetched; serve it over https or download it and use a local path`, { url: original });
   }
   const host = url.hostname.replace(/^\[|\]$/g, '');
   if (!allowPrivate && isIP(host) && isPrivateAddress(host)) {
-    throw new RemoteSourceError('private_host', original, `refusing ${raw}: ${host} is a private, loopback or link-local address`);
+    throw new RemoteSourceError('private_host', `refusing ${raw}: ${host} is a private, loopback or link-local address`, { url: original });
   }
   return url;
 }
@@ -129,8 +135,8 @@ function guardedLookup(original: string, allowPrivate: boolean, refused: { error
       const bad = allowPrivate ? undefined : addresses.find((a) => isPrivateAddress(a.address));
       if (bad || addresses.length === 0) {
         refused.error = bad
-          ? new RemoteSourceError('private_host', original, `refusing ${original}: host ${hostname} resolves to ${bad.address}, a private, loopback or link-local address`)
-          : new RemoteSourceError('dns_failed', original, `host ${hostname} has no address; check the URL`);
+          ? new RemoteSourceError('private_host', `refusing ${original}: host ${hostname} resolves to ${bad.address}, a private, loopback or link-local address`, { url: original })
+          : new RemoteSourceError('dns_failed', `host ${hostname} has no address; check the URL`, { url: original });
         const failure = Object.assign(new Error(refused.error.message), { code: 'EREFUSED_PRIVATE' });
         return callback(failure, []);
       }
@@ -153,11 +159,11 @@ function request(url: URL, original: string, headers: Record<string, string>, op
     remoteStats.requests++;
     const req = module.request(url, {
       method: 'GET',
-      headers: { 'user-agent': 'framesmith', 'accept-encoding': 'identity', ...headers },
+      headers: { 'user-agent': options.userAgent ?? 'framesmith', 'accept-encoding': 'identity', ...headers },
       lookup: guardedLookup(original, options.allowPrivateHosts ?? false, refused) as never,
       signal: options.signal,
     }, (res) => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: res }));
-    req.setTimeout(options.timeoutMs ?? 60_000, () => req.destroy(new RemoteSourceError('network', original, `no data from ${url.host} for ${options.timeoutMs ?? 60_000} ms; try again later`)));
+    req.setTimeout(options.timeoutMs ?? 60_000, () => req.destroy(new RemoteSourceError('network', `no data from ${url.host} for ${options.timeoutMs ?? 60_000} ms; try again later`, { url: original })));
     req.once('error', (error) => reject(refused.error ?? mapNetworkError(error, original, options.signal)));
     req.end();
   });
@@ -165,10 +171,10 @@ function request(url: URL, original: string, headers: Record<string, string>, op
 
 function mapNetworkError(error: unknown, original: string, signal?: AbortSignal): RemoteSourceError {
   if (error instanceof RemoteSourceError) return error;
-  if (signal?.aborted) return new RemoteSourceError('aborted', original, `download of ${original} was cancelled`, { cause: error });
+  if (signal?.aborted) return new RemoteSourceError('cancelled', `download of ${original} was cancelled`, { url: original }, { cause: error });
   const code = errnoCode(error);
-  if (code === 'ENOTFOUND' || code === 'EAI_AGAIN') return new RemoteSourceError('dns_failed', original, `cannot resolve the host of ${original} (${code}); check the URL`, { cause: error });
-  return new RemoteSourceError('network', original, `cannot fetch ${original} (${code ?? (error instanceof Error ? error.message : String(error))})`, { cause: error });
+  if (code === 'ENOTFOUND' || code === 'EAI_AGAIN') return new RemoteSourceError('dns_failed', `cannot resolve the host of ${original} (${code}); check the URL`, { url: original }, { cause: error });
+  return new RemoteSourceError('network', `cannot fetch ${original} (${code ?? (error instanceof Error ? error.message : String(error))})`, { url: original }, { cause: error });
 }
 
 /** Follows redirects; resolves with the final non-redirect response (body not yet read). */
@@ -180,7 +186,7 @@ async function requestFollowing(original: string, headers: Record<string, string
     res.body.resume();
     const location = res.headers.location;
     if (!location) return res;
-    if (hop >= MAX_REDIRECTS) throw new RemoteSourceError('too_many_redirects', original, `${original} redirects more than ${MAX_REDIRECTS} times`);
+    if (hop >= MAX_REDIRECTS) throw new RemoteSourceError('too_many_redirects', `${original} redirects more than ${MAX_REDIRECTS} times`, { url: original });
     current = checkUrl(new URL(location, current).toString(), original, options.allowPrivateHosts ?? false);
   }
 }
@@ -221,7 +227,7 @@ async function fetchOrReuse(url: string, options: FetchRemoteOptions): Promise<s
     utimes(file, now, now).catch(() => {});
     return file;
   };
-  if (usable && !usable.etag && !usable.lastModified) return blobPath(usable);
+  if (usable && (options.trustStored || (!usable.etag && !usable.lastModified))) return blobPath(usable);
 
   const headers: Record<string, string> = {};
   if (usable?.etag) headers['if-none-match'] = usable.etag;
@@ -230,7 +236,7 @@ async function fetchOrReuse(url: string, options: FetchRemoteOptions): Promise<s
   try {
     res = await requestFollowing(url, headers, options);
   } catch (error) {
-    if (usable && error instanceof RemoteSourceError && (error.kind === 'network' || error.kind === 'dns_failed')) {
+    if (usable && error instanceof RemoteSourceError && (error.code === 'network' || error.code === 'dns_failed')) {
       warn(`could not revalidate ${url} (${error.message}); using the copy downloaded earlier`);
       return blobPath(usable);
     }
@@ -242,7 +248,7 @@ async function fetchOrReuse(url: string, options: FetchRemoteOptions): Promise<s
   }
   if (res.status !== 200) {
     res.body.resume();
-    throw new RemoteSourceError('http_status', url, `${url} answered HTTP ${res.status}; check the URL`);
+    throw new RemoteSourceError('http_status', `${url} answered HTTP ${res.status}; check the URL`, { url });
   }
   const record = await download(url, res, options);
   await writeAtomically(recordFile, JSON.stringify(record));
@@ -258,7 +264,7 @@ async function download(url: string, res: Response, options: FetchRemoteOptions)
     await mkdir(blobDir, { recursive: true });
   } catch (error) {
     res.body.resume();
-    throw new RemoteSourceError('write_failed', url, `cannot create ${tmpDir} (${errnoCode(error)}); check the cache directory`, { cause: error });
+    throw new RemoteSourceError('write_failed', `cannot create ${tmpDir} (${errnoCode(error)}); check the cache directory`, { url }, { cause: error });
   }
   const temp = path.join(tmpDir, `dl.${ownToken()}.${uniqueSuffix()}`);
   const declared = res.headers['content-length'] !== undefined ? Number(res.headers['content-length']) : null;
@@ -280,12 +286,12 @@ async function download(url: string, res: Response, options: FetchRemoteOptions)
       await pipeline(res.body, counter, handle.createWriteStream(), { signal: options.signal });
     } catch (error) {
       if (declared !== null && received < declared && !options.signal?.aborted) {
-        throw new RemoteSourceError('length_mismatch', url, `${url} ended after ${received} of ${declared} bytes (Content-Length); try again`, { cause: error });
+        throw new RemoteSourceError('length_mismatch', `${url} ended after ${received} of ${declared} bytes (Content-Length); try again`, { url }, { cause: error });
       }
       throw mapNetworkError(error, url, options.signal);
     }
     if (declared !== null && received !== declared) {
-      throw new RemoteSourceError('length_mismatch', url, `${url} sent ${received} bytes but its Content-Length says ${declared}; try again`);
+      throw new RemoteSourceError('length_mismatch', `${url} sent ${received} bytes but its Content-Length says ${declared}; try again`, { url });
     }
     remoteStats.downloads++;
     const digest = hash.digest('hex');
@@ -294,7 +300,7 @@ async function download(url: string, res: Response, options: FetchRemoteOptions)
     try {
       await rename(temp, path.join(blobDir, blob));
     } catch (error) {
-      throw new RemoteSourceError('write_failed', url, `cannot store download of ${url} in ${blobDir} (${errnoCode(error)})`, { cause: error });
+      throw new RemoteSourceError('write_failed', `cannot store download of ${url} in ${blobDir} (${errnoCode(error)})`, { url }, { cause: error });
     }
     const etag = typeof res.headers.etag === 'string' ? res.headers.etag : null;
     const lastModified = typeof res.headers['last-modified'] === 'string' ? res.headers['last-modified'] : null;

@@ -184,7 +184,7 @@ export class FrameCache {
     try {
       await mkdir(dir, { recursive: true });
     } catch (error) {
-      throw new CacheError('write_failed', `cannot create ${dir} (${errnoCode(error)}); check free space and permissions`, dir, { cause: error });
+      throw new CacheError('write_failed', `cannot create ${dir} (${errnoCode(error)}); check free space and permissions`, { path: dir }, { cause: error });
     }
     return { key, dir };
   }
@@ -201,9 +201,8 @@ export class FrameCache {
       return await this.publishOnce(writer, info);
     } catch (error) {
       this.metrics.publishFailures++;
-      if (error instanceof CacheError && error.kind === 'invalid_frames') throw error;
-      throw new CacheError('publish_failed', `could not publish cache entry ${writer.key} from ${writer.dir} (${error instanceof Error ? error.message : String(error)})`,
-        writer.dir, { cause: error });
+      if (error instanceof CacheError && error.code === 'invalid_frames') throw error;
+      throw new CacheError('publish_failed', `could not publish cache entry ${writer.key} from ${writer.dir} (${error instanceof Error ? error.message : String(error)})`, { path: writer.dir }, { cause: error });
     }
   }
 
@@ -242,21 +241,21 @@ export class FrameCache {
   }
 
   private async buildManifest(writer: CacheWriter, info: PublishInfo): Promise<Manifest> {
-    if (info.frames.length === 0) throw new CacheError('invalid_frames', `publish of ${writer.key}: no frames listed; abort the writer instead`, writer.dir);
+    if (info.frames.length === 0) throw new CacheError('invalid_frames', `publish of ${writer.key}: no frames listed; abort the writer instead`, { path: writer.dir });
     const seen = new Set<string>();
     const files: ManifestFile[] = [];
     for (const name of info.frames) {
       if (name.includes('/') || name === MANIFEST || name.startsWith(`${MANIFEST}.`) || seen.has(name) || name === '' || name === '.' || name === '..') {
-        throw new CacheError('invalid_frames', `publish of ${writer.key}: frame name "${name}" must be a unique plain file name inside ${writer.dir}`, writer.dir);
+        throw new CacheError('invalid_frames', `publish of ${writer.key}: frame name "${name}" must be a unique plain file name inside ${writer.dir}`, { path: writer.dir });
       }
       seen.add(name);
       let s: BigIntStats;
       try {
         s = await stat(path.join(writer.dir, name), { bigint: true });
       } catch {
-        throw new CacheError('invalid_frames', `publish of ${writer.key}: frame ${name} was not written to ${writer.dir}`, writer.dir);
+        throw new CacheError('invalid_frames', `publish of ${writer.key}: frame ${name} was not written to ${writer.dir}`, { path: writer.dir });
       }
-      if (!s.isFile()) throw new CacheError('invalid_frames', `publish of ${writer.key}: ${name} is not a regular file`, writer.dir);
+      if (!s.isFile()) throw new CacheError('invalid_frames', `publish of ${writer.key}: ${name} is not a regular file`, { path: writer.dir });
       // Read back what is on disk (not what the writer meant to write): the checksum vouches for it.
       const bytes = await readFile(path.join(writer.dir, name));
       files.push({ name, size: bytes.length, inode: `${s.dev}:${s.ino}`, sha256: frameChecksum(bytes) });
@@ -315,6 +314,6 @@ export class FrameCache {
   }
 
   private assertKey(key: string): void {
-    if (!isCacheKey(key)) throw new CacheError('invalid_recipe', `"${key}" is not a cache key; compute it with cacheKey()`);
+    if (!isCacheKey(key)) throw new CacheError('invalid_recipe', `"${key}" is not a cache key; compute it with cacheKey()`, {});
   }
 }

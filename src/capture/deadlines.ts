@@ -45,12 +45,6 @@ const PHASES: Record<CapturePhase, { option: DeadlineOption; waitingFor: string 
   capture: { option: 'protocolTimeout', waitingFor: 'draw' },
 };
 
-/** How the CLI and the API name each deadline, for the messages. */
-const RAISE: Record<DeadlineOption, string> = {
-  browserTimeout: '--browser-timeout <seconds> (API: browserTimeout, ms)',
-  protocolTimeout: '--protocol-timeout <ms> (API: protocolTimeout)',
-  playerReadyTimeout: '--player-ready-timeout <ms> (API: playerReadyTimeout)',
-};
 
 /** One step of work on a page: its phase, and for frame steps the frame number and its time (s). */
 export interface GuardStep {
@@ -137,15 +131,13 @@ export class PageGuard {
 
   private timeoutError(step: GuardStep, option: DeadlineOption, ms: number, cause?: unknown): CaptureError {
     const what = option === PHASES[step.phase].option ? `did not ${PHASES[step.phase].waitingFor} within ${ms} ms` : `did not ${PHASES[step.phase].waitingFor}: a call to the browser took longer than ${ms} ms`;
-    return new CaptureError('timeout', `${this.subject(step)} ${what}, so the browser was stopped: a page script that never returns (an endless loop, while loading or in a timer) blocks the page; fix the script, or raise ${RAISE[option]} if the page is only slow`,
-      this.url, { cause, detail: { phase: step.phase, option, ...(step.frame !== undefined ? { frame: step.frame } : {}) } });
+    return new CaptureError('timeout', `${this.subject(step)} ${what}, so the browser was stopped: a page script that never returns (an endless loop, while loading or in a timer) blocks the page; fix the script, or raise \`${option}\` if the page is only slow`, { url: this.url, phase: step.phase, option, ...(step.frame !== undefined ? { frame: step.frame } : {}) }, { cause });
   }
 
   private crashError(what: string, why: string): CaptureError {
     const step = this.current;
     const when = step ? (step.frame !== undefined ? ` at frame ${step.frame}${step.time !== undefined ? ` (${step.time.toFixed(3)} s)` : ''}` : ` while it was waiting to ${PHASES[step.phase].waitingFor}`) : '';
-    return new CaptureError('browser_crashed', `${this.url}: ${what}${when}: ${why}; fix the page script (a crashed page is not retried)`,
-      this.url, { detail: { ...(step ? { phase: step.phase } : {}), ...(step?.frame !== undefined ? { frame: step.frame } : {}) } });
+    return new CaptureError('browser_crashed', `${this.url}: ${what}${when}: ${why}; fix the page script (a crashed page is not retried)`, { url: this.url, ...(step ? { phase: step.phase } : {}), ...(step?.frame !== undefined ? { frame: step.frame } : {}) });
   }
 }
 

@@ -28,15 +28,17 @@ export interface CaptureDetail {
   option?: DeadlineOption;
 }
 
-/** `url` is set for request failures; the message names the URL or the page's error and the fix. */
-export class CaptureError extends FramesmithError<CaptureErrorCode, ErrorFields & CaptureDetail> {
-  override readonly name = 'CaptureError';
+/** What a capture failure names. */
+export interface CaptureErrorFields extends ErrorFields, CaptureDetail {
+  option?: DeadlineOption;
   /**
    * The page had asked for a WebGL context and been refused (its browser was started without WebGL),
    * which may be why it failed: a render under `webgl: 'auto'` then starts again with WebGL.
    */
-  webglRefused = false;
-  constructor(code: CaptureErrorCode, message: string, readonly url?: string, options?: { cause?: unknown; detail?: CaptureDetail }) {
-    super(code, message, { ...(url !== undefined ? { url } : {}), ...options?.detail }, options);
-  }
+  webglRefused?: boolean;
+}
+
+/** `url` is set for request failures; the message names the URL or the page's error and the fix. */
+export class CaptureError extends FramesmithError<CaptureErrorCode, CaptureErrorFields> {
+  override readonly name = 'CaptureError';
 }

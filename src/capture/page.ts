@@ -9,6 +9,14 @@
  *
  * Both capture PNG (lossless; alpha kept when the default background is transparent) or, when asked,
  * JPEG (faster; for opaque MP4 output).
+ *
+ * Unchanged frames (`captureIfChanged`, beginframe mode): every frame the compositor draws reports
+ * whether it had damage, i.e. whether the display's pixels changed. When no frame drawn since the last
+ * image did — the pumped ones, and one probe frame sent before the screenshot — the page shows exactly
+ * that image again, whatever changed in the DOM, a canvas, WebGL or a painted video frame: no
+ * screenshot is taken. A screenshot's own frame always reports damage, and so does the frame after it,
+ * so that frame is drawn right after the screenshot. Screenshot mode has no damage report: it captures
+ * every frame.
  */
 import type { Browser, CDPSession, Page } from 'puppeteer-core';
 import type { CaptureMode } from '../browser/launch.js';
@@ -25,6 +33,14 @@ export interface CapturePage {
   mode: CaptureMode;
   /** Captures the current state of the page (PNG, or JPEG with `imageFormat: 'jpeg'`). */
   capture(): Promise<Buffer>;
+  /**
+   * Like `capture`, but resolves `null`, taking no screenshot, when the page's pixels cannot differ
+   * from the image the previous call of this method returned: in beginframe mode, when no frame the
+   * compositor drew since that image (frames pumped by `pumpWhile`, and a probe frame this call sends)
+   * reported damage. The first call, any call after a plain `capture`, and every call in screenshot
+   * mode capture.
+   */
+  captureIfChanged(): Promise<Buffer | null>;
   /**
    * Resolves with `work`'s result; in beginframe mode sends frames every 16 ms after `delayMs` until
    * `work` settles, so page code waiting for an animation frame can run.
@@ -78,7 +94,7 @@ export async function openCapturePage(browser: Browser, mode: CaptureMode, optio
     });
     const target = await browser.waitForTarget((t) => (t as unknown as { _targetId: string })._targetId === targetId, { timeout: 15_000 });
     const found = await target.page();
-    if (!found) throw new CaptureError('capture_failed', 'the browser created a page target without a page');
+    if (!found) throw new CaptureError('capture_failed', 'the browser created a page target without a page', {});
     page = found;
   } finally {
     await browserSession.detach().catch(() => {});
@@ -94,6 +110,16 @@ export async function openCapturePage(browser: Browser, mode: CaptureMode, optio
     await session.send('Emulation.setDefaultBackgroundColorOverride', { color: { r: 0, g: 0, b: 0, a: 0 } });
   }
 
+  /**
+   * beginframe: a frame drawn since the image `captureIfChanged` last returned reported damage (or
+   * may have: a frame that failed). True until there is such an image.
+   */
+  let drawnSinceImage = true;
+  const beginFrame = async (): Promise<void> => {
+    const result = await session.send('HeadlessExperimental.beginFrame', { interval: PUMP_INTERVAL_MS, noDisplayUpdates: false });
+    if (result.hasDamage) drawnSinceImage = true;
+  };
+
   let pumping: Promise<void> | null = null;
   const pumpWhile = async <T>(work: Promise<T>, delayMs = 0): Promise<T> => {
     if (mode !== 'beginframe') return work;
@@ -105,9 +131,10 @@ export async function openCapturePage(browser: Browser, mode: CaptureMode, optio
       // A browser that is gone (killed at a deadline) answers nothing: stop pumping even if `work` never settles.
       while (!settled && page.browser().connected) {
         try {
-          await session.send('HeadlessExperimental.beginFrame', { interval: PUMP_INTERVAL_MS, noDisplayUpdates: false });
+          await beginFrame();
         } catch {
           // "Another frame is pending" or a navigation in progress: try again on the next tick.
+          drawnSinceImage = true;
         }
         if (!settled) await Promise.race([result.catch(() => {}), sleep(PUMP_INTERVAL_MS)]);
       }
@@ -128,6 +155,8 @@ export async function openCapturePage(browser: Browser, mode: CaptureMode, optio
     : { format: 'png' as const, optimizeForSpeed: true };
   const capture = async (): Promise<Buffer> => {
     if (pumping) await pumping;
+    // A screenshot's frame hides the damage of the next one (see captureIfChanged).
+    drawnSinceImage = true;
     for (let attempt = 1; attempt <= CAPTURE_ATTEMPTS; attempt++) {
       if (mode === 'beginframe') {
         const result = await session.send('HeadlessExperimental.beginFrame', { interval: PUMP_INTERVAL_MS, screenshot: screenshotParams });
@@ -137,7 +166,24 @@ export async function openCapturePage(browser: Browser, mode: CaptureMode, optio
         if (result.data) return Buffer.from(result.data, 'base64');
       }
     }
-    throw new CaptureError('capture_failed', `the browser returned no image after ${CAPTURE_ATTEMPTS} attempts (${mode} mode); try --browser with another Chromium build`);
+    throw new CaptureError('capture_failed', `the browser returned no image after ${CAPTURE_ATTEMPTS} attempts (${mode} mode); try \`browser\` with another Chromium build`, {});
+  };
+
+  const captureIfChanged = async (): Promise<Buffer | null> => {
+    if (mode !== 'beginframe') return capture();
+    if (pumping) await pumping;
+    // The probe draws whatever changed since the last frame drawn; damage means new pixels.
+    if (!drawnSinceImage) await beginFrame();
+    if (!drawnSinceImage) return null;
+    const image = await capture();
+    // The frame after a screenshot always reports damage (measured with Chromium 147: the copy of the
+    // output damages the next draw), which would hide a real change behind it. Draw that frame now,
+    // before the page is seeked again, so the next probe reports only what the seek changed. (Only
+    // page code running on real time — a timer, a network callback — could change the page between
+    // the two frames; such a page is not deterministic in any render.)
+    await session.send('HeadlessExperimental.beginFrame', { interval: PUMP_INTERVAL_MS, noDisplayUpdates: false });
+    drawnSinceImage = false;
+    return image;
   };
 
   return {
@@ -145,6 +191,7 @@ export async function openCapturePage(browser: Browser, mode: CaptureMode, optio
     session,
     mode,
     capture,
+    captureIfChanged,
     pumpWhile,
     close: async () => {
       await session.detach().catch(() => {});

@@ -47,7 +47,7 @@ export async function captureFrames(options: CaptureRunOptions): Promise<void> {
     failure ??= error;
     wake();
   };
-  const onAbort = () => fail(new CaptureError('cancelled', 'the render was cancelled'));
+  const onAbort = () => fail(new CaptureError('cancelled', 'the render was cancelled', {}));
   if (options.signal?.aborted) onAbort();
   options.signal?.addEventListener('abort', onAbort, { once: true });
 
@@ -87,7 +87,7 @@ export async function captureFrames(options: CaptureRunOptions): Promise<void> {
   try {
     await Promise.all(workers.map(runWorker));
     await flushing;
-    if (failure === null && written !== frameCount) fail(new CaptureError('capture_failed', `only ${written} of ${frameCount} frames were captured`));
+    if (failure === null && written !== frameCount) fail(new CaptureError('capture_failed', `only ${written} of ${frameCount} frames were captured`, {}));
     if (failure !== null) throw failure;
   } finally {
     options.signal?.removeEventListener('abort', onAbort);

@@ -3,7 +3,8 @@
  *
  * Opening: the in-page runtime is injected before any page script runs (`evaluateOnNewDocument`), the
  * page is loaded, `window.__framesmith.ready()` is awaited, then the stages' `setupPage` hooks run.
- * Per frame: `seek(frameIndex, time)` → `beforeCapture` hooks → capture (PNG).
+ * Per frame: `seek(frameIndex, time)` → `beforeCapture` hooks → capture (PNG or JPEG), or, when the
+ * page drew nothing since this worker's previous screenshot, that image again (page.ts).
  *
  * Anything that goes wrong in the page fails the frame with a `CaptureError` naming it: an uncaught
  * exception (`pageerror`), an entry in `window.__framesmith.errors`, or a request that failed or
@@ -37,6 +38,11 @@ export interface WorkerOptions {
   hooks?: CaptureHooks;
   /** The deadlines of every wait on the page. Default `DEFAULT_DEADLINES`. */
   deadlines?: Deadlines;
+  /**
+   * Reuse the previous image instead of taking a screenshot when the page drew nothing since it
+   * (`CapturePage.captureIfChanged`: beginframe mode). Default true; false takes one every frame.
+   */
+  reuseUnchanged?: boolean;
 }
 
 export interface ReadyInfo extends PageReadyInfo {
@@ -53,6 +59,12 @@ export interface WorkerTimings {
   capture: number;
 }
 
+/** Frames a worker returned: by a screenshot, or its previous image again (nothing was drawn since). */
+export interface WorkerFrameCounts {
+  captured: number;
+  reused: number;
+}
+
 type Problem = { message: string; url?: string; code: 'page_error' | 'request_failed' };
 
 
@@ -65,6 +77,9 @@ function pageThrew(error: unknown): Problem {
 
 export class CaptureWorker {
   readonly timings: WorkerTimings = { seek: 0, hooks: 0, capture: 0 };
+  readonly frames: WorkerFrameCounts = { captured: 0, reused: 0 };
+  /** The image the last screenshot of `renderFrame` returned (what a frame with no change reuses). */
+  private lastImage: Buffer | null = null;
   private readonly problems: Problem[] = [];
   /** Failed requests the render can do without, not yet reported (see requests.ts). */
   private pendingWarnings: RequestVerdict[] = [];
@@ -123,15 +138,18 @@ export class CaptureWorker {
       guard.dispose();
       await capturePage.close();
       const first = guard.failure ? undefined : problems[0];
-      const failure = first ? new CaptureError(first.code, first.message, first.url, { cause: error })
+      const failure = first ? new CaptureError(first.code, first.message, { url: first.url }, { cause: error })
         : error instanceof CaptureError ? error
           : loadFailure(error, options.url);
-      failure.webglRefused = webglRefused;
-      throw failure;
+      throw webglRefused ? new CaptureError(failure.code, failure.message, { ...failure.fields, webglRefused }, { cause: failure.cause }) : failure;
     }
   }
 
-  /** Seeks to frame `frameIndex` at `time` seconds, runs the hooks and returns the frame (PNG or JPEG). */
+  /**
+   * Seeks to frame `frameIndex` at `time` seconds, runs the hooks and returns the frame (PNG or JPEG):
+   * a screenshot, or the previous one's Buffer itself when the page drew nothing since (see
+   * `WorkerOptions.reuseUnchanged`).
+   */
   async renderFrame(frameIndex: number, time: number): Promise<Buffer> {
     const { page } = this.capturePage;
     const step = (phase: 'seek' | 'paint' | 'capture') => ({ phase, frame: frameIndex, time });
@@ -153,10 +171,19 @@ export class CaptureWorker {
       this.timings.hooks += performance.now() - t;
     }
     t = performance.now();
-    const png = await this.guard.within(this.capturePage.capture(), step('capture'));
+    // captureIfChanged captures on its first call, and this worker is its only caller: when it answers
+    // null, `lastImage` holds the image of its previous answer.
+    const reuse = this.options.reuseUnchanged !== false;
+    const image = await this.guard.within(reuse ? this.capturePage.captureIfChanged() : this.capturePage.capture(), step('capture'));
     this.timings.capture += performance.now() - t;
     this.throwIfProblems();
-    return png;
+    if (image === null) {
+      this.frames.reused++;
+      return this.lastImage!;
+    }
+    this.frames.captured++;
+    this.lastImage = image;
+    return image;
   }
 
   /**
@@ -189,7 +216,7 @@ export class CaptureWorker {
   /** Throws the first problem the page reported, if any. */
   throwIfProblems(): void {
     const first = this.problems[0];
-    if (first) throw new CaptureError(first.code, first.message, first.url);
+    if (first) throw new CaptureError(first.code, first.message, { url: first.url });
   }
 
   close(): Promise<void> {
@@ -198,7 +225,12 @@ export class CaptureWorker {
   }
 }
 
+/** The frames `workers` returned, summed: by a screenshot, or reused (see `WorkerOptions.reuseUnchanged`). */
+export function frameCounts(workers: readonly CaptureWorker[]): WorkerFrameCounts {
+  return workers.reduce((sum, w) => ({ captured: sum.captured + w.frames.captured, reused: sum.reused + w.frames.reused }), { captured: 0, reused: 0 });
+}
+
 function loadFailure(error: unknown, url: string): CaptureError {
   const message = error instanceof Error ? (error.message.split('\n')[0] ?? '') : String(error);
-  return new CaptureError(error instanceof TimeoutError ? 'timeout' : 'page_error', `could not load ${url}: ${message}`, undefined, { cause: error });
+  return new CaptureError(error instanceof TimeoutError ? 'timeout' : 'page_error', `could not load ${url}: ${message}`, {}, { cause: error });
 }

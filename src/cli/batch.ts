@@ -14,8 +14,10 @@ import { hasCode } from '../errors.js';
 import { defaultOutputPath, formatFromOutput } from '../render/options.js';
 import type { RenderOptions } from '../render/types.js';
 import { redactUrl } from '../redact.js';
-import { EXIT_FAILED, EXIT_OK, EXIT_USAGE, UsageError } from './exit-codes.js';
+import { EXIT_FAILED, EXIT_OK, exitCodeFor, USAGE_CODES, UsageError } from './exit-codes.js';
+import { cliMessage } from './option-flags.js';
 import { createProgress, type ProgressDisplay } from './progress.js';
+import type { CliIo } from './main.js';
 
 export interface BatchFlags {
   batch?: string;
@@ -40,12 +42,12 @@ export function addBatchOptions(command: Command): Command {
 /** Usage errors of the batch flags, before anything else happens (exit 2). */
 export function checkBatchFlags(flags: BatchFlags & { variables?: string; variablesFile?: string }): void {
   if (flags.batch === undefined) {
-    if (flags.batchConcurrency !== undefined) throw new UsageError('--batch-concurrency needs --batch <rows.json>');
-    if (flags.batchFailFast) throw new UsageError('--batch-fail-fast needs --batch <rows.json>');
+    if (flags.batchConcurrency !== undefined) throw new UsageError('usage', '--batch-concurrency needs --batch <rows.json>', {});
+    if (flags.batchFailFast) throw new UsageError('usage', '--batch-fail-fast needs --batch <rows.json>', {});
     return;
   }
   if (flags.variables !== undefined || flags.variablesFile !== undefined) {
-    throw new UsageError('--batch gives each render its variables (one row each): drop --variables / --variables-file, or put their values in every row');
+    throw new UsageError('usage', '--batch gives each render its variables (one row each): drop --variables / --variables-file, or put their values in every row', {});
   }
 }
 
@@ -61,8 +63,8 @@ interface BatchCommandFlags extends BatchFlags {
  * Runs the batch: `options` are the single render's (from the same flags); each row replaces
  * `output` and `variables`. Resolves to the exit code; prints the outcome (see the module comment).
  */
-export async function runBatchCommand(input: string, options: RenderOptions, flags: BatchCommandFlags): Promise<number> {
-  const say = (line: string) => { if (!flags.quiet && !flags.json) process.stderr.write(`framesmith: ${line}\n`); };
+export async function runBatchCommand(input: string, options: RenderOptions, flags: BatchCommandFlags, io: CliIo, root: Command): Promise<number> {
+  const say = (line: string) => { if (!flags.quiet && !flags.json) io.stderr.write(`framesmith: ${line}\n`); };
   try {
     const format = options.format ?? formatFromOutput(options.output) ?? 'mp4';
     const template = flags.output ?? defaultBatchTemplate(defaultOutputPath(input, format), format);
@@ -77,7 +79,7 @@ export async function runBatchCommand(input: string, options: RenderOptions, fla
       concurrency,
       failFast: flags.batchFailFast ?? false,
       rowOptions: (row) => {
-        const display = createProgress({ quiet: Boolean(flags.quiet || flags.json || concurrency > 1) });
+        const display = createProgress({ quiet: Boolean(flags.quiet || flags.json || concurrency > 1), stream: io.stderr });
         displays.set(row.index, display);
         return {
           onProgress: (p) => display.update(p),
@@ -88,30 +90,30 @@ export async function runBatchCommand(input: string, options: RenderOptions, fla
       onRowEnd: (row, { result, error }) => {
         displays.get(row.index)?.stop();
         if (result) say(`row ${row.index}: wrote ${result.output} (${result.frames} frames, ${result.width}x${result.height})`);
-        else say(`row ${row.index} failed: ${redactUrl(error instanceof Error ? error.message : String(error))}`);
+        else say(`row ${row.index} failed: ${redactUrl(cliMessage(error, root))}`);
       },
     });
-    report(manifest, flags);
+    report(manifest, flags, io);
     return manifest.failed > 0 ? EXIT_FAILED : EXIT_OK;
   } catch (error) {
-    const message = redactUrl(error instanceof Error ? error.message : String(error));
-    const usage = hasCode(error, 'invalid_batch', 'invalid_variables');
+    const message = redactUrl(cliMessage(error, root));
+    const usage = hasCode(error, ...USAGE_CODES);
     if (flags.json) {
       const fields = usage ? error.fields : {};
-      process.stdout.write(`${JSON.stringify({ error: { code: usage ? error.code : 'internal', message, ...fields } }, null, 2)}\n`);
+      io.stdout.write(`${JSON.stringify({ error: { code: usage ? error.code : 'internal', message, ...fields } }, null, 2)}\n`);
     }
-    process.stderr.write(`framesmith: batch ${usage ? 'refused' : 'failed'}: ${message}\n`);
-    return usage ? EXIT_USAGE : EXIT_FAILED;
+    io.stderr.write(`framesmith: batch ${usage ? 'refused' : 'failed'}: ${message}\n`);
+    return exitCodeFor(error);
   }
 }
 
-function report(manifest: BatchManifest, flags: BatchCommandFlags): void {
+function report(manifest: BatchManifest, flags: BatchCommandFlags, io: CliIo): void {
   const { manifestPath, total, completed, failed, skipped, rows } = manifest;
   if (flags.json) {
-    process.stdout.write(`${JSON.stringify({ type: 'batch-complete', manifestPath, total, completed, failed, skipped, rows }, null, 2)}\n`);
+    io.stdout.write(`${JSON.stringify({ type: 'batch-complete', manifestPath, total, completed, failed, skipped, rows }, null, 2)}\n`);
     return;
   }
   if (flags.quiet) return;
   const counts = failed || skipped ? `${completed} completed, ${failed} failed, ${skipped} skipped` : `${completed} completed`;
-  process.stderr.write(`framesmith: batch complete: ${counts}; manifest ${manifestPath}\n`);
+  io.stderr.write(`framesmith: batch complete: ${counts}; manifest ${manifestPath}\n`);
 }

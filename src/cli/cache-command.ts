@@ -7,7 +7,7 @@ import type { Command } from 'commander';
 import { CacheError } from '../cache/errors.js';
 import { openFrameCache, type FrameCache } from '../cache/store.js';
 import { EXIT_FAILED, EXIT_OK, UsageError } from './exit-codes.js';
-import type { CommandContext } from './main.js';
+import type { CliIo, CommandContext } from './main.js';
 import { formatBytes } from './format.js';
 
 interface CacheCommandOptions {
@@ -16,21 +16,21 @@ interface CacheCommandOptions {
   budget?: string;
 }
 
-async function open(options: CacheCommandOptions): Promise<FrameCache | null> {
+async function open(options: CacheCommandOptions, io: CliIo): Promise<FrameCache | null> {
   let warning = '';
   try {
     const cache = await openFrameCache({ dir: options.cacheDir, budgetBytes: options.budget, warn: (m) => { warning = m; } });
-    if (!cache && warning) process.stderr.write(`framesmith: ${warning}\n`);
-    if (!cache && !warning) throw new UsageError('the frame cache is disabled (FRAMESMITH_CACHE_DIR=off); pass --cache-dir <dir> to act on a cache directory');
+    if (!cache && warning) io.stderr.write(`framesmith: ${warning}\n`);
+    if (!cache && !warning) throw new UsageError('usage', 'the frame cache is disabled (FRAMESMITH_CACHE_DIR=off); pass --cache-dir <dir> to act on a cache directory', {});
     return cache;
   } catch (error) {
-    if (error instanceof CacheError && error.kind === 'invalid_config') throw new UsageError(error.message);
+    if (error instanceof CacheError && error.code === 'invalid_config') throw new UsageError('usage', error.message, {}, { cause: error });
     throw error;
   }
 }
 
-function print(options: CacheCommandOptions, json: unknown, text: string): void {
-  process.stdout.write(options.json ? `${JSON.stringify(json, null, 2)}\n` : `${text}\n`);
+function print(io: CliIo, options: CacheCommandOptions, json: unknown, text: string): void {
+  io.stdout.write(options.json ? `${JSON.stringify(json, null, 2)}\n` : `${text}\n`);
 }
 
 function addCommonOptions(command: Command): Command {
@@ -45,11 +45,11 @@ export function registerCache(program: Command, context: CommandContext): void {
 
   addCommonOptions(cache.command('stats').description('show entries, size, budget and directory'))
     .action(async (options: CacheCommandOptions) => {
-      const opened = await open(options);
+      const opened = await open(options, context);
       if (!opened) return context.setExitCode(EXIT_FAILED);
       try {
         const stats = await opened.stats();
-        print(options, stats, [
+        print(context, options, stats, [
           `cache dir: ${stats.dir}`,
           `entries:   ${stats.entries} (${stats.leasedEntries} in use, ${stats.damagedEntries} damaged)`,
           `size:      ${formatBytes(stats.bytes + stats.remoteBytes)} of ${formatBytes(stats.budgetBytes)} budget`,
@@ -63,15 +63,15 @@ export function registerCache(program: Command, context: CommandContext): void {
 
   addCommonOptions(cache.command('gc').description('evict least-recently-used entries until the cache fits its budget'))
     .action(async (options: CacheCommandOptions) => {
-      const opened = await open(options);
+      const opened = await open(options, context);
       if (!opened) return context.setExitCode(EXIT_FAILED);
       try {
         const result = await opened.gc();
         if (result.skipped) {
-          process.stderr.write(`framesmith: another process is collecting garbage in ${opened.dir}; try again when it has finished\n`);
+          context.stderr.write(`framesmith: another process is collecting garbage in ${opened.dir}; try again when it has finished\n`);
           return context.setExitCode(EXIT_FAILED);
         }
-        print(options, { dir: opened.dir, budgetBytes: opened.budgetBytes, ...result },
+        print(context, options, { dir: opened.dir, budgetBytes: opened.budgetBytes, ...result },
           `evicted ${result.evicted} entries or downloads, freed ${formatBytes(result.bytesFreed)}; ${formatBytes(result.bytesAfter)} of ${formatBytes(opened.budgetBytes)} budget used`);
         context.setExitCode(EXIT_OK);
       } finally {
@@ -81,15 +81,15 @@ export function registerCache(program: Command, context: CommandContext): void {
 
   addCommonOptions(cache.command('clear').description('remove every entry not in use by a running render, and downloaded sources'))
     .action(async (options: CacheCommandOptions) => {
-      const opened = await open(options);
+      const opened = await open(options, context);
       if (!opened) return context.setExitCode(EXIT_FAILED);
       try {
         const result = await opened.clear();
         if (result.skipped) {
-          process.stderr.write(`framesmith: another process is collecting garbage in ${opened.dir}; try again when it has finished\n`);
+          context.stderr.write(`framesmith: another process is collecting garbage in ${opened.dir}; try again when it has finished\n`);
           return context.setExitCode(EXIT_FAILED);
         }
-        print(options, { dir: opened.dir, ...result },
+        print(context, options, { dir: opened.dir, ...result },
           `removed ${result.evicted} entries, freed ${formatBytes(result.bytesFreed)}` +
           (result.bytesAfter > 0 ? `; ${formatBytes(result.bytesAfter)} kept (in use by a running render)` : ''));
         context.setExitCode(EXIT_OK);

@@ -13,7 +13,8 @@ import type { LintFinding } from '../lint/types.js';
 import { deadlineFlag, deadlineSettings, type DeadlineFlags } from './deadline-flags.js';
 import { EXIT_FAILED, EXIT_OK } from './exit-codes.js';
 import { formatFinding } from './lint-command.js';
-import type { CommandContext } from './main.js';
+import type { CliIo, CommandContext } from './main.js';
+import { optionFlags, withFlags } from './option-flags.js';
 
 interface CheckFlags extends DeadlineFlags {
   json?: boolean;
@@ -49,9 +50,9 @@ function addCommon(command: Command): Command {
     .addOption(deadlineFlag('playerReadyTimeout'));
 }
 
-async function run(dir: string, flags: CheckFlags, lint: boolean): Promise<CheckResult> {
+async function run(dir: string, flags: CheckFlags, lint: boolean, io: CliIo): Promise<CheckResult> {
   const skipped = [...CHECK_VALUE_FLAGS, ...CHECK_SWITCHES].filter((name) => flags[camel(name)] !== undefined && !(name.startsWith('no-') || name === 'collapse-static'));
-  if (skipped.length > 0 || flags.contrast === false) process.stderr.write(`framesmith: ${skipped.map((n) => `--${n}`).join(', ') || '--no-contrast'}: ${NOT_RUN}\n`);
+  if (skipped.length > 0 || flags.contrast === false) io.stderr.write(`framesmith: ${skipped.map((n) => `--${n}`).join(', ') || '--no-contrast'}: ${NOT_RUN}\n`);
   const playerReadyTimeout = flags.playerReadyTimeout ?? (flags.timeout !== undefined ? Math.max(1000, flags.timeout) : undefined);
   return checkProject(dir, { lint, strict: flags.strict, browser: flags.browser, ...deadlineSettings({ ...flags, playerReadyTimeout }) });
 }
@@ -62,34 +63,39 @@ function camel(flag: string): string {
 
 const line = (f: LintFinding) => ({ level: f.severity, text: f.message });
 
+/** `f` with the options its texts name (`strict`, `allowPrivateHosts`) written as flags. */
+function withFlagsIn(f: LintFinding, flags: ReadonlyMap<string, string>): LintFinding {
+  return { ...f, message: withFlags(f.message, flags), ...(f.fixHint ? { fixHint: withFlags(f.fixHint, flags) } : {}) };
+}
+
 export function registerCheck(program: Command, context: CommandContext): void {
   const check = addCommon(program.command('check').description('lint, then load the composition in the browser: script errors, assets that fail, fonts that fall back'))
     .option('--strict', 'warnings fail the check too');
   for (const name of CHECK_VALUE_FLAGS) check.option(`--${name} <value>`, `accepted for HyperFrames' command lines (${NOT_RUN})`);
   for (const name of CHECK_SWITCHES) check.option(`--${name}`, `accepted for HyperFrames' command lines (${NOT_RUN})`);
   check.action(async (dir: string, flags: CheckFlags) => {
-      const result = await run(dir, flags, true);
+      const result = await run(dir, flags, true, context);
       if (flags.json) {
-        process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
+        context.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
       } else {
-        for (const f of [...result.lint.findings, ...result.runtime.findings]) process.stdout.write(`${formatFinding(f)}\n`);
-        if (result.browserSkipped) process.stdout.write('browser load skipped: fix the lint errors first\n');
+        for (const f of [...result.lint.findings, ...result.runtime.findings.map((r) => withFlagsIn(r, optionFlags(program)))]) context.stdout.write(`${formatFinding(f)}\n`);
+        if (result.browserSkipped) context.stdout.write('browser load skipped: fix the lint errors first\n');
         const errors = result.lint.errorCount + result.runtime.errorCount;
         const warnings = result.lint.warningCount + result.runtime.warningCount;
-        process.stdout.write(`${errors} error(s), ${warnings} warning(s)\n`);
+        context.stdout.write(`${errors} error(s), ${warnings} warning(s)\n`);
       }
       context.setExitCode(result.ok ? EXIT_OK : EXIT_FAILED);
     });
   addCommon(program.command('validate').description('load the composition in the browser and report what fails (HyperFrames\' older name; see check)'))
     .action(async (dir: string, flags: CheckFlags) => {
-      const { runtime } = await run(dir, flags, false);
+      const { runtime } = await run(dir, flags, false, context);
       const errors = runtime.findings.filter((f) => f.severity === 'error');
       const warnings = runtime.findings.filter((f) => f.severity !== 'error');
       if (flags.json) {
-        process.stdout.write(`${JSON.stringify({ ok: errors.length === 0, errors: errors.map(line), warnings: warnings.map(line) }, null, 2)}\n`);
+        context.stdout.write(`${JSON.stringify({ ok: errors.length === 0, errors: errors.map(line), warnings: warnings.map(line) }, null, 2)}\n`);
       } else {
-        for (const f of runtime.findings) process.stdout.write(`${formatFinding(f)}\n`);
-        process.stdout.write(`${errors.length} error(s), ${warnings.length} warning(s)\n`);
+        for (const f of runtime.findings) context.stdout.write(`${formatFinding(withFlagsIn(f, optionFlags(program)))}\n`);
+        context.stdout.write(`${errors.length} error(s), ${warnings.length} warning(s)\n`);
       }
       context.setExitCode(errors.length === 0 ? EXIT_OK : EXIT_FAILED);
     });

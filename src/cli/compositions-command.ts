@@ -18,11 +18,11 @@ export function registerCompositions(program: Command, context: CommandContext):
     .action(async (dir: string, flags: { json?: boolean }) => {
       const compositions = listCompositions(await readProject(dir));
       if (flags.json) {
-        process.stdout.write(`${JSON.stringify({ compositions }, null, 2)}\n`);
+        context.stdout.write(`${JSON.stringify({ compositions }, null, 2)}\n`);
       } else {
-        process.stdout.write(`${compositions.length === 1 ? '1 composition' : `${compositions.length} compositions`}\n`);
+        context.stdout.write(`${compositions.length === 1 ? '1 composition' : `${compositions.length} compositions`}\n`);
         for (const c of compositions) {
-          process.stdout.write(`  ${c.id}   ${c.duration.toFixed(1)}s   ${c.width}×${c.height}   ${c.elementCount} elements${c.source ? `   ${c.source}` : ''}\n`);
+          context.stdout.write(`  ${c.id}   ${c.duration.toFixed(1)}s   ${c.width}×${c.height}   ${c.elementCount} elements${c.source ? `   ${c.source}` : ''}\n`);
         }
       }
       context.setExitCode(EXIT_OK);

@@ -6,7 +6,8 @@
  * the bundled headless shell (unless a browser is given), unpacked into framesmith's own directory and
  * its version verified; the browser, really launched, with one frame captured in its capture mode; the cache directory
  * (`FRAMESMITH_CACHE_DIR`, else `$XDG_CACHE_HOME/framesmith`, else `~/.cache/framesmith`) writable,
- * with its free space.
+ * with its free space; the font setup (src/fonts/setup-info.ts: font directory, bundled families,
+ * fallback chain, the machine's fonts last), its facts in the check's `info`.
  */
 import { mkdir, rm, statfs, writeFile } from 'node:fs/promises';
 import os from 'node:os';
@@ -16,6 +17,7 @@ import { BrowserError } from '../browser/browser-error.js';
 import { getTools, listedNames, runFfmpeg } from '../media/tools.js';
 import { EXIT_FAILED, EXIT_OK } from './exit-codes.js';
 import type { CommandContext } from './main.js';
+import { optionFlags, withFlags } from './option-flags.js';
 
 export const REQUIRED_ENCODERS = ['libx264', 'libvpx-vp9', 'aac', 'libopus', 'png', 'mjpeg'] as const;
 export const REQUIRED_FILTERS = ['zscale', 'tonemap', 'colorspace', 'fps', 'setpts', 'scale', 'amix', 'atempo', 'adelay'] as const;
@@ -30,6 +32,8 @@ export interface DoctorCheck {
   fix?: string;
   /** A failed warning does not fail doctor. */
   warning?: boolean;
+  /** The check's facts, for `--json` (the fonts check: FontSetupInfo). */
+  info?: object;
 }
 
 /** The cache directory framesmith uses (see the module comment). */
@@ -89,7 +93,20 @@ export async function runDoctor(options: { browserPath?: string } = {}): Promise
   } catch (error) {
     checks.push({ name: 'cache', ok: false, detail: `${dir} is not writable: ${error instanceof Error ? error.message : String(error)}`, fix: 'set FRAMESMITH_CACHE_DIR to a writable directory' });
   }
+  checks.push(await fontsCheck());
   return checks;
+}
+
+/** The font setup; a missing font package fails it, an unwritable font directory is a warning. */
+async function fontsCheck(): Promise<DoctorCheck> {
+  const { describeFontSetup, fontSetupInfo } = await import('../fonts/setup-info.js');
+  try {
+    const info = await fontSetupInfo();
+    if (!info.writable) return { name: 'fonts', ok: false, warning: true, detail: describeFontSetup(info), fix: 'set FRAMESMITH_FONT_DIR to a writable directory (faces are decompressed there once)', info };
+    return { name: 'fonts', ok: true, detail: describeFontSetup(info), info };
+  } catch (error) {
+    return { name: 'fonts', ok: false, detail: error instanceof Error ? error.message : String(error), fix: 'reinstall framesmith (npm install): a bundled @fontsource package is missing' };
+  }
 }
 
 /** The bundled headless shell: unpacked (now, if it was missing or changed) and its version verified. */
@@ -101,7 +118,7 @@ async function bundledCheck(): Promise<DoctorCheck> {
     const unpacked = bundled.unpacked ? `; unpacked now (${bundled.unpacked})` : '';
     return { name: 'bundled browser', ok: true, detail: `@sparticuz/chromium ${bundled.packageVersion}: Chromium ${bundled.version} verified in ${bundled.dir}${unpacked}` };
   } catch (error) {
-    if (error instanceof BrowserError) return { name: 'bundled browser', ok: false, detail: error.problem, fix: error.fix };
+    if (error instanceof BrowserError) return { name: 'bundled browser', ok: false, detail: error.fields.problem, fix: error.fields.fix };
     return { name: 'bundled browser', ok: false, detail: error instanceof Error ? error.message : String(error) };
   }
 }
@@ -109,20 +126,22 @@ async function bundledCheck(): Promise<DoctorCheck> {
 export function registerDoctor(program: Command, context: CommandContext): void {
   program
     .command('doctor')
-    .description('check that ffmpeg, the browser and the cache directory are ready')
+    .description('check that ffmpeg, the browser, the cache directory and the fonts are ready')
     .option('--json', 'print the checks as one JSON document')
     .option('--browser <path>', 'check this browser instead of the default')
     .action(async (flags: { json?: boolean; browser?: string }) => {
-      const checks = await runDoctor({ browserPath: flags.browser });
+      // The checks' texts name options as the library does (`browser`): shown as flags here.
+      const shown = optionFlags(program);
+      const checks = (await runDoctor({ browserPath: flags.browser })).map((c) => ({ ...c, detail: withFlags(c.detail, shown), ...(c.fix ? { fix: withFlags(c.fix, shown) } : {}) }));
       const ok = checks.every((c) => c.ok || c.warning);
       if (flags.json) {
-        process.stdout.write(`${JSON.stringify({ ok, checks }, null, 2)}\n`);
+        context.stdout.write(`${JSON.stringify({ ok, checks }, null, 2)}\n`);
       } else {
         for (const c of checks) {
-          process.stdout.write(`${c.ok ? 'ok  ' : c.warning ? 'warn' : 'FAIL'}  ${c.name}: ${c.detail}\n`);
-          if (!c.ok && c.fix) process.stdout.write(`      fix: ${c.fix}\n`);
+          context.stdout.write(`${c.ok ? 'ok  ' : c.warning ? 'warn' : 'FAIL'}  ${c.name}: ${c.detail}\n`);
+          if (!c.ok && c.fix) context.stdout.write(`      fix: ${c.fix}\n`);
         }
-        process.stdout.write(ok ? 'framesmith is ready.\n' : 'framesmith is not ready: fix the FAIL lines above.\n');
+        context.stdout.write(ok ? 'framesmith is ready.\n' : 'framesmith is not ready: fix the FAIL lines above.\n');
       }
       context.setExitCode(ok ? EXIT_OK : EXIT_FAILED);
     });

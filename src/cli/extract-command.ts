@@ -22,6 +22,7 @@ import type { ExtractResult, FormatChoice, VideoRequest } from '../extract/types
 import { formatRational } from '../media/rational.js';
 import { EXIT_FAILED, EXIT_OK, UsageError } from './exit-codes.js';
 import type { CommandContext } from './main.js';
+import { optionFlags, withFlags } from './option-flags.js';
 
 interface ExtractSpec {
   fps: number | string;
@@ -45,21 +46,21 @@ export async function readExtractSpec(specPath: string): Promise<ExtractSpec> {
   try {
     text = await readFile(specPath, 'utf8');
   } catch (error) {
-    throw new UsageError(`cannot read spec file ${specPath}: ${(error as NodeJS.ErrnoException).code ?? String(error)} — check the path`);
+    throw new UsageError('usage', `cannot read spec file ${specPath}: ${(error as NodeJS.ErrnoException).code ?? String(error)} — check the path`, {});
   }
   let spec: unknown;
   try {
     spec = JSON.parse(text);
   } catch (error) {
-    throw new UsageError(`spec file ${specPath} is not valid JSON (${(error as Error).message}); fix the syntax`);
+    throw new UsageError('usage', `spec file ${specPath} is not valid JSON (${(error as Error).message}); fix the syntax`, {});
   }
-  if (typeof spec !== 'object' || spec === null || Array.isArray(spec)) throw new UsageError(`spec file ${specPath} must hold a JSON object { "fps", "videos": [...] }`);
+  if (typeof spec !== 'object' || spec === null || Array.isArray(spec)) throw new UsageError('usage', `spec file ${specPath} must hold a JSON object { "fps", "videos": [...] }`, {});
   const s = spec as Record<string, unknown>;
-  if (typeof s.fps !== 'number' && typeof s.fps !== 'string') throw new UsageError(`spec file ${specPath}: "fps" is required (a number such as 30, or "30000/1001")`);
-  if (s.format !== undefined && !['auto', 'jpg', 'png'].includes(s.format as string)) throw new UsageError(`spec file ${specPath}: "format" must be "auto", "jpg" or "png"`);
-  if (!Array.isArray(s.videos)) throw new UsageError(`spec file ${specPath}: "videos" must be an array of { "id", "src", ... }`);
+  if (typeof s.fps !== 'number' && typeof s.fps !== 'string') throw new UsageError('usage', `spec file ${specPath}: "fps" is required (a number such as 30, or "30000/1001")`, {});
+  if (s.format !== undefined && !['auto', 'jpg', 'png'].includes(s.format as string)) throw new UsageError('usage', `spec file ${specPath}: "format" must be "auto", "jpg" or "png"`, {});
+  if (!Array.isArray(s.videos)) throw new UsageError('usage', `spec file ${specPath}: "videos" must be an array of { "id", "src", ... }`, {});
   for (const [i, video] of s.videos.entries()) {
-    if (typeof video !== 'object' || video === null || Array.isArray(video)) throw new UsageError(`spec file ${specPath}: videos[${i}] must be an object { "id", "src", ... }`);
+    if (typeof video !== 'object' || video === null || Array.isArray(video)) throw new UsageError('usage', `spec file ${specPath}: videos[${i}] must be an object { "id", "src", ... }`, {});
   }
   return { fps: s.fps, format: s.format as FormatChoice | undefined, videos: s.videos as VideoRequest[] };
 }
@@ -87,13 +88,14 @@ export function extractJson(result: ExtractResult): unknown {
   };
 }
 
-function summary(result: ExtractResult): string {
+/** The human-readable report of `result`; options its messages name are shown as `flags` writes them. */
+function summary(result: ExtractResult, flags: ReadonlyMap<string, string>): string {
   const lines: string[] = [];
   for (const v of result.extracted) {
     const shared = v.sharedWith ? ` (shared with ${v.sharedWith})` : '';
     lines.push(`  ok    ${v.videoId}: ${v.frames.length} ${v.format} frames at ${v.width}x${v.height}, ${formatRational(v.fps)} fps, ${v.slotCount} slots${v.loop ? ', loop' : ''}${shared} → ${v.outputDir}`);    if (v.truncated) lines.push(`  WARN  ${v.videoId}: the source ends early: ${v.truncated.decoded} of the ${v.truncated.promised} frames its header promises decode (truncated or damaged?); slots ${v.truncated.decoded}–${v.truncated.promised - 1} repeat the last one — re-export or re-download it`);
   }
-  for (const e of result.errors) lines.push(`  FAIL  ${e.videoId} [${e.kind}${e.retryable ? ', retryable' : ''}]: ${e.message}`);
+  for (const e of result.errors) lines.push(`  FAIL  ${e.videoId} [${e.kind}${e.retryable ? ', retryable' : ''}]: ${withFlags(e.message, flags)}`);
   const m = result.metrics;
   lines.push(`${result.extracted.length} extracted, ${result.errors.length} failed; ${m.passes} ffmpeg passes (${m.sourcePasses} source${m.sourcePasses === 1 ? '' : 's'}), ${m.dedupeHits} shared, ${m.cacheHits} cache hits, ${m.framesExtracted} frames, ${(m.bytesWritten / 1e6).toFixed(1)} MB in ${(m.totalMs / 1000).toFixed(2)} s`);
   return `${lines.join('\n')}\n`;
@@ -111,11 +113,11 @@ export function registerExtract(program: Command, context: CommandContext): void
     .option('--concurrency <n>', 'ffmpeg processes at once (default: cores + 1)')
     .option('--no-source-passes', 'one ffmpeg pass per video instead of one decode per source (the engine before source passes, for comparison)')
     .action(async (specArg: string, opts: ExtractCliOptions) => {
-      if (!opts.cache && opts.cacheDir) throw new UsageError('--no-cache and --cache-dir cannot be combined; pick one');
+      if (!opts.cache && opts.cacheDir) throw new UsageError('usage', '--no-cache and --cache-dir cannot be combined; pick one', {});
       let concurrency: number | undefined;
       if (opts.concurrency !== undefined) {
         concurrency = Number(opts.concurrency);
-        if (!Number.isInteger(concurrency) || concurrency < 1) throw new UsageError(`--concurrency must be a positive integer (got ${opts.concurrency})`);
+        if (!Number.isInteger(concurrency) || concurrency < 1) throw new UsageError('usage', `--concurrency must be a positive integer (got ${opts.concurrency})`, {});
       }
       const specPath = path.resolve(specArg);
       const spec = await readExtractSpec(specPath);
@@ -140,13 +142,13 @@ export function registerExtract(program: Command, context: CommandContext): void
       try {
         result = await extractVideos(spec.videos, options);
       } catch (error) {
-        if (error instanceof ExtractOptionsError) throw new UsageError(`spec file ${specPath}: ${error.message}`);
+        if (error instanceof ExtractOptionsError) throw new UsageError('usage', `spec file ${specPath}: ${error.message}`, {}, { cause: error });
         throw error;
       } finally {
         if (started) bar?.stop();
       }
-      if (opts.json) process.stdout.write(`${JSON.stringify(extractJson(result), null, 2)}\n`);
-      else process.stdout.write(summary(result));
+      if (opts.json) context.stdout.write(`${JSON.stringify(extractJson(result), null, 2)}\n`);
+      else context.stdout.write(summary(result, optionFlags(program)));
       await result.release();
       context.setExitCode(result.errors.length === 0 ? EXIT_OK : EXIT_FAILED);
     });

@@ -22,9 +22,9 @@ export function registerFonts(program: Command, context: CommandContext): void {
       const project = path.resolve(flags.project);
       for (const family of families) {
         const added = await vendorFamily(family, project).catch((error: unknown) => {
-          throw hasCode(error, 'font_package_missing') ? new UsageError(error.message) : error;
+          throw hasCode(error, 'font_package_missing') ? new UsageError('usage', error.message, {}, { cause: error }) : error;
         });
-        process.stdout.write(`added ${added.family} (${added.pkg} ${added.version}, ${added.files} files): ${added.stylesheet} — link it with <link rel="stylesheet" href="${added.stylesheet}">\n`);
+        context.stdout.write(`added ${added.family} (${added.pkg} ${added.version}, ${added.files} files): ${added.stylesheet} — link it with <link rel="stylesheet" href="${added.stylesheet}">\n`);
       }
       context.setExitCode(EXIT_OK);
     });

@@ -209,7 +209,7 @@ export function hyperframesSettings(flags: HyperframesFlags & { workers?: number
  */
 export function cacheSetting(flags: { framesCacheDir?: string | false; cacheDir?: string; cache: boolean }): string | false | undefined {
   const given = [flags.framesCacheDir !== undefined && '--frames-cache-dir', !flags.cache && '--no-cache', flags.cacheDir !== undefined && '--cache-dir'].filter(Boolean);
-  if (given.length > 1) throw new UsageError(`${given.join(' and ')} cannot be combined; pick one`);
+  if (given.length > 1) throw new UsageError('usage', `${given.join(' and ')} cannot be combined; pick one`, {});
   if (flags.framesCacheDir !== undefined) return flags.framesCacheDir;
   if (!flags.cache) return false;
   return flags.cacheDir !== undefined ? path.resolve(flags.cacheDir) : undefined;

@@ -18,7 +18,7 @@ export function registerInfo(program: Command, context: CommandContext): void {
     .action(async (dir: string, flags: { json?: boolean }) => {
       const info = await projectInfo(await readProject(dir));
       if (flags.json) {
-        process.stdout.write(`${JSON.stringify(info, null, 2)}\n`);
+        context.stdout.write(`${JSON.stringify(info, null, 2)}\n`);
       } else {
         const types = Object.entries(info.types).map(([kind, n]) => `${n} ${kind}`).join(', ');
         const lines = [
@@ -29,7 +29,7 @@ export function registerInfo(program: Command, context: CommandContext): void {
           `  Tracks        ${info.tracks}`,
           `  Size          ${formatBytes(info.size, 'hyperframes')}`,
         ];
-        process.stdout.write(`${lines.join('\n')}\n`);
+        context.stdout.write(`${lines.join('\n')}\n`);
       }
       context.setExitCode(EXIT_OK);
     });

@@ -21,10 +21,10 @@ export function registerInit(program: Command, context: CommandContext): void {
       try {
         files = await initProject(dir, flags.template, { force: flags.force });
       } catch (error) {
-        if (error instanceof InitError && error.code !== 'write_failed') throw new UsageError(error.message);
+        if (error instanceof InitError && error.code !== 'write_failed') throw new UsageError('usage', error.message, {}, { cause: error });
         throw error;
       }
-      process.stderr.write(`framesmith: wrote ${files.join(', ')} into ${dir}\n  next: framesmith preview ${dir}\n        framesmith render ${dir} -o ${dir}.mp4\n`);
+      context.stderr.write(`framesmith: wrote ${files.join(', ')} into ${dir}\n  next: framesmith preview ${dir}\n        framesmith render ${dir} -o ${dir}.mp4\n`);
       context.setExitCode(EXIT_OK);
     });
 }

@@ -41,17 +41,17 @@ export function registerLint(program: Command, context: CommandContext): void {
         result = await lintProject(dir);
       } catch (error) {
         const message = error instanceof Error ? error.message : String(error);
-        if (flags.json) process.stdout.write(`${JSON.stringify({ ok: false, error: message, errorCount: 0, warningCount: 0, infoCount: 0, findings: [], filesScanned: 0 }, null, 2)}\n`);
-        else process.stderr.write(`framesmith lint: ${message}\n`);
+        if (flags.json) context.stdout.write(`${JSON.stringify({ ok: false, error: message, errorCount: 0, warningCount: 0, infoCount: 0, findings: [], filesScanned: 0 }, null, 2)}\n`);
+        else context.stderr.write(`framesmith lint: ${message}\n`);
         context.setExitCode(EXIT_FAILED);
         return;
       }
       const findings = shownFindings(result, flags.verbose ?? false);
       if (flags.json) {
-        process.stdout.write(`${JSON.stringify({ ...result, findings }, null, 2)}\n`);
+        context.stdout.write(`${JSON.stringify({ ...result, findings }, null, 2)}\n`);
       } else {
-        for (const finding of findings) process.stdout.write(`${formatFinding(finding)}\n`);
-        process.stdout.write(`${result.errorCount} error(s), ${result.warningCount} warning(s)\n`);
+        for (const finding of findings) context.stdout.write(`${formatFinding(finding)}\n`);
+        context.stdout.write(`${result.errorCount} error(s), ${result.warningCount} warning(s)\n`);
       }
       context.setExitCode(result.ok ? EXIT_OK : EXIT_FAILED);
     });

@@ -6,6 +6,7 @@
 import { Command, CommanderError } from 'commander';
 import { killAllChildren } from '../media/process.js';
 import { EXIT_FAILED, EXIT_USAGE, UsageError } from './exit-codes.js';
+import { cliMessage } from './option-flags.js';
 import { hasInterruptCleanups, runInterruptCleanups } from './interrupt.js';
 import { registerExtract } from './extract-command.js';
 import { registerRender } from './render-command.js';
@@ -24,8 +25,19 @@ import { registerInfo } from './info-command.js';
 import { registerCompositions } from './compositions-command.js';
 import { registerTimeline } from './timeline-command.js';
 
-/** A command's action sets this; commander's own parse result carries no exit code. */
-export interface CommandContext {
+/** Where the CLI prints: the process's streams, or a caller's buffers (`main(argv, io)` in-process). */
+export interface CliOutput {
+  write(text: string): unknown;
+}
+
+/** The CLI's stdout (results, `--json` documents) and stderr (messages, progress, errors). */
+export interface CliIo {
+  readonly stdout: CliOutput;
+  readonly stderr: CliOutput;
+}
+
+/** A command's action sets the exit code (commander's own parse result carries none) and prints through `io`. */
+export interface CommandContext extends CliIo {
   setExitCode(code: number): void;
 }
 
@@ -43,16 +55,26 @@ function installSignalHandlers(): void {
   }
 }
 
-/** Runs the CLI with `argv` (without node and script) and resolves to the exit code. */
-export async function main(argv: string[]): Promise<number> {
+/**
+ * Runs the CLI with `argv` (without node and script) and resolves to the exit code; it never calls
+ * `process.exit` (commander's exits are overridden). Without `io` it is the `framesmith` process: it
+ * prints on process.stdout/stderr and installs the SIGINT/SIGTERM handlers that end child processes.
+ * With `io` (a test, a host embedding the CLI) everything the command line itself prints — help,
+ * usage errors, results, failures — goes to `io`, and no signal handler is installed, so nothing
+ * outlives the call. (`worker` and `preview` run until a signal: run those as a process.)
+ */
+export async function main(argv: string[], io?: CliIo): Promise<number> {
   // A worker and a preview stop gracefully on their own (a worker hands its chunks back first).
-  if (argv[0] !== 'worker' && argv[0] !== 'preview') installSignalHandlers();
+  if (!io && argv[0] !== 'worker' && argv[0] !== 'preview') installSignalHandlers();
+  const out: CliIo = io ?? { stdout: process.stdout, stderr: process.stderr };
   let exitCode = 0;
-  const context: CommandContext = { setExitCode: (code) => { exitCode = code; } };
+  const context: CommandContext = { setExitCode: (code) => { exitCode = code; }, stdout: out.stdout, stderr: out.stderr };
+  // Set before the subcommands are added: commander copies both settings into each of them.
   const program = new Command()
     .name('framesmith')
     .description('Render HTML compositions into deterministic video files.')
     .exitOverride()
+    .configureOutput({ writeOut: (text) => { out.stdout.write(text); }, writeErr: (text) => { out.stderr.write(text); } })
     .showHelpAfterError();
   registerRender(program, context);
   registerExtract(program, context);
@@ -80,11 +102,7 @@ export async function main(argv: string[]): Promise<number> {
       // --help and --version exit through here with code 0.
       return error.exitCode === 0 ? 0 : EXIT_USAGE;
     }
-    if (error instanceof UsageError) {
-      process.stderr.write(`framesmith: ${error.message}\n`);
-      return EXIT_USAGE;
-    }
-    process.stderr.write(`framesmith: ${error instanceof Error ? error.message : String(error)}\n`);
-    return EXIT_FAILED;
+    out.stderr.write(`framesmith: ${cliMessage(error, program)}\n`);
+    return error instanceof UsageError ? EXIT_USAGE : EXIT_FAILED;
   }
 }

@@ -10,6 +10,7 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { InvalidArgumentError, type Command } from 'commander';
 import { EXIT_FAILED, EXIT_OK, UsageError } from './exit-codes.js';
+import { optionFlags, withFlags } from './option-flags.js';
 import type { CommandContext } from './main.js';
 import { deadlineFlag, deadlineSettings, type DeadlineFlags } from './deadline-flags.js';
 import { killAllChildren } from '../media/process.js';
@@ -46,7 +47,7 @@ export function registerPreview(program: Command, context: CommandContext): void
     .addOption(deadlineFlag('playerReadyTimeout'))
     .option('--allow-outside-project', 'read media and sub-compositions outside the project directory (../), as render does')
     .action(async (input: string, flags: PreviewFlags) => {
-      if (!existsSync(input)) throw new UsageError(`${input} does not exist: give a project directory (holding index.html) or an .html file`);
+      if (!existsSync(input)) throw new UsageError('usage', `${input} does not exist: give a project directory (holding index.html) or an .html file`, {});
       const { startPreviewServer } = await import('../preview/server.js');
       const log = (line: string) => process.stderr.write(`framesmith preview: ${line}\n`);
       let server: Awaited<ReturnType<typeof startPreviewServer>>;
@@ -56,7 +57,7 @@ export function registerPreview(program: Command, context: CommandContext): void
           cache: flags.cache ? (flags.cacheDir ? path.resolve(flags.cacheDir) : undefined) : false,
           ...deadlineSettings(flags),
           onWarning: (message) => log(`warning: ${message}`),
-          onState: (state) => log('error' in state ? `error: ${state.error.message}` : `loaded ${state.info.entry} (${state.info.width}x${state.info.height}, ${state.info.fps} fps, ${state.info.duration.toFixed(2)} s)`),
+          onState: (state) => log('error' in state ? `error: ${withFlags(state.error.message, optionFlags(program))}` : `loaded ${state.info.entry} (${state.info.width}x${state.info.height}, ${state.info.fps} fps, ${state.info.duration.toFixed(2)} s)`),
         });
       } catch (error) {
         const code = (error as NodeJS.ErrnoException).code;

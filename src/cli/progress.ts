@@ -7,6 +7,7 @@
 import cliProgress from 'cli-progress';
 import type { RenderProgress } from '../render/types.js';
 import { formatBytes } from './format.js';
+import type { CliOutput } from './main.js';
 
 export interface ProgressDisplay {
   update(progress: RenderProgress): void;
@@ -15,10 +16,11 @@ export interface ProgressDisplay {
   stop(): void;
 }
 
-export function createProgress(options: { quiet: boolean; stream?: NodeJS.WriteStream }): ProgressDisplay {
+/** `stream`: process.stderr by default; the bar only on a terminal (a WriteStream whose isTTY is true). */
+export function createProgress(options: { quiet: boolean; stream?: CliOutput & { isTTY?: boolean } }): ProgressDisplay {
   const stream = options.stream ?? process.stderr;
   if (options.quiet) return { update() {}, interrupt(print) { print(); }, stop() {} };
-  if (stream.isTTY) return ttyProgress(stream);
+  if (stream.isTTY) return ttyProgress(stream as NodeJS.WriteStream);
   return plainProgress(stream);
 }
 
@@ -64,7 +66,7 @@ function ttyProgress(stream: NodeJS.WriteStream): ProgressDisplay {
   };
 }
 
-function plainProgress(stream: NodeJS.WriteStream): ProgressDisplay {
+function plainProgress(stream: CliOutput): ProgressDisplay {
   let lastStage = '';
   let lastDecile = -1;
   let stageStart = 0;

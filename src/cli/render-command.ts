@@ -13,7 +13,8 @@ import type { OutputFormat, Quality } from '../render.js';
 import { RenderError, type RenderOptions } from '../render/types.js';
 import { addBatchOptions, checkBatchFlags, runBatchCommand, type BatchFlags } from './batch.js';
 import { ALLOW_OUTSIDE_FLAG, isInsideProject } from '../composition/project-paths.js';
-import { EXIT_FAILED, EXIT_OK, EXIT_USAGE, UsageError } from './exit-codes.js';
+import { EXIT_FAILED, EXIT_OK, exitCodeFor, UsageError } from './exit-codes.js';
+import { cliMessage, optionFlags, withFlags } from './option-flags.js';
 import type { CommandContext } from './main.js';
 import { createProgress } from './progress.js';
 import { deadlineFlag, deadlineSettings, type DeadlineFlags } from './deadline-flags.js';
@@ -56,9 +57,6 @@ interface RenderFlags extends DeadlineFlags, HyperframesFlags, BatchFlags {
   sdr?: boolean;
 }
 
-/** Render errors that are the command line's fault: exit 2. */
-const USAGE_CODES = new Set(['invalid_option', 'invalid_variables', 'redis_url', 'storage_url', 'output_refused', 'output_unwritable', 'limit_exceeded', 'outside_project']);
-
 function wholeNumber(min: number, max: number, what: string) {
   return (value: string): number => {
     const n = Number(value);
@@ -75,7 +73,7 @@ function parseFrames(value: string): { first: number; last: number } {
 
 /** The render's variables from --variables or --variables-file: one JSON object. */
 function readVariables(flags: RenderFlags): Record<string, unknown> | undefined {
-  if (flags.variables !== undefined && flags.variablesFile !== undefined) throw new UsageError('--variables and --variables-file cannot be combined; pick one');
+  if (flags.variables !== undefined && flags.variablesFile !== undefined) throw new UsageError('usage', '--variables and --variables-file cannot be combined; pick one', {});
   let text: string;
   let from: string;
   if (flags.variables !== undefined) {
@@ -86,7 +84,7 @@ function readVariables(flags: RenderFlags): Record<string, unknown> | undefined 
     try {
       text = readFileSync(flags.variablesFile, 'utf8');
     } catch (error) {
-      throw new UsageError(`${from}: cannot read the file (${(error as NodeJS.ErrnoException).code ?? (error as Error).message}); pass a JSON file such as {"title":"Hello"}`);
+      throw new UsageError('usage', `${from}: cannot read the file (${(error as NodeJS.ErrnoException).code ?? (error as Error).message}); pass a JSON file such as {"title":"Hello"}`, {});
     }
   } else {
     return undefined;
@@ -95,9 +93,9 @@ function readVariables(flags: RenderFlags): Record<string, unknown> | undefined 
   try {
     value = JSON.parse(text);
   } catch (error) {
-    throw new UsageError(`${from} is not valid JSON (${(error as Error).message}); pass an object such as {"title":"Hello"}`);
+    throw new UsageError('usage', `${from} is not valid JSON (${(error as Error).message}); pass an object such as {"title":"Hello"}`, {});
   }
-  if (!value || typeof value !== 'object' || Array.isArray(value)) throw new UsageError(`${from} must be a JSON object such as {"title":"Hello"}`);
+  if (!value || typeof value !== 'object' || Array.isArray(value)) throw new UsageError('usage', `${from} must be a JSON object such as {"title":"Hello"}`, {});
   return value as Record<string, unknown>;
 }
 
@@ -111,9 +109,9 @@ function pickComposition(input: string, value: string | undefined, allowOutside:
   if (/\.html?$/i.test(value) || existsSync(path.join(dir, value))) {
     const file = path.resolve(dir, value);
     if (!allowOutside && !isInsideProject(dir, file)) {
-      throw new UsageError(`--composition ${value}: ${file} is outside the project directory ${path.resolve(dir)}: render it as its own project, or pass ${ALLOW_OUTSIDE_FLAG}`);
+      throw new UsageError('usage', `--composition ${value}: ${file} is outside the project directory ${path.resolve(dir)}: render it as its own project, or pass ${ALLOW_OUTSIDE_FLAG}`, {});
     }
-    if (!existsSync(file)) throw new UsageError(`--composition ${value}: ${file} does not exist in the project`);
+    if (!existsSync(file)) throw new UsageError('usage', `--composition ${value}: ${file} does not exist in the project`, {});
     return { input: file };
   }
   return { input, composition: value };
@@ -163,18 +161,18 @@ export function registerRender(program: Command, context: CommandContext): void 
     .action(async (rawInput: string, flags: RenderFlags) => {
       const cache = cacheSetting(flags);
       const hf = hyperframesSettings(flags);
-      if (flags.hdr && flags.sdr) throw new UsageError('--hdr and --sdr exclude each other; pick one');
+      if (flags.hdr && flags.sdr) throw new UsageError('usage', '--hdr and --sdr exclude each other; pick one', {});
       checkBatchFlags(flags);
       const variables = readVariables(flags);
       const { input, composition } = pickComposition(rawInput, flags.composition, flags.allowOutsideProject ?? false);
-      const display = createProgress({ quiet: Boolean(flags.quiet || flags.json) });
-      const notice = (message: string) => { if (!flags.quiet && !flags.json) display.interrupt(() => process.stderr.write(`framesmith: ${message}\n`)); };
+      const display = createProgress({ quiet: Boolean(flags.quiet || flags.json), stream: context.stderr });
+      const notice = (message: string) => { if (!flags.quiet && !flags.json) display.interrupt(() => context.stderr.write(`framesmith: ${message}\n`)); };
       for (const line of hf.notices) notice(line);
-      const debug = debugReporter(Boolean(flags.debug), (line) => display.interrupt(() => process.stderr.write(`framesmith: debug: ${line}\n`)));
+      const debug = debugReporter(Boolean(flags.debug), (line) => display.interrupt(() => context.stderr.write(`framesmith: debug: ${line}\n`)));
       debug.start({ input, composition, fps: flags.fps, quality: flags.quality, workers: hf.workers ?? 'auto', cache: cache ?? 'default', strict: hf.strict, gifLoop: flags.gifLoop, vp9CpuUsed: flags.vp9CpuUsed });
       const warn = (message: string) => {
         if (flags.json) return;
-        display.interrupt(() => process.stderr.write(`framesmith: warning: ${message} (--strict makes this an error)\n`));
+        display.interrupt(() => context.stderr.write(`framesmith: warning: ${withFlags(message, optionFlags(program))} (--strict makes this an error)\n`));
       };
       try {
         // Loaded here: the renderer (browser driver, HTML and CSS parsers, fonts) is most of the CLI's
@@ -215,30 +213,30 @@ export function registerRender(program: Command, context: CommandContext): void 
           resolution: flags.resolution,
           videoFrameFormat: flags.videoFrameFormat,
           dynamicRange: flags.hdr ? 'hdr' : 'sdr',
-          onNotice: (message) => { if (!flags.json) display.interrupt(() => process.stderr.write(`framesmith: ${message}\n`)); },
+          onNotice: (message) => { if (!flags.json) display.interrupt(() => context.stderr.write(`framesmith: ${withFlags(message, optionFlags(program))}\n`)); },
         };
         // --batch: one render of these options per row (batch.ts), with the row's output and variables.
-        if (flags.batch !== undefined) return context.setExitCode(await runBatchCommand(input, options, { ...flags, batch: flags.batch }));
+        if (flags.batch !== undefined) return context.setExitCode(await runBatchCommand(input, options, { ...flags, batch: flags.batch }, context, program));
         const rendering = render(input, options);
         const result = await (interrupt ? interrupt.track(rendering) : rendering);
         debug.done(result);
         display.stop();
-        if (flags.json) process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
+        if (flags.json) context.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
         else if (!flags.quiet) {
           const where = result.chunks ? `${result.chunks.length} chunk${result.chunks.length === 1 ? '' : 's'}${flags.redis ? ` on ${redactUrl(flags.redis)}` : ''}` : `${result.workers} worker${result.workers === 1 ? '' : 's'}`;
           const extra = [result.captureMode, ...(result.webgl ? ['WebGL'] : []), where, ...(result.warnings.length ? [`${result.warnings.length} warning${result.warnings.length === 1 ? '' : 's'}`] : [])];
-          process.stderr.write(`framesmith: wrote ${result.output} (${result.frames} frames, ${result.width}x${result.height}, ${result.fps} fps, ${extra.join(', ')}) in ${(result.timings.total! / 1000).toFixed(1)} s\n`);
+          context.stderr.write(`framesmith: wrote ${result.output} (${result.frames} frames, ${result.width}x${result.height}, ${result.fps} fps, ${extra.join(', ')}) in ${(result.timings.total! / 1000).toFixed(1)} s\n`);
         }
         context.setExitCode(EXIT_OK);
       } catch (error) {
         display.stop();
         const failure = error instanceof RenderError ? error : null;
-        const message = redactUrl(error instanceof Error ? error.message : String(error));
+        const message = redactUrl(cliMessage(error, program));
         if (flags.json) {
-          process.stdout.write(`${JSON.stringify({ error: { code: failure?.code ?? 'internal', message, ...(failure?.detail ?? {}) } }, null, 2)}\n`);
+          context.stdout.write(`${JSON.stringify({ error: { code: failure?.code ?? 'internal', message, ...(failure?.fields ?? {}) } }, null, 2)}\n`);
         }
-        process.stderr.write(`framesmith: render failed: ${message}\n`);
-        context.setExitCode(failure && USAGE_CODES.has(failure.code) ? EXIT_USAGE : EXIT_FAILED);
+        context.stderr.write(`framesmith: render failed: ${message}\n`);
+        context.setExitCode(failure ? exitCodeFor(failure) : EXIT_FAILED);
       }
     });
 }

@@ -65,25 +65,25 @@ export function registerSnapshot(program: Command, context: CommandContext): voi
   command.action(async (dir: string, flags: SnapshotFlags) => {
     if (!existsSync(dir)) {
       // Exit 1, as HyperFrames: a missing project is not a malformed command line.
-      process.stderr.write(`framesmith snapshot: ${dir} does not exist: give a project directory (holding index.html) or an .html file\n`);
+      context.stderr.write(`framesmith snapshot: ${dir} does not exist: give a project directory (holding index.html) or an .html file\n`);
       context.setExitCode(EXIT_FAILED);
       return;
     }
     const ignored = [...NOT_DONE, 'keep', 'proxy', 'browser-gpu'].filter((n) => flags[n.replace(/-([a-z])/g, (_, c: string) => c.toUpperCase())] !== undefined);
-    if (ignored.length > 0) process.stderr.write(`framesmith snapshot: ${ignored.map((n) => `--${n}`).join(', ')}: not done by framesmith (the stills are the full frames a render shows)\n`);
+    if (ignored.length > 0) context.stderr.write(`framesmith snapshot: ${ignored.map((n) => `--${n}`).join(', ')}: not done by framesmith (the stills are the full frames a render shows)\n`);
     const projectDir = statSync(dir).isDirectory() ? dir : path.dirname(dir);
     const outDir = path.resolve(flags.output ?? path.join(projectDir, '.hyperframes', 'artifacts', 'snapshots', randomUUID()));
     let result: Awaited<ReturnType<typeof captureSnapshots>>;
     try {
       result = await captureSnapshots(dir, {
         outDir, frames: flags.frames, at: flags.at, range: flags.range, end: flags.end, browser: flags.browser, ...deadlineSettings(flags),
-        onWarning: (message) => process.stderr.write(`framesmith snapshot: warning: ${message}\n`),
+        onWarning: (message) => context.stderr.write(`framesmith snapshot: warning: ${message}\n`),
       });
     } catch (error) {
-      if (error instanceof SnapshotError) throw new UsageError(error.message);
+      if (error instanceof SnapshotError) throw new UsageError('usage', error.message, {}, { cause: error });
       throw error;
     }
-    process.stdout.write(`${result.files.length} snapshots saved to ${outDir}\n${[...result.files, ...result.sheets].map((f) => `  ${f}`).join('\n')}\n`);
+    context.stdout.write(`${result.files.length} snapshots saved to ${outDir}\n${[...result.files, ...result.sheets].map((f) => `  ${f}`).join('\n')}\n`);
     context.setExitCode(EXIT_OK);
   });
 }

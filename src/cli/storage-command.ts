@@ -30,25 +30,25 @@ export function registerStorage(program: Command, context: CommandContext): void
       const { prunePlans, parseAge } = await import('../storage/prune.js');
       const { openStorage } = await import('../storage/storage.js');
       const olderThanMs = parseAge(flags.olderThan);
-      if (!Number.isFinite(olderThanMs)) throw new UsageError(`--older-than "${flags.olderThan}" is not an age: give a number with s, m, h or d (7d, 12h)`);
+      if (!Number.isFinite(olderThanMs)) throw new UsageError('usage', `--older-than "${flags.olderThan}" is not an age: give a number with s, m, h or d (7d, 12h)`, {});
       const opened = await openStorage(flags.storage).catch((error: { code?: string; message: string }) => {
-        throw error.code === 'storage_url' ? new UsageError(error.message) : error;
+        throw error.code === 'storage_url' ? new UsageError('usage', error.message, {}, { cause: error }) : error;
       });
       await opened.check();
       const result = await prunePlans(opened, { olderThanMs, dryRun: flags.dryRun });
       if (flags.json) {
-        process.stdout.write(`${JSON.stringify({ storage: opened.name, dryRun: Boolean(flags.dryRun), ...result }, null, 2)}\n`);
+        context.stdout.write(`${JSON.stringify({ storage: opened.name, dryRun: Boolean(flags.dryRun), ...result }, null, 2)}\n`);
       } else {
         const verb = flags.dryRun ? 'would remove' : 'removed';
         const now = Date.now();
         for (const p of result.removed) {
-          process.stdout.write(`${verb} plan ${p.name.slice(0, 12)}${p.complete ? '' : ' (incomplete)'}: ${formatBytes(p.bytes)}, last used ${ago(now - p.lastUsedMs)} ago\n`);
+          context.stdout.write(`${verb} plan ${p.name.slice(0, 12)}${p.complete ? '' : ' (incomplete)'}: ${formatBytes(p.bytes)}, last used ${ago(now - p.lastUsedMs)} ago\n`);
         }
         for (const r of result.deadRenders) {
-          process.stdout.write(`${flags.dryRun ? 'would remove' : 'removed'} the leftovers of render ${r.id}, which stopped without closing ${ago(now - r.lastSeenMs)} ago\n`);
+          context.stdout.write(`${flags.dryRun ? 'would remove' : 'removed'} the leftovers of render ${r.id}, which stopped without closing ${ago(now - r.lastSeenMs)} ago\n`);
         }
         const inUse = result.kept.filter((p) => p.why === 'in use').length;
-        process.stdout.write(`${result.removed.length} plan${result.removed.length === 1 ? '' : 's'} ${verb} (${formatBytes(result.freedBytes)}) from ${opened.name}; kept ${result.kept.length - inUse} used within ${flags.olderThan}, ${inUse} in use by a render\n`);
+        context.stdout.write(`${result.removed.length} plan${result.removed.length === 1 ? '' : 's'} ${verb} (${formatBytes(result.freedBytes)}) from ${opened.name}; kept ${result.kept.length - inUse} used within ${flags.olderThan}, ${inUse} in use by a render\n`);
       }
       context.setExitCode(EXIT_OK);
     });

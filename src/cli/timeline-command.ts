@@ -28,10 +28,10 @@ export function registerTimeline(program: Command, context: CommandContext): voi
     .argument('[edit...]', 'HyperFrames\' editing subcommands (move, trim, split, …): not part of framesmith')
     .option('--json', 'print it as one JSON document')
     .action(async (dir: string, edit: string[], flags: { json?: boolean }) => {
-      if (edit.length > 0) throw new UsageError(`timeline ${edit[0]}: framesmith prints the timeline but does not edit it: change the data-start / data-duration attributes in the HTML instead`);
+      if (edit.length > 0) throw new UsageError('usage', `timeline ${edit[0]}: framesmith prints the timeline but does not edit it: change the data-start / data-duration attributes in the HTML instead`, {});
       const timeline = timelineOf(await readProject(dir));
       if (flags.json) {
-        process.stdout.write(`${JSON.stringify({ timeline }, null, 2)}\n`);
+        context.stdout.write(`${JSON.stringify({ timeline }, null, 2)}\n`);
       } else {
         const lines = [`timeline ${timeline.duration}s`];
         for (const track of timeline.tracks) {
@@ -40,7 +40,7 @@ export function registerTimeline(program: Command, context: CommandContext): voi
             lines.push(`  ${bar(row, timeline.duration)} ${row.ref} ${row.absStart}-${row.absEnd ?? '?'}s${row.src ? ` src=${row.src}` : ''}`);
           }
         }
-        process.stdout.write(`${lines.join('\n')}\n`);
+        context.stdout.write(`${lines.join('\n')}\n`);
       }
       context.setExitCode(EXIT_OK);
     });

@@ -11,13 +11,15 @@
  *
  * A chunk whose render was cancelled (Ctrl-C on `render --redis`, an aborted API render, a render that
  * failed) stops within about a second, and the worker removes what that render wrote in the storage.
- * Redis lost while running (no answer for 5 s): the chunks in hand are abandoned (their renders fail),
+ * Redis lost while running (no answer for 5 s, FRAMESMITH_REDIS_LOST_MS; the lock and stalled-check
+ * timings are settable too, src/distributed/timings.ts): the chunks in hand are abandoned (their renders fail),
  * the worker says so once and keeps reconnecting, then says when Redis is back and takes chunks again —
  * a Redis restart needs no worker restarted. Passwords in --redis are printed as `***`.
  */
 import { InvalidArgumentError, type Command } from 'commander';
 import { killAllChildren } from '../media/process.js';
-import { EXIT_FAILED, EXIT_OK, EXIT_USAGE } from './exit-codes.js';
+import { EXIT_OK, exitCodeFor } from './exit-codes.js';
+import { cliMessage } from './option-flags.js';
 import type { CommandContext } from './main.js';
 
 interface WorkerFlags {
@@ -27,6 +29,12 @@ interface WorkerFlags {
   browser?: string;
   workers: number;
 }
+
+const TIMINGS_HELP = `
+Environment (whole milliseconds; the same values on every machine and on the rendering one):
+  FRAMESMITH_LOCK_MS           lock on a chunk in hand, renewed every half of it (default 10000)
+  FRAMESMITH_STALLED_CHECK_MS  how often a killed worker's chunk is looked for (default 3000)
+  FRAMESMITH_REDIS_LOST_MS     no answer from Redis for this long is a lost Redis (default 5000)`;
 
 /** Chunk errors no retry can fix: fail the chunk (and the render) at once. */
 const PERMANENT = new Set(['plan_mismatch', 'plan_corrupt', 'invalid_option', 'webgl_unavailable', 'webgpu_unavailable', 'cancelled', 'strict']);
@@ -40,6 +48,7 @@ export function registerWorker(program: Command, context: CommandContext): void 
     .option('--concurrency <n>', 'chunks at once (each with its own browser)', (v) => positive(v, '--concurrency'), 1)
     .option('--workers <n>', 'capture pages (browsers) per chunk', (v) => positive(v, '--workers'), 1)
     .option('--browser <path>', 'Chromium/Chrome executable; must be the same build as the rendering machine\'s')
+    .addHelpText('after', TIMINGS_HELP)
     .action(async (flags: WorkerFlags) => {
       // Loaded here, not at the top: BullMQ and ioredis take ~150 ms to import, which every other
       // command (a render above all) would pay at start-up.
@@ -53,12 +62,12 @@ export function registerWorker(program: Command, context: CommandContext): void 
         storage = await openStorage(flags.storage);
         await storage.check();
       } catch (error) {
-        process.stderr.write(`framesmith worker: ${redactUrl(error instanceof Error ? error.message : String(error))}\n`);
-        context.setExitCode((error as { code?: string }).code === 'storage_url' ? EXIT_USAGE : EXIT_FAILED);
+        context.stderr.write(`framesmith worker: ${redactUrl(cliMessage(error, program))}\n`);
+        context.setExitCode(exitCodeFor(error));
         return;
       }
       const { renderChunk } = await import('../render/chunk.js');
-      const log = (line: string) => process.stderr.write(`framesmith worker: ${redactUrl(line)}\n`);
+      const log = (line: string) => context.stderr.write(`framesmith worker: ${redactUrl(line)}\n`);
       const redis = redactUrl(flags.redis);
       const worker = startChunkWorker({
         redis: flags.redis,
@@ -73,7 +82,7 @@ export function registerWorker(program: Command, context: CommandContext): void 
           const what = `chunk ${job.index} of render ${job.renderId} (frames ${job.first}–${job.first + job.count - 1}, try ${attempt})`;
           if (kind === 'start') log(`${what} started`);
           else if (kind === 'done') log(`${what} done in ${((ms ?? 0) / 1000).toFixed(1)} s`);
-          else if (kind === 'returned') log(`${what} handed back to the queue`);
+          else if (kind === 'returned') log(`${what} handed back to the queue${error ? `: ${error}` : ''}`);
           else if (kind === 'cancelled') log(`${what} cancelled: the render was cancelled; its files in the storage removed`);
           else if (kind === 'abandoned') log(`${what} abandoned: Redis was lost`);
           else log(`${what} failed: ${error}`);

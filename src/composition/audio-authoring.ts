@@ -114,7 +114,7 @@ function readGroup(key: string, id: string, el: HTMLElement | undefined, file: s
 }
 
 function invalid(label: string, file: string, message: string): CompositionError {
-  return new CompositionError('invalid_audio', `${label} in ${file}: ${message}`, file, label);
+  return new CompositionError('invalid_audio', `${label} in ${file}: ${message}`, { file, element: label });
 }
 
 function parseJson(text: string, attr: string, label: string, file: string): Record<string, unknown> {

@@ -24,15 +24,6 @@ export type CompositionErrorCode =
  * The composition cannot be rendered as written. `element` is a short label of the offending element
  * (`div#intro`), `file` the HTML file; the message names both and says what to change.
  */
-export class CompositionError extends FramesmithError<CompositionErrorCode> {
+export class CompositionError extends FramesmithError<CompositionErrorCode, { file: string; element?: string; option?: string }> {
   override readonly name = 'CompositionError';
-  constructor(
-    code: CompositionErrorCode,
-    message: string,
-    readonly file: string,
-    readonly element?: string,
-    options?: { cause?: unknown },
-  ) {
-    super(code, message, { file, ...(element !== undefined ? { element } : {}) }, options);
-  }
 }

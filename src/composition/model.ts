@@ -4,6 +4,7 @@
  * time unless a name says otherwise.
  */
 import type { Rational } from '../media/rational.js';
+import type { ResolvedFont } from '../fonts/report.js';
 import type { AudioAuthoring, AudioGroup } from './audio-authoring.js';
 
 /** An element with timing attributes (`data-start`, and a `class="clip"` window). */
@@ -77,6 +78,8 @@ export interface CompositionSource {
   assets?: ServedAsset[];
   /** The bundled font families the document uses, then the fallback units its text needs (src/fonts/). */
   fonts?: string[];
+  /** Every family → face, and the fallback faces installed (src/fonts/report.ts). */
+  fontReport?: ResolvedFont[];
 }
 
 /** A URL path the project server answers with a file or a text (src/load/remote-assets.ts). */
@@ -109,6 +112,8 @@ export interface Composition {
   assets: ServedAsset[];
   /** The bundled font families the document uses and the fallback units its text needs: installed for the browser (src/fonts/). */
   fonts: string[];
+  /** Every family → face, and the fallback faces installed (src/fonts/report.ts). */
+  fontReport: ResolvedFont[];
   /** Directory served as the project root. */
   rootDir: string;
   /** The HTML file rendered. */

@@ -58,9 +58,9 @@ export async function compositionFromSource(source: CompositionSource, options: 
   if (!root) {
     if (source.rootId !== undefined) {
       const ids = all.filter((el) => el.hasAttribute('data-composition-id') && enclosingComposition(el) === null).map((el) => el.getAttribute('data-composition-id'));
-      throw new CompositionError('no_root', `${file} has no composition "${source.rootId}" (it has: ${ids.join(', ') || 'none'}): pick one of those with --composition`, file);
+      throw new CompositionError('no_root', `${file} has no composition "${source.rootId}" (it has: ${ids.join(', ') || 'none'}): pick one of those with \`composition\``, { file, option: 'composition' });
     }
-    throw new CompositionError('no_root', `${file} has no element with data-composition-id: mark the composition's root element, e.g. <div id="root" data-composition-id="main" data-width="1920" data-height="1080">`, file);
+    throw new CompositionError('no_root', `${file} has no element with data-composition-id: mark the composition's root element, e.g. <div id="root" data-composition-id="main" data-width="1920" data-height="1080">`, { file });
   }
   const elements = source.rootId !== undefined ? elementsInOrder(root) : all;
   const rootLabel = labelOf(root);
@@ -121,7 +121,7 @@ export async function compositionFromSource(source: CompositionSource, options: 
     if (track !== undefined) {
       const n = parseNumber(track);
       if (n === null || !Number.isInteger(n) || n < 0) {
-        throw new CompositionError('invalid_timing', `${raw.label} in ${fileOf(el)}: data-track-index="${track}" is not a non-negative integer: use 0, 1, 2…`, fileOf(el), raw.label);
+        throw new CompositionError('invalid_timing', `${raw.label} in ${fileOf(el)}: data-track-index="${track}" is not a non-negative integer: use 0, 1, 2…`, { file: fileOf(el), element: raw.label });
       }
       entry.trackIndex = n;
     }
@@ -176,7 +176,7 @@ export async function compositionFromSource(source: CompositionSource, options: 
   if (declared !== undefined) {
     const value = parseSeconds(declared);
     if (value === null || !(value > 0)) {
-      throw new CompositionError('invalid_timing', `${rootLabel} in ${file}: data-duration="${declared}" is not a positive number of seconds: write e.g. data-duration="10"`, file, rootLabel);
+      throw new CompositionError('invalid_timing', `${rootLabel} in ${file}: data-duration="${declared}" is not a positive number of seconds: write e.g. data-duration="10"`, { file, element: rootLabel });
     }
     declaredDuration = value;
   }
@@ -211,6 +211,7 @@ export async function compositionFromSource(source: CompositionSource, options: 
     requiresWebGpu: elements.some((el) => el.hasAttribute('data-requires-webgpu')),
     assets: source.assets ?? [],
     fonts: source.fonts ?? [],
+    fontReport: source.fontReport ?? [],
   };
   settleDuration(composition, null);
   return composition;
@@ -221,7 +222,7 @@ function readFps(root: HTMLElement, label: string, file: string, override?: numb
   if (value === undefined) return DEFAULT_FPS;
   const fps = parseRational(value);
   if (!fps) {
-    throw new CompositionError('invalid_fps', `${from} in ${file} is "${value}", not a positive frame rate: use e.g. 30, 29.97 or 30000/1001`, file, override !== undefined ? undefined : label);
+    throw new CompositionError('invalid_fps', `${from} in ${file} is "${value}", not a positive frame rate: use e.g. 30, 29.97 or 30000/1001`, { file, element: override !== undefined ? undefined : label });
   }
   return fps;
 }
@@ -231,7 +232,7 @@ function readSize(root: HTMLElement, attr: string, label: string, file: string):
   if (text === undefined) return undefined;
   const value = parseNumber(text);
   if (value === null || !Number.isInteger(value) || value <= 0) {
-    throw new CompositionError('invalid_size', `${label} in ${file}: ${attr}="${text}" is not a positive whole number of pixels: write e.g. ${attr}="1080"`, file, label);
+    throw new CompositionError('invalid_size', `${label} in ${file}: ${attr}="${text}" is not a positive whole number of pixels: write e.g. ${attr}="1080"`, { file, element: label });
   }
   checkSize(value, attr, label, file);
   return value;
@@ -242,7 +243,7 @@ function readNumberAttr(el: HTMLElement, attr: string, label: string, file: stri
   if (text === undefined) return fallback;
   const value = parseNumber(text);
   if (value === null || !ok(value)) {
-    throw new CompositionError('invalid_timing', `${label} in ${file}: ${attr}="${text}" is not ${want}`, file, label);
+    throw new CompositionError('invalid_timing', `${label} in ${file}: ${attr}="${text}" is not ${want}`, { file, element: label });
   }
   return value;
 }
@@ -252,7 +253,7 @@ function readTime(el: HTMLElement, attr: string, label: string, file: string): T
   if (text === undefined) return undefined;
   const expr = parseTimeExpr(text);
   if (!expr || (expr.kind === 'seconds' && !(expr.value >= 0))) {
-    throw new CompositionError('invalid_timing', `${label} in ${file}: ${attr}="${text}" is not a time: use seconds >= 0 (e.g. 1.5) or a reference to a clip id (e.g. "intro", "intro + 0.5")`, file, label);
+    throw new CompositionError('invalid_timing', `${label} in ${file}: ${attr}="${text}" is not a time: use seconds >= 0 (e.g. 1.5) or a reference to a clip id (e.g. "intro", "intro + 0.5")`, { file, element: label });
   }
   return expr;
 }
@@ -269,7 +270,7 @@ function readTimed(el: HTMLElement, index: number, file: string, rootDir: string
   if (durationText !== undefined) {
     const d = parseSeconds(durationText);
     if (d === null || d < 0) {
-      throw new CompositionError('invalid_timing', `${label} in ${file}: data-duration="${durationText}" is not a number of seconds >= 0: write e.g. data-duration="2.5"`, file, label);
+      throw new CompositionError('invalid_timing', `${label} in ${file}: data-duration="${durationText}" is not a number of seconds >= 0: write e.g. data-duration="2.5"`, { file, element: label });
     }
     raw.duration = d;
   } else {
@@ -303,7 +304,7 @@ function mediaSource(el: HTMLElement, label: string, file: string, rootDir: stri
   }
   src = src?.trim();
   if (!src) {
-    throw new CompositionError('invalid_timing', `${label} in ${file} has no media: add a src attribute or a <source src="..."> child`, file, label);
+    throw new CompositionError('invalid_timing', `${label} in ${file} has no media: add a src attribute or a <source src="..."> child`, { file, element: label });
   }
   if (/^(https?:|data:)/i.test(src)) return src;
   const bare = src.replace(/[?#].*$/, '');

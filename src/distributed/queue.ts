@@ -13,7 +13,8 @@ import { Queue, QueueEvents, type Job } from 'bullmq';
 import type { ChunkJob, ChunkResult } from '../plan/chunks.js';
 import { markCancelled } from './cancel.js';
 import { DistributedError } from './errors.js';
-import { bullConnection, CHUNK_QUEUE, REDIS_LOST_MS, watchRedis, within } from './redis.js';
+import { bullConnection, CHUNK_QUEUE, watchRedis, within } from './redis.js';
+import { distributedTimings } from './timings.js';
 
 /** How long the clean-up of a stopped render (job removals, the cancel key, closing) may take. */
 const CLEANUP_MS = 2000;
@@ -30,7 +31,7 @@ export interface QueueRunOptions {
   /** Tries per chunk before the render fails (a worker killed mid-chunk does not use one up). Default 3. */
   attempts?: number;
   signal?: AbortSignal;
-  /** No answer from Redis for this long fails the render with `redis_lost`. Default REDIS_LOST_MS. */
+  /** No answer from Redis for this long fails the render with `redis_lost`. Default: FRAMESMITH_REDIS_LOST_MS, else 5000 (timings.ts). */
   lostAfterMs?: number;
   /** Frames captured so far over all chunks. */
   onProgress?(done: number, total: number): void;
@@ -38,27 +39,33 @@ export interface QueueRunOptions {
   onNoWorkers?(): void;
 }
 
-/** A chunk failed for good: `failure` is its error as the worker reported it. */
-export class ChunkFailedError extends DistributedError {
-  constructor(readonly job: ChunkJob, readonly failure: ChunkProgress['error'] & object, redis: string) {
-    super('chunk_failed', failure.message, redis);
-  }
+/** What a chunk's failure names: the chunk, and its error as the worker reported it (`toJSON()`'s shape). */
+export interface ChunkFailedFields {
+  redis: string;
+  chunk: { index: number; first: number; count: number };
+  failure: ChunkProgress['error'] & object;
+}
+
+/** A chunk failed for good; the message is the chunk's own error's. */
+export class ChunkFailedError extends DistributedError<ChunkFailedFields> {
+  override readonly name = 'ChunkFailedError';
 }
 
 /** Runs `jobs` (all of one render) on the queue at `options.redis` (see the module comment). */
 export async function runChunksOnQueue(jobs: readonly ChunkJob[], options: QueueRunOptions): Promise<ChunkResult[]> {
+  // Before any client opens: a malformed FRAMESMITH_REDIS_LOST_MS throws here.
+  const lostAfterMs = options.lostAfterMs ?? distributedTimings().redisLostMs;
   const connection = bullConnection(options.redis);
   const queue = new Queue<ChunkJob, ChunkResult>(CHUNK_QUEUE, { connection });
   const events = new QueueEvents(CHUNK_QUEUE, { connection });
   queue.on('error', () => {});
   events.on('error', () => {});
-  const lostAfterMs = options.lostAfterMs ?? REDIS_LOST_MS;
   let onLost: (cause: string) => void = () => {};
   let redisLost = false;
   const lost = new Promise<never>((_, reject) => {
     onLost = (cause) => {
       redisLost = true;
-      reject(new DistributedError('redis_lost', `Redis at ${options.redis} stopped answering (${cause}) for ${(lostAfterMs / 1000).toFixed(1)} s while the render waited for its chunks: the render is stopped; check that redis-server runs there, then render again`, options.redis));
+      reject(new DistributedError('redis_lost', `Redis at ${options.redis} stopped answering (${cause}) for ${(lostAfterMs / 1000).toFixed(1)} s while the render waited for its chunks: the render is stopped; check that redis-server runs there, then render again`, { redis: options.redis }));
     };
   });
   lost.catch(() => {});
@@ -67,7 +74,7 @@ export async function runChunksOnQueue(jobs: readonly ChunkJob[], options: Queue
   let noWorkersTimer: NodeJS.Timeout | undefined;
   try {
     const cancelled = new Promise<never>((_, reject) => {
-      const abort = () => reject(new DistributedError('chunk_failed', 'the render was cancelled', options.redis));
+      const abort = () => reject(new DistributedError('chunk_failed', 'the render was cancelled', { redis: options.redis }));
       if (options.signal?.aborted) abort();
       options.signal?.addEventListener('abort', abort, { once: true });
     });
@@ -134,6 +141,7 @@ async function finished(job: Job<ChunkJob, ChunkResult>, chunk: ChunkJob, events
     const stored = await queue.getJob(job.id!).catch(() => undefined);
     const reported = (stored?.progress as ChunkProgress | undefined)?.error;
     const message = reported?.message ?? stored?.failedReason ?? (error instanceof Error ? error.message : String(error));
-    throw new ChunkFailedError(chunk, { ...(reported ?? {}), code: reported?.code ?? 'stage', message }, redis);
+    const failure = { ...(reported ?? {}), code: reported?.code ?? 'stage', message };
+    throw new ChunkFailedError('chunk_failed', message, { redis, chunk: { index: chunk.index, first: chunk.first, count: chunk.count }, failure });
   }
 }

@@ -6,6 +6,7 @@
  */
 import { Redis } from 'ioredis';
 import { DistributedError } from './errors.js';
+import { DEFAULT_TIMINGS } from './timings.js';
 
 /** The BullMQ queue every chunk goes through. */
 export const CHUNK_QUEUE = 'framesmith-chunks';
@@ -16,10 +17,10 @@ export function checkRedisUrl(url: string): void {
   try {
     parsed = new URL(url);
   } catch {
-    throw new DistributedError('redis_url', `--redis "${url}" is not a URL: give one like redis://127.0.0.1:6379 (rediss:// for TLS)`, url);
+    throw new DistributedError('redis_url', `\`redis\` "${url}" is not a URL: give one like redis://127.0.0.1:6379 (rediss:// for TLS)`, { redis: url, option: 'redis' });
   }
   if (parsed.protocol !== 'redis:' && parsed.protocol !== 'rediss:') {
-    throw new DistributedError('redis_url', `--redis "${url}" is not a redis:// or rediss:// URL: give one like redis://127.0.0.1:6379`, url);
+    throw new DistributedError('redis_url', `\`redis\` "${url}" is not a redis:// or rediss:// URL: give one like redis://127.0.0.1:6379`, { redis: url, option: 'redis' });
   }
 }
 
@@ -40,7 +41,7 @@ export async function assertRedisReachable(url: string, timeoutMs = 3000): Promi
     ]);
   } catch (error) {
     const cause = lastError ?? (error as Error);
-    throw new DistributedError('redis_unreachable', `Redis at ${url} cannot be reached (${cause.message}): start redis-server there, or fix --redis`, url, { cause });
+    throw new DistributedError('redis_unreachable', `Redis at ${url} cannot be reached (${cause.message}): start redis-server there, or fix \`redis\``, { redis: url }, { cause });
   } finally {
     clearTimeout(timer);
     client.disconnect();
@@ -52,8 +53,8 @@ export function bullConnection(url: string): { url: string } {
   return { url };
 }
 
-/** How long Redis may not answer before a render (or a worker) counts it as lost. */
-export const REDIS_LOST_MS = 5000;
+/** How long Redis may not answer before a render (or a worker) counts it as lost, when nothing sets it (timings.ts). */
+export const REDIS_LOST_MS = DEFAULT_TIMINGS.redisLostMs;
 
 export interface RedisWatch {
   /**

@@ -2,9 +2,10 @@
  * The worker's side of the queue: takes chunk jobs and runs them with the processor it is given (the
  * CLI gives `renderChunk`), `concurrency` at a time.
  *
- * - Locks are short (`LOCK_MS`) and renewed while a chunk runs, so a worker killed mid-chunk (SIGKILL,
- *   a lost machine) loses its chunk to another worker within about LOCK_MS + STALLED_CHECK_MS, and that
- *   does not count as one of the chunk's tries. A chunk may stall `MAX_STALLS` times before it fails.
+ * - Locks are short (`lockMs`, 10 s by default) and renewed every half of it while a chunk runs, so a
+ *   worker killed mid-chunk (SIGKILL, a lost machine) loses its chunk to another worker within about
+ *   lockMs + stalledCheckMs (timings.ts: both settable through the environment), and that does not
+ *   count as one of the chunk's tries. A chunk may stall `MAX_STALLS` times before it fails.
  * - An attempt that throws stores the error (code, message, fields) on the job's progress, so the
  *   render reports the chunk's own error; `permanent(error)` errors fail the chunk at once, others are
  *   tried again.
@@ -26,9 +27,8 @@ import type { ChunkJob, ChunkResult } from '../plan/chunks.js';
 import type { ChunkProgress } from './queue.js';
 import { CANCEL_POLL_MS, cancelledAmong } from './cancel.js';
 import { bullConnection, CHUNK_QUEUE, watchRedis } from './redis.js';
+import { distributedTimings } from './timings.js';
 
-export const LOCK_MS = 10_000;
-export const STALLED_CHECK_MS = 3_000;
 export const MAX_STALLS = 2;
 
 export type ChunkProcessor = (job: ChunkJob, context: { signal: AbortSignal; progress(done: number, total: number): void }) => Promise<ChunkResult>;
@@ -40,16 +40,21 @@ export interface ChunkWorkerOptions {
   /** Errors no other try or worker can fix (a plan of another framesmith version, bad input). */
   permanent?(error: unknown): boolean;
   /**
-   * A chunk started, finished, failed, went back to the queue (`stop`), was stopped because its render
-   * was cancelled, or abandoned because Redis was lost (for the worker's log).
+   * A chunk started, finished, failed, went back to the queue (`stop`; `error` says why the queue
+   * takes it back later instead, when its lock was lost), was stopped because its render was
+   * cancelled, or abandoned because Redis was lost (for the worker's log).
    */
   onEvent?(event: { kind: 'start' | 'done' | 'failed' | 'returned' | 'cancelled' | 'abandoned'; job: ChunkJob; attempt: number; error?: string; ms?: number }): void;
   /** Removes what render `renderId` left in storage; called once a chunk of it is seen cancelled. Never throws. */
   onRenderCancelled?(renderId: string): Promise<void>;
   /** Redis stopped answering (`cause`: the last error) or answers again. */
   onConnection?(event: { kind: 'lost' | 'back'; cause?: string }): void;
-  /** No answer from Redis for this long is a lost Redis. Default REDIS_LOST_MS. */
+  /** No answer from Redis for this long is a lost Redis. Default: FRAMESMITH_REDIS_LOST_MS, else 5000 (timings.ts). */
   lostAfterMs?: number;
+  /** The lock on a chunk in hand, renewed every half of it. Default: FRAMESMITH_LOCK_MS, else 10000. */
+  lockMs?: number;
+  /** How often to look for chunks whose lock expired. Default: FRAMESMITH_STALLED_CHECK_MS, else 3000. */
+  stalledCheckMs?: number;
 }
 
 /** Why a chunk's AbortSignal fired, besides `stop()` and BullMQ's own. */
@@ -63,10 +68,15 @@ export interface ChunkWorker {
   ready: Promise<void>;
 }
 
+/**
+ * Starts taking chunks (see the module comment). Throws DistributedError `invalid_config` for a
+ * malformed FRAMESMITH_*_MS timing in the environment.
+ */
 export function startChunkWorker(options: ChunkWorkerOptions): ChunkWorker {
+  const timings = distributedTimings();
   let stopping = false;
   const watch = watchRedis(options.redis, {
-    lostAfterMs: options.lostAfterMs,
+    lostAfterMs: options.lostAfterMs ?? timings.redisLostMs,
     onLost: (cause) => {
       options.onConnection?.({ kind: 'lost', cause });
       for (const held of inHand) held.abort.abort(ABANDONED);
@@ -134,9 +144,11 @@ export function startChunkWorker(options: ChunkWorkerOptions): ChunkWorker {
         throw new UnrecoverableError(why.description!);
       }
       if (stopping && token) {
-        // Shutting down: the chunk goes back to the queue untried, for another worker.
-        await job.moveToWait(token);
-        options.onEvent?.({ kind: 'returned', job: chunk, attempt });
+        // Shutting down: the chunk goes back to the queue untried, for another worker. When its lock
+        // was already lost (a stalled event loop on a loaded machine) BullMQ refuses the move; the
+        // queue then takes the chunk back as stalled, which is said too, not swallowed.
+        const refused = await job.moveToWait(token).then(() => undefined, (e: unknown) => (e instanceof Error ? e.message : String(e)));
+        options.onEvent?.({ kind: 'returned', job: chunk, attempt, ...(refused ? { error: `its lock was lost (${refused}): the queue takes it back once the lock expires` } : {}) });
         throw new WaitingError();
       }
       const reported = error instanceof FramesmithError ? (error.toJSON() as ChunkProgress['error']) : { code: 'stage', message: error instanceof Error ? error.message : String(error) };
@@ -150,8 +162,8 @@ export function startChunkWorker(options: ChunkWorkerOptions): ChunkWorker {
   }, {
     connection: bullConnection(options.redis),
     concurrency: options.concurrency ?? 1,
-    lockDuration: LOCK_MS,
-    stalledInterval: STALLED_CHECK_MS,
+    lockDuration: options.lockMs ?? timings.lockMs,
+    stalledInterval: options.stalledCheckMs ?? timings.stalledCheckMs,
     maxStalledCount: MAX_STALLS,
   });
   worker.on('error', () => {});

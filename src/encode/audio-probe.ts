@@ -38,7 +38,7 @@ export async function probeAudioSource(file: string, trackId: string, signal?: A
     if (!st.isFile()) throw new Error('not a regular file');
     key = `${file}\0${st.ino}\0${st.size}\0${st.mtimeMs}`;
   } catch (error) {
-    throw new AudioError('source_missing', `audio source ${file} does not exist or is not a file; fix the element's src or restore the file`, trackId, file, { cause: error });
+    throw new AudioError('source_missing', `audio source ${file} does not exist or is not a file; fix the element's src or restore the file`, { trackId, file }, { cause: error });
   }
   let pending = memo.get(key);
   if (!pending) {
@@ -52,7 +52,7 @@ export async function probeAudioSource(file: string, trackId: string, signal?: A
   } catch (error) {
     // The shared probe failed for whichever track asked first; name this track.
     if (error instanceof ProbeFailure) {
-      throw new AudioError(error.code, error.message, trackId, file, { cause: error.cause });
+      throw new AudioError(error.code, error.message, { trackId, file }, { cause: error.cause });
     }
     throw error;
   }
@@ -83,8 +83,8 @@ async function readInfo(file: string, signal?: AbortSignal): Promise<AudioSource
       if (key) await writeStoredProbe('audio', key, json);
     }
   } catch (error) {
-    if (error instanceof ProcessError && error.kind === 'aborted') throw new ProbeFailure('cancelled', 'probing was cancelled', { cause: error });
-    const detail = error instanceof ProcessError ? error.stderrTail.trim().split('\n').pop() : String(error);
+    if (error instanceof ProcessError && error.code === 'cancelled') throw new ProbeFailure('cancelled', 'probing was cancelled', { cause: error });
+    const detail = error instanceof ProcessError ? error.fields.stderrTail.trim().split('\n').pop() : String(error);
     throw new ProbeFailure('invalid_media', `${file} is not a media file ffmpeg can read (${detail}); re-export it as WAV, MP3, AAC/M4A, Opus or a video with sound`, { cause: error });
   }
   const audio = json.streams?.find((s) => s.codec_type === 'audio');

@@ -5,7 +5,7 @@
  * track's source file (0 = the first sample the file presents).
  */
 import type { Envelope, FxNode } from '../composition/audio-authoring.js';
-import { FramesmithError } from '../errors.js';
+import { FramesmithError, type FramesmithErrorOptions } from '../errors.js';
 
 /** One audible clip to mix: a source file placed on the composition timeline. */
 export interface AudioTrack {
@@ -102,13 +102,7 @@ export type AudioErrorCode =
  */
 export class AudioError extends FramesmithError<AudioErrorCode, { trackId?: string; file?: string }> {
   override readonly name = 'AudioError';
-  constructor(
-    code: AudioErrorCode,
-    reason: string,
-    readonly trackId?: string,
-    readonly file?: string,
-    options?: { cause?: unknown },
-  ) {
-    super(code, reason, { ...(trackId !== undefined ? { trackId } : {}), ...(file !== undefined ? { file } : {}) }, { cause: options?.cause, subject: trackId });
+  constructor(code: AudioErrorCode, reason: string, fields: { trackId?: string; file?: string }, options?: FramesmithErrorOptions) {
+    super(code, reason, fields, { ...options, subject: fields.trackId });
   }
 }

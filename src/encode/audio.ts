@@ -82,7 +82,7 @@ export async function mixAudio(tracks: AudioTrack[], options: MixOptions): Promi
     const end = await streamEnd(temp, 'a', options.signal);
     const tolerance = AAC_FRAME / sampleRate;
     if (end === null || Math.abs(end - outputSamples / sampleRate) > tolerance) {
-      throw new AudioError('ffmpeg_failed', `the audio mix came out ${end ?? 'without audio'} s long instead of ${options.duration} s; this is a framesmith bug, please report it with the composition`, undefined, options.outFile);
+      throw new AudioError('ffmpeg_failed', `the audio mix came out ${end ?? 'without audio'} s long instead of ${options.duration} s; this is a framesmith bug, please report it with the composition`, { file: options.outFile });
     }
     await commitTemp(temp, options.outFile);
     return {
@@ -129,7 +129,7 @@ export async function audioTracksFromMedia(media: MediaElement[], hasAudio: (src
     if (!(await hasAudio(element.src))) {
       if (!required) continue;
       const why = element.kind === 'audio' ? 'an <audio> element' : 'data-has-audio="true" asks for its sound';
-      throw new AudioError('no_audio_stream', `${element.src} has no audio stream (${why}); point it at a file with sound${forced ? ' or remove data-has-audio' : ''}`, element.label, element.src);
+      throw new AudioError('no_audio_stream', `${element.src} has no audio stream (${why}); point it at a file with sound${forced ? ' or remove data-has-audio' : ''}`, { trackId: element.label, file: element.src });
     }
     tracks.push({
       id: element.label,
@@ -150,22 +150,22 @@ export async function audioTracksFromMedia(media: MediaElement[], hasAudio: (src
 
 function validateOptions(options: MixOptions, sampleRate: number): void {
   if (!(Number.isFinite(options.duration) && options.duration > 0)) {
-    throw new AudioError('invalid_input', `mix duration must be a positive number of seconds, got ${options.duration}`, undefined, options.outFile);
+    throw new AudioError('invalid_input', `mix duration must be a positive number of seconds, got ${options.duration}`, { file: options.outFile });
   }
   if (!Number.isInteger(sampleRate) || sampleRate < 8000 || sampleRate > 192_000) {
-    throw new AudioError('invalid_input', `sampleRate must be an integer in 8000–192000, got ${sampleRate}`, undefined, options.outFile);
+    throw new AudioError('invalid_input', `sampleRate must be an integer in 8000–192000, got ${sampleRate}`, { file: options.outFile });
   }
   if (options.codec === 'opus' && ![8000, 12000, 16000, 24000, 48000].includes(sampleRate)) {
-    throw new AudioError('invalid_input', `Opus supports 8000, 12000, 16000, 24000 or 48000 Hz, not ${sampleRate}; use 48000`, undefined, options.outFile);
+    throw new AudioError('invalid_input', `Opus supports 8000, 12000, 16000, 24000 or 48000 Hz, not ${sampleRate}; use 48000`, { file: options.outFile });
   }
   if (options.codec !== 'aac' && options.codec !== 'opus') {
-    throw new AudioError('invalid_input', `codec must be 'aac' or 'opus', got ${String(options.codec)}`, undefined, options.outFile);
+    throw new AudioError('invalid_input', `codec must be 'aac' or 'opus', got ${String(options.codec)}`, { file: options.outFile });
   }
 }
 
 /** Throws for numbers no element can have; returns true so it can sit in a filter. */
 function validateTrack(track: AudioTrack): true {
-  const bad = (what: string) => new AudioError('invalid_input', `${track.src}: ${what}; fix the element's attributes`, track.id, track.src);
+  const bad = (what: string) => new AudioError('invalid_input', `${track.src}: ${what}; fix the element's attributes`, { trackId: track.id, file: track.src });
   if (!path.isAbsolute(track.src)) throw bad(`src must be an absolute file path, got ${track.src} (download remote media first)`);
   if (!(Number.isFinite(track.start) && track.start >= 0)) throw bad(`start must be >= 0 seconds, got ${track.start}`);
   if (track.duration !== undefined && !(Number.isFinite(track.duration) && track.duration >= 0)) throw bad(`duration must be >= 0 seconds, got ${track.duration}`);
@@ -183,13 +183,13 @@ async function requireSources(placed: readonly PlacedTrack[]): Promise<void> {
   }
   for (const { track } of placed) {
     if (!(await seen.get(track.src))) {
-      throw new AudioError('source_missing', `audio source ${track.src} does not exist or is not a file; fix the element's src or restore the file`, track.id, track.src);
+      throw new AudioError('source_missing', `audio source ${track.src} does not exist or is not a file; fix the element's src or restore the file`, { trackId: track.id, file: track.src });
     }
   }
 }
 
 function throwIfCancelled(signal?: AbortSignal): void {
-  if (signal?.aborted) throw new AudioError('cancelled', 'the audio mix was cancelled');
+  if (signal?.aborted) throw new AudioError('cancelled', 'the audio mix was cancelled', {});
 }
 
 /**
@@ -200,20 +200,20 @@ function throwIfCancelled(signal?: AbortSignal): void {
  */
 async function diagnose(error: unknown, options: MixOptions, placed: readonly PlacedTrack[]): Promise<AudioError> {
   if (error instanceof AudioError) return error;
-  if (error instanceof ProcessError && error.kind === 'aborted') {
-    return new AudioError('cancelled', 'the audio mix was cancelled', undefined, options.outFile, { cause: error });
+  if (error instanceof ProcessError && error.code === 'cancelled') {
+    return new AudioError('cancelled', 'the audio mix was cancelled', { file: options.outFile }, { cause: error });
   }
   const detail = error instanceof Error ? error.message : String(error);
-  if (error instanceof ProcessError && error.kind === 'exit') {
+  if (error instanceof ProcessError && error.code === 'exit') {
     for (const { track } of placed) {
       const problem = await probeAudioSource(track.src, track.id, options.signal).then(() => null, (e: unknown) => e);
       if (problem instanceof AudioError) return problem;
     }
     // Readable and with audio, yet ffmpeg failed: damaged past its header. Name it when ffmpeg does.
-    const culprit = placed.find((p) => error.stderrTail.includes(p.track.src))?.track;
+    const culprit = placed.find((p) => error.fields.stderrTail.includes(p.track.src))?.track;
     if (culprit) {
-      return new AudioError('invalid_media', `ffmpeg could not decode ${culprit.src} (${detail}); re-export the file`, culprit.id, culprit.src, { cause: error });
+      return new AudioError('invalid_media', `ffmpeg could not decode ${culprit.src} (${detail}); re-export the file`, { trackId: culprit.id, file: culprit.src }, { cause: error });
     }
   }
-  return new AudioError('ffmpeg_failed', `mixing audio into ${options.outFile} failed: ${detail}; check free disk space and that ffmpeg has libopus/aac`, undefined, options.outFile, { cause: error });
+  return new AudioError('ffmpeg_failed', `mixing audio into ${options.outFile} failed: ${detail}; check free disk space and that ffmpeg has libopus/aac`, { file: options.outFile }, { cause: error });
 }

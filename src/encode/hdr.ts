@@ -10,6 +10,7 @@
  */
 import { formatRational } from '../media/rational.js';
 import type { VideoEncoderOptions } from './video-args.js';
+import { fillRepeats } from './frame-stream.js';
 
 /** The transfer of an HDR output. */
 export type HdrTransfer = 'hlg' | 'pq';
@@ -38,7 +39,7 @@ export function hdrFilters(transfer: HdrTransfer): string[] {
 }
 
 /**
- * ffmpeg arguments of an HDR mp4 encode from stdin (`input`: the image2pipe input arguments;
+ * ffmpeg arguments of an HDR mp4 encode from stdin (`input`: the input arguments;
  * `filters`: those the SDR path runs first, e.g. padding to an even size; `rateControl`: CRF or bitrate
  * arguments; `x265Preset`: the quality preset's, x265 has the same names as x264).
  */
@@ -46,7 +47,7 @@ export function hdrMp4Args(options: VideoEncoderOptions & { hdr: HdrTransfer }, 
   const tag = TRANSFER_TAG[options.hdr];
   const params = [`colorprim=bt2020`, `transfer=${tag}`, 'colormatrix=bt2020nc', 'range=limited', `master-display=${MASTER_DISPLAY}`, `max-cll=${MAX_CLL}`, 'hdr10=1', 'repeat-headers=1', 'log-level=error'];
   return [
-    '-y', ...input, '-vf', [...filters, ...hdrFilters(options.hdr)].join(','), '-an',
+    '-y', ...input, '-vf', [...filters, ...hdrFilters(options.hdr), fillRepeats(options.fps)].join(','), '-an',
     '-c:v', 'libx265', '-preset', x265Preset, ...rateControl, '-pix_fmt', 'yuv420p10le', '-profile:v', 'main10', '-x265-params', params.join(':'),
     // hvc1: the sample entry Apple players require for HEVC in mp4.
     '-tag:v', 'hvc1', '-color_primaries', 'bt2020', '-color_trc', tag, '-colorspace', 'bt2020nc', '-color_range', 'tv',

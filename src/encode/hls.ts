@@ -52,7 +52,7 @@ export async function packageHls(video: string, outputDir: string, options: HlsO
   try {
     await runFfmpeg(args, { signal: options.signal });
   } catch (error) {
-    throw new EncodeError(`packaging the video as HLS failed: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
+    throw new EncodeError('encode', `packaging the video as HLS failed: ${error instanceof Error ? error.message : String(error)}`, {}, { cause: error });
   }
   if (audio) await dropAudioOnlyVariant(path.join(outputDir, HLS_MASTER));
 }

@@ -19,11 +19,8 @@ export type MuxErrorCode =
   | 'cancelled';
 
 /** A failure of the mux; `file` names the input at fault when there is one. */
-export class MuxError extends FramesmithError<MuxErrorCode> {
+export class MuxError extends FramesmithError<MuxErrorCode, { file?: string }> {
   override readonly name = 'MuxError';
-  constructor(code: MuxErrorCode, message: string, readonly file?: string, options?: { cause?: unknown }) {
-    super(code, message, file !== undefined ? { file } : {}, options);
-  }
 }
 
 export interface MuxOptions {
@@ -66,10 +63,10 @@ export const MUX_LENGTH_TOLERANCE_S = 1024 / 48_000 + 0.001;
 export async function muxAudio(videoFile: string, audioFile: string | null, outFile: string, options: MuxOptions): Promise<MuxResult> {
   await requireFile(videoFile, 'video');
   if (audioFile !== null) await requireFile(audioFile, 'audio');
-  if (options.signal?.aborted) throw new MuxError('cancelled', 'the mux was cancelled');
+  if (options.signal?.aborted) throw new MuxError('cancelled', 'the mux was cancelled', {});
   if (audioFile === null) {
     const videoDuration = await streamEnd(videoFile, 'v', options.signal).catch(() => null);
-    if (videoDuration === null) throw new MuxError('ffmpeg_failed', `${videoFile} has no readable video stream; pass the encoded video as the first argument`, videoFile);
+    if (videoDuration === null) throw new MuxError('ffmpeg_failed', `${videoFile} has no readable video stream; pass the encoded video as the first argument`, { file: videoFile });
     await moveFile(videoFile, outFile);
     return { file: outFile, videoDuration, audioDuration: null };
   }
@@ -89,30 +86,26 @@ export async function muxAudio(videoFile: string, audioFile: string | null, outF
       { signal: options.signal },
     );
     const videoDuration = await streamEnd(temp, 'v', options.signal);
-    if (videoDuration === null) throw new MuxError('ffmpeg_failed', `${videoFile} has no video stream; pass the encoded video as the first argument`, videoFile);
+    if (videoDuration === null) throw new MuxError('ffmpeg_failed', `${videoFile} has no video stream; pass the encoded video as the first argument`, { file: videoFile });
     const audioDuration = await streamEnd(temp, 'a', options.signal);
-    if (audioDuration === null) throw new MuxError('ffmpeg_failed', `${audioFile} has no audio stream to mux; pass the file mixAudio wrote, or null for no audio`, audioFile);
+    if (audioDuration === null) throw new MuxError('ffmpeg_failed', `${audioFile} has no audio stream to mux; pass the file mixAudio wrote, or null for no audio`, { file: audioFile });
     if (Math.abs(audioDuration - videoDuration) > MUX_LENGTH_TOLERANCE_S) {
-      throw new MuxError(
-        'length_mismatch',
-        `audio ${audioFile} lasts ${audioDuration.toFixed(3)} s but video ${videoFile} lasts ${videoDuration.toFixed(3)} s; mix the audio with duration = the video's length (frameCount / fps)`,
-        audioFile,
-      );
+      throw new MuxError('length_mismatch', `audio ${audioFile} lasts ${audioDuration.toFixed(3)} s but video ${videoFile} lasts ${videoDuration.toFixed(3)} s; mix the audio with duration = the video's length (frameCount / fps)`, { file: audioFile });
     }
     await commitTemp(temp, outFile);
     return { file: outFile, videoDuration, audioDuration };
   } catch (error) {
     await removeQuietly(temp);
     if (error instanceof MuxError) throw error;
-    if (error instanceof ProcessError && error.kind === 'aborted') throw new MuxError('cancelled', 'the mux was cancelled', undefined, { cause: error });
+    if (error instanceof ProcessError && error.code === 'cancelled') throw new MuxError('cancelled', 'the mux was cancelled', {}, { cause: error });
     const detail = error instanceof Error ? error.message : String(error);
-    throw new MuxError('ffmpeg_failed', `muxing ${videoFile} and ${audioFile} into ${outFile} failed: ${detail}; check that the video is ${{ mp4: 'H.264', mov: 'ProRes', webm: 'VP9' }[options.container]} and the audio ${options.container === 'webm' ? 'Opus' : 'AAC'}`, undefined, { cause: error });
+    throw new MuxError('ffmpeg_failed', `muxing ${videoFile} and ${audioFile} into ${outFile} failed: ${detail}; check that the video is ${{ mp4: 'H.264', mov: 'ProRes', webm: 'VP9' }[options.container]} and the audio ${options.container === 'webm' ? 'Opus' : 'AAC'}`, {}, { cause: error });
   }
 }
 
 async function requireFile(file: string, what: 'video' | 'audio'): Promise<void> {
   const ok = await stat(file).then((s) => s.isFile(), () => false);
-  if (!ok) throw new MuxError('source_missing', `the ${what} file to mux, ${file}, does not exist; it should have been written by the ${what === 'video' ? 'video encoder' : 'audio mix'}`, file);
+  if (!ok) throw new MuxError('source_missing', `the ${what} file to mux, ${file}, does not exist; it should have been written by the ${what === 'video' ? 'video encoder' : 'audio mix'}`, { file });
 }
 
 /**

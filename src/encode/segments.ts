@@ -85,7 +85,7 @@ async function concatCopy(segments: readonly Segment[], options: AssembleOptions
   const probes = await Promise.all(segments.map((s) => probeSegment(s.file, options.signal)));
   const mismatch = probes.findIndex((p) => p.extradata !== probes[0]!.extradata);
   if (mismatch > 0) {
-    throw new EncodeError(`segment ${mismatch} (${segments[mismatch]!.file}) was encoded with other codec parameters than segment 0: every worker must run the same ffmpeg build with the same settings`);
+    throw new EncodeError('encode', `segment ${mismatch} (${segments[mismatch]!.file}) was encoded with other codec parameters than segment 0: every worker must run the same ffmpeg build with the same settings`, {});
   }
   const list = segments.map((s) => {
     const micros = boundary(s.first + s.count, options.fps) - boundary(s.first, options.fps);
@@ -108,9 +108,9 @@ async function concatCopy(segments: readonly Segment[], options: AssembleOptions
     container.push('-f', 'webm');
   }
   const result = await runFfmpeg(['-y', '-v', 'warning', '-f', 'concat', '-safe', '0', '-i', listFile, '-map', '0:v:0', '-c', 'copy', '-bsf:v', timestamps, ...container, options.output], { signal: options.signal })
-    .catch((error: unknown) => { throw new EncodeError(`joining ${segments.length} segments failed: ${error instanceof Error ? error.message : String(error)}`, { cause: error }); });
+    .catch((error: unknown) => { throw new EncodeError('encode', `joining ${segments.length} segments failed: ${error instanceof Error ? error.message : String(error)}`, {}, { cause: error }); });
   if (/Invalid DTS|Non-monotonous DTS|Non-monotonic DTS/i.test(result.stderrTail)) {
-    throw new EncodeError(`joining ${segments.length} segments gave out-of-order timestamps (${result.stderrTail.trim().split('\n')[0]}): this is a framesmith bug, please report it with the composition`);
+    throw new EncodeError('encode', `joining ${segments.length} segments gave out-of-order timestamps (${result.stderrTail.trim().split('\n')[0]}): this is a framesmith bug, please report it with the composition`, {});
   }
 }
 
@@ -129,7 +129,7 @@ async function joinFrames(segments: readonly Segment[], output: string): Promise
   let n = 0;
   for (const s of segments) {
     const names = (await readdir(s.file)).filter((f) => f.endsWith('.png')).sort();
-    if (names.length !== s.count) throw new EncodeError(`segment ${s.file} holds ${names.length} frames, not ${s.count}`);
+    if (names.length !== s.count) throw new EncodeError('encode', `segment ${s.file} holds ${names.length} frames, not ${s.count}`, {});
     for (const name of names) await rename(path.join(s.file, name), path.join(output, pngFrameName(n++)));
   }
 }
@@ -146,6 +146,6 @@ async function encodeGif(segments: readonly Segment[], options: AssembleOptions)
     await runFfmpeg(args, { signal: options.signal });
     await runFfmpeg(gifEncodeArgs(encoder, lossless, palette), { signal: options.signal });
   } catch (error) {
-    throw new EncodeError(`the GIF encoder failed: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
+    throw new EncodeError('encode', `the GIF encoder failed: ${error instanceof Error ? error.message : String(error)}`, {}, { cause: error });
   }
 }

@@ -1,6 +1,7 @@
 /**
  * The ffmpeg arguments of each video encode. Frames arrive on stdin as PNG, or as JPEG (full-range
- * BT.601 JFIF, which ffmpeg reads as yuvj420p) when the orchestrator captures JPEG for speed.
+ * BT.601 JFIF, which ffmpeg reads as yuvj420p) when the orchestrator captures JPEG for speed, in a
+ * timestamped Matroska stream without repeated frames (frame-stream.ts; GIF's first pass: image2pipe).
  *
  * | format | codec            | pixel format                                  | container |
  * |--------|------------------|-----------------------------------------------|-----------|
@@ -34,6 +35,7 @@
  * and the stream is tagged to match, so players show the colours the browser drew.
  */
 import { formatRational, type Rational } from '../media/rational.js';
+import { fillRepeats } from './frame-stream.js';
 import { hdrMp4Args, type HdrTransfer } from './hdr.js';
 
 export type VideoFormat = 'mp4' | 'webm' | 'mov' | 'gif' | 'png';
@@ -133,12 +135,14 @@ function fixedGop(options: VideoEncoderOptions): string[] {
 export function encoderArgs(options: VideoEncoderOptions): string[] {
   const quality = QUALITY_PRESETS[options.quality ?? 'standard'];
   const rate = formatRational(options.fps);
-  const input = ['-f', 'image2pipe', '-framerate', rate, '-c:v', options.frameFormat === 'jpeg' ? 'mjpeg' : 'png', '-i', 'pipe:0'];
+  // Timestamped frames, repeats left out: the `fps` filter last in each chain puts them back (frame-stream.ts).
+  const input = ['-f', 'matroska', '-i', 'pipe:0'];
+  const fill = fillRepeats(options.fps);
   if (options.format === 'mov') {
     // 4:4:4 with alpha: no chroma subsampling, so no padding to even sizes either.
     return [
       // setparams: prores_ks writes the colour atom from the frames' own tags, not from -colorspace.
-      '-y', ...input, '-vf', 'scale=out_color_matrix=bt709:out_range=tv,format=yuva444p10le,setparams=color_primaries=bt709:color_trc=bt709:colorspace=bt709:range=tv', '-an',
+      '-y', ...input, '-vf', `scale=out_color_matrix=bt709:out_range=tv,format=yuva444p10le,setparams=color_primaries=bt709:color_trc=bt709:colorspace=bt709:range=tv,${fill}`, '-an',
       '-c:v', 'prores_ks', '-profile:v', '4444', '-vendor', 'apl0', '-pix_fmt', 'yuva444p10le',
       ...BT709_TAGS, '-r', rate, '-f', 'mov', options.output,
     ];
@@ -154,7 +158,7 @@ export function encoderArgs(options: VideoEncoderOptions): string[] {
   }
   if (options.format === 'mp4' && options.hdr) return hdrMp4Args({ ...options, hdr: options.hdr }, input, filters, quality.x264Preset, rateControl(options, 'x264'));
   if (options.format === 'mp4') {
-    filters.push('scale=out_color_matrix=bt709:out_range=tv', 'format=yuv420p');
+    filters.push('scale=out_color_matrix=bt709:out_range=tv', 'format=yuv420p', fill);
     return [
       '-y', ...input, '-vf', filters.join(','), '-an',
       '-c:v', 'libx264', '-preset', quality.x264Preset, ...rateControl(options, 'x264'), ...fixedGop(options), '-pix_fmt', 'yuv420p',
@@ -162,7 +166,7 @@ export function encoderArgs(options: VideoEncoderOptions): string[] {
     ];
   }
   if (options.format === 'webm') {
-    filters.push(`scale=out_color_matrix=bt709:out_range=tv`, `format=${alpha ? 'yuva420p' : 'yuv420p'}`);
+    filters.push(`scale=out_color_matrix=bt709:out_range=tv`, `format=${alpha ? 'yuva420p' : 'yuv420p'}`, fill);
     return [
       '-y', ...input, '-vf', filters.join(','), '-an',
       '-c:v', 'libvpx-vp9', '-pix_fmt', alpha ? 'yuva420p' : 'yuv420p', ...rateControl(options, 'vp9'),

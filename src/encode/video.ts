@@ -1,7 +1,9 @@
 /**
- * Video encoders: captured frames are streamed, in order, into one ffmpeg reading `image2pipe` from
- * stdin (no folder of screenshots), or written as a numbered PNG sequence. GIF streams into a first
- * pass that keeps the frames losslessly and builds the palette, then a second pass writes the GIF.
+ * Video encoders: captured frames are streamed, in order, into one ffmpeg reading them from stdin (no
+ * folder of screenshots) — mp4, webm and mov as a timestamped Matroska stream that skips repeated
+ * frames (frame-stream.ts), GIF's first pass as `image2pipe` — or written as a numbered PNG sequence.
+ * GIF streams into a first pass that keeps the frames losslessly and builds the palette, then a second
+ * pass writes the GIF.
  * Formats, codecs and their arguments: src/encode/video-args.ts.
  *
  * The encoder writes where it is told (a temporary name chosen by the orchestrator); it never renames.
@@ -13,6 +15,7 @@ import { once } from 'node:events';
 import { ProcessError, type RunningProcess } from '../media/process.js';
 import { runFfmpeg, startFfmpeg } from '../media/tools.js';
 import { encoderArgs, gifEncodeArgs, gifPaletteArgs, type VideoEncoderOptions } from './video-args.js';
+import { timestampedFrames } from './frame-stream.js';
 
 export { encoderArgs, evenSize, QUALITY_PRESETS, type Quality, type VideoEncoderOptions, type VideoFormat } from './video-args.js';
 
@@ -22,9 +25,6 @@ export const MAX_PENDING_BYTES = 24 * 1024 * 1024;
 /** The encoder failed (ffmpeg exited, or the output could not be written). */
 export class EncodeError extends FramesmithError<'encode'> {
   override readonly name = 'EncodeError';
-  constructor(message: string, options?: { cause?: unknown }) {
-    super('encode', message, {}, options);
-  }
 }
 
 export interface VideoEncoder {
@@ -50,7 +50,14 @@ export async function startVideoEncoder(options: VideoEncoderOptions): Promise<V
   if (options.format === 'png') return pngSequence(options);
   if (options.format === 'gif') return gifEncoder(options);
   const proc = await startFfmpeg(encoderArgs(options), { stdin: 'pipe', stdout: 'ignore', signal: options.signal });
-  return pipeEncoder(proc);
+  // Frames with timestamps (frame-stream.ts): a frame repeating the previous one is not sent.
+  const raw = pipeEncoder(proc);
+  try {
+    return await timestampedFrames(raw, { frameFormat: options.frameFormat ?? 'png', width: options.width, height: options.height, fps: options.fps });
+  } catch (error) {
+    await raw.abort();
+    throw error;
+  }
 }
 
 /** GIF in two passes (video-args.ts): frames and palette while capture runs, then the GIF itself. */
@@ -72,7 +79,7 @@ async function gifEncoder(options: VideoEncoderOptions): Promise<VideoEncoder> {
       try {
         await runFfmpeg(gifEncodeArgs(options, frames, palette), { signal: options.signal });
       } catch (error) {
-        throw new EncodeError(`the GIF encoder failed: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
+        throw new EncodeError('encode', `the GIF encoder failed: ${error instanceof Error ? error.message : String(error)}`, {}, { cause: error });
       } finally {
         secondMs += performance.now() - t;
         await rm(dir, { recursive: true, force: true });
@@ -95,9 +102,9 @@ function pipeEncoder(proc: RunningProcess): VideoEncoder {
     try {
       await proc.done;
     } catch (error) {
-      throw new EncodeError(`the video encoder failed: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
+      throw new EncodeError('encode', `the video encoder failed: ${error instanceof Error ? error.message : String(error)}`, {}, { cause: error });
     }
-    throw new EncodeError('the video encoder stopped reading frames before the render ended');
+    throw new EncodeError('encode', 'the video encoder stopped reading frames before the render ended', {});
   };
   return {
     get framesWritten() { return framesWritten; },
@@ -124,7 +131,7 @@ function pipeEncoder(proc: RunningProcess): VideoEncoder {
       try {
         await proc.done;
       } catch (error) {
-        throw new EncodeError(`the video encoder failed: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
+        throw new EncodeError('encode', `the video encoder failed: ${error instanceof Error ? error.message : String(error)}`, {}, { cause: error });
       } finally {
         busyMs += performance.now() - t;
       }

@@ -257,7 +257,7 @@ export class CacheSession {
       },
       fail: (error) => {
         for (const { item } of group.members) {
-          item.settle.follow(Promise.reject(new ExtractError('cancelled', item.miss.unit.leaderId, item.miss.unit.plan.source, `extraction of ${item.miss.unit.plan.source} was cancelled`, { cause: error })));
+          item.settle.follow(Promise.reject(new ExtractError('cancelled', `extraction of ${item.miss.unit.plan.source} was cancelled`, { videoId: item.miss.unit.leaderId, file: item.miss.unit.plan.source }, { cause: error })));
         }
       },
       fallback: () => {
@@ -298,7 +298,7 @@ export class CacheSession {
     } catch (error) {
       await Promise.all(dirs.map((w) => this.cache.abort(w).catch(() => undefined)));
       const failure = toExtractError(error, open[0]!.videoId, open[0]!.plan.source);
-      if (failure.kind === 'cancelled' || this.options.signal?.aborted) {
+      if (failure.code === 'cancelled' || this.options.signal?.aborted) {
         for (const job of open) job.fail(failure);
         return;
       }

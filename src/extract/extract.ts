@@ -44,14 +44,14 @@ interface Resolved {
 
 function resolveOptions(options: ExtractCallOptions): Resolved {
   const fps = parseRational(options.fps);
-  if (!fps) throw new ExtractOptionsError('fps', `fps must be a positive number or a rational such as "30000/1001" (got ${String(options.fps)})`);
-  if (typeof options.outDir !== 'string' || options.outDir === '') throw new ExtractOptionsError('outDir', 'outDir is required: the directory frames are written to');
+  if (!fps) throw new ExtractOptionsError('invalid_option', `fps must be a positive number or a rational such as "30000/1001" (got ${String(options.fps)})`, { option: 'fps' });
+  if (typeof options.outDir !== 'string' || options.outDir === '') throw new ExtractOptionsError('invalid_option', 'outDir is required: the directory frames are written to', { option: 'outDir' });
   const format = options.format ?? 'auto';
-  if (!['auto', 'jpg', 'png'].includes(format)) throw new ExtractOptionsError('format', `format must be "auto", "jpg" or "png" (got ${String(format)})`);
+  if (!['auto', 'jpg', 'png'].includes(format)) throw new ExtractOptionsError('invalid_option', `format must be "auto", "jpg" or "png" (got ${String(format)})`, { option: 'format' });
   const jpegQuality = options.jpegQuality ?? 3;
-  if (!Number.isInteger(jpegQuality) || jpegQuality < 2 || jpegQuality > 31) throw new ExtractOptionsError('jpegQuality', `jpegQuality must be an integer from 2 (best) to 31 (got ${jpegQuality})`);
+  if (!Number.isInteger(jpegQuality) || jpegQuality < 2 || jpegQuality > 31) throw new ExtractOptionsError('invalid_option', `jpegQuality must be an integer from 2 (best) to 31 (got ${jpegQuality})`, { option: 'jpegQuality' });
   if (options.concurrency !== undefined && (!Number.isInteger(options.concurrency) || options.concurrency < 1)) {
-    throw new ExtractOptionsError('concurrency', `concurrency must be a positive integer (got ${options.concurrency})`);
+    throw new ExtractOptionsError('invalid_option', `concurrency must be a positive integer (got ${options.concurrency})`, { option: 'concurrency' });
   }
   return { options, fps, format, jpegQuality, baseDir: options.baseDir ?? process.cwd() };
 }
@@ -66,12 +66,12 @@ function defaultWarn(message: string): void {
 async function openCache(options: ExtractCallOptions, warn: (message: string) => void): Promise<FrameCache | null> {
   if (options.cache === false) return null;
   if (options.cache !== undefined && (typeof options.cache !== 'string' || options.cache === '')) {
-    throw new ExtractOptionsError('cache', `cache must be a directory path or false (got ${String(options.cache)})`);
+    throw new ExtractOptionsError('invalid_option', `cache must be a directory path or false (got ${String(options.cache)})`, { option: 'cache' });
   }
   try {
     return await openFrameCache({ dir: options.cache, budgetBytes: options.cacheBudget, warn });
   } catch (error) {
-    if (error instanceof CacheError && error.kind === 'invalid_config') throw new ExtractOptionsError('cacheBudget', error.message);
+    if (error instanceof CacheError && error.code === 'invalid_config') throw new ExtractOptionsError('invalid_option', error.message, { option: 'cacheBudget' });
     throw error;
   }
 }

@@ -185,7 +185,7 @@ export function framePath(dir: string, index: number, format: string): string {
 export async function runExtractionPass(plan: ExtractionPlan, dir: string, options: PassOptions = {}): Promise<PassResult> {
   const started = performance.now();
   const videoId = options.videoId ?? path.basename(plan.source);
-  if (options.signal?.aborted) throw new ExtractError('cancelled', videoId, plan.source, `extraction of ${plan.source} was cancelled`);
+  if (options.signal?.aborted) throw new ExtractError('cancelled', `extraction of ${plan.source} was cancelled`, { videoId, file: plan.source });
   const partial = options.direct ? dir : `${dir}.partial-${process.pid}-${randomBytes(4).toString('hex')}`;
   if (!options.direct) {
     trackPartial(partial);
@@ -238,8 +238,7 @@ export async function runFfmpegPass(args: string[], frames: number, options: { t
  */
 export function checkFrameCount(count: number, plan: ExtractionPlan, videoId: string): void {
   if (count === 0) {
-    throw new ExtractError('zero_output', videoId, plan.source,
-      `ffmpeg wrote no frames for ${plan.source} from ${plan.mediaStart}s; check mediaStart and that the file is not damaged`);
+    throw new ExtractError('zero_output', `ffmpeg wrote no frames for ${plan.source} from ${plan.mediaStart}s; check mediaStart and that the file is not damaged`, { videoId, file: plan.source });
   }
 }
 

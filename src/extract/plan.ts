@@ -146,8 +146,7 @@ export function planVideo(request: NormalizedRequest, info: MediaInfo, options: 
   const { fps } = options;
   const available = slotsBeforeEnd(info.duration, request.mediaStart, request.playbackRate, fps);
   if (available === 0) {
-    throw new ExtractError('media_start_out_of_range', request.id, info.file,
-      `mediaStart ${request.mediaStart}s is at or past the end of ${info.file} (${info.duration.toFixed(3)}s long); use a mediaStart below ${info.duration.toFixed(3)}`);
+    throw new ExtractError('media_start_out_of_range', `mediaStart ${request.mediaStart}s is at or past the end of ${info.file} (${info.duration.toFixed(3)}s long); use a mediaStart below ${info.duration.toFixed(3)}`, { videoId: request.id, file: info.file });
   }
   const slotCount = request.duration === undefined ? available : slotsFor(request.duration, fps);
   const frameCount = Math.min(slotCount, available);

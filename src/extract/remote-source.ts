@@ -14,7 +14,7 @@ export function isRemoteSrc(src: unknown): src is string {
   return typeof src === 'string' && /^https?:\/\//i.test(src);
 }
 
-const KINDS: Record<RemoteSourceError['kind'], { kind: ExtractErrorKind; retryable: boolean; fix: string }> = {
+const KINDS: Record<RemoteSourceError['code'], { kind: ExtractErrorKind; retryable: boolean; fix: string }> = {
   invalid_url: { kind: 'invalid_request', retryable: false, fix: 'fix the URL' },
   insecure_scheme: { kind: 'invalid_request', retryable: false, fix: 'use an https:// URL' },
   private_host: { kind: 'invalid_request', retryable: false, fix: 'remote sources must be on public hosts; download the file and use its path' },
@@ -23,7 +23,7 @@ const KINDS: Record<RemoteSourceError['kind'], { kind: ExtractErrorKind; retryab
   too_many_redirects: { kind: 'source_missing', retryable: false, fix: 'use the final URL of the video' },
   length_mismatch: { kind: 'source_missing', retryable: true, fix: 'the download was cut short; retry' },
   network: { kind: 'source_missing', retryable: true, fix: 'check the network, then retry' },
-  aborted: { kind: 'cancelled', retryable: true, fix: 'the extraction was cancelled' },
+  cancelled: { kind: 'cancelled', retryable: true, fix: 'the extraction was cancelled' },
   write_failed: { kind: 'internal', retryable: true, fix: 'check free space and permissions of the cache directory' },
 };
 
@@ -38,9 +38,9 @@ export async function localCopyOf(url: string, videoId: string, cacheDir: string
     return await fetchAndLeaseRemoteSource(url, { cacheDir, allowPrivateHosts: options.allowPrivateHosts ?? false, signal: options.signal, warn: options.warn }, leases);
   } catch (error) {
     if (error instanceof RemoteSourceError) {
-      const { kind, retryable, fix } = KINDS[error.kind];
-      return Promise.reject(new ExtractError(kind, videoId, url, `cannot fetch ${url}: ${error.message} — ${fix}`, { cause: error, retryable }));
+      const { kind, retryable, fix } = KINDS[error.code];
+      return Promise.reject(new ExtractError(kind, `cannot fetch ${url}: ${error.message} — ${fix}`, { videoId, file: url, retryable }, { cause: error }));
     }
-    return Promise.reject(new ExtractError('internal', videoId, url, `cannot fetch ${url}: ${error instanceof Error ? error.message : String(error)}`, { cause: error }));
+    return Promise.reject(new ExtractError('internal', `cannot fetch ${url}: ${error instanceof Error ? error.message : String(error)}`, { videoId, file: url }, { cause: error }));
   }
 }

@@ -85,7 +85,7 @@ export async function runSourcePasses(jobs: readonly SourceJob[], options: Sourc
   const started = performance.now();
   const plans = jobs.map((j) => j.plan);
   const first = jobs[0]!;
-  if (options.signal?.aborted) throw new ExtractError('cancelled', first.videoId, first.plan.source, `extraction of ${first.plan.source} was cancelled`);
+  if (options.signal?.aborted) throw new ExtractError('cancelled', `extraction of ${first.plan.source} was cancelled`, { videoId: first.videoId, file: first.plan.source });
   // One segment needs no index to start: it is only counted with it afterwards (framesDecoded).
   const indexed = packetIndex(first.plan.source, options.signal).catch(() => null);
   const index: PacketIndex | null = options.maxSegments > 1 ? await indexed : null;

@@ -90,7 +90,7 @@ export function extractUncached(units: readonly Unit[], options: UncachedOptions
         }));
       } catch (error) {
         const failure = toExtractError(error, group[0]!.leaderId, group[0]!.plan.source);
-        if (failure.kind === 'cancelled' || options.signal?.aborted) throw failure;
+        if (failure.code === 'cancelled' || options.signal?.aborted) throw failure;
         return null; // fall back to direct passes below
       } finally {
         await Promise.all(partials.map(async (p) => { await rm(p, { recursive: true, force: true }); untrackPartial(p); }));

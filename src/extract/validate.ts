@@ -22,14 +22,14 @@ export interface NormalizedRequest {
 }
 
 function fail(video: VideoRequest, field: string, problem: string): never {
-  throw new ExtractError('invalid_request', String(video.id), video.src, `${field} ${problem}`);
+  throw new ExtractError('invalid_request', `${field} ${problem}`, { videoId: String(video.id), file: video.src });
 }
 
 /** Validates one request; throws `ExtractError('invalid_request')`. Relative `src` resolves against `baseDir`. */
 export function normalizeRequest(video: VideoRequest, baseDir: string): NormalizedRequest {
   if (typeof video.id !== 'string' || video.id === '') fail(video, 'id', 'must be a non-empty string');
   if (typeof video.src !== 'string' || video.src === '') fail(video, 'src', 'must be a path to a video file');
-  if (/^https?:\/\//i.test(video.src)) fail(video, 'src', `is a URL (${video.src}); remote sources are downloaded into the frame cache, which is off (cache: false / --no-cache) — enable the cache, or download the file and use its path`);
+  if (/^https?:\/\//i.test(video.src)) fail(video, 'src', `is a URL (${video.src}); remote sources are downloaded into the frame cache, which is off (\`cache: false\`) — enable the cache, or download the file and use its path`);
   const mediaStart = video.mediaStart ?? 0;
   if (typeof mediaStart !== 'number' || !Number.isFinite(mediaStart) || mediaStart < 0) fail(video, 'mediaStart', `must be a number >= 0 seconds (got ${String(video.mediaStart)})`);
   const rate = video.playbackRate ?? 1;

@@ -35,8 +35,22 @@ import { GENERIC_FACES, genericFamilies, genericRole } from './generic.js';
 
 /** The one family the machine's fonts are listed under (see the module comment). */
 export const MACHINE_FAMILY = 'framesmith machine fonts';
+/**
+ * The name `DEFAULT_FAMILY` is installed under when nothing asked for it by name: it still draws what
+ * the requested faces lack (first of the bundled faces), but CSS naming Inter that the composition's
+ * stylesheets did not (a stack a script makes at run time, e.g. the Tailwind CDN's `--font-sans:
+ * Inter, …`) does not reach it, as HyperFrames injects no Inter then and the browser draws the next family.
+ */
+export const UNNAMED_DEFAULT_FAMILY = 'framesmith default fallback';
+/**
+ * `unaliased:<name>` in prepareFonts' list: the system name `<name>` (a key of `FONT_ALIASES`) gets no
+ * alias, because the page declares that family itself with `@font-face`. Chromium looks a declared
+ * family whose faces all fail (`local("SF Pro Display")` on Linux) up among the platform's fonts, where
+ * the alias would answer with Inter; HyperFrames' machine has no such name and draws the next family.
+ */
+export const UNALIASED_PREFIX = 'unaliased:';
 /** Where Linux and macOS keep fonts; missing ones are skipped. */
-const MACHINE_DIRS = ['/usr/share/fonts', '/usr/local/share/fonts', path.join(os.homedir(), '.local/share/fonts'), path.join(os.homedir(), '.fonts'),
+export const MACHINE_DIRS = ['/usr/share/fonts', '/usr/local/share/fonts', path.join(os.homedir(), '.local/share/fonts'), path.join(os.homedir(), '.fonts'),
   '/System/Library/Fonts', '/Library/Fonts', path.join(os.homedir(), 'Library/Fonts')];
 
 export interface FontSetup {
@@ -66,9 +80,12 @@ export function prepareFonts(families: Iterable<string>, dir = fontDir(), lang?:
   const catalog = bundledFamilies();
   const wanted = new Map<string, BundledFamily>();
   const units = new Map<string, FallbackUnit>();
+  const asked = [...families];
+  const defaultNamed = asked.some((name) => name.toLowerCase() === DEFAULT_FAMILY.toLowerCase());
+  const unaliased = asked.filter((name) => name.startsWith(UNALIASED_PREFIX)).map((name) => name.slice(UNALIASED_PREFIX.length)).sort();
   // The generic families' faces are always there: the browser may reach them from any text.
   for (const face of genericFamilies()) wanted.set(face.id, face);
-  for (const name of [DEFAULT_FAMILY, EMOJI_FAMILY, ...families]) {
+  for (const name of [DEFAULT_FAMILY, EMOJI_FAMILY, ...asked]) {
     const face = catalog.get(name.toLowerCase());
     if (face) wanted.set(face.id, face);
     const unit = parseUnit(name);
@@ -76,10 +93,10 @@ export function prepareFonts(families: Iterable<string>, dir = fontDir(), lang?:
   }
   const faces = [...wanted.values()].sort((a, b) => a.id.localeCompare(b.id));
   const fallback = [...units.values()].sort((a, b) => unitName(a).localeCompare(unitName(b)));
-  const key = `${dir}\0${faces.map((f) => `${f.id}@${f.version}`).join(',')}\0${fallback.map(unitName).join(',')}\0${lang ?? ''}`;
+  const key = `${dir}\0${faces.map((f) => `${f.id}@${f.version}`).join(',')}\0${fallback.map(unitName).join(',')}\0${lang ?? ''}\0${defaultNamed}\0${unaliased.join(',')}`;
   let setup = prepared.get(key);
   if (!setup) {
-    setup = writableDir(dir).then((root) => build(root, faces, fallback, lang));
+    setup = writableDir(dir).then((root) => build(root, faces, fallback, lang, defaultNamed, new Set(unaliased)));
     setup.catch(() => prepared.delete(key));
     prepared.set(key, setup);
   }
@@ -100,16 +117,19 @@ async function writableDir(dir: string): Promise<string> {
   }
 }
 
-async function build(root: string, faces: BundledFamily[], fallback: FallbackUnit[], lang: string | undefined): Promise<FontSetup> {
-  const dirs = await Promise.all(faces.map(async (face) => ({ dir: await installFace(root, face), family: face.family })));
+async function build(root: string, faces: BundledFamily[], fallback: FallbackUnit[], lang: string | undefined, defaultNamed: boolean, unaliased: ReadonlySet<string>): Promise<FontSetup> {
+  const listed = (family: string) => (family === DEFAULT_FAMILY && !defaultNamed ? UNNAMED_DEFAULT_FAMILY : family);
+  const dirs = await Promise.all(faces.map(async (face) => ({ dir: await installFace(root, face), family: listed(face.family) })));
   const unitDirs = await Promise.all(fallback.map(async (unit) => ({ dir: await installUnit(root, unit), family: unit.pkg.family })));
   const present = new Set(fallback.map((u) => u.pkg.family));
   const chain = fallbackChain(lang).map((e) => e.pkg.family).filter((f, i, all) => present.has(f) && all.indexOf(f) === i);
   // The installed bundled faces come before the chain and the machine, DEFAULT_FAMILY first: a
   // character one of them covers stays theirs whatever else is installed and whatever the language.
   const privateFaces = new Set(genericFamilies().map((f) => f.family));
-  const bundled = faces.map((f) => f.family).filter((f) => f !== EMOJI_FAMILY && !privateFaces.has(f)).sort((a, b) => Number(b === DEFAULT_FAMILY) - Number(a === DEFAULT_FAMILY) || a.localeCompare(b));
-  const config = configText([...dirs, ...unitDirs], bundled, chain, path.join(root, 'fc-cache'));
+  const bundled = faces.map((f) => f.family).filter((f) => f !== EMOJI_FAMILY && !privateFaces.has(f)).sort((a, b) => Number(b === DEFAULT_FAMILY) - Number(a === DEFAULT_FAMILY) || a.localeCompare(b)).map(listed);
+  // fontconfig caches a directory's scan (family names included) by its path only: the default face's
+  // directory is named two ways, so each way has its own cache.
+  const config = configText([...dirs, ...unitDirs], bundled, chain, path.join(root, defaultNamed ? 'fc-cache' : 'fc-cache-unnamed'), unaliased);
   const configFile = path.join(root, 'conf', `${createHash('sha256').update(config).digest('hex').slice(0, 16)}.conf`);
   if (!(await stat(configFile).catch(() => null))) await writeAtomically(configFile, config);
   return { configFile, families: faces.map((f) => f.family), fallback: fallback.map(unitName) };
@@ -192,7 +212,7 @@ function cjkByLanguage(chain: string[]): string[] {
     + `<edit name="family" mode="append"><string>${xml(family)}</string></edit></match>`);
 }
 
-function configText(dirs: Array<{ dir: string; family: string }>, bundled: string[], chain: string[], cacheDir: string): string {
+function configText(dirs: Array<{ dir: string; family: string }>, bundled: string[], chain: string[], cacheDir: string, unaliased: ReadonlySet<string>): string {
   return [
     '<?xml version="1.0"?>',
     '<!DOCTYPE fontconfig SYSTEM "fonts.dtd">',
@@ -213,7 +233,7 @@ function configText(dirs: Array<{ dir: string; family: string }>, bundled: strin
     // The names the browser itself asks fontconfig for: its UI font (system-ui) is "sans".
     ...['sans', 'sans serif'].map((name) => alias(name, GENERIC_FACES.ui.family)),
     alias('mono', GENERIC_FACES.mono.family),
-    ...Object.entries(FONT_ALIASES).map(([name, family]) => alias(name, family)),
+    ...Object.entries(FONT_ALIASES).filter(([name]) => !unaliased.has(name)).map(([name, family]) => alias(name, family)),
     // Emoji fall back to the emoji face whatever family asked for them.
     `  <match target="pattern"><edit name="family" mode="append"><string>${xml(EMOJI_FAMILY)}</string></edit></match>`,
     // Then the bundled faces, the fallback chain (the language's CJK family first), the machine's fonts.

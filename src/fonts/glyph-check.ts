@@ -20,6 +20,7 @@ import type { Page } from 'puppeteer-core';
 import { covers, type Ranges } from './cmap.js';
 import { fallbackUnits, familiesCoverage, needsGlyph } from './fallback.js';
 import type { RenderWarning } from '../warnings.js';
+import { MACHINE_FACE } from './report.js';
 
 /** Text the page holds, by element. */
 export interface PageText {
@@ -205,7 +206,9 @@ export async function glyphWarnings(evaluate: Evaluate, fonts: readonly string[]
     if (boxes[i]) {
       warnings.push({ code: 'glyph_missing', element: text.where, message: `${what} is drawn as an empty box: no face framesmith has covers it (bundled, fallback or this machine's); add an @font-face with a font that covers it to the composition` });
     } else if (!families.some((f) => declared.has(f))) {
-      warnings.push({ code: 'font_fallback', element: text.where, message: `${what} is covered by no bundled face: drawn from a font of this machine, so another machine may draw it differently or as a box; add an @font-face with a font that covers it to the composition` });
+      const family = text.font.split(',')[0]?.trim().replace(/^["']|["']$/g, '') || 'the default family';
+      warnings.push({ code: 'font_fallback', element: text.where, font: { family, face: MACHINE_FACE, source: 'machine', characters: String.fromCodePoint(cp) },
+        message: `${what} is covered by no bundled face: drawn from a font of this machine, so another machine may draw it differently or as a box; add an @font-face with a font that covers it to the composition` });
     }
   }
   return warnings;

@@ -91,10 +91,16 @@ export function scanFonts(css: readonly string[], scripts: readonly string[]): F
   return usage;
 }
 
-/** The bundled families the usage needs installed (resolved through aliases). */
+/**
+ * The bundled families the usage needs installed (resolved through aliases). A name the page declares
+ * itself with `@font-face` is left to the page's faces, as HyperFrames leaves it (it injects no face for
+ * a family the page declares): where the page's files fail to load, the browser draws the next family
+ * of the list, not a bundled face of the same name.
+ */
 export function familiesToInstall(usage: FontUsage): string[] {
   const out = new Set<string>();
   for (const name of [...usage.lists.flat(), ...usage.mentioned]) {
+    if (usage.declared.has(normalizeFamily(name))) continue;
     const r = resolveFamily(name);
     if (r.kind !== 'unknown') out.add(r.family);
   }

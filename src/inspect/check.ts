@@ -35,7 +35,7 @@ export interface CheckOptions extends PreviewSessionOptions {
 export async function loadFindings(input: string, options: PreviewSessionOptions = {}): Promise<LintFinding[]> {
   const file = await locateEntry(input);
   const findings: LintFinding[] = [];
-  const warn = (code: string, message: string) => findings.push({ code, severity: 'warning', message, fixHint: 'A render goes on without it (best effort), or fails under --strict: fix it so the frames show what you wrote.', file });
+  const warn = (code: string, message: string) => findings.push({ code, severity: 'warning', message, fixHint: 'A render goes on without it (best effort), or fails under `strict`: fix it so the frames show what you wrote.', file });
   const seen = new Set<string>();
   let session: PreviewSession | undefined;
   try {

@@ -53,7 +53,7 @@ export function snapshotTimes(duration: number, options: SnapshotTimesOptions): 
   }
   if (options.range) {
     const [start, stop] = options.range;
-    if (!(stop <= duration)) throw new SnapshotError('invalid_range', `--range ${start},${stop} ends after the composition (${duration} s): give START,END with 0 <= START < END <= ${duration}`, {});
+    if (!(stop <= duration)) throw new SnapshotError('invalid_range', `\`range\` ${start},${stop} ends after the composition (${duration} s): give START,END with 0 <= START < END <= ${duration}`, { option: 'range' });
     if (frames === 1) return [(start + stop) / 2];
     const last = stop === duration ? stop - Math.min(1e-3, (stop - start) / (frames * 2)) : stop;
     return Array.from({ length: frames }, (_, i) => start + ((last - start) * i) / (frames - 1));

@@ -137,7 +137,7 @@ async function parserFindings(input: string, entry: string, earlier: LintFinding
     // Remote assets are downloaded by a render, never by a lint (no network here).
     if (error.code === 'remote_asset') return [];
     if (error.code === 'no_root' && earlier.some((f) => f.code === 'root_missing_composition_id')) return [];
-    const file = error instanceof CompositionError ? error.file : entry;
+    const file = error instanceof CompositionError ? error.fields.file : entry;
     const element = (error.fields as { element?: string }).element;
     const finding: LintFinding = {
       code: HYPERFRAMES_CODE[error.code] ?? error.code, severity: 'error', message: error.message,

@@ -13,8 +13,9 @@ import { enclosingComposition, parseHtml } from '../composition/dom.js';
 import type { CompositionSource } from '../composition/model.js';
 import type { RenderWarning } from '../warnings.js';
 import { locateEntry } from './entry.js';
-import { dropBundledGoogleFonts, resolveFonts } from './fonts.js';
+import { dropBundledGoogleFonts, resolveFonts, takeGoogleFontLinks } from './fonts.js';
 import { localizeRemoteAssets, type RemoteAssetOptions } from './remote-assets.js';
+import type { RemoteFetchHow } from './remote-media.js';
 import { inlineSubCompositions } from './sub-compositions.js';
 import { applyVariableBindings } from './variable-bindings.js';
 import { applyVariableProperties, checkHostValues, checkVariableValues, declaredVariables, type VariableDeclaration } from './variables.js';
@@ -62,7 +63,7 @@ export async function loadDocument(input: string, options: LoadOptions = {}): Pr
     root = topLevel.find((el) => el.getAttribute('data-composition-id') === options.composition);
     if (!root) {
       const ids = topLevel.map((el) => el.getAttribute('data-composition-id')).join(', ') || 'none';
-      throw new CompositionError('no_root', `${entryFile} has no top-level composition "${options.composition}" (it has: ${ids}): pass one of those to --composition`, entryFile);
+      throw new CompositionError('no_root', `${entryFile} has no top-level composition "${options.composition}" (it has: ${ids}): pass one of those as \`composition\``, { file: entryFile, option: 'composition' });
     }
     for (const other of topLevel) if (other !== root) other.setAttribute(UNPICKED_ATTR, '');
   }
@@ -97,8 +98,12 @@ export async function loadDocument(input: string, options: LoadOptions = {}): Pr
   }
 
   dropBundledGoogleFonts(document);
+  // With downloads, the other Google Fonts stylesheets are fetched as HyperFrames fetches them (src/fonts/google.ts).
+  const googleLinks = options.fetchRemote ? takeGoogleFontLinks(document) : new Map();
   const assets = await localizeRemoteAssets(document, entryFile, { fetchRemote: options.fetchRemote, hint: options.remoteHint, gsap: options.gsap, warn });
-  const fonts = resolveFonts(document, rootDir, assets.flatMap((a) => ('text' in a ? [a.text] : [])), warn, [JSON.stringify(variables)]);
+  const fetchRemote = options.fetchRemote;
+  const google = fetchRemote && { fetch: (url: string, how: RemoteFetchHow) => fetchRemote(url, how), authored: googleLinks };
+  const fonts = await resolveFonts(document, rootDir, assets.flatMap((a) => ('text' in a ? [a.text] : [])), warn, [JSON.stringify(variables)], google);
 
   return {
     html: document.toString(),
@@ -108,8 +113,9 @@ export async function loadDocument(input: string, options: LoadOptions = {}): Pr
     mounts: mounts.map(({ declarations: _, ...mount }) => mount),
     variables,
     declarations,
-    assets,
-    fonts,
+    assets: [...assets, ...fonts.assets],
+    fonts: fonts.families,
+    fontReport: fonts.report,
   };
 }
 

@@ -19,22 +19,28 @@ export interface MediaFailure {
   message: string;
 }
 
+/** What a media failure names: the first culprit's element and file, and every failure. */
+export interface MediaErrorFields {
+  element?: string;
+  file?: string;
+  failures: MediaFailure[];
+}
+
 /**
  * A composition's media cannot be used. `element` and `file` name the first culprit; `failures` lists
  * every element that failed (a render reports them all at once, so one run finds every bad file).
+ * Made from the failures by `mediaError`.
  */
-export class MediaError extends FramesmithError<MediaErrorCode, { element?: string; file?: string; failures: MediaFailure[] }> {
+export class MediaError extends FramesmithError<MediaErrorCode, MediaErrorFields> {
   override readonly name = 'MediaError';
-  readonly element?: string;
-  readonly file?: string;
-  readonly failures: MediaFailure[];
+}
 
-  constructor(failures: MediaFailure[], options?: { cause?: unknown }) {
-    const first = failures[0] ?? { code: 'media_failed' as const, message: 'media failed' };
-    const message = failures.length > 1 ? `${failures.length} media elements failed: ${failures.map((f) => f.message).join('; ')}` : first.message;
-    super(first.code, message, { ...(first.element !== undefined ? { element: first.element } : {}), ...(first.file !== undefined ? { file: first.file } : {}), failures }, options);
-    if (first.element !== undefined) this.element = first.element;
-    if (first.file !== undefined) this.file = first.file;
-    this.failures = failures;
-  }
+/**
+ * The MediaError of `failures` (at least one): the first one's code, element and file; its message
+ * when it is alone, else `N media elements failed: <each message>; …`.
+ */
+export function mediaError(failures: MediaFailure[], options?: { cause?: unknown }): MediaError {
+  const first = failures[0] ?? { code: 'media_failed' as const, message: 'media failed' };
+  const message = failures.length > 1 ? `${failures.length} media elements failed: ${failures.map((f) => f.message).join('; ')}` : first.message;
+  return new MediaError(first.code, message, { element: first.element, file: first.file, failures }, options);
 }

@@ -9,20 +9,20 @@ import { AudioError } from '../encode/audio-types.js';
 import type { Composition, MediaElement } from '../composition/model.js';
 import { parseComposition, type ParseCompositionOptions } from './index.js';
 import { probeMedia, ProbeError } from '../media/probe.js';
-import { MediaError, type MediaFailure } from './media-errors.js';
+import { MediaError, mediaError, type MediaFailure } from './media-errors.js';
 import { isRemoteMedia, type RemoteMedia } from './remote-media.js';
 
 /** Why `file` cannot be used by `element`, as a MediaFailure with a message saying what to do. */
 export function mediaFailure(error: unknown, element: string | undefined, file: string): MediaFailure {
   const who = element ? `${element}: ` : '';
-  if (error instanceof MediaError) return { ...error.failures[0]!, ...(element ? { element } : {}) };
+  if (error instanceof MediaError) return { ...error.fields.failures[0]!, ...(element ? { element } : {}) };
   if (/^data:/i.test(file)) {
     return { code: 'media_invalid', element, file, message: `${who}data: URLs are not supported for media: save the file into the project and point src at its path` };
   }
   if (isRemoteMedia(file)) {
     return { code: 'media_invalid', element, file, message: `${who}${file} is a remote URL and remote media is not enabled here: download it into the project and point src at its path` };
   }
-  if ((error instanceof ProbeError && error.kind === 'missing') || (error instanceof AudioError && error.code === 'source_missing')) {
+  if ((error instanceof ProbeError && error.code === 'missing') || (error instanceof AudioError && error.code === 'source_missing')) {
     return { code: 'media_missing', element, file, message: `${who}media file ${file} does not exist: fix the element's src, or add the file` };
   }
   if (error instanceof ProbeError || (error instanceof AudioError && (error.code === 'invalid_media' || error.code === 'no_audio_stream'))) {
@@ -43,12 +43,12 @@ export async function mediaDuration(file: string, element?: string): Promise<num
   try {
     return (await probeMedia(file)).duration;
   } catch (error) {
-    if (!(error instanceof ProbeError && error.kind === 'no_video')) throw new MediaError([mediaFailure(error, element, file)], { cause: error });
+    if (!(error instanceof ProbeError && error.code === 'no_video')) throw mediaError([mediaFailure(error, element, file)], { cause: error });
   }
   try {
     return (await probeAudioSource(file, element ?? file)).duration;
   } catch (error) {
-    throw new MediaError([mediaFailure(error, element, file)], { cause: error });
+    throw mediaError([mediaFailure(error, element, file)], { cause: error });
   }
 }
 
@@ -57,8 +57,8 @@ export async function mediaHasAudio(file: string, element?: string): Promise<boo
   try {
     return (await probeMedia(file)).hasAudio;
   } catch (error) {
-    if (error instanceof ProbeError && error.kind === 'no_video') return true;
-    throw new MediaError([mediaFailure(error, element, file)], { cause: error });
+    if (error instanceof ProbeError && error.code === 'no_video') return true;
+    throw mediaError([mediaFailure(error, element, file)], { cause: error });
   }
 }
 
@@ -78,10 +78,10 @@ export async function completeMediaWindows(composition: Composition): Promise<vo
       m.duration = Math.max(0, length - m.mediaStart) / m.playbackRate;
       if (m.hostEnd !== undefined) m.duration = Math.max(0, Math.min(m.duration, m.hostEnd - m.start));
     } catch (error) {
-      failures.push(error instanceof MediaError ? { ...error.failures[0]!, element: m.label } : mediaFailure(error, m.label, m.src));
+      failures.push(error instanceof MediaError ? { ...error.fields.failures[0]!, element: m.label } : mediaFailure(error, m.label, m.src));
     }
   }));
-  if (failures.length > 0) throw new MediaError(failures);
+  if (failures.length > 0) throw mediaError(failures);
 }
 
 export interface ParseWithMediaOptions extends Omit<ParseCompositionOptions, 'mediaDuration'> {
@@ -111,12 +111,12 @@ export async function parseWithMedia(input: string, options: ParseWithMediaOptio
   try {
     composition = await parseComposition(input, { ...parseOptions, mediaDuration: length });
   } catch (error) {
-    if (!(error instanceof MediaError) || error.element !== undefined) throw error;
-    const bad = new Map(error.failures.map((f) => [f.file, f]));
+    if (!(error instanceof MediaError) || error.fields.element !== undefined) throw error;
+    const bad = new Map(error.fields.failures.map((f) => [f.file, f]));
     const model = await parseComposition(input, { ...parseOptions, mediaDuration: async (src) => (bad.has(src) ? 1 : length(src)) }).catch(() => null);
     const users = model?.media.filter((m) => bad.has(m.src)) ?? [];
     if (users.length === 0) throw error;
-    throw new MediaError(users.map((m) => {
+    throw mediaError(users.map((m) => {
       const f = bad.get(m.src)!;
       return { ...f, element: m.label, message: `${m.label}: ${f.message}` };
     }), { cause: error });
@@ -135,15 +135,15 @@ async function localizeMedia(composition: Composition, remote: RemoteMedia): Pro
       m.remoteUrl = m.src;
       m.src = local;
     } catch (error) {
-      failures.push(error instanceof MediaError ? error.failures[0]! : mediaFailure(error, m.label, m.src));
+      failures.push(error instanceof MediaError ? error.fields.failures[0]! : mediaFailure(error, m.label, m.src));
     }
   }));
-  if (failures.length > 0) throw new MediaError(failures);
+  if (failures.length > 0) throw mediaError(failures);
 }
 
 /** A failure about a downloaded copy, restated about its URL (the file the author wrote). */
 function asUrl(error: MediaError, local: string, url: string): MediaError {
-  return new MediaError(error.failures.map((f) => ({
+  return mediaError(error.fields.failures.map((f) => ({
     ...f,
     file: url,
     message: `${f.message.split(local).join(url)} (downloaded copy: ${local})`,
@@ -179,7 +179,7 @@ async function runCheck(composition: Composition): Promise<void> {
   }));
   // Document order, whichever probe finished first.
   failures.sort((a, b) => composition.media.findIndex((m) => m.label === a.element) - composition.media.findIndex((m) => m.label === b.element));
-  if (failures.length > 0) throw new MediaError(failures);
+  if (failures.length > 0) throw mediaError(failures);
 }
 
 /** What the page is told about a media file: display width and height (0 for audio), and length. */

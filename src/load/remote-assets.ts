@@ -25,10 +25,11 @@ import { CompositionError } from '../composition/errors.js';
 import { labelOf } from '../composition/dom.js';
 import type { ServedAsset } from '../composition/model.js';
 import type { RenderWarning } from '../warnings.js';
+import type { RemoteFetchHow } from './remote-media.js';
 
 export interface RemoteAssetOptions {
   /** Downloads an http(s) URL (the render's remote cache); its error message says why it failed. */
-  fetchRemote?: (url: string) => Promise<string>;
+  fetchRemote?: (url: string, how?: RemoteFetchHow) => Promise<string>;
   /** A hint to add to a download failure (the flag that lifts the host policy). */
   hint?: (error: unknown) => string;
   warn(warning: RenderWarning): void;
@@ -42,6 +43,11 @@ const GSAP_CDN = /^(?:https?:)?\/\/(?:cdn\.jsdelivr\.net\/npm|unpkg\.com|cdnjs\.
 const URL_TOKEN = /url\(\s*(['"]?)([^'")]+)\1\s*\)/gi;
 const IMPORT = /@import\s+(?:url\(\s*(['"]?)([^'")]+)\1\s*\)|(['"])([^'"]+)\3)([^;]*);/gi;
 const MAX_CSS_DEPTH = 3;
+
+/** The path the project server serves the downloaded copy of the absolute URL `url` under. */
+export function remoteRoute(url: string): string {
+  return `${REMOTE_PREFIX}${createHash('sha256').update(url).digest('hex').slice(0, 16)}/${encodeURIComponent(decodeURIComponent(path.posix.basename(new URL(url).pathname)) || 'index')}`;
+}
 
 /** Rewrites `document`'s remote assets to served copies; returns what the server must answer. */
 export async function localizeRemoteAssets(document: HTMLElement, file: string, options: RemoteAssetOptions): Promise<ServedAsset[]> {
@@ -57,7 +63,7 @@ export async function localizeRemoteAssets(document: HTMLElement, file: string, 
     return d;
   };
   const absolute = (url: string) => (url.startsWith('//') ? `https:${url}` : url);
-  const routeFor = (url: string) => `${REMOTE_PREFIX}${createHash('sha256').update(url).digest('hex').slice(0, 16)}/${encodeURIComponent(decodeURIComponent(path.posix.basename(new URL(url).pathname)) || 'index')}`;
+  const routeFor = remoteRoute;
   const why = (error: unknown) => `${error instanceof Error ? error.message : String(error)}${options.hint?.(error) ?? ''}`;
 
   /** Served path of a fetched binary asset, or null (warned) when it cannot be fetched. */
@@ -131,7 +137,7 @@ export async function localizeRemoteAssets(document: HTMLElement, file: string, 
       script.setAttribute('src', route);
       script.removeAttribute('integrity');
     } catch (error) {
-      throw new CompositionError('remote_asset', `${labelOf(script)} in ${file}: could not download the script ${abs}: ${why(error)}; the composition's code needs it — copy it into the project, or fix the URL`, file, labelOf(script));
+      throw new CompositionError('remote_asset', `${labelOf(script)} in ${file}: could not download the script ${abs}: ${why(error)}; the composition's code needs it — copy it into the project, or fix the URL`, { file, element: labelOf(script) });
     }
   }
   for (const link of document.querySelectorAll('link[href]')) {

@@ -10,8 +10,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { RemoteSourceError } from '../cache/errors.js';
 import { LeaseTable } from '../cache/leases.js';
-import { fetchAndLeaseRemoteSource, fetchRemoteSource } from '../cache/remote.js';
-import { MediaError, type MediaErrorCode } from './media-errors.js';
+import { fetchAndLeaseRemoteSource, fetchRemoteSource, type FetchRemoteOptions } from '../cache/remote.js';
+import { type MediaError, mediaError, type MediaErrorCode } from './media-errors.js';
 
 export interface RemoteMediaOptions {
   /**
@@ -27,6 +27,9 @@ export interface RemoteMediaOptions {
   onProgress?: (received: number, total: number) => void;
 }
 
+/** How a non-media URL is requested (see FetchRemoteOptions). */
+export type RemoteFetchHow = Pick<FetchRemoteOptions, 'userAgent' | 'trustStored' | 'timeoutMs'>;
+
 /** True for an http(s) URL. */
 export function isRemoteMedia(src: string): boolean {
   return /^https?:\/\//i.test(src);
@@ -34,7 +37,7 @@ export function isRemoteMedia(src: string): boolean {
 
 // The error code of each download failure. Their messages already say what to do, except that the
 // render has a flag for local servers.
-const CODES: Record<RemoteSourceError['kind'], MediaErrorCode> = {
+const CODES: Record<RemoteSourceError['code'], MediaErrorCode> = {
   invalid_url: 'media_missing',
   insecure_scheme: 'media_missing',
   private_host: 'media_missing',
@@ -43,10 +46,10 @@ const CODES: Record<RemoteSourceError['kind'], MediaErrorCode> = {
   too_many_redirects: 'media_missing',
   length_mismatch: 'media_failed',
   network: 'media_failed',
-  aborted: 'cancelled',
+  cancelled: 'cancelled',
   write_failed: 'media_failed',
 };
-const LOCAL_SERVER_HINT = ' (for a local server, pass --allow-private-hosts)';
+const LOCAL_SERVER_HINT = ' (for a local server, set `allowPrivateHosts`)';
 
 /** Downloads a render's remote media, each URL once, and hands back local paths. */
 export class RemoteMedia {
@@ -82,12 +85,13 @@ export class RemoteMedia {
   /**
    * The local copy of an http(s) URL that is not media (a script, stylesheet, image or font the page
    * refers to), downloaded under the same policy and cache. Throws `RemoteSourceError`, whose message
-   * says what went wrong and what to do.
+   * says what went wrong and what to do. `how`: the request's User-Agent and whether a stored copy
+   * is used without revalidation (FetchRemoteOptions), for the first request of `url` in this render.
    */
-  fetch(url: string): Promise<string> {
+  fetch(url: string, how: RemoteFetchHow = {}): Promise<string> {
     let copy = this.copies.get(url);
     if (!copy) {
-      copy = this.download(url);
+      copy = this.download(url, how);
       this.copies.set(url, copy);
     }
     return copy;
@@ -95,7 +99,7 @@ export class RemoteMedia {
 
   /** The flag that lifts the https / public-host policy, when `error` is that policy's refusal. */
   static hint(error: unknown): string {
-    return error instanceof RemoteSourceError && (error.kind === 'insecure_scheme' || error.kind === 'private_host') ? LOCAL_SERVER_HINT : '';
+    return error instanceof RemoteSourceError && (error.code === 'insecure_scheme' || error.code === 'private_host') ? LOCAL_SERVER_HINT : '';
   }
 
   /** Drops the cache leases, or removes the temporary download directory. */
@@ -105,7 +109,7 @@ export class RemoteMedia {
     if (dir) await rm(dir, { recursive: true, force: true });
   }
 
-  private async download(url: string): Promise<string> {
+  private async download(url: string, how: RemoteFetchHow = {}): Promise<string> {
     const onBytes = (received: number, total: number | null) => {
       this.transfers.set(url, { received, total: total ?? received });
       let sumReceived = 0;
@@ -116,7 +120,7 @@ export class RemoteMedia {
       }
       this.options.onProgress?.(sumReceived, sumTotal);
     };
-    const fetchOptions = { allowPrivateHosts: this.options.allowPrivateHosts ?? false, signal: this.options.signal, warn: this.options.warn, onBytes };
+    const fetchOptions = { allowPrivateHosts: this.options.allowPrivateHosts ?? false, signal: this.options.signal, warn: this.options.warn, onBytes, ...how };
     if (this.options.cacheDir && this.leases) return fetchAndLeaseRemoteSource(url, { ...fetchOptions, cacheDir: this.options.cacheDir }, this.leases);
     this.tempDir ??= mkdtemp(path.join(os.tmpdir(), 'framesmith-remote-'));
     const cacheDir = await this.tempDir;
@@ -126,10 +130,10 @@ export class RemoteMedia {
   private failure(error: unknown, url: string, element: string | undefined): MediaError {
     const who = element ? `${element}: ` : '';
     if (error instanceof RemoteSourceError) {
-      const hint = error.kind === 'insecure_scheme' || error.kind === 'private_host' ? LOCAL_SERVER_HINT : '';
-      return new MediaError([{ code: CODES[error.kind], element, file: url, message: `${who}cannot download ${url}: ${error.message}${hint}` }], { cause: error });
+      const hint = error.code === 'insecure_scheme' || error.code === 'private_host' ? LOCAL_SERVER_HINT : '';
+      return mediaError([{ code: CODES[error.code], element, file: url, message: `${who}cannot download ${url}: ${error.message}${hint}` }], { cause: error });
     }
     const detail = error instanceof Error ? error.message : String(error);
-    return new MediaError([{ code: 'media_failed', element, file: url, message: `${who}cannot download ${url}: ${detail}` }], { cause: error });
+    return mediaError([{ code: 'media_failed', element, file: url, message: `${who}cannot download ${url}: ${detail}` }], { cause: error });
   }
 }

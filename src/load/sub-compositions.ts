@@ -93,16 +93,16 @@ export function inlineSubCompositions(document: HTMLElement, entryFile: string, 
       checkInsideProject(file, rootDir, allowOutside, { attr: 'data-composition-src', value: src, element: labelOf(host), hostFile });
       if (chain.includes(file)) {
         const names = [...chain, file].map((f) => path.relative(rootDir, f) || f).join(' → ');
-        throw new CompositionError('sub_composition_cycle', `${where}: data-composition-src="${src}" includes itself (${names}); remove the reference that closes the loop`, hostFile, labelOf(host));
+        throw new CompositionError('sub_composition_cycle', `${where}: data-composition-src="${src}" includes itself (${names}); remove the reference that closes the loop`, { file: hostFile, element: labelOf(host) });
       }
       if (depth >= MAX_SUB_COMPOSITION_DEPTH) {
-        throw new CompositionError('limit_exceeded', `${where}: data-composition-src="${src}" would mount a sub-composition ${depth + 1} files deep, beyond the limit of ${MAX_SUB_COMPOSITION_DEPTH}: mount fewer levels of files inside files`, hostFile, labelOf(host));
+        throw new CompositionError('limit_exceeded', `${where}: data-composition-src="${src}" would mount a sub-composition ${depth + 1} files deep, beyond the limit of ${MAX_SUB_COMPOSITION_DEPTH}: mount fewer levels of files inside files`, { file: hostFile, element: labelOf(host) });
       }
       let text: string;
       try {
         text = readFileSync(file, 'utf8');
       } catch {
-        throw new CompositionError('sub_composition_missing', `${where}: data-composition-src="${src}" names ${file}, which does not exist: fix the path (it is relative to the project root ${rootDir}) or add the file`, hostFile, labelOf(host));
+        throw new CompositionError('sub_composition_missing', `${where}: data-composition-src="${src}" names ${file}, which does not exist: fix the path (it is relative to the project root ${rootDir}) or add the file`, { file: hostFile, element: labelOf(host) });
       }
       const mount = mountFile(host, file, text, rootDir, usedIds, where, warn);
       mounts.push(mount.info);
@@ -182,7 +182,7 @@ function mountFile(host: HTMLElement, file: string, text: string, rootDir: strin
   const candidates = content.querySelectorAll('[data-composition-id]');
   const inner = (hostId ? candidates.find((c) => c.getAttribute('data-composition-id') === hostId) : undefined) ?? candidates[0];
   if (!inner) {
-    throw new CompositionError('sub_composition_invalid', `${where}: ${relativeFile} has no element with data-composition-id, so there is no composition to mount: mark its root, e.g. <div data-composition-id="intro" data-width="1920" data-height="1080">`, file, labelOf(host));
+    throw new CompositionError('sub_composition_invalid', `${where}: ${relativeFile} has no element with data-composition-id, so there is no composition to mount: mark its root, e.g. <div data-composition-id="intro" data-width="1920" data-height="1080">`, { file, element: labelOf(host) });
   }
   const authoredId = inner.getAttribute('data-composition-id') ?? '';
   const id = uniqueId(hostId ?? authoredId, usedIds);

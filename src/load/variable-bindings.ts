@@ -59,7 +59,7 @@ export function applyVariableBindings(document: HTMLElement, scopes: BindingScop
     if (url === null) {
       const why = id in values ? `has no URL (${JSON.stringify(values[id]) ?? 'undefined'})` : 'is not declared in this composition and no value was given';
       const kept = el.getAttribute('src');
-      problem(el, `data-var-src="${id}": the variable ${why}, so ${kept ? `the authored src="${kept}" stays` : 'the element has no src'}: declare "${id}" with a default URL or pass one with --variables`);
+      problem(el, `data-var-src="${id}": the variable ${why}, so ${kept ? `the authored src="${kept}" stays` : 'the element has no src'}: declare "${id}" with a default URL or pass one with \`variables\``);
       continue;
     }
     if (!isSafeMediaUrl(url)) {

@@ -36,11 +36,8 @@ export interface VariableDeclaration {
 }
 
 /** A render value that does not fit the declarations: a usage error (exit 2), naming the variable. */
-export class VariablesError extends FramesmithError<'invalid_variables', { variable?: string }> {
+export class VariablesError extends FramesmithError<'invalid_variables', { variable?: string; option?: string }> {
   override readonly name = 'VariablesError';
-  constructor(message: string, readonly variable?: string) {
-    super('invalid_variables', message, variable !== undefined ? { variable } : {});
-  }
 }
 
 /** Receives what is wrong with an attribute, and its element; throws, or warns and lets the caller skip it. */
@@ -53,7 +50,7 @@ type Malformed = (message: string, el: HTMLElement) => void;
  */
 function malformed(file: string, warn?: (warning: RenderWarning) => void): Malformed {
   return (message, el) => {
-    if (!warn) throw new CompositionError('invalid_variables', message, file, labelOf(el));
+    if (!warn) throw new CompositionError('invalid_variables', message, { file, element: labelOf(el) });
     warn({ code: 'variable', file, element: labelOf(el), message: `${message}; ignored meanwhile, as HyperFrames ignores it` });
   };
 }
@@ -153,9 +150,9 @@ export function checkVariableValues(values: Record<string, unknown>, declaration
   if (problems.length === 0) return;
   if (options.strict) {
     const list = problems.map((p) => p.message).join('; ');
-    throw new VariablesError(`${list} (--strict-variables): fix the value${problems.length > 1 ? 's' : ''} or the declaration${problems.length > 1 ? 's' : ''}, or drop --strict-variables to render with a warning`, problems[0]!.name);
+    throw new VariablesError('invalid_variables', `${list} (\`strictVariables\`): fix the value${problems.length > 1 ? 's' : ''} or the declaration${problems.length > 1 ? 's' : ''}, or drop \`strictVariables\` to render with a warning`, { variable: problems[0]!.name, option: 'strictVariables' });
   }
-  for (const p of problems) warn({ code: 'variable', file, message: `${p.message}: rendering with the value as given; fix the value or the declaration (--strict-variables refuses it)` });
+  for (const p of problems) warn({ code: 'variable', file, message: `${p.message}: rendering with the value as given; fix the value or the declaration (\`strictVariables\` refuses it)` });
 }
 
 /**

@@ -54,7 +54,7 @@ async function readIndex(file: string, key: string, signal?: AbortSignal): Promi
   try {
     ({ stdout } = await runFfprobe(['-v', 'error', '-select_streams', 'v:0', '-show_entries', 'packet=pts_time,dts_time,flags', '-of', 'csv=p=0', file], { timeoutMs: 120_000, signal }));
   } catch (error) {
-    const detail = error instanceof ProcessError ? error.stderrTail.trim().split('\n').pop() : String(error);
+    const detail = error instanceof ProcessError ? error.fields.stderrTail.trim().split('\n').pop() : String(error);
     throw new Error(`cannot read the packets of ${file}: ${detail}`, { cause: error });
   }
   const packets: Array<[number, boolean]> = [];

@@ -17,9 +17,6 @@ export type ProbeFailureKind = 'missing' | 'not_media' | 'no_video';
 /** The file is missing, is not media ffprobe can read, or has no video stream. */
 export class ProbeError extends FramesmithError<ProbeFailureKind, { file: string }> {
   override readonly name = 'ProbeError';
-  constructor(readonly kind: ProbeFailureKind, readonly file: string, message: string, options?: { cause?: unknown }) {
-    super(kind, message, { file }, options);
-  }
 }
 
 /** Identity of a file's content as the filesystem reports it; changes when the file is replaced or edited. */
@@ -112,11 +109,11 @@ function identityKey(file: string, id: FileIdentity): string {
 export async function fileIdentity(file: string): Promise<FileIdentity> {
   try {
     const s = await stat(file);
-    if (!s.isFile()) throw new ProbeError('missing', file, `${file} is not a file: point src at a video file`);
+    if (!s.isFile()) throw new ProbeError('missing', `${file} is not a file: point src at a video file`, { file });
     return { dev: s.dev, ino: s.ino, size: s.size, mtimeMs: s.mtimeMs };
   } catch (error) {
     if (error instanceof ProbeError) throw error;
-    throw new ProbeError('missing', file, `video file not found: ${file} — check the path (relative paths resolve against the spec/composition directory)`, { cause: error });
+    throw new ProbeError('missing', `video file not found: ${file} — check the path (relative paths resolve against the spec/composition directory)`, { file }, { cause: error });
   }
 }
 
@@ -152,14 +149,14 @@ async function ffprobeOutput(file: string): Promise<FfprobeOutput> {
     ({ stdout } = await runFfprobe(['-v', 'error', '-show_streams', '-show_format', '-of', 'json', file], { timeoutMs: 60_000 }));
   } catch (error) {
     if (error instanceof ToolUnavailableError) throw error;
-    const detail = error instanceof ProcessError ? error.stderrTail.trim().split('\n').pop() ?? '' : String(error);
-    throw new ProbeError('not_media', file, `${file} is not a readable media file (${detail || 'ffprobe failed'}): re-export it as MP4 (H.264) or WebM (VP9)`, { cause: error });
+    const detail = error instanceof ProcessError ? error.fields.stderrTail.trim().split('\n').pop() ?? '' : String(error);
+    throw new ProbeError('not_media', `${file} is not a readable media file (${detail || 'ffprobe failed'}): re-export it as MP4 (H.264) or WebM (VP9)`, { file }, { cause: error });
   }
   let parsed: FfprobeOutput;
   try {
     parsed = JSON.parse(stdout) as FfprobeOutput;
   } catch (error) {
-    throw new ProbeError('not_media', file, `${file}: ffprobe output could not be parsed`, { cause: error });
+    throw new ProbeError('not_media', `${file}: ffprobe output could not be parsed`, { file }, { cause: error });
   }
   if (key) await writeStoredProbe('streams', key, parsed);
   return parsed;
@@ -172,11 +169,11 @@ async function runProbe(file: string, identity: FileIdentity): Promise<MediaInfo
   const hasAudio = streams.some((s) => s.codec_type === 'audio');
   if (!video) {
     const what = hasAudio ? 'is audio-only' : 'has no video stream';
-    throw new ProbeError(hasAudio ? 'no_video' : 'not_media', file, `${file} ${what}: use it in an <audio> element, or point the <video> at a file with a video track`);
+    throw new ProbeError(hasAudio ? 'no_video' : 'not_media', `${file} ${what}: use it in an <audio> element, or point the <video> at a file with a video track`, { file });
   }
   const codedW = video.width ?? 0;
   const codedH = video.height ?? 0;
-  if (!codedW || !codedH) throw new ProbeError('not_media', file, `${file}: the video stream has no size (damaged file?): re-export it`);
+  if (!codedW || !codedH) throw new ProbeError('not_media', `${file}: the video stream has no size (damaged file?): re-export it`, { file });
 
   const rotation = readRotation(video);
   const swap = rotation === 90 || rotation === 270;
@@ -186,7 +183,7 @@ async function runProbe(file: string, identity: FileIdentity): Promise<MediaInfo
 
   const streamStart = num(video.start_time) ?? num(parsed.format?.start_time) ?? 0;
   const duration = num(video.duration) ?? tagDuration(video.tags) ?? durationFromFormat(parsed, streamStart);
-  if (duration === null || !(duration > 0)) throw new ProbeError('not_media', file, `${file}: the video has no duration (damaged or still image?): re-export it`);
+  if (duration === null || !(duration > 0)) throw new ProbeError('not_media', `${file}: the video has no duration (damaged or still image?): re-export it`, { file });
 
   const codec = video.codec_name ?? 'unknown';
   const pixelFormat = video.pix_fmt ?? 'unknown';

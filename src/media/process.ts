@@ -15,29 +15,27 @@ const KILL_GRACE_MS = 2_000;
 /** Bytes of stderr kept for error messages: enough for ffmpeg's last complaint, never the whole log. */
 const STDERR_TAIL_BYTES = 8 * 1024;
 
-export type ProcessFailureKind = 'spawn' | 'exit' | 'timeout' | 'aborted';
+export type ProcessFailureKind = 'spawn' | 'exit' | 'timeout' | 'cancelled';
 
-/** A child process that could not start, exited non-zero, timed out, or was aborted. */
-export class ProcessError extends FramesmithError<ProcessFailureKind, { command: string; exitCode: number | null; signal: NodeJS.Signals | null }> {
+/** What a failed child process leaves behind: its command line, how it ended, the tail of its stderr. */
+export interface ProcessFailure {
+  command: string;
+  args: readonly string[];
+  exitCode: number | null;
+  signal: NodeJS.Signals | null;
+  /** The last STDERR_TAIL_BYTES of stderr. */
+  stderrTail: string;
+}
+
+/** A child process that could not start, exited non-zero, timed out, or was cancelled. */
+export class ProcessError extends FramesmithError<ProcessFailureKind, ProcessFailure> {
   override readonly name = 'ProcessError';
-  constructor(
-    readonly kind: ProcessFailureKind,
-    readonly command: string,
-    readonly args: readonly string[],
-    message: string,
-    readonly exitCode: number | null,
-    readonly signal: NodeJS.Signals | null,
-    readonly stderrTail: string,
-    options?: { cause?: unknown },
-  ) {
-    super(kind, message, { command, exitCode, signal }, options);
-  }
 }
 
 export interface RunOptions {
   /** End the process after this many ms (SIGTERM, then SIGKILL). Default: no limit. */
   timeoutMs?: number;
-  /** Aborting ends the process and rejects with kind `aborted`. */
+  /** Aborting ends the process and rejects with code `cancelled`. */
   signal?: AbortSignal;
   /** `pipe` to write to the child's stdin (see `startProcess`); default `ignore`. */
   stdin?: 'pipe' | 'ignore';
@@ -64,7 +62,7 @@ export interface RunningProcess {
   readonly stdout: Readable | null;
   /** Settles when the process ends: resolves on exit code 0, rejects with `ProcessError` otherwise. */
   readonly done: Promise<ProcessResult>;
-  /** Ends the process (SIGTERM, then SIGKILL); `done` rejects with kind `aborted`. */
+  /** Ends the process (SIGTERM, then SIGKILL); `done` rejects with code `cancelled`. */
   kill(): void;
 }
 
@@ -132,7 +130,7 @@ export function startProcess(command: string, args: readonly string[], options: 
   const stderr = new TailBuffer(STDERR_TAIL_BYTES);
   const stdoutChunks: Buffer[] = [];
   let pendingLine = '';
-  let reason: 'timeout' | 'aborted' | null = null;
+  let reason: 'timeout' | 'cancelled' | null = null;
 
   child.stderr?.on('data', (chunk: Buffer) => {
     stderr.push(chunk);
@@ -145,12 +143,12 @@ export function startProcess(command: string, args: readonly string[], options: 
   });
   if (stdoutMode === 'collect') child.stdout?.on('data', (chunk: Buffer) => stdoutChunks.push(chunk));
 
-  const kill = (why: 'timeout' | 'aborted') => {
+  const kill = (why: 'timeout' | 'cancelled') => {
     reason ??= why;
     terminate(child);
   };
   const timer = options.timeoutMs ? setTimeout(() => kill('timeout'), options.timeoutMs) : undefined;
-  const onAbort = () => kill('aborted');
+  const onAbort = () => kill('cancelled');
   if (options.signal?.aborted) queueMicrotask(onAbort);
   else options.signal?.addEventListener('abort', onAbort, { once: true });
 
@@ -166,14 +164,14 @@ export function startProcess(command: string, args: readonly string[], options: 
       const durationMs = performance.now() - started;
       const tail = stderr.toString();
       if (spawnError) {
-        reject(new ProcessError('spawn', command, args, `could not start ${command}: ${spawnError.message}`, null, null, tail, { cause: spawnError }));
+        reject(new ProcessError('spawn', `could not start ${command}: ${spawnError.message}`, { command, args, exitCode: null, signal: null, stderrTail: tail }, { cause: spawnError }));
       } else if (reason === 'timeout') {
-        reject(new ProcessError('timeout', command, args, `${command} timed out after ${options.timeoutMs} ms`, code, signal, tail));
-      } else if (reason === 'aborted') {
-        reject(new ProcessError('aborted', command, args, `${command} was cancelled`, code, signal, tail));
+        reject(new ProcessError('timeout', `${command} timed out after ${options.timeoutMs} ms`, { command, args, exitCode: code, signal, stderrTail: tail }));
+      } else if (reason === 'cancelled') {
+        reject(new ProcessError('cancelled', `${command} was cancelled`, { command, args, exitCode: code, signal, stderrTail: tail }));
       } else if (code !== 0) {
         const detail = lastLines(tail, 6);
-        reject(new ProcessError('exit', command, args, `${command} exited with ${code ?? signal}: ${detail}\n  command: ${describe}`, code, signal, tail));
+        reject(new ProcessError('exit', `${command} exited with ${code ?? signal}: ${detail}\n  command: ${describe}`, { command, args, exitCode: code, signal, stderrTail: tail }));
       } else {
         resolve({ exitCode: 0, stdout: Buffer.concat(stdoutChunks).toString('utf8'), stderrTail: tail, durationMs });
       }
@@ -187,7 +185,7 @@ export function startProcess(command: string, args: readonly string[], options: 
     stdin: child.stdin ?? null,
     stdout: stdoutMode === 'pipe' ? child.stdout : null,
     done,
-    kill: () => kill('aborted'),
+    kill: () => kill('cancelled'),
   };
 }
 

@@ -19,9 +19,6 @@ export const MIN_FFMPEG_VERSION = { major: 5, minor: 1 } as const;
 /** ffmpeg or ffprobe is missing or older than we support. */
 export class ToolUnavailableError extends FramesmithError<'tool_unavailable', { tool: 'ffmpeg' | 'ffprobe' }> {
   override readonly name = 'ToolUnavailableError';
-  constructor(readonly tool: 'ffmpeg' | 'ffprobe', message: string, options?: { cause?: unknown }) {
-    super('tool_unavailable', message, { tool }, options);
-  }
 }
 
 export interface ToolInfo {
@@ -64,7 +61,7 @@ async function locate(name: string): Promise<string | null> {
 async function requireExecutable(tool: 'ffmpeg' | 'ffprobe', path: string): Promise<void> {
   const located = await locate(path);
   const ok = located !== null && await access(located, constants.X_OK).then(() => true, () => false);
-  if (!ok) throw new ToolUnavailableError(tool, `${tool} was not found (${path}): ${INSTALL_HINT}`);
+  if (!ok) throw new ToolUnavailableError('tool_unavailable', `${tool} was not found (${path}): ${INSTALL_HINT}`, { tool });
 }
 
 /**
@@ -86,14 +83,14 @@ async function runVersion(tool: 'ffmpeg' | 'ffprobe', path: string): Promise<{ v
   try {
     result = await runProcess(path, ['-hide_banner', '-version'], { timeoutMs: 15_000 });
   } catch (error) {
-    const why = error instanceof ProcessError && error.kind === 'spawn' ? `${tool} was not found (${path})` : `${tool} -version failed`;
-    throw new ToolUnavailableError(tool, `${why}: ${INSTALL_HINT}`, { cause: error });
+    const why = error instanceof ProcessError && error.code === 'spawn' ? `${tool} was not found (${path})` : `${tool} -version failed`;
+    throw new ToolUnavailableError('tool_unavailable', `${why}: ${INSTALL_HINT}`, { tool }, { cause: error });
   }
   const parsed = parseFfmpegVersion(result.stdout.split('\n')[0] ?? '');
   // Snapshot builds ("version N-12345-g...") carry no release number; assume they are recent.
   const info = parsed ?? { version: 'snapshot', major: 99, minor: 0 };
   const tooOld = info.major < MIN_FFMPEG_VERSION.major || (info.major === MIN_FFMPEG_VERSION.major && info.minor < MIN_FFMPEG_VERSION.minor);
-  if (tooOld) throw new ToolUnavailableError(tool, `${tool} ${info.version} is too old (need >= 5.1): ${INSTALL_HINT}`);
+  if (tooOld) throw new ToolUnavailableError('tool_unavailable', `${tool} ${info.version} is too old (need >= 5.1): ${INSTALL_HINT}`, { tool });
   return info;
 }
 

@@ -18,6 +18,10 @@ export interface ChunkResult {
   warnings: RenderWarning[];
   /** ms: load (plan checked, pages ready), capture, flush (encoder end), total. */
   timings: Record<string, number>;
+  /** Whether the chunk's pages drew with WebGL (a page refused it mid-capture captured again with it). */
+  webgl?: boolean;
+  /** Frames by a screenshot and reused unchanged (RenderResult.capture). */
+  capture?: { captured: number; reused: number };
 }
 
 /** Default frames per chunk: 8 s at 30 fps, so a chunk's fixed cost (browser, page, encoder) stays small beside its capture. */

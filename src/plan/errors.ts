@@ -14,12 +14,8 @@ export type PlanErrorCode =
 export class PlanError extends FramesmithError<PlanErrorCode, { storage: string; hash?: string }> {
   override readonly name = 'PlanError';
 
-  constructor(code: PlanErrorCode, message: string, readonly storage: string, readonly hash?: string, options?: { cause?: unknown }) {
-    super(code, message, { storage, ...(hash !== undefined ? { hash } : {}) }, options);
-  }
-
   static storage(storage: string, cause: unknown): PlanError {
     const why = cause instanceof Error ? cause.message : String(cause);
-    return new PlanError('plan_storage', `cannot write the plan into the storage directory ${storage} (${why}): give --storage a directory this machine can write, on a filesystem every worker mounts at the same path`, storage, undefined, { cause });
+    return new PlanError('plan_storage', `cannot write the plan into the storage directory ${storage} (${why}): give \`storage\` a directory this machine can write, on a filesystem every worker mounts at the same path`, { storage }, { cause });
   }
 }

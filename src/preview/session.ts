@@ -12,18 +12,18 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { resolveCacheDir } from '../cache/config.js';
-import { settleDuration } from '../composition/duration.js';
 import { RemoteMedia } from '../load/remote-media.js';
 import { useProbeStore } from '../media/probe-store.js';
 import { formatRational, frameTime, toNumber, type Rational } from '../media/rational.js';
 import { hasCode } from '../errors.js';
+import type { Deadlines } from '../capture/deadlines.js';
+import { openCaptureSession, type CaptureSession } from '../render/capture-session.js';
 import { resolveDeadlines } from '../render/deadlines.js';
-import { noDuration, toRenderError } from '../render/errors.js';
-import { loadComposition, pageSetupOf, runtimeOf } from '../render/load.js';
-import { RenderSession } from '../render/session.js';
-import { RenderError } from '../render/types.js';
+import { toRenderError } from '../render/errors.js';
+import { compositionSteps, loadComposition, pageSetupOf, runtimeOf } from '../render/load.js';
+import type { RenderSession } from '../render/session.js';
 import type { StageContext } from '../stages/stage.js';
-import { videoFramesStage, type VideoFramesStage } from '../stages/video-frames.js';
+import { videoFramesStage } from '../stages/video-frames.js';
 import { WarningLog } from '../warnings.js';
 import type { PreviewInfo } from './player-api.js';
 import { mixPreviewAudio } from './audio.js';
@@ -60,9 +60,7 @@ export class PreviewSession {
   private constructor(
     readonly info: PreviewInfo,
     private readonly rate: Rational,
-    private readonly session: RenderSession,
-    private readonly runtime: string,
-    private readonly stage: VideoFramesStage,
+    private readonly session: CaptureSession,
     private readonly cleanup: () => Promise<void>,
     /** The composition's audio mix (src/preview/audio.ts): the file, or null when nothing is audible. */
     readonly audio: Promise<string | null>,
@@ -70,25 +68,18 @@ export class PreviewSession {
 
   /**
    * Loads `input` and its first page; throws the `RenderError` a render of it would. WebGL as a render
-   * decides it: off, unless the page asks for a context while loading.
+   * decides it (`webgl: 'auto'`, src/render/capture-session.ts): off, unless the page asks for a context
+   * while loading.
    */
-  static async open(input: string, options: PreviewSessionOptions = {}): Promise<PreviewSession> {
-    try {
-      return await PreviewSession.openWith(input, options, false);
-    } catch (error) {
-      if (!(error instanceof RenderError && error.code === 'webgl_unavailable')) throw error;
-      return PreviewSession.openWith(input, options, true);
-    }
-  }
-
-  private static async openWith(input: string, options: PreviewSessionOptions, webgl: boolean): Promise<PreviewSession> {
+  static async open(input: string, previewOptions: PreviewSessionOptions = {}): Promise<PreviewSession> {
+    const options = resolvePreviewOptions(previewOptions);
     const warnings = new WarningLog(false, (w) => options.onWarning?.(w.message));
-    const cacheDir = resolveCacheDir({ dir: options.cache });
+    const { cacheDir } = options;
     if (cacheDir) useProbeStore(path.join(cacheDir, 'probes'));
     const controller = new AbortController();
     const remote = new RemoteMedia({ cacheDir, allowPrivateHosts: options.allowPrivateHosts, signal: controller.signal });
-    const stage = videoFramesStage({ cache: options.cache });
-    let session: RenderSession | undefined;
+    const stage = videoFramesStage({ cache: cacheDir ?? false });
+    let session: CaptureSession | undefined;
     let workDir: string | undefined;
     let audio: Promise<string | null> = Promise.resolve(null);
     const cleanup = async () => {
@@ -103,22 +94,24 @@ export class PreviewSession {
     try {
       const composition = await loadComposition(input, { allowOutsideProject: options.allowOutsideProject }, 'mp4', remote, warnings);
       workDir = await mkdtemp(path.join(os.tmpdir(), 'framesmith-preview-'));
-      session = await RenderSession.serve(pageSetupOf(composition));
-      await session.launch(1, { browserPath: options.browser, webgl, failIfWebGLRefused: !webgl, deadlines: resolveDeadlines(options) });
+      // The session's pages, once the browsers started (the stage prepares from then on).
+      let pages: RenderSession | undefined;
       const context = (width: number, height: number): StageContext => ({
         composition, fps: composition.fps, width, height, format: 'mp4', alpha: false, range: { first: 0, count: composition.frameCount }, workDir: workDir!,
-        tempOutput: () => { throw new Error('a preview writes no output'); }, serveDirectory: (dir) => session!.serveDirectory(dir), signal: controller.signal,
+        tempOutput: () => { throw new Error('a preview writes no output'); }, serveDirectory: (dir) => pages!.serveDirectory(dir), signal: controller.signal,
         warn: (w) => warnings.add(w),
       });
-      const preparing = stage.prepare!(context(composition.width ?? 0, composition.height ?? 0));
-      preparing.catch(() => {});
-      const runtime = await runtimeOf(composition, session, 1);
-      const { width, height } = await session.openPages({ runtime, transparent: false, frameFormat: 'png' });
-      settleDuration(composition, session.workers[0]!.info);
-      if (composition.frameCount < 1) throw noDuration(composition);
-      await preparing;
-      await session.attachHooks(stage.capture!);
-      for (const w of await session.takeWarnings()) warnings.add(w);
+      session = await openCaptureSession({
+        setup: pageSetupOf(composition), browsers: 1, browser: { browserPath: options.browser, deadlines: options.deadlines }, webgl: 'auto',
+        page: { transparent: false, frameFormat: 'png' },
+        runtime: (opened) => runtimeOf(composition, opened, 1),
+        warn: (w) => warnings.add(w),
+        ...compositionSteps(composition, (opened) => {
+          pages = opened;
+          return stage.prepare!(context(composition.width ?? 0, composition.height ?? 0));
+        }, () => stage.capture!),
+      });
+      const { width, height } = session.size;
       const info: PreviewInfo = {
         width, height, fps: formatRational(composition.fps), fpsValue: toNumber(composition.fps), frameCount: composition.frameCount,
         duration: composition.frameCount / toNumber(composition.fps), entry: path.relative(composition.rootDir, composition.entryFile),
@@ -126,7 +119,7 @@ export class PreviewSession {
       // Mixed alongside the first frames rather than before them; the player asks for it when it has drawn one.
       audio = mixPreviewAudio(composition, workDir, controller.signal, (w) => warnings.add(w));
       audio.catch(() => {});
-      return new PreviewSession(info, composition.fps, session, runtime, stage, cleanup, audio);
+      return new PreviewSession(info, composition.fps, session, cleanup, audio);
     } catch (error) {
       await cleanup();
       throw toRenderError(error);
@@ -163,13 +156,8 @@ export class PreviewSession {
   /** A fresh page, so that the next frame is reached stepping forwards from the start. */
   private async reload(): Promise<void> {
     this.last = null;
-    if (this.browserSpent) {
-      await this.session.restartBrowsers();
-      this.browserSpent = false;
-    }
-    await this.session.closePages();
-    await this.session.openPages({ runtime: this.runtime, transparent: false, frameFormat: 'png' });
-    await this.session.attachHooks(this.stage.capture!);
+    await this.session.reload({ restartBrowsers: this.browserSpent });
+    this.browserSpent = false;
     this.lastFrame = -1;
   }
 
@@ -179,3 +167,7 @@ export class PreviewSession {
   }
 }
 
+/** `PreviewSessionOptions` with their defaults applied, once, at the top of `PreviewSession.open`. */
+function resolvePreviewOptions(options: PreviewSessionOptions): Readonly<PreviewSessionOptions & { cacheDir: string | null; deadlines: Deadlines }> {
+  return Object.freeze({ ...options, cacheDir: resolveCacheDir({ dir: options.cache }), deadlines: Object.freeze(resolveDeadlines(options)) });
+}

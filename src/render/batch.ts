@@ -27,11 +27,8 @@ export type BatchErrorCode = 'invalid_batch' | 'invalid_variables';
  * file, a placeholder a row cannot fill, outputs that collide, or (with `strictVariables`) rows whose
  * variables do not fit the composition. `rows` lists the rows at fault (0-based).
  */
-export class BatchError extends FramesmithError<BatchErrorCode, { file?: string; rows?: number[] }> {
+export class BatchError extends FramesmithError<BatchErrorCode, { file?: string; rows?: number[]; option?: string }> {
   override readonly name = 'BatchError';
-  constructor(code: BatchErrorCode, message: string, fields: { file?: string; rows?: number[] } = {}, options?: { cause?: unknown }) {
-    super(code, message, fields, options);
-  }
 }
 
 /** One row of a prepared batch. */
@@ -61,13 +58,13 @@ export function parseBatchRows(text: string, source: string): Record<string, unk
   try {
     parsed = JSON.parse(text);
   } catch (error) {
-    throw new BatchError('invalid_batch', `--batch ${source} is not valid JSON (${(error as Error).message}): write an array of rows such as [{"title":"One"},{"title":"Two"}]`, { file: source });
+    throw new BatchError('invalid_batch', `the \`batch\` file ${source} is not valid JSON (${(error as Error).message}): write an array of rows such as [{"title":"One"},{"title":"Two"}]`, { file: source, option: 'batch' });
   }
   const rows = Array.isArray(parsed) ? parsed : isObject(parsed) ? parsed.rows : undefined;
-  if (!Array.isArray(rows)) throw new BatchError('invalid_batch', `--batch ${source} must be a JSON array of rows, or an object with a "rows" array, such as [{"title":"One"},{"title":"Two"}]`, { file: source });
-  if (rows.length === 0) throw new BatchError('invalid_batch', `--batch ${source} has no rows: add at least one object of variable values`, { file: source });
+  if (!Array.isArray(rows)) throw new BatchError('invalid_batch', `the \`batch\` file ${source} must be a JSON array of rows, or an object with a "rows" array, such as [{"title":"One"},{"title":"Two"}]`, { file: source, option: 'batch' });
+  if (rows.length === 0) throw new BatchError('invalid_batch', `the \`batch\` file ${source} has no rows: add at least one object of variable values`, { file: source, option: 'batch' });
   const bad = rows.flatMap((row, i) => (isObject(row) ? [] : [i]));
-  if (bad.length) throw new BatchError('invalid_batch', `--batch ${source}: row ${bad.join(', ')} must be a JSON object of variable values such as {"title":"One"}`, { file: source, rows: bad });
+  if (bad.length) throw new BatchError('invalid_batch', `the \`batch\` file ${source}: row ${bad.join(', ')} must be a JSON object of variable values such as {"title":"One"}`, { file: source, rows: bad, option: 'batch' });
   return rows as Record<string, unknown>[];
 }
 
@@ -142,7 +139,7 @@ export async function prepareBatchFile(batchFile: string, template: string, cwd 
   try {
     text = await readFile(batchPath, 'utf8');
   } catch (error) {
-    throw new BatchError('invalid_batch', `--batch ${batchPath}: cannot read the file (${(error as NodeJS.ErrnoException).code ?? (error as Error).message}); pass a JSON file of rows such as [{"title":"One"}]`, { file: batchPath }, { cause: error });
+    throw new BatchError('invalid_batch', `the \`batch\` file ${batchPath}: cannot read the file (${(error as NodeJS.ErrnoException).code ?? (error as Error).message}); pass a JSON file of rows such as [{"title":"One"}]`, { file: batchPath, option: 'batch' }, { cause: error });
   }
   return prepareBatch(parseBatchRows(text, batchPath), template, { batchPath, cwd });
 }

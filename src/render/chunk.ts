@@ -11,7 +11,7 @@ import { randomBytes } from 'node:crypto';
 import { readFile, rename, rm } from 'node:fs/promises';
 import path from 'node:path';
 import type { Deadlines } from '../capture/deadlines.js';
-import { captureFrames } from '../capture/pool.js';
+import { frameCounts } from '../capture/worker.js';
 import { segmentFormat, startSegmentEncoder, type SegmentEncoder } from '../encode/segments.js';
 import { frameTime, parseRational } from '../media/rational.js';
 import { getTools } from '../media/tools.js';
@@ -22,8 +22,10 @@ import { framesShownAt, videoPainter } from '../stages/video-paint.js';
 import { openStorage, type RenderStorage } from '../storage/storage.js';
 import { FRAMESMITH_VERSION } from '../version.js';
 import { WarningLog } from '../warnings.js';
+import { openCaptureSession, type CaptureSession } from './capture-session.js';
+import { resolveDeadlines } from './deadlines.js';
 import { toRenderError } from './errors.js';
-import { RenderSession, type PageSetup } from './session.js';
+import type { PageSetup } from './session.js';
 import { RenderError } from './types.js';
 
 export interface ChunkOptions {
@@ -47,13 +49,21 @@ async function requireActive(storage: RenderStorage, job: ChunkJob): Promise<voi
   if (!(await storage.isRenderOpen(job.renderId))) throw new RenderError('cancelled', `render ${job.renderId} no longer waits for its chunks (it finished, failed or was cancelled)`, chunkDetail(job));
 }
 
+/** `ChunkOptions` with their defaults applied, once, at the top of `renderChunk`. */
+type ResolvedChunkOptions = Readonly<ChunkOptions & { workers: number; deadlines: Deadlines }>;
+
+function resolveChunkOptions(options: ChunkOptions): ResolvedChunkOptions {
+  return Object.freeze({ ...options, workers: options.workers ?? 1, deadlines: Object.freeze(options.deadlines ?? resolveDeadlines({})) });
+}
+
 /** Renders `job` (see the module comment). Throws a `RenderError` naming the chunk. */
-export async function renderChunk(job: ChunkJob, options: ChunkOptions): Promise<ChunkResult> {
+export async function renderChunk(job: ChunkJob, chunkOptions: ChunkOptions): Promise<ChunkResult> {
   const started = performance.now();
   const timings: Record<string, number> = {};
+  const options = resolveChunkOptions(chunkOptions);
   const signal = options.signal ?? new AbortController().signal;
   let warnings = new WarningLog();
-  let session: RenderSession | undefined;
+  let session: CaptureSession | undefined;
   let encoder: SegmentEncoder | undefined;
   let partial: string | undefined;
   try {
@@ -73,43 +83,49 @@ export async function renderChunk(job: ChunkJob, options: ChunkOptions): Promise
     const shown = framesShownAt(plan.videos, Array.from({ length: job.count }, (_, i) => frameTime(job.first + i, fps)));
     const framesReady = storage.fetchPlanFiles(job.planHash, shown).then(() => checkPlanFiles(opened, shown, storage.name));
     framesReady.catch(() => {}); // awaited below; a failure before then must not be unhandled
-    session = await RenderSession.serve(await pageSetupFromPlan(opened));
     const scale = plan.render.deviceScaleFactor ?? 1;
-    await session.launch(Math.min(options.workers ?? 1, job.count), {
-      browserPath: options.browser, captureMode: plan.browser.captureMode, webgl: plan.browser.webgl, failIfWebGLRefused: plan.browser.failIfWebGLRefused,
-      deadlines: options.deadlines, deviceScaleFactor: () => scale,
+    const chunkWarnings = warnings;
+    session = await openCaptureSession({
+      setup: await pageSetupFromPlan(opened),
+      browsers: Math.min(options.workers, job.count),
+      browser: { browserPath: options.browser, captureMode: plan.browser.captureMode, deadlines: options.deadlines, deviceScaleFactor: () => scale },
+      webgl: plan.browser.webgl ? 'on' : plan.browser.failIfWebGLRefused ? 'auto' : 'off',
+      page: { transparent: plan.output.transparent, frameFormat: plan.output.frameFormat },
+      runtime: () => readFile(opened.resolve(plan.page.runtime), 'utf8'),
+      warn: (w) => chunkWarnings.add(w),
+      signal,
+      started: async (pages) => checkBrowser(opened, await pages.browserVersion(), storage.name),
+      loaded: async (pages, size) => {
+        if (size.width !== plan.render.width || size.height !== plan.render.height) {
+          throw new PlanError('plan_mismatch', `chunk ${job.index}: the page measured ${size.width}x${size.height} here, ${plan.render.width}x${plan.render.height} when planned: give the composition data-width and data-height`, { storage: storage.name, hash: job.planHash });
+        }
+        await framesReady;
+        const videos = plan.videos.map((v) => ({ ...v, frames: v.frames.map((f) => opened.resolve(f)) }));
+        return videoPainter(videos, { rootOptions: plan.page.rootOptions, serveDirectory: (dir) => pages.serveDirectory(dir) }).hooks;
+      },
     });
-    checkBrowser(opened, await session.browserVersion(), storage.name);
-    const runtime = await readFile(opened.resolve(plan.page.runtime), 'utf8');
-    const size = await session.openPages({ runtime, transparent: plan.output.transparent, frameFormat: plan.output.frameFormat });
-    if (size.width !== plan.render.width || size.height !== plan.render.height) {
-      throw new PlanError('plan_mismatch', `chunk ${job.index}: the page measured ${size.width}x${size.height} here, ${plan.render.width}x${plan.render.height} when planned: give the composition data-width and data-height`, storage.name, job.planHash);
-    }
-    await framesReady;
-    const videos = plan.videos.map((v) => ({ ...v, frames: v.frames.map((f) => opened.resolve(f)) }));
-    const painter = videoPainter(videos, { rootOptions: plan.page.rootOptions, serveDirectory: (dir) => session!.serveDirectory(dir) });
-    await session.attachHooks(painter.hooks);
-    for (const w of await session.takeWarnings()) warnings.add(w);
     timings.load = Math.round(performance.now() - started);
 
     const dir = await storage.segmentDir(job.renderId);
     const ext = segmentFormat(plan.output.format).extension;
     const name = `chunk-${String(job.index).padStart(5, '0')}-${randomBytes(4).toString('hex')}${ext ? `.${ext}` : ''}`;
-    partial = path.join(dir, `.${name}.partial`);
-    encoder = await startSegmentEncoder({
-      format: plan.output.format, output: partial, width: size.width * scale, height: size.height * scale, fps, quality: plan.output.quality, alpha: plan.output.alpha,
-      frameFormat: plan.output.frameFormat, crf: plan.output.crf, videoBitrate: plan.output.videoBitrate, vp9CpuUsed: plan.output.vp9CpuUsed, firstFrame: job.first, signal,
-    });
-    const running = encoder;
+    const partialFile = path.join(dir, `.${name}.partial`);
+    partial = partialFile;
+    const { width, height } = session.size;
+    // Each encoder starts on an empty path: a capture redone with WebGL (capture-session.ts) starts another.
+    const startEncoder = async () => {
+      await rm(partialFile, { recursive: true, force: true });
+      encoder = await startSegmentEncoder({
+        format: plan.output.format, output: partialFile, width: width * scale, height: height * scale, fps, quality: plan.output.quality, alpha: plan.output.alpha,
+        frameFormat: plan.output.frameFormat, crf: plan.output.crf, videoBitrate: plan.output.videoBitrate, vp9CpuUsed: plan.output.vp9CpuUsed, firstFrame: job.first, signal,
+      });
+      return encoder;
+    };
     const captureStart = performance.now();
-    await captureFrames({
-      workers: session.workers, firstFrame: job.first, frameCount: job.count, fps, signal,
-      sink: (frame) => running.write(frame),
-      onFrame: (done) => options.onProgress?.(done, job.count),
-    });
+    const captured = await session.capture({ firstFrame: job.first, frameCount: job.count, fps, signal, onFrame: (done) => options.onProgress?.(done, job.count) }, startEncoder);
     timings.capture = Math.round(performance.now() - captureStart);
-    await session.usedWebGL();
     for (const w of await session.takeWarnings()) warnings.add(w);
+    encoder = captured.sink;
     const flushStart = performance.now();
     await encoder.finish();
     timings.flush = Math.round(performance.now() - flushStart);
@@ -118,11 +134,11 @@ export async function renderChunk(job: ChunkJob, options: ChunkOptions): Promise
     partial = undefined;
     await storage.publishSegment(job.renderId, name);
     timings.total = Math.round(performance.now() - started);
-    return { segment: name, frames: job.count, warnings: [...warnings.warnings], timings };
+    return { segment: name, frames: job.count, warnings: [...warnings.warnings], timings, webgl: captured.webgl, capture: frameCounts(session.workers) };
   } catch (error) {
     await encoder?.abort();
     const failure = toRenderError(error, signal);
-    throw new RenderError(failure.code, `chunk ${job.index} (frames ${job.first}–${job.first + job.count - 1}): ${failure.message}`, { ...failure.detail, ...chunkDetail(job) }, { cause: error });
+    throw new RenderError(failure.code, `chunk ${job.index} (frames ${job.first}–${job.first + job.count - 1}): ${failure.message}`, { ...failure.fields, ...chunkDetail(job) }, { cause: error });
   } finally {
     await session?.close();
     if (partial) await rm(partial, { recursive: true, force: true });

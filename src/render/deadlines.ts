@@ -16,23 +16,22 @@ export type DeadlineSettings = Partial<Record<DeadlineOption, number>>;
 interface Rule {
   key: keyof Deadlines;
   env: string;
-  flag: string;
   accepts: string;
   valid(ms: number): boolean;
 }
 
 const RULES: Record<DeadlineOption, Rule> = {
   browserTimeout: {
-    key: 'browserTimeoutMs', env: 'PRODUCER_PAGE_NAVIGATION_TIMEOUT_MS', flag: '--browser-timeout',
+    key: 'browserTimeoutMs', env: 'PRODUCER_PAGE_NAVIGATION_TIMEOUT_MS',
     accepts: 'a number of ms above 0 and at most 86400000 (24 h); the CLI flag takes seconds',
     valid: (ms) => Number.isFinite(ms) && ms > 0 && ms <= 86_400_000,
   },
   protocolTimeout: {
-    key: 'protocolTimeoutMs', env: 'PRODUCER_PUPPETEER_PROTOCOL_TIMEOUT_MS', flag: '--protocol-timeout',
+    key: 'protocolTimeoutMs', env: 'PRODUCER_PUPPETEER_PROTOCOL_TIMEOUT_MS',
     accepts: 'a whole number of ms >= 1000', valid: (ms) => Number.isInteger(ms) && ms >= 1000,
   },
   playerReadyTimeout: {
-    key: 'playerReadyTimeoutMs', env: 'PRODUCER_PLAYER_READY_TIMEOUT_MS', flag: '--player-ready-timeout',
+    key: 'playerReadyTimeoutMs', env: 'PRODUCER_PLAYER_READY_TIMEOUT_MS',
     accepts: 'a whole number of ms >= 1000', valid: (ms) => Number.isInteger(ms) && ms >= 1000,
   },
 };
@@ -44,11 +43,11 @@ export function resolveDeadlines(options: DeadlineSettings, env: NodeJS.ProcessE
     const given = options[option];
     const fromEnv = env[rule.env];
     if (given !== undefined) {
-      if (!rule.valid(given)) throw new RenderError('invalid_option', `${option} (${rule.flag}) must be ${rule.accepts}, got ${given}`);
+      if (!rule.valid(given)) throw new RenderError('invalid_option', `\`${option}\` must be ${rule.accepts}, got ${given}`, { option });
       resolved[rule.key] = given;
     } else if (fromEnv !== undefined && fromEnv.trim() !== '') {
       const ms = Number(fromEnv);
-      if (!rule.valid(ms)) throw new RenderError('invalid_option', `${rule.env} must be ${rule.accepts.replace('; the CLI flag takes seconds', '')}, got "${fromEnv}": fix or unset it`);
+      if (!rule.valid(ms)) throw new RenderError('invalid_option', `${rule.env} must be ${rule.accepts.replace('; the CLI flag takes seconds', '')}, got "${fromEnv}": fix or unset it`, {});
       resolved[rule.key] = ms;
     }
   }

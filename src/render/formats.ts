@@ -37,14 +37,14 @@ export function isDirectoryOutputName(name: string): boolean {
   return FRAME_NAME.test(name) || name === SEQUENCE_AUDIO || HLS_FILE_NAME.test(name);
 }
 
-/** The encoder settings `format` adds to the encoder's own: frame names, a fixed GOP. */
-export function encoderExtras(format: OutputFormat, options: Pick<RenderOptions, 'hlsSegmentSeconds'>): { frameName?: (index: number) => string; keyframeSeconds?: number } {
+/** The encoder settings `format` adds to the encoder's own: frame names, a GOP of `segmentSeconds` (hls). */
+export function encoderExtras(format: OutputFormat, segmentSeconds: number): { frameName?: (index: number) => string; keyframeSeconds?: number } {
   if (format === 'png-sequence') return { frameName: hfFrameName };
-  if (format === 'hls') return { keyframeSeconds: hlsSegmentSeconds(options) };
+  if (format === 'hls') return { keyframeSeconds: segmentSeconds };
   return {};
 }
 
-/** `hlsSegmentSeconds`, or its default (4). */
+/** `hlsSegmentSeconds`, or its default (4): applied once, by `resolveRenderOptions`. */
 export function hlsSegmentSeconds(options: Pick<RenderOptions, 'hlsSegmentSeconds'>): number {
   return options.hlsSegmentSeconds ?? HLS_SEGMENT_SECONDS.default;
 }
@@ -58,21 +58,21 @@ export function checkFormatOptions(options: RenderOptions, format: OutputFormat)
   const seconds = options.hlsSegmentSeconds;
   const { min, max } = HLS_SEGMENT_SECONDS;
   if (seconds !== undefined && !(Number.isInteger(seconds) && seconds >= min && seconds <= max)) {
-    throw new RenderError('invalid_option', `--hls-segment-seconds must be a whole number of seconds from ${min} to ${max}, got ${seconds}`);
+    throw new RenderError('invalid_option', `\`hlsSegmentSeconds\` must be a whole number of seconds from ${min} to ${max}, got ${seconds}`, { option: 'hlsSegmentSeconds' });
   }
   if (format === 'hls' && options.dynamicRange === 'hdr') {
-    throw new RenderError('invalid_option', '--hdr cannot be combined with --format hls: HLS output is SDR only (H.264 and AAC in MPEG-TS); render HDR to mp4, or drop --hdr');
+    throw new RenderError('invalid_option', '`dynamicRange: \'hdr\'` cannot be combined with `format` hls: HLS output is SDR only (H.264 and AAC in MPEG-TS); render HDR to mp4, or drop `dynamicRange: \'hdr\'`', { option: 'dynamicRange' });
   }
   const planned = options.chunkFrames !== undefined || options.redis !== undefined || options.storage !== undefined;
   if (planned && (format === 'png-sequence' || format === 'hls')) {
-    const flag = options.chunkFrames !== undefined ? '--chunk-frames' : options.redis !== undefined ? '--redis' : '--storage';
-    const instead = format === 'hls' ? 'render it with --format mp4 in chunks' : 'use --format png (frame-000000.png, …) in chunks';
-    throw new RenderError('invalid_option', `--format ${format} cannot be rendered in chunks (${flag}): render it in one process without ${flag}, or ${instead}`);
+    const option = options.chunkFrames !== undefined ? 'chunkFrames' : options.redis !== undefined ? 'redis' : 'storage';
+    const instead = format === 'hls' ? 'render it with `format` mp4 in chunks' : 'use `format` png (frame-000000.png, …) in chunks';
+    throw new RenderError('invalid_option', `\`format\` ${format} cannot be rendered in chunks (\`${option}\`): render it in one process without \`${option}\`, or ${instead}`, { option: 'format' });
   }
 }
 
-/** `hls`: packages the finished MP4 `file` into the directory `dir` (a temporary one) and returns `dir`. */
-export async function packageHlsOutput(file: string, dir: string, options: Pick<RenderOptions, 'hlsSegmentSeconds'>, signal?: AbortSignal): Promise<string> {
-  await packageHls(file, dir, { segmentSeconds: hlsSegmentSeconds(options), signal });
+/** `hls`: packages the finished MP4 `file` into the directory `dir` (a temporary one) in `segmentSeconds` segments and returns `dir`. */
+export async function packageHlsOutput(file: string, dir: string, segmentSeconds: number, signal?: AbortSignal): Promise<string> {
+  await packageHls(file, dir, { segmentSeconds, signal });
   return dir;
 }

@@ -5,6 +5,7 @@
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { injectedScripts, runtimeConfigFor } from '../browser/runtime-config.js';
+import type { CaptureHooks } from '../capture/hooks.js';
 import type { FrameImageFormat } from '../capture/page.js';
 import { settleDuration } from '../composition/duration.js';
 import type { Composition } from '../composition/model.js';
@@ -15,6 +16,8 @@ import { toNumber } from '../media/rational.js';
 import type { OutputFormat } from '../stages/stage.js';
 import { encoderFormatOf } from './formats.js';
 import type { WarningLog } from '../warnings.js';
+import type { CaptureSessionSpec } from './capture-session.js';
+import { noDuration } from './errors.js';
 import type { PageSetup, RenderSession } from './session.js';
 import type { RenderOptions } from './types.js';
 
@@ -38,7 +41,7 @@ export async function loadComposition(input: string, options: RenderOptions, for
   const gsap = gsapDir();
   const composition = await parseWithMedia(input, {
     fps: options.fps, remote, composition: options.composition, variables: options.variables, strictVariables: options.strictVariables, allowOutsideProject: options.allowOutsideProject,
-    fetchRemote: (url) => remote.fetch(url), remoteHint: RemoteMedia.hint, warn: (w) => warnings.add(w),
+    fetchRemote: (url, how) => remote.fetch(url, how), remoteHint: RemoteMedia.hint, warn: (w) => warnings.add(w),
     gsap: gsap ? { ...gsap, urlPrefix: GSAP_URL_PREFIX } : null,
   });
   if (format === 'gif' && options.fps === undefined && toNumber(composition.fps) > GIF_DEFAULT_MAX_FPS) {
@@ -74,7 +77,29 @@ export async function runtimeOf(composition: Composition, session: RenderSession
   return injectedScripts(runtimeConfigFor(composition, seed), mediaInfo);
 }
 
-/** The image format frames travel in from the browser: JPEG for mp4 (and hls) below high (delivery) quality, else PNG. */
+/**
+ * The `started` and `loaded` steps of a capture session over a live composition (the streaming
+ * render, the plan phase, the preview): `prepare` runs once the browsers started, while the pages
+ * load; once they loaded, the duration settles from the first page (a timeline may give it), a
+ * composition without one fails (`no_duration`), `prepare` is awaited, and `hooks()` gives the hooks.
+ */
+export function compositionSteps(composition: Composition, prepare: (pages: RenderSession) => Promise<unknown>, hooks: () => CaptureHooks): Pick<CaptureSessionSpec, 'started' | 'loaded'> {
+  let preparing: Promise<unknown> = Promise.resolve();
+  return {
+    started: (pages) => {
+      preparing = prepare(pages);
+      preparing.catch(() => {}); // awaited once loaded; a failure before then must not be unhandled
+    },
+    loaded: async (pages) => {
+      settleDuration(composition, pages.workers[0]!.info);
+      if (composition.frameCount < 1) throw noDuration(composition);
+      await preparing;
+      return hooks();
+    },
+  };
+}
+
+/** The image format frames travel in from the browser: JPEG for mp4 (and hls) below high (delivery) quality, else PNG; `frameFormat` when given. Applied once, by `resolveRenderOptions`. */
 export function frameFormatFor(format: OutputFormat, options: Pick<RenderOptions, 'frameFormat' | 'quality'>): FrameImageFormat {
   const lossless = options.quality === 'high' || options.quality === 'delivery';
   return encoderFormatOf(format) === 'mp4' ? (options.frameFormat ?? (lossless ? 'png' : 'jpeg')) : 'png';

@@ -157,7 +157,7 @@ function isDiskFull(error: unknown): boolean {
   for (let e = error, depth = 0; e && depth < 8; e = (e as { cause?: unknown }).cause, depth++) {
     const code = (e as NodeJS.ErrnoException).code;
     if (code === 'ENOSPC' || code === 'EDQUOT') return true;
-    if (e instanceof ProcessError && /No space left on device/.test(e.stderrTail)) return true;
+    if (e instanceof ProcessError && /No space left on device/.test(e.fields.stderrTail)) return true;
   }
   return false;
 }

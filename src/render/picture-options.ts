@@ -15,20 +15,20 @@ const VIDEO_FRAME_FORMATS = ['auto', 'jpg', 'png'];
 
 /** Throws `invalid_option` for a bad `resolution`, `dynamicRange` or `videoFrameFormat`, or one that cannot combine. */
 export function checkPictureOptions(options: RenderOptions): void {
-  const bad = (message: string) => new RenderError('invalid_option', message);
+  const bad = (option: string, message: string) => new RenderError('invalid_option', message, { option });
   if (options.resolution !== undefined) checkResolutionName(options.resolution);
   if (options.videoFrameFormat !== undefined && !VIDEO_FRAME_FORMATS.includes(options.videoFrameFormat)) {
-    throw bad(`--video-frame-format must be auto, jpg or png (got "${String(options.videoFrameFormat)}")`);
+    throw bad('videoFrameFormat', `\`videoFrameFormat\` must be auto, jpg or png (got "${String(options.videoFrameFormat)}")`);
   }
   if (options.dynamicRange !== undefined && options.dynamicRange !== 'sdr' && options.dynamicRange !== 'hdr') {
-    throw bad(`dynamicRange must be "sdr" or "hdr" (got "${String(options.dynamicRange)}")`);
+    throw bad('dynamicRange', `\`dynamicRange\` must be "sdr" or "hdr" (got "${String(options.dynamicRange)}")`);
   }
   if (options.dynamicRange !== 'hdr') return;
   if (options.resolution !== undefined) {
-    throw bad('--resolution cannot be combined with --hdr: HDR output is encoded at the composition\'s size; render HDR without --resolution, or SDR at the preset');
+    throw bad('resolution', '`resolution` cannot be combined with `dynamicRange: \'hdr\'`: HDR output is encoded at the composition\'s size; render HDR without `resolution`, or SDR at the preset');
   }
   if (options.chunkFrames !== undefined || options.redis !== undefined || options.storage !== undefined) {
-    throw bad('--hdr is not supported by planned renders (--chunk-frames, --redis, --storage): their segments are SDR H.264; render HDR in one process');
+    throw bad('dynamicRange', '`dynamicRange: \'hdr\'` is not supported by planned renders (`chunkFrames`, `redis`, `storage`): their segments are SDR H.264; render HDR in one process');
   }
 }
 
@@ -39,7 +39,7 @@ export function checkPictureOptions(options: RenderOptions): void {
 export function hdrFor(options: RenderOptions, format: OutputFormat): { hdr: boolean; warning?: RenderWarning } {
   if (options.dynamicRange !== 'hdr') return { hdr: false };
   if (format === 'mp4') return { hdr: true };
-  return { hdr: false, warning: { code: 'hdr_unsupported', message: `--hdr: ${format} output is written SDR (BT.709); HDR output (H.265 10-bit, BT.2020, HLG or PQ) is mp4 only: render with --format mp4 for HDR` } };
+  return { hdr: false, warning: { code: 'hdr_unsupported', message: `\`dynamicRange: 'hdr'\`: ${format} output is written SDR (BT.709); HDR output (H.265 10-bit, BT.2020, HLG or PQ) is mp4 only: render with \`format\` mp4 for HDR` } };
 }
 
 /**
@@ -53,15 +53,17 @@ export async function hdrTransferOf(composition: Composition): Promise<{ transfe
   const hdrVideos = probed.filter((p) => p.hdr !== null);
   const warnings = hdrVideos.map(({ v, hdr }): RenderWarning => ({
     code: 'hdr_unsupported', element: v.label, file: v.src,
-    message: `${v.label}: ${v.src} is HDR (${hdr === 'pq' ? 'PQ' : 'HLG'}); the page shows its frames tone-mapped to SDR, so the --hdr output holds them up to reference white (203 cd/m²), without their highlights`,
+    message: `${v.label}: ${v.src} is HDR (${hdr === 'pq' ? 'PQ' : 'HLG'}); the page shows its frames tone-mapped to SDR, so the \`dynamicRange: 'hdr'\` output holds them up to reference white (203 cd/m²), without their highlights`,
   }));
   return { transfer: hdrVideos.some((p) => p.hdr === 'pq') ? 'pq' : 'hlg', warnings };
 }
 
-/** The HDR transfer a streaming render encodes with (undefined: SDR), its warnings given to `warn`. */
-export async function hdrOf(options: RenderOptions, format: OutputFormat, composition: Composition, warn: (w: RenderWarning) => void): Promise<HdrTransfer | undefined> {
-  const decision = hdrFor(options, format);
-  if (decision.warning) warn(decision.warning);
+/**
+ * The HDR transfer a streaming render encodes with (undefined: SDR), from the decision `hdrFor` made
+ * at resolution (src/render/options.ts); its warnings given to `warn`.
+ */
+export async function hdrOf(decision: { hdr: boolean; hdrWarning: RenderWarning | null }, composition: Composition, warn: (w: RenderWarning) => void): Promise<HdrTransfer | undefined> {
+  if (decision.hdrWarning) warn(decision.hdrWarning);
   if (!decision.hdr) return undefined;
   const { transfer, warnings } = await hdrTransferOf(composition);
   for (const w of warnings) warn(w);

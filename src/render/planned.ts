@@ -10,23 +10,25 @@
  */
 import { randomBytes } from 'node:crypto';
 import pLimit from 'p-limit';
-import { defaultWorkers } from '../capture/workers.js';
-import { DEFAULT_CHUNK_FRAMES, splitChunks, type ChunkJob, type ChunkResult } from '../plan/chunks.js';
-import type { OutputFormat } from '../stages/stage.js';
+import { splitChunks, type ChunkJob, type ChunkResult } from '../plan/chunks.js';
 import { assembleRender } from './assemble.js';
 import { openStorage, RENDER_REFRESH_MS, type RenderStorage } from '../storage/storage.js';
 import { renderChunk } from './chunk.js';
-import { resolveDeadlines } from './deadlines.js';
 import { toRenderError } from './errors.js';
+import { isErrorCode } from '../error-codes.js';
 import { OutputFiles } from './output.js';
 import { makeTempDir, removeTempDir } from './temp-dirs.js';
 import { planRender } from './plan.js';
 import { redactUrl } from '../redact.js';
-import { RenderError, type RenderErrorCode, type RenderOptions, type RenderResult } from './types.js';
+import type { ResolvedRenderOptions } from './options.js';
+import { RenderError, type RenderResult } from './types.js';
+import { reportedFonts } from '../fonts/report.js';
 
-export async function renderPlanned(input: string, options: RenderOptions, format: OutputFormat, output: string): Promise<RenderResult> {
+/** A planned `render()` (see the module comment), with its options resolved (src/render/options.ts). */
+export async function renderPlanned(options: ResolvedRenderOptions): Promise<RenderResult> {
+  const { format, output } = options;
   const started = performance.now();
-  if (options.stages) throw new RenderError('invalid_option', 'custom media stages cannot be used with chunks (--chunk-frames, --redis): a plan freezes the built-in ones');
+  if (options.stages) throw new RenderError('invalid_option', 'custom media stages (`stages`) cannot be used with chunks (`chunkFrames`, `redis`): a plan freezes the built-in ones', { option: 'stages' });
   if (options.redis) await (await distributed()).assertRedisReachable(options.redis).catch((error: unknown) => { throw toRenderError(error); });
   const temporary = options.storage ? null : await makeTempDir('framesmith-storage-');
   const storage = await openStorage(options.storage ?? temporary!).catch((error: unknown) => { throw toRenderError(error); });
@@ -36,12 +38,12 @@ export async function renderPlanned(input: string, options: RenderOptions, forma
   let refresh: NodeJS.Timeout | undefined;
   try {
     await files.prepare();
-    const planned = await planRender(input, options, format, output, storage.root);
+    const planned = await planRender(options, storage.root);
     await files.protect(planned.inputs);
     const { plan } = planned.frozen;
     await storage.publishPlan(planned.frozen.hash);
     await storage.touchPlan(planned.frozen.hash);
-    const jobs = splitChunks(planned.frozen.hash, renderId, { first: plan.render.first, count: plan.render.count }, options.chunkFrames ?? DEFAULT_CHUNK_FRAMES);
+    const jobs = splitChunks(planned.frozen.hash, renderId, { first: plan.render.first, count: plan.render.count }, options.chunkFrames);
     await storage.openRender(renderId, planned.frozen.hash);
     refresh = setInterval(() => void storage.refreshRender(renderId), RENDER_REFRESH_MS).unref();
     options.onProgress?.({ stage: 'capture', done: 0, total: plan.render.count });
@@ -57,8 +59,9 @@ export async function renderPlanned(input: string, options: RenderOptions, forma
     const warnings = [...planned.result.warnings];
     for (const r of results) for (const w of r.warnings) if (!warnings.some((x) => x.code === w.code && x.message === w.message)) warnings.push(w);
     return {
-      output, format, frames: plan.render.count, ...planned.result, warnings, webgl: plan.browser.webgl,
-      workers: options.redis ? 0 : Math.min(options.workers ?? defaultWorkers(), jobs.length),
+      output, format, frames: plan.render.count, ...planned.result, warnings, fonts: reportedFonts(planned.result.fonts, warnings), webgl: plan.browser.webgl || results.some((r) => r.webgl === true),
+      workers: options.redis ? 0 : Math.min(options.workers, jobs.length),
+      ...(results.every((r) => r.capture) ? { capture: results.reduce((n, r) => ({ captured: n.captured + r.capture!.captured, reused: n.reused + r.capture!.reused }), { captured: 0, reused: 0 }) } : {}),
       timings: { ...planned.timings, capture: captureMs, assemble: assembleMs, total: Math.round(performance.now() - started) },
       probesBeforeCapture: 0,
       plan: { hash: planned.frozen.hash, storage: storage.name, reused: !planned.frozen.written, bytes: planned.frozen.bytes },
@@ -75,18 +78,18 @@ export async function renderPlanned(input: string, options: RenderOptions, forma
 }
 
 /** The chunks in this process, `workers` at once (each with one browser). */
-async function locally(jobs: readonly ChunkJob[], options: RenderOptions, storage: RenderStorage, total: number): Promise<ChunkResult[]> {
-  const limit = pLimit(Math.max(1, Math.min(options.workers ?? defaultWorkers(), jobs.length)));
+async function locally(jobs: readonly ChunkJob[], options: ResolvedRenderOptions, storage: RenderStorage, total: number): Promise<ChunkResult[]> {
+  const limit = pLimit(Math.max(1, Math.min(options.workers, jobs.length)));
   const done = new Map<number, number>();
   const controller = new AbortController();
   const onAbort = () => controller.abort();
   options.signal?.addEventListener('abort', onAbort, { once: true });
   try {
     return await Promise.all(jobs.map((job) => limit(async () => {
-      if (controller.signal.aborted) throw new RenderError('cancelled', 'the render was cancelled');
+      if (controller.signal.aborted) throw new RenderError('cancelled', 'the render was cancelled', {});
       try {
         return await renderChunk(job, {
-          storage, browser: options.browser, signal: controller.signal, deadlines: resolveDeadlines(options),
+          storage, browser: options.browser, signal: controller.signal, deadlines: options.deadlines,
           onProgress: (n) => { done.set(job.index, n); options.onProgress?.({ stage: 'capture', done: [...done.values()].reduce((a, b) => a + b, 0), total }); },
         });
       } catch (error) {
@@ -100,7 +103,7 @@ async function locally(jobs: readonly ChunkJob[], options: RenderOptions, storag
 }
 
 /** The chunks on the workers of `options.redis`. */
-async function onQueue(jobs: readonly ChunkJob[], options: RenderOptions, storage: RenderStorage): Promise<ChunkResult[]> {
+async function onQueue(jobs: readonly ChunkJob[], options: ResolvedRenderOptions, storage: RenderStorage): Promise<ChunkResult[]> {
   const { runChunksOnQueue, ChunkFailedError } = await distributed();
   try {
     return await runChunksOnQueue(jobs, {
@@ -110,9 +113,8 @@ async function onQueue(jobs: readonly ChunkJob[], options: RenderOptions, storag
     });
   } catch (error) {
     if (!(error instanceof ChunkFailedError)) throw error;
-    const { code, message, name: _name, ...fields } = error.failure;
-    const chunk = { index: error.job.index, first: error.job.first, count: error.job.count };
-    throw new RenderError(code as RenderErrorCode, message, { ...(fields as object), chunk }, { cause: error });
+    const { code, message, name: _name, ...fields } = error.fields.failure;
+    throw new RenderError(isErrorCode(code) ? code : 'stage', message, { ...fields, chunk: error.fields.chunk }, { cause: error });
   }
 }
 

@@ -51,7 +51,7 @@ export function presetOf(name: string): ResolutionPreset | null {
 export function checkResolutionName(name: string): ResolutionPreset {
   const preset = presetOf(name);
   if (!preset) {
-    throw new RenderError('invalid_option', `--resolution "${name}" is not a preset: use one of ${Object.keys(RESOLUTION_PRESETS).join(', ')} (or the aliases ${Object.keys(ALIASES).join(', ')})`);
+    throw new RenderError('invalid_option', `\`resolution\` "${name}" is not a preset: use one of ${Object.keys(RESOLUTION_PRESETS).join(', ')} (or the aliases ${Object.keys(ALIASES).join(', ')})`, { option: 'resolution' });
   }
   return preset;
 }
@@ -76,15 +76,15 @@ export function deviceScaleFactorFor(name: string, width: number, height: number
   let preset = checkResolutionName(name);
   if (ASPECT_AGNOSTIC.has(name.toLowerCase())) preset = matchingPreset(width, height, preset) ?? preset;
   const target = RESOLUTION_PRESETS[preset];
-  const what = `--resolution ${name} (${preset}, ${target.width}x${target.height})`;
+  const what = `\`resolution\` ${name} (${preset}, ${target.width}x${target.height})`;
   const composition = `the composition ${file} is ${width}x${height}`;
   if (!sameAspect(target, width, height)) {
     const suggestion = matchingPreset(width, height, preset);
-    const fix = suggestion ? `use --resolution ${suggestion}` : 'no preset has its aspect: change data-width/data-height, or render without --resolution';
+    const fix = suggestion ? `use \`resolution\` ${suggestion}` : 'no preset has its aspect: change data-width/data-height, or render without `resolution`';
     throw new RenderError('invalid_option', `${what} does not have the aspect of ${composition}: ${fix}`, { file });
   }
   const scale = target.width / width;
-  if (scale < 1) throw new RenderError('invalid_option', `${what} is smaller than ${composition}; --resolution only scales up: render without it`, { file });
+  if (scale < 1) throw new RenderError('invalid_option', `${what} is smaller than ${composition}; \`resolution\` only scales up: render without it`, { file, option: 'resolution' });
   if (!Number.isInteger(scale)) {
     throw new RenderError('invalid_option', `${what} needs a device scale factor of ${Number(scale.toFixed(4))}, and only whole multiples keep pixels sharp; ${composition}: pick a preset that is a whole multiple of it, or set data-width/data-height to a size that divides it`, { file });
   }

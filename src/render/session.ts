@@ -4,10 +4,10 @@
  * from a `PageSetup`, plain data that a live composition (streaming.ts) or a frozen plan (chunk.ts)
  * gives alike, so both capture through the same code.
  *
- * WebGL is decided in one place, `render()` (src/render.ts): a session started without WebGL under
- * `webgl: 'auto'` fails with `webgl_unavailable` when a page was refused a context while loading, and
- * `refusedWebGL()` tells after capture whether one was refused later; `render()` then renders again with
- * WebGL on.
+ * This is the machinery; every capture opens it through `openCaptureSession()` (capture-session.ts),
+ * which decides WebGL: a session started without WebGL under `webgl: 'auto'` fails `openPages` with
+ * `webgl_unavailable` when a page was refused a context while loading, and `webglState()` tells after
+ * capture whether one was refused later; `enableWebGL()` then starts the browsers again with it.
  */
 import { launchBrowser, type BrowserInfo, type CaptureMode, type LaunchedBrowser } from '../browser/launch.js';
 import { WEBGL_MISSING_EXPRESSION, WEBGL_STATE_EXPRESSION } from '../browser/runtime-config.js';
@@ -22,7 +22,6 @@ import { browserFontFamilies } from '../fonts/generic.js';
 import { fontDir, prepareFonts } from '../fonts/fontconfig.js';
 import { CANVAS_RECORDER, evaluateOn, glyphWarnings, missingUnits, type Evaluate } from '../fonts/glyph-check.js';
 import type { RenderWarning } from '../warnings.js';
-import { resolveDeadlines } from './deadlines.js';
 import { RenderError } from './types.js';
 import { checkMeasuredSize } from '../composition/limits.js';
 
@@ -52,8 +51,8 @@ export interface BrowserSettings {
   webgl: boolean;
   /** Fail with `webgl_unavailable` when a page is refused WebGL while loading (`webgl: 'auto'`). */
   failIfWebGLRefused: boolean;
-  /** Deadlines of the browser's start and of every wait on its pages. Default: `resolveDeadlines({})`. */
-  deadlines?: Deadlines;
+  /** Deadlines of the browser's start and of every wait on its pages (`resolveDeadlines`, resolved by the caller). */
+  deadlines: Deadlines;
   /**
    * The device scale factor for the composition's CSS size (`--resolution`); may throw to refuse the
    * size. Asked at launch when the HTML gives the size, else once the first page measured it (the
@@ -79,6 +78,11 @@ export class RenderSession {
 
   private constructor(readonly setup: PageSetup, readonly server: ProjectServer, private fontconfigFile: string) {
     this.fonts = [...setup.fonts];
+  }
+
+  /** The families and fallback units installed so far (the render result's font report lists them). */
+  get installedFonts(): readonly string[] {
+    return this.fonts;
   }
 
   /** Starts the project server for `setup` and prepares its fonts; no browser yet. */
@@ -132,8 +136,9 @@ export class RenderSession {
   /** The device scale factor the browsers run at. */
   private scale = 1;
 
+  /** Set by `launch`, which every page waits behind. */
   private get deadlines(): Deadlines {
-    return this.settings?.deadlines ?? resolveDeadlines({});
+    return this.settings!.deadlines;
   }
 
   /**
@@ -227,7 +232,7 @@ export class RenderSession {
 
   /** A load failure of a page that had been refused WebGL, under `failIfWebGLRefused`: the likely cause. */
   private refusedWhileLoading(error: unknown): CaptureError | null {
-    return this.settings?.failIfWebGLRefused && error instanceof CaptureError && error.webglRefused ? webglRefused('while it loaded', error) : null;
+    return this.settings?.failIfWebGLRefused && error instanceof CaptureError && error.fields.webglRefused ? webglRefused('while it loaded', error) : null;
   }
 
   /** Runs each page's `setupPage` hook, then hands the hooks to its worker. */
@@ -244,14 +249,24 @@ export class RenderSession {
   }
 
   /**
-   * Whether the pages drew with WebGL (asked for a context and got one). Under `failIfWebGLRefused`, a
-   * page refused one after loading fails the render (`webgl_unavailable`): its canvas stayed blank.
+   * `used`: whether a page drew with WebGL (asked for a context and got one); `refused`: whether a page
+   * asked for one and was refused (its canvas stayed blank). A page that cannot answer counts as neither.
    */
-  async usedWebGL(): Promise<boolean> {
+  async webglState(): Promise<{ used: boolean; refused: boolean }> {
     const states = await Promise.all(this.workers.map((w) => w.capturePage.page.evaluate(WEBGL_STATE_EXPRESSION)
       .then((state) => state as { requested: boolean; missing: boolean }, () => ({ requested: false, missing: false }))));
-    if (this.settings?.failIfWebGLRefused && states.some((state) => state.missing)) throw webglRefused('after it loaded');
-    return states.some((state) => state.requested && !state.missing);
+    return { used: states.some((state) => state.requested && !state.missing), refused: states.some((state) => state.missing) };
+  }
+
+  /** The WebGL settings the browsers run with now (what a plan freezes). */
+  get webgl(): { webgl: boolean; failIfWebGLRefused: boolean } {
+    return { webgl: this.settings?.webgl ?? false, failIfWebGLRefused: this.settings?.failIfWebGLRefused ?? false };
+  }
+
+  /** Closes the pages and starts the browsers again with WebGL (no longer failing on a refusal): `openPages` next. */
+  async enableWebGL(): Promise<void> {
+    this.settings = { ...this.settings!, webgl: true, failIfWebGLRefused: false };
+    await this.restartBrowsers();
   }
 
   /** Closes the pages (the browsers stay): `openPages` can load the composition afresh. */
@@ -268,7 +283,7 @@ export class RenderSession {
 }
 
 function webglRefused(when: string, cause?: unknown): CaptureError {
-  return new CaptureError('webgl_unavailable', `the page asked for a WebGL context ${when}, when the browser had been started without WebGL, so its canvas stayed blank: render with --webgl on (API: webgl: 'on'), or create the context while the page loads`, undefined, { cause });
+  return new CaptureError('webgl_unavailable', `the page asked for a WebGL context ${when}, when the browser had been started without WebGL, so its canvas stayed blank: render with \`webgl: 'on'\`, or create the context while the page loads`, {}, { cause });
 }
 
 /** Fails unless the page gets a WebGPU adapter (a composition marked data-requires-webgpu). */
@@ -280,6 +295,6 @@ async function requireWebGpu(worker: CaptureWorker, file: string): Promise<void>
     return adapter === 'timeout' ? 'requestAdapter() did not answer in 10 s' : adapter ? null : 'requestAdapter() returned null';
   }).catch((error: unknown) => String(error));
   if (found !== null) {
-    throw new RenderError('webgpu_unavailable', `${file} is marked data-requires-webgpu, but this browser has no WebGPU adapter (${found}): render on a machine with a GPU and a WebGPU-capable Chromium (--browser), or remove data-requires-webgpu if the composition can draw without it`, { file });
+    throw new RenderError('webgpu_unavailable', `${file} is marked data-requires-webgpu, but this browser has no WebGPU adapter (${found}): render on a machine with a GPU and a WebGPU-capable Chromium (\`browser\`), or remove data-requires-webgpu if the composition can draw without it`, { file });
   }
 }

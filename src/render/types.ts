@@ -2,17 +2,15 @@
  * The render's public types: options, progress, result and its error. Kept apart from the orchestrator
  * (src/render.ts), which re-exports them.
  */
-import type { DistributedErrorCode } from '../distributed/errors.js';
-import type { PlanErrorCode } from '../plan/errors.js';
-import type { StorageErrorCode } from '../storage/errors.js';
+import type { ErrorCode } from '../error-codes.js';
 import { FramesmithError } from '../errors.js';
 import type { BrowserInfo, CaptureMode } from '../browser/launch.js';
-import type { CaptureError, CapturePhase, DeadlineOption } from '../capture/errors.js';
+import type { CapturePhase, DeadlineOption } from '../capture/errors.js';
 import type { RenderStage, OutputFormat } from '../stages/stage.js';
-import type { MediaError, MediaFailure } from '../load/media-errors.js';
-import type { CompositionError } from '../composition/errors.js';
+import type { MediaFailure } from '../load/media-errors.js';
 import type { Quality } from '../encode/video.js';
 import type { RenderWarning, StrictSetting } from '../warnings.js';
+import type { ResolvedFont } from '../fonts/report.js';
 
 /**
  * Stages in order. A planned render (chunks) goes parse → download → browser → load → extract (video
@@ -66,7 +64,7 @@ export interface RenderOptions {
    * many seconds' frames so every segment starts on a keyframe. Other formats ignore it.
    */
   hlsSegmentSeconds?: number;
-  /** Capture pages in parallel. Default: `defaultWorkers()` (cores and free memory). */
+  /** Capture pages in parallel. Default: `FRAMESMITH_WORKERS` when set, else `defaultWorkers()` (cores and free memory). */
   workers?: number;
   /** Browser executable; default: FRAMESMITH_BROWSER, the bundled headless shell, a system Chromium. */
   browser?: string;
@@ -189,6 +187,12 @@ export interface RenderResult {
   webgl: boolean;
   workers: number;
   /**
+   * Frames by how they were captured: `captured` by a screenshot; `reused`, the same page's previous
+   * image again because the browser drew nothing since (beginframe mode; src/capture/page.ts). A
+   * planned render sums its chunks (absent when a chunk did not report it).
+   */
+  capture?: { captured: number; reused: number };
+  /**
    * Milliseconds. Wall-clock stages: parse, browser (launch), load (pages ready), capture (first to last
    * frame), finalize, total. Summed over workers: seek, hooks, screenshot. encode: time the capture
    * waited on the encoder plus its final flush.
@@ -198,6 +202,12 @@ export interface RenderResult {
   stages: Record<string, Record<string, unknown>>;
   /** What the render did without (see src/warnings.ts), in order. */
   warnings: RenderWarning[];
+  /**
+   * Every font family the composition names → the face drawn, and its source (`bundled`, `google`,
+   * `project`, `fallback`: a family nothing provides, or a face of the fallback chain; `machine`:
+   * characters drawn from a font of the render machine), see src/fonts/report.ts.
+   */
+  fonts: ResolvedFont[];
   /** The first frame rendered (0 unless `frames` asked for a range); `frames` counts from it. */
   firstFrame: number;
   /**
@@ -210,26 +220,8 @@ export interface RenderResult {
   chunks?: Array<{ index: number; first: number; count: number; timings: Record<string, number> }>;
 }
 
-export type RenderErrorCode =
-  | CompositionError['code']
-  | CaptureError['code']
-  | MediaError['code']
-  | 'browser'
-  | 'encode'
-  | 'stage'
-  | 'invalid_option'
-  | 'invalid_variables'
-  | 'strict'
-  | 'webgpu_unavailable'
-  /** The output path holds something the render did not create, or is an input (src/render/output-guard.ts). */
-  | 'output_refused'
-  /** The output's directory cannot be created or written. */
-  | 'output_unwritable'
-  /** No space left where the output or the temporary files go. */
-  | 'disk_full'
-  | PlanErrorCode
-  | DistributedErrorCode
-  | StorageErrorCode;
+/** A render fails with the code of the layer that failed: any of ERROR_CODES (src/error-codes.ts). */
+export type RenderErrorCode = ErrorCode;
 
 /** What a failed render names: the culprit element, URL or file; every failing media element. */
 export interface RenderErrorDetail {
@@ -243,14 +235,13 @@ export interface RenderErrorDetail {
   phase?: CapturePhase;
   /** `timeout` / `browser_crashed` during a frame: the composition frame. */
   frame?: number;
-  /** `timeout`: the option that raises the deadline that passed. */
-  option?: DeadlineOption;
+  /** `timeout`: the option that raises the deadline that passed; `invalid_option`: the option at fault. */
+  option?: DeadlineOption | (string & {});
+  /** The failing layer's other fields (`hash`, `storage`, `trackId`, …), copied as they were. */
+  [field: string]: unknown;
 }
 
 /** A render failed. `element` / `url` name the culprit when known; the message says what to do. */
 export class RenderError extends FramesmithError<RenderErrorCode, RenderErrorDetail> {
   override readonly name = 'RenderError';
-  constructor(code: RenderErrorCode, message: string, readonly detail: RenderErrorDetail = {}, options?: { cause?: unknown }) {
-    super(code, message, detail, options);
-  }
 }

@@ -19,7 +19,7 @@ import type { AudioBus } from '../encode/audio-types.js';
 import { probeAudioSource } from '../encode/audio-probe.js';
 import { MuxError, muxAudio } from '../encode/mux.js';
 import type { RenderStage, StageContext } from './stage.js';
-import { MediaError, type MediaFailure } from '../load/media-errors.js';
+import { mediaError, type MediaFailure } from '../load/media-errors.js';
 import { checkMediaFiles, mediaFailure, mediaHasAudio } from '../load/media.js';
 
 export interface AudioStageStats {
@@ -75,7 +75,7 @@ export function audioStage(): AudioStage {
           return [];
         }
       }));
-      if (failures.length > 0) throw new MediaError(failures);
+      if (failures.length > 0) throw mediaError(failures);
       tracks = found.flat();
       stats.tracks = tracks.length;
     },
@@ -92,7 +92,7 @@ export function audioStage(): AudioStage {
         mix = result?.file ?? null;
       } catch (error) {
         const culprit = tracks.find((t) => (error as { trackId?: string }).trackId === t.id);
-        throw new MediaError([mediaFailure(error, culprit?.id, culprit?.src ?? ctx.composition.entryFile)], { cause: error });
+        throw mediaError([mediaFailure(error, culprit?.id, culprit?.src ?? ctx.composition.entryFile)], { cause: error });
       } finally {
         stats.mixMs = performance.now() - started;
       }
@@ -111,8 +111,8 @@ export function audioStage(): AudioStage {
       try {
         await muxAudio(file, mix, out, { container: container(ctx), fps: ctx.fps, alpha: ctx.alpha, signal: ctx.signal });
       } catch (error) {
-        if (error instanceof MuxError && error.code === 'cancelled') throw new MediaError([{ code: 'cancelled', message: 'the render was cancelled' }], { cause: error });
-        throw new MediaError([{ code: 'media_failed', file: error instanceof MuxError ? error.file : undefined, message: `adding the audio to the video failed: ${error instanceof Error ? error.message : String(error)}` }], { cause: error });
+        if (error instanceof MuxError && error.code === 'cancelled') throw mediaError([{ code: 'cancelled', message: 'the render was cancelled' }], { cause: error });
+        throw mediaError([{ code: 'media_failed', file: error instanceof MuxError ? error.fields.file : undefined, message: `adding the audio to the video failed: ${error instanceof Error ? error.message : String(error)}` }], { cause: error });
       } finally {
         stats.muxMs = performance.now() - started;
       }

@@ -25,7 +25,7 @@ import { extractVideos } from '../extract/extract.js';
 import type { ExtractedVideo, ExtractMetrics, FormatChoice, VideoRequest } from '../extract/types.js';
 import { formatRational } from '../media/rational.js';
 import type { RenderStage, StageContext } from './stage.js';
-import { MediaError } from '../load/media-errors.js';
+import { mediaError } from '../load/media-errors.js';
 import { checkMediaFiles } from '../load/media.js';
 import { pageScript } from '../browser/page-scripts.js';
 import { rootOptions } from '../browser/runtime-config.js';
@@ -99,7 +99,7 @@ export function videoFramesStage(options: VideoFramesOptions = {}): VideoFramesS
     const requests: VideoRequest[] = placed.map((v, i) => {
       const m = measured[i]!;
       if (m.tagName !== 'video') {
-        throw new MediaError([{ code: 'media_failed', element: v.element.label, file: v.element.src, message: `${v.element.label}: the page has ${m.tagName ?? 'nothing'} where the composition has this <video>; a script must not insert or remove timed elements before it` }]);
+        throw mediaError([{ code: 'media_failed', element: v.element.label, file: v.element.src, message: `${v.element.label}: the page has ${m.tagName ?? 'nothing'} where the composition has this <video>; a script must not insert or remove timed elements before it` }]);
       }
       const size = drawnSize(m, v.info);
       return {
@@ -123,13 +123,13 @@ export function videoFramesStage(options: VideoFramesOptions = {}): VideoFramesS
     release = () => result.release();
     stats.extraction = result.metrics;
     if (result.errors.length > 0) {
-      throw new MediaError(result.errors.map((e) => extractFailure(e, placed.find((v) => v.id === e.videoId))));
+      throw mediaError(result.errors.map((e) => extractFailure(e, placed.find((v) => v.id === e.videoId))));
     }
     const byId = new Map(result.extracted.map((e) => [e.videoId, e]));
     const videos = placed.map((v): ShownVideo => {
       const extracted = byId.get(v.id);
       if (!extracted || extracted.frames.length === 0) {
-        throw new MediaError([{ code: 'media_failed', element: v.element.label, file: v.element.src, message: `${v.element.label}: no frames were extracted from ${v.element.src}; re-export the file` }]);
+        throw mediaError([{ code: 'media_failed', element: v.element.label, file: v.element.src, message: `${v.element.label}: no frames were extracted from ${v.element.src}; re-export the file` }]);
       }
       const request = requests.find((r) => r.id === v.id)!;
       stats.perVideo.push({

@@ -6,7 +6,7 @@
 import type { Composition, MediaElement } from '../composition/model.js';
 import type { ExtractErrorInfo } from '../extract/types.js';
 import { probeMedia, type MediaInfo } from '../media/probe.js';
-import { MediaError, type MediaErrorCode, type MediaFailure } from '../load/media-errors.js';
+import { mediaError, type MediaErrorCode, type MediaFailure } from '../load/media-errors.js';
 import { mediaFailure } from '../load/media.js';
 
 /** Two times within 1 µs are the same moment (the page runtime's clip windows use the same rule). */
@@ -43,7 +43,7 @@ export async function placeVideos(composition: Composition): Promise<PlacedVideo
       return null;
     }
   }));
-  if (failures.length > 0) throw new MediaError(failures);
+  if (failures.length > 0) throw mediaError(failures);
   const result = placed.filter((v): v is PlacedVideo => v !== null);
   for (const v of result) {
     const count = seen.get(v.id) ?? 0;

@@ -1,5 +1,5 @@
 /** Failures of the storage location itself (a shared directory or an S3 bucket), not of a plan in it. */
-import { FramesmithError } from '../errors.js';
+import { FramesmithError, type FramesmithErrorOptions } from '../errors.js';
 import { redactUrl } from '../redact.js';
 
 export type StorageErrorCode =
@@ -10,10 +10,10 @@ export type StorageErrorCode =
   /** A transfer to or from the storage failed midway (retried as any chunk failure is). */
   | 'storage_transfer';
 
-export class StorageError extends FramesmithError<StorageErrorCode, { storage: string; key?: string }> {
+export class StorageError extends FramesmithError<StorageErrorCode, { storage: string; key?: string; option?: string }> {
   override readonly name = 'StorageError';
-  constructor(code: StorageErrorCode, message: string, readonly storage: string, key?: string, options?: { cause?: unknown }) {
+  constructor(code: StorageErrorCode, message: string, fields: { storage: string; key?: string; option?: string }, options?: FramesmithErrorOptions) {
     // A storage URL or endpoint may carry credentials (s3://key:secret@…): never in a message.
-    super(code, redactUrl(message), { storage: redactUrl(storage), ...(key !== undefined ? { key } : {}) }, options);
+    super(code, redactUrl(message), { ...fields, storage: redactUrl(fields.storage) }, options);
   }
 }

@@ -53,7 +53,7 @@ export function parseS3Url(spec: string): S3Location {
   const m = /^s3:\/\/([^/]+)\/?(.*)$/i.exec(spec);
   const bucket = m?.[1] ?? '';
   if (!/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/.test(bucket)) {
-    throw new StorageError('storage_url', `--storage "${spec}" is not an S3 URL with a valid bucket name: give s3://bucket/prefix (bucket: 3–63 lowercase letters, digits, dots, hyphens)`, spec);
+    throw new StorageError('storage_url', `\`storage\` "${spec}" is not an S3 URL with a valid bucket name: give s3://bucket/prefix (bucket: 3–63 lowercase letters, digits, dots, hyphens)`, { storage: spec, option: 'storage' });
   }
   const prefix = (m?.[2] ?? '').replace(/^\/+|\/+$/g, '');
   return { bucket, prefix, url: `s3://${bucket}${prefix ? `/${prefix}` : ''}` };
@@ -95,7 +95,7 @@ export class S3Storage implements RenderStorage {
       await this.client.send(new PutObjectCommand({ Bucket: this.location.bucket, Key: this.key(probe), Body: 'probe' }));
       await this.client.send(new DeleteObjectCommand({ Bucket: this.location.bucket, Key: this.key(probe) }));
     } catch (error) {
-      throw new StorageError('storage_unreachable', `the bucket of ${this.name}${this.endpoint ? ` at ${this.endpoint}` : ''} cannot be read and written (${describe(error)}): check the bucket, AWS_ENDPOINT_URL, AWS_REGION and the credentials (AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY) on this machine`, this.name, undefined, { cause: error });
+      throw new StorageError('storage_unreachable', `the bucket of ${this.name}${this.endpoint ? ` at ${this.endpoint}` : ''} cannot be read and written (${describe(error)}): check the bucket, AWS_ENDPOINT_URL, AWS_REGION and the credentials (AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY) on this machine`, { storage: this.name }, { cause: error });
     }
     await mkdir(this.root, { recursive: true });
     await this.trimMirror();
@@ -360,9 +360,9 @@ export class S3Storage implements RenderStorage {
    */
   private transferError(verb: string, rel: string, error: unknown): StorageError {
     if (unanswered(error)) {
-      return new StorageError('storage_unreachable', `cannot ${verb} ${rel} in ${this.name}: the storage${this.endpoint ? ` at ${this.endpoint}` : ''} does not answer (${describe(error)}); check that it is up and reachable from this machine, then render again`, this.name, this.key(rel), { cause: error });
+      return new StorageError('storage_unreachable', `cannot ${verb} ${rel} in ${this.name}: the storage${this.endpoint ? ` at ${this.endpoint}` : ''} does not answer (${describe(error)}); check that it is up and reachable from this machine, then render again`, { storage: this.name, key: this.key(rel) }, { cause: error });
     }
-    return new StorageError('storage_transfer', `cannot ${verb} ${rel} in ${this.name} (${describe(error)})`, this.name, this.key(rel), { cause: error });
+    return new StorageError('storage_transfer', `cannot ${verb} ${rel} in ${this.name} (${describe(error)})`, { storage: this.name, key: this.key(rel) }, { cause: error });
   }
 }
 

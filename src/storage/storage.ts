@@ -88,7 +88,7 @@ export async function openStorage(spec: string): Promise<RenderStorage> {
     return new S3Storage(parseS3Url(spec));
   }
   if (/^[a-z][a-z0-9+.-]*:\/\//i.test(spec)) {
-    throw new StorageError('storage_url', `--storage "${spec}" is neither a directory nor an s3:// URL: give a shared directory (/mnt/renders) or s3://bucket/prefix`, spec);
+    throw new StorageError('storage_url', `\`storage\` "${spec}" is neither a directory nor an s3:// URL: give a shared directory (/mnt/renders) or s3://bucket/prefix`, { storage: spec, option: 'storage' });
   }
   return new DirectoryStorage(path.resolve(spec));
 }
@@ -102,7 +102,7 @@ export class DirectoryStorage implements RenderStorage {
 
   async check(): Promise<void> {
     await mkdir(this.root, { recursive: true }).catch((error: unknown) => {
-      throw new StorageError('storage_unreachable', `the storage directory ${this.root} cannot be made (${(error as Error).message}): give --storage a directory this machine can write`, this.name, undefined, { cause: error });
+      throw new StorageError('storage_unreachable', `the storage directory ${this.root} cannot be made (${(error as Error).message}): give \`storage\` a directory this machine can write`, { storage: this.name }, { cause: error });
     });
   }
 

@@ -92,7 +92,7 @@ describe('bundledBrowser', () => {
     expect(refused).toBeInstanceOf(BrowserError);
     expect((refused as BrowserError).code).toBe('browser');
     expect((refused as BrowserError).message).toContain(`refusing to run the bundled browser from ${dir}: others may write into it`);
-    expect((refused as BrowserError).fix).toMatch(/TMPDIR/);
+    expect((refused as BrowserError).fields.fix).toMatch(/TMPDIR/);
     // Not ours, so not removed.
     expect(await readFile(path.join(dir, 'chromium'), 'utf8')).toBe(OTHER_BROWSER);
 
@@ -101,7 +101,7 @@ describe('bundledBrowser', () => {
     const failed = await bundledBrowser({ baseDir: path.join(file, 'tmp') }).catch((e: unknown) => e);
     expect(failed).toBeInstanceOf(BrowserError);
     expect((failed as BrowserError).message).toContain(`could not unpack the bundled headless shell (@sparticuz/chromium ${pkg.version}) into ${path.join(file, 'tmp')}`);
-    expect((failed as BrowserError).fix).toMatch(/set TMPDIR to a writable directory/);
+    expect((failed as BrowserError).fields.fix).toMatch(/set TMPDIR to a writable directory/);
     expect(await readFile(file, 'utf8')).toBe('not a directory');
   });
 

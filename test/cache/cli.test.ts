@@ -5,23 +5,30 @@
 import { execFile } from 'node:child_process';
 import { readdir, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { cacheKey } from '../../src/cache/key.js';
 import { openFrameCache, type FrameCache } from '../../src/cache/store.js';
+import { runCliInProcess } from '../helpers/cli-in-process.js';
 import { SAMPLE_RECIPE, SAMPLE_SOURCE, buildForChildren, removeBuild, tempDir, writeFrames } from './helpers.js';
 
 let build: string;
 let launcher: string;
+let scripts: string | undefined;
 let root: string;
 let cache: FrameCache;
 
 beforeAll(async () => {
   build = await buildForChildren();
-  launcher = path.join(build, 'launch.mjs');
-  await writeFile(launcher, `import { main } from './cli/main.js';\nmain(process.argv.slice(2)).then((code) => { process.exitCode = code; });\n`);
+  // The launcher lives beside the test's files, not in the (possibly shared) build: it imports the build by URL.
+  scripts = await tempDir();
+  launcher = path.join(scripts, 'launch.mjs');
+  const main = JSON.stringify(pathToFileURL(path.join(build, 'cli', 'main.js')).href);
+  await writeFile(launcher, `import { main } from ${main};\nmain(process.argv.slice(2)).then((code) => { process.exitCode = code; });\n`);
 });
 afterAll(async () => {
   await removeBuild(build);
+  if (scripts) await rm(scripts, { recursive: true, force: true });
 });
 beforeEach(async () => {
   root = await tempDir();
@@ -86,16 +93,19 @@ describe('framesmith cache', () => {
   });
 
   it('exits 2 on usage errors and 1 when the directory is unusable', async () => {
-    expect((await cli(['cache', 'frobnicate', '--cache-dir', root])).code).toBe(2);
-    const badBudget = await cli(['cache', 'gc', '--cache-dir', root, '--budget', 'lots']);
+    // In-process (cli-in-process.ts): none of these needs a process of its own. The suite's
+    // environment has FRAMESMITH_CACHE_DIR=off (vitest.config.ts): the disabled case.
+    expect(process.env.FRAMESMITH_CACHE_DIR).toBe('off');
+    expect((await runCliInProcess(['cache', 'frobnicate', '--cache-dir', root])).code).toBe(2);
+    const badBudget = await runCliInProcess(['cache', 'gc', '--cache-dir', root, '--budget', 'lots']);
     expect(badBudget.code).toBe(2);
     expect(badBudget.stderr).toContain('"lots"');
-    const disabled = await cli(['cache', 'stats'], { FRAMESMITH_CACHE_DIR: 'off' });
+    const disabled = await runCliInProcess(['cache', 'stats']);
     expect(disabled.code).toBe(2);
     expect(disabled.stderr).toContain('--cache-dir');
     const blocker = path.join(root, 'file');
     await writeFile(blocker, 'x');
-    const unusable = await cli(['cache', 'stats', '--cache-dir', path.join(blocker, 'cache')]);
+    const unusable = await runCliInProcess(['cache', 'stats', '--cache-dir', path.join(blocker, 'cache')]);
     expect(unusable.code).toBe(1);
     expect(unusable.stderr).toContain(path.join(blocker, 'cache'));
   });

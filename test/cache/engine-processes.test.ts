@@ -38,8 +38,10 @@ const list = (d: string) => readdir(d).catch(() => [] as string[]);
 beforeAll(async () => {
   if (!existsSync(path.join(REPO, 'dist/cli/extract-command.js'))) throw new Error('build first: npx tsc -p . (npm test does it)');
   dir = await mkdtemp(path.join(os.tmpdir(), 'fs-engine-proc-'));
-  clip = await makeIndexedVideo(path.join(dir, 'clip.mp4'), { width: 160, height: 90, fps: 30, frames: 90, codec: 'h264' });
-  await makeIndexedVideo(path.join(dir, 'big.mp4'), { width: 1280, height: 720, fps: 30, frames: 240, codec: 'h264' });
+  [clip] = await Promise.all([
+    makeIndexedVideo(path.join(dir, 'clip.mp4'), { width: 160, height: 90, fps: 30, frames: 90, codec: 'h264' }),
+    makeIndexedVideo(path.join(dir, 'big.mp4'), { width: 1280, height: 720, fps: 30, frames: 240, codec: 'h264' }),
+  ]);
   await writeFile(path.join(dir, 'spec.json'), JSON.stringify({
     fps: 30,
     videos: [

@@ -4,7 +4,7 @@
  */
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtemp, mkdir, rm, writeFile } from 'node:fs/promises';
+import { access, mkdtemp, mkdir, rename, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
@@ -17,19 +17,42 @@ export async function tempDir(prefix = 'fs-cache-'): Promise<string> {
 }
 
 /**
- * Compiles the project into a private directory inside node_modules/.cache (so compiled files still
- * resolve the project's dependencies) and returns its path. Others' work in progress may have type
- * errors; tsc emits anyway, and only the modules our children import matter.
+ * A compiled copy of src/ for child processes, made at most once per test run:
+ * - FRAMESMITH_TEST_DIST set (npm test sets it to `dist` right after `npm run build`): that build;
+ * - in a run with the global setup (test/setup/global.ts): `<run dir>/build`, compiled by the first
+ *   test file that asks (a directory made with `mkdir` is the lock; the others wait for the rename);
+ * - otherwise a private directory inside node_modules/.cache.
+ * Compiled files resolve the project's dependencies (every location is inside the checkout). Others'
+ * work in progress may have type errors; tsc emits anyway, and only the modules our children import matter.
  */
 export async function buildForChildren(): Promise<string> {
-  const out = path.join(REPO, 'node_modules', '.cache', `framesmith-cache-test-${process.pid}-${randomBytes(4).toString('hex')}`);
+  const dist = process.env.FRAMESMITH_TEST_DIST;
+  if (dist) return path.resolve(REPO, dist);
+  const runDir = process.env.FRAMESMITH_TEST_RUN_DIR;
+  if (!runDir) return compileInto(path.join(REPO, 'node_modules', '.cache', `framesmith-cache-test-${process.pid}-${randomBytes(4).toString('hex')}`));
+  const build = path.join(runDir, 'build');
+  const claimed = await mkdir(`${build}.lock`).then(() => true, () => false);
+  if (claimed) {
+    await rename(await compileInto(`${build}.tmp`), build);
+    return build;
+  }
+  for (let waited = 0; waited < 300_000; waited += 200) {
+    if (await access(build).then(() => true, () => false)) return build;
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+  throw new Error(`buildForChildren: ${build} did not appear within 5 minutes (another test file is compiling it)`);
+}
+
+async function compileInto(out: string): Promise<string> {
   await mkdir(out, { recursive: true });
   await promisify(execFile)(process.execPath, [path.join(REPO, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', REPO, '--outDir', out, '--sourceMap', 'false', '--declaration', 'false'], { cwd: REPO })
     .catch(() => undefined); // type errors elsewhere still emit
   return out;
 }
 
+/** Removes a build of `buildForChildren` that belongs to one test file (a shared one stays for the run). */
 export async function removeBuild(out: string): Promise<void> {
+  if (!out.includes(`${path.sep}node_modules${path.sep}.cache${path.sep}`)) return;
   await rm(out, { recursive: true, force: true });
 }
 

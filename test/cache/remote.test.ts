@@ -100,7 +100,7 @@ describe('fetchRemoteSource', () => {
     for (const url of [`${base}/video.mp4`, 'ftp://example.com/a.mp4', 'file:///etc/passwd']) {
       const error = await fetchRemoteSource(url, { cacheDir }).catch((e: unknown) => e);
       expect(error).toBeInstanceOf(RemoteSourceError);
-      expect((error as RemoteSourceError).kind).toBe('insecure_scheme');
+      expect((error as RemoteSourceError).code).toBe('insecure_scheme');
       expect((error as RemoteSourceError).message).toContain(url);
     }
     expect(hits.total).toBe(before);
@@ -112,7 +112,7 @@ describe('fetchRemoteSource', () => {
     for (const url of [`https://127.0.0.1:${port}/video.mp4`, `https://[::1]:${port}/video.mp4`, `https://localhost:${port}/video.mp4`]) {
       const error = await fetchRemoteSource(url, { cacheDir }).catch((e: unknown) => e);
       expect(error, url).toBeInstanceOf(RemoteSourceError);
-      expect((error as RemoteSourceError).kind, url).toBe('private_host');
+      expect((error as RemoteSourceError).code, url).toBe('private_host');
     }
     expect(hits.total).toBe(before);
     expect(await filesUnder('blobs')).toEqual([]);
@@ -140,7 +140,7 @@ describe('fetchRemoteSource', () => {
   it('fails on a Content-Length mismatch and leaves nothing behind', async () => {
     const error = await fetchRemoteSource(`${base}/short.mp4`, { cacheDir, allowPrivateHosts: true }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(RemoteSourceError);
-    expect((error as RemoteSourceError).kind).toBe('length_mismatch');
+    expect((error as RemoteSourceError).code).toBe('length_mismatch');
     expect((error as RemoteSourceError).message).toMatch(/ended after \d+ of 100000 bytes/);
     expect(await filesUnder('tmp')).toEqual([]);
     expect(await filesUnder('blobs')).toEqual([]);
@@ -183,7 +183,7 @@ describe('fetchRemoteSource', () => {
     const controller = new AbortController();
     setTimeout(() => controller.abort(), 50);
     const error = await fetchRemoteSource(`${base}/slow.mp4`, { cacheDir, allowPrivateHosts: true, signal: controller.signal }).catch((e: unknown) => e);
-    expect((error as RemoteSourceError).kind).toBe('aborted');
+    expect((error as RemoteSourceError).code).toBe('cancelled');
     expect(await filesUnder('tmp')).toEqual([]);
     expect(await filesUnder('blobs')).toEqual([]);
   });

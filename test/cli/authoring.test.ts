@@ -2,8 +2,8 @@
  * The authoring commands HyperFrames users run: `lint` (HyperFrames' codes and JSON shape, exit 1 on
  * errors), `check` / `validate` (lint plus a load in the browser), `snapshot` (stills named as
  * HyperFrames names them, each the frame due at its time, and a contact sheet), and `info`,
- * `compositions`, `timeline` (HyperFrames' JSON fields). Library calls in-process; a few real spawns
- * of the built CLI for exit codes.
+ * `compositions`, `timeline` (HyperFrames' JSON fields). Library calls in-process; the CLI once per
+ * command as a real spawn of the built bin, its other runs in-process (cli-in-process.ts).
  */
 import { mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
@@ -13,6 +13,7 @@ import { listCompositions, projectInfo, readProject, timelineOf } from '../../sr
 import { captureSnapshots, snapshotTimes } from '../../src/inspect/snapshot.js';
 import { lintProject } from '../../src/lint/lint.js';
 import { makeSilentVideo } from '../helpers/audio-media.js';
+import { runCliInProcess } from '../helpers/cli-in-process.js';
 import { runCli } from '../helpers/render-cli.js';
 import { decodeFrames, makeProject, pixel } from '../helpers/render-pixels.js';
 
@@ -119,11 +120,11 @@ describe('lint', () => {
     const json = JSON.parse(bad.stdout) as Record<string, unknown>;
     expect(Object.keys(json)).toEqual(['ok', 'errorCount', 'warningCount', 'infoCount', 'findings', 'filesScanned']);
     expect(json).toMatchObject({ ok: false, errorCount: 6, warningCount: 5 });
-    const clean = await runCli(['lint', project('clean')]);
+    const clean = await runCliInProcess(['lint', project('clean')]);
     expect(clean.stderr).toBe('');
     expect(clean.code).toBe(0);
     expect(clean.stdout.trim().split('\n')).toEqual([expect.stringMatching(/^⚠ \[.*index\.html:4:1\] missing_data_no_timeline: /), '0 error(s), 1 warning(s)']);
-    const none = await runCli(['lint', path.join(dir, 'nothing-here')]);
+    const none = await runCliInProcess(['lint', path.join(dir, 'nothing-here')]);
     expect(none.code).toBe(1);
     expect(none.stderr).toMatch(/nothing-here does not exist/);
     expect(await readFile(path.join(project('bad'), 'index.html'), 'utf8')).toBe(MISTAKES);
@@ -143,7 +144,7 @@ describe('check and validate', () => {
     const failed = await runCli(['validate', project('throws'), '--json', '--no-contrast']);
     expect(failed.code).toBe(1);
     expect(JSON.parse(failed.stdout)).toMatchObject({ ok: false, errors: [{ level: 'error', text: expect.stringContaining('undefinedFn') }], warnings: [] });
-    const clean = await runCli(['validate', project('clean')]);
+    const clean = await runCliInProcess(['validate', project('clean')]);
     expect(clean.code).toBe(0);
     expect(clean.stdout).toContain('0 error(s), 0 warning(s)');
   });
@@ -180,7 +181,7 @@ describe('snapshot', () => {
     const beyond = await runCli(['snapshot', project('clean'), '-o', path.join(dir, 'beyond'), '--range', '1,5']);
     expect(beyond.code).toBe(2);
     expect(beyond.stderr).toContain('0 <= START < END <= 2');
-    const frames = await runCli(['snapshot', project('clean'), '--frames', '0']);
+    const frames = await runCliInProcess(['snapshot', project('clean'), '--frames', '0']);
     expect(frames.code).toBe(2);
     expect(frames.stderr).toContain('a whole number of stills >= 1');
     expect((await readdir(dir)).includes('beyond')).toBe(false);
@@ -217,7 +218,7 @@ describe('info, compositions, timeline', () => {
     expect(cli.stderr).toBe('');
     expect(cli.code).toBe(0);
     expect(JSON.parse(cli.stdout)).toEqual({ timeline: JSON.parse(JSON.stringify(timeline)) });
-    const edit = await runCli(['timeline', project('host'), 'move', '#inner']);
+    const edit = await runCliInProcess(['timeline', project('host'), 'move', '#inner']);
     expect(edit.code).toBe(2);
     expect(edit.stderr).toContain('timeline move: framesmith prints the timeline but does not edit it');
     expect(await readFile(path.join(project('host'), 'index.html'), 'utf8')).toBe(HOST);

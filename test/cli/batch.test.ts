@@ -2,7 +2,8 @@
  * `framesmith render --batch` as a user runs it (the built CLI): one render per row, each output's
  * pixels from its row's variable, placeholders in -o, manifest.json beside the outputs, one JSON
  * document with --json, refusals before any render (exit 2), failing rows with and without
- * --batch-fail-fast (exit 1), and nothing the user had is touched.
+ * --batch-fail-fast (exit 1), and nothing the user had is touched. Refusals run in-process
+ * (cli-in-process.ts).
  */
 import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
@@ -10,6 +11,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decodeFrames, makeProject, pixel } from '../helpers/render-pixels.js';
+import { runCliInProcess } from '../helpers/cli-in-process.js';
 import { runCli, startCli } from '../helpers/render-cli.js';
 import type { BatchManifest } from '../../src/batch.js';
 
@@ -100,7 +102,7 @@ describe('framesmith render --batch', () => {
 
   it('refuses colliding outputs before any render: exit 2 naming the rows, nothing written', async () => {
     const { dir, rowsFile } = await setup('collide', [RED, GREEN, { ...BLUE, title: 'red' }]);
-    const run = await runCli(['render', project, '--batch', rowsFile, '-o', path.join(dir, '{title}.mp4'), '--json']);
+    const run = await runCliInProcess(['render', project, '--batch', rowsFile, '-o', path.join(dir, '{title}.mp4'), '--json']);
     expect(run.code).toBe(2);
     const doc = JSON.parse(run.stdout);
     expect(doc.error).toMatchObject({ code: 'invalid_batch', rows: [0, 2] });
@@ -121,7 +123,7 @@ describe('framesmith render --batch', () => {
     const strictRows = path.join(work, 'strict.json');
     await writeFile(strictRows, JSON.stringify([RED, { bg: 3 }, { ...GREEN, nope: 1 }]));
     cases.push([['--batch', strictRows, '--strict-variables', '-o', path.join(dir, '{index}.mp4')], /--strict-variables: the batch was not started, 2 rows have variables.*row 1: .*"bg".*row 2: .*"nope"/]);
-    const runs = await Promise.all(cases.map(([args]) => runCli(['render', project, ...args])));
+    const runs = await Promise.all(cases.map(([args]) => runCliInProcess(['render', project, ...args])));
     for (const [i, run] of runs.entries()) {
       expect(run.code, cases[i]![0].join(' ')).toBe(2);
       expect(run.stderr).toMatch(cases[i]![1]);
@@ -162,7 +164,7 @@ describe('framesmith render --batch', () => {
   it('never replaces a manifest.json that is not a batch manifest (exit 2)', async () => {
     const { dir, rowsFile } = await setup('foreign', [RED]);
     await writeFile(path.join(dir, 'manifest.json'), '{"mine":true}');
-    const run = await runCli(['render', project, '--batch', rowsFile, '-o', path.join(dir, '{index}.mp4')]);
+    const run = await runCliInProcess(['render', project, '--batch', rowsFile, '-o', path.join(dir, '{index}.mp4')]);
     expect(run.code).toBe(2);
     expect(run.stderr).toMatch(/manifest\.json exists and is not a batch manifest/);
     expect(await readFile(path.join(dir, 'manifest.json'), 'utf8')).toBe('{"mine":true}');

@@ -17,6 +17,7 @@ import { defaultOutputPath } from '../../src/render/options.js';
 import { MEDIA_WARNING_CODES, StrictModeError, WarningLog } from '../../src/warnings.js';
 import { rational } from '../../src/media/rational.js';
 import { makeProject, page, probeVideo } from '../helpers/render-pixels.js';
+import { runCliInProcess } from '../helpers/cli-in-process.js';
 import { runCli } from '../helpers/render-cli.js';
 
 interface Parsed {
@@ -28,7 +29,7 @@ interface Parsed {
 async function parse(args: string[]): Promise<Parsed> {
   const errors: string[] = [];
   const program = new Command().exitOverride().configureOutput({ writeErr: (s) => { errors.push(s); }, writeOut: () => {} });
-  registerRender(program, { setExitCode() {} });
+  registerRender(program, { setExitCode() {}, stdout: { write: () => true }, stderr: { write: () => true } });
   const render = program.commands.find((c) => c.name() === 'render')!;
   let parsed: Parsed | undefined;
   render.action((input: string, flags: Record<string, unknown>) => { parsed = { input, flags }; });
@@ -140,7 +141,7 @@ describe('HyperFrames render flags: what they resolve to', () => {
     }
     expect(error).toBeInstanceOf(StrictModeError);
     expect((error as StrictModeError).code).toBe('strict');
-    expect((error as StrictModeError).message).toBe('the image a.png is missing from the project (--no-best-effort: missing or unready media is an error)');
+    expect((error as StrictModeError).message).toBe('the image a.png is missing from the project (`strict`: missing or unready media is an error)');
   });
 
   it('--frames-cache-dir is a cache directory or none; with --cache-dir or --no-cache it is a usage error; HYPERFRAMES_EXTRACT_CACHE_DIR is read', () => {
@@ -237,7 +238,7 @@ describe('HyperFrames command lines, rendered', () => {
     expect(run.stderr).toMatch(/framesmith: debug: timings \(ms\) \{/);
     expect(run.stderr).not.toMatch(/--skill is a HyperFrames flag/); // --quiet: no notices
     const before = await readdir(path.join(project, 'out'));
-    const bad = await runCli(['render', project, '--format', 'gif', '--gif-loop', '70000', '-o', path.join(project, 'out', 'bad.gif')]);
+    const bad = await runCliInProcess(['render', project, '--format', 'gif', '--gif-loop', '70000', '-o', path.join(project, 'out', 'bad.gif')]);
     expect(bad.code).toBe(2);
     expect(bad.stderr).toMatch(/--gif-loop.*0 to 65535/);
     expect(existsSync(path.join(project, 'out', 'bad.gif'))).toBe(false);

@@ -1,11 +1,13 @@
 /**
- * `framesmith init`: each starter previews and renders as written, and init refuses to write over a
- * project or to invent a template.
+ * `framesmith init`: each starter previews and renders as written (one full render each, its --json
+ * result read for the video), and init refuses to write over a project or to invent a template. `init`
+ * runs in-process (cli-in-process.ts) except once, as the built bin; the renders are real processes.
  */
 import { readdir, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startPreviewServer } from '../../src/preview/server.js';
+import { runCliInProcess } from '../helpers/cli-in-process.js';
 import { runCli } from '../helpers/render-cli.js';
 import { makeProject, probeVideo } from '../helpers/render-pixels.js';
 
@@ -19,16 +21,17 @@ describe('framesmith init', () => {
     ['video', ['index.html', 'media'], { frames: '150', width: '1280', height: '720' }],
   ] as const)('--template %s writes a project that renders and previews at once', async (template, files, expected) => {
     const project = path.join(dir, template);
-    const init = await runCli(['init', project, '--template', template]);
+    // The title card's is the one real `framesmith init` process of this file.
+    const init = await (template === 'title-card' ? runCli : runCliInProcess)(['init', project, '--template', template]);
     expect(init.code).toBe(0);
     expect(init.stderr).toContain(`next: framesmith preview ${project}`);
     expect((await readdir(project)).sort()).toEqual([...files]);
     const output = path.join(dir, `${template}.mp4`);
-    const rendered = await runCli(['render', project, '-o', output, '-q', '--quality', 'draft']);
+    const rendered = await runCli(['render', project, '-o', output, '--json', '--quality', 'draft']);
     expect(rendered.stderr).toBe('');
     expect(rendered.code).toBe(0);
     expect(await probeVideo(output)).toMatchObject({ nb_read_frames: expected.frames, width: expected.width, height: expected.height });
-    if (template === 'video') expect((await runCli(['render', project, '-o', output, '-q', '--frames', '0-0', '--json'])).stdout).toMatch(/"videos": 1/);
+    if (template === 'video') expect(rendered.stdout).toMatch(/"videos": 1/);
     const preview = await startPreviewServer(project, { port: 0 });
     try {
       const state = await preview.settled();
@@ -43,13 +46,13 @@ describe('framesmith init', () => {
 
   it('refuses a directory that is not empty, and an unknown template (exit 2, nothing written)', async () => {
     const taken = path.join(dir, 'taken');
-    await runCli(['init', taken]);
+    await runCliInProcess(['init', taken]);
     await writeFile(path.join(taken, 'notes.txt'), 'mine');
-    const again = await runCli(['init', taken]);
+    const again = await runCliInProcess(['init', taken]);
     expect(again.code).toBe(2);
     expect(again.stderr).toMatch(/is not empty: give a new directory, or --force/);
     expect((await readdir(taken)).sort()).toEqual(['index.html', 'notes.txt']);
-    const unknown = await runCli(['init', path.join(dir, 'nope'), '--template', 'slideshow']);
+    const unknown = await runCliInProcess(['init', path.join(dir, 'nope'), '--template', 'slideshow']);
     expect(unknown.code).toBe(2);
     expect(unknown.stderr).toMatch(/title-card, video/);
     expect(await readdir(dir)).not.toContain('nope');

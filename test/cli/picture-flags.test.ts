@@ -2,12 +2,13 @@
  * `framesmith render` with HyperFrames' picture flags, as a user runs them (the built CLI in a child
  * process): --resolution, --video-frame-format, --hdr and --sdr render (exit 0, the file checked by
  * ffprobe), and a preset that does not fit, an unknown one, or flags that exclude each other exit 2
- * with a message naming the flag and the fix, writing nothing.
+ * with a message naming the flag and the fix, writing nothing (those in-process: cli-in-process.ts).
  */
 import { existsSync } from 'node:fs';
 import { readdir, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runCliInProcess } from '../helpers/cli-in-process.js';
 import { runCli } from '../helpers/render-cli.js';
 import { makeProject, page, probeVideo } from '../helpers/render-pixels.js';
 
@@ -51,7 +52,7 @@ describe('render --resolution / --video-frame-format / --hdr / --sdr', () => {
     it(`exits 2 for ${what}, writing nothing`, async () => {
       const before = await readdir(dir());
       const output = path.join(dir(), 'refused.mp4');
-      const run = await runCli(['render', dir(), '-o', output, ...flags, '--no-cache']);
+      const run = await runCliInProcess(['render', dir(), '-o', output, ...flags, '--no-cache']);
       expect(run.code).toBe(2);
       expect(run.stderr).toMatch(message);
       expect(existsSync(output)).toBe(false);

@@ -10,6 +10,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeIndexedVideo, readFrameIndexFromRaw } from '../helpers/frame-media.js';
 import { decodeFrames, hashFrames, makeProject, page } from '../helpers/render-pixels.js';
+import { runCliInProcess } from '../helpers/cli-in-process.js';
 import { runCli } from '../helpers/render-cli.js';
 
 let project: string;
@@ -60,7 +61,7 @@ describe('render with the frame cache', () => {
     expect(uncached.stages['video-frames']).toMatchObject({ cacheHits: 0, cacheMisses: 0, uniqueExtractions: 1 });
     expect(await shownIndices(path.join(project, 'uncached.mp4'))).toEqual(Array.from({ length: 15 }, (_, i) => i));
 
-    const both = await runCli(['render', project, '-o', path.join(project, 'x.mp4'), '--no-cache', '--cache-dir', other]);
+    const both = await runCliInProcess(['render', project, '-o', path.join(project, 'x.mp4'), '--no-cache', '--cache-dir', other]);
     expect(both.code).toBe(2);
     expect(both.stderr).toMatch(/--no-cache and --cache-dir/);
     expect(await readdir(project)).not.toContain('x.mp4');

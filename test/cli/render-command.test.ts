@@ -1,7 +1,8 @@
 /**
  * `framesmith render` as a user runs it: the built CLI in a child process. Exit codes (0 / 1 / 2),
  * `--json`, no output on failure, and an interrupt (SIGINT) mid-capture leaves no browser, no ffmpeg
- * and no partial file.
+ * and no partial file. Usage errors, which need no process of their own, run in-process
+ * (cli-in-process.ts).
  */
 import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, readdir, rm } from 'node:fs/promises';
@@ -10,6 +11,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decodeFrames, leftEdge, makeProject, page, pixel, probeVideo } from '../helpers/render-pixels.js';
 import { spawnSync } from 'node:child_process';
+import { runCliInProcess } from '../helpers/cli-in-process.js';
 import { CLI, processesMentioning, runCli, startCli } from '../helpers/render-cli.js';
 
 let project: string;
@@ -58,16 +60,17 @@ describe('framesmith render', () => {
   it('a missing image is a warning (listed in --json, printed), and under --strict a failure: exit 1, the URL named, nothing written', async () => {
     const outDir = path.join(broken, 'out');
     await mkdir(outDir);
-    const ok = await runCli(['render', broken, '-o', path.join(outDir, 'x.mp4'), '--json']);
+    // 5 fps: the warning is the image's, whatever the number of frames.
+    const ok = await runCli(['render', broken, '-o', path.join(outDir, 'x.mp4'), '--json', '--fps', '5']);
     expect(ok.code).toBe(0);
     const result = JSON.parse(ok.stdout);
     expect(result.warnings).toEqual([expect.objectContaining({ code: 'asset_unavailable', element: '<img src="nope.png">', url: expect.stringMatching(/nope\.png$/) })]);
-    const plain = await runCli(['render', broken, '-o', path.join(outDir, 'y.mp4'), '-q']);
+    const plain = await runCli(['render', broken, '-o', path.join(outDir, 'y.mp4'), '-q', '--fps', '5']);
     expect(plain.code).toBe(0);
     expect(plain.stderr).toMatch(/warning: <img src="nope.png">: the image nope\.png is missing from the project/);
     await rm(outDir, { recursive: true });
     await mkdir(outDir);
-    const run = await runCli(['render', broken, '-o', path.join(outDir, 'x.mp4'), '--json', '--strict']);
+    const run = await runCli(['render', broken, '-o', path.join(outDir, 'x.mp4'), '--json', '--strict', '--fps', '5']);
     expect(run.code).toBe(1);
     const doc = JSON.parse(run.stdout);
     expect(doc.error.code).toBe('strict');
@@ -94,11 +97,11 @@ describe('framesmith render', () => {
       const b = path.join(dir, 'out', 'b.mp4');
       expect((await runCli(['render', dir, '-o', b, '-q', '--variables-file', path.join(dir, 'vars.json')])).code).toBe(0);
       expect((await colorOf(b))[2]).toBeGreaterThan(200);
-      const wrong = await runCli(['render', dir, '-o', path.join(dir, 'out', 'c.mp4'), '--strict-variables', '--variables', '{"colour":"#fff","color":7}']);
+      const wrong = await runCliInProcess(['render', dir, '-o', path.join(dir, 'out', 'c.mp4'), '--strict-variables', '--variables', '{"colour":"#fff","color":7}']);
       expect(wrong.code).toBe(2);
       expect(wrong.stderr).toMatch(/variable "colour" \(given "#fff" \(a string\)\) is not declared in data-composition-variables of .*index\.html \(declared: color\)/);
       expect(wrong.stderr).toMatch(/variable "color" is declared in .*index\.html as color and expects a string, got 7 \(a number\) \(--strict-variables\)/);
-      const badJson = await runCli(['render', dir, '-o', path.join(dir, 'out', 'c.mp4'), '--variables', '{color}']);
+      const badJson = await runCliInProcess(['render', dir, '-o', path.join(dir, 'out', 'c.mp4'), '--variables', '{color}']);
       expect(badJson.code).toBe(2);
       expect(badJson.stderr).toMatch(/--variables is not valid JSON/);
       expect(existsSync(path.join(dir, 'out', 'c.mp4'))).toBe(false);
@@ -108,16 +111,25 @@ describe('framesmith render', () => {
     }
   });
 
-  it('usage errors exit 2', async () => {
-    expect((await runCli(['render', project, '--quality', 'ultra'])).code).toBe(2);
-    expect((await runCli(['render', project, '--workers', '0'])).code).toBe(2);
-    expect((await runCli(['render', project, '--format', 'avi'])).code).toBe(2);
-    expect((await runCli(['render', project, '--crf', '20', '--video-bitrate', '2M'])).code).toBe(2);
-    expect((await runCli(['render', project, '--format', 'mov', '--crf', '20'])).code).toBe(2);
-    expect((await runCli(['render', project, '--frames', '5-2'])).code).toBe(2);
-    expect((await runCli(['render', project, '--frames', '0-30'])).code).toBe(2);
-    expect((await runCli(['render', project, '--variables', '{"x":1}', '--variables-file', 'v.json'])).code).toBe(2);
-    expect((await runCli(['render', project, '--fps', '-3'])).code).toBe(2);
+  it('usage errors exit 2, naming the flag, and write nothing', async () => {
+    const cases: Array<[string[], RegExp]> = [
+      [['--quality', 'ultra'], /--quality.*'ultra' is invalid/],
+      [['--workers', '0'], /--workers.*'0' is invalid/],
+      [['--format', 'avi'], /--format.*'avi' is invalid/],
+      [['--crf', '20', '--video-bitrate', '2M'], /crf.*video-?bitrate.*cannot be combined/i],
+      [['--format', 'mov', '--crf', '20'], /crf.* applies to mp4 and webm only/],
+      [['--frames', '5-2'], /--frames.*'5-2' is invalid/],
+      [['--frames', '0-30'], /frames 0-30 reaches past the composition's last frame, 29/],
+      [['--variables', '{"x":1}', '--variables-file', 'v.json'], /--variables and --variables-file cannot be combined/],
+      [['--fps', '-3'], /--fps.*'-3' is invalid/],
+    ];
+    const before = await readdir(project);
+    for (const [flags, message] of cases) {
+      const run = await runCliInProcess(['render', project, '-o', path.join(project, 'refused.mp4'), ...flags]);
+      expect(run.code, flags.join(' ')).toBe(2);
+      expect(run.stderr, flags.join(' ')).toMatch(message);
+    }
+    expect(await readdir(project)).toEqual(before);
   });
 
   it('SIGINT during capture ends the browser and ffmpeg and leaves no partial output', async () => {

@@ -1,21 +1,23 @@
 /**
  * `framesmith storage prune` on a storage directory filled by real planned renders: plans unused for
  * longer than --older-than go, recent ones stay, the plan of a render running at that moment stays
- * whatever the age given, and a freeze left incomplete goes only after a day.
+ * whatever the age given, and a freeze left incomplete goes only after a day. The renders are real
+ * processes (one is killed) of a small composition with no media (pruning reads plans, not what is in
+ * them); `storage prune` runs in-process (cli-in-process.ts) except once, as the built bin.
  */
-import { mkdir, readdir, readFile, rm, stat, utimes } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rm, stat, utimes, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { makePlannedProject, setBackground } from '../helpers/planned.js';
+import { runCliInProcess } from '../helpers/cli-in-process.js';
 import { processesMentioning, runCli, startCli } from '../helpers/render-cli.js';
-import { makeProject } from '../helpers/render-pixels.js';
+import { makeProject, page } from '../helpers/render-pixels.js';
 
 let project: string;
 let storage: string;
 
 async function planOf(background: string): Promise<string> {
-  await setBackground(project, background);
-  const run = await runCli(['render', project, '-o', path.join(project, 'out.mp4'), '--chunk-frames', '45', '--storage', storage, '--json']);
+  await setBackground(background);
+  const run = await runCli(['render', project, '-o', path.join(project, 'out.mp4'), '--chunk-frames', String(FRAMES), '--storage', storage, '--json']);
   expect(run.code).toBe(0);
   return (JSON.parse(run.stdout) as { plan: { hash: string } }).plan.hash;
 }
@@ -29,8 +31,32 @@ async function bytesIn(dir: string): Promise<number> {
 
 const plans = async () => (await readdir(path.join(storage, 'plans'))).sort();
 
+/** Frames of the composition: 0.5 s at 30 fps, 160x90, a box moving over `background`. */
+const FRAMES = 15;
+
+/** A new background: another content, so another plan. */
+async function setBackground(background: string): Promise<void> {
+  const style = `#box{position:absolute;left:0;top:35px;width:20px;height:20px;background:#f00;animation:m .5s linear both}@keyframes m{to{left:140px}}`;
+  await writeFile(path.join(project, 'index.html'), page({ width: 160, height: 90, duration: 0.5, rootBackground: background, style, body: '<div id="box"></div>' }));
+}
+
+/**
+ * The id of the first render under `renders` whose open marker is whole (its plan's hash, then its
+ * pid): the render directory appears before its marker is written. Polls for up to a minute.
+ */
+async function openedRender(renders: string): Promise<string> {
+  for (let i = 0; i < 1200; i++) {
+    for (const id of await readdir(renders).catch(() => [])) {
+      const marker = await readFile(path.join(renders, id, '.active'), 'utf8').catch(() => '');
+      if (/^[0-9a-f]{64}\n\d+\n$/.test(marker)) return id;
+    }
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error(`no render opened in ${renders}`);
+}
+
 beforeAll(async () => {
-  project = await makePlannedProject('fs-prune-');
+  project = await makeProject({}, 'fs-prune-');
   storage = await makeProject({}, 'fs-prune-storage-');
 }, 60_000);
 
@@ -46,7 +72,7 @@ describe('framesmith storage prune', () => {
     const tenDaysAgo = new Date(Date.now() - 10 * 86_400_000);
     await utimes(path.join(storage, 'plans', old), tenDaysAgo, tenDaysAgo);
 
-    const dry = await runCli(['storage', 'prune', '--storage', storage, '--dry-run', '--json']);
+    const dry = await runCliInProcess(['storage', 'prune', '--storage', storage, '--dry-run', '--json']);
     expect(dry.code).toBe(0);
     const listed = JSON.parse(dry.stdout) as { removed: Array<{ name: string }>; kept: Array<{ name: string; why: string }>; freedBytes: number };
     expect(listed.removed.map((p) => p.name)).toEqual([old]);
@@ -54,6 +80,7 @@ describe('framesmith storage prune', () => {
     expect(listed.freedBytes).toBe(await bytesIn(path.join(storage, 'plans', old)));
     expect(await plans()).toEqual([old, recent].sort());
 
+    // The one real `framesmith storage prune` process of this file.
     const pruned = await runCli(['storage', 'prune', '--storage', storage, '--older-than', '7d']);
     expect(pruned.code).toBe(0);
     expect(pruned.stdout).toMatch(new RegExp(`^removed plan ${old.slice(0, 12)}: [\\d.]+ (KiB|MiB), last used 10 days ago\\n1 plan removed .* kept 1 used within 7d, 0 in use by a render\\n$`));
@@ -64,11 +91,11 @@ describe('framesmith storage prune', () => {
   }, 120_000);
 
   it('never removes the plan of a render that is running, whatever the age; an incomplete plan goes after a day', async () => {
-    await setBackground(project, '#605040');
+    await setBackground('#605040');
     const running = startCli(['render', project, '-o', path.join(project, 'running.mp4'), '--chunk-frames', '5', '--workers', '1', '--storage', storage, '--json']);
     const renders = path.join(storage, 'renders');
-    for (let i = 0; i < 600 && !(await readdir(renders).catch(() => [])).length; i++) await new Promise((r) => setTimeout(r, 50));
-    const during = await runCli(['storage', 'prune', '--storage', storage, '--older-than', '0s', '--json']);
+    await openedRender(renders);
+    const during = await runCliInProcess(['storage', 'prune', '--storage', storage, '--older-than', '0s', '--json']);
     expect(during.code).toBe(0);
     const { kept } = JSON.parse(during.stdout) as { kept: Array<{ name: string; why: string }> };
     const run = await running.done;
@@ -79,37 +106,36 @@ describe('framesmith storage prune', () => {
     // A freeze killed midway left a directory without plan.json: kept for a day, then removed.
     const killed = path.join(storage, 'plans', '.building-4242-deadbeef');
     await mkdir(path.join(killed, 'frames'), { recursive: true });
-    const fresh = await runCli(['storage', 'prune', '--storage', storage, '--older-than', '0s']);
+    const fresh = await runCliInProcess(['storage', 'prune', '--storage', storage, '--older-than', '0s']);
     expect(fresh.code).toBe(0);
     expect(await plans()).toEqual(['.building-4242-deadbeef']);
     const twoDaysAgo = new Date(Date.now() - 2 * 86_400_000);
     await utimes(killed, twoDaysAgo, twoDaysAgo);
-    const stale = await runCli(['storage', 'prune', '--storage', storage, '--older-than', '0s']);
+    const stale = await runCliInProcess(['storage', 'prune', '--storage', storage, '--older-than', '0s']);
     expect(stale.stdout).toMatch(/^removed plan \.building-42 \(incomplete\)/);
     expect(await plans()).toEqual([]);
   }, 120_000);
 
   it('a render killed midway (SIGKILL) holds its plan only until its marker is stale; prune then removes both', async () => {
-    await setBackground(project, '#304050');
+    await setBackground('#304050');
     const tmp = await makeProject({}, 'fs-prune-tmp-');
     const renders = path.join(storage, 'renders');
     const killed = startCli(['render', project, '-o', path.join(project, 'killed.mp4'), '--chunk-frames', '5', '--workers', '1', '--storage', storage], { env: { TMPDIR: tmp } });
-    for (let i = 0; i < 600 && !(await readdir(renders).catch(() => [])).length; i++) await new Promise((r) => setTimeout(r, 50));
-    const [id] = await readdir(renders);
+    const id = await openedRender(renders);
     killed.child.kill('SIGKILL');
     await killed.done;
     for (const pid of [...processesMentioning(tmp), ...processesMentioning(storage)]) process.kill(pid, 'SIGKILL');
     await rm(tmp, { recursive: true, force: true });
-    const marker = path.join(renders, id!, '.active');
+    const marker = path.join(renders, id, '.active');
     const hash = (await readFile(marker, 'utf8')).split('\n')[0]!;
 
     // Still fresh: as far as anyone can tell, the render may be running.
-    const fresh = await runCli(['storage', 'prune', '--storage', storage, '--older-than', '0s', '--json']);
+    const fresh = await runCliInProcess(['storage', 'prune', '--storage', storage, '--older-than', '0s', '--json']);
     expect(JSON.parse(fresh.stdout)).toMatchObject({ removed: [], kept: [{ name: hash, why: 'in use' }], deadRenders: [] });
     // Ten refreshes missed (5 min): dead.
     const sixMinutesAgo = new Date(Date.now() - 6 * 60_000);
     await utimes(marker, sixMinutesAgo, sixMinutesAgo);
-    const stale = await runCli(['storage', 'prune', '--storage', storage, '--older-than', '0s']);
+    const stale = await runCliInProcess(['storage', 'prune', '--storage', storage, '--older-than', '0s']);
     expect(stale.code).toBe(0);
     expect(stale.stdout).toContain(`removed plan ${hash.slice(0, 12)}`);
     expect(stale.stdout).toContain(`removed the leftovers of render ${id}, which stopped without closing 6 min ago`);
@@ -118,10 +144,10 @@ describe('framesmith storage prune', () => {
   }, 120_000);
 
   it('a malformed age or storage URL is a usage error (exit 2)', async () => {
-    const age = await runCli(['storage', 'prune', '--storage', storage, '--older-than', 'soon']);
+    const age = await runCliInProcess(['storage', 'prune', '--storage', storage, '--older-than', 'soon']);
     expect(age.code).toBe(2);
     expect(age.stderr).toMatch(/--older-than "soon" is not an age/);
-    const url = await runCli(['storage', 'prune', '--storage', 'ftp://host/x']);
+    const url = await runCliInProcess(['storage', 'prune', '--storage', 'ftp://host/x']);
     expect(url.code).toBe(2);
     expect(url.stderr).toMatch(/neither a directory nor an s3:\/\/ URL/);
   }, 60_000);

@@ -77,7 +77,7 @@ describe('parseComposition', () => {
     const p = await project('<div data-composition-id="m"><b id="x" data-start="nowhere + 1" data-duration="1"></b></div>');
     const e = await failure(parseComposition(p));
     expect(e.code).toBe('unknown_reference');
-    expect(e.element).toBe('b#x');
+    expect(e.fields.element).toBe('b#x');
     expect(e.message).toMatch(/b#x.*"nowhere"/);
   });
 
@@ -109,15 +109,15 @@ describe('parseComposition', () => {
     const p = await project(`<div data-composition-id="m" data-duration="3"><span id="bad" ${s} ${d}></span></div>`);
     const e = await failure(parseComposition(p));
     expect(e.code).toBe('invalid_timing');
-    expect(e.element).toBe('span#bad');
+    expect(e.fields.element).toBe('span#bad');
     expect(e.message).toContain('span#bad');
-    expect(e.file).toBe(path.join(p, 'index.html'));
+    expect(e.fields.file).toBe(path.join(p, 'index.html'));
   });
 
   it('rejects a reference that lands before 0', async () => {
     const p = await project('<div data-composition-id="m"><a id="a" data-start="0" data-duration="1"></a><a id="b" data-start="a - 2" data-duration="1"></a></div>');
     const e = await failure(parseComposition(p));
-    expect(e).toMatchObject({ code: 'invalid_timing', element: 'a#b' });
+    expect(e).toMatchObject({ code: 'invalid_timing', fields: { element: 'a#b' } });
   });
 
   it('fails without index.html, and without a root', async () => {
@@ -148,7 +148,7 @@ describe('parseComposition', () => {
     expect(e.code).toBe('invalid_fps');
     expect(e.message).toContain('the fps option');
     const bad = await project('<div id="r" data-composition-id="m" data-duration="1" data-fps="fast"></div>');
-    expect(await failure(parseComposition(bad))).toMatchObject({ code: 'invalid_fps', element: 'div#r' });
+    expect(await failure(parseComposition(bad))).toMatchObject({ code: 'invalid_fps', fields: { element: 'div#r' } });
     const def = await project('<div data-composition-id="m" data-duration="0.5"></div>');
     expect((await parseComposition(def)).fps).toEqual({ num: 30, den: 1 });
   });
@@ -183,7 +183,7 @@ describe('parseComposition', () => {
 
   it('rejects media without a source and bad media numbers', async () => {
     const p = await project('<div data-composition-id="m" data-duration="1"><video id="v"></video></div>');
-    expect(await failure(parseComposition(p))).toMatchObject({ element: 'video#v' });
+    expect(await failure(parseComposition(p))).toMatchObject({ fields: { element: 'video#v' } });
     const q = await project('<div data-composition-id="m" data-duration="1"><audio id="a" src="a.mp3" data-playback-rate="0"></audio></div>');
     expect((await failure(parseComposition(q))).message).toContain('data-playback-rate');
   });
@@ -206,7 +206,7 @@ describe('parseComposition', () => {
     expect(d.media[0]!.duration).toBeUndefined();
 
     const e = await failure(parseComposition(p));
-    expect(e).toMatchObject({ code: 'no_duration', element: 'video#v' });
+    expect(e).toMatchObject({ code: 'no_duration', fields: { element: 'video#v' } });
   });
 
   it('resolves a reference to an open-ended video through its media length', async () => {

@@ -8,7 +8,8 @@ import { readdir, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { expectPlannedOutput, FRAMES, makePlannedProject } from '../helpers/planned.js';
-import { freePort, startRedis, startWorker, type RedisServer, type WorkerProcess } from '../helpers/redis.js';
+import { runCliInProcess } from '../helpers/cli-in-process.js';
+import { freePort, startRedis, startWorker, useTestTimings, type RedisServer, type WorkerProcess } from '../helpers/redis.js';
 import { runCli, startCli } from '../helpers/render-cli.js';
 import { makeProject } from '../helpers/render-pixels.js';
 
@@ -18,6 +19,7 @@ let homes: string;
 let project: string;
 const workers: WorkerProcess[] = [];
 let started = 0;
+let restoreTimings: () => void = () => {};
 
 async function addWorker(): Promise<WorkerProcess> {
   const worker = await startWorker(redis.url, storage, path.join(homes, `machine-${started++}`));
@@ -36,6 +38,8 @@ function killMachine(worker: WorkerProcess): void {
 }
 
 beforeAll(async () => {
+  // Short locks (a killed worker's chunk is taken again within ~2.5 s), for the renders too.
+  restoreTimings = useTestTimings();
   redis = await startRedis();
   storage = await makeProject({}, 'fs-shared-storage-');
   homes = await makeProject({}, 'fs-machines-');
@@ -47,6 +51,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await Promise.all(workers.map(async (w) => { w.child.kill('SIGTERM'); await w.exited; }));
   await redis?.stop();
+  restoreTimings();
   for (const dir of [storage, homes, project]) if (dir) await rm(dir, { recursive: true, force: true });
 });
 
@@ -154,7 +159,7 @@ describe('Redis unreachable', () => {
   it('render and worker fail at once with a clear error (exit 1), writing nothing', async () => {
     const down = `redis://127.0.0.1:${await freePort()}`;
     const output = path.join(project, 'never.mp4');
-    const run = await runCli(['render', project, '-o', output, '--redis', down, '--storage', storage]);
+    const run = await runCliInProcess(['render', project, '-o', output, '--redis', down, '--storage', storage]);
     expect(run.code).toBe(1);
     expect(run.stderr).toMatch(new RegExp(`Redis at ${down} cannot be reached \\(.*ECONNREFUSED.*\\): start redis-server there, or fix --redis`));
     expect(await readdir(project)).not.toContain('never.mp4');
@@ -163,11 +168,18 @@ describe('Redis unreachable', () => {
     expect(worker.stderr).toMatch(/cannot be reached/);
   }, 60_000);
 
+  it('a worker given a malformed FRAMESMITH_LOCK_MS exits 1 naming the variable and what it takes', async () => {
+    const run = await runCli(['worker', '--redis', redis.url, '--storage', storage], { FRAMESMITH_LOCK_MS: '2s' });
+    expect(run.code).toBe(1);
+    expect(run.stderr).toContain('FRAMESMITH_LOCK_MS="2s" is not a duration: give whole milliseconds from 100 to 3600000, or unset it for the default 10000');
+    expect(run.stderr).not.toMatch(/taking chunks/);
+  }, 60_000);
+
   it('--redis without --storage, or a URL that is not redis://, is a usage error (exit 2)', async () => {
-    const noStorage = await runCli(['render', project, '--redis', redis.url]);
+    const noStorage = await runCliInProcess(['render', project, '--redis', redis.url]);
     expect(noStorage.code).toBe(2);
     expect(noStorage.stderr).toMatch(/--redis needs --storage/);
-    const badUrl = await runCli(['render', project, '--redis', 'http://127.0.0.1:1', '--storage', storage]);
+    const badUrl = await runCliInProcess(['render', project, '--redis', 'http://127.0.0.1:1', '--storage', storage]);
     expect(badUrl.code).toBe(2);
     expect(badUrl.stderr).toMatch(/not a redis:\/\/ or rediss:\/\/ URL/);
   }, 60_000);

@@ -11,7 +11,7 @@ import { Queue } from 'bullmq';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { redactUrl } from '../../src/redact.js';
 import { makePlannedProject } from '../helpers/planned.js';
-import { startRedis, startWorker, type RedisServer, type WorkerProcess } from '../helpers/redis.js';
+import { startRedis, startWorker, useTestTimings, type RedisServer, type WorkerProcess } from '../helpers/redis.js';
 import { startCli, type CliRun } from '../helpers/render-cli.js';
 import { makeProject } from '../helpers/render-pixels.js';
 
@@ -22,6 +22,7 @@ let homes: string;
 let project: string;
 const servers: RedisServer[] = [];
 const workers: WorkerProcess[] = [];
+let restoreTimings: () => void = () => {};
 
 async function addWorker(redis: RedisServer, name: string): Promise<WorkerProcess> {
   const worker = await startWorker(redis.url, storage, path.join(homes, name));
@@ -71,6 +72,8 @@ function renderIdIn(log: string): string | undefined {
 }
 
 beforeAll(async () => {
+  // Redis counts as lost after 2 s (not 5), for the renders and the workers alike.
+  restoreTimings = useTestTimings({ FRAMESMITH_REDIS_LOST_MS: '2000' });
   storage = await makeProject({}, 'fs-faults-storage-');
   homes = await makeProject({}, 'fs-faults-machines-');
   project = await makePlannedProject('fs-faults-');
@@ -79,6 +82,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await Promise.all(workers.map(async (w) => { if (w.child.exitCode === null && w.child.signalCode === null) w.child.kill('SIGKILL'); await w.exited; }));
   await Promise.all(servers.map((s) => s.stop()));
+  restoreTimings();
   for (const dir of [storage, homes, project]) if (dir) await rm(dir, { recursive: true, force: true });
 });
 
@@ -161,7 +165,8 @@ describe('Redis lost mid-render', () => {
     expect(run.code).toBe(1);
     const { error } = JSON.parse(run.stdout) as { error: { code: string; message: string } };
     expect(error.code).toBe('redis_lost');
-    expect(error.message).toMatch(/^Redis at redis:\/\/:\*\*\*@127\.0\.0\.1:\d+ stopped answering \(.*\) for 5\.0 s while the render waited for its chunks: the render is stopped; check that redis-server runs there, then render again$/);
+    // For as long as FRAMESMITH_REDIS_LOST_MS says (2000 here).
+    expect(error.message).toMatch(/^Redis at redis:\/\/:\*\*\*@127\.0\.0\.1:\d+ stopped answering \(.*\) for 2\.0 s while the render waited for its chunks: the render is stopped; check that redis-server runs there, then render again$/);
     expect(run.stderr).toContain(`render failed: ${error.message}`);
     expect(await snapshot(project)).toEqual(before);
     expect(await readdir(path.join(storage, 'renders'))).toEqual([]);

@@ -12,6 +12,7 @@ import S3rver from 's3rver';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { expectPlannedOutput, FRAMES, makePlannedProject } from '../helpers/planned.js';
 import { freePort, startRedis, startWorker, type RedisServer, type WorkerProcess } from '../helpers/redis.js';
+import { runCliInProcess } from '../helpers/cli-in-process.js';
 import { runCli } from '../helpers/render-cli.js';
 import { makeProject } from '../helpers/render-pixels.js';
 
@@ -137,7 +138,8 @@ describe('--storage s3://bucket/prefix', () => {
     const refused = await runCli(['worker', '--redis', redis.url, '--storage', STORAGE], { AWS_ACCESS_KEY_ID: 'nobody' });
     expect(refused.code).toBe(1);
     expect(refused.stderr).toMatch(/cannot be read and written \(access denied \(HTTP 403\)\): check .*AWS_ACCESS_KEY_ID/);
-    const malformed = await runCli(['render', project, '-o', output, '--chunk-frames', '20', '--storage', 's3://No_Such_Bucket']);
+    // A usage error needs no process of its own (cli-in-process.ts).
+    const malformed = await runCliInProcess(['render', project, '-o', output, '--chunk-frames', '20', '--storage', 's3://No_Such_Bucket']);
     expect(malformed.code).toBe(2);
     expect(malformed.stderr).toMatch(/is not an S3 URL with a valid bucket name/);
     expect(await readdir(project)).not.toContain('never.mp4');

@@ -39,8 +39,8 @@ async function expectAudioError(promise: Promise<unknown>, code: string, id: str
   expect(error).toBeInstanceOf(AudioError);
   const audioError = error as AudioError;
   expect(audioError.code).toBe(code);
-  expect(audioError.trackId).toBe(id);
-  expect(audioError.file).toBe(file);
+  expect(audioError.fields.trackId).toBe(id);
+  expect(audioError.fields.file).toBe(file);
   expect(audioError.message).toContain(id);
   expect(audioError.message).toContain(file);
   return audioError;

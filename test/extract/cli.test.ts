@@ -1,6 +1,7 @@
 /**
  * `framesmith extract` as a user runs it (the built CLI in dist/, as `npm test` builds it): exit codes,
- * the single JSON document on stdout, and frames that are the right ones.
+ * the single JSON document on stdout, and frames that are the right ones. Usage errors, which need no
+ * process of their own, run in-process (test/helpers/cli-in-process.ts).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { execFile, spawn } from 'node:child_process';
@@ -9,6 +10,7 @@ import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { runCliInProcess } from '../helpers/cli-in-process.js';
 import { makeIndexedVideo, readImageSequenceIndices } from '../helpers/frame-media.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
@@ -81,16 +83,19 @@ describe('framesmith extract', () => {
   });
 
   it.each([
-    ['bad JSON', ['extract', 'broken.json', '--out', 'x'], /not valid JSON/],
-    ['missing spec', ['extract', 'nope.json', '--out', 'x'], /cannot read spec file/],
-    ['missing --out', ['extract', 'spec.json'], /--out/],
-    ['unknown option', ['extract', 'spec.json', '--out', 'x', '--frobnicate'], /unknown option/],
-    ['bad --concurrency', ['extract', 'spec.json', '--out', 'x', '--concurrency', '0'], /--concurrency/],
+    ['bad JSON', ['broken.json', '--out', 'x'], /not valid JSON/],
+    ['missing spec', ['nope.json', '--out', 'x'], /cannot read spec file/],
+    ['missing --out', ['spec.json'], /--out/],
+    ['unknown option', ['spec.json', '--out', 'x', '--frobnicate'], /unknown option/],
+    ['bad --concurrency', ['spec.json', '--out', 'x', '--concurrency', '0'], /--concurrency/],
   ])('exit 2 for usage errors: %s', async (_name, args, message) => {
-    const { code, stdout, stderr } = await cli(args as string[]);
+    // In-process, so paths are given absolute (the child processes above run in `dir`).
+    const absolute = (args as string[]).map((a) => (/^(x|\w+\.json)$/.test(a) ? path.join(dir, a) : a));
+    const { code, stdout, stderr } = await runCliInProcess(['extract', ...absolute]);
     expect(code).toBe(2);
     expect(stderr).toMatch(message as RegExp);
     expect(stdout).toBe('');
+    expect(existsSync(path.join(dir, 'x'))).toBe(false);
   });
 
   it('Ctrl-C mid-pass ends ffmpeg, exits 130 and leaves no partial frames', async () => {

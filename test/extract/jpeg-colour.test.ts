@@ -47,14 +47,16 @@ afterAll(async () => { await rm(dir, { recursive: true, force: true }); });
 describe('JPEG frames keep the source colours', () => {
   for (const matrix of ['bt709', 'bt601', null] as const) {
     it(`${matrix ?? 'untagged'} sources`, async () => {
-      for (const colour of COLOURS) {
-        const src = await makeSource(`${matrix ?? 'untagged'}-${colour}.mp4`, colour, matrix);
+      // The colours are independent extractions (each into its own directory): run them side by side.
+      await Promise.all(COLOURS.map(async (colour) => {
+        const name = `${matrix ?? 'untagged'}-${colour}`;
+        const src = await makeSource(`${name}.mp4`, colour, matrix);
         const expected = await centreRgb(src);
-        const result = await extractVideos([{ id: colour, src, duration: 0.1 }], { fps: 30, format: 'jpg', outDir: path.join(dir, 'out'), cache: false });
+        const result = await extractVideos([{ id: colour, src, duration: 0.1 }], { fps: 30, format: 'jpg', outDir: path.join(dir, 'out', name), cache: false });
         expect(result.errors).toEqual([]);
         const got = await centreOf(result.extracted[0]!.frames[0]!);
         for (let c = 0; c < 3; c++) expect(Math.abs(got[c]! - expected[c]!), `${colour} channel ${c}: ${got} vs ${expected}`).toBeLessThanOrEqual(6);
-      }
+      }));
     });
   }
 });

@@ -8,7 +8,8 @@
  * −3 dB each, which would read a centred signal 3 dB louder than it is and hide level errors.
  */
 import path from 'node:path';
-import { runFfmpeg, runFfprobe, startFfmpeg } from '../../src/media/tools.js';
+import { runFfprobe, startFfmpeg } from '../../src/media/tools.js';
+import { ffmpegOnce } from './media-store.js';
 
 export const ANALYSIS_RATE = 48_000;
 
@@ -53,14 +54,14 @@ export async function makeBeepFile(dir: string, name: string, options: BeepFileO
   const audio = `aevalsrc=exprs=${exprs}:s=${rate}:d=${options.duration}`;
   const format = options.format ?? 'wav';
   if (format === 'mp4') {
-    await runFfmpeg([
+    await ffmpegOnce([
       '-y', '-v', 'error', '-f', 'lavfi', '-i', `color=c=gray:s=64x64:r=30:d=${options.duration}`,
       ...(options.audioOffset ? ['-itsoffset', String(options.audioOffset)] : []), '-f', 'lavfi', '-i', audio,
-      '-c:v', 'libx264', '-preset', 'ultrafast', '-pix_fmt', 'yuv420p', '-c:a', 'aac', '-b:a', '128k', '-f', 'mp4', file,
-    ]);
+      '-c:v', 'libx264', '-preset', 'ultrafast', '-pix_fmt', 'yuv420p', '-c:a', 'aac', '-b:a', '128k', '-f', 'mp4',
+    ], file);
   } else {
     const codec = format === 'm4a' ? ['-c:a', 'aac', '-b:a', '128k', '-f', 'mp4'] : ['-c:a', 'pcm_s16le', '-f', 'wav'];
-    await runFfmpeg(['-y', '-v', 'error', '-f', 'lavfi', '-i', audio, ...codec, file]);
+    await ffmpegOnce(['-y', '-v', 'error', '-f', 'lavfi', '-i', audio, ...codec], file);
   }
   return file;
 }
@@ -68,7 +69,7 @@ export async function makeBeepFile(dir: string, name: string, options: BeepFileO
 /** Writes a small video with no audio stream (for "no audio" cases). */
 export async function makeSilentVideo(dir: string, name: string, duration: number): Promise<string> {
   const file = path.join(dir, name);
-  await runFfmpeg(['-y', '-v', 'error', '-f', 'lavfi', '-i', `color=c=gray:s=64x64:r=30:d=${duration}`, '-c:v', 'libx264', '-preset', 'ultrafast', '-pix_fmt', 'yuv420p', '-f', 'mp4', file]);
+  await ffmpegOnce(['-y', '-v', 'error', '-f', 'lavfi', '-i', `color=c=gray:s=64x64:r=30:d=${duration}`, '-c:v', 'libx264', '-preset', 'ultrafast', '-pix_fmt', 'yuv420p', '-f', 'mp4'], file);
   return file;
 }
 
@@ -78,7 +79,7 @@ export async function makeVideo(dir: string, name: string, frames: number, codec
   const enc = codec === 'h264'
     ? ['-c:v', 'libx264', '-preset', 'ultrafast', '-pix_fmt', 'yuv420p', '-f', 'mp4']
     : ['-c:v', 'libvpx-vp9', '-deadline', 'realtime', '-cpu-used', '8', '-pix_fmt', 'yuv420p', '-f', 'webm'];
-  await runFfmpeg(['-y', '-v', 'error', '-f', 'lavfi', '-i', 'testsrc2=s=64x64:r=30', '-frames:v', String(frames), ...enc, file]);
+  await ffmpegOnce(['-y', '-v', 'error', '-f', 'lavfi', '-i', 'testsrc2=s=64x64:r=30', '-frames:v', String(frames), ...enc], file);
   return file;
 }
 

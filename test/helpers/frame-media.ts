@@ -14,8 +14,9 @@
  */
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
-import { runFfmpeg, runFfprobe, startFfmpeg } from '../../src/media/tools.js';
+import { runFfprobe, startFfmpeg } from '../../src/media/tools.js';
 import { parseRational, toNumber } from '../../src/media/rational.js';
+import { ffmpegOnce, jsonOnce, mediaKey } from './media-store.js';
 
 export const GRID = 4;
 export const DATA_BITS = 15;
@@ -125,9 +126,9 @@ export async function makeIndexedVideo(file: string, options: IndexedVideoOption
   if (options.hdr) args.push('-color_trc', options.hdr === 'pq' ? 'smpte2084' : 'arib-std-b67', '-color_primaries', 'bt2020', '-colorspace', 'bt2020nc');
   if (options.audio) args.push('-c:a', codec === 'h264' ? 'aac' : 'libopus');
   if (options.startTime) args.push('-output_ts_offset', String(options.startTime));
-  args.push(file);
-  await runFfmpeg(args, { timeoutMs: 300_000 });
-  const absolute = await readFramePts(file);
+  await ffmpegOnce(args, file, { timeoutMs: 300_000 });
+  // Read back once per content: every copy of the stored file has the same timestamps.
+  const absolute = await jsonOnce(`${mediaKey(args, file)}-pts`, () => readFramePts(file));
   if (absolute.length !== frames) throw new Error(`${file}: expected ${frames} frames, ffprobe sees ${absolute.length}`);
   const streamStart = absolute[0]!;
   return { path: file, pts: absolute.map((t) => t - streamStart), streamStart };

@@ -61,10 +61,41 @@ export interface WorkerProcess {
   exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
 }
 
-/** `framesmith worker` with a home, cache and font directory of its own under `home`. */
+/**
+ * The distributed timings the tests run with (src/distributed/timings.ts): a killed worker's chunk is
+ * taken again within about 2.5 s instead of 13. Not shorter: a worker renews its lock every half of
+ * it, and on a loaded machine (2 cores, several suites) a worker's event loop can be late by a second;
+ * a lock lost that way re-runs a chunk elsewhere (a stall) and breaks what the tests count. Given to
+ * every worker; a test file gives them (and more) to its renders too (`useTestTimings`).
+ */
+export const TEST_TIMINGS: Readonly<Record<string, string>> = { FRAMESMITH_LOCK_MS: '2000', FRAMESMITH_STALLED_CHECK_MS: '500' };
+
+/**
+ * Sets TEST_TIMINGS and `extra` (e.g. FRAMESMITH_REDIS_LOST_MS) in this process's environment: the
+ * renders and workers a test spawns inherit them. Returns the undo.
+ */
+export function useTestTimings(extra: Record<string, string> = {}): () => void {
+  const timings = { ...TEST_TIMINGS, ...extra };
+  const before = Object.fromEntries(Object.keys(timings).map((key) => [key, process.env[key]]));
+  Object.assign(process.env, timings);
+  return () => {
+    for (const [key, value] of Object.entries(before)) {
+      if (value === undefined) delete process.env[key];
+      else process.env[key] = value;
+    }
+  };
+}
+
+/**
+ * `framesmith worker` with a home and caches of its own under `home`, and TEST_TIMINGS. The font
+ * directory is the suite's (FRAMESMITH_FONT_DIR, vitest.config.ts) when set: it holds the bundled
+ * faces decompressed, the same bytes on every machine and safe to share, and a fresh one costs each
+ * worker's first chunk the decompression and fontconfig's scan.
+ */
 export async function startWorker(redis: string, storage: string, home: string, extra: string[] = []): Promise<WorkerProcess> {
   await mkdir(home, { recursive: true });
-  const env = { ...process.env, HOME: home, XDG_CACHE_HOME: path.join(home, 'cache'), FRAMESMITH_CACHE_DIR: path.join(home, 'cache', 'framesmith'), FRAMESMITH_FONT_DIR: path.join(home, 'fonts') };
+  const fonts = process.env.FRAMESMITH_FONT_DIR ? path.resolve(process.env.FRAMESMITH_FONT_DIR) : path.join(home, 'fonts');
+  const env = { ...process.env, ...TEST_TIMINGS, HOME: home, XDG_CACHE_HOME: path.join(home, 'cache'), FRAMESMITH_CACHE_DIR: path.join(home, 'cache', 'framesmith'), FRAMESMITH_FONT_DIR: fonts };
   // Its own process group: a test can end it with everything it started, as a machine that goes away.
   const child = spawn(process.execPath, [CLI, 'worker', '--redis', redis, '--storage', storage, ...extra], { env, stdio: ['ignore', 'ignore', 'pipe'], detached: true });
   let text = '';

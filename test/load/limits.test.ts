@@ -134,7 +134,7 @@ describe('markup nesting', () => {
     });
     const error = await refusal(dir);
     expect(error.code).toBe('limit_exceeded');
-    expect(error.file).toBe(path.join(dir, 'deep.html'));
+    expect(error.fields.file).toBe(path.join(dir, 'deep.html'));
   });
 
   it('markup at a realistic depth parses', async () => {
@@ -158,7 +158,7 @@ describe('sub-composition nesting', () => {
     expect(error.code).toBe('limit_exceeded');
     expect(error.message).toContain(`data-composition-src="s${MAX_SUB_COMPOSITION_DEPTH}.html"`);
     expect(error.message).toContain(`limit of ${MAX_SUB_COMPOSITION_DEPTH}`);
-    expect(error.element).toBe(`div#h${MAX_SUB_COMPOSITION_DEPTH}`);
+    expect(error.fields.element).toBe(`div#h${MAX_SUB_COMPOSITION_DEPTH}`);
   });
 });
 

@@ -55,10 +55,10 @@ describe('media src', () => {
     const p = await project({ 'index.html': withVideo('../media.mp4') });
     const error = await refusal(p);
     expect(error.code).toBe('outside_project');
-    expect(error.element).toBe('video:nth-of-type(1)');
+    expect(error.fields.element).toBe('video:nth-of-type(1)');
     expect(error.message).toContain('src="../media.mp4"');
     expect(error.message).toContain(path.join(base, 'media.mp4'));
-    expect(error.message).toContain('--allow-outside-project');
+    expect(error.message).toContain('set `allowOutsideProject`');
     const allowed = await parseComposition(p, { allowOutsideProject: true });
     expect(allowed.media[0]!.src).toBe(path.join(base, 'media.mp4'));
   });
@@ -76,7 +76,7 @@ describe('media src', () => {
     const out = await project({ 'index.html': host, 'scenes/s.html': sub('../../media.mp4') });
     const error = await refusal(out);
     expect(error.code).toBe('outside_project');
-    expect(error.file).toBe(path.join(out, 'scenes/s.html'));
+    expect(error.fields.file).toBe(path.join(out, 'scenes/s.html'));
   });
 });
 
@@ -89,9 +89,9 @@ describe('data-composition-src', () => {
     await writeFile(path.join(base, 'shared', 'intro.html'), '<template><div data-composition-id="intro" data-width="64" data-height="64"></div></template>');
     const error = await refusal(p);
     expect(error.code).toBe('outside_project');
-    expect(error.element).toBe('div#intro');
+    expect(error.fields.element).toBe('div#intro');
     expect(error.message).toContain('data-composition-src="../shared/intro.html"');
-    expect(error.message).toContain('--allow-outside-project');
+    expect(error.message).toContain('set `allowOutsideProject`');
     const allowed = await parseComposition(p, { allowOutsideProject: true });
     expect(allowed.mounts.map((m) => m.id)).toEqual(['intro']);
   });
@@ -151,7 +151,7 @@ describe('preview', () => {
     try {
       const state = await server.settled();
       expect('error' in state && state.error.code).toBe('outside_project');
-      expect('error' in state && state.error.message).toContain('--allow-outside-project');
+      expect('error' in state && state.error.message).toContain('`allowOutsideProject`');
     } finally {
       await server.close();
     }

@@ -78,7 +78,7 @@ describe('render values that do not fit the declarations', () => {
     const error = await load({ 'index.html': indexHtml('') }, { variables: { titel: 'Hi', size: 'big' }, strictVariables: true }).then(() => null, (e: unknown) => e);
     expect(error).toBeInstanceOf(VariablesError);
     expect(error).toMatchObject({ code: 'invalid_variables', fields: { variable: 'titel' } });
-    expect((error as Error).message).toMatch(/variable "titel" \(given "Hi" \(a string\)\) is not declared .*; variable "size" is declared in .*index\.html as number and expects a finite number, got "big" \(a string\) \(--strict-variables\): fix the values or the declarations, or drop --strict-variables/);
+    expect((error as Error).message).toMatch(/variable "titel" \(given "Hi" \(a string\)\) is not declared .*; variable "size" is declared in .*index\.html as number and expects a finite number, got "big" \(a string\) \(`strictVariables`\): fix the values or the declarations, or drop `strictVariables`/);
   });
 
   it('a composition that declares nothing is not checked (as in HyperFrames): one warning that the values are unchecked, even under strictVariables', async () => {
@@ -166,7 +166,7 @@ describe('data-var-src', () => {
     expect(warnings.map((w) => w.message)).toEqual([
       expect.stringMatching(/^iframe#f: data-var-src="logo" is ignored: a variable can set the src of img, video, audio and source elements only/),
       expect.stringMatching(/^img#j: data-var-src="title": the value "javascript:alert\(1\)" is refused .*; the authored src stays/),
-      expect.stringMatching(/^img#e: data-var-src="logo": the variable has no URL \(""\), so the authored src="keep.png" stays: declare "logo" with a default URL or pass one with --variables/),
+      expect.stringMatching(/^img#e: data-var-src="logo": the variable has no URL \(""\), so the authored src="keep.png" stays: declare "logo" with a default URL or pass one with `variables`/),
       expect.stringMatching(/^img#n: data-var-src="nope": the variable is not declared in this composition and no value was given, so the element has no src/),
     ]);
   });

@@ -52,14 +52,14 @@ describe('probeMedia', () => {
   });
 
   it('typed errors: missing, not media, audio-only', async () => {
-    await expect(probeMedia(path.join(dir, 'none.mp4'))).rejects.toMatchObject({ name: 'ProbeError', kind: 'missing' });
+    await expect(probeMedia(path.join(dir, 'none.mp4'))).rejects.toMatchObject({ name: 'ProbeError', code: 'missing' });
     const text = path.join(dir, 'text.mp4');
     await writeFile(text, 'hello');
-    await expect(probeMedia(text)).rejects.toMatchObject({ kind: 'not_media' });
+    await expect(probeMedia(text)).rejects.toMatchObject({ code: 'not_media' });
     const audio = path.join(dir, 'a.wav');
     await runFfmpeg(['-y', '-loglevel', 'error', '-f', 'lavfi', '-i', 'sine=duration=0.2', audio]);
     const error = await probeMedia(audio).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(ProbeError);
-    expect((error as ProbeError).kind).toBe('no_video');
+    expect((error as ProbeError).code).toBe('no_video');
   });
 });

@@ -9,19 +9,19 @@ import { liveChildCount, ProcessError, runProcess } from '../../src/media/proces
 const stubborn = ['-c', 'trap "" TERM; echo started >&2; while :; do sleep 0.05; done'];
 
 describe('process runner', () => {
-  it('aborting ends a child that ignores SIGTERM (then SIGKILL), with kind aborted', async () => {
+  it('aborting ends a child that ignores SIGTERM (then SIGKILL), with code cancelled', async () => {
     const controller = new AbortController();
     const run = runProcess('sh', stubborn, { signal: controller.signal, onStderrLine: (line) => { if (line === 'started') controller.abort(); } });
     const error = await run.catch((e: unknown) => e);
     expect(error).toBeInstanceOf(ProcessError);
-    expect((error as ProcessError).kind).toBe('aborted');
-    expect((error as ProcessError).signal).toBe('SIGKILL');
+    expect((error as ProcessError).code).toBe('cancelled');
+    expect((error as ProcessError).fields.signal).toBe('SIGKILL');
     expect(liveChildCount()).toBe(0);
   });
 
-  it('a timeout ends the child with kind timeout', async () => {
+  it('a timeout ends the child with code timeout', async () => {
     const error = await runProcess('sh', stubborn, { timeoutMs: 300 }).catch((e: unknown) => e);
-    expect((error as ProcessError).kind).toBe('timeout');
+    expect((error as ProcessError).code).toBe('timeout');
     expect(liveChildCount()).toBe(0);
   });
 
@@ -29,11 +29,11 @@ describe('process runner', () => {
     // 200 KB of numbered lines on stderr, then exit 3.
     const script = 'i=0; while [ $i -lt 20000 ]; do echo "line $i xxxxxxxx" >&2; i=$((i+1)); done; exit 3';
     const error = await runProcess('sh', ['-c', script]).catch((e: unknown) => e) as ProcessError;
-    expect(error.kind).toBe('exit');
-    expect(error.exitCode).toBe(3);
-    expect(error.stderrTail.length).toBeLessThanOrEqual(8 * 1024);
-    expect(error.stderrTail).toContain('line 19999');
-    expect(error.stderrTail).not.toContain('line 100 ');
+    expect(error.code).toBe('exit');
+    expect(error.fields.exitCode).toBe(3);
+    expect(error.fields.stderrTail.length).toBeLessThanOrEqual(8 * 1024);
+    expect(error.fields.stderrTail).toContain('line 19999');
+    expect(error.fields.stderrTail).not.toContain('line 100 ');
     expect(error.message).toMatch(/exited with 3: .*line 19999/);
   });
 
@@ -41,6 +41,6 @@ describe('process runner', () => {
     const { stdout } = await runProcess('printf', ['%s|', '$HOME', '; rm -rf /', '*']);
     expect(stdout).toBe('$HOME|; rm -rf /|*|');
     const error = await runProcess('/nonexistent/ffmpeg', ['-version']).catch((e: unknown) => e) as ProcessError;
-    expect(error.kind).toBe('spawn');
+    expect(error.code).toBe('spawn');
   });
 });

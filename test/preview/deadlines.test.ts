@@ -74,7 +74,7 @@ describe('preview and a stuck page', () => {
     const { error } = await stuck.json() as { error: { code: string; message: string } };
     expect(error.code).toBe('timeout');
     expect(error.message).toMatch(/^frame 21 \(0\.700 s\) of http:\/\/127\.0\.0\.1:\d+\/index\.html did not seek .* within 1500 ms/);
-    expect(error.message).toContain('raise --protocol-timeout <ms>');
+    expect(error.message).toContain('raise `protocolTimeout`');
 
     const later = await fetch(`${url}__preview/frame?t=0.1`);
     expect(later.status).toBe(200);

@@ -127,7 +127,7 @@ describe('framesmith preview', () => {
     await writeFile(path.join(project, 'index.html'), broken);
     const shown = await waitFor('the error', async () => page.$eval('#error', (el) => (el.classList.contains('shown') ? el.textContent : null)));
     // The same words, about this project's file.
-    expect(shown).toBe((expected as RenderError).message.replaceAll(path.dirname((expected as RenderError).detail.file!), project));
+    expect(shown).toBe((expected as RenderError).message.replaceAll(path.dirname((expected as RenderError).fields.file!), project));
     await writeFile(path.join(project, 'index.html'), html('#00ff00'));
     await waitFor('the error to clear', async () => page.$eval('#error', (el) => !el.classList.contains('shown')));
     await waitFor('the green box', async () => leftEdge(await stagePixels(), 0, 150, [0, 255, 0]) === 60);

@@ -8,7 +8,7 @@ import { readdir, rm, truncate } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { render } from '../../src/render.js';
-import { RenderError } from '../../src/render/types.js';
+import { RenderError, type RenderResult } from '../../src/render/types.js';
 import { renderChunk } from '../../src/render/chunk.js';
 import { SEQUENCE_MARKER } from '../../src/render/output-guard.js';
 import { openPlan } from '../../src/plan/read.js';
@@ -37,16 +37,20 @@ afterAll(async () => {
 
 describe('a render in chunks of 7 frames', () => {
   let storage: string;
-  beforeAll(async () => { storage = await makeProject({}, 'fs-storage-'); });
+  /** The mp4 in chunks of 7 into `storage`: checked by the first test, its plan reused by the second. */
+  let chunkedMp4: RenderResult;
+  const chunked = () => path.join(project, 'chunked.mp4');
+  beforeAll(async () => {
+    storage = await makeProject({}, 'fs-storage-');
+    chunkedMp4 = await render(project, { output: chunked(), chunkFrames: 7, workers: 2, storage });
+  }, 180_000);
   afterAll(async () => { if (storage) await rm(storage, { recursive: true, force: true }); });
 
   it('mp4: every frame the one due across six joins, timestamps exactly k/30, the beep on time — as the streaming render', async () => {
-    const chunked = path.join(project, 'chunked.mp4');
-    const result = await render(project, { output: chunked, chunkFrames: 7, workers: 2, storage });
-    expect(result.chunks?.map((c) => c.count)).toEqual([7, 7, 7, 7, 7, 7, 3]);
+    expect(chunkedMp4.chunks?.map((c) => c.count)).toEqual([7, 7, 7, 7, 7, 7, 3]);
     const streamed = path.join(project, 'streamed.mp4');
-    await render(project, { output: streamed, workers: 2 });
-    for (const file of [chunked, streamed]) {
+    await render(project, { output: streamed, workers: 1 });
+    for (const file of [chunked(), streamed]) {
       const video = await decodeFrames(file, { width: 320, height: 180 });
       expect(video.frames.length).toBe(FRAMES);
       expect(wrongFrames(video, 'rgb24')).toEqual([]);
@@ -60,9 +64,10 @@ describe('a render in chunks of 7 frames', () => {
     }
   }, 180_000);
 
-  it('the same content plans to the same hash: a second render reuses the plan', async () => {
-    const first = await render(project, { output: path.join(project, 'again-1.mp4'), chunkFrames: 20, storage });
+  it('the same content plans to the same hash: a second render (other chunk size) reuses the plan', async () => {
+    const first = chunkedMp4;
     const second = await render(project, { output: path.join(project, 'again-2.mp4'), chunkFrames: 20, storage });
+    expect(first.plan?.reused).toBe(false);
     expect(second.plan?.hash).toBe(first.plan?.hash);
     expect(second.plan?.reused).toBe(true);
     // Nothing of either render is left in the storage but the plans.
@@ -113,43 +118,40 @@ describe('a render in chunks of 7 frames', () => {
 });
 
 describe('a plan is checked before a chunk renders it', () => {
-  it('a file of the plan changed after planning: the chunk refuses it (plan_corrupt), naming the file', async () => {
-    const storage = await makeProject({}, 'fs-storage-');
-    try {
-      // Plan only: a render of frames 0-0 leaves the plan in storage.
-      const result = await render(project, { output: path.join(project, 'one.mp4'), frames: { first: 0, last: 0 }, storage });
-      const hash = result.plan!.hash;
-      const frames = path.join(storage, 'plans', hash, 'frames', '0');
-      const first = (await readdir(frames)).sort()[0]!;
-      await truncate(path.join(frames, first), 10);
-      const error = await renderChunk({ planHash: hash, renderId: 'r1', index: 0, first: 0, count: 1 }, { storage }).catch((e: unknown) => e);
-      // The render directory is gone (the render ended): the chunk first says so…
-      expect(error).toBeInstanceOf(RenderError);
-      expect((error as RenderError).code).toBe('cancelled');
-      // …and with the render waiting, the damaged file is found.
-      const opened = await openPlan(storage, hash, await thisMachine()).catch((e: unknown) => e);
-      expect(opened).toBeInstanceOf(PlanError);
-      expect((opened as PlanError).code).toBe('plan_corrupt');
-      expect((opened as PlanError).message).toContain(`frames/0/${first}`);
-    } finally {
-      await rm(storage, { recursive: true, force: true });
-    }
+  // One plan for both checks (plan only: a render of frames 0-0 leaves the plan in storage): the
+  // version check reads it as made, then the damage check changes one of its files.
+  let storage: string;
+  let hash: string;
+  beforeAll(async () => {
+    storage = await makeProject({}, 'fs-storage-');
+    const result = await render(project, { output: path.join(project, 'one.mp4'), frames: { first: 0, last: 0 }, storage });
+    hash = result.plan!.hash;
   }, 120_000);
+  afterAll(async () => { if (storage) await rm(storage, { recursive: true, force: true }); });
 
   it('a plan made with another ffmpeg or framesmith is refused (plan_mismatch), naming the tool', async () => {
-    const storage = await makeProject({}, 'fs-storage-');
-    try {
-      const result = await render(project, { output: path.join(project, 'one.mp4'), frames: { first: 0, last: 0 }, storage });
-      const mine = await thisMachine();
-      const error = await openPlan(storage, result.plan!.hash, { ...mine, ffmpeg: '4.4.2' }).catch((e: unknown) => e);
-      expect(error).toBeInstanceOf(PlanError);
-      expect((error as PlanError).code).toBe('plan_mismatch');
-      expect((error as PlanError).message).toMatch(/made with ffmpeg .* this machine has 4\.4\.2/);
-      const other = await openPlan(storage, result.plan!.hash, { ...mine, framesmith: '0.0.0-other' }).catch((e: unknown) => e);
-      expect((other as PlanError).code).toBe('plan_mismatch');
-      expect((other as PlanError).message).toContain('framesmith');
-    } finally {
-      await rm(storage, { recursive: true, force: true });
-    }
-  }, 120_000);
+    const mine = await thisMachine();
+    const error = await openPlan(storage, hash, { ...mine, ffmpeg: '4.4.2' }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(PlanError);
+    expect((error as PlanError).code).toBe('plan_mismatch');
+    expect((error as PlanError).message).toMatch(/made with ffmpeg .* this machine has 4\.4\.2/);
+    const other = await openPlan(storage, hash, { ...mine, framesmith: '0.0.0-other' }).catch((e: unknown) => e);
+    expect((other as PlanError).code).toBe('plan_mismatch');
+    expect((other as PlanError).message).toContain('framesmith');
+  });
+
+  it('a file of the plan changed after planning: the chunk refuses it (plan_corrupt), naming the file', async () => {
+    const frames = path.join(storage, 'plans', hash, 'frames', '0');
+    const first = (await readdir(frames)).sort()[0]!;
+    await truncate(path.join(frames, first), 10);
+    const error = await renderChunk({ planHash: hash, renderId: 'r1', index: 0, first: 0, count: 1 }, { storage }).catch((e: unknown) => e);
+    // The render directory is gone (the render ended): the chunk first says so…
+    expect(error).toBeInstanceOf(RenderError);
+    expect((error as RenderError).code).toBe('cancelled');
+    // …and with the render waiting, the damaged file is found.
+    const opened = await openPlan(storage, hash, await thisMachine()).catch((e: unknown) => e);
+    expect(opened).toBeInstanceOf(PlanError);
+    expect((opened as PlanError).code).toBe('plan_corrupt');
+    expect((opened as PlanError).message).toContain(`frames/0/${first}`);
+  });
 });

@@ -57,27 +57,27 @@ describe('deadlines', () => {
   it('an inline script that never returns while the page loads: timeout in the load phase, naming --browser-timeout', async () => {
     const error = await failingRender(loadLoop, { browserTimeout: 1500 });
     expect(error.code).toBe('timeout');
-    expect(error.detail).toMatchObject({ phase: 'load', option: 'browserTimeout' });
-    expect(error.detail.frame).toBeUndefined();
+    expect(error.fields).toMatchObject({ phase: 'load', option: 'browserTimeout' });
+    expect(error.fields.frame).toBeUndefined();
     expect(error.message).toMatch(/index\.html did not finish loading \(its load event\) within 1500 ms/);
-    expect(error.message).toContain('raise --browser-timeout <seconds> (API: browserTimeout, ms)');
+    expect(error.message).toContain('raise `browserTimeout` if the page is only slow');
   }, 60_000);
 
   it('a callback that never returns at frame 15: timeout in the seek of frame 15, naming --protocol-timeout', async () => {
     const error = await failingRender(await project(small(LOOP_AT_FRAME_15)), { protocolTimeout: 1500 });
     expect(error.code).toBe('timeout');
-    expect(error.detail).toMatchObject({ phase: 'seek', frame: 15, option: 'protocolTimeout' });
+    expect(error.fields).toMatchObject({ phase: 'seek', frame: 15, option: 'protocolTimeout' });
     expect(error.message).toMatch(/^frame 15 \(0\.500 s\) of http:\/\/127\.0\.0\.1:\d+\/index\.html did not seek/);
-    expect(error.message).toContain('raise --protocol-timeout <ms> (API: protocolTimeout)');
+    expect(error.message).toContain('raise `protocolTimeout` if the page is only slow');
   }, 60_000);
 
   it('an adapter whose ready() never settles: timeout in the ready phase, naming --player-ready-timeout', async () => {
     const never = 'window.__framesmith.registerAdapter({ name: "never", seek() {}, ready: () => new Promise(() => {}) });';
     const error = await failingRender(await project(small(never)), { playerReadyTimeout: 1000 });
     expect(error.code).toBe('timeout');
-    expect(error.detail).toMatchObject({ phase: 'ready', option: 'playerReadyTimeout' });
+    expect(error.fields).toMatchObject({ phase: 'ready', option: 'playerReadyTimeout' });
     expect(error.message).toMatch(/index\.html did not become ready \(fonts, adapters' ready hooks, timelines\) within 1000 ms/);
-    expect(error.message).toContain('raise --player-ready-timeout <ms> (API: playerReadyTimeout)');
+    expect(error.message).toContain('raise `playerReadyTimeout` if the page is only slow');
   }, 60_000);
 
   it('a renderer that crashes at frame 5 is browser_crashed at once, not a wait (the deadline is a minute)', async () => {
@@ -98,7 +98,7 @@ describe('deadlines', () => {
       }],
     });
     expect(error.code).toBe('browser_crashed');
-    expect(error.detail).toMatchObject({ frame: 5, phase: 'paint' });
+    expect(error.fields).toMatchObject({ frame: 5, phase: 'paint' });
     expect(error.message).toMatch(/index\.html: its page process crashed at frame 5 \(0\.167 s\): a script that exhausts memory/);
   }, 30_000);
 
@@ -106,7 +106,7 @@ describe('deadlines', () => {
     expect(resolveDeadlines({}, {})).toEqual({ browserTimeoutMs: 60_000, protocolTimeoutMs: 300_000, playerReadyTimeoutMs: 45_000 });
     expect(resolveDeadlines({ protocolTimeout: 2000 }, { PRODUCER_PUPPETEER_PROTOCOL_TIMEOUT_MS: '9000', PRODUCER_PLAYER_READY_TIMEOUT_MS: '7000' }))
       .toEqual({ browserTimeoutMs: 60_000, protocolTimeoutMs: 2000, playerReadyTimeoutMs: 7000 });
-    expect(() => resolveDeadlines({ protocolTimeout: 10 }, {})).toThrow(/protocolTimeout \(--protocol-timeout\) must be a whole number of ms >= 1000, got 10/);
+    expect(() => resolveDeadlines({ protocolTimeout: 10 }, {})).toThrow(/`protocolTimeout` must be a whole number of ms >= 1000, got 10/);
     expect(() => resolveDeadlines({}, { PRODUCER_PAGE_NAVIGATION_TIMEOUT_MS: 'soon' })).toThrow(/PRODUCER_PAGE_NAVIGATION_TIMEOUT_MS must be .*got "soon": fix or unset it/);
   });
 

@@ -47,7 +47,7 @@ describe('bad input', () => {
     const error = await failingRender({ 'index.html': page({ body: '<div id="neg" data-start="0" data-duration="-1"></div>' }) });
     expect(error.code).toBe('invalid_timing');
     expect(error.message).toMatch(/#neg/);
-    expect(error.detail.element).toMatch(/neg/);
+    expect(error.fields.element).toMatch(/neg/);
   });
 
   it('a NaN duration names the element', async () => {
@@ -87,8 +87,8 @@ describe('bad input', () => {
     const error = await failingRender({ 'index.html': page({ body: '<img id="pic" src="img/missing-picture.png">' }) }, { strict: true });
     expect(error.code).toBe('strict');
     expect(error.message).toMatch(/img#pic: the image img\/missing-picture\.png is missing from the project/);
-    expect(error.detail).toMatchObject({ element: 'img#pic' });
-    expect(error.detail.url).toMatch(/missing-picture\.png$/);
+    expect(error.fields).toMatchObject({ element: 'img#pic' });
+    expect(error.fields.url).toMatch(/missing-picture\.png$/);
   });
 
   it('an external URL under strict is named', async () => {

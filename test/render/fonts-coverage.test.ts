@@ -140,15 +140,21 @@ describe('a character no bundled face covers', () => {
 
   it('is drawn as a box and named by a warning (character, code point, element, fix)', async () => {
     const output = path.join(dir, 'out.mp4');
-    const { warnings } = await render(dir, { output, workers: 1 });
+    const { warnings, fonts } = await render(dir, { output, workers: 1 });
     const video = await decodeFrames(output, { width: WIDTH, height: CELL });
     expect(cellDifference(video, 1, 3)).toBeLessThan(12);
     expect(cellDifference(video, 0, 3)).toBeGreaterThan(12);
     expect(warnings).toContainEqual(expect.objectContaining({ code: 'glyph_missing', element: 'p#icon', message: expect.stringMatching(/"\uE000" \(U\+E000\) in p#icon \("Icon \uE000 here"\) is drawn as an empty box: .*add an @font-face/) }));
     // A machine's font is the last resort, and says so; else it is a box like U+E000.
     const breve = warnings.filter((w) => w.message.includes('(U+02D8)'));
-    if (cellDifference(video, 2, 3) > 12) expect(breve).toEqual([expect.objectContaining({ code: 'font_fallback', message: expect.stringMatching(/drawn from a font of this machine/) })]);
-    else expect(breve).toEqual([expect.objectContaining({ code: 'glyph_missing' })]);
+    // The render's font list says so too (RenderResult.fonts, --json): the family and the characters.
+    if (cellDifference(video, 2, 3) > 12) {
+      expect(breve).toEqual([expect.objectContaining({ code: 'font_fallback', message: expect.stringMatching(/drawn from a font of this machine/) })]);
+      expect(fonts).toContainEqual({ family: 'Inter', face: "this machine's fonts", source: 'machine', characters: '\u02D8' });
+    } else {
+      expect(breve).toEqual([expect.objectContaining({ code: 'glyph_missing' })]);
+      expect(fonts.filter((f) => f.source === 'machine')).toEqual([]);
+    }
     // Generated content (::after), named by its element.
     expect(warnings).toContainEqual(expect.objectContaining({ code: 'glyph_missing', message: expect.stringMatching(/^"\uE001" \(U\+E001\) in div#root > b\.tag .*empty box/) }));
   });

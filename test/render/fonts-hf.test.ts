@@ -44,11 +44,15 @@ const LINES: Line[] = [
   { name: 'the font shorthand is not rewritten: monospace is Liberation Mono (Cousine)', style: 'font:20px monospace', file: 'cousine/files/cousine-latin-400-normal.woff2', faceWeight: 400, weight: 400 },
   { name: 'a stack a script sets at run time (Tailwind CDN): ui-sans-serif matches nothing, system-ui is DejaVu Sans', style: '', script: 'ui-sans-serif, system-ui, sans-serif', file: 'dejavu-sans/files/dejavu-sans-latin-400-normal.woff2', faceWeight: 400, weight: 400 },
   { name: 'a newly bundled serif (Instrument Serif)', style: 'font-family:&quot;Instrument Serif&quot;, serif', file: 'instrument-serif/files/instrument-serif-latin-400-normal.woff2', faceWeight: 400, weight: 400 },
+  // The page's own @font-face (a local() face this machine lacks, as users write for PingFang SC) is not
+  // backed by the bundled face of that name: HyperFrames injects none, so the next family is drawn.
+  { name: 'a bundled family the page declares itself, whose face fails to load, falls to the next family (sans-serif: Arimo)', style: 'font-family:&quot;Rethink Sans&quot;, sans-serif', file: 'arimo/files/arimo-latin-400-normal.woff2', faceWeight: 400, weight: 400 },
 ];
 
 function composition(lines: Line[]): string {
   const rows = lines.map((l, i) => `<span class="t" style="font-weight:${l.weight};${l.style}"${l.script ? ` data-script-font="${l.script}"` : ''}>${TEXT}</span><div class="bar" style="top:${i * ROW}px"></div>`).join('\n');
   return `<!doctype html><html><head><style>
+@font-face{font-family:"Rethink Sans";src:local("Rethink Sans Nowhere")}
 :root{--font-sans:${TAILWIND};--default-font-family:var(--font-sans);--font-display:"Space Grotesk", sans-serif}
 .body-font{--font-body:Figtree, sans-serif}
 html,body{margin:0} #root{background:#000}

@@ -101,7 +101,7 @@ async function durationOf(file: string): Promise<number> {
 describe('--format png-sequence', () => {
   it('CLI: frame_000001.png… one RGBA PNG per frame, each frame by its colour, the sound beside them as audio.m4a', async () => {
     const output = path.join(project, 'out', 'seq');
-    const run = await runCli(['render', project, '--format', 'png-sequence', '-o', output, '--workers', '2', '--quiet']);
+    const run = await runCli(['render', project, '--format', 'png-sequence', '-o', output, '--workers', '1', '--quiet']);
     expect(run.stderr).toBe('');
     expect(run.code).toBe(0);
     const names = (await readdir(output)).sort();
@@ -151,7 +151,7 @@ describe('--format hls', () => {
   });
 
   it('CLI: master, video and audio playlists (VOD), H.264 and AAC segments of 1 s, each starting on its only keyframe', async () => {
-    const run = await runCli(['render', project, '--format', 'hls', '--hls-segment-seconds', '1', '-o', hlsDir, '--workers', '2', '--quality', 'draft', '--quiet']);
+    const run = await runCli(['render', project, '--format', 'hls', '--hls-segment-seconds', '1', '-o', hlsDir, '--workers', '1', '--quality', 'draft', '--quiet']);
     expect(run.stderr).toBe('');
     expect(run.code).toBe(0);
     const names = (await readdir(hlsDir)).sort();
@@ -217,12 +217,10 @@ describe('--format hls', () => {
       const mp4 = path.join(dir, 'in.mp4');
       const fps = { num: 30000, den: 1001 };
       const encoder = await startVideoEncoder({ format: 'mp4', output: mp4, width: 64, height: 64, fps, quality: 'draft', keyframeSeconds: 2 });
-      // 150 frames of changing content as PNGs (scene cuts everywhere: none may become a keyframe).
-      const source = await startFfmpeg(['-v', 'error', '-f', 'lavfi', '-i', 'testsrc2=size=64x64:rate=30000/1001,noise=alls=100:allf=t', '-frames:v', '150', '-f', 'image2pipe', '-c:v', 'png', 'pipe:1'], { stdout: 'pipe' });
-      const writes: Promise<void>[] = [];
-      source.stdout!.on('data', (chunk: Buffer) => writes.push(encoder.write(chunk)));
+      // 150 frames of changing content as PNGs (scene cuts everywhere: none may become a keyframe), one write each.
+      const source = await startFfmpeg(['-v', 'error', '-f', 'lavfi', '-i', 'testsrc2=size=64x64:rate=30000/1001,noise=alls=100:allf=t', '-frames:v', '150', '-start_number', '0', path.join(dir, 'src-%03d.png')]);
       await source.done;
-      await Promise.all(writes);
+      for (let i = 0; i < 150; i++) await encoder.write(await readFile(path.join(dir, `src-${String(i).padStart(3, '0')}.png`)));
       await encoder.finish();
       const keys = (await videoFrames(mp4)).flatMap((f, i) => (f.key ? [i] : []));
       expect(keys).toEqual([0, 60, 120]);
@@ -238,17 +236,19 @@ describe('--format hls', () => {
 
   it('refused with invalid_option before any work: chunks (--chunk-frames), --hdr, a segment length outside 1–60', async () => {
     const output = path.join(silent, 'out', 'refused');
-    const cases: Array<[Parameters<typeof render>[1], string]> = [
-      [{ format: 'hls', chunkFrames: 10 }, '--format hls cannot be rendered in chunks (--chunk-frames): render it in one process without --chunk-frames'],
-      [{ format: 'png-sequence', chunkFrames: 10 }, '--format png-sequence cannot be rendered in chunks (--chunk-frames)'],
-      [{ format: 'hls', dynamicRange: 'hdr' }, '--hdr cannot be combined with --format hls: HLS output is SDR only'],
-      [{ format: 'hls', hlsSegmentSeconds: 0 }, '--hls-segment-seconds must be a whole number of seconds from 1 to 60, got 0'],
-      [{ format: 'mp4', hlsSegmentSeconds: 1.5 }, '--hls-segment-seconds must be a whole number of seconds from 1 to 60, got 1.5'],
+    // The library names options (the CLI shows their flags: below, and test/cli/option-flags.test.ts).
+    const cases: Array<[Parameters<typeof render>[1], string, string]> = [
+      [{ format: 'hls', chunkFrames: 10 }, 'format', '`format` hls cannot be rendered in chunks (`chunkFrames`): render it in one process without `chunkFrames`'],
+      [{ format: 'png-sequence', chunkFrames: 10 }, 'format', '`format` png-sequence cannot be rendered in chunks (`chunkFrames`)'],
+      [{ format: 'hls', dynamicRange: 'hdr' }, 'dynamicRange', "`dynamicRange: 'hdr'` cannot be combined with `format` hls: HLS output is SDR only"],
+      [{ format: 'hls', hlsSegmentSeconds: 0 }, 'hlsSegmentSeconds', '`hlsSegmentSeconds` must be a whole number of seconds from 1 to 60, got 0'],
+      [{ format: 'mp4', hlsSegmentSeconds: 1.5 }, 'hlsSegmentSeconds', '`hlsSegmentSeconds` must be a whole number of seconds from 1 to 60, got 1.5'],
     ];
-    for (const [options, message] of cases) {
+    for (const [options, option, message] of cases) {
       const error = await render(silent, { ...options, output }).catch((e: unknown) => e);
       expect(error).toBeInstanceOf(RenderError);
       expect((error as RenderError).code).toBe('invalid_option');
+      expect((error as RenderError).fields.option).toBe(option);
       expect((error as RenderError).message).toContain(message);
     }
     await expect(readdir(output)).rejects.toMatchObject({ code: 'ENOENT' });

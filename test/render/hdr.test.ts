@@ -81,7 +81,7 @@ describe('hdr', () => {
     const warned: string[] = [];
     const result = await render(project, { output: path.join(project, 'sdr.webm'), dynamicRange: 'hdr', workers: 1, cache: false, onWarning: (w) => warned.push(w.code) });
     expect(warned).toEqual(['hdr_unsupported']);
-    expect(result.warnings[0]!.message).toMatch(/--hdr: webm output is written SDR \(BT\.709\); HDR output .* is mp4 only: render with --format mp4 for HDR/);
+    expect(result.warnings[0]!.message).toMatch(/`dynamicRange: 'hdr'`: webm output is written SDR \(BT\.709\); HDR output .* is mp4 only: render with `format` mp4 for HDR/);
     expect(await probeVideo(path.join(project, 'sdr.webm'))).toMatchObject({ codec_name: 'vp9', color_primaries: 'bt709' });
   });
 
@@ -89,7 +89,7 @@ describe('hdr', () => {
     const output = path.join(project, 'planned.mp4');
     const error = await render(project, { output, dynamicRange: 'hdr', chunkFrames: 2 }).catch((e: unknown) => e);
     expect(error).toMatchObject({ code: 'invalid_option' });
-    expect((error as Error).message).toMatch(/--hdr is not supported by planned renders/);
+    expect((error as Error).message).toMatch(/`dynamicRange: 'hdr'` is not supported by planned renders/);
     await expect(readFile(output)).rejects.toMatchObject({ code: 'ENOENT' });
   });
 });

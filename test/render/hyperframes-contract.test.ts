@@ -23,7 +23,8 @@ async function renderFiles(files: Record<string, string>, options: RenderOptions
   const dir = await makeProject(files, 'fs-contract-');
   projects.push(dir);
   const output = path.join(dir, 'out.mp4');
-  const result = await render(dir, { output, workers: 2, quality: 'high', ...options });
+  // One browser: these are contract points of a page, not of the worker pool (tested in pool/animation/gsap-callbacks).
+  const result = await render(dir, { output, workers: 1, quality: 'high', ...options });
   return { video: await decodeFrames(output, size), frames: result.frames, dir };
 }
 
@@ -77,7 +78,7 @@ describe('the HyperFrames composition contract', () => {
     projects.push(dir);
     const error = await render(dir, { output: path.join(dir, 'x.mp4') }).then(() => null, (e: unknown) => e);
     expect(error).toBeInstanceOf(RenderError);
-    expect(error).toMatchObject({ code: 'no_duration', detail: { element: '#main' } });
+    expect(error).toMatchObject({ code: 'no_duration', fields: { element: '#main' } });
   });
 
   it('variables: declared defaults, overridden by the render\'s values; both reach getVariables() and --<slug> CSS properties', async () => {

@@ -70,7 +70,7 @@ describe('the page reaches nothing but the project', () => {
     // The <img> and the stylesheet are in the HTML: the render itself refuses to fetch a private host.
     const img = result.warnings.find((w) => w.url?.endsWith('/pixel.png'))!;
     expect(img).toMatchObject({ code: 'asset_unavailable', element: 'img#probe' });
-    expect(img.message).toMatch(/img#probe: could not download http:\/\/127\.0\.0\.1:\d+\/pixel\.png: refusing http:\/\/.*--allow-private-hosts/);
+    expect(img.message).toMatch(/img#probe: could not download http:\/\/127\.0\.0\.1:\d+\/pixel\.png: refusing http:\/\/.*`allowPrivateHosts`/);
     // A script's fetch() is the page's: the browser blocks it.
     const fetched = result.warnings.find((w) => w.url?.endsWith('/fetch'))!;
     expect(fetched.message).toMatch(/is not part of the project, and a render loads only the project's own files/);
@@ -79,7 +79,7 @@ describe('the page reaches nothing but the project', () => {
   it('under strict the first blocked request fails the render, naming the element and the URL', async () => {
     const error = await render(project, { output: path.join(project, 'strict.mp4'), workers: 1, strict: true }).then(() => null, (e: unknown) => e);
     expect(error).toBeInstanceOf(RenderError);
-    expect(error).toMatchObject({ code: 'strict', detail: { url: expect.stringContaining(`127.0.0.1:${port}`) } });
+    expect(error).toMatchObject({ code: 'strict', fields: { url: expect.stringContaining(`127.0.0.1:${port}`) } });
     expect(seen).toEqual([]);
   }, 60_000);
 });

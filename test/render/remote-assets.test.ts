@@ -123,7 +123,7 @@ describe('remote assets', () => {
       const img = await makeProject({ 'index.html': `<!doctype html><html><body><div id="root" data-composition-id="main" data-width="160" data-height="90" data-duration="0.2"><img id="pic" src="http://127.0.0.1:9/pic.png"></div></body></html>` }, 'fs-remote-assets-');
       try {
         const result = await render(img, { output: path.join(img, 'x.mp4'), cache: false });
-        expect(result.warnings).toEqual([expect.objectContaining({ code: 'asset_unavailable', element: 'img#pic', message: expect.stringMatching(/img#pic: could not download http:\/\/127\.0\.0\.1:9\/pic\.png: .*--allow-private-hosts/) })]);
+        expect(result.warnings).toEqual([expect.objectContaining({ code: 'asset_unavailable', element: 'img#pic', message: expect.stringMatching(/img#pic: could not download http:\/\/127\.0\.0\.1:9\/pic\.png: .*`allowPrivateHosts`/) })]);
       } finally {
         await rm(img, { recursive: true, force: true });
       }

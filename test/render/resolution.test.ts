@@ -104,10 +104,10 @@ describe('resolution', () => {
   });
 
   const refused: Array<[string, number, number, string, RegExp]> = [
-    ['another aspect', 320, 240, '1080p', /--resolution 1080p \(landscape, 1920x1080\) does not have the aspect of the composition .*index\.html is 320x240: no preset has its aspect/],
-    ['a square preset for a landscape composition', 320, 180, 'square', /does not have the aspect of the composition .* is 320x180: use --resolution landscape/],
+    ['another aspect', 320, 240, '1080p', /`resolution` 1080p \(landscape, 1920x1080\) does not have the aspect of the composition .*index\.html is 320x240: no preset has its aspect/],
+    ['a square preset for a landscape composition', 320, 180, 'square', /does not have the aspect of the composition .* is 320x180: use `resolution` landscape/],
     ['a factor that is not whole', 1280, 720, 'landscape', /needs a device scale factor of 1\.5, and only whole multiples keep pixels sharp; the composition .* is 1280x720/],
-    ['a preset smaller than the composition', 3840, 2160, '1080p', /is smaller than the composition .* is 3840x2160; --resolution only scales up/],
+    ['a preset smaller than the composition', 3840, 2160, '1080p', /is smaller than the composition .* is 3840x2160; `resolution` only scales up/],
   ];
   for (const [what, width, height, preset, message] of refused) {
     it(`refuses ${what} before anything is written (invalid_option)`, async () => {
@@ -129,10 +129,10 @@ describe('resolution', () => {
   it('refuses an unknown preset and --hdr with a preset, naming what is accepted', async () => {
     const unknown = await render(project, { output: path.join(project, 'x.mp4'), resolution: '720p' }).catch((e: unknown) => e);
     expect(unknown).toMatchObject({ code: 'invalid_option' });
-    expect((unknown as Error).message).toMatch(/--resolution "720p" is not a preset: use one of landscape, portrait, landscape-4k, portrait-4k, square, square-4k \(or the aliases 1080p, hd/);
+    expect((unknown as Error).message).toMatch(/`resolution` "720p" is not a preset: use one of landscape, portrait, landscape-4k, portrait-4k, square, square-4k \(or the aliases 1080p, hd/);
     const hdr = await render(project, { output: path.join(project, 'x.mp4'), resolution: '4k', dynamicRange: 'hdr' }).catch((e: unknown) => e);
     expect(hdr).toMatchObject({ code: 'invalid_option' });
-    expect((hdr as Error).message).toMatch(/--resolution cannot be combined with --hdr/);
+    expect((hdr as Error).message).toMatch(/`resolution` cannot be combined with `dynamicRange: 'hdr'`/);
     expect(existsSync(path.join(project, 'x.mp4'))).toBe(false);
   });
 });

@@ -50,7 +50,7 @@ describe('bad media', () => {
   it('a missing video file: media_missing, naming the element and the file', async () => {
     const error = await failingRender(withMedia('<video id="ok" src="good.mp4" muted data-start="0" data-duration="0.5"></video><video id="gone" src="media/gone.mp4" data-start="0" data-duration="0.5"></video>'), 'missing');
     expect(error.code).toBe('media_missing');
-    expect(error.detail).toMatchObject({ element: 'video#gone', file: path.join(project, 'media', 'gone.mp4') });
+    expect(error.fields).toMatchObject({ element: 'video#gone', file: path.join(project, 'media', 'gone.mp4') });
     expect(error.message).toContain('video#gone');
     expect(error.message).toContain(path.join(project, 'media', 'gone.mp4'));
   });
@@ -58,35 +58,35 @@ describe('bad media', () => {
   it('a file that is not a video: media_invalid, naming the element and the file', async () => {
     const error = await failingRender(withMedia('<video id="txt" src="text.mp4" data-start="0" data-duration="0.5"></video>'), 'text');
     expect(error.code).toBe('media_invalid');
-    expect(error.detail).toMatchObject({ element: 'video#txt', file: path.join(project, 'text.mp4') });
+    expect(error.fields).toMatchObject({ element: 'video#txt', file: path.join(project, 'text.mp4') });
     expect(error.message).toContain('video#txt');
   });
 
   it('a truncated video: fails naming the element and the file', async () => {
     const error = await failingRender(withMedia('<video id="cut" src="cut.mp4" data-start="0" data-duration="0.5"></video>'), 'cut');
     expect(['media_invalid', 'media_failed']).toContain(error.code);
-    expect(error.detail).toMatchObject({ element: 'video#cut', file: path.join(project, 'cut.mp4') });
+    expect(error.fields).toMatchObject({ element: 'video#cut', file: path.join(project, 'cut.mp4') });
   });
 
   it('a missing file whose length the composition needs (open-ended clip, no root duration): names the element', async () => {
     const html = page({ body: '<video id="open" src="gone-open.mp4" muted data-start="0"></video>' }).replace(/ data-duration="[^"]*"/, '');
     const error = await failingRender(html, 'open');
     expect(error.code).toBe('media_missing');
-    expect(error.detail).toMatchObject({ element: 'video#open', file: path.join(project, 'gone-open.mp4') });
+    expect(error.fields).toMatchObject({ element: 'video#open', file: path.join(project, 'gone-open.mp4') });
     expect(error.message).toContain('video#open');
   });
 
   it('a missing audio file: media_missing, naming the element and the file', async () => {
     const error = await failingRender(withMedia('<audio id="music" src="music.wav" data-start="0" data-duration="0.5"></audio>'), 'audio');
     expect(error.code).toBe('media_missing');
-    expect(error.detail).toMatchObject({ element: 'audio#music', file: path.join(project, 'music.wav') });
+    expect(error.fields).toMatchObject({ element: 'audio#music', file: path.join(project, 'music.wav') });
     expect(error.message).toContain('audio#music');
   });
 
   it('an audio file that is not media: media_invalid, naming the element and the file', async () => {
     const error = await failingRender(withMedia('<audio id="noise" src="text.mp4" data-start="0" data-duration="0.5"></audio>'), 'bad-audio');
     expect(error.code).toBe('media_invalid');
-    expect(error.detail).toMatchObject({ element: 'audio#noise', file: path.join(project, 'text.mp4') });
+    expect(error.fields).toMatchObject({ element: 'audio#noise', file: path.join(project, 'text.mp4') });
     expect(error.message).toContain('audio#noise');
   });
 
@@ -95,7 +95,7 @@ describe('bad media', () => {
     expect(error.message).toContain('video#a');
     expect(error.message).toContain('video#b');
     expect(error.message).toContain('audio#c');
-    expect(error.detail.failures?.map((f) => [f.element, f.code])).toEqual([['video#a', 'media_missing'], ['video#b', 'media_invalid'], ['audio#c', 'media_missing']]);
+    expect(error.fields.failures?.map((f) => [f.element, f.code])).toEqual([['video#a', 'media_missing'], ['video#b', 'media_invalid'], ['audio#c', 'media_missing']]);
   });
 
   it('the CLI: exit 1, --json lists the element and the file, no output', async () => {

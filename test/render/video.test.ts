@@ -97,12 +97,13 @@ function isBackground(frame: Buffer, c: Clip): boolean {
 beforeAll(async () => {
   project = await makeProject({});
   const dir = path.join(project, 'media');
-  media = {
-    src30: await makeIndexedVideo(path.join(dir, 'src30.mp4'), { width: 160, height: 90, fps: 30, frames: 60, codec: 'h264' }),
-    src24: await makeIndexedVideo(path.join(dir, 'src24.mp4'), { width: 160, height: 90, fps: 24, frames: 48, codec: 'h264' }),
-    vfr: await makeIndexedVideo(path.join(dir, 'vfr.mp4'), { width: 160, height: 90, fps: 30, frames: 60, codec: 'h264', vfr: 'pattern' }),
-    short: await makeIndexedVideo(path.join(dir, 'short.webm'), { width: 160, height: 90, fps: 30, frames: 15, codec: 'vp9' }),
-  };
+  const [src30, src24, vfr, short] = await Promise.all([
+    makeIndexedVideo(path.join(dir, 'src30.mp4'), { width: 160, height: 90, fps: 30, frames: 60, codec: 'h264' }),
+    makeIndexedVideo(path.join(dir, 'src24.mp4'), { width: 160, height: 90, fps: 24, frames: 48, codec: 'h264' }),
+    makeIndexedVideo(path.join(dir, 'vfr.mp4'), { width: 160, height: 90, fps: 30, frames: 60, codec: 'h264', vfr: 'pattern' }),
+    makeIndexedVideo(path.join(dir, 'short.webm'), { width: 160, height: 90, fps: 30, frames: 15, codec: 'vp9' }),
+  ]);
+  media = { src30, src24, vfr, short };
   const ext = { src30: 'mp4', src24: 'mp4', vfr: 'mp4', short: 'webm' } as const;
   const body = CLIPS.map((c) => {
     const attrs = [

@@ -8,7 +8,7 @@
 import { rm } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { render, type RenderResult } from '../../src/render.js';
+import { render, type RenderOptions, type RenderResult } from '../../src/render.js';
 import { decodeFrames, makeProject, page, pixel, type DecodedVideo } from '../helpers/render-pixels.js';
 
 const FRAMES = 6;
@@ -37,10 +37,10 @@ function webglPage(whenMs = -1): string {
 }
 
 const projects: string[] = [];
-async function renderPage(html: string, webgl?: 'auto' | 'on' | 'off'): Promise<{ result: RenderResult; video: DecodedVideo }> {
+async function renderPage(html: string, webgl?: 'auto' | 'on' | 'off', extra: RenderOptions = {}): Promise<{ result: RenderResult; video: DecodedVideo }> {
   const dir = await makeProject({ 'index.html': html }, 'fs-webgl-');
   projects.push(dir);
-  const result = await render(dir, { output: path.join(dir, 'out.mp4'), quality: 'high', cache: false, ...(webgl ? { webgl } : {}) });
+  const result = await render(dir, { output: path.join(dir, 'out.mp4'), quality: 'high', cache: false, ...(webgl ? { webgl } : {}), ...extra });
   return { result, video: await decodeFrames(result.output, { width: 320, height: 180 }) };
 }
 afterAll(async () => { await Promise.all(projects.map((p) => rm(p, { recursive: true, force: true }))); });
@@ -87,14 +87,27 @@ describe('pages that do not need WebGL at load', () => {
     expect(r! > 200 && g! < 40 && b! < 40).toBe(true);
   });
 
-  it('a WebGL context first asked for mid-timeline: rendered again with WebGL, every frame right', async () => {
-    // The context is created on the first frame at or after 100 ms (frame 3), then drawn every frame.
-    const { result, video } = await renderPage(webglPage(100));
-    expect(result.webgl).toBe(true);
+  /** Frames 0–2 blank over the blue stage, then the canvas drawn at each frame's time. */
+  function expectDrawnFromFrame3(video: DecodedVideo): void {
     for (let k = 0; k < FRAMES; k++) {
       const [r, g, b] = pixel(video, k, 160, 90);
       if (k < 3) expect(r! < 40 && g! < 40 && b! > 200, `frame ${k}: ${r},${g},${b}`).toBe(true);
       else expect(near(r!, k * 40) && near(g!, 255) && near(b!, 0), `frame ${k}: ${r},${g},${b}`).toBe(true);
     }
+  }
+
+  it('a WebGL context first asked for mid-timeline: rendered again with WebGL, every frame right', async () => {
+    // The context is created on the first frame at or after 100 ms (frame 3), then drawn every frame.
+    const { result, video } = await renderPage(webglPage(100));
+    expect(result.webgl).toBe(true);
+    expectDrawnFromFrame3(video);
+  });
+
+  it('in chunks: the chunk that meets the context mid-timeline captures its frames again with WebGL', async () => {
+    // Chunk 0 (frames 0–2) never asks; chunk 1 (frames 3–5) is refused at frame 3 and captures again.
+    const { result, video } = await renderPage(webglPage(100), undefined, { chunkFrames: 3 });
+    expect(result.chunks?.length).toBe(2);
+    expect(result.webgl).toBe(true);
+    expectDrawnFromFrame3(video);
   });
 });
