@@ -31,16 +31,29 @@ const CASES = {
   'Inter 900': { style: 'font-family: Inter; font-weight: 900' },
   'Roboto 500 (not bundled by HF)': { style: 'font-family: Roboto; font-weight: 500', online: 'Roboto 500 from Google' },
   'var() to Inter': { style: 'font-family: var(--brand)', head: ':root{--brand: "Inter", sans-serif}' },
-  'Tailwind v4 default stack': { style: 'font-family: var(--default-font-family, ui-sans-serif, system-ui, sans-serif)', head: ':root{--font-sans: ui-sans-serif, system-ui, sans-serif, "Apple Color Emoji", "Segoe UI Emoji", "Segoe UI Symbol", "Noto Color Emoji"; --default-font-family: var(--font-sans)}' },
+  'Tailwind v4 default stack': {
+    style: 'font-family: var(--default-font-family, ui-sans-serif, system-ui, sans-serif)',
+    head: ':root{--font-sans: ui-sans-serif, system-ui, sans-serif, "Apple Color Emoji", "Segoe UI Emoji", "Segoe UI Symbol", "Noto Color Emoji"; --default-font-family: var(--font-sans)}',
+  },
   'font shorthand': { style: 'font: 700 28px Inter, sans-serif' },
-  Impact: { style: 'font-family: Impact, sans-serif', online: 'the machine\'s sans-serif, as offline (Debian: Liberation Sans)' },
+  Impact: { style: 'font-family: Impact, sans-serif', online: "the machine's sans-serif, as offline (Debian: Liberation Sans)" },
   'Bebas Neue': { style: 'font-family: "Bebas Neue", sans-serif', online: 'League Gothic (its alias), by its code' },
   'Space Grotesk (Google)': { style: 'font-family: "Space Grotesk", sans-serif', online: 'Space Grotesk from Google' },
-  'unknown family, sans-serif': { style: 'font-family: "Nope Sans", sans-serif', online: 'the machine\'s sans-serif, as offline (Debian: Liberation Sans)' },
+  'unknown family, sans-serif': {
+    style: 'font-family: "Nope Sans", sans-serif',
+    online: "the machine's sans-serif, as offline (Debian: Liberation Sans)",
+  },
   'no font-family': { style: '' },
   // Families framesmith fetches from Google Fonts itself (src/fonts/google.ts): offline, both draw the fallback.
-  'Pacifico @import (Google, not bundled)': { style: 'font-family: Pacifico, sans-serif', head: '@import url("https://fonts.googleapis.com/css2?family=Pacifico&display=swap");', online: 'Pacifico from Google (framesmith: the same, through its remote cache)' },
-  'Rubik Mono One, no link (Google)': { style: 'font-family: "Rubik Mono One", Montserrat', online: 'Rubik Mono One from Google (framesmith: the same, through its remote cache)' },
+  'Pacifico @import (Google, not bundled)': {
+    style: 'font-family: Pacifico, sans-serif',
+    head: '@import url("https://fonts.googleapis.com/css2?family=Pacifico&display=swap");',
+    online: 'Pacifico from Google (framesmith: the same, through its remote cache)',
+  },
+  'Rubik Mono One, no link (Google)': {
+    style: 'font-family: "Rubik Mono One", Montserrat',
+    online: 'Rubik Mono One from Google (framesmith: the same, through its remote cache)',
+  },
 };
 
 function page({ style, head = '' }) {
@@ -72,7 +85,12 @@ async function main() {
       const result = await fs.render(dir, { output: ours, quality: 'high', fps: 30, workers: 1 });
       await hfRender(hf, dir, { output: theirs, fps: 30, workers: 1, quality: 'high' });
       const p = await psnr(theirs, ours);
-      rows.push({ name, psnr: p.error ? `error: ${p.error}` : p.average, warnings: result.warnings.map((w) => w.message).join(' | '), online: spec.online ?? '' });
+      rows.push({
+        name,
+        psnr: p.error ? `error: ${p.error}` : p.average,
+        warnings: result.warnings.map((w) => w.message).join(' | '),
+        online: spec.online ?? '',
+      });
       console.error(`${name}: ${p.error ?? `${p.average} dB`}`);
     }
   } finally {

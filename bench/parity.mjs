@@ -140,7 +140,10 @@ async function framePng(video, index, png) {
 async function fontconfigWith(dirs, work) {
   const file = path.join(work, 'fonts.conf');
   const xml = (s) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;');
-  await writeFile(file, `<?xml version="1.0"?>\n<!DOCTYPE fontconfig SYSTEM "fonts.dtd">\n<fontconfig>\n<include ignore_missing="yes">/etc/fonts/fonts.conf</include>\n${dirs.map((d) => `<dir>${xml(path.resolve(d))}</dir>\n`).join('')}<cachedir>${xml(path.join(work, 'fc-cache'))}</cachedir>\n</fontconfig>\n`);
+  await writeFile(
+    file,
+    `<?xml version="1.0"?>\n<!DOCTYPE fontconfig SYSTEM "fonts.dtd">\n<fontconfig>\n<include ignore_missing="yes">/etc/fonts/fonts.conf</include>\n${dirs.map((d) => `<dir>${xml(path.resolve(d))}</dir>\n`).join('')}<cachedir>${xml(path.join(work, 'fc-cache'))}</cachedir>\n</fontconfig>\n`,
+  );
   return file;
 }
 
@@ -169,7 +172,10 @@ async function compareProject(hf, name, work) {
   row.match = p.average >= MATCH_DB && below <= MAX_BELOW;
   if (opts.keep) {
     await mkdir(opts.keep, { recursive: true });
-    for (const [video, tag] of [[ours, 'fs'], [theirs, 'hf']]) {
+    for (const [video, tag] of [
+      [ours, 'fs'],
+      [theirs, 'hf'],
+    ]) {
       await copyFile(video, path.join(opts.keep, `${name}-${tag}.mp4`));
       await framePng(video, p.minFrame, path.join(opts.keep, `${name}-${tag}-${p.minFrame}.png`));
     }
@@ -182,17 +188,25 @@ function printTable(rows) {
   console.log('| --- | --- | --- | --- | --- | --- |');
   for (const r of rows) {
     if (r.error) console.log(`| ${r.name} | — | — | — | error | ${r.error.replace(/\s+/g, ' ').slice(0, 300)} |`);
-    else console.log(`| ${r.name} | ${r.mean} | ${r.min} (${r.minFrame}) | ${Math.round(r.below * 100)} % of ${r.frames} | ${r.match ? 'yes' : 'no'} | ${[...new Set(r.warnings)].join(', ')} |`);
+    else
+      console.log(
+        `| ${r.name} | ${r.mean} | ${r.min} (${r.minFrame}) | ${Math.round(r.below * 100)} % of ${r.frames} | ${r.match ? 'yes' : 'no'} | ${[...new Set(r.warnings)].join(', ')} |`,
+      );
   }
   const rendered = rows.filter((r) => !r.error);
-  console.log(`\n${rendered.filter((r) => r.match).length} of ${rendered.length} match (${rows.length - rendered.length} not compared: a render failed)`);
+  console.log(
+    `\n${rendered.filter((r) => r.match).length} of ${rendered.length} match (${rows.length - rendered.length} not compared: a render failed)`,
+  );
 }
 
 async function main() {
   const hf = hyperframes();
   if (hf.missing) throw new Error(hf.missing);
   if (!existsSync(path.join(ROOT, 'dist/index.js'))) throw new Error('dist/ missing: run `npm run build`');
-  const all = (await readdir(opts.corpus, { withFileTypes: true })).filter((e) => e.isDirectory() && existsSync(path.join(opts.corpus, e.name, 'index.html'))).map((e) => e.name).sort();
+  const all = (await readdir(opts.corpus, { withFileTypes: true }))
+    .filter((e) => e.isDirectory() && existsSync(path.join(opts.corpus, e.name, 'index.html')))
+    .map((e) => e.name)
+    .sort();
   const unknown = positionals.filter((n) => !all.includes(n));
   if (unknown.length) throw new Error(`no project ${unknown.join(', ')} in ${opts.corpus}; there are: ${all.join(', ')}`);
   const work = await mkdtemp(path.join(os.tmpdir(), 'fs-parity-'));
@@ -200,7 +214,9 @@ async function main() {
   try {
     for (const name of positionals.length ? positionals : all) {
       const row = await compareProject(hf, name, work);
-      console.error(`${name}: ${row.error ?? `${row.mean} dB mean, ${row.min} dB min, ${Math.round(row.below * 100)} % below → ${row.match ? 'match' : 'MISS'}`}`);
+      console.error(
+        `${name}: ${row.error ?? `${row.mean} dB mean, ${row.min} dB min, ${Math.round(row.below * 100)} % below → ${row.match ? 'match' : 'MISS'}`}`,
+      );
       rows.push(row);
     }
   } finally {

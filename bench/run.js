@@ -21,7 +21,15 @@ import { subcompSection } from './sections/subcomp.js';
 import { sourcesSection } from './sections/sources.js';
 import { chunksSection } from './sections/chunks.js';
 
-const SECTIONS = { extract: extractSection, cache: cacheSection, render: renderSection, video: videoSection, subcomp: subcompSection, sources: sourcesSection, chunks: chunksSection };
+const SECTIONS = {
+  extract: extractSection,
+  cache: cacheSection,
+  render: renderSection,
+  video: videoSection,
+  subcomp: subcompSection,
+  sources: sourcesSection,
+  chunks: chunksSection,
+};
 
 const asked = process.argv.slice(2);
 const unknown = asked.filter((name) => !(name in SECTIONS));

@@ -31,11 +31,30 @@ const launched = await launchBrowser({});
 const server = await startProjectServer(dir);
 try {
   for (const size of SIZES) {
-    await runFfmpeg(['-y', '-v', 'error', '-f', 'lavfi', '-i', `testsrc2=s=${size}:r=30`, '-frames:v', String(FRAMES), '-q:v', '3', '-start_number', '0', path.join(dir, `${size}-%06d.jpg`)]);
+    await runFfmpeg([
+      '-y',
+      '-v',
+      'error',
+      '-f',
+      'lavfi',
+      '-i',
+      `testsrc2=s=${size}:r=30`,
+      '-frames:v',
+      String(FRAMES),
+      '-q:v',
+      '3',
+      '-start_number',
+      '0',
+      path.join(dir, `${size}-%06d.jpg`),
+    ]);
   }
   const page = await openCapturePage(launched.browser, launched.captureMode, { width: 1920, height: 1080, transparent: false });
   await page.pumpWhile(page.page.goto(`${server.origin}/`).catch(() => {}));
-  await page.pumpWhile(page.page.setContent('<body style="margin:0"><video id="v" style="display:block;width:1920px;height:1080px;background-size:100% 100%;background-repeat:no-repeat"></video></body>'));
+  await page.pumpWhile(
+    page.page.setContent(
+      '<body style="margin:0"><video id="v" style="display:block;width:1920px;height:1080px;background-size:100% 100%;background-repeat:no-repeat"></video></body>',
+    ),
+  );
   await page.page.evaluate(() => {
     window.__show = async (url, how, base64) => {
       if (base64 !== undefined) {
@@ -48,12 +67,21 @@ try {
       const img = new Image();
       img.src = url;
       if (how === 'decode') await img.decode();
-      else await new Promise((resolve, reject) => { img.onload = resolve; img.onerror = reject; });
+      else
+        await new Promise((resolve, reject) => {
+          img.onload = resolve;
+          img.onerror = reject;
+        });
       window.__current = img;
       document.getElementById('v').style.backgroundImage = `url("${url}")`;
     };
   });
-  console.log(`capture mode ${launched.captureMode}, ${FRAMES} frames per size and variant, load average ${os.loadavg().map((l) => l.toFixed(1)).join(' ')}`);
+  console.log(
+    `capture mode ${launched.captureMode}, ${FRAMES} frames per size and variant, load average ${os
+      .loadavg()
+      .map((l) => l.toFixed(1))
+      .join(' ')}`,
+  );
   let n = 0;
   for (const size of SIZES) {
     const push = Object.fromEntries(VARIANTS.map((v) => [v, []]));
@@ -65,15 +93,22 @@ try {
         let t = performance.now();
         // A fresh URL each time, so no variant is served from the page's memory cache.
         const bytes = mode === 'http' ? null : (await readFile(path.join(dir, name))).toString('base64');
-        const url = mode === 'http' ? `${server.origin}/${name}?n=${n++}` : mode === 'data' ? `data:image/jpeg;base64,${bytes}#${n++}` : null;
-        await page.pumpWhile(page.page.evaluate((u, h, b) => window.__show(u, h, b ?? undefined), url, how, mode === 'blob' ? bytes : null), 20);
+        const url =
+          mode === 'http' ? `${server.origin}/${name}?n=${n++}` : mode === 'data' ? `data:image/jpeg;base64,${bytes}#${n++}` : null;
+        await page.pumpWhile(
+          page.page.evaluate((u, h, b) => window.__show(u, h, b ?? undefined), url, how, mode === 'blob' ? bytes : null),
+          20,
+        );
         push[variant].push(performance.now() - t);
         t = performance.now();
         await page.capture();
         capture[variant].push(performance.now() - t);
       }
     }
-    for (const variant of VARIANTS) console.log(`${size.padEnd(9)} ${variant.padEnd(11)} push ${median(push[variant]).toFixed(1)} ms  capture ${median(capture[variant]).toFixed(1)} ms`);
+    for (const variant of VARIANTS)
+      console.log(
+        `${size.padEnd(9)} ${variant.padEnd(11)} push ${median(push[variant]).toFixed(1)} ms  capture ${median(capture[variant]).toFixed(1)} ms`,
+      );
   }
   await page.close();
 } finally {

@@ -22,7 +22,16 @@ import { render } from './render.js';
 import { BatchError, type BatchRow, type PreparedBatch } from './render/batch.js';
 import type { RenderOptions, RenderResult } from './render/types.js';
 
-export { BatchError, prepareBatch, prepareBatchFile, parseBatchRows, fillOutputTemplate, defaultBatchTemplate, type BatchRow, type PreparedBatch } from './render/batch.js';
+export {
+  BatchError,
+  prepareBatch,
+  prepareBatchFile,
+  parseBatchRows,
+  fillOutputTemplate,
+  defaultBatchTemplate,
+  type BatchRow,
+  type PreparedBatch,
+} from './render/batch.js';
 
 export type BatchRowStatus = 'pending' | 'running' | 'completed' | 'failed' | 'skipped';
 
@@ -41,6 +50,10 @@ export interface BatchManifestRow {
   variables: Record<string, unknown>;
 }
 
+/**
+ * The record of a batch (`renderBatch`), written next to the batch file after every row: one entry per
+ * row with its status, output, error and times, and the counts of completed, failed and skipped rows.
+ */
 export interface BatchManifest {
   version: 1;
   batchPath: string;
@@ -52,6 +65,7 @@ export interface BatchManifest {
   rows: BatchManifestRow[];
 }
 
+/** How `renderBatch()` renders its rows, besides the render options every row shares. */
 export interface BatchOptions {
   /** How many rows render at once (default 1: each render already captures on several pages). */
   concurrency?: number;
@@ -73,18 +87,31 @@ export const SKIPPED_MESSAGE = 'Skipped after --batch-fail-fast.';
  * batch is refused before any row renders, as HyperFrames refuses it. Other problems of the document
  * are left to the rows' renders, which report them.
  */
-export async function checkBatchVariables(input: string, batch: PreparedBatch, options: Pick<RenderOptions, 'composition' | 'allowOutsideProject'>): Promise<void> {
+export async function checkBatchVariables(
+  input: string,
+  batch: PreparedBatch,
+  options: Pick<RenderOptions, 'composition' | 'allowOutsideProject'>,
+): Promise<void> {
   const bad: Array<{ index: number; message: string }> = [];
   for (const row of batch.rows) {
     try {
-      await loadDocument(input, { composition: options.composition, variables: row.variables, strictVariables: true, allowOutsideProject: options.allowOutsideProject });
+      await loadDocument(input, {
+        composition: options.composition,
+        variables: row.variables,
+        strictVariables: true,
+        allowOutsideProject: options.allowOutsideProject,
+      });
     } catch (error) {
       if (hasCode(error, 'invalid_variables')) bad.push({ index: row.index, message: error.message });
     }
   }
   if (bad.length) {
     const list = bad.map((b) => `row ${b.index}: ${b.message}`).join('; ');
-    throw new BatchError('invalid_variables', `\`strictVariables\`: the batch was not started, ${bad.length === 1 ? 'a row has' : `${bad.length} rows have`} variables that do not fit the composition — ${list}`, { rows: bad.map((b) => b.index), option: 'strictVariables' });
+    throw new BatchError(
+      'invalid_variables',
+      `\`strictVariables\`: the batch was not started, ${bad.length === 1 ? 'a row has' : `${bad.length} rows have`} variables that do not fit the composition — ${list}`,
+      { rows: bad.map((b) => b.index), option: 'strictVariables' },
+    );
   }
 }
 
@@ -95,7 +122,12 @@ async function refuseForeignManifest(file: string): Promise<void> {
     text = await readFile(file, 'utf8');
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return;
-    throw new BatchError('invalid_batch', `the batch manifest ${file} exists and cannot be read (${(error as NodeJS.ErrnoException).code}): move it away or pick another -o directory`, { file }, { cause: error });
+    throw new BatchError(
+      'invalid_batch',
+      `the batch manifest ${file} exists and cannot be read (${(error as NodeJS.ErrnoException).code}): move it away or pick another -o directory`,
+      { file },
+      { cause: error },
+    );
   }
   let value: unknown;
   try {
@@ -103,8 +135,17 @@ async function refuseForeignManifest(file: string): Promise<void> {
   } catch {
     value = null;
   }
-  const ours = value !== null && typeof value === 'object' && (value as Partial<BatchManifest>).version === 1 && Array.isArray((value as Partial<BatchManifest>).rows);
-  if (!ours) throw new BatchError('invalid_batch', `${file} exists and is not a batch manifest; the batch would replace it: move it away or pick another -o directory`, { file });
+  const ours =
+    value !== null &&
+    typeof value === 'object' &&
+    (value as Partial<BatchManifest>).version === 1 &&
+    Array.isArray((value as Partial<BatchManifest>).rows);
+  if (!ours)
+    throw new BatchError(
+      'invalid_batch',
+      `${file} exists and is not a batch manifest; the batch would replace it: move it away or pick another -o directory`,
+      { file },
+    );
 }
 
 /** Writes manifests one at a time (each a snapshot when its turn comes), each atomically. */
@@ -134,13 +175,35 @@ function manifestWriter(manifest: BatchManifest): () => Promise<void> {
  * resolves with the final manifest. Call `checkBatchVariables` first for HyperFrames'
  * `--strict-variables` refusal of the whole batch.
  */
-export async function renderBatch(input: string, batch: PreparedBatch, options: RenderOptions = {}, settings: BatchOptions = {}): Promise<BatchManifest> {
+export async function renderBatch(
+  input: string,
+  batch: PreparedBatch,
+  options: RenderOptions = {},
+  settings: BatchOptions = {},
+): Promise<BatchManifest> {
   const concurrency = settings.concurrency ?? 1;
-  if (!Number.isInteger(concurrency) || concurrency < 1) throw new BatchError('invalid_batch', `batch concurrency ${concurrency}: a whole number >= 1`, {});
+  if (!Number.isInteger(concurrency) || concurrency < 1)
+    throw new BatchError('invalid_batch', `batch concurrency ${concurrency}: a whole number >= 1`, {});
   await refuseForeignManifest(batch.manifestPath);
   const manifest: BatchManifest = {
-    version: 1, batchPath: batch.batchPath, manifestPath: batch.manifestPath, total: batch.rows.length, completed: 0, failed: 0, skipped: 0,
-    rows: batch.rows.map((row) => ({ index: row.index, outputPath: row.output, status: 'pending', durationMs: null, renderTimeMs: null, error: null, startedAt: null, completedAt: null, variables: row.variables })),
+    version: 1,
+    batchPath: batch.batchPath,
+    manifestPath: batch.manifestPath,
+    total: batch.rows.length,
+    completed: 0,
+    failed: 0,
+    skipped: 0,
+    rows: batch.rows.map((row) => ({
+      index: row.index,
+      outputPath: row.output,
+      status: 'pending',
+      durationMs: null,
+      renderTimeMs: null,
+      error: null,
+      startedAt: null,
+      completedAt: null,
+      variables: row.variables,
+    })),
   };
   const save = manifestWriter(manifest);
   await save();
@@ -155,7 +218,11 @@ export async function renderBatch(input: string, batch: PreparedBatch, options: 
     settings.onRowStart?.(row);
     try {
       const result = await render(input, { ...options, ...settings.rowOptions?.(row), output: row.output, variables: row.variables });
-      Object.assign(entry, { status: 'completed', durationMs: Math.round(result.duration * 1000), renderTimeMs: Math.round(result.timings.total ?? 0) });
+      Object.assign(entry, {
+        status: 'completed',
+        durationMs: Math.round(result.duration * 1000),
+        renderTimeMs: Math.round(result.timings.total ?? 0),
+      });
       settings.onRowEnd?.(row, { result });
     } catch (error) {
       Object.assign(entry, { status: 'failed', error: error instanceof Error ? error.message : String(error) });
@@ -168,7 +235,11 @@ export async function renderBatch(input: string, batch: PreparedBatch, options: 
   await Promise.all(batch.rows.map((row) => limit(() => runRow(row))));
   for (const entry of manifest.rows) {
     if (entry.status !== 'pending') continue;
-    Object.assign(entry, { status: 'skipped', error: stop ? SKIPPED_MESSAGE : 'Skipped: the batch was cancelled.', completedAt: new Date().toISOString() });
+    Object.assign(entry, {
+      status: 'skipped',
+      error: stop ? SKIPPED_MESSAGE : 'Skipped: the batch was cancelled.',
+      completedAt: new Date().toISOString(),
+    });
   }
   await save();
   return manifest;

@@ -29,6 +29,10 @@ export interface ErrorFields {
   option?: string;
 }
 
+/**
+ * The base of every error framesmith throws: `new FramesmithError(code, message, fields, { cause })`.
+ * `code` is one of ERROR_CODES; `fields` name what failed; nothing else is stored on the error.
+ */
 export class FramesmithError<Code extends ErrorCode = ErrorCode, Fields extends object = ErrorFields> extends Error {
   override readonly name: string = 'FramesmithError';
   readonly code: Code;

@@ -20,7 +20,8 @@ export type { OutputFormat } from './stages/stage.js';
 export type { Quality } from './encode/video.js';
 export { defaultOutputPath } from './render/options.js';
 export { GSAP_URL_PREFIX } from './render/load.js';
-export { RenderError, type RenderErrorCode, type RenderOptions, type RenderProgress, type RenderResult, type RenderStageName } from './render/types.js';
+export type { RenderOptions, RenderProgress, RenderResult, RenderStageName } from './render/types.js';
+export { RenderError, type RenderErrorCode } from './render/errors.js';
 
 /** Renders the composition at `input` (a directory holding index.html, or an .html file). */
 export async function render(input: string, options: RenderOptions = {}): Promise<RenderResult> {

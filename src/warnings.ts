@@ -5,7 +5,7 @@
  * `strict` the first one fails the render instead (exit 1), before anything is written.
  */
 import { FramesmithError } from './errors.js';
-import type { ResolvedFont } from './fonts/report.js';
+import type { ResolvedFont } from './fonts/resolved-font.js';
 
 export type WarningCode =
   /** A stylesheet, image, font or fetch the page asked for could not be loaded. */
@@ -25,6 +25,7 @@ export type WarningCode =
   /** `--hdr` with an output format that carries no HDR (every format but mp4): written SDR. */
   | 'hdr_unsupported';
 
+/** Something a render did without (an image, a font, an attribute it does not support): it went on, and says so. */
 export interface RenderWarning {
   code: WarningCode;
   /** Says what happened, to what (element, file or URL), and how to avoid it; the render went on without it. */
@@ -53,21 +54,30 @@ export class StrictModeError extends FramesmithError<'strict'> {
 /** The StrictModeError of `warning`: its message, and why it is an error (the `strict` option). */
 export function strictModeError(warning: RenderWarning, strict: StrictSetting = true): StrictModeError {
   const why = strict === true ? '`strict`: a warning is an error' : '`strict`: missing or unready media is an error';
-  return new StrictModeError('strict', `${warning.message} (${why})`, { element: warning.element, url: warning.url, file: warning.file, option: 'strict' });
+  return new StrictModeError('strict', `${warning.message} (${why})`, {
+    element: warning.element,
+    url: warning.url,
+    file: warning.file,
+    option: 'strict',
+  });
 }
 
 export class WarningLog {
   private readonly list: RenderWarning[] = [];
   private readonly seen = new Set<string>();
 
-  constructor(private readonly strict: StrictSetting = false, private readonly onWarning?: (warning: RenderWarning) => void) {}
+  constructor(
+    private readonly strict: StrictSetting = false,
+    private readonly onWarning?: (warning: RenderWarning) => void,
+  ) {}
 
   /** Adds `warning` once (by code and message); throws StrictModeError under strict. */
   add(warning: RenderWarning): void {
     const key = `${warning.code}\u0000${warning.message}`;
     if (this.seen.has(key)) return;
     this.seen.add(key);
-    if (this.strict === true || (Array.isArray(this.strict) && this.strict.includes(warning.code))) throw strictModeError(warning, this.strict);
+    if (this.strict === true || (Array.isArray(this.strict) && this.strict.includes(warning.code)))
+      throw strictModeError(warning, this.strict);
     this.list.push(warning);
     this.onWarning?.(warning);
   }

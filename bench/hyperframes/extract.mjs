@@ -59,13 +59,15 @@ const wallMs = performance.now() - start;
 const memory = sampler?.stop();
 if (outArg < 0) rmSync(outputDir, { recursive: true, force: true });
 
-process.stdout.write(`${JSON.stringify({
-  ok: result.success && result.errors.length === 0,
-  wallMs: Math.round(wallMs * 10) / 10,
-  engineMs: result.durationMs,
-  frames: result.totalFramesExtracted,
-  perVideo: result.extracted.map((e) => ({ id: e.videoId, frames: e.totalFrames, width: e.metadata?.width, height: e.metadata?.height })),
-  errors: result.errors,
-  phaseBreakdown: result.phaseBreakdown,
-  ...(memory ? { memory } : {}),
-})}\n`);
+process.stdout.write(
+  `${JSON.stringify({
+    ok: result.success && result.errors.length === 0,
+    wallMs: Math.round(wallMs * 10) / 10,
+    engineMs: result.durationMs,
+    frames: result.totalFramesExtracted,
+    perVideo: result.extracted.map((e) => ({ id: e.videoId, frames: e.totalFrames, width: e.metadata?.width, height: e.metadata?.height })),
+    errors: result.errors,
+    phaseBreakdown: result.phaseBreakdown,
+    ...(memory ? { memory } : {}),
+  })}\n`,
+);

@@ -14,12 +14,27 @@ import { run } from './measure.js';
  */
 export async function psnr(a, b) {
   const stats = path.join(BENCH_DIR, `psnr-${process.pid}-${Date.now()}.log`);
-  const r = await run('ffmpeg', ['-v', 'error', '-i', a, '-i', b, '-lavfi', `[0:v]setpts=N/TB[x];[1:v]setpts=N/TB[y];[x][y]psnr=stats_file=${stats}`, '-f', 'null', '-']);
+  const r = await run('ffmpeg', [
+    '-v',
+    'error',
+    '-i',
+    a,
+    '-i',
+    b,
+    '-lavfi',
+    `[0:v]setpts=N/TB[x];[1:v]setpts=N/TB[y];[x][y]psnr=stats_file=${stats}`,
+    '-f',
+    'null',
+    '-',
+  ]);
   if (r.code !== 0) return { error: r.stderr.trim().slice(-500) };
-  const values = readFileSync(stats, 'utf8').trim().split('\n').map((line) => {
-    const m = /psnr_avg:(inf|[\d.]+)/.exec(line);
-    return m ? (m[1] === 'inf' ? Infinity : Number(m[1])) : NaN;
-  });
+  const values = readFileSync(stats, 'utf8')
+    .trim()
+    .split('\n')
+    .map((line) => {
+      const m = /psnr_avg:(inf|[\d.]+)/.exec(line);
+      return m ? (m[1] === 'inf' ? Infinity : Number(m[1])) : NaN;
+    });
   rmSync(stats, { force: true });
   const finite = values.filter((v) => Number.isFinite(v));
   const min = Math.min(...values);

@@ -27,7 +27,15 @@ export async function stageComposition(name) {
 
 /** Frame count, size and streams of a rendered file (ffprobe), to check a render produced what it should. */
 export async function probeOutput(file) {
-  const r = await run('ffprobe', ['-v', 'error', '-show_entries', 'stream=codec_type,codec_name,width,height,nb_frames', '-of', 'json', file]);
+  const r = await run('ffprobe', [
+    '-v',
+    'error',
+    '-show_entries',
+    'stream=codec_type,codec_name,width,height,nb_frames',
+    '-of',
+    'json',
+    file,
+  ]);
   if (r.code !== 0) return { error: r.stderr.trim() };
   const streams = JSON.parse(r.stdout).streams ?? [];
   const video = streams.find((s) => s.codec_type === 'video');

@@ -1,5 +1,5 @@
 /**
- * framesmith as the bench sees it: the built package (dist/index.js), loaded once; sections ask for the
+ * framesmith as the bench sees it: the built package's internal entry (dist/internal.js: every module's exports), loaded once; sections ask for the
  * feature they measure and skip with a note when it is not built yet.
  */
 import { existsSync, readFileSync } from 'node:fs';
@@ -12,15 +12,15 @@ let loaded;
 /** The dist module, or `{ missing: reason }` when dist is not built. */
 export async function framesmith() {
   if (loaded) return loaded;
-  const entry = path.join(ROOT, 'dist/index.js');
+  const entry = path.join(ROOT, 'dist/internal.js');
   if (!existsSync(entry)) {
-    loaded = { missing: 'dist/index.js missing: run `npm run build` (npm run bench does)' };
+    loaded = { missing: 'dist/internal.js missing: run `npm run build` (npm run bench does)' };
     return loaded;
   }
   try {
     loaded = await import(pathToFileURL(entry).href);
   } catch (error) {
-    loaded = { missing: `dist/index.js failed to load: ${error.message}` };
+    loaded = { missing: `dist/internal.js failed to load: ${error.message}` };
   }
   return loaded;
 }
@@ -33,7 +33,7 @@ export async function feature(name, fallback) {
   const fs = await framesmith();
   if (fs.missing) return { missing: fs.missing };
   if (typeof fs[name] === 'function') return { fn: fs[name], module: fs };
-  const missing = `\`${name}\` is not exported from dist/index.js yet`;
+  const missing = `\`${name}\` is not exported from dist/internal.js yet`;
   if (!fallback || !existsSync(path.join(ROOT, 'dist', fallback))) return { missing };
   try {
     const mod = await import(pathToFileURL(path.join(ROOT, 'dist', fallback)).href);
@@ -56,8 +56,16 @@ export function readSpec(specPath) {
  */
 export async function extractSpec(extractVideos, specPath, outDir, extra = {}) {
   const { spec, baseDir } = readSpec(specPath);
-  const result = await extractVideos(spec.videos, { fps: spec.fps, format: spec.format ?? 'auto', outDir, baseDir, cache: false, ...extra });
+  const result = await extractVideos(spec.videos, {
+    fps: spec.fps,
+    format: spec.format ?? 'auto',
+    outDir,
+    baseDir,
+    cache: false,
+    ...extra,
+  });
   if (result.errors.length > 0) throw new Error(`extractVideos reported errors: ${JSON.stringify(result.errors)}`);
-  if (result.extracted.length !== spec.videos.length) throw new Error(`extractVideos returned ${result.extracted.length} of ${spec.videos.length} videos`);
+  if (result.extracted.length !== spec.videos.length)
+    throw new Error(`extractVideos returned ${result.extracted.length} of ${spec.videos.length} videos`);
   return result;
 }

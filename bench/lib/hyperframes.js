@@ -16,7 +16,8 @@ export function hyperframes() {
   if (!existsSync(pathsFile)) return { missing: 'HyperFrames not installed: run `bash bench/setup-hyperframes.sh`' };
   const paths = JSON.parse(readFileSync(pathsFile, 'utf8'));
   for (const key of ['node', 'cli', 'browser']) {
-    if (!existsSync(paths[key])) return { missing: `HyperFrames install incomplete (${key} ${paths[key]} missing): run bash bench/setup-hyperframes.sh` };
+    if (!existsSync(paths[key]))
+      return { missing: `HyperFrames install incomplete (${key} ${paths[key]} missing): run bash bench/setup-hyperframes.sh` };
   }
   const version = (name) => JSON.parse(readFileSync(path.join(HF_DIR, 'node_modules', name, 'package.json'), 'utf8')).version;
   return { ...paths, version: { hyperframes: version('hyperframes'), engine: version('@hyperframes/engine') } };
@@ -46,7 +47,8 @@ export async function hfExtract(hf, specPath, { memory = false } = {}) {
   const args = [path.join(ROOT, 'bench/hyperframes/extract.mjs'), specPath, ...(memory ? ['--memory'] : [])];
   const result = await run(hf.node, args, { env: hfEnv(hf) });
   const json = lastJsonLine(result.stdout);
-  if (result.code !== 0 || !json) throw new Error(`HyperFrames extract failed (exit ${result.code}): ${tail(result.stderr || result.stdout)}`);
+  if (result.code !== 0 || !json)
+    throw new Error(`HyperFrames extract failed (exit ${result.code}): ${tail(result.stderr || result.stdout)}`);
   if (!json.ok) throw new Error(`HyperFrames extract reported errors: ${JSON.stringify(json.errors)}`);
   return { ...json, processMs: Math.round(result.ms) };
 }
@@ -71,7 +73,7 @@ function parseSummary(text) {
   const clean = text.replace(/\x1b\[[0-9;]*m/g, '');
   const secs = (s) => {
     const m = /(?:(\d+)m\s*)?([\d.]+)s/.exec(s);
-    return m ? Math.round(((Number(m[1] ?? 0) * 60) + Number(m[2])) * 1000) : null;
+    return m ? Math.round((Number(m[1] ?? 0) * 60 + Number(m[2])) * 1000) : null;
   };
   const renderedIn = /rendered in ([^\n·]+)/.exec(clean);
   const stagesLine = /\n\s*(\w+) capture · ([^\n]+)/.exec(clean);

@@ -5,9 +5,17 @@ import { run } from './measure.js';
 
 export async function machineInfo() {
   const cpu = /model name\s*:\s*(.*)/.exec(readFileSync('/proc/cpuinfo', 'utf8'))?.[1]?.trim() ?? os.cpus()[0]?.model ?? '?';
-  const ffmpeg = (await run('ffmpeg', ['-hide_banner', '-version'])).stdout.split('\n')[0]?.replace(/^ffmpeg version /, '').split(' ')[0] ?? '?';
+  const ffmpeg =
+    (await run('ffmpeg', ['-hide_banner', '-version'])).stdout
+      .split('\n')[0]
+      ?.replace(/^ffmpeg version /, '')
+      .split(' ')[0] ?? '?';
   let osName = `${os.type()} ${os.release()}`;
-  try { osName = /PRETTY_NAME="([^"]+)"/.exec(readFileSync('/etc/os-release', 'utf8'))?.[1] ?? osName; } catch { /* keep uname */ }
+  try {
+    osName = /PRETTY_NAME="([^"]+)"/.exec(readFileSync('/etc/os-release', 'utf8'))?.[1] ?? osName;
+  } catch {
+    /* keep uname */
+  }
   return {
     date: new Date().toISOString(),
     cpu,
@@ -29,7 +37,9 @@ export function otherHeavyProcesses() {
     try {
       const name = readFileSync(`/proc/${entry}/comm`, 'utf8').trim();
       if (/^(ffmpeg|ffprobe|chrom|headless)/.test(name)) count++;
-    } catch { /* gone */ }
+    } catch {
+      /* gone */
+    }
   }
   return count;
 }

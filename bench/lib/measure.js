@@ -47,10 +47,19 @@ export function run(cmd, args, { env, cwd, timeoutMs = 15 * 60_000 } = {}) {
     const child = spawn(cmd, args, { env: env ?? process.env, cwd, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
-    child.stdout.on('data', (d) => { stdout += d; if (stdout.length > 1e6) stdout = stdout.slice(-5e5); });
-    child.stderr.on('data', (d) => { stderr += d; if (stderr.length > 1e6) stderr = stderr.slice(-5e5); });
+    child.stdout.on('data', (d) => {
+      stdout += d;
+      if (stdout.length > 1e6) stdout = stdout.slice(-5e5);
+    });
+    child.stderr.on('data', (d) => {
+      stderr += d;
+      if (stderr.length > 1e6) stderr = stderr.slice(-5e5);
+    });
     const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
-    child.on('error', (error) => { clearTimeout(timer); resolve({ code: -1, stdout, stderr: String(error), ms: performance.now() - start, pid: child.pid }); });
+    child.on('error', (error) => {
+      clearTimeout(timer);
+      resolve({ code: -1, stdout, stderr: String(error), ms: performance.now() - start, pid: child.pid });
+    });
     child.on('close', (code, signal) => {
       clearTimeout(timer);
       resolve({ code: code ?? -1, signal, stdout, stderr, ms: performance.now() - start, pid: child.pid });
@@ -64,7 +73,11 @@ export function lastJsonLine(text) {
   for (const line of lines) {
     const t = line.trim();
     if (t.startsWith('{') && t.endsWith('}')) {
-      try { return JSON.parse(t); } catch { /* keep looking */ }
+      try {
+        return JSON.parse(t);
+      } catch {
+        /* keep looking */
+      }
     }
   }
   return null;

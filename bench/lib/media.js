@@ -20,7 +20,17 @@ const RECIPES = {
   'c-1080p-10s.mp4': ['-f', 'lavfi', '-i', 'testsrc2=size=1920x1080:rate=30:duration=10', '-vf', 'hflip,hue=h=240', ...X264],
   'a-1080p-30s.mp4': ['-f', 'lavfi', '-i', 'testsrc2=size=1920x1080:rate=30:duration=30', ...X264],
   // VFR: a 60 fps source keeping 3 of every 6 frames -> durations 1/60, 1/60, 4/60 s (30 fps average).
-  'vfr-1080p-10s.mp4': ['-f', 'lavfi', '-i', 'testsrc2=size=1920x1080:rate=60:duration=10', '-vf', "select='lt(mod(n\\,6)\\,3)'", '-fps_mode', 'vfr', ...X264],
+  'vfr-1080p-10s.mp4': [
+    '-f',
+    'lavfi',
+    '-i',
+    'testsrc2=size=1920x1080:rate=60:duration=10',
+    '-vf',
+    "select='lt(mod(n\\,6)\\,3)'",
+    '-fps_mode',
+    'vfr',
+    ...X264,
+  ],
   // Audio bed for the video composition.
   'bed-10s.m4a': ['-f', 'lavfi', '-i', 'sine=frequency=220:sample_rate=48000:duration=10', '-c:a', 'aac', '-b:a', '128k'],
 };

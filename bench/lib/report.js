@@ -18,8 +18,14 @@ export class Report {
     const log = (line) => process.stderr.write(`[${name}] ${line}\n`);
     log(title);
     return {
-      note: (text) => { s.notes.push(text); log(text); },
-      skip: (what, why) => { s.skips.push(`${what}: ${why}`); log(`SKIP ${what}: ${why}`); },
+      note: (text) => {
+        s.notes.push(text);
+        log(text);
+      },
+      skip: (what, why) => {
+        s.skips.push(`${what}: ${why}`);
+        log(`SKIP ${what}: ${why}`);
+      },
       error: (what, error) => {
         const message = error instanceof Error ? error.message : String(error);
         s.errors.push(`${what}: ${message}`);
@@ -73,7 +79,7 @@ function ms(v) {
 function formatRow(r) {
   if (r.text) return `| ${r.case} | ${r.text} | | | |`;
   const ref = r.ref ? `${r.ref[0]}: ${ms(r.ref[1])}` : '';
-  const ratio = r.ratio != null ? `${r.ratio}×` : (r.ref ? 'pending' : '');
+  const ratio = r.ratio != null ? `${r.ratio}×` : r.ref ? 'pending' : '';
   const verdict = r.ok == null ? '(pending)' : r.ok ? '✅' : '❌';
   const goal = r.limitMs != null ? `< ${ms(r.limitMs)} ${verdict}` : r.goal != null ? `≤ ${r.goal}× ${verdict}` : '';
   return `| ${r.case} | ${ms(r.ms)} | ${ref} | ${ratio} | ${goal} |`;

@@ -14,7 +14,9 @@ function parentOf(pid) {
     const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
     // Field 4 (ppid) follows the ")" that closes the command name, which may itself contain spaces.
     return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
-  } catch { return -1; }
+  } catch {
+    return -1;
+  }
 }
 
 function statusOf(pid) {
@@ -23,7 +25,9 @@ function statusOf(pid) {
     const name = /^Name:\s+(.*)$/m.exec(text)?.[1] ?? '?';
     const hwm = Number(/^VmHWM:\s+(\d+) kB/m.exec(text)?.[1] ?? 0);
     return { name, hwmKb: hwm };
-  } catch { return null; }
+  } catch {
+    return null;
+  }
 }
 
 function descendants(root) {
@@ -36,7 +40,10 @@ function descendants(root) {
   while (grew) {
     grew = false;
     for (const [pid, ppid] of parents) {
-      if (!found.has(pid) && found.has(ppid)) { found.add(pid); grew = true; }
+      if (!found.has(pid) && found.has(ppid)) {
+        found.add(pid);
+        grew = true;
+      }
     }
   }
   found.delete(root);
@@ -68,4 +75,6 @@ export function startRssSampler(intervalMs = 25) {
   };
 }
 
-function mib(kb) { return Math.round((kb / 1024) * 10) / 10; }
+function mib(kb) {
+  return Math.round((kb / 1024) * 10) / 10;
+}

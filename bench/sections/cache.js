@@ -14,7 +14,12 @@ export async function cacheSection(ctx) {
   const out = ctx.section('cache', 'Frame cache (issue 3): `extractVideos` with `cache: dir`');
   const ours = await feature('extractVideos');
   if (ours.missing) return out.skip('cache', ours.missing);
-  const [a, b, c, vfr] = [await media('a-1080p-10s.mp4'), await media('b-1080p-10s.mp4'), await media('c-1080p-10s.mp4'), await media('vfr-1080p-10s.mp4')];
+  const [a, b, c, vfr] = [
+    await media('a-1080p-10s.mp4'),
+    await media('b-1080p-10s.mp4'),
+    await media('c-1080p-10s.mp4'),
+    await media('vfr-1080p-10s.mp4'),
+  ];
   const tmp = path.join(BENCH_DIR, 'tmp');
   const fresh = (name) => {
     const dir = path.join(tmp, `${name}-${process.pid}`);
@@ -42,7 +47,10 @@ export async function cacheSection(ctx) {
   }
   out.figure('warm.metrics', warm.result.metrics);
   if (!(warm.result.metrics.cacheHits > 0)) {
-    out.skip('warm re-run', `cache not built yet: metrics.cacheHits = ${warm.result.metrics.cacheHits} on the warm run (cold ${round(cold.ms)} ms, warm ${round(warm.ms)} ms)`);
+    out.skip(
+      'warm re-run',
+      `cache not built yet: metrics.cacheHits = ${warm.result.metrics.cacheHits} on the warm run (cold ${round(cold.ms)} ms, warm ${round(warm.ms)} ms)`,
+    );
   } else {
     const engineMs = round(median(warmRuns.map((r) => r.result.metrics.totalMs)));
     const wallMs = round(median(warmRuns.map((r) => r.ms)));
@@ -80,9 +88,15 @@ export async function cacheSection(ctx) {
   out.figure('overlap.superset', round(median(supersetRuns)), { runs: supersetRuns.map((r) => round(r)), metrics: sup.result.metrics });
   out.figure('overlap.direct', round(median(directRuns)), { runs: directRuns.map((r) => round(r)) });
   if (framesSuperset >= framesDirect) {
-    out.note(`Overlapping trims: no superset pass yet (framesExtracted ${framesSuperset} together vs ${framesDirect} separately); times below are two direct passes either way.`);
+    out.note(
+      `Overlapping trims: no superset pass yet (framesExtracted ${framesSuperset} together vs ${framesDirect} separately); times below are two direct passes either way.`,
+    );
   }
-  out.row({ case: `overlapping trims together (${framesSuperset} frames extracted)`, ms: round(median(supersetRuns)), ref: [`each in its own call, concurrently (${framesDirect} frames)`, round(median(directRuns))] });
+  out.row({
+    case: `overlapping trims together (${framesSuperset} frames extracted)`,
+    ms: round(median(supersetRuns)),
+    ref: [`each in its own call, concurrently (${framesDirect} frames)`, round(median(directRuns))],
+  });
   rmSync(tmp, { recursive: true, force: true });
 }
 

@@ -22,7 +22,9 @@ export async function extractSection(ctx) {
   const b = await media('b-1080p-10s.mp4');
   const c = await media('c-1080p-10s.mp4');
   const vfr = await media('vfr-1080p-10s.mp4');
-  out.note(`Window: ${clip} s from media time 2 s of 10 s 1080p30 H.264 (testsrc2, GOP 60) = ${n} frames at ${FPS} fps; median of ${ctx.repeats} runs; floor, ours and HyperFrames interleaved run by run.`);
+  out.note(
+    `Window: ${clip} s from media time 2 s of 10 s 1080p30 H.264 (testsrc2, GOP 60) = ${n} frames at ${FPS} fps; median of ${ctx.repeats} runs; floor, ours and HyperFrames interleaved run by run.`,
+  );
 
   const specs = {
     one: writeSpec('one', { videos: [{ id: 'a', src: a, ...win }] }),
@@ -74,27 +76,41 @@ export async function extractSection(ctx) {
     one: ['native', () => decodeFloor({ src: a, mediaStart: 2, frames: n })],
     display: ['scaled', () => decodeFloor({ src: a, mediaStart: 2, frames: n, width: 640, height: 360 })],
     vfr: ['vfr', () => decodeFloor({ src: vfr, mediaStart: 2, frames: n })],
-    layout: ['layout', () => decodeFloorSet([
-      { src: a, mediaStart: 2, frames: n },
-      { src: b, mediaStart: 2, frames: n, width: 480, height: 270 },
-      { src: c, mediaStart: 2, frames: n, width: 480, height: 270 },
-    ])],
+    layout: [
+      'layout',
+      () =>
+        decodeFloorSet([
+          { src: a, mediaStart: 2, frames: n },
+          { src: b, mediaStart: 2, frames: n, width: 480, height: 270 },
+          { src: c, mediaStart: 2, frames: n, width: 480, height: 270 },
+        ]),
+    ],
     // Counted under the layout case: decode + JPEG encode at our default quality, three at once.
-    jpegLayout: ['jpegLayout', () => decodeFloorSet([
-      { src: a, mediaStart: 2, frames: n, jpeg: 3 },
-      { src: b, mediaStart: 2, frames: n, width: 480, height: 270, jpeg: 3 },
-      { src: c, mediaStart: 2, frames: n, width: 480, height: 270, jpeg: 3 },
-    ])],
-    layout720: ['layout720', () => decodeFloorSet([
-      { src: a, mediaStart: 2, frames: n, width: 1280, height: 720 },
-      { src: b, mediaStart: 2, frames: n, width: 428, height: 240 },
-      { src: c, mediaStart: 2, frames: n, width: 428, height: 240 },
-    ])],
+    jpegLayout: [
+      'jpegLayout',
+      () =>
+        decodeFloorSet([
+          { src: a, mediaStart: 2, frames: n, jpeg: 3 },
+          { src: b, mediaStart: 2, frames: n, width: 480, height: 270, jpeg: 3 },
+          { src: c, mediaStart: 2, frames: n, width: 480, height: 270, jpeg: 3 },
+        ]),
+    ],
+    layout720: [
+      'layout720',
+      () =>
+        decodeFloorSet([
+          { src: a, mediaStart: 2, frames: n, width: 1280, height: 720 },
+          { src: b, mediaStart: 2, frames: n, width: 428, height: 240 },
+          { src: c, mediaStart: 2, frames: n, width: 428, height: 240 },
+        ]),
+    ],
   };
   const cases = ['one', 'dup3', 'display', 'png', 'vfr', 'layout', 'layout720'];
   const hfCases = new Set(['one', 'dup3', 'layout', 'layout720']);
   const runs = { floor: {}, ours: {}, hf: {} };
-  const push = (group, name, value) => { group[name] = [...(group[name] ?? []), value]; };
+  const push = (group, name, value) => {
+    group[name] = [...(group[name] ?? []), value];
+  };
   const failed = new Set();
   for (let i = 0; i < ctx.repeats; i++) {
     for (const name of cases) {
@@ -105,22 +121,31 @@ export async function extractSection(ctx) {
           const r = await oursOnce(name);
           push(runs.ours, name, r.ms);
           if (i === 0) out.figure(`ours.${name}.metrics`, r.result.metrics);
-        } catch (error) { out.error(`framesmith ${name}`, error); failed.add(`ours.${name}`); }
+        } catch (error) {
+          out.error(`framesmith ${name}`, error);
+          failed.add(`ours.${name}`);
+        }
       }
       if (!hf.missing && hfCases.has(name) && !failed.has(`hf.${name}`)) {
         try {
           const r = await hfOnce(name);
           push(runs.hf, name, r.ms);
           if (i === 0) out.figure(`hf.${name}.phaseBreakdown`, r.result.phaseBreakdown);
-        } catch (error) { out.error(`HyperFrames ${name}`, error); failed.add(`hf.${name}`); }
+        } catch (error) {
+          out.error(`HyperFrames ${name}`, error);
+          failed.add(`hf.${name}`);
+        }
       }
     }
   }
-  const medians = (group) => Object.fromEntries(Object.entries(runs[group]).map(([name, list]) => {
-    const value = round(median(list));
-    out.figure(`${group}.${name}`, value, { runs: list.map((r) => round(r)) });
-    return [name, value];
-  }));
+  const medians = (group) =>
+    Object.fromEntries(
+      Object.entries(runs[group]).map(([name, list]) => {
+        const value = round(median(list));
+        out.figure(`${group}.${name}`, value, { runs: list.map((r) => round(r)) });
+        return [name, value];
+      }),
+    );
   const floor = medians('floor');
   const res = { ours: medians('ours'), hf: medians('hf') };
 
@@ -145,11 +170,19 @@ export async function extractSection(ctx) {
   // What bounds the layout goal: no extractor that writes these JPEGs can be faster than decoding and
   // encoding them. This row is that bound against HyperFrames (no files, no colour conversion, no exact
   // timing, no probe), so a ratio near 0.5 here says the goal sits at the floor itself.
-  out.row({ case: 'JPEG floor, layout (decode + JPEG encode q3, 3 at once, no files)', ms: floor.jpegLayout, ref: ['floor layout', floor.layout] });
+  out.row({
+    case: 'JPEG floor, layout (decode + JPEG encode q3, 3 at once, no files)',
+    ms: floor.jpegLayout,
+    ref: ['floor layout', floor.layout],
+  });
   out.row({ case: 'JPEG floor vs HyperFrames, layout', ms: floor.jpegLayout, ref: ['HyperFrames', h.layout] });
   out.row({ case: 'framesmith vs JPEG floor, layout', ms: o.layout, ref: ['JPEG floor', floor.jpegLayout] });
   out.row({ case: 'decode floor, layout on a 1280×720 stage', ms: floor.layout720 });
-  out.row({ case: 'framesmith, layout on a 1280×720 stage (main 1280×720, PiPs 428×240)', ms: o.layout720, ref: ['floor', floor.layout720] });
+  out.row({
+    case: 'framesmith, layout on a 1280×720 stage (main 1280×720, PiPs 428×240)',
+    ms: o.layout720,
+    ref: ['floor', floor.layout720],
+  });
   out.row({ case: 'HyperFrames, layout on a 1280×720 stage (decodes all at 1080p)', ms: h.layout720, ref: ['floor', floor.layout720] });
   out.row({ case: 'framesmith vs HyperFrames, layout on a 1280×720 stage', ms: o.layout720, ref: ['HyperFrames', h.layout720], goal: 0.5 });
 
@@ -164,7 +197,10 @@ async function memoryCases(_ctx, out) {
     const dir = path.join(BENCH_DIR, 'tmp', `fs-memory-${seconds}-${process.pid}`);
     const r = await run(process.execPath, [path.join(ROOT, 'bench/lib/extract-child.js'), spec, dir]);
     const json = lastJsonLine(r.stdout);
-    if (r.code !== 0 || !json) { out.error(`memory ${seconds} s`, new Error(r.stderr.trim() || `exit ${r.code}`)); continue; }
+    if (r.code !== 0 || !json) {
+      out.error(`memory ${seconds} s`, new Error(r.stderr.trim() || `exit ${r.code}`));
+      continue;
+    }
     out.figure(`memory.${seconds}s`, json);
     const ff = json.memory.childMaxRssMiB.ffmpeg ?? null;
     out.row({

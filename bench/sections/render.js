@@ -18,7 +18,9 @@ export async function renderSection(ctx) {
   if (ours.missing) out.skip('framesmith render', ours.missing);
   if (ours.via) out.note(`\`render\` imported from ${ours.via}.`);
   if (ctx.hf.missing) out.skip('HyperFrames render', ctx.hf.missing);
-  out.note(`Each figure: median of ${ctx.repeats} run(s); ours is the wall time of the \`render()\` call (browser launch included), HyperFrames' is its own "rendered in" total (its CLI process wall time is in results.json). Both at their default quality (ours: standard, x264 medium CRF 18; HyperFrames: "looks", CRF 16).`);
+  out.note(
+    `Each figure: median of ${ctx.repeats} run(s); ours is the wall time of the \`render()\` call (browser launch included), HyperFrames' is its own "rendered in" total (its CLI process wall time is in results.json). Both at their default quality (ours: standard, x264 medium CRF 18; HyperFrames: "looks", CRF 16).`,
+  );
 
   const cases = {
     default: {},
@@ -40,7 +42,10 @@ export async function renderSection(ctx) {
         try {
           const r = await renderOnce(ours.fn, dir, `css-3s-${name}.mp4`, options);
           res[name] = [...(res[name] ?? []), r];
-        } catch (error) { out.error(`framesmith render ${name}`, error); delete cases[name]; }
+        } catch (error) {
+          out.error(`framesmith render ${name}`, error);
+          delete cases[name];
+        }
       }
     }
     if (!ctx.hf.missing) {
@@ -49,7 +54,9 @@ export async function renderSection(ctx) {
         const r = await hfRender(ctx.hf, dir, { output });
         r.check = await probeOutput(output);
         hfRuns.push(r);
-      } catch (error) { out.error('HyperFrames render', error); }
+      } catch (error) {
+        out.error('HyperFrames render', error);
+      }
     }
   }
 
@@ -59,7 +66,9 @@ export async function renderSection(ctx) {
     const ms = round(median(runs.map((r) => r.ms)));
     const last = runs.at(-1);
     out.figure(`ours.${name}`, ms, { runs: runs.map((r) => round(r.ms)), result: last.summary, check: last.check });
-    out.note(`framesmith ${name} (${last.summary.captureMode}, ${last.summary.workers} worker(s), ${last.summary.frames} frames), ms per frame: ${perFrame(last.summary.timings, last.summary.frames)}.`);
+    out.note(
+      `framesmith ${name} (${last.summary.captureMode}, ${last.summary.workers} worker(s), ${last.summary.frames} frames), ms per frame: ${perFrame(last.summary.timings, last.summary.frames)}.`,
+    );
     return { ms, last };
   };
   const d = pick('default');
@@ -73,7 +82,9 @@ export async function renderSection(ctx) {
     out.figure('hf.total', hfMs, { runs: hfRuns.map((r) => r.totalMs), wallRuns: hfRuns.map((r) => r.wallMs), last: hfRuns.at(-1) });
   }
 
-  out.note('Stage timings (ms per frame): parse, browser, load, capture, finalize, total are wall clock; seek, hooks, screenshot are summed over workers; encode is time capture waited on the encoder plus its flush.');
+  out.note(
+    'Stage timings (ms per frame): parse, browser, load, capture, finalize, total are wall clock; seek, hooks, screenshot are summed over workers; encode is time capture waited on the encoder plus its flush.',
+  );
   const label = (r) => (r ? `${r.last.summary.captureMode}, ${r.last.summary.workers} worker(s)` : '');
   out.row({ case: `framesmith, default (${label(d)})`, ms: d?.ms, ref: ['HyperFrames', hfMs], goal: 0.5 });
   out.row({ case: `framesmith, ms per frame (default)`, ms: d ? round(d.ms / d.last.summary.frames) : null });
@@ -83,7 +94,12 @@ export async function renderSection(ctx) {
   out.row({ case: `framesmith, workers: 2 (${label(w2)})`, ms: w2?.ms, ref: ['1 worker', w1?.ms] });
   const hfLast = hfRuns.at(-1);
   out.row({ case: `HyperFrames render (${hfLast ? `${hfLast.captureMode}, ${hfLast.workers} worker(s)` : ''})`, ms: hfMs });
-  if (hfLast) out.note(`HyperFrames stages (s): ${Object.entries(hfLast.stagesMs).map(([k, v]) => `${k} ${v / 1000}`).join(', ')}; process wall ${round(hfLast.wallMs / 1000, 2)} s.`);
+  if (hfLast)
+    out.note(
+      `HyperFrames stages (s): ${Object.entries(hfLast.stagesMs)
+        .map(([k, v]) => `${k} ${v / 1000}`)
+        .join(', ')}; process wall ${round(hfLast.wallMs / 1000, 2)} s.`,
+    );
 }
 
 /** One `render()` call; returns its wall time, the result summary and an ffprobe check of the output. */
@@ -93,12 +109,15 @@ export async function renderOnce(render, dir, file, options) {
   const result = await render(dir, { output, ...options });
   const ms = performance.now() - start;
   const check = await probeOutput(result.output ?? output);
-  if (check.frames !== result.frames) throw new Error(`render wrote ${check.frames} frames, reported ${result.frames} (${JSON.stringify(check)})`);
+  if (check.frames !== result.frames)
+    throw new Error(`render wrote ${check.frames} frames, reported ${result.frames} (${JSON.stringify(check)})`);
   const { frames, timings, captureMode, workers, width, height } = result;
   return { ms, summary: { frames, timings, captureMode, workers, width, height }, check };
 }
 
 /** "capture 12.3, encode 4.5, …" (ms per frame for each stage timing). */
 export function perFrame(timings, frames) {
-  return Object.entries(timings ?? {}).map(([k, v]) => `${k} ${round(v / frames, 1)}`).join(', ');
+  return Object.entries(timings ?? {})
+    .map(([k, v]) => `${k} ${round(v / frames, 1)}`)
+    .join(', ');
 }

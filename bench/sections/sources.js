@@ -24,34 +24,48 @@ import { writeSpec } from '../lib/specs.js';
 const BIN = path.join(ROOT, 'bin/framesmith.js');
 
 export async function sourcesSection(ctx) {
-  const out = ctx.section('sources', 'One decode per source (issue 11): source passes, whole processes, vs HyperFrames and the decode floor');
+  const out = ctx.section(
+    'sources',
+    'One decode per source (issue 11): source passes, whole processes, vs HyperFrames and the decode floor',
+  );
   const a = await media('a-1080p-10s.mp4');
   const b = await media('b-1080p-10s.mp4');
   const c = await media('c-1080p-10s.mp4');
   const long = await media('a-1080p-30s.mp4');
   const specs = {
-    sameSource: writeSpec('same-source', { videos: [
-      { id: 'full', src: a, mediaStart: 0, duration: 8, width: 1920, height: 1080 },
-      { id: 'mid', src: a, mediaStart: 2, duration: 6, width: 640, height: 360 },
-      { id: 'small', src: a, mediaStart: 3.5, duration: 5, width: 480, height: 270 },
-    ] }),
+    sameSource: writeSpec('same-source', {
+      videos: [
+        { id: 'full', src: a, mediaStart: 0, duration: 8, width: 1920, height: 1080 },
+        { id: 'mid', src: a, mediaStart: 2, duration: 6, width: 640, height: 360 },
+        { id: 'small', src: a, mediaStart: 3.5, duration: 5, width: 480, height: 270 },
+      ],
+    }),
     one: writeSpec('one-native', { videos: [{ id: 'a', src: a, mediaStart: 2, duration: 5 }] }),
-    threeSources: writeSpec('three-sources', { videos: [
-      { id: 'main', src: a, mediaStart: 2, duration: 5, width: 1920, height: 1080 },
-      { id: 'pip1', src: b, mediaStart: 2, duration: 5, width: 480, height: 270 },
-      { id: 'pip2', src: c, mediaStart: 2, duration: 5, width: 480, height: 270 },
-    ] }),
-    warm4: writeSpec('warm-four', { videos: [
-      { id: 'a', src: a, mediaStart: 0.5, duration: 2 },
-      { id: 'b', src: b, mediaStart: 1, duration: 2, width: 640, height: 360 },
-      { id: 'c', src: c, mediaStart: 0, duration: 3 },
-      { id: 'd', src: a, mediaStart: 6, duration: 1.5, playbackRate: 1.5 },
-    ] }),
+    threeSources: writeSpec('three-sources', {
+      videos: [
+        { id: 'main', src: a, mediaStart: 2, duration: 5, width: 1920, height: 1080 },
+        { id: 'pip1', src: b, mediaStart: 2, duration: 5, width: 480, height: 270 },
+        { id: 'pip2', src: c, mediaStart: 2, duration: 5, width: 480, height: 270 },
+      ],
+    }),
+    warm4: writeSpec('warm-four', {
+      videos: [
+        { id: 'a', src: a, mediaStart: 0.5, duration: 2 },
+        { id: 'b', src: b, mediaStart: 1, duration: 2, width: 640, height: 360 },
+        { id: 'c', src: c, mediaStart: 0, duration: 3 },
+        { id: 'd', src: a, mediaStart: 6, duration: 1.5, playbackRate: 1.5 },
+      ],
+    }),
   };
-  out.note(`Median of ${ctx.repeats} runs, interleaved case by case (floor, ours, classic, HyperFrames). Process figures are wall time from spawn to exit; "engine" is the run's own metrics.totalMs.`);
+  out.note(
+    `Median of ${ctx.repeats} runs, interleaved case by case (floor, ours, classic, HyperFrames). Process figures are wall time from spawn to exit; "engine" is the run's own metrics.totalMs.`,
+  );
 
   const ours = await feature('extractVideos');
-  if (ours.missing) { out.skip('framesmith', ours.missing); return; }
+  if (ours.missing) {
+    out.skip('framesmith', ours.missing);
+    return;
+  }
   if (ctx.hf.missing) out.skip('HyperFrames', ctx.hf.missing);
   const tmp = path.join(BENCH_DIR, 'tmp');
   let seq = 0;
@@ -66,7 +80,9 @@ export async function sourcesSection(ctx) {
   // The engine before source passes, in a fresh process too (probes cold, like ours).
   const classicOnce = (spec) => cliOnce(spec, ['--no-cache', '--no-source-passes']);
   const runs = {};
-  const push = (key, value) => { runs[key] = [...(runs[key] ?? []), value]; };
+  const push = (key, value) => {
+    runs[key] = [...(runs[key] ?? []), value];
+  };
   for (let i = 0; i < ctx.repeats; i++) {
     push('floor.union', await decodeFloor({ src: a, mediaStart: 0, frames: 255 }));
     for (const name of ['sameSource', 'one', 'threeSources']) {
@@ -83,7 +99,9 @@ export async function sourcesSection(ctx) {
           const h = await hfExtract(ctx.hf, specs[name]);
           push(`hf.${name}`, h.processMs ?? h.wallMs);
           push(`hfCall.${name}`, h.wallMs);
-        } catch (error) { out.error(`HyperFrames ${name}`, error); }
+        } catch (error) {
+          out.error(`HyperFrames ${name}`, error);
+        }
       }
     }
   }
@@ -99,36 +117,72 @@ export async function sourcesSection(ctx) {
   }
   rmSync(cacheDir, { recursive: true, force: true });
 
-  const m = Object.fromEntries(Object.entries(runs).map(([key, list]) => {
-    const value = round(median(list));
-    out.figure(key, value, { runs: list.map((x) => round(x)) });
-    return [key, value];
-  }));
+  const m = Object.fromEntries(
+    Object.entries(runs).map(([key, list]) => {
+      const value = round(median(list));
+      out.figure(key, value, { runs: list.map((x) => round(x)) });
+      return [key, value];
+    }),
+  );
   out.row({ case: 'decode floor: the same-source union decoded once (0–8.5 s, 255 frames of 1080p)', ms: m['floor.union'] });
-  out.row({ case: 'framesmith, same-source layout (3 recipes), CLI process', ms: m['ours.sameSource'], ref: ['HyperFrames', m['hf.sameSource']], goal: 0.5 });
+  out.row({
+    case: 'framesmith, same-source layout (3 recipes), CLI process',
+    ms: m['ours.sameSource'],
+    ref: ['HyperFrames', m['hf.sameSource']],
+    goal: 0.5,
+  });
   out.row({ case: 'framesmith, same-source layout, engine', ms: m['engine.sameSource'], ref: ['union floor', m['floor.union']] });
-  out.row({ case: 'framesmith, same-source layout, source passes vs one pass per recipe (before), CLI processes', ms: m['ours.sameSource'], ref: ['before', m['classic.sameSource']] });
+  out.row({
+    case: 'framesmith, same-source layout, source passes vs one pass per recipe (before), CLI processes',
+    ms: m['ours.sameSource'],
+    ref: ['before', m['classic.sameSource']],
+  });
   out.row({ case: 'framesmith, one native 1080p clip, CLI process', ms: m['ours.one'], ref: ['HyperFrames', m['hf.one']], goal: 0.6 });
-  out.row({ case: 'framesmith, one native clip, source pass vs one pass (before), CLI processes', ms: m['ours.one'], ref: ['before', m['classic.one']] });
-  out.row({ case: 'framesmith, three-sources layout, CLI process', ms: m['ours.threeSources'], ref: ['HyperFrames', m['hf.threeSources']] });
-  out.row({ case: 'framesmith, three-sources layout, source passes vs one pass per recipe (before), CLI processes', ms: m['ours.threeSources'], ref: ['before', m['classic.threeSources']], goal: 1.05 });
-  out.row({ case: 'framesmith, three-sources layout, the same, engine times', ms: m['engine.threeSources'], ref: ['before', m['classicEngine.threeSources']] });
+  out.row({
+    case: 'framesmith, one native clip, source pass vs one pass (before), CLI processes',
+    ms: m['ours.one'],
+    ref: ['before', m['classic.one']],
+  });
+  out.row({
+    case: 'framesmith, three-sources layout, CLI process',
+    ms: m['ours.threeSources'],
+    ref: ['HyperFrames', m['hf.threeSources']],
+  });
+  out.row({
+    case: 'framesmith, three-sources layout, source passes vs one pass per recipe (before), CLI processes',
+    ms: m['ours.threeSources'],
+    ref: ['before', m['classic.threeSources']],
+    goal: 1.05,
+  });
+  out.row({
+    case: 'framesmith, three-sources layout, the same, engine times',
+    ms: m['engine.threeSources'],
+    ref: ['before', m['classicEngine.threeSources']],
+  });
   out.row({ case: 'HyperFrames, same-source layout (process)', ms: m['hf.sameSource'] });
   out.row({ case: 'HyperFrames, one native clip (process)', ms: m['hf.one'] });
   out.row({ case: `warm 4-video spec, fresh process: metrics.totalMs (${m['warm.probes']} ffprobe)`, ms: m['warm.engine'], limitMs: 50 });
   out.row({ case: 'warm 4-video spec, fresh process: whole process', ms: m['warm.process'] });
 
   for (const seconds of [2, 10, 30]) {
-    const spec = writeSpec(`union-${seconds}s`, { videos: [
-      { id: 'full', src: long, mediaStart: 0, duration: seconds, width: 1920, height: 1080 },
-      { id: 'mid', src: long, mediaStart: seconds / 4, duration: seconds * 0.75, width: 640, height: 360 },
-      { id: 'small', src: long, mediaStart: seconds / 2, duration: seconds / 2, width: 480, height: 270 },
-    ] });
+    const spec = writeSpec(`union-${seconds}s`, {
+      videos: [
+        { id: 'full', src: long, mediaStart: 0, duration: seconds, width: 1920, height: 1080 },
+        { id: 'mid', src: long, mediaStart: seconds / 4, duration: seconds * 0.75, width: 640, height: 360 },
+        { id: 'small', src: long, mediaStart: seconds / 2, duration: seconds / 2, width: 480, height: 270 },
+      ],
+    });
     const dir = path.join(tmp, `src-memory-${seconds}-${process.pid}`);
     const r = await run(process.execPath, [path.join(ROOT, 'bench/lib/extract-child.js'), spec, dir]);
     const json = lastJsonLine(r.stdout);
-    if (r.code !== 0 || !json) { out.error(`memory ${seconds} s`, new Error(r.stderr.trim() || `exit ${r.code}`)); continue; }
+    if (r.code !== 0 || !json) {
+      out.error(`memory ${seconds} s`, new Error(r.stderr.trim() || `exit ${r.code}`));
+      continue;
+    }
     out.figure(`memory.${seconds}s`, json);
-    out.row({ case: `peak memory, same-source union of ${seconds} s (3 recipes, ${json.frames} frames)`, text: `node ${json.memory.selfMaxRssMiB} MiB, ffmpeg ${json.memory.childMaxRssMiB.ffmpeg ?? '?'} MiB` });
+    out.row({
+      case: `peak memory, same-source union of ${seconds} s (3 recipes, ${json.frames} frames)`,
+      text: `node ${json.memory.selfMaxRssMiB} MiB, ffmpeg ${json.memory.childMaxRssMiB.ffmpeg ?? '?'} MiB`,
+    });
   }
 }

@@ -19,7 +19,9 @@ export async function videoSection(ctx) {
   if (ours.missing) out.skip('framesmith render', ours.missing);
   if (ours.via) out.note(`\`render\` imported from ${ours.via}.`);
   if (ctx.hf.missing) out.skip('HyperFrames render', ctx.hf.missing);
-  out.note(`Median of ${ctx.repeats} run(s), interleaved; sources are 1080p30 H.264 trims. Cold: no frame cache on either side (FRAMESMITH_CACHE_DIR=off; HYPERFRAMES_EXTRACT_CACHE_DIR=off). Warm: each with its own fresh cache directory, primed by one untimed render.`);
+  out.note(
+    `Median of ${ctx.repeats} run(s), interleaved; sources are 1080p30 H.264 trims. Cold: no frame cache on either side (FRAMESMITH_CACHE_DIR=off; HYPERFRAMES_EXTRACT_CACHE_DIR=off). Warm: each with its own fresh cache directory, primed by one untimed render.`,
+  );
 
   const tmp = path.join(BENCH_DIR, 'tmp');
   const ourCache = path.join(tmp, `video-fs-cache-${process.pid}`);
@@ -37,7 +39,11 @@ export async function videoSection(ctx) {
 
   const runs = { prime: [], oursCold: [], oursWarm: [], hfCold: [], hfWarm: [] };
   const attempt = async (key, what, fn) => {
-    try { runs[key].push(await fn()); } catch (error) { out.error(what, error); }
+    try {
+      runs[key].push(await fn());
+    } catch (error) {
+      out.error(what, error);
+    }
   };
   if (!ours.missing) await attempt('prime', 'framesmith priming render', () => oursRender(ourCache));
   if (!ctx.hf.missing) await attempt('prime', 'HyperFrames priming render', () => hfOnce(hfCache));
@@ -59,13 +65,21 @@ export async function videoSection(ctx) {
     if (!last) continue;
     out.figure(key, oursMs(key), { runs: runs[key].map((r) => round(r.ms)), result: last.summary, check: last.check });
     if (!last.check.audio) out.error(`framesmith ${key}`, new Error('output has no audio stream'));
-    out.note(`framesmith ${key === 'oursCold' ? 'cold' : 'warm'}: ${last.summary.frames} frames, ${last.summary.captureMode}, ${last.summary.workers} worker(s); ms per frame by stage: ${perFrame(last.summary.timings, last.summary.frames)}.`);
+    out.note(
+      `framesmith ${key === 'oursCold' ? 'cold' : 'warm'}: ${last.summary.frames} frames, ${last.summary.captureMode}, ${last.summary.workers} worker(s); ms per frame by stage: ${perFrame(last.summary.timings, last.summary.frames)}.`,
+    );
   }
   for (const key of ['hfCold', 'hfWarm']) {
     const last = runs[key].at(-1);
     if (!last) continue;
     out.figure(key, hfMs(key), { runs: runs[key].map((r) => r.totalMs), wallRuns: runs[key].map((r) => r.wallMs), last });
-    out.note(`HyperFrames ${key === 'hfCold' ? 'cold' : 'warm'}: ${last.captureMode}, ${last.workers} worker(s); stages (s): ${Object.entries(last.stagesMs).map(([k, v]) => `${k} ${v / 1000}`).join(', ')}; process wall ${round(last.wallMs / 1000, 2)} s.`);
+    out.note(
+      `HyperFrames ${key === 'hfCold' ? 'cold' : 'warm'}: ${last.captureMode}, ${last.workers} worker(s); stages (s): ${Object.entries(
+        last.stagesMs,
+      )
+        .map(([k, v]) => `${k} ${v / 1000}`)
+        .join(', ')}; process wall ${round(last.wallMs / 1000, 2)} s.`,
+    );
   }
   out.row({ case: 'framesmith render, cold', ms: oursMs('oursCold'), ref: ['HyperFrames cold', hfMs('hfCold')], goal: 0.5 });
   out.row({ case: 'framesmith render, warm cache', ms: oursMs('oursWarm'), ref: ['HyperFrames warm', hfMs('hfWarm')], goal: 0.5 });

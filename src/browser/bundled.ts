@@ -91,7 +91,10 @@ async function findPackage(): Promise<BundledPackage | null> {
   }
   // The entry is build/cjs/index.cjs: the package root is the nearest package.json of that name.
   for (let dir = path.dirname(entry); dir !== path.dirname(dir); dir = path.dirname(dir)) {
-    const manifest = await readFile(path.join(dir, 'package.json'), 'utf8').then((text) => JSON.parse(text) as { name?: string; version?: string }, () => null);
+    const manifest = await readFile(path.join(dir, 'package.json'), 'utf8').then(
+      (text) => JSON.parse(text) as { name?: string; version?: string },
+      () => null,
+    );
     if (manifest?.name !== '@sparticuz/chromium' || !manifest.version) continue;
     const binDir = path.join(dir, 'bin');
     const names = (await readdir(binDir).catch(() => [] as string[])).filter((n) => n.endsWith('.br')).sort();
@@ -140,7 +143,12 @@ async function described(pkg: BundledPackage, dir: string, manifest: Manifest): 
   // On Amazon Linux 2023 the package also unpacks libraries the binary needs (it points
   // LD_LIBRARY_PATH and FONTCONFIG_PATH at the shared path; we point them at ours, for the browser only).
   const al2023 = path.join(dir, 'al2023', 'lib');
-  if (await stat(al2023).then((s) => s.isDirectory(), () => false)) {
+  if (
+    await stat(al2023).then(
+      (s) => s.isDirectory(),
+      () => false,
+    )
+  ) {
     env.LD_LIBRARY_PATH = [al2023, ...(process.env.LD_LIBRARY_PATH ? [process.env.LD_LIBRARY_PATH] : [])].join(':');
     env.FONTCONFIG_PATH = path.join(dir, 'fonts');
   }
@@ -160,13 +168,24 @@ async function inspect(pkg: BundledPackage, dir: string): Promise<{ manifest?: M
     return {};
   }
   const uid = process.getuid?.();
-  const notOurs = !info.isDirectory() ? 'it is not a directory'
-    : uid !== undefined && Number(info.uid) !== uid ? `it belongs to uid ${info.uid}, not ${uid}`
-    : (Number(info.mode) & 0o022) !== 0 ? 'others may write into it'
-    : null;
-  if (notOurs) throw browserError(`refusing to run the bundled browser from ${dir}: ${notOurs}`, 'remove it, or set TMPDIR to a directory of your own');
-  const manifest = await readFile(path.join(dir, MANIFEST_NAME), 'utf8').then((text) => JSON.parse(text) as Manifest, () => null);
-  if (!manifest || manifest.package !== pkg.version || manifest.digest !== pkg.digest || typeof manifest.files !== 'object') return { changed: 'its manifest is missing or not this package\'s' };
+  const notOurs = !info.isDirectory()
+    ? 'it is not a directory'
+    : uid !== undefined && Number(info.uid) !== uid
+      ? `it belongs to uid ${info.uid}, not ${uid}`
+      : (Number(info.mode) & 0o022) !== 0
+        ? 'others may write into it'
+        : null;
+  if (notOurs)
+    throw browserError(
+      `refusing to run the bundled browser from ${dir}: ${notOurs}`,
+      'remove it, or set TMPDIR to a directory of your own',
+    );
+  const manifest = await readFile(path.join(dir, MANIFEST_NAME), 'utf8').then(
+    (text) => JSON.parse(text) as Manifest,
+    () => null,
+  );
+  if (!manifest || manifest.package !== pkg.version || manifest.digest !== pkg.digest || typeof manifest.files !== 'object')
+    return { changed: "its manifest is missing or not this package's" };
   const files = await identities(dir);
   for (const [name, identity] of Object.entries(manifest.files)) {
     if (files[name] === undefined) return { changed: `${name} is missing` };
@@ -197,9 +216,12 @@ async function identities(dir: string): Promise<Record<string, string>> {
  */
 async function unpack(pkg: BundledPackage, dir: string, replacing: string | undefined): Promise<Manifest> {
   const parent = path.dirname(dir);
-  const failed = (error: unknown) => browserError(
-    `could not unpack the bundled headless shell (@sparticuz/chromium ${pkg.version}) into ${parent}: ${error instanceof Error ? error.message.split('\n')[0] : String(error)}`,
-    `make room there or set TMPDIR to a writable directory with 500 MB free; ${REINSTALL_FIX}`, { cause: error });
+  const failed = (error: unknown) =>
+    browserError(
+      `could not unpack the bundled headless shell (@sparticuz/chromium ${pkg.version}) into ${parent}: ${error instanceof Error ? error.message.split('\n')[0] : String(error)}`,
+      `make room there or set TMPDIR to a writable directory with 500 MB free; ${REINSTALL_FIX}`,
+      { cause: error },
+    );
   let staging: string;
   try {
     await mkdir(parent, { recursive: true });
@@ -212,13 +234,21 @@ async function unpack(pkg: BundledPackage, dir: string, replacing: string | unde
   const removeStaging = () => rmSync(staging, { recursive: true, force: true });
   process.on('exit', removeStaging);
   try {
-    await runProcess(process.execPath, ['-e', UNPACK_SCRIPT, pkg.entry, pkg.binDir], { env: { ...process.env, TMPDIR: staging }, timeoutMs: UNPACK_TIMEOUT_MS }).catch((error: unknown) => { throw failed(error); });
+    await runProcess(process.execPath, ['-e', UNPACK_SCRIPT, pkg.entry, pkg.binDir], {
+      env: { ...process.env, TMPDIR: staging },
+      timeoutMs: UNPACK_TIMEOUT_MS,
+    }).catch((error: unknown) => {
+      throw failed(error);
+    });
     // The archives' own modes apply to the staging directory (tar entry `.`): make it ours alone again.
     await chmod(staging, 0o700);
     const binary = path.join(staging, 'chromium');
     const version = await binaryVersion(binary);
     if (majorOf(version) !== majorOf(pkg.version)) {
-      throw browserError(`the headless shell unpacked from @sparticuz/chromium ${pkg.version} reports version ${version}, not ${majorOf(pkg.version)}`, REINSTALL_FIX);
+      throw browserError(
+        `the headless shell unpacked from @sparticuz/chromium ${pkg.version} reports version ${version}, not ${majorOf(pkg.version)}`,
+        REINSTALL_FIX,
+      );
     }
     const manifest: Manifest = { package: pkg.version, digest: pkg.digest, version, files: await identities(staging) };
     await writeFile(path.join(staging, MANIFEST_NAME), `${JSON.stringify(manifest, null, 2)}\n`);
@@ -231,7 +261,12 @@ async function unpack(pkg: BundledPackage, dir: string, replacing: string | unde
       if (code !== 'ENOTEMPTY' && code !== 'EEXIST') throw failed(error);
       // Another run renamed its own into place first: use it if it is whole.
       const theirs = await inspect(pkg, dir);
-      if (!theirs.manifest) throw browserError(`the bundled browser at ${dir} changed while it was being unpacked (${theirs.changed ?? 'missing'})`, 'run again; if it happens again, remove the directory', { cause: error });
+      if (!theirs.manifest)
+        throw browserError(
+          `the bundled browser at ${dir} changed while it was being unpacked (${theirs.changed ?? 'missing'})`,
+          'run again; if it happens again, remove the directory',
+          { cause: error },
+        );
       return theirs.manifest;
     } finally {
       if (aside) await rm(aside, { recursive: true, force: true });
@@ -250,11 +285,15 @@ async function removeLeftovers(dir: string): Promise<void> {
   const parent = path.dirname(dir);
   const base = path.basename(dir);
   const names = await readdir(parent).catch(() => [] as string[]);
-  await Promise.all(names.filter((n) => n.startsWith(`${base}.partial-`) || n.startsWith(`${base}.stale-`)).map(async (name) => {
-    const file = path.join(parent, name);
-    const info = await lstat(file).catch(() => null);
-    if (info && Date.now() - info.mtimeMs > STALE_MS) await rm(file, { recursive: true, force: true });
-  }));
+  await Promise.all(
+    names
+      .filter((n) => n.startsWith(`${base}.partial-`) || n.startsWith(`${base}.stale-`))
+      .map(async (name) => {
+        const file = path.join(parent, name);
+        const info = await lstat(file).catch(() => null);
+        if (info && Date.now() - info.mtimeMs > STALE_MS) await rm(file, { recursive: true, force: true });
+      }),
+  );
 }
 
 /** The version a Chromium binary prints with `--version` (`Chromium 147.0.7727.0` → `147.0.7727.0`). */
@@ -263,7 +302,11 @@ export async function binaryVersion(file: string): Promise<string> {
   try {
     ({ stdout } = await runProcess(file, ['--version'], { timeoutMs: VERSION_TIMEOUT_MS }));
   } catch (error) {
-    throw browserError(`the bundled headless shell ${file} does not start: ${error instanceof Error ? error.message.split('\n')[0] : String(error)}`, `run scripts/setup.sh (the libraries it needs); ${REINSTALL_FIX}`, { cause: error });
+    throw browserError(
+      `the bundled headless shell ${file} does not start: ${error instanceof Error ? error.message.split('\n')[0] : String(error)}`,
+      `run scripts/setup.sh (the libraries it needs); ${REINSTALL_FIX}`,
+      { cause: error },
+    );
   }
   return /\d+(?:\.\d+)+/.exec(stdout)?.[0] ?? stdout.trim();
 }

@@ -56,7 +56,8 @@ export const SYSTEM_BROWSERS = [
   '/snap/bin/chromium',
 ] as const;
 
-const BROWSER_FIX = 'set `browser` to /path/to/chrome or FRAMESMITH_BROWSER, reinstall dependencies (npm ci) for the bundled headless shell, or install Chromium (`apt-get install chromium`)';
+const BROWSER_FIX =
+  'set `browser` to /path/to/chrome or FRAMESMITH_BROWSER, reinstall dependencies (npm ci) for the bundled headless shell, or install Chromium (`apt-get install chromium`)';
 
 /**
  * Flags for every capture mode. Determinism: one colour profile, unhinted fonts, no timer throttling
@@ -155,12 +156,22 @@ export async function resolveBrowser(options: { browserPath?: string; forceMode?
     const source: BrowserSource = options.browserPath ? 'option' : 'env';
     const file = path.resolve(explicit);
     if (!(await isExecutable(file))) {
-      throw browserError(`browser ${file} (from ${source === 'option' ? '`browser`' : 'FRAMESMITH_BROWSER'}) does not exist or is not executable`, BROWSER_FIX);
+      throw browserError(
+        `browser ${file} (from ${source === 'option' ? '`browser`' : 'FRAMESMITH_BROWSER'}) does not exist or is not executable`,
+        BROWSER_FIX,
+      );
     }
     resolved = { executablePath: file, source, captureMode: await probeCaptureMode(file) };
   } else {
     const bundled = await bundledBrowser();
-    if (bundled) resolved = { executablePath: bundled.executablePath, source: 'bundled', captureMode: 'beginframe', verifiedVersion: bundled.version, env: bundled.env };
+    if (bundled)
+      resolved = {
+        executablePath: bundled.executablePath,
+        source: 'bundled',
+        captureMode: 'beginframe',
+        verifiedVersion: bundled.version,
+        env: bundled.env,
+      };
     else {
       for (const candidate of SYSTEM_BROWSERS) {
         if (await isExecutable(candidate)) {
@@ -216,7 +227,12 @@ export interface LaunchedBrowser {
 
 /** The command-line flags framesmith launches a browser with for `mode`. */
 export function browserFlags(mode: CaptureMode, userDataDir: string, webgl = false): string[] {
-  return [...COMMON_FLAGS, ...(webgl ? SWIFTSHADER_FLAGS : NO_GL_FLAGS), ...(mode === 'beginframe' ? BEGINFRAME_FLAGS : []), `--user-data-dir=${userDataDir}`];
+  return [
+    ...COMMON_FLAGS,
+    ...(webgl ? SWIFTSHADER_FLAGS : NO_GL_FLAGS),
+    ...(mode === 'beginframe' ? BEGINFRAME_FLAGS : []),
+    `--user-data-dir=${userDataDir}`,
+  ];
 }
 
 /** Resolves and launches the browser with a fresh temporary profile. */
@@ -235,11 +251,15 @@ export async function launchBrowser(options: LaunchOptions = {}): Promise<Launch
         ...browserFlags(resolved.captureMode, userDataDir, options.webgl ?? false),
         ...(options.webgpu ? WEBGPU_FLAGS : []),
         ...(options.onlyOrigin ? isolationFlags(options.onlyOrigin) : []),
-        ...(options.deviceScaleFactor !== undefined && options.deviceScaleFactor !== 1 ? [`--force-device-scale-factor=${options.deviceScaleFactor}`] : []),
+        ...(options.deviceScaleFactor !== undefined && options.deviceScaleFactor !== 1
+          ? [`--force-device-scale-factor=${options.deviceScaleFactor}`]
+          : []),
       ],
       timeout: options.timeoutMs ?? 30_000,
       ...(options.protocolTimeoutMs !== undefined ? { protocolTimeout: options.protocolTimeoutMs } : {}),
-      ...(options.fontconfigFile || resolved.env ? { env: { ...process.env, ...resolved.env, ...(options.fontconfigFile ? { FONTCONFIG_FILE: options.fontconfigFile } : {}) } } : {}),
+      ...(options.fontconfigFile || resolved.env
+        ? { env: { ...process.env, ...resolved.env, ...(options.fontconfigFile ? { FONTCONFIG_FILE: options.fontconfigFile } : {}) } }
+        : {}),
       // Our own SIGINT handler ends every registered child (adoptChild below).
       handleSIGINT: false,
       handleSIGTERM: false,
@@ -251,10 +271,18 @@ export async function launchBrowser(options: LaunchOptions = {}): Promise<Launch
     // A start that passed its deadline may only be slow (a cold disk, a busy machine): say which flag
     // raises it. Over a pipe, puppeteer's launch `timeout` barely applies; the start's protocol calls are
     // bounded by `protocolTimeout`.
-    const raise = error instanceof TimeoutError ? '`browserTimeout`'
-      : error instanceof ProtocolError && /timed out/i.test(error.message) ? '`protocolTimeout`' : null;
+    const raise =
+      error instanceof TimeoutError
+        ? '`browserTimeout`'
+        : error instanceof ProtocolError && /timed out/i.test(error.message)
+          ? '`protocolTimeout`'
+          : null;
     const fix = raise ? `raise ${raise} if this machine is only slow; ${BROWSER_FIX}` : BROWSER_FIX;
-    throw browserError(`could not start the browser ${resolved.executablePath}: ${error instanceof Error ? error.message.split('\n')[0] : String(error)}`, fix, { cause: error });
+    throw browserError(
+      `could not start the browser ${resolved.executablePath}: ${error instanceof Error ? error.message.split('\n')[0] : String(error)}`,
+      fix,
+      { cause: error },
+    );
   }
   const child = browser.process();
   if (child) adoptChild(child);
@@ -270,7 +298,12 @@ export async function launchBrowser(options: LaunchOptions = {}): Promise<Launch
     closed ??= (async () => {
       try {
         let timer: NodeJS.Timeout | undefined;
-        await Promise.race([browser.close(), new Promise((resolve) => { timer = setTimeout(resolve, 5_000); })]);
+        await Promise.race([
+          browser.close(),
+          new Promise((resolve) => {
+            timer = setTimeout(resolve, 5_000);
+          }),
+        ]);
         clearTimeout(timer);
       } catch {
         // Already gone: nothing to close.
@@ -291,7 +324,18 @@ export async function launchBrowser(options: LaunchOptions = {}): Promise<Launch
   // if the binary was swapped between the check and the launch).
   if (resolved.verifiedVersion && !version.endsWith(`/${resolved.verifiedVersion}`)) {
     await close();
-    throw browserError(`the bundled browser ${resolved.executablePath} reported ${version} once started, ${resolved.verifiedVersion} when checked`, 'run again: framesmith unpacks it anew when its files change');
+    throw browserError(
+      `the bundled browser ${resolved.executablePath} reported ${version} once started, ${resolved.verifiedVersion} when checked`,
+      'run again: framesmith unpacks it anew when its files change',
+    );
   }
-  return { browser, executablePath: resolved.executablePath, source: resolved.source, captureMode: resolved.captureMode, webgl: options.webgl ?? false, version, close };
+  return {
+    browser,
+    executablePath: resolved.executablePath,
+    source: resolved.source,
+    captureMode: resolved.captureMode,
+    webgl: options.webgl ?? false,
+    version,
+    close,
+  };
 }

@@ -29,36 +29,43 @@ export function injectedScripts(config: RuntimeConfig, known: MediaGuardConfig['
 export const WEBGL_MISSING_EXPRESSION = 'Boolean(window.__framesmithWebGL && window.__framesmithWebGL.missing)';
 
 /** Page expression: the watch's `{ requested, missing }` (both false before the watch ran). */
-export const WEBGL_STATE_EXPRESSION = '({ requested: Boolean(window.__framesmithWebGL && window.__framesmithWebGL.requested), missing: Boolean(window.__framesmithWebGL && window.__framesmithWebGL.missing) })';
+export const WEBGL_STATE_EXPRESSION =
+  '({ requested: Boolean(window.__framesmithWebGL && window.__framesmithWebGL.requested), missing: Boolean(window.__framesmithWebGL && window.__framesmithWebGL.missing) })';
 
 /** The runtime configuration of a parsed composition. */
 export function runtimeConfigFor(composition: Composition, seed = 0): RuntimeConfig {
   const timelineOffsets: Record<string, number> = {};
   for (const nested of composition.nested) timelineOffsets[nested.id] ??= nested.start;
-  const hostsWithoutEnd = new Map(composition.nested.filter((n) => n.index !== undefined && n.duration === undefined).map((n) => [n.index!, n.id]));
+  const hostsWithoutEnd = new Map(
+    composition.nested.filter((n) => n.index !== undefined && n.duration === undefined).map((n) => [n.index!, n.id]),
+  );
   return {
     fps: composition.fps,
     seed,
     ...rootOptions(composition),
     variables: composition.variables,
     scopes: Object.fromEntries(composition.mounts.map((m) => [m.id, { authoredId: m.authoredId, variables: m.variables }])),
-    timed: composition.timed.map((t): RuntimeTimed => ({
-      index: t.index,
-      start: t.start,
-      end: t.duration === undefined ? null : t.start + t.duration,
-      isClip: t.isClip,
-      tagName: t.tagName,
-      ...(t.id !== undefined ? { id: t.id } : {}),
-      ...mediaOf(composition, t.index),
-      ...(hostsWithoutEnd.has(t.index) && t.duration === undefined ? { timelineKey: hostsWithoutEnd.get(t.index)! } : {}),
-    })),
+    timed: composition.timed.map(
+      (t): RuntimeTimed => ({
+        index: t.index,
+        start: t.start,
+        end: t.duration === undefined ? null : t.start + t.duration,
+        isClip: t.isClip,
+        tagName: t.tagName,
+        ...(t.id !== undefined ? { id: t.id } : {}),
+        ...mediaOf(composition, t.index),
+        ...(hostsWithoutEnd.has(t.index) && t.duration === undefined ? { timelineKey: hostsWithoutEnd.get(t.index)! } : {}),
+      }),
+    ),
     timelineOffsets,
   };
 }
 
 /** How the page finds the root and its timed elements: set when the render picked one composition of several. */
 export function rootOptions(composition: Composition): Pick<RuntimeConfig, 'rootSelector' | 'timedWithinRoot'> {
-  return composition.rootId !== undefined ? { rootSelector: `[data-composition-id="${cssString(composition.rootId)}"]`, timedWithinRoot: true } : {};
+  return composition.rootId !== undefined
+    ? { rootSelector: `[data-composition-id="${cssString(composition.rootId)}"]`, timedWithinRoot: true }
+    : {};
 }
 
 /** `value` escaped for a double-quoted CSS attribute value. */

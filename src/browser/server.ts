@@ -193,14 +193,18 @@ export async function startProjectServer(rootDir: string): Promise<ProjectServer
     },
     route(urlPath: string, body: { file: string } | { text: string }, contentType?: string): void {
       const type = contentType ?? contentTypeFor('file' in body ? body.file : urlPath);
-      routes.set(urlPath, 'file' in body ? { file: body.file, contentType: type } : { body: Buffer.from(body.text, 'utf8'), contentType: type });
+      routes.set(
+        urlPath,
+        'file' in body ? { file: body.file, contentType: type } : { body: Buffer.from(body.text, 'utf8'), contentType: type },
+      );
     },
     serveText(file: string, text: string, contentType = 'text/html; charset=utf-8'): void {
       texts.set(path.resolve(mounts[0]!.dir, file), { body: Buffer.from(text, 'utf8'), contentType });
     },
-    close: () => new Promise<void>((resolve, reject) => {
-      server.close((error) => (error ? reject(error) : resolve()));
-      server.closeAllConnections();
-    }),
+    close: () =>
+      new Promise<void>((resolve, reject) => {
+        server.close((error) => (error ? reject(error) : resolve()));
+        server.closeAllConnections();
+      }),
   };
 }

@@ -7,11 +7,20 @@ import { CacheError } from './errors.js';
 export const DEFAULT_BUDGET_BYTES = 5 * 1024 ** 3;
 
 const UNITS: Record<string, number> = {
-  '': 1, b: 1,
-  k: 1024, kib: 1024, kb: 1000,
-  m: 1024 ** 2, mib: 1024 ** 2, mb: 1000 ** 2,
-  g: 1024 ** 3, gib: 1024 ** 3, gb: 1000 ** 3,
-  t: 1024 ** 4, tib: 1024 ** 4, tb: 1000 ** 4,
+  '': 1,
+  b: 1,
+  k: 1024,
+  kib: 1024,
+  kb: 1000,
+  m: 1024 ** 2,
+  mib: 1024 ** 2,
+  mb: 1000 ** 2,
+  g: 1024 ** 3,
+  gib: 1024 ** 3,
+  gb: 1000 ** 3,
+  t: 1024 ** 4,
+  tib: 1024 ** 4,
+  tb: 1000 ** 4,
 };
 
 /**
@@ -73,7 +82,8 @@ export function resolveBudget(budgetBytes: number | string | undefined, env: Nod
     }
     return Math.floor(budgetBytes);
   }
-  const [text, origin] = budgetBytes !== undefined ? [budgetBytes, 'cache budget'] : [env.FRAMESMITH_CACHE_BUDGET, 'FRAMESMITH_CACHE_BUDGET'];
+  const [text, origin] =
+    budgetBytes !== undefined ? [budgetBytes, 'cache budget'] : [env.FRAMESMITH_CACHE_BUDGET, 'FRAMESMITH_CACHE_BUDGET'];
   if (text === undefined || text === '') return DEFAULT_BUDGET_BYTES;
   const parsed = parseByteSize(text);
   if (parsed === null) {

@@ -95,7 +95,10 @@ async function scanEntry(root: string, key: string): Promise<ScannedEntry | null
     const info = await stat(path.join(dir, MANIFEST), { bigint: true });
     const manifest = parseManifest(await readFile(path.join(dir, MANIFEST), 'utf8'), key);
     if (manifest) {
-      const files = [{ inode: `${info.dev}:${info.ino}`, size: Number(info.size) }, ...manifest.files.map((f) => ({ inode: f.inode, size: f.size }))];
+      const files = [
+        { inode: `${info.dev}:${info.ino}`, size: Number(info.size) },
+        ...manifest.files.map((f) => ({ inode: f.inode, size: f.size })),
+      ];
       return { key, dir, lastUsedMs, damaged: false, files };
     }
   } catch {
@@ -259,28 +262,36 @@ export async function runGc(root: string, options: GcOptions): Promise<GcResult>
     const leased = await liveLeasedKeys(root);
     type Candidate = { damaged: boolean; lastUsedMs: number; evict: () => Promise<number | null> };
     const candidates: Candidate[] = [
-      ...entries.filter((entry) => !leased.has(entry.key)).map((entry): Candidate => ({
-        damaged: entry.damaged,
-        lastUsedMs: entry.lastUsedMs,
-        evict: async () => {
-          if (!(await removeEntry(root, entry.key, true))) return null;
-          let freed = 0;
-          for (const file of entry.files) {
-            const row = table.get(file.inode);
-            if (row && --row.refs === 0) {
-              freed += row.size;
-              table.delete(file.inode);
-            }
-          }
-          options.onEvict?.(entry.key, freed);
-          return freed;
-        },
-      })),
-      ...blobs.filter((blob) => !leased.has(blob.key)).map((blob): Candidate => ({
-        damaged: false,
-        lastUsedMs: blob.lastUsedMs,
-        evict: async () => ((await removeBlob(root, blob.name)) ? blob.size : null),
-      })),
+      ...entries
+        .filter((entry) => !leased.has(entry.key))
+        .map(
+          (entry): Candidate => ({
+            damaged: entry.damaged,
+            lastUsedMs: entry.lastUsedMs,
+            evict: async () => {
+              if (!(await removeEntry(root, entry.key, true))) return null;
+              let freed = 0;
+              for (const file of entry.files) {
+                const row = table.get(file.inode);
+                if (row && --row.refs === 0) {
+                  freed += row.size;
+                  table.delete(file.inode);
+                }
+              }
+              options.onEvict?.(entry.key, freed);
+              return freed;
+            },
+          }),
+        ),
+      ...blobs
+        .filter((blob) => !leased.has(blob.key))
+        .map(
+          (blob): Candidate => ({
+            damaged: false,
+            lastUsedMs: blob.lastUsedMs,
+            evict: async () => ((await removeBlob(root, blob.name)) ? blob.size : null),
+          }),
+        ),
     ].sort((a, b) => Number(b.damaged) - Number(a.damaged) || a.lastUsedMs - b.lastUsedMs);
     let evicted = 0;
     for (const candidate of candidates) {

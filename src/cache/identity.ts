@@ -49,7 +49,10 @@ async function loadMemo(dir: string): Promise<Map<string, MemoRecord>> {
   if (map) return map;
   map = new Map();
   try {
-    const parsed = JSON.parse(await readFile(path.join(dir, SOURCE_MEMO_FILE), 'utf8')) as { version?: number; entries?: Record<string, MemoRecord> };
+    const parsed = JSON.parse(await readFile(path.join(dir, SOURCE_MEMO_FILE), 'utf8')) as {
+      version?: number;
+      entries?: Record<string, MemoRecord>;
+    };
     if (parsed.version === 1 && parsed.entries) {
       for (const [key, record] of Object.entries(parsed.entries)) {
         if (record && typeof record.id === 'string' && typeof record.used === 'number') map.set(key, record);
@@ -89,7 +92,8 @@ async function hashOnce(filePath: string): Promise<{ id: string; key: string }> 
   const handle = await open(filePath, 'r');
   try {
     const before = await handle.stat({ bigint: true });
-    if (!before.isFile()) throw new CacheError('source_unreadable', `${filePath} is not a regular file; pass a video file`, { path: filePath });
+    if (!before.isFile())
+      throw new CacheError('source_unreadable', `${filePath} is not a regular file; pass a video file`, { path: filePath });
     const hash = createHash('sha256');
     // Streamed in 1 MiB chunks from the already-open descriptor: memory stays flat for any file size.
     const stream = createReadStream('', { fd: handle.fd, autoClose: false, highWaterMark: 1 << 20 });
@@ -115,7 +119,12 @@ export async function sourceIdentity(filePath: string, options: SourceIdentityOp
   try {
     stat = await statFile(absolute, { bigint: true });
   } catch (error) {
-    throw new CacheError('source_unreadable', `cannot read source ${absolute} (${errnoCode(error) ?? String(error)}); check the path`, { path: absolute }, { cause: error });
+    throw new CacheError(
+      'source_unreadable',
+      `cannot read source ${absolute} (${errnoCode(error) ?? String(error)}); check the path`,
+      { path: absolute },
+      { cause: error },
+    );
   }
   const key = memoKey(stat);
   const known = memory.get(key);
@@ -138,7 +147,12 @@ export async function sourceIdentity(filePath: string, options: SourceIdentityOp
         result = await hashOnce(absolute);
       } catch (error) {
         if (error instanceof CacheError) throw error;
-        throw new CacheError('source_unreadable', `cannot read source ${absolute} (${errnoCode(error) ?? String(error)}); check the path and permissions`, { path: absolute }, { cause: error });
+        throw new CacheError(
+          'source_unreadable',
+          `cannot read source ${absolute} (${errnoCode(error) ?? String(error)}); check the path and permissions`,
+          { path: absolute },
+          { cause: error },
+        );
       }
       if (!result.id) continue;
       memory.set(result.key, result.id);
@@ -149,7 +163,9 @@ export async function sourceIdentity(filePath: string, options: SourceIdentityOp
       }
       return result.id;
     }
-    throw new CacheError('source_changing', `source ${absolute} changed while it was being read; wait until it is fully written`, { path: absolute });
+    throw new CacheError('source_changing', `source ${absolute} changed while it was being read; wait until it is fully written`, {
+      path: absolute,
+    });
   })();
   inFlight.set(key, work);
   try {

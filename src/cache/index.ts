@@ -1,5 +1,13 @@
 /** The persistent, content-addressed frame cache (issue 3). */
-export { openFrameCache, FrameCache, type CacheEntry, type CacheWriter, type CacheMetrics, type PublishInfo, type OpenFrameCacheOptions } from './store.js';
+export {
+  openFrameCache,
+  FrameCache,
+  type CacheEntry,
+  type CacheWriter,
+  type CacheMetrics,
+  type PublishInfo,
+  type OpenFrameCacheOptions,
+} from './store.js';
 export { cacheKey, normalizeRecipe, CACHE_SCHEMA_VERSION, type FrameRecipe, type CacheKeyInput } from './key.js';
 export { sourceIdentity, type SourceIdentityOptions } from './identity.js';
 export { resolveCacheDir, resolveBudget, parseByteSize, DEFAULT_BUDGET_BYTES } from './config.js';

@@ -109,9 +109,19 @@ export function cacheKey({ sourceId, recipe }: CacheKeyInput): string {
   const r = normalizeRecipe(recipe);
   // An array in a fixed order: object key order must never change a key.
   const canonical = JSON.stringify([
-    CACHE_SCHEMA_VERSION, sourceId,
-    r.mediaStart, r.slotCount, r.playbackRate, r.loop, r.fps,
-    r.width, r.height, r.format, r.jpegQuality, r.colorTarget, r.ffmpegMajor,
+    CACHE_SCHEMA_VERSION,
+    sourceId,
+    r.mediaStart,
+    r.slotCount,
+    r.playbackRate,
+    r.loop,
+    r.fps,
+    r.width,
+    r.height,
+    r.format,
+    r.jpegQuality,
+    r.colorTarget,
+    r.ffmpegMajor,
     ...(r.variant === undefined ? [] : [r.variant]),
   ]);
   return createHash('sha256').update(canonical).digest('hex').slice(0, 40);

@@ -74,7 +74,8 @@ export function parseManifest(text: string, key: string): Manifest | null {
   if (!value || value.schema !== CACHE_SCHEMA_VERSION || value.key !== key) return null;
   if (!Array.isArray(value.files) || value.frameCount !== value.files.length || value.frameCount < 1) return null;
   for (const file of value.files) {
-    if (!file || typeof file.name !== 'string' || typeof file.size !== 'number' || file.name.includes('/') || file.name === MANIFEST) return null;
+    if (!file || typeof file.name !== 'string' || typeof file.size !== 'number' || file.name.includes('/') || file.name === MANIFEST)
+      return null;
     if (typeof file.sha256 !== 'string' || !/^[0-9a-f]{64}$/.test(file.sha256)) return null;
   }
   return value;
@@ -116,7 +117,8 @@ export async function checkEntry(dir: string, key: string): Promise<EntryCheck> 
   }
   // Sizes first (a stat each), contents second: a missing or truncated frame is found without reading.
   const corrupt = await firstCorruptFrame(dir, manifest.files);
-  if (corrupt !== null) return { state: 'damaged', reason: `${corrupt} does not match its checksum (changed on disk since it was cached)`, file: corrupt };
+  if (corrupt !== null)
+    return { state: 'damaged', reason: `${corrupt} does not match its checksum (changed on disk since it was cached)`, file: corrupt };
   return { state: 'valid', manifest };
 }
 

@@ -42,7 +42,13 @@ export async function scanBlobs(root: string): Promise<ScannedBlob[]> {
     try {
       const info = await stat(path.join(blobsDir(root), name), { bigint: true });
       if (!info.isFile()) continue;
-      blobs.push({ name, key: blobLeaseKey(name), size: Number(info.size), inode: `${info.dev}:${info.ino}`, lastUsedMs: Number(info.mtimeMs) });
+      blobs.push({
+        name,
+        key: blobLeaseKey(name),
+        size: Number(info.size),
+        inode: `${info.dev}:${info.ino}`,
+        lastUsedMs: Number(info.mtimeMs),
+      });
     } catch {
       // Vanished while scanning.
     }

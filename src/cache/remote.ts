@@ -95,9 +95,20 @@ export async function fetchAndLeaseRemoteSource(url: string, options: FetchRemot
     const file = await fetchRemoteSource(url, options);
     const key = remoteLeaseKey(file);
     await leases.acquire(key);
-    if (await stat(file).then(() => true, () => false)) return file;
+    if (
+      await stat(file).then(
+        () => true,
+        () => false,
+      )
+    )
+      return file;
     await leases.release(key);
-    if (attempt >= 2) throw new RemoteSourceError('write_failed', `the download of ${url} keeps disappearing from ${options.cacheDir}; is another tool deleting files there?`, { url });
+    if (attempt >= 2)
+      throw new RemoteSourceError(
+        'write_failed',
+        `the download of ${url} keeps disappearing from ${options.cacheDir}; is another tool deleting files there?`,
+        { url },
+      );
   }
 }
 
@@ -115,7 +126,11 @@ function checkUrl(raw: string, original: string, allowPrivate: boolean): URL {
   }
   const secure = url.protocol === 'https:';
   if (!secure && !(allowPrivate && url.protocol === 'http:')) {
-    throw new RemoteSourceError('insecure_scheme', `refusing ${url.protocol}// source ${raw}: only https:// URLs are fetched; serve it over https or download it and use a local path`, { url: original });
+    throw new RemoteSourceError(
+      'insecure_scheme',
+      `refusing ${url.protocol}// source ${raw}: only https:// URLs are fetched; serve it over https or download it and use a local path`,
+      { url: original },
+    );
   }
   const host = url.hostname.replace(/^\[|\]$/g, '');
   if (!allowPrivate && isIP(host) && isPrivateAddress(host)) {
@@ -135,7 +150,11 @@ function guardedLookup(original: string, allowPrivate: boolean, refused: { error
       const bad = allowPrivate ? undefined : addresses.find((a) => isPrivateAddress(a.address));
       if (bad || addresses.length === 0) {
         refused.error = bad
-          ? new RemoteSourceError('private_host', `refusing ${original}: host ${hostname} resolves to ${bad.address}, a private, loopback or link-local address`, { url: original })
+          ? new RemoteSourceError(
+              'private_host',
+              `refusing ${original}: host ${hostname} resolves to ${bad.address}, a private, loopback or link-local address`,
+              { url: original },
+            )
           : new RemoteSourceError('dns_failed', `host ${hostname} has no address; check the URL`, { url: original });
         const failure = Object.assign(new Error(refused.error.message), { code: 'EREFUSED_PRIVATE' });
         return callback(failure, []);
@@ -157,13 +176,23 @@ function request(url: URL, original: string, headers: Record<string, string>, op
   const module = url.protocol === 'https:' ? https : http;
   return new Promise((resolve, reject) => {
     remoteStats.requests++;
-    const req = module.request(url, {
-      method: 'GET',
-      headers: { 'user-agent': options.userAgent ?? 'framesmith', 'accept-encoding': 'identity', ...headers },
-      lookup: guardedLookup(original, options.allowPrivateHosts ?? false, refused) as never,
-      signal: options.signal,
-    }, (res) => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: res }));
-    req.setTimeout(options.timeoutMs ?? 60_000, () => req.destroy(new RemoteSourceError('network', `no data from ${url.host} for ${options.timeoutMs ?? 60_000} ms; try again later`, { url: original })));
+    const req = module.request(
+      url,
+      {
+        method: 'GET',
+        headers: { 'user-agent': options.userAgent ?? 'framesmith', 'accept-encoding': 'identity', ...headers },
+        lookup: guardedLookup(original, options.allowPrivateHosts ?? false, refused) as never,
+        signal: options.signal,
+      },
+      (res) => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: res }),
+    );
+    req.setTimeout(options.timeoutMs ?? 60_000, () =>
+      req.destroy(
+        new RemoteSourceError('network', `no data from ${url.host} for ${options.timeoutMs ?? 60_000} ms; try again later`, {
+          url: original,
+        }),
+      ),
+    );
     req.once('error', (error) => reject(refused.error ?? mapNetworkError(error, original, options.signal)));
     req.end();
   });
@@ -171,10 +200,22 @@ function request(url: URL, original: string, headers: Record<string, string>, op
 
 function mapNetworkError(error: unknown, original: string, signal?: AbortSignal): RemoteSourceError {
   if (error instanceof RemoteSourceError) return error;
-  if (signal?.aborted) return new RemoteSourceError('cancelled', `download of ${original} was cancelled`, { url: original }, { cause: error });
+  if (signal?.aborted)
+    return new RemoteSourceError('cancelled', `download of ${original} was cancelled`, { url: original }, { cause: error });
   const code = errnoCode(error);
-  if (code === 'ENOTFOUND' || code === 'EAI_AGAIN') return new RemoteSourceError('dns_failed', `cannot resolve the host of ${original} (${code}); check the URL`, { url: original }, { cause: error });
-  return new RemoteSourceError('network', `cannot fetch ${original} (${code ?? (error instanceof Error ? error.message : String(error))})`, { url: original }, { cause: error });
+  if (code === 'ENOTFOUND' || code === 'EAI_AGAIN')
+    return new RemoteSourceError(
+      'dns_failed',
+      `cannot resolve the host of ${original} (${code}); check the URL`,
+      { url: original },
+      { cause: error },
+    );
+  return new RemoteSourceError(
+    'network',
+    `cannot fetch ${original} (${code ?? (error instanceof Error ? error.message : String(error))})`,
+    { url: original },
+    { cause: error },
+  );
 }
 
 /** Follows redirects; resolves with the final non-redirect response (body not yet read). */
@@ -186,7 +227,8 @@ async function requestFollowing(original: string, headers: Record<string, string
     res.body.resume();
     const location = res.headers.location;
     if (!location) return res;
-    if (hop >= MAX_REDIRECTS) throw new RemoteSourceError('too_many_redirects', `${original} redirects more than ${MAX_REDIRECTS} times`, { url: original });
+    if (hop >= MAX_REDIRECTS)
+      throw new RemoteSourceError('too_many_redirects', `${original} redirects more than ${MAX_REDIRECTS} times`, { url: original });
     current = checkUrl(new URL(location, current).toString(), original, options.allowPrivateHosts ?? false);
   }
 }
@@ -264,7 +306,12 @@ async function download(url: string, res: Response, options: FetchRemoteOptions)
     await mkdir(blobDir, { recursive: true });
   } catch (error) {
     res.body.resume();
-    throw new RemoteSourceError('write_failed', `cannot create ${tmpDir} (${errnoCode(error)}); check the cache directory`, { url }, { cause: error });
+    throw new RemoteSourceError(
+      'write_failed',
+      `cannot create ${tmpDir} (${errnoCode(error)}); check the cache directory`,
+      { url },
+      { cause: error },
+    );
   }
   const temp = path.join(tmpDir, `dl.${ownToken()}.${uniqueSuffix()}`);
   const declared = res.headers['content-length'] !== undefined ? Number(res.headers['content-length']) : null;
@@ -286,12 +333,19 @@ async function download(url: string, res: Response, options: FetchRemoteOptions)
       await pipeline(res.body, counter, handle.createWriteStream(), { signal: options.signal });
     } catch (error) {
       if (declared !== null && received < declared && !options.signal?.aborted) {
-        throw new RemoteSourceError('length_mismatch', `${url} ended after ${received} of ${declared} bytes (Content-Length); try again`, { url }, { cause: error });
+        throw new RemoteSourceError(
+          'length_mismatch',
+          `${url} ended after ${received} of ${declared} bytes (Content-Length); try again`,
+          { url },
+          { cause: error },
+        );
       }
       throw mapNetworkError(error, url, options.signal);
     }
     if (declared !== null && received !== declared) {
-      throw new RemoteSourceError('length_mismatch', `${url} sent ${received} bytes but its Content-Length says ${declared}; try again`, { url });
+      throw new RemoteSourceError('length_mismatch', `${url} sent ${received} bytes but its Content-Length says ${declared}; try again`, {
+        url,
+      });
     }
     remoteStats.downloads++;
     const digest = hash.digest('hex');
@@ -300,7 +354,12 @@ async function download(url: string, res: Response, options: FetchRemoteOptions)
     try {
       await rename(temp, path.join(blobDir, blob));
     } catch (error) {
-      throw new RemoteSourceError('write_failed', `cannot store download of ${url} in ${blobDir} (${errnoCode(error)})`, { url }, { cause: error });
+      throw new RemoteSourceError(
+        'write_failed',
+        `cannot store download of ${url} in ${blobDir} (${errnoCode(error)})`,
+        { url },
+        { cause: error },
+      );
     }
     const etag = typeof res.headers.etag === 'string' ? res.headers.etag : null;
     const lastModified = typeof res.headers['last-modified'] === 'string' ? res.headers['last-modified'] : null;

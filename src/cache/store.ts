@@ -106,8 +106,10 @@ export async function openFrameCache(options: OpenFrameCacheOptions = {}): Promi
   } catch (error) {
     if (!warnedDirs.has(dir)) {
       warnedDirs.add(dir);
-      warn(`cache directory ${dir} is not usable (${errnoCode(error) ?? String(error)}); continuing without the frame cache. ` +
-        'Set FRAMESMITH_CACHE_DIR to a writable directory, or to "off" to silence this.');
+      warn(
+        `cache directory ${dir} is not usable (${errnoCode(error) ?? String(error)}); continuing without the frame cache. ` +
+          'Set FRAMESMITH_CACHE_DIR to a writable directory, or to "off" to silence this.',
+      );
     }
     return null;
   }
@@ -115,6 +117,11 @@ export async function openFrameCache(options: OpenFrameCacheOptions = {}): Promi
   return new FrameCache(dir, budget, warn);
 }
 
+/**
+ * The content-addressed frame cache in one directory (`openFrameCache`): entries keyed by source
+ * identity and recipe, published atomically, leased while read, evicted least-recently-used over the
+ * byte budget. Safe to share between processes.
+ */
 export class FrameCache {
   readonly metrics: CacheMetrics = { cacheHits: 0, cacheMisses: 0, publishFailures: 0, gcEvictions: 0, gcBytesFreed: 0, corruptEntries: 0 };
   private readonly leases: LeaseTable;
@@ -122,7 +129,11 @@ export class FrameCache {
   private approxBytes: number | null = null;
   private publishesSinceScan = 0;
 
-  constructor(readonly dir: string, readonly budgetBytes: number, private readonly warn: (message: string) => void = () => {}) {
+  constructor(
+    readonly dir: string,
+    readonly budgetBytes: number,
+    private readonly warn: (message: string) => void = () => {},
+  ) {
     this.leases = new LeaseTable(dir);
   }
 
@@ -163,8 +174,10 @@ export class FrameCache {
     if (check.state === 'damaged') {
       if (check.file !== undefined) {
         this.metrics.corruptEntries++;
-        this.warn(`frame cache: ${path.join(dir, check.file)} does not match the checksum it was cached with (changed on disk); ` +
-          'removed the entry and extracting its frames again. If this repeats, check the disk holding the cache.');
+        this.warn(
+          `frame cache: ${path.join(dir, check.file)} does not match the checksum it was cached with (changed on disk); ` +
+            'removed the entry and extracting its frames again. If this repeats, check the disk holding the cache.',
+        );
       }
       await removeDamagedEntry(this.dir, key).catch(() => undefined);
     }
@@ -184,7 +197,12 @@ export class FrameCache {
     try {
       await mkdir(dir, { recursive: true });
     } catch (error) {
-      throw new CacheError('write_failed', `cannot create ${dir} (${errnoCode(error)}); check free space and permissions`, { path: dir }, { cause: error });
+      throw new CacheError(
+        'write_failed',
+        `cannot create ${dir} (${errnoCode(error)}); check free space and permissions`,
+        { path: dir },
+        { cause: error },
+      );
     }
     return { key, dir };
   }
@@ -202,7 +220,12 @@ export class FrameCache {
     } catch (error) {
       this.metrics.publishFailures++;
       if (error instanceof CacheError && error.code === 'invalid_frames') throw error;
-      throw new CacheError('publish_failed', `could not publish cache entry ${writer.key} from ${writer.dir} (${error instanceof Error ? error.message : String(error)})`, { path: writer.dir }, { cause: error });
+      throw new CacheError(
+        'publish_failed',
+        `could not publish cache entry ${writer.key} from ${writer.dir} (${error instanceof Error ? error.message : String(error)})`,
+        { path: writer.dir },
+        { cause: error },
+      );
     }
   }
 
@@ -230,7 +253,13 @@ export class FrameCache {
         if (existing.state === 'valid') {
           // Lost the race: the winner's frames are byte-identical by construction of the key.
           await rm(writer.dir, { recursive: true, force: true });
-          return { key, dir: target, frames: existing.manifest.files.map((f) => path.join(target, f.name)), manifest: existing.manifest, adopted: true };
+          return {
+            key,
+            dir: target,
+            frames: existing.manifest.files.map((f) => path.join(target, f.name)),
+            manifest: existing.manifest,
+            adopted: true,
+          };
         }
         if (existing.state === 'damaged') await removeDamagedEntry(this.dir, key);
       }
@@ -241,21 +270,37 @@ export class FrameCache {
   }
 
   private async buildManifest(writer: CacheWriter, info: PublishInfo): Promise<Manifest> {
-    if (info.frames.length === 0) throw new CacheError('invalid_frames', `publish of ${writer.key}: no frames listed; abort the writer instead`, { path: writer.dir });
+    if (info.frames.length === 0)
+      throw new CacheError('invalid_frames', `publish of ${writer.key}: no frames listed; abort the writer instead`, { path: writer.dir });
     const seen = new Set<string>();
     const files: ManifestFile[] = [];
     for (const name of info.frames) {
-      if (name.includes('/') || name === MANIFEST || name.startsWith(`${MANIFEST}.`) || seen.has(name) || name === '' || name === '.' || name === '..') {
-        throw new CacheError('invalid_frames', `publish of ${writer.key}: frame name "${name}" must be a unique plain file name inside ${writer.dir}`, { path: writer.dir });
+      if (
+        name.includes('/') ||
+        name === MANIFEST ||
+        name.startsWith(`${MANIFEST}.`) ||
+        seen.has(name) ||
+        name === '' ||
+        name === '.' ||
+        name === '..'
+      ) {
+        throw new CacheError(
+          'invalid_frames',
+          `publish of ${writer.key}: frame name "${name}" must be a unique plain file name inside ${writer.dir}`,
+          { path: writer.dir },
+        );
       }
       seen.add(name);
       let s: BigIntStats;
       try {
         s = await stat(path.join(writer.dir, name), { bigint: true });
       } catch {
-        throw new CacheError('invalid_frames', `publish of ${writer.key}: frame ${name} was not written to ${writer.dir}`, { path: writer.dir });
+        throw new CacheError('invalid_frames', `publish of ${writer.key}: frame ${name} was not written to ${writer.dir}`, {
+          path: writer.dir,
+        });
       }
-      if (!s.isFile()) throw new CacheError('invalid_frames', `publish of ${writer.key}: ${name} is not a regular file`, { path: writer.dir });
+      if (!s.isFile())
+        throw new CacheError('invalid_frames', `publish of ${writer.key}: ${name} is not a regular file`, { path: writer.dir });
       // Read back what is on disk (not what the writer meant to write): the checksum vouches for it.
       const bytes = await readFile(path.join(writer.dir, name));
       files.push({ name, size: bytes.length, inode: `${s.dev}:${s.ino}`, sha256: frameChecksum(bytes) });
@@ -288,10 +333,13 @@ export class FrameCache {
 
   /** One GC pass down to the budget (see gc.ts). */
   async gc(): Promise<GcResult> {
-    const result = await runGc(this.dir, { budgetBytes: this.budgetBytes, onEvict: (_key, freed) => {
-      this.metrics.gcEvictions++;
-      this.metrics.gcBytesFreed += freed;
-    } });
+    const result = await runGc(this.dir, {
+      budgetBytes: this.budgetBytes,
+      onEvict: (_key, freed) => {
+        this.metrics.gcEvictions++;
+        this.metrics.gcBytesFreed += freed;
+      },
+    });
     if (!result.skipped) {
       this.approxBytes = result.bytesAfter;
       this.publishesSinceScan = 0;

@@ -33,18 +33,21 @@ export interface Deadlines {
  * HyperFrames' defaults (hyperframes 0.8.170 `render --help`): 60 s to load, 5 min per protocol call,
  * 45 s for the player to be ready.
  */
-export const DEFAULT_DEADLINES: Readonly<Deadlines> = { browserTimeoutMs: 60_000, protocolTimeoutMs: 300_000, playerReadyTimeoutMs: 45_000 };
+export const DEFAULT_DEADLINES: Readonly<Deadlines> = {
+  browserTimeoutMs: 60_000,
+  protocolTimeoutMs: 300_000,
+  playerReadyTimeoutMs: 45_000,
+};
 
 /** What each phase waits for, and which deadline bounds it. */
 const PHASES: Record<CapturePhase, { option: DeadlineOption; waitingFor: string }> = {
   load: { option: 'browserTimeout', waitingFor: 'finish loading (its load event)' },
-  ready: { option: 'playerReadyTimeout', waitingFor: 'become ready (fonts, adapters\' ready hooks, timelines)' },
+  ready: { option: 'playerReadyTimeout', waitingFor: "become ready (fonts, adapters' ready hooks, timelines)" },
   setup: { option: 'playerReadyTimeout', waitingFor: 'be set up for capture (its video frames)' },
   seek: { option: 'protocolTimeout', waitingFor: 'seek (timelines, adapters, animation frame callbacks)' },
   paint: { option: 'protocolTimeout', waitingFor: 'paint its video frames' },
   capture: { option: 'protocolTimeout', waitingFor: 'draw' },
 };
-
 
 /** One step of work on a page: its phase, and for frame steps the frame number and its time (s). */
 export interface GuardStep {
@@ -64,7 +67,12 @@ export class PageGuard {
   private readonly pending = new Set<{ step: GuardStep; reject: (error: CaptureError) => void }>();
   private current: GuardStep | null = null;
 
-  constructor(private readonly browser: Browser, private readonly page: Page, private readonly url: string, readonly deadlines: Deadlines) {
+  constructor(
+    private readonly browser: Browser,
+    private readonly page: Page,
+    private readonly url: string,
+    readonly deadlines: Deadlines,
+  ) {
     page.on('error', this.onCrash);
     browser.on('disconnected', this.onDisconnect);
   }
@@ -86,16 +94,31 @@ export class PageGuard {
     const ms = this.deadlines[MS_KEY[option]];
     this.current = step;
     return new Promise<T>((resolve, reject) => {
-      const entry = { step, reject: (error: CaptureError) => { clearTimeout(timer); this.pending.delete(entry); reject(error); } };
+      const entry = {
+        step,
+        reject: (error: CaptureError) => {
+          clearTimeout(timer);
+          this.pending.delete(entry);
+          reject(error);
+        },
+      };
       const timer = setTimeout(() => entry.reject(this.spend(this.timeoutError(step, option, ms))), ms);
       this.pending.add(entry);
       work.then(
-        (value) => { clearTimeout(timer); this.pending.delete(entry); resolve(value); },
+        (value) => {
+          clearTimeout(timer);
+          this.pending.delete(entry);
+          resolve(value);
+        },
         (error: unknown) => {
           const limit = puppeteerTimeout(error, option);
           if (this.spentWith) entry.reject(this.spentWith);
           else if (limit) entry.reject(this.spend(this.timeoutError(step, limit, this.deadlines[MS_KEY[limit]], error)));
-          else { clearTimeout(timer); this.pending.delete(entry); reject(error); }
+          else {
+            clearTimeout(timer);
+            this.pending.delete(entry);
+            reject(error);
+          }
         },
       );
     });
@@ -130,14 +153,30 @@ export class PageGuard {
   }
 
   private timeoutError(step: GuardStep, option: DeadlineOption, ms: number, cause?: unknown): CaptureError {
-    const what = option === PHASES[step.phase].option ? `did not ${PHASES[step.phase].waitingFor} within ${ms} ms` : `did not ${PHASES[step.phase].waitingFor}: a call to the browser took longer than ${ms} ms`;
-    return new CaptureError('timeout', `${this.subject(step)} ${what}, so the browser was stopped: a page script that never returns (an endless loop, while loading or in a timer) blocks the page; fix the script, or raise \`${option}\` if the page is only slow`, { url: this.url, phase: step.phase, option, ...(step.frame !== undefined ? { frame: step.frame } : {}) }, { cause });
+    const what =
+      option === PHASES[step.phase].option
+        ? `did not ${PHASES[step.phase].waitingFor} within ${ms} ms`
+        : `did not ${PHASES[step.phase].waitingFor}: a call to the browser took longer than ${ms} ms`;
+    return new CaptureError(
+      'timeout',
+      `${this.subject(step)} ${what}, so the browser was stopped: a page script that never returns (an endless loop, while loading or in a timer) blocks the page; fix the script, or raise \`${option}\` if the page is only slow`,
+      { url: this.url, phase: step.phase, option, ...(step.frame !== undefined ? { frame: step.frame } : {}) },
+      { cause },
+    );
   }
 
   private crashError(what: string, why: string): CaptureError {
     const step = this.current;
-    const when = step ? (step.frame !== undefined ? ` at frame ${step.frame}${step.time !== undefined ? ` (${step.time.toFixed(3)} s)` : ''}` : ` while it was waiting to ${PHASES[step.phase].waitingFor}`) : '';
-    return new CaptureError('browser_crashed', `${this.url}: ${what}${when}: ${why}; fix the page script (a crashed page is not retried)`, { url: this.url, ...(step ? { phase: step.phase } : {}), ...(step?.frame !== undefined ? { frame: step.frame } : {}) });
+    const when = step
+      ? step.frame !== undefined
+        ? ` at frame ${step.frame}${step.time !== undefined ? ` (${step.time.toFixed(3)} s)` : ''}`
+        : ` while it was waiting to ${PHASES[step.phase].waitingFor}`
+      : '';
+    return new CaptureError('browser_crashed', `${this.url}: ${what}${when}: ${why}; fix the page script (a crashed page is not retried)`, {
+      url: this.url,
+      ...(step ? { phase: step.phase } : {}),
+      ...(step?.frame !== undefined ? { frame: step.frame } : {}),
+    });
   }
 }
 

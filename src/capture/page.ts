@@ -124,7 +124,9 @@ export async function openCapturePage(browser: Browser, mode: CaptureMode, optio
   const pumpWhile = async <T>(work: Promise<T>, delayMs = 0): Promise<T> => {
     if (mode !== 'beginframe') return work;
     let settled = false;
-    const result = work.finally(() => { settled = true; });
+    const result = work.finally(() => {
+      settled = true;
+    });
     result.catch(() => {});
     const pump = (async () => {
       if (delayMs > 0) await Promise.race([result.catch(() => {}), sleep(delayMs)]);
@@ -150,9 +152,10 @@ export async function openCapturePage(browser: Browser, mode: CaptureMode, optio
 
   // PNG with optimizeForSpeed: faster zlib settings, still lossless. JPEG without it: measured faster
   // and smaller at the same quality.
-  const screenshotParams = options.imageFormat === 'jpeg'
-    ? { format: 'jpeg' as const, quality: JPEG_QUALITY }
-    : { format: 'png' as const, optimizeForSpeed: true };
+  const screenshotParams =
+    options.imageFormat === 'jpeg'
+      ? { format: 'jpeg' as const, quality: JPEG_QUALITY }
+      : { format: 'png' as const, optimizeForSpeed: true };
   const capture = async (): Promise<Buffer> => {
     if (pumping) await pumping;
     // A screenshot's frame hides the damage of the next one (see captureIfChanged).
@@ -162,11 +165,19 @@ export async function openCapturePage(browser: Browser, mode: CaptureMode, optio
         const result = await session.send('HeadlessExperimental.beginFrame', { interval: PUMP_INTERVAL_MS, screenshot: screenshotParams });
         if (result.screenshotData) return Buffer.from(result.screenshotData, 'base64');
       } else {
-        const result = await session.send('Page.captureScreenshot', { ...screenshotParams, fromSurface: true, captureBeyondViewport: false });
+        const result = await session.send('Page.captureScreenshot', {
+          ...screenshotParams,
+          fromSurface: true,
+          captureBeyondViewport: false,
+        });
         if (result.data) return Buffer.from(result.data, 'base64');
       }
     }
-    throw new CaptureError('capture_failed', `the browser returned no image after ${CAPTURE_ATTEMPTS} attempts (${mode} mode); try \`browser\` with another Chromium build`, {});
+    throw new CaptureError(
+      'capture_failed',
+      `the browser returned no image after ${CAPTURE_ATTEMPTS} attempts (${mode} mode); try \`browser\` with another Chromium build`,
+      {},
+    );
   };
 
   const captureIfChanged = async (): Promise<Buffer | null> => {

@@ -54,16 +54,18 @@ export async function captureFrames(options: CaptureRunOptions): Promise<void> {
   // One flusher at a time keeps the sink's calls in order and sequential.
   let flushing = Promise.resolve();
   const flush = () => {
-    flushing = flushing.then(async () => {
-      while (failure === null && held.has(written)) {
-        const frame = held.get(written)!;
-        held.delete(written);
-        await sink(frame, written);
-        written++;
-        options.onFrame?.(written);
-        wake();
-      }
-    }).catch(fail);
+    flushing = flushing
+      .then(async () => {
+        while (failure === null && held.has(written)) {
+          const frame = held.get(written)!;
+          held.delete(written);
+          await sink(frame, written);
+          written++;
+          options.onFrame?.(written);
+          wake();
+        }
+      })
+      .catch(fail);
     return flushing;
   };
 
@@ -87,7 +89,8 @@ export async function captureFrames(options: CaptureRunOptions): Promise<void> {
   try {
     await Promise.all(workers.map(runWorker));
     await flushing;
-    if (failure === null && written !== frameCount) fail(new CaptureError('capture_failed', `only ${written} of ${frameCount} frames were captured`, {}));
+    if (failure === null && written !== frameCount)
+      fail(new CaptureError('capture_failed', `only ${written} of ${frameCount} frames were captured`, {}));
     if (failure !== null) throw failure;
   } finally {
     options.signal?.removeEventListener('abort', onAbort);

@@ -12,7 +12,21 @@
  */
 
 /** Chromium's resource types (puppeteer `HTTPRequest.resourceType()`) a render can do without. */
-const OPTIONAL_RESOURCES = new Set(['stylesheet', 'image', 'font', 'fetch', 'xhr', 'prefetch', 'manifest', 'ping', 'texttrack', 'other', 'media', 'eventsource', 'websocket']);
+const OPTIONAL_RESOURCES = new Set([
+  'stylesheet',
+  'image',
+  'font',
+  'fetch',
+  'xhr',
+  'prefetch',
+  'manifest',
+  'ping',
+  'texttrack',
+  'other',
+  'media',
+  'eventsource',
+  'websocket',
+]);
 
 export interface RequestFailure {
   url: string;
@@ -32,7 +46,16 @@ export interface RequestVerdict {
 }
 
 /** What a resource type is called in messages. */
-const KIND: Record<string, string> = { stylesheet: 'the stylesheet', image: 'the image', font: 'the font', script: 'the script', document: 'the document', fetch: 'the fetch() of', xhr: 'the request for', media: 'the media file' };
+const KIND: Record<string, string> = {
+  stylesheet: 'the stylesheet',
+  image: 'the image',
+  font: 'the font',
+  script: 'the script',
+  document: 'the document',
+  fetch: 'the fetch() of',
+  xhr: 'the request for',
+  media: 'the media file',
+};
 
 /** The verdict on a failed request of a page served at `pageUrl`. */
 export function judgeRequest(pageUrl: string, failure: RequestFailure): RequestVerdict {
@@ -42,9 +65,11 @@ export function judgeRequest(pageUrl: string, failure: RequestFailure): RequestV
   const what = `${KIND[failure.resourceType] ?? 'the resource'} ${local ? decodeURIComponent(target.pathname).replace(/^\//, '') : failure.url}`;
   let why: string;
   if (local && failure.status === 404) why = `${what} is missing from the project: add the file or fix the reference`;
-  else if (local && failure.status === 403) why = `${what} is refused: its path leads out of the project directory; keep assets inside it (a symlink in the project may point elsewhere)`;
+  else if (local && failure.status === 403)
+    why = `${what} is refused: its path leads out of the project directory; keep assets inside it (a symlink in the project may point elsewhere)`;
   else if (failure.status !== undefined) why = `${what} answered HTTP ${failure.status}`;
-  else if (!local) why = `${what} is not part of the project, and a render loads only the project's own files (${failure.errorText ?? 'blocked'}): copy the file into the project and reference it by a relative path`;
+  else if (!local)
+    why = `${what} is not part of the project, and a render loads only the project's own files (${failure.errorText ?? 'blocked'}): copy the file into the project and reference it by a relative path`;
   else why = `${what} could not be read (${failure.errorText ?? 'failed'})`;
   return { severity: OPTIONAL_RESOURCES.has(failure.resourceType) ? 'warning' : 'error', url: failure.url, message: why };
 }
@@ -61,6 +86,8 @@ export function referrersInPage(urls: string[]): Array<string | null> {
     const tag = el.tagName.toLowerCase();
     if (el.id) return `${tag}#${el.id}`;
     const cls = (el.getAttribute('class') ?? '').trim().split(/\s+/)[0];
-    return cls ? `${tag}.${cls}` : `<${tag} ${el.hasAttribute('src') ? 'src' : 'href'}="${el.getAttribute('src') ?? el.getAttribute('href')}">`;
+    return cls
+      ? `${tag}.${cls}`
+      : `<${tag} ${el.hasAttribute('src') ? 'src' : 'href'}="${el.getAttribute('src') ?? el.getAttribute('href')}">`;
   });
 }

@@ -67,13 +67,11 @@ export interface WorkerFrameCounts {
 
 type Problem = { message: string; url?: string; code: 'page_error' | 'request_failed' };
 
-
 const SCRIPT_FIX = 'fix the page script: a composition must load and seek without errors';
 
 function pageThrew(error: unknown): Problem {
   return { code: 'page_error', message: `the page threw: ${error instanceof Error ? error.message : String(error)} — ${SCRIPT_FIX}` };
 }
-
 
 export class CaptureWorker {
   readonly timings: WorkerTimings = { seek: 0, hooks: 0, capture: 0 };
@@ -84,11 +82,24 @@ export class CaptureWorker {
   /** Failed requests the render can do without, not yet reported (see requests.ts). */
   private pendingWarnings: RequestVerdict[] = [];
 
-  private constructor(readonly index: number, readonly capturePage: CapturePage, readonly guard: PageGuard, readonly info: ReadyInfo, private readonly options: WorkerOptions) {}
+  private constructor(
+    readonly index: number,
+    readonly capturePage: CapturePage,
+    readonly guard: PageGuard,
+    readonly info: ReadyInfo,
+    private readonly options: WorkerOptions,
+  ) {}
 
   /** Opens a page, loads the composition and waits until it is ready to seek. */
   static async open(browser: Browser, mode: CaptureMode, index: number, options: WorkerOptions): Promise<CaptureWorker> {
-    const capturePage = await openCapturePage(browser, mode, { width: options.width, height: options.height, transparent: options.transparent, imageFormat: options.imageFormat, genericFamily: options.genericFamily, deviceScaleFactor: options.deviceScaleFactor });
+    const capturePage = await openCapturePage(browser, mode, {
+      width: options.width,
+      height: options.height,
+      transparent: options.transparent,
+      imageFormat: options.imageFormat,
+      genericFamily: options.genericFamily,
+      deviceScaleFactor: options.deviceScaleFactor,
+    });
     // Until the worker exists, problems collect here; afterwards they go to the worker.
     let problems: Problem[] = [];
     let warnings: RequestVerdict[] = [];
@@ -106,23 +117,33 @@ export class CaptureWorker {
       failed({ url: request.url(), errorText: request.failure()?.errorText, resourceType: request.resourceType() });
     });
     page.on('response', (response: HTTPResponse) => {
-      if (response.status() >= 400 && !response.url().endsWith('/favicon.ico')) failed({ url: response.url(), status: response.status(), resourceType: response.request().resourceType() });
+      if (response.status() >= 400 && !response.url().endsWith('/favicon.ico'))
+        failed({ url: response.url(), status: response.status(), resourceType: response.request().resourceType() });
     });
     const deadlines = options.deadlines ?? DEFAULT_DEADLINES;
     const guard = new PageGuard(browser, page, options.url, deadlines);
     try {
       await page.evaluateOnNewDocument(options.runtime);
-      await guard.within(capturePage.pumpWhile(page.goto(options.url, { waitUntil: 'load', timeout: deadlines.browserTimeoutMs })), { phase: 'load' });
-      const ready = await guard.within(capturePage.pumpWhile(
-        page.evaluate(async () => {
-          const fs = window.__framesmith;
-          if (!fs) throw new Error('the framesmith runtime is missing from the page');
-          const info = await fs.ready();
-          const transparent = (el: Element | null) => !el || /rgba\(.*,\s*0\)$|transparent/.test(getComputedStyle(el).backgroundColor);
-          const root = document.querySelector('[data-composition-id]');
-          return { ...info, transparentStage: transparent(document.documentElement) && transparent(document.body) && transparent(root), pageWarnings: fs.warnings.slice() };
-        }),
-      ), { phase: 'ready' });
+      await guard.within(capturePage.pumpWhile(page.goto(options.url, { waitUntil: 'load', timeout: deadlines.browserTimeoutMs })), {
+        phase: 'load',
+      });
+      const ready = await guard.within(
+        capturePage.pumpWhile(
+          page.evaluate(async () => {
+            const fs = window.__framesmith;
+            if (!fs) throw new Error('the framesmith runtime is missing from the page');
+            const info = await fs.ready();
+            const transparent = (el: Element | null) => !el || /rgba\(.*,\s*0\)$|transparent/.test(getComputedStyle(el).backgroundColor);
+            const root = document.querySelector('[data-composition-id]');
+            return {
+              ...info,
+              transparentStage: transparent(document.documentElement) && transparent(document.body) && transparent(root),
+              pageWarnings: fs.warnings.slice(),
+            };
+          }),
+        ),
+        { phase: 'ready' },
+      );
       const worker = new CaptureWorker(index, capturePage, guard, ready, options);
       worker.problems.push(...problems);
       problems = worker.problems;
@@ -138,10 +159,14 @@ export class CaptureWorker {
       guard.dispose();
       await capturePage.close();
       const first = guard.failure ? undefined : problems[0];
-      const failure = first ? new CaptureError(first.code, first.message, { url: first.url }, { cause: error })
-        : error instanceof CaptureError ? error
+      const failure = first
+        ? new CaptureError(first.code, first.message, { url: first.url }, { cause: error })
+        : error instanceof CaptureError
+          ? error
           : loadFailure(error, options.url);
-      throw webglRefused ? new CaptureError(failure.code, failure.message, { ...failure.fields, webglRefused }, { cause: failure.cause }) : failure;
+      throw webglRefused
+        ? new CaptureError(failure.code, failure.message, { ...failure.fields, webglRefused }, { cause: failure.cause })
+        : failure;
     }
   }
 
@@ -154,16 +179,27 @@ export class CaptureWorker {
     const { page } = this.capturePage;
     const step = (phase: 'seek' | 'paint' | 'capture') => ({ phase, frame: frameIndex, time });
     let t = performance.now();
-    const errors = await this.guard.within(this.capturePage.pumpWhile(
-      page.evaluate(async (i: number, s: number) => {
-        const fs = window.__framesmith!;
-        await fs.seek(i, s);
-        return fs.errors.slice();
-      }, frameIndex, time),
-      20,
-    ), step('seek'));
+    const errors = await this.guard.within(
+      this.capturePage.pumpWhile(
+        page.evaluate(
+          async (i: number, s: number) => {
+            const fs = window.__framesmith!;
+            await fs.seek(i, s);
+            return fs.errors.slice();
+          },
+          frameIndex,
+          time,
+        ),
+        20,
+      ),
+      step('seek'),
+    );
     this.timings.seek += performance.now() - t;
-    for (const message of errors) this.problems.push({ code: 'page_error', message: `the page reported an error at frame ${frameIndex} (${time.toFixed(3)} s): ${message} — ${SCRIPT_FIX}` });
+    for (const message of errors)
+      this.problems.push({
+        code: 'page_error',
+        message: `the page reported an error at frame ${frameIndex} (${time.toFixed(3)} s): ${message} — ${SCRIPT_FIX}`,
+      });
     this.throwIfProblems();
     if (this.options.hooks?.beforeCapture) {
       t = performance.now();
@@ -195,16 +231,30 @@ export class CaptureWorker {
     const notes = this.info.pageWarnings.splice(0).map((message): RenderWarning => ({ code: 'page', message: `the page: ${message}` }));
     const verdicts = this.pendingWarnings.splice(0);
     if (verdicts.length === 0) return notes;
-    const referrers = await this.capturePage.page.evaluate(referrersInPage, verdicts.map((v) => v.url)).catch(() => verdicts.map(() => null));
-    return [...notes, ...verdicts.map((v, i): RenderWarning => {
-      const element = referrers[i] ?? undefined;
-      return { code: 'asset_unavailable', url: v.url, ...(element ? { element } : {}), message: `${element ?? 'the page (CSS or a script)'}: ${v.message}` };
-    })];
+    const referrers = await this.capturePage.page
+      .evaluate(
+        referrersInPage,
+        verdicts.map((v) => v.url),
+      )
+      .catch(() => verdicts.map(() => null));
+    return [
+      ...notes,
+      ...verdicts.map((v, i): RenderWarning => {
+        const element = referrers[i] ?? undefined;
+        return {
+          code: 'asset_unavailable',
+          url: v.url,
+          ...(element ? { element } : {}),
+          message: `${element ?? 'the page (CSS or a script)'}: ${v.message}`,
+        };
+      }),
+    ];
   }
 
   /** Runs `hooks.setupPage` on this page (bounded like the page's ready), then keeps the hooks for every frame. */
   async attachHooks(hooks: CaptureHooks): Promise<void> {
-    if (hooks.setupPage) await this.guard.within(this.capturePage.pumpWhile(hooks.setupPage(this.capturePage.page, this.index)), { phase: 'setup' });
+    if (hooks.setupPage)
+      await this.guard.within(this.capturePage.pumpWhile(hooks.setupPage(this.capturePage.page, this.index)), { phase: 'setup' });
     this.setHooks(hooks);
   }
 
@@ -227,10 +277,18 @@ export class CaptureWorker {
 
 /** The frames `workers` returned, summed: by a screenshot, or reused (see `WorkerOptions.reuseUnchanged`). */
 export function frameCounts(workers: readonly CaptureWorker[]): WorkerFrameCounts {
-  return workers.reduce((sum, w) => ({ captured: sum.captured + w.frames.captured, reused: sum.reused + w.frames.reused }), { captured: 0, reused: 0 });
+  return workers.reduce((sum, w) => ({ captured: sum.captured + w.frames.captured, reused: sum.reused + w.frames.reused }), {
+    captured: 0,
+    reused: 0,
+  });
 }
 
 function loadFailure(error: unknown, url: string): CaptureError {
   const message = error instanceof Error ? (error.message.split('\n')[0] ?? '') : String(error);
-  return new CaptureError(error instanceof TimeoutError ? 'timeout' : 'page_error', `could not load ${url}: ${message}`, {}, { cause: error });
+  return new CaptureError(
+    error instanceof TimeoutError ? 'timeout' : 'page_error',
+    `could not load ${url}: ${message}`,
+    {},
+    { cause: error },
+  );
 }

@@ -17,7 +17,7 @@ import { redactUrl } from '../redact.js';
 import { EXIT_FAILED, EXIT_OK, exitCodeFor, USAGE_CODES, UsageError } from './exit-codes.js';
 import { cliMessage } from './option-flags.js';
 import { createProgress, type ProgressDisplay } from './progress.js';
-import type { CliIo } from './main.js';
+import type { CliIo } from './context.js';
 
 export interface BatchFlags {
   batch?: string;
@@ -34,8 +34,18 @@ function positiveWhole(value: string): number {
 /** Adds --batch, --batch-concurrency and --batch-fail-fast to `render`. */
 export function addBatchOptions(command: Command): Command {
   return command
-    .addOption(new Option('--batch <rows.json>', 'render once per row of a JSON array of variable rows (or {"rows":[…]}); -o takes placeholders {index} (0-based) and {<row key>}, default renders/<name>_<stamp>_{index}.<ext>; manifest.json beside the outputs'))
-    .addOption(new Option('--batch-concurrency <n>', 'with --batch: how many rows render at once (default 1: each render already captures on several pages)').argParser(positiveWhole))
+    .addOption(
+      new Option(
+        '--batch <rows.json>',
+        'render once per row of a JSON array of variable rows (or {"rows":[…]}); -o takes placeholders {index} (0-based) and {<row key>}, default renders/<name>_<stamp>_{index}.<ext>; manifest.json beside the outputs',
+      ),
+    )
+    .addOption(
+      new Option(
+        '--batch-concurrency <n>',
+        'with --batch: how many rows render at once (default 1: each render already captures on several pages)',
+      ).argParser(positiveWhole),
+    )
     .addOption(new Option('--batch-fail-fast', 'with --batch: start no row after the first failure (the rest are skipped)'));
 }
 
@@ -47,7 +57,11 @@ export function checkBatchFlags(flags: BatchFlags & { variables?: string; variab
     return;
   }
   if (flags.variables !== undefined || flags.variablesFile !== undefined) {
-    throw new UsageError('usage', '--batch gives each render its variables (one row each): drop --variables / --variables-file, or put their values in every row', {});
+    throw new UsageError(
+      'usage',
+      '--batch gives each render its variables (one row each): drop --variables / --variables-file, or put their values in every row',
+      {},
+    );
   }
 }
 
@@ -63,8 +77,16 @@ interface BatchCommandFlags extends BatchFlags {
  * Runs the batch: `options` are the single render's (from the same flags); each row replaces
  * `output` and `variables`. Resolves to the exit code; prints the outcome (see the module comment).
  */
-export async function runBatchCommand(input: string, options: RenderOptions, flags: BatchCommandFlags, io: CliIo, root: Command): Promise<number> {
-  const say = (line: string) => { if (!flags.quiet && !flags.json) io.stderr.write(`framesmith: ${line}\n`); };
+export async function runBatchCommand(
+  input: string,
+  options: RenderOptions,
+  flags: BatchCommandFlags,
+  io: CliIo,
+  root: Command,
+): Promise<number> {
+  const say = (line: string) => {
+    if (!flags.quiet && !flags.json) io.stderr.write(`framesmith: ${line}\n`);
+  };
   try {
     const format = options.format ?? formatFromOutput(options.output) ?? 'mp4';
     const template = flags.output ?? defaultBatchTemplate(defaultOutputPath(input, format), format);

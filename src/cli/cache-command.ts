@@ -7,7 +7,7 @@ import type { Command } from 'commander';
 import { CacheError } from '../cache/errors.js';
 import { openFrameCache, type FrameCache } from '../cache/store.js';
 import { EXIT_FAILED, EXIT_OK, UsageError } from './exit-codes.js';
-import type { CliIo, CommandContext } from './main.js';
+import type { CliIo, CommandContext } from './context.js';
 import { formatBytes } from './format.js';
 
 interface CacheCommandOptions {
@@ -19,9 +19,20 @@ interface CacheCommandOptions {
 async function open(options: CacheCommandOptions, io: CliIo): Promise<FrameCache | null> {
   let warning = '';
   try {
-    const cache = await openFrameCache({ dir: options.cacheDir, budgetBytes: options.budget, warn: (m) => { warning = m; } });
+    const cache = await openFrameCache({
+      dir: options.cacheDir,
+      budgetBytes: options.budget,
+      warn: (m) => {
+        warning = m;
+      },
+    });
     if (!cache && warning) io.stderr.write(`framesmith: ${warning}\n`);
-    if (!cache && !warning) throw new UsageError('usage', 'the frame cache is disabled (FRAMESMITH_CACHE_DIR=off); pass --cache-dir <dir> to act on a cache directory', {});
+    if (!cache && !warning)
+      throw new UsageError(
+        'usage',
+        'the frame cache is disabled (FRAMESMITH_CACHE_DIR=off); pass --cache-dir <dir> to act on a cache directory',
+        {},
+      );
     return cache;
   } catch (error) {
     if (error instanceof CacheError && error.code === 'invalid_config') throw new UsageError('usage', error.message, {}, { cause: error });
@@ -43,26 +54,32 @@ function addCommonOptions(command: Command): Command {
 export function registerCache(program: Command, context: CommandContext): void {
   const cache = program.command('cache').description('inspect and trim the persistent frame cache');
 
-  addCommonOptions(cache.command('stats').description('show entries, size, budget and directory'))
-    .action(async (options: CacheCommandOptions) => {
+  addCommonOptions(cache.command('stats').description('show entries, size, budget and directory')).action(
+    async (options: CacheCommandOptions) => {
       const opened = await open(options, context);
       if (!opened) return context.setExitCode(EXIT_FAILED);
       try {
         const stats = await opened.stats();
-        print(context, options, stats, [
-          `cache dir: ${stats.dir}`,
-          `entries:   ${stats.entries} (${stats.leasedEntries} in use, ${stats.damagedEntries} damaged)`,
-          `size:      ${formatBytes(stats.bytes + stats.remoteBytes)} of ${formatBytes(stats.budgetBytes)} budget`,
-          `           (frames ${formatBytes(stats.bytes)}, downloaded sources ${formatBytes(stats.remoteBytes)})`,
-        ].join('\n'));
+        print(
+          context,
+          options,
+          stats,
+          [
+            `cache dir: ${stats.dir}`,
+            `entries:   ${stats.entries} (${stats.leasedEntries} in use, ${stats.damagedEntries} damaged)`,
+            `size:      ${formatBytes(stats.bytes + stats.remoteBytes)} of ${formatBytes(stats.budgetBytes)} budget`,
+            `           (frames ${formatBytes(stats.bytes)}, downloaded sources ${formatBytes(stats.remoteBytes)})`,
+          ].join('\n'),
+        );
         context.setExitCode(EXIT_OK);
       } finally {
         opened.close();
       }
-    });
+    },
+  );
 
-  addCommonOptions(cache.command('gc').description('evict least-recently-used entries until the cache fits its budget'))
-    .action(async (options: CacheCommandOptions) => {
+  addCommonOptions(cache.command('gc').description('evict least-recently-used entries until the cache fits its budget')).action(
+    async (options: CacheCommandOptions) => {
       const opened = await open(options, context);
       if (!opened) return context.setExitCode(EXIT_FAILED);
       try {
@@ -71,16 +88,21 @@ export function registerCache(program: Command, context: CommandContext): void {
           context.stderr.write(`framesmith: another process is collecting garbage in ${opened.dir}; try again when it has finished\n`);
           return context.setExitCode(EXIT_FAILED);
         }
-        print(context, options, { dir: opened.dir, budgetBytes: opened.budgetBytes, ...result },
-          `evicted ${result.evicted} entries or downloads, freed ${formatBytes(result.bytesFreed)}; ${formatBytes(result.bytesAfter)} of ${formatBytes(opened.budgetBytes)} budget used`);
+        print(
+          context,
+          options,
+          { dir: opened.dir, budgetBytes: opened.budgetBytes, ...result },
+          `evicted ${result.evicted} entries or downloads, freed ${formatBytes(result.bytesFreed)}; ${formatBytes(result.bytesAfter)} of ${formatBytes(opened.budgetBytes)} budget used`,
+        );
         context.setExitCode(EXIT_OK);
       } finally {
         opened.close();
       }
-    });
+    },
+  );
 
-  addCommonOptions(cache.command('clear').description('remove every entry not in use by a running render, and downloaded sources'))
-    .action(async (options: CacheCommandOptions) => {
+  addCommonOptions(cache.command('clear').description('remove every entry not in use by a running render, and downloaded sources')).action(
+    async (options: CacheCommandOptions) => {
       const opened = await open(options, context);
       if (!opened) return context.setExitCode(EXIT_FAILED);
       try {
@@ -89,12 +111,17 @@ export function registerCache(program: Command, context: CommandContext): void {
           context.stderr.write(`framesmith: another process is collecting garbage in ${opened.dir}; try again when it has finished\n`);
           return context.setExitCode(EXIT_FAILED);
         }
-        print(context, options, { dir: opened.dir, ...result },
+        print(
+          context,
+          options,
+          { dir: opened.dir, ...result },
           `removed ${result.evicted} entries, freed ${formatBytes(result.bytesFreed)}` +
-          (result.bytesAfter > 0 ? `; ${formatBytes(result.bytesAfter)} kept (in use by a running render)` : ''));
+            (result.bytesAfter > 0 ? `; ${formatBytes(result.bytesAfter)} kept (in use by a running render)` : ''),
+        );
         context.setExitCode(EXIT_OK);
       } finally {
         opened.close();
       }
-    });
+    },
+  );
 }

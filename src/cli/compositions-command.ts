@@ -7,7 +7,7 @@
 import type { Command } from 'commander';
 import { listCompositions, readProject } from '../inspect/project.js';
 import { EXIT_OK } from './exit-codes.js';
-import type { CommandContext } from './main.js';
+import type { CommandContext } from './context.js';
 
 export function registerCompositions(program: Command, context: CommandContext): void {
   program
@@ -22,7 +22,9 @@ export function registerCompositions(program: Command, context: CommandContext):
       } else {
         context.stdout.write(`${compositions.length === 1 ? '1 composition' : `${compositions.length} compositions`}\n`);
         for (const c of compositions) {
-          context.stdout.write(`  ${c.id}   ${c.duration.toFixed(1)}s   ${c.width}×${c.height}   ${c.elementCount} elements${c.source ? `   ${c.source}` : ''}\n`);
+          context.stdout.write(
+            `  ${c.id}   ${c.duration.toFixed(1)}s   ${c.width}×${c.height}   ${c.elementCount} elements${c.source ? `   ${c.source}` : ''}\n`,
+          );
         }
       }
       context.setExitCode(EXIT_OK);

@@ -27,9 +27,21 @@ function milliseconds(value: string): number {
 }
 
 const FLAGS: Record<keyof DeadlineFlags, () => Option> = {
-  browserTimeout: () => new Option('--browser-timeout <seconds>', 'deadline for the page to load, up to its load event (default 60; env PRODUCER_PAGE_NAVIGATION_TIMEOUT_MS, ms)').argParser(seconds),
-  protocolTimeout: () => new Option('--protocol-timeout <ms>', 'deadline of each browser call and of each frame\'s seek and capture (default 300000; env PRODUCER_PUPPETEER_PROTOCOL_TIMEOUT_MS)').argParser(milliseconds),
-  playerReadyTimeout: () => new Option('--player-ready-timeout <ms>', 'deadline for the page to be ready: fonts, adapters, timelines (default 45000; env PRODUCER_PLAYER_READY_TIMEOUT_MS)').argParser(milliseconds),
+  browserTimeout: () =>
+    new Option(
+      '--browser-timeout <seconds>',
+      'deadline for the page to load, up to its load event (default 60; env PRODUCER_PAGE_NAVIGATION_TIMEOUT_MS, ms)',
+    ).argParser(seconds),
+  protocolTimeout: () =>
+    new Option(
+      '--protocol-timeout <ms>',
+      "deadline of each browser call and of each frame's seek and capture (default 300000; env PRODUCER_PUPPETEER_PROTOCOL_TIMEOUT_MS)",
+    ).argParser(milliseconds),
+  playerReadyTimeout: () =>
+    new Option(
+      '--player-ready-timeout <ms>',
+      'deadline for the page to be ready: fonts, adapters, timelines (default 45000; env PRODUCER_PLAYER_READY_TIMEOUT_MS)',
+    ).argParser(milliseconds),
 };
 
 /** A fresh commander option for one of the three flags (`command.addOption(deadlineFlag('browserTimeout'))`). */

@@ -16,7 +16,7 @@ import type { Command } from 'commander';
 import { BrowserError } from '../browser/browser-error.js';
 import { getTools, listedNames, runFfmpeg } from '../media/tools.js';
 import { EXIT_FAILED, EXIT_OK } from './exit-codes.js';
-import type { CommandContext } from './main.js';
+import type { CommandContext } from './context.js';
 import { optionFlags, withFlags } from './option-flags.js';
 
 export const REQUIRED_ENCODERS = ['libx264', 'libvpx-vp9', 'aac', 'libopus', 'png', 'mjpeg'] as const;
@@ -48,7 +48,8 @@ export async function runDoctor(options: { browserPath?: string } = {}): Promise
   const nodeMajor = Number(process.versions.node.split('.')[0]);
   checks.push({ name: 'node', ok: nodeMajor >= 20, detail: `Node ${process.versions.node}`, fix: 'install Node.js 20 or newer' });
 
-  const ffmpegFix = 'install ffmpeg >= 5.1 built with libx264, libvpx, libopus and libzimg (Debian/Ubuntu: apt-get install ffmpeg), or run scripts/setup.sh';
+  const ffmpegFix =
+    'install ffmpeg >= 5.1 built with libx264, libvpx, libopus and libzimg (Debian/Ubuntu: apt-get install ffmpeg), or run scripts/setup.sh';
   try {
     const tools = await getTools();
     checks.push({ name: 'ffmpeg', ok: true, detail: `ffmpeg/ffprobe ${tools.version} (${tools.ffmpegPath}, ${tools.ffprobePath})` });
@@ -56,13 +57,22 @@ export async function runDoctor(options: { browserPath?: string } = {}): Promise
       runFfmpeg(['-encoders'], { timeoutMs: 15_000 }).then((r) => listedNames(r.stdout)),
       runFfmpeg(['-filters'], { timeoutMs: 15_000 }).then((r) => listedNames(r.stdout)),
     ]);
-    for (const name of REQUIRED_ENCODERS) checks.push({ name: `encoder ${name}`, ok: encoders.has(name), detail: encoders.has(name) ? 'available' : 'missing', fix: ffmpegFix });
-    for (const name of REQUIRED_FILTERS) checks.push({ name: `filter ${name}`, ok: filters.has(name), detail: filters.has(name) ? 'available' : 'missing', fix: ffmpegFix });
+    for (const name of REQUIRED_ENCODERS)
+      checks.push({
+        name: `encoder ${name}`,
+        ok: encoders.has(name),
+        detail: encoders.has(name) ? 'available' : 'missing',
+        fix: ffmpegFix,
+      });
+    for (const name of REQUIRED_FILTERS)
+      checks.push({ name: `filter ${name}`, ok: filters.has(name), detail: filters.has(name) ? 'available' : 'missing', fix: ffmpegFix });
     // Optional: re-timed audio uses it when present (src/encode/audio-graph.ts), else atempo.
     checks.push({
       name: 'filter rubberband',
       ok: true,
-      detail: filters.has('rubberband') ? 'available' : 'missing (optional): audio at playback rates other than 1 uses atempo, whose onsets come up to ~90 ms early at 0.4x',
+      detail: filters.has('rubberband')
+        ? 'available'
+        : 'missing (optional): audio at playback rates other than 1 uses atempo, whose onsets come up to ~90 ms early at 0.4x',
     });
   } catch (error) {
     checks.push({ name: 'ffmpeg', ok: false, detail: error instanceof Error ? error.message : String(error), fix: ffmpegFix });
@@ -89,9 +99,21 @@ export async function runDoctor(options: { browserPath?: string } = {}): Promise
     const fsStats = await statfs(dir);
     const free = fsStats.bavail * fsStats.bsize;
     checks.push({ name: 'cache', ok: true, detail: `${dir} writable, ${(free / 1024 ** 3).toFixed(1)} GiB free` });
-    if (free < LOW_SPACE_BYTES) checks.push({ name: 'cache space', ok: false, warning: true, detail: `only ${(free / 1024 ** 2).toFixed(0)} MiB free in ${dir}`, fix: 'free some space or point FRAMESMITH_CACHE_DIR elsewhere' });
+    if (free < LOW_SPACE_BYTES)
+      checks.push({
+        name: 'cache space',
+        ok: false,
+        warning: true,
+        detail: `only ${(free / 1024 ** 2).toFixed(0)} MiB free in ${dir}`,
+        fix: 'free some space or point FRAMESMITH_CACHE_DIR elsewhere',
+      });
   } catch (error) {
-    checks.push({ name: 'cache', ok: false, detail: `${dir} is not writable: ${error instanceof Error ? error.message : String(error)}`, fix: 'set FRAMESMITH_CACHE_DIR to a writable directory' });
+    checks.push({
+      name: 'cache',
+      ok: false,
+      detail: `${dir} is not writable: ${error instanceof Error ? error.message : String(error)}`,
+      fix: 'set FRAMESMITH_CACHE_DIR to a writable directory',
+    });
   }
   checks.push(await fontsCheck());
   return checks;
@@ -102,10 +124,23 @@ async function fontsCheck(): Promise<DoctorCheck> {
   const { describeFontSetup, fontSetupInfo } = await import('../fonts/setup-info.js');
   try {
     const info = await fontSetupInfo();
-    if (!info.writable) return { name: 'fonts', ok: false, warning: true, detail: describeFontSetup(info), fix: 'set FRAMESMITH_FONT_DIR to a writable directory (faces are decompressed there once)', info };
+    if (!info.writable)
+      return {
+        name: 'fonts',
+        ok: false,
+        warning: true,
+        detail: describeFontSetup(info),
+        fix: 'set FRAMESMITH_FONT_DIR to a writable directory (faces are decompressed there once)',
+        info,
+      };
     return { name: 'fonts', ok: true, detail: describeFontSetup(info), info };
   } catch (error) {
-    return { name: 'fonts', ok: false, detail: error instanceof Error ? error.message : String(error), fix: 'reinstall framesmith (npm install): a bundled @fontsource package is missing' };
+    return {
+      name: 'fonts',
+      ok: false,
+      detail: error instanceof Error ? error.message : String(error),
+      fix: 'reinstall framesmith (npm install): a bundled @fontsource package is missing',
+    };
   }
 }
 
@@ -116,7 +151,11 @@ async function bundledCheck(): Promise<DoctorCheck> {
     const bundled = await bundledBrowser();
     if (!bundled) return { name: 'bundled browser', ok: true, detail: '@sparticuz/chromium is not installed: a system Chromium is used' };
     const unpacked = bundled.unpacked ? `; unpacked now (${bundled.unpacked})` : '';
-    return { name: 'bundled browser', ok: true, detail: `@sparticuz/chromium ${bundled.packageVersion}: Chromium ${bundled.version} verified in ${bundled.dir}${unpacked}` };
+    return {
+      name: 'bundled browser',
+      ok: true,
+      detail: `@sparticuz/chromium ${bundled.packageVersion}: Chromium ${bundled.version} verified in ${bundled.dir}${unpacked}`,
+    };
   } catch (error) {
     if (error instanceof BrowserError) return { name: 'bundled browser', ok: false, detail: error.fields.problem, fix: error.fields.fix };
     return { name: 'bundled browser', ok: false, detail: error instanceof Error ? error.message : String(error) };
@@ -132,7 +171,11 @@ export function registerDoctor(program: Command, context: CommandContext): void 
     .action(async (flags: { json?: boolean; browser?: string }) => {
       // The checks' texts name options as the library does (`browser`): shown as flags here.
       const shown = optionFlags(program);
-      const checks = (await runDoctor({ browserPath: flags.browser })).map((c) => ({ ...c, detail: withFlags(c.detail, shown), ...(c.fix ? { fix: withFlags(c.fix, shown) } : {}) }));
+      const checks = (await runDoctor({ browserPath: flags.browser })).map((c) => ({
+        ...c,
+        detail: withFlags(c.detail, shown),
+        ...(c.fix ? { fix: withFlags(c.fix, shown) } : {}),
+      }));
       const ok = checks.every((c) => c.ok || c.warning);
       if (flags.json) {
         context.stdout.write(`${JSON.stringify({ ok, checks }, null, 2)}\n`);

@@ -14,8 +14,18 @@ export class UsageError extends FramesmithError<'usage'> {
 
 /** Error codes that are the command line's fault (a bad flag, value, file or URL given): exit 2. */
 export const USAGE_CODES: ReadonlySet<ErrorCode> = new Set<ErrorCode>([
-  'usage', 'invalid_option', 'invalid_variables', 'invalid_batch', 'invalid_config', 'invalid_range', 'redis_url', 'storage_url',
-  'output_refused', 'output_unwritable', 'limit_exceeded', 'outside_project',
+  'usage',
+  'invalid_option',
+  'invalid_variables',
+  'invalid_batch',
+  'invalid_config',
+  'invalid_range',
+  'redis_url',
+  'storage_url',
+  'output_refused',
+  'output_unwritable',
+  'limit_exceeded',
+  'outside_project',
 ]);
 
 /** The exit status of a command that failed with `error`: EXIT_USAGE for a USAGE_CODES error, else EXIT_FAILED. */

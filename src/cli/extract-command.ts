@@ -21,7 +21,7 @@ import { ExtractOptionsError } from '../extract/errors.js';
 import type { ExtractResult, FormatChoice, VideoRequest } from '../extract/types.js';
 import { formatRational } from '../media/rational.js';
 import { EXIT_FAILED, EXIT_OK, UsageError } from './exit-codes.js';
-import type { CommandContext } from './main.js';
+import type { CommandContext } from './context.js';
 import { optionFlags, withFlags } from './option-flags.js';
 
 interface ExtractSpec {
@@ -46,7 +46,11 @@ export async function readExtractSpec(specPath: string): Promise<ExtractSpec> {
   try {
     text = await readFile(specPath, 'utf8');
   } catch (error) {
-    throw new UsageError('usage', `cannot read spec file ${specPath}: ${(error as NodeJS.ErrnoException).code ?? String(error)} — check the path`, {});
+    throw new UsageError(
+      'usage',
+      `cannot read spec file ${specPath}: ${(error as NodeJS.ErrnoException).code ?? String(error)} — check the path`,
+      {},
+    );
   }
   let spec: unknown;
   try {
@@ -54,13 +58,18 @@ export async function readExtractSpec(specPath: string): Promise<ExtractSpec> {
   } catch (error) {
     throw new UsageError('usage', `spec file ${specPath} is not valid JSON (${(error as Error).message}); fix the syntax`, {});
   }
-  if (typeof spec !== 'object' || spec === null || Array.isArray(spec)) throw new UsageError('usage', `spec file ${specPath} must hold a JSON object { "fps", "videos": [...] }`, {});
+  if (typeof spec !== 'object' || spec === null || Array.isArray(spec))
+    throw new UsageError('usage', `spec file ${specPath} must hold a JSON object { "fps", "videos": [...] }`, {});
   const s = spec as Record<string, unknown>;
-  if (typeof s.fps !== 'number' && typeof s.fps !== 'string') throw new UsageError('usage', `spec file ${specPath}: "fps" is required (a number such as 30, or "30000/1001")`, {});
-  if (s.format !== undefined && !['auto', 'jpg', 'png'].includes(s.format as string)) throw new UsageError('usage', `spec file ${specPath}: "format" must be "auto", "jpg" or "png"`, {});
-  if (!Array.isArray(s.videos)) throw new UsageError('usage', `spec file ${specPath}: "videos" must be an array of { "id", "src", ... }`, {});
+  if (typeof s.fps !== 'number' && typeof s.fps !== 'string')
+    throw new UsageError('usage', `spec file ${specPath}: "fps" is required (a number such as 30, or "30000/1001")`, {});
+  if (s.format !== undefined && !['auto', 'jpg', 'png'].includes(s.format as string))
+    throw new UsageError('usage', `spec file ${specPath}: "format" must be "auto", "jpg" or "png"`, {});
+  if (!Array.isArray(s.videos))
+    throw new UsageError('usage', `spec file ${specPath}: "videos" must be an array of { "id", "src", ... }`, {});
   for (const [i, video] of s.videos.entries()) {
-    if (typeof video !== 'object' || video === null || Array.isArray(video)) throw new UsageError('usage', `spec file ${specPath}: videos[${i}] must be an object { "id", "src", ... }`, {});
+    if (typeof video !== 'object' || video === null || Array.isArray(video))
+      throw new UsageError('usage', `spec file ${specPath}: videos[${i}] must be an object { "id", "src", ... }`, {});
   }
   return { fps: s.fps, format: s.format as FormatChoice | undefined, videos: s.videos as VideoRequest[] };
 }
@@ -93,11 +102,20 @@ function summary(result: ExtractResult, flags: ReadonlyMap<string, string>): str
   const lines: string[] = [];
   for (const v of result.extracted) {
     const shared = v.sharedWith ? ` (shared with ${v.sharedWith})` : '';
-    lines.push(`  ok    ${v.videoId}: ${v.frames.length} ${v.format} frames at ${v.width}x${v.height}, ${formatRational(v.fps)} fps, ${v.slotCount} slots${v.loop ? ', loop' : ''}${shared} → ${v.outputDir}`);    if (v.truncated) lines.push(`  WARN  ${v.videoId}: the source ends early: ${v.truncated.decoded} of the ${v.truncated.promised} frames its header promises decode (truncated or damaged?); slots ${v.truncated.decoded}–${v.truncated.promised - 1} repeat the last one — re-export or re-download it`);
+    lines.push(
+      `  ok    ${v.videoId}: ${v.frames.length} ${v.format} frames at ${v.width}x${v.height}, ${formatRational(v.fps)} fps, ${v.slotCount} slots${v.loop ? ', loop' : ''}${shared} → ${v.outputDir}`,
+    );
+    if (v.truncated)
+      lines.push(
+        `  WARN  ${v.videoId}: the source ends early: ${v.truncated.decoded} of the ${v.truncated.promised} frames its header promises decode (truncated or damaged?); slots ${v.truncated.decoded}–${v.truncated.promised - 1} repeat the last one — re-export or re-download it`,
+      );
   }
-  for (const e of result.errors) lines.push(`  FAIL  ${e.videoId} [${e.kind}${e.retryable ? ', retryable' : ''}]: ${withFlags(e.message, flags)}`);
+  for (const e of result.errors)
+    lines.push(`  FAIL  ${e.videoId} [${e.kind}${e.retryable ? ', retryable' : ''}]: ${withFlags(e.message, flags)}`);
   const m = result.metrics;
-  lines.push(`${result.extracted.length} extracted, ${result.errors.length} failed; ${m.passes} ffmpeg passes (${m.sourcePasses} source${m.sourcePasses === 1 ? '' : 's'}), ${m.dedupeHits} shared, ${m.cacheHits} cache hits, ${m.framesExtracted} frames, ${(m.bytesWritten / 1e6).toFixed(1)} MB in ${(m.totalMs / 1000).toFixed(2)} s`);
+  lines.push(
+    `${result.extracted.length} extracted, ${result.errors.length} failed; ${m.passes} ffmpeg passes (${m.sourcePasses} source${m.sourcePasses === 1 ? '' : 's'}), ${m.dedupeHits} shared, ${m.cacheHits} cache hits, ${m.framesExtracted} frames, ${(m.bytesWritten / 1e6).toFixed(1)} MB in ${(m.totalMs / 1000).toFixed(2)} s`,
+  );
   return `${lines.join('\n')}\n`;
 }
 
@@ -105,25 +123,37 @@ export function registerExtract(program: Command, context: CommandContext): void
   program
     .command('extract')
     .description('extract the exact frames a render shows for the videos in a spec file')
-    .argument('<spec>', 'spec JSON: { "fps", "format"?, "videos": [{ "id", "src", "mediaStart"?, "duration"?, "playbackRate"?, "loop"?, "width"?, "height"? }] }')
+    .argument(
+      '<spec>',
+      'spec JSON: { "fps", "format"?, "videos": [{ "id", "src", "mediaStart"?, "duration"?, "playbackRate"?, "loop"?, "width"?, "height"? }] }',
+    )
     .requiredOption('--out <dir>', 'directory for frame directories of uncached passes (cache off or unusable)')
     .option('--json', 'print one JSON document with frames, errors and metrics')
     .option('--no-cache', 'do not use the frame cache: every pass writes under --out')
     .option('--cache-dir <dir>', 'frame cache directory (default: FRAMESMITH_CACHE_DIR, else ~/.cache/framesmith)')
     .option('--concurrency <n>', 'ffmpeg processes at once (default: cores + 1)')
-    .option('--no-source-passes', 'one ffmpeg pass per video instead of one decode per source (the engine before source passes, for comparison)')
+    .option(
+      '--no-source-passes',
+      'one ffmpeg pass per video instead of one decode per source (the engine before source passes, for comparison)',
+    )
     .action(async (specArg: string, opts: ExtractCliOptions) => {
       if (!opts.cache && opts.cacheDir) throw new UsageError('usage', '--no-cache and --cache-dir cannot be combined; pick one', {});
       let concurrency: number | undefined;
       if (opts.concurrency !== undefined) {
         concurrency = Number(opts.concurrency);
-        if (!Number.isInteger(concurrency) || concurrency < 1) throw new UsageError('usage', `--concurrency must be a positive integer (got ${opts.concurrency})`, {});
+        if (!Number.isInteger(concurrency) || concurrency < 1)
+          throw new UsageError('usage', `--concurrency must be a positive integer (got ${opts.concurrency})`, {});
       }
       const specPath = path.resolve(specArg);
       const spec = await readExtractSpec(specPath);
 
       const showProgress = !opts.json && process.stderr.isTTY === true;
-      const bar = showProgress ? new cliProgress.SingleBar({ stream: process.stderr, format: 'extracting [{bar}] {value}/{total} frames', hideCursor: true }, cliProgress.Presets.shades_classic) : null;
+      const bar = showProgress
+        ? new cliProgress.SingleBar(
+            { stream: process.stderr, format: 'extracting [{bar}] {value}/{total} frames', hideCursor: true },
+            cliProgress.Presets.shades_classic,
+          )
+        : null;
       let started = false;
       const options: ExtractCallOptions = {
         fps: spec.fps,
@@ -134,15 +164,24 @@ export function registerExtract(program: Command, context: CommandContext): void
         sourcePasses: opts.sourcePasses,
         // --no-cache → false; --cache-dir → that directory; neither → the default resolution.
         ...(opts.cache ? (opts.cacheDir ? { cache: path.resolve(opts.cacheDir) } : {}) : { cache: false }),
-        onProgress: bar ? ({ done, total }) => {
-          if (!started) { bar.start(total, done); started = true; } else { bar.setTotal(total); bar.update(done); }
-        } : undefined,
+        onProgress: bar
+          ? ({ done, total }) => {
+              if (!started) {
+                bar.start(total, done);
+                started = true;
+              } else {
+                bar.setTotal(total);
+                bar.update(done);
+              }
+            }
+          : undefined,
       };
       let result: ExtractResult;
       try {
         result = await extractVideos(spec.videos, options);
       } catch (error) {
-        if (error instanceof ExtractOptionsError) throw new UsageError('usage', `spec file ${specPath}: ${error.message}`, {}, { cause: error });
+        if (error instanceof ExtractOptionsError)
+          throw new UsageError('usage', `spec file ${specPath}: ${error.message}`, {}, { cause: error });
         throw error;
       } finally {
         if (started) bar?.stop();

@@ -8,13 +8,15 @@ import path from 'node:path';
 import type { Command } from 'commander';
 import { hasCode } from '../errors.js';
 import { EXIT_OK, UsageError } from './exit-codes.js';
-import type { CommandContext } from './main.js';
+import type { CommandContext } from './context.js';
 
 export function registerFonts(program: Command, context: CommandContext): void {
   const fonts = program.command('fonts').description('manage the fonts of a project');
   fonts
     .command('add')
-    .description('copy font families (every weight and style, from @fontsource packages: the project\'s, else framesmith\'s bundled ones) into <project>/fonts/, for offline renders')
+    .description(
+      "copy font families (every weight and style, from @fontsource packages: the project's, else framesmith's bundled ones) into <project>/fonts/, for offline renders",
+    )
     .argument('<family...>', 'family names, e.g. "Bebas Neue" Figtree')
     .option('--project <dir>', 'the project directory', '.')
     .action(async (families: string[], flags: { project: string }) => {
@@ -24,7 +26,9 @@ export function registerFonts(program: Command, context: CommandContext): void {
         const added = await vendorFamily(family, project).catch((error: unknown) => {
           throw hasCode(error, 'font_package_missing') ? new UsageError('usage', error.message, {}, { cause: error }) : error;
         });
-        context.stdout.write(`added ${added.family} (${added.pkg} ${added.version}, ${added.files} files): ${added.stylesheet} — link it with <link rel="stylesheet" href="${added.stylesheet}">\n`);
+        context.stdout.write(
+          `added ${added.family} (${added.pkg} ${added.version}, ${added.files} files): ${added.stylesheet} — link it with <link rel="stylesheet" href="${added.stylesheet}">\n`,
+        );
       }
       context.setExitCode(EXIT_OK);
     });

@@ -21,7 +21,8 @@ export const MAX_WORKERS = 64;
 
 function wholeNumber(value: string, min: number, max: number, what: string): number {
   const n = Number(value.trim());
-  if (value.trim() === '' || !Number.isInteger(n) || n < min || n > max) throw new InvalidArgumentError(`${what}: a whole number from ${min} to ${max}`);
+  if (value.trim() === '' || !Number.isInteger(n) || n < min || n > max)
+    throw new InvalidArgumentError(`${what}: a whole number from ${min} to ${max}`);
   return n;
 }
 
@@ -31,7 +32,8 @@ function wholeNumber(value: string, min: number, max: number, what: string): num
  */
 export function parseFpsFlag(value: string): string {
   const rate = parseRational(value);
-  if (!rate || toNumber(rate) < 1 || toNumber(rate) > 240) throw new InvalidArgumentError('a frame rate from 1 to 240, such as 24, 30000/1001 or 29.97');
+  if (!rate || toNumber(rate) < 1 || toNumber(rate) > 240)
+    throw new InvalidArgumentError('a frame rate from 1 to 240, such as 24, 30000/1001 or 29.97');
   return value.trim();
 }
 
@@ -75,17 +77,55 @@ interface MachineryFlag {
 }
 
 const MACHINERY: readonly MachineryFlag[] = [
-  { flags: '--docker', key: 'docker', instead: 'framesmith renders in this process; its renders are deterministic without Docker (pinned browser, bundled fonts, virtual clock)' },
+  {
+    flags: '--docker',
+    key: 'docker',
+    instead:
+      'framesmith renders in this process; its renders are deterministic without Docker (pinned browser, bundled fonts, virtual clock)',
+  },
   { flags: '--gpu', key: 'gpu', instead: 'framesmith encodes with software x264/VP9/ProRes' },
-  { flags: '--browser-gpu', key: 'browserGpu', negatable: true, instead: 'framesmith draws with the browser\'s software rasterizer (WebGL: SwiftShader, see --webgl)' },
-  { flags: '--page-side-compositing', key: 'pageSideCompositing', negatable: true, instead: 'framesmith captures what the page draws, shader transitions included; there is no separate compositing path' },
-  { flags: '--experimental-fast-capture', key: 'experimentalFastCapture', negatable: true, instead: 'framesmith picks its capture mode itself (beginFrame in the headless shell, else screenshots)' },
-  { flags: '--low-memory-mode', key: 'lowMemoryMode', negatable: true, instead: 'framesmith sizes its workers from cores and free memory; pass --workers 1 for the smallest footprint' },
-  { flags: '--max-concurrent-renders <n>', key: 'maxConcurrentRenders', parse: parseMaxConcurrentRenders, instead: 'framesmith has no render server; run renders side by side, or use --redis and `framesmith worker`' },
+  {
+    flags: '--browser-gpu',
+    key: 'browserGpu',
+    negatable: true,
+    instead: "framesmith draws with the browser's software rasterizer (WebGL: SwiftShader, see --webgl)",
+  },
+  {
+    flags: '--page-side-compositing',
+    key: 'pageSideCompositing',
+    negatable: true,
+    instead: 'framesmith captures what the page draws, shader transitions included; there is no separate compositing path',
+  },
+  {
+    flags: '--experimental-fast-capture',
+    key: 'experimentalFastCapture',
+    negatable: true,
+    instead: 'framesmith picks its capture mode itself (beginFrame in the headless shell, else screenshots)',
+  },
+  {
+    flags: '--low-memory-mode',
+    key: 'lowMemoryMode',
+    negatable: true,
+    instead: 'framesmith sizes its workers from cores and free memory; pass --workers 1 for the smallest footprint',
+  },
+  {
+    flags: '--max-concurrent-renders <n>',
+    key: 'maxConcurrentRenders',
+    parse: parseMaxConcurrentRenders,
+    instead: 'framesmith has no render server; run renders side by side, or use --redis and `framesmith worker`',
+  },
   { flags: '--skill <slug>', key: 'skill', instead: 'framesmith records no telemetry' },
   { flags: '--lint-verbose', key: 'lintVerbose', instead: 'framesmith does not lint before a render; its warnings are printed in full' },
-  { flags: '--resume', key: 'resume', instead: 'a planned render (--chunk-frames with --storage) reuses its frozen plan by itself; chunks are rendered again' },
-  { flags: '--keep-segments', key: 'keepSegments', instead: 'framesmith removes a render\'s segments when it ends; keep a plan with --storage' },
+  {
+    flags: '--resume',
+    key: 'resume',
+    instead: 'a planned render (--chunk-frames with --storage) reuses its frozen plan by itself; chunks are rendered again',
+  },
+  {
+    flags: '--keep-segments',
+    key: 'keepSegments',
+    instead: "framesmith removes a render's segments when it ends; keep a plan with --storage",
+  },
 ];
 
 /** The commander options of the machinery flags (each with a help line saying what framesmith does). */
@@ -169,12 +209,30 @@ export interface HyperframesFlags {
 /** Adds HyperFrames' render flags that framesmith did not have, machinery flags included. */
 export function addHyperframesOptions(command: Command): Command {
   command
-    .addOption(new Option('--gif-loop <n>', 'gif: how many times the animation repeats, 0 = forever (default 0)').argParser(parseGifLoopFlag))
-    .addOption(new Option('--vp9-cpu-used <n>', 'webm: libvpx-vp9 -cpu-used, -8 to 8 (higher is faster, larger; default 4)').env('PRODUCER_VP9_CPU_USED').argParser(parseVp9CpuUsedFlag))
-    .addOption(new Option('--frames-cache-dir <dir>', `frame cache directory, as --cache-dir; ${CACHE_OFF_VALUES.join('/')} for none, as --no-cache (env HYPERFRAMES_EXTRACT_CACHE_DIR is read too)`).argParser(parseFramesCacheDirFlag))
-    .addOption(new Option('--strict-all', 'the same as --strict (HyperFrames: fail on lint errors and warnings; framesmith fails on any render warning)'))
+    .addOption(
+      new Option('--gif-loop <n>', 'gif: how many times the animation repeats, 0 = forever (default 0)').argParser(parseGifLoopFlag),
+    )
+    .addOption(
+      new Option('--vp9-cpu-used <n>', 'webm: libvpx-vp9 -cpu-used, -8 to 8 (higher is faster, larger; default 4)')
+        .env('PRODUCER_VP9_CPU_USED')
+        .argParser(parseVp9CpuUsedFlag),
+    )
+    .addOption(
+      new Option(
+        '--frames-cache-dir <dir>',
+        `frame cache directory, as --cache-dir; ${CACHE_OFF_VALUES.join('/')} for none, as --no-cache (env HYPERFRAMES_EXTRACT_CACHE_DIR is read too)`,
+      ).argParser(parseFramesCacheDirFlag),
+    )
+    .addOption(
+      new Option(
+        '--strict-all',
+        'the same as --strict (HyperFrames: fail on lint errors and warnings; framesmith fails on any render warning)',
+      ),
+    )
     .addOption(new Option('--best-effort', 'render through missing or unready media with a warning (the default)'))
-    .addOption(new Option('--no-best-effort', 'fail on missing or unready media: an asset that could not load, a video that ends early (exit 1)'))
+    .addOption(
+      new Option('--no-best-effort', 'fail on missing or unready media: an asset that could not load, a video that ends early (exit 1)'),
+    )
     .addOption(new Option('--debug', 'print diagnostics on stderr: resolved settings, each stage as it starts, the stage timings'));
   for (const option of machineryOptions()) command.addOption(option);
   return command;
@@ -208,7 +266,11 @@ export function hyperframesSettings(flags: HyperframesFlags & { workers?: number
  * HYPERFRAMES_EXTRACT_CACHE_DIR) or the default. Two of them together are a usage error.
  */
 export function cacheSetting(flags: { framesCacheDir?: string | false; cacheDir?: string; cache: boolean }): string | false | undefined {
-  const given = [flags.framesCacheDir !== undefined && '--frames-cache-dir', !flags.cache && '--no-cache', flags.cacheDir !== undefined && '--cache-dir'].filter(Boolean);
+  const given = [
+    flags.framesCacheDir !== undefined && '--frames-cache-dir',
+    !flags.cache && '--no-cache',
+    flags.cacheDir !== undefined && '--cache-dir',
+  ].filter(Boolean);
   if (given.length > 1) throw new UsageError('usage', `${given.join(' and ')} cannot be combined; pick one`, {});
   if (flags.framesCacheDir !== undefined) return flags.framesCacheDir;
   if (!flags.cache) return false;

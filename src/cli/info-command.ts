@@ -7,7 +7,7 @@ import type { Command } from 'commander';
 import { projectInfo, readProject } from '../inspect/project.js';
 import { EXIT_OK } from './exit-codes.js';
 import { formatBytes } from './format.js';
-import type { CommandContext } from './main.js';
+import type { CommandContext } from './context.js';
 
 export function registerInfo(program: Command, context: CommandContext): void {
   program
@@ -20,7 +20,9 @@ export function registerInfo(program: Command, context: CommandContext): void {
       if (flags.json) {
         context.stdout.write(`${JSON.stringify(info, null, 2)}\n`);
       } else {
-        const types = Object.entries(info.types).map(([kind, n]) => `${n} ${kind}`).join(', ');
+        const types = Object.entries(info.types)
+          .map(([kind, n]) => `${n} ${kind}`)
+          .join(', ');
         const lines = [
           info.name,
           `  Resolution    ${info.width}x${info.height}`,

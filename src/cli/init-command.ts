@@ -7,12 +7,16 @@ import { Option, type Command } from 'commander';
 import { InitError, initProject } from '../init/init.js';
 import { DEFAULT_TEMPLATE, TEMPLATES } from '../init/templates.js';
 import { EXIT_OK, UsageError } from './exit-codes.js';
-import type { CommandContext } from './main.js';
+import type { CommandContext } from './context.js';
 
 export function registerInit(program: Command, context: CommandContext): void {
   program
     .command('init')
-    .description(`write a starter composition (${Object.values(TEMPLATES).map((t) => `${t.name}: ${t.description}`).join('; ')})`)
+    .description(
+      `write a starter composition (${Object.values(TEMPLATES)
+        .map((t) => `${t.name}: ${t.description}`)
+        .join('; ')})`,
+    )
     .argument('<dir>', 'the new project directory')
     .addOption(new Option('--template <name>', 'which starter').choices(Object.keys(TEMPLATES)).default(DEFAULT_TEMPLATE))
     .option('--force', 'write into a directory that is not empty (its other files are kept)')
@@ -24,7 +28,9 @@ export function registerInit(program: Command, context: CommandContext): void {
         if (error instanceof InitError && error.code !== 'write_failed') throw new UsageError('usage', error.message, {}, { cause: error });
         throw error;
       }
-      context.stderr.write(`framesmith: wrote ${files.join(', ')} into ${dir}\n  next: framesmith preview ${dir}\n        framesmith render ${dir} -o ${dir}.mp4\n`);
+      context.stderr.write(
+        `framesmith: wrote ${files.join(', ')} into ${dir}\n  next: framesmith preview ${dir}\n        framesmith render ${dir} -o ${dir}.mp4\n`,
+      );
       context.setExitCode(EXIT_OK);
     });
 }

@@ -14,7 +14,9 @@ const cleanups = new Set<() => Promise<void>>();
 /** Registers `cleanup` to run on SIGINT/SIGTERM; the returned function unregisters it. */
 export function onInterrupt(cleanup: () => Promise<void>): () => void {
   cleanups.add(cleanup);
-  return () => { cleanups.delete(cleanup); };
+  return () => {
+    cleanups.delete(cleanup);
+  };
 }
 
 /** Whether any clean-up is registered (the handler exits at once when none is). */
@@ -26,7 +28,12 @@ export function hasInterruptCleanups(): boolean {
 export async function runInterruptCleanups(timeoutMs = INTERRUPT_CLEANUP_MS): Promise<void> {
   const all = Promise.allSettled([...cleanups].map(async (cleanup) => cleanup()));
   let timer: NodeJS.Timeout | undefined;
-  await Promise.race([all, new Promise<void>((resolve) => { timer = setTimeout(resolve, timeoutMs); })]);
+  await Promise.race([
+    all,
+    new Promise<void>((resolve) => {
+      timer = setTimeout(resolve, timeoutMs);
+    }),
+  ]);
   clearTimeout(timer);
 }
 
@@ -51,7 +58,10 @@ export function abortOnInterrupt(): InterruptAbort {
   return {
     signal: controller.signal,
     track(work) {
-      tracked = work.then(() => {}, () => {});
+      tracked = work.then(
+        () => {},
+        () => {},
+      );
       void tracked.then(unregister);
       return work;
     },

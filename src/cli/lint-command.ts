@@ -9,7 +9,7 @@ import type { Command } from 'commander';
 import { lintProject } from '../lint/lint.js';
 import type { LintFinding, LintResult } from '../lint/types.js';
 import { EXIT_FAILED, EXIT_OK } from './exit-codes.js';
-import type { CommandContext } from './main.js';
+import type { CommandContext } from './context.js';
 
 interface LintFlags {
   json?: boolean;
@@ -31,7 +31,7 @@ export function shownFindings(result: LintResult, verbose: boolean): LintFinding
 export function registerLint(program: Command, context: CommandContext): void {
   program
     .command('lint')
-    .description('check a composition for common mistakes (HyperFrames\' lint rules); exit 1 on errors')
+    .description("check a composition for common mistakes (HyperFrames' lint rules); exit 1 on errors")
     .argument('[dir]', 'project directory or .html file', '.')
     .option('--json', 'print the findings as one JSON document')
     .option('--verbose', 'also list info-level findings')
@@ -41,7 +41,10 @@ export function registerLint(program: Command, context: CommandContext): void {
         result = await lintProject(dir);
       } catch (error) {
         const message = error instanceof Error ? error.message : String(error);
-        if (flags.json) context.stdout.write(`${JSON.stringify({ ok: false, error: message, errorCount: 0, warningCount: 0, infoCount: 0, findings: [], filesScanned: 0 }, null, 2)}\n`);
+        if (flags.json)
+          context.stdout.write(
+            `${JSON.stringify({ ok: false, error: message, errorCount: 0, warningCount: 0, infoCount: 0, findings: [], filesScanned: 0 }, null, 2)}\n`,
+          );
         else context.stderr.write(`framesmith lint: ${message}\n`);
         context.setExitCode(EXIT_FAILED);
         return;

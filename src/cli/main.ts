@@ -4,6 +4,7 @@
  * when the user interrupts.
  */
 import { Command, CommanderError } from 'commander';
+import type { CliIo, CommandContext } from './context.js';
 import { killAllChildren } from '../media/process.js';
 import { EXIT_FAILED, EXIT_USAGE, UsageError } from './exit-codes.js';
 import { cliMessage } from './option-flags.js';
@@ -24,22 +25,6 @@ import { registerSnapshot } from './snapshot-command.js';
 import { registerInfo } from './info-command.js';
 import { registerCompositions } from './compositions-command.js';
 import { registerTimeline } from './timeline-command.js';
-
-/** Where the CLI prints: the process's streams, or a caller's buffers (`main(argv, io)` in-process). */
-export interface CliOutput {
-  write(text: string): unknown;
-}
-
-/** The CLI's stdout (results, `--json` documents) and stderr (messages, progress, errors). */
-export interface CliIo {
-  readonly stdout: CliOutput;
-  readonly stderr: CliOutput;
-}
-
-/** A command's action sets the exit code (commander's own parse result carries none) and prints through `io`. */
-export interface CommandContext extends CliIo {
-  setExitCode(code: number): void;
-}
 
 function installSignalHandlers(): void {
   for (const signal of ['SIGINT', 'SIGTERM'] as const) {
@@ -68,13 +53,26 @@ export async function main(argv: string[], io?: CliIo): Promise<number> {
   if (!io && argv[0] !== 'worker' && argv[0] !== 'preview') installSignalHandlers();
   const out: CliIo = io ?? { stdout: process.stdout, stderr: process.stderr };
   let exitCode = 0;
-  const context: CommandContext = { setExitCode: (code) => { exitCode = code; }, stdout: out.stdout, stderr: out.stderr };
+  const context: CommandContext = {
+    setExitCode: (code) => {
+      exitCode = code;
+    },
+    stdout: out.stdout,
+    stderr: out.stderr,
+  };
   // Set before the subcommands are added: commander copies both settings into each of them.
   const program = new Command()
     .name('framesmith')
     .description('Render HTML compositions into deterministic video files.')
     .exitOverride()
-    .configureOutput({ writeOut: (text) => { out.stdout.write(text); }, writeErr: (text) => { out.stderr.write(text); } })
+    .configureOutput({
+      writeOut: (text) => {
+        out.stdout.write(text);
+      },
+      writeErr: (text) => {
+        out.stderr.write(text);
+      },
+    })
     .showHelpAfterError();
   registerRender(program, context);
   registerExtract(program, context);

@@ -11,7 +11,7 @@ import path from 'node:path';
 import { InvalidArgumentError, type Command } from 'commander';
 import { EXIT_FAILED, EXIT_OK, UsageError } from './exit-codes.js';
 import { optionFlags, withFlags } from './option-flags.js';
-import type { CommandContext } from './main.js';
+import type { CommandContext } from './context.js';
 import { deadlineFlag, deadlineSettings, type DeadlineFlags } from './deadline-flags.js';
 import { killAllChildren } from '../media/process.js';
 
@@ -47,26 +47,40 @@ export function registerPreview(program: Command, context: CommandContext): void
     .addOption(deadlineFlag('playerReadyTimeout'))
     .option('--allow-outside-project', 'read media and sub-compositions outside the project directory (../), as render does')
     .action(async (input: string, flags: PreviewFlags) => {
-      if (!existsSync(input)) throw new UsageError('usage', `${input} does not exist: give a project directory (holding index.html) or an .html file`, {});
+      if (!existsSync(input))
+        throw new UsageError('usage', `${input} does not exist: give a project directory (holding index.html) or an .html file`, {});
       const { startPreviewServer } = await import('../preview/server.js');
       const log = (line: string) => process.stderr.write(`framesmith preview: ${line}\n`);
       let server: Awaited<ReturnType<typeof startPreviewServer>>;
       try {
         server = await startPreviewServer(input, {
-          port: flags.port, host: flags.host, browser: flags.browser, allowOutsideProject: flags.allowOutsideProject ?? false,
+          port: flags.port,
+          host: flags.host,
+          browser: flags.browser,
+          allowOutsideProject: flags.allowOutsideProject ?? false,
           cache: flags.cache ? (flags.cacheDir ? path.resolve(flags.cacheDir) : undefined) : false,
           ...deadlineSettings(flags),
           onWarning: (message) => log(`warning: ${message}`),
-          onState: (state) => log('error' in state ? `error: ${withFlags(state.error.message, optionFlags(program))}` : `loaded ${state.info.entry} (${state.info.width}x${state.info.height}, ${state.info.fps} fps, ${state.info.duration.toFixed(2)} s)`),
+          onState: (state) =>
+            log(
+              'error' in state
+                ? `error: ${withFlags(state.error.message, optionFlags(program))}`
+                : `loaded ${state.info.entry} (${state.info.width}x${state.info.height}, ${state.info.fps} fps, ${state.info.duration.toFixed(2)} s)`,
+            ),
         });
       } catch (error) {
         const code = (error as NodeJS.ErrnoException).code;
-        log(code === 'EADDRINUSE' ? `port ${flags.port} is in use: pick another with --port` : `cannot listen on ${flags.host}:${flags.port}: ${(error as Error).message}`);
+        log(
+          code === 'EADDRINUSE'
+            ? `port ${flags.port} is in use: pick another with --port`
+            : `cannot listen on ${flags.host}:${flags.port}: ${(error as Error).message}`,
+        );
         context.setExitCode(EXIT_FAILED);
         return;
       }
       process.stdout.write(`${server.url}\n`);
-      if (flags.host !== '127.0.0.1' && flags.host !== 'localhost' && flags.host !== '::1') log(`listening on ${flags.host}: anyone who reaches this address sees the project`);
+      if (flags.host !== '127.0.0.1' && flags.host !== 'localhost' && flags.host !== '::1')
+        log(`listening on ${flags.host}: anyone who reaches this address sees the project`);
       if (flags.open) openBrowser(server.url);
       await new Promise<void>((resolve) => {
         const stop = () => {
@@ -93,7 +107,12 @@ function port(value: string): number {
 
 /** Opens `url` in the system browser; a machine without one just keeps the printed URL. */
 function openBrowser(url: string): void {
-  const [command, args] = process.platform === 'darwin' ? ['open', [url]] : process.platform === 'win32' ? ['cmd', ['/c', 'start', '', url]] : ['xdg-open', [url]];
+  const [command, args] =
+    process.platform === 'darwin'
+      ? ['open', [url]]
+      : process.platform === 'win32'
+        ? ['cmd', ['/c', 'start', '', url]]
+        : ['xdg-open', [url]];
   try {
     const child = spawn(command, args as string[], { stdio: 'ignore', detached: true });
     child.on('error', () => {});

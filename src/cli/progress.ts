@@ -7,7 +7,7 @@
 import cliProgress from 'cli-progress';
 import type { RenderProgress } from '../render/types.js';
 import { formatBytes } from './format.js';
-import type { CliOutput } from './main.js';
+import type { CliOutput } from './context.js';
 
 export interface ProgressDisplay {
   update(progress: RenderProgress): void;
@@ -19,18 +19,28 @@ export interface ProgressDisplay {
 /** `stream`: process.stderr by default; the bar only on a terminal (a WriteStream whose isTTY is true). */
 export function createProgress(options: { quiet: boolean; stream?: CliOutput & { isTTY?: boolean } }): ProgressDisplay {
   const stream = options.stream ?? process.stderr;
-  if (options.quiet) return { update() {}, interrupt(print) { print(); }, stop() {} };
+  if (options.quiet)
+    return {
+      update() {},
+      interrupt(print) {
+        print();
+      },
+      stop() {},
+    };
   if (stream.isTTY) return ttyProgress(stream as NodeJS.WriteStream);
   return plainProgress(stream);
 }
 
 function ttyProgress(stream: NodeJS.WriteStream): ProgressDisplay {
-  const bar = new cliProgress.SingleBar({
-    stream,
-    format: '{stage} |{bar}| {amount} | {rate} | ETA {etaText}',
-    hideCursor: true,
-    clearOnComplete: false,
-  }, cliProgress.Presets.shades_classic);
+  const bar = new cliProgress.SingleBar(
+    {
+      stream,
+      format: '{stage} |{bar}| {amount} | {rate} | ETA {etaText}',
+      hideCursor: true,
+      clearOnComplete: false,
+    },
+    cliProgress.Presets.shades_classic,
+  );
   let started = false;
   const stageStart = new Map<string, number>();
   return {
@@ -84,13 +94,17 @@ function plainProgress(stream: CliOutput): ProgressDisplay {
           lastDecile = decile;
           const seconds = (performance.now() - stageStart) / 1000;
           const rate = seconds > 0 ? done / seconds : 0;
-          stream.write(stage === 'capture'
-            ? `framesmith: capture ${done}/${total} frames${rate > 0 ? ` (${rate.toFixed(1)} fps)` : ''}\n`
-            : `framesmith: download ${formatBytes(done)}/${formatBytes(total)}\n`);
+          stream.write(
+            stage === 'capture'
+              ? `framesmith: capture ${done}/${total} frames${rate > 0 ? ` (${rate.toFixed(1)} fps)` : ''}\n`
+              : `framesmith: download ${formatBytes(done)}/${formatBytes(total)}\n`,
+          );
         }
       }
     },
-    interrupt(print) { print(); },
+    interrupt(print) {
+      print();
+    },
     stop() {},
   };
 }

@@ -7,7 +7,7 @@
 import type { Command } from 'commander';
 import { formatBytes } from './format.js';
 import { EXIT_OK, UsageError } from './exit-codes.js';
-import type { CommandContext } from './main.js';
+import type { CommandContext } from './context.js';
 
 interface PruneFlags {
   storage: string;
@@ -30,7 +30,8 @@ export function registerStorage(program: Command, context: CommandContext): void
       const { prunePlans, parseAge } = await import('../storage/prune.js');
       const { openStorage } = await import('../storage/storage.js');
       const olderThanMs = parseAge(flags.olderThan);
-      if (!Number.isFinite(olderThanMs)) throw new UsageError('usage', `--older-than "${flags.olderThan}" is not an age: give a number with s, m, h or d (7d, 12h)`, {});
+      if (!Number.isFinite(olderThanMs))
+        throw new UsageError('usage', `--older-than "${flags.olderThan}" is not an age: give a number with s, m, h or d (7d, 12h)`, {});
       const opened = await openStorage(flags.storage).catch((error: { code?: string; message: string }) => {
         throw error.code === 'storage_url' ? new UsageError('usage', error.message, {}, { cause: error }) : error;
       });
@@ -42,13 +43,19 @@ export function registerStorage(program: Command, context: CommandContext): void
         const verb = flags.dryRun ? 'would remove' : 'removed';
         const now = Date.now();
         for (const p of result.removed) {
-          context.stdout.write(`${verb} plan ${p.name.slice(0, 12)}${p.complete ? '' : ' (incomplete)'}: ${formatBytes(p.bytes)}, last used ${ago(now - p.lastUsedMs)} ago\n`);
+          context.stdout.write(
+            `${verb} plan ${p.name.slice(0, 12)}${p.complete ? '' : ' (incomplete)'}: ${formatBytes(p.bytes)}, last used ${ago(now - p.lastUsedMs)} ago\n`,
+          );
         }
         for (const r of result.deadRenders) {
-          context.stdout.write(`${flags.dryRun ? 'would remove' : 'removed'} the leftovers of render ${r.id}, which stopped without closing ${ago(now - r.lastSeenMs)} ago\n`);
+          context.stdout.write(
+            `${flags.dryRun ? 'would remove' : 'removed'} the leftovers of render ${r.id}, which stopped without closing ${ago(now - r.lastSeenMs)} ago\n`,
+          );
         }
         const inUse = result.kept.filter((p) => p.why === 'in use').length;
-        context.stdout.write(`${result.removed.length} plan${result.removed.length === 1 ? '' : 's'} ${verb} (${formatBytes(result.freedBytes)}) from ${opened.name}; kept ${result.kept.length - inUse} used within ${flags.olderThan}, ${inUse} in use by a render\n`);
+        context.stdout.write(
+          `${result.removed.length} plan${result.removed.length === 1 ? '' : 's'} ${verb} (${formatBytes(result.freedBytes)}) from ${opened.name}; kept ${result.kept.length - inUse} used within ${flags.olderThan}, ${inUse} in use by a render\n`,
+        );
       }
       context.setExitCode(EXIT_OK);
     });

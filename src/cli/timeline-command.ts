@@ -8,7 +8,7 @@
 import type { Command } from 'commander';
 import { readProject, timelineOf, type TimelineRow } from '../inspect/project.js';
 import { EXIT_OK, UsageError } from './exit-codes.js';
-import type { CommandContext } from './main.js';
+import type { CommandContext } from './context.js';
 
 /** Width of the bar drawn for each clip. */
 const BAR = 40;
@@ -25,10 +25,15 @@ export function registerTimeline(program: Command, context: CommandContext): voi
     .command('timeline')
     .description('print the tracks and clips of a project')
     .argument('[dir]', 'project directory or .html file', '.')
-    .argument('[edit...]', 'HyperFrames\' editing subcommands (move, trim, split, …): not part of framesmith')
+    .argument('[edit...]', "HyperFrames' editing subcommands (move, trim, split, …): not part of framesmith")
     .option('--json', 'print it as one JSON document')
     .action(async (dir: string, edit: string[], flags: { json?: boolean }) => {
-      if (edit.length > 0) throw new UsageError('usage', `timeline ${edit[0]}: framesmith prints the timeline but does not edit it: change the data-start / data-duration attributes in the HTML instead`, {});
+      if (edit.length > 0)
+        throw new UsageError(
+          'usage',
+          `timeline ${edit[0]}: framesmith prints the timeline but does not edit it: change the data-start / data-duration attributes in the HTML instead`,
+          {},
+        );
       const timeline = timelineOf(await readProject(dir));
       if (flags.json) {
         context.stdout.write(`${JSON.stringify({ timeline }, null, 2)}\n`);
@@ -37,7 +42,9 @@ export function registerTimeline(program: Command, context: CommandContext): voi
         for (const track of timeline.tracks) {
           lines.push('', `${track.kind} (${track.rows.length})`);
           for (const row of track.rows) {
-            lines.push(`  ${bar(row, timeline.duration)} ${row.ref} ${row.absStart}-${row.absEnd ?? '?'}s${row.src ? ` src=${row.src}` : ''}`);
+            lines.push(
+              `  ${bar(row, timeline.duration)} ${row.ref} ${row.absStart}-${row.absEnd ?? '?'}s${row.src ? ` src=${row.src}` : ''}`,
+            );
           }
         }
         context.stdout.write(`${lines.join('\n')}\n`);

@@ -20,7 +20,7 @@ import { InvalidArgumentError, type Command } from 'commander';
 import { killAllChildren } from '../media/process.js';
 import { EXIT_OK, exitCodeFor } from './exit-codes.js';
 import { cliMessage } from './option-flags.js';
-import type { CommandContext } from './main.js';
+import type { CommandContext } from './context.js';
 
 interface WorkerFlags {
   redis: string;
@@ -37,17 +37,28 @@ Environment (whole milliseconds; the same values on every machine and on the ren
   FRAMESMITH_REDIS_LOST_MS     no answer from Redis for this long is a lost Redis (default 5000)`;
 
 /** Chunk errors no retry can fix: fail the chunk (and the render) at once. */
-const PERMANENT = new Set(['plan_mismatch', 'plan_corrupt', 'invalid_option', 'webgl_unavailable', 'webgpu_unavailable', 'cancelled', 'strict']);
+const PERMANENT = new Set([
+  'plan_mismatch',
+  'plan_corrupt',
+  'invalid_option',
+  'webgl_unavailable',
+  'webgpu_unavailable',
+  'cancelled',
+  'strict',
+]);
 
 export function registerWorker(program: Command, context: CommandContext): void {
   program
     .command('worker')
     .description('render chunks of distributed renders (queued with `render --redis`) until stopped')
     .requiredOption('--redis <url>', 'the Redis the renders queue their chunks on, e.g. redis://10.0.0.5:6379')
-    .requiredOption('--storage <dir|url>', 'the renders\' storage: the directory mounted at the same path as on the rendering machine, or the same s3://bucket/prefix')
+    .requiredOption(
+      '--storage <dir|url>',
+      "the renders' storage: the directory mounted at the same path as on the rendering machine, or the same s3://bucket/prefix",
+    )
     .option('--concurrency <n>', 'chunks at once (each with its own browser)', (v) => positive(v, '--concurrency'), 1)
     .option('--workers <n>', 'capture pages (browsers) per chunk', (v) => positive(v, '--workers'), 1)
-    .option('--browser <path>', 'Chromium/Chrome executable; must be the same build as the rendering machine\'s')
+    .option('--browser <path>', "Chromium/Chrome executable; must be the same build as the rendering machine's")
     .addHelpText('after', TIMINGS_HELP)
     .action(async (flags: WorkerFlags) => {
       // Loaded here, not at the top: BullMQ and ioredis take ~150 ms to import, which every other
@@ -72,12 +83,16 @@ export function registerWorker(program: Command, context: CommandContext): void 
       const worker = startChunkWorker({
         redis: flags.redis,
         concurrency: flags.concurrency,
-        process: (job, { signal, progress }) => renderChunk(job, { storage, browser: flags.browser, workers: flags.workers, signal, onProgress: progress }),
+        process: (job, { signal, progress }) =>
+          renderChunk(job, { storage, browser: flags.browser, workers: flags.workers, signal, onProgress: progress }),
         permanent: (error) => PERMANENT.has((error as { code?: string }).code ?? ''),
         onRenderCancelled: (renderId) => storage.closeRender(renderId),
-        onConnection: ({ kind, cause }) => log(kind === 'lost'
-          ? `lost Redis at ${redis} (${cause}): the chunks in hand are abandoned (their renders fail); reconnecting until it answers — check redis-server there, or stop this worker with Ctrl-C`
-          : `Redis at ${redis} answers again: taking chunks`),
+        onConnection: ({ kind, cause }) =>
+          log(
+            kind === 'lost'
+              ? `lost Redis at ${redis} (${cause}): the chunks in hand are abandoned (their renders fail); reconnecting until it answers — check redis-server there, or stop this worker with Ctrl-C`
+              : `Redis at ${redis} answers again: taking chunks`,
+          ),
         onEvent: ({ kind, job, attempt, error, ms }) => {
           const what = `chunk ${job.index} of render ${job.renderId} (frames ${job.first}–${job.first + job.count - 1}, try ${attempt})`;
           if (kind === 'start') log(`${what} started`);
@@ -100,7 +115,10 @@ export function registerWorker(program: Command, context: CommandContext): void 
           stopping = true;
           log(`${signal}: handing the chunks in hand back, then stopping`);
           // Redis gone: close() could wait forever; the chunks then come back as stalled anyway.
-          const hardStop = setTimeout(() => { killAllChildren(); process.exit(EXIT_OK); }, 15_000);
+          const hardStop = setTimeout(() => {
+            killAllChildren();
+            process.exit(EXIT_OK);
+          }, 15_000);
           hardStop.unref();
           void worker.stop().finally(resolve);
         };

@@ -23,7 +23,10 @@ import { enclosingComposition, labelOf } from './dom.js';
 import { CompositionError } from './errors.js';
 
 /** One effect to apply: an id of AUDIO_FX_PARAMS (never an unsupported one) and its normalized values. */
-export interface FxNode { type: string; params: FxValues }
+export interface FxNode {
+  type: string;
+  params: FxValues;
+}
 
 /** A piecewise-linear gain envelope: sorted by `t` (seconds), `v` linear gain; holds outside the points. */
 export type Envelope = ReadonlyArray<{ t: number; v: number }>;
@@ -64,7 +67,10 @@ const CURVE_STEPS_PER_SECOND = 100;
  * Reads the audio attributes of `media` (each with its element and file) and the groups they name.
  * Sets `authoring` on the media entries that have any; returns the groups with at least one member.
  */
-export function readAudioAuthoring(document: HTMLElement, media: ReadonlyArray<{ el: HTMLElement; label: string; file: string; kind: 'audio' | 'video'; set: (a: AudioAuthoring) => void }>): AudioGroup[] {
+export function readAudioAuthoring(
+  document: HTMLElement,
+  media: ReadonlyArray<{ el: HTMLElement; label: string; file: string; kind: 'audio' | 'video'; set: (a: AudioAuthoring) => void }>,
+): AudioGroup[] {
   const groupEls = document.querySelectorAll('hf-audio-group');
   const groups = new Map<string, AudioGroup>();
   const scopes = new Map<HTMLElement | null, number>();
@@ -122,7 +128,11 @@ function parseJson(text: string, attr: string, label: string, file: string): Rec
   try {
     value = JSON.parse(text);
   } catch (error) {
-    throw invalid(label, file, `${attr} is not valid JSON (${(error as Error).message}): write it as HyperFrames does, e.g. ${attr}='{"version":1,…}'`);
+    throw invalid(
+      label,
+      file,
+      `${attr} is not valid JSON (${(error as Error).message}): write it as HyperFrames does, e.g. ${attr}='{"version":1,…}'`,
+    );
   }
   if (typeof value !== 'object' || value === null || (value as { version?: unknown }).version !== 1) {
     throw invalid(label, file, `${attr} must be a JSON object with "version": 1`);
@@ -139,7 +149,11 @@ export function parseFxChain(text: string, label: string, file: string, notes: s
     const node = (typeof raw === 'object' && raw !== null ? raw : {}) as Record<string, unknown>;
     const type = node.type;
     if (typeof type !== 'string' || !(type in AUDIO_FX_PARAMS)) {
-      throw invalid(label, file, `data-fx-chain node ${i} has unknown effect type ${JSON.stringify(type)}: use one of ${Object.keys(AUDIO_FX_PARAMS).join(', ')}`);
+      throw invalid(
+        label,
+        file,
+        `data-fx-chain node ${i} has unknown effect type ${JSON.stringify(type)}: use one of ${Object.keys(AUDIO_FX_PARAMS).join(', ')}`,
+      );
     }
     if (node.enabled === false) return;
     if (UNSUPPORTED_FX.has(type)) {
@@ -167,7 +181,9 @@ export function parseAutomation(text: string, label: string, file: string, notes
     if (lane.target === 'volume') {
       envelope = laneEnvelope(lane.points);
     } else if (lane.points.length > 0) {
-      notes.push(`${label}: the data-automation lane "${lane.target}" is not supported by framesmith (only "volume" is); its parameter keeps its static value`);
+      notes.push(
+        `${label}: the data-automation lane "${lane.target}" is not supported by framesmith (only "volume" is); its parameter keeps its static value`,
+      );
     }
   });
   return envelope;
@@ -178,7 +194,11 @@ function finite(value: unknown): number | null {
   return Number.isFinite(n) ? n : null;
 }
 
-interface LanePoint { t: number; v: number; shape?: (x: number) => number }
+interface LanePoint {
+  t: number;
+  v: number;
+  shape?: (x: number) => number;
+}
 
 /** How a point bends the segment leaving it: progress 0..1 → value progress 0..1. */
 function shapeOf(p: Record<string, unknown>): ((x: number) => number) | undefined {

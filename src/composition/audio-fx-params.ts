@@ -6,8 +6,17 @@
  * one chain sounds alike in both.
  */
 
-export interface NumberParam { kind: 'number'; min: number; max: number; default: number }
-export interface EnumParam { kind: 'enum'; options: readonly string[]; default: string }
+export interface NumberParam {
+  kind: 'number';
+  min: number;
+  max: number;
+  default: number;
+}
+export interface EnumParam {
+  kind: 'enum';
+  options: readonly string[];
+  default: string;
+}
 export type FxParam = NumberParam | EnumParam;
 
 const num = (min: number, max: number, def: number): NumberParam => ({ kind: 'number', min, max, default: def });
@@ -24,15 +33,42 @@ export const AUDIO_FX_PARAMS: Readonly<Record<string, Readonly<Record<string, Fx
   highshelf: { frequency: num(500, 20000, 4000), gain: num(-40, 40, 0) },
   highpass: { frequency: num(20, 20000, 300), q: num(0.1, 20, DEFAULT_Q), poles: POLES },
   lowpass: { frequency: num(100, 20000, 8000), q: num(0.1, 20, DEFAULT_Q), poles: POLES },
-  compressor: { threshold: num(-60, 0, -24), ratio: num(1, 20, 4), attack: num(0.01, 2000, 20), release: num(0.01, 9000, 250), knee: num(1, 8, 2.83), makeup: num(0, 36, 0), mix: num(0, 1, 1) },
+  compressor: {
+    threshold: num(-60, 0, -24),
+    ratio: num(1, 20, 4),
+    attack: num(0.01, 2000, 20),
+    release: num(0.01, 9000, 250),
+    knee: num(1, 8, 2.83),
+    makeup: num(0, 36, 0),
+    mix: num(0, 1, 1),
+  },
   limiter: { limit: num(-24, 0, -1), attack: num(0.1, 80, 5), release: num(1, 8000, 50), level_out: num(-24, 24, 0) },
-  gate: { threshold: num(-80, 0, -35), range: num(-80, 0, -24), ratio: num(1, 20, 10), attack: num(0.01, 9000, 1), release: num(0.01, 9000, 100), knee: num(1, 8, 2.83) },
-  saturate: { type: oneOf(['tanh', 'atan', 'cubic', 'exp', 'alg', 'quintic', 'sin', 'erf', 'hard'], 'tanh'), threshold: num(-40, 0, -6), output: num(-24, 24, 0), oversample: num(1, 8, 4) },
+  gate: {
+    threshold: num(-80, 0, -35),
+    range: num(-80, 0, -24),
+    ratio: num(1, 20, 10),
+    attack: num(0.01, 9000, 1),
+    release: num(0.01, 9000, 100),
+    knee: num(1, 8, 2.83),
+  },
+  saturate: {
+    type: oneOf(['tanh', 'atan', 'cubic', 'exp', 'alg', 'quintic', 'sin', 'erf', 'hard'], 'tanh'),
+    threshold: num(-40, 0, -6),
+    output: num(-24, 24, 0),
+    oversample: num(1, 8, 4),
+  },
   bitcrush: { bits: num(1, 32, 8), samples: num(1, 250, 1), mix: num(0, 1, 1) },
   pitchshift: { semitones: num(-12, 12, 0), mix: num(0, 1, 1) },
   delay: { time: num(1, 5000, 250), feedback: num(0.01, 0.95, 0.35), mix: num(0, 1, 0.4) },
   chorus: { delay: num(1, 100, 7), depth: num(0, 10, 2), speed: num(0.01, 10, 1), mix: num(0, 1, 0.5) },
-  phaser: { in_gain: num(0, 1, 0.4), out_gain: num(0, 2, 0.74), delay: num(0.1, 5, 3), decay: num(0, 0.99, 0.4), speed: num(0.1, 2, 0.5), type: oneOf(['0', '1'], '0') },
+  phaser: {
+    in_gain: num(0, 1, 0.4),
+    out_gain: num(0, 2, 0.74),
+    delay: num(0.1, 5, 3),
+    decay: num(0, 0.99, 0.4),
+    speed: num(0.1, 2, 0.5),
+    type: oneOf(['0', '1'], '0'),
+  },
   reverb: { size: num(0.05, 1, 0.7), damping: num(0, 1, 0.5), wet: num(0, 1, 0.35), dry: num(0, 1, 0.7) },
 };
 

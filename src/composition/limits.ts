@@ -47,7 +47,11 @@ export function checkMarkupDepth(document: HTMLElement, file: string): void {
       if (child.nodeType !== 1) continue;
       if (depth + 1 > MAX_MARKUP_DEPTH) {
         const tag = (child as HTMLElement).tagName?.toLowerCase() ?? 'element';
-        throw new CompositionError('limit_exceeded', `${file}: elements are nested more than ${MAX_MARKUP_DEPTH} levels deep (a <${tag}> at level ${depth + 1}), beyond the limit of ${MAX_MARKUP_DEPTH}: flatten the markup (Chromium itself stops nesting at 512)`, { file, element: tag });
+        throw new CompositionError(
+          'limit_exceeded',
+          `${file}: elements are nested more than ${MAX_MARKUP_DEPTH} levels deep (a <${tag}> at level ${depth + 1}), beyond the limit of ${MAX_MARKUP_DEPTH}: flatten the markup (Chromium itself stops nesting at 512)`,
+          { file, element: tag },
+        );
       }
       stack.push({ node: child as HTMLElement, depth: depth + 1 });
     }
@@ -57,7 +61,11 @@ export function checkMarkupDepth(document: HTMLElement, file: string): void {
 /** Throws `limit_exceeded` when `value` (pixels, from `attr` of `label`) exceeds MAX_SIZE_PX. */
 export function checkSize(value: number, attr: string, label: string, file: string): void {
   if (value <= MAX_SIZE_PX) return;
-  throw new CompositionError('limit_exceeded', `${label} in ${file}: ${attr}="${value}" is larger than the limit of ${MAX_SIZE_PX} pixels: use at most ${attr}="${MAX_SIZE_PX}" (8K UHD is 7680x4320)`, { file, element: label });
+  throw new CompositionError(
+    'limit_exceeded',
+    `${label} in ${file}: ${attr}="${value}" is larger than the limit of ${MAX_SIZE_PX} pixels: use at most ${attr}="${MAX_SIZE_PX}" (8K UHD is 7680x4320)`,
+    { file, element: label },
+  );
 }
 
 /**
@@ -66,7 +74,11 @@ export function checkSize(value: number, attr: string, label: string, file: stri
  */
 export function checkMeasuredSize(width: number, height: number, file: string): void {
   if (width <= MAX_SIZE_PX && height <= MAX_SIZE_PX) return;
-  throw new CompositionError('limit_exceeded', `${file}: the composition measures ${width}x${height} in the page (sized by its CSS: the root has no data-width and data-height), larger than the limit of ${MAX_SIZE_PX} pixels a side: set data-width and data-height on the root, at most ${MAX_SIZE_PX}`, { file });
+  throw new CompositionError(
+    'limit_exceeded',
+    `${file}: the composition measures ${width}x${height} in the page (sized by its CSS: the root has no data-width and data-height), larger than the limit of ${MAX_SIZE_PX} pixels a side: set data-width and data-height on the root, at most ${MAX_SIZE_PX}`,
+    { file },
+  );
 }
 
 /** What `checkLength` needs of a composition (a subset of Composition, so tests can pass less). */
@@ -90,17 +102,35 @@ export function checkLength(composition: LengthFacts, fromPage: boolean): void {
   const root = `#${composition.id}`;
   if (duration > MAX_DURATION_S) {
     if (composition.durationRule.declared !== undefined) {
-      throw new CompositionError('limit_exceeded', `${root} in ${file}: data-duration="${duration}" is longer than the limit of ${hours(MAX_DURATION_S)}: give the root a shorter data-duration`, { file, element: root });
+      throw new CompositionError(
+        'limit_exceeded',
+        `${root} in ${file}: data-duration="${duration}" is longer than the limit of ${hours(MAX_DURATION_S)}: give the root a shorter data-duration`,
+        { file, element: root },
+      );
     }
-    const last = [...composition.timed].filter((t) => t.duration !== undefined).sort((a, b) => (b.start + b.duration!) - (a.start + a.duration!))[0];
+    const last = [...composition.timed]
+      .filter((t) => t.duration !== undefined)
+      .sort((a, b) => b.start + b.duration! - (a.start + a.duration!))[0];
     if (last && last.start + last.duration! >= duration) {
-      throw new CompositionError('limit_exceeded', `${last.label} in ${file} ends at ${last.start + last.duration!} s (its data-start and data-duration or data-end), so the composition would be longer than the limit of ${hours(MAX_DURATION_S)}: shorten it, or give the root a data-duration`, { file, element: last.label });
+      throw new CompositionError(
+        'limit_exceeded',
+        `${last.label} in ${file} ends at ${last.start + last.duration!} s (its data-start and data-duration or data-end), so the composition would be longer than the limit of ${hours(MAX_DURATION_S)}: shorten it, or give the root a data-duration`,
+        { file, element: last.label },
+      );
     }
-    const source = fromPage ? 'the page\'s timeline (window.__timelines) lasts' : 'the composition lasts';
-    throw new CompositionError('limit_exceeded', `${root} in ${file}: ${source} ${duration} s, longer than the limit of ${hours(MAX_DURATION_S)} (an endless repeat: -1?): give the root a data-duration`, { file, element: root });
+    const source = fromPage ? "the page's timeline (window.__timelines) lasts" : 'the composition lasts';
+    throw new CompositionError(
+      'limit_exceeded',
+      `${root} in ${file}: ${source} ${duration} s, longer than the limit of ${hours(MAX_DURATION_S)} (an endless repeat: -1?): give the root a data-duration`,
+      { file, element: root },
+    );
   }
   if (frameCount > MAX_FRAMES) {
     const rate = fps.den === 1 ? `${fps.num}` : `${fps.num}/${fps.den}`;
-    throw new CompositionError('limit_exceeded', `${root} in ${file}: ${duration} s at ${rate} fps is ${frameCount} frames, more than the limit of ${MAX_FRAMES} (24 h at 60 fps): lower the frame rate (data-fps or \`fps\`) or the duration`, { file, element: root });
+    throw new CompositionError(
+      'limit_exceeded',
+      `${root} in ${file}: ${duration} s at ${rate} fps is ${frameCount} frames, more than the limit of ${MAX_FRAMES} (24 h at 60 fps): lower the frame rate (data-fps or \`fps\`) or the duration`,
+      { file, element: root },
+    );
   }
 }

@@ -4,7 +4,7 @@
  * time unless a name says otherwise.
  */
 import type { Rational } from '../media/rational.js';
-import type { ResolvedFont } from '../fonts/report.js';
+import type { ResolvedFont } from '../fonts/resolved-font.js';
 import type { AudioAuthoring, AudioGroup } from './audio-authoring.js';
 
 /** An element with timing attributes (`data-start`, and a `class="clip"` window). */

@@ -52,15 +52,26 @@ export async function compositionFromSource(source: CompositionSource, options: 
   const file = entryFile;
   const document = parseHtml(source.html, entryFile);
   const all = elementsInOrder(document);
-  const root = source.rootId !== undefined
-    ? all.find((el) => el.getAttribute('data-composition-id') === source.rootId)
-    : all.find((el) => el.hasAttribute('data-composition-id'));
+  const root =
+    source.rootId !== undefined
+      ? all.find((el) => el.getAttribute('data-composition-id') === source.rootId)
+      : all.find((el) => el.hasAttribute('data-composition-id'));
   if (!root) {
     if (source.rootId !== undefined) {
-      const ids = all.filter((el) => el.hasAttribute('data-composition-id') && enclosingComposition(el) === null).map((el) => el.getAttribute('data-composition-id'));
-      throw new CompositionError('no_root', `${file} has no composition "${source.rootId}" (it has: ${ids.join(', ') || 'none'}): pick one of those with \`composition\``, { file, option: 'composition' });
+      const ids = all
+        .filter((el) => el.hasAttribute('data-composition-id') && enclosingComposition(el) === null)
+        .map((el) => el.getAttribute('data-composition-id'));
+      throw new CompositionError(
+        'no_root',
+        `${file} has no composition "${source.rootId}" (it has: ${ids.join(', ') || 'none'}): pick one of those with \`composition\``,
+        { file, option: 'composition' },
+      );
     }
-    throw new CompositionError('no_root', `${file} has no element with data-composition-id: mark the composition's root element, e.g. <div id="root" data-composition-id="main" data-width="1920" data-height="1080">`, { file });
+    throw new CompositionError(
+      'no_root',
+      `${file} has no element with data-composition-id: mark the composition's root element, e.g. <div id="root" data-composition-id="main" data-width="1920" data-height="1080">`,
+      { file },
+    );
   }
   const elements = source.rootId !== undefined ? elementsInOrder(root) : all;
   const rootLabel = labelOf(root);
@@ -93,7 +104,9 @@ export async function compositionFromSource(source: CompositionSource, options: 
     }
     return null;
   };
-  timedEls.forEach((el, i) => { raws[i]!.scope = scopeOf(el); });
+  timedEls.forEach((el, i) => {
+    raws[i]!.scope = scopeOf(el);
+  });
 
   const byId = new Map<string, RawTimed | 'untimed'>();
   for (const el of elements) {
@@ -121,7 +134,11 @@ export async function compositionFromSource(source: CompositionSource, options: 
     if (track !== undefined) {
       const n = parseNumber(track);
       if (n === null || !Number.isInteger(n) || n < 0) {
-        throw new CompositionError('invalid_timing', `${raw.label} in ${fileOf(el)}: data-track-index="${track}" is not a non-negative integer: use 0, 1, 2…`, { file: fileOf(el), element: raw.label });
+        throw new CompositionError(
+          'invalid_timing',
+          `${raw.label} in ${fileOf(el)}: data-track-index="${track}" is not a non-negative integer: use 0, 1, 2…`,
+          { file: fileOf(el), element: raw.label },
+        );
       }
       entry.trackIndex = n;
     }
@@ -141,7 +158,15 @@ export async function compositionFromSource(source: CompositionSource, options: 
       if (hasAudio !== undefined) m.hasAudioAttr = hasAudio.trim().toLowerCase() !== 'false';
       timed.push(m);
       media.push(m);
-      audioOf.push({ el, label: raw.label, file: fileOf(el), kind: m.kind, set: (a) => { m.audio = a; } });
+      audioOf.push({
+        el,
+        label: raw.label,
+        file: fileOf(el),
+        kind: m.kind,
+        set: (a) => {
+          m.audio = a;
+        },
+      });
     } else {
       timed.push(entry);
     }
@@ -167,7 +192,14 @@ export async function compositionFromSource(source: CompositionSource, options: 
     const start = raw ? await resolver.start(raw) : scope ? await resolver.start(scope) : 0;
     const d = raw ? timed[raw.index]!.duration : undefined;
     const direct = enclosingComposition(el) === root;
-    nested.push({ id: el.getAttribute('data-composition-id') ?? '', label: labelOf(el), start, ...(d !== undefined ? { duration: d } : {}), ...(raw ? { index: raw.index } : {}), direct });
+    nested.push({
+      id: el.getAttribute('data-composition-id') ?? '',
+      label: labelOf(el),
+      start,
+      ...(d !== undefined ? { duration: d } : {}),
+      ...(raw ? { index: raw.index } : {}),
+      direct,
+    });
   }
 
   // Composition duration: declared, else from the page's timeline (settleDuration) over the floor.
@@ -176,7 +208,11 @@ export async function compositionFromSource(source: CompositionSource, options: 
   if (declared !== undefined) {
     const value = parseSeconds(declared);
     if (value === null || !(value > 0)) {
-      throw new CompositionError('invalid_timing', `${rootLabel} in ${file}: data-duration="${declared}" is not a positive number of seconds: write e.g. data-duration="10"`, { file, element: rootLabel });
+      throw new CompositionError(
+        'invalid_timing',
+        `${rootLabel} in ${file}: data-duration="${declared}" is not a positive number of seconds: write e.g. data-duration="10"`,
+        { file, element: rootLabel },
+      );
     }
     declaredDuration = value;
   }
@@ -200,10 +236,19 @@ export async function compositionFromSource(source: CompositionSource, options: 
   for (const n of nested) if (n.direct && n.duration !== undefined) floor = Math.max(floor, n.start + n.duration);
 
   const composition: Composition = {
-    id, rootDir, entryFile, html: source.html,
+    id,
+    rootDir,
+    entryFile,
+    html: source.html,
     ...(source.rootId !== undefined ? { rootId: source.rootId } : {}),
-    ...(width ? { width } : {}), ...(height ? { height } : {}),
-    fps, duration: 0, frameCount: 0, timed, media, nested,
+    ...(width ? { width } : {}),
+    ...(height ? { height } : {}),
+    fps,
+    duration: 0,
+    frameCount: 0,
+    timed,
+    media,
+    nested,
     ...(audioGroups.length > 0 ? { audioGroups } : {}),
     durationRule: { ...(declaredDuration !== undefined ? { declared: declaredDuration } : {}), floor, latestEnd },
     mounts: source.mounts ?? [],
@@ -218,11 +263,16 @@ export async function compositionFromSource(source: CompositionSource, options: 
 }
 
 function readFps(root: HTMLElement, label: string, file: string, override?: number | string): Rational {
-  const [value, from] = override !== undefined ? [String(override), 'the fps option'] : [root.getAttribute('data-fps'), `data-fps on ${label}`];
+  const [value, from] =
+    override !== undefined ? [String(override), 'the fps option'] : [root.getAttribute('data-fps'), `data-fps on ${label}`];
   if (value === undefined) return DEFAULT_FPS;
   const fps = parseRational(value);
   if (!fps) {
-    throw new CompositionError('invalid_fps', `${from} in ${file} is "${value}", not a positive frame rate: use e.g. 30, 29.97 or 30000/1001`, { file, element: override !== undefined ? undefined : label });
+    throw new CompositionError(
+      'invalid_fps',
+      `${from} in ${file} is "${value}", not a positive frame rate: use e.g. 30, 29.97 or 30000/1001`,
+      { file, element: override !== undefined ? undefined : label },
+    );
   }
   return fps;
 }
@@ -232,13 +282,25 @@ function readSize(root: HTMLElement, attr: string, label: string, file: string):
   if (text === undefined) return undefined;
   const value = parseNumber(text);
   if (value === null || !Number.isInteger(value) || value <= 0) {
-    throw new CompositionError('invalid_size', `${label} in ${file}: ${attr}="${text}" is not a positive whole number of pixels: write e.g. ${attr}="1080"`, { file, element: label });
+    throw new CompositionError(
+      'invalid_size',
+      `${label} in ${file}: ${attr}="${text}" is not a positive whole number of pixels: write e.g. ${attr}="1080"`,
+      { file, element: label },
+    );
   }
   checkSize(value, attr, label, file);
   return value;
 }
 
-function readNumberAttr(el: HTMLElement, attr: string, label: string, file: string, fallback: number, ok: (v: number) => boolean, want: string): number {
+function readNumberAttr(
+  el: HTMLElement,
+  attr: string,
+  label: string,
+  file: string,
+  fallback: number,
+  ok: (v: number) => boolean,
+  want: string,
+): number {
   const text = el.getAttribute(attr);
   if (text === undefined) return fallback;
   const value = parseNumber(text);
@@ -253,7 +315,11 @@ function readTime(el: HTMLElement, attr: string, label: string, file: string): T
   if (text === undefined) return undefined;
   const expr = parseTimeExpr(text);
   if (!expr || (expr.kind === 'seconds' && !(expr.value >= 0))) {
-    throw new CompositionError('invalid_timing', `${label} in ${file}: ${attr}="${text}" is not a time: use seconds >= 0 (e.g. 1.5) or a reference to a clip id (e.g. "intro", "intro + 0.5")`, { file, element: label });
+    throw new CompositionError(
+      'invalid_timing',
+      `${label} in ${file}: ${attr}="${text}" is not a time: use seconds >= 0 (e.g. 1.5) or a reference to a clip id (e.g. "intro", "intro + 0.5")`,
+      { file, element: label },
+    );
   }
   return expr;
 }
@@ -270,7 +336,11 @@ function readTimed(el: HTMLElement, index: number, file: string, rootDir: string
   if (durationText !== undefined) {
     const d = parseSeconds(durationText);
     if (d === null || d < 0) {
-      throw new CompositionError('invalid_timing', `${label} in ${file}: data-duration="${durationText}" is not a number of seconds >= 0: write e.g. data-duration="2.5"`, { file, element: label });
+      throw new CompositionError(
+        'invalid_timing',
+        `${label} in ${file}: data-duration="${durationText}" is not a number of seconds >= 0: write e.g. data-duration="2.5"`,
+        { file, element: label },
+      );
     }
     raw.duration = d;
   } else {
@@ -299,12 +369,17 @@ function readTimed(el: HTMLElement, index: number, file: string, rootDir: string
 function mediaSource(el: HTMLElement, label: string, file: string, rootDir: string, allowOutside: boolean | undefined): string {
   let src = el.getAttribute('src');
   if (!src) {
-    const source = el.childNodes.find((c) => c.nodeType === 1 && (c as HTMLElement).tagName.toLowerCase() === 'source' && (c as HTMLElement).getAttribute('src')) as HTMLElement | undefined;
+    const source = el.childNodes.find(
+      (c) => c.nodeType === 1 && (c as HTMLElement).tagName.toLowerCase() === 'source' && (c as HTMLElement).getAttribute('src'),
+    ) as HTMLElement | undefined;
     src = source?.getAttribute('src');
   }
   src = src?.trim();
   if (!src) {
-    throw new CompositionError('invalid_timing', `${label} in ${file} has no media: add a src attribute or a <source src="..."> child`, { file, element: label });
+    throw new CompositionError('invalid_timing', `${label} in ${file} has no media: add a src attribute or a <source src="..."> child`, {
+      file,
+      element: label,
+    });
   }
   if (/^(https?:|data:)/i.test(src)) return src;
   const bare = src.replace(/[?#].*$/, '');

@@ -24,8 +24,17 @@ export function isInsideProject(rootDir: string, file: string): boolean {
  * Throws `outside_project` when `file`, which `attr="value"` of `element` in `hostFile` names, lies
  * outside `rootDir` and `allow` is not set.
  */
-export function checkInsideProject(file: string, rootDir: string, allow: boolean | undefined, where: { attr: string; value: string; element: string; hostFile: string }): void {
+export function checkInsideProject(
+  file: string,
+  rootDir: string,
+  allow: boolean | undefined,
+  where: { attr: string; value: string; element: string; hostFile: string },
+): void {
   if (allow || isInsideProject(rootDir, file)) return;
   const { attr, value, element, hostFile } = where;
-  throw new CompositionError('outside_project', `${element} in ${hostFile}: ${attr}="${value}" names ${file}, outside the project directory ${rootDir}: move the file into the project (a symlink inside it works too), or set \`allowOutsideProject\` to read files outside it`, { file: hostFile, element });
+  throw new CompositionError(
+    'outside_project',
+    `${element} in ${hostFile}: ${attr}="${value}" names ${file}, outside the project directory ${rootDir}: move the file into the project (a symlink inside it works too), or set \`allowOutsideProject\` to read files outside it`,
+    { file: hostFile, element },
+  );
 }

@@ -46,7 +46,11 @@ export class TimingResolver {
       value = await this.referenceTime(e, e.start, chain, 'data-start');
     }
     if (!(value >= 0)) {
-      throw new CompositionError('invalid_timing', `${e.label} in ${this.file} starts at ${value} s, before the composition begins: make its data-start resolve to 0 or later`, { file: this.file, element: e.label });
+      throw new CompositionError(
+        'invalid_timing',
+        `${e.label} in ${this.file} starts at ${value} s, before the composition begins: make its data-start resolve to 0 or later`,
+        { file: this.file, element: e.label },
+      );
     }
     this.starts.set(e, value);
     return value;
@@ -64,12 +68,17 @@ export class TimingResolver {
       value = e.duration;
     } else if (e.end) {
       const start = await this.start(e, chain);
-      const end = e.end.kind === 'seconds'
-        ? (e.scope ? await this.start(e.scope, chain) : 0) + e.end.value
-        : await this.referenceTime(e, e.end, chain, 'data-end');
+      const end =
+        e.end.kind === 'seconds'
+          ? (e.scope ? await this.start(e.scope, chain) : 0) + e.end.value
+          : await this.referenceTime(e, e.end, chain, 'data-end');
       value = end - start;
       if (!(value >= 0)) {
-        throw new CompositionError('invalid_timing', `${e.label} in ${this.file} ends (data-end, ${end} s) before it starts (${start} s): make data-end later than data-start, or use data-duration`, { file: this.file, element: e.label });
+        throw new CompositionError(
+          'invalid_timing',
+          `${e.label} in ${this.file} ends (data-end, ${end} s) before it starts (${start} s): make data-end later than data-start, or use data-duration`,
+          { file: this.file, element: e.label },
+        );
       }
     } else if (e.media && needMedia) {
       value = await this.mediaLength(e);
@@ -87,7 +96,11 @@ export class TimingResolver {
     let value: number | undefined;
     if (!media.loop) {
       if (!this.mediaDuration) {
-        throw new CompositionError('no_duration', `${e.label} in ${this.file} has no data-duration and the length of ${media.src} is needed: add data-duration to it (or to the root), or pass options.mediaDuration`, { file: this.file, element: e.label });
+        throw new CompositionError(
+          'no_duration',
+          `${e.label} in ${this.file} has no data-duration and the length of ${media.src} is needed: add data-duration to it (or to the root), or pass options.mediaDuration`,
+          { file: this.file, element: e.label },
+        );
       }
       const length = await this.mediaDuration(media.src);
       value = Math.max(0, length - media.mediaStart) / media.playbackRate;
@@ -99,15 +112,27 @@ export class TimingResolver {
   private async referenceTime(e: RawTimed, expr: Extract<TimeExpr, { kind: 'ref' }>, chain: RawTimed[], attr: string): Promise<number> {
     const target = this.byId.get(expr.id);
     if (target === undefined) {
-      throw new CompositionError('unknown_reference', `${e.label} in ${this.file}: ${attr} refers to "${expr.id}", but no element has id="${expr.id}": fix the id or use a number of seconds`, { file: this.file, element: e.label });
+      throw new CompositionError(
+        'unknown_reference',
+        `${e.label} in ${this.file}: ${attr} refers to "${expr.id}", but no element has id="${expr.id}": fix the id or use a number of seconds`,
+        { file: this.file, element: e.label },
+      );
     }
     if (target === 'untimed') {
-      throw new CompositionError('unknown_reference', `${e.label} in ${this.file}: ${attr} refers to #${expr.id}, which is not a timed element: give #${expr.id} data-start and data-duration, or use a number of seconds`, { file: this.file, element: e.label });
+      throw new CompositionError(
+        'unknown_reference',
+        `${e.label} in ${this.file}: ${attr} refers to #${expr.id}, which is not a timed element: give #${expr.id} data-start and data-duration, or use a number of seconds`,
+        { file: this.file, element: e.label },
+      );
     }
     const start = await this.start(target, chain);
     const duration = await this.duration(target, chain, true);
     if (duration === undefined) {
-      throw new CompositionError('invalid_timing', `${e.label} in ${this.file}: ${attr} refers to ${target.label}, which has no end (open-ended or looping): give ${target.label} a data-duration`, { file: this.file, element: e.label });
+      throw new CompositionError(
+        'invalid_timing',
+        `${e.label} in ${this.file}: ${attr} refers to ${target.label}, which has no end (open-ended or looping): give ${target.label} a data-duration`,
+        { file: this.file, element: e.label },
+      );
     }
     return start + duration + expr.offset;
   }
@@ -116,7 +141,11 @@ export class TimingResolver {
     const at = stack.indexOf(e);
     if (at >= 0) {
       const cycle = [...stack.slice(at), e].map((x) => x.label).join(' → ');
-      throw new CompositionError('cyclic_reference', `cyclic timing in ${this.file}: ${cycle}; make one of these start at a number of seconds`, { file: this.file, element: e.label });
+      throw new CompositionError(
+        'cyclic_reference',
+        `cyclic timing in ${this.file}: ${cycle}; make one of these start at a number of seconds`,
+        { file: this.file, element: e.label },
+      );
     }
     return [...stack, e];
   }

@@ -7,9 +7,7 @@
  * absolute moment (when that element ends), wherever the two elements live.
  */
 
-export type TimeExpr =
-  | { kind: 'seconds'; value: number }
-  | { kind: 'ref'; id: string; offset: number };
+export type TimeExpr = { kind: 'seconds'; value: number } | { kind: 'ref'; id: string; offset: number };
 
 const SECONDS = /^([+-]?(?:\d+(?:\.\d*)?|\.\d+))\s*s?$/;
 const REFERENCE = /^([A-Za-z_][\w:.-]*?)\s*(?:([+-])\s*(\d+(?:\.\d*)?|\.\d+)\s*s?)?$/;

@@ -15,7 +15,9 @@ export type DistributedErrorCode =
   | 'invalid_config';
 
 /** Its message and `redis` field never hold a password: both go through `redactUrl`. */
-export class DistributedError<Fields extends { redis?: string; option?: string } = { redis?: string; option?: string }> extends FramesmithError<DistributedErrorCode, Fields> {
+export class DistributedError<
+  Fields extends { redis?: string; option?: string } = { redis?: string; option?: string },
+> extends FramesmithError<DistributedErrorCode, Fields> {
   override readonly name: string = 'DistributedError';
   constructor(code: DistributedErrorCode, message: string, fields: Fields, options?: FramesmithErrorOptions) {
     super(code, redactUrl(message), fields.redis !== undefined ? { ...fields, redis: redactUrl(fields.redis) } : fields, options);

@@ -65,7 +65,13 @@ export async function runChunksOnQueue(jobs: readonly ChunkJob[], options: Queue
   const lost = new Promise<never>((_, reject) => {
     onLost = (cause) => {
       redisLost = true;
-      reject(new DistributedError('redis_lost', `Redis at ${options.redis} stopped answering (${cause}) for ${(lostAfterMs / 1000).toFixed(1)} s while the render waited for its chunks: the render is stopped; check that redis-server runs there, then render again`, { redis: options.redis }));
+      reject(
+        new DistributedError(
+          'redis_lost',
+          `Redis at ${options.redis} stopped answering (${cause}) for ${(lostAfterMs / 1000).toFixed(1)} s while the render waited for its chunks: the render is stopped; check that redis-server runs there, then render again`,
+          { redis: options.redis },
+        ),
+      );
     };
   });
   lost.catch(() => {});
@@ -79,17 +85,23 @@ export async function runChunksOnQueue(jobs: readonly ChunkJob[], options: Queue
       options.signal?.addEventListener('abort', abort, { once: true });
     });
     cancelled.catch(() => {});
-    const running = enqueueAndWait(jobs, options, queue, events, (timer) => { noWorkersTimer = timer; });
+    const running = enqueueAndWait(jobs, options, queue, events, (timer) => {
+      noWorkersTimer = timer;
+    });
     running.catch(() => {}); // a render that stopped for another reason leaves it pending or failing
     return await Promise.race([running, cancelled, lost]);
   } catch (error) {
     // Nothing more of this render should run: drop its chunks no worker took yet, and tell the workers
     // holding the others to stop (bounded: with Redis gone none of this can complete).
     const renderId = jobs[0]?.renderId;
-    if (!redisLost) await within(Promise.allSettled([
-      ...(renderId ? [markCancelled(watch.client, renderId)] : []),
-      ...jobs.map(async (job) => (await queue.getJob(idOf(job)))?.remove()),
-    ]), CLEANUP_MS);
+    if (!redisLost)
+      await within(
+        Promise.allSettled([
+          ...(renderId ? [markCancelled(watch.client, renderId)] : []),
+          ...jobs.map(async (job) => (await queue.getJob(idOf(job)))?.remove()),
+        ]),
+        CLEANUP_MS,
+      );
     throw error;
   } finally {
     clearTimeout(noWorkersTimer);
@@ -103,7 +115,13 @@ export async function runChunksOnQueue(jobs: readonly ChunkJob[], options: Queue
 }
 
 /** Adds the jobs and resolves with every chunk's result (see the module comment). */
-async function enqueueAndWait(jobs: readonly ChunkJob[], options: QueueRunOptions, queue: Queue<ChunkJob, ChunkResult>, events: QueueEvents, setNoWorkersTimer: (timer: NodeJS.Timeout) => void): Promise<ChunkResult[]> {
+async function enqueueAndWait(
+  jobs: readonly ChunkJob[],
+  options: QueueRunOptions,
+  queue: Queue<ChunkJob, ChunkResult>,
+  events: QueueEvents,
+  setNoWorkersTimer: (timer: NodeJS.Timeout) => void,
+): Promise<ChunkResult[]> {
   const total = jobs.reduce((sum, j) => sum + j.count, 0);
   const done = new Map<string, number>();
   const idOf = (job: ChunkJob) => `${job.renderId}-c${job.index}`;
@@ -113,28 +131,56 @@ async function enqueueAndWait(jobs: readonly ChunkJob[], options: QueueRunOption
   events.on('progress', ({ jobId, data }) => {
     if (!mine.has(jobId) || typeof data !== 'object' || data === null) return;
     done.set(jobId, Math.max(done.get(jobId) ?? 0, Number((data as ChunkProgress).done) || 0));
-    options.onProgress?.([...done.values()].reduce((a, b) => a + b, 0), total);
+    options.onProgress?.(
+      [...done.values()].reduce((a, b) => a + b, 0),
+      total,
+    );
   });
   events.on('completed', ({ jobId }) => {
     const job = jobs.find((j) => idOf(j) === jobId);
     if (job) done.set(jobId, job.count);
-    options.onProgress?.([...done.values()].reduce((a, b) => a + b, 0), total);
+    options.onProgress?.(
+      [...done.values()].reduce((a, b) => a + b, 0),
+      total,
+    );
   });
-  const added = await queue.addBulk(jobs.map((job) => ({
-    name: 'chunk', data: job,
-    opts: { jobId: idOf(job), attempts: options.attempts ?? 3, backoff: { type: 'exponential', delay: 1000 }, removeOnComplete: { age: 3600 }, removeOnFail: { age: 24 * 3600 } },
-  })));
+  const added = await queue.addBulk(
+    jobs.map((job) => ({
+      name: 'chunk',
+      data: job,
+      opts: {
+        jobId: idOf(job),
+        attempts: options.attempts ?? 3,
+        backoff: { type: 'exponential', delay: 1000 },
+        removeOnComplete: { age: 3600 },
+        removeOnFail: { age: 24 * 3600 },
+      },
+    })),
+  );
   queue.setMaxListeners(added.length + 16);
   if (options.onNoWorkers) {
-    setNoWorkersTimer(setTimeout(() => {
-      void queue.getWorkersCount().then((count) => { if (count === 0 && done.size === 0) options.onNoWorkers!(); }, () => {});
-    }, 5000));
+    setNoWorkersTimer(
+      setTimeout(() => {
+        void queue.getWorkersCount().then(
+          (count) => {
+            if (count === 0 && done.size === 0) options.onNoWorkers!();
+          },
+          () => {},
+        );
+      }, 5000),
+    );
   }
   return Promise.all(added.map((job, i) => finished(job, jobs[i]!, events, queue, options.redis)));
 }
 
 /** The job's result once it completed; its own error once it failed for good. */
-async function finished(job: Job<ChunkJob, ChunkResult>, chunk: ChunkJob, events: QueueEvents, queue: Queue<ChunkJob, ChunkResult>, redis: string): Promise<ChunkResult> {
+async function finished(
+  job: Job<ChunkJob, ChunkResult>,
+  chunk: ChunkJob,
+  events: QueueEvents,
+  queue: Queue<ChunkJob, ChunkResult>,
+  redis: string,
+): Promise<ChunkResult> {
   try {
     return (await job.waitUntilFinished(events)) as ChunkResult;
   } catch (error) {
@@ -142,6 +188,10 @@ async function finished(job: Job<ChunkJob, ChunkResult>, chunk: ChunkJob, events
     const reported = (stored?.progress as ChunkProgress | undefined)?.error;
     const message = reported?.message ?? stored?.failedReason ?? (error instanceof Error ? error.message : String(error));
     const failure = { ...(reported ?? {}), code: reported?.code ?? 'stage', message };
-    throw new ChunkFailedError('chunk_failed', message, { redis, chunk: { index: chunk.index, first: chunk.first, count: chunk.count }, failure });
+    throw new ChunkFailedError('chunk_failed', message, {
+      redis,
+      chunk: { index: chunk.index, first: chunk.first, count: chunk.count },
+      failure,
+    });
   }
 }

@@ -17,10 +17,16 @@ export function checkRedisUrl(url: string): void {
   try {
     parsed = new URL(url);
   } catch {
-    throw new DistributedError('redis_url', `\`redis\` "${url}" is not a URL: give one like redis://127.0.0.1:6379 (rediss:// for TLS)`, { redis: url, option: 'redis' });
+    throw new DistributedError('redis_url', `\`redis\` "${url}" is not a URL: give one like redis://127.0.0.1:6379 (rediss:// for TLS)`, {
+      redis: url,
+      option: 'redis',
+    });
   }
   if (parsed.protocol !== 'redis:' && parsed.protocol !== 'rediss:') {
-    throw new DistributedError('redis_url', `\`redis\` "${url}" is not a redis:// or rediss:// URL: give one like redis://127.0.0.1:6379`, { redis: url, option: 'redis' });
+    throw new DistributedError('redis_url', `\`redis\` "${url}" is not a redis:// or rediss:// URL: give one like redis://127.0.0.1:6379`, {
+      redis: url,
+      option: 'redis',
+    });
   }
 }
 
@@ -28,20 +34,33 @@ export function checkRedisUrl(url: string): void {
 export async function assertRedisReachable(url: string, timeoutMs = 3000): Promise<void> {
   checkRedisUrl(url);
   const client = new Redis(url, {
-    lazyConnect: true, connectTimeout: timeoutMs, maxRetriesPerRequest: 0, enableOfflineQueue: false,
-    disconnectTimeout: 100, retryStrategy: () => null,
+    lazyConnect: true,
+    connectTimeout: timeoutMs,
+    maxRetriesPerRequest: 0,
+    enableOfflineQueue: false,
+    disconnectTimeout: 100,
+    retryStrategy: () => null,
   });
   let lastError: (Error & { code?: string }) | undefined;
-  client.on('error', (error: Error) => { lastError = error; });
+  client.on('error', (error: Error) => {
+    lastError = error;
+  });
   let timer: NodeJS.Timeout | undefined;
   try {
     await Promise.race([
       client.connect().then(() => client.ping()),
-      new Promise<never>((_, reject) => { timer = setTimeout(() => reject(new Error(`no answer in ${timeoutMs} ms`)), timeoutMs); }),
+      new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(new Error(`no answer in ${timeoutMs} ms`)), timeoutMs);
+      }),
     ]);
   } catch (error) {
     const cause = lastError ?? (error as Error);
-    throw new DistributedError('redis_unreachable', `Redis at ${url} cannot be reached (${cause.message}): start redis-server there, or fix \`redis\``, { redis: url }, { cause });
+    throw new DistributedError(
+      'redis_unreachable',
+      `Redis at ${url} cannot be reached (${cause.message}): start redis-server there, or fix \`redis\``,
+      { redis: url },
+      { cause },
+    );
   } finally {
     clearTimeout(timer);
     client.disconnect();
@@ -86,11 +105,17 @@ export function watchRedis(url: string, options: RedisWatchOptions): RedisWatch 
   const lostAfterMs = options.lostAfterMs ?? REDIS_LOST_MS;
   const every = Math.min(1000, Math.max(50, Math.floor(lostAfterMs / 5)));
   const client = new Redis(url, {
-    connectTimeout: every * 2, commandTimeout: every * 2, maxRetriesPerRequest: 0, enableOfflineQueue: false,
-    disconnectTimeout: 100, retryStrategy: () => every,
+    connectTimeout: every * 2,
+    commandTimeout: every * 2,
+    maxRetriesPerRequest: 0,
+    enableOfflineQueue: false,
+    disconnectTimeout: 100,
+    retryStrategy: () => every,
   });
   let lastError = 'no answer';
-  client.on('error', (error: Error) => { lastError = error.message; });
+  client.on('error', (error: Error) => {
+    lastError = error.message;
+  });
   let lastOk = Date.now();
   let lost = false;
   let inFlight = false;
@@ -98,14 +123,28 @@ export function watchRedis(url: string, options: RedisWatchOptions): RedisWatch 
   const timer = setInterval(() => {
     if (inFlight) return;
     inFlight = true;
-    client.ping().then(() => {
-      lastOk = Date.now();
-      lastError = 'no answer'; // a later loss names its own cause
-      if (lost && !stopped) { lost = false; options.onBack?.(); }
-    }, (error: Error) => {
-      if (lastError === 'no answer') lastError = error.message;
-      if (!lost && !stopped && Date.now() - lastOk >= lostAfterMs) { lost = true; options.onLost(lastError); }
-    }).finally(() => { inFlight = false; });
+    client
+      .ping()
+      .then(
+        () => {
+          lastOk = Date.now();
+          lastError = 'no answer'; // a later loss names its own cause
+          if (lost && !stopped) {
+            lost = false;
+            options.onBack?.();
+          }
+        },
+        (error: Error) => {
+          if (lastError === 'no answer') lastError = error.message;
+          if (!lost && !stopped && Date.now() - lastOk >= lostAfterMs) {
+            lost = true;
+            options.onLost(lastError);
+          }
+        },
+      )
+      .finally(() => {
+        inFlight = false;
+      });
   }, every);
   // Not unref'd: while Redis is down BullMQ's clients hold no handle, and a render waiting only on
   // them would let Node exit (code 0, nothing said) before the loss is reported. stop() ends it.
@@ -124,7 +163,12 @@ export async function within<T>(promise: Promise<T>, ms: number): Promise<T | un
   let timer: NodeJS.Timeout | undefined;
   promise.catch(() => {});
   try {
-    return await Promise.race([promise, new Promise<undefined>((resolve) => { timer = setTimeout(() => resolve(undefined), ms); })]);
+    return await Promise.race([
+      promise,
+      new Promise<undefined>((resolve) => {
+        timer = setTimeout(() => resolve(undefined), ms);
+      }),
+    ]);
   } finally {
     clearTimeout(timer);
   }

@@ -49,7 +49,11 @@ export function distributedTimings(env: NodeJS.ProcessEnv = process.env): Distri
     if (!text) continue;
     const ms = Number(text);
     if (!/^\d+$/.test(text) || ms < MIN_MS || ms > MAX_MS) {
-      throw new DistributedError('invalid_config', `${VARIABLES[key]}="${text}" is not a duration: give whole milliseconds from ${MIN_MS} to ${MAX_MS}, or unset it for the default ${DEFAULT_TIMINGS[key]}`, {});
+      throw new DistributedError(
+        'invalid_config',
+        `${VARIABLES[key]}="${text}" is not a duration: give whole milliseconds from ${MIN_MS} to ${MAX_MS}, or unset it for the default ${DEFAULT_TIMINGS[key]}`,
+        {},
+      );
     }
     timings[key] = ms;
   }

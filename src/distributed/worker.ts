@@ -31,8 +31,12 @@ import { distributedTimings } from './timings.js';
 
 export const MAX_STALLS = 2;
 
-export type ChunkProcessor = (job: ChunkJob, context: { signal: AbortSignal; progress(done: number, total: number): void }) => Promise<ChunkResult>;
+export type ChunkProcessor = (
+  job: ChunkJob,
+  context: { signal: AbortSignal; progress(done: number, total: number): void },
+) => Promise<ChunkResult>;
 
+/** How `startChunkWorker()` takes chunks from the Redis queue at `redis` and renders each with `process`. */
 export interface ChunkWorkerOptions {
   redis: string;
   concurrency?: number;
@@ -44,7 +48,13 @@ export interface ChunkWorkerOptions {
    * takes it back later instead, when its lock was lost), was stopped because its render was
    * cancelled, or abandoned because Redis was lost (for the worker's log).
    */
-  onEvent?(event: { kind: 'start' | 'done' | 'failed' | 'returned' | 'cancelled' | 'abandoned'; job: ChunkJob; attempt: number; error?: string; ms?: number }): void;
+  onEvent?(event: {
+    kind: 'start' | 'done' | 'failed' | 'returned' | 'cancelled' | 'abandoned';
+    job: ChunkJob;
+    attempt: number;
+    error?: string;
+    ms?: number;
+  }): void;
   /** Removes what render `renderId` left in storage; called once a chunk of it is seen cancelled. Never throws. */
   onRenderCancelled?(renderId: string): Promise<void>;
   /** Redis stopped answering (`cause`: the last error) or answers again. */
@@ -61,6 +71,7 @@ export interface ChunkWorkerOptions {
 const CANCELLED = Symbol('the render was cancelled');
 const ABANDONED = Symbol('Redis was lost');
 
+/** A running chunk worker: wait for `ready`, and `stop()` it to hand chunks in hand back and close. */
 export interface ChunkWorker {
   /** Hands chunks in hand back to the queue, then closes. */
   stop(): Promise<void>;
@@ -89,83 +100,105 @@ export function startChunkWorker(options: ChunkWorkerOptions): ChunkWorker {
   const cleaned = new Map<string, Promise<void>>();
   const cleanUp = (renderId: string): Promise<void> => {
     if (!cleaned.has(renderId)) {
-      cleaned.set(renderId, (options.onRenderCancelled?.(renderId) ?? Promise.resolve()).catch(() => {}));
+      cleaned.set(
+        renderId,
+        (options.onRenderCancelled?.(renderId) ?? Promise.resolve()).catch(() => {}),
+      );
       if (cleaned.size > 100) cleaned.delete(cleaned.keys().next().value!);
     }
     return cleaned.get(renderId)!;
   };
   const poll = setInterval(() => {
     if (inHand.size === 0) return;
-    void cancelledAmong(watch.client, [...inHand].map((h) => h.renderId)).then((ids) => {
+    void cancelledAmong(
+      watch.client,
+      [...inHand].map((h) => h.renderId),
+    ).then((ids) => {
       for (const held of inHand) if (ids.has(held.renderId)) held.abort.abort(CANCELLED);
     });
   }, CANCEL_POLL_MS);
   poll.unref();
 
-  const worker = new Worker<ChunkJob, ChunkResult>(CHUNK_QUEUE, async (job: Job<ChunkJob, ChunkResult>, token?: string, signal?: AbortSignal) => {
-    const chunk = job.data;
-    const attempt = job.attemptsMade + 1;
-    if ((await cancelledAmong(watch.client, [chunk.renderId])).has(chunk.renderId)) {
-      await cleanUp(chunk.renderId);
-      options.onEvent?.({ kind: 'cancelled', job: chunk, attempt });
-      throw new UnrecoverableError('the render was cancelled');
-    }
-    const started = performance.now();
-    const held = { renderId: chunk.renderId, abort: new AbortController() };
-    signal?.addEventListener('abort', () => held.abort.abort(), { once: true });
-    inHand.add(held);
-    let last = 0;
-    const progress = (done: number, total: number) => {
-      // At most ~4 updates a second: each is a Redis round trip.
-      const now = performance.now();
-      if (done < total && now - last < 250) return;
-      last = now;
-      void job.updateProgress({ done, total } satisfies ChunkProgress).catch(() => {});
-    };
-    options.onEvent?.({ kind: 'start', job: chunk, attempt });
-    try {
-      const result = await options.process(chunk, { signal: held.abort.signal, progress });
-      // Cancelled while it finished: its segment may have been published after the render cleaned up.
+  const worker = new Worker<ChunkJob, ChunkResult>(
+    CHUNK_QUEUE,
+    async (job: Job<ChunkJob, ChunkResult>, token?: string, signal?: AbortSignal) => {
+      const chunk = job.data;
+      const attempt = job.attemptsMade + 1;
       if ((await cancelledAmong(watch.client, [chunk.renderId])).has(chunk.renderId)) {
         await cleanUp(chunk.renderId);
         options.onEvent?.({ kind: 'cancelled', job: chunk, attempt });
+        throw new UnrecoverableError('the render was cancelled');
+      }
+      const started = performance.now();
+      const held = { renderId: chunk.renderId, abort: new AbortController() };
+      signal?.addEventListener('abort', () => held.abort.abort(), { once: true });
+      inHand.add(held);
+      let last = 0;
+      const progress = (done: number, total: number) => {
+        // At most ~4 updates a second: each is a Redis round trip.
+        const now = performance.now();
+        if (done < total && now - last < 250) return;
+        last = now;
+        void job.updateProgress({ done, total } satisfies ChunkProgress).catch(() => {});
+      };
+      options.onEvent?.({ kind: 'start', job: chunk, attempt });
+      try {
+        const result = await options.process(chunk, { signal: held.abort.signal, progress });
+        // Cancelled while it finished: its segment may have been published after the render cleaned up.
+        if ((await cancelledAmong(watch.client, [chunk.renderId])).has(chunk.renderId)) {
+          await cleanUp(chunk.renderId);
+          options.onEvent?.({ kind: 'cancelled', job: chunk, attempt });
+          return result;
+        }
+        options.onEvent?.({ kind: 'done', job: chunk, attempt, ms: Math.round(performance.now() - started) });
         return result;
+      } catch (error) {
+        let why = held.abort.signal.reason;
+        // A chunk can fail before the poll sees the cancel key: the cancelled render removed its storage
+        // (the segment's directory) under the encoder. That is a cancellation, not a failure to retry.
+        if (why !== CANCELLED && why !== ABANDONED && (await cancelledAmong(watch.client, [chunk.renderId])).has(chunk.renderId))
+          why = CANCELLED;
+        if (why === CANCELLED || why === ABANDONED) {
+          if (why === CANCELLED) await cleanUp(chunk.renderId);
+          options.onEvent?.({ kind: why === CANCELLED ? 'cancelled' : 'abandoned', job: chunk, attempt });
+          throw new UnrecoverableError(why.description!);
+        }
+        if (stopping && token) {
+          // Shutting down: the chunk goes back to the queue untried, for another worker. When its lock
+          // was already lost (a stalled event loop on a loaded machine) BullMQ refuses the move; the
+          // queue then takes the chunk back as stalled, which is said too, not swallowed.
+          const refused = await job.moveToWait(token).then(
+            () => undefined,
+            (e: unknown) => (e instanceof Error ? e.message : String(e)),
+          );
+          options.onEvent?.({
+            kind: 'returned',
+            job: chunk,
+            attempt,
+            ...(refused ? { error: `its lock was lost (${refused}): the queue takes it back once the lock expires` } : {}),
+          });
+          throw new WaitingError();
+        }
+        const reported =
+          error instanceof FramesmithError
+            ? (error.toJSON() as ChunkProgress['error'])
+            : { code: 'stage', message: error instanceof Error ? error.message : String(error) };
+        await job.updateProgress({ done: 0, total: chunk.count, error: reported } satisfies ChunkProgress).catch(() => {});
+        options.onEvent?.({ kind: 'failed', job: chunk, attempt, error: reported!.message });
+        if (options.permanent?.(error)) throw new UnrecoverableError(reported!.message);
+        throw error instanceof Error ? error : new Error(String(error));
+      } finally {
+        inHand.delete(held);
       }
-      options.onEvent?.({ kind: 'done', job: chunk, attempt, ms: Math.round(performance.now() - started) });
-      return result;
-    } catch (error) {
-      let why = held.abort.signal.reason;
-      // A chunk can fail before the poll sees the cancel key: the cancelled render removed its storage
-      // (the segment's directory) under the encoder. That is a cancellation, not a failure to retry.
-      if (why !== CANCELLED && why !== ABANDONED && (await cancelledAmong(watch.client, [chunk.renderId])).has(chunk.renderId)) why = CANCELLED;
-      if (why === CANCELLED || why === ABANDONED) {
-        if (why === CANCELLED) await cleanUp(chunk.renderId);
-        options.onEvent?.({ kind: why === CANCELLED ? 'cancelled' : 'abandoned', job: chunk, attempt });
-        throw new UnrecoverableError(why.description!);
-      }
-      if (stopping && token) {
-        // Shutting down: the chunk goes back to the queue untried, for another worker. When its lock
-        // was already lost (a stalled event loop on a loaded machine) BullMQ refuses the move; the
-        // queue then takes the chunk back as stalled, which is said too, not swallowed.
-        const refused = await job.moveToWait(token).then(() => undefined, (e: unknown) => (e instanceof Error ? e.message : String(e)));
-        options.onEvent?.({ kind: 'returned', job: chunk, attempt, ...(refused ? { error: `its lock was lost (${refused}): the queue takes it back once the lock expires` } : {}) });
-        throw new WaitingError();
-      }
-      const reported = error instanceof FramesmithError ? (error.toJSON() as ChunkProgress['error']) : { code: 'stage', message: error instanceof Error ? error.message : String(error) };
-      await job.updateProgress({ done: 0, total: chunk.count, error: reported } satisfies ChunkProgress).catch(() => {});
-      options.onEvent?.({ kind: 'failed', job: chunk, attempt, error: reported!.message });
-      if (options.permanent?.(error)) throw new UnrecoverableError(reported!.message);
-      throw error instanceof Error ? error : new Error(String(error));
-    } finally {
-      inHand.delete(held);
-    }
-  }, {
-    connection: bullConnection(options.redis),
-    concurrency: options.concurrency ?? 1,
-    lockDuration: options.lockMs ?? timings.lockMs,
-    stalledInterval: options.stalledCheckMs ?? timings.stalledCheckMs,
-    maxStalledCount: MAX_STALLS,
-  });
+    },
+    {
+      connection: bullConnection(options.redis),
+      concurrency: options.concurrency ?? 1,
+      lockDuration: options.lockMs ?? timings.lockMs,
+      stalledInterval: options.stalledCheckMs ?? timings.stalledCheckMs,
+      maxStalledCount: MAX_STALLS,
+    },
+  );
   worker.on('error', () => {});
   return {
     ready: worker.waitUntilReady().then(() => {}),

@@ -47,19 +47,28 @@ export function fxTailSeconds(nodes: readonly FxNode[]): number {
 function linearFilter(node: FxNode): string | null {
   const p = node.params;
   switch (node.type) {
-    case 'gain': return `volume=${f(lin(n(node, 'gain')))}:precision=float`;
-    case 'peaking': return `equalizer=f=${f(n(node, 'frequency'))}:t=q:w=${f(n(node, 'q'))}:g=${f(n(node, 'gain'))}`;
+    case 'gain':
+      return `volume=${f(lin(n(node, 'gain')))}:precision=float`;
+    case 'peaking':
+      return `equalizer=f=${f(n(node, 'frequency'))}:t=q:w=${f(n(node, 'q'))}:g=${f(n(node, 'gain'))}`;
     case 'lowshelf':
-    case 'highshelf': return `${node.type}=f=${f(n(node, 'frequency'))}:t=s:w=1:g=${f(n(node, 'gain'))}`;
+    case 'highshelf':
+      return `${node.type}=f=${f(n(node, 'frequency'))}:t=s:w=1:g=${f(n(node, 'gain'))}`;
     case 'highpass':
-    case 'lowpass': return p.poles === '1'
-      ? `${node.type}=f=${f(n(node, 'frequency'))}:p=1`
-      : `${node.type}=f=${f(n(node, 'frequency'))}:p=2:t=q:w=${f(lin(n(node, 'q')))}`;
-    case 'compressor': return `acompressor=threshold=${f(lin(n(node, 'threshold')))}:ratio=${f(n(node, 'ratio'))}:attack=${f(n(node, 'attack'))}:release=${f(n(node, 'release'))}:knee=${f(n(node, 'knee'))}:makeup=${f(lin(n(node, 'makeup')))}:mix=${f(n(node, 'mix'))}`;
-    case 'limiter': return `alimiter=limit=${f(lin(n(node, 'limit')))}:attack=${f(n(node, 'attack'))}:release=${f(n(node, 'release'))}:level_out=${f(lin(n(node, 'level_out')))}:level=0`;
-    case 'gate': return `agate=threshold=${f(lin(n(node, 'threshold')))}:range=${f(lin(n(node, 'range')))}:ratio=${f(n(node, 'ratio'))}:attack=${f(n(node, 'attack'))}:release=${f(n(node, 'release'))}:knee=${f(n(node, 'knee'))}`;
-    case 'saturate': return `asoftclip=type=${String(p.type)}:threshold=${f(lin(n(node, 'threshold')))}:output=${f(lin(n(node, 'output')))}:oversample=${Math.round(n(node, 'oversample'))}`;
-    case 'bitcrush': return `acrusher=bits=${f(n(node, 'bits'))}:samples=${Math.round(n(node, 'samples'))}:mix=${f(n(node, 'mix'))}`;
+    case 'lowpass':
+      return p.poles === '1'
+        ? `${node.type}=f=${f(n(node, 'frequency'))}:p=1`
+        : `${node.type}=f=${f(n(node, 'frequency'))}:p=2:t=q:w=${f(lin(n(node, 'q')))}`;
+    case 'compressor':
+      return `acompressor=threshold=${f(lin(n(node, 'threshold')))}:ratio=${f(n(node, 'ratio'))}:attack=${f(n(node, 'attack'))}:release=${f(n(node, 'release'))}:knee=${f(n(node, 'knee'))}:makeup=${f(lin(n(node, 'makeup')))}:mix=${f(n(node, 'mix'))}`;
+    case 'limiter':
+      return `alimiter=limit=${f(lin(n(node, 'limit')))}:attack=${f(n(node, 'attack'))}:release=${f(n(node, 'release'))}:level_out=${f(lin(n(node, 'level_out')))}:level=0`;
+    case 'gate':
+      return `agate=threshold=${f(lin(n(node, 'threshold')))}:range=${f(lin(n(node, 'range')))}:ratio=${f(n(node, 'ratio'))}:attack=${f(n(node, 'attack'))}:release=${f(n(node, 'release'))}:knee=${f(n(node, 'knee'))}`;
+    case 'saturate':
+      return `asoftclip=type=${String(p.type)}:threshold=${f(lin(n(node, 'threshold')))}:output=${f(lin(n(node, 'output')))}:oversample=${Math.round(n(node, 'oversample'))}`;
+    case 'bitcrush':
+      return `acrusher=bits=${f(n(node, 'bits'))}:samples=${Math.round(n(node, 'samples'))}:mix=${f(n(node, 'mix'))}`;
     case 'delay': {
       const mix = n(node, 'mix');
       if (mix === 0) return 'anull';
@@ -73,9 +82,12 @@ function linearFilter(node: FxNode): string | null {
       if (mix === 0) return 'anull';
       return `chorus=in_gain=${f(1 - mix)}:out_gain=1:delays=${f(n(node, 'delay'))}:decays=${f(mix)}:speeds=${f(n(node, 'speed'))}:depths=${f(Math.max(0.01, n(node, 'depth')))}`;
     }
-    case 'phaser': return `aphaser=in_gain=${f(n(node, 'in_gain'))}:out_gain=${f(n(node, 'out_gain'))}:delay=${f(n(node, 'delay'))}:decay=${f(n(node, 'decay'))}:speed=${f(n(node, 'speed'))}:type=${p.type === '1' ? 's' : 't'}`;
-    case 'pitchshift': return n(node, 'semitones') === 0 || n(node, 'mix') === 0 ? 'anull' : null;
-    default: throw new Error(`no ffmpeg filter for the audio effect "${node.type}"`);
+    case 'phaser':
+      return `aphaser=in_gain=${f(n(node, 'in_gain'))}:out_gain=${f(n(node, 'out_gain'))}:delay=${f(n(node, 'delay'))}:decay=${f(n(node, 'decay'))}:speed=${f(n(node, 'speed'))}:type=${p.type === '1' ? 's' : 't'}`;
+    case 'pitchshift':
+      return n(node, 'semitones') === 0 || n(node, 'mix') === 0 ? 'anull' : null;
+    default:
+      throw new Error(`no ffmpeg filter for the audio effect "${node.type}"`);
   }
 }
 
@@ -117,7 +129,11 @@ export function fxGraphLines(input: string, output: string, nodes: readonly FxNo
  */
 export function envelopeFilters(envelope: Envelope): string[] {
   if (envelope.length === 0) return [];
-  return ['asetpts=N/SR/TB', 'asetnsamples=n=64:p=0', `volume=volume='${searchExpr(envelope, 0, envelope.length)}':eval=frame:precision=float`];
+  return [
+    'asetpts=N/SR/TB',
+    'asetnsamples=n=64:p=0',
+    `volume=volume='${searchExpr(envelope, 0, envelope.length)}':eval=frame:precision=float`,
+  ];
 }
 
 /**

@@ -104,7 +104,14 @@ export interface MixGraph {
 }
 
 /** Builds the inputs and the filter graph that mixes `tracks` into `totalSamples` of stereo at `sampleRate`. */
-export function buildMixGraph(tracks: readonly PlacedTrack[], sampleRate: number, totalSamples: number, stretcher: TimeStretcher = 'rubberband', fromSamples = 0, buses: readonly AudioBus[] = []): MixGraph {
+export function buildMixGraph(
+  tracks: readonly PlacedTrack[],
+  sampleRate: number,
+  totalSamples: number,
+  stretcher: TimeStretcher = 'rubberband',
+  fromSamples = 0,
+  buses: readonly AudioBus[] = [],
+): MixGraph {
   const inputs = new Map<string, { index: number; track: PlacedTrack; users: number[] }>();
   tracks.forEach((placed, i) => {
     const key = `${placed.track.src}\0${placed.track.mediaStart}\0${placed.readSeconds ?? 'end'}`;
@@ -140,7 +147,9 @@ export function buildMixGraph(tracks: readonly PlacedTrack[], sampleRate: number
     } else {
       const outs = input.users.map((_, k) => `[in${input.index}_${k}]`).join('');
       lines.push(`[${input.index}:a:0]${convert},asplit=${input.users.length}${outs};`);
-      input.users.forEach((trackIndex, k) => { sourceLabel[trackIndex] = `in${input.index}_${k}`; });
+      input.users.forEach((trackIndex, k) => {
+        sourceLabel[trackIndex] = `in${input.index}_${k}`;
+      });
     }
   }
 
@@ -199,7 +208,9 @@ export function buildMixGraph(tracks: readonly PlacedTrack[], sampleRate: number
   // them), so the output is restamped from 0 by sample count.
   // A frame range keeps [fromSamples, totalSamples) of the timeline.
   const head = fromSamples > 0 ? `:start_sample=${fromSamples}` : '';
-  lines.push(`${labels.map((l) => `[${l}]`).join('')}${amix(labels.length)},apad=whole_len=${totalSamples},atrim=end_sample=${totalSamples}${head},asetpts=N/SR/TB[mix]`);
+  lines.push(
+    `${labels.map((l) => `[${l}]`).join('')}${amix(labels.length)},apad=whole_len=${totalSamples},atrim=end_sample=${totalSamples}${head},asetpts=N/SR/TB[mix]`,
+  );
   return { inputArgs, inputCount: inputs.size, script: `${lines.join('\n')}\n` };
 }
 

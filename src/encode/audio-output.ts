@@ -43,7 +43,17 @@ interface PacketJson {
  */
 export async function streamEnd(file: string, kind: 'a' | 'v', signal?: AbortSignal): Promise<number | null> {
   const result = await runFfprobe(
-    ['-v', 'error', '-select_streams', `${kind}:0`, '-show_entries', 'stream=time_base,sample_rate:packet=pts,duration:packet_side_data=discard_padding', '-of', 'json', file],
+    [
+      '-v',
+      'error',
+      '-select_streams',
+      `${kind}:0`,
+      '-show_entries',
+      'stream=time_base,sample_rate:packet=pts,duration:packet_side_data=discard_padding',
+      '-of',
+      'json',
+      file,
+    ],
     { timeoutMs: 120_000, signal },
   );
   const json = JSON.parse(result.stdout) as PacketJson;

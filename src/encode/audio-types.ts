@@ -5,7 +5,6 @@
  * track's source file (0 = the first sample the file presents).
  */
 import type { Envelope, FxNode } from '../composition/audio-authoring.js';
-import { FramesmithError, type FramesmithErrorOptions } from '../errors.js';
 
 /** One audible clip to mix: a source file placed on the composition timeline. */
 export interface AudioTrack {
@@ -80,29 +79,4 @@ export interface MixResult {
   inputCount: number;
   /** Wall time of the whole call, ms (for the bench; never asserted). */
   elapsedMs: number;
-}
-
-export type AudioErrorCode =
-  /** The source file does not exist. */
-  | 'source_missing'
-  /** The file exists but is not media ffmpeg can read (a text file, a truncated download). */
-  | 'invalid_media'
-  /** The media has no audio stream (an `<audio>` element pointing at a silent video, say). */
-  | 'no_audio_stream'
-  /** A track's numbers or the mix options are out of range (negative start, playbackRate <= 0, NaN). */
-  | 'invalid_input'
-  /** ffmpeg itself failed while mixing or encoding. */
-  | 'ffmpeg_failed'
-  /** The caller's AbortSignal fired. */
-  | 'cancelled';
-
-/**
- * A failure of the audio mix. `trackId` and `file` name the element and file when one is at fault;
- * the message is then `<trackId>: <reason>`.
- */
-export class AudioError extends FramesmithError<AudioErrorCode, { trackId?: string; file?: string }> {
-  override readonly name = 'AudioError';
-  constructor(code: AudioErrorCode, reason: string, fields: { trackId?: string; file?: string }, options?: FramesmithErrorOptions) {
-    super(code, reason, fields, { ...options, subject: fields.trackId });
-  }
 }

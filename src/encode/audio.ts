@@ -15,10 +15,11 @@ import { ProcessError } from '../media/process.js';
 import { ffmpegHasFilter, runFfmpeg } from '../media/tools.js';
 import { buildMixGraph, placeTrack, type PlacedTrack } from './audio-graph.js';
 import { commitTemp, removeQuietly, streamEnd, tempPathFor } from './audio-output.js';
-import { probeAudioSource } from './audio-probe.js';
-import { AudioError, type AudioTrack, type MixOptions, type MixResult } from './audio-types.js';
+import { probeAudioSource } from '../media/audio-probe.js';
+import { AudioError } from '../media/errors.js';
+import type { AudioTrack, MixOptions, MixResult } from './audio-types.js';
 
-export { AudioError, type AudioErrorCode, type AudioTrack, type MixOptions, type MixResult } from './audio-types.js';
+export type { AudioTrack, MixOptions, MixResult } from './audio-types.js';
 
 /** One AAC frame: the granularity at which an AAC stream can end. */
 const AAC_FRAME = 1024;
@@ -49,7 +50,9 @@ export async function mixAudio(tracks: AudioTrack[], options: MixOptions): Promi
   const fromSamples = Math.round((options.from ?? 0) * sampleRate);
   const outputSamples = Math.round(options.duration * sampleRate);
   const totalSamples = fromSamples + outputSamples;
-  const placed = audible.map((track) => placeTrack(track, sampleRate, totalSamples)).filter((p): p is PlacedTrack => p !== null && p.startSamples + p.clipSamples > fromSamples);
+  const placed = audible
+    .map((track) => placeTrack(track, sampleRate, totalSamples))
+    .filter((p): p is PlacedTrack => p !== null && p.startSamples + p.clipSamples > fromSamples);
   if (placed.length === 0) return null;
   await requireSources(placed);
 
@@ -61,20 +64,33 @@ export async function mixAudio(tracks: AudioTrack[], options: MixOptions): Promi
   try {
     const scriptFile = path.join(scratch, 'mix.filtergraph');
     await writeFile(scriptFile, graph.script);
-    const encoder = options.codec === 'aac'
-      // A sample-rate movie timescale: a millisecond edit list would change the length by up to 0.5 ms.
-      ? ['-c:a', 'aac', '-b:a', '192k', '-movie_timescale', String(sampleRate), '-f', 'mp4']
-      : ['-c:a', 'libopus', '-b:a', '160k', '-f', 'webm'];
+    const encoder =
+      options.codec === 'aac'
+        ? // A sample-rate movie timescale: a millisecond edit list would change the length by up to 0.5 ms.
+          ['-c:a', 'aac', '-b:a', '192k', '-movie_timescale', String(sampleRate), '-f', 'mp4']
+        : ['-c:a', 'libopus', '-b:a', '160k', '-f', 'webm'];
     await runFfmpeg(
       [
-        '-y', '-v', 'error',
+        '-y',
+        '-v',
+        'error',
         ...graph.inputArgs,
-        '-filter_complex_script', scriptFile,
-        '-map', '[mix]',
-        '-ar', String(sampleRate), '-ac', '2',
+        '-filter_complex_script',
+        scriptFile,
+        '-map',
+        '[mix]',
+        '-ar',
+        String(sampleRate),
+        '-ac',
+        '2',
         ...encoder,
         // Same inputs, same bytes: no encoder/muxer version strings or random container UIDs.
-        '-map_metadata', '-1', '-fflags', '+bitexact', '-flags:a', '+bitexact',
+        '-map_metadata',
+        '-1',
+        '-fflags',
+        '+bitexact',
+        '-flags:a',
+        '+bitexact',
         temp,
       ],
       { signal: options.signal },
@@ -82,7 +98,11 @@ export async function mixAudio(tracks: AudioTrack[], options: MixOptions): Promi
     const end = await streamEnd(temp, 'a', options.signal);
     const tolerance = AAC_FRAME / sampleRate;
     if (end === null || Math.abs(end - outputSamples / sampleRate) > tolerance) {
-      throw new AudioError('ffmpeg_failed', `the audio mix came out ${end ?? 'without audio'} s long instead of ${options.duration} s; this is a framesmith bug, please report it with the composition`, { file: options.outFile });
+      throw new AudioError(
+        'ffmpeg_failed',
+        `the audio mix came out ${end ?? 'without audio'} s long instead of ${options.duration} s; this is a framesmith bug, please report it with the composition`,
+        { file: options.outFile },
+      );
     }
     await commitTemp(temp, options.outFile);
     return {
@@ -117,7 +137,11 @@ export async function mixAudio(tracks: AudioTrack[], options: MixOptions): Promi
  *
  * `hasAudio(src)` is the caller's probe (src/media/probe.ts), so this module does not depend on it.
  */
-export async function audioTracksFromMedia(media: MediaElement[], hasAudio: (src: string) => Promise<boolean>, hiddenBuses: ReadonlySet<string> = new Set()): Promise<AudioTrack[]> {
+export async function audioTracksFromMedia(
+  media: MediaElement[],
+  hasAudio: (src: string) => Promise<boolean>,
+  hiddenBuses: ReadonlySet<string> = new Set(),
+): Promise<AudioTrack[]> {
   const tracks: AudioTrack[] = [];
   for (const element of media) {
     const authored = element.audio;
@@ -129,7 +153,11 @@ export async function audioTracksFromMedia(media: MediaElement[], hasAudio: (src
     if (!(await hasAudio(element.src))) {
       if (!required) continue;
       const why = element.kind === 'audio' ? 'an <audio> element' : 'data-has-audio="true" asks for its sound';
-      throw new AudioError('no_audio_stream', `${element.src} has no audio stream (${why}); point it at a file with sound${forced ? ' or remove data-has-audio' : ''}`, { trackId: element.label, file: element.src });
+      throw new AudioError(
+        'no_audio_stream',
+        `${element.src} has no audio stream (${why}); point it at a file with sound${forced ? ' or remove data-has-audio' : ''}`,
+        { trackId: element.label, file: element.src },
+      );
     }
     tracks.push({
       id: element.label,
@@ -150,13 +178,17 @@ export async function audioTracksFromMedia(media: MediaElement[], hasAudio: (src
 
 function validateOptions(options: MixOptions, sampleRate: number): void {
   if (!(Number.isFinite(options.duration) && options.duration > 0)) {
-    throw new AudioError('invalid_input', `mix duration must be a positive number of seconds, got ${options.duration}`, { file: options.outFile });
+    throw new AudioError('invalid_input', `mix duration must be a positive number of seconds, got ${options.duration}`, {
+      file: options.outFile,
+    });
   }
   if (!Number.isInteger(sampleRate) || sampleRate < 8000 || sampleRate > 192_000) {
     throw new AudioError('invalid_input', `sampleRate must be an integer in 8000–192000, got ${sampleRate}`, { file: options.outFile });
   }
   if (options.codec === 'opus' && ![8000, 12000, 16000, 24000, 48000].includes(sampleRate)) {
-    throw new AudioError('invalid_input', `Opus supports 8000, 12000, 16000, 24000 or 48000 Hz, not ${sampleRate}; use 48000`, { file: options.outFile });
+    throw new AudioError('invalid_input', `Opus supports 8000, 12000, 16000, 24000 or 48000 Hz, not ${sampleRate}; use 48000`, {
+      file: options.outFile,
+    });
   }
   if (options.codec !== 'aac' && options.codec !== 'opus') {
     throw new AudioError('invalid_input', `codec must be 'aac' or 'opus', got ${String(options.codec)}`, { file: options.outFile });
@@ -165,10 +197,12 @@ function validateOptions(options: MixOptions, sampleRate: number): void {
 
 /** Throws for numbers no element can have; returns true so it can sit in a filter. */
 function validateTrack(track: AudioTrack): true {
-  const bad = (what: string) => new AudioError('invalid_input', `${track.src}: ${what}; fix the element's attributes`, { trackId: track.id, file: track.src });
+  const bad = (what: string) =>
+    new AudioError('invalid_input', `${track.src}: ${what}; fix the element's attributes`, { trackId: track.id, file: track.src });
   if (!path.isAbsolute(track.src)) throw bad(`src must be an absolute file path, got ${track.src} (download remote media first)`);
   if (!(Number.isFinite(track.start) && track.start >= 0)) throw bad(`start must be >= 0 seconds, got ${track.start}`);
-  if (track.duration !== undefined && !(Number.isFinite(track.duration) && track.duration >= 0)) throw bad(`duration must be >= 0 seconds, got ${track.duration}`);
+  if (track.duration !== undefined && !(Number.isFinite(track.duration) && track.duration >= 0))
+    throw bad(`duration must be >= 0 seconds, got ${track.duration}`);
   if (!(Number.isFinite(track.mediaStart) && track.mediaStart >= 0)) throw bad(`mediaStart must be >= 0 seconds, got ${track.mediaStart}`);
   if (!(Number.isFinite(track.playbackRate) && track.playbackRate > 0)) throw bad(`playbackRate must be > 0, got ${track.playbackRate}`);
   if (!(Number.isFinite(track.volume) && track.volume >= 0)) throw bad(`volume must be >= 0, got ${track.volume}`);
@@ -179,11 +213,22 @@ function validateTrack(track: AudioTrack): true {
 async function requireSources(placed: readonly PlacedTrack[]): Promise<void> {
   const seen = new Map<string, Promise<boolean>>();
   for (const { track } of placed) {
-    if (!seen.has(track.src)) seen.set(track.src, stat(track.src).then((st) => st.isFile(), () => false));
+    if (!seen.has(track.src))
+      seen.set(
+        track.src,
+        stat(track.src).then(
+          (st) => st.isFile(),
+          () => false,
+        ),
+      );
   }
   for (const { track } of placed) {
     if (!(await seen.get(track.src))) {
-      throw new AudioError('source_missing', `audio source ${track.src} does not exist or is not a file; fix the element's src or restore the file`, { trackId: track.id, file: track.src });
+      throw new AudioError(
+        'source_missing',
+        `audio source ${track.src} does not exist or is not a file; fix the element's src or restore the file`,
+        { trackId: track.id, file: track.src },
+      );
     }
   }
 }
@@ -206,14 +251,27 @@ async function diagnose(error: unknown, options: MixOptions, placed: readonly Pl
   const detail = error instanceof Error ? error.message : String(error);
   if (error instanceof ProcessError && error.code === 'exit') {
     for (const { track } of placed) {
-      const problem = await probeAudioSource(track.src, track.id, options.signal).then(() => null, (e: unknown) => e);
+      const problem = await probeAudioSource(track.src, track.id, options.signal).then(
+        () => null,
+        (e: unknown) => e,
+      );
       if (problem instanceof AudioError) return problem;
     }
     // Readable and with audio, yet ffmpeg failed: damaged past its header. Name it when ffmpeg does.
     const culprit = placed.find((p) => error.fields.stderrTail.includes(p.track.src))?.track;
     if (culprit) {
-      return new AudioError('invalid_media', `ffmpeg could not decode ${culprit.src} (${detail}); re-export the file`, { trackId: culprit.id, file: culprit.src }, { cause: error });
+      return new AudioError(
+        'invalid_media',
+        `ffmpeg could not decode ${culprit.src} (${detail}); re-export the file`,
+        { trackId: culprit.id, file: culprit.src },
+        { cause: error },
+      );
     }
   }
-  return new AudioError('ffmpeg_failed', `mixing audio into ${options.outFile} failed: ${detail}; check free disk space and that ffmpeg has libopus/aac`, { file: options.outFile }, { cause: error });
+  return new AudioError(
+    'ffmpeg_failed',
+    `mixing audio into ${options.outFile} failed: ${detail}; check free disk space and that ffmpeg has libopus/aac`,
+    { file: options.outFile },
+    { cause: error },
+  );
 }

@@ -15,7 +15,7 @@
  * codec ID for in ffmpeg 5.1, are `V_MS/VFW/FOURCC` with a BITMAPINFOHEADER naming `MPNG`.
  */
 import type { Rational } from '../media/rational.js';
-import type { VideoEncoder } from './video.js';
+import type { VideoEncoder } from './encoder.js';
 
 /**
  * The filter, last in an encode's chain, that puts repeated frames back: each slot of `fps` gets the
@@ -57,20 +57,38 @@ function pngBitmapInfo(width: number, height: number): Buffer {
 /** The stream's start: EBML header, Segment (unknown size), Info and the one video track. */
 export function matroskaHeader(options: { frameFormat: 'png' | 'jpeg'; width: number; height: number; fps: Rational }): Buffer {
   const { frameFormat, width, height, fps } = options;
-  const ebml = element('1a45dfa3', Buffer.concat([
-    element('4286', uint(1)), element('42f7', uint(1)), element('42f2', uint(4)), element('42f3', uint(8)),
-    element('4282', Buffer.from('matroska')), element('4287', uint(4)), element('4285', uint(2)),
-  ]));
-  const info = element('1549a966', Buffer.concat([element('2ad7b1', uint(1000)), element('4d80', Buffer.from('framesmith')), element('5741', Buffer.from('framesmith'))]));
-  const codec = frameFormat === 'jpeg'
-    ? [element('86', Buffer.from('V_MJPEG'))]
-    : [element('86', Buffer.from('V_MS/VFW/FOURCC')), element('63a2', pngBitmapInfo(width, height))];
-  const track = element('ae', Buffer.concat([
-    element('d7', uint(1)), element('73c5', uint(1)), element('83', uint(1)), ...codec,
-    // DefaultDuration (ns): one frame.
-    element('23e383', uint(Math.round((1e9 * fps.den) / fps.num))),
-    element('e0', Buffer.concat([element('b0', uint(width)), element('ba', uint(height))])),
-  ]));
+  const ebml = element(
+    '1a45dfa3',
+    Buffer.concat([
+      element('4286', uint(1)),
+      element('42f7', uint(1)),
+      element('42f2', uint(4)),
+      element('42f3', uint(8)),
+      element('4282', Buffer.from('matroska')),
+      element('4287', uint(4)),
+      element('4285', uint(2)),
+    ]),
+  );
+  const info = element(
+    '1549a966',
+    Buffer.concat([element('2ad7b1', uint(1000)), element('4d80', Buffer.from('framesmith')), element('5741', Buffer.from('framesmith'))]),
+  );
+  const codec =
+    frameFormat === 'jpeg'
+      ? [element('86', Buffer.from('V_MJPEG'))]
+      : [element('86', Buffer.from('V_MS/VFW/FOURCC')), element('63a2', pngBitmapInfo(width, height))];
+  const track = element(
+    'ae',
+    Buffer.concat([
+      element('d7', uint(1)),
+      element('73c5', uint(1)),
+      element('83', uint(1)),
+      ...codec,
+      // DefaultDuration (ns): one frame.
+      element('23e383', uint(Math.round((1e9 * fps.den) / fps.num))),
+      element('e0', Buffer.concat([element('b0', uint(width)), element('ba', uint(height))])),
+    ]),
+  );
   return Buffer.concat([ebml, Buffer.from('18538067', 'hex'), UNKNOWN_SIZE, info, element('1654ae6b', track)]);
 }
 
@@ -104,7 +122,10 @@ export interface FrameStreamOptions {
  * from the one before, and at `finish` the last frame if it repeated (see the module comment).
  * `framesWritten` counts every frame given; `framesRepeated` those not sent.
  */
-export async function timestampedFrames(raw: VideoEncoder, stream: FrameStreamOptions): Promise<VideoEncoder & { readonly framesRepeated: number }> {
+export async function timestampedFrames(
+  raw: VideoEncoder,
+  stream: FrameStreamOptions,
+): Promise<VideoEncoder & { readonly framesRepeated: number }> {
   await raw.write(matroskaHeader(stream));
   let frames = 0;
   let repeated = 0;
@@ -112,9 +133,15 @@ export async function timestampedFrames(raw: VideoEncoder, stream: FrameStreamOp
   /** The index of the last frame sent. */
   let sent = -1;
   return {
-    get framesWritten() { return frames; },
-    get framesRepeated() { return repeated; },
-    get busyMs() { return raw.busyMs; },
+    get framesWritten() {
+      return frames;
+    },
+    get framesRepeated() {
+      return repeated;
+    },
+    get busyMs() {
+      return raw.busyMs;
+    },
     async write(frame) {
       const index = frames++;
       if (sameImage(frame, previous)) {

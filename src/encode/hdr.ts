@@ -8,8 +8,7 @@
  * 75% HLG and 58% PQ signal, the reference-white levels of BT.2408 — so the picture looks as it did
  * in SDR on an HDR display, and HLG stays watchable on SDR displays.
  */
-import { formatRational } from '../media/rational.js';
-import type { VideoEncoderOptions } from './video-args.js';
+import { formatRational, type Rational } from '../media/rational.js';
 import { fillRepeats } from './frame-stream.js';
 
 /** The transfer of an HDR output. */
@@ -43,14 +42,59 @@ export function hdrFilters(transfer: HdrTransfer): string[] {
  * `filters`: those the SDR path runs first, e.g. padding to an even size; `rateControl`: CRF or bitrate
  * arguments; `x265Preset`: the quality preset's, x265 has the same names as x264).
  */
-export function hdrMp4Args(options: VideoEncoderOptions & { hdr: HdrTransfer }, input: string[], filters: string[], x265Preset: string, rateControl: string[]): string[] {
+export function hdrMp4Args(
+  options: { hdr: HdrTransfer; fps: Rational; output: string },
+  input: string[],
+  filters: string[],
+  x265Preset: string,
+  rateControl: string[],
+): string[] {
   const tag = TRANSFER_TAG[options.hdr];
-  const params = [`colorprim=bt2020`, `transfer=${tag}`, 'colormatrix=bt2020nc', 'range=limited', `master-display=${MASTER_DISPLAY}`, `max-cll=${MAX_CLL}`, 'hdr10=1', 'repeat-headers=1', 'log-level=error'];
+  const params = [
+    `colorprim=bt2020`,
+    `transfer=${tag}`,
+    'colormatrix=bt2020nc',
+    'range=limited',
+    `master-display=${MASTER_DISPLAY}`,
+    `max-cll=${MAX_CLL}`,
+    'hdr10=1',
+    'repeat-headers=1',
+    'log-level=error',
+  ];
   return [
-    '-y', ...input, '-vf', [...filters, ...hdrFilters(options.hdr), fillRepeats(options.fps)].join(','), '-an',
-    '-c:v', 'libx265', '-preset', x265Preset, ...rateControl, '-pix_fmt', 'yuv420p10le', '-profile:v', 'main10', '-x265-params', params.join(':'),
+    '-y',
+    ...input,
+    '-vf',
+    [...filters, ...hdrFilters(options.hdr), fillRepeats(options.fps)].join(','),
+    '-an',
+    '-c:v',
+    'libx265',
+    '-preset',
+    x265Preset,
+    ...rateControl,
+    '-pix_fmt',
+    'yuv420p10le',
+    '-profile:v',
+    'main10',
+    '-x265-params',
+    params.join(':'),
     // hvc1: the sample entry Apple players require for HEVC in mp4.
-    '-tag:v', 'hvc1', '-color_primaries', 'bt2020', '-color_trc', tag, '-colorspace', 'bt2020nc', '-color_range', 'tv',
-    '-r', formatRational(options.fps), '-movflags', '+faststart', '-f', 'mp4', options.output,
+    '-tag:v',
+    'hvc1',
+    '-color_primaries',
+    'bt2020',
+    '-color_trc',
+    tag,
+    '-colorspace',
+    'bt2020nc',
+    '-color_range',
+    'tv',
+    '-r',
+    formatRational(options.fps),
+    '-movflags',
+    '+faststart',
+    '-f',
+    'mp4',
+    options.output,
   ];
 }

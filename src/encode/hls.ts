@@ -39,27 +39,58 @@ export async function packageHls(video: string, outputDir: string, options: HlsO
   await mkdir(outputDir, { recursive: true });
   const audio = await hasAudio(video, options.signal);
   const args = [
-    '-y', '-v', 'error', '-i', video, '-map', '0:v:0', ...(audio ? ['-map', '0:a:0'] : []), '-c', 'copy',
-    '-f', 'hls', '-hls_time', String(options.segmentSeconds), '-hls_playlist_type', 'vod',
-    '-hls_flags', 'independent_segments', '-hls_segment_type', 'mpegts',
+    '-y',
+    '-v',
+    'error',
+    '-i',
+    video,
+    '-map',
+    '0:v:0',
+    ...(audio ? ['-map', '0:a:0'] : []),
+    '-c',
+    'copy',
+    '-f',
+    'hls',
+    '-hls_time',
+    String(options.segmentSeconds),
+    '-hls_playlist_type',
+    'vod',
+    '-hls_flags',
+    'independent_segments',
+    '-hls_segment_type',
+    'mpegts',
     // One video variant; the sound as an alternative rendition of group "aud", as HyperFrames does.
-    '-var_stream_map', audio ? 'v:0,agroup:aud,name:video a:0,agroup:aud,name:audio' : 'v:0,name:video',
-    '-master_pl_name', HLS_MASTER, '-hls_segment_filename', path.join(outputDir, '%v_%05d.ts'),
+    '-var_stream_map',
+    audio ? 'v:0,agroup:aud,name:video a:0,agroup:aud,name:audio' : 'v:0,name:video',
+    '-master_pl_name',
+    HLS_MASTER,
+    '-hls_segment_filename',
+    path.join(outputDir, '%v_%05d.ts'),
     // The mpegts muxer would otherwise start the timeline 1.4 s late.
-    '-muxdelay', '0', '-muxpreload', '0',
+    '-muxdelay',
+    '0',
+    '-muxpreload',
+    '0',
     path.join(outputDir, '%v.m3u8'),
   ];
   try {
     await runFfmpeg(args, { signal: options.signal });
   } catch (error) {
-    throw new EncodeError('encode', `packaging the video as HLS failed: ${error instanceof Error ? error.message : String(error)}`, {}, { cause: error });
+    throw new EncodeError(
+      'encode',
+      `packaging the video as HLS failed: ${error instanceof Error ? error.message : String(error)}`,
+      {},
+      { cause: error },
+    );
   }
   if (audio) await dropAudioOnlyVariant(path.join(outputDir, HLS_MASTER));
 }
 
 /** Whether `file` has an audio stream. */
 async function hasAudio(file: string, signal?: AbortSignal): Promise<boolean> {
-  const { stdout } = await runFfprobe(['-v', 'error', '-select_streams', 'a', '-show_entries', 'stream=index', '-of', 'csv=p=0', file], { signal });
+  const { stdout } = await runFfprobe(['-v', 'error', '-select_streams', 'a', '-show_entries', 'stream=index', '-of', 'csv=p=0', file], {
+    signal,
+  });
   return stdout.trim().length > 0;
 }
 

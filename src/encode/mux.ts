@@ -66,7 +66,10 @@ export async function muxAudio(videoFile: string, audioFile: string | null, outF
   if (options.signal?.aborted) throw new MuxError('cancelled', 'the mux was cancelled', {});
   if (audioFile === null) {
     const videoDuration = await streamEnd(videoFile, 'v', options.signal).catch(() => null);
-    if (videoDuration === null) throw new MuxError('ffmpeg_failed', `${videoFile} has no readable video stream; pass the encoded video as the first argument`, { file: videoFile });
+    if (videoDuration === null)
+      throw new MuxError('ffmpeg_failed', `${videoFile} has no readable video stream; pass the encoded video as the first argument`, {
+        file: videoFile,
+      });
     await moveFile(videoFile, outFile);
     return { file: outFile, videoDuration, audioDuration: null };
   }
@@ -74,11 +77,32 @@ export async function muxAudio(videoFile: string, audioFile: string | null, outF
   try {
     await runFfmpeg(
       [
-        '-y', '-v', 'error',
-        '-i', videoFile, '-i', audioFile,
-        '-map', '0:v:0', '-map', '1:a:0', '-c', 'copy',
-        ...(options.container === 'webm' ? ['-f', 'webm'] : ['-movflags', '+faststart', ...(options.fps ? ['-movie_timescale', String(movieTimescale(options.fps))] : []), '-f', options.container]),
-        '-map_metadata', '-1', '-fflags', '+bitexact',
+        '-y',
+        '-v',
+        'error',
+        '-i',
+        videoFile,
+        '-i',
+        audioFile,
+        '-map',
+        '0:v:0',
+        '-map',
+        '1:a:0',
+        '-c',
+        'copy',
+        ...(options.container === 'webm'
+          ? ['-f', 'webm']
+          : [
+              '-movflags',
+              '+faststart',
+              ...(options.fps ? ['-movie_timescale', String(movieTimescale(options.fps))] : []),
+              '-f',
+              options.container,
+            ]),
+        '-map_metadata',
+        '-1',
+        '-fflags',
+        '+bitexact',
         // -map_metadata -1 drops the stream's AlphaMode too; the alpha data alone shows opaque in browsers.
         ...(options.container === 'webm' && options.alpha ? ['-metadata:s:v:0', 'alpha_mode=1'] : []),
         temp,
@@ -86,26 +110,50 @@ export async function muxAudio(videoFile: string, audioFile: string | null, outF
       { signal: options.signal },
     );
     const videoDuration = await streamEnd(temp, 'v', options.signal);
-    if (videoDuration === null) throw new MuxError('ffmpeg_failed', `${videoFile} has no video stream; pass the encoded video as the first argument`, { file: videoFile });
+    if (videoDuration === null)
+      throw new MuxError('ffmpeg_failed', `${videoFile} has no video stream; pass the encoded video as the first argument`, {
+        file: videoFile,
+      });
     const audioDuration = await streamEnd(temp, 'a', options.signal);
-    if (audioDuration === null) throw new MuxError('ffmpeg_failed', `${audioFile} has no audio stream to mux; pass the file mixAudio wrote, or null for no audio`, { file: audioFile });
+    if (audioDuration === null)
+      throw new MuxError('ffmpeg_failed', `${audioFile} has no audio stream to mux; pass the file mixAudio wrote, or null for no audio`, {
+        file: audioFile,
+      });
     if (Math.abs(audioDuration - videoDuration) > MUX_LENGTH_TOLERANCE_S) {
-      throw new MuxError('length_mismatch', `audio ${audioFile} lasts ${audioDuration.toFixed(3)} s but video ${videoFile} lasts ${videoDuration.toFixed(3)} s; mix the audio with duration = the video's length (frameCount / fps)`, { file: audioFile });
+      throw new MuxError(
+        'length_mismatch',
+        `audio ${audioFile} lasts ${audioDuration.toFixed(3)} s but video ${videoFile} lasts ${videoDuration.toFixed(3)} s; mix the audio with duration = the video's length (frameCount / fps)`,
+        { file: audioFile },
+      );
     }
     await commitTemp(temp, outFile);
     return { file: outFile, videoDuration, audioDuration };
   } catch (error) {
     await removeQuietly(temp);
     if (error instanceof MuxError) throw error;
-    if (error instanceof ProcessError && error.code === 'cancelled') throw new MuxError('cancelled', 'the mux was cancelled', {}, { cause: error });
+    if (error instanceof ProcessError && error.code === 'cancelled')
+      throw new MuxError('cancelled', 'the mux was cancelled', {}, { cause: error });
     const detail = error instanceof Error ? error.message : String(error);
-    throw new MuxError('ffmpeg_failed', `muxing ${videoFile} and ${audioFile} into ${outFile} failed: ${detail}; check that the video is ${{ mp4: 'H.264', mov: 'ProRes', webm: 'VP9' }[options.container]} and the audio ${options.container === 'webm' ? 'Opus' : 'AAC'}`, {}, { cause: error });
+    throw new MuxError(
+      'ffmpeg_failed',
+      `muxing ${videoFile} and ${audioFile} into ${outFile} failed: ${detail}; check that the video is ${{ mp4: 'H.264', mov: 'ProRes', webm: 'VP9' }[options.container]} and the audio ${options.container === 'webm' ? 'Opus' : 'AAC'}`,
+      {},
+      { cause: error },
+    );
   }
 }
 
 async function requireFile(file: string, what: 'video' | 'audio'): Promise<void> {
-  const ok = await stat(file).then((s) => s.isFile(), () => false);
-  if (!ok) throw new MuxError('source_missing', `the ${what} file to mux, ${file}, does not exist; it should have been written by the ${what === 'video' ? 'video encoder' : 'audio mix'}`, { file });
+  const ok = await stat(file).then(
+    (s) => s.isFile(),
+    () => false,
+  );
+  if (!ok)
+    throw new MuxError(
+      'source_missing',
+      `the ${what} file to mux, ${file}, does not exist; it should have been written by the ${what === 'video' ? 'video encoder' : 'audio mix'}`,
+      { file },
+    );
 }
 
 /**

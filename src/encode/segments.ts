@@ -20,7 +20,8 @@ import { mkdir, readdir, rename, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { runFfmpeg, runFfprobe } from '../media/tools.js';
 import type { Rational } from '../media/rational.js';
-import { EncodeError, pngFrameName, startVideoEncoder, type VideoEncoder } from './video.js';
+import { EncodeError, pngFrameName, startVideoEncoder } from './video.js';
+import type { VideoEncoder } from './encoder.js';
 import { gifEncodeArgs, gifPaletteArgs, movieTimescale, type VideoEncoderOptions, type VideoFormat } from './video-args.js';
 
 export type SegmentEncoder = VideoEncoder;
@@ -68,7 +69,8 @@ export interface AssembleOptions {
 /** Joins `segments` (in frame order, contiguous) into `options.output`. */
 export async function assembleSegments(segments: readonly Segment[], options: AssembleOptions): Promise<void> {
   for (let i = 1; i < segments.length; i++) {
-    if (segments[i]!.first !== segments[i - 1]!.first + segments[i - 1]!.count) throw new RangeError(`segment ${i} starts at frame ${segments[i]!.first}, not where segment ${i - 1} ends`);
+    if (segments[i]!.first !== segments[i - 1]!.first + segments[i - 1]!.count)
+      throw new RangeError(`segment ${i} starts at frame ${segments[i]!.first}, not where segment ${i - 1} ends`);
   }
   if (options.format === 'png') return joinFrames(segments, options.output);
   if (options.format === 'gif') return encodeGif(segments, options);
@@ -85,12 +87,18 @@ async function concatCopy(segments: readonly Segment[], options: AssembleOptions
   const probes = await Promise.all(segments.map((s) => probeSegment(s.file, options.signal)));
   const mismatch = probes.findIndex((p) => p.extradata !== probes[0]!.extradata);
   if (mismatch > 0) {
-    throw new EncodeError('encode', `segment ${mismatch} (${segments[mismatch]!.file}) was encoded with other codec parameters than segment 0: every worker must run the same ffmpeg build with the same settings`, {});
+    throw new EncodeError(
+      'encode',
+      `segment ${mismatch} (${segments[mismatch]!.file}) was encoded with other codec parameters than segment 0: every worker must run the same ffmpeg build with the same settings`,
+      {},
+    );
   }
-  const list = segments.map((s) => {
-    const micros = boundary(s.first + s.count, options.fps) - boundary(s.first, options.fps);
-    return `file '${s.file.replace(/'/g, "'\\''")}'\nduration ${(micros / 1_000_000).toFixed(6)}\n`;
-  }).join('');
+  const list = segments
+    .map((s) => {
+      const micros = boundary(s.first + s.count, options.fps) - boundary(s.first, options.fps);
+      return `file '${s.file.replace(/'/g, "'\\''")}'\nduration ${(micros / 1_000_000).toFixed(6)}\n`;
+    })
+    .join('');
   const listFile = path.join(options.workDir, 'segments.txt');
   await writeFile(listFile, list);
   let timestamps: string;
@@ -107,16 +115,63 @@ async function concatCopy(segments: readonly Segment[], options: AssembleOptions
     timestamps = `setts=ts=floor(N*${1000 * den}/${num}+0.5)`;
     container.push('-f', 'webm');
   }
-  const result = await runFfmpeg(['-y', '-v', 'warning', '-f', 'concat', '-safe', '0', '-i', listFile, '-map', '0:v:0', '-c', 'copy', '-bsf:v', timestamps, ...container, options.output], { signal: options.signal })
-    .catch((error: unknown) => { throw new EncodeError('encode', `joining ${segments.length} segments failed: ${error instanceof Error ? error.message : String(error)}`, {}, { cause: error }); });
+  const result = await runFfmpeg(
+    [
+      '-y',
+      '-v',
+      'warning',
+      '-f',
+      'concat',
+      '-safe',
+      '0',
+      '-i',
+      listFile,
+      '-map',
+      '0:v:0',
+      '-c',
+      'copy',
+      '-bsf:v',
+      timestamps,
+      ...container,
+      options.output,
+    ],
+    { signal: options.signal },
+  ).catch((error: unknown) => {
+    throw new EncodeError(
+      'encode',
+      `joining ${segments.length} segments failed: ${error instanceof Error ? error.message : String(error)}`,
+      {},
+      { cause: error },
+    );
+  });
   if (/Invalid DTS|Non-monotonous DTS|Non-monotonic DTS/i.test(result.stderrTail)) {
-    throw new EncodeError('encode', `joining ${segments.length} segments gave out-of-order timestamps (${result.stderrTail.trim().split('\n')[0]}): this is a framesmith bug, please report it with the composition`, {});
+    throw new EncodeError(
+      'encode',
+      `joining ${segments.length} segments gave out-of-order timestamps (${result.stderrTail.trim().split('\n')[0]}): this is a framesmith bug, please report it with the composition`,
+      {},
+    );
   }
 }
 
 /** A segment's codec parameters (hex) and its first packet's pts − dts, seconds. */
 async function probeSegment(file: string, signal?: AbortSignal): Promise<{ extradata: string; delay: number }> {
-  const { stdout } = await runFfprobe(['-v', 'error', '-select_streams', 'v:0', '-show_entries', 'stream=extradata:packet=pts_time,dts_time', '-show_data', '-read_intervals', '%+#1', '-of', 'json', file], { signal });
+  const { stdout } = await runFfprobe(
+    [
+      '-v',
+      'error',
+      '-select_streams',
+      'v:0',
+      '-show_entries',
+      'stream=extradata:packet=pts_time,dts_time',
+      '-show_data',
+      '-read_intervals',
+      '%+#1',
+      '-of',
+      'json',
+      file,
+    ],
+    { signal },
+  );
   const info = JSON.parse(stdout) as { streams?: Array<{ extradata?: string }>; packets?: Array<{ pts_time?: string; dts_time?: string }> };
   const packet = info.packets?.[0];
   const delay = packet?.pts_time !== undefined && packet.dts_time !== undefined ? Number(packet.pts_time) - Number(packet.dts_time) : 0;
@@ -138,7 +193,16 @@ async function joinFrames(segments: readonly Segment[], output: string): Promise
 async function encodeGif(segments: readonly Segment[], options: AssembleOptions): Promise<void> {
   const frames = path.join(options.workDir, 'gif-frames');
   await joinFrames(segments, frames);
-  const encoder: VideoEncoderOptions = { format: 'gif', output: options.output, width: options.width, height: options.height, fps: options.fps, alpha: options.alpha, gifWidth: options.gifWidth, gifLoop: options.gifLoop };
+  const encoder: VideoEncoderOptions = {
+    format: 'gif',
+    output: options.output,
+    width: options.width,
+    height: options.height,
+    fps: options.fps,
+    alpha: options.alpha,
+    gifWidth: options.gifWidth,
+    gifLoop: options.gifLoop,
+  };
   const lossless = path.join(options.workDir, 'gif.mkv');
   const palette = path.join(options.workDir, 'palette.png');
   const args = gifPaletteArgs(encoder, lossless, palette, path.join(frames, 'frame-%06d.png'));
@@ -146,6 +210,11 @@ async function encodeGif(segments: readonly Segment[], options: AssembleOptions)
     await runFfmpeg(args, { signal: options.signal });
     await runFfmpeg(gifEncodeArgs(encoder, lossless, palette), { signal: options.signal });
   } catch (error) {
-    throw new EncodeError('encode', `the GIF encoder failed: ${error instanceof Error ? error.message : String(error)}`, {}, { cause: error });
+    throw new EncodeError(
+      'encode',
+      `the GIF encoder failed: ${error instanceof Error ? error.message : String(error)}`,
+      {},
+      { cause: error },
+    );
   }
 }

@@ -42,7 +42,10 @@ export type VideoFormat = 'mp4' | 'webm' | 'mov' | 'gif' | 'png';
 /** `looks` is HyperFrames' default (standard at CRF 16); `delivery` is another name for `high`. */
 export type Quality = 'draft' | 'standard' | 'looks' | 'high' | 'delivery';
 
-export const QUALITY_PRESETS: Record<Quality, { x264Crf: number; x264Preset: string; vp9Crf: number; vp9Deadline: string; vp9CpuUsed: number }> = {
+export const QUALITY_PRESETS: Record<
+  Quality,
+  { x264Crf: number; x264Preset: string; vp9Crf: number; vp9Deadline: string; vp9CpuUsed: number }
+> = {
   draft: { x264Crf: 28, x264Preset: 'ultrafast', vp9Crf: 28, vp9Deadline: 'realtime', vp9CpuUsed: 4 },
   standard: { x264Crf: 18, x264Preset: 'medium', vp9Crf: 18, vp9Deadline: 'good', vp9CpuUsed: 4 },
   looks: { x264Crf: 16, x264Preset: 'medium', vp9Crf: 16, vp9Deadline: 'good', vp9CpuUsed: 4 },
@@ -128,7 +131,16 @@ function fixedGop(options: VideoEncoderOptions): string[] {
   const gop = String(Math.ceil((options.keyframeSeconds * options.fps.num) / options.fps.den));
   // By frame number, not time: n >= k·S·fps is integer arithmetic, where t >= k·S may miss by a rounding.
   const { num, den } = options.fps;
-  return ['-g', gop, '-keyint_min', gop, '-sc_threshold', '0', '-force_key_frames', `expr:gte(n,ceil(n_forced*${options.keyframeSeconds * num}/${den}))`];
+  return [
+    '-g',
+    gop,
+    '-keyint_min',
+    gop,
+    '-sc_threshold',
+    '0',
+    '-force_key_frames',
+    `expr:gte(n,ceil(n_forced*${options.keyframeSeconds * num}/${den}))`,
+  ];
 }
 
 /** ffmpeg arguments for an mp4/webm/mov encode reading frames from stdin (exported for tests and doctor). */
@@ -142,9 +154,25 @@ export function encoderArgs(options: VideoEncoderOptions): string[] {
     // 4:4:4 with alpha: no chroma subsampling, so no padding to even sizes either.
     return [
       // setparams: prores_ks writes the colour atom from the frames' own tags, not from -colorspace.
-      '-y', ...input, '-vf', `scale=out_color_matrix=bt709:out_range=tv,format=yuva444p10le,setparams=color_primaries=bt709:color_trc=bt709:colorspace=bt709:range=tv,${fill}`, '-an',
-      '-c:v', 'prores_ks', '-profile:v', '4444', '-vendor', 'apl0', '-pix_fmt', 'yuva444p10le',
-      ...BT709_TAGS, '-r', rate, '-f', 'mov', options.output,
+      '-y',
+      ...input,
+      '-vf',
+      `scale=out_color_matrix=bt709:out_range=tv,format=yuva444p10le,setparams=color_primaries=bt709:color_trc=bt709:colorspace=bt709:range=tv,${fill}`,
+      '-an',
+      '-c:v',
+      'prores_ks',
+      '-profile:v',
+      '4444',
+      '-vendor',
+      'apl0',
+      '-pix_fmt',
+      'yuva444p10le',
+      ...BT709_TAGS,
+      '-r',
+      rate,
+      '-f',
+      'mov',
+      options.output,
     ];
   }
   const even = evenSize(options.width, options.height);
@@ -154,25 +182,66 @@ export function encoderArgs(options: VideoEncoderOptions): string[] {
     // Repeat the edge into the new column/row: a fill colour would bleed into the last real column
     // through the shared 4:2:0 chroma sample.
     // In RGB: smearing a 4:2:0 input (JPEG frames) pads luma and chroma unevenly and left the edge black.
-    filters.push(`format=${alpha ? 'rgba' : 'rgb24'}`, `pad=${even.width}:${even.height}:0:0`, `fillborders=right=${even.width - options.width}:bottom=${even.height - options.height}:mode=smear`);
+    filters.push(
+      `format=${alpha ? 'rgba' : 'rgb24'}`,
+      `pad=${even.width}:${even.height}:0:0`,
+      `fillborders=right=${even.width - options.width}:bottom=${even.height - options.height}:mode=smear`,
+    );
   }
-  if (options.format === 'mp4' && options.hdr) return hdrMp4Args({ ...options, hdr: options.hdr }, input, filters, quality.x264Preset, rateControl(options, 'x264'));
+  if (options.format === 'mp4' && options.hdr)
+    return hdrMp4Args({ ...options, hdr: options.hdr }, input, filters, quality.x264Preset, rateControl(options, 'x264'));
   if (options.format === 'mp4') {
     filters.push('scale=out_color_matrix=bt709:out_range=tv', 'format=yuv420p', fill);
     return [
-      '-y', ...input, '-vf', filters.join(','), '-an',
-      '-c:v', 'libx264', '-preset', quality.x264Preset, ...rateControl(options, 'x264'), ...fixedGop(options), '-pix_fmt', 'yuv420p',
-      ...BT709_TAGS, '-r', rate, '-movflags', '+faststart', '-f', 'mp4', options.output,
+      '-y',
+      ...input,
+      '-vf',
+      filters.join(','),
+      '-an',
+      '-c:v',
+      'libx264',
+      '-preset',
+      quality.x264Preset,
+      ...rateControl(options, 'x264'),
+      ...fixedGop(options),
+      '-pix_fmt',
+      'yuv420p',
+      ...BT709_TAGS,
+      '-r',
+      rate,
+      '-movflags',
+      '+faststart',
+      '-f',
+      'mp4',
+      options.output,
     ];
   }
   if (options.format === 'webm') {
     filters.push(`scale=out_color_matrix=bt709:out_range=tv`, `format=${alpha ? 'yuva420p' : 'yuv420p'}`, fill);
     return [
-      '-y', ...input, '-vf', filters.join(','), '-an',
-      '-c:v', 'libvpx-vp9', '-pix_fmt', alpha ? 'yuva420p' : 'yuv420p', ...rateControl(options, 'vp9'),
-      '-deadline', quality.vp9Deadline, '-cpu-used', String(options.vp9CpuUsed ?? quality.vp9CpuUsed), '-row-mt', '1',
+      '-y',
+      ...input,
+      '-vf',
+      filters.join(','),
+      '-an',
+      '-c:v',
+      'libvpx-vp9',
+      '-pix_fmt',
+      alpha ? 'yuva420p' : 'yuv420p',
+      ...rateControl(options, 'vp9'),
+      '-deadline',
+      quality.vp9Deadline,
+      '-cpu-used',
+      String(options.vp9CpuUsed ?? quality.vp9CpuUsed),
+      '-row-mt',
+      '1',
       ...(alpha ? ['-auto-alt-ref', '0'] : []),
-      ...BT709_TAGS, '-r', rate, '-f', 'webm', options.output,
+      ...BT709_TAGS,
+      '-r',
+      rate,
+      '-f',
+      'webm',
+      options.output,
     ];
   }
   throw new RangeError(`encoderArgs: format ${options.format} has no single-pass ffmpeg encoder`);
@@ -193,12 +262,29 @@ export function gifPaletteArgs(options: VideoEncoderOptions, frames: string, pal
   const rate = formatRational(options.fps);
   const alpha = options.alpha === true;
   // Frames piped in, or (`sequence`: an image2 pattern) read from files.
-  const input = sequence === undefined ? ['-f', 'image2pipe', '-framerate', rate, '-c:v', 'png', '-i', 'pipe:0'] : ['-f', 'image2', '-framerate', rate, '-i', sequence];
+  const input =
+    sequence === undefined
+      ? ['-f', 'image2pipe', '-framerate', rate, '-c:v', 'png', '-i', 'pipe:0']
+      : ['-f', 'image2', '-framerate', rate, '-i', sequence];
   return [
-    '-y', ...input,
-    '-filter_complex', `[0:v]scale=${gifWidth(options)}:-2:flags=lanczos,format=${alpha ? 'rgba' : 'rgb24'},split[keep][stats];[stats]palettegen=stats_mode=diff${alpha ? ':reserve_transparent=1' : ':reserve_transparent=0'}[palette]`,
-    '-map', '[keep]', '-c:v', 'ffv1', '-f', 'matroska', frames,
-    '-map', '[palette]', '-update', '1', '-frames:v', '1', palette,
+    '-y',
+    ...input,
+    '-filter_complex',
+    `[0:v]scale=${gifWidth(options)}:-2:flags=lanczos,format=${alpha ? 'rgba' : 'rgb24'},split[keep][stats];[stats]palettegen=stats_mode=diff${alpha ? ':reserve_transparent=1' : ':reserve_transparent=0'}[palette]`,
+    '-map',
+    '[keep]',
+    '-c:v',
+    'ffv1',
+    '-f',
+    'matroska',
+    frames,
+    '-map',
+    '[palette]',
+    '-update',
+    '1',
+    '-frames:v',
+    '1',
+    palette,
   ];
 }
 
@@ -209,8 +295,19 @@ export function gifPaletteArgs(options: VideoEncoderOptions, frames: string, pal
 export function gifEncodeArgs(options: VideoEncoderOptions, frames: string, palette: string): string[] {
   const alpha = options.alpha === true;
   return [
-    '-y', '-i', frames, '-i', palette,
-    '-lavfi', `[0:v][1:v]paletteuse=dither=sierra2_4a${alpha ? ':alpha_threshold=128' : ''}`,
-    '-r', formatRational(options.fps), '-loop', String(options.gifLoop ?? 0), '-f', 'gif', options.output,
+    '-y',
+    '-i',
+    frames,
+    '-i',
+    palette,
+    '-lavfi',
+    `[0:v][1:v]paletteuse=dither=sierra2_4a${alpha ? ':alpha_threshold=128' : ''}`,
+    '-r',
+    formatRational(options.fps),
+    '-loop',
+    String(options.gifLoop ?? 0),
+    '-f',
+    'gif',
+    options.output,
   ];
 }

@@ -15,6 +15,7 @@ import { once } from 'node:events';
 import { ProcessError, type RunningProcess } from '../media/process.js';
 import { runFfmpeg, startFfmpeg } from '../media/tools.js';
 import { encoderArgs, gifEncodeArgs, gifPaletteArgs, type VideoEncoderOptions } from './video-args.js';
+import type { VideoEncoder } from './encoder.js';
 import { timestampedFrames } from './frame-stream.js';
 
 export { encoderArgs, evenSize, QUALITY_PRESETS, type Quality, type VideoEncoderOptions, type VideoFormat } from './video-args.js';
@@ -27,23 +28,6 @@ export class EncodeError extends FramesmithError<'encode'> {
   override readonly name = 'EncodeError';
 }
 
-export interface VideoEncoder {
-  /** Writes the next frame (PNG, or JPEG with `frameFormat: 'jpeg'`). Resolves when the encoder accepted it (back-pressure). */
-  write(png: Buffer): Promise<void>;
-  /** Ends the stream and resolves when the output is complete. */
-  finish(): Promise<void>;
-  /** Stops the encoder and resolves once it has exited; the incomplete output is the caller's to remove. */
-  abort(): Promise<void>;
-  /**
-   * Ends the encoder at once (SIGKILL), synchronously: for process exit paths, where a gracefully
-   * stopping ffmpeg could still write (or, with +faststart, re-create) the output after it was removed.
-   */
-  killNow(): void;
-  readonly framesWritten: number;
-  /** ms spent waiting for the encoder to accept frames and to finish. */
-  readonly busyMs: number;
-}
-
 /** Starts an encoder for `options.format`. */
 export async function startVideoEncoder(options: VideoEncoderOptions): Promise<VideoEncoder> {
   if (options.frameFormat === 'jpeg' && options.format !== 'mp4') throw new RangeError(`${options.format} output needs png frames`);
@@ -53,7 +37,12 @@ export async function startVideoEncoder(options: VideoEncoderOptions): Promise<V
   // Frames with timestamps (frame-stream.ts): a frame repeating the previous one is not sent.
   const raw = pipeEncoder(proc);
   try {
-    return await timestampedFrames(raw, { frameFormat: options.frameFormat ?? 'png', width: options.width, height: options.height, fps: options.fps });
+    return await timestampedFrames(raw, {
+      frameFormat: options.frameFormat ?? 'png',
+      width: options.width,
+      height: options.height,
+      fps: options.fps,
+    });
   } catch (error) {
     await raw.abort();
     throw error;
@@ -67,11 +56,17 @@ async function gifEncoder(options: VideoEncoderOptions): Promise<VideoEncoder> {
   await mkdir(dir, { recursive: true });
   const frames = path.join(dir, 'frames.mkv');
   const palette = path.join(dir, 'palette.png');
-  const first = pipeEncoder(await startFfmpeg(gifPaletteArgs(options, frames, palette), { stdin: 'pipe', stdout: 'ignore', signal: options.signal }));
+  const first = pipeEncoder(
+    await startFfmpeg(gifPaletteArgs(options, frames, palette), { stdin: 'pipe', stdout: 'ignore', signal: options.signal }),
+  );
   let secondMs = 0;
   return {
-    get framesWritten() { return first.framesWritten; },
-    get busyMs() { return first.busyMs + secondMs; },
+    get framesWritten() {
+      return first.framesWritten;
+    },
+    get busyMs() {
+      return first.busyMs + secondMs;
+    },
     write: (png) => first.write(png),
     async finish() {
       await first.finish();
@@ -79,7 +74,12 @@ async function gifEncoder(options: VideoEncoderOptions): Promise<VideoEncoder> {
       try {
         await runFfmpeg(gifEncodeArgs(options, frames, palette), { signal: options.signal });
       } catch (error) {
-        throw new EncodeError('encode', `the GIF encoder failed: ${error instanceof Error ? error.message : String(error)}`, {}, { cause: error });
+        throw new EncodeError(
+          'encode',
+          `the GIF encoder failed: ${error instanceof Error ? error.message : String(error)}`,
+          {},
+          { cause: error },
+        );
       } finally {
         secondMs += performance.now() - t;
         await rm(dir, { recursive: true, force: true });
@@ -95,20 +95,31 @@ function pipeEncoder(proc: RunningProcess): VideoEncoder {
   let framesWritten = 0;
   let busyMs = 0;
   let exited: ProcessError | null = null;
-  proc.done.catch((error: unknown) => { exited = error instanceof ProcessError ? error : null; });
+  proc.done.catch((error: unknown) => {
+    exited = error instanceof ProcessError ? error : null;
+  });
   // EPIPE when ffmpeg dies mid-stream: the real reason comes from `done`.
   stdin.on('error', () => {});
   const failure = async (): Promise<never> => {
     try {
       await proc.done;
     } catch (error) {
-      throw new EncodeError('encode', `the video encoder failed: ${error instanceof Error ? error.message : String(error)}`, {}, { cause: error });
+      throw new EncodeError(
+        'encode',
+        `the video encoder failed: ${error instanceof Error ? error.message : String(error)}`,
+        {},
+        { cause: error },
+      );
     }
     throw new EncodeError('encode', 'the video encoder stopped reading frames before the render ended', {});
   };
   return {
-    get framesWritten() { return framesWritten; },
-    get busyMs() { return busyMs; },
+    get framesWritten() {
+      return framesWritten;
+    },
+    get busyMs() {
+      return busyMs;
+    },
     async write(png) {
       if (exited || stdin.destroyed || stdin.writableEnded) return failure();
       const t = performance.now();
@@ -119,9 +130,21 @@ function pipeEncoder(proc: RunningProcess): VideoEncoder {
       // queue in memory instead (bounded), and capture and encoding overlap.
       if (stdin.writableLength > MAX_PENDING_BYTES) {
         // Wait for the pipe to drain, or for ffmpeg to end (then `failure` explains why).
-        const ended = proc.done.then(() => 'ended' as const, () => 'ended' as const);
-        const outcome = await Promise.race([once(stdin, 'drain').then(() => 'drained' as const, () => 'ended' as const), ended]);
-        if (outcome === 'ended') { busyMs += performance.now() - t; return failure(); }
+        const ended = proc.done.then(
+          () => 'ended' as const,
+          () => 'ended' as const,
+        );
+        const outcome = await Promise.race([
+          once(stdin, 'drain').then(
+            () => 'drained' as const,
+            () => 'ended' as const,
+          ),
+          ended,
+        ]);
+        if (outcome === 'ended') {
+          busyMs += performance.now() - t;
+          return failure();
+        }
       }
       busyMs += performance.now() - t;
     },
@@ -131,7 +154,12 @@ function pipeEncoder(proc: RunningProcess): VideoEncoder {
       try {
         await proc.done;
       } catch (error) {
-        throw new EncodeError('encode', `the video encoder failed: ${error instanceof Error ? error.message : String(error)}`, {}, { cause: error });
+        throw new EncodeError(
+          'encode',
+          `the video encoder failed: ${error instanceof Error ? error.message : String(error)}`,
+          {},
+          { cause: error },
+        );
       } finally {
         busyMs += performance.now() - t;
       }
@@ -162,8 +190,12 @@ async function pngSequence(options: VideoEncoderOptions): Promise<VideoEncoder> 
   let framesWritten = 0;
   let busyMs = 0;
   return {
-    get framesWritten() { return framesWritten; },
-    get busyMs() { return busyMs; },
+    get framesWritten() {
+      return framesWritten;
+    },
+    get busyMs() {
+      return busyMs;
+    },
     async write(png) {
       const t = performance.now();
       // The browser's PNG is written as is: lossless, alpha kept, no re-encode.

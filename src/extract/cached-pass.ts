@@ -98,15 +98,26 @@ interface Job {
 
 export class CacheSession {
   readonly metrics: SessionMetrics = {
-    passes: 0, framesExtracted: 0, bytesWritten: 0, supersetGroups: 0, supersetMembers: 0, supersetFramesSaved: 0, supersetFallbacks: 0, contentDedupeHits: 0,
-    sourcePasses: 0, framesDecoded: 0,
+    passes: 0,
+    framesExtracted: 0,
+    bytesWritten: 0,
+    supersetGroups: 0,
+    supersetMembers: 0,
+    supersetFramesSaved: 0,
+    supersetFallbacks: 0,
+    contentDedupeHits: 0,
+    sourcePasses: 0,
+    framesDecoded: 0,
   };
   private readonly unpublished: CacheWriter[] = [];
   private readonly warned = new Set<string>();
   private started = 0;
   private released = false;
 
-  constructor(readonly cache: FrameCache, private readonly options: SessionOptions) {}
+  constructor(
+    readonly cache: FrameCache,
+    private readonly options: SessionOptions,
+  ) {}
 
   /** Serves every unit; the map is keyed by plan key. Each promise rejects with an `ExtractError`. */
   run(units: readonly Unit[]): Map<string, Promise<Served>> {
@@ -132,7 +143,10 @@ export class CacheSession {
       return { unit, served: deferred.promise };
     });
     for (const [index, unit] of units.entries()) {
-      results.set(unit.plan.key, lookups[index]!.then((r) => r.served));
+      results.set(
+        unit.plan.key,
+        lookups[index]!.then((r) => r.served),
+      );
     }
     // Phase 2: once every lookup is in, plan supersets over the misses and start the passes.
     void Promise.allSettled(lookups).then(() => this.extractMisses(misses));
@@ -164,7 +178,10 @@ export class CacheSession {
     try {
       sourceId = await this.cache.sourceIdentity(plan.source);
     } catch (error) {
-      this.warnOnce('identity', `cannot identify ${plan.source} for the frame cache (${error instanceof Error ? error.message : String(error)}); extracting it without the cache`);
+      this.warnOnce(
+        'identity',
+        `cannot identify ${plan.source} for the frame cache (${error instanceof Error ? error.message : String(error)}); extracting it without the cache`,
+      );
       return null;
     }
     const { major } = await getTools();
@@ -184,7 +201,9 @@ export class CacheSession {
     }
     let planned: ReturnType<typeof planSupersets<{ miss: Miss; settle: Deferred }>>;
     try {
-      planned = planSupersets(misses.map((m) => ({ item: m, plan: m.miss.unit.plan, bucket: `${m.miss.sourceId}/${planVariant(m.miss.unit.plan)}` })));
+      planned = planSupersets(
+        misses.map((m) => ({ item: m, plan: m.miss.unit.plan, bucket: `${m.miss.sourceId}/${planVariant(m.miss.unit.plan)}` })),
+      );
     } catch (error) {
       // Never leave a video waiting: every miss reports the failure.
       for (const m of misses) m.settle.follow(Promise.reject(error));
@@ -212,7 +231,14 @@ export class CacheSession {
       sourceId: miss.sourceId,
       videoId: miss.unit.leaderId,
       key: miss.key,
-      done: (writer, pass) => settle.follow(this.publish(miss, writer, pass.frames.map((f) => path.basename(f)))),
+      done: (writer, pass) =>
+        settle.follow(
+          this.publish(
+            miss,
+            writer,
+            pass.frames.map((f) => path.basename(f)),
+          ),
+        ),
       fail: (error) => settle.follow(Promise.reject(error)),
       fallback: () => settle.follow(this.options.pool(() => this.direct(miss))),
     };
@@ -257,7 +283,16 @@ export class CacheSession {
       },
       fail: (error) => {
         for (const { item } of group.members) {
-          item.settle.follow(Promise.reject(new ExtractError('cancelled', `extraction of ${item.miss.unit.plan.source} was cancelled`, { videoId: item.miss.unit.leaderId, file: item.miss.unit.plan.source }, { cause: error })));
+          item.settle.follow(
+            Promise.reject(
+              new ExtractError(
+                'cancelled',
+                `extraction of ${item.miss.unit.plan.source} was cancelled`,
+                { videoId: item.miss.unit.leaderId, file: item.miss.unit.plan.source },
+                { cause: error },
+              ),
+            ),
+          );
         }
       },
       fallback: () => {
@@ -269,25 +304,37 @@ export class CacheSession {
 
   /** The source passes of one source's jobs, each into a cache writer's directory. */
   private async sourceGroup(jobs: Job[], maxSegments: number): Promise<void> {
-    const writers: Array<CacheWriter | null> = await Promise.all(jobs.map((job) => this.cache.beginWrite(job.key).catch((error: unknown) => {
-      this.warnOnce('write', `frame cache: ${error instanceof Error ? error.message : String(error)}; extracting without the cache`);
-      return null;
-    })));
+    const writers: Array<CacheWriter | null> = await Promise.all(
+      jobs.map((job) =>
+        this.cache.beginWrite(job.key).catch((error: unknown) => {
+          this.warnOnce('write', `frame cache: ${error instanceof Error ? error.message : String(error)}; extracting without the cache`);
+          return null;
+        }),
+      ),
+    );
     const open = jobs.filter((_, i) => writers[i] !== null);
     // A job without a writer runs on its own, uncached (direct() does that).
-    jobs.forEach((job, i) => { if (writers[i] === null) job.fallback(); });
+    jobs.forEach((job, i) => {
+      if (writers[i] === null) job.fallback();
+    });
     if (open.length === 0) return;
     const dirs = writers.filter((w): w is CacheWriter => w !== null);
     const reports = open.map((job) => this.options.progress(`${job.plan.key}@${job.key}`, job.plan.frameCount));
     try {
-      const result = await runSourcePasses(open.map((job, i) => ({ plan: job.plan, dir: dirs[i]!.dir, videoId: job.videoId })), {
-        pool: this.options.pool,
-        maxSegments,
-        signal: this.options.signal,
-        timeoutMs: this.options.timeoutMs,
-        onProgress: (i, n) => reports[i]!(n),
-        onPlanned: (processes) => { this.metrics.passes += processes; this.metrics.sourcePasses++; },
-      });
+      const result = await runSourcePasses(
+        open.map((job, i) => ({ plan: job.plan, dir: dirs[i]!.dir, videoId: job.videoId })),
+        {
+          pool: this.options.pool,
+          maxSegments,
+          signal: this.options.signal,
+          timeoutMs: this.options.timeoutMs,
+          onProgress: (i, n) => reports[i]!(n),
+          onPlanned: (processes) => {
+            this.metrics.passes += processes;
+            this.metrics.sourcePasses++;
+          },
+        },
+      );
       this.addDecoded(result.framesDecoded);
       result.results.forEach((pass, i) => {
         this.metrics.framesExtracted += pass.frames.length;
@@ -326,12 +373,21 @@ export class CacheSession {
       await this.cache.abort(writer).catch(() => undefined);
       throw error;
     }
-    return this.publish(miss, writer, pass.frames.map((f) => path.basename(f)));
+    return this.publish(
+      miss,
+      writer,
+      pass.frames.map((f) => path.basename(f)),
+    );
   }
 
   private async publish(miss: Miss, writer: CacheWriter, names: string[]): Promise<Served> {
     try {
-      const entry = await this.cache.publish(writer, { frames: names, sourceId: miss.sourceId, recipe: miss.recipe, meta: { source: path.basename(miss.unit.plan.source) } });
+      const entry = await this.cache.publish(writer, {
+        frames: names,
+        sourceId: miss.sourceId,
+        recipe: miss.recipe,
+        meta: { source: path.basename(miss.unit.plan.source) },
+      });
       return { dir: entry.dir, frames: entry.frames, cacheHit: false, ms: this.elapsed() };
     } catch (error) {
       // The frames are complete in the writer's directory: serve them for this run, uncached.
@@ -356,7 +412,13 @@ export class CacheSession {
     const report = this.options.progress(`${plan.key}@${dir}`, plan.frameCount);
     this.metrics.passes++;
     try {
-      const result = await runExtractionPass(plan, dir, { signal: this.options.signal, timeoutMs: this.options.timeoutMs, videoId, direct, onProgress: report });
+      const result = await runExtractionPass(plan, dir, {
+        signal: this.options.signal,
+        timeoutMs: this.options.timeoutMs,
+        videoId,
+        direct,
+        onProgress: report,
+      });
       this.addDecoded(await framesDecodedBy([plan]));
       this.metrics.framesExtracted += result.frames.length;
       this.metrics.bytesWritten += result.bytesWritten;
@@ -378,7 +440,16 @@ interface Deferred {
 function defer(): Deferred {
   let resolve!: (value: Served) => void;
   let reject!: (error: unknown) => void;
-  const promise = new Promise<Served>((res, rej) => { resolve = res; reject = rej; });
+  const promise = new Promise<Served>((res, rej) => {
+    resolve = res;
+    reject = rej;
+  });
   promise.catch(() => {});
-  return { promise, resolve, follow: (other) => { other.then(resolve, reject); } };
+  return {
+    promise,
+    resolve,
+    follow: (other) => {
+      other.then(resolve, reject);
+    },
+  };
 }

@@ -48,13 +48,17 @@ export type ColourTransformKind =
   /** SDR source, SDR render: frames are decoded as they are. */
   | 'none'
   /** SDR (BT.709 or as tagged) → BT.2020 with the target transfer, SDR white at reference white. */
-  | 'sdr-to-pq' | 'sdr-to-hlg'
+  | 'sdr-to-pq'
+  | 'sdr-to-hlg'
   /** HDR → BT.709 SDR through a mobius tone curve. */
-  | 'pq-to-sdr' | 'hlg-to-sdr'
+  | 'pq-to-sdr'
+  | 'hlg-to-sdr'
   /** HDR → the other HDR transfer, same absolute luminance (reference white stays at 203 cd/m²). */
-  | 'pq-to-hlg' | 'hlg-to-pq'
+  | 'pq-to-hlg'
+  | 'hlg-to-pq'
   /** HDR source already in the target transfer: signal untouched, only decoded to RGB (see file comment). */
-  | 'pq-keep' | 'hlg-keep';
+  | 'pq-keep'
+  | 'hlg-keep';
 
 export interface ColourTransform {
   kind: ColourTransformKind;
@@ -77,8 +81,34 @@ export interface ColourSource {
 
 // ffprobe's names that zscale accepts under the same spelling. Anything else (unknown, unspecified,
 // names zimg lacks such as bt1361e) falls back to the BT.709 default or, for HDR, the BT.2020 default.
-const ZSCALE_TRANSFERS = new Set(['bt709', 'bt470m', 'bt470bg', 'smpte170m', 'linear', 'log100', 'log316', 'bt2020-10', 'bt2020-12', 'smpte2084', 'iec61966-2-4', 'iec61966-2-1', 'arib-std-b67']);
-const ZSCALE_PRIMARIES = new Set(['bt709', 'bt470m', 'bt470bg', 'smpte170m', 'smpte240m', 'film', 'bt2020', 'smpte428', 'smpte431', 'smpte432', 'jedec-p22']);
+const ZSCALE_TRANSFERS = new Set([
+  'bt709',
+  'bt470m',
+  'bt470bg',
+  'smpte170m',
+  'linear',
+  'log100',
+  'log316',
+  'bt2020-10',
+  'bt2020-12',
+  'smpte2084',
+  'iec61966-2-4',
+  'iec61966-2-1',
+  'arib-std-b67',
+]);
+const ZSCALE_PRIMARIES = new Set([
+  'bt709',
+  'bt470m',
+  'bt470bg',
+  'smpte170m',
+  'smpte240m',
+  'film',
+  'bt2020',
+  'smpte428',
+  'smpte431',
+  'smpte432',
+  'jedec-p22',
+]);
 const ZSCALE_MATRICES = new Set(['bt709', 'fcc', 'bt470bg', 'smpte170m', 'ycgco', 'bt2020nc', 'bt2020c']);
 
 /** Packed or planar RGB pixel formats (rgb24, argb, bgra, gbrp10le, rgb48be, …): zimg must treat them as RGB. */
@@ -93,8 +123,11 @@ export function sourceColourArgs(source: ColourSource): string {
   const fallbackMatrix = source.hdr ? 'bt2020nc' : 'bt709';
   const transfer = source.colorTransfer && ZSCALE_TRANSFERS.has(source.colorTransfer) ? source.colorTransfer : fallbackTransfer;
   const primaries = source.colorPrimaries && ZSCALE_PRIMARIES.has(source.colorPrimaries) ? source.colorPrimaries : fallbackPrimaries;
-  const matrix = isRgbPixelFormat(source.pixelFormat) ? 'gbr'
-    : source.colorSpace && ZSCALE_MATRICES.has(source.colorSpace) ? source.colorSpace : fallbackMatrix;
+  const matrix = isRgbPixelFormat(source.pixelFormat)
+    ? 'gbr'
+    : source.colorSpace && ZSCALE_MATRICES.has(source.colorSpace)
+      ? source.colorSpace
+      : fallbackMatrix;
   return `tin=${transfer}:pin=${primaries}:min=${matrix}`;
 }
 
@@ -127,13 +160,16 @@ export function colourTransform(source: ColourSource, target: ColorTarget, alpha
     const float = alpha ? 'gbrapf32le' : 'gbrpf32le';
     const peak = TONE_MAP_PEAK_NITS / REFERENCE_WHITE_NITS;
     return {
-      kind, id,
+      kind,
+      id,
       filter: [
         // tonemap needs linear float RGB. zimg converts primaries in linear light anyway, so the gamut
         // step (BT.2020 → BT.709, before the tone curve so it acts on BT.709 channels) shares this zscale.
-        `zscale=${input}:t=linear:p=bt709:${npl}`, `format=${float}`,
+        `zscale=${input}:t=linear:p=bt709:${npl}`,
+        `format=${float}`,
         `tonemap=tonemap=mobius:param=${TONE_MAP_KNEE}:desat=0:peak=${peak.toFixed(6)}`,
-        `zscale=t=bt709:p=bt709:r=pc`, `format=${rgb}`,
+        `zscale=t=bt709:p=bt709:r=pc`,
+        `format=${rgb}`,
       ].join(','),
     };
   }

@@ -39,7 +39,12 @@ export class ExtractError extends FramesmithError<ExtractErrorKind, ExtractError
 
   /** The same failure reported for a video that shared the failed pass. */
   forFollower(videoId: string, leaderId: string): ExtractError {
-    return new ExtractError(this.code, `${this.reason} [shared extraction, leader ${leaderId}]`, { ...this.fields, videoId, retryable: this.retryable }, { cause: this });
+    return new ExtractError(
+      this.code,
+      `${this.reason} [shared extraction, leader ${leaderId}]`,
+      { ...this.fields, videoId, retryable: this.retryable },
+      { cause: this },
+    );
   }
 }
 
@@ -59,16 +64,32 @@ export function toExtractError(error: unknown, videoId: string, file: string | u
     return new ExtractError('ffmpeg_unavailable', error.message, { videoId, file }, { cause: error });
   }
   if (error instanceof ProcessError) {
-    if (error.code === 'cancelled') return new ExtractError('cancelled', `extraction of ${file} was cancelled`, { videoId, file }, { cause: error });
+    if (error.code === 'cancelled')
+      return new ExtractError('cancelled', `extraction of ${file} was cancelled`, { videoId, file }, { cause: error });
     if (error.code === 'timeout') {
-      return new ExtractError('ffmpeg_timeout', `ffmpeg timed out extracting ${file}; retry, raise the timeout, or lower \`concurrency\``, { videoId, file }, { cause: error });
+      return new ExtractError(
+        'ffmpeg_timeout',
+        `ffmpeg timed out extracting ${file}; retry, raise the timeout, or lower \`concurrency\``,
+        { videoId, file },
+        { cause: error },
+      );
     }
     if (error.code === 'spawn') return new ExtractError('ffmpeg_unavailable', error.message, { videoId, file }, { cause: error });
-    return new ExtractError('ffmpeg_failed', `ffmpeg could not decode ${file} (${error.fields.stderrTail.trim().split('\n').slice(-2).join(' | ') || `exit ${error.fields.exitCode}`}); the file may be truncated or damaged — re-export it`, { videoId, file }, { cause: error });
+    return new ExtractError(
+      'ffmpeg_failed',
+      `ffmpeg could not decode ${file} (${error.fields.stderrTail.trim().split('\n').slice(-2).join(' | ') || `exit ${error.fields.exitCode}`}); the file may be truncated or damaged — re-export it`,
+      { videoId, file },
+      { cause: error },
+    );
   }
   if (error instanceof Error && error.name === 'AbortError') {
     return new ExtractError('cancelled', `extraction of ${file ?? 'the video'} was cancelled`, { videoId, file }, { cause: error });
   }
   const message = error instanceof Error ? error.message : String(error);
-  return new ExtractError('internal', `unexpected failure extracting ${file ?? 'the video'}: ${message}`, { videoId, file }, { cause: error });
+  return new ExtractError(
+    'internal',
+    `unexpected failure extracting ${file ?? 'the video'}: ${message}`,
+    { videoId, file },
+    { cause: error },
+  );
 }

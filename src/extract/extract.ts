@@ -44,14 +44,26 @@ interface Resolved {
 
 function resolveOptions(options: ExtractCallOptions): Resolved {
   const fps = parseRational(options.fps);
-  if (!fps) throw new ExtractOptionsError('invalid_option', `fps must be a positive number or a rational such as "30000/1001" (got ${String(options.fps)})`, { option: 'fps' });
-  if (typeof options.outDir !== 'string' || options.outDir === '') throw new ExtractOptionsError('invalid_option', 'outDir is required: the directory frames are written to', { option: 'outDir' });
+  if (!fps)
+    throw new ExtractOptionsError(
+      'invalid_option',
+      `fps must be a positive number or a rational such as "30000/1001" (got ${String(options.fps)})`,
+      { option: 'fps' },
+    );
+  if (typeof options.outDir !== 'string' || options.outDir === '')
+    throw new ExtractOptionsError('invalid_option', 'outDir is required: the directory frames are written to', { option: 'outDir' });
   const format = options.format ?? 'auto';
-  if (!['auto', 'jpg', 'png'].includes(format)) throw new ExtractOptionsError('invalid_option', `format must be "auto", "jpg" or "png" (got ${String(format)})`, { option: 'format' });
+  if (!['auto', 'jpg', 'png'].includes(format))
+    throw new ExtractOptionsError('invalid_option', `format must be "auto", "jpg" or "png" (got ${String(format)})`, { option: 'format' });
   const jpegQuality = options.jpegQuality ?? 3;
-  if (!Number.isInteger(jpegQuality) || jpegQuality < 2 || jpegQuality > 31) throw new ExtractOptionsError('invalid_option', `jpegQuality must be an integer from 2 (best) to 31 (got ${jpegQuality})`, { option: 'jpegQuality' });
+  if (!Number.isInteger(jpegQuality) || jpegQuality < 2 || jpegQuality > 31)
+    throw new ExtractOptionsError('invalid_option', `jpegQuality must be an integer from 2 (best) to 31 (got ${jpegQuality})`, {
+      option: 'jpegQuality',
+    });
   if (options.concurrency !== undefined && (!Number.isInteger(options.concurrency) || options.concurrency < 1)) {
-    throw new ExtractOptionsError('invalid_option', `concurrency must be a positive integer (got ${options.concurrency})`, { option: 'concurrency' });
+    throw new ExtractOptionsError('invalid_option', `concurrency must be a positive integer (got ${options.concurrency})`, {
+      option: 'concurrency',
+    });
   }
   return { options, fps, format, jpegQuality, baseDir: options.baseDir ?? process.cwd() };
 }
@@ -66,12 +78,15 @@ function defaultWarn(message: string): void {
 async function openCache(options: ExtractCallOptions, warn: (message: string) => void): Promise<FrameCache | null> {
   if (options.cache === false) return null;
   if (options.cache !== undefined && (typeof options.cache !== 'string' || options.cache === '')) {
-    throw new ExtractOptionsError('invalid_option', `cache must be a directory path or false (got ${String(options.cache)})`, { option: 'cache' });
+    throw new ExtractOptionsError('invalid_option', `cache must be a directory path or false (got ${String(options.cache)})`, {
+      option: 'cache',
+    });
   }
   try {
     return await openFrameCache({ dir: options.cache, budgetBytes: options.cacheBudget, warn });
   } catch (error) {
-    if (error instanceof CacheError && error.code === 'invalid_config') throw new ExtractOptionsError('invalid_option', error.message, { option: 'cacheBudget' });
+    if (error instanceof CacheError && error.code === 'invalid_config')
+      throw new ExtractOptionsError('invalid_option', error.message, { option: 'cacheBudget' });
     throw error;
   }
 }
@@ -92,7 +107,10 @@ function progressBoard(onProgress: ExtractOptions['onProgress']) {
       total += frames;
       done.set(id, 0);
       report();
-      return (value) => { done.set(id, value); report(); };
+      return (value) => {
+        done.set(id, value);
+        report();
+      };
     },
   };
 }
@@ -123,25 +141,36 @@ export async function extractVideos(videos: VideoRequest[], callOptions: Extract
   // Downloads stay leased (safe from cache GC) until the passes that read them are done.
   const remoteLeases = cache && videos.some((v) => isRemoteSrc(v.src)) ? new LeaseTable(cache.dir) : null;
   let planMs = 0;
-  const prepared: Prepared[] = await Promise.all(videos.map(async (video): Promise<Prepared> => {
-    try {
-      const local = cache && isRemoteSrc(video.src)
-        ? { ...video, src: await localCopyOf(video.src, String(video.id), cache.dir, remoteLeases!, { allowPrivateHosts: options.allowPrivateHosts, signal: options.signal, warn }) }
-        : video;
-      const request = normalizeRequest(local, resolved.baseDir);
-      // The packet index (for cutting source passes at keyframes) is read alongside the probe, so a
-      // cold run does not wait for it later; a warm one reads both from the probe store.
-      packetIndex(request.src).catch(() => {});
-      const info = await probeMedia(request.src);
-      const planStarted = performance.now();
-      const planned = planVideo(request, info, { fps, format: resolved.format, jpegQuality: resolved.jpegQuality, colorTarget });
-      planMs += performance.now() - planStarted;
-      return { ok: true, planned, readyMs: performance.now() - started };
-    } catch (error) {
-      const src = typeof video.src === 'string' ? (isRemoteSrc(video.src) ? video.src : path.resolve(resolved.baseDir, video.src)) : undefined;
-      return { ok: false, error: toExtractError(error, String(video.id), src), readyMs: performance.now() - started };
-    }
-  }));
+  const prepared: Prepared[] = await Promise.all(
+    videos.map(async (video): Promise<Prepared> => {
+      try {
+        const local =
+          cache && isRemoteSrc(video.src)
+            ? {
+                ...video,
+                src: await localCopyOf(video.src, String(video.id), cache.dir, remoteLeases!, {
+                  allowPrivateHosts: options.allowPrivateHosts,
+                  signal: options.signal,
+                  warn,
+                }),
+              }
+            : video;
+        const request = normalizeRequest(local, resolved.baseDir);
+        // The packet index (for cutting source passes at keyframes) is read alongside the probe, so a
+        // cold run does not wait for it later; a warm one reads both from the probe store.
+        packetIndex(request.src).catch(() => {});
+        const info = await probeMedia(request.src);
+        const planStarted = performance.now();
+        const planned = planVideo(request, info, { fps, format: resolved.format, jpegQuality: resolved.jpegQuality, colorTarget });
+        planMs += performance.now() - planStarted;
+        return { ok: true, planned, readyMs: performance.now() - started };
+      } catch (error) {
+        const src =
+          typeof video.src === 'string' ? (isRemoteSrc(video.src) ? video.src : path.resolve(resolved.baseDir, video.src)) : undefined;
+        return { ok: false, error: toExtractError(error, String(video.id), src), readyMs: performance.now() - started };
+      }
+    }),
+  );
   const probeMs = performance.now() - started - planMs;
 
   // In-render dedupe: the first video with a plan key leads; later ones share its result.
@@ -155,8 +184,27 @@ export async function extractVideos(videos: VideoRequest[], callOptions: Extract
     else units.set(item.planned.plan.key, { plan: item.planned.plan, leaderId: item.planned.videoId });
   }
   const extractStarted = performance.now();
-  const session = cache ? new CacheSession(cache, { pool, signal: options.signal, timeoutMs: options.timeoutMs, outDir, warn, progress: board.register, sourcePasses: options.sourcePasses }) : null;
-  const uncached = session ? null : extractUncached([...units.values()], { pool, outDir, signal: options.signal, timeoutMs: options.timeoutMs, progress: board.register, sourcePasses: options.sourcePasses });
+  const session = cache
+    ? new CacheSession(cache, {
+        pool,
+        signal: options.signal,
+        timeoutMs: options.timeoutMs,
+        outDir,
+        warn,
+        progress: board.register,
+        sourcePasses: options.sourcePasses,
+      })
+    : null;
+  const uncached = session
+    ? null
+    : extractUncached([...units.values()], {
+        pool,
+        outDir,
+        signal: options.signal,
+        timeoutMs: options.timeoutMs,
+        progress: board.register,
+        sourcePasses: options.sourcePasses,
+      });
   const served: Map<string, Promise<Served>> = session ? session.run([...units.values()]) : uncached!.served;
   board.report();
 
@@ -199,7 +247,14 @@ export async function extractVideos(videos: VideoRequest[], callOptions: Extract
 
   // Every pass has ended: the downloads may be evicted again.
   remoteLeases?.close();
-  const cacheMetrics = cache?.metrics ?? { cacheHits: 0, cacheMisses: 0, publishFailures: 0, gcEvictions: 0, gcBytesFreed: 0, corruptEntries: 0 };
+  const cacheMetrics = cache?.metrics ?? {
+    cacheHits: 0,
+    cacheMisses: 0,
+    publishFailures: 0,
+    gcEvictions: 0,
+    gcBytesFreed: 0,
+    corruptEntries: 0,
+  };
   const s = session?.metrics;
   const totalMs = performance.now() - started;
   return {

@@ -72,7 +72,15 @@ export function sec(value: number): string {
 // ffprobe's color_space values whose matrix is BT.601 (the JPEG matrix).
 const BT601_MATRICES = new Set(['bt470bg', 'smpte170m']);
 /** swscale's names of the YUV matrices ffprobe reports. */
-const SWSCALE_MATRICES: Record<string, string> = { bt709: 'bt709', smpte170m: 'bt601', bt470bg: 'bt601', fcc: 'fcc', smpte240m: 'smpte240m', bt2020nc: 'bt2020', bt2020c: 'bt2020' };
+const SWSCALE_MATRICES: Record<string, string> = {
+  bt709: 'bt709',
+  smpte170m: 'bt601',
+  bt470bg: 'bt601',
+  fcc: 'fcc',
+  smpte240m: 'smpte240m',
+  bt2020nc: 'bt2020',
+  bt2020c: 'bt2020',
+};
 
 /**
  * The `colorspace` filter's options that take a yuv420p source to full-range BT.601 yuv420p, or null
@@ -94,8 +102,12 @@ export function jpegColourspace(plan: ExtractionPlan): string | null {
   // iall/all name primaries and transfer too; they are equal on both sides, so with fast=1 only the
   // matrix (BT.709 → BT.601) and the range change. iall also overrides an untagged frame, which
   // `colorspace` would otherwise reject.
-  const io = matrix === 'bt709' ? 'iall=bt709:all=bt709:space=bt470bg'
-    : matrix !== null && BT601_MATRICES.has(matrix) ? 'iall=bt601-6-625:all=bt601-6-625' : null;
+  const io =
+    matrix === 'bt709'
+      ? 'iall=bt709:all=bt709:space=bt470bg'
+      : matrix !== null && BT601_MATRICES.has(matrix)
+        ? 'iall=bt601-6-625:all=bt601-6-625'
+        : null;
   return io === null ? null : `colorspace=${io}:range=pc:fast=1:format=yuv420p`;
 }
 
@@ -110,7 +122,9 @@ export function passFilters(plan: ExtractionPlan, firstSlot = 0): string {
   const origin = plan.streamStart + plan.mediaStart + PTS_TOLERANCE;
   const local = `PTS-${sec(origin)}/TB`;
   filters.push(plan.playbackRate === 1 ? `setpts=${local}` : `setpts=(${local})/${sec(plan.playbackRate)}`);
-  filters.push(`fps=fps=${formatRational(plan.fps)}:round=up:start_time=${firstSlot === 0 ? '0' : sec((firstSlot * plan.fps.den) / plan.fps.num)}`);
+  filters.push(
+    `fps=fps=${formatRational(plan.fps)}:round=up:start_time=${firstSlot === 0 ? '0' : sec((firstSlot * plan.fps.den) / plan.fps.num)}`,
+  );
   // Scale after fps: only frames that are written get scaled (the fps filter drops or repeats first).
   const scale: string[] = [];
   if (plan.sourceWidth !== plan.width || plan.sourceHeight !== plan.height) {
@@ -123,7 +137,8 @@ export function passFilters(plan: ExtractionPlan, firstSlot = 0): string {
   // swscale reads the matrix from the frame's tag, BT.601 when untagged; the source is decoded with the
   // matrix a browser uses (MediaInfo.displayMatrix), which for a partly or untagged stream differs.
   const inMatrix = !plan.colourFilter && colourspace === null ? SWSCALE_MATRICES[plan.sourceColorSpace ?? ''] : undefined;
-  if (plan.format === 'jpg' && !plan.colourFilter && colourspace === null) scale.push(...(inMatrix ? [`in_color_matrix=${inMatrix}`] : []), 'out_color_matrix=bt601', 'out_range=pc');
+  if (plan.format === 'jpg' && !plan.colourFilter && colourspace === null)
+    scale.push(...(inMatrix ? [`in_color_matrix=${inMatrix}`] : []), 'out_color_matrix=bt601', 'out_range=pc');
   // PNG: the conversion to RGB happens here, with that matrix, not in a scaler ffmpeg inserts.
   const pngRgb = plan.format === 'png' && !plan.colourFilter && inMatrix !== undefined && !isRgbPixelFormat(plan.sourcePixelFormat);
   if (pngRgb) scale.push(`in_color_matrix=${inMatrix}`);
@@ -185,7 +200,8 @@ export function framePath(dir: string, index: number, format: string): string {
 export async function runExtractionPass(plan: ExtractionPlan, dir: string, options: PassOptions = {}): Promise<PassResult> {
   const started = performance.now();
   const videoId = options.videoId ?? path.basename(plan.source);
-  if (options.signal?.aborted) throw new ExtractError('cancelled', `extraction of ${plan.source} was cancelled`, { videoId, file: plan.source });
+  if (options.signal?.aborted)
+    throw new ExtractError('cancelled', `extraction of ${plan.source} was cancelled`, { videoId, file: plan.source });
   const partial = options.direct ? dir : `${dir}.partial-${process.pid}-${randomBytes(4).toString('hex')}`;
   if (!options.direct) {
     trackPartial(partial);
@@ -218,7 +234,12 @@ export async function runExtractionPass(plan: ExtractionPlan, dir: string, optio
  * Runs ffmpeg with `args` (which end in `-progress pipe:1` output) until it exits, calling `onFrames`
  * with each progress report's frame count. The timeout, unless given, scales with `frames`.
  */
-export async function runFfmpegPass(args: string[], frames: number, options: { timeoutMs?: number; signal?: AbortSignal }, onFrames: (written: number) => void): Promise<void> {
+export async function runFfmpegPass(
+  args: string[],
+  frames: number,
+  options: { timeoutMs?: number; signal?: AbortSignal },
+  onFrames: (written: number) => void,
+): Promise<void> {
   const timeoutMs = options.timeoutMs ?? 60_000 + frames * 250;
   const proc = await startFfmpeg(args, { stdout: 'pipe', timeoutMs, signal: options.signal });
   let buffered = '';
@@ -238,7 +259,11 @@ export async function runFfmpegPass(args: string[], frames: number, options: { t
  */
 export function checkFrameCount(count: number, plan: ExtractionPlan, videoId: string): void {
   if (count === 0) {
-    throw new ExtractError('zero_output', `ffmpeg wrote no frames for ${plan.source} from ${plan.mediaStart}s; check mediaStart and that the file is not damaged`, { videoId, file: plan.source });
+    throw new ExtractError(
+      'zero_output',
+      `ffmpeg wrote no frames for ${plan.source} from ${plan.mediaStart}s; check mediaStart and that the file is not damaged`,
+      { videoId, file: plan.source },
+    );
   }
 }
 

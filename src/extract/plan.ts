@@ -94,12 +94,18 @@ export function planKeyFields(plan: Omit<ExtractionPlan, 'key'>): Record<string,
 }
 
 export function planKey(plan: Omit<ExtractionPlan, 'key'>): string {
-  return createHash('sha256').update(JSON.stringify(planKeyFields(plan))).digest('hex').slice(0, 24);
+  return createHash('sha256')
+    .update(JSON.stringify(planKeyFields(plan)))
+    .digest('hex')
+    .slice(0, 24);
 }
 
 /** Directory name for a plan's frames: readable source name plus the key. */
 export function planDirName(plan: ExtractionPlan): string {
-  const base = path.basename(plan.source).replace(/[^A-Za-z0-9._-]+/g, '_').slice(0, 40);
+  const base = path
+    .basename(plan.source)
+    .replace(/[^A-Za-z0-9._-]+/g, '_')
+    .slice(0, 40);
   return `${base}-${plan.key}`;
 }
 
@@ -123,7 +129,10 @@ export function coverSize(srcW: number, srcH: number, boxW?: number, boxH?: numb
   const scale = Math.min(1, Math.max(boxW ? boxW / srcW : 0, boxH ? boxH / srcH : 0));
   if (scale >= 1) return { width: srcW, height: srcH };
   // Round up so the covering edge is never a pixel short; clamp to the source.
-  return { width: Math.min(srcW, Math.max(1, Math.ceil(srcW * scale - 1e-9))), height: Math.min(srcH, Math.max(1, Math.ceil(srcH * scale - 1e-9))) };
+  return {
+    width: Math.min(srcW, Math.max(1, Math.ceil(srcW * scale - 1e-9))),
+    height: Math.min(srcH, Math.max(1, Math.ceil(srcH * scale - 1e-9))),
+  };
 }
 
 export interface PlanOptions {
@@ -146,7 +155,11 @@ export function planVideo(request: NormalizedRequest, info: MediaInfo, options: 
   const { fps } = options;
   const available = slotsBeforeEnd(info.duration, request.mediaStart, request.playbackRate, fps);
   if (available === 0) {
-    throw new ExtractError('media_start_out_of_range', `mediaStart ${request.mediaStart}s is at or past the end of ${info.file} (${info.duration.toFixed(3)}s long); use a mediaStart below ${info.duration.toFixed(3)}`, { videoId: request.id, file: info.file });
+    throw new ExtractError(
+      'media_start_out_of_range',
+      `mediaStart ${request.mediaStart}s is at or past the end of ${info.file} (${info.duration.toFixed(3)}s long); use a mediaStart below ${info.duration.toFixed(3)}`,
+      { videoId: request.id, file: info.file },
+    );
   }
   const slotCount = request.duration === undefined ? available : slotsFor(request.duration, fps);
   const frameCount = Math.min(slotCount, available);

@@ -37,7 +37,10 @@ const WINDOW_AND_FILE = new Set(['source', 'identity', 'mediaStart', 'frameCount
 export function planVariant(plan: ExtractionPlan): string {
   const { key: _key, ...rest } = plan;
   const fields = Object.entries(planKeyFields(rest)).filter(([name]) => !WINDOW_AND_FILE.has(name));
-  const digest = createHash('sha256').update(JSON.stringify([ENGINE_RECIPE_VERSION, fields])).digest('hex').slice(0, 32);
+  const digest = createHash('sha256')
+    .update(JSON.stringify([ENGINE_RECIPE_VERSION, fields]))
+    .digest('hex')
+    .slice(0, 32);
   return `e${ENGINE_RECIPE_VERSION}-${digest}`;
 }
 

@@ -17,7 +17,11 @@ export function isRemoteSrc(src: unknown): src is string {
 const KINDS: Record<RemoteSourceError['code'], { kind: ExtractErrorKind; retryable: boolean; fix: string }> = {
   invalid_url: { kind: 'invalid_request', retryable: false, fix: 'fix the URL' },
   insecure_scheme: { kind: 'invalid_request', retryable: false, fix: 'use an https:// URL' },
-  private_host: { kind: 'invalid_request', retryable: false, fix: 'remote sources must be on public hosts; download the file and use its path' },
+  private_host: {
+    kind: 'invalid_request',
+    retryable: false,
+    fix: 'remote sources must be on public hosts; download the file and use its path',
+  },
   dns_failed: { kind: 'source_missing', retryable: true, fix: 'check the host name and the network, then retry' },
   http_status: { kind: 'source_missing', retryable: true, fix: 'check that the URL serves the video, then retry' },
   too_many_redirects: { kind: 'source_missing', retryable: false, fix: 'use the final URL of the video' },
@@ -33,14 +37,33 @@ const KINDS: Record<RemoteSourceError['code'], { kind: ExtractErrorKind; retryab
  * `invalid_request` (bad, insecure or private URL), `source_missing` (unreachable, HTTP error, cut
  * short), `cancelled`, or `internal` (could not write into the cache).
  */
-export async function localCopyOf(url: string, videoId: string, cacheDir: string, leases: LeaseTable, options: { allowPrivateHosts?: boolean; signal?: AbortSignal; warn?: (message: string) => void }): Promise<string> {
+export async function localCopyOf(
+  url: string,
+  videoId: string,
+  cacheDir: string,
+  leases: LeaseTable,
+  options: { allowPrivateHosts?: boolean; signal?: AbortSignal; warn?: (message: string) => void },
+): Promise<string> {
   try {
-    return await fetchAndLeaseRemoteSource(url, { cacheDir, allowPrivateHosts: options.allowPrivateHosts ?? false, signal: options.signal, warn: options.warn }, leases);
+    return await fetchAndLeaseRemoteSource(
+      url,
+      { cacheDir, allowPrivateHosts: options.allowPrivateHosts ?? false, signal: options.signal, warn: options.warn },
+      leases,
+    );
   } catch (error) {
     if (error instanceof RemoteSourceError) {
       const { kind, retryable, fix } = KINDS[error.code];
-      return Promise.reject(new ExtractError(kind, `cannot fetch ${url}: ${error.message} — ${fix}`, { videoId, file: url, retryable }, { cause: error }));
+      return Promise.reject(
+        new ExtractError(kind, `cannot fetch ${url}: ${error.message} — ${fix}`, { videoId, file: url, retryable }, { cause: error }),
+      );
     }
-    return Promise.reject(new ExtractError('internal', `cannot fetch ${url}: ${error instanceof Error ? error.message : String(error)}`, { videoId, file: url }, { cause: error }));
+    return Promise.reject(
+      new ExtractError(
+        'internal',
+        `cannot fetch ${url}: ${error instanceof Error ? error.message : String(error)}`,
+        { videoId, file: url },
+        { cause: error },
+      ),
+    );
   }
 }

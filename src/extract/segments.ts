@@ -64,11 +64,19 @@ export function boundarySlot(plan: ExtractionPlan, key: number): number {
 export function planSegments(plans: readonly ExtractionPlan[], index: PacketIndex | null, maxSegments: number): Segment[] {
   const first = plans[0]!;
   const seekMedia = Math.min(...plans.map((p) => p.mediaStart));
-  const whole = (): Segment[] => [{
-    seek: seekMedia,
-    branches: plans.map((p, job) => ({ job, first: 0, count: p.frameCount })),
-    framesDecoded: index ? decodedBetween(index, startKeyframe(index, first.streamStart + seekMedia), plans.map((p) => slotTime(p, p.frameCount - 1))) : null,
-  }];
+  const whole = (): Segment[] => [
+    {
+      seek: seekMedia,
+      branches: plans.map((p, job) => ({ job, first: 0, count: p.frameCount })),
+      framesDecoded: index
+        ? decodedBetween(
+            index,
+            startKeyframe(index, first.streamStart + seekMedia),
+            plans.map((p) => slotTime(p, p.frameCount - 1)),
+          )
+        : null,
+    },
+  ];
   const slots = plans.reduce((sum, p) => sum + p.frameCount, 0);
   const wanted = Math.min(maxSegments, Math.floor(slots / MIN_SLOTS_PER_SEGMENT));
   if (!index || index.keyframes.length === 0 || wanted < 2) return whole();
@@ -85,7 +93,8 @@ export function planSegments(plans: readonly ExtractionPlan[], index: PacketInde
   for (let i = 1; i < wanted && cuts.length < candidates.length; i++) {
     const target = (total * i) / wanted;
     let best = candidates[0]!;
-    for (const c of candidates) if (Math.abs(packetsBetween(index, start, c) - target) < Math.abs(packetsBetween(index, start, best) - target)) best = c;
+    for (const c of candidates)
+      if (Math.abs(packetsBetween(index, start, c) - target) < Math.abs(packetsBetween(index, start, best) - target)) best = c;
     if (!cuts.includes(best)) cuts.push(best);
   }
   cuts.sort((a, b) => a - b);
@@ -101,7 +110,11 @@ export function planSegments(plans: readonly ExtractionPlan[], index: PacketInde
     });
     if (branches.length === 0) continue;
     const lastTimes = branches.map((b) => slotTime(plans[b.job]!, b.first + b.count - 1));
-    segments.push({ seek: i === 0 ? seekMedia : key - first.streamStart + 1e-4, branches, framesDecoded: decodedBetween(index, key, lastTimes) });
+    segments.push({
+      seek: i === 0 ? seekMedia : key - first.streamStart + 1e-4,
+      branches,
+      framesDecoded: decodedBetween(index, key, lastTimes),
+    });
   }
   return segments.length ? segments : whole();
 }

@@ -85,27 +85,46 @@ export async function runSourcePasses(jobs: readonly SourceJob[], options: Sourc
   const started = performance.now();
   const plans = jobs.map((j) => j.plan);
   const first = jobs[0]!;
-  if (options.signal?.aborted) throw new ExtractError('cancelled', `extraction of ${first.plan.source} was cancelled`, { videoId: first.videoId, file: first.plan.source });
+  if (options.signal?.aborted)
+    throw new ExtractError('cancelled', `extraction of ${first.plan.source} was cancelled`, {
+      videoId: first.videoId,
+      file: first.plan.source,
+    });
   // One segment needs no index to start: it is only counted with it afterwards (framesDecoded).
   const indexed = packetIndex(first.plan.source, options.signal).catch(() => null);
   const index: PacketIndex | null = options.maxSegments > 1 ? await indexed : null;
   const segments = planSegments(plans, index, Math.max(1, options.maxSegments));
   options.onPlanned?.(segments.length);
   const done = segments.map(() => new Map<number, number>());
-  const report = (job: number) => options.onProgress?.(job, done.reduce((sum, m) => sum + (m.get(job) ?? 0), 0));
-  await Promise.all(segments.map((segment, s) => options.pool(async () => {
-    const frames = segment.branches.reduce((sum, b) => sum + b.count, 0);
-    await runFfmpegPass(segmentArgs(jobs, segment), frames, options, (written) => {
-      // ffmpeg reports the first output's count: spread it over the segment's branches.
-      for (const b of segment.branches) done[s]!.set(b.job, Math.min(b.count, written));
-      for (const b of segment.branches) report(b.job);
-    });
-  })));
-  const results = await Promise.all(jobs.map(async (job) => {
-    const frames = await collectFrames(job.dir, job.plan);
-    checkFrameCount(frames.count, job.plan, job.videoId);
-    return { dir: job.dir, frames: Array.from({ length: frames.count }, (_, i) => framePath(job.dir, i, job.plan.format)), bytesWritten: frames.bytes, ms: performance.now() - started };
-  }));
+  const report = (job: number) =>
+    options.onProgress?.(
+      job,
+      done.reduce((sum, m) => sum + (m.get(job) ?? 0), 0),
+    );
+  await Promise.all(
+    segments.map((segment, s) =>
+      options.pool(async () => {
+        const frames = segment.branches.reduce((sum, b) => sum + b.count, 0);
+        await runFfmpegPass(segmentArgs(jobs, segment), frames, options, (written) => {
+          // ffmpeg reports the first output's count: spread it over the segment's branches.
+          for (const b of segment.branches) done[s]!.set(b.job, Math.min(b.count, written));
+          for (const b of segment.branches) report(b.job);
+        });
+      }),
+    ),
+  );
+  const results = await Promise.all(
+    jobs.map(async (job) => {
+      const frames = await collectFrames(job.dir, job.plan);
+      checkFrameCount(frames.count, job.plan, job.videoId);
+      return {
+        dir: job.dir,
+        frames: Array.from({ length: frames.count }, (_, i) => framePath(job.dir, i, job.plan.format)),
+        bytesWritten: frames.bytes,
+        ms: performance.now() - started,
+      };
+    }),
+  );
   const counted = index ? segments : planSegments(plans, await indexed, 1);
   const decoded = counted.every((s) => s.framesDecoded !== null) ? counted.reduce((sum, s) => sum + s.framesDecoded!, 0) : null;
   return { results, processes: segments.length, framesDecoded: decoded };

@@ -93,7 +93,12 @@ export function planSupersets<T>(candidates: ReadonlyArray<SupersetCandidate<T>>
         }
         break;
       }
-      if (!joined) open.push({ anchor: candidate.plan, end: candidate.plan.frameCount, members: [{ item: candidate.item, plan: candidate.plan, offset: 0 }] });
+      if (!joined)
+        open.push({
+          anchor: candidate.plan,
+          end: candidate.plan.frameCount,
+          members: [{ item: candidate.item, plan: candidate.plan, offset: 0 }],
+        });
     }
     for (const group of [...closed, ...open]) {
       if (group.members.length === 1) {

@@ -172,6 +172,10 @@ export interface ExtractMetrics {
   [extra: string]: unknown;
 }
 
+/**
+ * What `extractVideos()` produced: the frames of every request that succeeded (`extracted`), one entry
+ * per request that failed (`errors`; the others still complete), and the engine's counters.
+ */
 export interface ExtractResult {
   extracted: ExtractedVideo[];
   errors: ExtractErrorInfo[];

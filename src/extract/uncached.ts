@@ -33,10 +33,15 @@ export interface UncachedMetrics {
 }
 
 /** Serves every unit (keyed by plan key); `metrics` fill in as passes finish. */
-export function extractUncached(units: readonly Unit[], options: UncachedOptions): { served: Map<string, Promise<Served>>; metrics: UncachedMetrics } {
+export function extractUncached(
+  units: readonly Unit[],
+  options: UncachedOptions,
+): { served: Map<string, Promise<Served>>; metrics: UncachedMetrics } {
   const started = performance.now();
   const metrics: UncachedMetrics = { passes: 0, sourcePasses: 0, framesExtracted: 0, bytesWritten: 0, framesDecoded: 0 };
-  const addDecoded = (n: number | null) => { metrics.framesDecoded = n === null || metrics.framesDecoded === null ? null : metrics.framesDecoded + n; };
+  const addDecoded = (n: number | null) => {
+    metrics.framesDecoded = n === null || metrics.framesDecoded === null ? null : metrics.framesDecoded + n;
+  };
   const served = new Map<string, Promise<Served>>();
   const bySource = new Map<string, Unit[]>();
   for (const unit of units) {
@@ -46,16 +51,20 @@ export function extractUncached(units: readonly Unit[], options: UncachedOptions
     else bySource.set(key, [unit]);
   }
 
-  const direct = (unit: Unit) => options.pool(async (): Promise<Served> => {
-    const pass = await runExtractionPass(unit.plan, path.join(options.outDir, planDirName(unit.plan)), {
-      signal: options.signal, timeoutMs: options.timeoutMs, videoId: unit.leaderId, onProgress: options.progress(`${unit.plan.key}@direct`, unit.plan.frameCount),
+  const direct = (unit: Unit) =>
+    options.pool(async (): Promise<Served> => {
+      const pass = await runExtractionPass(unit.plan, path.join(options.outDir, planDirName(unit.plan)), {
+        signal: options.signal,
+        timeoutMs: options.timeoutMs,
+        videoId: unit.leaderId,
+        onProgress: options.progress(`${unit.plan.key}@direct`, unit.plan.frameCount),
+      });
+      metrics.passes++;
+      metrics.framesExtracted += pass.frames.length;
+      metrics.bytesWritten += pass.bytesWritten;
+      addDecoded(await framesDecodedBy([unit.plan]));
+      return { dir: pass.dir, frames: pass.frames, cacheHit: false, ms: performance.now() - started };
     });
-    metrics.passes++;
-    metrics.framesExtracted += pass.frames.length;
-    metrics.bytesWritten += pass.bytesWritten;
-    addDecoded(await framesDecodedBy([unit.plan]));
-    return { dir: pass.dir, frames: pass.frames, cacheHit: false, ms: performance.now() - started };
-  });
 
   if (options.sourcePasses === false) {
     for (const unit of units) {
@@ -71,29 +80,50 @@ export function extractUncached(units: readonly Unit[], options: UncachedOptions
     const partials = finals.map((dir) => `${dir}.partial-${process.pid}-${randomBytes(4).toString('hex')}`);
     const reports = group.map((unit) => options.progress(unit.plan.key, unit.plan.frameCount));
     const run = (async () => {
-      await Promise.all(partials.map(async (p) => { trackPartial(p); await mkdir(p, { recursive: true }); }));
+      await Promise.all(
+        partials.map(async (p) => {
+          trackPartial(p);
+          await mkdir(p, { recursive: true });
+        }),
+      );
       try {
-        const result = await runSourcePasses(group.map((unit, i) => ({ plan: unit.plan, dir: partials[i]!, videoId: unit.leaderId })), {
-          pool: options.pool, maxSegments, signal: options.signal, timeoutMs: options.timeoutMs,
-          onProgress: (i, n) => reports[i]!(n),
-          onPlanned: (processes) => { metrics.passes += processes; metrics.sourcePasses++; },
-        });
+        const result = await runSourcePasses(
+          group.map((unit, i) => ({ plan: unit.plan, dir: partials[i]!, videoId: unit.leaderId })),
+          {
+            pool: options.pool,
+            maxSegments,
+            signal: options.signal,
+            timeoutMs: options.timeoutMs,
+            onProgress: (i, n) => reports[i]!(n),
+            onPlanned: (processes) => {
+              metrics.passes += processes;
+              metrics.sourcePasses++;
+            },
+          },
+        );
         addDecoded(result.framesDecoded);
-        return await Promise.all(result.results.map(async (pass, i): Promise<Served> => {
-          await rm(finals[i]!, { recursive: true, force: true });
-          await rename(partials[i]!, finals[i]!);
-          metrics.framesExtracted += pass.frames.length;
-          metrics.bytesWritten += pass.bytesWritten;
-          reports[i]!(pass.frames.length);
-          const frames = pass.frames.map((f) => path.join(finals[i]!, path.basename(f)));
-          return { dir: finals[i]!, frames, cacheHit: false, ms: performance.now() - started };
-        }));
+        return await Promise.all(
+          result.results.map(async (pass, i): Promise<Served> => {
+            await rm(finals[i]!, { recursive: true, force: true });
+            await rename(partials[i]!, finals[i]!);
+            metrics.framesExtracted += pass.frames.length;
+            metrics.bytesWritten += pass.bytesWritten;
+            reports[i]!(pass.frames.length);
+            const frames = pass.frames.map((f) => path.join(finals[i]!, path.basename(f)));
+            return { dir: finals[i]!, frames, cacheHit: false, ms: performance.now() - started };
+          }),
+        );
       } catch (error) {
         const failure = toExtractError(error, group[0]!.leaderId, group[0]!.plan.source);
         if (failure.code === 'cancelled' || options.signal?.aborted) throw failure;
         return null; // fall back to direct passes below
       } finally {
-        await Promise.all(partials.map(async (p) => { await rm(p, { recursive: true, force: true }); untrackPartial(p); }));
+        await Promise.all(
+          partials.map(async (p) => {
+            await rm(p, { recursive: true, force: true });
+            untrackPartial(p);
+          }),
+        );
       }
     })();
     group.forEach((unit, i) => {

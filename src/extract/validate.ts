@@ -29,9 +29,15 @@ function fail(video: VideoRequest, field: string, problem: string): never {
 export function normalizeRequest(video: VideoRequest, baseDir: string): NormalizedRequest {
   if (typeof video.id !== 'string' || video.id === '') fail(video, 'id', 'must be a non-empty string');
   if (typeof video.src !== 'string' || video.src === '') fail(video, 'src', 'must be a path to a video file');
-  if (/^https?:\/\//i.test(video.src)) fail(video, 'src', `is a URL (${video.src}); remote sources are downloaded into the frame cache, which is off (\`cache: false\`) — enable the cache, or download the file and use its path`);
+  if (/^https?:\/\//i.test(video.src))
+    fail(
+      video,
+      'src',
+      `is a URL (${video.src}); remote sources are downloaded into the frame cache, which is off (\`cache: false\`) — enable the cache, or download the file and use its path`,
+    );
   const mediaStart = video.mediaStart ?? 0;
-  if (typeof mediaStart !== 'number' || !Number.isFinite(mediaStart) || mediaStart < 0) fail(video, 'mediaStart', `must be a number >= 0 seconds (got ${String(video.mediaStart)})`);
+  if (typeof mediaStart !== 'number' || !Number.isFinite(mediaStart) || mediaStart < 0)
+    fail(video, 'mediaStart', `must be a number >= 0 seconds (got ${String(video.mediaStart)})`);
   const rate = video.playbackRate ?? 1;
   if (typeof rate !== 'number' || !Number.isFinite(rate) || rate < MIN_PLAYBACK_RATE || rate > MAX_PLAYBACK_RATE) {
     fail(video, 'playbackRate', `must be between ${MIN_PLAYBACK_RATE} and ${MAX_PLAYBACK_RATE} (got ${String(video.playbackRate)})`);

@@ -22,13 +22,50 @@ import path from 'node:path';
 
 /** The `@fontsource` packages framesmith ships (their ids). */
 export const BUNDLED_IDS = [
-  'inter', 'roboto', 'open-sans', 'lato', 'montserrat', 'poppins', 'raleway', 'nunito', 'outfit', 'oswald',
-  'rubik', 'work-sans', 'dm-sans', 'manrope', 'source-sans-3', 'space-grotesk', 'archivo-black', 'league-gothic',
-  'merriweather', 'lora', 'playfair-display', 'eb-garamond',
-  'jetbrains-mono', 'ibm-plex-mono', 'source-code-pro', 'roboto-mono', 'fira-code', 'space-mono',
+  'inter',
+  'roboto',
+  'open-sans',
+  'lato',
+  'montserrat',
+  'poppins',
+  'raleway',
+  'nunito',
+  'outfit',
+  'oswald',
+  'rubik',
+  'work-sans',
+  'dm-sans',
+  'manrope',
+  'source-sans-3',
+  'space-grotesk',
+  'archivo-black',
+  'league-gothic',
+  'merriweather',
+  'lora',
+  'playfair-display',
+  'eb-garamond',
+  'jetbrains-mono',
+  'ibm-plex-mono',
+  'source-code-pro',
+  'roboto-mono',
+  'fira-code',
+  'space-mono',
   // The families HyperFrames users name most that the list above lacked (issue 18).
-  'bebas-neue', 'anton', 'source-serif-4', 'instrument-serif', 'libre-baskerville', 'plus-jakarta-sans', 'geist',
-  'press-start-2p', 'libre-franklin', 'figtree', 'gabarito', 'roboto-flex', 'rethink-sans', 'dm-mono', 'caveat',
+  'bebas-neue',
+  'anton',
+  'source-serif-4',
+  'instrument-serif',
+  'libre-baskerville',
+  'plus-jakarta-sans',
+  'geist',
+  'press-start-2p',
+  'libre-franklin',
+  'figtree',
+  'gabarito',
+  'roboto-flex',
+  'rethink-sans',
+  'dm-mono',
+  'caveat',
   'noto-color-emoji',
 ] as const;
 
@@ -39,8 +76,21 @@ export const EMOJI_FAMILY = 'Noto Color Emoji';
 
 /** CSS generic families and system UI names (lower case). */
 export const GENERIC_FAMILIES = new Set([
-  'sans-serif', 'serif', 'monospace', 'cursive', 'fantasy', 'system-ui', 'ui-sans-serif', 'ui-serif',
-  'ui-monospace', 'ui-rounded', 'math', 'fangsong', '-apple-system', 'blinkmacsystemfont', 'emoji',
+  'sans-serif',
+  'serif',
+  'monospace',
+  'cursive',
+  'fantasy',
+  'system-ui',
+  'ui-sans-serif',
+  'ui-serif',
+  'ui-monospace',
+  'ui-rounded',
+  'math',
+  'fangsong',
+  '-apple-system',
+  'blinkmacsystemfont',
+  'emoji',
 ]);
 
 /**
@@ -49,19 +99,57 @@ export const GENERIC_FAMILIES = new Set([
  * not aliased here either — except `bebas neue`, which is bundled as itself, plus the emoji names.
  */
 export const FONT_ALIASES: Readonly<Record<string, string>> = {
-  arial: 'Inter', helvetica: 'Inter', 'helvetica neue': 'Inter', 'helvetica bold': 'Inter', verdana: 'Inter', tahoma: 'Inter',
-  'trebuchet ms': 'Inter', calibri: 'Inter', candara: 'Inter', corbel: 'Inter', 'lucida sans': 'Inter', 'lucida sans unicode': 'Inter',
-  'segoe ui': 'Roboto', 'sf pro': 'Inter', 'sf pro display': 'Inter', 'sf pro text': 'Inter', 'sf pro rounded': 'Inter',
-  avenir: 'Inter', 'avenir next': 'Inter', optima: 'Inter', 'noto sans': 'Inter',
-  'dejavu sans': 'Inter', 'liberation sans': 'Inter', 'lucida grande': 'Inter', geneva: 'Inter',
-  'arial black': 'Montserrat', futura: 'Montserrat', 'din alternate': 'Montserrat',
-  'courier new': 'JetBrains Mono', courier: 'JetBrains Mono', menlo: 'JetBrains Mono', monaco: 'JetBrains Mono',
-  consolas: 'JetBrains Mono', 'sf mono': 'JetBrains Mono', 'lucida console': 'JetBrains Mono', 'dejavu sans mono': 'JetBrains Mono',
-  'liberation mono': 'JetBrains Mono', 'lucida sans typewriter': 'JetBrains Mono', 'andale mono': 'JetBrains Mono',
-  'times new roman': 'EB Garamond', times: 'EB Garamond', georgia: 'EB Garamond', palatino: 'EB Garamond',
-  'palatino linotype': 'EB Garamond', cambria: 'EB Garamond', garamond: 'EB Garamond', 'book antiqua': 'EB Garamond',
-  'liberation serif': 'EB Garamond', 'dejavu serif': 'EB Garamond',
-  'apple color emoji': EMOJI_FAMILY, 'segoe ui emoji': EMOJI_FAMILY,
+  arial: 'Inter',
+  helvetica: 'Inter',
+  'helvetica neue': 'Inter',
+  'helvetica bold': 'Inter',
+  verdana: 'Inter',
+  tahoma: 'Inter',
+  'trebuchet ms': 'Inter',
+  calibri: 'Inter',
+  candara: 'Inter',
+  corbel: 'Inter',
+  'lucida sans': 'Inter',
+  'lucida sans unicode': 'Inter',
+  'segoe ui': 'Roboto',
+  'sf pro': 'Inter',
+  'sf pro display': 'Inter',
+  'sf pro text': 'Inter',
+  'sf pro rounded': 'Inter',
+  avenir: 'Inter',
+  'avenir next': 'Inter',
+  optima: 'Inter',
+  'noto sans': 'Inter',
+  'dejavu sans': 'Inter',
+  'liberation sans': 'Inter',
+  'lucida grande': 'Inter',
+  geneva: 'Inter',
+  'arial black': 'Montserrat',
+  futura: 'Montserrat',
+  'din alternate': 'Montserrat',
+  'courier new': 'JetBrains Mono',
+  courier: 'JetBrains Mono',
+  menlo: 'JetBrains Mono',
+  monaco: 'JetBrains Mono',
+  consolas: 'JetBrains Mono',
+  'sf mono': 'JetBrains Mono',
+  'lucida console': 'JetBrains Mono',
+  'dejavu sans mono': 'JetBrains Mono',
+  'liberation mono': 'JetBrains Mono',
+  'lucida sans typewriter': 'JetBrains Mono',
+  'andale mono': 'JetBrains Mono',
+  'times new roman': 'EB Garamond',
+  times: 'EB Garamond',
+  georgia: 'EB Garamond',
+  palatino: 'EB Garamond',
+  'palatino linotype': 'EB Garamond',
+  cambria: 'EB Garamond',
+  garamond: 'EB Garamond',
+  'book antiqua': 'EB Garamond',
+  'liberation serif': 'EB Garamond',
+  'dejavu serif': 'EB Garamond',
+  'apple color emoji': EMOJI_FAMILY,
+  'segoe ui emoji': EMOJI_FAMILY,
 };
 
 export interface BundledFamily {
@@ -85,21 +173,35 @@ export function bundledFamilies(): Map<string, BundledFamily> {
   catalog = new Map();
   for (const id of BUNDLED_IDS) {
     const dir = path.dirname(require.resolve(`@fontsource/${id}/package.json`));
-    const meta = JSON.parse(readFileSync(path.join(dir, 'metadata.json'), 'utf8')) as { family: string; weights: number[]; styles: string[] };
+    const meta = JSON.parse(readFileSync(path.join(dir, 'metadata.json'), 'utf8')) as {
+      family: string;
+      weights: number[];
+      styles: string[];
+    };
     const { version } = JSON.parse(readFileSync(path.join(dir, 'package.json'), 'utf8')) as { version: string };
-    catalog.set(meta.family.toLowerCase(), { id, family: meta.family, version, filesDir: path.join(dir, 'files'), weights: meta.weights, styles: meta.styles });
+    catalog.set(meta.family.toLowerCase(), {
+      id,
+      family: meta.family,
+      version,
+      filesDir: path.join(dir, 'files'),
+      weights: meta.weights,
+      styles: meta.styles,
+    });
   }
   return catalog;
 }
 
 /** `"Open Sans"` / `'open sans'` / `open sans` → `open sans`. */
 export function normalizeFamily(name: string): string {
-  return name.trim().replace(/^(['"])(.*)\1$/, '$2').trim().toLowerCase().replace(/\s+/g, ' ');
+  return name
+    .trim()
+    .replace(/^(['"])(.*)\1$/, '$2')
+    .trim()
+    .toLowerCase()
+    .replace(/\s+/g, ' ');
 }
 
-export type FamilyResolution =
-  | { kind: 'bundled' | 'generic' | 'alias'; family: string }
-  | { kind: 'unknown' };
+export type FamilyResolution = { kind: 'bundled' | 'generic' | 'alias'; family: string } | { kind: 'unknown' };
 
 /** What `name` resolves to (see the module comment); declared `@font-face` families are the caller's. */
 export function resolveFamily(name: string): FamilyResolution {
@@ -110,4 +212,27 @@ export function resolveFamily(name: string): FamilyResolution {
   const alias = FONT_ALIASES[key];
   if (alias) return { kind: 'alias', family: alias };
   return { kind: 'unknown' };
+}
+
+/** Splits a family list at commas outside quotes. */
+export function splitFamilies(value: string): string[] {
+  const out: string[] = [];
+  let current = '';
+  let quote: string | null = null;
+  for (const ch of value) {
+    if (quote) {
+      if (ch === quote) quote = null;
+      current += ch;
+    } else if (ch === '"' || ch === "'") {
+      quote = ch;
+      current += ch;
+    } else if (ch === ',') {
+      out.push(current);
+      current = '';
+    } else {
+      current += ch;
+    }
+  }
+  out.push(current);
+  return out.map((f) => f.trim()).filter(Boolean);
 }

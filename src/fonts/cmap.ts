@@ -26,7 +26,8 @@ function sfntCmap(font: Buffer): Buffer {
   const count = font.readUInt16BE(4);
   for (let i = 0; i < count; i++) {
     const at = 12 + i * 16;
-    if (font.readUInt32BE(at) === CMAP_TAG) return font.subarray(font.readUInt32BE(at + 8), font.readUInt32BE(at + 8) + font.readUInt32BE(at + 12));
+    if (font.readUInt32BE(at) === CMAP_TAG)
+      return font.subarray(font.readUInt32BE(at + 8), font.readUInt32BE(at + 8) + font.readUInt32BE(at + 12));
   }
   throw new Error('no cmap table');
 }
@@ -53,7 +54,10 @@ function woff2Cmap(font: Buffer): Buffer {
     const flags = font[at++]!;
     const known = flags & 0x3f;
     let tag = -1;
-    if (known === 63) { tag = font.readUInt32BE(at); at += 4; }
+    if (known === 63) {
+      tag = font.readUInt32BE(at);
+      at += 4;
+    }
     let length: number;
     [length, at] = base128(font, at);
     const version = flags >> 6;

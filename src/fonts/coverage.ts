@@ -45,7 +45,9 @@ export function fontPackage(scope: FontPackage['scope'], id: string): FontPackag
 
 /** The file (name inside `filesDir`) that stands for each subset of `pkg`, by subset name as the files write it. */
 export function subsetFiles(pkg: FontPackage): Map<string, string> {
-  const files = readdirSync(pkg.filesDir).filter((f) => f.endsWith('-normal.woff2')).sort();
+  const files = readdirSync(pkg.filesDir)
+    .filter((f) => f.endsWith('-normal.woff2'))
+    .sort();
   const out = new Map<string, string>();
   const rank = (file: string) => (file.endsWith('-wght-normal.woff2') ? 0 : file.endsWith('-400-normal.woff2') ? 1 : 2);
   for (const file of files) {

@@ -26,7 +26,9 @@ const CJK = { ja: 'noto-sans-jp', ko: 'noto-sans-kr', sc: 'noto-sans-sc', tc: 'n
  */
 const CHAIN: Array<[FontPackage['scope'], string, string?]> = [
   ['@fontsource-variable', 'noto-sans'],
-  ...['arabic', 'hebrew', 'devanagari', 'bengali', 'tamil', 'telugu', 'kannada', 'thai'].map((s): [FontPackage['scope'], string, string] => ['@fontsource-variable', `noto-sans-${s}`, s]),
+  ...['arabic', 'hebrew', 'devanagari', 'bengali', 'tamil', 'telugu', 'kannada', 'thai'].map(
+    (s): [FontPackage['scope'], string, string] => ['@fontsource-variable', `noto-sans-${s}`, s],
+  ),
   // After the scripts: Noto Sans Math also holds Arabic and Hebrew letters (for formulas), unshaped.
   ['@fontsource', 'noto-sans-symbols-2'],
   ['@fontsource', 'noto-sans-math'],
@@ -51,8 +53,14 @@ export interface ChainEntry {
 /** The chain in order, for a document in `lang`. */
 export function fallbackChain(lang?: string): ChainEntry[] {
   const first = cjkPreference(lang);
-  const cjk = (['ja', 'ko', 'sc', 'tc'] as const).slice().sort((a, b) => Number(b === first) - Number(a === first)).map((k) => CJK[k]);
-  return [...CHAIN, ...cjk.map((id): [FontPackage['scope'], string] => ['@fontsource-variable', id])].map(([scope, id, only]) => ({ pkg: fontPackage(scope, id), only }));
+  const cjk = (['ja', 'ko', 'sc', 'tc'] as const)
+    .slice()
+    .sort((a, b) => Number(b === first) - Number(a === first))
+    .map((k) => CJK[k]);
+  return [...CHAIN, ...cjk.map((id): [FontPackage['scope'], string] => ['@fontsource-variable', id])].map(([scope, id, only]) => ({
+    pkg: fontPackage(scope, id),
+    only,
+  }));
 }
 
 const ALL_CJK_IDS = new Set<string>(Object.values(CJK));
@@ -103,7 +111,12 @@ export function familiesCoverage(families: Iterable<string>, dir: string): Range
  * The fallback units to install so that every code point of `text` that `families` do not cover is
  * drawn (see the module comment), and the code points no face of the chain covers either.
  */
-export function fallbackUnits(text: Iterable<number>, families: readonly string[], lang: string | undefined, dir: string): { units: string[]; uncovered: number[] } {
+export function fallbackUnits(
+  text: Iterable<number>,
+  families: readonly string[],
+  lang: string | undefined,
+  dir: string,
+): { units: string[]; uncovered: number[] } {
   let covered: Ranges | null = null;
   const units = new Set<string>();
   const uncovered: number[] = [];

@@ -50,8 +50,15 @@ export const UNNAMED_DEFAULT_FAMILY = 'framesmith default fallback';
  */
 export const UNALIASED_PREFIX = 'unaliased:';
 /** Where Linux and macOS keep fonts; missing ones are skipped. */
-export const MACHINE_DIRS = ['/usr/share/fonts', '/usr/local/share/fonts', path.join(os.homedir(), '.local/share/fonts'), path.join(os.homedir(), '.fonts'),
-  '/System/Library/Fonts', '/Library/Fonts', path.join(os.homedir(), 'Library/Fonts')];
+export const MACHINE_DIRS = [
+  '/usr/share/fonts',
+  '/usr/local/share/fonts',
+  path.join(os.homedir(), '.local/share/fonts'),
+  path.join(os.homedir(), '.fonts'),
+  '/System/Library/Fonts',
+  '/Library/Fonts',
+  path.join(os.homedir(), 'Library/Fonts'),
+];
 
 export interface FontSetup {
   /** The fontconfig file to give the browser (`FONTCONFIG_FILE`). */
@@ -82,7 +89,10 @@ export function prepareFonts(families: Iterable<string>, dir = fontDir(), lang?:
   const units = new Map<string, FallbackUnit>();
   const asked = [...families];
   const defaultNamed = asked.some((name) => name.toLowerCase() === DEFAULT_FAMILY.toLowerCase());
-  const unaliased = asked.filter((name) => name.startsWith(UNALIASED_PREFIX)).map((name) => name.slice(UNALIASED_PREFIX.length)).sort();
+  const unaliased = asked
+    .filter((name) => name.startsWith(UNALIASED_PREFIX))
+    .map((name) => name.slice(UNALIASED_PREFIX.length))
+    .sort();
   // The generic families' faces are always there: the browser may reach them from any text.
   for (const face of genericFamilies()) wanted.set(face.id, face);
   for (const name of [DEFAULT_FAMILY, EMOJI_FAMILY, ...asked]) {
@@ -117,19 +127,38 @@ async function writableDir(dir: string): Promise<string> {
   }
 }
 
-async function build(root: string, faces: BundledFamily[], fallback: FallbackUnit[], lang: string | undefined, defaultNamed: boolean, unaliased: ReadonlySet<string>): Promise<FontSetup> {
+async function build(
+  root: string,
+  faces: BundledFamily[],
+  fallback: FallbackUnit[],
+  lang: string | undefined,
+  defaultNamed: boolean,
+  unaliased: ReadonlySet<string>,
+): Promise<FontSetup> {
   const listed = (family: string) => (family === DEFAULT_FAMILY && !defaultNamed ? UNNAMED_DEFAULT_FAMILY : family);
   const dirs = await Promise.all(faces.map(async (face) => ({ dir: await installFace(root, face), family: listed(face.family) })));
   const unitDirs = await Promise.all(fallback.map(async (unit) => ({ dir: await installUnit(root, unit), family: unit.pkg.family })));
   const present = new Set(fallback.map((u) => u.pkg.family));
-  const chain = fallbackChain(lang).map((e) => e.pkg.family).filter((f, i, all) => present.has(f) && all.indexOf(f) === i);
+  const chain = fallbackChain(lang)
+    .map((e) => e.pkg.family)
+    .filter((f, i, all) => present.has(f) && all.indexOf(f) === i);
   // The installed bundled faces come before the chain and the machine, DEFAULT_FAMILY first: a
   // character one of them covers stays theirs whatever else is installed and whatever the language.
   const privateFaces = new Set(genericFamilies().map((f) => f.family));
-  const bundled = faces.map((f) => f.family).filter((f) => f !== EMOJI_FAMILY && !privateFaces.has(f)).sort((a, b) => Number(b === DEFAULT_FAMILY) - Number(a === DEFAULT_FAMILY) || a.localeCompare(b)).map(listed);
+  const bundled = faces
+    .map((f) => f.family)
+    .filter((f) => f !== EMOJI_FAMILY && !privateFaces.has(f))
+    .sort((a, b) => Number(b === DEFAULT_FAMILY) - Number(a === DEFAULT_FAMILY) || a.localeCompare(b))
+    .map(listed);
   // fontconfig caches a directory's scan (family names included) by its path only: the default face's
   // directory is named two ways, so each way has its own cache.
-  const config = configText([...dirs, ...unitDirs], bundled, chain, path.join(root, defaultNamed ? 'fc-cache' : 'fc-cache-unnamed'), unaliased);
+  const config = configText(
+    [...dirs, ...unitDirs],
+    bundled,
+    chain,
+    path.join(root, defaultNamed ? 'fc-cache' : 'fc-cache-unnamed'),
+    unaliased,
+  );
   const configFile = path.join(root, 'conf', `${createHash('sha256').update(config).digest('hex').slice(0, 16)}.conf`);
   if (!(await stat(configFile).catch(() => null))) await writeAtomically(configFile, config);
   return { configFile, families: faces.map((f) => f.family), fallback: fallback.map(unitName) };
@@ -156,7 +185,11 @@ async function installFace(root: string, face: BundledFamily): Promise<string> {
 async function installUnit(root: string, unit: FallbackUnit): Promise<string> {
   const file = subsetFiles(unit.pkg).get(unit.subset);
   if (!file) throw new Error(`${unit.pkg.scope}/${unit.pkg.id} has no subset ${unit.subset}`);
-  return installFiles(path.join(root, 'faces', `${unit.pkg.id}@${unit.pkg.version}-${unit.subset.replace(/[^a-z0-9-]/gi, '_')}`), unit.pkg.filesDir, [file]);
+  return installFiles(
+    path.join(root, 'faces', `${unit.pkg.id}@${unit.pkg.version}-${unit.subset.replace(/[^a-z0-9-]/gi, '_')}`),
+    unit.pkg.filesDir,
+    [file],
+  );
 }
 
 /** `dir` holding the TrueType of each WOFF2 file of `filesDir` in `files`, made the first time. */
@@ -196,23 +229,44 @@ function alias(name: string, family: string): string {
 function machineFonts(): string[] {
   return [
     ...MACHINE_DIRS.map((d) => `  <dir>${xml(d)}</dir>`),
-    ...MACHINE_DIRS.map((d) => `  <match target="scan"><test name="file" compare="contains"><string>${xml(d)}/</string></test>`
-      + `<edit name="family" mode="assign_replace"><string>${xml(MACHINE_FAMILY)}</string></edit>`
-      + `<edit name="fullname" mode="assign_replace"><string>${xml(MACHINE_FAMILY)}</string></edit>`
-      + `<edit name="postscriptname" mode="assign_replace"><string>${xml(MACHINE_FAMILY)}</string></edit>`
-      + '<edit name="lang" mode="assign_replace"><langset><string>und-zxx</string></langset></edit></match>'),
+    ...MACHINE_DIRS.map(
+      (d) =>
+        `  <match target="scan"><test name="file" compare="contains"><string>${xml(d)}/</string></test>` +
+        `<edit name="family" mode="assign_replace"><string>${xml(MACHINE_FAMILY)}</string></edit>` +
+        `<edit name="fullname" mode="assign_replace"><string>${xml(MACHINE_FAMILY)}</string></edit>` +
+        `<edit name="postscriptname" mode="assign_replace"><string>${xml(MACHINE_FAMILY)}</string></edit>` +
+        '<edit name="lang" mode="assign_replace"><langset><string>und-zxx</string></langset></edit></match>',
+    ),
   ];
 }
 
 /** The CJK family an element's language prefers, ahead of the chain's order (only families present). */
 function cjkByLanguage(chain: string[]): string[] {
-  const rules: Array<[string, string]> = [['zh-tw', 'Noto Sans TC'], ['zh-hk', 'Noto Sans TC'], ['zh-mo', 'Noto Sans TC'], ['zh-hant', 'Noto Sans TC'],
-    ['ja', 'Noto Sans JP'], ['ko', 'Noto Sans KR'], ['zh', 'Noto Sans SC']];
-  return rules.filter(([, family]) => chain.includes(family)).map(([lang, family]) => `  <match target="pattern"><test name="lang" compare="contains"><string>${lang}</string></test>`
-    + `<edit name="family" mode="append"><string>${xml(family)}</string></edit></match>`);
+  const rules: Array<[string, string]> = [
+    ['zh-tw', 'Noto Sans TC'],
+    ['zh-hk', 'Noto Sans TC'],
+    ['zh-mo', 'Noto Sans TC'],
+    ['zh-hant', 'Noto Sans TC'],
+    ['ja', 'Noto Sans JP'],
+    ['ko', 'Noto Sans KR'],
+    ['zh', 'Noto Sans SC'],
+  ];
+  return rules
+    .filter(([, family]) => chain.includes(family))
+    .map(
+      ([lang, family]) =>
+        `  <match target="pattern"><test name="lang" compare="contains"><string>${lang}</string></test>` +
+        `<edit name="family" mode="append"><string>${xml(family)}</string></edit></match>`,
+    );
 }
 
-function configText(dirs: Array<{ dir: string; family: string }>, bundled: string[], chain: string[], cacheDir: string, unaliased: ReadonlySet<string>): string {
+function configText(
+  dirs: Array<{ dir: string; family: string }>,
+  bundled: string[],
+  chain: string[],
+  cacheDir: string,
+  unaliased: ReadonlySet<string>,
+): string {
   return [
     '<?xml version="1.0"?>',
     '<!DOCTYPE fontconfig SYSTEM "fonts.dtd">',
@@ -221,8 +275,11 @@ function configText(dirs: Array<{ dir: string; family: string }>, bundled: strin
     ...dirs.map((d) => `  <dir>${xml(d.dir)}</dir>`),
     // Many @fontsource files name their family after the variable font's default instance
     // ("Montserrat Thin", "DM Sans 9pt"): every face of a directory gets its catalog family.
-    ...dirs.map((d) => `  <match target="scan"><test name="file" compare="contains"><string>${xml(d.dir)}/</string></test>`
-      + `<edit name="family" mode="assign_replace"><string>${xml(d.family)}</string></edit></match>`),
+    ...dirs.map(
+      (d) =>
+        `  <match target="scan"><test name="file" compare="contains"><string>${xml(d.dir)}/</string></test>` +
+        `<edit name="family" mode="assign_replace"><string>${xml(d.family)}</string></edit></match>`,
+    ),
     `  <cachedir>${xml(cacheDir)}</cachedir>`,
     // The generic names Chromium resolves on Linux draw their faces (generic.ts); the others, as there,
     // match nothing and the next family of the list is used.
@@ -233,18 +290,22 @@ function configText(dirs: Array<{ dir: string; family: string }>, bundled: strin
     // The names the browser itself asks fontconfig for: its UI font (system-ui) is "sans".
     ...['sans', 'sans serif'].map((name) => alias(name, GENERIC_FACES.ui.family)),
     alias('mono', GENERIC_FACES.mono.family),
-    ...Object.entries(FONT_ALIASES).filter(([name]) => !unaliased.has(name)).map(([name, family]) => alias(name, family)),
+    ...Object.entries(FONT_ALIASES)
+      .filter(([name]) => !unaliased.has(name))
+      .map(([name, family]) => alias(name, family)),
     // Emoji fall back to the emoji face whatever family asked for them.
     `  <match target="pattern"><edit name="family" mode="append"><string>${xml(EMOJI_FAMILY)}</string></edit></match>`,
     // Then the bundled faces, the fallback chain (the language's CJK family first), the machine's fonts.
-    ...bundled.map((family) => `  <match target="pattern"><edit name="family" mode="append"><string>${xml(family)}</string></edit></match>`),
+    ...bundled.map(
+      (family) => `  <match target="pattern"><edit name="family" mode="append"><string>${xml(family)}</string></edit></match>`,
+    ),
     ...cjkByLanguage(chain),
     ...chain.map((family) => `  <match target="pattern"><edit name="family" mode="append"><string>${xml(family)}</string></edit></match>`),
     ...machineFonts(),
     `  <match target="pattern"><edit name="family" mode="append"><string>${xml(MACHINE_FAMILY)}</string></edit></match>`,
-    '  <match target="font"><edit name="antialias" mode="assign"><bool>true</bool></edit><edit name="hinting" mode="assign"><bool>false</bool></edit>'
-      + '<edit name="autohint" mode="assign"><bool>false</bool></edit><edit name="rgba" mode="assign"><const>none</const></edit>'
-      + '<edit name="lcdfilter" mode="assign"><const>lcdnone</const></edit></match>',
+    '  <match target="font"><edit name="antialias" mode="assign"><bool>true</bool></edit><edit name="hinting" mode="assign"><bool>false</bool></edit>' +
+      '<edit name="autohint" mode="assign"><bool>false</bool></edit><edit name="rgba" mode="assign"><const>none</const></edit>' +
+      '<edit name="lcdfilter" mode="assign"><const>lcdnone</const></edit></match>',
     '</fontconfig>',
     '',
   ].join('\n');

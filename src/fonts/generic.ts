@@ -26,7 +26,7 @@ import path from 'node:path';
 import type { HTMLElement } from 'node-html-parser';
 import postcss, { type Root } from 'postcss';
 import { type BundledFamily, DEFAULT_FAMILY, GENERIC_FAMILIES, normalizeFamily } from './catalog.js';
-import { splitFamilies } from './usage.js';
+import { splitFamilies } from './catalog.js';
 
 /** The four faces, by role: the `@fontsource` package and the private family name the browser sees. */
 export const GENERIC_FACES = {
@@ -43,18 +43,34 @@ export type GenericRole = keyof typeof GENERIC_FACES;
  */
 export function genericRole(key: string): GenericRole | null {
   switch (key) {
-    case 'sans-serif': return 'sans';
-    case 'serif': case 'cursive': case 'fantasy': case 'math': return 'serif';
-    case 'monospace': return 'mono';
-    case 'system-ui': return 'ui';
-    default: return null;
+    case 'sans-serif':
+      return 'sans';
+    case 'serif':
+    case 'cursive':
+    case 'fantasy':
+    case 'math':
+      return 'serif';
+    case 'monospace':
+      return 'mono';
+    case 'system-ui':
+      return 'ui';
+    default:
+      return null;
   }
 }
 
 /** Chromium's font settings (CDP `Page.setFontFamilies`); `standard` is what text with no font-family gets. */
 export function browserFontFamilies(): Record<'standard' | 'serif' | 'sansSerif' | 'fixed' | 'cursive' | 'fantasy' | 'math', string> {
   const { sans, serif, mono } = GENERIC_FACES;
-  return { standard: serif.family, serif: serif.family, sansSerif: sans.family, fixed: mono.family, cursive: serif.family, fantasy: serif.family, math: serif.family };
+  return {
+    standard: serif.family,
+    serif: serif.family,
+    sansSerif: sans.family,
+    fixed: mono.family,
+    cursive: serif.family,
+    fantasy: serif.family,
+    math: serif.family,
+  };
 }
 
 const require = createRequire(import.meta.url);
@@ -121,7 +137,9 @@ export function preferDefaultForGenericPrimary(document: HTMLElement): void {
   const styled = document.querySelectorAll('[style]');
   const declared = new Set<string>();
   for (const root of [...styles.map((s) => parse(s.innerHTML)), ...styled.map((el) => parse(`x{${el.getAttribute('style')}}`))]) {
-    root?.walkDecls((decl) => { if (decl.prop.startsWith('--') && decl.value.trim()) declared.add(decl.prop); });
+    root?.walkDecls((decl) => {
+      if (decl.prop.startsWith('--') && decl.value.trim()) declared.add(decl.prop);
+    });
   }
   for (const style of styles) {
     const root = parse(style.innerHTML);

@@ -58,7 +58,9 @@ function recordCanvasText(): void {
     }
   };
   wrap(globalThis.CanvasRenderingContext2D?.prototype as never);
-  wrap((globalThis as unknown as { OffscreenCanvasRenderingContext2D?: { prototype: never } }).OffscreenCanvasRenderingContext2D?.prototype);
+  wrap(
+    (globalThis as unknown as { OffscreenCanvasRenderingContext2D?: { prototype: never } }).OffscreenCanvasRenderingContext2D?.prototype,
+  );
 }
 
 /** In the page: its text (see the module comment), non-ASCII only. */
@@ -69,7 +71,8 @@ function collectText(): PageText[] {
     const parts: string[] = [];
     for (let e = el; e && parts.length < 3 && e.tagName !== 'HTML'; e = e.parentElement) {
       const id = e.id ? `#${e.id}` : '';
-      const cls = !id && typeof e.className === 'string' && e.className.trim() ? `.${e.className.trim().split(/\s+/).slice(0, 2).join('.')}` : '';
+      const cls =
+        !id && typeof e.className === 'string' && e.className.trim() ? `.${e.className.trim().split(/\s+/).slice(0, 2).join('.')}` : '';
       parts.unshift(`${e.tagName.toLowerCase()}${id}${cls}`);
       if (id) break;
     }
@@ -96,7 +99,8 @@ function collectText(): PageText[] {
   }
   // Generated content, from the style rules that set it (computing every element's pseudo-elements
   // costs a second on a large page): on the first element each rule matches.
-  const rules = (list: CSSRuleList): CSSStyleRule[] => Array.from(list).flatMap((r) => (r instanceof CSSStyleRule ? [r] : 'cssRules' in r ? rules((r as CSSGroupingRule).cssRules) : []));
+  const rules = (list: CSSRuleList): CSSStyleRule[] =>
+    Array.from(list).flatMap((r) => (r instanceof CSSStyleRule ? [r] : 'cssRules' in r ? rules((r as CSSGroupingRule).cssRules) : []));
   for (const sheet of Array.from(document.styleSheets)) {
     let list: CSSStyleRule[];
     try {
@@ -114,7 +118,12 @@ function collectText(): PageText[] {
       } catch {
         el = null;
       }
-      add(content.replace(/^["']|["']$/g, ''), el, () => (el ? getComputedStyle(el, pseudo).fontFamily : ''), el ? undefined : rule.selectorText);
+      add(
+        content.replace(/^["']|["']$/g, ''),
+        el,
+        () => (el ? getComputedStyle(el, pseudo).fontFamily : ''),
+        el ? undefined : rule.selectorText,
+      );
     }
   }
   const canvas = (window as unknown as { __framesmithCanvasText?: Array<{ text: string; font: string }> }).__framesmithCanvasText ?? [];
@@ -181,13 +190,27 @@ export async function missingUnits(evaluate: Evaluate, fonts: readonly string[],
   if (texts.length === 0) return [];
   // Text in a family the page declares itself is that face's: no restart for what it may cover.
   const declared = new Set(await evaluate(declaredFamilies));
-  const missing = uncovered(texts.filter((t) => !familyNames(t.font).some((f) => declared.has(f))), familiesCoverage(fonts, dir));
+  const missing = uncovered(
+    texts.filter((t) => !familyNames(t.font).some((f) => declared.has(f))),
+    familiesCoverage(fonts, dir),
+  );
   if (missing.length === 0) return [];
-  return fallbackUnits(missing.map((m) => m.cp), fonts, lang, dir).units.filter((u) => !fonts.includes(u));
+  return fallbackUnits(
+    missing.map((m) => m.cp),
+    fonts,
+    lang,
+    dir,
+  ).units.filter((u) => !fonts.includes(u));
 }
 
 /** The family names of a computed font-family list, unquoted, lower case. */
-const familyNames = (list: string) => list.split(',').map((f) => f.trim().replace(/^["']|["']$/g, '').toLowerCase());
+const familyNames = (list: string) =>
+  list.split(',').map((f) =>
+    f
+      .trim()
+      .replace(/^["']|["']$/g, '')
+      .toLowerCase(),
+  );
 
 const hex = (cp: number) => `U+${cp.toString(16).toUpperCase().padStart(4, '0')}`;
 
@@ -197,18 +220,33 @@ export async function glyphWarnings(evaluate: Evaluate, fonts: readonly string[]
   if (texts.length === 0) return [];
   const missing = uncovered(texts, familiesCoverage(fonts, dir));
   if (missing.length === 0) return [];
-  const boxes = await evaluate(drawnAsBox, missing.map((m): [number, string] => [m.cp, m.text.font]));
+  const boxes = await evaluate(
+    drawnAsBox,
+    missing.map((m): [number, string] => [m.cp, m.text.font]),
+  );
   const declared = new Set(await evaluate(declaredFamilies));
   const warnings: RenderWarning[] = [];
   for (const [i, { cp, text }] of missing.entries()) {
     const what = `"${String.fromCodePoint(cp)}" (${hex(cp)}) in ${text.where} ("${text.context}")`;
     const families = familyNames(text.font);
     if (boxes[i]) {
-      warnings.push({ code: 'glyph_missing', element: text.where, message: `${what} is drawn as an empty box: no face framesmith has covers it (bundled, fallback or this machine's); add an @font-face with a font that covers it to the composition` });
+      warnings.push({
+        code: 'glyph_missing',
+        element: text.where,
+        message: `${what} is drawn as an empty box: no face framesmith has covers it (bundled, fallback or this machine's); add an @font-face with a font that covers it to the composition`,
+      });
     } else if (!families.some((f) => declared.has(f))) {
-      const family = text.font.split(',')[0]?.trim().replace(/^["']|["']$/g, '') || 'the default family';
-      warnings.push({ code: 'font_fallback', element: text.where, font: { family, face: MACHINE_FACE, source: 'machine', characters: String.fromCodePoint(cp) },
-        message: `${what} is covered by no bundled face: drawn from a font of this machine, so another machine may draw it differently or as a box; add an @font-face with a font that covers it to the composition` });
+      const family =
+        text.font
+          .split(',')[0]
+          ?.trim()
+          .replace(/^["']|["']$/g, '') || 'the default family';
+      warnings.push({
+        code: 'font_fallback',
+        element: text.where,
+        font: { family, face: MACHINE_FACE, source: 'machine', characters: String.fromCodePoint(cp) },
+        message: `${what} is covered by no bundled face: drawn from a font of this machine, so another machine may draw it differently or as a box; add an @font-face with a font that covers it to the composition`,
+      });
     }
   }
   return warnings;

@@ -21,14 +21,15 @@ import postcss from 'postcss';
 import type { ServedAsset } from '../composition/model.js';
 import { FramesmithError } from '../errors.js';
 import { normalizeFamily } from './catalog.js';
-import { splitFamilies } from './usage.js';
+import { splitFamilies } from './catalog.js';
 
 /** The environment variable naming another css2 endpoint. */
 export const GOOGLE_FONTS_ENV = 'FRAMESMITH_GOOGLE_FONTS_URL';
 /** Google's css2 endpoint. */
 export const GOOGLE_FONTS_CSS2 = 'https://fonts.googleapis.com/css2';
 /** The User-Agent HyperFrames sends: Google answers it with WOFF2 files split by unicode-range. */
-export const GOOGLE_FONTS_USER_AGENT = 'Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36';
+export const GOOGLE_FONTS_USER_AGENT =
+  'Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36';
 /** The styles HyperFrames asks for: every weight upright, 400 and 700 italic. */
 const AXES = 'ital,wght@0,100;0,200;0,300;0,400;0,500;0,600;0,700;0,800;0,900;1,400;1,700';
 
@@ -64,7 +65,9 @@ export function parseGoogleCss(css: string, family: string, cssUrl: string): Goo
   }
   root.walkAtRules(/^font-face$/i, (rule) => {
     const decls = new Map<string, string>();
-    rule.walkDecls((d) => { decls.set(d.prop.toLowerCase(), d.value.trim()); });
+    rule.walkDecls((d) => {
+      decls.set(d.prop.toLowerCase(), d.value.trim());
+    });
     const named = decls.get('font-family');
     if (named && normalizeFamily(splitFamilies(named)[0] ?? '') !== normalizeFamily(family)) return;
     const src = /url\(\s*(['"]?)([^'")]+)\1\s*\)(?:\s*format\(\s*['"]?([\w-]+)['"]?\s*\))?/i.exec(decls.get('src') ?? '');
@@ -75,7 +78,13 @@ export function parseGoogleCss(css: string, family: string, cssUrl: string): Goo
     } catch {
       return;
     }
-    faces.push({ style: decls.get('font-style') ?? 'normal', weight: decls.get('font-weight') ?? '400', url, ...(src[3] ? { format: src[3] } : {}), ...(decls.get('unicode-range') ? { unicodeRange: decls.get('unicode-range') } : {}) });
+    faces.push({
+      style: decls.get('font-style') ?? 'normal',
+      weight: decls.get('font-weight') ?? '400',
+      url,
+      ...(src[3] ? { format: src[3] } : {}),
+      ...(decls.get('unicode-range') ? { unicodeRange: decls.get('unicode-range') } : {}),
+    });
   });
   return faces;
 }
@@ -127,7 +136,13 @@ export function endpointUrl(url: string, base = googleFontsBase()): string {
  * `codePoints` (those without a range always), declared for `family` as written, each file served
  * under `route(url)`; or why not.
  */
-export async function fetchGoogleFamily(family: string, codePoints: ReadonlySet<number>, fetch: GoogleFetch, route: (url: string) => string, options: { authored?: readonly string[]; base?: string } = {}): Promise<GoogleFamilyFaces | GoogleFamilyMissing> {
+export async function fetchGoogleFamily(
+  family: string,
+  codePoints: ReadonlySet<number>,
+  fetch: GoogleFetch,
+  route: (url: string) => string,
+  options: { authored?: readonly string[]; base?: string } = {},
+): Promise<GoogleFamilyFaces | GoogleFamilyMissing> {
   const base = options.base ?? googleFontsBase();
   // A silent network (a firewall dropping packets) must not hold the render for the usual minute.
   const how = { userAgent: GOOGLE_FONTS_USER_AGENT, trustStored: true, timeoutMs: 15_000 };
@@ -175,7 +190,9 @@ export async function fetchGoogleFamily(family: string, codePoints: ReadonlySet<
     const declarations = [
       `font-family:"${family.replace(/["\\]/g, '\\$&')}"`,
       `src:url("${path}")${face.format ? ` format("${face.format}")` : ''}`,
-      `font-style:${face.style}`, `font-weight:${face.weight}`, 'font-display:block',
+      `font-style:${face.style}`,
+      `font-weight:${face.weight}`,
+      'font-display:block',
       ...(face.unicodeRange ? [`unicode-range:${face.unicodeRange}`] : []),
     ];
     rules.push(`@font-face{${declarations.join(';')}}`);

@@ -16,26 +16,19 @@
  */
 import type { RenderWarning } from '../warnings.js';
 import { normalizeFamily, resolveFamily } from './catalog.js';
+import type { ResolvedFont } from './resolved-font.js';
 import { parseUnit } from './fallback.js';
 import { GENERIC_FACES, genericRole } from './generic.js';
 import type { FontUsage } from './usage.js';
 
-export type FontSource = 'bundled' | 'google' | 'project' | 'fallback' | 'machine';
-
-export interface ResolvedFont {
-  /** The family as the composition names it (for the fallback chain, the chain face's family). */
-  family: string;
-  /** The face drawn. */
-  face: string;
-  source: FontSource;
-  /** `machine`: the characters the machine's fonts drew. */
-  characters?: string;
-}
-
 /** The face a machine-font entry names. */
 export const MACHINE_FACE = "this machine's fonts";
 
-const unquote = (name: string) => name.trim().replace(/^(['"])(.*)\1$/, '$2').trim();
+const unquote = (name: string) =>
+  name
+    .trim()
+    .replace(/^(['"])(.*)\1$/, '$2')
+    .trim();
 
 /**
  * The report of the families `usage` names (`google`: the normalized families fetched from Google
@@ -82,11 +75,16 @@ function decide(family: string, usage: FontUsage, google: ReadonlySet<string>): 
  * lacks (units installed once the page had loaded), and a `machine` entry per family whose characters
  * the machine's fonts drew (the `font_fallback` warnings carrying `font`).
  */
-export function reportedFonts(loaded: readonly ResolvedFont[], warnings: readonly RenderWarning[], installed: readonly string[] = []): ResolvedFont[] {
+export function reportedFonts(
+  loaded: readonly ResolvedFont[],
+  warnings: readonly RenderWarning[],
+  installed: readonly string[] = [],
+): ResolvedFont[] {
   const out = [...loaded];
   for (const name of installed) {
     const unit = parseUnit(name);
-    if (unit && !out.some((e) => e.source === 'fallback' && e.family === unit.pkg.family)) out.push({ family: unit.pkg.family, face: unit.pkg.family, source: 'fallback' });
+    if (unit && !out.some((e) => e.source === 'fallback' && e.family === unit.pkg.family))
+      out.push({ family: unit.pkg.family, face: unit.pkg.family, source: 'fallback' });
   }
   for (const w of warnings) {
     if (w.font?.source !== 'machine') continue;

@@ -30,7 +30,12 @@ const FONT_FILE = /\.(ttf|otf|ttc|otc|pfb|woff2?)$/i;
 /** The font setup (see the module comment). Throws when a bundled or chain package is missing. */
 export async function fontSetupInfo(env: NodeJS.ProcessEnv = process.env): Promise<FontSetupInfo> {
   const dir = fontDir(env);
-  const writable = await mkdir(dir, { recursive: true }).then(() => access(dir, constants.W_OK)).then(() => true, () => false);
+  const writable = await mkdir(dir, { recursive: true })
+    .then(() => access(dir, constants.W_OK))
+    .then(
+      () => true,
+      () => false,
+    );
   const chain = [...new Set(fallbackChain().map((e) => e.pkg.family))];
   const machine: FontSetupInfo['machine'] = [];
   for (const d of MACHINE_DIRS) {
@@ -43,7 +48,9 @@ export async function fontSetupInfo(env: NodeJS.ProcessEnv = process.env): Promi
 /** One line of it: font dir, bundled families, the chain, then the machine's fonts, last. */
 export function describeFontSetup(info: FontSetupInfo): string {
   const machine = info.machine.length === 0 ? 'none' : info.machine.map((m) => `${m.files} in ${m.dir}`).join(', ');
-  return `font dir ${info.dir}${info.writable ? '' : ' (not writable: a temporary directory is used)'}; ${info.bundled} bundled families (${EMOJI_FAMILY} among them); `
-    + `fallback chain: ${info.chain.join(' → ')} (the document's language puts its CJK face first); `
-    + `then this machine's fonts, last (${machine}); families not bundled from ${info.googleFonts}`;
+  return (
+    `font dir ${info.dir}${info.writable ? '' : ' (not writable: a temporary directory is used)'}; ${info.bundled} bundled families (${EMOJI_FAMILY} among them); ` +
+    `fallback chain: ${info.chain.join(' → ')} (the document's language puts its CJK face first); ` +
+    `then this machine's fonts, last (${machine}); families not bundled from ${info.googleFonts}`
+  );
 }

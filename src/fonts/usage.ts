@@ -9,7 +9,7 @@
  * the browser's standard face).
  */
 import postcss, { type Root } from 'postcss';
-import { bundledFamilies, FONT_ALIASES, normalizeFamily, resolveFamily } from './catalog.js';
+import { bundledFamilies, FONT_ALIASES, normalizeFamily, resolveFamily, splitFamilies } from './catalog.js';
 import { customProperties, substituteVars } from './css-vars.js';
 import { GENERIC_FACES, genericRole } from './generic.js';
 
@@ -22,30 +22,8 @@ export interface FontUsage {
   mentioned: Set<string>;
 }
 
-const SIZE = /^(?:[\d.]+(?:px|pt|pc|em|rem|ex|ch|vw|vh|vmin|vmax|cm|mm|in|q|%)|xx-small|x-small|small|medium|large|x-large|xx-large|xxx-large|smaller|larger)(?:\/\S+)?$/i;
-
-/** Splits a family list at commas outside quotes. */
-export function splitFamilies(value: string): string[] {
-  const out: string[] = [];
-  let current = '';
-  let quote: string | null = null;
-  for (const ch of value) {
-    if (quote) {
-      if (ch === quote) quote = null;
-      current += ch;
-    } else if (ch === '"' || ch === "'") {
-      quote = ch;
-      current += ch;
-    } else if (ch === ',') {
-      out.push(current);
-      current = '';
-    } else {
-      current += ch;
-    }
-  }
-  out.push(current);
-  return out.map((f) => f.trim()).filter(Boolean);
-}
+const SIZE =
+  /^(?:[\d.]+(?:px|pt|pc|em|rem|ex|ch|vw|vh|vmin|vmax|cm|mm|in|q|%)|xx-small|x-small|small|medium|large|x-large|xx-large|xxx-large|smaller|larger)(?:\/\S+)?$/i;
 
 /** The family list of a `font` shorthand value (after its size), or null (`font: caption`, var()). */
 function shorthandFamilies(value: string): string[] | null {
@@ -86,7 +64,9 @@ export function scanFonts(css: readonly string[], scripts: readonly string[]): F
   const names = [...bundledFamilies().keys(), ...Object.keys(FONT_ALIASES)];
   for (const text of scripts) {
     const lower = text.toLowerCase();
-    for (const name of names) if (lower.includes(name) && new RegExp(`(^|[^a-z])${name.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}([^a-z]|$)`).test(lower)) usage.mentioned.add(name);
+    for (const name of names)
+      if (lower.includes(name) && new RegExp(`(^|[^a-z])${name.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}([^a-z]|$)`).test(lower))
+        usage.mentioned.add(name);
   }
   return usage;
 }
@@ -121,7 +101,10 @@ export function unresolvedFamilies(usage: FontUsage): UnresolvedFamily[] {
     let used: string | null = null;
     for (const name of list) {
       const key = normalizeFamily(name);
-      if (usage.declared.has(key)) { used = name.replace(/^(['"])(.*)\1$/, '$2'); break; }
+      if (usage.declared.has(key)) {
+        used = name.replace(/^(['"])(.*)\1$/, '$2');
+        break;
+      }
       const r = resolveFamily(name);
       if (r.kind === 'generic' && key !== 'emoji') {
         // A generic family here is not the list's first (those get Inter first, generic.ts): the
@@ -131,7 +114,10 @@ export function unresolvedFamilies(usage: FontUsage): UnresolvedFamily[] {
         used = GENERIC_FACES[role].shown;
         break;
       }
-      if (r.kind !== 'unknown') { used = r.family; break; }
+      if (r.kind !== 'unknown') {
+        used = r.family;
+        break;
+      }
       pending.push(name.replace(/^(['"])(.*)\1$/, '$2'));
     }
     for (const family of pending) {

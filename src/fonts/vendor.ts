@@ -34,7 +34,10 @@ export interface VendoredFamily {
 }
 
 /** `Bebas Neue` → `bebas-neue`, the `@fontsource` id. */
-export const familySlug = (family: string): string => normalizeFamily(family).replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '');
+export const familySlug = (family: string): string =>
+  normalizeFamily(family)
+    .replace(/[^a-z0-9]+/g, '-')
+    .replace(/^-|-$/g, '');
 
 /** The package directory of `family`: the project's, else framesmith's; null when neither has it. */
 export function findFontPackage(family: string, projectDir: string): { dir: string; name: string } | null {
@@ -66,21 +69,37 @@ export async function vendorFamily(family: string, projectDir: string): Promise<
   const found = findFontPackage(family, projectDir);
   const slug = familySlug(family);
   if (!found) {
-    throw new FontPackageError('font_package_missing', `no @fontsource package for the font family "${family}": install it in the project (npm install @fontsource/${slug}), then run framesmith fonts add again`, { family });
+    throw new FontPackageError(
+      'font_package_missing',
+      `no @fontsource package for the font family "${family}": install it in the project (npm install @fontsource/${slug}), then run framesmith fonts add again`,
+      { family },
+    );
   }
   const { version, name } = JSON.parse(readFileSync(path.join(found.dir, 'package.json'), 'utf8')) as { version: string; name: string };
   // WOFF2 only (every browser framesmith drives reads it): drop the WOFF fallbacks from each src.
   // `font-display: block`: a page previewed in a browser never shows a fallback face first either.
-  const css = stylesheets(found.dir).map((f) => readFileSync(path.join(found.dir, f), 'utf8'))
-    .join('\n').replace(/font-display:\s*swap/g, 'font-display: block').replace(/,\s*url\(\.\/files\/[^)]+\.woff\)\s*format\(['"]woff['"]\)/g, '').replace(/url\(\.\/files\//g, 'url(files/');
+  const css = stylesheets(found.dir)
+    .map((f) => readFileSync(path.join(found.dir, f), 'utf8'))
+    .join('\n')
+    .replace(/font-display:\s*swap/g, 'font-display: block')
+    .replace(/,\s*url\(\.\/files\/[^)]+\.woff\)\s*format\(['"]woff['"]\)/g, '')
+    .replace(/url\(\.\/files\//g, 'url(files/');
   const files = [...new Set([...css.matchAll(/url\(files\/([^)]+\.woff2)\)/g)].map((m) => m[1]!))];
-  if (files.length === 0) throw new FontPackageError('font_package_missing', `${name} ${version} declares no WOFF2 faces for "${family}": add its files with your own @font-face instead`, { family });
+  if (files.length === 0)
+    throw new FontPackageError(
+      'font_package_missing',
+      `${name} ${version} declares no WOFF2 faces for "${family}": add its files with your own @font-face instead`,
+      { family },
+    );
   const target = path.join(projectDir, 'fonts', slug);
   const temp = path.join(projectDir, 'fonts', `.${slug}.partial-${process.pid}-${randomBytes(4).toString('hex')}`);
   await mkdir(path.join(temp, 'files'), { recursive: true });
   try {
     for (const file of files) await copyFile(path.join(found.dir, 'files', file), path.join(temp, 'files', file));
-    await writeFile(path.join(temp, `${slug}.css`), `/* ${family}: ${name} ${version}, every weight and style it ships (framesmith fonts add) */\n${css}`);
+    await writeFile(
+      path.join(temp, `${slug}.css`),
+      `/* ${family}: ${name} ${version}, every weight and style it ships (framesmith fonts add) */\n${css}`,
+    );
     await replaceDir(temp, target);
   } catch (error) {
     await rm(temp, { recursive: true, force: true });

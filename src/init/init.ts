@@ -19,12 +19,16 @@ export class InitError extends FramesmithError<'unknown_template' | 'not_empty' 
 export async function initProject(dir: string, templateName: string, options: { force?: boolean } = {}): Promise<string[]> {
   const template = TEMPLATES[templateName];
   if (!template) {
-    throw new InitError('unknown_template', `there is no template "${templateName}": choose one of ${Object.keys(TEMPLATES).join(', ')}`, { dir });
+    throw new InitError('unknown_template', `there is no template "${templateName}": choose one of ${Object.keys(TEMPLATES).join(', ')}`, {
+      dir,
+    });
   }
   const target = path.resolve(dir);
   const existing = await readdir(target).catch(() => null);
   if (existing && existing.length > 0 && !options.force) {
-    throw new InitError('not_empty', `${target} is not empty: give a new directory, or \`force\` to write the starter into it`, { dir: target });
+    throw new InitError('not_empty', `${target} is not empty: give a new directory, or \`force\` to write the starter into it`, {
+      dir: target,
+    });
   }
   const staging = path.join(path.dirname(target), `.${path.basename(target)}.init-${randomBytes(4).toString('hex')}`);
   try {
@@ -46,7 +50,12 @@ export async function initProject(dir: string, templateName: string, options: { 
     }
   } catch (error) {
     await rm(staging, { recursive: true, force: true }).catch(() => {});
-    throw new InitError('write_failed', `writing the starter into ${target} failed: ${error instanceof Error ? error.message : String(error)}`, { dir: target }, { cause: error });
+    throw new InitError(
+      'write_failed',
+      `writing the starter into ${target} failed: ${error instanceof Error ? error.message : String(error)}`,
+      { dir: target },
+      { cause: error },
+    );
   }
   return [...Object.keys(template.files), ...Object.keys(template.media ?? {})];
 }

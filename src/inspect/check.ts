@@ -35,7 +35,14 @@ export interface CheckOptions extends PreviewSessionOptions {
 export async function loadFindings(input: string, options: PreviewSessionOptions = {}): Promise<LintFinding[]> {
   const file = await locateEntry(input);
   const findings: LintFinding[] = [];
-  const warn = (code: string, message: string) => findings.push({ code, severity: 'warning', message, fixHint: 'A render goes on without it (best effort), or fails under `strict`: fix it so the frames show what you wrote.', file });
+  const warn = (code: string, message: string) =>
+    findings.push({
+      code,
+      severity: 'warning',
+      message,
+      fixHint: 'A render goes on without it (best effort), or fails under `strict`: fix it so the frames show what you wrote.',
+      file,
+    });
   const seen = new Set<string>();
   let session: PreviewSession | undefined;
   try {
@@ -50,7 +57,13 @@ export async function loadFindings(input: string, options: PreviewSessionOptions
     await session.frame(0);
   } catch (error) {
     if (!(error instanceof FramesmithError)) throw error;
-    findings.push({ code: error.code, severity: 'error', message: error.message, fixHint: 'framesmith render fails on this: the message says what to change.', file });
+    findings.push({
+      code: error.code,
+      severity: 'error',
+      message: error.message,
+      fixHint: 'framesmith render fails on this: the message says what to change.',
+      file,
+    });
   } finally {
     await session?.close();
   }

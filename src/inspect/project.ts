@@ -19,7 +19,10 @@ const DEFAULT_SIZE = { width: 1920, height: 1080 };
 /** Reads the project at `input` (a directory holding index.html, or an .html file). */
 export async function readProject(input: string): Promise<Composition> {
   const gsap = gsapDir();
-  return parseComposition(input, { mediaDuration: (src) => mediaDuration(src), gsap: gsap ? { ...gsap, urlPrefix: GSAP_URL_PREFIX } : null });
+  return parseComposition(input, {
+    mediaDuration: (src) => mediaDuration(src),
+    gsap: gsap ? { ...gsap, urlPrefix: GSAP_URL_PREFIX } : null,
+  });
 }
 
 export interface ProjectInfo {
@@ -71,9 +74,13 @@ export async function projectInfo(c: Composition): Promise<ProjectInfo> {
   return {
     name: path.basename(c.rootDir),
     resolution: width > height ? 'landscape' : height > width ? 'portrait' : 'square',
-    width, height, duration: c.duration, elements: c.timed.length,
+    width,
+    height,
+    duration: c.duration,
+    elements: c.timed.length,
     tracks: new Set(c.timed.map((t) => t.trackIndex ?? 0)).size,
-    types, size: await directorySize(c.rootDir),
+    types,
+    size: await directorySize(c.rootDir),
   };
 }
 
@@ -109,8 +116,11 @@ export function listCompositions(c: Composition): CompositionSummary[] {
     ...c.nested.map((n) => {
       const mount = c.mounts.find((m) => m.id === n.id);
       return {
-        id: n.id, duration: n.duration ?? Math.max(0, c.duration - n.start),
-        width: size(n.id, 'data-width', width), height: size(n.id, 'data-height', height), elementCount: count(n.id),
+        id: n.id,
+        duration: n.duration ?? Math.max(0, c.duration - n.start),
+        width: size(n.id, 'data-width', width),
+        height: size(n.id, 'data-height', height),
+        elementCount: count(n.id),
         ...(mount ? { source: mount.file } : {}),
       };
     }),
@@ -152,7 +162,11 @@ export interface Timeline {
 export function timelineOf(c: Composition): Timeline {
   const document = parseHtml(c.html, c.entryFile);
   const timedEls = elementsInOrder(document).filter((el) => isTimed(el) && el.getAttribute('data-composition-id') !== c.id);
-  const tracks = new Map<string, TimelineRow[]>([['video', []], ['audio', []], ['graphics', []]]);
+  const tracks = new Map<string, TimelineRow[]>([
+    ['video', []],
+    ['audio', []],
+    ['graphics', []],
+  ]);
   for (const t of c.timed) {
     const el = timedEls[t.index];
     let host: { id: string; start: number } | null = null;
@@ -170,13 +184,24 @@ export function timelineOf(c: Composition): Timeline {
     const sub = el?.closest('[data-composition-file]')?.getAttribute('data-composition-file');
     const end = t.duration !== undefined ? t.start + t.duration : null;
     rows.push({
-      id: t.id ?? null, kind: t.tagName, trackKind,
-      start: t.start - (host?.start ?? 0), duration: t.duration ?? null, end: end === null ? null : end - (host?.start ?? 0),
-      absStart: t.start, absEnd: end,
-      file: sub ?? path.relative(c.rootDir, c.entryFile), trackIndex: t.trackIndex ?? 0,
+      id: t.id ?? null,
+      kind: t.tagName,
+      trackKind,
+      start: t.start - (host?.start ?? 0),
+      duration: t.duration ?? null,
+      end: end === null ? null : end - (host?.start ?? 0),
+      absStart: t.start,
+      absEnd: end,
+      file: sub ?? path.relative(c.rootDir, c.entryFile),
+      trackIndex: t.trackIndex ?? 0,
       src: media ? (media.remoteUrl ?? (/^(?:https?|data):/i.test(media.src) ? media.src : path.relative(c.rootDir, media.src))) : null,
-      volume: media ? media.volume : null, playbackRate: media ? media.playbackRate : null, mediaStart: media ? media.mediaStart : null,
-      index: rows.length, nested: host !== null, host: host?.id ?? null, ref: t.id ? `#${t.id}` : t.label,
+      volume: media ? media.volume : null,
+      playbackRate: media ? media.playbackRate : null,
+      mediaStart: media ? media.mediaStart : null,
+      index: rows.length,
+      nested: host !== null,
+      host: host?.id ?? null,
+      ref: t.id ? `#${t.id}` : t.label,
     });
   }
   return { duration: c.duration, tracks: [...tracks].filter(([, rows]) => rows.length > 0).map(([kind, rows]) => ({ kind, rows })) };

@@ -53,7 +53,12 @@ export function snapshotTimes(duration: number, options: SnapshotTimesOptions): 
   }
   if (options.range) {
     const [start, stop] = options.range;
-    if (!(stop <= duration)) throw new SnapshotError('invalid_range', `\`range\` ${start},${stop} ends after the composition (${duration} s): give START,END with 0 <= START < END <= ${duration}`, { option: 'range' });
+    if (!(stop <= duration))
+      throw new SnapshotError(
+        'invalid_range',
+        `\`range\` ${start},${stop} ends after the composition (${duration} s): give START,END with 0 <= START < END <= ${duration}`,
+        { option: 'range' },
+      );
     if (frames === 1) return [(start + stop) / 2];
     const last = stop === duration ? stop - Math.min(1e-3, (stop - start) / (frames * 2)) : stop;
     return Array.from({ length: frames }, (_, i) => start + ((last - start) * i) / (frames - 1));
@@ -125,9 +130,14 @@ async function contactSheet(stills: string[], out: string, width: number, height
   const cellH = Math.max(2, Math.round((height * CELL_W) / width / 2) * 2);
   const rows = Math.ceil(stills.length / SHEET_COLS);
   const cols = Math.min(SHEET_COLS, stills.length);
-  const cells = stills.map((_, i) => `[${i}:v]scale=${CELL_W}:${cellH},format=rgb24,pad=${CELL_W}:${cellH + LABEL_H}:0:${LABEL_H}:${SHEET_BG}[c${i}]`);
+  const cells = stills.map(
+    (_, i) => `[${i}:v]scale=${CELL_W}:${cellH},format=rgb24,pad=${CELL_W}:${cellH + LABEL_H}:0:${LABEL_H}:${SHEET_BG}[c${i}]`,
+  );
   const graph = `${cells.join(';')};${stills.map((_, i) => `[c${i}]`).join('')}concat=n=${stills.length}:v=1,tile=${cols}x${rows}:padding=${GAP}:margin=${GAP}:color=${SHEET_BG}`;
   const partial = `${out}.partial.jpg`;
-  await runFfmpeg(['-v', 'error', '-y', ...stills.flatMap((s) => ['-i', s]), '-filter_complex', graph, '-frames:v', '1', '-q:v', '3', partial], { timeoutMs: 60_000 });
+  await runFfmpeg(
+    ['-v', 'error', '-y', ...stills.flatMap((s) => ['-i', s]), '-filter_complex', graph, '-frames:v', '1', '-q:v', '3', partial],
+    { timeoutMs: 60_000 },
+  );
   await rename(partial, out);
 }

@@ -13,8 +13,15 @@ import type { LintFinding } from './types.js';
 
 /** Layout properties and the transform that replaces each. */
 const LAYOUT_FIX: Record<string, string[]> = {
-  left: ['x'], right: ['x'], top: ['y'], bottom: ['y'],
-  margin: ['x', 'y'], marginLeft: ['x'], marginRight: ['x'], marginTop: ['y'], marginBottom: ['y'],
+  left: ['x'],
+  right: ['x'],
+  top: ['y'],
+  bottom: ['y'],
+  margin: ['x', 'y'],
+  marginLeft: ['x'],
+  marginRight: ['x'],
+  marginTop: ['y'],
+  marginBottom: ['y'],
 };
 const REFLOW = ['letterSpacing', 'wordSpacing', 'fontSize'];
 
@@ -30,14 +37,20 @@ function fixFor(selector: string, layout: string[], reflow: string[], roundProps
   const fixes: string[] = [];
   if (layout.length > 0) {
     const tokens = [...new Set(layout.flatMap((p) => LAYOUT_FIX[p] ?? []))];
-    fixes.push(`replace ${layout.join('/')} with the transform equivalent (${tokens.join(', ')}), e.g. tl.fromTo("${selector}", { x: -1300 }, { x: 0 })`);
+    fixes.push(
+      `replace ${layout.join('/')} with the transform equivalent (${tokens.join(', ')}), e.g. tl.fromTo("${selector}", { x: -1300 }, { x: 0 })`,
+    );
   }
   if (reflow.length > 0) {
     const sizing = reflow.filter((p) => p === 'fontSize');
     const spacing = reflow.filter((p) => p !== 'fontSize');
     const parts = [
       ...(sizing.length > 0 ? [`replace ${sizing.join('/')} with scale (same visual, no reflow)`] : []),
-      ...(spacing.length > 0 ? [`for ${spacing.join('/')}, split the text into per-character elements and animate each glyph's x (the spread), or hold the final value statically`] : []),
+      ...(spacing.length > 0
+        ? [
+            `for ${spacing.join('/')}, split the text into per-character elements and animate each glyph's x (the spread), or hold the final value statically`,
+          ]
+        : []),
     ];
     fixes.push(`do not animate ${reflow.join('/')} (they reflow text and snap glyph positions): ${parts.join('; ')}`);
   }
@@ -60,7 +73,8 @@ export function gsapMotionRule(file: LintFile): LintFinding[] {
       if (layout.length === 0 && reflow.length === 0 && !roundProps) continue;
       const flagged = [...layout, ...reflow, ...(roundProps ? ['roundProps'] : [])];
       const finding = findingAt(file, script, {
-        code: 'gsap_non_transform_motion', severity: 'error',
+        code: 'gsap_non_transform_motion',
+        severity: 'error',
         message: `GSAP tween on "${selector}" uses motion that snaps to integer device pixels: ${flagged.join(', ')}. Layout and text-reflow properties snap during browser layout; roundProps rounds the tween value. Slow motion or an ease-out tail then stutters under the seek-by-frame capture engine. Animate transforms (x/y/scale/opacity) instead.`,
         fixHint: fixFor(selector, layout, reflow, roundProps),
       });

@@ -39,7 +39,7 @@ export async function lintProject(input: string): Promise<LintResult> {
   const findings: LintFinding[] = [];
   for (const file of files) for (const rule of [...FILE_RULES, gsapMotionRule]) findings.push(...rule(file));
   findings.push(...missingAssets(files, rootDir));
-  findings.push(...await parserFindings(input, entry, findings));
+  findings.push(...(await parserFindings(input, entry, findings)));
   return lintResultOf(findings, files.length);
 }
 
@@ -86,7 +86,9 @@ function candidates(src: string, file: LintFile, rootDir: string): string[] {
     // Kept as written: a stray % is a file name character.
   }
   if (bare.startsWith('/')) return [path.join(rootDir, bare)];
-  return file.isSub ? [path.resolve(path.dirname(file.file), bare), path.resolve(rootDir, bare)] : [path.resolve(path.dirname(file.file), bare)];
+  return file.isSub
+    ? [path.resolve(path.dirname(file.file), bare), path.resolve(rootDir, bare)]
+    : [path.resolve(path.dirname(file.file), bare)];
 }
 
 function missingAssets(files: LintFile[], rootDir: string): LintFinding[] {
@@ -96,7 +98,10 @@ function missingAssets(files: LintFile[], rootDir: string): LintFinding[] {
     for (const el of file.document.querySelectorAll('img[src], video[src], audio[src], source[src]')) {
       const src = el.getAttribute('src')!.trim();
       if (!src || !isLocal(src) || candidates(src, file, rootDir).some((c) => existsSync(c))) continue;
-      const owner = el.tagName.toLowerCase() === 'source' ? (el.parentNode as typeof el | null)?.tagName?.toLowerCase() ?? 'source' : el.tagName.toLowerCase();
+      const owner =
+        el.tagName.toLowerCase() === 'source'
+          ? ((el.parentNode as typeof el | null)?.tagName?.toLowerCase() ?? 'source')
+          : el.tagName.toLowerCase();
       const tag = owner === 'audio' ? 'audio' : el.tagName.toLowerCase();
       const list = missing.get(tag) ?? [];
       if (!list.includes(src)) list.push(src);
@@ -106,15 +111,23 @@ function missingAssets(files: LintFile[], rootDir: string): LintFinding[] {
       const one = srcs.length === 1;
       if (tag === 'audio') {
         findings.push({
-          code: 'audio_src_not_found', severity: 'error', file: file.file,
+          code: 'audio_src_not_found',
+          severity: 'error',
+          file: file.file,
           message: `<audio> element references file(s) not found in the project: ${srcs.join(', ')}. The rendered video will be silent.`,
-          fixHint: one ? `Add the file "${srcs[0]}" to the project directory, or update the src attribute to point to an existing file.` : 'Add the missing files to the project directory, or update the src attributes to point to existing files.',
+          fixHint: one
+            ? `Add the file "${srcs[0]}" to the project directory, or update the src attribute to point to an existing file.`
+            : 'Add the missing files to the project directory, or update the src attributes to point to existing files.',
         });
       } else {
         findings.push({
-          code: 'missing_local_asset', severity: 'error', file: file.file,
+          code: 'missing_local_asset',
+          severity: 'error',
+          file: file.file,
           message: `<${tag}> element references local file(s) not found in the project: ${srcs.join(', ')}. The renderer will silently skip these and produce a video with missing visuals.`,
-          fixHint: one ? `Add "${srcs[0]}" to the project directory, or update the src attribute to point to an existing file.` : 'Add the missing files to the project directory, or update the src attributes to point to existing files.',
+          fixHint: one
+            ? `Add "${srcs[0]}" to the project directory, or update the src attribute to point to an existing file.`
+            : 'Add the missing files to the project directory, or update the src attributes to point to existing files.',
         });
       }
     }
@@ -130,7 +143,10 @@ function missingAssets(files: LintFile[], rootDir: string): LintFinding[] {
 async function parserFindings(input: string, entry: string, earlier: LintFinding[]): Promise<LintFinding[]> {
   try {
     const gsap = gsapDir();
-    await parseComposition(input, { mediaDuration: (src) => mediaDuration(src).catch(() => 1), gsap: gsap ? { ...gsap, urlPrefix: GSAP_URL_PREFIX } : null });
+    await parseComposition(input, {
+      mediaDuration: (src) => mediaDuration(src).catch(() => 1),
+      gsap: gsap ? { ...gsap, urlPrefix: GSAP_URL_PREFIX } : null,
+    });
     return [];
   } catch (error) {
     if (!(error instanceof FramesmithError)) throw error;
@@ -140,8 +156,11 @@ async function parserFindings(input: string, entry: string, earlier: LintFinding
     const file = error instanceof CompositionError ? error.fields.file : entry;
     const element = (error.fields as { element?: string }).element;
     const finding: LintFinding = {
-      code: HYPERFRAMES_CODE[error.code] ?? error.code, severity: 'error', message: error.message,
-      fixHint: 'framesmith render refuses the composition until this is fixed: the message says what to change.', file,
+      code: HYPERFRAMES_CODE[error.code] ?? error.code,
+      severity: 'error',
+      message: error.message,
+      fixHint: 'framesmith render refuses the composition until this is fixed: the message says what to change.',
+      file,
     };
     const id = element?.match(/#([^:.\s]+)$/)?.[1];
     if (id) {
@@ -157,4 +176,3 @@ async function parserFindings(input: string, entry: string, earlier: LintFinding
     return [finding];
   }
 }
-

@@ -63,7 +63,11 @@ export async function loadDocument(input: string, options: LoadOptions = {}): Pr
     root = topLevel.find((el) => el.getAttribute('data-composition-id') === options.composition);
     if (!root) {
       const ids = topLevel.map((el) => el.getAttribute('data-composition-id')).join(', ') || 'none';
-      throw new CompositionError('no_root', `${entryFile} has no top-level composition "${options.composition}" (it has: ${ids}): pass one of those as \`composition\``, { file: entryFile, option: 'composition' });
+      throw new CompositionError(
+        'no_root',
+        `${entryFile} has no top-level composition "${options.composition}" (it has: ${ids}): pass one of those as \`composition\``,
+        { file: entryFile, option: 'composition' },
+      );
     }
     for (const other of topLevel) if (other !== root) other.setAttribute(UNPICKED_ATTR, '');
   }
@@ -79,7 +83,11 @@ export async function loadDocument(input: string, options: LoadOptions = {}): Pr
   checkVariableValues(values, declarations, entryFile, { strict: options.strictVariables, warn });
   const defaults = (list: VariableDeclaration[]) => Object.fromEntries(list.map((d) => [d.id, d.default]));
   // getVariables(): every declaration's default in the document, then the render's values.
-  const variables = { ...Object.fromEntries(mounts.flatMap((m) => m.declarations.map((d) => [d.id, d.default]))), ...defaults(declarations), ...values };
+  const variables = {
+    ...Object.fromEntries(mounts.flatMap((m) => m.declarations.map((d) => [d.id, d.default]))),
+    ...defaults(declarations),
+    ...values,
+  };
   // Values no declaration names still reach CSS, on the root, as HyperFrames' runtime sets them.
   const undeclared = Object.fromEntries(Object.entries(values).filter(([id]) => !declarations.some((d) => d.id === id)));
   if (html) applyVariableProperties(html, defaults(htmlDeclarations), { ...pick(values, htmlDeclarations), ...(root ? {} : undeclared) });
@@ -100,10 +108,22 @@ export async function loadDocument(input: string, options: LoadOptions = {}): Pr
   dropBundledGoogleFonts(document);
   // With downloads, the other Google Fonts stylesheets are fetched as HyperFrames fetches them (src/fonts/google.ts).
   const googleLinks = options.fetchRemote ? takeGoogleFontLinks(document) : new Map();
-  const assets = await localizeRemoteAssets(document, entryFile, { fetchRemote: options.fetchRemote, hint: options.remoteHint, gsap: options.gsap, warn });
+  const assets = await localizeRemoteAssets(document, entryFile, {
+    fetchRemote: options.fetchRemote,
+    hint: options.remoteHint,
+    gsap: options.gsap,
+    warn,
+  });
   const fetchRemote = options.fetchRemote;
   const google = fetchRemote && { fetch: (url: string, how: RemoteFetchHow) => fetchRemote(url, how), authored: googleLinks };
-  const fonts = await resolveFonts(document, rootDir, assets.flatMap((a) => ('text' in a ? [a.text] : [])), warn, [JSON.stringify(variables)], google);
+  const fonts = await resolveFonts(
+    document,
+    rootDir,
+    assets.flatMap((a) => ('text' in a ? [a.text] : [])),
+    warn,
+    [JSON.stringify(variables)],
+    google,
+  );
 
   return {
     html: document.toString(),

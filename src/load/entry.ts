@@ -11,12 +11,18 @@ export async function locateEntry(input: string): Promise<string> {
     const index = path.join(resolved, 'index.html');
     const indexInfo = await stat(index).catch(() => null);
     if (!indexInfo?.isFile()) {
-      throw new CompositionError('no_index_html', `${resolved} has no index.html: add one, or pass the .html file to render`, { file: index });
+      throw new CompositionError('no_index_html', `${resolved} has no index.html: add one, or pass the .html file to render`, {
+        file: index,
+      });
     }
     return index;
   }
   if (!info?.isFile()) {
-    throw new CompositionError('no_index_html', `${resolved} does not exist: pass a project directory holding index.html, or an .html file`, { file: resolved });
+    throw new CompositionError(
+      'no_index_html',
+      `${resolved} does not exist: pass a project directory holding index.html, or an .html file`,
+      { file: resolved },
+    );
   }
   return resolved;
 }

@@ -25,7 +25,8 @@ import { fontDir, UNALIASED_PREFIX } from '../fonts/fontconfig.js';
 import { preferDefaultForGenericPrimary } from '../fonts/generic.js';
 import { nonAsciiCodePoints } from '../fonts/text.js';
 import { fetchGoogleFamily, type GoogleFamilyMissing, type GoogleFetch } from '../fonts/google.js';
-import { fontReport, type ResolvedFont } from '../fonts/report.js';
+import { fontReport } from '../fonts/report.js';
+import type { ResolvedFont } from '../fonts/resolved-font.js';
 import { familiesToInstall, scanFonts, unresolvedFamilies, type FontUsage } from '../fonts/usage.js';
 import type { ServedAsset } from '../composition/model.js';
 import type { RenderWarning } from '../warnings.js';
@@ -38,7 +39,11 @@ const GOOGLE_IMPORT = /@import\s+(?:url\(\s*(['"]?)([^'")]+)\1\s*\)|(['"])([^'"]
 /** The families a Google Fonts CSS URL asks for (css2 `family=Name:wght@…`, css `family=A:400|B`). */
 export function googleFamilies(url: string): string[] {
   const query = new URL(url.startsWith('//') ? `https:${url}` : url).searchParams;
-  return query.getAll('family').flatMap((value) => value.split('|')).map((f) => f.split(':')[0]!.replace(/\+/g, ' ').trim()).filter(Boolean);
+  return query
+    .getAll('family')
+    .flatMap((value) => value.split('|'))
+    .map((f) => f.split(':')[0]!.replace(/\+/g, ' ').trim())
+    .filter(Boolean);
 }
 
 const allBundled = (url: string) => {
@@ -50,15 +55,20 @@ const allBundled = (url: string) => {
 export function dropBundledGoogleFonts(document: HTMLElement): void {
   for (const link of document.querySelectorAll('link[href]')) {
     const href = link.getAttribute('href')!.trim();
-    if (GOOGLE_CSS.test(href) ? allBundled(href) : GOOGLE_HOSTS.test(href) && /preconnect|dns-prefetch/i.test(link.getAttribute('rel') ?? '')) link.remove();
+    if (
+      GOOGLE_CSS.test(href) ? allBundled(href) : GOOGLE_HOSTS.test(href) && /preconnect|dns-prefetch/i.test(link.getAttribute('rel') ?? '')
+    )
+      link.remove();
   }
   for (const style of document.querySelectorAll('style')) {
     const text = style.innerHTML;
     if (!/fonts\.googleapis\.com/i.test(text)) continue;
-    style.set_content(text.replace(GOOGLE_IMPORT, (whole, _q, a?: string, _q2?: string, b?: string) => {
-      const url = a ?? b ?? '';
-      return GOOGLE_CSS.test(url) && allBundled(url) ? '' : whole;
-    }));
+    style.set_content(
+      text.replace(GOOGLE_IMPORT, (whole, _q, a?: string, _q2?: string, b?: string) => {
+        const url = a ?? b ?? '';
+        return GOOGLE_CSS.test(url) && allBundled(url) ? '' : whole;
+      }),
+    );
   }
 }
 
@@ -87,12 +97,14 @@ export function takeGoogleFontLinks(document: HTMLElement): Map<string, { family
   for (const style of document.querySelectorAll('style')) {
     const text = style.innerHTML;
     if (!/fonts\.googleapis\.com/i.test(text)) continue;
-    style.set_content(text.replace(GOOGLE_IMPORT, (whole, _q, a?: string, _q2?: string, b?: string) => {
-      const url = a ?? b ?? '';
-      if (!GOOGLE_CSS.test(url)) return whole;
-      record(url);
-      return '';
-    }));
+    style.set_content(
+      text.replace(GOOGLE_IMPORT, (whole, _q, a?: string, _q2?: string, b?: string) => {
+        const url = a ?? b ?? '';
+        if (!GOOGLE_CSS.test(url)) return whole;
+        record(url);
+        return '';
+      }),
+    );
   }
   return found;
 }
@@ -120,22 +132,33 @@ export interface FontResolution {
  * every family nothing else provides is first fetched from Google Fonts (src/fonts/google.ts) and
  * declared in a `<style>` after every stylesheet of `document`.
  */
-export async function resolveFonts(document: HTMLElement, rootDir: string, extraCss: readonly string[], warn: (w: RenderWarning) => void, extraText: readonly string[] = [], google?: GoogleFontsAccess): Promise<FontResolution> {
+export async function resolveFonts(
+  document: HTMLElement,
+  rootDir: string,
+  extraCss: readonly string[],
+  warn: (w: RenderWarning) => void,
+  extraText: readonly string[] = [],
+  google?: GoogleFontsAccess,
+): Promise<FontResolution> {
   // Inter in front of a generic first family, as HyperFrames does (src/fonts/generic.ts), before reading.
   preferDefaultForGenericPrimary(document);
   geometricTextRendering(document);
   const { css, scripts } = documentSources(document, rootDir, extraCss);
   const usage = scanFonts(css, scripts);
   const text = nonAsciiCodePoints([document.toString(), ...css, ...scripts, ...extraText]);
-  const fetched: GoogleResult = google ? await addGoogleFamilies(document, usage, text, google) : { assets: [], families: new Set(), failures: new Map() };
+  const fetched: GoogleResult = google
+    ? await addGoogleFamilies(document, usage, text, google)
+    : { assets: [], families: new Set(), failures: new Map() };
   for (const key of fetched.families) usage.declared.add(key);
   for (const { family, used } of unresolvedFamilies(usage)) {
     const google = fetched.failures.get(normalizeFamily(family));
-    const fix = google && !google.unknown
-      ? `render once with the network (Google Fonts is then cached), vendor it with \`framesmith fonts add "${family}"\`, or add its files with @font-face`
-      : 'add its files with @font-face, or use a bundled family (see the README\'s font list)';
+    const fix =
+      google && !google.unknown
+        ? `render once with the network (Google Fonts is then cached), vendor it with \`framesmith fonts add "${family}"\`, or add its files with @font-face`
+        : "add its files with @font-face, or use a bundled family (see the README's font list)";
     warn({
-      code: 'font_fallback', font: { family, face: used, source: 'fallback' },
+      code: 'font_fallback',
+      font: { family, face: used, source: 'fallback' },
       message: `font family "${family}" is not bundled and no @font-face declares it: drawn in ${used} instead${google ? ` (Google Fonts: ${google.reason})` : ''}; ${fix}`,
     });
   }
@@ -185,12 +208,21 @@ const ASCII = Array.from({ length: 0x7f - 0x20 }, (_, i) => 0x20 + i);
  * after every stylesheet of `document` as HyperFrames places its own. Returns the files to serve, the
  * families fetched (normalized) and, for the others, why not.
  */
-async function addGoogleFamilies(document: HTMLElement, usage: FontUsage, text: ReadonlySet<number>, google: GoogleFontsAccess): Promise<GoogleResult> {
+async function addGoogleFamilies(
+  document: HTMLElement,
+  usage: FontUsage,
+  text: ReadonlySet<number>,
+  google: GoogleFontsAccess,
+): Promise<GoogleResult> {
   // The families the page links, named in its CSS or not (a canvas may draw them), and those it names.
   const wanted = new Map<string, string>();
-  for (const [key, { family }] of google.authored) if (!usage.declared.has(key) && resolveFamily(family).kind === 'unknown') wanted.set(key, family);
+  for (const [key, { family }] of google.authored)
+    if (!usage.declared.has(key) && resolveFamily(family).kind === 'unknown') wanted.set(key, family);
   for (const name of usage.lists.flat()) {
-    const family = name.trim().replace(/^(['"])(.*)\1$/, '$2').trim();
+    const family = name
+      .trim()
+      .replace(/^(['"])(.*)\1$/, '$2')
+      .trim();
     const key = normalizeFamily(family);
     if (key && !usage.declared.has(key) && !wanted.has(key) && resolveFamily(family).kind === 'unknown') wanted.set(key, family);
   }
@@ -198,13 +230,15 @@ async function addGoogleFamilies(document: HTMLElement, usage: FontUsage, text: 
   if (wanted.size === 0) return result;
   const codePoints = new Set([...ASCII, ...text]);
   const rules: string[] = [];
-  await Promise.all([...wanted].map(async ([key, family]) => {
-    const faces = await fetchGoogleFamily(family, codePoints, google.fetch, remoteRoute, { authored: google.authored.get(key)?.urls });
-    if (!faces.ok) return result.failures.set(key, faces);
-    result.assets.push(...faces.assets);
-    result.families.add(key);
-    rules.push(faces.css);
-  }));
+  await Promise.all(
+    [...wanted].map(async ([key, family]) => {
+      const faces = await fetchGoogleFamily(family, codePoints, google.fetch, remoteRoute, { authored: google.authored.get(key)?.urls });
+      if (!faces.ok) return result.failures.set(key, faces);
+      result.assets.push(...faces.assets);
+      result.families.add(key);
+      rules.push(faces.css);
+    }),
+  );
   if (rules.length === 0) return result;
   const style = `<style data-framesmith-google-fonts>\n${rules.sort().join('\n')}\n</style>`;
   const sheets = document.querySelectorAll('style, link[rel~="stylesheet"]');

@@ -4,12 +4,12 @@
  * src/media/probe.ts and src/encode/audio-probe.ts, so asking again costs nothing.
  */
 import path from 'node:path';
-import { probeAudioSource } from '../encode/audio-probe.js';
-import { AudioError } from '../encode/audio-types.js';
+import { probeAudioSource } from '../media/audio-probe.js';
+import { AudioError } from '../media/errors.js';
 import type { Composition, MediaElement } from '../composition/model.js';
 import { parseComposition, type ParseCompositionOptions } from './index.js';
 import { probeMedia, ProbeError } from '../media/probe.js';
-import { MediaError, mediaError, type MediaFailure } from './media-errors.js';
+import { MediaError, mediaError, type MediaFailure } from '../media/errors.js';
 import { isRemoteMedia, type RemoteMedia } from './remote-media.js';
 
 /** Why `file` cannot be used by `element`, as a MediaFailure with a message saying what to do. */
@@ -17,20 +17,39 @@ export function mediaFailure(error: unknown, element: string | undefined, file: 
   const who = element ? `${element}: ` : '';
   if (error instanceof MediaError) return { ...error.fields.failures[0]!, ...(element ? { element } : {}) };
   if (/^data:/i.test(file)) {
-    return { code: 'media_invalid', element, file, message: `${who}data: URLs are not supported for media: save the file into the project and point src at its path` };
+    return {
+      code: 'media_invalid',
+      element,
+      file,
+      message: `${who}data: URLs are not supported for media: save the file into the project and point src at its path`,
+    };
   }
   if (isRemoteMedia(file)) {
-    return { code: 'media_invalid', element, file, message: `${who}${file} is a remote URL and remote media is not enabled here: download it into the project and point src at its path` };
+    return {
+      code: 'media_invalid',
+      element,
+      file,
+      message: `${who}${file} is a remote URL and remote media is not enabled here: download it into the project and point src at its path`,
+    };
   }
   if ((error instanceof ProbeError && error.code === 'missing') || (error instanceof AudioError && error.code === 'source_missing')) {
-    return { code: 'media_missing', element, file, message: `${who}media file ${file} does not exist: fix the element's src, or add the file` };
+    return {
+      code: 'media_missing',
+      element,
+      file,
+      message: `${who}media file ${file} does not exist: fix the element's src, or add the file`,
+    };
   }
-  if (error instanceof ProbeError || (error instanceof AudioError && (error.code === 'invalid_media' || error.code === 'no_audio_stream'))) {
+  if (
+    error instanceof ProbeError ||
+    (error instanceof AudioError && (error.code === 'invalid_media' || error.code === 'no_audio_stream'))
+  ) {
     // An audio error's subject is the track id, which is `element` here: its reason, under `who`.
     const detail = error.reason;
     return { code: 'media_invalid', element, file, message: `${who}${detail}` };
   }
-  if (error instanceof AudioError && error.code === 'cancelled') return { code: 'cancelled', element, file, message: `${who}the render was cancelled` };
+  if (error instanceof AudioError && error.code === 'cancelled')
+    return { code: 'cancelled', element, file, message: `${who}the render was cancelled` };
   const detail = error instanceof Error ? error.message : String(error);
   return { code: 'media_failed', element, file, message: `${who}${file} failed: ${detail}` };
 }
@@ -43,7 +62,8 @@ export async function mediaDuration(file: string, element?: string): Promise<num
   try {
     return (await probeMedia(file)).duration;
   } catch (error) {
-    if (!(error instanceof ProbeError && error.code === 'no_video')) throw mediaError([mediaFailure(error, element, file)], { cause: error });
+    if (!(error instanceof ProbeError && error.code === 'no_video'))
+      throw mediaError([mediaFailure(error, element, file)], { cause: error });
   }
   try {
     return (await probeAudioSource(file, element ?? file)).duration;
@@ -72,15 +92,19 @@ export async function mediaHasAudio(file: string, element?: string): Promise<boo
 export async function completeMediaWindows(composition: Composition): Promise<void> {
   const open = composition.media.filter((m) => m.duration === undefined && !m.loop);
   const failures: MediaFailure[] = [];
-  await Promise.all(open.map(async (m: MediaElement) => {
-    try {
-      const length = await mediaDuration(m.src, m.label);
-      m.duration = Math.max(0, length - m.mediaStart) / m.playbackRate;
-      if (m.hostEnd !== undefined) m.duration = Math.max(0, Math.min(m.duration, m.hostEnd - m.start));
-    } catch (error) {
-      failures.push(error instanceof MediaError ? { ...error.fields.failures[0]!, element: m.label } : mediaFailure(error, m.label, m.src));
-    }
-  }));
+  await Promise.all(
+    open.map(async (m: MediaElement) => {
+      try {
+        const length = await mediaDuration(m.src, m.label);
+        m.duration = Math.max(0, length - m.mediaStart) / m.playbackRate;
+        if (m.hostEnd !== undefined) m.duration = Math.max(0, Math.min(m.duration, m.hostEnd - m.start));
+      } catch (error) {
+        failures.push(
+          error instanceof MediaError ? { ...error.fields.failures[0]!, element: m.label } : mediaFailure(error, m.label, m.src),
+        );
+      }
+    }),
+  );
   if (failures.length > 0) throw mediaError(failures);
 }
 
@@ -113,13 +137,18 @@ export async function parseWithMedia(input: string, options: ParseWithMediaOptio
   } catch (error) {
     if (!(error instanceof MediaError) || error.fields.element !== undefined) throw error;
     const bad = new Map(error.fields.failures.map((f) => [f.file, f]));
-    const model = await parseComposition(input, { ...parseOptions, mediaDuration: async (src) => (bad.has(src) ? 1 : length(src)) }).catch(() => null);
+    const model = await parseComposition(input, { ...parseOptions, mediaDuration: async (src) => (bad.has(src) ? 1 : length(src)) }).catch(
+      () => null,
+    );
     const users = model?.media.filter((m) => bad.has(m.src)) ?? [];
     if (users.length === 0) throw error;
-    throw mediaError(users.map((m) => {
-      const f = bad.get(m.src)!;
-      return { ...f, element: m.label, message: `${m.label}: ${f.message}` };
-    }), { cause: error });
+    throw mediaError(
+      users.map((m) => {
+        const f = bad.get(m.src)!;
+        return { ...f, element: m.label, message: `${m.label}: ${f.message}` };
+      }),
+      { cause: error },
+    );
   }
   if (remote) await localizeMedia(composition, remote);
   await completeMediaWindows(composition);
@@ -129,25 +158,32 @@ export async function parseWithMedia(input: string, options: ParseWithMediaOptio
 /** Points every remote element's `src` at its downloaded copy; every failing element is reported. */
 async function localizeMedia(composition: Composition, remote: RemoteMedia): Promise<void> {
   const failures: MediaFailure[] = [];
-  await Promise.all(composition.media.filter((m) => isRemoteMedia(m.src)).map(async (m) => {
-    try {
-      const local = await remote.local(m.src, m.label);
-      m.remoteUrl = m.src;
-      m.src = local;
-    } catch (error) {
-      failures.push(error instanceof MediaError ? error.fields.failures[0]! : mediaFailure(error, m.label, m.src));
-    }
-  }));
+  await Promise.all(
+    composition.media
+      .filter((m) => isRemoteMedia(m.src))
+      .map(async (m) => {
+        try {
+          const local = await remote.local(m.src, m.label);
+          m.remoteUrl = m.src;
+          m.src = local;
+        } catch (error) {
+          failures.push(error instanceof MediaError ? error.fields.failures[0]! : mediaFailure(error, m.label, m.src));
+        }
+      }),
+  );
   if (failures.length > 0) throw mediaError(failures);
 }
 
 /** A failure about a downloaded copy, restated about its URL (the file the author wrote). */
 function asUrl(error: MediaError, local: string, url: string): MediaError {
-  return mediaError(error.fields.failures.map((f) => ({
-    ...f,
-    file: url,
-    message: `${f.message.split(local).join(url)} (downloaded copy: ${local})`,
-  })), { cause: error });
+  return mediaError(
+    error.fields.failures.map((f) => ({
+      ...f,
+      file: url,
+      message: `${f.message.split(local).join(url)} (downloaded copy: ${local})`,
+    })),
+    { cause: error },
+  );
 }
 
 const checks = new WeakMap<Composition, Promise<void>>();
@@ -169,16 +205,20 @@ export function checkMediaFiles(composition: Composition): Promise<void> {
 
 async function runCheck(composition: Composition): Promise<void> {
   const failures: MediaFailure[] = [];
-  await Promise.all(composition.media.map(async (m) => {
-    try {
-      if (m.kind === 'video') await probeMedia(m.src);
-      else if (!m.muted && m.volume > 0) await probeAudioSource(m.src, m.label);
-    } catch (error) {
-      failures.push(mediaFailure(error, m.label, m.src));
-    }
-  }));
+  await Promise.all(
+    composition.media.map(async (m) => {
+      try {
+        if (m.kind === 'video') await probeMedia(m.src);
+        else if (!m.muted && m.volume > 0) await probeAudioSource(m.src, m.label);
+      } catch (error) {
+        failures.push(mediaFailure(error, m.label, m.src));
+      }
+    }),
+  );
   // Document order, whichever probe finished first.
-  failures.sort((a, b) => composition.media.findIndex((m) => m.label === a.element) - composition.media.findIndex((m) => m.label === b.element));
+  failures.sort(
+    (a, b) => composition.media.findIndex((m) => m.label === a.element) - composition.media.findIndex((m) => m.label === b.element),
+  );
   if (failures.length > 0) throw mediaError(failures);
 }
 
@@ -194,24 +234,35 @@ export type PageMediaInfo = [width: number, height: number, duration: number];
  */
 export async function pageMediaInfo(composition: Composition, urlFor: (file: string) => string): Promise<Record<string, PageMediaInfo>> {
   const known: Record<string, PageMediaInfo> = {};
-  await Promise.all(composition.media.filter((m) => path.isAbsolute(m.src)).map(async (m) => {
-    const info: PageMediaInfo | null = m.kind === 'video'
-      ? await probeMedia(m.src).then((v) => [v.width, v.height, v.duration] as PageMediaInfo, () => null)
-      : await mediaDuration(m.src, m.label).then((d) => [0, 0, d] as PageMediaInfo, () => null);
-    if (!info) return;
-    // A remote element's page src is its URL (the guard compares the browser's absolute URL).
-    if (m.remoteUrl !== undefined) {
-      known[new URL(m.remoteUrl).href] = info;
-      return;
-    }
-    let url: string;
-    try {
-      url = urlFor(m.src);
-    } catch {
-      return; // Outside the served directories: the page cannot load it either.
-    }
-    // Keyed by the decoded path: the browser and encodeURIComponent escape different characters.
-    known[decodeURIComponent(new URL(url).pathname)] = info;
-  }));
+  await Promise.all(
+    composition.media
+      .filter((m) => path.isAbsolute(m.src))
+      .map(async (m) => {
+        const info: PageMediaInfo | null =
+          m.kind === 'video'
+            ? await probeMedia(m.src).then(
+                (v) => [v.width, v.height, v.duration] as PageMediaInfo,
+                () => null,
+              )
+            : await mediaDuration(m.src, m.label).then(
+                (d) => [0, 0, d] as PageMediaInfo,
+                () => null,
+              );
+        if (!info) return;
+        // A remote element's page src is its URL (the guard compares the browser's absolute URL).
+        if (m.remoteUrl !== undefined) {
+          known[new URL(m.remoteUrl).href] = info;
+          return;
+        }
+        let url: string;
+        try {
+          url = urlFor(m.src);
+        } catch {
+          return; // Outside the served directories: the page cannot load it either.
+        }
+        // Keyed by the decoded path: the browser and encodeURIComponent escape different characters.
+        known[decodeURIComponent(new URL(url).pathname)] = info;
+      }),
+  );
   return known;
 }

@@ -39,7 +39,8 @@ export interface RemoteAssetOptions {
 
 const REMOTE_PREFIX = '/__framesmith/remote/';
 const REMOTE = /^(https?:)?\/\//i;
-const GSAP_CDN = /^(?:https?:)?\/\/(?:cdn\.jsdelivr\.net\/npm|unpkg\.com|cdnjs\.cloudflare\.com\/ajax\/libs)\/gsap(?:@|\/)(\d+)(?:\.[\w.-]*)?\/(?:dist\/)?([\w.-]+\.js)(?:[?#].*)?$/i;
+const GSAP_CDN =
+  /^(?:https?:)?\/\/(?:cdn\.jsdelivr\.net\/npm|unpkg\.com|cdnjs\.cloudflare\.com\/ajax\/libs)\/gsap(?:@|\/)(\d+)(?:\.[\w.-]*)?\/(?:dist\/)?([\w.-]+\.js)(?:[?#].*)?$/i;
 const URL_TOKEN = /url\(\s*(['"]?)([^'")]+)\1\s*\)/gi;
 const IMPORT = /@import\s+(?:url\(\s*(['"]?)([^'")]+)\1\s*\)|(['"])([^'"]+)\3)([^;]*);/gi;
 const MAX_CSS_DEPTH = 3;
@@ -87,7 +88,12 @@ export async function localizeRemoteAssets(document: HTMLElement, file: string, 
     try {
       text = readFileSync(await fetchOnce(abs), 'utf8');
     } catch (error) {
-      options.warn({ code: 'asset_unavailable', url: abs, element: who, message: `${who}: could not download the stylesheet ${abs}: ${why(error)}` });
+      options.warn({
+        code: 'asset_unavailable',
+        url: abs,
+        element: who,
+        message: `${who}: could not download the stylesheet ${abs}: ${why(error)}`,
+      });
       return null;
     }
     const route = `${routeFor(abs).replace(/\.css$/i, '')}.css`;
@@ -128,7 +134,10 @@ export async function localizeRemoteAssets(document: HTMLElement, file: string, 
     const src = script.getAttribute('src')!.trim();
     if (!REMOTE.test(src)) continue;
     const vendored = bundledGsap(src, options.gsap);
-    if (vendored) { script.setAttribute('src', vendored); continue; }
+    if (vendored) {
+      script.setAttribute('src', vendored);
+      continue;
+    }
     const abs = absolute(src);
     try {
       const local = await fetchOnce(abs);
@@ -137,14 +146,21 @@ export async function localizeRemoteAssets(document: HTMLElement, file: string, 
       script.setAttribute('src', route);
       script.removeAttribute('integrity');
     } catch (error) {
-      throw new CompositionError('remote_asset', `${labelOf(script)} in ${file}: could not download the script ${abs}: ${why(error)}; the composition's code needs it — copy it into the project, or fix the URL`, { file, element: labelOf(script) });
+      throw new CompositionError(
+        'remote_asset',
+        `${labelOf(script)} in ${file}: could not download the script ${abs}: ${why(error)}; the composition's code needs it — copy it into the project, or fix the URL`,
+        { file, element: labelOf(script) },
+      );
     }
   }
   for (const link of document.querySelectorAll('link[href]')) {
     const href = link.getAttribute('href')!.trim();
     const rel = (link.getAttribute('rel') ?? '').toLowerCase();
     if (!REMOTE.test(href)) continue;
-    if (/\b(preconnect|dns-prefetch|prefetch|preload)\b/.test(rel)) { link.remove(); continue; }
+    if (/\b(preconnect|dns-prefetch|prefetch|preload)\b/.test(rel)) {
+      link.remove();
+      continue;
+    }
     if (!/\bstylesheet\b/.test(rel)) continue;
     const route = await stylesheet(href, labelOf(link), 0);
     link.setAttribute('href', route ?? 'data:text/css,');

@@ -11,7 +11,7 @@ import path from 'node:path';
 import { RemoteSourceError } from '../cache/errors.js';
 import { LeaseTable } from '../cache/leases.js';
 import { fetchAndLeaseRemoteSource, fetchRemoteSource, type FetchRemoteOptions } from '../cache/remote.js';
-import { type MediaError, mediaError, type MediaErrorCode } from './media-errors.js';
+import { type MediaError, mediaError, type MediaErrorCode } from '../media/errors.js';
 
 export interface RemoteMediaOptions {
   /**
@@ -99,7 +99,9 @@ export class RemoteMedia {
 
   /** The flag that lifts the https / public-host policy, when `error` is that policy's refusal. */
   static hint(error: unknown): string {
-    return error instanceof RemoteSourceError && (error.code === 'insecure_scheme' || error.code === 'private_host') ? LOCAL_SERVER_HINT : '';
+    return error instanceof RemoteSourceError && (error.code === 'insecure_scheme' || error.code === 'private_host')
+      ? LOCAL_SERVER_HINT
+      : '';
   }
 
   /** Drops the cache leases, or removes the temporary download directory. */
@@ -120,8 +122,15 @@ export class RemoteMedia {
       }
       this.options.onProgress?.(sumReceived, sumTotal);
     };
-    const fetchOptions = { allowPrivateHosts: this.options.allowPrivateHosts ?? false, signal: this.options.signal, warn: this.options.warn, onBytes, ...how };
-    if (this.options.cacheDir && this.leases) return fetchAndLeaseRemoteSource(url, { ...fetchOptions, cacheDir: this.options.cacheDir }, this.leases);
+    const fetchOptions = {
+      allowPrivateHosts: this.options.allowPrivateHosts ?? false,
+      signal: this.options.signal,
+      warn: this.options.warn,
+      onBytes,
+      ...how,
+    };
+    if (this.options.cacheDir && this.leases)
+      return fetchAndLeaseRemoteSource(url, { ...fetchOptions, cacheDir: this.options.cacheDir }, this.leases);
     this.tempDir ??= mkdtemp(path.join(os.tmpdir(), 'framesmith-remote-'));
     const cacheDir = await this.tempDir;
     return fetchRemoteSource(url, { ...fetchOptions, cacheDir });
@@ -131,7 +140,10 @@ export class RemoteMedia {
     const who = element ? `${element}: ` : '';
     if (error instanceof RemoteSourceError) {
       const hint = error.code === 'insecure_scheme' || error.code === 'private_host' ? LOCAL_SERVER_HINT : '';
-      return mediaError([{ code: CODES[error.code], element, file: url, message: `${who}cannot download ${url}: ${error.message}${hint}` }], { cause: error });
+      return mediaError(
+        [{ code: CODES[error.code], element, file: url, message: `${who}cannot download ${url}: ${error.message}${hint}` }],
+        { cause: error },
+      );
     }
     const detail = error instanceof Error ? error.message : String(error);
     return mediaError([{ code: 'media_failed', element, file: url, message: `${who}cannot download ${url}: ${detail}` }], { cause: error });

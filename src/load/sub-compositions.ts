@@ -73,14 +73,22 @@ interface PendingHost {
  * Inlines every `data-composition-src` host of `document` (the parsed entry file) in place. Reads the
  * files synchronously: there are few, and they are small.
  */
-export function inlineSubCompositions(document: HTMLElement, entryFile: string, rootDir: string, allowOutside?: boolean, warn?: (warning: RenderWarning) => void): InlineResult {
+export function inlineSubCompositions(
+  document: HTMLElement,
+  entryFile: string,
+  rootDir: string,
+  allowOutside?: boolean,
+  warn?: (warning: RenderWarning) => void,
+): InlineResult {
   const mounts: MountedFile[] = [];
   const usedIds = new Set<string>();
   const headParts: string[] = [];
   const linkKeys = new Set<string>();
   const remoteScripts: string[] = [];
   const bodyScripts: string[] = [];
-  const loadedScripts = new Set<string>(document.querySelectorAll('script[src]').map((s) => normalizeScriptSrc(s.getAttribute('src') ?? '')));
+  const loadedScripts = new Set<string>(
+    document.querySelectorAll('script[src]').map((s) => normalizeScriptSrc(s.getAttribute('src') ?? '')),
+  );
   let level: PendingHost[] = hostsIn(document).map((host) => ({ host, chain: [entryFile] }));
 
   for (let depth = 0; level.length > 0; depth++) {
@@ -93,22 +101,37 @@ export function inlineSubCompositions(document: HTMLElement, entryFile: string, 
       checkInsideProject(file, rootDir, allowOutside, { attr: 'data-composition-src', value: src, element: labelOf(host), hostFile });
       if (chain.includes(file)) {
         const names = [...chain, file].map((f) => path.relative(rootDir, f) || f).join(' → ');
-        throw new CompositionError('sub_composition_cycle', `${where}: data-composition-src="${src}" includes itself (${names}); remove the reference that closes the loop`, { file: hostFile, element: labelOf(host) });
+        throw new CompositionError(
+          'sub_composition_cycle',
+          `${where}: data-composition-src="${src}" includes itself (${names}); remove the reference that closes the loop`,
+          { file: hostFile, element: labelOf(host) },
+        );
       }
       if (depth >= MAX_SUB_COMPOSITION_DEPTH) {
-        throw new CompositionError('limit_exceeded', `${where}: data-composition-src="${src}" would mount a sub-composition ${depth + 1} files deep, beyond the limit of ${MAX_SUB_COMPOSITION_DEPTH}: mount fewer levels of files inside files`, { file: hostFile, element: labelOf(host) });
+        throw new CompositionError(
+          'limit_exceeded',
+          `${where}: data-composition-src="${src}" would mount a sub-composition ${depth + 1} files deep, beyond the limit of ${MAX_SUB_COMPOSITION_DEPTH}: mount fewer levels of files inside files`,
+          { file: hostFile, element: labelOf(host) },
+        );
       }
       let text: string;
       try {
         text = readFileSync(file, 'utf8');
       } catch {
-        throw new CompositionError('sub_composition_missing', `${where}: data-composition-src="${src}" names ${file}, which does not exist: fix the path (it is relative to the project root ${rootDir}) or add the file`, { file: hostFile, element: labelOf(host) });
+        throw new CompositionError(
+          'sub_composition_missing',
+          `${where}: data-composition-src="${src}" names ${file}, which does not exist: fix the path (it is relative to the project root ${rootDir}) or add the file`,
+          { file: hostFile, element: labelOf(host) },
+        );
       }
       const mount = mountFile(host, file, text, rootDir, usedIds, where, warn);
       mounts.push(mount.info);
       for (const link of mount.links) {
         const key = `${link.getAttribute('rel')}|${link.getAttribute('href')}`;
-        if (!linkKeys.has(key)) { linkKeys.add(key); headParts.push(link.toString()); }
+        if (!linkKeys.has(key)) {
+          linkKeys.add(key);
+          headParts.push(link.toString());
+        }
       }
       headParts.push(...mount.styles);
       for (const script of mount.scripts) {
@@ -169,7 +192,15 @@ interface Mount {
   scripts: HTMLElement[];
 }
 
-function mountFile(host: HTMLElement, file: string, text: string, rootDir: string, usedIds: Set<string>, where: string, warn?: (warning: RenderWarning) => void): Mount {
+function mountFile(
+  host: HTMLElement,
+  file: string,
+  text: string,
+  rootDir: string,
+  usedIds: Set<string>,
+  where: string,
+  warn?: (warning: RenderWarning) => void,
+): Mount {
   const relativeFile = path.relative(rootDir, file);
   const fileDoc = parseHtml(text, file);
   const template = fileDoc.querySelector('template');
@@ -182,7 +213,11 @@ function mountFile(host: HTMLElement, file: string, text: string, rootDir: strin
   const candidates = content.querySelectorAll('[data-composition-id]');
   const inner = (hostId ? candidates.find((c) => c.getAttribute('data-composition-id') === hostId) : undefined) ?? candidates[0];
   if (!inner) {
-    throw new CompositionError('sub_composition_invalid', `${where}: ${relativeFile} has no element with data-composition-id, so there is no composition to mount: mark its root, e.g. <div data-composition-id="intro" data-width="1920" data-height="1080">`, { file, element: labelOf(host) });
+    throw new CompositionError(
+      'sub_composition_invalid',
+      `${where}: ${relativeFile} has no element with data-composition-id, so there is no composition to mount: mark its root, e.g. <div data-composition-id="intro" data-width="1920" data-height="1080">`,
+      { file, element: labelOf(host) },
+    );
   }
   const authoredId = inner.getAttribute('data-composition-id') ?? '';
   const id = uniqueId(hostId ?? authoredId, usedIds);
@@ -190,11 +225,18 @@ function mountFile(host: HTMLElement, file: string, text: string, rootDir: strin
 
   // Styles and executable scripts anywhere in the content (and in <head> without a template) move out.
   const styleEls = [...(headExtras?.querySelectorAll('style') ?? []), ...content.querySelectorAll('style')];
-  const scriptEls = [...(headExtras?.querySelectorAll('script') ?? []), ...content.querySelectorAll('script')].filter((s) => EXECUTABLE_SCRIPT.test((s.getAttribute('type') ?? '').trim()));
-  const links = (head ?? fileDoc).querySelectorAll('link').filter((l) => /^(stylesheet|preconnect)$/i.test((l.getAttribute('rel') ?? '').trim()));
+  const scriptEls = [...(headExtras?.querySelectorAll('script') ?? []), ...content.querySelectorAll('script')].filter((s) =>
+    EXECUTABLE_SCRIPT.test((s.getAttribute('type') ?? '').trim()),
+  );
+  const links = (head ?? fileDoc)
+    .querySelectorAll('link')
+    .filter((l) => /^(stylesheet|preconnect)$/i.test((l.getAttribute('rel') ?? '').trim()));
   const scopeSelector = `[data-composition-id="${id}"]`;
   const box = hostId ? `${scopeSelector} > [data-framesmith-inner-root]` : scopeSelector;
-  const styles = styleEls.map((s) => `<style data-framesmith-composition="${id}">${scopeCss(s.innerHTML, { scope: scopeSelector, box, id, rebaseUrl: rebase })}</style>`);
+  const styles = styleEls.map(
+    (s) =>
+      `<style data-framesmith-composition="${id}">${scopeCss(s.innerHTML, { scope: scopeSelector, box, id, rebaseUrl: rebase })}</style>`,
+  );
   for (const el of [...styleEls, ...scriptEls]) el.remove();
   for (const link of links) {
     const rebased = rebase(link.getAttribute('href') ?? '');
@@ -265,7 +307,10 @@ function appendStyle(el: HTMLElement, css: string): void {
 /** An inline script of a mounted composition, run with the composition's scoped globals. */
 function wrapScript(script: HTMLElement, mount: MountedFile, file: string): string {
   const code = script.innerHTML;
-  const attrs = Object.entries(script.attributes).filter(([k]) => k.toLowerCase() !== 'type').map(([k, v]) => ` ${k}="${v.replace(/"/g, '&quot;')}"`).join('');
+  const attrs = Object.entries(script.attributes)
+    .filter(([k]) => k.toLowerCase() !== 'type')
+    .map(([k, v]) => ` ${k}="${v.replace(/"/g, '&quot;')}"`)
+    .join('');
   const sourceUrl = file.replace(/[\s*]/g, '_');
   return `<script${attrs}>window.__framesmithScope(${JSON.stringify(mount.id)}, function (document, window, gsap, __hyperframes) {\n${code}\n});\n//# sourceURL=${sourceUrl}</script>`;
 }

@@ -33,7 +33,11 @@ export function subCompositionUrls(subFile: string, rootDir: string): (url: stri
     }
     const target = path.resolve(subDir, decoded);
     if (!pathPart.startsWith('../') && !existsSync(target)) return null;
-    const relative = path.relative(rootDir, target).split(path.sep).map((segment) => encodeURI(segment).replace(/[?#]/g, encodeURIComponent)).join('/');
+    const relative = path
+      .relative(rootDir, target)
+      .split(path.sep)
+      .map((segment) => encodeURI(segment).replace(/[?#]/g, encodeURIComponent))
+      .join('/');
     return relative + suffix;
   };
 }

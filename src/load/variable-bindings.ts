@@ -38,12 +38,18 @@ export interface BindingScopes {
 }
 
 /** Applies every `data-var-src` and `data-var-text` of `document` (see the module comment). */
-export function applyVariableBindings(document: HTMLElement, scopes: BindingScopes, file: string, warn: (warning: RenderWarning) => void): void {
+export function applyVariableBindings(
+  document: HTMLElement,
+  scopes: BindingScopes,
+  file: string,
+  warn: (warning: RenderWarning) => void,
+): void {
   const valuesFor = (el: HTMLElement) => {
     const id = el.closest('[data-composition-id]')?.getAttribute('data-composition-id');
     return (id !== undefined ? scopes.mounts.get(id) : undefined) ?? scopes.document;
   };
-  const problem = (el: HTMLElement, message: string) => warn({ code: 'variable', file, element: labelOf(el), message: `${labelOf(el)}: ${message}` });
+  const problem = (el: HTMLElement, message: string) =>
+    warn({ code: 'variable', file, element: labelOf(el), message: `${labelOf(el)}: ${message}` });
 
   for (const el of document.querySelectorAll('[data-var-src]')) {
     if (el.closest('template')) continue;
@@ -51,19 +57,31 @@ export function applyVariableBindings(document: HTMLElement, scopes: BindingScop
     if (!id) continue;
     const tag = el.tagName.toLowerCase();
     if (!VAR_SRC_TAGS.has(tag)) {
-      problem(el, `data-var-src="${id}" is ignored: a variable can set the src of img, video, audio and source elements only (a src on <${tag}> can run code); bind a media element instead`);
+      problem(
+        el,
+        `data-var-src="${id}" is ignored: a variable can set the src of img, video, audio and source elements only (a src on <${tag}> can run code); bind a media element instead`,
+      );
       continue;
     }
     const values = valuesFor(el);
     const url = urlOf(values[id]);
     if (url === null) {
-      const why = id in values ? `has no URL (${JSON.stringify(values[id]) ?? 'undefined'})` : 'is not declared in this composition and no value was given';
+      const why =
+        id in values
+          ? `has no URL (${JSON.stringify(values[id]) ?? 'undefined'})`
+          : 'is not declared in this composition and no value was given';
       const kept = el.getAttribute('src');
-      problem(el, `data-var-src="${id}": the variable ${why}, so ${kept ? `the authored src="${kept}" stays` : 'the element has no src'}: declare "${id}" with a default URL or pass one with \`variables\``);
+      problem(
+        el,
+        `data-var-src="${id}": the variable ${why}, so ${kept ? `the authored src="${kept}" stays` : 'the element has no src'}: declare "${id}" with a default URL or pass one with \`variables\``,
+      );
       continue;
     }
     if (!isSafeMediaUrl(url)) {
-      problem(el, `data-var-src="${id}": the value ${JSON.stringify(url)} is refused (only relative paths, http, https, blob and data:image/ URLs are media references); the authored src stays`);
+      problem(
+        el,
+        `data-var-src="${id}": the value ${JSON.stringify(url)} is refused (only relative paths, http, https, blob and data:image/ URLs are media references); the authored src stays`,
+      );
       continue;
     }
     el.setAttribute('src', url);
@@ -78,7 +96,10 @@ export function applyVariableBindings(document: HTMLElement, scopes: BindingScop
     if (typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean') {
       setOwnText(el, String(value));
     } else {
-      const why = id in values ? `is not text, a number or a boolean (${JSON.stringify(value) ?? 'undefined'})` : 'is not declared in this composition and no value was given';
+      const why =
+        id in values
+          ? `is not text, a number or a boolean (${JSON.stringify(value) ?? 'undefined'})`
+          : 'is not declared in this composition and no value was given';
       problem(el, `data-var-text="${id}": the variable ${why}, so the authored text stays: declare "${id}" as a string, number or boolean`);
     }
   }
@@ -115,5 +136,7 @@ function setOwnText(el: HTMLElement, text: string): void {
     el.childNodes.unshift(node);
     return;
   }
-  texts.forEach((node, i) => { node.textContent = i === 0 ? text : ''; });
+  texts.forEach((node, i) => {
+    node.textContent = i === 0 ? text : '';
+  });
 }

@@ -68,11 +68,17 @@ export function declaredVariables(el: HTMLElement | null, file: string, warn?: (
   try {
     list = JSON.parse(text);
   } catch (error) {
-    bad(`${where}: data-composition-variables is not valid JSON (${(error as Error).message}): write a JSON array such as [{"id":"title","type":"string","default":"Hello"}]`, el);
+    bad(
+      `${where}: data-composition-variables is not valid JSON (${(error as Error).message}): write a JSON array such as [{"id":"title","type":"string","default":"Hello"}]`,
+      el,
+    );
     return [];
   }
   if (!Array.isArray(list)) {
-    bad(`${where}: data-composition-variables must be a JSON array of declarations such as [{"id":"title","type":"string","default":"Hello"}]`, el);
+    bad(
+      `${where}: data-composition-variables must be a JSON array of declarations such as [{"id":"title","type":"string","default":"Hello"}]`,
+      el,
+    );
     return [];
   }
   return list.flatMap((entry, i) => {
@@ -82,7 +88,15 @@ export function declaredVariables(el: HTMLElement | null, file: string, warn?: (
       return [];
     }
     const options = d.type === 'enum' && Array.isArray(d.options) ? d.options.map(optionValue) : undefined;
-    return [{ id: d.id, type: d.type as VariableType, ...(d.label !== undefined ? { label: String(d.label) } : {}), default: d.default, ...(options ? { options } : {}) }];
+    return [
+      {
+        id: d.id,
+        type: d.type as VariableType,
+        ...(d.label !== undefined ? { label: String(d.label) } : {}),
+        default: d.default,
+        ...(options ? { options } : {}),
+      },
+    ];
   });
 }
 
@@ -99,7 +113,10 @@ export function parseVariableValues(host: HTMLElement, where: string, warn?: (wa
   try {
     value = JSON.parse(text);
   } catch (error) {
-    bad(`${where}: data-variable-values is not valid JSON (${(error as Error).message}): write a JSON object such as {"title":"Hello"}`, host);
+    bad(
+      `${where}: data-variable-values is not valid JSON (${(error as Error).message}): write a JSON object such as {"title":"Hello"}`,
+      host,
+    );
     return {};
   }
   if (!value || typeof value !== 'object' || Array.isArray(value)) {
@@ -126,12 +143,21 @@ export interface VariableCheckOptions {
  * A composition that declares no variables has nothing to check against (HyperFrames checks nothing
  * then either): given values are reported once as unchecked, never refused.
  */
-export function checkVariableValues(values: Record<string, unknown>, declarations: readonly VariableDeclaration[], file: string, options: VariableCheckOptions = {}): void {
+export function checkVariableValues(
+  values: Record<string, unknown>,
+  declarations: readonly VariableDeclaration[],
+  file: string,
+  options: VariableCheckOptions = {},
+): void {
   const names = Object.keys(values);
   if (names.length === 0) return;
   const warn = options.warn ?? (() => {});
   if (declarations.length === 0) {
-    warn({ code: 'variable', file, message: `${file} declares no variables (data-composition-variables), so the values given for ${names.map((n) => `"${n}"`).join(', ')} are not checked: scripts still read them through getVariables() and CSS as var(--<name>); declare them in data-composition-variables to have them checked` });
+    warn({
+      code: 'variable',
+      file,
+      message: `${file} declares no variables (data-composition-variables), so the values given for ${names.map((n) => `"${n}"`).join(', ')} are not checked: scripts still read them through getVariables() and CSS as var(--<name>); declare them in data-composition-variables to have them checked`,
+    });
     return;
   }
   const byId = new Map(declarations.map((d) => [d.id, d]));
@@ -141,7 +167,10 @@ export function checkVariableValues(values: Record<string, unknown>, declaration
     const d = byId.get(name);
     const given = describeValue(value);
     if (!d) {
-      problems.push({ name, message: `variable "${name}" (given ${given}) is not declared in data-composition-variables of ${file} (declared: ${declared})` });
+      problems.push({
+        name,
+        message: `variable "${name}" (given ${given}) is not declared in data-composition-variables of ${file} (declared: ${declared})`,
+      });
       continue;
     }
     const problem = typeProblem(d, value);
@@ -150,9 +179,18 @@ export function checkVariableValues(values: Record<string, unknown>, declaration
   if (problems.length === 0) return;
   if (options.strict) {
     const list = problems.map((p) => p.message).join('; ');
-    throw new VariablesError('invalid_variables', `${list} (\`strictVariables\`): fix the value${problems.length > 1 ? 's' : ''} or the declaration${problems.length > 1 ? 's' : ''}, or drop \`strictVariables\` to render with a warning`, { variable: problems[0]!.name, option: 'strictVariables' });
+    throw new VariablesError(
+      'invalid_variables',
+      `${list} (\`strictVariables\`): fix the value${problems.length > 1 ? 's' : ''} or the declaration${problems.length > 1 ? 's' : ''}, or drop \`strictVariables\` to render with a warning`,
+      { variable: problems[0]!.name, option: 'strictVariables' },
+    );
   }
-  for (const p of problems) warn({ code: 'variable', file, message: `${p.message}: rendering with the value as given; fix the value or the declaration (\`strictVariables\` refuses it)` });
+  for (const p of problems)
+    warn({
+      code: 'variable',
+      file,
+      message: `${p.message}: rendering with the value as given; fix the value or the declaration (\`strictVariables\` refuses it)`,
+    });
 }
 
 /**
@@ -161,11 +199,20 @@ export function checkVariableValues(values: Record<string, unknown>, declaration
  * (HyperFrames warns about an enum value outside its options and renders). Keys the file does not
  * declare are not checked: a host may pass values only some of its files read.
  */
-export function checkHostValues(mount: { id: string; file: string; variables: Record<string, unknown> }, declarations: readonly VariableDeclaration[], warn: (warning: RenderWarning) => void): void {
+export function checkHostValues(
+  mount: { id: string; file: string; variables: Record<string, unknown> },
+  declarations: readonly VariableDeclaration[],
+  warn: (warning: RenderWarning) => void,
+): void {
   for (const d of declarations) {
     if (!(d.id in mount.variables) || mount.variables[d.id] === d.default) continue;
     const problem = typeProblem(d, mount.variables[d.id]);
-    if (problem) warn({ code: 'variable', file: mount.file, message: `sub-composition "${mount.id}" (${mount.file}): variable "${d.id}" is declared as ${d.type} and ${problem}, got ${describeValue(mount.variables[d.id])} from its host's data-variable-values: rendering with the value as given; fix the host's value` });
+    if (problem)
+      warn({
+        code: 'variable',
+        file: mount.file,
+        message: `sub-composition "${mount.id}" (${mount.file}): variable "${d.id}" is declared as ${d.type} and ${problem}, got ${describeValue(mount.variables[d.id])} from its host's data-variable-values: rendering with the value as given; fix the host's value`,
+      });
   }
 }
 
@@ -181,24 +228,36 @@ function describeValue(value: unknown): string {
 function typeProblem(d: VariableDeclaration, value: unknown): string | null {
   const record = value !== null && typeof value === 'object' && !Array.isArray(value) ? (value as Record<string, unknown>) : null;
   switch (d.type) {
-    case 'number': return typeof value === 'number' && Number.isFinite(value) ? null : 'expects a finite number';
-    case 'boolean': return typeof value === 'boolean' ? null : 'expects true or false';
+    case 'number':
+      return typeof value === 'number' && Number.isFinite(value) ? null : 'expects a finite number';
+    case 'boolean':
+      return typeof value === 'boolean' ? null : 'expects true or false';
     case 'enum':
       if (typeof value !== 'string') return 'expects a string among its options';
-      return d.options && !d.options.some((o) => o === value) ? `must be one of ${d.options.map((o) => JSON.stringify(o)).join(', ')}` : null;
+      return d.options && !d.options.some((o) => o === value)
+        ? `must be one of ${d.options.map((o) => JSON.stringify(o)).join(', ')}`
+        : null;
     case 'font':
       if (typeof value === 'string') return null;
-      return record && typeof record.name === 'string' && typeof record.source === 'string' ? null : 'expects a family name or an object {"name": string, "source": string}';
+      return record && typeof record.name === 'string' && typeof record.source === 'string'
+        ? null
+        : 'expects a family name or an object {"name": string, "source": string}';
     case 'image':
       if (typeof value === 'string') return null;
       return record && typeof record.url === 'string' ? null : 'expects a URL or an object {"url": string}';
-    default: return typeof value === 'string' ? null : 'expects a string';
+    default:
+      return typeof value === 'string' ? null : 'expects a string';
   }
 }
 
 /** `--<slug>` of a variable id: lower case, runs of other characters as `-`, trimmed; `node` when empty. */
 export function variableSlug(id: string): string {
-  return id.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-+|-+$/g, '') || 'node';
+  return (
+    id
+      .toLowerCase()
+      .replace(/[^a-z0-9]+/g, '-')
+      .replace(/^-+|-+$/g, '') || 'node'
+  );
 }
 
 /** The CSS text of a variable's value: a scalar as text, a font object as its `name`; null otherwise. */

@@ -52,7 +52,10 @@ async function readIndex(file: string, key: string, signal?: AbortSignal): Promi
   if (stored && stored.length >= 1 && stored.length === 1 + 2 * stored[0]!) return split(stored);
   let stdout: string;
   try {
-    ({ stdout } = await runFfprobe(['-v', 'error', '-select_streams', 'v:0', '-show_entries', 'packet=pts_time,dts_time,flags', '-of', 'csv=p=0', file], { timeoutMs: 120_000, signal }));
+    ({ stdout } = await runFfprobe(
+      ['-v', 'error', '-select_streams', 'v:0', '-show_entries', 'packet=pts_time,dts_time,flags', '-of', 'csv=p=0', file],
+      { timeoutMs: 120_000, signal },
+    ));
   } catch (error) {
     const detail = error instanceof ProcessError ? error.fields.stderrTail.trim().split('\n').pop() : String(error);
     throw new Error(`cannot read the packets of ${file}: ${detail}`, { cause: error });
@@ -66,7 +69,10 @@ async function readIndex(file: string, key: string, signal?: AbortSignal): Promi
   packets.sort((a, b) => a[0] - b[0]);
   const flat = new Float64Array(1 + 2 * packets.length);
   flat[0] = packets.length;
-  packets.forEach(([time, key], i) => { flat[1 + i] = time; flat[1 + packets.length + i] = key ? 1 : 0; });
+  packets.forEach(([time, key], i) => {
+    flat[1 + i] = time;
+    flat[1 + packets.length + i] = key ? 1 : 0;
+  });
   await writeStoredFloats('packets', key, flat);
   return split(flat);
 }

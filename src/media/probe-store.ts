@@ -79,7 +79,10 @@ export async function readStoredFloats(kind: string, key: string): Promise<Float
 /** Stores `values` as probe `kind` of `key`, prefixed by the key (to tell a hash collision). */
 export async function writeStoredFloats(kind: string, key: string, values: Float64Array): Promise<void> {
   if (!storeDir) return;
-  await writeRecord(recordPath(storeDir, kind, key, 'bin'), Buffer.concat([Buffer.from(`${key}\n`, 'utf8'), Buffer.from(values.buffer, values.byteOffset, values.byteLength)]));
+  await writeRecord(
+    recordPath(storeDir, kind, key, 'bin'),
+    Buffer.concat([Buffer.from(`${key}\n`, 'utf8'), Buffer.from(values.buffer, values.byteOffset, values.byteLength)]),
+  );
 }
 
 async function writeRecord(file: string, data: string | Buffer): Promise<void> {

@@ -27,6 +27,7 @@ export interface FileIdentity {
   mtimeMs: number;
 }
 
+/** What `probeMedia()` learned of a media file: its identity on disk, durations, streams, frame rate and colour. */
 export interface MediaInfo {
   file: string;
   identity: FileIdentity;
@@ -113,7 +114,12 @@ export async function fileIdentity(file: string): Promise<FileIdentity> {
     return { dev: s.dev, ino: s.ino, size: s.size, mtimeMs: s.mtimeMs };
   } catch (error) {
     if (error instanceof ProbeError) throw error;
-    throw new ProbeError('missing', `video file not found: ${file} — check the path (relative paths resolve against the spec/composition directory)`, { file }, { cause: error });
+    throw new ProbeError(
+      'missing',
+      `video file not found: ${file} — check the path (relative paths resolve against the spec/composition directory)`,
+      { file },
+      { cause: error },
+    );
   }
 }
 
@@ -149,8 +155,13 @@ async function ffprobeOutput(file: string): Promise<FfprobeOutput> {
     ({ stdout } = await runFfprobe(['-v', 'error', '-show_streams', '-show_format', '-of', 'json', file], { timeoutMs: 60_000 }));
   } catch (error) {
     if (error instanceof ToolUnavailableError) throw error;
-    const detail = error instanceof ProcessError ? error.fields.stderrTail.trim().split('\n').pop() ?? '' : String(error);
-    throw new ProbeError('not_media', `${file} is not a readable media file (${detail || 'ffprobe failed'}): re-export it as MP4 (H.264) or WebM (VP9)`, { file }, { cause: error });
+    const detail = error instanceof ProcessError ? (error.fields.stderrTail.trim().split('\n').pop() ?? '') : String(error);
+    throw new ProbeError(
+      'not_media',
+      `${file} is not a readable media file (${detail || 'ffprobe failed'}): re-export it as MP4 (H.264) or WebM (VP9)`,
+      { file },
+      { cause: error },
+    );
   }
   let parsed: FfprobeOutput;
   try {
@@ -169,11 +180,16 @@ async function runProbe(file: string, identity: FileIdentity): Promise<MediaInfo
   const hasAudio = streams.some((s) => s.codec_type === 'audio');
   if (!video) {
     const what = hasAudio ? 'is audio-only' : 'has no video stream';
-    throw new ProbeError(hasAudio ? 'no_video' : 'not_media', `${file} ${what}: use it in an <audio> element, or point the <video> at a file with a video track`, { file });
+    throw new ProbeError(
+      hasAudio ? 'no_video' : 'not_media',
+      `${file} ${what}: use it in an <audio> element, or point the <video> at a file with a video track`,
+      { file },
+    );
   }
   const codedW = video.width ?? 0;
   const codedH = video.height ?? 0;
-  if (!codedW || !codedH) throw new ProbeError('not_media', `${file}: the video stream has no size (damaged file?): re-export it`, { file });
+  if (!codedW || !codedH)
+    throw new ProbeError('not_media', `${file}: the video stream has no size (damaged file?): re-export it`, { file });
 
   const rotation = readRotation(video);
   const swap = rotation === 90 || rotation === 270;
@@ -183,7 +199,8 @@ async function runProbe(file: string, identity: FileIdentity): Promise<MediaInfo
 
   const streamStart = num(video.start_time) ?? num(parsed.format?.start_time) ?? 0;
   const duration = num(video.duration) ?? tagDuration(video.tags) ?? durationFromFormat(parsed, streamStart);
-  if (duration === null || !(duration > 0)) throw new ProbeError('not_media', `${file}: the video has no duration (damaged or still image?): re-export it`, { file });
+  if (duration === null || !(duration > 0))
+    throw new ProbeError('not_media', `${file}: the video has no duration (damaged or still image?): re-export it`, { file });
 
   const codec = video.codec_name ?? 'unknown';
   const pixelFormat = video.pix_fmt ?? 'unknown';
@@ -268,7 +285,7 @@ function readRotation(stream: FfprobeStream): number {
     const rotate = num(tag(stream.tags, 'rotate'));
     if (rotate !== null) degrees = rotate;
   }
-  const normalized = ((Math.round(degrees / 90) * 90) % 360 + 360) % 360;
+  const normalized = (((Math.round(degrees / 90) * 90) % 360) + 360) % 360;
   return normalized;
 }
 

@@ -155,7 +155,9 @@ export function startProcess(command: string, args: readonly string[], options: 
   const describe = `${command} ${args.join(' ')}`;
   const done = new Promise<ProcessResult>((resolve, reject) => {
     let spawnError: Error | undefined;
-    child.once('error', (error) => { spawnError = error; });
+    child.once('error', (error) => {
+      spawnError = error;
+    });
     child.once('close', (code, signal) => {
       liveChildren.delete(child);
       if (timer) clearTimeout(timer);
@@ -164,14 +166,37 @@ export function startProcess(command: string, args: readonly string[], options: 
       const durationMs = performance.now() - started;
       const tail = stderr.toString();
       if (spawnError) {
-        reject(new ProcessError('spawn', `could not start ${command}: ${spawnError.message}`, { command, args, exitCode: null, signal: null, stderrTail: tail }, { cause: spawnError }));
+        reject(
+          new ProcessError(
+            'spawn',
+            `could not start ${command}: ${spawnError.message}`,
+            { command, args, exitCode: null, signal: null, stderrTail: tail },
+            { cause: spawnError },
+          ),
+        );
       } else if (reason === 'timeout') {
-        reject(new ProcessError('timeout', `${command} timed out after ${options.timeoutMs} ms`, { command, args, exitCode: code, signal, stderrTail: tail }));
+        reject(
+          new ProcessError('timeout', `${command} timed out after ${options.timeoutMs} ms`, {
+            command,
+            args,
+            exitCode: code,
+            signal,
+            stderrTail: tail,
+          }),
+        );
       } else if (reason === 'cancelled') {
         reject(new ProcessError('cancelled', `${command} was cancelled`, { command, args, exitCode: code, signal, stderrTail: tail }));
       } else if (code !== 0) {
         const detail = lastLines(tail, 6);
-        reject(new ProcessError('exit', `${command} exited with ${code ?? signal}: ${detail}\n  command: ${describe}`, { command, args, exitCode: code, signal, stderrTail: tail }));
+        reject(
+          new ProcessError('exit', `${command} exited with ${code ?? signal}: ${detail}\n  command: ${describe}`, {
+            command,
+            args,
+            exitCode: code,
+            signal,
+            stderrTail: tail,
+          }),
+        );
       } else {
         resolve({ exitCode: 0, stdout: Buffer.concat(stdoutChunks).toString('utf8'), stderrTail: tail, durationMs });
       }
@@ -196,5 +221,10 @@ export function runProcess(command: string, args: readonly string[], options: Ru
 
 /** The last `count` non-empty lines of a log, joined: the part of ffmpeg's stderr that says what failed. */
 export function lastLines(text: string, count: number): string {
-  return text.split(/\r?\n/).map((l) => l.trim()).filter(Boolean).slice(-count).join(' | ');
+  return text
+    .split(/\r?\n/)
+    .map((l) => l.trim())
+    .filter(Boolean)
+    .slice(-count)
+    .join(' | ');
 }

@@ -30,7 +30,8 @@ export interface ToolInfo {
   minor: number;
 }
 
-const INSTALL_HINT = 'install ffmpeg >= 5.1 (Debian/Ubuntu: `sudo apt-get install ffmpeg`, or run scripts/setup.sh) or set FRAMESMITH_FFMPEG/FRAMESMITH_FFPROBE';
+const INSTALL_HINT =
+  'install ffmpeg >= 5.1 (Debian/Ubuntu: `sudo apt-get install ffmpeg`, or run scripts/setup.sh) or set FRAMESMITH_FFMPEG/FRAMESMITH_FFPROBE';
 
 let toolInfo: Promise<ToolInfo> | undefined;
 
@@ -60,7 +61,12 @@ async function locate(name: string): Promise<string | null> {
 /** Throws `ToolUnavailableError` unless `path` names an executable (on PATH, or as given). */
 async function requireExecutable(tool: 'ffmpeg' | 'ffprobe', path: string): Promise<void> {
   const located = await locate(path);
-  const ok = located !== null && await access(located, constants.X_OK).then(() => true, () => false);
+  const ok =
+    located !== null &&
+    (await access(located, constants.X_OK).then(
+      () => true,
+      () => false,
+    ));
   if (!ok) throw new ToolUnavailableError('tool_unavailable', `${tool} was not found (${path}): ${INSTALL_HINT}`, { tool });
 }
 
@@ -89,8 +95,10 @@ async function runVersion(tool: 'ffmpeg' | 'ffprobe', path: string): Promise<{ v
   const parsed = parseFfmpegVersion(result.stdout.split('\n')[0] ?? '');
   // Snapshot builds ("version N-12345-g...") carry no release number; assume they are recent.
   const info = parsed ?? { version: 'snapshot', major: 99, minor: 0 };
-  const tooOld = info.major < MIN_FFMPEG_VERSION.major || (info.major === MIN_FFMPEG_VERSION.major && info.minor < MIN_FFMPEG_VERSION.minor);
-  if (tooOld) throw new ToolUnavailableError('tool_unavailable', `${tool} ${info.version} is too old (need >= 5.1): ${INSTALL_HINT}`, { tool });
+  const tooOld =
+    info.major < MIN_FFMPEG_VERSION.major || (info.major === MIN_FFMPEG_VERSION.major && info.minor < MIN_FFMPEG_VERSION.minor);
+  if (tooOld)
+    throw new ToolUnavailableError('tool_unavailable', `${tool} ${info.version} is too old (need >= 5.1): ${INSTALL_HINT}`, { tool });
   return info;
 }
 
@@ -104,7 +112,9 @@ export function getTools(): Promise<ToolInfo> {
     return { ffmpegPath, ffprobePath, ...ffmpeg };
   })();
   // A failed lookup is not cached: the user may install ffmpeg and retry in the same process (the API).
-  toolInfo.catch(() => { toolInfo = undefined; });
+  toolInfo.catch(() => {
+    toolInfo = undefined;
+  });
   return toolInfo;
 }
 
@@ -157,7 +167,10 @@ let filterList: Promise<Set<string>> | undefined;
  * The list is read once per process (`ffmpeg -filters`); a failure to read it counts as "absent".
  */
 export async function ffmpegHasFilter(name: string): Promise<boolean> {
-  filterList ??= runFfmpeg(['-filters'], { timeoutMs: 15_000 }).then((result) => listedNames(result.stdout), () => new Set<string>());
+  filterList ??= runFfmpeg(['-filters'], { timeoutMs: 15_000 }).then(
+    (result) => listedNames(result.stdout),
+    () => new Set<string>(),
+  );
   return (await filterList).has(name);
 }
 

@@ -16,6 +16,11 @@ export class PlanError extends FramesmithError<PlanErrorCode, { storage: string;
 
   static storage(storage: string, cause: unknown): PlanError {
     const why = cause instanceof Error ? cause.message : String(cause);
-    return new PlanError('plan_storage', `cannot write the plan into the storage directory ${storage} (${why}): give \`storage\` a directory this machine can write, on a filesystem every worker mounts at the same path`, { storage }, { cause });
+    return new PlanError(
+      'plan_storage',
+      `cannot write the plan into the storage directory ${storage} (${why}): give \`storage\` a directory this machine can write, on a filesystem every worker mounts at the same path`,
+      { storage },
+      { cause },
+    );
   }
 }

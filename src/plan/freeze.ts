@@ -57,19 +57,26 @@ const MEDIA_FILE = /\.(mp4|m4v|mov|webm|mkv|avi|mpe?g|ts|m4a|mp3|wav|aac|ogg|oga
 /** Freezes `inputs` into `<storage>/plans/<hash>` (see the module comment). */
 export async function freezePlan(storage: string, inputs: PlanInputs): Promise<FrozenPlan> {
   const plans = path.join(storage, 'plans');
-  await mkdir(plans, { recursive: true }).catch((error: unknown) => { throw PlanError.storage(storage, error); });
+  await mkdir(plans, { recursive: true }).catch((error: unknown) => {
+    throw PlanError.storage(storage, error);
+  });
   const building = path.join(plans, `.building-${process.pid}-${randomBytes(4).toString('hex')}`);
   try {
     const copies: Array<{ from: string; to: string }> = [];
     const targets = new Set<string>();
     /** Copies `from` to `to` (relative to the plan), once per target. */
     const add = (from: string, to: string) => {
-      if (!targets.has(to)) { targets.add(to); copies.push({ from, to }); }
+      if (!targets.has(to)) {
+        targets.add(to);
+        copies.push({ from, to });
+      }
       return to;
     };
     await listProject(inputs.project, (file, rel) => add(file, `project/${rel}`));
     const entry = `project/${toPosix(path.relative(inputs.project.rootDir, inputs.project.entryFile))}`;
-    const routes = inputs.routes.map((r, i) => ('file' in r ? { path: r.path, file: add(r.file, `routes/${i}-${path.basename(r.file)}`) } : { ...r }));
+    const routes = inputs.routes.map((r, i) =>
+      'file' in r ? { path: r.path, file: add(r.file, `routes/${i}-${path.basename(r.file)}`) } : { ...r },
+    );
     const mounts: RenderPlan['page']['mounts'] = [];
     for (const [i, m] of inputs.mounts.entries()) {
       const dir = `vendor/${i}`;
@@ -82,27 +89,39 @@ export async function freezePlan(storage: string, inputs: PlanInputs): Promise<F
       frames: v.frames.map((f) => {
         const source = path.dirname(f);
         let dir = frameDirs.get(source);
-        if (!dir) { dir = `frames/${frameDirs.size}`; frameDirs.set(source, dir); }
+        if (!dir) {
+          dir = `frames/${frameDirs.size}`;
+          frameDirs.set(source, dir);
+        }
         return add(f, `${dir}/${path.basename(f)}`);
       }),
     }));
-    const audio = inputs.audio ? { file: add(inputs.audio.file, `audio${path.extname(inputs.audio.file)}`), codec: inputs.audio.codec } : null;
+    const audio = inputs.audio
+      ? { file: add(inputs.audio.file, `audio${path.extname(inputs.audio.file)}`), codec: inputs.audio.codec }
+      : null;
 
-    const texts = [{ to: 'page/entry.html', text: inputs.html }, { to: 'page/runtime.js', text: inputs.runtime }];
+    const texts = [
+      { to: 'page/entry.html', text: inputs.html },
+      { to: 'page/runtime.js', text: inputs.runtime },
+    ];
     const limit = pLimit(8);
     const files: PlanFile[] = await Promise.all([
-      ...copies.map((c) => limit(async () => {
-        const to = path.join(building, c.to);
-        await mkdir(path.dirname(to), { recursive: true });
-        await copyFile(c.from, to);
-        return describe(to, c.to);
-      })),
-      ...texts.map((t) => limit(async () => {
-        const to = path.join(building, t.to);
-        await mkdir(path.dirname(to), { recursive: true });
-        await writeFile(to, t.text);
-        return describe(to, t.to);
-      })),
+      ...copies.map((c) =>
+        limit(async () => {
+          const to = path.join(building, c.to);
+          await mkdir(path.dirname(to), { recursive: true });
+          await copyFile(c.from, to);
+          return describe(to, c.to);
+        }),
+      ),
+      ...texts.map((t) =>
+        limit(async () => {
+          const to = path.join(building, t.to);
+          await mkdir(path.dirname(to), { recursive: true });
+          await writeFile(to, t.text);
+          return describe(to, t.to);
+        }),
+      ),
     ]);
     files.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
     const plan: RenderPlan = {
@@ -110,7 +129,9 @@ export async function freezePlan(storage: string, inputs: PlanInputs): Promise<F
       ...inputs.settings,
       render: { ...inputs.settings.render, entry },
       page: { ...inputs.settings.page, html: 'page/entry.html', runtime: 'page/runtime.js', routes, mounts },
-      videos, audio, files,
+      videos,
+      audio,
+      files,
     };
     const json = `${JSON.stringify(plan, null, 1)}\n`;
     const hash = createHash('sha256').update(json).digest('hex');
@@ -122,7 +143,12 @@ export async function freezePlan(storage: string, inputs: PlanInputs): Promise<F
       return { hash, dir, plan, written: true, bytes };
     } catch (error) {
       // The same content is there already (rename onto a non-empty directory fails): use it.
-      if (await stat(path.join(dir, 'plan.json')).then(() => true, () => false)) {
+      if (
+        await stat(path.join(dir, 'plan.json')).then(
+          () => true,
+          () => false,
+        )
+      ) {
         await rm(building, { recursive: true, force: true });
         return { hash, dir, plan, written: false, bytes };
       }
@@ -147,11 +173,19 @@ async function describe(file: string, rel: string): Promise<PlanFile> {
 /** Every file of the project but the excluded ones, media files, `.git` and `node_modules`. */
 async function listProject(project: PlanInputs['project'], found: (file: string, rel: string) => void): Promise<void> {
   const excluded = new Set(await Promise.all(project.exclude.map((p) => realpath(p).catch(() => path.resolve(p)))));
-  await listTree(project.rootDir, found, (real, name, isDir) => excluded.has(real) || (isDir ? SKIPPED_DIRS.has(name) : MEDIA_FILE.test(name)));
+  await listTree(
+    project.rootDir,
+    found,
+    (real, name, isDir) => excluded.has(real) || (isDir ? SKIPPED_DIRS.has(name) : MEDIA_FILE.test(name)),
+  );
 }
 
 /** Every regular file under `root` (symlinks followed, each real directory once), `rel` `/`-separated. */
-async function listTree(root: string, found: (file: string, rel: string) => void, skip: (real: string, name: string, isDir: boolean) => boolean = () => false): Promise<void> {
+async function listTree(
+  root: string,
+  found: (file: string, rel: string) => void,
+  skip: (real: string, name: string, isDir: boolean) => boolean = () => false,
+): Promise<void> {
   const seen = new Set<string>();
   const walk = async (dir: string, rel: string): Promise<void> => {
     const real = await realpath(dir);

@@ -27,26 +27,54 @@ const HASH = /^[0-9a-f]{64}$/;
  * `framesLater`, the video frames (`frames/…`) are not checked here: a chunk that fetches only the
  * frames it shows checks those with `checkPlanFiles`.
  */
-export async function openPlan(root: string, hash: string, tools: RenderPlan['tools'], storage = root, { framesLater = false } = {}): Promise<OpenedPlan> {
+export async function openPlan(
+  root: string,
+  hash: string,
+  tools: RenderPlan['tools'],
+  storage = root,
+  { framesLater = false } = {},
+): Promise<OpenedPlan> {
   if (!HASH.test(hash)) throw new PlanError('plan_missing', `"${hash}" is not a plan hash (64 hex digits)`, { storage, hash });
   const dir = path.join(root, 'plans', hash);
   const json = await readFile(path.join(dir, 'plan.json')).catch((error: unknown) => {
-    throw new PlanError('plan_missing', `plan ${hash.slice(0, 12)} is not in ${storage}: every worker must use the render's \`storage\`: the same directory path (a shared filesystem), or the same s3:// URL`, { storage, hash }, { cause: error });
+    throw new PlanError(
+      'plan_missing',
+      `plan ${hash.slice(0, 12)} is not in ${storage}: every worker must use the render's \`storage\`: the same directory path (a shared filesystem), or the same s3:// URL`,
+      { storage, hash },
+      { cause: error },
+    );
   });
   const actual = createHash('sha256').update(json).digest('hex');
-  if (actual !== hash) throw new PlanError('plan_corrupt', `plan ${hash.slice(0, 12)} in ${storage} is damaged: its plan.json hashes to ${actual.slice(0, 12)}; render again to write a fresh plan`, { storage, hash });
+  if (actual !== hash)
+    throw new PlanError(
+      'plan_corrupt',
+      `plan ${hash.slice(0, 12)} in ${storage} is damaged: its plan.json hashes to ${actual.slice(0, 12)}; render again to write a fresh plan`,
+      { storage, hash },
+    );
   const plan = JSON.parse(json.toString('utf8')) as RenderPlan;
   if (plan.schema !== PLAN_SCHEMA) {
-    throw new PlanError('plan_mismatch', `plan ${hash.slice(0, 12)} is of plan schema ${String(plan.schema)}, this framesmith reads ${PLAN_SCHEMA}: run the same framesmith version on every machine`, { storage, hash });
+    throw new PlanError(
+      'plan_mismatch',
+      `plan ${hash.slice(0, 12)} is of plan schema ${String(plan.schema)}, this framesmith reads ${PLAN_SCHEMA}: run the same framesmith version on every machine`,
+      { storage, hash },
+    );
   }
   for (const [tool, mine] of Object.entries(tools) as Array<[keyof RenderPlan['tools'], string]>) {
     if (plan.tools[tool] !== mine) {
-      throw new PlanError('plan_mismatch', `plan ${hash.slice(0, 12)} was made with ${tool} ${plan.tools[tool]}, this machine has ${mine}: install the same ${tool} on every machine (segments must join and pixels agree)`, { storage, hash });
+      throw new PlanError(
+        'plan_mismatch',
+        `plan ${hash.slice(0, 12)} was made with ${tool} ${plan.tools[tool]}, this machine has ${mine}: install the same ${tool} on every machine (segments must join and pixels agree)`,
+        { storage, hash },
+      );
     }
   }
   const resolve = (rel: string) => path.join(dir, ...rel.split('/'));
   const opened = { hash, dir, plan, resolve };
-  await checkPlanFiles(opened, plan.files.map((f) => f.path).filter((p) => !(framesLater && p.startsWith(FRAMES))), storage);
+  await checkPlanFiles(
+    opened,
+    plan.files.map((f) => f.path).filter((p) => !(framesLater && p.startsWith(FRAMES))),
+    storage,
+  );
   return opened;
 }
 
@@ -56,18 +84,31 @@ export const FRAMES = 'frames/';
 /** Throws `plan_corrupt` unless the files `rels` of the plan are there at their planned sizes. */
 export async function checkPlanFiles(opened: OpenedPlan, rels: Iterable<string>, storage: string): Promise<void> {
   const sizes = new Map(opened.plan.files.map((f) => [f.path, f.size]));
-  await Promise.all([...rels].map(async (rel) => {
-    const expected = sizes.get(rel);
-    const size = await stat(opened.resolve(rel)).then((s) => s.size, () => -1);
-    if (size !== expected) {
-      throw new PlanError('plan_corrupt', `plan ${opened.hash.slice(0, 12)} in ${storage} is incomplete: ${rel} is ${size < 0 ? 'missing' : `${size} bytes, not ${expected}`}; render again to write a fresh plan`, { storage, hash: opened.hash });
-    }
-  }));
+  await Promise.all(
+    [...rels].map(async (rel) => {
+      const expected = sizes.get(rel);
+      const size = await stat(opened.resolve(rel)).then(
+        (s) => s.size,
+        () => -1,
+      );
+      if (size !== expected) {
+        throw new PlanError(
+          'plan_corrupt',
+          `plan ${opened.hash.slice(0, 12)} in ${storage} is incomplete: ${rel} is ${size < 0 ? 'missing' : `${size} bytes, not ${expected}`}; render again to write a fresh plan`,
+          { storage, hash: opened.hash },
+        );
+      }
+    }),
+  );
 }
 
 /** Throws `plan_mismatch` unless this machine's browser is the planning machine's. */
 export function checkBrowser(opened: OpenedPlan, version: string, storage: string): void {
   if (opened.plan.browser.version !== version) {
-    throw new PlanError('plan_mismatch', `plan ${opened.hash.slice(0, 12)} was captured with ${opened.plan.browser.version}, this machine's browser is ${version}: use the same browser on every machine (the bundled one unless \`browser\` is given)`, { storage, hash: opened.hash });
+    throw new PlanError(
+      'plan_mismatch',
+      `plan ${opened.hash.slice(0, 12)} was captured with ${opened.plan.browser.version}, this machine's browser is ${version}: use the same browser on every machine (the bundled one unless \`browser\` is given)`,
+      { storage, hash: opened.hash },
+    );
   }
 }

@@ -40,7 +40,17 @@ export interface RenderPlan {
    * What is rendered: `count` frames from composition frame `first`, at `fps`, `width`×`height` CSS
    * pixels drawn at `deviceScaleFactor` (absent: 1; `--resolution`), so frames are the size times it.
    */
-  render: { compositionId: string; entry: string; width: number; height: number; deviceScaleFactor?: number; fps: string; first: number; count: number; duration: number };
+  render: {
+    compositionId: string;
+    entry: string;
+    width: number;
+    height: number;
+    deviceScaleFactor?: number;
+    fps: string;
+    first: number;
+    count: number;
+    duration: number;
+  };
   /** The locked output settings. */
   output: {
     /** An encoder's format: png-sequence and hls are refused on the planned path (src/render/formats.ts). */

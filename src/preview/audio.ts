@@ -13,14 +13,30 @@ import type { RenderWarning } from '../warnings.js';
  * the file, or null when nothing is audible; rejects with the error a render would give (a missing
  * or unreadable source names its element).
  */
-export async function mixPreviewAudio(composition: Composition, workDir: string, signal: AbortSignal, warn: (w: RenderWarning) => void): Promise<string | null> {
+export async function mixPreviewAudio(
+  composition: Composition,
+  workDir: string,
+  signal: AbortSignal,
+  warn: (w: RenderWarning) => void,
+): Promise<string | null> {
   const stage = audioStage();
   const context: StageContext = {
-    composition, fps: composition.fps, width: composition.width ?? 0, height: composition.height ?? 0, format: 'webm', alpha: false,
-    range: { first: 0, count: composition.frameCount }, workDir,
-    tempOutput: () => { throw new Error('the preview mix writes no video'); },
-    serveDirectory: () => { throw new Error('the preview mix serves nothing'); },
-    signal, warn,
+    composition,
+    fps: composition.fps,
+    width: composition.width ?? 0,
+    height: composition.height ?? 0,
+    format: 'webm',
+    alpha: false,
+    range: { first: 0, count: composition.frameCount },
+    workDir,
+    tempOutput: () => {
+      throw new Error('the preview mix writes no video');
+    },
+    serveDirectory: () => {
+      throw new Error('the preview mix serves nothing');
+    },
+    signal,
+    warn,
   };
   await stage.prepare!(context);
   await stage.concurrent!(context);

@@ -12,7 +12,13 @@ import { pipeline } from 'node:stream/promises';
  * / `bytes=a-` / `bytes=-n` header asks for, or 416 when that range starts past the end. Multiple
  * ranges are answered with the whole file (allowed by RFC 9110; browsers ask for one).
  */
-export async function sendFile(req: http.IncomingMessage, res: http.ServerResponse, file: string, contentType: string, headers: Record<string, string> = {}): Promise<void> {
+export async function sendFile(
+  req: http.IncomingMessage,
+  res: http.ServerResponse,
+  file: string,
+  contentType: string,
+  headers: Record<string, string> = {},
+): Promise<void> {
   const { size } = await stat(file);
   const base = { 'content-type': contentType, 'accept-ranges': 'bytes', 'cache-control': 'no-store', ...headers };
   const range = /^bytes=(\d*)-(\d*)$/.exec(req.headers.range ?? '');

@@ -39,7 +39,6 @@ export interface PreviewServerOptions extends PreviewSessionOptions {
   onState?(state: PreviewState): void;
 }
 
-
 export interface PreviewServer {
   url: string;
   /** Resolves with the state once the project has been loaded (or failed to) since the last change. */
@@ -79,7 +78,10 @@ export async function startPreviewServer(input: string, options: PreviewServerOp
         version++;
         try {
           const next = await PreviewSession.open(input, options);
-          if (closed) { await next.close(); break; }
+          if (closed) {
+            await next.close();
+            break;
+          }
           const old = session;
           session = next;
           await old?.close();
@@ -104,9 +106,14 @@ export async function startPreviewServer(input: string, options: PreviewServerOp
     if (file && IGNORED.test(file)) return;
     clearTimeout(timer);
     timer = setTimeout(() => {
-      if (pending) { again = true; return; }
+      if (pending) {
+        again = true;
+        return;
+      }
       pending = true;
-      void load().finally(() => { pending = false; });
+      void load().finally(() => {
+        pending = false;
+      });
     }, DEBOUNCE_MS);
   };
   watcher = watch(projectDir, { recursive: true }, (_event, file) => changed(file ? String(file) : null));
@@ -140,7 +147,13 @@ export async function startPreviewServer(input: string, options: PreviewServerOp
       const t = Number(url.searchParams.get('t') ?? 0);
       try {
         const frame = await current.frame(Number.isFinite(t) ? t : 0);
-        res.writeHead(200, { 'content-type': 'image/png', 'cache-control': 'no-store', 'x-frame': String(frame.frame), 'x-time': String(frame.time), 'x-version': String(state.version) });
+        res.writeHead(200, {
+          'content-type': 'image/png',
+          'cache-control': 'no-store',
+          'x-frame': String(frame.frame),
+          'x-time': String(frame.time),
+          'x-version': String(state.version),
+        });
         res.end(frame.png);
       } catch (error) {
         const e = error as { code?: string; message?: string };

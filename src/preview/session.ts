@@ -30,7 +30,6 @@ import { mixPreviewAudio } from './audio.js';
 
 export type { PreviewInfo } from './player-api.js';
 
-
 export interface PreviewFrame {
   png: Buffer;
   frame: number;
@@ -97,24 +96,47 @@ export class PreviewSession {
       // The session's pages, once the browsers started (the stage prepares from then on).
       let pages: RenderSession | undefined;
       const context = (width: number, height: number): StageContext => ({
-        composition, fps: composition.fps, width, height, format: 'mp4', alpha: false, range: { first: 0, count: composition.frameCount }, workDir: workDir!,
-        tempOutput: () => { throw new Error('a preview writes no output'); }, serveDirectory: (dir) => pages!.serveDirectory(dir), signal: controller.signal,
+        composition,
+        fps: composition.fps,
+        width,
+        height,
+        format: 'mp4',
+        alpha: false,
+        range: { first: 0, count: composition.frameCount },
+        workDir: workDir!,
+        tempOutput: () => {
+          throw new Error('a preview writes no output');
+        },
+        serveDirectory: (dir) => pages!.serveDirectory(dir),
+        signal: controller.signal,
         warn: (w) => warnings.add(w),
       });
       session = await openCaptureSession({
-        setup: pageSetupOf(composition), browsers: 1, browser: { browserPath: options.browser, deadlines: options.deadlines }, webgl: 'auto',
+        setup: pageSetupOf(composition),
+        browsers: 1,
+        browser: { browserPath: options.browser, deadlines: options.deadlines },
+        webgl: 'auto',
         page: { transparent: false, frameFormat: 'png' },
         runtime: (opened) => runtimeOf(composition, opened, 1),
         warn: (w) => warnings.add(w),
-        ...compositionSteps(composition, (opened) => {
-          pages = opened;
-          return stage.prepare!(context(composition.width ?? 0, composition.height ?? 0));
-        }, () => stage.capture!),
+        ...compositionSteps(
+          composition,
+          (opened) => {
+            pages = opened;
+            return stage.prepare!(context(composition.width ?? 0, composition.height ?? 0));
+          },
+          () => stage.capture!,
+        ),
       });
       const { width, height } = session.size;
       const info: PreviewInfo = {
-        width, height, fps: formatRational(composition.fps), fpsValue: toNumber(composition.fps), frameCount: composition.frameCount,
-        duration: composition.frameCount / toNumber(composition.fps), entry: path.relative(composition.rootDir, composition.entryFile),
+        width,
+        height,
+        fps: formatRational(composition.fps),
+        fpsValue: toNumber(composition.fps),
+        frameCount: composition.frameCount,
+        duration: composition.frameCount / toNumber(composition.fps),
+        entry: path.relative(composition.rootDir, composition.entryFile),
       };
       // Mixed alongside the first frames rather than before them; the player asks for it when it has drawn one.
       audio = mixPreviewAudio(composition, workDir, controller.signal, (w) => warnings.add(w));
@@ -168,6 +190,12 @@ export class PreviewSession {
 }
 
 /** `PreviewSessionOptions` with their defaults applied, once, at the top of `PreviewSession.open`. */
-function resolvePreviewOptions(options: PreviewSessionOptions): Readonly<PreviewSessionOptions & { cacheDir: string | null; deadlines: Deadlines }> {
-  return Object.freeze({ ...options, cacheDir: resolveCacheDir({ dir: options.cache }), deadlines: Object.freeze(resolveDeadlines(options)) });
+function resolvePreviewOptions(
+  options: PreviewSessionOptions,
+): Readonly<PreviewSessionOptions & { cacheDir: string | null; deadlines: Deadlines }> {
+  return Object.freeze({
+    ...options,
+    cacheDir: resolveCacheDir({ dir: options.cache }),
+    deadlines: Object.freeze(resolveDeadlines(options)),
+  });
 }

@@ -33,13 +33,30 @@ export async function assembleRender(inputs: AssembleInputs): Promise<void> {
   const workDir = await makeTempDir('framesmith-assemble-');
   try {
     const video = files.temp(format === 'png' ? '' : format);
-    await assembleSegments(inputs.chunks.map(({ job, result }) => ({ file: path.join(dir, result.segment), first: job.first, count: job.count })), {
-      format, fps, output: video, width: plan.render.width * (plan.render.deviceScaleFactor ?? 1), height: plan.render.height * (plan.render.deviceScaleFactor ?? 1), alpha: plan.output.alpha, gifWidth: plan.output.gifWidth, gifLoop: plan.output.gifLoop, workDir, signal: inputs.signal,
-    });
+    await assembleSegments(
+      inputs.chunks.map(({ job, result }) => ({ file: path.join(dir, result.segment), first: job.first, count: job.count })),
+      {
+        format,
+        fps,
+        output: video,
+        width: plan.render.width * (plan.render.deviceScaleFactor ?? 1),
+        height: plan.render.height * (plan.render.deviceScaleFactor ?? 1),
+        alpha: plan.output.alpha,
+        gifWidth: plan.output.gifWidth,
+        gifLoop: plan.output.gifLoop,
+        workDir,
+        signal: inputs.signal,
+      },
+    );
     let file = video;
     if (plan.audio && (format === 'mp4' || format === 'mov' || format === 'webm')) {
       file = files.temp(format);
-      await muxAudio(video, path.join(inputs.planDir, ...plan.audio.file.split('/')), file, { container: format, fps, alpha: plan.output.alpha, signal: inputs.signal });
+      await muxAudio(video, path.join(inputs.planDir, ...plan.audio.file.split('/')), file, {
+        container: format,
+        fps,
+        alpha: plan.output.alpha,
+        signal: inputs.signal,
+      });
     }
     await files.commit(file);
   } finally {

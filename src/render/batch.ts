@@ -58,13 +58,31 @@ export function parseBatchRows(text: string, source: string): Record<string, unk
   try {
     parsed = JSON.parse(text);
   } catch (error) {
-    throw new BatchError('invalid_batch', `the \`batch\` file ${source} is not valid JSON (${(error as Error).message}): write an array of rows such as [{"title":"One"},{"title":"Two"}]`, { file: source, option: 'batch' });
+    throw new BatchError(
+      'invalid_batch',
+      `the \`batch\` file ${source} is not valid JSON (${(error as Error).message}): write an array of rows such as [{"title":"One"},{"title":"Two"}]`,
+      { file: source, option: 'batch' },
+    );
   }
   const rows = Array.isArray(parsed) ? parsed : isObject(parsed) ? parsed.rows : undefined;
-  if (!Array.isArray(rows)) throw new BatchError('invalid_batch', `the \`batch\` file ${source} must be a JSON array of rows, or an object with a "rows" array, such as [{"title":"One"},{"title":"Two"}]`, { file: source, option: 'batch' });
-  if (rows.length === 0) throw new BatchError('invalid_batch', `the \`batch\` file ${source} has no rows: add at least one object of variable values`, { file: source, option: 'batch' });
+  if (!Array.isArray(rows))
+    throw new BatchError(
+      'invalid_batch',
+      `the \`batch\` file ${source} must be a JSON array of rows, or an object with a "rows" array, such as [{"title":"One"},{"title":"Two"}]`,
+      { file: source, option: 'batch' },
+    );
+  if (rows.length === 0)
+    throw new BatchError('invalid_batch', `the \`batch\` file ${source} has no rows: add at least one object of variable values`, {
+      file: source,
+      option: 'batch',
+    });
   const bad = rows.flatMap((row, i) => (isObject(row) ? [] : [i]));
-  if (bad.length) throw new BatchError('invalid_batch', `the \`batch\` file ${source}: row ${bad.join(', ')} must be a JSON object of variable values such as {"title":"One"}`, { file: source, rows: bad, option: 'batch' });
+  if (bad.length)
+    throw new BatchError(
+      'invalid_batch',
+      `the \`batch\` file ${source}: row ${bad.join(', ')} must be a JSON object of variable values such as {"title":"One"}`,
+      { file: source, rows: bad, option: 'batch' },
+    );
   return rows as Record<string, unknown>[];
 }
 
@@ -72,10 +90,19 @@ export function parseBatchRows(text: string, source: string): Record<string, unk
 export function fillOutputTemplate(template: string, row: Record<string, unknown>, index: number): string {
   return template.replace(PLACEHOLDER, (_match, key: string) => {
     if (key === 'index') return String(index);
-    if (!Object.hasOwn(row, key)) throw new BatchError('invalid_batch', `-o ${template}: row ${index} has no "${key}" for the placeholder {${key}}: add the key to every row, or leave the placeholder out`, { rows: [index] });
+    if (!Object.hasOwn(row, key))
+      throw new BatchError(
+        'invalid_batch',
+        `-o ${template}: row ${index} has no "${key}" for the placeholder {${key}}: add the key to every row, or leave the placeholder out`,
+        { rows: [index] },
+      );
     const value = row[key];
     if (typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean') return String(value);
-    throw new BatchError('invalid_batch', `-o ${template}: row ${index}'s "${key}" is ${value === null ? 'null' : Array.isArray(value) ? 'an array' : 'an object'}; the placeholder {${key}} takes a string, number or boolean`, { rows: [index] });
+    throw new BatchError(
+      'invalid_batch',
+      `-o ${template}: row ${index}'s "${key}" is ${value === null ? 'null' : Array.isArray(value) ? 'an array' : 'an object'}; the placeholder {${key}} takes a string, number or boolean`,
+      { rows: [index] },
+    );
   });
 }
 
@@ -114,19 +141,34 @@ function refuseCollisions(rows: BatchRow[], manifestPath: string): void {
   const shared = [...byOutput].filter(([, indices]) => indices.length > 1);
   if (shared.length) {
     const list = shared.map(([output, indices]) => `rows ${indices.join(', ')} all write ${output}`).join('; ');
-    throw new BatchError('invalid_batch', `batch outputs collide: ${list}; put {index} or a key unique to each row in -o`, { rows: shared.flatMap(([, indices]) => indices) });
+    throw new BatchError('invalid_batch', `batch outputs collide: ${list}; put {index} or a key unique to each row in -o`, {
+      rows: shared.flatMap(([, indices]) => indices),
+    });
   }
   const onManifest = byOutput.get(manifestPath);
-  if (onManifest) throw new BatchError('invalid_batch', `batch output collides with the manifest: row ${onManifest.join(', ')} writes ${manifestPath}; pick another -o`, { rows: onManifest });
+  if (onManifest)
+    throw new BatchError(
+      'invalid_batch',
+      `batch output collides with the manifest: row ${onManifest.join(', ')} writes ${manifestPath}; pick another -o`,
+      { rows: onManifest },
+    );
 }
 
 /**
  * Prepares a batch from rows in memory: outputs from `template` (resolved against `cwd`), the
  * manifest's path, collisions refused. Renders nothing.
  */
-export function prepareBatch(rows: Record<string, unknown>[], template: string, options: { batchPath?: string; cwd?: string } = {}): PreparedBatch {
+export function prepareBatch(
+  rows: Record<string, unknown>[],
+  template: string,
+  options: { batchPath?: string; cwd?: string } = {},
+): PreparedBatch {
   const cwd = options.cwd ?? process.cwd();
-  const prepared = rows.map((variables, index) => ({ index, variables, output: path.resolve(cwd, fillOutputTemplate(template, variables, index)) }));
+  const prepared = rows.map((variables, index) => ({
+    index,
+    variables,
+    output: path.resolve(cwd, fillOutputTemplate(template, variables, index)),
+  }));
   const manifestPath = path.join(commonDirectory(prepared.map((r) => r.output)), 'manifest.json');
   refuseCollisions(prepared, manifestPath);
   return { batchPath: options.batchPath ?? '', manifestPath, rows: prepared };
@@ -139,7 +181,12 @@ export async function prepareBatchFile(batchFile: string, template: string, cwd 
   try {
     text = await readFile(batchPath, 'utf8');
   } catch (error) {
-    throw new BatchError('invalid_batch', `the \`batch\` file ${batchPath}: cannot read the file (${(error as NodeJS.ErrnoException).code ?? (error as Error).message}); pass a JSON file of rows such as [{"title":"One"}]`, { file: batchPath, option: 'batch' }, { cause: error });
+    throw new BatchError(
+      'invalid_batch',
+      `the \`batch\` file ${batchPath}: cannot read the file (${(error as NodeJS.ErrnoException).code ?? (error as Error).message}); pass a JSON file of rows such as [{"title":"One"}]`,
+      { file: batchPath, option: 'batch' },
+      { cause: error },
+    );
   }
   return prepareBatch(parseBatchRows(text, batchPath), template, { batchPath, cwd });
 }

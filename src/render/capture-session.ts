@@ -121,7 +121,10 @@ interface OpenedState {
 
 /** An open capture session: its pages loaded with the caller's hooks attached. */
 export class CaptureSession {
-  constructor(readonly session: RenderSession, private readonly state: OpenedState) {}
+  constructor(
+    readonly session: RenderSession,
+    private readonly state: OpenedState,
+  ) {}
 
   /** The pages' CSS size and device scale factor, as first loaded. */
   get size(): PageSize {
@@ -173,7 +176,10 @@ export class CaptureSession {
    * browsers start again with WebGL, and the frames are captured again into a new sink from `open`.
    * A failure leaves the current sink to the caller (it aborts the one `open` gave it last).
    */
-  async capture<S extends FrameSink>(run: Omit<CaptureRunOptions, 'workers' | 'sink'>, open: () => Promise<S>): Promise<{ sink: S; webgl: boolean }> {
+  async capture<S extends FrameSink>(
+    run: Omit<CaptureRunOptions, 'workers' | 'sink'>,
+    open: () => Promise<S>,
+  ): Promise<{ sink: S; webgl: boolean }> {
     const into = async (sink: S) => {
       await captureFrames({ ...run, workers: this.session.workers, sink: (frame) => sink.write(frame) });
       return this.session.webglState();

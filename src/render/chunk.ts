@@ -26,8 +26,9 @@ import { openCaptureSession, type CaptureSession } from './capture-session.js';
 import { resolveDeadlines } from './deadlines.js';
 import { toRenderError } from './errors.js';
 import type { PageSetup } from './session.js';
-import { RenderError } from './types.js';
+import { RenderError } from './errors.js';
 
+/** How `renderChunk()` renders one chunk of a plan frozen in storage. */
 export interface ChunkOptions {
   /** The render's storage: a directory (the same path on every machine), an s3:// URL, or opened. */
   storage: string | RenderStorage;
@@ -46,7 +47,12 @@ export interface ChunkOptions {
  * that finished, failed or was cancelled meanwhile is not rendered, and its segment not kept.
  */
 async function requireActive(storage: RenderStorage, job: ChunkJob): Promise<void> {
-  if (!(await storage.isRenderOpen(job.renderId))) throw new RenderError('cancelled', `render ${job.renderId} no longer waits for its chunks (it finished, failed or was cancelled)`, chunkDetail(job));
+  if (!(await storage.isRenderOpen(job.renderId)))
+    throw new RenderError(
+      'cancelled',
+      `render ${job.renderId} no longer waits for its chunks (it finished, failed or was cancelled)`,
+      chunkDetail(job),
+    );
 }
 
 /** `ChunkOptions` with their defaults applied, once, at the top of `renderChunk`. */
@@ -71,16 +77,33 @@ export async function renderChunk(job: ChunkJob, chunkOptions: ChunkOptions): Pr
     await requireActive(storage, job);
     const tools = await getTools();
     await storage.fetchPlan(job.planHash);
-    const opened = await openPlan(storage.root, job.planHash, { framesmith: FRAMESMITH_VERSION, ffmpeg: tools.version }, storage.name, { framesLater: true });
+    const opened = await openPlan(storage.root, job.planHash, { framesmith: FRAMESMITH_VERSION, ffmpeg: tools.version }, storage.name, {
+      framesLater: true,
+    });
     const { plan } = opened;
     warnings = new WarningLog(plan.page.strict);
     const end = plan.render.first + plan.render.count;
-    if (!(Number.isInteger(job.first) && Number.isInteger(job.count) && job.count >= 1 && job.first >= plan.render.first && job.first + job.count <= end)) {
-      throw new RenderError('invalid_option', `chunk ${job.index}: frames ${job.first}–${job.first + job.count - 1} are outside the plan's ${plan.render.first}–${end - 1}`, chunkDetail(job));
+    if (
+      !(
+        Number.isInteger(job.first) &&
+        Number.isInteger(job.count) &&
+        job.count >= 1 &&
+        job.first >= plan.render.first &&
+        job.first + job.count <= end
+      )
+    ) {
+      throw new RenderError(
+        'invalid_option',
+        `chunk ${job.index}: frames ${job.first}–${job.first + job.count - 1} are outside the plan's ${plan.render.first}–${end - 1}`,
+        chunkDetail(job),
+      );
     }
     const fps = parseRational(plan.render.fps)!;
     // Only the frames this range shows, fetched while the browser starts.
-    const shown = framesShownAt(plan.videos, Array.from({ length: job.count }, (_, i) => frameTime(job.first + i, fps)));
+    const shown = framesShownAt(
+      plan.videos,
+      Array.from({ length: job.count }, (_, i) => frameTime(job.first + i, fps)),
+    );
     const framesReady = storage.fetchPlanFiles(job.planHash, shown).then(() => checkPlanFiles(opened, shown, storage.name));
     framesReady.catch(() => {}); // awaited below; a failure before then must not be unhandled
     const scale = plan.render.deviceScaleFactor ?? 1;
@@ -88,7 +111,12 @@ export async function renderChunk(job: ChunkJob, chunkOptions: ChunkOptions): Pr
     session = await openCaptureSession({
       setup: await pageSetupFromPlan(opened),
       browsers: Math.min(options.workers, job.count),
-      browser: { browserPath: options.browser, captureMode: plan.browser.captureMode, deadlines: options.deadlines, deviceScaleFactor: () => scale },
+      browser: {
+        browserPath: options.browser,
+        captureMode: plan.browser.captureMode,
+        deadlines: options.deadlines,
+        deviceScaleFactor: () => scale,
+      },
       webgl: plan.browser.webgl ? 'on' : plan.browser.failIfWebGLRefused ? 'auto' : 'off',
       page: { transparent: plan.output.transparent, frameFormat: plan.output.frameFormat },
       runtime: () => readFile(opened.resolve(plan.page.runtime), 'utf8'),
@@ -97,7 +125,11 @@ export async function renderChunk(job: ChunkJob, chunkOptions: ChunkOptions): Pr
       started: async (pages) => checkBrowser(opened, await pages.browserVersion(), storage.name),
       loaded: async (pages, size) => {
         if (size.width !== plan.render.width || size.height !== plan.render.height) {
-          throw new PlanError('plan_mismatch', `chunk ${job.index}: the page measured ${size.width}x${size.height} here, ${plan.render.width}x${plan.render.height} when planned: give the composition data-width and data-height`, { storage: storage.name, hash: job.planHash });
+          throw new PlanError(
+            'plan_mismatch',
+            `chunk ${job.index}: the page measured ${size.width}x${size.height} here, ${plan.render.width}x${plan.render.height} when planned: give the composition data-width and data-height`,
+            { storage: storage.name, hash: job.planHash },
+          );
         }
         await framesReady;
         const videos = plan.videos.map((v) => ({ ...v, frames: v.frames.map((f) => opened.resolve(f)) }));
@@ -116,13 +148,27 @@ export async function renderChunk(job: ChunkJob, chunkOptions: ChunkOptions): Pr
     const startEncoder = async () => {
       await rm(partialFile, { recursive: true, force: true });
       encoder = await startSegmentEncoder({
-        format: plan.output.format, output: partialFile, width: width * scale, height: height * scale, fps, quality: plan.output.quality, alpha: plan.output.alpha,
-        frameFormat: plan.output.frameFormat, crf: plan.output.crf, videoBitrate: plan.output.videoBitrate, vp9CpuUsed: plan.output.vp9CpuUsed, firstFrame: job.first, signal,
+        format: plan.output.format,
+        output: partialFile,
+        width: width * scale,
+        height: height * scale,
+        fps,
+        quality: plan.output.quality,
+        alpha: plan.output.alpha,
+        frameFormat: plan.output.frameFormat,
+        crf: plan.output.crf,
+        videoBitrate: plan.output.videoBitrate,
+        vp9CpuUsed: plan.output.vp9CpuUsed,
+        firstFrame: job.first,
+        signal,
       });
       return encoder;
     };
     const captureStart = performance.now();
-    const captured = await session.capture({ firstFrame: job.first, frameCount: job.count, fps, signal, onFrame: (done) => options.onProgress?.(done, job.count) }, startEncoder);
+    const captured = await session.capture(
+      { firstFrame: job.first, frameCount: job.count, fps, signal, onFrame: (done) => options.onProgress?.(done, job.count) },
+      startEncoder,
+    );
     timings.capture = Math.round(performance.now() - captureStart);
     for (const w of await session.takeWarnings()) warnings.add(w);
     encoder = captured.sink;
@@ -134,11 +180,23 @@ export async function renderChunk(job: ChunkJob, chunkOptions: ChunkOptions): Pr
     partial = undefined;
     await storage.publishSegment(job.renderId, name);
     timings.total = Math.round(performance.now() - started);
-    return { segment: name, frames: job.count, warnings: [...warnings.warnings], timings, webgl: captured.webgl, capture: frameCounts(session.workers) };
+    return {
+      segment: name,
+      frames: job.count,
+      warnings: [...warnings.warnings],
+      timings,
+      webgl: captured.webgl,
+      capture: frameCounts(session.workers),
+    };
   } catch (error) {
     await encoder?.abort();
     const failure = toRenderError(error, signal);
-    throw new RenderError(failure.code, `chunk ${job.index} (frames ${job.first}–${job.first + job.count - 1}): ${failure.message}`, { ...failure.fields, ...chunkDetail(job) }, { cause: error });
+    throw new RenderError(
+      failure.code,
+      `chunk ${job.index} (frames ${job.first}–${job.first + job.count - 1}): ${failure.message}`,
+      { ...failure.fields, ...chunkDetail(job) },
+      { cause: error },
+    );
   } finally {
     await session?.close();
     if (partial) await rm(partial, { recursive: true, force: true });

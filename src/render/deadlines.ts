@@ -9,7 +9,7 @@
  * whole numbers of at least 1000 ms. A bad value is `invalid_option` naming the option or variable.
  */
 import { DEFAULT_DEADLINES, type Deadlines, type DeadlineOption } from '../capture/deadlines.js';
-import { RenderError } from './types.js';
+import { RenderError } from './errors.js';
 
 export type DeadlineSettings = Partial<Record<DeadlineOption, number>>;
 
@@ -22,17 +22,22 @@ interface Rule {
 
 const RULES: Record<DeadlineOption, Rule> = {
   browserTimeout: {
-    key: 'browserTimeoutMs', env: 'PRODUCER_PAGE_NAVIGATION_TIMEOUT_MS',
+    key: 'browserTimeoutMs',
+    env: 'PRODUCER_PAGE_NAVIGATION_TIMEOUT_MS',
     accepts: 'a number of ms above 0 and at most 86400000 (24 h); the CLI flag takes seconds',
     valid: (ms) => Number.isFinite(ms) && ms > 0 && ms <= 86_400_000,
   },
   protocolTimeout: {
-    key: 'protocolTimeoutMs', env: 'PRODUCER_PUPPETEER_PROTOCOL_TIMEOUT_MS',
-    accepts: 'a whole number of ms >= 1000', valid: (ms) => Number.isInteger(ms) && ms >= 1000,
+    key: 'protocolTimeoutMs',
+    env: 'PRODUCER_PUPPETEER_PROTOCOL_TIMEOUT_MS',
+    accepts: 'a whole number of ms >= 1000',
+    valid: (ms) => Number.isInteger(ms) && ms >= 1000,
   },
   playerReadyTimeout: {
-    key: 'playerReadyTimeoutMs', env: 'PRODUCER_PLAYER_READY_TIMEOUT_MS',
-    accepts: 'a whole number of ms >= 1000', valid: (ms) => Number.isInteger(ms) && ms >= 1000,
+    key: 'playerReadyTimeoutMs',
+    env: 'PRODUCER_PLAYER_READY_TIMEOUT_MS',
+    accepts: 'a whole number of ms >= 1000',
+    valid: (ms) => Number.isInteger(ms) && ms >= 1000,
   },
 };
 
@@ -47,7 +52,12 @@ export function resolveDeadlines(options: DeadlineSettings, env: NodeJS.ProcessE
       resolved[rule.key] = given;
     } else if (fromEnv !== undefined && fromEnv.trim() !== '') {
       const ms = Number(fromEnv);
-      if (!rule.valid(ms)) throw new RenderError('invalid_option', `${rule.env} must be ${rule.accepts.replace('; the CLI flag takes seconds', '')}, got "${fromEnv}": fix or unset it`, {});
+      if (!rule.valid(ms))
+        throw new RenderError(
+          'invalid_option',
+          `${rule.env} must be ${rule.accepts.replace('; the CLI flag takes seconds', '')}, got "${fromEnv}": fix or unset it`,
+          {},
+        );
       resolved[rule.key] = ms;
     }
   }

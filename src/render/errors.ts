@@ -4,8 +4,36 @@
  * worded there.
  */
 import type { Composition } from '../composition/model.js';
+import type { CapturePhase, DeadlineOption } from '../capture/errors.js';
+import type { ErrorCode } from '../error-codes.js';
 import { FramesmithError } from '../errors.js';
-import { RenderError } from './types.js';
+import type { MediaFailure } from '../media/errors.js';
+
+/** A render fails with the code of the layer that failed: any of ERROR_CODES (src/error-codes.ts). */
+export type RenderErrorCode = ErrorCode;
+
+/** What a failed render names: the culprit element, URL or file; every failing media element. */
+export interface RenderErrorDetail {
+  element?: string;
+  url?: string;
+  file?: string;
+  failures?: MediaFailure[];
+  /** A distributed render: the chunk that failed for good (index, first frame, frame count). */
+  chunk?: { index: number; first: number; count: number };
+  /** `timeout` / `browser_crashed`: the phase of work on the page (load, ready, setup, seek, paint, capture). */
+  phase?: CapturePhase;
+  /** `timeout` / `browser_crashed` during a frame: the composition frame. */
+  frame?: number;
+  /** `timeout`: the option that raises the deadline that passed; `invalid_option`: the option at fault. */
+  option?: DeadlineOption | (string & {});
+  /** The failing layer's other fields (`hash`, `storage`, `trackId`, …), copied as they were. */
+  [field: string]: unknown;
+}
+
+/** A render failed. `element` / `url` name the culprit when known; the message says what to do. */
+export class RenderError extends FramesmithError<RenderErrorCode, RenderErrorDetail> {
+  override readonly name = 'RenderError';
+}
 
 /**
  * `error` as a `RenderError`: itself when it is one; a cancellation when `signal` aborted; any other
@@ -25,5 +53,9 @@ export function cancelledError(cause?: unknown): RenderError {
 
 /** The composition has no length from anywhere. */
 export function noDuration(composition: Composition): RenderError {
-  return new RenderError('no_duration', `${composition.entryFile}: the composition has no length: the root has no data-duration, no timeline is registered in window.__timelines["${composition.id}"], and no timed element has an end; give the root data-duration="<seconds>"`, { file: composition.entryFile, element: `#${composition.id}` });
+  return new RenderError(
+    'no_duration',
+    `${composition.entryFile}: the composition has no length: the root has no data-duration, no timeline is registered in window.__timelines["${composition.id}"], and no timed element has an end; give the root data-duration="<seconds>"`,
+    { file: composition.entryFile, element: `#${composition.id}` },
+  );
 }

@@ -14,7 +14,8 @@ import { HLS_FILE_NAME, HLS_SEGMENT_SECONDS, packageHls } from '../encode/hls.js
 import type { VideoFormat } from '../encode/video-args.js';
 import { SEQUENCE_AUDIO } from '../stages/audio.js';
 import type { OutputFormat } from '../stages/stage.js';
-import { RenderError, type RenderOptions } from './types.js';
+import type { RenderOptions } from './types.js';
+import { RenderError } from './errors.js';
 
 /** The encoder that makes `format`'s frames or video. */
 export function encoderFormatOf(format: OutputFormat): VideoFormat {
@@ -38,7 +39,10 @@ export function isDirectoryOutputName(name: string): boolean {
 }
 
 /** The encoder settings `format` adds to the encoder's own: frame names, a GOP of `segmentSeconds` (hls). */
-export function encoderExtras(format: OutputFormat, segmentSeconds: number): { frameName?: (index: number) => string; keyframeSeconds?: number } {
+export function encoderExtras(
+  format: OutputFormat,
+  segmentSeconds: number,
+): { frameName?: (index: number) => string; keyframeSeconds?: number } {
   if (format === 'png-sequence') return { frameName: hfFrameName };
   if (format === 'hls') return { keyframeSeconds: segmentSeconds };
   return {};
@@ -58,16 +62,28 @@ export function checkFormatOptions(options: RenderOptions, format: OutputFormat)
   const seconds = options.hlsSegmentSeconds;
   const { min, max } = HLS_SEGMENT_SECONDS;
   if (seconds !== undefined && !(Number.isInteger(seconds) && seconds >= min && seconds <= max)) {
-    throw new RenderError('invalid_option', `\`hlsSegmentSeconds\` must be a whole number of seconds from ${min} to ${max}, got ${seconds}`, { option: 'hlsSegmentSeconds' });
+    throw new RenderError(
+      'invalid_option',
+      `\`hlsSegmentSeconds\` must be a whole number of seconds from ${min} to ${max}, got ${seconds}`,
+      { option: 'hlsSegmentSeconds' },
+    );
   }
   if (format === 'hls' && options.dynamicRange === 'hdr') {
-    throw new RenderError('invalid_option', '`dynamicRange: \'hdr\'` cannot be combined with `format` hls: HLS output is SDR only (H.264 and AAC in MPEG-TS); render HDR to mp4, or drop `dynamicRange: \'hdr\'`', { option: 'dynamicRange' });
+    throw new RenderError(
+      'invalid_option',
+      "`dynamicRange: 'hdr'` cannot be combined with `format` hls: HLS output is SDR only (H.264 and AAC in MPEG-TS); render HDR to mp4, or drop `dynamicRange: 'hdr'`",
+      { option: 'dynamicRange' },
+    );
   }
   const planned = options.chunkFrames !== undefined || options.redis !== undefined || options.storage !== undefined;
   if (planned && (format === 'png-sequence' || format === 'hls')) {
     const option = options.chunkFrames !== undefined ? 'chunkFrames' : options.redis !== undefined ? 'redis' : 'storage';
     const instead = format === 'hls' ? 'render it with `format` mp4 in chunks' : 'use `format` png (frame-000000.png, …) in chunks';
-    throw new RenderError('invalid_option', `\`format\` ${format} cannot be rendered in chunks (\`${option}\`): render it in one process without \`${option}\`, or ${instead}`, { option: 'format' });
+    throw new RenderError(
+      'invalid_option',
+      `\`format\` ${format} cannot be rendered in chunks (\`${option}\`): render it in one process without \`${option}\`, or ${instead}`,
+      { option: 'format' },
+    );
   }
 }
 

@@ -37,11 +37,24 @@ export function gsapDir(): { dir: string; version: string } | null {
 }
 
 /** Parses `input` with its media resolved; a GIF without an asked rate renders at most 15 fps. */
-export async function loadComposition(input: string, options: RenderOptions, format: OutputFormat, remote: RemoteMedia, warnings: WarningLog): Promise<Composition> {
+export async function loadComposition(
+  input: string,
+  options: RenderOptions,
+  format: OutputFormat,
+  remote: RemoteMedia,
+  warnings: WarningLog,
+): Promise<Composition> {
   const gsap = gsapDir();
   const composition = await parseWithMedia(input, {
-    fps: options.fps, remote, composition: options.composition, variables: options.variables, strictVariables: options.strictVariables, allowOutsideProject: options.allowOutsideProject,
-    fetchRemote: (url, how) => remote.fetch(url, how), remoteHint: RemoteMedia.hint, warn: (w) => warnings.add(w),
+    fps: options.fps,
+    remote,
+    composition: options.composition,
+    variables: options.variables,
+    strictVariables: options.strictVariables,
+    allowOutsideProject: options.allowOutsideProject,
+    fetchRemote: (url, how) => remote.fetch(url, how),
+    remoteHint: RemoteMedia.hint,
+    warn: (w) => warnings.add(w),
     gsap: gsap ? { ...gsap, urlPrefix: GSAP_URL_PREFIX } : null,
   });
   if (format === 'gif' && options.fps === undefined && toNumber(composition.fps) > GIF_DEFAULT_MAX_FPS) {
@@ -83,7 +96,11 @@ export async function runtimeOf(composition: Composition, session: RenderSession
  * load; once they loaded, the duration settles from the first page (a timeline may give it), a
  * composition without one fails (`no_duration`), `prepare` is awaited, and `hooks()` gives the hooks.
  */
-export function compositionSteps(composition: Composition, prepare: (pages: RenderSession) => Promise<unknown>, hooks: () => CaptureHooks): Pick<CaptureSessionSpec, 'started' | 'loaded'> {
+export function compositionSteps(
+  composition: Composition,
+  prepare: (pages: RenderSession) => Promise<unknown>,
+  hooks: () => CaptureHooks,
+): Pick<CaptureSessionSpec, 'started' | 'loaded'> {
   let preparing: Promise<unknown> = Promise.resolve();
   return {
     started: (pages) => {

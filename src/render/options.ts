@@ -10,7 +10,7 @@ import path from 'node:path';
 import { resolveCacheDir } from '../cache/config.js';
 import type { Deadlines } from '../capture/deadlines.js';
 import type { FrameImageFormat } from '../capture/page.js';
-import { defaultWorkers } from '../capture/workers.js';
+import { defaultWorkers } from '../capture/worker-count.js';
 import { DEFAULT_CHUNK_FRAMES } from '../plan/chunks.js';
 import type { OutputFormat } from '../stages/stage.js';
 import type { RenderWarning, StrictSetting } from '../warnings.js';
@@ -20,7 +20,8 @@ import { checkPictureOptions, hdrFor } from './picture-options.js';
 import { frameFormatFor } from './load.js';
 import { GIF_LOOP_MAX, VP9_CPU_USED_RANGE } from '../encode/video-args.js';
 import { checkFormatOptions, encoderFormatOf, hlsSegmentSeconds, isDirectoryFormat } from './formats.js';
-import { RenderError, type RenderOptions } from './types.js';
+import type { RenderOptions } from './types.js';
+import { RenderError } from './errors.js';
 
 /** `YYYY-MM-DD_HH-MM-SS` in local time, the stamp HyperFrames puts in a default output name. */
 export function outputTimestamp(now: Date): string {
@@ -36,9 +37,10 @@ export function outputTimestamp(now: Date): string {
  */
 export function defaultOutputPath(input: string, format: OutputFormat = 'mp4', cwd = process.cwd(), now = new Date()): string {
   const resolved = path.resolve(cwd, input);
-  const base = /\.html?$/i.test(resolved) && path.basename(resolved).toLowerCase() !== 'index.html'
-    ? path.basename(resolved).replace(/\.html?$/i, '')
-    : path.basename(/\.html?$/i.test(resolved) ? path.dirname(resolved) : resolved);
+  const base =
+    /\.html?$/i.test(resolved) && path.basename(resolved).toLowerCase() !== 'index.html'
+      ? path.basename(resolved).replace(/\.html?$/i, '')
+      : path.basename(/\.html?$/i.test(resolved) ? path.dirname(resolved) : resolved);
   const name = `${base}_${outputTimestamp(now)}`;
   return path.join(cwd, 'renders', isDirectoryFormat(format) ? name : `${name}.${format}`);
 }
@@ -61,16 +63,24 @@ export function checkRenderOptions(options: RenderOptions, format: OutputFormat)
   if (options.workers !== undefined && !(Number.isInteger(options.workers) && options.workers >= 1)) {
     throw bad('workers', `\`workers\` must be a whole number >= 1 (got ${options.workers})`);
   }
-  if (options.crf !== undefined && options.videoBitrate !== undefined) throw bad('crf', '`crf` and `videoBitrate` cannot be combined: pick a constant quality (crf) or a target bitrate');
+  if (options.crf !== undefined && options.videoBitrate !== undefined)
+    throw bad('crf', '`crf` and `videoBitrate` cannot be combined: pick a constant quality (crf) or a target bitrate');
   if (options.crf !== undefined || options.videoBitrate !== undefined) {
     const option = options.crf !== undefined ? 'crf' : 'videoBitrate';
-    if (encoderFormatOf(format) !== 'mp4' && format !== 'webm') throw bad(option, `\`${option}\` applies to mp4 and webm only: ${format === 'mov' ? 'mov is ProRes 4444, a fixed-quality profile' : format === 'gif' ? 'gif has no rate control' : 'a png sequence is lossless'}`);
+    if (encoderFormatOf(format) !== 'mp4' && format !== 'webm')
+      throw bad(
+        option,
+        `\`${option}\` applies to mp4 and webm only: ${format === 'mov' ? 'mov is ProRes 4444, a fixed-quality profile' : format === 'gif' ? 'gif has no rate control' : 'a png sequence is lossless'}`,
+      );
   }
   if (options.crf !== undefined && !(Number.isInteger(options.crf) && options.crf >= 0 && options.crf <= 63)) {
     throw bad('crf', `\`crf\` must be a whole number from 0 to 63 (x264: 0–51; lower is better), got ${options.crf}`);
   }
   if (options.videoBitrate !== undefined && !BITRATE.test(options.videoBitrate)) {
-    throw bad('videoBitrate', `\`videoBitrate\` must be a number of bits per second with an optional k, M or G, e.g. 5M or 800k (got "${options.videoBitrate}")`);
+    throw bad(
+      'videoBitrate',
+      `\`videoBitrate\` must be a number of bits per second with an optional k, M or G, e.g. 5M or 800k (got "${options.videoBitrate}")`,
+    );
   }
   if (options.gifWidth !== undefined && !(Number.isInteger(options.gifWidth) && options.gifWidth >= 2)) {
     throw bad('gifWidth', `\`gifWidth\` must be a whole number of pixels >= 2, got ${options.gifWidth}`);
@@ -79,7 +89,10 @@ export function checkRenderOptions(options: RenderOptions, format: OutputFormat)
     throw bad('gifLoop', `\`gifLoop\` must be a whole number from 0 (forever) to ${GIF_LOOP_MAX}, got ${options.gifLoop}`);
   }
   const cpu = VP9_CPU_USED_RANGE;
-  if (options.vp9CpuUsed !== undefined && !(Number.isInteger(options.vp9CpuUsed) && options.vp9CpuUsed >= cpu.min && options.vp9CpuUsed <= cpu.max)) {
+  if (
+    options.vp9CpuUsed !== undefined &&
+    !(Number.isInteger(options.vp9CpuUsed) && options.vp9CpuUsed >= cpu.min && options.vp9CpuUsed <= cpu.max)
+  ) {
     throw bad('vp9CpuUsed', `\`vp9CpuUsed\` must be a whole number from ${cpu.min} to ${cpu.max}, got ${options.vp9CpuUsed}`);
   }
   if (options.chunkFrames !== undefined && !(Number.isInteger(options.chunkFrames) && options.chunkFrames >= 1)) {
@@ -98,8 +111,29 @@ export function checkRenderOptions(options: RenderOptions, format: OutputFormat)
 
 /** Options read as given below the resolution (each has at most one default, where it is used). */
 const PASSED_ON = [
-  'fps', 'quality', 'crf', 'videoBitrate', 'gifWidth', 'gifLoop', 'vp9CpuUsed', 'onWarning', 'browser', 'captureMode', 'resolution', 'videoFrameFormat',
-  'signal', 'onProgress', 'allowPrivateHosts', 'allowOutsideProject', 'composition', 'variables', 'strictVariables', 'stages', 'redis', 'storage', 'onNotice',
+  'fps',
+  'quality',
+  'crf',
+  'videoBitrate',
+  'gifWidth',
+  'gifLoop',
+  'vp9CpuUsed',
+  'onWarning',
+  'browser',
+  'captureMode',
+  'resolution',
+  'videoFrameFormat',
+  'signal',
+  'onProgress',
+  'allowPrivateHosts',
+  'allowOutsideProject',
+  'composition',
+  'variables',
+  'strictVariables',
+  'stages',
+  'redis',
+  'storage',
+  'onNotice',
 ] as const satisfies readonly (keyof RenderOptions)[];
 type PassedOn = (typeof PASSED_ON)[number] | 'frames';
 
@@ -148,7 +182,10 @@ export function resolveRenderOptions(input: string, options: RenderOptions, env:
   const format = options.format ?? formatFromOutput(options.output) ?? 'mp4';
   checkRenderOptions(options, format);
   const hdr = hdrFor(options, format);
-  const passed = Object.fromEntries(PASSED_ON.filter((key) => options[key] !== undefined).map((key) => [key, options[key]])) as Pick<RenderOptions, PassedOn>;
+  const passed = Object.fromEntries(PASSED_ON.filter((key) => options[key] !== undefined).map((key) => [key, options[key]])) as Pick<
+    RenderOptions,
+    PassedOn
+  >;
   return Object.freeze({
     ...passed,
     ...(options.frames ? { frames: Object.freeze({ ...options.frames }) } : {}),
@@ -179,7 +216,11 @@ export function workersFromEnv(env: NodeJS.ProcessEnv): number | undefined {
   if (!text) return undefined;
   const count = Number(text);
   if (!Number.isInteger(count) || count < 1) {
-    throw new RenderError('invalid_option', `FRAMESMITH_WORKERS must be a whole number >= 1 (got "${text}"); unset it to use one worker per core`, { option: 'workers' });
+    throw new RenderError(
+      'invalid_option',
+      `FRAMESMITH_WORKERS must be a whole number >= 1 (got "${text}"); unset it to use one worker per core`,
+      { option: 'workers' },
+    );
   }
   return count;
 }
@@ -189,7 +230,11 @@ export function frameRange(options: Pick<RenderOptions, 'frames'>, frameCount: n
   if (!options.frames) return { first: 0, count: frameCount };
   const { first, last } = options.frames;
   if (last >= frameCount) {
-    throw new RenderError('invalid_option', `\`frames\` ${first}-${last} reaches past the composition's last frame, ${frameCount - 1} (it has ${frameCount} frames, numbered from 0)`, { option: 'frames' });
+    throw new RenderError(
+      'invalid_option',
+      `\`frames\` ${first}-${last} reaches past the composition's last frame, ${frameCount - 1} (it has ${frameCount} frames, numbered from 0)`,
+      { option: 'frames' },
+    );
   }
   return { first, count: last - first + 1 };
 }

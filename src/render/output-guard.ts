@@ -15,7 +15,7 @@ import { isInsideProject } from '../composition/project-paths.js';
 import { ProcessError } from '../media/process.js';
 import type { OutputFormat } from '../stages/stage.js';
 import { isDirectoryFormat, isDirectoryOutputName } from './formats.js';
-import { RenderError } from './types.js';
+import { RenderError } from './errors.js';
 
 /**
  * The file framesmith leaves in a directory output it wrote (a PNG sequence, an HLS playlist
@@ -50,10 +50,14 @@ export async function checkOutputTarget(output: string, format: OutputFormat, in
   if (!inputInfo) return checkReplaceable(output, format);
   const project = inputInfo.isFile() ? path.dirname(source) : source;
   if (isInsideProject(target, project)) {
-    throw refused(output, `-o ${output} ${target === project ? 'is' : 'contains'} the project directory ${project}: the render would replace it; write the output to a new file or directory, e.g. -o ${path.join(project, 'renders', isDirectoryFormat(format) ? (format === 'hls' ? 'hls' : 'frames') : `out.${format}`)}`);
+    throw refused(
+      output,
+      `-o ${output} ${target === project ? 'is' : 'contains'} the project directory ${project}: the render would replace it; write the output to a new file or directory, e.g. -o ${path.join(project, 'renders', isDirectoryFormat(format) ? (format === 'hls' ? 'hls' : 'frames') : `out.${format}`)}`,
+    );
   }
   const entry = inputInfo.isFile() ? source : path.join(project, 'index.html');
-  if (target === entry) throw refused(output, `-o ${output} is the composition being rendered: the render would replace it; choose another output path`);
+  if (target === entry)
+    throw refused(output, `-o ${output} is the composition being rendered: the render would replace it; choose another output path`);
   await checkReplaceable(output, format);
 }
 
@@ -64,10 +68,16 @@ export async function checkReplaceable(output: string, format: OutputFormat): Pr
   if (!info) return;
   if (isDirectoryFormat(format)) return checkSequenceTarget(output, target, info.isDirectory(), format);
   if (info.isDirectory()) {
-    throw refused(output, `-o ${output} is an existing directory and a ${format} output is a file: name a file, e.g. -o ${path.join(output, `out.${format}`)}`);
+    throw refused(
+      output,
+      `-o ${output} is an existing directory and a ${format} output is a file: name a file, e.g. -o ${path.join(output, `out.${format}`)}`,
+    );
   }
   if (!info.isFile() || (info.size > 0 && !(await isVideoFile(target)))) {
-    throw refused(output, `-o ${output} exists and is not a video file: the render would replace it; choose another output path, or remove the file yourself if it can go`);
+    throw refused(
+      output,
+      `-o ${output} exists and is not a video file: the render would replace it; choose another output path, or remove the file yourself if it can go`,
+    );
   }
 }
 
@@ -83,7 +93,9 @@ async function checkSequenceTarget(output: string, target: string, isDirectory: 
   if (names.length === 0) return;
   const foreign = names.filter((n) => n !== SEQUENCE_MARKER && !isDirectoryOutputName(n));
   if (names.includes(SEQUENCE_MARKER) && foreign.length === 0) return;
-  const why = names.includes(SEQUENCE_MARKER) ? `holds files framesmith did not write (${foreign.slice(0, 3).join(', ')})` : `is a directory framesmith did not write (it holds ${names.length} entr${names.length === 1 ? 'y' : 'ies'}, e.g. ${names[0]})`;
+  const why = names.includes(SEQUENCE_MARKER)
+    ? `holds files framesmith did not write (${foreign.slice(0, 3).join(', ')})`
+    : `is a directory framesmith did not write (it holds ${names.length} entr${names.length === 1 ? 'y' : 'ies'}, e.g. ${names[0]})`;
   throw refused(output, `-o ${output} ${why}: ${what} replaces its whole directory; choose a new or empty directory`);
 }
 
@@ -96,7 +108,11 @@ async function isVideoFile(file: string): Promise<boolean> {
     const { bytesRead } = await handle.read(head, 0, 12, 0);
     if (bytesRead < 8) return false;
     const box = head.toString('latin1', 4, 8);
-    return ['ftyp', 'moov', 'mdat', 'wide', 'free', 'skip'].includes(box) || head.readUInt32BE(0) === 0x1a45dfa3 || head.toString('latin1', 0, 4) === 'GIF8';
+    return (
+      ['ftyp', 'moov', 'mdat', 'wide', 'free', 'skip'].includes(box) ||
+      head.readUInt32BE(0) === 0x1a45dfa3 ||
+      head.toString('latin1', 0, 4) === 'GIF8'
+    );
   } finally {
     await handle.close();
   }
@@ -136,20 +152,43 @@ export function outputFsError(error: unknown, file: string, output: string): unk
   const dir = path.dirname(file);
   if (code === 'ENOSPC' || code === 'EDQUOT') return diskFull(dir, error);
   if (code === 'EACCES' || code === 'EPERM' || code === 'EROFS') {
-    const why = code === 'EROFS' ? 'it is on a read-only file system' : 'permission denied (it, or the directory it would be made in, is not writable for this user)';
-    return new RenderError('output_unwritable', `cannot write the output into ${dir}: ${why}; choose another output path (-o ${output})`, { file: dir }, { cause: error });
+    const why =
+      code === 'EROFS'
+        ? 'it is on a read-only file system'
+        : 'permission denied (it, or the directory it would be made in, is not writable for this user)';
+    return new RenderError(
+      'output_unwritable',
+      `cannot write the output into ${dir}: ${why}; choose another output path (-o ${output})`,
+      { file: dir },
+      { cause: error },
+    );
   }
   if (code === 'ENOTDIR' || code === 'EEXIST') {
-    return new RenderError('output_unwritable', `cannot create the output's directory ${dir}: a part of that path is a file, not a directory; choose another output path (-o ${output})`, { file: dir }, { cause: error });
+    return new RenderError(
+      'output_unwritable',
+      `cannot create the output's directory ${dir}: a part of that path is a file, not a directory; choose another output path (-o ${output})`,
+      { file: dir },
+      { cause: error },
+    );
   }
   if (code === 'ENOENT') {
-    return new RenderError('output_unwritable', `cannot create the output's directory ${dir}: a part of that path was removed or cannot be made; choose another output path (-o ${output})`, { file: dir }, { cause: error });
+    return new RenderError(
+      'output_unwritable',
+      `cannot create the output's directory ${dir}: a part of that path was removed or cannot be made; choose another output path (-o ${output})`,
+      { file: dir },
+      { cause: error },
+    );
   }
   return error;
 }
 
 function diskFull(dir: string, cause: unknown): RenderError {
-  return new RenderError('disk_full', `no space left on the disk holding ${dir}: free some space there, or write the output to another disk (-o)`, { file: dir }, { cause });
+  return new RenderError(
+    'disk_full',
+    `no space left on the disk holding ${dir}: free some space there, or write the output to another disk (-o)`,
+    { file: dir },
+    { cause },
+  );
 }
 
 /** Whether `error` or one of its causes is a full disk: an ENOSPC, or ffmpeg saying so on stderr. */
@@ -169,6 +208,13 @@ function isDiskFull(error: unknown): boolean {
 export async function explainDiskFull(error: unknown, output: string): Promise<unknown> {
   if (!isDiskFull(error)) return error;
   const dirs = [path.dirname(output), os.tmpdir()];
-  const free = await Promise.all(dirs.map((d) => statfs(d).then((s) => s.bavail * s.bsize, () => Number.POSITIVE_INFINITY)));
+  const free = await Promise.all(
+    dirs.map((d) =>
+      statfs(d).then(
+        (s) => s.bavail * s.bsize,
+        () => Number.POSITIVE_INFINITY,
+      ),
+    ),
+  );
   return diskFull(free[1]! < free[0]! ? dirs[1]! : dirs[0]!, error);
 }

@@ -28,7 +28,10 @@ export class OutputFiles {
    * `output`: the final path (a file, or a directory for a PNG sequence); `format`, when given, is
    * what `commit` checks the path against (else: a directory is a png sequence, a file a video).
    */
-  constructor(readonly output: string, private readonly format?: OutputFormat) {
+  constructor(
+    readonly output: string,
+    private readonly format?: OutputFormat,
+  ) {
     process.on('exit', this.onExit);
   }
 
@@ -61,7 +64,10 @@ export class OutputFiles {
 
   /** A fresh temporary path next to the output, with extension `ext` (no dot; '' for none). */
   temp(ext: string): string {
-    const file = path.join(path.dirname(this.output), `.${path.basename(this.output)}.partial-${process.pid}-${randomBytes(4).toString('hex')}${ext ? `.${ext}` : ''}`);
+    const file = path.join(
+      path.dirname(this.output),
+      `.${path.basename(this.output)}.partial-${process.pid}-${randomBytes(4).toString('hex')}${ext ? `.${ext}` : ''}`,
+    );
     this.temps.push(file);
     return file;
   }
@@ -83,7 +89,11 @@ export class OutputFiles {
     await checkReplaceable(this.output, this.format ?? (isSequence ? 'png' : 'mp4'));
     await refuseInputs(this.output, this.inputs);
     try {
-      if (isSequence) await writeFile(path.join(file, SEQUENCE_MARKER), 'Written by framesmith (a PNG sequence or HLS output): a later render to this directory replaces it.\n');
+      if (isSequence)
+        await writeFile(
+          path.join(file, SEQUENCE_MARKER),
+          'Written by framesmith (a PNG sequence or HLS output): a later render to this directory replaces it.\n',
+        );
       const old = await stat(this.output).catch(() => null);
       if (!old?.isDirectory()) return await rename(file, this.output);
       const aside = this.temp('old');

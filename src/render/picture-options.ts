@@ -9,7 +9,8 @@ import { probeMedia } from '../media/probe.js';
 import type { OutputFormat } from '../stages/stage.js';
 import type { RenderWarning } from '../warnings.js';
 import { checkResolutionName } from './resolution.js';
-import { RenderError, type RenderOptions } from './types.js';
+import type { RenderOptions } from './types.js';
+import { RenderError } from './errors.js';
 
 const VIDEO_FRAME_FORMATS = ['auto', 'jpg', 'png'];
 
@@ -25,10 +26,16 @@ export function checkPictureOptions(options: RenderOptions): void {
   }
   if (options.dynamicRange !== 'hdr') return;
   if (options.resolution !== undefined) {
-    throw bad('resolution', '`resolution` cannot be combined with `dynamicRange: \'hdr\'`: HDR output is encoded at the composition\'s size; render HDR without `resolution`, or SDR at the preset');
+    throw bad(
+      'resolution',
+      "`resolution` cannot be combined with `dynamicRange: 'hdr'`: HDR output is encoded at the composition's size; render HDR without `resolution`, or SDR at the preset",
+    );
   }
   if (options.chunkFrames !== undefined || options.redis !== undefined || options.storage !== undefined) {
-    throw bad('dynamicRange', '`dynamicRange: \'hdr\'` is not supported by planned renders (`chunkFrames`, `redis`, `storage`): their segments are SDR H.264; render HDR in one process');
+    throw bad(
+      'dynamicRange',
+      "`dynamicRange: 'hdr'` is not supported by planned renders (`chunkFrames`, `redis`, `storage`): their segments are SDR H.264; render HDR in one process",
+    );
   }
 }
 
@@ -39,7 +46,13 @@ export function checkPictureOptions(options: RenderOptions): void {
 export function hdrFor(options: RenderOptions, format: OutputFormat): { hdr: boolean; warning?: RenderWarning } {
   if (options.dynamicRange !== 'hdr') return { hdr: false };
   if (format === 'mp4') return { hdr: true };
-  return { hdr: false, warning: { code: 'hdr_unsupported', message: `\`dynamicRange: 'hdr'\`: ${format} output is written SDR (BT.709); HDR output (H.265 10-bit, BT.2020, HLG or PQ) is mp4 only: render with \`format\` mp4 for HDR` } };
+  return {
+    hdr: false,
+    warning: {
+      code: 'hdr_unsupported',
+      message: `\`dynamicRange: 'hdr'\`: ${format} output is written SDR (BT.709); HDR output (H.265 10-bit, BT.2020, HLG or PQ) is mp4 only: render with \`format\` mp4 for HDR`,
+    },
+  };
 }
 
 /**
@@ -51,10 +64,14 @@ export async function hdrTransferOf(composition: Composition): Promise<{ transfe
   const videos = composition.media.filter((m) => m.kind === 'video');
   const probed = await Promise.all(videos.map(async (v) => ({ v, hdr: (await probeMedia(v.src).catch(() => null))?.hdr ?? null })));
   const hdrVideos = probed.filter((p) => p.hdr !== null);
-  const warnings = hdrVideos.map(({ v, hdr }): RenderWarning => ({
-    code: 'hdr_unsupported', element: v.label, file: v.src,
-    message: `${v.label}: ${v.src} is HDR (${hdr === 'pq' ? 'PQ' : 'HLG'}); the page shows its frames tone-mapped to SDR, so the \`dynamicRange: 'hdr'\` output holds them up to reference white (203 cd/m²), without their highlights`,
-  }));
+  const warnings = hdrVideos.map(
+    ({ v, hdr }): RenderWarning => ({
+      code: 'hdr_unsupported',
+      element: v.label,
+      file: v.src,
+      message: `${v.label}: ${v.src} is HDR (${hdr === 'pq' ? 'PQ' : 'HLG'}); the page shows its frames tone-mapped to SDR, so the \`dynamicRange: 'hdr'\` output holds them up to reference white (203 cd/m²), without their highlights`,
+    }),
+  );
   return { transfer: hdrVideos.some((p) => p.hdr === 'pq') ? 'pq' : 'hlg', warnings };
 }
 
@@ -62,7 +79,11 @@ export async function hdrTransferOf(composition: Composition): Promise<{ transfe
  * The HDR transfer a streaming render encodes with (undefined: SDR), from the decision `hdrFor` made
  * at resolution (src/render/options.ts); its warnings given to `warn`.
  */
-export async function hdrOf(decision: { hdr: boolean; hdrWarning: RenderWarning | null }, composition: Composition, warn: (w: RenderWarning) => void): Promise<HdrTransfer | undefined> {
+export async function hdrOf(
+  decision: { hdr: boolean; hdrWarning: RenderWarning | null },
+  composition: Composition,
+  warn: (w: RenderWarning) => void,
+): Promise<HdrTransfer | undefined> {
   if (decision.hdrWarning) warn(decision.hdrWarning);
   if (!decision.hdr) return undefined;
   const { transfer, warnings } = await hdrTransferOf(composition);

@@ -32,7 +32,10 @@ import { reportedFonts } from '../fonts/report.js';
 export interface PlannedRender {
   frozen: FrozenPlan;
   /** What the render result reports of the plan phase. */
-  result: Pick<RenderResult, 'duration' | 'fps' | 'width' | 'height' | 'captureMode' | 'browser' | 'firstFrame' | 'warnings' | 'stages' | 'fonts'>;
+  result: Pick<
+    RenderResult,
+    'duration' | 'fps' | 'width' | 'height' | 'captureMode' | 'browser' | 'firstFrame' | 'warnings' | 'stages' | 'fonts'
+  >;
   timings: Record<string, number>;
   /** The local files the render read: the entry, sub-compositions, media and every file the page loaded. */
   inputs: string[];
@@ -48,13 +51,20 @@ export async function planRender(options: ResolvedRenderOptions, storage: string
   const warnings = new WarningLog(options.strict, options.onWarning);
   const { cacheDir } = options;
   if (cacheDir) useProbeStore(path.join(cacheDir, 'probes'));
-  const remote = new RemoteMedia({ cacheDir, allowPrivateHosts: options.allowPrivateHosts, signal, onProgress: (received, total) => progress('download', received, total) });
+  const remote = new RemoteMedia({
+    cacheDir,
+    allowPrivateHosts: options.allowPrivateHosts,
+    signal,
+    onProgress: (received, total) => progress('download', received, total),
+  });
   const video = videoFramesStage({ cache: cacheDir ?? false, format: options.videoFrameFormat });
   const audio = audioStage();
   const stages = [video, audio];
   let session: CaptureSession | undefined;
   let workDir: string | undefined;
-  const cancelled = () => { if (signal.aborted) throw cancelledError(); };
+  const cancelled = () => {
+    if (signal.aborted) throw cancelledError();
+  };
   try {
     progress('parse');
     const composition = await loadComposition(input, options, format, remote, warnings);
@@ -66,30 +76,51 @@ export async function planRender(options: ResolvedRenderOptions, storage: string
     // The session's pages, once the browsers started (stages prepare from then on).
     let pages: RenderSession | undefined;
     const context = (width: number, height: number): StageContext => ({
-      composition, fps: composition.fps, width, height, format, alpha: false, range, workDir: workDir!,
-      tempOutput: () => { throw new Error('a plan writes no output'); }, serveDirectory: (dir) => pages!.serveDirectory(dir), signal,
+      composition,
+      fps: composition.fps,
+      width,
+      height,
+      format,
+      alpha: false,
+      range,
+      workDir: workDir!,
+      tempOutput: () => {
+        throw new Error('a plan writes no output');
+      },
+      serveDirectory: (dir) => pages!.serveDirectory(dir),
+      signal,
       warn: (w) => warnings.add(w),
     });
     let runtime = '';
     const frameFormat = options.frameFormat;
     session = await openCaptureSession({
-      setup, browsers: 1,
-      browser: { browserPath: options.browser, captureMode: options.captureMode, deadlines: options.deadlines, deviceScaleFactor: scaleOption(options.resolution, composition.entryFile) },
+      setup,
+      browsers: 1,
+      browser: {
+        browserPath: options.browser,
+        captureMode: options.captureMode,
+        deadlines: options.deadlines,
+        deviceScaleFactor: scaleOption(options.resolution, composition.entryFile),
+      },
       webgl: options.webgl,
       page: { transparent: format !== 'mp4', frameFormat },
       runtime: async (opened) => (runtime = await runtimeOf(composition, opened, options.seed)),
       warn: (w) => warnings.add(w),
       signal,
       onStep: (step) => progress(step),
-      ...compositionSteps(composition, async (opened) => {
-        pages = opened;
-        await Promise.all(stages.map(async (s) => s.prepare?.(context(composition.width ?? 0, composition.height ?? 0))));
-      }, () => {
-        range = frameRange(options, composition.frameCount);
-        // The first page's setupPage measures the videos' boxes and extracts their frames.
-        progress('extract');
-        return combineHooks([video.capture!]);
-      }),
+      ...compositionSteps(
+        composition,
+        async (opened) => {
+          pages = opened;
+          await Promise.all(stages.map(async (s) => s.prepare?.(context(composition.width ?? 0, composition.height ?? 0))));
+        },
+        () => {
+          range = frameRange(options, composition.frameCount);
+          // The first page's setupPage measures the videos' boxes and extracts their frames.
+          progress('extract');
+          return combineHooks([video.capture!]);
+        },
+      ),
     });
     const { width, height, deviceScaleFactor } = session.size;
     const first = session.workers[0]!;
@@ -103,14 +134,42 @@ export async function planRender(options: ResolvedRenderOptions, storage: string
     const tools = await getTools();
     const frozen = await freezePlan(storage, {
       project: { rootDir: composition.rootDir, entryFile: composition.entryFile, exclude: [storage, output] },
-      html: setup.html, runtime, routes: setup.routes, mounts: setup.mounts.filter((m) => referenced(m.prefix, setup)), videos: shown, audio: audio.mixed(),
+      html: setup.html,
+      runtime,
+      routes: setup.routes,
+      mounts: setup.mounts.filter((m) => referenced(m.prefix, setup)),
+      videos: shown,
+      audio: audio.mixed(),
       settings: {
-        render: { compositionId: composition.id, width, height, ...(deviceScaleFactor !== 1 ? { deviceScaleFactor } : {}), fps: formatRational(composition.fps), first: range.first, count: range.count, duration: composition.duration },
-        output: {
-          format: encoderFormatOf(format), quality: options.quality, crf: options.crf, videoBitrate: options.videoBitrate, gifWidth: options.gifWidth, gifLoop: options.gifLoop, vp9CpuUsed: options.vp9CpuUsed, frameFormat,
-          alpha: (format === 'webm' || format === 'gif' || format === 'mov') && first.info.transparentStage, transparent: format !== 'mp4',
+        render: {
+          compositionId: composition.id,
+          width,
+          height,
+          ...(deviceScaleFactor !== 1 ? { deviceScaleFactor } : {}),
+          fps: formatRational(composition.fps),
+          first: range.first,
+          count: range.count,
+          duration: composition.duration,
         },
-        page: { fonts: [...setup.fonts], requiresWebGpu: setup.requiresWebGpu, rootOptions: rootOptions(composition), seed: options.seed, strict: options.strict },
+        output: {
+          format: encoderFormatOf(format),
+          quality: options.quality,
+          crf: options.crf,
+          videoBitrate: options.videoBitrate,
+          gifWidth: options.gifWidth,
+          gifLoop: options.gifLoop,
+          vp9CpuUsed: options.vp9CpuUsed,
+          frameFormat,
+          alpha: (format === 'webm' || format === 'gif' || format === 'mov') && first.info.transparentStage,
+          transparent: format !== 'mp4',
+        },
+        page: {
+          fonts: [...setup.fonts],
+          requiresWebGpu: setup.requiresWebGpu,
+          rootOptions: rootOptions(composition),
+          seed: options.seed,
+          strict: options.strict,
+        },
         browser: { ...session.webglSettings, captureMode: session.captureMode, version: await session.session.browserVersion() },
         tools: { framesmith: FRAMESMITH_VERSION, ffmpeg: tools.version },
       },
@@ -119,8 +178,16 @@ export async function planRender(options: ResolvedRenderOptions, storage: string
     return {
       frozen,
       result: {
-        duration: composition.duration, fps: formatRational(composition.fps), width: width * deviceScaleFactor, height: height * deviceScaleFactor, captureMode: session.captureMode, browser: session.browserInfo(), firstFrame: range.first,
-        warnings: [...warnings.warnings], stages: Object.fromEntries(stages.map((s) => [s.name, s.report?.() ?? {}])), fonts: reportedFonts(composition.fontReport, [], session.session.installedFonts),
+        duration: composition.duration,
+        fps: formatRational(composition.fps),
+        width: width * deviceScaleFactor,
+        height: height * deviceScaleFactor,
+        captureMode: session.captureMode,
+        browser: session.browserInfo(),
+        firstFrame: range.first,
+        warnings: [...warnings.warnings],
+        stages: Object.fromEntries(stages.map((s) => [s.name, s.report?.() ?? {}])),
+        fonts: reportedFonts(composition.fontReport, [], session.session.installedFonts),
       },
       timings,
       inputs: [...compositionInputs(composition), ...session.session.server.servedFiles()],

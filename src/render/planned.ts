@@ -21,18 +21,31 @@ import { makeTempDir, removeTempDir } from './temp-dirs.js';
 import { planRender } from './plan.js';
 import { redactUrl } from '../redact.js';
 import type { ResolvedRenderOptions } from './options.js';
-import { RenderError, type RenderResult } from './types.js';
+import type { RenderResult } from './types.js';
+import { RenderError } from './errors.js';
 import { reportedFonts } from '../fonts/report.js';
 
 /** A planned `render()` (see the module comment), with its options resolved (src/render/options.ts). */
 export async function renderPlanned(options: ResolvedRenderOptions): Promise<RenderResult> {
   const { format, output } = options;
   const started = performance.now();
-  if (options.stages) throw new RenderError('invalid_option', 'custom media stages (`stages`) cannot be used with chunks (`chunkFrames`, `redis`): a plan freezes the built-in ones', { option: 'stages' });
-  if (options.redis) await (await distributed()).assertRedisReachable(options.redis).catch((error: unknown) => { throw toRenderError(error); });
+  if (options.stages)
+    throw new RenderError(
+      'invalid_option',
+      'custom media stages (`stages`) cannot be used with chunks (`chunkFrames`, `redis`): a plan freezes the built-in ones',
+      { option: 'stages' },
+    );
+  if (options.redis)
+    await (await distributed()).assertRedisReachable(options.redis).catch((error: unknown) => {
+      throw toRenderError(error);
+    });
   const temporary = options.storage ? null : await makeTempDir('framesmith-storage-');
-  const storage = await openStorage(options.storage ?? temporary!).catch((error: unknown) => { throw toRenderError(error); });
-  await storage.check().catch((error: unknown) => { throw toRenderError(error); });
+  const storage = await openStorage(options.storage ?? temporary!).catch((error: unknown) => {
+    throw toRenderError(error);
+  });
+  await storage.check().catch((error: unknown) => {
+    throw toRenderError(error);
+  });
   const renderId = `${Date.now().toString(36)}-${randomBytes(4).toString('hex')}`;
   const files = new OutputFiles(output, format);
   let refresh: NodeJS.Timeout | undefined;
@@ -52,16 +65,40 @@ export async function renderPlanned(options: ResolvedRenderOptions): Promise<Ren
     const captureMs = Math.round(performance.now() - captureStart);
     options.onProgress?.({ stage: 'assemble', done: 0, total: 1 });
     const assembleStart = performance.now();
-    await storage.fetchSegments(renderId, results.map((r) => r.segment));
-    await assembleRender({ segmentDir: await storage.segmentDir(renderId), planDir: planned.frozen.dir, plan, chunks: jobs.map((job, i) => ({ job, result: results[i]! })), files, signal: options.signal });
+    await storage.fetchSegments(
+      renderId,
+      results.map((r) => r.segment),
+    );
+    await assembleRender({
+      segmentDir: await storage.segmentDir(renderId),
+      planDir: planned.frozen.dir,
+      plan,
+      chunks: jobs.map((job, i) => ({ job, result: results[i]! })),
+      files,
+      signal: options.signal,
+    });
     const assembleMs = Math.round(performance.now() - assembleStart);
     options.onProgress?.({ stage: 'done', done: 1, total: 1 });
     const warnings = [...planned.result.warnings];
-    for (const r of results) for (const w of r.warnings) if (!warnings.some((x) => x.code === w.code && x.message === w.message)) warnings.push(w);
+    for (const r of results)
+      for (const w of r.warnings) if (!warnings.some((x) => x.code === w.code && x.message === w.message)) warnings.push(w);
     return {
-      output, format, frames: plan.render.count, ...planned.result, warnings, fonts: reportedFonts(planned.result.fonts, warnings), webgl: plan.browser.webgl || results.some((r) => r.webgl === true),
+      output,
+      format,
+      frames: plan.render.count,
+      ...planned.result,
+      warnings,
+      fonts: reportedFonts(planned.result.fonts, warnings),
+      webgl: plan.browser.webgl || results.some((r) => r.webgl === true),
       workers: options.redis ? 0 : Math.min(options.workers, jobs.length),
-      ...(results.every((r) => r.capture) ? { capture: results.reduce((n, r) => ({ captured: n.captured + r.capture!.captured, reused: n.reused + r.capture!.reused }), { captured: 0, reused: 0 }) } : {}),
+      ...(results.every((r) => r.capture)
+        ? {
+            capture: results.reduce((n, r) => ({ captured: n.captured + r.capture!.captured, reused: n.reused + r.capture!.reused }), {
+              captured: 0,
+              reused: 0,
+            }),
+          }
+        : {}),
       timings: { ...planned.timings, capture: captureMs, assemble: assembleMs, total: Math.round(performance.now() - started) },
       probesBeforeCapture: 0,
       plan: { hash: planned.frozen.hash, storage: storage.name, reused: !planned.frozen.written, bytes: planned.frozen.bytes },
@@ -78,25 +115,40 @@ export async function renderPlanned(options: ResolvedRenderOptions): Promise<Ren
 }
 
 /** The chunks in this process, `workers` at once (each with one browser). */
-async function locally(jobs: readonly ChunkJob[], options: ResolvedRenderOptions, storage: RenderStorage, total: number): Promise<ChunkResult[]> {
+async function locally(
+  jobs: readonly ChunkJob[],
+  options: ResolvedRenderOptions,
+  storage: RenderStorage,
+  total: number,
+): Promise<ChunkResult[]> {
   const limit = pLimit(Math.max(1, Math.min(options.workers, jobs.length)));
   const done = new Map<number, number>();
   const controller = new AbortController();
   const onAbort = () => controller.abort();
   options.signal?.addEventListener('abort', onAbort, { once: true });
   try {
-    return await Promise.all(jobs.map((job) => limit(async () => {
-      if (controller.signal.aborted) throw new RenderError('cancelled', 'the render was cancelled', {});
-      try {
-        return await renderChunk(job, {
-          storage, browser: options.browser, signal: controller.signal, deadlines: options.deadlines,
-          onProgress: (n) => { done.set(job.index, n); options.onProgress?.({ stage: 'capture', done: [...done.values()].reduce((a, b) => a + b, 0), total }); },
-        });
-      } catch (error) {
-        controller.abort(); // one chunk failed: the others stop
-        throw error;
-      }
-    })));
+    return await Promise.all(
+      jobs.map((job) =>
+        limit(async () => {
+          if (controller.signal.aborted) throw new RenderError('cancelled', 'the render was cancelled', {});
+          try {
+            return await renderChunk(job, {
+              storage,
+              browser: options.browser,
+              signal: controller.signal,
+              deadlines: options.deadlines,
+              onProgress: (n) => {
+                done.set(job.index, n);
+                options.onProgress?.({ stage: 'capture', done: [...done.values()].reduce((a, b) => a + b, 0), total });
+              },
+            });
+          } catch (error) {
+            controller.abort(); // one chunk failed: the others stop
+            throw error;
+          }
+        }),
+      ),
+    );
   } finally {
     options.signal?.removeEventListener('abort', onAbort);
   }
@@ -107,9 +159,15 @@ async function onQueue(jobs: readonly ChunkJob[], options: ResolvedRenderOptions
   const { runChunksOnQueue, ChunkFailedError } = await distributed();
   try {
     return await runChunksOnQueue(jobs, {
-      redis: options.redis!, signal: options.signal,
+      redis: options.redis!,
+      signal: options.signal,
       onProgress: (done, total) => options.onProgress?.({ stage: 'capture', done, total }),
-      onNoWorkers: () => options.onNotice?.(redactUrl(`no worker is connected to ${options.redis} yet: start one with \`framesmith worker --redis ${options.redis} --storage ${storage.name}\``)),
+      onNoWorkers: () =>
+        options.onNotice?.(
+          redactUrl(
+            `no worker is connected to ${options.redis} yet: start one with \`framesmith worker --redis ${options.redis} --storage ${storage.name}\``,
+          ),
+        ),
     });
   } catch (error) {
     if (!(error instanceof ChunkFailedError)) throw error;

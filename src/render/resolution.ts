@@ -7,7 +7,7 @@
  * 320x180 composition: factor 6). The aspect-agnostic aliases `1080p`, `hd`, `4k` and `uhd` turn to the
  * orientation of the composition (a portrait composition with `4k` renders at portrait-4k).
  */
-import { RenderError } from './types.js';
+import { RenderError } from './errors.js';
 
 /** The output sizes a `resolution` may name. */
 export const RESOLUTION_PRESETS = {
@@ -51,7 +51,11 @@ export function presetOf(name: string): ResolutionPreset | null {
 export function checkResolutionName(name: string): ResolutionPreset {
   const preset = presetOf(name);
   if (!preset) {
-    throw new RenderError('invalid_option', `\`resolution\` "${name}" is not a preset: use one of ${Object.keys(RESOLUTION_PRESETS).join(', ')} (or the aliases ${Object.keys(ALIASES).join(', ')})`, { option: 'resolution' });
+    throw new RenderError(
+      'invalid_option',
+      `\`resolution\` "${name}" is not a preset: use one of ${Object.keys(RESOLUTION_PRESETS).join(', ')} (or the aliases ${Object.keys(ALIASES).join(', ')})`,
+      { option: 'resolution' },
+    );
   }
   return preset;
 }
@@ -80,18 +84,31 @@ export function deviceScaleFactorFor(name: string, width: number, height: number
   const composition = `the composition ${file} is ${width}x${height}`;
   if (!sameAspect(target, width, height)) {
     const suggestion = matchingPreset(width, height, preset);
-    const fix = suggestion ? `use \`resolution\` ${suggestion}` : 'no preset has its aspect: change data-width/data-height, or render without `resolution`';
+    const fix = suggestion
+      ? `use \`resolution\` ${suggestion}`
+      : 'no preset has its aspect: change data-width/data-height, or render without `resolution`';
     throw new RenderError('invalid_option', `${what} does not have the aspect of ${composition}: ${fix}`, { file });
   }
   const scale = target.width / width;
-  if (scale < 1) throw new RenderError('invalid_option', `${what} is smaller than ${composition}; \`resolution\` only scales up: render without it`, { file, option: 'resolution' });
+  if (scale < 1)
+    throw new RenderError('invalid_option', `${what} is smaller than ${composition}; \`resolution\` only scales up: render without it`, {
+      file,
+      option: 'resolution',
+    });
   if (!Number.isInteger(scale)) {
-    throw new RenderError('invalid_option', `${what} needs a device scale factor of ${Number(scale.toFixed(4))}, and only whole multiples keep pixels sharp; ${composition}: pick a preset that is a whole multiple of it, or set data-width/data-height to a size that divides it`, { file });
+    throw new RenderError(
+      'invalid_option',
+      `${what} needs a device scale factor of ${Number(scale.toFixed(4))}, and only whole multiples keep pixels sharp; ${composition}: pick a preset that is a whole multiple of it, or set data-width/data-height to a size that divides it`,
+      { file },
+    );
   }
   return scale;
 }
 
 /** `PageSettings.deviceScaleFactor` for a render's `resolution` option (undefined without one). */
-export function scaleOption(resolution: string | undefined, file: string): ((size: { width: number; height: number }) => number) | undefined {
+export function scaleOption(
+  resolution: string | undefined,
+  file: string,
+): ((size: { width: number; height: number }) => number) | undefined {
   return resolution === undefined ? undefined : (size) => deviceScaleFactorFor(resolution, size.width, size.height, file);
 }

@@ -22,7 +22,7 @@ import { browserFontFamilies } from '../fonts/generic.js';
 import { fontDir, prepareFonts } from '../fonts/fontconfig.js';
 import { CANVAS_RECORDER, evaluateOn, glyphWarnings, missingUnits, type Evaluate } from '../fonts/glyph-check.js';
 import type { RenderWarning } from '../warnings.js';
-import { RenderError } from './types.js';
+import { RenderError } from './errors.js';
 import { checkMeasuredSize } from '../composition/limits.js';
 
 /** Everything the pages of a render load, as plain data. */
@@ -76,7 +76,11 @@ export class RenderSession {
   /** The families and fallback units installed: the setup's, then those the loaded page showed it needs. */
   private fonts: string[];
 
-  private constructor(readonly setup: PageSetup, readonly server: ProjectServer, private fontconfigFile: string) {
+  private constructor(
+    readonly setup: PageSetup,
+    readonly server: ProjectServer,
+    private fontconfigFile: string,
+  ) {
     this.fonts = [...setup.fonts];
   }
 
@@ -91,7 +95,12 @@ export class RenderSession {
     try {
       server.serveText(setup.entryFile, setup.html);
       for (const m of setup.mounts) server.mount(m.prefix, m.dir);
-      for (const asset of setup.routes) server.route(asset.path, 'file' in asset ? { file: asset.file } : { text: asset.text }, 'text' in asset ? asset.contentType : undefined);
+      for (const asset of setup.routes)
+        server.route(
+          asset.path,
+          'file' in asset ? { file: asset.file } : { text: asset.text },
+          'text' in asset ? asset.contentType : undefined,
+        );
       const fonts = await prepareFonts(setup.fonts);
       return new RenderSession(setup, server, fonts.configFile);
     } catch (error) {
@@ -121,12 +130,23 @@ export class RenderSession {
     this.settings = settings;
     const deadlines = this.deadlines;
     const { width, height } = this.setup;
-    if (settings.deviceScaleFactor && width !== undefined && height !== undefined) this.scale = settings.deviceScaleFactor({ width, height });
-    const launches = await Promise.allSettled(Array.from({ length: count }, () => launchBrowser({
-      browserPath: settings.browserPath, forceMode: settings.captureMode, webgl: settings.webgl, webgpu: this.setup.requiresWebGpu,
-      onlyOrigin: this.server.origin, fontconfigFile: this.fontconfigFile,
-      timeoutMs: deadlines.browserTimeoutMs, protocolTimeoutMs: deadlines.protocolTimeoutMs, deviceScaleFactor: this.scale,
-    })));
+    if (settings.deviceScaleFactor && width !== undefined && height !== undefined)
+      this.scale = settings.deviceScaleFactor({ width, height });
+    const launches = await Promise.allSettled(
+      Array.from({ length: count }, () =>
+        launchBrowser({
+          browserPath: settings.browserPath,
+          forceMode: settings.captureMode,
+          webgl: settings.webgl,
+          webgpu: this.setup.requiresWebGpu,
+          onlyOrigin: this.server.origin,
+          fontconfigFile: this.fontconfigFile,
+          timeoutMs: deadlines.browserTimeoutMs,
+          protocolTimeoutMs: deadlines.protocolTimeoutMs,
+          deviceScaleFactor: this.scale,
+        }),
+      ),
+    );
     for (const l of launches) if (l.status === 'fulfilled') this.browsers.push(l.value);
     const failed = launches.find((l) => l.status === 'rejected');
     if (failed) throw failed.reason;
@@ -171,10 +191,19 @@ export class RenderSession {
    */
   async openPages(page: PageSettings): Promise<{ width: number; height: number; deviceScaleFactor: number }> {
     const url = this.server.urlFor(this.setup.entryFile);
-    const open = (index: number, width: number, height: number) => CaptureWorker.open(this.browsers[index]!.browser, this.captureMode, index, {
-      url, runtime: page.runtime + CANVAS_RECORDER, width, height, transparent: page.transparent, imageFormat: page.frameFormat, hooks: {}, genericFamily: browserFontFamilies(), deadlines: this.deadlines,
-      deviceScaleFactor: this.scale,
-    });
+    const open = (index: number, width: number, height: number) =>
+      CaptureWorker.open(this.browsers[index]!.browser, this.captureMode, index, {
+        url,
+        runtime: page.runtime + CANVAS_RECORDER,
+        width,
+        height,
+        transparent: page.transparent,
+        imageFormat: page.frameFormat,
+        hooks: {},
+        genericFamily: browserFontFamilies(),
+        deadlines: this.deadlines,
+        deviceScaleFactor: this.scale,
+      });
     const openAll = async (indices: number[], width: number, height: number) => {
       const opened = await Promise.allSettled(indices.map((i) => open(i, width, height)));
       for (const r of opened) if (r.status === 'fulfilled') this.workers.push(r.value);
@@ -190,7 +219,11 @@ export class RenderSession {
       await openAll([0], 1920, 1080);
       size = { width: Math.round(this.workers[0]!.info.width), height: Math.round(this.workers[0]!.info.height) };
       if (!(size.width >= 1 && size.height >= 1)) {
-        throw new RenderError('invalid_size', `${this.setup.entryFile}: the composition's size is unknown (measured ${size.width}x${size.height}): set data-width and data-height on the root`, { file: this.setup.entryFile });
+        throw new RenderError(
+          'invalid_size',
+          `${this.setup.entryFile}: the composition's size is unknown (measured ${size.width}x${size.height}): set data-width and data-height on the root`,
+          { file: this.setup.entryFile },
+        );
       }
       checkMeasuredSize(size.width, size.height, this.setup.entryFile);
       const scale = this.settings?.deviceScaleFactor?.(size) ?? 1;
@@ -204,7 +237,8 @@ export class RenderSession {
         await openAll(all.slice(1), size.width, size.height);
       }
     }
-    if (this.settings?.failIfWebGLRefused && await this.workers[0]!.capturePage.page.evaluate(WEBGL_MISSING_EXPRESSION)) throw webglRefused('while it loaded');
+    if (this.settings?.failIfWebGLRefused && (await this.workers[0]!.capturePage.page.evaluate(WEBGL_MISSING_EXPRESSION)))
+      throw webglRefused('while it loaded');
     if (this.setup.requiresWebGpu) await requireWebGpu(this.workers[0]!, this.setup.entryFile);
     if (await this.installMissingFonts()) {
       await this.restartBrowsers();
@@ -232,7 +266,9 @@ export class RenderSession {
 
   /** A load failure of a page that had been refused WebGL, under `failIfWebGLRefused`: the likely cause. */
   private refusedWhileLoading(error: unknown): CaptureError | null {
-    return this.settings?.failIfWebGLRefused && error instanceof CaptureError && error.fields.webglRefused ? webglRefused('while it loaded', error) : null;
+    return this.settings?.failIfWebGLRefused && error instanceof CaptureError && error.fields.webglRefused
+      ? webglRefused('while it loaded', error)
+      : null;
   }
 
   /** Runs each page's `setupPage` hook, then hands the hooks to its worker. */
@@ -243,8 +279,8 @@ export class RenderSession {
   /** Warnings the pages collected since last asked, and characters they draw as boxes or from the machine's fonts. */
   async takeWarnings(): Promise<RenderWarning[]> {
     const all: RenderWarning[] = [];
-    for (const w of this.workers) all.push(...await w.takeWarnings());
-    for (const w of this.workers) all.push(...await glyphWarnings(this.evaluateIn(w), this.fonts, fontDir()));
+    for (const w of this.workers) all.push(...(await w.takeWarnings()));
+    for (const w of this.workers) all.push(...(await glyphWarnings(this.evaluateIn(w), this.fonts, fontDir())));
     return all;
   }
 
@@ -253,8 +289,14 @@ export class RenderSession {
    * asked for one and was refused (its canvas stayed blank). A page that cannot answer counts as neither.
    */
   async webglState(): Promise<{ used: boolean; refused: boolean }> {
-    const states = await Promise.all(this.workers.map((w) => w.capturePage.page.evaluate(WEBGL_STATE_EXPRESSION)
-      .then((state) => state as { requested: boolean; missing: boolean }, () => ({ requested: false, missing: false }))));
+    const states = await Promise.all(
+      this.workers.map((w) =>
+        w.capturePage.page.evaluate(WEBGL_STATE_EXPRESSION).then(
+          (state) => state as { requested: boolean; missing: boolean },
+          () => ({ requested: false, missing: false }),
+        ),
+      ),
+    );
     return { used: states.some((state) => state.requested && !state.missing), refused: states.some((state) => state.missing) };
   }
 
@@ -283,18 +325,29 @@ export class RenderSession {
 }
 
 function webglRefused(when: string, cause?: unknown): CaptureError {
-  return new CaptureError('webgl_unavailable', `the page asked for a WebGL context ${when}, when the browser had been started without WebGL, so its canvas stayed blank: render with \`webgl: 'on'\`, or create the context while the page loads`, {}, { cause });
+  return new CaptureError(
+    'webgl_unavailable',
+    `the page asked for a WebGL context ${when}, when the browser had been started without WebGL, so its canvas stayed blank: render with \`webgl: 'on'\`, or create the context while the page loads`,
+    {},
+    { cause },
+  );
 }
 
 /** Fails unless the page gets a WebGPU adapter (a composition marked data-requires-webgpu). */
 async function requireWebGpu(worker: CaptureWorker, file: string): Promise<void> {
-  const found = await worker.capturePage.page.evaluate(async () => {
-    const gpu = (navigator as Navigator & { gpu?: { requestAdapter(): Promise<unknown> } }).gpu;
-    if (!gpu) return 'no navigator.gpu';
-    const adapter = await Promise.race([gpu.requestAdapter(), new Promise((resolve) => setTimeout(() => resolve('timeout'), 10_000))]);
-    return adapter === 'timeout' ? 'requestAdapter() did not answer in 10 s' : adapter ? null : 'requestAdapter() returned null';
-  }).catch((error: unknown) => String(error));
+  const found = await worker.capturePage.page
+    .evaluate(async () => {
+      const gpu = (navigator as Navigator & { gpu?: { requestAdapter(): Promise<unknown> } }).gpu;
+      if (!gpu) return 'no navigator.gpu';
+      const adapter = await Promise.race([gpu.requestAdapter(), new Promise((resolve) => setTimeout(() => resolve('timeout'), 10_000))]);
+      return adapter === 'timeout' ? 'requestAdapter() did not answer in 10 s' : adapter ? null : 'requestAdapter() returned null';
+    })
+    .catch((error: unknown) => String(error));
   if (found !== null) {
-    throw new RenderError('webgpu_unavailable', `${file} is marked data-requires-webgpu, but this browser has no WebGPU adapter (${found}): render on a machine with a GPU and a WebGPU-capable Chromium (\`browser\`), or remove data-requires-webgpu if the composition can draw without it`, { file });
+    throw new RenderError(
+      'webgpu_unavailable',
+      `${file} is marked data-requires-webgpu, but this browser has no WebGPU adapter (${found}): render on a machine with a GPU and a WebGPU-capable Chromium (\`browser\`), or remove data-requires-webgpu if the composition can draw without it`,
+      { file },
+    );
   }
 }

@@ -10,8 +10,9 @@
 import path from 'node:path';
 import { combineHooks } from '../capture/hooks.js';
 import { frameCounts } from '../capture/worker.js';
-import { startVideoEncoder, type VideoEncoder } from '../encode/video.js';
-import { MediaError } from '../load/media-errors.js';
+import { startVideoEncoder } from '../encode/video.js';
+import type { VideoEncoder } from '../encode/encoder.js';
+import { MediaError } from '../media/errors.js';
 import { RemoteMedia } from '../load/remote-media.js';
 import { useProbeStore } from '../media/probe-store.js';
 import { formatRational } from '../media/rational.js';
@@ -30,7 +31,8 @@ import { OutputFiles } from './output.js';
 import { scaleOption } from './resolution.js';
 import { hdrOf } from './picture-options.js';
 import { makeTempDir, removeTempDir } from './temp-dirs.js';
-import { RenderError, type RenderResult, type RenderStageName } from './types.js';
+import type { RenderResult, RenderStageName } from './types.js';
+import { RenderError } from './errors.js';
 import { reportedFonts } from '../fonts/report.js';
 
 /** A streaming `render()` (see the module comment), with its options resolved (src/render/options.ts). */
@@ -50,12 +52,19 @@ export async function renderStreaming(options: ResolvedRenderOptions): Promise<R
   // Probes persist next to the frames: a warm render starts capture without running ffprobe.
   if (cacheDir) useProbeStore(path.join(cacheDir, 'probes'));
   const probesBefore = toolStats.ffprobeRuns;
-  const remote = new RemoteMedia({ cacheDir, allowPrivateHosts: options.allowPrivateHosts, signal, onProgress: (received, total) => progress('download', received, total) });
+  const remote = new RemoteMedia({
+    cacheDir,
+    allowPrivateHosts: options.allowPrivateHosts,
+    signal,
+    onProgress: (received, total) => progress('download', received, total),
+  });
   const files = new OutputFiles(output, format);
   let encoder: VideoEncoder | undefined;
   let session: CaptureSession | undefined;
   let workDir: string | undefined;
-  const cancelled = () => { if (signal.aborted) throw cancelledError(); };
+  const cancelled = () => {
+    if (signal.aborted) throw cancelledError();
+  };
   const time = async <T>(name: string, work: () => Promise<T>): Promise<T> => {
     const t = performance.now();
     try {
@@ -79,14 +88,29 @@ export async function renderStreaming(options: ResolvedRenderOptions): Promise<R
     // The session's pages, once the browsers started (stages prepare from then on).
     let pages: RenderSession | undefined;
     const context = (width: number, height: number): StageContext => ({
-      composition, fps: composition.fps, width, height, format, alpha, range, workDir: workDir!, tempOutput: (ext) => files.temp(ext),
-      serveDirectory: (dir) => pages!.serveDirectory(dir), signal, warn: (w) => warnings.add(w),
+      composition,
+      fps: composition.fps,
+      width,
+      height,
+      format,
+      alpha,
+      range,
+      workDir: workDir!,
+      tempOutput: (ext) => files.temp(ext),
+      serveDirectory: (dir) => pages!.serveDirectory(dir),
+      signal,
+      warn: (w) => warnings.add(w),
     });
     session = await openCaptureSession({
       setup: pageSetupOf(composition),
       // The frame count may come from the page's timeline (known once the first page loaded).
       browsers: Math.min(options.workers, composition.frameCount || Infinity),
-      browser: { browserPath: options.browser, captureMode: options.captureMode, deadlines: options.deadlines, deviceScaleFactor: scaleOption(options.resolution, composition.entryFile) },
+      browser: {
+        browserPath: options.browser,
+        captureMode: options.captureMode,
+        deadlines: options.deadlines,
+        deviceScaleFactor: scaleOption(options.resolution, composition.entryFile),
+      },
       webgl: options.webgl,
       // The HDR conversion reads RGB: PNG frames (resolved so).
       page: { transparent: encoderFormatOf(format) !== 'mp4', frameFormat: options.frameFormat },
@@ -95,14 +119,18 @@ export async function renderStreaming(options: ResolvedRenderOptions): Promise<R
       signal,
       onStep: (step) => progress(step),
       // Stages prepare while the first page loads (the first page tells us the size when the HTML does not).
-      ...compositionSteps(composition, async (opened) => {
-        cancelled();
-        pages = opened;
-        await Promise.all(stages.map(async (s) => s.prepare?.(context(composition.width ?? 0, composition.height ?? 0))));
-      }, () => {
-        range = frameRange(options, composition.frameCount);
-        return combineHooks(stages.flatMap((s) => (s.capture ? [s.capture] : [])));
-      }),
+      ...compositionSteps(
+        composition,
+        async (opened) => {
+          cancelled();
+          pages = opened;
+          await Promise.all(stages.map(async (s) => s.prepare?.(context(composition.width ?? 0, composition.height ?? 0))));
+        },
+        () => {
+          range = frameRange(options, composition.frameCount);
+          return combineHooks(stages.flatMap((s) => (s.capture ? [s.capture] : [])));
+        },
+      ),
     });
     Object.assign(timings, session.timings);
     cancelled();
@@ -118,9 +146,23 @@ export async function renderStreaming(options: ResolvedRenderOptions): Promise<R
     const startEncoder = async () => {
       encodedFile = files.temp(videoFormat === 'png' ? '' : videoFormat);
       encoder = await startVideoEncoder({
-        ...encoderExtras(format, options.hlsSegmentSeconds), format: videoFormat, output: encodedFile, width, height, fps: composition.fps,
-        quality: options.quality, alpha, frameFormat, signal, hdr, crf: options.crf, videoBitrate: options.videoBitrate, gifWidth: options.gifWidth, gifLoop: options.gifLoop,
-        vp9CpuUsed: options.vp9CpuUsed, workDir,
+        ...encoderExtras(format, options.hlsSegmentSeconds),
+        format: videoFormat,
+        output: encodedFile,
+        width,
+        height,
+        fps: composition.fps,
+        quality: options.quality,
+        alpha,
+        frameFormat,
+        signal,
+        hdr,
+        crf: options.crf,
+        videoBitrate: options.videoBitrate,
+        gifWidth: options.gifWidth,
+        gifLoop: options.gifLoop,
+        vp9CpuUsed: options.vp9CpuUsed,
+        workDir,
       });
       const running = encoder;
       files.killOnExit(() => running.killNow());
@@ -132,7 +174,10 @@ export async function renderStreaming(options: ResolvedRenderOptions): Promise<R
     const probesBeforeCapture = toolStats.ffprobeRuns - probesBefore;
     progress('capture', 0, frameCount);
     const captureStart = performance.now();
-    const captured = await session.capture({ firstFrame: range.first, frameCount, fps: composition.fps, signal, onFrame: (done) => progress('capture', done, frameCount) }, startEncoder);
+    const captured = await session.capture(
+      { firstFrame: range.first, frameCount, fps: composition.fps, signal, onFrame: (done) => progress('capture', done, frameCount) },
+      startEncoder,
+    );
     timings.capture = Math.round(performance.now() - captureStart);
     for (const w of await session.takeWarnings()) warnings.add(w);
 
@@ -153,7 +198,9 @@ export async function renderStreaming(options: ResolvedRenderOptions): Promise<R
         try {
           file = await stage.finalize(context(width, height), file);
         } catch (error) {
-          throw error instanceof Error && !(error instanceof RenderError) && !(error instanceof MediaError) ? new RenderError('stage', `${stage.name}: ${error.message}`, {}, { cause: error }) : error;
+          throw error instanceof Error && !(error instanceof RenderError) && !(error instanceof MediaError)
+            ? new RenderError('stage', `${stage.name}: ${error.message}`, {}, { cause: error })
+            : error;
         }
       }
       // hls: the muxed MP4 packaged into its playlist directory.
@@ -166,10 +213,24 @@ export async function renderStreaming(options: ResolvedRenderOptions): Promise<R
     timings.total = Math.round(performance.now() - started);
     progress('done', 1, 1);
     return {
-      output, format, frames: frameCount, duration: composition.duration, fps: formatRational(composition.fps), width, height,
-      captureMode: session.captureMode, browser: session.browserInfo(), webgl: captured.webgl, workers: session.workers.length, capture: frameCounts(session.workers), timings,
+      output,
+      format,
+      frames: frameCount,
+      duration: composition.duration,
+      fps: formatRational(composition.fps),
+      width,
+      height,
+      captureMode: session.captureMode,
+      browser: session.browserInfo(),
+      webgl: captured.webgl,
+      workers: session.workers.length,
+      capture: frameCounts(session.workers),
+      timings,
       stages: Object.fromEntries(stages.flatMap((s) => (s.report ? [[s.name, s.report()]] : []))),
-      warnings: [...warnings.warnings], fonts: reportedFonts(composition.fontReport, warnings.warnings, session.session.installedFonts), firstFrame: range.first, probesBeforeCapture,
+      warnings: [...warnings.warnings],
+      fonts: reportedFonts(composition.fontReport, warnings.warnings, session.session.installedFonts),
+      firstFrame: range.first,
+      probesBeforeCapture,
     };
   } catch (error) {
     await encoder?.abort();

@@ -1,23 +1,31 @@
 /**
- * The render's public types: options, progress, result and its error. Kept apart from the orchestrator
- * (src/render.ts), which re-exports them.
+ * The render's public types: options, progress and result (its error is in src/render/errors.ts). Kept
+ * apart from the orchestrator (src/render.ts), which re-exports them.
  */
-import type { ErrorCode } from '../error-codes.js';
-import { FramesmithError } from '../errors.js';
 import type { BrowserInfo, CaptureMode } from '../browser/launch.js';
-import type { CapturePhase, DeadlineOption } from '../capture/errors.js';
 import type { RenderStage, OutputFormat } from '../stages/stage.js';
-import type { MediaFailure } from '../load/media-errors.js';
 import type { Quality } from '../encode/video.js';
 import type { RenderWarning, StrictSetting } from '../warnings.js';
-import type { ResolvedFont } from '../fonts/report.js';
+import type { ResolvedFont } from '../fonts/resolved-font.js';
 
 /**
  * Stages in order. A planned render (chunks) goes parse → download → browser → load → extract (video
  * frames and audio) → plan (frozen into storage) → capture (over all chunks) → assemble → done.
  */
-export type RenderStageName = 'parse' | 'download' | 'browser' | 'load' | 'extract' | 'plan' | 'capture' | 'encode' | 'finalize' | 'assemble' | 'done';
+export type RenderStageName =
+  | 'parse'
+  | 'download'
+  | 'browser'
+  | 'load'
+  | 'extract'
+  | 'plan'
+  | 'capture'
+  | 'encode'
+  | 'finalize'
+  | 'assemble'
+  | 'done';
 
+/** One progress report of a render: the stage it is in and how far along it is (`done` of `total`). */
 export interface RenderProgress {
   stage: RenderStageName;
   /** Frames delivered to the encoder (capture), bytes received (download: remote media), else 0 or 1. */
@@ -25,6 +33,11 @@ export interface RenderProgress {
   total: number;
 }
 
+/**
+ * What `render()` is asked to do. Every field is optional: `render()` resolves them once (defaults,
+ * environment variables, checks) before any work starts and throws `invalid_option` naming the option
+ * when a value or a combination cannot work.
+ */
 export interface RenderOptions {
   /** Output file (mp4/webm) or directory (png, png-sequence, hls). Default: `renders/<name>.<format>` under the cwd. */
   output?: string;
@@ -167,6 +180,7 @@ export interface RenderOptions {
   playerReadyTimeout?: number;
 }
 
+/** What a finished render wrote and how it went: the output, its frames and size, timings, warnings, fonts. */
 export interface RenderResult {
   output: string;
   format: OutputFormat;
@@ -218,30 +232,4 @@ export interface RenderResult {
   /** A planned render: its plan (reused: the same content was planned before) and its chunks. */
   plan?: { hash: string; storage: string; reused: boolean; bytes: number };
   chunks?: Array<{ index: number; first: number; count: number; timings: Record<string, number> }>;
-}
-
-/** A render fails with the code of the layer that failed: any of ERROR_CODES (src/error-codes.ts). */
-export type RenderErrorCode = ErrorCode;
-
-/** What a failed render names: the culprit element, URL or file; every failing media element. */
-export interface RenderErrorDetail {
-  element?: string;
-  url?: string;
-  file?: string;
-  failures?: MediaFailure[];
-  /** A distributed render: the chunk that failed for good (index, first frame, frame count). */
-  chunk?: { index: number; first: number; count: number };
-  /** `timeout` / `browser_crashed`: the phase of work on the page (load, ready, setup, seek, paint, capture). */
-  phase?: CapturePhase;
-  /** `timeout` / `browser_crashed` during a frame: the composition frame. */
-  frame?: number;
-  /** `timeout`: the option that raises the deadline that passed; `invalid_option`: the option at fault. */
-  option?: DeadlineOption | (string & {});
-  /** The failing layer's other fields (`hash`, `storage`, `trackId`, …), copied as they were. */
-  [field: string]: unknown;
-}
-
-/** A render failed. `element` / `url` name the culprit when known; the message says what to do. */
-export class RenderError extends FramesmithError<RenderErrorCode, RenderErrorDetail> {
-  override readonly name = 'RenderError';
 }

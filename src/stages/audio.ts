@@ -16,10 +16,10 @@ import { copyFile } from 'node:fs/promises';
 import path from 'node:path';
 import { audioTracksFromMedia, mixAudio, type AudioTrack } from '../encode/audio.js';
 import type { AudioBus } from '../encode/audio-types.js';
-import { probeAudioSource } from '../encode/audio-probe.js';
+import { probeAudioSource } from '../media/audio-probe.js';
 import { MuxError, muxAudio } from '../encode/mux.js';
 import type { RenderStage, StageContext } from './stage.js';
-import { mediaError, type MediaFailure } from '../load/media-errors.js';
+import { mediaError, type MediaFailure } from '../media/errors.js';
 import { checkMediaFiles, mediaFailure, mediaHasAudio } from '../load/media.js';
 
 export interface AudioStageStats {
@@ -57,24 +57,31 @@ export function audioStage(): AudioStage {
       if (silent(ctx)) return;
       await checkMediaFiles(ctx.composition);
       const groups = ctx.composition.audioGroups ?? [];
-      buses = groups.filter((g) => !g.hidden).map(({ key, volume, fx, envelope }) => ({ key, volume, ...(fx ? { fx } : {}), ...(envelope ? { envelope } : {}) }));
+      buses = groups
+        .filter((g) => !g.hidden)
+        .map(({ key, volume, fx, envelope }) => ({ key, volume, ...(fx ? { fx } : {}), ...(envelope ? { envelope } : {}) }));
       const hidden = new Set(groups.filter((g) => g.hidden).map((g) => g.key));
       // What the attributes ask for and the mix leaves out is said, never dropped silently.
-      for (const note of [...ctx.composition.media.flatMap((m) => m.audio?.unsupported ?? []), ...groups.flatMap((g) => g.unsupported ?? [])]) {
+      for (const note of [
+        ...ctx.composition.media.flatMap((m) => m.audio?.unsupported ?? []),
+        ...groups.flatMap((g) => g.unsupported ?? []),
+      ]) {
         ctx.warn({ code: 'audio_unsupported', message: note, file: ctx.composition.entryFile });
       }
       const failures: MediaFailure[] = [];
-      const found = await Promise.all(ctx.composition.media.map(async (element) => {
-        try {
-          const list = await audioTracksFromMedia([element], (src) => mediaHasAudio(src, element.label), hidden);
-          // Probe now (memoized for the mix): a bad file should fail before capture, not after it.
-          await Promise.all(list.map((t) => probeAudioSource(t.src, t.id, ctx.signal)));
-          return list;
-        } catch (error) {
-          failures.push(mediaFailure(error, element.label, element.src));
-          return [];
-        }
-      }));
+      const found = await Promise.all(
+        ctx.composition.media.map(async (element) => {
+          try {
+            const list = await audioTracksFromMedia([element], (src) => mediaHasAudio(src, element.label), hidden);
+            // Probe now (memoized for the mix): a bad file should fail before capture, not after it.
+            await Promise.all(list.map((t) => probeAudioSource(t.src, t.id, ctx.signal)));
+            return list;
+          } catch (error) {
+            failures.push(mediaFailure(error, element.label, element.src));
+            return [];
+          }
+        }),
+      );
       if (failures.length > 0) throw mediaError(failures);
       tracks = found.flat();
       stats.tracks = tracks.length;
@@ -88,7 +95,14 @@ export function audioStage(): AudioStage {
       const duration = (ctx.range.count * ctx.fps.den) / ctx.fps.num;
       const from = (ctx.range.first * ctx.fps.den) / ctx.fps.num;
       try {
-        const result = await mixAudio(tracks, { duration, from, codec, buses, outFile: path.join(ctx.workDir, codec === 'aac' ? 'audio.m4a' : 'audio.webm'), signal: ctx.signal });
+        const result = await mixAudio(tracks, {
+          duration,
+          from,
+          codec,
+          buses,
+          outFile: path.join(ctx.workDir, codec === 'aac' ? 'audio.m4a' : 'audio.webm'),
+          signal: ctx.signal,
+        });
         mix = result?.file ?? null;
       } catch (error) {
         const culprit = tracks.find((t) => (error as { trackId?: string }).trackId === t.id);
@@ -111,8 +125,18 @@ export function audioStage(): AudioStage {
       try {
         await muxAudio(file, mix, out, { container: container(ctx), fps: ctx.fps, alpha: ctx.alpha, signal: ctx.signal });
       } catch (error) {
-        if (error instanceof MuxError && error.code === 'cancelled') throw mediaError([{ code: 'cancelled', message: 'the render was cancelled' }], { cause: error });
-        throw mediaError([{ code: 'media_failed', file: error instanceof MuxError ? error.fields.file : undefined, message: `adding the audio to the video failed: ${error instanceof Error ? error.message : String(error)}` }], { cause: error });
+        if (error instanceof MuxError && error.code === 'cancelled')
+          throw mediaError([{ code: 'cancelled', message: 'the render was cancelled' }], { cause: error });
+        throw mediaError(
+          [
+            {
+              code: 'media_failed',
+              file: error instanceof MuxError ? error.fields.file : undefined,
+              message: `adding the audio to the video failed: ${error instanceof Error ? error.message : String(error)}`,
+            },
+          ],
+          { cause: error },
+        );
       } finally {
         stats.muxMs = performance.now() - started;
       }

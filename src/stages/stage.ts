@@ -74,4 +74,3 @@ export interface RenderStage {
   /** What the stage did, for the render's result (`RenderResult.stages[name]`): counts, not bulk data. */
   report?(): Record<string, unknown>;
 }
-

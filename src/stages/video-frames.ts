@@ -25,7 +25,7 @@ import { extractVideos } from '../extract/extract.js';
 import type { ExtractedVideo, ExtractMetrics, FormatChoice, VideoRequest } from '../extract/types.js';
 import { formatRational } from '../media/rational.js';
 import type { RenderStage, StageContext } from './stage.js';
-import { mediaError } from '../load/media-errors.js';
+import { mediaError } from '../media/errors.js';
 import { checkMediaFiles } from '../load/media.js';
 import { pageScript } from '../browser/page-scripts.js';
 import { rootOptions } from '../browser/runtime-config.js';
@@ -63,7 +63,15 @@ export interface VideoFramesStats {
   extractMs: number;
   extraction: ExtractMetrics | null;
   /** Per video: the measured box asked for (device px; null = native size) and the frames decoded. */
-  perVideo: Array<{ element: string; requested: { width: number; height: number } | null; width: number; height: number; format: 'jpg' | 'png'; frames: number; sharedWith?: string }>;
+  perVideo: Array<{
+    element: string;
+    requested: { width: number; height: number } | null;
+    width: number;
+    height: number;
+    format: 'jpg' | 'png';
+    frames: number;
+    sharedWith?: string;
+  }>;
   /** Frames sent to pages and the time it took (the painter's counters, video-paint.ts). */
   paint: PaintStats;
 }
@@ -87,7 +95,15 @@ export function videoFramesStage(options: VideoFramesOptions = {}): VideoFramesS
     for (const v of placed) {
       const extracted = byId.get(v.id);
       if (!extracted?.truncated) continue;
-      const warning = truncationWarning({ label: v.element.label, file: v.element.src, start: v.start, end: v.end, fps: ctx.fps, loop: extracted.loop, truncated: extracted.truncated });
+      const warning = truncationWarning({
+        label: v.element.label,
+        file: v.element.src,
+        start: v.start,
+        end: v.end,
+        fps: ctx.fps,
+        loop: extracted.loop,
+        truncated: extracted.truncated,
+      });
       if (warning) ctx.warn(warning);
     }
   };
@@ -95,11 +111,21 @@ export function videoFramesStage(options: VideoFramesOptions = {}): VideoFramesS
   const extract = async (page: Page): Promise<{ videos: ShownVideo[]; hooks: CaptureHooks }> => {
     const started = performance.now();
     const ctx = context!;
-    const measured = await page.evaluate((indices) => window.__framesmithVideo!.measure(indices), placed.map((v) => v.element.index));
+    const measured = await page.evaluate(
+      (indices) => window.__framesmithVideo!.measure(indices),
+      placed.map((v) => v.element.index),
+    );
     const requests: VideoRequest[] = placed.map((v, i) => {
       const m = measured[i]!;
       if (m.tagName !== 'video') {
-        throw mediaError([{ code: 'media_failed', element: v.element.label, file: v.element.src, message: `${v.element.label}: the page has ${m.tagName ?? 'nothing'} where the composition has this <video>; a script must not insert or remove timed elements before it` }]);
+        throw mediaError([
+          {
+            code: 'media_failed',
+            element: v.element.label,
+            file: v.element.src,
+            message: `${v.element.label}: the page has ${m.tagName ?? 'nothing'} where the composition has this <video>; a script must not insert or remove timed elements before it`,
+          },
+        ]);
       }
       const size = drawnSize(m, v.info);
       return {
@@ -123,13 +149,27 @@ export function videoFramesStage(options: VideoFramesOptions = {}): VideoFramesS
     release = () => result.release();
     stats.extraction = result.metrics;
     if (result.errors.length > 0) {
-      throw mediaError(result.errors.map((e) => extractFailure(e, placed.find((v) => v.id === e.videoId))));
+      throw mediaError(
+        result.errors.map((e) =>
+          extractFailure(
+            e,
+            placed.find((v) => v.id === e.videoId),
+          ),
+        ),
+      );
     }
     const byId = new Map(result.extracted.map((e) => [e.videoId, e]));
     const videos = placed.map((v): ShownVideo => {
       const extracted = byId.get(v.id);
       if (!extracted || extracted.frames.length === 0) {
-        throw mediaError([{ code: 'media_failed', element: v.element.label, file: v.element.src, message: `${v.element.label}: no frames were extracted from ${v.element.src}; re-export the file` }]);
+        throw mediaError([
+          {
+            code: 'media_failed',
+            element: v.element.label,
+            file: v.element.src,
+            message: `${v.element.label}: no frames were extracted from ${v.element.src}; re-export the file`,
+          },
+        ]);
       }
       const request = requests.find((r) => r.id === v.id)!;
       stats.perVideo.push({
@@ -142,14 +182,27 @@ export function videoFramesStage(options: VideoFramesOptions = {}): VideoFramesS
         ...(extracted.sharedWith !== undefined ? { sharedWith: extracted.sharedWith } : {}),
       });
       return {
-        index: v.element.index, label: v.element.label, start: v.start, end: v.end,
-        naturalWidth: v.info.width, naturalHeight: v.info.height, width: extracted.width, height: extracted.height,
-        fps: formatRational(extracted.fps), loop: extracted.loop, frames: [...extracted.frames],
+        index: v.element.index,
+        label: v.element.label,
+        start: v.start,
+        end: v.end,
+        naturalWidth: v.info.width,
+        naturalHeight: v.info.height,
+        width: extracted.width,
+        height: extracted.height,
+        fps: formatRational(extracted.fps),
+        loop: extracted.loop,
+        frames: [...extracted.frames],
       };
     });
     warnTruncated(ctx, byId);
     stats.extractMs = performance.now() - started;
-    const painter = videoPainter(videos, { transport: options.transport, decodedBudgetBytes: options.decodedBudgetBytes, rootOptions: rootOptions(ctx.composition), serveDirectory: ctx.serveDirectory });
+    const painter = videoPainter(videos, {
+      transport: options.transport,
+      decodedBudgetBytes: options.decodedBudgetBytes,
+      rootOptions: rootOptions(ctx.composition),
+      serveDirectory: ctx.serveDirectory,
+    });
     stats.paint = painter.stats;
     return { videos, hooks: painter.hooks };
   };
@@ -167,10 +220,16 @@ export function videoFramesStage(options: VideoFramesOptions = {}): VideoFramesS
         framesPushed: stats.paint.framesPushed,
         // Per video: the size and format its frames were extracted at (device pixels: --resolution scales them).
         perVideo: stats.perVideo.map((v) => ({ element: v.element, width: v.width, height: v.height, format: v.format })),
-        ...(m ? {
-          uniqueExtractions: m.uniqueExtractions, dedupeHits: m.dedupeHits, cacheHits: m.cacheHits,
-          cacheMisses: m.cacheMisses, framesExtracted: m.framesExtracted, supersetGroups: m.supersetGroups,
-        } : {}),
+        ...(m
+          ? {
+              uniqueExtractions: m.uniqueExtractions,
+              dedupeHits: m.dedupeHits,
+              cacheHits: m.cacheHits,
+              cacheMisses: m.cacheMisses,
+              framesExtracted: m.framesExtracted,
+              supersetGroups: m.supersetGroups,
+            }
+          : {}),
       };
     },
 

@@ -75,7 +75,11 @@ interface Painted extends ShownVideo {
 function prepare(v: ShownVideo): Painted {
   const rate = parseRational(v.fps);
   if (!rate) throw new RangeError(`${v.label}: frame rate ${v.fps} is not a positive rational`);
-  return { ...v, rate, table: new FrameLookupTable({ start: v.start, duration: v.end - v.start, fps: rate, frames: v.frames, loop: v.loop }) };
+  return {
+    ...v,
+    rate,
+    table: new FrameLookupTable({ start: v.start, duration: v.end - v.start, fps: rate, frames: v.frames, loop: v.loop }),
+  };
 }
 
 /** The frame path `video` shows at composition time t, or null when it is not on screen. */
@@ -104,7 +108,11 @@ export function framesShownAt(videos: readonly ShownVideo[], times: Iterable<num
 export function videoPainter(videos: readonly ShownVideo[], options: VideoPainterOptions): { hooks: CaptureHooks; stats: PaintStats } {
   const stats: PaintStats = { framesPushed: 0, pushMs: 0 };
   const painted = videos.map(prepare);
-  const urls = FrameUrls.open(options.transport ?? 'auto', painted.flatMap((v) => (v.frames[0] ? [path.dirname(v.frames[0])] : [])), options.serveDirectory);
+  const urls = FrameUrls.open(
+    options.transport ?? 'auto',
+    painted.flatMap((v) => (v.frames[0] ? [path.dirname(v.frames[0])] : [])),
+    options.serveDirectory,
+  );
   const budget = options.decodedBudgetBytes ?? DECODED_BUDGET_BYTES;
   /**
    * Per page: timed index → the frame shown (null: nothing): its path, and its bytes, because the
@@ -119,8 +127,12 @@ export function videoPainter(videos: readonly ShownVideo[], options: VideoPainte
     async setupPage(page) {
       if (painted.length === 0) return;
       // Once per page (the live stage evaluated it already on the page that measured the boxes).
-      if (!(await page.evaluate(() => window.__framesmithVideo !== undefined))) await page.evaluate(pageScript('video-paint', options.rootOptions));
-      await page.evaluate((list) => window.__framesmithVideo!.attach(list), painted.map((v) => ({ index: v.index, naturalWidth: v.naturalWidth, naturalHeight: v.naturalHeight })));
+      if (!(await page.evaluate(() => window.__framesmithVideo !== undefined)))
+        await page.evaluate(pageScript('video-paint', options.rootOptions));
+      await page.evaluate(
+        (list) => window.__framesmithVideo!.attach(list),
+        painted.map((v) => ({ index: v.index, naturalWidth: v.naturalWidth, naturalHeight: v.naturalHeight })),
+      );
       shown.set(page, new Map(painted.map((v) => [v.index, null])));
       memory.set(page, { session: await page.createCDPSession(), decoded: 0 });
     },
@@ -150,7 +162,10 @@ export function videoPainter(videos: readonly ShownVideo[], options: VideoPainte
           mem.decoded = 0;
         }
         for (const c of changes) if (c.frame) mem.decoded += c.video.width * c.video.height * 4;
-        const payload = changes.map((c) => ({ index: c.video.index, url: c.frame === null ? null : urls.urlFor(c.frame.file, c.frame.bytes) }));
+        const payload = changes.map((c) => ({
+          index: c.video.index,
+          url: c.frame === null ? null : urls.urlFor(c.frame.file, c.frame.bytes),
+        }));
         await page.evaluate((list) => window.__framesmithVideo!.show(list), payload);
         for (const c of changes) current.set(c.video.index, c.frame);
         stats.framesPushed += changes.filter((c) => c.frame !== null).length;

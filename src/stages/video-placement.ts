@@ -6,7 +6,7 @@
 import type { Composition, MediaElement } from '../composition/model.js';
 import type { ExtractErrorInfo } from '../extract/types.js';
 import { probeMedia, type MediaInfo } from '../media/probe.js';
-import { mediaError, type MediaErrorCode, type MediaFailure } from '../load/media-errors.js';
+import { mediaError, type MediaErrorCode, type MediaFailure } from '../media/errors.js';
 import { mediaFailure } from '../load/media.js';
 
 /** Two times within 1 µs are the same moment (the page runtime's clip windows use the same rule). */
@@ -31,18 +31,20 @@ export async function placeVideos(composition: Composition): Promise<PlacedVideo
   const videos = composition.media.filter((m) => m.kind === 'video');
   const failures: MediaFailure[] = [];
   const seen = new Map<string, number>();
-  const placed: Array<PlacedVideo | null> = await Promise.all(videos.map(async (element): Promise<PlacedVideo | null> => {
-    const start = element.start;
-    const end = element.duration !== undefined ? Math.min(start + element.duration, composition.duration) : composition.duration;
-    try {
-      const info = await probeMedia(element.src);
-      if (!(end - start > EPSILON_S) || start >= composition.duration) return null;
-      return { element, id: element.label, info, start, end };
-    } catch (error) {
-      failures.push(mediaFailure(error, element.label, element.src));
-      return null;
-    }
-  }));
+  const placed: Array<PlacedVideo | null> = await Promise.all(
+    videos.map(async (element): Promise<PlacedVideo | null> => {
+      const start = element.start;
+      const end = element.duration !== undefined ? Math.min(start + element.duration, composition.duration) : composition.duration;
+      try {
+        const info = await probeMedia(element.src);
+        if (!(end - start > EPSILON_S) || start >= composition.duration) return null;
+        return { element, id: element.label, info, start, end };
+      } catch (error) {
+        failures.push(mediaFailure(error, element.label, element.src));
+        return null;
+      }
+    }),
+  );
   if (failures.length > 0) throw mediaError(failures);
   const result = placed.filter((v): v is PlacedVideo => v !== null);
   for (const v of result) {
@@ -59,7 +61,10 @@ export async function placeVideos(composition: Composition): Promise<PlacedVideo
  * the box for `contain` (and `scale-down`, never above the source), and null — the native size — for
  * `none` or a box that is not laid out.
  */
-export function drawnSize(box: { width: number; height: number; fit: string }, source: { width: number; height: number }): { width: number; height: number } | null {
+export function drawnSize(
+  box: { width: number; height: number; fit: string },
+  source: { width: number; height: number },
+): { width: number; height: number } | null {
   if (!(box.width > 0 && box.height > 0) || box.fit === 'none') return null;
   if (box.fit !== 'contain' && box.fit !== 'scale-down') return { width: box.width, height: box.height };
   let scale = Math.min(box.width / source.width, box.height / source.height);

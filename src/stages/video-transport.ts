@@ -28,7 +28,10 @@ export const HTTP_MIN_BYTES = 64 * 1024;
 export type ServeDirectory = (dir: string) => (file: string) => string;
 
 export class FrameUrls {
-  private constructor(private readonly transport: FrameTransport, private readonly served: Map<string, (file: string) => string>) {}
+  private constructor(
+    private readonly transport: FrameTransport,
+    private readonly served: Map<string, (file: string) => string>,
+  ) {}
 
   /**
    * Ready to hand out URLs for frames in `dirs` (every directory holding frames: the render's own

@@ -44,10 +44,16 @@ export function truncationWarning(clip: TruncatedClip): RenderWarning | null {
   const what = `${clip.label}: ${clip.file} ends early — ${decoded} of the ${promised} frames its header promises decode (a truncated or damaged file)`;
   const fix = 're-export or re-download it';
   if (clip.loop) {
-    return { code: 'media_truncated', element: clip.label, file: clip.file, message: `${what}; the loop restarts after ${decoded} frames instead of ${promised}: ${fix}` };
+    return {
+      code: 'media_truncated',
+      element: clip.label,
+      file: clip.file,
+      message: `${what}; the loop restarts after ${decoded} frames instead of ${promised}: ${fix}`,
+    };
   }
   const frames = repeatedFrames(clip);
   if (!frames) return null;
-  const list = frames.first === frames.last ? `output frame ${frames.first} repeats` : `output frames ${frames.first}–${frames.last} repeat`;
+  const list =
+    frames.first === frames.last ? `output frame ${frames.first} repeats` : `output frames ${frames.first}–${frames.last} repeat`;
   return { code: 'media_truncated', element: clip.label, file: clip.file, message: `${what}; ${list} its last decoded frame: ${fix}` };
 }

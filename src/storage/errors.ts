@@ -12,7 +12,12 @@ export type StorageErrorCode =
 
 export class StorageError extends FramesmithError<StorageErrorCode, { storage: string; key?: string; option?: string }> {
   override readonly name = 'StorageError';
-  constructor(code: StorageErrorCode, message: string, fields: { storage: string; key?: string; option?: string }, options?: FramesmithErrorOptions) {
+  constructor(
+    code: StorageErrorCode,
+    message: string,
+    fields: { storage: string; key?: string; option?: string },
+    options?: FramesmithErrorOptions,
+  ) {
     // A storage URL or endpoint may carry credentials (s3://key:secret@…): never in a message.
     super(code, redactUrl(message), { ...fields, storage: redactUrl(fields.storage) }, options);
   }

@@ -30,6 +30,10 @@ export interface PruneResult {
   deadRenders: OpenRender[];
 }
 
+/**
+ * Removes from `storage` the plans no open render uses and last used longer ago than `options.olderThanMs`, and the
+ * folders of renders that died without closing; resolves to what was removed and what was kept (and why).
+ */
 export async function prunePlans(storage: RenderStorage, options: PruneOptions): Promise<PruneResult> {
   const now = options.now ?? Date.now();
   const [plans, renders] = await Promise.all([storage.listPlans(), storage.listRenders()]);

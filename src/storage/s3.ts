@@ -24,7 +24,13 @@ import path from 'node:path';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import {
-  DeleteObjectCommand, GetObjectCommand, HeadBucketCommand, HeadObjectCommand, ListObjectsV2Command, PutObjectCommand, S3Client,
+  DeleteObjectCommand,
+  GetObjectCommand,
+  HeadBucketCommand,
+  HeadObjectCommand,
+  ListObjectsV2Command,
+  PutObjectCommand,
+  S3Client,
 } from '@aws-sdk/client-s3';
 import pLimit from 'p-limit';
 import { StorageError } from './errors.js';
@@ -53,7 +59,11 @@ export function parseS3Url(spec: string): S3Location {
   const m = /^s3:\/\/([^/]+)\/?(.*)$/i.exec(spec);
   const bucket = m?.[1] ?? '';
   if (!/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/.test(bucket)) {
-    throw new StorageError('storage_url', `\`storage\` "${spec}" is not an S3 URL with a valid bucket name: give s3://bucket/prefix (bucket: 3–63 lowercase letters, digits, dots, hyphens)`, { storage: spec, option: 'storage' });
+    throw new StorageError(
+      'storage_url',
+      `\`storage\` "${spec}" is not an S3 URL with a valid bucket name: give s3://bucket/prefix (bucket: 3–63 lowercase letters, digits, dots, hyphens)`,
+      { storage: spec, option: 'storage' },
+    );
   }
   const prefix = (m?.[2] ?? '').replace(/^\/+|\/+$/g, '');
   return { bucket, prefix, url: `s3://${bucket}${prefix ? `/${prefix}` : ''}` };
@@ -83,7 +93,10 @@ export class S3Storage implements RenderStorage {
       // requestTimeout: a socket silent this long (a server gone without closing) fails the request.
       requestHandler: { connectionTimeout: 5000, requestTimeout: 30_000 },
     });
-    const id = createHash('sha256').update(`${this.endpoint ?? 'aws'}\n${location.url}`).digest('hex').slice(0, 16);
+    const id = createHash('sha256')
+      .update(`${this.endpoint ?? 'aws'}\n${location.url}`)
+      .digest('hex')
+      .slice(0, 16);
     const cacheHome = process.env.XDG_CACHE_HOME || path.join(os.homedir(), '.cache');
     this.root = path.join(cacheHome, 'framesmith', 'storage', id);
   }
@@ -95,7 +108,12 @@ export class S3Storage implements RenderStorage {
       await this.client.send(new PutObjectCommand({ Bucket: this.location.bucket, Key: this.key(probe), Body: 'probe' }));
       await this.client.send(new DeleteObjectCommand({ Bucket: this.location.bucket, Key: this.key(probe) }));
     } catch (error) {
-      throw new StorageError('storage_unreachable', `the bucket of ${this.name}${this.endpoint ? ` at ${this.endpoint}` : ''} cannot be read and written (${describe(error)}): check the bucket, AWS_ENDPOINT_URL, AWS_REGION and the credentials (AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY) on this machine`, { storage: this.name }, { cause: error });
+      throw new StorageError(
+        'storage_unreachable',
+        `the bucket of ${this.name}${this.endpoint ? ` at ${this.endpoint}` : ''} cannot be read and written (${describe(error)}): check the bucket, AWS_ENDPOINT_URL, AWS_REGION and the credentials (AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY) on this machine`,
+        { storage: this.name },
+        { cause: error },
+      );
     }
     await mkdir(this.root, { recursive: true });
     await this.trimMirror();
@@ -111,10 +129,15 @@ export class S3Storage implements RenderStorage {
     for (const part of ['plans', 'renders']) {
       const dir = path.join(this.root, part);
       const entries = await readdir(dir).catch(() => [] as string[]);
-      await Promise.all(entries.map(async (name) => {
-        const mtime = await stat(path.join(dir, name)).then((st) => st.mtimeMs, () => now);
-        if (now - mtime > MIRROR_KEEP_MS) await rm(path.join(dir, name), { recursive: true, force: true }).catch(() => {});
-      }));
+      await Promise.all(
+        entries.map(async (name) => {
+          const mtime = await stat(path.join(dir, name)).then(
+            (st) => st.mtimeMs,
+            () => now,
+          );
+          if (now - mtime > MIRROR_KEEP_MS) await rm(path.join(dir, name), { recursive: true, force: true }).catch(() => {});
+        }),
+      );
     }
   }
 
@@ -130,7 +153,12 @@ export class S3Storage implements RenderStorage {
   async fetchPlan(hash: string): Promise<void> {
     if (Date.now() - this.trimmedAt > MIRROR_TRIM_EVERY_MS) await this.trimMirror();
     const dir = path.join(this.root, 'plans', hash);
-    if (await stat(path.join(dir, 'plan.json')).then(() => true, () => false)) {
+    if (
+      await stat(path.join(dir, 'plan.json')).then(
+        () => true,
+        () => false,
+      )
+    ) {
       const now = new Date();
       await utimes(dir, now, now).catch(() => {}); // used now: kept by trimMirror
       return;
@@ -182,10 +210,20 @@ export class S3Storage implements RenderStorage {
 
   async fetchPlanFiles(hash: string, rels: Iterable<string>): Promise<void> {
     const limit = pLimit(TRANSFERS);
-    await Promise.all([...rels].map((rel) => limit(async () => {
-      const file = path.join(this.root, 'plans', hash, ...rel.split('/'));
-      if (!(await stat(file).then(() => true, () => false))) await this.download(`plans/${hash}/${rel}`, file);
-    })));
+    await Promise.all(
+      [...rels].map((rel) =>
+        limit(async () => {
+          const file = path.join(this.root, 'plans', hash, ...rel.split('/'));
+          if (
+            !(await stat(file).then(
+              () => true,
+              () => false,
+            ))
+          )
+            await this.download(`plans/${hash}/${rel}`, file);
+        }),
+      ),
+    );
   }
 
   async openRender(renderId: string, planHash: string): Promise<void> {
@@ -212,10 +250,17 @@ export class S3Storage implements RenderStorage {
       }
       byId.set(id, render);
     }
-    return Promise.all([...byId.values()].map(async ({ marker, ...render }) => ({
-      ...render,
-      planHash: marker ? await this.getText(`renders/${render.id}/${OPEN_MARKER}`).then((t) => t.split('\n')[0]!, () => '') : '',
-    })));
+    return Promise.all(
+      [...byId.values()].map(async ({ marker, ...render }) => ({
+        ...render,
+        planHash: marker
+          ? await this.getText(`renders/${render.id}/${OPEN_MARKER}`).then(
+              (t) => t.split('\n')[0]!,
+              () => '',
+            )
+          : '',
+      })),
+    );
   }
 
   async isRenderOpen(renderId: string): Promise<boolean> {
@@ -239,10 +284,20 @@ export class S3Storage implements RenderStorage {
 
   async fetchSegments(renderId: string, names: readonly string[]): Promise<void> {
     const limit = pLimit(TRANSFERS);
-    await Promise.all(names.map((name) => limit(async () => {
-      const file = path.join(this.root, 'renders', renderId, name);
-      if (!(await stat(file).then(() => true, () => false))) await this.download(`renders/${renderId}/${name}`, file);
-    })));
+    await Promise.all(
+      names.map((name) =>
+        limit(async () => {
+          const file = path.join(this.root, 'renders', renderId, name);
+          if (
+            !(await stat(file).then(
+              () => true,
+              () => false,
+            ))
+          )
+            await this.download(`renders/${renderId}/${name}`, file);
+        }),
+      ),
+    );
   }
 
   async closeRender(renderId: string): Promise<void> {
@@ -288,7 +343,9 @@ export class S3Storage implements RenderStorage {
     let token: string | undefined;
     try {
       do {
-        const page = await this.client.send(new ListObjectsV2Command({ Bucket: this.location.bucket, Prefix: prefix, ContinuationToken: token }));
+        const page = await this.client.send(
+          new ListObjectsV2Command({ Bucket: this.location.bucket, Prefix: prefix, ContinuationToken: token }),
+        );
         for (const o of page.Contents ?? []) {
           if (o.Key) objects.push({ key: o.Key.slice(prefix.length), size: o.Size ?? 0, modifiedMs: o.LastModified?.getTime() ?? 0 });
         }
@@ -360,9 +417,19 @@ export class S3Storage implements RenderStorage {
    */
   private transferError(verb: string, rel: string, error: unknown): StorageError {
     if (unanswered(error)) {
-      return new StorageError('storage_unreachable', `cannot ${verb} ${rel} in ${this.name}: the storage${this.endpoint ? ` at ${this.endpoint}` : ''} does not answer (${describe(error)}); check that it is up and reachable from this machine, then render again`, { storage: this.name, key: this.key(rel) }, { cause: error });
+      return new StorageError(
+        'storage_unreachable',
+        `cannot ${verb} ${rel} in ${this.name}: the storage${this.endpoint ? ` at ${this.endpoint}` : ''} does not answer (${describe(error)}); check that it is up and reachable from this machine, then render again`,
+        { storage: this.name, key: this.key(rel) },
+        { cause: error },
+      );
     }
-    return new StorageError('storage_transfer', `cannot ${verb} ${rel} in ${this.name} (${describe(error)})`, { storage: this.name, key: this.key(rel) }, { cause: error });
+    return new StorageError(
+      'storage_transfer',
+      `cannot ${verb} ${rel} in ${this.name} (${describe(error)})`,
+      { storage: this.name, key: this.key(rel) },
+      { cause: error },
+    );
   }
 }
 
@@ -373,7 +440,18 @@ async function listFiles(dir: string): Promise<string[]> {
 }
 
 /** Network-level failures: the request got no HTTP answer. */
-const UNANSWERED = new Set(['ECONNREFUSED', 'ECONNRESET', 'ENOTFOUND', 'EAI_AGAIN', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'EPIPE', 'TimeoutError', 'RequestTimeout']);
+const UNANSWERED = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'ETIMEDOUT',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'EPIPE',
+  'TimeoutError',
+  'RequestTimeout',
+]);
 
 function unanswered(error: unknown): boolean {
   const e = error as { name?: string; code?: string; $metadata?: { httpStatusCode?: number } };

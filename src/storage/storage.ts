@@ -11,6 +11,7 @@ import { mkdir, readdir, readFile, rm, stat, utimes, writeFile } from 'node:fs/p
 import path from 'node:path';
 import { StorageError } from './errors.js';
 
+/** A planned render's storage, opened by `openStorage()`: see the module comment for how it is used. */
 export interface RenderStorage {
   /** As the user gave it: the directory, or `s3://bucket/prefix`. For messages and results. */
   readonly name: string;
@@ -88,7 +89,11 @@ export async function openStorage(spec: string): Promise<RenderStorage> {
     return new S3Storage(parseS3Url(spec));
   }
   if (/^[a-z][a-z0-9+.-]*:\/\//i.test(spec)) {
-    throw new StorageError('storage_url', `\`storage\` "${spec}" is neither a directory nor an s3:// URL: give a shared directory (/mnt/renders) or s3://bucket/prefix`, { storage: spec, option: 'storage' });
+    throw new StorageError(
+      'storage_url',
+      `\`storage\` "${spec}" is neither a directory nor an s3:// URL: give a shared directory (/mnt/renders) or s3://bucket/prefix`,
+      { storage: spec, option: 'storage' },
+    );
   }
   return new DirectoryStorage(path.resolve(spec));
 }
@@ -102,7 +107,12 @@ export class DirectoryStorage implements RenderStorage {
 
   async check(): Promise<void> {
     await mkdir(this.root, { recursive: true }).catch((error: unknown) => {
-      throw new StorageError('storage_unreachable', `the storage directory ${this.root} cannot be made (${(error as Error).message}): give \`storage\` a directory this machine can write`, { storage: this.name }, { cause: error });
+      throw new StorageError(
+        'storage_unreachable',
+        `the storage directory ${this.root} cannot be made (${(error as Error).message}): give \`storage\` a directory this machine can write`,
+        { storage: this.name },
+        { cause: error },
+      );
     });
   }
 
@@ -119,12 +129,21 @@ export class DirectoryStorage implements RenderStorage {
   async listPlans(): Promise<StoredPlan[]> {
     const plans = path.join(this.root, 'plans');
     const entries = await readdir(plans, { withFileTypes: true }).catch(() => []);
-    return Promise.all(entries.filter((e) => e.isDirectory()).map(async (e) => {
-      const dir = path.join(plans, e.name);
-      const [{ mtimeMs }, bytes] = await Promise.all([stat(dir), directoryBytes(dir)]);
-      const complete = PLAN_HASH.test(e.name) && (await stat(path.join(dir, 'plan.json')).then(() => true, () => false));
-      return { name: e.name, complete, bytes, lastUsedMs: mtimeMs };
-    }));
+    return Promise.all(
+      entries
+        .filter((e) => e.isDirectory())
+        .map(async (e) => {
+          const dir = path.join(plans, e.name);
+          const [{ mtimeMs }, bytes] = await Promise.all([stat(dir), directoryBytes(dir)]);
+          const complete =
+            PLAN_HASH.test(e.name) &&
+            (await stat(path.join(dir, 'plan.json')).then(
+              () => true,
+              () => false,
+            ));
+          return { name: e.name, complete, bytes, lastUsedMs: mtimeMs };
+        }),
+    );
   }
 
   async deletePlan(hash: string): Promise<void> {
@@ -145,19 +164,32 @@ export class DirectoryStorage implements RenderStorage {
   async listRenders(): Promise<OpenRender[]> {
     const renders = path.join(this.root, 'renders');
     const ids = await readdir(renders).catch(() => [] as string[]);
-    return Promise.all(ids.map(async (id) => {
-      const marker = path.join(renders, id, OPEN_MARKER);
-      const [planHash, lastSeenMs] = await Promise.all([
-        readFile(marker, 'utf8').then((t) => t.split('\n')[0]!, () => ''),
-        // No marker: a directory a chunk or a render left; its own age tells.
-        stat(marker).catch(() => stat(path.join(renders, id))).then((st) => st.mtimeMs, () => 0),
-      ]);
-      return { id, planHash, lastSeenMs };
-    }));
+    return Promise.all(
+      ids.map(async (id) => {
+        const marker = path.join(renders, id, OPEN_MARKER);
+        const [planHash, lastSeenMs] = await Promise.all([
+          readFile(marker, 'utf8').then(
+            (t) => t.split('\n')[0]!,
+            () => '',
+          ),
+          // No marker: a directory a chunk or a render left; its own age tells.
+          stat(marker)
+            .catch(() => stat(path.join(renders, id)))
+            .then(
+              (st) => st.mtimeMs,
+              () => 0,
+            ),
+        ]);
+        return { id, planHash, lastSeenMs };
+      }),
+    );
   }
 
   async isRenderOpen(renderId: string): Promise<boolean> {
-    const seen = await stat(path.join(this.renderDir(renderId), OPEN_MARKER)).then((st) => st.mtimeMs, () => -1);
+    const seen = await stat(path.join(this.renderDir(renderId), OPEN_MARKER)).then(
+      (st) => st.mtimeMs,
+      () => -1,
+    );
     return seen >= 0 && Date.now() - seen < RENDER_STALE_MS;
   }
 
@@ -181,6 +213,15 @@ export class DirectoryStorage implements RenderStorage {
 /** Bytes of the files below `dir`. */
 async function directoryBytes(dir: string): Promise<number> {
   const entries = await readdir(dir, { recursive: true, withFileTypes: true }).catch(() => []);
-  const sizes = await Promise.all(entries.filter((e) => e.isFile()).map((e) => stat(path.join(e.parentPath, e.name)).then((s) => s.size, () => 0)));
+  const sizes = await Promise.all(
+    entries
+      .filter((e) => e.isFile())
+      .map((e) =>
+        stat(path.join(e.parentPath, e.name)).then(
+          (s) => s.size,
+          () => 0,
+        ),
+      ),
+  );
   return sizes.reduce((a, b) => a + b, 0);
 }

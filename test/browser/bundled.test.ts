@@ -12,7 +12,14 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BrowserError } from '../../src/browser/browser-error.js';
-import { binaryVersion, bundledBrowser, bundledDir, bundledPackage, MANIFEST_NAME, type BundledPackage } from '../../src/browser/bundled.js';
+import {
+  binaryVersion,
+  bundledBrowser,
+  bundledDir,
+  bundledPackage,
+  MANIFEST_NAME,
+  type BundledPackage,
+} from '../../src/browser/bundled.js';
 import { runCli } from '../helpers/render-cli.js';
 import { decodeFrames, page, pixel } from '../helpers/render-pixels.js';
 
@@ -33,12 +40,15 @@ beforeAll(async () => {
   expect(pkg).not.toBeNull();
   major = pkg.version.split('.')[0]!;
 });
-afterAll(async () => { await Promise.all(dirs.map((d) => rm(d, { recursive: true, force: true }))); });
+afterAll(async () => {
+  await Promise.all(dirs.map((d) => rm(d, { recursive: true, force: true })));
+});
 
 /** Puts another version's binary and libraries where @sparticuz/chromium itself unpacks (`<tmp>/chromium`). */
 async function occupySharedPath(tmp: string): Promise<void> {
   await writeFile(path.join(tmp, 'chromium'), OTHER_BROWSER, { mode: 0o755 });
-  for (const lib of ['libGLESv2.so', 'libEGL.so', 'libvk_swiftshader.so']) await writeFile(path.join(tmp, lib), 'another version\'s library');
+  for (const lib of ['libGLESv2.so', 'libEGL.so', 'libvk_swiftshader.so'])
+    await writeFile(path.join(tmp, lib), "another version's library");
 }
 
 describe('bundledBrowser', () => {
@@ -70,13 +80,13 @@ describe('bundledBrowser', () => {
     await utimes(first!.executablePath, ours.atime, ours.mtime);
     expect(await binaryVersion(first!.executablePath)).toBe('153.0.7778.0');
     // And another version's SwiftShader beside it.
-    await writeFile(path.join(first!.dir, 'libGLESv2.so'), 'another version\'s library');
+    await writeFile(path.join(first!.dir, 'libGLESv2.so'), "another version's library");
     const repaired = await bundledBrowser({ baseDir: base });
     expect(repaired!.unpacked).toMatch(/^(chromium|libGLESv2\.so) changed after it was unpacked$/);
     expect(await binaryVersion(repaired!.executablePath)).toBe(first!.version);
     expect((await stat(path.join(first!.dir, 'libGLESv2.so'))).size).toBeGreaterThan(100_000);
     // A changed library alone is seen too.
-    await writeFile(path.join(first!.dir, 'libEGL.so'), 'another version\'s library');
+    await writeFile(path.join(first!.dir, 'libEGL.so'), "another version's library");
     await expect(bundledBrowser({ baseDir: base })).resolves.toMatchObject({ unpacked: 'libEGL.so changed after it was unpacked' });
     // Nothing left behind: no staging or set-aside directory.
     expect((await readdir(base)).filter((n) => n.startsWith('framesmith-chromium-'))).toEqual([path.basename(first!.dir)]);
@@ -100,7 +110,9 @@ describe('bundledBrowser', () => {
     await writeFile(file, 'not a directory');
     const failed = await bundledBrowser({ baseDir: path.join(file, 'tmp') }).catch((e: unknown) => e);
     expect(failed).toBeInstanceOf(BrowserError);
-    expect((failed as BrowserError).message).toContain(`could not unpack the bundled headless shell (@sparticuz/chromium ${pkg.version}) into ${path.join(file, 'tmp')}`);
+    expect((failed as BrowserError).message).toContain(
+      `could not unpack the bundled headless shell (@sparticuz/chromium ${pkg.version}) into ${path.join(file, 'tmp')}`,
+    );
     expect((failed as BrowserError).fields.fix).toMatch(/set TMPDIR to a writable directory/);
     expect(await readFile(file, 'utf8')).toBe('not a directory');
   });
@@ -108,12 +120,18 @@ describe('bundledBrowser', () => {
   it('two processes unpacking at once: both get the same whole directory, nothing else is left', async () => {
     const base = await privateDir('fs-bundled-race-');
     const script = `import(${JSON.stringify(path.resolve('dist/browser/bundled.js'))}).then(async (m) => process.stdout.write(JSON.stringify(await m.bundledBrowser())))`;
-    const run = () => new Promise<{ code: number | null; stdout: string }>((resolve) => {
-      const child = spawn(process.execPath, ['-e', script], { env: { ...process.env, TMPDIR: base }, stdio: ['ignore', 'pipe', 'inherit'] });
-      let stdout = '';
-      child.stdout.on('data', (c: Buffer) => { stdout += c.toString(); });
-      child.once('close', (code) => resolve({ code, stdout }));
-    });
+    const run = () =>
+      new Promise<{ code: number | null; stdout: string }>((resolve) => {
+        const child = spawn(process.execPath, ['-e', script], {
+          env: { ...process.env, TMPDIR: base },
+          stdio: ['ignore', 'pipe', 'inherit'],
+        });
+        let stdout = '';
+        child.stdout.on('data', (c: Buffer) => {
+          stdout += c.toString();
+        });
+        child.once('close', (code) => resolve({ code, stdout }));
+      });
     const [a, b] = await Promise.all([run(), run()]);
     expect([a.code, b.code]).toEqual([0, 0]);
     const [ba, bb] = [JSON.parse(a.stdout) as { dir: string; version: string }, JSON.parse(b.stdout) as { dir: string; version: string }];
@@ -135,12 +153,15 @@ describe('framesmith render and doctor with another version at the shared path a
     await writeFile(path.join(ours, 'chromium'), OTHER_BROWSER, { mode: 0o755 });
     const project = path.join(tmp, 'project');
     await mkdir(project);
-    await writeFile(path.join(project, 'index.html'), page({
-      duration: 2 / 30,
-      rootBackground: '#0000ff',
-      body: '<canvas id="c" width="320" height="180" style="position:absolute;left:0;top:0"></canvas>',
-      script: "var gl = document.getElementById('c').getContext('webgl'); gl.clearColor(0, 1, 0, 1); gl.clear(gl.COLOR_BUFFER_BIT);",
-    }));
+    await writeFile(
+      path.join(project, 'index.html'),
+      page({
+        duration: 2 / 30,
+        rootBackground: '#0000ff',
+        body: '<canvas id="c" width="320" height="180" style="position:absolute;left:0;top:0"></canvas>',
+        script: "var gl = document.getElementById('c').getContext('webgl'); gl.clearColor(0, 1, 0, 1); gl.clear(gl.COLOR_BUFFER_BIT);",
+      }),
+    );
     const output = path.join(tmp, 'out.mp4');
     const env = { TMPDIR: tmp, FRAMESMITH_BROWSER: undefined };
     const run = await runCli(['render', project, '-o', output, '--json', '--webgl', 'on', '--workers', '1'], env);
@@ -163,6 +184,8 @@ describe('framesmith render and doctor with another version at the shared path a
     const bundled = checks.find((c) => c.name === 'bundled browser')!;
     expect(bundled.ok).toBe(true);
     expect(bundled.detail).toBe(`@sparticuz/chromium ${pkg.version}: Chromium ${manifest.version} verified in ${ours}`);
-    expect(checks.find((c) => c.name === 'browser')!.detail).toContain(`HeadlessChrome/${manifest.version} at ${path.join(ours, 'chromium')} (bundled)`);
+    expect(checks.find((c) => c.name === 'browser')!.detail).toContain(
+      `HeadlessChrome/${manifest.version} at ${path.join(ours, 'chromium')} (bundled)`,
+    );
   });
 });

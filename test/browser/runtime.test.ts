@@ -26,7 +26,15 @@ beforeAll(async () => {
     executablePath: await bundledShell(),
     headless: 'shell',
     userDataDir: path.join(dir, '.profile'),
-    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run', '--disable-sync', '--disable-quic'],
+    args: [
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--no-first-run',
+      '--disable-sync',
+      '--disable-quic',
+    ],
   });
 });
 
@@ -36,14 +44,21 @@ afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-const PAGE_STYLE = '<style>body{margin:0} #root{position:relative;width:400px;height:200px} .box{position:absolute;left:0;top:0;width:10px;height:10px}</style>';
+const PAGE_STYLE =
+  '<style>body{margin:0} #root{position:relative;width:400px;height:200px} .box{position:absolute;left:0;top:0;width:10px;height:10px}</style>';
 
 /** Writes a project, parses it, opens it with the runtime injected and waits for ready(). */
-async function open(body: string, options: { seed?: number; config?: (c: RuntimeConfig) => RuntimeConfig } = {}): Promise<{ page: Page; config: RuntimeConfig; size: ReadyInfo }> {
+async function open(
+  body: string,
+  options: { seed?: number; config?: (c: RuntimeConfig) => RuntimeConfig } = {},
+): Promise<{ page: Page; config: RuntimeConfig; size: ReadyInfo }> {
   const project = path.join(dir, `c${count++}`);
   await mkdir(project, { recursive: true });
   await writeFile(path.join(project, 'index.html'), `<!doctype html><html><head>${PAGE_STYLE}</head><body>${body}</body></html>`);
-  await writeFile(path.join(project, 'dot.svg'), '<svg xmlns="http://www.w3.org/2000/svg" width="40" height="20"><rect width="40" height="20" fill="red"/></svg>');
+  await writeFile(
+    path.join(project, 'dot.svg'),
+    '<svg xmlns="http://www.w3.org/2000/svg" width="40" height="20"><rect width="40" height="20" fill="red"/></svg>',
+  );
   const composition = await parseComposition(project);
   let config = runtimeConfigFor(composition, options.seed ?? 1);
   if (options.config) config = options.config(config);
@@ -59,7 +74,9 @@ const leftOf = (page: Page, sel: string) => page.$eval(sel, (el) => el.getBoundi
 
 describe('in-page runtime', () => {
   it('ready() reports the declared size; a page without timelines seeks without waiting', async () => {
-    const { page, size } = await open('<div id="root" data-composition-id="m" data-width="1280" data-height="720" data-duration="1"></div>');
+    const { page, size } = await open(
+      '<div id="root" data-composition-id="m" data-width="1280" data-height="720" data-duration="1"></div>',
+    );
     expect(size).toEqual({ width: 1280, height: 720, hasTimelines: false, timelineDurations: {}, adapterDuration: null });
     await seek(page, 10);
     expect(await page.evaluate(() => window.__framesmith!.errors)).toEqual([]);
@@ -77,7 +94,12 @@ describe('in-page runtime', () => {
     const before = server.failedRequests().length;
     const { page } = await open('<div id="root" data-composition-id="m" data-duration="1"><img src="nope.png"></div>');
     await seek(page, 3);
-    expect(server.failedRequests().slice(before).some((u) => u.endsWith('/nope.png'))).toBe(true);
+    expect(
+      server
+        .failedRequests()
+        .slice(before)
+        .some((u) => u.endsWith('/nope.png')),
+    ).toBe(true);
     await page.close();
   });
 
@@ -93,12 +115,19 @@ describe('in-page runtime', () => {
     // #a: 1 s delay, backwards fill → 0 until t=1, then 50 px/s, held at 100. #b: no fill, active on
     // [0.5, 1.5) → 50 px at t=1, nothing (0) before and after. Seeking backwards works too.
     expect(positions).toEqual([
-      [0, 0, 0], [30, 0, 50], [45, 25, 0], [60, 50, 0], [75, 75, 0], [105, 100, 0], [45, 25, 0], [0, 0, 0],
+      [0, 0, 0],
+      [30, 0, 50],
+      [45, 25, 0],
+      [60, 50, 0],
+      [75, 75, 0],
+      [105, 100, 0],
+      [45, 25, 0],
+      [0, 0, 0],
     ]);
     await page.close();
   });
 
-  it('starts CSS animations inside a clip at the clip\'s start (HyperFrames\' timing); Web Animations keep document time', async () => {
+  it("starts CSS animations inside a clip at the clip's start (HyperFrames' timing); Web Animations keep document time", async () => {
     const { page } = await open(`<style>@keyframes move{from{transform:translateX(0)}to{transform:translateX(100px)}}
       #c{animation:move 2s linear 0.5s both} #n{animation:move 2s linear both}</style>
       <div id="root" data-composition-id="m" data-duration="4">
@@ -106,7 +135,10 @@ describe('in-page runtime', () => {
         <div id="n" class="box"></div>
       </div>
       <script>document.getElementById('w').animate([{ transform: 'translateX(0)' }, { transform: 'translateX(100px)' }], { duration: 2000, fill: 'both' });</script>`);
-    const at = async (frame: number) => { await seek(page, frame); return [await leftOf(page, '#c'), await leftOf(page, '#w'), await leftOf(page, '#n')]; };
+    const at = async (frame: number) => {
+      await seek(page, frame);
+      return [await leftOf(page, '#c'), await leftOf(page, '#w'), await leftOf(page, '#n')];
+    };
     // #c: born at the clip's start (1 s) + 0.5 s delay → moves from t = 1.5 s at 50 px/s.
     // #w (a script's Web Animation) and #n (outside any clip) run from t = 0.
     expect(await at(30)).toEqual([0, 50, 50]);
@@ -126,7 +158,10 @@ describe('in-page runtime', () => {
           requestAnimationFrame(tick);
         });
       </script>`);
-    const at = async (frame: number) => { await seek(page, frame); return leftOf(page, '#s'); };
+    const at = async (frame: number) => {
+      await seek(page, frame);
+      return leftOf(page, '#s');
+    };
     expect(await at(15)).toBe(0);
     expect(await at(30)).toBe(0);
     expect(await at(45)).toBe(50);
@@ -162,7 +197,10 @@ describe('in-page runtime', () => {
         window.__timelines = { main, scene };
       </script>`);
     expect(size.hasTimelines).toBe(true);
-    const at = async (frame: number) => { await seek(page, frame); return [await leftOf(page, '#g'), await leftOf(page, '#h')]; };
+    const at = async (frame: number) => {
+      await seek(page, frame);
+      return [await leftOf(page, '#g'), await leftOf(page, '#h')];
+    };
     expect(await at(15)).toEqual([50, 0]);
     expect(await at(45)).toEqual([150, 50]);
     expect(await at(90)).toEqual([200, 100]);
@@ -232,7 +270,8 @@ describe('in-page runtime', () => {
   });
 
   it('seeds Math.random: the same sequence on every load, another with another seed', async () => {
-    const body = '<div id="root" data-composition-id="m" data-duration="1"></div><script>window.draws = [Math.random(), Math.random(), Math.random()];</script>';
+    const body =
+      '<div id="root" data-composition-id="m" data-duration="1"></div><script>window.draws = [Math.random(), Math.random(), Math.random()];</script>';
     const draws = async (seed: number) => {
       const { page } = await open(body, { seed });
       const values = await page.evaluate(() => (window as unknown as { draws: number[] }).draws);
@@ -262,13 +301,21 @@ describe('in-page runtime', () => {
   it('ready() refuses a page whose timed elements differ from the parsed ones', async () => {
     const project = path.join(dir, `c${count++}`);
     await mkdir(project, { recursive: true });
-    await writeFile(path.join(project, 'index.html'), `<!doctype html><div data-composition-id="m" data-duration="1">
+    await writeFile(
+      path.join(project, 'index.html'),
+      `<!doctype html><div data-composition-id="m" data-duration="1">
       <div id="a" data-start="0" data-duration="1"></div><div id="b" data-start="0" data-duration="1"></div></div>
-      <script>const x = document.createElement('i'); x.id = 'intruder'; x.dataset.start = '0'; document.getElementById('a').before(x);</script>`);
+      <script>const x = document.createElement('i'); x.id = 'intruder'; x.dataset.start = '0'; document.getElementById('a').before(x);</script>`,
+    );
     const page = await browser.newPage();
     await page.evaluateOnNewDocument(runtimeScript(runtimeConfigFor(await parseComposition(project))));
     await page.goto(server.urlFor(path.join(project, 'index.html')));
-    const error = await page.evaluate(() => window.__framesmith!.ready().then(() => 'ok', (e: Error) => e.message));
+    const error = await page.evaluate(() =>
+      window.__framesmith!.ready().then(
+        () => 'ok',
+        (e: Error) => e.message,
+      ),
+    );
     expect(error).toContain('timed element 0 should be div#a but the page has i#intruder');
     await page.close();
   });
@@ -282,10 +329,17 @@ describe('in-page runtime', () => {
       </div>`);
     const inPage = await page.evaluate(() => {
       const root = document.querySelector('[data-composition-id]');
-      return Array.from(document.querySelectorAll('[data-start], video, audio')).filter((e) => e !== root).map((e) => e.id);
+      return Array.from(document.querySelectorAll('[data-start], video, audio'))
+        .filter((e) => e !== root)
+        .map((e) => e.id);
     });
     expect(inPage).toEqual(['one', 'a', 'two', 'v']);
-    expect(config.timed.map((t) => [t.index, t.id])).toEqual([[0, 'one'], [1, 'a'], [2, 'two'], [3, 'v']]);
+    expect(config.timed.map((t) => [t.index, t.id])).toEqual([
+      [0, 'one'],
+      [1, 'a'],
+      [2, 'two'],
+      [3, 'v'],
+    ]);
     await page.close();
   });
 });

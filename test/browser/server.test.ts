@@ -12,13 +12,18 @@ let frames: string;
 let server: ProjectServer;
 
 /** A raw GET: fetch() would normalize `..` out of the path before sending it. */
-function get(rawPath: string, headers: Record<string, string> = {}): Promise<{ status: number; type?: string; body: Buffer; headers: http.IncomingHttpHeaders }> {
+function get(
+  rawPath: string,
+  headers: Record<string, string> = {},
+): Promise<{ status: number; type?: string; body: Buffer; headers: http.IncomingHttpHeaders }> {
   const url = new URL(server.origin);
   return new Promise((resolve, reject) => {
     const req = http.request({ host: url.hostname, port: url.port, path: rawPath, method: 'GET', headers }, (res) => {
       const chunks: Buffer[] = [];
       res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => resolve({ status: res.statusCode!, type: res.headers['content-type'], body: Buffer.concat(chunks), headers: res.headers }));
+      res.on('end', () =>
+        resolve({ status: res.statusCode!, type: res.headers['content-type'], body: Buffer.concat(chunks), headers: res.headers }),
+      );
     });
     req.on('error', reject);
     req.end();
@@ -38,7 +43,25 @@ beforeAll(async () => {
   await writeFile(path.join(outside, 'secret.txt'), 'TOP SECRET');
   await writeFile(path.join(frames, '000001.png'), 'png-bytes');
   await writeFile(path.join(project, 'clip.mp4'), Buffer.from('0123456789'));
-  for (const ext of ['js', 'mjs', 'json', 'svg', 'png', 'jpg', 'webp', 'gif', 'woff', 'woff2', 'ttf', 'otf', 'webm', 'mp3', 'wav', 'm4a', 'unknownext']) {
+  for (const ext of [
+    'js',
+    'mjs',
+    'json',
+    'svg',
+    'png',
+    'jpg',
+    'webp',
+    'gif',
+    'woff',
+    'woff2',
+    'ttf',
+    'otf',
+    'webm',
+    'mp3',
+    'wav',
+    'm4a',
+    'unknownext',
+  ]) {
     await writeFile(path.join(project, 'assets', `f.${ext}`), 'x');
   }
   await symlink(outside, path.join(project, 'escape'));
@@ -60,9 +83,23 @@ describe('startProjectServer', () => {
     expect(index.type).toBe('text/html; charset=utf-8');
     expect(index.body.toString()).toContain('<p>hi</p>');
     const expected: Record<string, string> = {
-      js: 'text/javascript', mjs: 'text/javascript', json: 'application/json', svg: 'image/svg+xml', png: 'image/png',
-      jpg: 'image/jpeg', webp: 'image/webp', gif: 'image/gif', woff: 'font/woff', woff2: 'font/woff2', ttf: 'font/ttf',
-      otf: 'font/otf', webm: 'video/webm', mp3: 'audio/mpeg', wav: 'audio/wav', m4a: 'audio/mp4', unknownext: 'application/octet-stream',
+      js: 'text/javascript',
+      mjs: 'text/javascript',
+      json: 'application/json',
+      svg: 'image/svg+xml',
+      png: 'image/png',
+      jpg: 'image/jpeg',
+      webp: 'image/webp',
+      gif: 'image/gif',
+      woff: 'font/woff',
+      woff2: 'font/woff2',
+      ttf: 'font/ttf',
+      otf: 'font/otf',
+      webm: 'video/webm',
+      mp3: 'audio/mpeg',
+      wav: 'audio/wav',
+      m4a: 'audio/mp4',
+      unknownext: 'application/octet-stream',
     };
     for (const [ext, type] of Object.entries(expected)) {
       const r = await get(`/assets/f.${ext}`);
@@ -114,7 +151,12 @@ describe('startProjectServer', () => {
     const before = server.failures().length;
     await get('/nope.css');
     await get('/%2e%2e/secret/secret.txt');
-    expect(server.failures().slice(before).map((f) => [f.url.replace(server.origin, ''), f.status, f.reason])).toEqual([
+    expect(
+      server
+        .failures()
+        .slice(before)
+        .map((f) => [f.url.replace(server.origin, ''), f.status, f.reason]),
+    ).toEqual([
       ['/nope.css', 404, 'missing'],
       ['/%2e%2e/secret/secret.txt', 403, 'outside'],
     ]);

@@ -41,9 +41,14 @@ afterEach(async () => {
 
 function cli(args: string[], env: NodeJS.ProcessEnv = {}): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    execFile(process.execPath, [launcher, ...args], { env: { ...process.env, FRAMESMITH_CACHE_DIR: '', FRAMESMITH_CACHE_BUDGET: '', ...env } }, (error, stdout, stderr) => {
-      resolve({ code: error ? Number((error as { code?: number }).code ?? 1) : 0, stdout, stderr });
-    });
+    execFile(
+      process.execPath,
+      [launcher, ...args],
+      { env: { ...process.env, FRAMESMITH_CACHE_DIR: '', FRAMESMITH_CACHE_BUDGET: '', ...env } },
+      (error, stdout, stderr) => {
+        resolve({ code: error ? Number((error as { code?: number }).code ?? 1) : 0, stdout, stderr });
+      },
+    );
   });
 }
 
@@ -64,7 +69,13 @@ describe('framesmith cache', () => {
     const expected = await cache.stats();
     const json = await cli(['cache', 'stats', '--json', '--cache-dir', root, '--budget', '3MiB']);
     expect(json.code).toBe(0);
-    expect(JSON.parse(json.stdout)).toMatchObject({ dir: root, entries: 3, bytes: expected.bytes, budgetBytes: 3 * 1024 ** 2, leasedEntries: 0 });
+    expect(JSON.parse(json.stdout)).toMatchObject({
+      dir: root,
+      entries: 3,
+      bytes: expected.bytes,
+      budgetBytes: 3 * 1024 ** 2,
+      leasedEntries: 0,
+    });
     const text = await cli(['cache', 'stats'], { FRAMESMITH_CACHE_DIR: root });
     expect(text.code).toBe(0);
     expect(text.stdout).toContain(`cache dir: ${root}`);

@@ -27,7 +27,11 @@ function cli(args: string[], env: NodeJS.ProcessEnv = {}): Promise<{ code: numbe
     execFile(process.execPath, [bin, ...args], { cwd: dir, timeout: 120_000, env: { ...process.env, ...env } }, (error, stdout, stderr) => {
       const code = error ? (typeof error.code === 'number' ? error.code : -1) : 0;
       let doc: Doc | null = null;
-      try { doc = JSON.parse(stdout) as Doc; } catch { /* not JSON */ }
+      try {
+        doc = JSON.parse(stdout) as Doc;
+      } catch {
+        /* not JSON */
+      }
       resolve({ code, doc, stderr });
     });
   });
@@ -42,17 +46,22 @@ beforeAll(async () => {
     makeIndexedVideo(path.join(dir, 'clip.mp4'), { width: 160, height: 90, fps: 30, frames: 90, codec: 'h264' }),
     makeIndexedVideo(path.join(dir, 'big.mp4'), { width: 1280, height: 720, fps: 30, frames: 240, codec: 'h264' }),
   ]);
-  await writeFile(path.join(dir, 'spec.json'), JSON.stringify({
-    fps: 30,
-    videos: [
-      { id: 'a', src: 'clip.mp4', mediaStart: 0, duration: 1 },
-      { id: 'b', src: 'clip.mp4', mediaStart: 0.5, duration: 1 }, // overlaps a: a superset pair
-      { id: 'c', src: 'clip.mp4', mediaStart: 2.5, duration: 0.4, width: 80, height: 45 },
-    ],
-  }));
+  await writeFile(
+    path.join(dir, 'spec.json'),
+    JSON.stringify({
+      fps: 30,
+      videos: [
+        { id: 'a', src: 'clip.mp4', mediaStart: 0, duration: 1 },
+        { id: 'b', src: 'clip.mp4', mediaStart: 0.5, duration: 1 }, // overlaps a: a superset pair
+        { id: 'c', src: 'clip.mp4', mediaStart: 2.5, duration: 0.4, width: 80, height: 45 },
+      ],
+    }),
+  );
   await writeFile(path.join(dir, 'big.json'), JSON.stringify({ fps: 30, format: 'png', videos: [{ id: 'big', src: 'big.mp4' }] }));
 });
-afterAll(async () => { await rm(dir, { recursive: true, force: true }); });
+afterAll(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
 
 const starts: Record<string, number> = { a: 0, b: 0.5, c: 2.5 };
 
@@ -67,7 +76,9 @@ async function expectSpecFrames(doc: Doc): Promise<void> {
 describe('framesmith extract with the cache, as processes', () => {
   it('four concurrent processes on one cold cache: all correct, one entry per extraction, no leftovers', async () => {
     const cache = path.join(dir, 'race');
-    const runs = await Promise.all([0, 1, 2, 3].map(() => cli(['extract', 'spec.json', '--out', 'unused', '--json', '--cache-dir', cache])));
+    const runs = await Promise.all(
+      [0, 1, 2, 3].map(() => cli(['extract', 'spec.json', '--out', 'unused', '--json', '--cache-dir', cache])),
+    );
     for (const run of runs) {
       expect(run.code, run.stderr).toBe(0);
       await expectSpecFrames(run.doc!);
@@ -85,7 +96,10 @@ describe('framesmith extract with the cache, as processes', () => {
 
   it('a process killed with SIGKILL mid-extraction leaves nothing a later run serves; the next run is correct', async () => {
     const cache = path.join(dir, 'killed');
-    const child = spawn(process.execPath, [bin, 'extract', 'big.json', '--out', 'unused', '--json', '--cache-dir', cache], { cwd: dir, stdio: 'ignore' });
+    const child = spawn(process.execPath, [bin, 'extract', 'big.json', '--out', 'unused', '--json', '--cache-dir', cache], {
+      cwd: dir,
+      stdio: 'ignore',
+    });
     const exited = new Promise((resolve) => child.once('exit', resolve));
     // Wait until ffmpeg is writing frames into the cache's partial directory, then kill the process.
     let writing = false;

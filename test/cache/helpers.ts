@@ -29,15 +29,25 @@ export async function buildForChildren(): Promise<string> {
   const dist = process.env.FRAMESMITH_TEST_DIST;
   if (dist) return path.resolve(REPO, dist);
   const runDir = process.env.FRAMESMITH_TEST_RUN_DIR;
-  if (!runDir) return compileInto(path.join(REPO, 'node_modules', '.cache', `framesmith-cache-test-${process.pid}-${randomBytes(4).toString('hex')}`));
+  if (!runDir)
+    return compileInto(path.join(REPO, 'node_modules', '.cache', `framesmith-cache-test-${process.pid}-${randomBytes(4).toString('hex')}`));
   const build = path.join(runDir, 'build');
-  const claimed = await mkdir(`${build}.lock`).then(() => true, () => false);
+  const claimed = await mkdir(`${build}.lock`).then(
+    () => true,
+    () => false,
+  );
   if (claimed) {
     await rename(await compileInto(`${build}.tmp`), build);
     return build;
   }
   for (let waited = 0; waited < 300_000; waited += 200) {
-    if (await access(build).then(() => true, () => false)) return build;
+    if (
+      await access(build).then(
+        () => true,
+        () => false,
+      )
+    )
+      return build;
     await new Promise((resolve) => setTimeout(resolve, 200));
   }
   throw new Error(`buildForChildren: ${build} did not appear within 5 minutes (another test file is compiling it)`);
@@ -45,8 +55,21 @@ export async function buildForChildren(): Promise<string> {
 
 async function compileInto(out: string): Promise<string> {
   await mkdir(out, { recursive: true });
-  await promisify(execFile)(process.execPath, [path.join(REPO, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', REPO, '--outDir', out, '--sourceMap', 'false', '--declaration', 'false'], { cwd: REPO })
-    .catch(() => undefined); // type errors elsewhere still emit
+  await promisify(execFile)(
+    process.execPath,
+    [
+      path.join(REPO, 'node_modules', 'typescript', 'bin', 'tsc'),
+      '-p',
+      REPO,
+      '--outDir',
+      out,
+      '--sourceMap',
+      'false',
+      '--declaration',
+      'false',
+    ],
+    { cwd: REPO },
+  ).catch(() => undefined); // type errors elsewhere still emit
   return out;
 }
 
@@ -96,7 +119,9 @@ export function runScript(scriptPath: string, args: string[] = [], env: NodeJS.P
   const waiters: Array<{ pattern: RegExp; resolve: (line: string) => void }> = [];
   let pending = '';
   let stderr = '';
-  child.stderr!.on('data', (chunk: Buffer) => { stderr += chunk.toString(); });
+  child.stderr!.on('data', (chunk: Buffer) => {
+    stderr += chunk.toString();
+  });
   child.stdout!.on('data', (chunk: Buffer) => {
     pending += chunk.toString();
     const parts = pending.split('\n');
@@ -123,7 +148,9 @@ export function runScript(scriptPath: string, args: string[] = [], env: NodeJS.P
       if (found) return Promise.resolve(found);
       return new Promise((resolve, reject) => {
         waiters.push({ pattern, resolve });
-        void exited.then(({ code, signal }) => reject(new Error(`child exited (${code ?? signal}) before printing ${pattern}; stderr: ${stderr}`)));
+        void exited.then(({ code, signal }) =>
+          reject(new Error(`child exited (${code ?? signal}) before printing ${pattern}; stderr: ${stderr}`)),
+        );
       });
     },
   };

@@ -71,11 +71,14 @@ describe('sourceIdentity', () => {
 
     // A fresh process has no memory memo: it must use sources.json and read nothing.
     const script = path.join(memoDir, 'identity-child.mjs');
-    await writeFile(script, `
+    await writeFile(
+      script,
+      `
       const { sourceIdentity, identityStats } = await import(${JSON.stringify(path.join(build, 'cache', 'identity.js'))});
       const id = await sourceIdentity(process.argv[2], { memoDir: process.argv[3] });
       console.log(JSON.stringify({ id, hashed: identityStats.filesHashed }));
-    `);
+    `,
+    );
     const child = runScript(script, [file, memoDir]);
     const line = await child.waitFor(/^\{/);
     expect(JSON.parse(line)).toEqual({ id: original, hashed: 0 });

@@ -8,7 +8,15 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from
 import { cacheKey } from '../../src/cache/key.js';
 import { openFrameCache, type FrameCache } from '../../src/cache/store.js';
 import {
-  SAMPLE_RECIPE, SAMPLE_SOURCE, buildForChildren, readFrameBytes, removeBuild, runScript, tempDir, writeFrames, type Child,
+  SAMPLE_RECIPE,
+  SAMPLE_SOURCE,
+  buildForChildren,
+  readFrameBytes,
+  removeBuild,
+  runScript,
+  tempDir,
+  writeFrames,
+  type Child,
 } from './helpers.js';
 
 let build: string;
@@ -114,7 +122,9 @@ describe('across processes', () => {
     const racers = writers.map((w) => spawnChild('race', root, key, w, '40', go));
     await Promise.all(racers.map((c) => c.waitFor(/^ready$/)));
     await writeFile(go, '');
-    const results = await Promise.all(racers.map(async (c) => JSON.parse(await c.waitFor(/^\{/)) as { winner: string; adopted: boolean; dir: string; frames: number }));
+    const results = await Promise.all(
+      racers.map(async (c) => JSON.parse(await c.waitFor(/^\{/)) as { winner: string; adopted: boolean; dir: string; frames: number }),
+    );
     for (const c of racers) expect((await c.exited).code).toBe(0);
 
     const winner = results[0]!.winner;

@@ -84,8 +84,23 @@ async function filesUnder(sub: string): Promise<string[]> {
 
 describe('address policy', () => {
   it('classifies private, loopback, link-local and mapped addresses, IPv4 and IPv6', () => {
-    for (const address of ['127.0.0.1', '10.1.2.3', '172.16.5.4', '192.168.1.1', '169.254.169.254', '100.64.0.1', '0.0.0.0',
-      '::1', '::', 'fe80::1', 'fc00::1', 'fd12:3456::1', '::ffff:127.0.0.1', '::ffff:8.8.8.8', 'ff02::1']) {
+    for (const address of [
+      '127.0.0.1',
+      '10.1.2.3',
+      '172.16.5.4',
+      '192.168.1.1',
+      '169.254.169.254',
+      '100.64.0.1',
+      '0.0.0.0',
+      '::1',
+      '::',
+      'fe80::1',
+      'fc00::1',
+      'fd12:3456::1',
+      '::ffff:127.0.0.1',
+      '::ffff:8.8.8.8',
+      'ff02::1',
+    ]) {
       expect(isPrivateAddress(address), address).toBe(true);
     }
     for (const address of ['8.8.8.8', '1.1.1.1', '2606:4700:4700::1111', '2a00:1450:4001::200e']) {
@@ -182,7 +197,9 @@ describe('fetchRemoteSource', () => {
   it('stops on abort with a typed error and leaves nothing behind', async () => {
     const controller = new AbortController();
     setTimeout(() => controller.abort(), 50);
-    const error = await fetchRemoteSource(`${base}/slow.mp4`, { cacheDir, allowPrivateHosts: true, signal: controller.signal }).catch((e: unknown) => e);
+    const error = await fetchRemoteSource(`${base}/slow.mp4`, { cacheDir, allowPrivateHosts: true, signal: controller.signal }).catch(
+      (e: unknown) => e,
+    );
     expect((error as RemoteSourceError).code).toBe('cancelled');
     expect(await filesUnder('tmp')).toEqual([]);
     expect(await filesUnder('blobs')).toEqual([]);
@@ -195,7 +212,11 @@ describe('fetchRemoteSource', () => {
 });
 
 describe('downloads under the cache budget', () => {
-  const exists = (file: string) => stat(file).then(() => true, () => false);
+  const exists = (file: string) =>
+    stat(file).then(
+      () => true,
+      () => false,
+    );
   const ago = (ms: number) => new Date(Date.now() - ms);
 
   it('count in the budget: GC evicts the least recently used download, and its URL downloads again', async () => {

@@ -42,11 +42,22 @@ describe('cacheKey', () => {
 
   it('changes with every recipe field and the source, and only with them', () => {
     const variants: Array<Partial<typeof SAMPLE_RECIPE> | Record<string, unknown>> = [
-      { mediaStart: 0.5 }, { slotCount: 11 }, { slotCount: null }, { playbackRate: 2 }, { loop: true }, { fps: '30000/1001' },
-      { width: 65 }, { height: 37 }, { jpegQuality: 4 }, { format: 'png', jpegQuality: null }, { colorTarget: 'pq' }, { ffmpegMajor: 6 },
+      { mediaStart: 0.5 },
+      { slotCount: 11 },
+      { slotCount: null },
+      { playbackRate: 2 },
+      { loop: true },
+      { fps: '30000/1001' },
+      { width: 65 },
+      { height: 37 },
+      { jpegQuality: 4 },
+      { format: 'png', jpegQuality: null },
+      { colorTarget: 'pq' },
+      { ffmpegMajor: 6 },
     ];
     const keys = new Set([key]);
-    for (const change of variants) keys.add(cacheKey({ sourceId: SAMPLE_SOURCE, recipe: { ...SAMPLE_RECIPE, ...change } as typeof SAMPLE_RECIPE }));
+    for (const change of variants)
+      keys.add(cacheKey({ sourceId: SAMPLE_SOURCE, recipe: { ...SAMPLE_RECIPE, ...change } as typeof SAMPLE_RECIPE }));
     keys.add(cacheKey({ sourceId: `sha256:${'cd'.repeat(32)}`, recipe: SAMPLE_RECIPE }));
     expect(keys.size).toBe(variants.length + 2);
     expect(key).toMatch(/^[0-9a-f]{40}$/);
@@ -56,7 +67,9 @@ describe('cacheKey', () => {
     expect(cacheKey({ sourceId: SAMPLE_SOURCE, recipe: { ...SAMPLE_RECIPE, fps: '60/2' } })).toBe(key);
     expect(cacheKey({ sourceId: SAMPLE_SOURCE, recipe: { ...SAMPLE_RECIPE, mediaStart: -0 } })).toBe(key);
     const png = { ...SAMPLE_RECIPE, format: 'png' as const };
-    expect(cacheKey({ sourceId: SAMPLE_SOURCE, recipe: { ...png, jpegQuality: 3 } })).toBe(cacheKey({ sourceId: SAMPLE_SOURCE, recipe: { ...png, jpegQuality: 9 } }));
+    expect(cacheKey({ sourceId: SAMPLE_SOURCE, recipe: { ...png, jpegQuality: 3 } })).toBe(
+      cacheKey({ sourceId: SAMPLE_SOURCE, recipe: { ...png, jpegQuality: 9 } }),
+    );
     expect(normalizeRecipe({ ...SAMPLE_RECIPE, fps: '29.97' }).fps).toBe('2997/100');
   });
 
@@ -135,7 +148,7 @@ describe('publish and lookup', () => {
     expect(await readdir(path.join(root, 'entries'))).toEqual([key]);
   });
 
-  it('two cache objects in one process share a lease file; closing one keeps the other\'s protection', async () => {
+  it("two cache objects in one process share a lease file; closing one keeps the other's protection", async () => {
     await publishSample(key, 2, 'w');
     await cache.release(key);
     const second = (await openFrameCache({ dir: root }))!;
@@ -184,8 +197,9 @@ describe('publish and lookup', () => {
   it('refuses to publish a frame that was never written, leaving the partial for abort', async () => {
     const w = await cache.beginWrite(key);
     const names = await writeFrames(w.dir, 2, 'w');
-    await expect(cache.publish(w, { frames: [...names, '000002.bin'], sourceId: SAMPLE_SOURCE, recipe: SAMPLE_RECIPE }))
-      .rejects.toThrow(/000002\.bin was not written/);
+    await expect(cache.publish(w, { frames: [...names, '000002.bin'], sourceId: SAMPLE_SOURCE, recipe: SAMPLE_RECIPE })).rejects.toThrow(
+      /000002\.bin was not written/,
+    );
     expect(cache.metrics.publishFailures).toBe(1);
     expect(await readdir(path.join(root, 'partial'))).toHaveLength(1);
     expect(await cache.lookup(key)).toBeNull();

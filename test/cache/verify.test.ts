@@ -20,7 +20,9 @@ beforeAll(async () => {
   dir = await tempDir('fs-cache-verify-');
   media = await makeIndexedVideo(path.join(dir, 'clip.mp4'), { width: 160, height: 96, fps: 30, frames: 30, codec: 'h264' });
 });
-afterAll(async () => { await rm(dir, { recursive: true, force: true }); });
+afterAll(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
 
 /** Overwrites `length` bytes of `file` at `offset` with their inverse: same size, other content. */
 async function corruptInPlace(file: string, offset: number, length: number): Promise<void> {
@@ -43,7 +45,11 @@ describe('frame checksums in the store', () => {
     try {
       const key = cacheKey({ sourceId: SAMPLE_SOURCE, recipe: SAMPLE_RECIPE });
       const w = await cache.beginWrite(key);
-      const published = await cache.publish(w, { frames: await writeFrames(w.dir, 4, 'old'), sourceId: SAMPLE_SOURCE, recipe: SAMPLE_RECIPE });
+      const published = await cache.publish(w, {
+        frames: await writeFrames(w.dir, 4, 'old'),
+        sourceId: SAMPLE_SOURCE,
+        recipe: SAMPLE_RECIPE,
+      });
       expect(published.manifest.files.every((f) => /^[0-9a-f]{64}$/.test(f.sha256))).toBe(true);
       await cache.release(key);
       const size = (await stat(published.frames[2]!)).size;
@@ -59,7 +65,11 @@ describe('frame checksums in the store', () => {
       expect(await readdir(path.join(root, 'entries'))).toEqual([]);
 
       const again = await cache.beginWrite(key);
-      const replaced = await cache.publish(again, { frames: await writeFrames(again.dir, 4, 'new'), sourceId: SAMPLE_SOURCE, recipe: SAMPLE_RECIPE });
+      const replaced = await cache.publish(again, {
+        frames: await writeFrames(again.dir, 4, 'new'),
+        sourceId: SAMPLE_SOURCE,
+        recipe: SAMPLE_RECIPE,
+      });
       const hit = await cache.lookup(key);
       expect(hit?.frames).toEqual(replaced.frames);
       for (const [k, frame] of hit!.frames.entries()) expect(readFrameBytes(await readFile(frame))).toEqual({ slot: k, writer: 'new' });

@@ -18,21 +18,28 @@ const PIXEL_FRAME = 30;
 const PIXEL = { x: 300, y: 170 };
 
 let dir: string;
-beforeAll(async () => { dir = await makeProject({}, 'fs-hold-render-'); });
-afterAll(async () => { await rm(dir, { recursive: true, force: true }); });
+beforeAll(async () => {
+  dir = await makeProject({}, 'fs-hold-render-');
+});
+afterAll(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
 
 describe('a render holding still', () => {
-  it('reuses the hold\'s frames and still shows a single pixel lit for one frame of it', async () => {
+  it("reuses the hold's frames and still shows a single pixel lit for one frame of it", async () => {
     const project = path.join(dir, 'hold');
     await mkdir(project, { recursive: true });
-    await writeFile(path.join(project, 'index.html'), page({
-      duration: FRAMES / FPS,
-      body: '<div id="box"></div><div id="dot"></div>',
-      style: `#box { position: absolute; left: 0; top: 20px; width: 40px; height: 40px; background: #e33; animation: m 0.3s linear both; }
+    await writeFile(
+      path.join(project, 'index.html'),
+      page({
+        duration: FRAMES / FPS,
+        body: '<div id="box"></div><div id="dot"></div>',
+        style: `#box { position: absolute; left: 0; top: 20px; width: 40px; height: 40px; background: #e33; animation: m 0.3s linear both; }
 @keyframes m { to { transform: translateX(200px); } }
 #dot { display: none; position: absolute; left: ${PIXEL.x}px; top: ${PIXEL.y}px; width: 1px; height: 1px; background: #fff; }`,
-      script: `(function tick(ms) { document.getElementById('dot').style.display = Math.round(ms * ${FPS} / 1000) === ${PIXEL_FRAME} ? 'block' : 'none'; requestAnimationFrame(tick); })(0);`,
-    }));
+        script: `(function tick(ms) { document.getElementById('dot').style.display = Math.round(ms * ${FPS} / 1000) === ${PIXEL_FRAME} ? 'block' : 'none'; requestAnimationFrame(tick); })(0);`,
+      }),
+    );
     // ProRes 4444 from PNG captures: close enough to lossless to read one pixel back.
     const output = path.join(dir, 'hold.mov');
     const result = await render(project, { output, workers: 1 });
@@ -54,11 +61,14 @@ describe('a render holding still', () => {
   it('a 10 fps video in a 30 fps render: one capture per source frame, every frame the one due', async () => {
     const project = path.join(dir, 'video');
     await makeIndexedVideo(path.join(project, 'clip.mp4'), { width: 160, height: 90, fps: 10, frames: 10, codec: 'h264' });
-    await writeFile(path.join(project, 'index.html'), page({
-      duration: 1,
-      style: 'video { position: absolute; left: 0; top: 0; width: 160px; height: 90px; }',
-      body: '<video src="clip.mp4" data-start="0" data-duration="1" muted></video>',
-    }));
+    await writeFile(
+      path.join(project, 'index.html'),
+      page({
+        duration: 1,
+        style: 'video { position: absolute; left: 0; top: 0; width: 160px; height: 90px; }',
+        body: '<video src="clip.mp4" data-start="0" data-duration="1" muted></video>',
+      }),
+    );
     const output = path.join(dir, 'video.mp4');
     const result = await render(project, { output, workers: 1, quality: 'high' });
     expect(result.frames).toBe(30);

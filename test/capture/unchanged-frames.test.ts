@@ -82,15 +82,31 @@ afterAll(async () => {
 });
 
 async function openWorkers(count: number, reuseUnchanged: boolean): Promise<CaptureWorker[]> {
-  return Promise.all(Array.from({ length: count }, (_, i) => CaptureWorker.open(browser.browser, browser.captureMode, i, {
-    url: server.urlFor(composition.entryFile), runtime, width: 320, height: 180, transparent: false, reuseUnchanged,
-  })));
+  return Promise.all(
+    Array.from({ length: count }, (_, i) =>
+      CaptureWorker.open(browser.browser, browser.captureMode, i, {
+        url: server.urlFor(composition.entryFile),
+        runtime,
+        width: 320,
+        height: 180,
+        transparent: false,
+        reuseUnchanged,
+      }),
+    ),
+  );
 }
 
 /** Every frame of the composition through the capture pool, in order. */
 async function captureAll(workers: CaptureWorker[]): Promise<Buffer[]> {
   const frames: Buffer[] = [];
-  await captureFrames({ workers, frameCount: FRAMES, fps: composition.fps, sink: async (frame) => { frames.push(frame); } });
+  await captureFrames({
+    workers,
+    frameCount: FRAMES,
+    fps: composition.fps,
+    sink: async (frame) => {
+      frames.push(frame);
+    },
+  });
   return frames;
 }
 
@@ -164,7 +180,15 @@ let shown = null;
     try {
       const glComposition = await parseComposition(glDir);
       const glRuntime = runtimeScript(runtimeConfigFor(glComposition, 1));
-      const open = (reuseUnchanged: boolean) => CaptureWorker.open(glBrowser.browser, glBrowser.captureMode, 0, { url: glServer.urlFor(glComposition.entryFile), runtime: glRuntime, width: 320, height: 180, transparent: false, reuseUnchanged });
+      const open = (reuseUnchanged: boolean) =>
+        CaptureWorker.open(glBrowser.browser, glBrowser.captureMode, 0, {
+          url: glServer.urlFor(glComposition.entryFile),
+          runtime: glRuntime,
+          width: 320,
+          height: 180,
+          transparent: false,
+          reuseUnchanged,
+        });
       const [every, reusing] = [await open(false), await open(true)];
       const want: Buffer[] = [];
       const got: Buffer[] = [];

@@ -55,7 +55,9 @@ const SCENE = `<template><div data-composition-id="scene" data-width="320" data-
 </div></template>`;
 
 /** A registered GSAP timeline whose tweens move by layout and text reflow. */
-const MOTION = CLEAN.replace('<script>window.__timelines = window.__timelines || {};</script>', `<script src="https://cdn.jsdelivr.net/npm/gsap@3/dist/gsap.min.js"></script>
+const MOTION = CLEAN.replace(
+  '<script>window.__timelines = window.__timelines || {};</script>',
+  `<script src="https://cdn.jsdelivr.net/npm/gsap@3/dist/gsap.min.js"></script>
 <script>
   const tl = gsap.timeline({ paused: true });
   tl.to('#red', { x: 10, duration: 1 }, 0)
@@ -63,36 +65,63 @@ const MOTION = CLEAN.replace('<script>window.__timelines = window.__timelines ||
   // tl.to('#red', { top: 5 });
   window.__timelines = window.__timelines || {};
   window.__timelines['main'] = tl;
-</script>`);
+</script>`,
+);
 
-const SCRIPT_ERROR = CLEAN.replace('window.__timelines = window.__timelines || {};', 'window.__timelines = window.__timelines || {}; window.__timelines["main"] = null; undefinedFn();');
+const SCRIPT_ERROR = CLEAN.replace(
+  'window.__timelines = window.__timelines || {};',
+  'window.__timelines = window.__timelines || {}; window.__timelines["main"] = null; undefinedFn();',
+);
 
 let dir: string;
 const project = (name: string) => path.join(dir, name);
 
 beforeAll(async () => {
-  dir = await makeProject({
-    'clean/index.html': CLEAN, 'bad/index.html': MISTAKES, 'host/index.html': HOST, 'host/compositions/scene.html': SCENE, 'throws/index.html': SCRIPT_ERROR, 'motion/index.html': MOTION,
-  }, 'fs-authoring-');
+  dir = await makeProject(
+    {
+      'clean/index.html': CLEAN,
+      'bad/index.html': MISTAKES,
+      'host/index.html': HOST,
+      'host/compositions/scene.html': SCENE,
+      'throws/index.html': SCRIPT_ERROR,
+      'motion/index.html': MOTION,
+    },
+    'fs-authoring-',
+  );
   for (const name of ['clean', 'bad', 'host', 'throws', 'motion']) await makeSilentVideo(project(name), 'clip.mp4', 3);
 });
-afterAll(async () => { if (dir) await rm(dir, { recursive: true, force: true }); });
+afterAll(async () => {
+  if (dir) await rm(dir, { recursive: true, force: true });
+});
 
 describe('lint', () => {
-  it('reports each mistake with HyperFrames\' code, severity, message, fix and file', async () => {
+  it("reports each mistake with HyperFrames' code, severity, message, fix and file", async () => {
     const result = await lintProject(project('bad'));
     const file = path.join(project('bad'), 'index.html');
     const codes = result.findings.map((f) => `${f.severity}:${f.code}`);
-    expect(codes).toEqual(expect.arrayContaining([
-      'error:missing_timeline_registry', 'error:media_missing_id', 'error:video_missing_muted', 'warning:timed_element_missing_clip_class',
-      'warning:studio_missing_editable_id', 'warning:root_composition_duration_derived', 'error:audio_src_not_found', 'error:missing_local_asset',
-      'error:invalid_timing', 'warning:missing_data_no_timeline',
-    ]));
+    expect(codes).toEqual(
+      expect.arrayContaining([
+        'error:missing_timeline_registry',
+        'error:media_missing_id',
+        'error:video_missing_muted',
+        'warning:timed_element_missing_clip_class',
+        'warning:studio_missing_editable_id',
+        'warning:root_composition_duration_derived',
+        'error:audio_src_not_found',
+        'error:missing_local_asset',
+        'error:invalid_timing',
+        'warning:missing_data_no_timeline',
+      ]),
+    );
     for (const f of result.findings) {
       expect(Object.keys(f)).toEqual(expect.arrayContaining(['code', 'severity', 'message', 'fixHint', 'file']));
       expect(f.file).toBe(file);
     }
-    expect(result.findings.find((f) => f.code === 'media_missing_id')).toMatchObject({ line: 6, column: 3, snippet: '<video src="clip.mp4" data-start="0">' });
+    expect(result.findings.find((f) => f.code === 'media_missing_id')).toMatchObject({
+      line: 6,
+      column: 3,
+      snippet: '<video src="clip.mp4" data-start="0">',
+    });
     expect(result.findings.find((f) => f.code === 'missing_local_asset')!.message).toContain('nope.png');
     expect(result.findings.find((f) => f.code === 'audio_src_not_found')!.message).toContain('missing.wav');
     expect(result.findings.find((f) => f.code === 'invalid_timing')!.message).toContain('data-start="soon!"');
@@ -100,7 +129,12 @@ describe('lint', () => {
   });
 
   it('passes a clean project and lints its sub-composition files', async () => {
-    expect(await lintProject(project('clean'))).toMatchObject({ ok: true, errorCount: 0, warningCount: 1, findings: [{ code: 'missing_data_no_timeline', severity: 'warning' }] });
+    expect(await lintProject(project('clean'))).toMatchObject({
+      ok: true,
+      errorCount: 0,
+      warningCount: 1,
+      findings: [{ code: 'missing_data_no_timeline', severity: 'warning' }],
+    });
     const host = await lintProject(project('host'));
     expect(host.filesScanned).toBe(2);
     expect(host.findings).toEqual([]);
@@ -123,7 +157,10 @@ describe('lint', () => {
     const clean = await runCliInProcess(['lint', project('clean')]);
     expect(clean.stderr).toBe('');
     expect(clean.code).toBe(0);
-    expect(clean.stdout.trim().split('\n')).toEqual([expect.stringMatching(/^⚠ \[.*index\.html:4:1\] missing_data_no_timeline: /), '0 error(s), 1 warning(s)']);
+    expect(clean.stdout.trim().split('\n')).toEqual([
+      expect.stringMatching(/^⚠ \[.*index\.html:4:1\] missing_data_no_timeline: /),
+      '0 error(s), 1 warning(s)',
+    ]);
     const none = await runCliInProcess(['lint', path.join(dir, 'nothing-here')]);
     expect(none.code).toBe(1);
     expect(none.stderr).toMatch(/nothing-here does not exist/);
@@ -140,10 +177,14 @@ describe('check and validate', () => {
     expect(await checkProject(project('bad'))).toMatchObject({ ok: false, browserSkipped: true, runtime: { findings: [] } });
   });
 
-  it('validate exits 1 with HyperFrames\' {ok, errors, warnings} on a script error, 0 on a clean project', async () => {
+  it("validate exits 1 with HyperFrames' {ok, errors, warnings} on a script error, 0 on a clean project", async () => {
     const failed = await runCli(['validate', project('throws'), '--json', '--no-contrast']);
     expect(failed.code).toBe(1);
-    expect(JSON.parse(failed.stdout)).toMatchObject({ ok: false, errors: [{ level: 'error', text: expect.stringContaining('undefinedFn') }], warnings: [] });
+    expect(JSON.parse(failed.stdout)).toMatchObject({
+      ok: false,
+      errors: [{ level: 'error', text: expect.stringContaining('undefinedFn') }],
+      warnings: [],
+    });
     const clean = await runCliInProcess(['validate', project('clean')]);
     expect(clean.code).toBe(0);
     expect(clean.stdout).toContain('0 error(s), 0 warning(s)');
@@ -166,9 +207,19 @@ describe('snapshot', () => {
     await writeFile(path.join(outDir, 'notes.txt'), 'mine');
     await writeFile(path.join(outDir, 'frame-07-at-9s.png'), 'stale still');
     const result = await captureSnapshots(project('clean'), { outDir });
-    expect((await readdir(outDir)).sort()).toEqual(['contact-sheet.jpg', 'frame-00-at-0s.png', 'frame-01-at-0.5s.png', 'frame-02-at-1s.png', 'frame-03-at-1.5s.png', 'frame-04-at-1.94s.png', 'notes.txt']);
+    expect((await readdir(outDir)).sort()).toEqual([
+      'contact-sheet.jpg',
+      'frame-00-at-0s.png',
+      'frame-01-at-0.5s.png',
+      'frame-02-at-1s.png',
+      'frame-03-at-1.5s.png',
+      'frame-04-at-1.94s.png',
+      'notes.txt',
+    ]);
     expect(await readFile(path.join(outDir, 'notes.txt'), 'utf8')).toBe('mine');
-    const colours = await Promise.all(result.files.map(async (file) => pixel(await decodeFrames(file, { width: 320, height: 180 }), 0, 160, 90)));
+    const colours = await Promise.all(
+      result.files.map(async (file) => pixel(await decodeFrames(file, { width: 320, height: 180 }), 0, 160, 90)),
+    );
     const red = [255, 0, 0];
     const green = [0, 255, 0];
     expect(colours).toEqual([red, red, green, green, green]);
@@ -189,13 +240,32 @@ describe('snapshot', () => {
 });
 
 describe('info, compositions, timeline', () => {
-  it('info: HyperFrames\' fields', async () => {
+  it("info: HyperFrames' fields", async () => {
     const info = await projectInfo(await readProject(project('clean')));
-    expect(info).toMatchObject({ name: 'clean', resolution: 'landscape', width: 320, height: 180, duration: 2, elements: 3, tracks: 1, types: { text: 2, video: 1 } });
+    expect(info).toMatchObject({
+      name: 'clean',
+      resolution: 'landscape',
+      width: 320,
+      height: 180,
+      duration: 2,
+      elements: 3,
+      tracks: 1,
+      types: { text: 2, video: 1 },
+    });
     expect(info.size).toBeGreaterThan(CLEAN.length);
     const cli = await runCli(['info', project('clean'), '--json']);
     expect(cli.code).toBe(0);
-    expect(Object.keys(JSON.parse(cli.stdout))).toEqual(['name', 'resolution', 'width', 'height', 'duration', 'elements', 'tracks', 'types', 'size']);
+    expect(Object.keys(JSON.parse(cli.stdout))).toEqual([
+      'name',
+      'resolution',
+      'width',
+      'height',
+      'duration',
+      'elements',
+      'tracks',
+      'types',
+      'size',
+    ]);
   });
 
   it('compositions: the root and each sub-composition with its file', async () => {
@@ -209,10 +279,31 @@ describe('info, compositions, timeline', () => {
     const timeline = timelineOf(await readProject(project('host')));
     expect(timeline.duration).toBe(4);
     expect(timeline.tracks.map((t) => t.kind)).toEqual(['audio', 'graphics']);
-    expect(timeline.tracks[0]!.rows).toEqual([expect.objectContaining({ id: 'music', kind: 'audio', start: 0, duration: 3, end: 3, src: 'clip.mp4', volume: 0.5, trackIndex: 0, nested: false })]);
+    expect(timeline.tracks[0]!.rows).toEqual([
+      expect.objectContaining({
+        id: 'music',
+        kind: 'audio',
+        start: 0,
+        duration: 3,
+        end: 3,
+        src: 'clip.mp4',
+        volume: 0.5,
+        trackIndex: 0,
+        nested: false,
+      }),
+    ]);
     expect(timeline.tracks[1]!.rows).toEqual([
       expect.objectContaining({ id: 'scene', start: 1, end: 3, absStart: 1, absEnd: 3, trackIndex: 1, nested: false }),
-      expect.objectContaining({ id: 'inner', start: 0.5, end: 1.5, absStart: 1.5, absEnd: 2.5, nested: true, host: 'scene', file: 'compositions/scene.html' }),
+      expect.objectContaining({
+        id: 'inner',
+        start: 0.5,
+        end: 1.5,
+        absStart: 1.5,
+        absEnd: 2.5,
+        nested: true,
+        host: 'scene',
+        file: 'compositions/scene.html',
+      }),
     ]);
     const cli = await runCli(['timeline', project('host'), '--json']);
     expect(cli.stderr).toBe('');

@@ -73,15 +73,37 @@ describe('framesmith render --batch', () => {
     expect(run.code).toBe(0);
     const doc = JSON.parse(run.stdout); // the whole of stdout is one document
     const outputs = [path.join(dir, '0-red.mp4'), path.join(dir, '1-green.mp4'), path.join(dir, '2-deep', 'blue.mp4')];
-    expect(doc).toMatchObject({ type: 'batch-complete', manifestPath: path.join(dir, 'manifest.json'), total: 3, completed: 3, failed: 0, skipped: 0 });
+    expect(doc).toMatchObject({
+      type: 'batch-complete',
+      manifestPath: path.join(dir, 'manifest.json'),
+      total: 3,
+      completed: 3,
+      failed: 0,
+      skipped: 0,
+    });
     expectColour(await centre(outputs[0]!), [255, 0, 0]);
     expectColour(await centre(outputs[1]!), [0, 255, 0]);
     expectColour(await centre(outputs[2]!), [0, 0, 255]);
     const manifest = await manifestOf(dir);
-    expect(manifest).toMatchObject({ version: 1, batchPath: rowsFile, manifestPath: path.join(dir, 'manifest.json'), total: 3, completed: 3, failed: 0, skipped: 0 });
+    expect(manifest).toMatchObject({
+      version: 1,
+      batchPath: rowsFile,
+      manifestPath: path.join(dir, 'manifest.json'),
+      total: 3,
+      completed: 3,
+      failed: 0,
+      skipped: 0,
+    });
     expect(manifest.rows).toEqual(doc.rows);
     for (const [i, row] of manifest.rows.entries()) {
-      expect(row).toMatchObject({ index: i, outputPath: outputs[i], status: 'completed', durationMs: 100, error: null, variables: [RED, GREEN, { ...BLUE, title: 'deep/blue' }][i] });
+      expect(row).toMatchObject({
+        index: i,
+        outputPath: outputs[i],
+        status: 'completed',
+        durationMs: 100,
+        error: null,
+        variables: [RED, GREEN, { ...BLUE, title: 'deep/blue' }][i],
+      });
       expect(row.renderTimeMs).toEqual(expect.any(Number));
       expect(Date.parse(row.completedAt!)).toBeGreaterThanOrEqual(Date.parse(row.startedAt!));
     }
@@ -114,7 +136,10 @@ describe('framesmith render --batch', () => {
     const { dir, rowsFile } = await setup('refused', [RED, { bg: '#00ff00' }]);
     const cases: Array<[string[], RegExp]> = [
       [['--batch', rowsFile, '-o', path.join(dir, '{title}.mp4')], /row 1 has no "title" for the placeholder \{title\}/],
-      [['--batch', rowsFile, '--variables', '{"bg":"#000000"}', '-o', path.join(dir, '{index}.mp4')], /--batch gives each render its variables/],
+      [
+        ['--batch', rowsFile, '--variables', '{"bg":"#000000"}', '-o', path.join(dir, '{index}.mp4')],
+        /--batch gives each render its variables/,
+      ],
       [['--batch-concurrency', '2', '-o', path.join(dir, 'x.mp4')], /--batch-concurrency needs --batch/],
       [['--batch-fail-fast', '-o', path.join(dir, 'x.mp4')], /--batch-fail-fast needs --batch/],
       [['--batch', path.join(dir, USER_FILE), '-o', path.join(dir, '{index}.mp4')], /notes\.txt is not valid JSON/],
@@ -122,7 +147,10 @@ describe('framesmith render --batch', () => {
     ];
     const strictRows = path.join(work, 'strict.json');
     await writeFile(strictRows, JSON.stringify([RED, { bg: 3 }, { ...GREEN, nope: 1 }]));
-    cases.push([['--batch', strictRows, '--strict-variables', '-o', path.join(dir, '{index}.mp4')], /--strict-variables: the batch was not started, 2 rows have variables.*row 1: .*"bg".*row 2: .*"nope"/]);
+    cases.push([
+      ['--batch', strictRows, '--strict-variables', '-o', path.join(dir, '{index}.mp4')],
+      /--strict-variables: the batch was not started, 2 rows have variables.*row 1: .*"bg".*row 2: .*"nope"/,
+    ]);
     const runs = await Promise.all(cases.map(([args]) => runCliInProcess(['render', project, ...args])));
     for (const [i, run] of runs.entries()) {
       expect(run.code, cases[i]![0].join(' ')).toBe(2);
@@ -134,7 +162,18 @@ describe('framesmith render --batch', () => {
 
   it('a failing row fails alone (exit 1, the manifest says which and why), with two rows at a time; other rows warn about undeclared keys and render', async () => {
     const { dir, rowsFile } = await setup('failing', [RED, { ...GREEN, title: 'boom' }, { ...BLUE, extra: 1 }]);
-    const run = await runCli(['render', project, '--batch', rowsFile, '-o', path.join(dir, '{index}.mp4'), '-w', '1', '--batch-concurrency', '2']);
+    const run = await runCli([
+      'render',
+      project,
+      '--batch',
+      rowsFile,
+      '-o',
+      path.join(dir, '{index}.mp4'),
+      '-w',
+      '1',
+      '--batch-concurrency',
+      '2',
+    ]);
     expect(run.code).toBe(1);
     expect(run.stderr).toMatch(/row 1 failed: .*boom row/);
     expect(run.stderr).toMatch(/warning: row 2: .*"extra"/);
@@ -151,7 +190,18 @@ describe('framesmith render --batch', () => {
 
   it('--batch-fail-fast starts no row after the first failure: the rest are skipped, exit 1', async () => {
     const { dir, rowsFile } = await setup('fail-fast', [RED, { ...GREEN, title: 'boom' }, BLUE]);
-    const run = await runCli(['render', project, '--batch', rowsFile, '-o', path.join(dir, '{index}.mp4'), '-w', '1', '--batch-fail-fast', '--json']);
+    const run = await runCli([
+      'render',
+      project,
+      '--batch',
+      rowsFile,
+      '-o',
+      path.join(dir, '{index}.mp4'),
+      '-w',
+      '1',
+      '--batch-fail-fast',
+      '--json',
+    ]);
     expect(run.code).toBe(1);
     const doc = JSON.parse(run.stdout);
     expect(doc).toMatchObject({ type: 'batch-complete', total: 3, completed: 1, failed: 1, skipped: 1 });

@@ -8,7 +8,12 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runCli } from '../helpers/render-cli.js';
 
-interface Check { name: string; ok: boolean; detail: string; fix?: string }
+interface Check {
+  name: string;
+  ok: boolean;
+  detail: string;
+  fix?: string;
+}
 
 describe('framesmith doctor', () => {
   it('on this machine: every check passes, the bundled headless shell captures with beginFrame', async () => {
@@ -19,7 +24,18 @@ describe('framesmith doctor', () => {
       const report = JSON.parse(run.stdout) as { ok: boolean; checks: Check[] };
       expect(report.ok).toBe(true);
       const names = report.checks.map((c) => c.name);
-      for (const name of ['node', 'ffmpeg', 'encoder libx264', 'encoder libvpx-vp9', 'encoder libopus', 'filter zscale', 'filter amix', 'browser', 'cache']) expect(names).toContain(name);
+      for (const name of [
+        'node',
+        'ffmpeg',
+        'encoder libx264',
+        'encoder libvpx-vp9',
+        'encoder libopus',
+        'filter zscale',
+        'filter amix',
+        'browser',
+        'cache',
+      ])
+        expect(names).toContain(name);
       expect(report.checks.find((c) => c.name === 'browser')!.detail).toMatch(/capture mode beginframe \(one frame captured/);
       expect(report.checks.find((c) => c.name === 'cache')!.detail).toContain(cache);
     } finally {

@@ -9,7 +9,14 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../helpers/render-cli.js';
 
-interface Check { name: string; ok: boolean; detail: string; fix?: string; warning?: boolean; info?: Record<string, unknown> }
+interface Check {
+  name: string;
+  ok: boolean;
+  detail: string;
+  fix?: string;
+  warning?: boolean;
+  info?: Record<string, unknown>;
+}
 
 let dir: string;
 beforeAll(async () => {
@@ -20,7 +27,11 @@ afterAll(async () => {
 });
 
 async function fontsCheck(fontDir: string): Promise<{ code: number | null; check: Check }> {
-  const run = await runCli(['doctor', '--json'], { FRAMESMITH_CACHE_DIR: path.join(dir, 'cache'), FRAMESMITH_FONT_DIR: fontDir, FRAMESMITH_GOOGLE_FONTS_URL: 'https://fonts.example.test/css2' });
+  const run = await runCli(['doctor', '--json'], {
+    FRAMESMITH_CACHE_DIR: path.join(dir, 'cache'),
+    FRAMESMITH_FONT_DIR: fontDir,
+    FRAMESMITH_GOOGLE_FONTS_URL: 'https://fonts.example.test/css2',
+  });
   const report = JSON.parse(run.stdout) as { ok: boolean; checks: Check[] };
   return { code: run.code, check: report.checks.find((c) => c.name === 'fonts')! };
 }
@@ -31,7 +42,11 @@ describe('framesmith doctor: fonts', () => {
     const { code, check } = await fontsCheck(fontDir);
     expect(code).toBe(0);
     expect(check.ok).toBe(true);
-    expect(check.detail).toMatch(new RegExp(`^font dir ${fontDir.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}; \\d+ bundled families .*; fallback chain: Noto Sans → Noto Sans Arabic → .* → Noto Sans TC .*; then this machine's fonts, last \\(.*\\); families not bundled from https://fonts\\.example\\.test/css2$`));
+    expect(check.detail).toMatch(
+      new RegExp(
+        `^font dir ${fontDir.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}; \\d+ bundled families .*; fallback chain: Noto Sans → Noto Sans Arabic → .* → Noto Sans TC .*; then this machine's fonts, last \\(.*\\); families not bundled from https://fonts\\.example\\.test/css2$`,
+      ),
+    );
     expect(check.info).toMatchObject({ dir: fontDir, writable: true, googleFonts: 'https://fonts.example.test/css2' });
     expect(check.info!.bundled).toBeGreaterThanOrEqual(44);
     const chain = check.info!.chain as string[];

@@ -25,7 +25,9 @@ describe('framesmith fonts add', () => {
   it('copies every weight and style of each family, WOFF2 only, with a stylesheet whose every url exists', async () => {
     const run = await runCli(['fonts', 'add', 'Bebas Neue', 'Figtree', '--project', project]);
     expect(run.code, run.stderr).toBe(0);
-    expect(run.stdout).toMatch(/added Bebas Neue \(@fontsource\/bebas-neue [\d.]+, 2 files\): fonts\/bebas-neue\/bebas-neue\.css — link it with <link rel="stylesheet" href="fonts\/bebas-neue\/bebas-neue\.css">/);
+    expect(run.stdout).toMatch(
+      /added Bebas Neue \(@fontsource\/bebas-neue [\d.]+, 2 files\): fonts\/bebas-neue\/bebas-neue\.css — link it with <link rel="stylesheet" href="fonts\/bebas-neue\/bebas-neue\.css">/,
+    );
     const css = await readFile(path.join(project, 'fonts/figtree/figtree.css'), 'utf8');
     const faces = new Set([...css.matchAll(/font-style: (\w+);[^}]*font-weight: (\d+);/g)].map((m) => `${m[2]} ${m[1]}`));
     // Figtree ships 300–900, upright and italic.
@@ -40,7 +42,9 @@ describe('framesmith fonts add', () => {
     const before = await readFile(path.join(project, 'fonts/bebas-neue/bebas-neue.css'), 'utf8');
     const run = await runCli(['fonts', 'add', 'Bebas Neue', 'Nope Sans', '--project', project]);
     expect(run.code).toBe(2);
-    expect(run.stderr).toMatch(/no @fontsource package for the font family "Nope Sans": install it in the project \(npm install @fontsource\/nope-sans\), then run framesmith fonts add again/);
+    expect(run.stderr).toMatch(
+      /no @fontsource package for the font family "Nope Sans": install it in the project \(npm install @fontsource\/nope-sans\), then run framesmith fonts add again/,
+    );
     expect(await readFile(path.join(project, 'fonts/bebas-neue/bebas-neue.css'), 'utf8')).toBe(before);
     expect((await readdir(path.join(project, 'fonts'))).sort()).toEqual(['bebas-neue', 'figtree']);
     expect(await readFile(path.join(project, 'index.html'), 'utf8')).toBe('<!doctype html><p>x</p>');

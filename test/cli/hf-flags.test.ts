@@ -28,11 +28,18 @@ interface Parsed {
 /** Parses `args` (after `render`) as the CLI does, without rendering; a bad value rejects with commander's error. */
 async function parse(args: string[]): Promise<Parsed> {
   const errors: string[] = [];
-  const program = new Command().exitOverride().configureOutput({ writeErr: (s) => { errors.push(s); }, writeOut: () => {} });
+  const program = new Command().exitOverride().configureOutput({
+    writeErr: (s) => {
+      errors.push(s);
+    },
+    writeOut: () => {},
+  });
   registerRender(program, { setExitCode() {}, stdout: { write: () => true }, stderr: { write: () => true } });
   const render = program.commands.find((c) => c.name() === 'render')!;
   let parsed: Parsed | undefined;
-  render.action((input: string, flags: Record<string, unknown>) => { parsed = { input, flags }; });
+  render.action((input: string, flags: Record<string, unknown>) => {
+    parsed = { input, flags };
+  });
   try {
     await program.parseAsync(['render', ...normalizeArgvFor(render, args)], { from: 'user' });
   } catch (error) {
@@ -43,12 +50,16 @@ async function parse(args: string[]): Promise<Parsed> {
 }
 
 describe('HyperFrames render flags: parsing', () => {
-  it('takes -f, -q, -w with HyperFrames\' meaning; --quiet stays, and the old -q alone still means quiet', async () => {
+  it("takes -f, -q, -w with HyperFrames' meaning; --quiet stays, and the old -q alone still means quiet", async () => {
     const { input, flags } = await parse(['-f', '24', '-q', 'high', '-w', 'auto']);
     expect(input).toBe('.'); // DIR is optional, as there
     expect(flags).toMatchObject({ fps: '24', quality: 'high', workers: 'auto' });
     expect(flags.quiet).toBeUndefined();
-    expect((await parse(['proj', '--fps=30000/1001', '--quality=delivery', '--workers=3'])).flags).toMatchObject({ fps: '30000/1001', quality: 'delivery', workers: 3 });
+    expect((await parse(['proj', '--fps=30000/1001', '--quality=delivery', '--workers=3'])).flags).toMatchObject({
+      fps: '30000/1001',
+      quality: 'delivery',
+      workers: 3,
+    });
     for (const name of ['draft', 'standard', 'looks', 'high', 'delivery']) expect((await parse(['-q', name])).flags.quality).toBe(name);
     expect((await parse([])).flags.quality).toBe('standard'); // our default stays
     expect((await parse(['proj', '--quiet'])).flags.quiet).toBe(true);
@@ -58,23 +69,100 @@ describe('HyperFrames render flags: parsing', () => {
 
   it('accepts every flag of hyperframes render 0.8.170 that this part owns, spelled as its help spells them', async () => {
     const line = [
-      'proj', '-c', 'index.html', '-o', 'out.mp4', '-f', '25', '-q', 'looks', '--skill', 'product-launch-video', '--format', 'mp4',
-      '--gif-loop', '2', '-w', '4', '--docker', '--crf', '20', '--vp9-cpu-used', '-3', '--gpu', '--browser-gpu', '--quiet', '--lint-verbose',
-      '--debug', '--best-effort', '--strict', '--strict-all', '--max-concurrent-renders', '3', '--json', '--page-side-compositing',
-      '--browser-timeout', '90', '--protocol-timeout', '300000', '--player-ready-timeout', '45000', '--resume', '--keep-segments',
-      '--low-memory-mode', '--experimental-fast-capture', '--frames-cache-dir', 'cache-here',
+      'proj',
+      '-c',
+      'index.html',
+      '-o',
+      'out.mp4',
+      '-f',
+      '25',
+      '-q',
+      'looks',
+      '--skill',
+      'product-launch-video',
+      '--format',
+      'mp4',
+      '--gif-loop',
+      '2',
+      '-w',
+      '4',
+      '--docker',
+      '--crf',
+      '20',
+      '--vp9-cpu-used',
+      '-3',
+      '--gpu',
+      '--browser-gpu',
+      '--quiet',
+      '--lint-verbose',
+      '--debug',
+      '--best-effort',
+      '--strict',
+      '--strict-all',
+      '--max-concurrent-renders',
+      '3',
+      '--json',
+      '--page-side-compositing',
+      '--browser-timeout',
+      '90',
+      '--protocol-timeout',
+      '300000',
+      '--player-ready-timeout',
+      '45000',
+      '--resume',
+      '--keep-segments',
+      '--low-memory-mode',
+      '--experimental-fast-capture',
+      '--frames-cache-dir',
+      'cache-here',
     ];
     const { flags } = await parse(line);
     expect(flags).toMatchObject({
-      fps: '25', quality: 'looks', gifLoop: 2, workers: 4, vp9CpuUsed: -3, debug: true, bestEffort: true, strict: true, strictAll: true,
-      framesCacheDir: path.resolve('cache-here'), docker: true, gpu: true, browserGpu: true, maxConcurrentRenders: 3, skill: 'product-launch-video',
-      resume: true, keepSegments: true, lowMemoryMode: true, experimentalFastCapture: true, pageSideCompositing: true, lintVerbose: true,
-      browserTimeout: 90, protocolTimeout: 300000, playerReadyTimeout: 45000,
+      fps: '25',
+      quality: 'looks',
+      gifLoop: 2,
+      workers: 4,
+      vp9CpuUsed: -3,
+      debug: true,
+      bestEffort: true,
+      strict: true,
+      strictAll: true,
+      framesCacheDir: path.resolve('cache-here'),
+      docker: true,
+      gpu: true,
+      browserGpu: true,
+      maxConcurrentRenders: 3,
+      skill: 'product-launch-video',
+      resume: true,
+      keepSegments: true,
+      lowMemoryMode: true,
+      experimentalFastCapture: true,
+      pageSideCompositing: true,
+      lintVerbose: true,
+      browserTimeout: 90,
+      protocolTimeout: 300000,
+      playerReadyTimeout: 45000,
     });
-    const negated = await parse(['--no-browser-gpu', '--no-page-side-compositing', '--no-low-memory-mode', '--no-best-effort', '--experimental-fast-capture=false', '--docker=false', '--debug=true']);
-    expect(negated.flags).toMatchObject({ browserGpu: false, pageSideCompositing: false, lowMemoryMode: false, bestEffort: false, experimentalFastCapture: false, debug: true });
+    const negated = await parse([
+      '--no-browser-gpu',
+      '--no-page-side-compositing',
+      '--no-low-memory-mode',
+      '--no-best-effort',
+      '--experimental-fast-capture=false',
+      '--docker=false',
+      '--debug=true',
+    ]);
+    expect(negated.flags).toMatchObject({
+      browserGpu: false,
+      pageSideCompositing: false,
+      lowMemoryMode: false,
+      bestEffort: false,
+      experimentalFastCapture: false,
+      debug: true,
+    });
     expect(negated.flags.docker).toBeUndefined();
-    for (const off of ['off', 'none', 'false', '0', 'OFF']) expect((await parse(['--frames-cache-dir', off])).flags.framesCacheDir).toBe(false);
+    for (const off of ['off', 'none', 'false', '0', 'OFF'])
+      expect((await parse(['--frames-cache-dir', off])).flags.framesCacheDir).toBe(false);
   });
 
   it('refuses what HyperFrames refuses, naming the flag and the range (the CLI exits 2)', async () => {
@@ -91,7 +179,10 @@ describe('HyperFrames render flags: parsing', () => {
       [['--max-concurrent-renders', '11'], /--max-concurrent-renders.*1 to 10/],
     ];
     for (const [args, message] of refused) {
-      const error = await parse(args).then(() => null, (e: unknown) => e);
+      const error = await parse(args).then(
+        () => null,
+        (e: unknown) => e,
+      );
       expect(error, args.join(' ')).toBeInstanceOf(CommanderError);
       expect((error as CommanderError).exitCode).not.toBe(0);
       expect((error as CommanderError).message).toMatch(message);
@@ -141,17 +232,24 @@ describe('HyperFrames render flags: what they resolve to', () => {
     }
     expect(error).toBeInstanceOf(StrictModeError);
     expect((error as StrictModeError).code).toBe('strict');
-    expect((error as StrictModeError).message).toBe('the image a.png is missing from the project (`strict`: missing or unready media is an error)');
+    expect((error as StrictModeError).message).toBe(
+      'the image a.png is missing from the project (`strict`: missing or unready media is an error)',
+    );
   });
 
   it('--frames-cache-dir is a cache directory or none; with --cache-dir or --no-cache it is a usage error; HYPERFRAMES_EXTRACT_CACHE_DIR is read', () => {
     expect(cacheSetting({ framesCacheDir: '/tmp/c', cache: true })).toBe('/tmp/c');
     expect(cacheSetting({ framesCacheDir: false, cache: true })).toBe(false);
     expect(cacheSetting({ cache: true })).toBeUndefined();
-    expect(() => cacheSetting({ framesCacheDir: false, cache: false })).toThrow('--frames-cache-dir and --no-cache cannot be combined; pick one');
-    expect(() => cacheSetting({ framesCacheDir: '/a', cacheDir: '/b', cache: true })).toThrow('--frames-cache-dir and --cache-dir cannot be combined');
+    expect(() => cacheSetting({ framesCacheDir: false, cache: false })).toThrow(
+      '--frames-cache-dir and --no-cache cannot be combined; pick one',
+    );
+    expect(() => cacheSetting({ framesCacheDir: '/a', cacheDir: '/b', cache: true })).toThrow(
+      '--frames-cache-dir and --cache-dir cannot be combined',
+    );
     expect(resolveCacheDir({ env: { HYPERFRAMES_EXTRACT_CACHE_DIR: '/srv/hf-cache', HOME: '/home/u' } })).toBe('/srv/hf-cache');
-    for (const off of ['off', 'none', 'false', '0']) expect(resolveCacheDir({ env: { HYPERFRAMES_EXTRACT_CACHE_DIR: off, HOME: '/home/u' } })).toBeNull();
+    for (const off of ['off', 'none', 'false', '0'])
+      expect(resolveCacheDir({ env: { HYPERFRAMES_EXTRACT_CACHE_DIR: off, HOME: '/home/u' } })).toBeNull();
     // framesmith's own variable comes first.
     expect(resolveCacheDir({ env: { FRAMESMITH_CACHE_DIR: '/ours', HYPERFRAMES_EXTRACT_CACHE_DIR: 'off' } })).toBe('/ours');
   });
@@ -159,8 +257,13 @@ describe('HyperFrames render flags: what they resolve to', () => {
   it('rewrites --flag=true/false only for boolean flags, and keeps -q <quality>', () => {
     const booleans = new Set(['docker', 'experimental-fast-capture']);
     const negatable = new Set(['experimental-fast-capture']);
-    expect(normalizeRenderArgv(['--docker=true', '--docker=false', '--experimental-fast-capture=false', '--crf=20', '-q', 'draft', '-q', '--json', '-q'], booleans, negatable))
-      .toEqual(['--docker', '--no-experimental-fast-capture', '--crf=20', '-q', 'draft', '--quiet', '--json', '--quiet']);
+    expect(
+      normalizeRenderArgv(
+        ['--docker=true', '--docker=false', '--experimental-fast-capture=false', '--crf=20', '-q', 'draft', '-q', '--json', '-q'],
+        booleans,
+        negatable,
+      ),
+    ).toEqual(['--docker', '--no-experimental-fast-capture', '--crf=20', '-q', 'draft', '--quiet', '--json', '--quiet']);
     expect(normalizeRenderArgv(['--', '-q'], booleans, negatable)).toEqual(['--', '-q']);
   });
 
@@ -177,18 +280,28 @@ describe('HyperFrames quality names: encoder arguments', () => {
   const valueAfter = (args: string[], flag: string) => args[args.indexOf(flag) + 1];
 
   it('each name means its x264 CRF and preset there; webm the same CRF, -cpu-used 4 unless --vp9-cpu-used', () => {
-    const expected = { draft: ['28', 'ultrafast'], standard: ['18', 'medium'], looks: ['16', 'medium'], high: ['15', 'slow'], delivery: ['15', 'slow'] } as const;
+    const expected = {
+      draft: ['28', 'ultrafast'],
+      standard: ['18', 'medium'],
+      looks: ['16', 'medium'],
+      high: ['15', 'slow'],
+      delivery: ['15', 'slow'],
+    } as const;
     for (const [quality, [crf, preset]] of Object.entries(expected)) {
       const mp4 = encoderArgs({ ...base, format: 'mp4', quality: quality as Quality });
       expect([valueAfter(mp4, '-crf'), valueAfter(mp4, '-preset')], quality).toEqual([crf, preset]);
       const webm = encoderArgs({ ...base, format: 'webm', quality: quality as Quality });
-      expect([valueAfter(webm, '-crf'), valueAfter(webm, '-cpu-used'), valueAfter(webm, '-deadline')], quality).toEqual([crf, '4', quality === 'draft' ? 'realtime' : 'good']);
+      expect([valueAfter(webm, '-crf'), valueAfter(webm, '-cpu-used'), valueAfter(webm, '-deadline')], quality).toEqual([
+        crf,
+        '4',
+        quality === 'draft' ? 'realtime' : 'good',
+      ]);
     }
     expect(valueAfter(encoderArgs({ ...base, format: 'webm', vp9CpuUsed: -2 }), '-cpu-used')).toBe('-2');
     expect(valueAfter(encoderArgs({ ...base, format: 'mp4', quality: 'looks', crf: 22 }), '-crf')).toBe('22');
   });
 
-  it('--gif-loop is the gif muxer\'s loop count, 0 (forever) by default', () => {
+  it("--gif-loop is the gif muxer's loop count, 0 (forever) by default", () => {
     expect(valueAfter(gifEncodeArgs({ ...base, format: 'gif' }, 'f.mkv', 'p.png'), '-loop')).toBe('0');
     expect(valueAfter(gifEncodeArgs({ ...base, format: 'gif', gifLoop: 5 }, 'f.mkv', 'p.png'), '-loop')).toBe('5');
   });
@@ -206,7 +319,8 @@ describe('HyperFrames command lines, rendered', () => {
   let project: string;
 
   beforeAll(async () => {
-    const style = '#box { position: absolute; left: 0; top: 60px; width: 40px; height: 40px; background: #0f0; animation: m 1s linear both; } @keyframes m { to { transform: translateX(280px); } }';
+    const style =
+      '#box { position: absolute; left: 0; top: 60px; width: 40px; height: 40px; background: #0f0; animation: m 1s linear both; } @keyframes m { to { transform: translateX(280px); } }';
     project = await makeProject({ 'index.html': page({ body: '<div id="box"></div>', style }) });
   });
 
@@ -216,7 +330,24 @@ describe('HyperFrames command lines, rendered', () => {
 
   it('render -f 24 -q draft -w auto with machinery flags: exit 0, 24 fps, x264 at CRF 28 ultrafast, one notice per machinery flag', async () => {
     const output = path.join(project, 'out', 'draft.mp4');
-    const run = await runCli(['render', project, '-o', output, '-f', '24', '-q', 'draft', '-w', 'auto', '--docker', '--experimental-fast-capture=false', '--frames-cache-dir', 'off', '--browser-timeout', '30']);
+    const run = await runCli([
+      'render',
+      project,
+      '-o',
+      output,
+      '-f',
+      '24',
+      '-q',
+      'draft',
+      '-w',
+      'auto',
+      '--docker',
+      '--experimental-fast-capture=false',
+      '--frames-cache-dir',
+      'off',
+      '--browser-timeout',
+      '30',
+    ]);
     expect(run.code, run.stderr).toBe(0);
     expect(run.stderr).toMatch(/framesmith: --docker is a HyperFrames flag for machinery framesmith does not have: /);
     expect(run.stderr).toMatch(/framesmith: --no-experimental-fast-capture is a HyperFrames flag /);
@@ -230,7 +361,24 @@ describe('HyperFrames command lines, rendered', () => {
 
   it('render --format gif --gif-loop 3 -q looks --quiet --debug: the GIF repeats 3 times; --debug prints the stages; a bad flag value exits 2 and writes nothing', async () => {
     const output = path.join(project, 'out', 'loop.gif');
-    const run = await runCli(['render', project, '--format', 'gif', '--gif-loop', '3', '-f', '10', '-q', 'looks', '-o', output, '--quiet', '--debug', '--skill', 'demo']);
+    const run = await runCli([
+      'render',
+      project,
+      '--format',
+      'gif',
+      '--gif-loop',
+      '3',
+      '-f',
+      '10',
+      '-q',
+      'looks',
+      '-o',
+      output,
+      '--quiet',
+      '--debug',
+      '--skill',
+      'demo',
+    ]);
     expect(run.code, run.stderr).toBe(0);
     expect(gifLoopCount(await readFile(output))).toBe(3);
     expect(run.stderr).toMatch(/framesmith: debug: settings \{.*"quality":"looks"/);
@@ -238,7 +386,16 @@ describe('HyperFrames command lines, rendered', () => {
     expect(run.stderr).toMatch(/framesmith: debug: timings \(ms\) \{/);
     expect(run.stderr).not.toMatch(/--skill is a HyperFrames flag/); // --quiet: no notices
     const before = await readdir(path.join(project, 'out'));
-    const bad = await runCliInProcess(['render', project, '--format', 'gif', '--gif-loop', '70000', '-o', path.join(project, 'out', 'bad.gif')]);
+    const bad = await runCliInProcess([
+      'render',
+      project,
+      '--format',
+      'gif',
+      '--gif-loop',
+      '70000',
+      '-o',
+      path.join(project, 'out', 'bad.gif'),
+    ]);
     expect(bad.code).toBe(2);
     expect(bad.stderr).toMatch(/--gif-loop.*0 to 65535/);
     expect(existsSync(path.join(project, 'out', 'bad.gif'))).toBe(false);
@@ -247,7 +404,19 @@ describe('HyperFrames command lines, rendered', () => {
 
   it('a planned render (--chunk-frames) keeps --gif-loop; --no-best-effort fails on a missing image: exit 1, the file named, nothing written', async () => {
     const output = path.join(project, 'out', 'chunked.gif');
-    const run = await runCli(['render', project, '--format=gif', '--gif-loop=7', '-f', '10', '--chunk-frames', '5', '-o', output, '--quiet']);
+    const run = await runCli([
+      'render',
+      project,
+      '--format=gif',
+      '--gif-loop=7',
+      '-f',
+      '10',
+      '--chunk-frames',
+      '5',
+      '-o',
+      output,
+      '--quiet',
+    ]);
     expect(run.code, run.stderr).toBe(0);
     expect(gifLoopCount(await readFile(output))).toBe(7);
     const broken = await makeProject({ 'index.html': page({ body: '<img src="nope.png">' }) });
@@ -255,7 +424,10 @@ describe('HyperFrames command lines, rendered', () => {
       const target = path.join(broken, 'out.mp4');
       const failed = await runCli(['render', broken, '-o', target, '-q', 'draft', '--no-best-effort', '--json']);
       expect(failed.code).toBe(1);
-      expect(JSON.parse(failed.stdout).error).toMatchObject({ code: 'strict', message: expect.stringMatching(/nope\.png.*--no-best-effort: missing or unready media is an error/) });
+      expect(JSON.parse(failed.stdout).error).toMatchObject({
+        code: 'strict',
+        message: expect.stringMatching(/nope\.png.*--no-best-effort: missing or unready media is an error/),
+      });
       expect(existsSync(target)).toBe(false);
       // Best effort (the default) renders it with a warning.
       expect((await runCli(['render', broken, '-o', target, '--best-effort', '--quiet'])).code).toBe(0);

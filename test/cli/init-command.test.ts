@@ -12,37 +12,45 @@ import { runCli } from '../helpers/render-cli.js';
 import { makeProject, probeVideo } from '../helpers/render-pixels.js';
 
 let dir: string;
-beforeAll(async () => { dir = await makeProject({}, 'fs-init-'); });
-afterAll(async () => { if (dir) await rm(dir, { recursive: true, force: true }); });
+beforeAll(async () => {
+  dir = await makeProject({}, 'fs-init-');
+});
+afterAll(async () => {
+  if (dir) await rm(dir, { recursive: true, force: true });
+});
 
 describe('framesmith init', () => {
   it.each([
     ['title-card', ['index.html'], { frames: '120', width: '1280', height: '720' }],
     ['video', ['index.html', 'media'], { frames: '150', width: '1280', height: '720' }],
-  ] as const)('--template %s writes a project that renders and previews at once', async (template, files, expected) => {
-    const project = path.join(dir, template);
-    // The title card's is the one real `framesmith init` process of this file.
-    const init = await (template === 'title-card' ? runCli : runCliInProcess)(['init', project, '--template', template]);
-    expect(init.code).toBe(0);
-    expect(init.stderr).toContain(`next: framesmith preview ${project}`);
-    expect((await readdir(project)).sort()).toEqual([...files]);
-    const output = path.join(dir, `${template}.mp4`);
-    const rendered = await runCli(['render', project, '-o', output, '--json', '--quality', 'draft']);
-    expect(rendered.stderr).toBe('');
-    expect(rendered.code).toBe(0);
-    expect(await probeVideo(output)).toMatchObject({ nb_read_frames: expected.frames, width: expected.width, height: expected.height });
-    if (template === 'video') expect(rendered.stdout).toMatch(/"videos": 1/);
-    const preview = await startPreviewServer(project, { port: 0 });
-    try {
-      const state = await preview.settled();
-      expect(state).toMatchObject({ info: { width: 1280, height: 720 } });
-      const frame = await fetch(`${preview.url}__preview/frame?t=1`);
-      expect(frame.status).toBe(200);
-      expect(frame.headers.get('content-type')).toBe('image/png');
-    } finally {
-      await preview.close();
-    }
-  }, 180_000);
+  ] as const)(
+    '--template %s writes a project that renders and previews at once',
+    async (template, files, expected) => {
+      const project = path.join(dir, template);
+      // The title card's is the one real `framesmith init` process of this file.
+      const init = await (template === 'title-card' ? runCli : runCliInProcess)(['init', project, '--template', template]);
+      expect(init.code).toBe(0);
+      expect(init.stderr).toContain(`next: framesmith preview ${project}`);
+      expect((await readdir(project)).sort()).toEqual([...files]);
+      const output = path.join(dir, `${template}.mp4`);
+      const rendered = await runCli(['render', project, '-o', output, '--json', '--quality', 'draft']);
+      expect(rendered.stderr).toBe('');
+      expect(rendered.code).toBe(0);
+      expect(await probeVideo(output)).toMatchObject({ nb_read_frames: expected.frames, width: expected.width, height: expected.height });
+      if (template === 'video') expect(rendered.stdout).toMatch(/"videos": 1/);
+      const preview = await startPreviewServer(project, { port: 0 });
+      try {
+        const state = await preview.settled();
+        expect(state).toMatchObject({ info: { width: 1280, height: 720 } });
+        const frame = await fetch(`${preview.url}__preview/frame?t=1`);
+        expect(frame.status).toBe(200);
+        expect(frame.headers.get('content-type')).toBe('image/png');
+      } finally {
+        await preview.close();
+      }
+    },
+    180_000,
+  );
 
   it('refuses a directory that is not empty, and an unknown template (exit 2, nothing written)', async () => {
     const taken = path.join(dir, 'taken');

@@ -28,7 +28,19 @@ afterAll(async () => {
 describe('render --resolution / --video-frame-format / --hdr / --sdr', () => {
   it('renders at a preset with --resolution 1080p --video-frame-format png --sdr', async () => {
     const output = path.join(project, 'hd.mp4');
-    const run = await runCli(['render', project, '-o', output, '--resolution', '1080p', '--video-frame-format', 'png', '--sdr', '--json', '--no-cache']);
+    const run = await runCli([
+      'render',
+      project,
+      '-o',
+      output,
+      '--resolution',
+      '1080p',
+      '--video-frame-format',
+      'png',
+      '--sdr',
+      '--json',
+      '--no-cache',
+    ]);
     expect(run.code).toBe(0);
     expect(JSON.parse(run.stdout)).toMatchObject({ output, width: 1920, height: 1080, frames: 3 });
     expect(await probeVideo(output)).toMatchObject({ codec_name: 'h264', width: '1920', height: '1080', color_transfer: 'bt709' });
@@ -38,11 +50,23 @@ describe('render --resolution / --video-frame-format / --hdr / --sdr', () => {
     const output = path.join(project, 'hdr.mp4');
     const run = await runCli(['render', project, '-o', output, '--hdr', '-q', '--no-cache']);
     expect(run.code).toBe(0);
-    expect(await probeVideo(output)).toMatchObject({ codec_name: 'hevc', pix_fmt: 'yuv420p10le', color_primaries: 'bt2020', color_transfer: 'arib-std-b67', width: '320', height: '180' });
+    expect(await probeVideo(output)).toMatchObject({
+      codec_name: 'hevc',
+      pix_fmt: 'yuv420p10le',
+      color_primaries: 'bt2020',
+      color_transfer: 'arib-std-b67',
+      width: '320',
+      height: '180',
+    });
   });
 
   const usage: Array<[string, () => string, string[], RegExp]> = [
-    ['a preset of another aspect', () => square, ['--resolution', '4k'], /--resolution 4k \(landscape-4k, 3840x2160\) does not have the aspect of the composition .*index\.html is 320x240/],
+    [
+      'a preset of another aspect',
+      () => square,
+      ['--resolution', '4k'],
+      /--resolution 4k \(landscape-4k, 3840x2160\) does not have the aspect of the composition .*index\.html is 320x240/,
+    ],
     ['an unknown preset', () => project, ['--resolution', '720p'], /--resolution "720p" is not a preset: use one of landscape, portrait/],
     ['--resolution with --hdr', () => project, ['--resolution', '1080p', '--hdr'], /--resolution cannot be combined with --hdr/],
     ['--hdr with --sdr', () => project, ['--hdr', '--sdr'], /--hdr and --sdr exclude each other; pick one/],

@@ -17,16 +17,21 @@ let project: string;
 let cacheDir: string;
 
 beforeAll(async () => {
-  project = await makeProject({
-    'index.html': page({
-      duration: 0.5,
-      body: '<video id="v" src="clip.mp4" data-start="0" data-duration="0.5" muted style="position:absolute;left:0;top:0;width:160px;height:90px"></video>',
-    }),
-  }, 'fs-render-cache-');
+  project = await makeProject(
+    {
+      'index.html': page({
+        duration: 0.5,
+        body: '<video id="v" src="clip.mp4" data-start="0" data-duration="0.5" muted style="position:absolute;left:0;top:0;width:160px;height:90px"></video>',
+      }),
+    },
+    'fs-render-cache-',
+  );
   await makeIndexedVideo(path.join(project, 'clip.mp4'), { width: 160, height: 90, fps: 30, frames: 30, codec: 'h264' });
   cacheDir = path.join(project, 'cache');
 });
-afterAll(async () => { await rm(project, { recursive: true, force: true }); });
+afterAll(async () => {
+  await rm(project, { recursive: true, force: true });
+});
 
 async function renderJson(args: string[], output: string) {
   const run = await runCli(['render', project, '-o', output, '--json', '--quality', 'high', ...args]);
@@ -51,7 +56,9 @@ describe('render with the frame cache', () => {
     expect(second.probesBeforeCapture).toBe(0);
 
     expect(await shownIndices(path.join(project, 'first.mp4'))).toEqual(Array.from({ length: 15 }, (_, i) => i));
-    const [a, b] = await Promise.all(['first.mp4', 'second.mp4'].map((f) => decodeFrames(path.join(project, f), { width: 320, height: 180 })));
+    const [a, b] = await Promise.all(
+      ['first.mp4', 'second.mp4'].map((f) => decodeFrames(path.join(project, f), { width: 320, height: 180 })),
+    );
     expect(hashFrames(b!)).toEqual(hashFrames(a!));
   });
 

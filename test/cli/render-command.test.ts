@@ -19,7 +19,8 @@ let broken: string;
 let long: string;
 
 beforeAll(async () => {
-  const style = '#box { position: absolute; left: 0; top: 80px; width: 20px; height: 20px; background: #f00; animation: m 1s linear both; } @keyframes m { to { transform: translateX(300px); } }';
+  const style =
+    '#box { position: absolute; left: 0; top: 80px; width: 20px; height: 20px; background: #f00; animation: m 1s linear both; } @keyframes m { to { transform: translateX(300px); } }';
   project = await makeProject({ 'index.html': page({ body: '<div id="box"></div>', style }) });
   broken = await makeProject({ 'index.html': page({ body: '<img src="nope.png">' }) });
   long = await makeProject({ 'index.html': page({ body: '<div id="box"></div>', style, duration: 20 }) });
@@ -49,7 +50,9 @@ describe('framesmith render', () => {
       const result = spawnSync(process.execPath, [CLI, 'render', project, '--fps', '5', '--quality', 'draft'], { cwd, encoding: 'utf8' });
       expect(result.status).toBe(0);
       const written = await readdir(path.join(cwd, 'renders'));
-      expect(written).toEqual([expect.stringMatching(new RegExp(`^${path.basename(project)}_\\d{4}-\\d\\d-\\d\\d_\\d\\d-\\d\\d-\\d\\d\\.mp4$`))]);
+      expect(written).toEqual([
+        expect.stringMatching(new RegExp(`^${path.basename(project)}_\\d{4}-\\d\\d-\\d\\d_\\d\\d-\\d\\d-\\d\\d\\.mp4$`)),
+      ]);
       expect(result.stderr).toMatch(/capture \d+\/5 frames/);
       expect(result.stderr).toMatch(/wrote .*\.mp4 \(5 frames/);
     } finally {
@@ -64,7 +67,9 @@ describe('framesmith render', () => {
     const ok = await runCli(['render', broken, '-o', path.join(outDir, 'x.mp4'), '--json', '--fps', '5']);
     expect(ok.code).toBe(0);
     const result = JSON.parse(ok.stdout);
-    expect(result.warnings).toEqual([expect.objectContaining({ code: 'asset_unavailable', element: '<img src="nope.png">', url: expect.stringMatching(/nope\.png$/) })]);
+    expect(result.warnings).toEqual([
+      expect.objectContaining({ code: 'asset_unavailable', element: '<img src="nope.png">', url: expect.stringMatching(/nope\.png$/) }),
+    ]);
     const plain = await runCli(['render', broken, '-o', path.join(outDir, 'y.mp4'), '-q', '--fps', '5']);
     expect(plain.code).toBe(0);
     expect(plain.stderr).toMatch(/warning: <img src="nope.png">: the image nope\.png is missing from the project/);
@@ -97,10 +102,22 @@ describe('framesmith render', () => {
       const b = path.join(dir, 'out', 'b.mp4');
       expect((await runCli(['render', dir, '-o', b, '-q', '--variables-file', path.join(dir, 'vars.json')])).code).toBe(0);
       expect((await colorOf(b))[2]).toBeGreaterThan(200);
-      const wrong = await runCliInProcess(['render', dir, '-o', path.join(dir, 'out', 'c.mp4'), '--strict-variables', '--variables', '{"colour":"#fff","color":7}']);
+      const wrong = await runCliInProcess([
+        'render',
+        dir,
+        '-o',
+        path.join(dir, 'out', 'c.mp4'),
+        '--strict-variables',
+        '--variables',
+        '{"colour":"#fff","color":7}',
+      ]);
       expect(wrong.code).toBe(2);
-      expect(wrong.stderr).toMatch(/variable "colour" \(given "#fff" \(a string\)\) is not declared in data-composition-variables of .*index\.html \(declared: color\)/);
-      expect(wrong.stderr).toMatch(/variable "color" is declared in .*index\.html as color and expects a string, got 7 \(a number\) \(--strict-variables\)/);
+      expect(wrong.stderr).toMatch(
+        /variable "colour" \(given "#fff" \(a string\)\) is not declared in data-composition-variables of .*index\.html \(declared: color\)/,
+      );
+      expect(wrong.stderr).toMatch(
+        /variable "color" is declared in .*index\.html as color and expects a string, got 7 \(a number\) \(--strict-variables\)/,
+      );
       const badJson = await runCliInProcess(['render', dir, '-o', path.join(dir, 'out', 'c.mp4'), '--variables', '{color}']);
       expect(badJson.code).toBe(2);
       expect(badJson.stderr).toMatch(/--variables is not valid JSON/);

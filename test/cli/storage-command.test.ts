@@ -17,7 +17,17 @@ let storage: string;
 
 async function planOf(background: string): Promise<string> {
   await setBackground(background);
-  const run = await runCli(['render', project, '-o', path.join(project, 'out.mp4'), '--chunk-frames', String(FRAMES), '--storage', storage, '--json']);
+  const run = await runCli([
+    'render',
+    project,
+    '-o',
+    path.join(project, 'out.mp4'),
+    '--chunk-frames',
+    String(FRAMES),
+    '--storage',
+    storage,
+    '--json',
+  ]);
   expect(run.code).toBe(0);
   return (JSON.parse(run.stdout) as { plan: { hash: string } }).plan.hash;
 }
@@ -37,7 +47,10 @@ const FRAMES = 15;
 /** A new background: another content, so another plan. */
 async function setBackground(background: string): Promise<void> {
   const style = `#box{position:absolute;left:0;top:35px;width:20px;height:20px;background:#f00;animation:m .5s linear both}@keyframes m{to{left:140px}}`;
-  await writeFile(path.join(project, 'index.html'), page({ width: 160, height: 90, duration: 0.5, rootBackground: background, style, body: '<div id="box"></div>' }));
+  await writeFile(
+    path.join(project, 'index.html'),
+    page({ width: 160, height: 90, duration: 0.5, rootBackground: background, style, body: '<div id="box"></div>' }),
+  );
 }
 
 /**
@@ -74,7 +87,11 @@ describe('framesmith storage prune', () => {
 
     const dry = await runCliInProcess(['storage', 'prune', '--storage', storage, '--dry-run', '--json']);
     expect(dry.code).toBe(0);
-    const listed = JSON.parse(dry.stdout) as { removed: Array<{ name: string }>; kept: Array<{ name: string; why: string }>; freedBytes: number };
+    const listed = JSON.parse(dry.stdout) as {
+      removed: Array<{ name: string }>;
+      kept: Array<{ name: string; why: string }>;
+      freedBytes: number;
+    };
     expect(listed.removed.map((p) => p.name)).toEqual([old]);
     expect(listed.kept).toEqual([expect.objectContaining({ name: recent, why: 'recent' })]);
     expect(listed.freedBytes).toBe(await bytesIn(path.join(storage, 'plans', old)));
@@ -83,7 +100,11 @@ describe('framesmith storage prune', () => {
     // The one real `framesmith storage prune` process of this file.
     const pruned = await runCli(['storage', 'prune', '--storage', storage, '--older-than', '7d']);
     expect(pruned.code).toBe(0);
-    expect(pruned.stdout).toMatch(new RegExp(`^removed plan ${old.slice(0, 12)}: [\\d.]+ (KiB|MiB), last used 10 days ago\\n1 plan removed .* kept 1 used within 7d, 0 in use by a render\\n$`));
+    expect(pruned.stdout).toMatch(
+      new RegExp(
+        `^removed plan ${old.slice(0, 12)}: [\\d.]+ (KiB|MiB), last used 10 days ago\\n1 plan removed .* kept 1 used within 7d, 0 in use by a render\\n$`,
+      ),
+    );
     expect(await plans()).toEqual([recent]);
 
     // A render of the same content as the old plan makes it again, and uses it fresh.
@@ -92,7 +113,19 @@ describe('framesmith storage prune', () => {
 
   it('never removes the plan of a render that is running, whatever the age; an incomplete plan goes after a day', async () => {
     await setBackground('#605040');
-    const running = startCli(['render', project, '-o', path.join(project, 'running.mp4'), '--chunk-frames', '5', '--workers', '1', '--storage', storage, '--json']);
+    const running = startCli([
+      'render',
+      project,
+      '-o',
+      path.join(project, 'running.mp4'),
+      '--chunk-frames',
+      '5',
+      '--workers',
+      '1',
+      '--storage',
+      storage,
+      '--json',
+    ]);
     const renders = path.join(storage, 'renders');
     await openedRender(renders);
     const during = await runCliInProcess(['storage', 'prune', '--storage', storage, '--older-than', '0s', '--json']);
@@ -120,7 +153,10 @@ describe('framesmith storage prune', () => {
     await setBackground('#304050');
     const tmp = await makeProject({}, 'fs-prune-tmp-');
     const renders = path.join(storage, 'renders');
-    const killed = startCli(['render', project, '-o', path.join(project, 'killed.mp4'), '--chunk-frames', '5', '--workers', '1', '--storage', storage], { env: { TMPDIR: tmp } });
+    const killed = startCli(
+      ['render', project, '-o', path.join(project, 'killed.mp4'), '--chunk-frames', '5', '--workers', '1', '--storage', storage],
+      { env: { TMPDIR: tmp } },
+    );
     const id = await openedRender(renders);
     killed.child.kill('SIGKILL');
     await killed.done;

@@ -8,8 +8,12 @@ import { CompositionError } from '../../src/composition/errors.js';
 let dir: string;
 let n = 0;
 
-beforeAll(async () => { dir = await mkdtemp(path.join(os.tmpdir(), 'fs-parse-')); });
-afterAll(async () => { await rm(dir, { recursive: true, force: true }); });
+beforeAll(async () => {
+  dir = await mkdtemp(path.join(os.tmpdir(), 'fs-parse-'));
+});
+afterAll(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
 
 /** Writes `body` into a fresh project's index.html and returns the project directory. */
 async function project(body: string, extra: Record<string, string> = {}): Promise<string> {
@@ -24,7 +28,10 @@ async function project(body: string, extra: Record<string, string> = {}): Promis
 }
 
 async function failure(promise: Promise<unknown>): Promise<CompositionError> {
-  const error = await promise.then(() => null, (e: unknown) => e);
+  const error = await promise.then(
+    () => null,
+    (e: unknown) => e,
+  );
   expect(error).toBeInstanceOf(CompositionError);
   return error as CompositionError;
 }
@@ -115,7 +122,9 @@ describe('parseComposition', () => {
   });
 
   it('rejects a reference that lands before 0', async () => {
-    const p = await project('<div data-composition-id="m"><a id="a" data-start="0" data-duration="1"></a><a id="b" data-start="a - 2" data-duration="1"></a></div>');
+    const p = await project(
+      '<div data-composition-id="m"><a id="a" data-start="0" data-duration="1"></a><a id="b" data-start="a - 2" data-duration="1"></a></div>',
+    );
     const e = await failure(parseComposition(p));
     expect(e).toMatchObject({ code: 'invalid_timing', fields: { element: 'a#b' } });
   });
@@ -171,10 +180,30 @@ describe('parseComposition', () => {
     expect(c.media.map((m) => m.id)).toEqual(['v', 'au', 'remote']);
     expect(c.timed).toHaveLength(3);
     expect(c.media[0]).toMatchObject({
-      kind: 'video', src: path.join(p, 'media', 'a b.mp4'), start: 1, duration: 2, mediaStart: 0.5,
-      playbackRate: 2, loop: true, muted: true, volume: 0.25, hasAudioAttr: true, isClip: true, trackIndex: 0,
+      kind: 'video',
+      src: path.join(p, 'media', 'a b.mp4'),
+      start: 1,
+      duration: 2,
+      mediaStart: 0.5,
+      playbackRate: 2,
+      loop: true,
+      muted: true,
+      volume: 0.25,
+      hasAudioAttr: true,
+      isClip: true,
+      trackIndex: 0,
     });
-    expect(c.media[1]).toMatchObject({ kind: 'audio', src: path.join(p, 'sounds', 's.mp3'), start: 0, mediaStart: 0, playbackRate: 1, loop: false, muted: false, volume: 1, isClip: false });
+    expect(c.media[1]).toMatchObject({
+      kind: 'audio',
+      src: path.join(p, 'sounds', 's.mp3'),
+      start: 0,
+      mediaStart: 0,
+      playbackRate: 1,
+      loop: false,
+      muted: false,
+      volume: 1,
+      isClip: false,
+    });
     expect(c.media[1]!.duration).toBeUndefined();
     expect(c.media[1]!.hasAudioAttr).toBeUndefined();
     expect(c.media[2]).toMatchObject({ src: 'https://example.com/v.mp4', mediaStart: 1.25, hasAudioAttr: false });
@@ -184,14 +213,20 @@ describe('parseComposition', () => {
   it('rejects media without a source and bad media numbers', async () => {
     const p = await project('<div data-composition-id="m" data-duration="1"><video id="v"></video></div>');
     expect(await failure(parseComposition(p))).toMatchObject({ fields: { element: 'video#v' } });
-    const q = await project('<div data-composition-id="m" data-duration="1"><audio id="a" src="a.mp3" data-playback-rate="0"></audio></div>');
+    const q = await project(
+      '<div data-composition-id="m" data-duration="1"><audio id="a" src="a.mp3" data-playback-rate="0"></audio></div>',
+    );
     expect((await failure(parseComposition(q))).message).toContain('data-playback-rate');
   });
 
   it('asks for media lengths only when the duration needs them', async () => {
     const asked: string[] = [];
-    const mediaDuration = async (src: string) => { asked.push(src); return 4; };
-    const body = '<div data-composition-id="m"><video id="v" src="v.mp4" data-start="1" data-media-start="1" data-playback-rate="0.5"></video><p data-start="0" data-duration="2"></p></div>';
+    const mediaDuration = async (src: string) => {
+      asked.push(src);
+      return 4;
+    };
+    const body =
+      '<div data-composition-id="m"><video id="v" src="v.mp4" data-start="1" data-media-start="1" data-playback-rate="0.5"></video><p data-start="0" data-duration="2"></p></div>';
     const p = await project(body);
     const c = await parseComposition(p, { mediaDuration });
     // (4 - 1) / 0.5 = 6 s of composition time, from 1 s.
@@ -210,7 +245,9 @@ describe('parseComposition', () => {
   });
 
   it('resolves a reference to an open-ended video through its media length', async () => {
-    const p = await project('<div data-composition-id="m"><video id="v" src="v.mp4" data-start="0.5"></video><p id="after" data-start="v + 1" data-duration="1"></p></div>');
+    const p = await project(
+      '<div data-composition-id="m"><video id="v" src="v.mp4" data-start="0.5"></video><p id="after" data-start="v + 1" data-duration="1"></p></div>',
+    );
     const c = await parseComposition(p, { mediaDuration: async () => 2 });
     expect(c.timed[1]!.start).toBe(3.5);
     expect(c.duration).toBe(4.5);
@@ -226,7 +263,11 @@ describe('parseComposition', () => {
         <p id="after" data-start="title" data-duration="1"></p>
       </div>`);
     const c = await parseComposition(p);
-    expect(c.timed.map((t) => [t.id, t.start, t.duration])).toEqual([['host', 2, 5], ['title', 3, 1], ['after', 4, 1]]);
+    expect(c.timed.map((t) => [t.id, t.start, t.duration])).toEqual([
+      ['host', 2, 5],
+      ['title', 3, 1],
+      ['after', 4, 1],
+    ]);
     expect(c.nested).toEqual([{ id: 'scene', label: 'div#host', start: 2, duration: 5, index: 0, direct: true }]);
   });
 });

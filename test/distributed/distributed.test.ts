@@ -49,7 +49,12 @@ beforeAll(async () => {
 }, 120_000);
 
 afterAll(async () => {
-  await Promise.all(workers.map(async (w) => { w.child.kill('SIGTERM'); await w.exited; }));
+  await Promise.all(
+    workers.map(async (w) => {
+      w.child.kill('SIGTERM');
+      await w.exited;
+    }),
+  );
   await redis?.stop();
   restoreTimings();
   for (const dir of [storage, homes, project]) if (dir) await rm(dir, { recursive: true, force: true });
@@ -58,7 +63,19 @@ afterAll(async () => {
 describe('framesmith render --redis with framesmith workers', () => {
   it('renders the frames a local render gives: every frame the one due across the joins, the beep on time, the chunks shared by the workers', async () => {
     const output = path.join(project, 'distributed.mp4');
-    const run = await runCli(['render', project, '-o', output, '--redis', redis.url, '--storage', storage, '--chunk-frames', '7', '--json']);
+    const run = await runCli([
+      'render',
+      project,
+      '-o',
+      output,
+      '--redis',
+      redis.url,
+      '--storage',
+      storage,
+      '--chunk-frames',
+      '7',
+      '--json',
+    ]);
     expect(run.stderr).toBe('');
     expect(run.code).toBe(0);
     const result = JSON.parse(run.stdout) as { frames: number; chunks: unknown[]; plan: { hash: string } };
@@ -91,7 +108,11 @@ describe('framesmith render --redis with framesmith workers', () => {
           const m = /^\.chunk-(\d+)-.*\.partial$/.exec(name);
           if (!m || killed) continue;
           const chunk = Number(m[1]);
-          victim = workers.find((w) => new RegExp(`chunk ${chunk} of render ${id} .* started`).test(w.log()) && !new RegExp(`chunk ${chunk} of render ${id} .* done`).test(w.log()));
+          victim = workers.find(
+            (w) =>
+              new RegExp(`chunk ${chunk} of render ${id} .* started`).test(w.log()) &&
+              !new RegExp(`chunk ${chunk} of render ${id} .* done`).test(w.log()),
+          );
           if (victim) {
             killMachine(victim);
             killed = { chunk, partial: name, render: id };
@@ -117,7 +138,14 @@ describe('framesmith render --redis with framesmith workers', () => {
     const marks = workers.map((w) => w.log().length);
     const render = startCli(['render', project, '-o', output, '--redis', redis.url, '--storage', storage, '--chunk-frames', '15', '-q']);
     // The first worker to start a chunk of this render is the one that leaves.
-    const leaving = await Promise.race(workers.map((w, i) => w.waitFor(/chunk \d+ of render \S+ \(frames [^)]*\) started/, { from: marks[i] }).then(() => w, () => new Promise<never>(() => {}))));
+    const leaving = await Promise.race(
+      workers.map((w, i) =>
+        w.waitFor(/chunk \d+ of render \S+ \(frames [^)]*\) started/, { from: marks[i] }).then(
+          () => w,
+          () => new Promise<never>(() => {}),
+        ),
+      ),
+    );
     leaving.child.kill('SIGTERM');
     const stopped = await leaving.exited;
     expect(stopped.code).toBe(0);
@@ -130,16 +158,33 @@ describe('framesmith render --redis with framesmith workers', () => {
   }, 180_000);
 
   it('a chunk that fails every time fails the render after its tries, naming the chunk and its own error (exit 1)', async () => {
-    const broken = await makeProject({
-      'index.html': `<!doctype html><html><body style="margin:0">
+    const broken = await makeProject(
+      {
+        'index.html': `<!doctype html><html><body style="margin:0">
 <div id="root" data-composition-id="main" data-width="160" data-height="90" data-duration="2" style="background:#000;width:160px;height:90px"></div>
 <script>requestAnimationFrame(function f(t) { if (t > 1400 && t < 1600) throw new Error('the scene broke at ' + Math.round(t) + ' ms'); requestAnimationFrame(f); });</script>
 </body></html>`,
-    }, 'fs-broken-');
+      },
+      'fs-broken-',
+    );
     try {
-      const run = await runCli(['render', broken, '-o', path.join(broken, 'out.mp4'), '--redis', redis.url, '--storage', storage, '--chunk-frames', '20', '--json']);
+      const run = await runCli([
+        'render',
+        broken,
+        '-o',
+        path.join(broken, 'out.mp4'),
+        '--redis',
+        redis.url,
+        '--storage',
+        storage,
+        '--chunk-frames',
+        '20',
+        '--json',
+      ]);
       expect(run.code).toBe(1);
-      const { error } = JSON.parse(run.stdout) as { error: { code: string; message: string; chunk: { index: number; first: number; count: number } } };
+      const { error } = JSON.parse(run.stdout) as {
+        error: { code: string; message: string; chunk: { index: number; first: number; count: number } };
+      };
       // Frames 43–47 (1.433–1.567 s) break, all in the last chunk, 2 (frames 40–59). (A break in an
       // earlier chunk would also break every later one: a chunk steps through the frames before it.)
       expect(error.chunk).toEqual({ index: 2, first: 40, count: 20 });
@@ -147,7 +192,9 @@ describe('framesmith render --redis with framesmith workers', () => {
       expect(error.message).toMatch(/^chunk 2 \(frames 40–59\): the page reported an error at frame 43 .*the scene broke at 1433 ms/);
       expect(run.stderr).toMatch(/render failed: chunk 2/);
       // Three tries, on whichever machines took them.
-      const tries = workers.map((w) => (w.log().match(/chunk 2 of render \S+ \(frames 40–59, try \d\) failed/g) ?? []).length).reduce((a, b) => a + b, 0);
+      const tries = workers
+        .map((w) => (w.log().match(/chunk 2 of render \S+ \(frames 40–59, try \d\) failed/g) ?? []).length)
+        .reduce((a, b) => a + b, 0);
       expect(tries).toBe(3);
     } finally {
       await rm(broken, { recursive: true, force: true });
@@ -161,7 +208,9 @@ describe('Redis unreachable', () => {
     const output = path.join(project, 'never.mp4');
     const run = await runCliInProcess(['render', project, '-o', output, '--redis', down, '--storage', storage]);
     expect(run.code).toBe(1);
-    expect(run.stderr).toMatch(new RegExp(`Redis at ${down} cannot be reached \\(.*ECONNREFUSED.*\\): start redis-server there, or fix --redis`));
+    expect(run.stderr).toMatch(
+      new RegExp(`Redis at ${down} cannot be reached \\(.*ECONNREFUSED.*\\): start redis-server there, or fix --redis`),
+    );
     expect(await readdir(project)).not.toContain('never.mp4');
     const worker = await runCli(['worker', '--redis', down, '--storage', storage]);
     expect(worker.code).toBe(1);
@@ -171,7 +220,9 @@ describe('Redis unreachable', () => {
   it('a worker given a malformed FRAMESMITH_LOCK_MS exits 1 naming the variable and what it takes', async () => {
     const run = await runCli(['worker', '--redis', redis.url, '--storage', storage], { FRAMESMITH_LOCK_MS: '2s' });
     expect(run.code).toBe(1);
-    expect(run.stderr).toContain('FRAMESMITH_LOCK_MS="2s" is not a duration: give whole milliseconds from 100 to 3600000, or unset it for the default 10000');
+    expect(run.stderr).toContain(
+      'FRAMESMITH_LOCK_MS="2s" is not a duration: give whole milliseconds from 100 to 3600000, or unset it for the default 10000',
+    );
     expect(run.stderr).not.toMatch(/taking chunks/);
   }, 60_000);
 
@@ -184,4 +235,3 @@ describe('Redis unreachable', () => {
     expect(badUrl.stderr).toMatch(/not a redis:\/\/ or rediss:\/\/ URL/);
   }, 60_000);
 });
-

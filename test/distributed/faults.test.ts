@@ -47,7 +47,11 @@ async function startS3(dir: string): Promise<{ endpoint: string; child: ChildPro
 const s3 = new S3rver({ address: '127.0.0.1', port: 0, silent: true, directory: process.env.S3_DIR, configureBuckets: [{ name: 'renders' }] });
 const { port } = await s3.run();
 process.stdout.write('PORT ' + port + '\\n');`;
-  const child = spawn(process.execPath, ['--input-type=module', '-e', code], { cwd: process.cwd(), env: { ...process.env, S3_DIR: dir }, stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = spawn(process.execPath, ['--input-type=module', '-e', code], {
+    cwd: process.cwd(),
+    env: { ...process.env, S3_DIR: dir },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
   const port = await new Promise<number>((resolve, reject) => {
     let out = '';
     child.stdout!.on('data', (c: Buffer) => {
@@ -63,7 +67,12 @@ process.stdout.write('PORT ' + port + '\\n');`;
 /** Resolves with `step`; fails with the render's output if the render ends first. */
 async function untilOrEnded(step: Promise<void>, render: Promise<CliRun>): Promise<void> {
   step.catch(() => {});
-  await Promise.race([step, render.then((run) => { throw new Error(`the render ended first (${run.code}): ${run.stderr}${run.stdout}`); })]);
+  await Promise.race([
+    step,
+    render.then((run) => {
+      throw new Error(`the render ended first (${run.code}): ${run.stderr}${run.stdout}`);
+    }),
+  ]);
 }
 
 /** The render id the workers' logs name for their chunks (`chunk N of render <id> …`). */
@@ -80,7 +89,12 @@ beforeAll(async () => {
 }, 60_000);
 
 afterAll(async () => {
-  await Promise.all(workers.map(async (w) => { if (w.child.exitCode === null && w.child.signalCode === null) w.child.kill('SIGKILL'); await w.exited; }));
+  await Promise.all(
+    workers.map(async (w) => {
+      if (w.child.exitCode === null && w.child.signalCode === null) w.child.kill('SIGKILL');
+      await w.exited;
+    }),
+  );
   await Promise.all(servers.map((s) => s.stop()));
   restoreTimings();
   for (const dir of [storage, homes, project]) if (dir) await rm(dir, { recursive: true, force: true });
@@ -88,8 +102,12 @@ afterAll(async () => {
 
 describe('redactUrl', () => {
   it('hides the password of every URL in a text, and nothing else', () => {
-    expect(redactUrl(`Redis at redis://:${PASSWORD}@10.0.0.5:6379/0 cannot be reached`)).toBe('Redis at redis://:***@10.0.0.5:6379/0 cannot be reached');
-    expect(redactUrl('rediss://default:p@ss@host:1 and s3://key:secret@bucket/x')).toBe('rediss://default:***@host:1 and s3://key:***@bucket/x');
+    expect(redactUrl(`Redis at redis://:${PASSWORD}@10.0.0.5:6379/0 cannot be reached`)).toBe(
+      'Redis at redis://:***@10.0.0.5:6379/0 cannot be reached',
+    );
+    expect(redactUrl('rediss://default:p@ss@host:1 and s3://key:secret@bucket/x')).toBe(
+      'rediss://default:***@host:1 and s3://key:***@bucket/x',
+    );
     expect(redactUrl('redis://token@host')).toBe('redis://***@host');
     expect(redactUrl('redis://127.0.0.1:6379 /tmp/a@b s3://bucket/a@b')).toBe('redis://127.0.0.1:6379 /tmp/a@b s3://bucket/a@b');
   });
@@ -109,7 +127,18 @@ describe('cancelling a distributed render', () => {
     const [a, b] = [workers[0]!, workers[1]!];
     const marks = [a.log().length, b.log().length];
     // 45 frames in 15 chunks: far more than two workers finish before the interrupt.
-    const render = startCli(['render', project, '-o', path.join(project, 'cancelled.mp4'), '--redis', redis.url, '--storage', storage, '--chunk-frames', '3']);
+    const render = startCli([
+      'render',
+      project,
+      '-o',
+      path.join(project, 'cancelled.mp4'),
+      '--redis',
+      redis.url,
+      '--storage',
+      storage,
+      '--chunk-frames',
+      '3',
+    ]);
     // Interrupt once a segment is in the storage and a chunk is running.
     await untilOrEnded(Promise.race([a, b].map((w, i) => w.waitFor(/\) done in/, { from: marks[i], timeoutMs: 110_000 }))), render.done);
     const renderId = renderIdIn(a.log().slice(marks[0]) + b.log().slice(marks[1]))!;
@@ -121,13 +150,20 @@ describe('cancelling a distributed render', () => {
 
     // Every chunk of it a worker started ends (done before the cancel, or cancelled), and none is
     // left waiting or running in the queue: no worker renders any more of it.
-    const started = (log: string) => [...log.matchAll(new RegExp(`chunk (\\d+) of render ${renderId} \\(frames [^)]*\\) started`, 'g'))].map((m) => m[1]!);
-    const ended = (log: string) => [...log.matchAll(new RegExp(`chunk (\\d+) of render ${renderId} \\(frames [^)]*\\) (done in|cancelled)`, 'g'))].map((m) => m[1]!);
-    await Promise.all([a, b].map(async (w, i) => {
-      for (const chunk of started(w.log().slice(marks[i]))) {
-        await w.waitFor(new RegExp(`chunk ${chunk} of render ${renderId} \\(frames [^)]*\\) (done in|cancelled)`), { from: marks[i], timeoutMs: 20_000 });
-      }
-    }));
+    const started = (log: string) =>
+      [...log.matchAll(new RegExp(`chunk (\\d+) of render ${renderId} \\(frames [^)]*\\) started`, 'g'))].map((m) => m[1]!);
+    const ended = (log: string) =>
+      [...log.matchAll(new RegExp(`chunk (\\d+) of render ${renderId} \\(frames [^)]*\\) (done in|cancelled)`, 'g'))].map((m) => m[1]!);
+    await Promise.all(
+      [a, b].map(async (w, i) => {
+        for (const chunk of started(w.log().slice(marks[i]))) {
+          await w.waitFor(new RegExp(`chunk ${chunk} of render ${renderId} \\(frames [^)]*\\) (done in|cancelled)`), {
+            from: marks[i],
+            timeoutMs: 20_000,
+          });
+        }
+      }),
+    );
     const logs = [a.log().slice(marks[0]), b.log().slice(marks[1])];
     expect(logs.join('')).toMatch(new RegExp(`render ${renderId} .* cancelled: the render was cancelled`));
     expect(logs.flatMap(started).length).toBeLessThan(15);
@@ -157,7 +193,17 @@ describe('Redis lost mid-render', () => {
     const worker = await addWorker(redis, 'c');
     const mark = worker.log().length;
     const before = await snapshot(project);
-    const render = startCli(['render', project, '-o', path.join(project, 'lost.mp4'), '--redis', redis.url, '--storage', storage, '--json']);
+    const render = startCli([
+      'render',
+      project,
+      '-o',
+      path.join(project, 'lost.mp4'),
+      '--redis',
+      redis.url,
+      '--storage',
+      storage,
+      '--json',
+    ]);
     await untilOrEnded(worker.waitFor(/\) started/, { from: mark, timeoutMs: 110_000 }), render.done);
     await redis.stop({ kill: true });
 
@@ -166,12 +212,17 @@ describe('Redis lost mid-render', () => {
     const { error } = JSON.parse(run.stdout) as { error: { code: string; message: string } };
     expect(error.code).toBe('redis_lost');
     // For as long as FRAMESMITH_REDIS_LOST_MS says (2000 here).
-    expect(error.message).toMatch(/^Redis at redis:\/\/:\*\*\*@127\.0\.0\.1:\d+ stopped answering \(.*\) for 2\.0 s while the render waited for its chunks: the render is stopped; check that redis-server runs there, then render again$/);
+    expect(error.message).toMatch(
+      /^Redis at redis:\/\/:\*\*\*@127\.0\.0\.1:\d+ stopped answering \(.*\) for 2\.0 s while the render waited for its chunks: the render is stopped; check that redis-server runs there, then render again$/,
+    );
     expect(run.stderr).toContain(`render failed: ${error.message}`);
     expect(await snapshot(project)).toEqual(before);
     expect(await readdir(path.join(storage, 'renders'))).toEqual([]);
 
-    await worker.waitFor(/lost Redis at redis:\/\/:\*\*\*@127\.0\.0\.1:\d+ \(.*\): the chunks in hand are abandoned/, { from: mark, timeoutMs: 20_000 });
+    await worker.waitFor(/lost Redis at redis:\/\/:\*\*\*@127\.0\.0\.1:\d+ \(.*\): the chunks in hand are abandoned/, {
+      from: mark,
+      timeoutMs: 20_000,
+    });
     // Its chunk ends either way: abandoned, or done when it finished before the loss was noticed.
     await worker.waitFor(/chunk 0 of render \S+ \(frames [^)]*\) (abandoned: Redis was lost|done in)/, { from: mark, timeoutMs: 20_000 });
     expect(worker.child.exitCode).toBeNull();
@@ -190,14 +241,31 @@ describe('storage lost mid-render', () => {
     const s3 = await startS3(path.join(homes, 'bucket-data'));
     try {
       // The render (startCli) and the worker inherit these, as each machine would have them set.
-      Object.assign(process.env, { AWS_ENDPOINT_URL: s3.endpoint, AWS_ACCESS_KEY_ID: 'S3RVER', AWS_SECRET_ACCESS_KEY: 'S3RVER', AWS_REGION: 'us-east-1' });
+      Object.assign(process.env, {
+        AWS_ENDPOINT_URL: s3.endpoint,
+        AWS_ACCESS_KEY_ID: 'S3RVER',
+        AWS_SECRET_ACCESS_KEY: 'S3RVER',
+        AWS_REGION: 'us-east-1',
+      });
       const redis = await startRedis({ password: PASSWORD });
       servers.push(redis);
       const worker = await startWorker(redis.url, 's3://renders/faults', path.join(homes, 'd'));
       workers.push(worker);
       await worker.waitFor(/taking chunks from/);
       const before = await snapshot(project);
-      const render = startCli(['render', project, '-o', path.join(project, 'gone.mp4'), '--redis', redis.url, '--storage', 's3://renders/faults', '--chunk-frames', '3', '--json']);
+      const render = startCli([
+        'render',
+        project,
+        '-o',
+        path.join(project, 'gone.mp4'),
+        '--redis',
+        redis.url,
+        '--storage',
+        's3://renders/faults',
+        '--chunk-frames',
+        '3',
+        '--json',
+      ]);
       await untilOrEnded(worker.waitFor(/\) done in/, { timeoutMs: 110_000 }), render.done);
       s3.child.kill('SIGKILL');
 
@@ -205,7 +273,9 @@ describe('storage lost mid-render', () => {
       expect(run.code).toBe(1);
       const { error } = JSON.parse(run.stdout) as { error: { code: string; message: string; chunk: { index: number } } };
       expect(error.code).toBe('storage_unreachable');
-      expect(error.message).toMatch(/^chunk \d+ \(frames [^)]*\): cannot \w+ \S+ in s3:\/\/renders\/faults: the storage at http:\/\/127\.0\.0\.1:\d+ does not answer \(.*ECONNREFUSED.*\); check that it is up and reachable from this machine, then render again$/);
+      expect(error.message).toMatch(
+        /^chunk \d+ \(frames [^)]*\): cannot \w+ \S+ in s3:\/\/renders\/faults: the storage at http:\/\/127\.0\.0\.1:\d+ does not answer \(.*ECONNREFUSED.*\); check that it is up and reachable from this machine, then render again$/,
+      );
       expect(await snapshot(project)).toEqual(before);
       // The worker stays, for the next render.
       expect(worker.child.exitCode).toBeNull();

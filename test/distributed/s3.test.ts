@@ -28,7 +28,12 @@ const workers: WorkerProcess[] = [];
 
 /** Every key of the bucket. */
 async function bucketKeys(): Promise<string[]> {
-  const client = new S3Client({ endpoint, region: 'us-east-1', forcePathStyle: true, credentials: { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' } });
+  const client = new S3Client({
+    endpoint,
+    region: 'us-east-1',
+    forcePathStyle: true,
+    credentials: { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' },
+  });
   const page = await client.send(new ListObjectsV2Command({ Bucket: BUCKET }));
   client.destroy();
   return (page.Contents ?? []).map((o) => o.Key!).sort();
@@ -36,11 +41,22 @@ async function bucketKeys(): Promise<string[]> {
 
 beforeAll(async () => {
   scratch = await makeProject({}, 'fs-s3-');
-  s3 = new S3rver({ address: '127.0.0.1', port: 0, silent: true, directory: path.join(scratch, 'bucket-data'), configureBuckets: [{ name: BUCKET }] });
+  s3 = new S3rver({
+    address: '127.0.0.1',
+    port: 0,
+    silent: true,
+    directory: path.join(scratch, 'bucket-data'),
+    configureBuckets: [{ name: BUCKET }],
+  });
   const { port } = await s3.run();
   endpoint = `http://127.0.0.1:${port}`;
   // The render (runCli) and the workers inherit these, as each machine would have them set.
-  Object.assign(process.env, { AWS_ENDPOINT_URL: endpoint, AWS_ACCESS_KEY_ID: 'S3RVER', AWS_SECRET_ACCESS_KEY: 'S3RVER', AWS_REGION: 'us-east-1' });
+  Object.assign(process.env, {
+    AWS_ENDPOINT_URL: endpoint,
+    AWS_ACCESS_KEY_ID: 'S3RVER',
+    AWS_SECRET_ACCESS_KEY: 'S3RVER',
+    AWS_REGION: 'us-east-1',
+  });
   // This file's own client (bucketKeys) would print the SDK's Node 22 notice; framesmith silences it.
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
   redis = await startRedis();
@@ -56,7 +72,12 @@ beforeAll(async () => {
 }, 120_000);
 
 afterAll(async () => {
-  await Promise.all(workers.map(async (w) => { w.child.kill('SIGTERM'); await w.exited; }));
+  await Promise.all(
+    workers.map(async (w) => {
+      w.child.kill('SIGTERM');
+      await w.exited;
+    }),
+  );
   await redis?.stop();
   await s3?.close();
   for (const key of ['AWS_ENDPOINT_URL', 'AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', 'AWS_REGION']) delete process.env[key];
@@ -66,7 +87,10 @@ afterAll(async () => {
 describe('--storage s3://bucket/prefix', () => {
   it('a distributed render through the bucket gives every frame due and the beep on time; the plan stays in the bucket, nothing of the render does', async () => {
     const output = path.join(project, 'through-s3.mp4');
-    const run = await runCli(['render', project, '-o', output, '--redis', redis.url, '--storage', STORAGE, '--chunk-frames', '9', '--json'], { HOME: path.join(scratch, 'render-machine'), XDG_CACHE_HOME: path.join(scratch, 'render-machine', 'cache') });
+    const run = await runCli(
+      ['render', project, '-o', output, '--redis', redis.url, '--storage', STORAGE, '--chunk-frames', '9', '--json'],
+      { HOME: path.join(scratch, 'render-machine'), XDG_CACHE_HOME: path.join(scratch, 'render-machine', 'cache') },
+    );
     expect(run.stderr).toBe('');
     expect(run.code).toBe(0);
     const result = JSON.parse(run.stdout) as { frames: number; chunks: unknown[]; plan: { hash: string; storage: string } };
@@ -92,13 +116,17 @@ describe('--storage s3://bucket/prefix', () => {
       const chunksDone = worker.log().match(/chunk \d+ of render \S+ \(frames [^)]*\) done/g)!.length;
       const frames = (await readdir(path.join(plan, 'frames'), { recursive: true, withFileTypes: true })).filter((e) => e.isFile());
       expect(frames).toHaveLength(9 * chunksDone);
-      expect(await readdir(path.join(mirrors, mirror!, 'renders')).then((ids) => Promise.all(ids.map((id) => readdir(path.join(mirrors, mirror!, 'renders', id)))))).toEqual(expect.not.arrayContaining([expect.arrayContaining([expect.stringMatching(/^chunk-/)])]));
+      expect(
+        await readdir(path.join(mirrors, mirror!, 'renders')).then((ids) =>
+          Promise.all(ids.map((id) => readdir(path.join(mirrors, mirror!, 'renders', id)))),
+        ),
+      ).toEqual(expect.not.arrayContaining([expect.arrayContaining([expect.stringMatching(/^chunk-/)])]));
       fetched.push(`machine-${i}`);
     }
     expect(fetched.length).toBeGreaterThan(0);
   }, 180_000);
 
-  it('a machine\'s mirror drops a plan unused there for a day (the bucket keeps it)', async () => {
+  it("a machine's mirror drops a plan unused there for a day (the bucket keeps it)", async () => {
     const machine = { HOME: path.join(scratch, 'render-machine'), XDG_CACHE_HOME: path.join(scratch, 'render-machine', 'cache') };
     const mirrors = path.join(machine.XDG_CACHE_HOME, 'framesmith', 'storage');
     const [mirror] = await readdir(mirrors);
@@ -132,9 +160,13 @@ describe('--storage s3://bucket/prefix', () => {
 
   it('an endpoint that does not answer or credentials it refuses: exit 1 at start naming the bucket and what to check; a malformed URL: exit 2', async () => {
     const output = path.join(project, 'never.mp4');
-    const down = await runCli(['render', project, '-o', output, '--chunk-frames', '20', '--storage', STORAGE], { AWS_ENDPOINT_URL: `http://127.0.0.1:${await freePort()}` });
+    const down = await runCli(['render', project, '-o', output, '--chunk-frames', '20', '--storage', STORAGE], {
+      AWS_ENDPOINT_URL: `http://127.0.0.1:${await freePort()}`,
+    });
     expect(down.code).toBe(1);
-    expect(down.stderr).toMatch(/the bucket of s3:\/\/renders\/team-a at http:\/\/127\.0\.0\.1:\d+ cannot be read and written \(.*ECONNREFUSED.*\): check the bucket, AWS_ENDPOINT_URL/);
+    expect(down.stderr).toMatch(
+      /the bucket of s3:\/\/renders\/team-a at http:\/\/127\.0\.0\.1:\d+ cannot be read and written \(.*ECONNREFUSED.*\): check the bucket, AWS_ENDPOINT_URL/,
+    );
     const refused = await runCli(['worker', '--redis', redis.url, '--storage', STORAGE], { AWS_ACCESS_KEY_ID: 'nobody' });
     expect(refused.code).toBe(1);
     expect(refused.stderr).toMatch(/cannot be read and written \(access denied \(HTTP 403\)\): check .*AWS_ACCESS_KEY_ID/);

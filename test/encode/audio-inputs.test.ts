@@ -6,7 +6,8 @@ import { readdir, mkdtemp, rm, writeFile, readFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { AudioError, audioTracksFromMedia, mixAudio, type AudioTrack } from '../../src/encode/audio.js';
+import { audioTracksFromMedia, mixAudio, type AudioTrack } from '../../src/encode/audio.js';
+import { AudioError } from '../../src/media/errors.js';
 import type { MediaElement } from '../../src/composition/model.js';
 import { liveChildCount } from '../../src/media/process.js';
 import { decodeMono, fileHasAudio, findBursts, makeBeepFile, makeSilentVideo } from '../helpers/audio-media.js';
@@ -14,13 +15,27 @@ import { decodeMono, fileHasAudio, findBursts, makeBeepFile, makeSilentVideo } f
 const FRAME = 1 / 30;
 
 let dir: string;
-beforeAll(async () => { dir = await mkdtemp(path.join(os.tmpdir(), 'framesmith-audio-inputs-')); });
-afterAll(async () => { await rm(dir, { recursive: true, force: true }); });
+beforeAll(async () => {
+  dir = await mkdtemp(path.join(os.tmpdir(), 'framesmith-audio-inputs-'));
+});
+afterAll(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
 
 function element(kind: 'audio' | 'video', src: string, label: string, overrides: Partial<MediaElement> = {}): MediaElement {
   return {
-    index: 0, label, tagName: kind, start: 0, isClip: false,
-    kind, src, mediaStart: 0, playbackRate: 1, loop: false, muted: false, volume: 1,
+    index: 0,
+    label,
+    tagName: kind,
+    start: 0,
+    isClip: false,
+    kind,
+    src,
+    mediaStart: 0,
+    playbackRate: 1,
+    loop: false,
+    muted: false,
+    volume: 1,
     ...overrides,
   };
 }
@@ -35,7 +50,10 @@ async function filesLike(stem: string): Promise<string[]> {
 }
 
 async function expectAudioError(promise: Promise<unknown>, code: string, id: string, file: string): Promise<AudioError> {
-  const error = await promise.then(() => null, (e: unknown) => e);
+  const error = await promise.then(
+    () => null,
+    (e: unknown) => e,
+  );
   expect(error).toBeInstanceOf(AudioError);
   const audioError = error as AudioError;
   expect(audioError.code).toBe(code);
@@ -69,11 +87,17 @@ describe('audioTracksFromMedia', () => {
     expect(Math.abs(bursts[0]!.start - 0.2)).toBeLessThan(FRAME);
 
     // The same video unmuted, and muted but forced with data-has-audio, are both heard (at 0.6 + 0.1).
-    const heard = await audioTracksFromMedia([
-      element('video', clip, 'video#on', { start: 0.1 }),
-      element('video', clip, 'video#forced', { muted: true, hasAudioAttr: true, start: 0.1, volume: 0.5 }),
-    ], fileHasAudio);
-    expect(heard.map((t) => [t.id, t.start, t.volume])).toEqual([['video#on', 0.1, 1], ['video#forced', 0.1, 0.5]]);
+    const heard = await audioTracksFromMedia(
+      [
+        element('video', clip, 'video#on', { start: 0.1 }),
+        element('video', clip, 'video#forced', { muted: true, hasAudioAttr: true, start: 0.1, volume: 0.5 }),
+      ],
+      fileHasAudio,
+    );
+    expect(heard.map((t) => [t.id, t.start, t.volume])).toEqual([
+      ['video#on', 0.1, 1],
+      ['video#forced', 0.1, 0.5],
+    ]);
     const out2 = path.join(dir, 'video-audio.m4a');
     await mixAudio(heard, { duration: 1, codec: 'aac', outFile: out2 });
     const bursts2 = findBursts(await decodeMono(out2));
@@ -83,7 +107,10 @@ describe('audioTracksFromMedia', () => {
 
   it('refuses an <audio> whose file has no audio stream, naming the element', async () => {
     const silent = await makeSilentVideo(dir, 'no-sound.mp4', 0.5);
-    const error = await audioTracksFromMedia([element('audio', silent, 'audio#narration')], fileHasAudio).then(() => null, (e: unknown) => e);
+    const error = await audioTracksFromMedia([element('audio', silent, 'audio#narration')], fileHasAudio).then(
+      () => null,
+      (e: unknown) => e,
+    );
     expect(error).toBeInstanceOf(AudioError);
     expect((error as AudioError).code).toBe('no_audio_stream');
     expect((error as AudioError).message).toContain('audio#narration');
@@ -111,7 +138,12 @@ describe('mixAudio bad sources', () => {
     const missing = path.join(dir, 'gone.wav');
     const good = await makeBeepFile(dir, 'good.wav', { duration: 0.5, beeps: [] });
     const out = path.join(dir, 'bad-missing.m4a');
-    await expectAudioError(mixAudio([track(good, { id: 'audio#ok' }), track(missing, { id: 'audio#gone' })], { duration: 1, codec: 'aac', outFile: out }), 'source_missing', 'audio#gone', missing);
+    await expectAudioError(
+      mixAudio([track(good, { id: 'audio#ok' }), track(missing, { id: 'audio#gone' })], { duration: 1, codec: 'aac', outFile: out }),
+      'source_missing',
+      'audio#gone',
+      missing,
+    );
     expect(await filesLike('bad-missing')).toEqual([]);
   });
 
@@ -119,7 +151,12 @@ describe('mixAudio bad sources', () => {
     const text = path.join(dir, 'notes.wav');
     await writeFile(text, 'these are my notes, not audio\n'.repeat(20));
     const out = path.join(dir, 'bad-text.m4a');
-    const error = await expectAudioError(mixAudio([track(text, { id: 'audio#notes' })], { duration: 1, codec: 'aac', outFile: out }), 'invalid_media', 'audio#notes', text);
+    const error = await expectAudioError(
+      mixAudio([track(text, { id: 'audio#notes' })], { duration: 1, codec: 'aac', outFile: out }),
+      'invalid_media',
+      'audio#notes',
+      text,
+    );
     expect(error.message).toMatch(/re-export/);
     expect(await filesLike('bad-text')).toEqual([]);
   });
@@ -131,21 +168,41 @@ describe('mixAudio bad sources', () => {
     const broken = path.join(dir, 'broken.m4a');
     await writeFile(broken, bytes.subarray(0, Math.floor(bytes.length / 2)));
     const out = path.join(dir, 'bad-corrupt.webm');
-    await expectAudioError(mixAudio([track(broken, { id: 'audio#broken' })], { duration: 1, codec: 'opus', outFile: out }), 'invalid_media', 'audio#broken', broken);
+    await expectAudioError(
+      mixAudio([track(broken, { id: 'audio#broken' })], { duration: 1, codec: 'opus', outFile: out }),
+      'invalid_media',
+      'audio#broken',
+      broken,
+    );
     expect(await filesLike('bad-corrupt')).toEqual([]);
   });
 
   it('a video without sound given as a track → no_audio_stream naming the element', async () => {
     const silent = await makeSilentVideo(dir, 'mute-track.mp4', 0.5);
     const out = path.join(dir, 'bad-nosound.m4a');
-    await expectAudioError(mixAudio([track(silent, { id: 'video#b-roll' })], { duration: 1, codec: 'aac', outFile: out }), 'no_audio_stream', 'video#b-roll', silent);
+    await expectAudioError(
+      mixAudio([track(silent, { id: 'video#b-roll' })], { duration: 1, codec: 'aac', outFile: out }),
+      'no_audio_stream',
+      'video#b-roll',
+      silent,
+    );
   });
 
   it('out-of-range numbers → invalid_input naming the element', async () => {
     const src = await makeBeepFile(dir, 'range.wav', { duration: 0.5, beeps: [] });
     const out = path.join(dir, 'bad-range.m4a');
-    await expectAudioError(mixAudio([track(src, { id: 'audio#fast', playbackRate: 0 })], { duration: 1, codec: 'aac', outFile: out }), 'invalid_input', 'audio#fast', src);
-    await expectAudioError(mixAudio([track(src, { id: 'audio#early', start: -1 })], { duration: 1, codec: 'aac', outFile: out }), 'invalid_input', 'audio#early', src);
+    await expectAudioError(
+      mixAudio([track(src, { id: 'audio#fast', playbackRate: 0 })], { duration: 1, codec: 'aac', outFile: out }),
+      'invalid_input',
+      'audio#fast',
+      src,
+    );
+    await expectAudioError(
+      mixAudio([track(src, { id: 'audio#early', start: -1 })], { duration: 1, codec: 'aac', outFile: out }),
+      'invalid_input',
+      'audio#early',
+      src,
+    );
   });
 });
 
@@ -159,7 +216,10 @@ describe('mixAudio cancellation', () => {
       { duration: 30, codec: 'opus', outFile: out, signal: controller.signal },
     );
     setTimeout(() => controller.abort(), 300);
-    const error = await pending.then(() => null, (e: unknown) => e);
+    const error = await pending.then(
+      () => null,
+      (e: unknown) => e,
+    );
     expect(error).toBeInstanceOf(AudioError);
     expect((error as AudioError).code).toBe('cancelled');
     expect(await filesLike('cancelled')).toEqual([]);

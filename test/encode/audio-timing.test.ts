@@ -15,8 +15,12 @@ const FRAME = 1 / 30;
 const AAC_FRAME = 1024 / 48_000;
 
 let dir: string;
-beforeAll(async () => { dir = await mkdtemp(path.join(os.tmpdir(), 'framesmith-audio-timing-')); });
-afterAll(async () => { await rm(dir, { recursive: true, force: true }); });
+beforeAll(async () => {
+  dir = await mkdtemp(path.join(os.tmpdir(), 'framesmith-audio-timing-'));
+});
+afterAll(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
 
 function track(src: string, overrides: Partial<AudioTrack>): AudioTrack {
   return { id: 'audio#t', src, start: 0, mediaStart: 0, playbackRate: 1, loop: false, volume: 1, ...overrides };
@@ -25,13 +29,20 @@ function track(src: string, overrides: Partial<AudioTrack>): AudioTrack {
 /** Asserts each expected onset has a burst starting within one frame, and there are no other bursts. */
 function expectBeepsAt(bursts: { start: number }[], expected: number[]): void {
   expect(bursts.map((b) => b.start.toFixed(3))).toHaveLength(expected.length);
-  for (const [i, t] of expected.entries()) expect(Math.abs(bursts[i]!.start - t), `beep ${i} at ${bursts[i]!.start}, expected ${t}`).toBeLessThan(FRAME);
+  for (const [i, t] of expected.entries())
+    expect(Math.abs(bursts[i]!.start - t), `beep ${i} at ${bursts[i]!.start}, expected ${t}`).toBeLessThan(FRAME);
 }
 
 describe('mixAudio placement', () => {
   it('places a beep by start + mediaStart, and trims what comes before mediaStart', async () => {
     // Beeps at media 0.3 (before the trim: must not be heard) and 1.2 (heard at 0.5 + (1.2 - 0.9) = 0.8).
-    const src = await makeBeepFile(dir, 'trim.wav', { duration: 2, beeps: [{ at: 0.3, length: 0.1 }, { at: 1.2, length: 0.1 }] });
+    const src = await makeBeepFile(dir, 'trim.wav', {
+      duration: 2,
+      beeps: [
+        { at: 0.3, length: 0.1 },
+        { at: 1.2, length: 0.1 },
+      ],
+    });
     const out = path.join(dir, 'trim.m4a');
     const result = await mixAudio([track(src, { start: 0.5, mediaStart: 0.9 })], { duration: 2, codec: 'aac', outFile: out });
     expect(result?.file).toBe(out);
@@ -39,7 +50,14 @@ describe('mixAudio placement', () => {
   });
 
   it('plays at playbackRate 2: media distances halve on the timeline', async () => {
-    const src = await makeBeepFile(dir, 'rate.m4a', { duration: 3, beeps: [{ at: 1.0, length: 0.1 }, { at: 2.0, length: 0.1 }], format: 'm4a' });
+    const src = await makeBeepFile(dir, 'rate.m4a', {
+      duration: 3,
+      beeps: [
+        { at: 1.0, length: 0.1 },
+        { at: 2.0, length: 0.1 },
+      ],
+      format: 'm4a',
+    });
     const out = path.join(dir, 'rate.m4a.out');
     await mixAudio([track(src, { start: 0.25, mediaStart: 0.5, playbackRate: 2 })], { duration: 2, codec: 'aac', outFile: out });
     const bursts = findBursts(await decodeMono(out));
@@ -65,9 +83,18 @@ describe('mixAudio placement', () => {
 
   it('keeps the place of audio that starts late in its file (a video whose audio begins at 0.5 s)', async () => {
     // Audio samples begin at media time 0.5; the beep is 0.1 s into them, at media time 0.6.
-    const src = await makeBeepFile(dir, 'late-audio.mp4', { duration: 1.2, beeps: [{ at: 0.1, length: 0.1 }], format: 'mp4', audioOffset: 0.5 });
+    const src = await makeBeepFile(dir, 'late-audio.mp4', {
+      duration: 1.2,
+      beeps: [{ at: 0.1, length: 0.1 }],
+      format: 'mp4',
+      audioOffset: 0.5,
+    });
     const out = path.join(dir, 'late-audio.m4a');
-    await mixAudio([track(src, { start: 0.2 }), track(src, { id: 'video#trimmed', start: 1.5, mediaStart: 0.3 })], { duration: 2.5, codec: 'aac', outFile: out });
+    await mixAudio([track(src, { start: 0.2 }), track(src, { id: 'video#trimmed', start: 1.5, mediaStart: 0.3 })], {
+      duration: 2.5,
+      codec: 'aac',
+      outFile: out,
+    });
     // 0.2 + 0.6 = 0.8, and 1.5 + (0.6 - 0.3) = 1.8.
     expectBeepsAt(findBursts(await decodeMono(out)), [0.8, 1.8]);
   });
@@ -86,12 +113,25 @@ describe('mixAudio placement', () => {
   it('a track whose mediaStart is past its media end is silent and does not disturb the others', async () => {
     const src = await makeBeepFile(dir, 'short.wav', { duration: 0.5, beeps: [{ at: 0.1, length: 0.1 }] });
     const out = path.join(dir, 'past-end.m4a');
-    await mixAudio([track(src, { id: 'audio#gone', mediaStart: 3 }), track(src, { start: 0.4 }), track(src, { id: 'audio#gone-loop', mediaStart: 2, loop: true })], { duration: 1, codec: 'aac', outFile: out });
+    await mixAudio(
+      [
+        track(src, { id: 'audio#gone', mediaStart: 3 }),
+        track(src, { start: 0.4 }),
+        track(src, { id: 'audio#gone-loop', mediaStart: 2, loop: true }),
+      ],
+      { duration: 1, codec: 'aac', outFile: out },
+    );
     expectBeepsAt(findBursts(await decodeMono(out)), [0.5]);
   });
 
   it('cuts a clip at its duration', async () => {
-    const src = await makeBeepFile(dir, 'cut.wav', { duration: 2, beeps: [{ at: 0.2, length: 0.1 }, { at: 1.2, length: 0.1 }] });
+    const src = await makeBeepFile(dir, 'cut.wav', {
+      duration: 2,
+      beeps: [
+        { at: 0.2, length: 0.1 },
+        { at: 1.2, length: 0.1 },
+      ],
+    });
     const out = path.join(dir, 'cut.m4a');
     await mixAudio([track(src, { start: 0.1, duration: 0.8 })], { duration: 2, codec: 'aac', outFile: out });
     // The second beep would be at 1.3, after the clip ends at 0.9.
@@ -102,7 +142,11 @@ describe('mixAudio placement', () => {
     // 0.5 s file, beep at 0.1; mediaStart 0.05 → cycle 0.45 s, first beep at 0.2 + 0.05 = 0.25.
     const src = await makeBeepFile(dir, 'loop.wav', { duration: 0.5, beeps: [{ at: 0.1, length: 0.05 }] });
     const out = path.join(dir, 'loop.m4a');
-    await mixAudio([track(src, { start: 0.2, mediaStart: 0.05, loop: true, duration: 1.8 })], { duration: 2.2, codec: 'aac', outFile: out });
+    await mixAudio([track(src, { start: 0.2, mediaStart: 0.05, loop: true, duration: 1.8 })], {
+      duration: 2.2,
+      codec: 'aac',
+      outFile: out,
+    });
     const bursts = findBursts(await decodeMono(out));
     // Clip ends at 2.0, so the beep due at 2.05 is not heard.
     expectBeepsAt(bursts, [0.25, 0.7, 1.15, 1.6]);
@@ -166,10 +210,11 @@ describe('mixAudio length', () => {
       for (const duration of [1.7, 61 / 30]) {
         const out = path.join(dir, `len-${codec}-${duration}.${codec === 'aac' ? 'm4a' : 'webm'}`);
         // One track shorter than the output (padded), one longer (cut).
-        const result = await mixAudio(
-          [track(src, { duration: 0.5 }), track(src, { id: 'audio#long', start: 0.2 })],
-          { duration, codec, outFile: out },
-        );
+        const result = await mixAudio([track(src, { duration: 0.5 }), track(src, { id: 'audio#long', start: 0.2 })], {
+          duration,
+          codec,
+          outFile: out,
+        });
         expect(Math.abs(result!.duration - duration)).toBeLessThanOrEqual(AAC_FRAME);
         expect(Math.abs((await streamEnd(out, 'a'))! - duration)).toBeLessThanOrEqual(AAC_FRAME);
         const decoded = (await decodeMono(out)).length / ANALYSIS_RATE;

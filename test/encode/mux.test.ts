@@ -20,17 +20,30 @@ beforeAll(async () => {
   dir = await mkdtemp(path.join(os.tmpdir(), 'framesmith-mux-test-'));
   beep = await makeBeepFile(dir, 'beep.wav', { duration: 1, beeps: [{ at: 0.1, length: 0.1 }] });
 });
-afterAll(async () => { await rm(dir, { recursive: true, force: true }); });
+afterAll(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
 
-const exists = (file: string) => access(file).then(() => true, () => false);
+const exists = (file: string) =>
+  access(file).then(
+    () => true,
+    () => false,
+  );
 
 describe('muxAudio', () => {
-  for (const [container, videoCodec, audioCodec] of [['mp4', 'h264', 'aac'], ['webm', 'vp9', 'opus']] as const) {
+  for (const [container, videoCodec, audioCodec] of [
+    ['mp4', 'h264', 'aac'],
+    ['webm', 'vp9', 'opus'],
+  ] as const) {
     it(`${container}: ${videoCodec} + ${audioCodec}, streams copied, durations match`, async () => {
       const video = await makeVideo(dir, `v.${container}`, FRAMES, videoCodec);
       const audio = path.join(dir, `mix-${container}.${audioCodec === 'aac' ? 'm4a' : 'webm'}`);
       // Beep heard at 0.6 + 0.1 = 0.7.
-      await mixAudio([{ id: 'audio#a', src: beep, start: 0.6, mediaStart: 0, playbackRate: 1, loop: false, volume: 1 }], { duration: DURATION, codec: audioCodec, outFile: audio });
+      await mixAudio([{ id: 'audio#a', src: beep, start: 0.6, mediaStart: 0, playbackRate: 1, loop: false, volume: 1 }], {
+        duration: DURATION,
+        codec: audioCodec,
+        outFile: audio,
+      });
       const out = path.join(dir, `out.${container}`);
       const result = await muxAudio(video, audio, out, { container });
 
@@ -61,9 +74,16 @@ describe('muxAudio', () => {
   it('refuses audio mixed for another length, writing nothing', async () => {
     const video = await makeVideo(dir, 'long.mp4', FRAMES, 'h264');
     const audio = path.join(dir, 'short.m4a');
-    await mixAudio([{ id: 'audio#a', src: beep, start: 0, mediaStart: 0, playbackRate: 1, loop: false, volume: 1 }], { duration: 1, codec: 'aac', outFile: audio });
+    await mixAudio([{ id: 'audio#a', src: beep, start: 0, mediaStart: 0, playbackRate: 1, loop: false, volume: 1 }], {
+      duration: 1,
+      codec: 'aac',
+      outFile: audio,
+    });
     const out = path.join(dir, 'mismatch.mp4');
-    const error = await muxAudio(video, audio, out, { container: 'mp4' }).then(() => null, (e: unknown) => e);
+    const error = await muxAudio(video, audio, out, { container: 'mp4' }).then(
+      () => null,
+      (e: unknown) => e,
+    );
     expect(error).toBeInstanceOf(MuxError);
     expect((error as MuxError).code).toBe('length_mismatch');
     expect((error as MuxError).message).toContain(audio);
@@ -73,7 +93,10 @@ describe('muxAudio', () => {
 
   it('a missing input → source_missing naming it', async () => {
     const missing = path.join(dir, 'nope.mp4');
-    const error = await muxAudio(missing, null, path.join(dir, 'x.mp4'), { container: 'mp4' }).then(() => null, (e: unknown) => e);
+    const error = await muxAudio(missing, null, path.join(dir, 'x.mp4'), { container: 'mp4' }).then(
+      () => null,
+      (e: unknown) => e,
+    );
     expect(error).toBeInstanceOf(MuxError);
     expect((error as MuxError).code).toBe('source_missing');
     expect((error as MuxError).message).toContain(missing);

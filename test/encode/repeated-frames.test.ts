@@ -16,14 +16,32 @@ import type { Rational } from '../../src/media/rational.js';
 import { makeProject } from '../helpers/render-pixels.js';
 
 let dir: string;
-beforeAll(async () => { dir = await makeProject({}, 'fs-repeated-frames-'); });
-afterAll(async () => { await rm(dir, { recursive: true, force: true }); });
+beforeAll(async () => {
+  dir = await makeProject({}, 'fs-repeated-frames-');
+});
+afterAll(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
 
 /** `count` distinct images (testsrc2 with noise, so every frame differs) of one format. */
 async function sourceImages(format: 'png' | 'jpeg', width: number, height: number, count: number, alpha: boolean): Promise<Buffer[]> {
   const pattern = path.join(dir, `src-${format}-${width}x${height}-${alpha ? 'a' : 'o'}-%03d.${format === 'png' ? 'png' : 'jpg'}`);
   const pix = alpha ? ',format=rgba,colorchannelmixer=aa=0.6' : '';
-  await runFfmpeg(['-v', 'error', '-y', '-f', 'lavfi', '-i', `testsrc2=size=${width}x${height}:rate=30,noise=alls=60:allf=t${pix}`, '-frames:v', String(count), '-start_number', '0', ...(format === 'jpeg' ? ['-q:v', '3'] : []), pattern]);
+  await runFfmpeg([
+    '-v',
+    'error',
+    '-y',
+    '-f',
+    'lavfi',
+    '-i',
+    `testsrc2=size=${width}x${height}:rate=30,noise=alls=60:allf=t${pix}`,
+    '-frames:v',
+    String(count),
+    '-start_number',
+    '0',
+    ...(format === 'jpeg' ? ['-q:v', '3'] : []),
+    pattern,
+  ]);
   return Promise.all(Array.from({ length: count }, (_, i) => readFile(pattern.replace('%03d', String(i).padStart(3, '0')))));
 }
 
@@ -33,15 +51,40 @@ const PLAN = [0, 1, 2, 3, 3, 3, 3, 3, 3, 3, 4, 5, 5, 6, 7, 7, 7, 7, 7];
 /** MD5 of each decoded frame of `file`, in order (rgb24 or rgba). */
 async function frameHashes(file: string, alpha: boolean): Promise<string[]> {
   // libvpx-vp9 decodes WebM's alpha (ffmpeg's own vp9 decoder drops it).
-  const { stdout } = await runFfmpeg(['-v', 'error', ...(alpha && file.endsWith('.webm') ? ['-c:v', 'libvpx-vp9'] : []), '-i', file, '-pix_fmt', alpha ? 'rgba' : 'rgb24', '-fps_mode', 'passthrough', '-f', 'framemd5', '-']);
-  return stdout.split('\n').filter((l) => l && !l.startsWith('#')).map((l) => l.split(',').at(-1)!.trim());
+  const { stdout } = await runFfmpeg([
+    '-v',
+    'error',
+    ...(alpha && file.endsWith('.webm') ? ['-c:v', 'libvpx-vp9'] : []),
+    '-i',
+    file,
+    '-pix_fmt',
+    alpha ? 'rgba' : 'rgb24',
+    '-fps_mode',
+    'passthrough',
+    '-f',
+    'framemd5',
+    '-',
+  ]);
+  return stdout
+    .split('\n')
+    .filter((l) => l && !l.startsWith('#'))
+    .map((l) => l.split(',').at(-1)!.trim());
 }
 
 /** The same encode, every frame sent through image2pipe (the arguments of `encoderArgs` with that input and no fill). */
 async function referenceEncode(options: VideoEncoderOptions, frames: Buffer[]): Promise<void> {
   const args = encoderArgs(options);
   const at = args.indexOf('pipe:0');
-  const input = ['-f', 'image2pipe', '-framerate', `${options.fps.num}/${options.fps.den}`, '-c:v', options.frameFormat === 'jpeg' ? 'mjpeg' : 'png', '-i', 'pipe:0'];
+  const input = [
+    '-f',
+    'image2pipe',
+    '-framerate',
+    `${options.fps.num}/${options.fps.den}`,
+    '-c:v',
+    options.frameFormat === 'jpeg' ? 'mjpeg' : 'png',
+    '-i',
+    'pipe:0',
+  ];
   const rest = args.slice(at + 1).map((a) => a.replace(`,${fillRepeats(options.fps)}`, ''));
   const proc = await startFfmpeg(['-y', ...input, ...rest], { stdin: 'pipe', stdout: 'ignore' });
   for (const f of frames) proc.stdin!.write(f);
@@ -49,7 +92,14 @@ async function referenceEncode(options: VideoEncoderOptions, frames: Buffer[]): 
   await proc.done;
 }
 
-interface Case { format: 'mp4' | 'webm' | 'mov'; frameFormat: 'png' | 'jpeg'; fps: Rational; width: number; height: number; alpha: boolean }
+interface Case {
+  format: 'mp4' | 'webm' | 'mov';
+  frameFormat: 'png' | 'jpeg';
+  fps: Rational;
+  width: number;
+  height: number;
+  alpha: boolean;
+}
 
 const CASES: Case[] = [
   { format: 'mp4', frameFormat: 'jpeg', fps: { num: 30, den: 1 }, width: 64, height: 48, alpha: false },
@@ -65,7 +115,16 @@ describe('repeated frames', () => {
       // Holds both as the same Buffer (a reused capture) and as equal bytes in another Buffer.
       const frames = PLAN.map((i, k) => (k % 2 ? Buffer.from(images[i]!) : images[i]!));
       const name = `${c.format}-${c.frameFormat}-${c.fps.num}`;
-      const options: VideoEncoderOptions = { format: c.format, output: path.join(dir, `${name}.${c.format}`), width: c.width, height: c.height, fps: c.fps, frameFormat: c.frameFormat, alpha: c.alpha, quality: 'draft' };
+      const options: VideoEncoderOptions = {
+        format: c.format,
+        output: path.join(dir, `${name}.${c.format}`),
+        width: c.width,
+        height: c.height,
+        fps: c.fps,
+        frameFormat: c.frameFormat,
+        alpha: c.alpha,
+        quality: 'draft',
+      };
       const encoder = await startVideoEncoder(options);
       for (const f of frames) await encoder.write(f);
       await encoder.finish();

@@ -10,7 +10,15 @@ import { extractVideos } from '../../src/extract/extract.js';
 import { FrameLookupTable } from '../../src/extract/lookup.js';
 import { probeMedia } from '../../src/media/probe.js';
 import { runFfmpeg } from '../../src/media/tools.js';
-import { expectedSourceFrame, makeIndexedVideo, readDimensions, readFrameIndex, readImageSequenceIndices, readRgba, type IndexedVideo } from '../helpers/frame-media.js';
+import {
+  expectedSourceFrame,
+  makeIndexedVideo,
+  readDimensions,
+  readFrameIndex,
+  readImageSequenceIndices,
+  readRgba,
+  type IndexedVideo,
+} from '../helpers/frame-media.js';
 
 let dir: string;
 let c30: IndexedVideo;
@@ -29,7 +37,9 @@ beforeAll(async () => {
   // ffmpeg 5.1's mp4 muxer turns the rotate tag into a display matrix (a phone video held upright).
   await runFfmpeg(['-y', '-loglevel', 'error', '-i', c30.path, '-c', 'copy', '-metadata:s:v:0', 'rotate=90', rotated]);
 });
-afterAll(async () => { await rm(dir, { recursive: true, force: true }); });
+afterAll(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
 
 const out = (name: string) => path.join(dir, 'out', name);
 
@@ -49,7 +59,10 @@ describe('clips longer than their media', () => {
   });
 
   it('a loop extracts one cycle and the lookup wraps', async () => {
-    const result = await extractVideos([{ id: 'l', src: c30.path, mediaStart: 2.2, duration: 3, loop: true, playbackRate: 2 }], { fps: 30, outDir: out('loop') });
+    const result = await extractVideos([{ id: 'l', src: c30.path, mediaStart: 2.2, duration: 3, loop: true, playbackRate: 2 }], {
+      fps: 30,
+      outDir: out('loop'),
+    });
     expect(result.errors).toEqual([]);
     const v = result.extracted[0]!;
     // 0.8 s of media at rate 2 is 0.4 s of clip: 12 slots per cycle.
@@ -67,7 +80,9 @@ describe('clips longer than their media', () => {
     const result = await extractVideos([{ id: 'e', src: c30.path, mediaStart: 1 }], { fps: 24, outDir: out('toend') });
     const v = result.extracted[0]!;
     expect(v.slotCount).toBe(48);
-    expect(await readImageSequenceIndices(v.outputDir, v.format)).toEqual(Array.from({ length: 48 }, (_, k) => expectedSourceFrame(c30.pts, 1 + k / 24)));
+    expect(await readImageSequenceIndices(v.outputDir, v.format)).toEqual(
+      Array.from({ length: 48 }, (_, k) => expectedSourceFrame(c30.pts, 1 + k / 24)),
+    );
   });
 });
 
@@ -78,7 +93,10 @@ describe('display size', () => {
     { box: [40, undefined], want: [40, 24] },
     { box: [400, 400], want: [160, 96] },
   ])('box $box decodes at $want (covers, keeps aspect, never upscales)', async ({ box, want }) => {
-    const result = await extractVideos([{ id: 's', src: c30.path, mediaStart: 0.5, duration: 0.2, width: box[0], height: box[1] }], { fps: 30, outDir: out(`size-${box.join('x')}`) });
+    const result = await extractVideos([{ id: 's', src: c30.path, mediaStart: 0.5, duration: 0.2, width: box[0], height: box[1] }], {
+      fps: 30,
+      outDir: out(`size-${box.join('x')}`),
+    });
     expect(result.errors).toEqual([]);
     const v = result.extracted[0]!;
     expect([v.width, v.height]).toEqual(want);
@@ -120,7 +138,18 @@ describe('format and alpha', () => {
 
   it('alpha in the pixel format itself (QuickTime RLE, argb) → RGBA PNG', async () => {
     const mov = path.join(dir, 'alpha.mov');
-    await runFfmpeg(['-y', '-loglevel', 'error', '-f', 'lavfi', '-i', 'color=c=red@0.5:s=64x64:r=30:d=0.2,format=yuva444p', '-c:v', 'qtrle', mov]);
+    await runFfmpeg([
+      '-y',
+      '-loglevel',
+      'error',
+      '-f',
+      'lavfi',
+      '-i',
+      'color=c=red@0.5:s=64x64:r=30:d=0.2,format=yuva444p',
+      '-c:v',
+      'qtrle',
+      mov,
+    ]);
     const result = await extractVideos([{ id: 'q', src: mov }], { fps: 30, outDir: out('qtrle') });
     const v = result.extracted[0]!;
     expect(v.format).toBe('png');
@@ -130,14 +159,21 @@ describe('format and alpha', () => {
   });
 
   it('opaque VP9 → JPEG', async () => {
-    const result = await extractVideos([{ id: 'o', src: opaqueVp9.path, mediaStart: 0, duration: 0.2 }], { fps: 30, outDir: out('opaque') });
+    const result = await extractVideos([{ id: 'o', src: opaqueVp9.path, mediaStart: 0, duration: 0.2 }], {
+      fps: 30,
+      outDir: out('opaque'),
+    });
     const v = result.extracted[0]!;
     expect(v.format).toBe('jpg');
     expect(await readImageSequenceIndices(v.outputDir, 'jpg')).toEqual([0, 1, 2, 3, 4, 5]);
   });
 
   it('an explicit format is honoured (png for an opaque H.264)', async () => {
-    const result = await extractVideos([{ id: 'p', src: c30.path, mediaStart: 0, duration: 0.1 }], { fps: 30, format: 'png', outDir: out('explicit') });
+    const result = await extractVideos([{ id: 'p', src: c30.path, mediaStart: 0, duration: 0.1 }], {
+      fps: 30,
+      format: 'png',
+      outDir: out('explicit'),
+    });
     const v = result.extracted[0]!;
     expect(v.format).toBe('png');
     expect(await readImageSequenceIndices(v.outputDir, 'png')).toEqual([0, 1, 2]);
@@ -146,15 +182,46 @@ describe('format and alpha', () => {
 
 describe('colour', () => {
   it('an HDR (PQ) source in an SDR render is tone-mapped in the same pass, frames still exact; the target is part of the key', async () => {
-    const pq = await makeIndexedVideo(path.join(dir, 'pq.mp4'), { width: 160, height: 96, fps: 30, frames: 30, codec: 'h264', pixFmt: 'yuv420p10le', hdr: 'pq' });
+    const pq = await makeIndexedVideo(path.join(dir, 'pq.mp4'), {
+      width: 160,
+      height: 96,
+      fps: 30,
+      frames: 30,
+      codec: 'h264',
+      pixFmt: 'yuv420p10le',
+      hdr: 'pq',
+    });
     const sdr = await extractVideos([{ id: 'h', src: pq.path, mediaStart: 0.3, duration: 0.2 }], { fps: 30, outDir: out('hdr-sdr') });
     expect(sdr.errors).toEqual([]);
     expect(await readImageSequenceIndices(sdr.extracted[0]!.outputDir, 'jpg')).toEqual([9, 10, 11, 12, 13, 14]);
-    const keep = await extractVideos([{ id: 'h', src: pq.path, mediaStart: 0.3, duration: 0.2 }], { fps: 30, outDir: out('hdr-sdr'), colorTarget: 'pq' });
+    const keep = await extractVideos([{ id: 'h', src: pq.path, mediaStart: 0.3, duration: 0.2 }], {
+      fps: 30,
+      outDir: out('hdr-sdr'),
+      colorTarget: 'pq',
+    });
     expect(keep.extracted[0]!.outputDir).not.toBe(sdr.extracted[0]!.outputDir);
     // Mid grey labelled PQ: tone mapping to SDR changes the code value; the PQ target leaves it alone.
     const grey = path.join(dir, 'pq-grey.mp4');
-    await runFfmpeg(['-y', '-loglevel', 'error', '-f', 'lavfi', '-i', 'color=c=0x808080:s=64x64:r=30:d=0.2', '-c:v', 'libx264', '-pix_fmt', 'yuv420p10le', '-color_trc', 'smpte2084', '-color_primaries', 'bt2020', '-colorspace', 'bt2020nc', grey]);
+    await runFfmpeg([
+      '-y',
+      '-loglevel',
+      'error',
+      '-f',
+      'lavfi',
+      '-i',
+      'color=c=0x808080:s=64x64:r=30:d=0.2',
+      '-c:v',
+      'libx264',
+      '-pix_fmt',
+      'yuv420p10le',
+      '-color_trc',
+      'smpte2084',
+      '-color_primaries',
+      'bt2020',
+      '-colorspace',
+      'bt2020nc',
+      grey,
+    ]);
     const level = async (colorTarget: 'sdr' | 'pq') => {
       const r = await extractVideos([{ id: 'g', src: grey, duration: 0.1 }], { fps: 30, outDir: out(`grey-${colorTarget}`), colorTarget });
       return (await readRgba(r.extracted[0]!.frames[0]!, 64, 64))[(32 * 64 + 32) * 4]!;
@@ -170,7 +237,15 @@ describe('in-render dedupe', () => {
   it('three identical videos: one pass, one directory, three results', async () => {
     const outDir = out('dedupe');
     const same = { src: c30.path, mediaStart: 0.4, duration: 0.5, width: 80, height: 48 };
-    const result = await extractVideos([{ id: 'a', ...same }, { id: 'b', ...same }, { id: 'c', ...same }, { id: 'd', ...same, mediaStart: 0.5 }], { fps: 30, outDir });
+    const result = await extractVideos(
+      [
+        { id: 'a', ...same },
+        { id: 'b', ...same },
+        { id: 'c', ...same },
+        { id: 'd', ...same, mediaStart: 0.5 },
+      ],
+      { fps: 30, outDir },
+    );
     expect(result.errors).toEqual([]);
     expect(result.metrics.uniqueExtractions).toBe(2);
     expect(result.metrics.dedupeHits).toBe(2);

@@ -54,9 +54,14 @@ async function browserPixel(file: string): Promise<number[]> {
       const video = document.createElement('video');
       video.muted = true;
       video.src = src;
-      await new Promise((resolve, reject) => { video.onloadeddata = resolve; video.onerror = () => reject(new Error(`cannot play ${src}`)); });
+      await new Promise((resolve, reject) => {
+        video.onloadeddata = resolve;
+        video.onerror = () => reject(new Error(`cannot play ${src}`));
+      });
       video.currentTime = 0.05;
-      await new Promise((resolve) => { video.onseeked = resolve; });
+      await new Promise((resolve) => {
+        video.onseeked = resolve;
+      });
       const canvas = document.createElement('canvas');
       canvas.width = video.videoWidth;
       canvas.height = video.videoHeight;
@@ -81,10 +86,33 @@ beforeAll(async () => {
   const { writeFile } = await import('node:fs/promises');
   await writeFile(path.join(dir, 'blank.html'), '<!doctype html><title>colour</title>');
   // A flat frame of exactly these Y'CbCr values, written with no colour tags unless the case adds some.
-  await Promise.all(SOURCES.map((s) => runFfmpeg(['-y', '-v', 'error', '-f', 'lavfi', '-i', `color=c=black:s=${s.size}:r=30:d=0.2`,
-    '-vf', `format=yuv420p,geq=lum=${YUV.y}:cb=${YUV.u}:cr=${YUV.v}${s.filter ? `,${s.filter}` : ''}`, '-c:v', s.codec, '-pix_fmt', 'yuv420p', ...s.args, path.join(dir, s.name)])));
+  await Promise.all(
+    SOURCES.map((s) =>
+      runFfmpeg([
+        '-y',
+        '-v',
+        'error',
+        '-f',
+        'lavfi',
+        '-i',
+        `color=c=black:s=${s.size}:r=30:d=0.2`,
+        '-vf',
+        `format=yuv420p,geq=lum=${YUV.y}:cb=${YUV.u}:cr=${YUV.v}${s.filter ? `,${s.filter}` : ''}`,
+        '-c:v',
+        s.codec,
+        '-pix_fmt',
+        'yuv420p',
+        ...s.args,
+        path.join(dir, s.name),
+      ]),
+    ),
+  );
   server = await startProjectServer(dir);
-  browser = await puppeteer.launch({ executablePath: await bundledShell(), headless: 'shell', args: ['--no-sandbox', '--disable-gpu', '--force-color-profile=srgb'] });
+  browser = await puppeteer.launch({
+    executablePath: await bundledShell(),
+    headless: 'shell',
+    args: ['--no-sandbox', '--disable-gpu', '--force-color-profile=srgb'],
+  });
 }, 120_000);
 
 afterAll(async () => {
@@ -98,12 +126,22 @@ describe('frames of untagged and partly tagged sources have the colours a browse
     it(`${s.name} (${s.matrix})`, async () => {
       const reference = await browserPixel(path.join(dir, s.name));
       // Both formats side by side, each into its own directory.
-      await Promise.all((['jpg', 'png'] as const).map(async (format) => {
-        const result = await extractVideos([{ id: s.name, src: path.join(dir, s.name), duration: 0.05, width: 160, height: 90 }], { fps: 30, format, outDir: path.join(dir, 'out', format), cache: false });
-        expect(result.errors).toEqual([]);
-        const got = await centre(result.extracted[0]!.frames[0]!);
-        for (let c = 0; c < 3; c++) expect(Math.abs(got[c]! - reference[c]!), `${format} channel ${c}: ${got} vs the browser's ${reference}`).toBeLessThanOrEqual(4);
-      }));
+      await Promise.all(
+        (['jpg', 'png'] as const).map(async (format) => {
+          const result = await extractVideos([{ id: s.name, src: path.join(dir, s.name), duration: 0.05, width: 160, height: 90 }], {
+            fps: 30,
+            format,
+            outDir: path.join(dir, 'out', format),
+            cache: false,
+          });
+          expect(result.errors).toEqual([]);
+          const got = await centre(result.extracted[0]!.frames[0]!);
+          for (let c = 0; c < 3; c++)
+            expect(Math.abs(got[c]! - reference[c]!), `${format} channel ${c}: ${got} vs the browser's ${reference}`).toBeLessThanOrEqual(
+              4,
+            );
+        }),
+      );
     });
   }
 });

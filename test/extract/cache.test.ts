@@ -26,7 +26,9 @@ beforeAll(async () => {
     makeIndexedVideo(path.join(dir, 'b.webm'), { width: 160, height: 90, fps: 25, frames: 50, codec: 'vp9' }),
   ]);
 });
-afterAll(async () => { await rm(dir, { recursive: true, force: true }); });
+afterAll(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
 
 /** Four videos on two sources, windows far enough apart that no superset pass merges them. */
 const spec = (): VideoRequest[] => [
@@ -89,7 +91,9 @@ describe('cache in the engine', () => {
     await copyFile(b.path, copy);
     const changed = await extractVideos([{ id: 'v', src: copy, mediaStart: 0.2, duration: 0.3 }], { fps: 30, outDir: dir, cache });
     expect(changed.metrics).toMatchObject({ cacheHits: 0, cacheMisses: 1, passes: 1 });
-    expect(await readImageSequenceIndices(changed.extracted[0]!.outputDir, 'jpg')).toEqual(Array.from({ length: 9 }, (_, k) => expectedSourceFrame(b.pts, 0.2 + k / 30)));
+    expect(await readImageSequenceIndices(changed.extracted[0]!.outputDir, 'jpg')).toEqual(
+      Array.from({ length: 9 }, (_, k) => expectedSourceFrame(b.pts, 0.2 + k / 30)),
+    );
     await changed.release();
   });
 
@@ -97,7 +101,13 @@ describe('cache in the engine', () => {
     const cache = path.join(dir, 'cache-same-call');
     const copy = path.join(dir, 'second-copy-of-a.mp4');
     await copyFile(a.path, copy);
-    const result = await extractVideos([{ id: 'x', src: a.path, duration: 0.2 }, { id: 'y', src: copy, duration: 0.2 }], { fps: 30, outDir: dir, cache });
+    const result = await extractVideos(
+      [
+        { id: 'x', src: a.path, duration: 0.2 },
+        { id: 'y', src: copy, duration: 0.2 },
+      ],
+      { fps: 30, outDir: dir, cache },
+    );
     expect(result.metrics).toMatchObject({ passes: 1, uniqueExtractions: 2, dedupeHits: 1 });
     expect(result.extracted[1]!.frames).toEqual(result.extracted[0]!.frames);
     await result.release();
@@ -123,15 +133,27 @@ describe('cache in the engine', () => {
     const first = await extractVideos([{ id: 'old', src: a.path, duration: 0.3 }], { fps: 30, outDir: dir, cache, cacheBudget: 1 });
     // Over budget, but leased by `first`: kept.
     expect(first.metrics.gcEvictions).toBe(0);
-    const both = await extractVideos([{ id: 'new1', src: a.path, mediaStart: 1, duration: 0.3 }, { id: 'new2', src: b.path, duration: 0.3 }], { fps: 30, outDir: dir, cache, cacheBudget: 1 });
+    const both = await extractVideos(
+      [
+        { id: 'new1', src: a.path, mediaStart: 1, duration: 0.3 },
+        { id: 'new2', src: b.path, duration: 0.3 },
+      ],
+      { fps: 30, outDir: dir, cache, cacheBudget: 1 },
+    );
     expect(both.metrics.gcEvictions).toBe(0);
     await first.release();
-    const later = await extractVideos([{ id: 'last', src: b.path, mediaStart: 1, duration: 0.3 }], { fps: 30, outDir: dir, cache, cacheBudget: 1 });
+    const later = await extractVideos([{ id: 'last', src: b.path, mediaStart: 1, duration: 0.3 }], {
+      fps: 30,
+      outDir: dir,
+      cache,
+      cacheBudget: 1,
+    });
     // `old` lost its lease and is evicted; `new1`/`new2` are still leased by `both`; `last` by `later`.
     expect(later.metrics.gcEvictions).toBe(1);
     expect(later.metrics.gcBytesFreed).toBeGreaterThan(0);
     expect(await readdir(path.join(cache, 'entries')).then((names) => names.sort())).toEqual(
-      [...both.extracted, ...later.extracted].map((v) => path.basename(v.outputDir)).sort());
+      [...both.extracted, ...later.extracted].map((v) => path.basename(v.outputDir)).sort(),
+    );
     for (const v of [...both.extracted, ...later.extracted]) expect((await readImageSequenceIndices(v.outputDir, 'jpg')).length).toBe(9);
     await both.release();
     await later.release();
@@ -142,7 +164,10 @@ describe('cache in the engine', () => {
     const warnings: string[] = [];
     let broken = false;
     const result = await extractVideos([{ id: 'p', src: a.path, mediaStart: 0.5, duration: 0.3 }], {
-      fps: 30, outDir: dir, cache, onWarning: (m) => warnings.push(m),
+      fps: 30,
+      outDir: dir,
+      cache,
+      onWarning: (m) => warnings.push(m),
       // While ffmpeg writes, entries/ becomes a plain file: the publish rename then fails for real.
       onProgress: ({ done }) => {
         if (done === 0 || broken) return;
@@ -168,9 +193,18 @@ describe('cache in the engine', () => {
     await writeFile(notADir, 'x');
     const warnings: string[] = [];
     const outDir = path.join(dir, 'out-nocache');
-    const result = await extractVideos([{ id: 'u', src: a.path, mediaStart: 0.5, duration: 0.2 }, { id: 'w', src: b.path, duration: 0.2 }], {
-      fps: 30, outDir, cache: path.join(notADir, 'cache'), onWarning: (m) => warnings.push(m),
-    });
+    const result = await extractVideos(
+      [
+        { id: 'u', src: a.path, mediaStart: 0.5, duration: 0.2 },
+        { id: 'w', src: b.path, duration: 0.2 },
+      ],
+      {
+        fps: 30,
+        outDir,
+        cache: path.join(notADir, 'cache'),
+        onWarning: (m) => warnings.push(m),
+      },
+    );
     expect(result.errors).toEqual([]);
     expect(warnings).toHaveLength(1);
     expect(warnings[0]).toContain(path.join(notADir, 'cache'));
@@ -199,12 +233,23 @@ describe('remote sources', () => {
 
   it('a URL is downloaded into the cache and extracted; a 404 and an uncached URL are typed errors', async () => {
     const cache = path.join(dir, 'cache-remote');
-    const result = await extractVideos([
-      { id: 'web', src: `${base}/a.mp4`, mediaStart: 0.5, duration: 0.2 },
-      { id: 'gone', src: `${base}/gone.mp4` },
-    ], { fps: 30, outDir: dir, cache, allowPrivateHosts: true });
+    const result = await extractVideos(
+      [
+        { id: 'web', src: `${base}/a.mp4`, mediaStart: 0.5, duration: 0.2 },
+        { id: 'gone', src: `${base}/gone.mp4` },
+      ],
+      { fps: 30, outDir: dir, cache, allowPrivateHosts: true },
+    );
     expect(await readImageSequenceIndices(result.extracted[0]!.outputDir, 'jpg')).toEqual([15, 16, 17, 18, 19, 20]);
-    expect(result.errors).toEqual([{ videoId: 'gone', kind: 'source_missing', retryable: true, message: expect.stringMatching(new RegExp(`^video "gone": .*${base}/gone\\.mp4`)), reason: expect.not.stringContaining('video "gone"') }]);
+    expect(result.errors).toEqual([
+      {
+        videoId: 'gone',
+        kind: 'source_missing',
+        retryable: true,
+        message: expect.stringMatching(new RegExp(`^video "gone": .*${base}/gone\\.mp4`)),
+        reason: expect.not.stringContaining('video "gone"'),
+      },
+    ]);
     await result.release();
     // Loopback is refused unless allowed.
     const refused = await extractVideos([{ id: 'web', src: `${base}/a.mp4` }], { fps: 30, outDir: dir, cache });

@@ -30,21 +30,35 @@ beforeAll(async () => {
   if (!existsSync(path.join(root, 'dist/cli/extract-command.js'))) throw new Error('build first: npx tsc -p . (npm test does it)');
   dir = await mkdtemp(path.join(os.tmpdir(), 'fs-cli-'));
   await makeIndexedVideo(path.join(dir, 'clips', 'a.mp4'), { width: 160, height: 96, fps: 30, frames: 60, codec: 'h264' });
-  await writeFile(path.join(dir, 'spec.json'), JSON.stringify({
-    fps: 30,
-    format: 'auto',
-    videos: [
-      { id: 'a', src: 'clips/a.mp4', mediaStart: 0.5, duration: 0.3, playbackRate: 1, loop: false, width: 80, height: 48 },
-      { id: 'b', src: 'clips/a.mp4', mediaStart: 0.5, duration: 0.3, width: 80, height: 48 },
-      { id: 'c', src: path.join(dir, 'clips', 'a.mp4'), mediaStart: 1.2 },
-    ],
-  }));
-  await writeFile(path.join(dir, 'bad-video.json'), JSON.stringify({ fps: 30, videos: [{ id: 'ok', src: 'clips/a.mp4', duration: 0.1 }, { id: 'gone', src: 'clips/none.mp4' }] }));
+  await writeFile(
+    path.join(dir, 'spec.json'),
+    JSON.stringify({
+      fps: 30,
+      format: 'auto',
+      videos: [
+        { id: 'a', src: 'clips/a.mp4', mediaStart: 0.5, duration: 0.3, playbackRate: 1, loop: false, width: 80, height: 48 },
+        { id: 'b', src: 'clips/a.mp4', mediaStart: 0.5, duration: 0.3, width: 80, height: 48 },
+        { id: 'c', src: path.join(dir, 'clips', 'a.mp4'), mediaStart: 1.2 },
+      ],
+    }),
+  );
+  await writeFile(
+    path.join(dir, 'bad-video.json'),
+    JSON.stringify({
+      fps: 30,
+      videos: [
+        { id: 'ok', src: 'clips/a.mp4', duration: 0.1 },
+        { id: 'gone', src: 'clips/none.mp4' },
+      ],
+    }),
+  );
   await writeFile(path.join(dir, 'broken.json'), '{ "fps": 30, ');
   await makeIndexedVideo(path.join(dir, 'clips', 'big.mp4'), { width: 1280, height: 720, fps: 30, frames: 240, codec: 'h264' });
   await writeFile(path.join(dir, 'big.json'), JSON.stringify({ fps: 30, format: 'png', videos: [{ id: 'big', src: 'clips/big.mp4' }] }));
 });
-afterAll(async () => { await rm(dir, { recursive: true, force: true }); });
+afterAll(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
 
 describe('framesmith extract', () => {
   it('--json: one document, exit 0, deduped frames with the right pixels', async () => {
@@ -79,7 +93,15 @@ describe('framesmith extract', () => {
     expect(code).toBe(1);
     const doc = JSON.parse(stdout);
     expect(doc.extracted.map((v: { videoId: string }) => v.videoId)).toEqual(['ok']);
-    expect(doc.errors).toEqual([{ videoId: 'gone', kind: 'source_missing', retryable: false, message: expect.stringContaining(path.join(dir, 'clips/none.mp4')), reason: expect.stringMatching(/^video file not found: /) }]);
+    expect(doc.errors).toEqual([
+      {
+        videoId: 'gone',
+        kind: 'source_missing',
+        retryable: false,
+        message: expect.stringContaining(path.join(dir, 'clips/none.mp4')),
+        reason: expect.stringMatching(/^video file not found: /),
+      },
+    ]);
   });
 
   it.each([

@@ -8,14 +8,26 @@ import { COLOUR_CHAIN_VERSION, colourTransform, sourceColourArgs, type ColourSou
 import type { ColorTarget } from '../../src/extract/types.js';
 
 const sdr: ColourSource = { hdr: null, colorTransfer: null, colorPrimaries: null, colorSpace: null, pixelFormat: 'yuv420p' };
-const pq: ColourSource = { hdr: 'pq', colorTransfer: 'smpte2084', colorPrimaries: 'bt2020', colorSpace: 'bt2020nc', pixelFormat: 'yuv420p10le' };
+const pq: ColourSource = {
+  hdr: 'pq',
+  colorTransfer: 'smpte2084',
+  colorPrimaries: 'bt2020',
+  colorSpace: 'bt2020nc',
+  pixelFormat: 'yuv420p10le',
+};
 const hlg: ColourSource = { ...pq, hdr: 'hlg', colorTransfer: 'arib-std-b67' };
 
 describe('colourTransform', () => {
   it.each([
-    [sdr, 'sdr', 'none'], [sdr, 'pq', 'sdr-to-pq'], [sdr, 'hlg', 'sdr-to-hlg'],
-    [pq, 'sdr', 'pq-to-sdr'], [hlg, 'sdr', 'hlg-to-sdr'],
-    [pq, 'hlg', 'pq-to-hlg'], [hlg, 'pq', 'hlg-to-pq'], [pq, 'pq', 'pq-keep'], [hlg, 'hlg', 'hlg-keep'],
+    [sdr, 'sdr', 'none'],
+    [sdr, 'pq', 'sdr-to-pq'],
+    [sdr, 'hlg', 'sdr-to-hlg'],
+    [pq, 'sdr', 'pq-to-sdr'],
+    [hlg, 'sdr', 'hlg-to-sdr'],
+    [pq, 'hlg', 'pq-to-hlg'],
+    [hlg, 'pq', 'hlg-to-pq'],
+    [pq, 'pq', 'pq-keep'],
+    [hlg, 'hlg', 'hlg-keep'],
   ] as Array<[ColourSource, ColorTarget, string]>)('%#: %o → %s is %s', (source, target, kind) => {
     const t = colourTransform(source, target, false);
     expect(t.kind).toBe(kind);
@@ -24,7 +36,12 @@ describe('colourTransform', () => {
   });
 
   it('every chain ends in full-range RGB; with alpha, RGBA (gbrap) and a float format that keeps alpha', () => {
-    for (const [source, target] of [[sdr, 'pq'], [pq, 'sdr'], [pq, 'hlg'], [pq, 'pq']] as Array<[ColourSource, ColorTarget]>) {
+    for (const [source, target] of [
+      [sdr, 'pq'],
+      [pq, 'sdr'],
+      [pq, 'hlg'],
+      [pq, 'pq'],
+    ] as Array<[ColourSource, ColorTarget]>) {
       expect(colourTransform(source, target, false).filter).toMatch(/format=gbrp$/);
       const withAlpha = colourTransform(source, target, true).filter!;
       expect(withAlpha).toMatch(/format=gbrap$/);
@@ -35,7 +52,9 @@ describe('colourTransform', () => {
   it('SDR white is placed at the BT.2408 reference white (npl=203) and the tone map targets BT.709', () => {
     expect(colourTransform(sdr, 'pq', false).filter).toContain('t=smpte2084:p=bt2020:npl=203');
     expect(colourTransform(sdr, 'hlg', false).filter).toContain('t=arib-std-b67:p=bt2020:npl=203');
-    expect(colourTransform(pq, 'sdr', false).filter).toMatch(/t=linear:p=bt709:npl=203.*tonemap=tonemap=mobius.*desat=0.*zscale=t=bt709:p=bt709:r=pc/);
+    expect(colourTransform(pq, 'sdr', false).filter).toMatch(
+      /t=linear:p=bt709:npl=203.*tonemap=tonemap=mobius.*desat=0.*zscale=t=bt709:p=bt709:r=pc/,
+    );
   });
 });
 
@@ -46,7 +65,9 @@ describe('sourceColourArgs', () => {
   });
 
   it('uses the tags zscale knows, and the default for names it does not', () => {
-    expect(sourceColourArgs({ ...sdr, colorTransfer: 'smpte170m', colorPrimaries: 'smpte170m', colorSpace: 'smpte170m' })).toBe('tin=smpte170m:pin=smpte170m:min=smpte170m');
+    expect(sourceColourArgs({ ...sdr, colorTransfer: 'smpte170m', colorPrimaries: 'smpte170m', colorSpace: 'smpte170m' })).toBe(
+      'tin=smpte170m:pin=smpte170m:min=smpte170m',
+    );
     expect(sourceColourArgs({ ...sdr, colorTransfer: 'bt1361e', colorSpace: 'unknown' })).toBe('tin=bt709:pin=bt709:min=bt709');
   });
 

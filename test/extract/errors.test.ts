@@ -34,25 +34,34 @@ beforeAll(async () => {
   files.audio = path.join(dir, 'tone.m4a');
   await runFfmpeg(['-y', '-loglevel', 'error', '-f', 'lavfi', '-i', 'sine=duration=1', files.audio]);
 });
-afterAll(async () => { await rm(dir, { recursive: true, force: true }); });
+afterAll(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
 
 async function entries(d: string): Promise<string[]> {
-  try { return await readdir(d); } catch { return []; }
+  try {
+    return await readdir(d);
+  } catch {
+    return [];
+  }
 }
 
 describe('bad inputs', () => {
   it('each failure is typed, names the file, and does not stop the good video', async () => {
     const outDir = path.join(dir, 'out-mixed');
-    const result = await extractVideos([
-      { id: 'missing', src: 'nowhere/clip.mp4' },
-      { id: 'text', src: files.text! },
-      { id: 'audio', src: files.audio! },
-      { id: 'truncated', src: truncated },
-      { id: 'late', src: good.path, mediaStart: 2.5 },
-      { id: 'rate', src: good.path, playbackRate: 7 },
-      { id: 'size', src: good.path, width: 12.5 },
-      { id: 'ok', src: good.path, mediaStart: 0.5, duration: 0.2 },
-    ], { fps: 30, outDir, baseDir: dir });
+    const result = await extractVideos(
+      [
+        { id: 'missing', src: 'nowhere/clip.mp4' },
+        { id: 'text', src: files.text! },
+        { id: 'audio', src: files.audio! },
+        { id: 'truncated', src: truncated },
+        { id: 'late', src: good.path, mediaStart: 2.5 },
+        { id: 'rate', src: good.path, playbackRate: 7 },
+        { id: 'size', src: good.path, width: 12.5 },
+        { id: 'ok', src: good.path, mediaStart: 0.5, duration: 0.2 },
+      ],
+      { fps: 30, outDir, baseDir: dir },
+    );
     const byId = Object.fromEntries(result.errors.map((e) => [e.videoId, e]));
     expect(byId.missing).toMatchObject({ kind: 'source_missing', retryable: false });
     expect(byId.missing!.message).toContain(path.join(dir, 'nowhere/clip.mp4'));
@@ -79,7 +88,10 @@ describe('bad inputs', () => {
   it('a shared failure is reported for every video, followers naming the leader', async () => {
     const outDir = path.join(dir, 'out-shared');
     // From 2.5 s of a file that really ends near 1.5 s: nothing decodes.
-    const result = await extractVideos(['a', 'b', 'c'].map((id) => ({ id, src: truncated, mediaStart: 2.5 })), { fps: 30, outDir });
+    const result = await extractVideos(
+      ['a', 'b', 'c'].map((id) => ({ id, src: truncated, mediaStart: 2.5 })),
+      { fps: 30, outDir },
+    );
     expect(result.metrics.uniqueExtractions).toBe(1);
     expect(result.metrics.dedupeHits).toBe(2);
     expect(result.errors.map((e) => e.videoId)).toEqual(['a', 'b', 'c']);
@@ -102,8 +114,17 @@ describe('cancellation', () => {
     const controller = new AbortController();
     let sawProgress = false;
     const result = await extractVideos([{ id: 'big', src: big.path }], {
-      fps: 30, outDir, format: 'png', signal: controller.signal, concurrency: 1,
-      onProgress: ({ done }) => { if (done > 0 && !sawProgress) { sawProgress = true; controller.abort(); } },
+      fps: 30,
+      outDir,
+      format: 'png',
+      signal: controller.signal,
+      concurrency: 1,
+      onProgress: ({ done }) => {
+        if (done > 0 && !sawProgress) {
+          sawProgress = true;
+          controller.abort();
+        }
+      },
     });
     expect(sawProgress).toBe(true);
     expect(result.extracted).toEqual([]);
@@ -122,7 +143,13 @@ describe('cancellation', () => {
 
   it('an already-aborted signal starts no pass', async () => {
     const outDir = path.join(dir, 'out-precancel');
-    const result = await extractVideos([{ id: 'x', src: good.path }, { id: 'y', src: good.path }], { fps: 30, outDir, signal: AbortSignal.abort() });
+    const result = await extractVideos(
+      [
+        { id: 'x', src: good.path },
+        { id: 'y', src: good.path },
+      ],
+      { fps: 30, outDir, signal: AbortSignal.abort() },
+    );
     expect(result.errors.map((e) => e.kind)).toEqual(['cancelled', 'cancelled']);
     expect(result.errors[1]!.message).toContain('[shared extraction, leader x]');
     expect(await entries(outDir)).toEqual([]);

@@ -8,7 +8,13 @@ import os from 'node:os';
 import path from 'node:path';
 import { extractVideos } from '../../src/extract/extract.js';
 import { parseRational } from '../../src/media/rational.js';
-import { expectedSourceFrame, makeIndexedVideo, readImageSequenceIndices, type IndexedVideo, type IndexedVideoOptions } from '../helpers/frame-media.js';
+import {
+  expectedSourceFrame,
+  makeIndexedVideo,
+  readImageSequenceIndices,
+  type IndexedVideo,
+  type IndexedVideoOptions,
+} from '../helpers/frame-media.js';
 
 let dir: string;
 const media: Record<string, IndexedVideo> = {};
@@ -27,13 +33,24 @@ const sources: Record<string, IndexedVideoOptions> = {
 
 beforeAll(async () => {
   dir = await mkdtemp(path.join(os.tmpdir(), 'fs-exact-'));
-  await Promise.all(Object.entries(sources).map(async ([name, opts]) => {
-    media[name] = await makeIndexedVideo(path.join(dir, `${name}.${opts.codec === 'h264' ? 'mp4' : 'webm'}`), opts);
-  }));
+  await Promise.all(
+    Object.entries(sources).map(async ([name, opts]) => {
+      media[name] = await makeIndexedVideo(path.join(dir, `${name}.${opts.codec === 'h264' ? 'mp4' : 'webm'}`), opts);
+    }),
+  );
 });
-afterAll(async () => { await rm(dir, { recursive: true, force: true }); });
+afterAll(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
 
-interface Case { name: string; src: string; mediaStart: number; duration: number; rate: number; fps: number | string }
+interface Case {
+  name: string;
+  src: string;
+  mediaStart: number;
+  duration: number;
+  rate: number;
+  fps: number | string;
+}
 
 const cases: Case[] = [
   { name: '30 in 30 from 0', src: 'c30', mediaStart: 0, duration: 1, rate: 1, fps: 30 },
@@ -59,7 +76,14 @@ const cases: Case[] = [
   // exactly on it, a hair before it (frame 249 still on screen) and a hair after.
   { name: 'sparse keyframes, trim exactly on the keyframe', src: 'sparse', mediaStart: 250 / 30, duration: 0.5, rate: 1, fps: 30 },
   { name: 'sparse keyframes, trim 2 ms before the keyframe', src: 'sparse', mediaStart: 250 / 30 - 0.002, duration: 0.5, rate: 1, fps: 30 },
-  { name: 'sparse keyframes, trim 2 ms after the keyframe, rate 1.5', src: 'sparse', mediaStart: 250 / 30 + 0.002, duration: 0.5, rate: 1.5, fps: 30 },
+  {
+    name: 'sparse keyframes, trim 2 ms after the keyframe, rate 1.5',
+    src: 'sparse',
+    mediaStart: 250 / 30 + 0.002,
+    duration: 0.5,
+    rate: 1.5,
+    fps: 30,
+  },
   { name: 'non-zero stream start', src: 'offset', mediaStart: 0, duration: 1, rate: 1, fps: 30 },
   { name: 'non-zero stream start, trim 0.7 rate 1.5', src: 'offset', mediaStart: 0.7, duration: 0.6, rate: 1.5, fps: 30 },
   { name: 'non-zero stream start with an input seek (trim 1.37)', src: 'offset', mediaStart: 1.37, duration: 0.5, rate: 1, fps: 30 },
@@ -75,7 +99,11 @@ describe('exact frames', () => {
   it.each(cases)('$name', async (c) => {
     const v = media[c.src]!;
     const out = path.join(dir, 'out', c.name.replace(/[^a-z0-9]+/gi, '_'));
-    const result = await extractVideos([{ id: 'v', src: v.path, mediaStart: c.mediaStart, duration: c.duration, playbackRate: c.rate }], { fps: c.fps, outDir: out, cache: false });
+    const result = await extractVideos([{ id: 'v', src: v.path, mediaStart: c.mediaStart, duration: c.duration, playbackRate: c.rate }], {
+      fps: c.fps,
+      outDir: out,
+      cache: false,
+    });
     expect(result.errors).toEqual([]);
     const [video] = result.extracted;
     const fps = parseRational(c.fps)!;

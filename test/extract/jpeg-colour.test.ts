@@ -32,31 +32,61 @@ async function centreOf(image: string): Promise<number[]> {
 
 async function makeSource(name: string, colour: string, matrix: 'bt709' | 'bt601' | null): Promise<string> {
   const file = path.join(dir, name);
-  const tags = matrix === 'bt709'
-    ? ['-colorspace', 'bt709', '-color_primaries', 'bt709', '-color_trc', 'bt709']
-    : matrix === 'bt601' ? ['-colorspace', 'smpte170m', '-color_primaries', 'smpte170m', '-color_trc', 'smpte170m'] : [];
+  const tags =
+    matrix === 'bt709'
+      ? ['-colorspace', 'bt709', '-color_primaries', 'bt709', '-color_trc', 'bt709']
+      : matrix === 'bt601'
+        ? ['-colorspace', 'smpte170m', '-color_primaries', 'smpte170m', '-color_trc', 'smpte170m']
+        : [];
   const convert = `scale=out_color_matrix=${matrix ?? 'bt601'}:out_range=tv,format=yuv420p`;
-  await runFfmpeg(['-y', '-loglevel', 'error', '-f', 'lavfi', '-i', `color=c=0x${colour}:s=${W}x${H}:r=30:d=0.2`,
-    '-vf', convert, '-c:v', 'libx264', ...tags, '-color_range', 'tv', file]);
+  await runFfmpeg([
+    '-y',
+    '-loglevel',
+    'error',
+    '-f',
+    'lavfi',
+    '-i',
+    `color=c=0x${colour}:s=${W}x${H}:r=30:d=0.2`,
+    '-vf',
+    convert,
+    '-c:v',
+    'libx264',
+    ...tags,
+    '-color_range',
+    'tv',
+    file,
+  ]);
   return file;
 }
 
-beforeAll(async () => { dir = await mkdtemp(path.join(os.tmpdir(), 'fs-jpeg-colour-')); });
-afterAll(async () => { await rm(dir, { recursive: true, force: true }); });
+beforeAll(async () => {
+  dir = await mkdtemp(path.join(os.tmpdir(), 'fs-jpeg-colour-'));
+});
+afterAll(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
 
 describe('JPEG frames keep the source colours', () => {
   for (const matrix of ['bt709', 'bt601', null] as const) {
     it(`${matrix ?? 'untagged'} sources`, async () => {
       // The colours are independent extractions (each into its own directory): run them side by side.
-      await Promise.all(COLOURS.map(async (colour) => {
-        const name = `${matrix ?? 'untagged'}-${colour}`;
-        const src = await makeSource(`${name}.mp4`, colour, matrix);
-        const expected = await centreRgb(src);
-        const result = await extractVideos([{ id: colour, src, duration: 0.1 }], { fps: 30, format: 'jpg', outDir: path.join(dir, 'out', name), cache: false });
-        expect(result.errors).toEqual([]);
-        const got = await centreOf(result.extracted[0]!.frames[0]!);
-        for (let c = 0; c < 3; c++) expect(Math.abs(got[c]! - expected[c]!), `${colour} channel ${c}: ${got} vs ${expected}`).toBeLessThanOrEqual(6);
-      }));
+      await Promise.all(
+        COLOURS.map(async (colour) => {
+          const name = `${matrix ?? 'untagged'}-${colour}`;
+          const src = await makeSource(`${name}.mp4`, colour, matrix);
+          const expected = await centreRgb(src);
+          const result = await extractVideos([{ id: colour, src, duration: 0.1 }], {
+            fps: 30,
+            format: 'jpg',
+            outDir: path.join(dir, 'out', name),
+            cache: false,
+          });
+          expect(result.errors).toEqual([]);
+          const got = await centreOf(result.extracted[0]!.frames[0]!);
+          for (let c = 0; c < 3; c++)
+            expect(Math.abs(got[c]! - expected[c]!), `${colour} channel ${c}: ${got} vs ${expected}`).toBeLessThanOrEqual(6);
+        }),
+      );
     });
   }
 });

@@ -30,7 +30,9 @@ beforeAll(async () => {
     makeIndexedVideo(path.join(dir, 'vfr.mp4'), { width: 320, height: 180, fps: 30, frames: 240, codec: 'h264', gop: 30, vfr: 'pattern' }),
   ]);
 }, 120_000);
-afterAll(async () => { await rm(dir, { recursive: true, force: true }); });
+afterAll(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
 
 /** Four recipes of one source: native size, a scaled trim, a slower non-aligned one, a loop. */
 const recipes = (src: string): VideoRequest[] => [
@@ -51,11 +53,16 @@ async function expectExact(result: ExtractResult, requests: VideoRequest[], medi
 }
 
 async function bytesOf(result: ExtractResult): Promise<Record<string, Buffer[]>> {
-  return Object.fromEntries(await Promise.all(result.extracted.map(async (v) => [v.videoId, await Promise.all(v.frames.map((f) => readFile(f)))] as const)));
+  return Object.fromEntries(
+    await Promise.all(result.extracted.map(async (v) => [v.videoId, await Promise.all(v.frames.map((f) => readFile(f)))] as const)),
+  );
 }
 
 describe('source passes', () => {
-  for (const [name, get] of [['CFR', () => cfr], ['VFR', () => vfr]] as const) {
+  for (const [name, get] of [
+    ['CFR', () => cfr],
+    ['VFR', () => vfr],
+  ] as const) {
     it(`${name}: four recipes of one source, one decode in segments: exact, and byte-identical to direct passes`, async () => {
       const media = get();
       const requests = recipes(media.path);
@@ -63,7 +70,12 @@ describe('source passes', () => {
       await expectExact(source, requests, media, 30);
       expect(source.metrics).toMatchObject({ sourcePasses: 1, cacheMisses: 4 });
       expect(source.metrics.passes).toBeGreaterThan(1);
-      const direct = await extractVideos(requests, { fps: 30, outDir: path.join(dir, `direct-${name}`), cache: false, sourcePasses: false });
+      const direct = await extractVideos(requests, {
+        fps: 30,
+        outDir: path.join(dir, `direct-${name}`),
+        cache: false,
+        sourcePasses: false,
+      });
       expect(direct.metrics).toMatchObject({ passes: 4, sourcePasses: 0 });
       expect(await bytesOf(source)).toEqual(await bytesOf(direct));
       // One decode of the union (0 s to the loop's end, 8 s = 240 frames, plus what a segment reads
@@ -78,10 +90,16 @@ describe('source passes', () => {
   it('30000/1001 in 30, without the cache: the same frames as direct passes', async () => {
     const requests = recipes(cfr.path).slice(0, 3);
     const source = await extractVideos(requests, { fps: '30000/1001', outDir: path.join(dir, 'ntsc-source'), cache: false });
-    const direct = await extractVideos(requests, { fps: '30000/1001', outDir: path.join(dir, 'ntsc-direct'), cache: false, sourcePasses: false });
+    const direct = await extractVideos(requests, {
+      fps: '30000/1001',
+      outDir: path.join(dir, 'ntsc-direct'),
+      cache: false,
+      sourcePasses: false,
+    });
     expect(source.metrics.sourcePasses).toBe(1);
     expect(await bytesOf(source)).toEqual(await bytesOf(direct));
-    const want = (req: VideoRequest, k: number) => expectedSourceFrame(cfr.pts, (req.mediaStart ?? 0) + (k * (req.playbackRate ?? 1) * 1001) / 30000);
+    const want = (req: VideoRequest, k: number) =>
+      expectedSourceFrame(cfr.pts, (req.mediaStart ?? 0) + (k * (req.playbackRate ?? 1) * 1001) / 30000);
     for (const v of source.extracted) {
       const req = requests.find((r) => r.id === v.videoId)!;
       expect(await readImageSequenceIndices(v.outputDir, v.format)).toEqual(v.frames.map((_, k) => want(req, k)));
@@ -107,7 +125,10 @@ describe('source passes as processes', () => {
     const spec = path.join(dir, 'kill.json');
     const requests = recipes(cfr.path).map((r) => ({ ...r, src: 'cfr.mp4' }));
     await writeFile(spec, JSON.stringify({ fps: 30, format: 'png', videos: requests }));
-    const child = spawn(process.execPath, [bin, 'extract', spec, '--out', 'unused', '--json', '--cache-dir', cache], { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [bin, 'extract', spec, '--out', 'unused', '--json', '--cache-dir', cache], {
+      cwd: dir,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     // Kill the process (and with it the run) once frames are being written into the partial entries.
     await new Promise<void>((resolve) => {
       const timer = setInterval(async () => {
@@ -126,7 +147,12 @@ describe('source passes as processes', () => {
     expect(again.code, again.stderr).toBe(0);
     const doc = JSON.parse(again.stdout) as ExtractResult;
     expect(doc.extracted.every((v) => !v.cacheHit)).toBe(true);
-    await expectExact(doc, requests.map((r) => ({ ...r, src: cfr.path })), cfr, 30);
+    await expectExact(
+      doc,
+      requests.map((r) => ({ ...r, src: cfr.path })),
+      cfr,
+      30,
+    );
   }, 120_000);
 
   it('a warm run in a fresh process starts no ffprobe: probes and the packet index persist in the cache', async () => {

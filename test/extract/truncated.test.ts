@@ -36,7 +36,9 @@ beforeAll(async () => {
   const { stdout } = await runFfmpeg(['-v', 'quiet', '-i', clip, '-map', '0:v:0', '-f', 'framemd5', '-'], { timeoutMs: 60_000 });
   decoded = stdout.split('\n').filter((line) => line !== '' && !line.startsWith('#')).length;
 });
-afterAll(async () => { await rm(dir, { recursive: true, force: true }); });
+afterAll(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
 
 /** The source is still exactly what the user had. */
 async function expectSourceUntouched(): Promise<void> {
@@ -45,7 +47,10 @@ async function expectSourceUntouched(): Promise<void> {
 
 describe('a truncated source in the engine', () => {
   it('the header still promises 60 frames (2 s): the cut is in the media data', async () => {
-    const { stdout } = await runFfprobe(['-v', 'error', '-select_streams', 'v:0', '-show_entries', 'stream=nb_frames,duration', '-of', 'csv=p=0', clip], { timeoutMs: 30_000 });
+    const { stdout } = await runFfprobe(
+      ['-v', 'error', '-select_streams', 'v:0', '-show_entries', 'stream=nb_frames,duration', '-of', 'csv=p=0', clip],
+      { timeoutMs: 30_000 },
+    );
     expect(stdout.trim()).toBe('2.000000,60');
   });
 
@@ -72,12 +77,18 @@ describe('a truncated source in the engine', () => {
     const warm = await extractVideos(request, { fps: 30, outDir: path.join(dir, 'unused'), cache });
     expect(warm.metrics).toMatchObject({ cacheHits: 1, passes: 0 });
     expect(warm.extracted[0]!.truncated).toEqual({ promised: 45, decoded: decoded - 15 });
-    expect(await readImageSequenceIndices(warm.extracted[0]!.outputDir, 'jpg')).toEqual(Array.from({ length: decoded - 15 }, (_, k) => 15 + k));
+    expect(await readImageSequenceIndices(warm.extracted[0]!.outputDir, 'jpg')).toEqual(
+      Array.from({ length: decoded - 15 }, (_, k) => 15 + k),
+    );
     await warm.release();
   });
 
   it('a window that starts past the cut has no frame to hold: an error naming the file', async () => {
-    const result = await extractVideos([{ id: 'late', src: clip, mediaStart: 1.9 }], { fps: 30, outDir: path.join(dir, 'out-late'), cache: false });
+    const result = await extractVideos([{ id: 'late', src: clip, mediaStart: 1.9 }], {
+      fps: 30,
+      outDir: path.join(dir, 'out-late'),
+      cache: false,
+    });
     expect(result.extracted).toEqual([]);
     expect(result.errors).toHaveLength(1);
     // ffmpeg either fails reading past the cut or writes nothing, depending on where the seek lands.
@@ -95,11 +106,17 @@ describe('the warning', () => {
   it('names the output frames that hold the last decoded frame, offset by the clip start', () => {
     const w = truncationWarning({ ...base, start: 1, end: 3, truncated: { promised: 60, decoded: 40 } });
     expect(w).toMatchObject({ code: 'media_truncated', element: 'video#v', file: '/p/clip.mp4' });
-    expect(w!.message).toBe('video#v: /p/clip.mp4 ends early — 40 of the 60 frames its header promises decode (a truncated or damaged file); output frames 70–89 repeat its last decoded frame: re-export or re-download it');
+    expect(w!.message).toBe(
+      'video#v: /p/clip.mp4 ends early — 40 of the 60 frames its header promises decode (a truncated or damaged file); output frames 70–89 repeat its last decoded frame: re-export or re-download it',
+    );
     // A clip that leaves the screen before the missing frames would show: nothing to say.
     expect(truncationWarning({ ...base, start: 0, end: 1, truncated: { promised: 60, decoded: 40 } })).toBeNull();
-    expect(truncationWarning({ ...base, start: 0, end: 2, truncated: { promised: 60, decoded: 59 } })!.message).toContain('output frame 59 repeats');
-    expect(truncationWarning({ ...base, loop: true, start: 0, end: 4, truncated: { promised: 60, decoded: 40 } })!.message).toContain('the loop restarts after 40 frames instead of 60');
+    expect(truncationWarning({ ...base, start: 0, end: 2, truncated: { promised: 60, decoded: 59 } })!.message).toContain(
+      'output frame 59 repeats',
+    );
+    expect(truncationWarning({ ...base, loop: true, start: 0, end: 4, truncated: { promised: 60, decoded: 40 } })!.message).toContain(
+      'the loop restarts after 40 frames instead of 60',
+    );
   });
 });
 
@@ -111,11 +128,16 @@ describe('a truncated source in a render (the CLI)', () => {
     project = path.join(dir, 'project');
     await mkdir(project, { recursive: true });
     await copyFile(clip, path.join(project, 'clip.mp4'));
-    await writeFile(path.join(project, 'index.html'), page({
-      width: 160, height: 96, duration: 2,
-      style: 'video { position: absolute; left: 0; top: 0; width: 160px; height: 96px; }',
-      body: '<video id="v" src="clip.mp4" muted data-start="0" data-duration="2"></video>',
-    }));
+    await writeFile(
+      path.join(project, 'index.html'),
+      page({
+        width: 160,
+        height: 96,
+        duration: 2,
+        style: 'video { position: absolute; left: 0; top: 0; width: 160px; height: 96px; }',
+        body: '<video id="v" src="clip.mp4" muted data-start="0" data-duration="2"></video>',
+      }),
+    );
   });
 
   it('exit 0: the clip holds its last decoded frame, and the warning names the element, the file and the frames', async () => {
@@ -124,10 +146,14 @@ describe('a truncated source in a render (the CLI)', () => {
     expect(run.code, run.stderr).toBe(0);
     const file = path.join(project, 'clip.mp4');
     const doc = JSON.parse(run.stdout) as { warnings: Array<{ code: string; element?: string; file?: string; message: string }> };
-    expect(doc.warnings).toEqual([{
-      code: 'media_truncated', element: 'video#v', file,
-      message: `video#v: ${file} ends early — ${decoded} of the 60 frames its header promises decode (a truncated or damaged file); output frames ${decoded}–59 repeat its last decoded frame: re-export or re-download it`,
-    }]);
+    expect(doc.warnings).toEqual([
+      {
+        code: 'media_truncated',
+        element: 'video#v',
+        file,
+        message: `video#v: ${file} ends early — ${decoded} of the 60 frames its header promises decode (a truncated or damaged file); output frames ${decoded}–59 repeat its last decoded frame: re-export or re-download it`,
+      },
+    ]);
     const shown: number[] = [];
     await readVideoFrameIndices(output, (index) => shown.push(index));
     expect(shown).toEqual(Array.from({ length: 60 }, (_, k) => Math.min(k, decoded - 1)));
@@ -137,7 +163,17 @@ describe('a truncated source in a render (the CLI)', () => {
   it('--strict: exit 1, code strict, the message names the file; no output is written', async () => {
     const outDir = path.join(dir, 'out-strict');
     await mkdir(outDir, { recursive: true });
-    const run = await runCli(['render', project, '-o', path.join(outDir, 'video.mp4'), '--no-cache', '--workers', '1', '--strict', '--json']);
+    const run = await runCli([
+      'render',
+      project,
+      '-o',
+      path.join(outDir, 'video.mp4'),
+      '--no-cache',
+      '--workers',
+      '1',
+      '--strict',
+      '--json',
+    ]);
     expect(run.code, run.stderr).toBe(1);
     const doc = JSON.parse(run.stdout);
     expect(doc.error).toMatchObject({ code: 'strict' });

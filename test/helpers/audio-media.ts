@@ -54,11 +54,35 @@ export async function makeBeepFile(dir: string, name: string, options: BeepFileO
   const audio = `aevalsrc=exprs=${exprs}:s=${rate}:d=${options.duration}`;
   const format = options.format ?? 'wav';
   if (format === 'mp4') {
-    await ffmpegOnce([
-      '-y', '-v', 'error', '-f', 'lavfi', '-i', `color=c=gray:s=64x64:r=30:d=${options.duration}`,
-      ...(options.audioOffset ? ['-itsoffset', String(options.audioOffset)] : []), '-f', 'lavfi', '-i', audio,
-      '-c:v', 'libx264', '-preset', 'ultrafast', '-pix_fmt', 'yuv420p', '-c:a', 'aac', '-b:a', '128k', '-f', 'mp4',
-    ], file);
+    await ffmpegOnce(
+      [
+        '-y',
+        '-v',
+        'error',
+        '-f',
+        'lavfi',
+        '-i',
+        `color=c=gray:s=64x64:r=30:d=${options.duration}`,
+        ...(options.audioOffset ? ['-itsoffset', String(options.audioOffset)] : []),
+        '-f',
+        'lavfi',
+        '-i',
+        audio,
+        '-c:v',
+        'libx264',
+        '-preset',
+        'ultrafast',
+        '-pix_fmt',
+        'yuv420p',
+        '-c:a',
+        'aac',
+        '-b:a',
+        '128k',
+        '-f',
+        'mp4',
+      ],
+      file,
+    );
   } else {
     const codec = format === 'm4a' ? ['-c:a', 'aac', '-b:a', '128k', '-f', 'mp4'] : ['-c:a', 'pcm_s16le', '-f', 'wav'];
     await ffmpegOnce(['-y', '-v', 'error', '-f', 'lavfi', '-i', audio, ...codec], file);
@@ -69,23 +93,57 @@ export async function makeBeepFile(dir: string, name: string, options: BeepFileO
 /** Writes a small video with no audio stream (for "no audio" cases). */
 export async function makeSilentVideo(dir: string, name: string, duration: number): Promise<string> {
   const file = path.join(dir, name);
-  await ffmpegOnce(['-y', '-v', 'error', '-f', 'lavfi', '-i', `color=c=gray:s=64x64:r=30:d=${duration}`, '-c:v', 'libx264', '-preset', 'ultrafast', '-pix_fmt', 'yuv420p', '-f', 'mp4'], file);
+  await ffmpegOnce(
+    [
+      '-y',
+      '-v',
+      'error',
+      '-f',
+      'lavfi',
+      '-i',
+      `color=c=gray:s=64x64:r=30:d=${duration}`,
+      '-c:v',
+      'libx264',
+      '-preset',
+      'ultrafast',
+      '-pix_fmt',
+      'yuv420p',
+      '-f',
+      'mp4',
+    ],
+    file,
+  );
   return file;
 }
 
 /** Encodes a small test video (no audio) of `frames` frames at 30 fps: H.264 in MP4 or VP9 in WebM. */
 export async function makeVideo(dir: string, name: string, frames: number, codec: 'h264' | 'vp9'): Promise<string> {
   const file = path.join(dir, name);
-  const enc = codec === 'h264'
-    ? ['-c:v', 'libx264', '-preset', 'ultrafast', '-pix_fmt', 'yuv420p', '-f', 'mp4']
-    : ['-c:v', 'libvpx-vp9', '-deadline', 'realtime', '-cpu-used', '8', '-pix_fmt', 'yuv420p', '-f', 'webm'];
+  const enc =
+    codec === 'h264'
+      ? ['-c:v', 'libx264', '-preset', 'ultrafast', '-pix_fmt', 'yuv420p', '-f', 'mp4']
+      : ['-c:v', 'libvpx-vp9', '-deadline', 'realtime', '-cpu-used', '8', '-pix_fmt', 'yuv420p', '-f', 'webm'];
   await ffmpegOnce(['-y', '-v', 'error', '-f', 'lavfi', '-i', 'testsrc2=s=64x64:r=30', '-frames:v', String(frames), ...enc], file);
   return file;
 }
 
 /** Decodes the first audio stream of `file` (stereo, as the mix writes) to mono float samples at 48 kHz. */
 export async function decodeMono(file: string): Promise<Float32Array> {
-  const args = ['-v', 'error', '-i', file, '-map', '0:a:0', '-af', 'pan=mono|c0=0.5*c0+0.5*c1', '-f', 'f32le', '-ar', String(ANALYSIS_RATE), '-'];
+  const args = [
+    '-v',
+    'error',
+    '-i',
+    file,
+    '-map',
+    '0:a:0',
+    '-af',
+    'pan=mono|c0=0.5*c0+0.5*c1',
+    '-f',
+    'f32le',
+    '-ar',
+    String(ANALYSIS_RATE),
+    '-',
+  ];
   const proc = await startFfmpeg(args, { stdout: 'pipe' });
   const chunks: Buffer[] = [];
   proc.stdout!.on('data', (chunk: Buffer) => chunks.push(chunk));
@@ -139,7 +197,10 @@ export function rms(samples: Float32Array, from: number, to: number): number {
 /** Codec names of `file`'s streams, in order (e.g. ['h264', 'aac']). */
 export async function streamCodecs(file: string): Promise<string[]> {
   const result = await runFfprobe(['-v', 'error', '-show_entries', 'stream=codec_name', '-of', 'csv=p=0', file]);
-  return result.stdout.split('\n').map((l) => l.trim()).filter(Boolean);
+  return result.stdout
+    .split('\n')
+    .map((l) => l.trim())
+    .filter(Boolean);
 }
 
 /** Whether `file` has an audio stream (the test's stand-in for src/media/probe.ts's hasAudio). */
@@ -148,6 +209,19 @@ export async function fileHasAudio(file: string): Promise<boolean> {
 }
 
 async function streamCodecsOfType(file: string, type: 'audio' | 'video'): Promise<string[]> {
-  const result = await runFfprobe(['-v', 'error', '-select_streams', type === 'audio' ? 'a' : 'v', '-show_entries', 'stream=codec_name', '-of', 'csv=p=0', file]);
-  return result.stdout.split('\n').map((l) => l.trim()).filter(Boolean);
+  const result = await runFfprobe([
+    '-v',
+    'error',
+    '-select_streams',
+    type === 'audio' ? 'a' : 'v',
+    '-show_entries',
+    'stream=codec_name',
+    '-of',
+    'csv=p=0',
+    file,
+  ]);
+  return result.stdout
+    .split('\n')
+    .map((l) => l.trim())
+    .filter(Boolean);
 }

@@ -13,8 +13,16 @@ export async function runCliInProcess(args: string[]): Promise<CliRun> {
   let stdout = '';
   let stderr = '';
   const code = await main(args, {
-    stdout: { write: (text: string) => { stdout += text; } },
-    stderr: { write: (text: string) => { stderr += text; } },
+    stdout: {
+      write: (text: string) => {
+        stdout += text;
+      },
+    },
+    stderr: {
+      write: (text: string) => {
+        stderr += text;
+      },
+    },
   });
   return { code, signal: null, stdout, stderr };
 }

@@ -116,14 +116,28 @@ export async function makeIndexedVideo(file: string, options: IndexedVideoOption
   if (codec === 'h264') {
     args.push('-c:v', 'libx264', '-preset', 'veryfast', '-pix_fmt', options.pixFmt ?? 'yuv420p');
   } else {
-    args.push('-c:v', 'libvpx-vp9', '-deadline', 'realtime', '-cpu-used', '8', '-b:v', '0', '-crf', '30', '-pix_fmt', options.pixFmt ?? (alpha ? 'yuva420p' : 'yuv420p'));
+    args.push(
+      '-c:v',
+      'libvpx-vp9',
+      '-deadline',
+      'realtime',
+      '-cpu-used',
+      '8',
+      '-b:v',
+      '0',
+      '-crf',
+      '30',
+      '-pix_fmt',
+      options.pixFmt ?? (alpha ? 'yuva420p' : 'yuv420p'),
+    );
     // Alternate reference frames are incompatible with alpha in libvpx; keep every variant alike.
     args.push('-auto-alt-ref', '0');
   }
   if (options.gop !== undefined) args.push('-g', String(options.gop), '-keyint_min', String(Math.min(options.gop, 25)));
   if (options.vfr === 'pattern') args.push('-fps_mode', 'passthrough');
   if (codec === 'h264' && options.vfr === 'pattern') args.push('-video_track_timescale', '6000');
-  if (options.hdr) args.push('-color_trc', options.hdr === 'pq' ? 'smpte2084' : 'arib-std-b67', '-color_primaries', 'bt2020', '-colorspace', 'bt2020nc');
+  if (options.hdr)
+    args.push('-color_trc', options.hdr === 'pq' ? 'smpte2084' : 'arib-std-b67', '-color_primaries', 'bt2020', '-colorspace', 'bt2020nc');
   if (options.audio) args.push('-c:a', codec === 'h264' ? 'aac' : 'libopus');
   if (options.startTime) args.push('-output_ts_offset', String(options.startTime));
   await ffmpegOnce(args, file, { timeoutMs: 300_000 });
@@ -136,8 +150,16 @@ export async function makeIndexedVideo(file: string, options: IndexedVideoOption
 
 /** Presentation timestamps (seconds, as stored) of the video packets of `file`, in presentation order. */
 export async function readFramePts(file: string): Promise<number[]> {
-  const { stdout } = await runFfprobe(['-v', 'error', '-select_streams', 'v:0', '-show_entries', 'packet=pts_time', '-of', 'csv=p=0', file], { timeoutMs: 60_000 });
-  return stdout.split('\n').map((l) => l.trim().replace(/,$/, '')).filter((l) => l && l !== 'N/A').map(Number).sort((a, b) => a - b);
+  const { stdout } = await runFfprobe(
+    ['-v', 'error', '-select_streams', 'v:0', '-show_entries', 'packet=pts_time', '-of', 'csv=p=0', file],
+    { timeoutMs: 60_000 },
+  );
+  return stdout
+    .split('\n')
+    .map((l) => l.trim().replace(/,$/, ''))
+    .filter((l) => l && l !== 'N/A')
+    .map(Number)
+    .sort((a, b) => a - b);
 }
 
 /**
@@ -201,7 +223,12 @@ export function decodeIndexFromGray(gray: Uint8Array, label = 'image'): number {
   return n;
 }
 
-export interface Region { x: number; y: number; w: number; h: number }
+export interface Region {
+  x: number;
+  y: number;
+  w: number;
+  h: number;
+}
 
 function grayFilter(region?: Region): string {
   const crop = region ? `crop=${region.w}:${region.h}:${region.x}:${region.y},` : '';
@@ -218,7 +245,19 @@ export async function readFrameIndex(imagePath: string): Promise<number> {
  * where a video is drawn inside a rendered frame. Without a region, the whole image.
  */
 export async function readFrameIndexInRegion(imagePath: string, region: Region | undefined): Promise<number> {
-  const { stdout } = await runProcessBuffer(['-loglevel', 'error', '-i', imagePath, '-vf', grayFilter(region), '-frames:v', '1', '-f', 'rawvideo', 'pipe:1']);
+  const { stdout } = await runProcessBuffer([
+    '-loglevel',
+    'error',
+    '-i',
+    imagePath,
+    '-vf',
+    grayFilter(region),
+    '-frames:v',
+    '1',
+    '-f',
+    'rawvideo',
+    'pipe:1',
+  ]);
   return decodeIndexFromGray(stdout, imagePath);
 }
 
@@ -226,7 +265,13 @@ export async function readFrameIndexInRegion(imagePath: string, region: Region |
  * Reads the frame number from raw pixels already in memory: `rgba` (4 bytes/pixel) or `rgb24`
  * (3 bytes/pixel) or `gray` of the given size, optionally only inside `region`.
  */
-export function readFrameIndexFromRaw(pixels: Uint8Array, width: number, height: number, layout: 'rgba' | 'rgb24' | 'gray', region?: Region): number {
+export function readFrameIndexFromRaw(
+  pixels: Uint8Array,
+  width: number,
+  height: number,
+  layout: 'rgba' | 'rgb24' | 'gray',
+  region?: Region,
+): number {
   const bpp = layout === 'rgba' ? 4 : layout === 'rgb24' ? 3 : 1;
   if (pixels.length < width * height * bpp) throw new UnreadableFrameError(`raw buffer too small for ${width}x${height} ${layout}`);
   const r = region ?? { x: 0, y: 0, w: width, h: height };
@@ -258,7 +303,11 @@ export function readFrameIndexFromRaw(pixels: Uint8Array, width: number, height:
  * for each, streaming (64x64 grey per frame; nothing accumulates). Resolves to the number of frames.
  * `decoder` forces a decoder before -i (e.g. 'libvpx-vp9').
  */
-export async function readVideoFrameIndices(videoPath: string, onFrame: (index: number, position: number) => void, options: { decoder?: string; inputOptions?: string[] } = {}): Promise<number> {
+export async function readVideoFrameIndices(
+  videoPath: string,
+  onFrame: (index: number, position: number) => void,
+  options: { decoder?: string; inputOptions?: string[] } = {},
+): Promise<number> {
   const args = ['-loglevel', 'error', ...(options.inputOptions ?? [])];
   if (options.decoder) args.push('-c:v', options.decoder);
   args.push('-i', videoPath, '-map', '0:v:0', '-fps_mode', 'passthrough', '-vf', grayFilter(), '-f', 'rawvideo', 'pipe:1');
@@ -295,19 +344,38 @@ export async function readVideoFrameIndices(videoPath: string, onFrame: (index: 
  */
 export async function readImageSequenceIndices(dir: string, ext: string, digits = 6): Promise<number[]> {
   const seen: number[] = [];
-  await readVideoFrameIndices(path.join(dir, `%0${digits}d.${ext}`), (index) => seen.push(index), { inputOptions: ['-f', 'image2', '-start_number', '0'] });
+  await readVideoFrameIndices(path.join(dir, `%0${digits}d.${ext}`), (index) => seen.push(index), {
+    inputOptions: ['-f', 'image2', '-start_number', '0'],
+  });
   return seen;
 }
 
 /** Raw RGBA pixels of an image (for alpha checks): `{ width, height, data }`. */
 export async function readRgba(imagePath: string, width: number, height: number): Promise<Uint8Array> {
-  const { stdout } = await runProcessBuffer(['-loglevel', 'error', '-i', imagePath, '-frames:v', '1', '-vf', `scale=${width}:${height}`, '-pix_fmt', 'rgba', '-f', 'rawvideo', 'pipe:1']);
+  const { stdout } = await runProcessBuffer([
+    '-loglevel',
+    'error',
+    '-i',
+    imagePath,
+    '-frames:v',
+    '1',
+    '-vf',
+    `scale=${width}:${height}`,
+    '-pix_fmt',
+    'rgba',
+    '-f',
+    'rawvideo',
+    'pipe:1',
+  ]);
   return stdout;
 }
 
 /** Width and height of an image or video's first video stream. */
 export async function readDimensions(file: string): Promise<{ width: number; height: number }> {
-  const { stdout } = await runFfprobe(['-v', 'error', '-select_streams', 'v:0', '-show_entries', 'stream=width,height', '-of', 'json', file], { timeoutMs: 30_000 });
+  const { stdout } = await runFfprobe(
+    ['-v', 'error', '-select_streams', 'v:0', '-show_entries', 'stream=width,height', '-of', 'json', file],
+    { timeoutMs: 30_000 },
+  );
   const stream = (JSON.parse(stdout) as { streams: Array<{ width: number; height: number }> }).streams[0];
   if (!stream) throw new Error(`${file}: no video stream`);
   return { width: stream.width, height: stream.height };

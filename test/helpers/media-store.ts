@@ -27,7 +27,10 @@ export function mediaDir(): string | undefined {
 
 /** The content key of a file made by ffmpeg with `args` (output path excluded) into a file named like `file`. */
 export function mediaKey(args: readonly string[], file: string, extra = ''): string {
-  return createHash('sha256').update(JSON.stringify([args, path.extname(file).toLowerCase(), extra])).digest('hex').slice(0, 32);
+  return createHash('sha256')
+    .update(JSON.stringify([args, path.extname(file).toLowerCase(), extra]))
+    .digest('hex')
+    .slice(0, 32);
 }
 
 /**
@@ -42,7 +45,9 @@ export async function ffmpegOnce(args: readonly string[], file: string, options:
     await runFfmpeg([...args, file], options);
     return;
   }
-  const stored = await storedFile(dir, mediaKey(args, file), path.extname(file), (tmp) => runFfmpeg([...args, tmp], options).then(() => undefined));
+  const stored = await storedFile(dir, mediaKey(args, file), path.extname(file), (tmp) =>
+    runFfmpeg([...args, tmp], options).then(() => undefined),
+  );
   await copyFile(stored, file, constants.COPYFILE_FICLONE);
 }
 
@@ -71,7 +76,10 @@ async function storedFile(dir: string, key: string, ext: string, make: (tmp: str
 }
 
 async function exists(file: string): Promise<boolean> {
-  return access(file).then(() => true, () => false);
+  return access(file).then(
+    () => true,
+    () => false,
+  );
 }
 
 /**

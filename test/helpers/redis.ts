@@ -29,16 +29,27 @@ export async function freePort(): Promise<number> {
 export async function startRedis(options: { port?: number; password?: string } = {}): Promise<RedisServer> {
   const port = options.port ?? (await freePort());
   const auth = options.password ? ['--requirepass', options.password] : [];
-  const child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', ...auth], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', ...auth], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let output = '';
   await new Promise<void>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`redis-server did not start: ${output}`)), 10_000);
     child.stdout!.on('data', (c: Buffer) => {
       output += c.toString();
-      if (output.includes('Ready to accept connections')) { clearTimeout(timer); resolve(); }
+      if (output.includes('Ready to accept connections')) {
+        clearTimeout(timer);
+        resolve();
+      }
     });
-    child.once('error', (error) => { clearTimeout(timer); reject(error); });
-    child.once('exit', (code) => { clearTimeout(timer); reject(new Error(`redis-server exited (${code}): ${output}`)); });
+    child.once('error', (error) => {
+      clearTimeout(timer);
+      reject(error);
+    });
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`redis-server exited (${code}): ${output}`));
+    });
   });
   return {
     url: `redis://${options.password ? `:${encodeURIComponent(options.password)}@` : ''}127.0.0.1:${port}`,
@@ -95,24 +106,45 @@ export function useTestTimings(extra: Record<string, string> = {}): () => void {
 export async function startWorker(redis: string, storage: string, home: string, extra: string[] = []): Promise<WorkerProcess> {
   await mkdir(home, { recursive: true });
   const fonts = process.env.FRAMESMITH_FONT_DIR ? path.resolve(process.env.FRAMESMITH_FONT_DIR) : path.join(home, 'fonts');
-  const env = { ...process.env, ...TEST_TIMINGS, HOME: home, XDG_CACHE_HOME: path.join(home, 'cache'), FRAMESMITH_CACHE_DIR: path.join(home, 'cache', 'framesmith'), FRAMESMITH_FONT_DIR: fonts };
+  const env = {
+    ...process.env,
+    ...TEST_TIMINGS,
+    HOME: home,
+    XDG_CACHE_HOME: path.join(home, 'cache'),
+    FRAMESMITH_CACHE_DIR: path.join(home, 'cache', 'framesmith'),
+    FRAMESMITH_FONT_DIR: fonts,
+  };
   // Its own process group: a test can end it with everything it started, as a machine that goes away.
-  const child = spawn(process.execPath, [CLI, 'worker', '--redis', redis, '--storage', storage, ...extra], { env, stdio: ['ignore', 'ignore', 'pipe'], detached: true });
+  const child = spawn(process.execPath, [CLI, 'worker', '--redis', redis, '--storage', storage, ...extra], {
+    env,
+    stdio: ['ignore', 'ignore', 'pipe'],
+    detached: true,
+  });
   let text = '';
   const waiters: Array<{ pattern: RegExp; from: number; resolve: () => void }> = [];
   child.stderr!.on('data', (c: Buffer) => {
     text += c.toString();
-    for (const w of waiters.splice(0)) (w.pattern.test(text.slice(w.from)) ? w.resolve() : waiters.push(w));
+    for (const w of waiters.splice(0)) w.pattern.test(text.slice(w.from)) ? w.resolve() : waiters.push(w);
   });
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+    child.once('exit', (code, signal) => resolve({ code, signal })),
+  );
   return {
     child,
     log: () => text,
-    waitFor: (pattern, { timeoutMs = 60_000, from = 0 } = {}) => new Promise<void>((resolve, reject) => {
-      if (pattern.test(text.slice(from))) return resolve();
-      const timer = setTimeout(() => reject(new Error(`worker log never matched ${pattern}:\n${text}`)), timeoutMs);
-      waiters.push({ pattern, from, resolve: () => { clearTimeout(timer); resolve(); } });
-    }),
+    waitFor: (pattern, { timeoutMs = 60_000, from = 0 } = {}) =>
+      new Promise<void>((resolve, reject) => {
+        if (pattern.test(text.slice(from))) return resolve();
+        const timer = setTimeout(() => reject(new Error(`worker log never matched ${pattern}:\n${text}`)), timeoutMs);
+        waiters.push({
+          pattern,
+          from,
+          resolve: () => {
+            clearTimeout(timer);
+            resolve();
+          },
+        });
+      }),
     exited,
   };
 }

@@ -14,11 +14,20 @@ export interface CliRun {
 }
 
 /** Starts the CLI; `onStderr` sees stderr as it arrives (to act mid-run, e.g. send SIGINT). */
-export function startCli(args: string[], options: { env?: NodeJS.ProcessEnv; cwd?: string; onStderr?: (text: string, child: ChildProcess) => void } = {}): { child: ChildProcess; done: Promise<CliRun> } {
-  const child = spawn(process.execPath, [CLI, ...args], { env: { ...process.env, ...options.env }, cwd: options.cwd, stdio: ['ignore', 'pipe', 'pipe'] });
+export function startCli(
+  args: string[],
+  options: { env?: NodeJS.ProcessEnv; cwd?: string; onStderr?: (text: string, child: ChildProcess) => void } = {},
+): { child: ChildProcess; done: Promise<CliRun> } {
+  const child = spawn(process.execPath, [CLI, ...args], {
+    env: { ...process.env, ...options.env },
+    cwd: options.cwd,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let stdout = '';
   let stderr = '';
-  child.stdout!.on('data', (c: Buffer) => { stdout += c.toString(); });
+  child.stdout!.on('data', (c: Buffer) => {
+    stdout += c.toString();
+  });
   child.stderr!.on('data', (c: Buffer) => {
     stderr += c.toString();
     options.onStderr?.(stderr, child);
@@ -51,7 +60,10 @@ export function processesMentioning(marker: string): number[] {
  * Starts `framesmith preview <project> --no-open --port 0 …flags` and resolves with it and its URL once
  * it prints that it listens (rejects if it exits first).
  */
-export async function startPreviewCli(project: string, flags: string[] = []): Promise<{ preview: ReturnType<typeof startCli>; url: string }> {
+export async function startPreviewCli(
+  project: string,
+  flags: string[] = [],
+): Promise<{ preview: ReturnType<typeof startCli>; url: string }> {
   const preview = startCli(['preview', project, '--no-open', '--port', '0', ...flags]);
   const url = await new Promise<string>((resolve, reject) => {
     let out = '';

@@ -16,9 +16,26 @@ export interface DecodedVideo {
 }
 
 /** Decodes every frame of `file` (a video, or a PNG sequence pattern) to rgb24 or rgba. */
-export async function decodeFrames(file: string, options: { alpha?: boolean; width: number; height: number; inputArgs?: string[] }): Promise<DecodedVideo> {
+export async function decodeFrames(
+  file: string,
+  options: { alpha?: boolean; width: number; height: number; inputArgs?: string[] },
+): Promise<DecodedVideo> {
   const channels = options.alpha ? 4 : 3;
-  const proc = await startFfmpeg([...(options.inputArgs ?? []), '-i', file, '-f', 'rawvideo', '-pix_fmt', options.alpha ? 'rgba' : 'rgb24', '-vsync', 'passthrough', 'pipe:1'], { stdout: 'pipe' });
+  const proc = await startFfmpeg(
+    [
+      ...(options.inputArgs ?? []),
+      '-i',
+      file,
+      '-f',
+      'rawvideo',
+      '-pix_fmt',
+      options.alpha ? 'rgba' : 'rgb24',
+      '-vsync',
+      'passthrough',
+      'pipe:1',
+    ],
+    { stdout: 'pipe' },
+  );
   const chunks: Buffer[] = [];
   proc.stdout!.on('data', (c: Buffer) => chunks.push(c));
   await proc.done;
@@ -26,7 +43,8 @@ export async function decodeFrames(file: string, options: { alpha?: boolean; wid
   const size = options.width * options.height * channels;
   const frames: Buffer[] = [];
   for (let offset = 0; offset + size <= all.length; offset += size) frames.push(all.subarray(offset, offset + size));
-  if (all.length % size !== 0) throw new Error(`decoded ${all.length} bytes, not a multiple of a ${options.width}x${options.height}x${channels} frame`);
+  if (all.length % size !== 0)
+    throw new Error(`decoded ${all.length} bytes, not a multiple of a ${options.width}x${options.height}x${channels} frame`);
   return { width: options.width, height: options.height, channels, frames };
 }
 
@@ -57,8 +75,18 @@ export function hashFrames(video: DecodedVideo): string[] {
 
 /** ffprobe's view of the first video stream, with frames counted by decoding. */
 export async function probeVideo(file: string): Promise<Record<string, string>> {
-  const { stdout } = await runFfprobe(['-v', 'error', '-count_frames', '-select_streams', 'v:0', '-show_entries',
-    'stream=codec_name,pix_fmt,width,height,nb_read_frames,color_space,color_primaries,color_transfer,color_range,r_frame_rate:stream_tags:format=format_name', '-of', 'flat=s=_', file]);
+  const { stdout } = await runFfprobe([
+    '-v',
+    'error',
+    '-count_frames',
+    '-select_streams',
+    'v:0',
+    '-show_entries',
+    'stream=codec_name,pix_fmt,width,height,nb_read_frames,color_space,color_primaries,color_transfer,color_range,r_frame_rate:stream_tags:format=format_name',
+    '-of',
+    'flat=s=_',
+    file,
+  ]);
   const info: Record<string, string> = {};
   for (const line of stdout.split('\n')) {
     const m = /^(?:streams_stream_0_|format_)(.+?)="?(.*?)"?$/.exec(line.trim());
@@ -78,7 +106,17 @@ export async function makeProject(files: Record<string, string>, prefix = 'fs-re
 }
 
 /** A 320x180 page with the root `#root` and the given body markup, style and script. */
-export function page(options: { body: string; style?: string; script?: string; duration?: number | string; fps?: number; width?: number; height?: number; head?: string; rootBackground?: string }): string {
+export function page(options: {
+  body: string;
+  style?: string;
+  script?: string;
+  duration?: number | string;
+  fps?: number;
+  width?: number;
+  height?: number;
+  head?: string;
+  rootBackground?: string;
+}): string {
   const { width = 320, height = 180, duration = 1, fps = 30 } = options;
   return `<!doctype html><html><head><meta charset="utf-8">${options.head ?? ''}<style>
 html, body { margin: 0; }

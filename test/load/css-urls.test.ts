@@ -9,7 +9,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { scopeCss } from '../../src/load/css-scope.js';
 import { subCompositionUrls } from '../../src/load/urls.js';
 
-const scope = { scope: '[data-composition-id="intro"]', box: '[data-composition-id="intro"] > [data-framesmith-inner-root]', id: 'intro', rebaseUrl: (u: string) => (u === 'img/a.png' ? 'parts/img/a.png' : null) };
+const scope = {
+  scope: '[data-composition-id="intro"]',
+  box: '[data-composition-id="intro"] > [data-framesmith-inner-root]',
+  id: 'intro',
+  rebaseUrl: (u: string) => (u === 'img/a.png' ? 'parts/img/a.png' : null),
+};
 const one = (css: string) => scopeCss(css, scope).replace(/\s+/g, ' ').trim();
 
 describe('CSS scoping', () => {
@@ -40,7 +45,9 @@ describe('relative URLs of a sub-composition file', () => {
     await mkdir(path.join(root, 'parts', 'img'), { recursive: true });
     await writeFile(path.join(root, 'parts', 'img', 'here.png'), 'x');
   });
-  afterAll(async () => { await rm(root, { recursive: true, force: true }); });
+  afterAll(async () => {
+    await rm(root, { recursive: true, force: true });
+  });
 
   it('rewrites ../ paths always, and other relative paths only when the file exists next to the sub-composition', () => {
     const rebase = subCompositionUrls(path.join(root, 'parts', 'card.html'), root);
@@ -48,7 +55,8 @@ describe('relative URLs of a sub-composition file', () => {
     expect(rebase('img/here.png?v=2#x')).toBe('parts/img/here.png?v=2#x');
     expect(rebase('img/absent.png')).toBeNull();
     expect(rebase('../shared/logo.png')).toBe('shared/logo.png');
-    for (const kept of ['https://cdn.example/a.js', '//cdn.example/a.js', 'data:image/png;base64,AA', '/abs/a.png', '#frag', 'blob:x']) expect(rebase(kept)).toBeNull();
+    for (const kept of ['https://cdn.example/a.js', '//cdn.example/a.js', 'data:image/png;base64,AA', '/abs/a.png', '#frag', 'blob:x'])
+      expect(rebase(kept)).toBeNull();
   });
 
   it('keeps every URL of a file in the project root', () => {

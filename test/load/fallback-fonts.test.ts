@@ -33,7 +33,12 @@ describe('cmap coverage of a WOFF2 file', () => {
 
 describe('the characters a document may draw', () => {
   it('decodes HTML references, JavaScript and CSS escapes', () => {
-    const found = nonAsciiCodePoints(['<p>&rarr; &#x2605; &hearts;</p>', "t = '\\u00e9\\uD83D\\uDE00 \\u{1F680}'", '.a::before{content:"\\2713 "}', 'plain']);
+    const found = nonAsciiCodePoints([
+      '<p>&rarr; &#x2605; &hearts;</p>',
+      "t = '\\u00e9\\uD83D\\uDE00 \\u{1F680}'",
+      '.a::before{content:"\\2713 "}',
+      'plain',
+    ]);
     expect([...found].sort((a, b) => a - b)).toEqual([0xe9, 0x2192, 0x2605, 0x2665, 0x2713, 0x1f600, 0x1f680]);
   });
 
@@ -45,19 +50,27 @@ describe('the characters a document may draw', () => {
 
 describe('the fallback subsets chosen', () => {
   it('none for text the installed families cover (Latin, Greek, Cyrillic, Vietnamese in Inter; emoji)', () => {
-    expect(fallbackUnits(cps('Café — “quotes” Привет Γειά Tiếng Việt 😀'), ['Inter'], undefined, dir)).toEqual({ units: [], uncovered: [] });
+    expect(fallbackUnits(cps('Café — “quotes” Привет Γειά Tiếng Việt 😀'), ['Inter'], undefined, dir)).toEqual({
+      units: [],
+      uncovered: [],
+    });
   });
 
   it('the first subset of the chain covering each other character; none for what nothing covers', () => {
     const { units, uncovered } = fallbackUnits(cps('مرحبا שלום สวัสดี ∑ ★ ひらがな\uE000'), ['Inter'], undefined, dir);
-    expect(units).toEqual(expect.arrayContaining(['fallback:noto-sans-arabic:arabic', 'fallback:noto-sans-hebrew:hebrew', 'fallback:noto-sans-thai:thai']));
+    expect(units).toEqual(
+      expect.arrayContaining(['fallback:noto-sans-arabic:arabic', 'fallback:noto-sans-hebrew:hebrew', 'fallback:noto-sans-thai:thai']),
+    );
     expect(units.some((u) => u.startsWith('fallback:noto-sans-jp:'))).toBe(true);
     expect(units.some((u) => u.startsWith('fallback:noto-sans-sc:'))).toBe(false);
     expect(uncovered).toEqual([0xe000]);
   });
 
   it('puts the CJK family of the document language first', () => {
-    const ids = (lang?: string) => fallbackChain(lang).map((e) => e.pkg.id).filter((id) => /-(jp|kr|sc|tc)$/.test(id));
+    const ids = (lang?: string) =>
+      fallbackChain(lang)
+        .map((e) => e.pkg.id)
+        .filter((id) => /-(jp|kr|sc|tc)$/.test(id));
     expect(ids()).toEqual(['noto-sans-jp', 'noto-sans-kr', 'noto-sans-sc', 'noto-sans-tc']);
     expect(ids('zh-TW')[0]).toBe('noto-sans-tc');
     expect(ids('zh-Hans-CN')[0]).toBe('noto-sans-sc');

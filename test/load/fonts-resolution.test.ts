@@ -43,7 +43,10 @@ h1 { font-family: serif; font: 20px monospace; }
 
 describe('families named through var()', () => {
   it('substitutes custom properties, nested and with fallbacks, and gives up on an unknown one', () => {
-    const props = new Map([['--a', 'var(--b), serif'], ['--b', '"Space Grotesk"']]);
+    const props = new Map([
+      ['--a', 'var(--b), serif'],
+      ['--b', '"Space Grotesk"'],
+    ]);
     expect(substituteVars('var(--a)', props)).toBe('"Space Grotesk", serif');
     expect(substituteVars('700 2rem var(--c, Figtree)', props)).toBe('700 2rem Figtree');
     expect(substituteVars('var(--c)', props)).toBeNull();
@@ -52,7 +55,12 @@ describe('families named through var()', () => {
   });
 
   it('installs the families reached only through variables, and names the face drawn for a missing one', () => {
-    const usage = scanFonts([':root{--display:"Space Grotesk", sans-serif; --body: Figtree} h1{font-family:var(--display)} p{font:700 1rem var(--body)} i{font-family:"Nope Sans", sans-serif}'], []);
+    const usage = scanFonts(
+      [
+        ':root{--display:"Space Grotesk", sans-serif; --body: Figtree} h1{font-family:var(--display)} p{font:700 1rem var(--body)} i{font-family:"Nope Sans", sans-serif}',
+      ],
+      [],
+    );
     expect(familiesToInstall(usage)).toEqual(expect.arrayContaining(['Space Grotesk', 'Figtree']));
     expect(unresolvedFamilies(usage)).toEqual([{ family: 'Nope Sans', used: 'Arimo (Liberation Sans)' }]);
   });

@@ -10,7 +10,7 @@ import { CompositionError } from '../../src/composition/errors.js';
 import { MAX_DURATION_S, MAX_FRAMES, MAX_MARKUP_DEPTH, MAX_SIZE_PX, MAX_SUB_COMPOSITION_DEPTH } from '../../src/composition/limits.js';
 import { parseComposition } from '../../src/load/index.js';
 import { render } from '../../src/render.js';
-import { RenderError } from '../../src/render/types.js';
+import { RenderError } from '../../src/render/errors.js';
 import { runCli } from '../helpers/render-cli.js';
 import { makeProject, page } from '../helpers/render-pixels.js';
 
@@ -27,7 +27,10 @@ async function project(files: Record<string, string>): Promise<string> {
 
 /** The CompositionError parsing `dir` throws (fails the test when it parses). */
 async function refusal(dir: string): Promise<CompositionError> {
-  const error = await parseComposition(dir).then(() => null, (e: unknown) => e);
+  const error = await parseComposition(dir).then(
+    () => null,
+    (e: unknown) => e,
+  );
   expect(error).toBeInstanceOf(CompositionError);
   return error as CompositionError;
 }
@@ -44,7 +47,10 @@ describe('length', () => {
   });
 
   it('without a root duration, the element that ends last is named', async () => {
-    const html = page({ body: '<div id="forever" data-start="1" data-duration="999999999"></div>', width: 64, height: 64 }).replace(' data-duration="1"', '');
+    const html = page({ body: '<div id="forever" data-start="1" data-duration="999999999"></div>', width: 64, height: 64 }).replace(
+      ' data-duration="1"',
+      '',
+    );
     const dir = await project({ 'index.html': html });
     const error = await refusal(dir);
     expect(error.code).toBe('limit_exceeded');
@@ -66,10 +72,13 @@ describe('length', () => {
     const html = page({ body: '', script, width: 64, height: 64 }).replace(' data-duration="1"', '');
     const dir = await project({ 'index.html': html });
     const output = path.join(dir, 'out.mp4');
-    const error = await render(dir, { output, workers: 1 }).then(() => null, (e: unknown) => e);
+    const error = await render(dir, { output, workers: 1 }).then(
+      () => null,
+      (e: unknown) => e,
+    );
     expect(error).toBeInstanceOf(RenderError);
     expect((error as RenderError).code).toBe('limit_exceeded');
-    expect((error as RenderError).message).toContain('the page\'s timeline (window.__timelines) lasts 1000000000 s');
+    expect((error as RenderError).message).toContain("the page's timeline (window.__timelines) lasts 1000000000 s");
     expect((error as RenderError).message).toContain('give the root a data-duration');
     expect(await readdir(dir)).toEqual(['index.html']);
   }, 60_000);
@@ -101,10 +110,14 @@ describe('size', () => {
 
 describe('measured size', () => {
   it('a root sized 100000 px wide by its CSS alone is refused once measured, naming the file and the limit', async () => {
-    const html = '<!doctype html><html><head><style>html,body{margin:0} #root{width:100000px;height:64px}</style></head><body><div id="root" data-composition-id="main" data-duration="0.1"></div></body></html>';
+    const html =
+      '<!doctype html><html><head><style>html,body{margin:0} #root{width:100000px;height:64px}</style></head><body><div id="root" data-composition-id="main" data-duration="0.1"></div></body></html>';
     const dir = await project({ 'index.html': html });
     const output = path.join(dir, 'out.mp4');
-    const error = await render(dir, { output, workers: 1 }).then(() => null, (e: unknown) => e);
+    const error = await render(dir, { output, workers: 1 }).then(
+      () => null,
+      (e: unknown) => e,
+    );
     expect(error).toBeInstanceOf(RenderError);
     expect((error as RenderError).code).toBe('limit_exceeded');
     expect((error as RenderError).message).toContain('measures 100000x64 in the page');
@@ -129,7 +142,11 @@ describe('markup nesting', () => {
   it('a sub-composition file nested too deep is named, not the entry', async () => {
     const sub = `<template><div data-composition-id="deep" data-width="64" data-height="64">${nested(MAX_MARKUP_DEPTH)}</div></template>`;
     const dir = await project({
-      'index.html': page({ body: '<div id="host" data-composition-id="deep" data-composition-src="deep.html" data-start="0" data-duration="1"></div>', width: 64, height: 64 }),
+      'index.html': page({
+        body: '<div id="host" data-composition-id="deep" data-composition-src="deep.html" data-start="0" data-duration="1"></div>',
+        width: 64,
+        height: 64,
+      }),
       'deep.html': sub,
     });
     const error = await refusal(dir);
@@ -147,7 +164,11 @@ describe('sub-composition nesting', () => {
   it(`files mounted more than ${MAX_SUB_COMPOSITION_DEPTH} deep name the host and the limit`, async () => {
     const levels = MAX_SUB_COMPOSITION_DEPTH + 1;
     const files: Record<string, string> = {
-      'index.html': page({ body: '<div id="host" data-composition-src="s0.html" data-start="0" data-duration="1"></div>', width: 64, height: 64 }),
+      'index.html': page({
+        body: '<div id="host" data-composition-src="s0.html" data-start="0" data-duration="1"></div>',
+        width: 64,
+        height: 64,
+      }),
     };
     for (let i = 0; i < levels; i++) {
       const inner = i + 1 < levels ? `<div id="h${i + 1}" data-composition-src="s${i + 1}.html"></div>` : '';

@@ -17,7 +17,14 @@ import { decodeFrames, makeProject, page } from '../helpers/render-pixels.js';
 
 const SIZE = 64;
 /** A 64x64 composition, 0.2 s at 10 fps (2 frames), showing `src` full frame. */
-const withVideo = (src: string) => page({ body: `<video src="${src}" muted data-start="0" data-duration="0.2" style="position:absolute;left:0;top:0;width:64px;height:64px"></video>`, width: SIZE, height: SIZE, fps: 10, duration: 0.2 });
+const withVideo = (src: string) =>
+  page({
+    body: `<video src="${src}" muted data-start="0" data-duration="0.2" style="position:absolute;left:0;top:0;width:64px;height:64px"></video>`,
+    width: SIZE,
+    height: SIZE,
+    fps: 10,
+    duration: 0.2,
+  });
 
 let base: string;
 /** `base/project`: the project; `base/media.mp4` and `base/elsewhere/clip.mp4` lie outside it. */
@@ -45,7 +52,10 @@ async function project(files: Record<string, string>): Promise<string> {
 }
 
 async function refusal(input: string): Promise<CompositionError> {
-  const error = await parseComposition(input).then(() => null, (e: unknown) => e);
+  const error = await parseComposition(input).then(
+    () => null,
+    (e: unknown) => e,
+  );
   expect(error).toBeInstanceOf(CompositionError);
   return error as CompositionError;
 }
@@ -69,8 +79,15 @@ describe('media src', () => {
   });
 
   it('../ inside a sub-composition file that stays in the project is fine; one that climbs out names that file', async () => {
-    const sub = (src: string) => `<template><div data-composition-id="s" data-width="64" data-height="64"><video src="${src}" muted data-start="0" data-duration="0.2"></video></div></template>`;
-    const host = page({ body: '<div id="host" data-composition-src="scenes/s.html" data-start="0" data-duration="0.2"></div>', width: SIZE, height: SIZE, fps: 10, duration: 0.2 });
+    const sub = (src: string) =>
+      `<template><div data-composition-id="s" data-width="64" data-height="64"><video src="${src}" muted data-start="0" data-duration="0.2"></video></div></template>`;
+    const host = page({
+      body: '<div id="host" data-composition-src="scenes/s.html" data-start="0" data-duration="0.2"></div>',
+      width: SIZE,
+      height: SIZE,
+      fps: 10,
+      duration: 0.2,
+    });
     const inside = await project({ 'index.html': host, 'scenes/s.html': sub('../clip.mp4'), 'clip.mp4': '' });
     expect((await parseComposition(inside)).media[0]!.src).toBe(path.join(inside, 'clip.mp4'));
     const out = await project({ 'index.html': host, 'scenes/s.html': sub('../../media.mp4') });
@@ -83,10 +100,19 @@ describe('media src', () => {
 describe('data-composition-src', () => {
   it('../sub.html is refused, naming the host and the flag; mounted with allowOutsideProject', async () => {
     const p = await project({
-      'index.html': page({ body: '<div id="intro" data-composition-src="../shared/intro.html" data-start="0" data-duration="0.2"></div>', width: SIZE, height: SIZE, fps: 10, duration: 0.2 }),
+      'index.html': page({
+        body: '<div id="intro" data-composition-src="../shared/intro.html" data-start="0" data-duration="0.2"></div>',
+        width: SIZE,
+        height: SIZE,
+        fps: 10,
+        duration: 0.2,
+      }),
     });
     await mkdir(path.join(base, 'shared'), { recursive: true });
-    await writeFile(path.join(base, 'shared', 'intro.html'), '<template><div data-composition-id="intro" data-width="64" data-height="64"></div></template>');
+    await writeFile(
+      path.join(base, 'shared', 'intro.html'),
+      '<template><div data-composition-id="intro" data-width="64" data-height="64"></div></template>',
+    );
     const error = await refusal(p);
     expect(error.code).toBe('outside_project');
     expect(error.fields.element).toBe('div#intro');

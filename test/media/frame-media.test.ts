@@ -3,12 +3,23 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll } from 'vitest';
-import { expectedSourceFrame, makeIndexedVideo, readFrameIndex, readFrameIndexInRegion, readVideoFrameIndices, readRgba } from '../helpers/frame-media.js';
+import {
+  expectedSourceFrame,
+  makeIndexedVideo,
+  readFrameIndex,
+  readFrameIndexInRegion,
+  readVideoFrameIndices,
+  readRgba,
+} from '../helpers/frame-media.js';
 import { runFfmpeg } from '../../src/media/tools.js';
 
 let dir: string;
-beforeAll(async () => { dir = await mkdtemp(path.join(os.tmpdir(), 'fs-media-')); });
-afterAll(async () => { await rm(dir, { recursive: true, force: true }); });
+beforeAll(async () => {
+  dir = await mkdtemp(path.join(os.tmpdir(), 'fs-media-'));
+});
+afterAll(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
 
 describe('frame-media helper', () => {
   it('every frame of an h264 clip reads back as its own index', async () => {
@@ -22,7 +33,15 @@ describe('frame-media helper', () => {
   });
 
   it('VFR pattern and a non-zero start are what ffprobe reads back', async () => {
-    const v = await makeIndexedVideo(path.join(dir, 'vfr.mp4'), { width: 160, height: 90, fps: 30, frames: 9, codec: 'h264', vfr: 'pattern', startTime: 1.4 });
+    const v = await makeIndexedVideo(path.join(dir, 'vfr.mp4'), {
+      width: 160,
+      height: 90,
+      fps: 30,
+      frames: 9,
+      codec: 'h264',
+      vfr: 'pattern',
+      startTime: 1.4,
+    });
     expect(v.streamStart).toBeCloseTo(1.4, 3);
     const ticks = v.pts.map((t) => Math.round(t * 60));
     expect(ticks).toEqual([0, 1, 3, 6, 7, 9, 12, 13, 15]);
@@ -40,7 +59,22 @@ describe('frame-media helper', () => {
     expect(await readFrameIndex(png)).toBe(27);
     const big = path.join(dir, 'big.png');
     // Frame 27 pasted at (100, 50) scaled to 200x112 on a grey 640x360 canvas.
-    await runFfmpeg(['-y', '-loglevel', 'error', '-f', 'lavfi', '-i', 'color=c=gray:s=640x360', '-i', png, '-filter_complex', '[1]scale=200:112[s];[0][s]overlay=100:50', '-frames:v', '1', big]);
+    await runFfmpeg([
+      '-y',
+      '-loglevel',
+      'error',
+      '-f',
+      'lavfi',
+      '-i',
+      'color=c=gray:s=640x360',
+      '-i',
+      png,
+      '-filter_complex',
+      '[1]scale=200:112[s];[0][s]overlay=100:50',
+      '-frames:v',
+      '1',
+      big,
+    ]);
     expect(await readFrameIndexInRegion(big, { x: 100, y: 50, w: 200, h: 112 })).toBe(27);
     await expect(readFrameIndex(big)).rejects.toThrow(/grey|parity/);
   });

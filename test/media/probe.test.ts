@@ -7,34 +7,91 @@ import { runFfmpeg } from '../../src/media/tools.js';
 import { makeIndexedVideo } from '../helpers/frame-media.js';
 
 let dir: string;
-beforeAll(async () => { dir = await mkdtemp(path.join(os.tmpdir(), 'fs-probe-')); });
-afterAll(async () => { await rm(dir, { recursive: true, force: true }); });
+beforeAll(async () => {
+  dir = await mkdtemp(path.join(os.tmpdir(), 'fs-probe-'));
+});
+afterAll(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
 
 describe('probeMedia', () => {
   it('reads timing, rate, codec, audio of an H.264 MP4 starting at 1.4 s', async () => {
-    const v = await makeIndexedVideo(path.join(dir, 'a.mp4'), { width: 160, height: 90, fps: '30000/1001', frames: 30, codec: 'h264', startTime: 1.4, audio: true });
+    const v = await makeIndexedVideo(path.join(dir, 'a.mp4'), {
+      width: 160,
+      height: 90,
+      fps: '30000/1001',
+      frames: 30,
+      codec: 'h264',
+      startTime: 1.4,
+      audio: true,
+    });
     const info = await probeMedia(v.path);
-    expect(info).toMatchObject({ width: 160, height: 90, rotation: 0, codec: 'h264', pixelFormat: 'yuv420p', hasAlpha: false, hasAudio: true, vfr: false, hdr: null });
+    expect(info).toMatchObject({
+      width: 160,
+      height: 90,
+      rotation: 0,
+      codec: 'h264',
+      pixelFormat: 'yuv420p',
+      hasAlpha: false,
+      hasAudio: true,
+      vfr: false,
+      hdr: null,
+    });
     expect(info.frameRate).toEqual({ num: 30000, den: 1001 });
     expect(info.streamStart).toBeCloseTo(1.4, 3);
     expect(info.duration).toBeCloseTo((30 * 1001) / 30000, 2);
   });
 
   it('detects VFR, WebM alpha (alpha_mode tag) and durations from Matroska tags', async () => {
-    const vfr = await makeIndexedVideo(path.join(dir, 'vfr.mp4'), { width: 160, height: 90, fps: 30, frames: 30, codec: 'h264', vfr: 'pattern' });
+    const vfr = await makeIndexedVideo(path.join(dir, 'vfr.mp4'), {
+      width: 160,
+      height: 90,
+      fps: 30,
+      frames: 30,
+      codec: 'h264',
+      vfr: 'pattern',
+    });
     expect((await probeMedia(vfr.path)).vfr).toBe(true);
     const alpha = await makeIndexedVideo(path.join(dir, 'alpha.webm'), { width: 160, height: 90, fps: 30, frames: 15, codec: 'vp9-alpha' });
     const info = await probeMedia(alpha.path);
     expect(info).toMatchObject({ codec: 'vp9', hasAlpha: true, alphaNeedsLibvpx: true });
     expect(info.duration).toBeCloseTo(0.5, 2);
-    const opaque = await makeIndexedVideo(path.join(dir, 'opaque.webm'), { width: 160, height: 90, fps: 30, frames: 15, codec: 'vp9-opaque' });
+    const opaque = await makeIndexedVideo(path.join(dir, 'opaque.webm'), {
+      width: 160,
+      height: 90,
+      fps: 30,
+      frames: 15,
+      codec: 'vp9-opaque',
+    });
     expect(await probeMedia(opaque.path)).toMatchObject({ hasAlpha: false, alphaNeedsLibvpx: false });
   });
 
   it('reports PQ and HLG transfer as HDR', async () => {
-    for (const [trc, hdr] of [['smpte2084', 'pq'], ['arib-std-b67', 'hlg']] as const) {
+    for (const [trc, hdr] of [
+      ['smpte2084', 'pq'],
+      ['arib-std-b67', 'hlg'],
+    ] as const) {
       const file = path.join(dir, `${hdr}.mp4`);
-      await runFfmpeg(['-y', '-loglevel', 'error', '-f', 'lavfi', '-i', 'color=c=gray:s=64x64:d=0.2', '-c:v', 'libx264', '-pix_fmt', 'yuv420p10le', '-color_trc', trc, '-color_primaries', 'bt2020', '-colorspace', 'bt2020nc', file]);
+      await runFfmpeg([
+        '-y',
+        '-loglevel',
+        'error',
+        '-f',
+        'lavfi',
+        '-i',
+        'color=c=gray:s=64x64:d=0.2',
+        '-c:v',
+        'libx264',
+        '-pix_fmt',
+        'yuv420p10le',
+        '-color_trc',
+        trc,
+        '-color_primaries',
+        'bt2020',
+        '-colorspace',
+        'bt2020nc',
+        file,
+      ]);
       expect(await probeMedia(file)).toMatchObject({ hdr, colorTransfer: trc, colorPrimaries: 'bt2020' });
     }
   });

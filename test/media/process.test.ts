@@ -11,7 +11,12 @@ const stubborn = ['-c', 'trap "" TERM; echo started >&2; while :; do sleep 0.05;
 describe('process runner', () => {
   it('aborting ends a child that ignores SIGTERM (then SIGKILL), with code cancelled', async () => {
     const controller = new AbortController();
-    const run = runProcess('sh', stubborn, { signal: controller.signal, onStderrLine: (line) => { if (line === 'started') controller.abort(); } });
+    const run = runProcess('sh', stubborn, {
+      signal: controller.signal,
+      onStderrLine: (line) => {
+        if (line === 'started') controller.abort();
+      },
+    });
     const error = await run.catch((e: unknown) => e);
     expect(error).toBeInstanceOf(ProcessError);
     expect((error as ProcessError).code).toBe('cancelled');
@@ -28,7 +33,7 @@ describe('process runner', () => {
   it('keeps only the tail of a long stderr, and names the failure', async () => {
     // 200 KB of numbered lines on stderr, then exit 3.
     const script = 'i=0; while [ $i -lt 20000 ]; do echo "line $i xxxxxxxx" >&2; i=$((i+1)); done; exit 3';
-    const error = await runProcess('sh', ['-c', script]).catch((e: unknown) => e) as ProcessError;
+    const error = (await runProcess('sh', ['-c', script]).catch((e: unknown) => e)) as ProcessError;
     expect(error.code).toBe('exit');
     expect(error.fields.exitCode).toBe(3);
     expect(error.fields.stderrTail.length).toBeLessThanOrEqual(8 * 1024);
@@ -40,7 +45,7 @@ describe('process runner', () => {
   it('passes arguments verbatim (no shell) and reports a missing binary as a spawn failure', async () => {
     const { stdout } = await runProcess('printf', ['%s|', '$HOME', '; rm -rf /', '*']);
     expect(stdout).toBe('$HOME|; rm -rf /|*|');
-    const error = await runProcess('/nonexistent/ffmpeg', ['-version']).catch((e: unknown) => e) as ProcessError;
+    const error = (await runProcess('/nonexistent/ffmpeg', ['-version']).catch((e: unknown) => e)) as ProcessError;
     expect(error.code).toBe('spawn');
   });
 });

@@ -28,14 +28,26 @@ describe('splitChunks', () => {
   });
 
   it('an exact multiple has no short chunk; a size past the range gives one chunk; an empty range none', () => {
-    expect(splitChunks('p', 'r', { first: 0, count: 45 }, 15).map((c) => [c.first, c.count])).toEqual([[0, 15], [15, 15], [30, 15]]);
+    expect(splitChunks('p', 'r', { first: 0, count: 45 }, 15).map((c) => [c.first, c.count])).toEqual([
+      [0, 15],
+      [15, 15],
+      [30, 15],
+    ]);
     expect(splitChunks('p', 'r', { first: 7, count: 3 }, 240)).toEqual([{ planHash: 'p', renderId: 'r', index: 0, first: 7, count: 3 }]);
     expect(splitChunks('p', 'r', { first: 0, count: 0 }, 10)).toEqual([]);
   });
 
   it('covers every frame of the range exactly once, in order', () => {
-    for (const [count, size] of [[1, 1], [45, 7], [100, 23], [240, 240], [241, 240]] as const) {
-      const frames = splitChunks('p', 'r', { first: 5, count }, size).flatMap((c) => Array.from({ length: c.count }, (_, i) => c.first + i));
+    for (const [count, size] of [
+      [1, 1],
+      [45, 7],
+      [100, 23],
+      [240, 240],
+      [241, 240],
+    ] as const) {
+      const frames = splitChunks('p', 'r', { first: 5, count }, size).flatMap((c) =>
+        Array.from({ length: c.count }, (_, i) => c.first + i),
+      );
       expect(frames).toEqual(Array.from({ length: count }, (_, i) => 5 + i));
     }
   });
@@ -78,14 +90,20 @@ describe('distributedTimings', () => {
   });
 
   it('takes each FRAMESMITH_*_MS variable on its own', () => {
-    expect(distributedTimings({ FRAMESMITH_LOCK_MS: '1000', FRAMESMITH_STALLED_CHECK_MS: ' 500 ', FRAMESMITH_REDIS_LOST_MS: '3600000' }))
-      .toEqual({ lockMs: 1000, stalledCheckMs: 500, redisLostMs: 3_600_000 });
+    expect(
+      distributedTimings({ FRAMESMITH_LOCK_MS: '1000', FRAMESMITH_STALLED_CHECK_MS: ' 500 ', FRAMESMITH_REDIS_LOST_MS: '3600000' }),
+    ).toEqual({ lockMs: 1000, stalledCheckMs: 500, redisLostMs: 3_600_000 });
     expect(distributedTimings({ FRAMESMITH_STALLED_CHECK_MS: '100' })).toEqual({ ...DEFAULT_TIMINGS, stalledCheckMs: 100 });
   });
 
-  it.each([['1s'], ['99'], ['3600001'], ['-5'], ['1.5e3'], ['ten']])('refuses FRAMESMITH_LOCK_MS=%s with invalid_config, naming the variable and the range', (value) => {
-    const error = thrown(() => distributedTimings({ FRAMESMITH_LOCK_MS: value }));
-    expect(error.code).toBe('invalid_config');
-    expect(error.message).toBe(`FRAMESMITH_LOCK_MS="${value}" is not a duration: give whole milliseconds from 100 to 3600000, or unset it for the default 10000`);
-  });
+  it.each([['1s'], ['99'], ['3600001'], ['-5'], ['1.5e3'], ['ten']])(
+    'refuses FRAMESMITH_LOCK_MS=%s with invalid_config, naming the variable and the range',
+    (value) => {
+      const error = thrown(() => distributedTimings({ FRAMESMITH_LOCK_MS: value }));
+      expect(error.code).toBe('invalid_config');
+      expect(error.message).toBe(
+        `FRAMESMITH_LOCK_MS="${value}" is not a duration: give whole milliseconds from 100 to 3600000, or unset it for the default 10000`,
+      );
+    },
+  );
 });

@@ -15,7 +15,9 @@ import { type startCli, startPreviewCli } from '../helpers/render-cli.js';
 import { makeProject, page } from '../helpers/render-pixels.js';
 
 const HTML = page({
-  body: '<div style="width:10px;height:10px;background:#fff"></div>', width: 64, height: 36,
+  body: '<div style="width:10px;height:10px;background:#fff"></div>',
+  width: 64,
+  height: 36,
   script: 'requestAnimationFrame(function tick(t) { if (t >= 499) { while (true) {} } requestAnimationFrame(tick); });',
 });
 
@@ -27,7 +29,7 @@ async function startPreview(flags: string[]): Promise<{ preview: ReturnType<type
   const { preview, url } = await startPreviewCli(project, flags);
   running.push(preview);
   // Loaded (or failed to): info waits for the load in progress.
-  const info = await (await fetch(`${url}__preview/info`)).json() as { info?: { frameCount: number } };
+  const info = (await (await fetch(`${url}__preview/info`)).json()) as { info?: { frameCount: number } };
   expect(info.info?.frameCount).toBe(30);
   return { preview, url };
 }
@@ -71,7 +73,7 @@ describe('preview and a stuck page', () => {
     const { preview, url } = await startPreview(['--protocol-timeout', '1500']);
     const stuck = await fetch(`${url}__preview/frame?t=0.7`);
     expect(stuck.status).toBe(500);
-    const { error } = await stuck.json() as { error: { code: string; message: string } };
+    const { error } = (await stuck.json()) as { error: { code: string; message: string } };
     expect(error.code).toBe('timeout');
     expect(error.message).toMatch(/^frame 21 \(0\.700 s\) of http:\/\/127\.0\.0\.1:\d+\/index\.html did not seek .* within 1500 ms/);
     expect(error.message).toContain('raise `protocolTimeout`');
@@ -92,7 +94,10 @@ describe('preview and a stuck page', () => {
     const { preview, url } = await startPreview([]);
     const browsers = childrenOf(preview.child.pid!);
     expect(browsers.length).toBeGreaterThan(0);
-    const stuck = fetch(`${url}__preview/frame?t=0.7`).then(() => 'answered', () => 'connection closed');
+    const stuck = fetch(`${url}__preview/frame?t=0.7`).then(
+      () => 'answered',
+      () => 'connection closed',
+    );
     // The request reaches the page and the page loops; nothing here waits for the deadline (5 min).
     await new Promise((r) => setTimeout(r, 1000));
     preview.child.kill('SIGTERM');

@@ -31,7 +31,9 @@ function get(path: string, host: string): Promise<{ status: number; body: string
     const req = http.request({ host: '127.0.0.1', port, path, method: 'GET', headers: { host } }, (res) => {
       let body = '';
       res.setEncoding('utf8');
-      res.on('data', (chunk: string) => { body += chunk; });
+      res.on('data', (chunk: string) => {
+        body += chunk;
+      });
       res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
     });
     req.on('error', reject);

@@ -60,7 +60,6 @@ async function fetchMix(name: string): Promise<{ file: string | null; version: n
   return { file, version };
 }
 
-
 describe('preview sound', () => {
   it('serves the mix as long as the composition, the beep at 0.8 s, with byte ranges', async () => {
     const { file } = await fetchMix('first.webm');
@@ -74,13 +73,14 @@ describe('preview sound', () => {
     expect((await part.arrayBuffer()).byteLength).toBe(100);
   }, 60_000);
 
-  it('the player\'s audio starts muted, plays with the playhead once the user starts playback, and is cued on seek', async () => {
+  it("the player's audio starts muted, plays with the playhead once the user starts playback, and is cued on seek", async () => {
     await page.goto(server.url);
     await page.evaluate(() => window.framesmithPreview.ready);
-    const audio = () => page.evaluate(() => {
-      const el = document.querySelector('audio')!;
-      return { muted: el.muted, paused: el.paused, time: el.currentTime, src: el.src, playhead: window.framesmithPreview.clock };
-    });
+    const audio = () =>
+      page.evaluate(() => {
+        const el = document.querySelector('audio')!;
+        return { muted: el.muted, paused: el.paused, time: el.currentTime, src: el.src, playhead: window.framesmithPreview.clock };
+      });
     const before = await audio();
     expect(before).toMatchObject({ muted: true, paused: true });
     expect(before.src).toMatch(/\/__preview\/audio\?v=\d+$/);
@@ -118,7 +118,9 @@ describe('preview sound', () => {
     const bursts = findBursts(await decodeMono(moved.file!));
     expect(bursts.map((b) => Math.abs(b.start - 1.5) < FRAME)).toEqual([true]);
     // The page follows the new version's mix.
-    await waitFor('the player to load the new mix', async () => (await page.evaluate(() => document.querySelector('audio')!.src)).endsWith(`v=${moved.version}`));
+    await waitFor('the player to load the new mix', async () =>
+      (await page.evaluate(() => document.querySelector('audio')!.src)).endsWith(`v=${moved.version}`),
+    );
     await writeFile(path.join(project, 'index.html'), html(''));
     await waitFor('the silent version', async () => {
       const m = await fetchMix('silent.webm');

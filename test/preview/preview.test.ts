@@ -13,7 +13,7 @@ import { bundledShell } from '../helpers/bundled-shell.js';
 import puppeteer, { type Browser, type Page } from 'puppeteer-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { render } from '../../src/render.js';
-import { RenderError } from '../../src/render/types.js';
+import { RenderError } from '../../src/render/errors.js';
 import '../../src/preview/player-api.js';
 import { makeIndexedVideo, readFrameIndexFromRaw } from '../helpers/frame-media.js';
 import { type startCli, startPreviewCli, waitFor } from '../helpers/render-cli.js';
@@ -54,10 +54,10 @@ function differing(a: DecodedVideo, b: DecodedVideo, k: number): number {
   const x = a.frames[0]!;
   const y = b.frames[k]!;
   let n = 0;
-  for (let i = 0; i < x.length; i += 3) if (Math.abs(x[i]! - y[i]!) > 2 || Math.abs(x[i + 1]! - y[i + 1]!) > 2 || Math.abs(x[i + 2]! - y[i + 2]!) > 2) n++;
+  for (let i = 0; i < x.length; i += 3)
+    if (Math.abs(x[i]! - y[i]!) > 2 || Math.abs(x[i + 1]! - y[i + 1]!) > 2 || Math.abs(x[i + 2]! - y[i + 2]!) > 2) n++;
   return n;
 }
-
 
 beforeAll(async () => {
   project = await makeProject({ 'index.html': html('#ff0000') }, 'fs-preview-');
@@ -67,7 +67,11 @@ beforeAll(async () => {
   await render(project, { output: frames, format: 'png', workers: 1 });
   rendered = await decodeFrames(path.join(frames, 'frame-%06d.png'), { width: 320, height: 180 });
   ({ preview, url } = await startPreviewCli(project));
-  browser = await puppeteer.launch({ executablePath: await bundledShell(), headless: 'shell', args: ['--no-sandbox', '--force-color-profile=srgb'] });
+  browser = await puppeteer.launch({
+    executablePath: await bundledShell(),
+    headless: 'shell',
+    args: ['--no-sandbox', '--force-color-profile=srgb'],
+  });
   page = await browser.newPage();
   await page.setViewport({ width: 800, height: 500, deviceScaleFactor: 1 });
 }, 180_000);
@@ -93,7 +97,11 @@ describe('framesmith preview', () => {
   }, 60_000);
 
   it('seek() through the API draws the frame due, forwards and backwards; → steps one frame', async () => {
-    for (const [t, k] of [[0.7, 21], [0.1, 3], [0.3, 9]] as const) {
+    for (const [t, k] of [
+      [0.7, 21],
+      [0.1, 3],
+      [0.3, 9],
+    ] as const) {
       await page.evaluate((s) => window.framesmithPreview.seek(s), t);
       expect(differing(await stagePixels(), rendered, k)).toBe(0);
     }
@@ -108,7 +116,9 @@ describe('framesmith preview', () => {
 
   it('an edit to the HTML reaches the open page by itself, at the same time', async () => {
     await page.evaluate(() => window.framesmithPreview.seek(0.3));
-    await page.evaluate(() => { (window as unknown as { marker: number }).marker = 42; });
+    await page.evaluate(() => {
+      (window as unknown as { marker: number }).marker = 42;
+    });
     await writeFile(path.join(project, 'index.html'), html('#0000ff'));
     const blue = await waitFor('the blue box', async () => {
       const stage = await stagePixels();
@@ -120,12 +130,17 @@ describe('framesmith preview', () => {
     expect(await page.evaluate(() => (window as unknown as { marker: number }).marker)).toBe(42);
   }, 60_000);
 
-  it('a composition error is shown over the stage with the render\'s message, and clears once fixed', async () => {
+  it("a composition error is shown over the stage with the render's message, and clears once fixed", async () => {
     const broken = html('#0000ff', 'banana');
-    const expected = await render(await copyProject(broken), { output: path.join(os.tmpdir(), 'never.mp4') }).then(() => null, (e: unknown) => e);
+    const expected = await render(await copyProject(broken), { output: path.join(os.tmpdir(), 'never.mp4') }).then(
+      () => null,
+      (e: unknown) => e,
+    );
     expect(expected).toBeInstanceOf(RenderError);
     await writeFile(path.join(project, 'index.html'), broken);
-    const shown = await waitFor('the error', async () => page.$eval('#error', (el) => (el.classList.contains('shown') ? el.textContent : null)));
+    const shown = await waitFor('the error', async () =>
+      page.$eval('#error', (el) => (el.classList.contains('shown') ? el.textContent : null)),
+    );
     // The same words, about this project's file.
     expect(shown).toBe((expected as RenderError).message.replaceAll(path.dirname((expected as RenderError).fields.file!), project));
     await writeFile(path.join(project, 'index.html'), html('#00ff00'));

@@ -34,7 +34,11 @@ async function renderFiles(files: Record<string, string>, libraries: Record<stri
   return decodeFrames(path.join(output, 'frame-%06d.png'), { width: 160, height: 90 });
 }
 
-const stage = (body: string, head = '', duration = 1) => `<!doctype html><html><head>${head}<style>html,body{margin:0} #root{background:#000}
+const stage = (
+  body: string,
+  head = '',
+  duration = 1,
+) => `<!doctype html><html><head>${head}<style>html,body{margin:0} #root{background:#000}
 .box{position:absolute;left:0;width:20px;height:20px;background:#fff}</style></head><body>
 <div id="root" data-composition-id="main" data-width="160" data-height="90" data-duration="${duration}">${body}</div></body></html>`;
 
@@ -49,41 +53,92 @@ function expectPositions(video: DecodedVideo, row: number, expected: (k: number)
 }
 
 describe('animation adapters', () => {
-  it('anime.js through window.__hfAnime: seeked to the frame\'s time in ms', async () => {
-    const video = await renderFiles({
-      'index.html': stage('<div id="a" class="box" style="top:30px;left:10px"></div>', '<script src="anime.umd.min.js"></script>') .replace('</body>', `<script>
+  it("anime.js through window.__hfAnime: seeked to the frame's time in ms", async () => {
+    const video = await renderFiles(
+      {
+        'index.html': stage(
+          '<div id="a" class="box" style="top:30px;left:10px"></div>',
+          '<script src="anime.umd.min.js"></script>',
+        ).replace(
+          '</body>',
+          `<script>
   const animation = anime.animate('#a', { x: 100, duration: 1000, ease: 'linear', autoplay: false });
   window.__hfAnime = [animation];
-</script></body>`),
-    }, { 'anime.umd.min.js': 'animejs/dist/bundles/anime.umd.min.js' });
+</script></body>`,
+        ),
+      },
+      { 'anime.umd.min.js': 'animejs/dist/bundles/anime.umd.min.js' },
+    );
     expectPositions(video, 40, linear);
   });
 
   it('Lottie (inline animation data) through window.__hfLottie: the frame for the time', async () => {
     // One 20x20 white solid moving x 10 → 110 over 30 frames at 30 fps, linearly.
     const data = {
-      v: '5.7.0', fr: 30, ip: 0, op: 30, w: 160, h: 90, nm: 'move', ddd: 0, assets: [],
-      layers: [{
-        ddd: 0, ind: 1, ty: 1, nm: 'box', sr: 1, ip: 0, op: 30, st: 0, bm: 0, sc: '#ffffff', sw: 20, sh: 20,
-        ks: {
-          o: { a: 0, k: 100 }, r: { a: 0, k: 0 }, a: { a: 0, k: [0, 0, 0] }, s: { a: 0, k: [100, 100, 100] },
-          p: { a: 1, k: [{ t: 0, s: [10, 30, 0], e: [110, 30, 0], i: { x: [1], y: [1] }, o: { x: [0], y: [0] } }, { t: 30, s: [110, 30, 0] }] },
+      v: '5.7.0',
+      fr: 30,
+      ip: 0,
+      op: 30,
+      w: 160,
+      h: 90,
+      nm: 'move',
+      ddd: 0,
+      assets: [],
+      layers: [
+        {
+          ddd: 0,
+          ind: 1,
+          ty: 1,
+          nm: 'box',
+          sr: 1,
+          ip: 0,
+          op: 30,
+          st: 0,
+          bm: 0,
+          sc: '#ffffff',
+          sw: 20,
+          sh: 20,
+          ks: {
+            o: { a: 0, k: 100 },
+            r: { a: 0, k: 0 },
+            a: { a: 0, k: [0, 0, 0] },
+            s: { a: 0, k: [100, 100, 100] },
+            p: {
+              a: 1,
+              k: [
+                { t: 0, s: [10, 30, 0], e: [110, 30, 0], i: { x: [1], y: [1] }, o: { x: [0], y: [0] } },
+                { t: 30, s: [110, 30, 0] },
+              ],
+            },
+          },
         },
-      }],
+      ],
     };
-    const video = await renderFiles({
-      'index.html': stage('<div id="lottie" style="position:absolute;left:0;top:0;width:160px;height:90px"></div>', '<script src="lottie.min.js"></script>').replace('</body>', `<script>
+    const video = await renderFiles(
+      {
+        'index.html': stage(
+          '<div id="lottie" style="position:absolute;left:0;top:0;width:160px;height:90px"></div>',
+          '<script src="lottie.min.js"></script>',
+        ).replace(
+          '</body>',
+          `<script>
   window.__hfLottie = [lottie.loadAnimation({ container: document.getElementById('lottie'), renderer: 'svg', loop: false, autoplay: false, animationData: ${JSON.stringify(data)} })];
-</script></body>`),
-    }, { 'lottie.min.js': 'lottie-web/build/player/lottie.min.js' });
+</script></body>`,
+        ),
+      },
+      { 'lottie.min.js': 'lottie-web/build/player/lottie.min.js' },
+    );
     expectPositions(video, 40, linear);
   });
 
   it('Three.js drawn in an hf-seek listener from __hfThreeTime; the capture waits for its waitUntil promise', async () => {
     // An orthographic camera over [0, 160] x [0, 90]: the cube's left edge is at x = 10 + 100 t, drawn
     // only after a real 30 ms wait, so a capture that did not wait would show the previous frame.
-    const video = await renderFiles({
-      'index.html': stage('<canvas id="c" width="160" height="90" style="position:absolute;left:0;top:0"></canvas>').replace('</body>', `<script type="module">
+    const video = await renderFiles(
+      {
+        'index.html': stage('<canvas id="c" width="160" height="90" style="position:absolute;left:0;top:0"></canvas>').replace(
+          '</body>',
+          `<script type="module">
   import * as THREE from './three.module.js';
   const renderer = new THREE.WebGLRenderer({ canvas: document.getElementById('c'), preserveDrawingBuffer: true });
   const scene = new THREE.Scene();
@@ -96,26 +151,32 @@ describe('animation adapters', () => {
       renderer.render(scene, camera);
     }));
   });
-</script></body>`),
-    }, { 'three.module.js': 'three/build/three.module.js', 'three.core.js': 'three/build/three.core.js' });
+</script></body>`,
+        ),
+      },
+      { 'three.module.js': 'three/build/three.module.js', 'three.core.js': 'three/build/three.core.js' },
+    );
     expectPositions(video, 45, linear);
   });
 
-  it('a library of the page\'s own, registered with window.__framesmith.registerAdapter', async () => {
+  it("a library of the page's own, registered with window.__framesmith.registerAdapter", async () => {
     const video = await renderFiles({
-      'index.html': stage('<div id="own" class="box" style="top:30px"></div>').replace('</body>', `<script>
+      'index.html': stage('<div id="own" class="box" style="top:30px"></div>').replace(
+        '</body>',
+        `<script>
   // A tiny "library": positions set from a time it is told, asynchronously.
   const own = document.getElementById('own');
   window.__framesmith.registerAdapter({
     name: 'my-lib',
     seek({ time }) { return Promise.resolve().then(() => { own.style.left = (10 + 100 * time) + 'px'; }); },
   });
-</script></body>`),
+</script></body>`,
+      ),
     });
     expectPositions(video, 40, linear);
   });
 
-  it('a same-origin iframe follows the frame\'s time: requestAnimationFrame, performance.now and CSS animations', async () => {
+  it("a same-origin iframe follows the frame's time: requestAnimationFrame, performance.now and CSS animations", async () => {
     const child = `<!doctype html><html><head><style>html,body{margin:0;background:#000}
 .box{position:absolute;left:0;width:20px;height:20px;background:#fff}
 #css{top:60px;left:10px;animation:move 1s linear both} @keyframes move{to{transform:translateX(100px)}}</style></head><body>

@@ -89,8 +89,10 @@ describe('video with alpha', () => {
       const black = pixel(video, k, BLACK_CELL.x, BLACK_CELL.y);
       if (!(black[3]! > 100 && black[3]! < 160)) wrong.push(`frame ${k}: black cell alpha ${black[3]}, expected about 128`);
       const white = whiteCell(k);
-      if (white && pixel(video, k, white.x, white.y)[3]! < 235) wrong.push(`frame ${k}: white cell alpha ${pixel(video, k, white.x, white.y)[3]}`);
-      if (pixel(video, k, OUTSIDE.x, OUTSIDE.y)[3]! > 10) wrong.push(`frame ${k}: alpha ${pixel(video, k, OUTSIDE.x, OUTSIDE.y)[3]} where nothing is drawn`);
+      if (white && pixel(video, k, white.x, white.y)[3]! < 235)
+        wrong.push(`frame ${k}: white cell alpha ${pixel(video, k, white.x, white.y)[3]}`);
+      if (pixel(video, k, OUTSIDE.x, OUTSIDE.y)[3]! > 10)
+        wrong.push(`frame ${k}: alpha ${pixel(video, k, OUTSIDE.x, OUTSIDE.y)[3]} where nothing is drawn`);
     }
     expect(wrong).toEqual([]);
   }, 120_000);

@@ -114,11 +114,15 @@ describe('animations on every frame', () => {
     expect(hashFrames(again.video)).toEqual(reference);
   }, 120_000);
 
-  it.runIf(existsSync('/usr/bin/chromium'))('screenshot capture (Debian chromium, PNG frames at high quality): the same positions', async () => {
-    // One browser: the pool is checked above (2 workers against 1, bit for bit); this is about the capture mode.
-    const shot = await renderAndDecode('screenshot', { workers: 1, browser: '/usr/bin/chromium', quality: 'high' });
-    expect(shot.result.captureMode).toBe('screenshot');
-    checkFrames(shot.video);
-    expect(liveChildCount()).toBe(0);
-  }, 120_000);
+  it.runIf(existsSync('/usr/bin/chromium'))(
+    'screenshot capture (Debian chromium, PNG frames at high quality): the same positions',
+    async () => {
+      // One browser: the pool is checked above (2 workers against 1, bit for bit); this is about the capture mode.
+      const shot = await renderAndDecode('screenshot', { workers: 1, browser: '/usr/bin/chromium', quality: 'high' });
+      expect(shot.result.captureMode).toBe('screenshot');
+      checkFrames(shot.video);
+      expect(liveChildCount()).toBe(0);
+    },
+    120_000,
+  );
 });

@@ -60,7 +60,13 @@ describe('audio in the render', () => {
 
   it('an unmuted video with sound is heard, trimmed and placed like its picture', async () => {
     // loud.mp4 beeps at media 1.0 s; started at 0.2 s with a 0.7 s trim, the beep is heard at 0.5 s.
-    await writeFile(path.join(project, 'index.html'), page({ duration: 1.5, body: '<video id="sound" src="loud.mp4" data-start="0.2" data-media-start="0.7" data-duration="1.2" style="width:64px;height:64px"></video>' }));
+    await writeFile(
+      path.join(project, 'index.html'),
+      page({
+        duration: 1.5,
+        body: '<video id="sound" src="loud.mp4" data-start="0.2" data-media-start="0.7" data-duration="1.2" style="width:64px;height:64px"></video>',
+      }),
+    );
     const output = path.join(project, 'video-sound.mp4');
     await render(project, { output, workers: 1 });
     expect(await streamCodecs(output)).toEqual(['h264', 'aac']);

@@ -22,12 +22,15 @@ describe('browser', () => {
     expect(existsSync(resolved.executablePath)).toBe(true);
   });
 
-  it.runIf(existsSync('/usr/bin/chromium'))('FRAMESMITH_BROWSER and --browser pick a system Chromium, which captures with screenshots', async () => {
-    process.env.FRAMESMITH_BROWSER = '/usr/bin/chromium';
-    expect(await resolveBrowser()).toEqual({ executablePath: '/usr/bin/chromium', source: 'env', captureMode: 'screenshot' });
-    delete process.env.FRAMESMITH_BROWSER;
-    expect(await resolveBrowser({ browserPath: '/usr/bin/chromium' })).toMatchObject({ source: 'option', captureMode: 'screenshot' });
-  });
+  it.runIf(existsSync('/usr/bin/chromium'))(
+    'FRAMESMITH_BROWSER and --browser pick a system Chromium, which captures with screenshots',
+    async () => {
+      process.env.FRAMESMITH_BROWSER = '/usr/bin/chromium';
+      expect(await resolveBrowser()).toEqual({ executablePath: '/usr/bin/chromium', source: 'env', captureMode: 'screenshot' });
+      delete process.env.FRAMESMITH_BROWSER;
+      expect(await resolveBrowser({ browserPath: '/usr/bin/chromium' })).toMatchObject({ source: 'option', captureMode: 'screenshot' });
+    },
+  );
 
   it('a path that is not an executable: BrowserError naming it and the fix', async () => {
     const error = await resolveBrowser({ browserPath: '/nonexistent/chrome' }).catch((e: unknown) => e);
@@ -39,7 +42,9 @@ describe('browser', () => {
   it('beginframe flags only in beginframe mode; a fresh profile that is removed on close with the process', async () => {
     expect(browserFlags('beginframe', '/p')).toContain('--enable-begin-frame-control');
     expect(browserFlags('screenshot', '/p')).not.toContain('--enable-begin-frame-control');
-    expect(browserFlags('screenshot', '/p')).toEqual(expect.arrayContaining(['--no-sandbox', '--force-color-profile=srgb', '--user-data-dir=/p']));
+    expect(browserFlags('screenshot', '/p')).toEqual(
+      expect.arrayContaining(['--no-sandbox', '--force-color-profile=srgb', '--user-data-dir=/p']),
+    );
     const launched = await launchBrowser();
     const profileFlag = launched.browser.process()!.spawnargs.find((a) => a.startsWith('--user-data-dir='))!;
     const profile = profileFlag.slice('--user-data-dir='.length);

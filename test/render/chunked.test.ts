@@ -8,7 +8,8 @@ import { readdir, rm, truncate } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { render } from '../../src/render.js';
-import { RenderError, type RenderResult } from '../../src/render/types.js';
+import type { RenderResult } from '../../src/render/types.js';
+import { RenderError } from '../../src/render/errors.js';
 import { renderChunk } from '../../src/render/chunk.js';
 import { SEQUENCE_MARKER } from '../../src/render/output-guard.js';
 import { openPlan } from '../../src/plan/read.js';
@@ -44,7 +45,9 @@ describe('a render in chunks of 7 frames', () => {
     storage = await makeProject({}, 'fs-storage-');
     chunkedMp4 = await render(project, { output: chunked(), chunkFrames: 7, workers: 2, storage });
   }, 180_000);
-  afterAll(async () => { if (storage) await rm(storage, { recursive: true, force: true }); });
+  afterAll(async () => {
+    if (storage) await rm(storage, { recursive: true, force: true });
+  });
 
   it('mp4: every frame the one due across six joins, timestamps exactly k/30, the beep on time — as the streaming render', async () => {
     expect(chunkedMp4.chunks?.map((c) => c.count)).toEqual([7, 7, 7, 7, 7, 7, 3]);
@@ -127,7 +130,9 @@ describe('a plan is checked before a chunk renders it', () => {
     const result = await render(project, { output: path.join(project, 'one.mp4'), frames: { first: 0, last: 0 }, storage });
     hash = result.plan!.hash;
   }, 120_000);
-  afterAll(async () => { if (storage) await rm(storage, { recursive: true, force: true }); });
+  afterAll(async () => {
+    if (storage) await rm(storage, { recursive: true, force: true });
+  });
 
   it('a plan made with another ffmpeg or framesmith is refused (plan_mismatch), naming the tool', async () => {
     const mine = await thisMachine();

@@ -11,13 +11,15 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { resolveDeadlines } from '../../src/render/deadlines.js';
 import { render } from '../../src/render.js';
-import { RenderError, type RenderOptions } from '../../src/render/types.js';
+import type { RenderOptions } from '../../src/render/types.js';
+import { RenderError } from '../../src/render/errors.js';
 import { liveChildCount } from '../../src/media/process.js';
 import { runCli } from '../helpers/render-cli.js';
 import { makeProject, page } from '../helpers/render-pixels.js';
 
 /** 64x36, 1 s at 30 fps: frame 15 is at 0.5 s. */
-const small = (script?: string) => page({ body: '<div style="width:10px;height:10px;background:#fff"></div>', width: 64, height: 36, script });
+const small = (script?: string) =>
+  page({ body: '<div style="width:10px;height:10px;background:#fff"></div>', width: 64, height: 36, script });
 /** An animation frame callback (virtual time) that never returns once the composition reaches 0.5 s: frame 15. */
 const LOOP_AT_FRAME_15 = 'requestAnimationFrame(function tick(t) { if (t >= 499) { while (true) {} } requestAnimationFrame(tick); });';
 
@@ -35,7 +37,10 @@ async function project(html: string): Promise<string> {
 async function failingRender(dir: string, options: RenderOptions): Promise<RenderError> {
   const before = await readFile(path.join(dir, 'index.html'), 'utf8');
   const output = path.join(dir, 'out.mp4');
-  const error = await render(dir, { output, workers: 1, ...options }).then(() => null, (e: unknown) => e);
+  const error = await render(dir, { output, workers: 1, ...options }).then(
+    () => null,
+    (e: unknown) => e,
+  );
   expect(error).toBeInstanceOf(RenderError);
   expect(liveChildCount()).toBe(0);
   expect(existsSync(output)).toBe(false);
@@ -85,29 +90,37 @@ describe('deadlines', () => {
     // an out-of-memory kill would; the hook then never returns, so only crash detection ends the frame.
     const error = await failingRender(await project(small()), {
       protocolTimeout: 60_000,
-      stages: [{
-        name: 'crash-at-5',
-        capture: {
-          async beforeCapture(p, frame) {
-            if (frame !== 5) return;
-            const cdp = await p.createCDPSession();
-            void cdp.send('Page.crash').catch(() => {});
-            await new Promise(() => {});
+      stages: [
+        {
+          name: 'crash-at-5',
+          capture: {
+            async beforeCapture(p, frame) {
+              if (frame !== 5) return;
+              const cdp = await p.createCDPSession();
+              void cdp.send('Page.crash').catch(() => {});
+              await new Promise(() => {});
+            },
           },
         },
-      }],
+      ],
     });
     expect(error.code).toBe('browser_crashed');
     expect(error.fields).toMatchObject({ frame: 5, phase: 'paint' });
     expect(error.message).toMatch(/index\.html: its page process crashed at frame 5 \(0\.167 s\): a script that exhausts memory/);
   }, 30_000);
 
-  it('the three deadlines resolve from options, else PRODUCER_* variables, else HyperFrames\' defaults; bad values are invalid_option', () => {
+  it("the three deadlines resolve from options, else PRODUCER_* variables, else HyperFrames' defaults; bad values are invalid_option", () => {
     expect(resolveDeadlines({}, {})).toEqual({ browserTimeoutMs: 60_000, protocolTimeoutMs: 300_000, playerReadyTimeoutMs: 45_000 });
-    expect(resolveDeadlines({ protocolTimeout: 2000 }, { PRODUCER_PUPPETEER_PROTOCOL_TIMEOUT_MS: '9000', PRODUCER_PLAYER_READY_TIMEOUT_MS: '7000' }))
-      .toEqual({ browserTimeoutMs: 60_000, protocolTimeoutMs: 2000, playerReadyTimeoutMs: 7000 });
+    expect(
+      resolveDeadlines(
+        { protocolTimeout: 2000 },
+        { PRODUCER_PUPPETEER_PROTOCOL_TIMEOUT_MS: '9000', PRODUCER_PLAYER_READY_TIMEOUT_MS: '7000' },
+      ),
+    ).toEqual({ browserTimeoutMs: 60_000, protocolTimeoutMs: 2000, playerReadyTimeoutMs: 7000 });
     expect(() => resolveDeadlines({ protocolTimeout: 10 }, {})).toThrow(/`protocolTimeout` must be a whole number of ms >= 1000, got 10/);
-    expect(() => resolveDeadlines({}, { PRODUCER_PAGE_NAVIGATION_TIMEOUT_MS: 'soon' })).toThrow(/PRODUCER_PAGE_NAVIGATION_TIMEOUT_MS must be .*got "soon": fix or unset it/);
+    expect(() => resolveDeadlines({}, { PRODUCER_PAGE_NAVIGATION_TIMEOUT_MS: 'soon' })).toThrow(
+      /PRODUCER_PAGE_NAVIGATION_TIMEOUT_MS must be .*got "soon": fix or unset it/,
+    );
   });
 
   it('CLI: --browser-timeout names the flag and exits 1 with the output unwritten; a bad value is a usage error (exit 2)', async () => {
@@ -116,7 +129,9 @@ describe('deadlines', () => {
     expect(run.code).toBe(1);
     const { error } = JSON.parse(run.stdout) as { error: Record<string, unknown> };
     expect(error).toMatchObject({ code: 'timeout', phase: 'load', option: 'browserTimeout' });
-    expect(run.stderr).toMatch(/render failed: .*index\.html did not finish loading \(its load event\) within 1500 ms.*raise --browser-timeout/);
+    expect(run.stderr).toMatch(
+      /render failed: .*index\.html did not finish loading \(its load event\) within 1500 ms.*raise --browser-timeout/,
+    );
     expect(existsSync(output)).toBe(false);
     expect(await readdir(loadLoop)).toEqual(['index.html']);
 

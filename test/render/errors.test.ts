@@ -22,7 +22,10 @@ async function failingRender(files: Record<string, string>, options: RenderOptio
   const outDir = path.join(dir, 'out');
   await mkdir(outDir);
   const output = path.join(outDir, 'video.mp4');
-  const error = await render(dir, { output, workers: 2, ...options }).then(() => null, (e: unknown) => e);
+  const error = await render(dir, { output, workers: 2, ...options }).then(
+    () => null,
+    (e: unknown) => e,
+  );
   expect(error).toBeInstanceOf(RenderError);
   expect(existsSync(output)).toBe(false);
   expect(await readdir(outDir)).toEqual([]);
@@ -64,7 +67,11 @@ describe('bad input', () => {
   });
 
   it('a cyclic reference', async () => {
-    const error = await failingRender({ 'index.html': page({ body: '<div id="a" data-start="b" data-duration="1"></div><div id="b" data-start="a" data-duration="1"></div>' }) });
+    const error = await failingRender({
+      'index.html': page({
+        body: '<div id="a" data-start="b" data-duration="1"></div><div id="b" data-start="a" data-duration="1"></div>',
+      }),
+    });
     expect(error.code).toBe('cyclic_reference');
     expect(error.message).toMatch(/#a|#b/);
   });
@@ -76,7 +83,8 @@ describe('bad input', () => {
   });
 
   it('a page that throws at 0.5 s during capture: the message and the frame are named', async () => {
-    const script = 'function f() { if (Date.now() - start >= 500) throw new Error("kaboom-at-half"); requestAnimationFrame(f); } const start = Date.now(); requestAnimationFrame(f);';
+    const script =
+      'function f() { if (Date.now() - start >= 500) throw new Error("kaboom-at-half"); requestAnimationFrame(f); } const start = Date.now(); requestAnimationFrame(f);';
     const error = await failingRender({ 'index.html': page({ body: '<div id="x"></div>', script }) });
     expect(error.code).toBe('page_error');
     expect(error.message).toMatch(/kaboom-at-half/);
@@ -92,25 +100,50 @@ describe('bad input', () => {
   });
 
   it('an external URL under strict is named', async () => {
-    const error = await failingRender({ 'index.html': page({ body: '<img src="http://framesmith-test.invalid/logo.png">' }) }, { strict: true });
+    const error = await failingRender(
+      { 'index.html': page({ body: '<img src="http://framesmith-test.invalid/logo.png">' }) },
+      { strict: true },
+    );
     expect(error.code).toBe('strict');
     expect(error.message).toMatch(/framesmith-test\.invalid\/logo\.png/);
   });
 
-  it('a missing script is an error even without strict: the composition\'s code would not run', async () => {
+  it("a missing script is an error even without strict: the composition's code would not run", async () => {
     const error = await failingRender({ 'index.html': page({ body: '', head: '<script src="lib/missing.js"></script>' }) });
     expect(error.code).toBe('request_failed');
     expect(error.message).toMatch(/the script lib\/missing\.js is missing from the project/);
   });
 
   it.each([
-    ['a missing file', { 'index.html': page({ body: '<div id="host" data-composition-id="intro" data-composition-src="compositions/intro.html" data-start="0"></div>' }) }, 'sub_composition_missing', /div#host in index\.html: data-composition-src="compositions\/intro\.html" names .*compositions\/intro\.html, which does not exist/],
-    ['a file without a composition', { 'index.html': page({ body: '<div id="host" data-composition-src="parts/a.html" data-start="0"></div>' }), 'parts/a.html': '<template><p>no root here</p></template>' }, 'sub_composition_invalid', /div#host in index\.html: parts\/a\.html has no element with data-composition-id/],
-    ['a cycle', {
-      'index.html': page({ body: '<div id="a" data-composition-id="a" data-composition-src="c/a.html" data-start="0"></div>' }),
-      'c/a.html': '<div data-composition-id="a"><div id="b" data-composition-id="b" data-composition-src="c/b.html"></div></div>',
-      'c/b.html': '<div data-composition-id="b"><div id="again" data-composition-id="a" data-composition-src="c/a.html"></div></div>',
-    }, 'sub_composition_cycle', /div#again in c\/b\.html: data-composition-src="c\/a\.html" includes itself \(index\.html → c\/a\.html → c\/b\.html → c\/a\.html\)/],
+    [
+      'a missing file',
+      {
+        'index.html': page({
+          body: '<div id="host" data-composition-id="intro" data-composition-src="compositions/intro.html" data-start="0"></div>',
+        }),
+      },
+      'sub_composition_missing',
+      /div#host in index\.html: data-composition-src="compositions\/intro\.html" names .*compositions\/intro\.html, which does not exist/,
+    ],
+    [
+      'a file without a composition',
+      {
+        'index.html': page({ body: '<div id="host" data-composition-src="parts/a.html" data-start="0"></div>' }),
+        'parts/a.html': '<template><p>no root here</p></template>',
+      },
+      'sub_composition_invalid',
+      /div#host in index\.html: parts\/a\.html has no element with data-composition-id/,
+    ],
+    [
+      'a cycle',
+      {
+        'index.html': page({ body: '<div id="a" data-composition-id="a" data-composition-src="c/a.html" data-start="0"></div>' }),
+        'c/a.html': '<div data-composition-id="a"><div id="b" data-composition-id="b" data-composition-src="c/b.html"></div></div>',
+        'c/b.html': '<div data-composition-id="b"><div id="again" data-composition-id="a" data-composition-src="c/a.html"></div></div>',
+      },
+      'sub_composition_cycle',
+      /div#again in c\/b\.html: data-composition-src="c\/a\.html" includes itself \(index\.html → c\/a\.html → c\/b\.html → c\/a\.html\)/,
+    ],
   ])('a sub-composition host with %s: the host and the path are named', async (_what, files, code, message) => {
     const error = await failingRender(files);
     expect(error.code).toBe(code);
@@ -120,7 +153,8 @@ describe('bad input', () => {
 
 describe('cancellation', () => {
   it('aborting mid-capture rejects with code cancelled, leaves no output and no process', async () => {
-    const style = '#b { position: absolute; width: 20px; height: 20px; background: #fff; animation: m 1s linear both; } @keyframes m { to { transform: translateX(200px); } }';
+    const style =
+      '#b { position: absolute; width: 20px; height: 20px; background: #fff; animation: m 1s linear both; } @keyframes m { to { transform: translateX(200px); } }';
     const dir = await makeProject({ 'index.html': page({ body: '<div id="b"></div>', style, duration: 20 }) });
     projects.push(dir);
     const outDir = path.join(dir, 'out');
@@ -132,9 +166,15 @@ describe('cancellation', () => {
       workers: 2,
       signal: controller.signal,
       onProgress: (p) => {
-        if (p.stage === 'capture' && p.done === 10) { framesAtAbort = p.done; controller.abort(); }
+        if (p.stage === 'capture' && p.done === 10) {
+          framesAtAbort = p.done;
+          controller.abort();
+        }
       },
-    }).then(() => null, (e: unknown) => e);
+    }).then(
+      () => null,
+      (e: unknown) => e,
+    );
     expect(framesAtAbort).toBe(10);
     expect(error).toBeInstanceOf(RenderError);
     expect((error as RenderError).code).toBe('cancelled');

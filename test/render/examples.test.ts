@@ -12,8 +12,12 @@ import { decodeFrames, leftEdge, pixel } from '../helpers/render-pixels.js';
 
 const examples = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../examples');
 let out: string;
-beforeAll(async () => { out = await mkdtemp(path.join(os.tmpdir(), 'fs-examples-')); });
-afterAll(async () => { await rm(out, { recursive: true, force: true }); });
+beforeAll(async () => {
+  out = await mkdtemp(path.join(os.tmpdir(), 'fs-examples-'));
+});
+afterAll(async () => {
+  await rm(out, { recursive: true, force: true });
+});
 
 describe('examples', () => {
   it('title-card: the orange bar has grown across by 1 s, the title is white by 2 s, the tag is a 1.5 s clip', async () => {
@@ -22,15 +26,30 @@ describe('examples', () => {
     expect(result).toMatchObject({ frames: 30, width: 1280, height: 720 });
     const video = await decodeFrames(output, { width: 1280, height: 720 });
     expect(video.frames).toHaveLength(30);
-    const orange = (f: number, x: number) => { const p = pixel(video, f, x, 333); return p[0]! > 200 && p[1]! > 80 && p[1]! < 150 && p[2]! < 80; };
+    const orange = (f: number, x: number) => {
+      const p = pixel(video, f, x, 333);
+      return p[0]! > 200 && p[1]! > 80 && p[1]! < 150 && p[2]! < 80;
+    };
     expect(orange(0, 640)).toBe(false); // scaleX(0) at t = 0
     expect(orange(10, 1200)).toBe(true); // full width at 1 s
     // The title fades in from 0.3 s to 1.2 s: no white text on frame 0, white glyph pixels on frame 20.
-    const white = (f: number) => { let n = 0; for (let x = 120; x < 700; x += 2) for (let y = 210; y < 310; y += 2) { const p = pixel(video, f, x, y); if (p[0]! > 230 && p[1]! > 230 && p[2]! > 230) n++; } return n; };
+    const white = (f: number) => {
+      let n = 0;
+      for (let x = 120; x < 700; x += 2)
+        for (let y = 210; y < 310; y += 2) {
+          const p = pixel(video, f, x, y);
+          if (p[0]! > 230 && p[1]! > 230 && p[2]! > 230) n++;
+        }
+      return n;
+    };
     expect(white(0)).toBe(0);
     expect(white(20)).toBeGreaterThan(200);
     // The tag (#tag, class="clip" from 1.5 s) is drawn in the lower right only from frame 15.
-    const tagArea = (f: number) => { let bright = 0; for (let x = 1000; x < 1230; x++) for (let y = 650; y < 680; y++) if (pixel(video, f, x, y)[0]! > 120) bright++; return bright; };
+    const tagArea = (f: number) => {
+      let bright = 0;
+      for (let x = 1000; x < 1230; x++) for (let y = 650; y < 680; y++) if (pixel(video, f, x, y)[0]! > 120) bright++;
+      return bright;
+    };
     expect(tagArea(14)).toBe(0);
     expect(tagArea(15)).toBeGreaterThan(50);
   });
@@ -62,7 +81,11 @@ describe('examples', () => {
       const t = f / 10;
       const expected = [0.5 + 0.5 * Math.sin(2 * Math.PI * t), fract(u + 0.25 * t), fract(v + 0.5 * t)].map((c) => c * 255);
       const actual = pixel(video, f, 320, 100);
-      for (const [i, c] of expected.entries()) expect(Math.abs(actual[i]! - c), `frame ${f} channel ${i}: ${actual.join(',')} vs ${expected.map(Math.round).join(',')}`).toBeLessThanOrEqual(8);
+      for (const [i, c] of expected.entries())
+        expect(
+          Math.abs(actual[i]! - c),
+          `frame ${f} channel ${i}: ${actual.join(',')} vs ${expected.map(Math.round).join(',')}`,
+        ).toBeLessThanOrEqual(8);
     }
   });
 });

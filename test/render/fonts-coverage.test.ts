@@ -47,7 +47,9 @@ function cells(text: string): string[] {
 
 function composition(chars: string[], extra = ''): string {
   const rows = Math.ceil(chars.length / COLS);
-  const spans = chars.map((c, i) => `<span class="c" style="left:${(i % COLS) * CELL}px;top:${Math.floor(i / COLS) * CELL}px">${c}</span>`).join('');
+  const spans = chars
+    .map((c, i) => `<span class="c" style="left:${(i % COLS) * CELL}px;top:${Math.floor(i / COLS) * CELL}px">${c}</span>`)
+    .join('');
   return `<!doctype html><html lang="en"><head><meta charset="utf-8"><style>html,body{margin:0}
 #root{position:relative;background:#000;overflow:hidden;width:${WIDTH}px;height:${rows * CELL}px}
 .c{position:absolute;width:${CELL}px;height:${CELL}px;font:28px/${CELL}px Inter;color:#fff;text-align:center;overflow:hidden}</style></head><body>
@@ -65,7 +67,8 @@ function cellDifference(video: DecodedVideo, i: number, j: number): number {
     for (let x = 0; x < CELL; x++) {
       const a = ((iy + y) * video.width + ix + x) * video.channels;
       const b = ((jy + y) * video.width + jx + x) * video.channels;
-      if (Math.max(Math.abs(frame[a]! - frame[b]!), Math.abs(frame[a + 1]! - frame[b + 1]!), Math.abs(frame[a + 2]! - frame[b + 2]!)) > 64) differing++;
+      if (Math.max(Math.abs(frame[a]! - frame[b]!), Math.abs(frame[a + 1]! - frame[b + 1]!), Math.abs(frame[a + 2]! - frame[b + 2]!)) > 64)
+        differing++;
     }
   }
   return differing;
@@ -97,13 +100,17 @@ describe('every script and symbol is drawn', () => {
 
   for (const [name, line] of Object.entries(LINES)) {
     it(`${name}: no character is the .notdef box`, () => {
-      const boxes = cells(line).slice(0, -2).filter((c) => cellDifference(video, chars.indexOf(c), reference) < 12);
+      const boxes = cells(line)
+        .slice(0, -2)
+        .filter((c) => cellDifference(video, chars.indexOf(c), reference) < 12);
       expect(boxes.map((c) => `${c} U+${c.codePointAt(0)!.toString(16).toUpperCase()}`)).toEqual([]);
     });
   }
 
   it('no warning but the reference cells: every character from a bundled face, none from the machine', () => {
-    expect(warnings).toEqual([expect.objectContaining({ code: 'glyph_missing', message: expect.stringMatching(/^"\u0378" \(U\+0378\) in div#root > span\.c/) })]);
+    expect(warnings).toEqual([
+      expect.objectContaining({ code: 'glyph_missing', message: expect.stringMatching(/^"\u0378" \(U\+0378\) in div#root > span\.c/) }),
+    ]);
   });
 });
 
@@ -119,7 +126,10 @@ describe('text the page makes up while it loads', () => {
       const ctx = canvas.getContext('2d'); ctx.fillStyle = '#fff'; ctx.font = '28px Inter'; ctx.textAlign = 'center'; ctx.fillText(th, ${CELL / 2}, 30);
       document.getElementById('root').appendChild(canvas);
     </script>`;
-    const dir = await makeProject({ 'index.html': composition(['x', 'x', ' ', '\u0378']).replace('</body>', `${script}</body>`) }, 'fs-coverage-runtime-');
+    const dir = await makeProject(
+      { 'index.html': composition(['x', 'x', ' ', '\u0378']).replace('</body>', `${script}</body>`) },
+      'fs-coverage-runtime-',
+    );
     projects.push(dir);
     const output = path.join(dir, 'out.mp4');
     const { warnings } = await render(dir, { output, workers: 1 });
@@ -132,7 +142,8 @@ describe('text the page makes up while it loads', () => {
 describe('a character no bundled face covers', () => {
   let dir: string;
   beforeAll(async () => {
-    const extra = '<style>.tag::after{content:"\\E001"}</style><p id="icon" style="position:absolute;top:0;left:200px;color:#fff">Icon \uE000 here</p><b class="tag"></b>';
+    const extra =
+      '<style>.tag::after{content:"\\E001"}</style><p id="icon" style="position:absolute;top:0;left:200px;color:#fff">Icon \uE000 here</p><b class="tag"></b>';
     // U+02D8 (breve) is in no bundled face (no @fontsource subset holds it): drawn from the machine's fonts if one has it.
     dir = await makeProject({ 'index.html': composition(cells('A\uE000\u02D8'), extra) }, 'fs-coverage-pua-');
     projects.push(dir);
@@ -144,24 +155,42 @@ describe('a character no bundled face covers', () => {
     const video = await decodeFrames(output, { width: WIDTH, height: CELL });
     expect(cellDifference(video, 1, 3)).toBeLessThan(12);
     expect(cellDifference(video, 0, 3)).toBeGreaterThan(12);
-    expect(warnings).toContainEqual(expect.objectContaining({ code: 'glyph_missing', element: 'p#icon', message: expect.stringMatching(/"\uE000" \(U\+E000\) in p#icon \("Icon \uE000 here"\) is drawn as an empty box: .*add an @font-face/) }));
+    expect(warnings).toContainEqual(
+      expect.objectContaining({
+        code: 'glyph_missing',
+        element: 'p#icon',
+        message: expect.stringMatching(
+          /"\uE000" \(U\+E000\) in p#icon \("Icon \uE000 here"\) is drawn as an empty box: .*add an @font-face/,
+        ),
+      }),
+    );
     // A machine's font is the last resort, and says so; else it is a box like U+E000.
     const breve = warnings.filter((w) => w.message.includes('(U+02D8)'));
     // The render's font list says so too (RenderResult.fonts, --json): the family and the characters.
     if (cellDifference(video, 2, 3) > 12) {
-      expect(breve).toEqual([expect.objectContaining({ code: 'font_fallback', message: expect.stringMatching(/drawn from a font of this machine/) })]);
+      expect(breve).toEqual([
+        expect.objectContaining({ code: 'font_fallback', message: expect.stringMatching(/drawn from a font of this machine/) }),
+      ]);
       expect(fonts).toContainEqual({ family: 'Inter', face: "this machine's fonts", source: 'machine', characters: '\u02D8' });
     } else {
       expect(breve).toEqual([expect.objectContaining({ code: 'glyph_missing' })]);
       expect(fonts.filter((f) => f.source === 'machine')).toEqual([]);
     }
     // Generated content (::after), named by its element.
-    expect(warnings).toContainEqual(expect.objectContaining({ code: 'glyph_missing', message: expect.stringMatching(/^"\uE001" \(U\+E001\) in div#root > b\.tag .*empty box/) }));
+    expect(warnings).toContainEqual(
+      expect.objectContaining({
+        code: 'glyph_missing',
+        message: expect.stringMatching(/^"\uE001" \(U\+E001\) in div#root > b\.tag .*empty box/),
+      }),
+    );
   });
 
   it('fails the render under strict, before anything is written', async () => {
     const output = path.join(dir, 'strict.mp4');
-    const error = await render(dir, { output, strict: true, workers: 1 }).then(() => null, (e: unknown) => e);
+    const error = await render(dir, { output, strict: true, workers: 1 }).then(
+      () => null,
+      (e: unknown) => e,
+    );
     expect(error).toBeInstanceOf(RenderError);
     expect(error).toMatchObject({ code: 'strict', message: expect.stringMatching(/U\+E000.*empty box/) });
     await expect(import('node:fs/promises').then((fs) => fs.stat(output))).rejects.toThrow();

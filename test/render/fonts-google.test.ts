@@ -35,7 +35,8 @@ const savedEnv = process.env.FRAMESMITH_GOOGLE_FONTS_URL;
 function css2(query: URLSearchParams): string | null {
   const family = query.get('family')?.split(':')[0];
   if (family !== FAMILY) return null;
-  const face = (subset: string, range: string) => `/* ${subset} */\n@font-face {\n  font-family: '${FAMILY}';\n  font-style: normal;\n  font-weight: 400;\n  font-display: swap;\n  src: url(${base}/s/gothic/v1/${subset}.woff2) format('woff2');\n  unicode-range: ${range};\n}`;
+  const face = (subset: string, range: string) =>
+    `/* ${subset} */\n@font-face {\n  font-family: '${FAMILY}';\n  font-style: normal;\n  font-weight: 400;\n  font-display: swap;\n  src: url(${base}/s/gothic/v1/${subset}.woff2) format('woff2');\n  unicode-range: ${range};\n}`;
   return [face('cyrillic', 'U+0301, U+0400-045F, U+0490-0491'), face('latin', 'U+0000-00FF, U+0131, U+2000-206F')].join('\n');
 }
 
@@ -83,10 +84,16 @@ beforeAll(async () => {
   process.env.FRAMESMITH_GOOGLE_FONTS_URL = `${base}/css2`;
   project = await makeProject({ 'index.html': COMPOSITION }, 'fs-fonts-google-');
   cacheDir = await mkdtemp(path.join(os.tmpdir(), 'fs-fonts-google-cache-'));
-  const browser = await puppeteer.launch({ executablePath: await bundledShell(), headless: 'shell', args: ['--no-sandbox', '--disable-gpu', '--font-render-hinting=none'] });
+  const browser = await puppeteer.launch({
+    executablePath: await bundledShell(),
+    headless: 'shell',
+    args: ['--no-sandbox', '--disable-gpu', '--font-render-hinting=none'],
+  });
   try {
     const page = await browser.newPage();
-    await page.setContent(`<style>@font-face{font-family:Ref;src:url(data:font/woff2;base64,${FACE.toString('base64')})} span{font:40px Ref;white-space:nowrap}</style><span id="r">${TEXT}</span>`);
+    await page.setContent(
+      `<style>@font-face{font-family:Ref;src:url(data:font/woff2;base64,${FACE.toString('base64')})} span{font:40px Ref;white-space:nowrap}</style><span id="r">${TEXT}</span>`,
+    );
     await page.evaluate(() => Promise.all(Array.from(document.fonts, (f) => f.load())));
     reference = await page.evaluate(() => Math.round(document.getElementById('r')!.getBoundingClientRect().width));
   } finally {
@@ -107,10 +114,19 @@ describe('a family framesmith does not bundle, from Google Fonts', () => {
     const { result, width } = await renderBar(cacheDir);
     expect(Math.abs(width - reference), `bar ${width} px, face ${reference} px`).toBeLessThanOrEqual(1);
     // A family Google Fonts does not have: a warning with the fix that helps (not the network).
-    expect(result.warnings).toEqual([expect.objectContaining({ code: 'font_fallback', message: expect.stringMatching(/"Nobody Sans" .* drawn in Arimo \(Liberation Sans\) instead \(Google Fonts: no such family \(.*HTTP 400.*\)\); add its files with @font-face/) })]);
+    expect(result.warnings).toEqual([
+      expect.objectContaining({
+        code: 'font_fallback',
+        message: expect.stringMatching(
+          /"Nobody Sans" .* drawn in Arimo \(Liberation Sans\) instead \(Google Fonts: no such family \(.*HTTP 400.*\)\); add its files with @font-face/,
+        ),
+      }),
+    ]);
     expect(result.fonts).toContainEqual({ family: FAMILY, face: FAMILY, source: 'google' });
     const css = requests.find((r) => r.url.startsWith('/css2'))!;
-    expect(decodeURIComponent(css.url)).toBe(`/css2?family=${FAMILY}:ital,wght@0,100;0,200;0,300;0,400;0,500;0,600;0,700;0,800;0,900;1,400;1,700`);
+    expect(decodeURIComponent(css.url)).toBe(
+      `/css2?family=${FAMILY}:ital,wght@0,100;0,200;0,300;0,400;0,500;0,600;0,700;0,800;0,900;1,400;1,700`,
+    );
     expect(css.agent).toMatch(/Chrome\/\d+/);
     // Only the subsets the text needs: the latin file, not the cyrillic one.
     expect(requests.map((r) => r.url)).toContain('/s/gothic/v1/latin.woff2');
@@ -129,7 +145,12 @@ describe('a family framesmith does not bundle, from Google Fonts', () => {
       // No warning but Nobody Sans': the page did not ask for the link itself (it would be refused).
       expect(result.warnings.map((w) => w.font?.family)).toEqual(['Nobody Sans']);
       // The link's own query, sent to the configured endpoint; the font file, stored by the first render, is not asked again.
-      expect(requests.slice(before).map((r) => decodeURIComponent(r.url)).filter((u) => !u.includes('Nobody Sans'))).toEqual([`/css2?family=${FAMILY.replace(/ /g, '+')}:wght@400&display=swap`]);
+      expect(
+        requests
+          .slice(before)
+          .map((r) => decodeURIComponent(r.url))
+          .filter((u) => !u.includes('Nobody Sans')),
+      ).toEqual([`/css2?family=${FAMILY.replace(/ /g, '+')}:wght@400&display=swap`]);
     } finally {
       await rm(dir, { recursive: true, force: true });
     }
@@ -151,15 +172,24 @@ describe('a family framesmith does not bundle, from Google Fonts', () => {
     try {
       const { result, width } = await renderBar(empty);
       expect(width).not.toBe(reference);
-      expect(result.warnings.filter((w) => w.font?.family === FAMILY)).toEqual([expect.objectContaining({
-        code: 'font_fallback',
-        font: { family: FAMILY, face: 'Arimo (Liberation Sans)', source: 'fallback' },
-        message: expect.stringMatching(new RegExp(`font family "${FAMILY}" is not bundled and no @font-face declares it: drawn in Arimo \\(Liberation Sans\\) instead \\(Google Fonts: not downloaded: .*127\\.0\\.0\\.1.*\\); render once with the network`)),
-      })]);
+      expect(result.warnings.filter((w) => w.font?.family === FAMILY)).toEqual([
+        expect.objectContaining({
+          code: 'font_fallback',
+          font: { family: FAMILY, face: 'Arimo (Liberation Sans)', source: 'fallback' },
+          message: expect.stringMatching(
+            new RegExp(
+              `font family "${FAMILY}" is not bundled and no @font-face declares it: drawn in Arimo \\(Liberation Sans\\) instead \\(Google Fonts: not downloaded: .*127\\.0\\.0\\.1.*\\); render once with the network`,
+            ),
+          ),
+        }),
+      ]);
       expect(result.fonts).toContainEqual({ family: FAMILY, face: 'Arimo (Liberation Sans)', source: 'fallback' });
       expect(result.fonts).toContainEqual({ family: 'sans-serif', face: 'Arimo (Liberation Sans)', source: 'bundled' });
       const output = path.join(project, 'strict.mp4');
-      const error = await render(project, { output, cache: empty, allowPrivateHosts: true, workers: 1, strict: true }).then(() => null, (e: unknown) => e);
+      const error = await render(project, { output, cache: empty, allowPrivateHosts: true, workers: 1, strict: true }).then(
+        () => null,
+        (e: unknown) => e,
+      );
       expect(error).toBeInstanceOf(RenderError);
       expect(error).toMatchObject({ code: 'strict', message: expect.stringContaining(`"${FAMILY}"`) });
       expect(existsSync(output)).toBe(false);

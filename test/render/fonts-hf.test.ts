@@ -33,26 +33,112 @@ interface Line {
 }
 
 const LINES: Line[] = [
-  { name: 'Bebas Neue is drawn as itself', style: 'font-family:&quot;Bebas Neue&quot;', file: 'bebas-neue/files/bebas-neue-latin-400-normal.woff2', faceWeight: 400, weight: 400 },
-  { name: 'League Gothic', style: 'font-family:&quot;League Gothic&quot;', file: 'league-gothic/files/league-gothic-latin-400-normal.woff2', faceWeight: 400, weight: 400 },
-  { name: 'a family named only through var()', style: 'font-family:var(--font-display)', file: 'space-grotesk/files/space-grotesk-latin-400-normal.woff2', faceWeight: 400, weight: 400 },
-  { name: 'Tailwind v4\'s default stack (through two variables) is Inter', style: `font-family:var(--default-font-family, ${TAILWIND.replace(/"/g, '&quot;')})`, file: 'inter/files/inter-latin-400-normal.woff2', faceWeight: 400, weight: 400 },
-  { name: 'a weight the family lacks (Bebas Neue 700) is drawn from its 400 face', style: 'font-family:&quot;Bebas Neue&quot;', file: 'bebas-neue/files/bebas-neue-latin-400-normal.woff2', faceWeight: 400, weight: 700 },
-  { name: 'the font shorthand through var()', style: 'font:700 20px var(--font-body)', file: 'figtree/files/figtree-latin-700-normal.woff2', faceWeight: 700, weight: 700 },
-  { name: 'a generic family after one nothing provides is the browser\'s (sans-serif: Liberation Sans, drawn as Arimo)', style: 'font-family:&quot;Nope Sans&quot;, sans-serif', file: 'arimo/files/arimo-latin-400-normal.woff2', faceWeight: 400, weight: 400 },
-  { name: 'text with no font-family is the browser\'s standard face (Liberation Serif, drawn as Tinos)', style: '', file: 'tinos/files/tinos-latin-400-normal.woff2', faceWeight: 400, weight: 400 },
-  { name: 'the font shorthand is not rewritten: monospace is Liberation Mono (Cousine)', style: 'font:20px monospace', file: 'cousine/files/cousine-latin-400-normal.woff2', faceWeight: 400, weight: 400 },
-  { name: 'a stack a script sets at run time (Tailwind CDN): ui-sans-serif matches nothing, system-ui is DejaVu Sans', style: '', script: 'ui-sans-serif, system-ui, sans-serif', file: 'dejavu-sans/files/dejavu-sans-latin-400-normal.woff2', faceWeight: 400, weight: 400 },
-  { name: 'a newly bundled serif (Instrument Serif)', style: 'font-family:&quot;Instrument Serif&quot;, serif', file: 'instrument-serif/files/instrument-serif-latin-400-normal.woff2', faceWeight: 400, weight: 400 },
+  {
+    name: 'Bebas Neue is drawn as itself',
+    style: 'font-family:&quot;Bebas Neue&quot;',
+    file: 'bebas-neue/files/bebas-neue-latin-400-normal.woff2',
+    faceWeight: 400,
+    weight: 400,
+  },
+  {
+    name: 'League Gothic',
+    style: 'font-family:&quot;League Gothic&quot;',
+    file: 'league-gothic/files/league-gothic-latin-400-normal.woff2',
+    faceWeight: 400,
+    weight: 400,
+  },
+  {
+    name: 'a family named only through var()',
+    style: 'font-family:var(--font-display)',
+    file: 'space-grotesk/files/space-grotesk-latin-400-normal.woff2',
+    faceWeight: 400,
+    weight: 400,
+  },
+  {
+    name: "Tailwind v4's default stack (through two variables) is Inter",
+    style: `font-family:var(--default-font-family, ${TAILWIND.replace(/"/g, '&quot;')})`,
+    file: 'inter/files/inter-latin-400-normal.woff2',
+    faceWeight: 400,
+    weight: 400,
+  },
+  {
+    name: 'a weight the family lacks (Bebas Neue 700) is drawn from its 400 face',
+    style: 'font-family:&quot;Bebas Neue&quot;',
+    file: 'bebas-neue/files/bebas-neue-latin-400-normal.woff2',
+    faceWeight: 400,
+    weight: 700,
+  },
+  {
+    name: 'the font shorthand through var()',
+    style: 'font:700 20px var(--font-body)',
+    file: 'figtree/files/figtree-latin-700-normal.woff2',
+    faceWeight: 700,
+    weight: 700,
+  },
+  {
+    name: "a generic family after one nothing provides is the browser's (sans-serif: Liberation Sans, drawn as Arimo)",
+    style: 'font-family:&quot;Nope Sans&quot;, sans-serif',
+    file: 'arimo/files/arimo-latin-400-normal.woff2',
+    faceWeight: 400,
+    weight: 400,
+  },
+  {
+    name: "text with no font-family is the browser's standard face (Liberation Serif, drawn as Tinos)",
+    style: '',
+    file: 'tinos/files/tinos-latin-400-normal.woff2',
+    faceWeight: 400,
+    weight: 400,
+  },
+  {
+    name: 'the font shorthand is not rewritten: monospace is Liberation Mono (Cousine)',
+    style: 'font:20px monospace',
+    file: 'cousine/files/cousine-latin-400-normal.woff2',
+    faceWeight: 400,
+    weight: 400,
+  },
+  {
+    name: 'a stack a script sets at run time (Tailwind CDN): ui-sans-serif matches nothing, system-ui is DejaVu Sans',
+    style: '',
+    script: 'ui-sans-serif, system-ui, sans-serif',
+    file: 'dejavu-sans/files/dejavu-sans-latin-400-normal.woff2',
+    faceWeight: 400,
+    weight: 400,
+  },
+  {
+    name: 'a newly bundled serif (Instrument Serif)',
+    style: 'font-family:&quot;Instrument Serif&quot;, serif',
+    file: 'instrument-serif/files/instrument-serif-latin-400-normal.woff2',
+    faceWeight: 400,
+    weight: 400,
+  },
   // The page's own @font-face (a local() face this machine lacks, as users write for PingFang SC) is not
   // backed by the bundled face of that name: HyperFrames injects none, so the next family is drawn.
-  { name: 'a bundled family the page declares itself, whose face fails to load, falls to the next family (sans-serif: Arimo)', style: 'font-family:&quot;Rethink Sans&quot;, sans-serif', file: 'arimo/files/arimo-latin-400-normal.woff2', faceWeight: 400, weight: 400 },
+  {
+    name: 'a bundled family the page declares itself, whose face fails to load, falls to the next family (sans-serif: Arimo)',
+    style: 'font-family:&quot;Rethink Sans&quot;, sans-serif',
+    file: 'arimo/files/arimo-latin-400-normal.woff2',
+    faceWeight: 400,
+    weight: 400,
+  },
+  {
+    name: 'a system name HyperFrames aliases (SF Pro Display → Inter), declared by the page with local() faces Linux lacks, falls to the next family',
+    style: 'font-family:&quot;SF Pro Display&quot;, sans-serif',
+    file: 'arimo/files/arimo-latin-400-normal.woff2',
+    faceWeight: 400,
+    weight: 400,
+  },
 ];
 
 function composition(lines: Line[]): string {
-  const rows = lines.map((l, i) => `<span class="t" style="font-weight:${l.weight};${l.style}"${l.script ? ` data-script-font="${l.script}"` : ''}>${TEXT}</span><div class="bar" style="top:${i * ROW}px"></div>`).join('\n');
+  const rows = lines
+    .map(
+      (l, i) =>
+        `<span class="t" style="font-weight:${l.weight};${l.style}"${l.script ? ` data-script-font="${l.script}"` : ''}>${TEXT}</span><div class="bar" style="top:${i * ROW}px"></div>`,
+    )
+    .join('\n');
   return `<!doctype html><html><head><style>
 @font-face{font-family:"Rethink Sans";src:local("Rethink Sans Nowhere")}
+@font-face{font-family:"SF Pro Display";src:local("SF Pro Display"),local("SFProDisplay-Bold")}
 :root{--font-sans:${TAILWIND};--default-font-family:var(--font-sans);--font-display:"Space Grotesk", sans-serif}
 .body-font{--font-body:Figtree, sans-serif}
 html,body{margin:0} #root{background:#000}
@@ -89,13 +175,27 @@ function bar(video: DecodedVideo, k: number, i: number): number {
 
 /** Each line's width in a plain page where its face is declared with @font-face (HyperFrames' way). */
 async function referenceWidths(lines: Line[]): Promise<number[]> {
-  const browser = await puppeteer.launch({ executablePath: await bundledShell(), headless: 'shell', args: ['--no-sandbox', '--disable-gpu', '--font-render-hinting=none'] });
+  const browser = await puppeteer.launch({
+    executablePath: await bundledShell(),
+    headless: 'shell',
+    args: ['--no-sandbox', '--disable-gpu', '--font-render-hinting=none'],
+  });
   try {
     const page = await browser.newPage();
-    const faces = lines.map((l, i) => `@font-face{font-family:Ref${i};font-weight:${l.faceWeight};src:url(data:font/woff2;base64,${readFileSync(path.join(NODE_MODULES, '@fontsource', l.file)).toString('base64')})}`).join('');
-    await page.setContent(`<style>${faces} span{font-size:20px;white-space:nowrap}</style>${lines.map((l, i) => `<span id="r${i}" style="font-family:Ref${i};font-weight:${l.weight}">${TEXT}</span><br>`).join('')}`);
+    const faces = lines
+      .map(
+        (l, i) =>
+          `@font-face{font-family:Ref${i};font-weight:${l.faceWeight};src:url(data:font/woff2;base64,${readFileSync(path.join(NODE_MODULES, '@fontsource', l.file)).toString('base64')})}`,
+      )
+      .join('');
+    await page.setContent(
+      `<style>${faces} span{font-size:20px;white-space:nowrap}</style>${lines.map((l, i) => `<span id="r${i}" style="font-family:Ref${i};font-weight:${l.weight}">${TEXT}</span><br>`).join('')}`,
+    );
     await page.evaluate(() => Promise.all(Array.from(document.fonts, (f) => f.load())));
-    return await page.evaluate((n) => Array.from({ length: n }, (_, i) => Math.round(document.getElementById(`r${i}`)!.getBoundingClientRect().width)), lines.length);
+    return await page.evaluate(
+      (n) => Array.from({ length: n }, (_, i) => Math.round(document.getElementById(`r${i}`)!.getBoundingClientRect().width)),
+      lines.length,
+    );
   } finally {
     await browser.close();
   }
@@ -140,7 +240,14 @@ describe('families resolved as HyperFrames resolves them', () => {
   });
 
   it('the one family nothing provides is a warning naming the face drawn instead', () => {
-    expect(warnings).toEqual([expect.objectContaining({ code: 'font_fallback', message: expect.stringMatching(/font family "Nope Sans" is not bundled and no @font-face declares it: drawn in Arimo \(Liberation Sans\) instead/) })]);
+    expect(warnings).toEqual([
+      expect.objectContaining({
+        code: 'font_fallback',
+        message: expect.stringMatching(
+          /font family "Nope Sans" is not bundled and no @font-face declares it: drawn in Arimo \(Liberation Sans\) instead/,
+        ),
+      }),
+    ]);
   });
 });
 
@@ -154,8 +261,9 @@ describe('window.__hf.buildReady', () => {
   it('frame 0 waits for every build step the page declares, steps added meanwhile too; a rejected one is a warning', async () => {
     // The overlay (red) goes after 300 ms of real time; the first step then declares a second one
     // that turns the box blue; a third rejects.
-    project = await makeProject({
-      'index.html': `<!doctype html><html><head><style>html,body{margin:0}
+    project = await makeProject(
+      {
+        'index.html': `<!doctype html><html><head><style>html,body{margin:0}
 #root{position:relative;width:160px;height:90px;background:#00c000}
 #overlay{position:absolute;inset:0;background:#e00000} #box{position:absolute;left:0;top:0;width:40px;height:40px;background:#e0e000}</style></head><body>
 <div id="root" data-composition-id="main" data-width="160" data-height="90" data-duration="0.1"><div id="box"></div><div id="overlay">preparing scene transition</div></div>
@@ -171,7 +279,9 @@ describe('window.__hf.buildReady', () => {
   registry.broken = Promise.reject(new Error('no WebGL here'));
   registry.broken.catch(() => {});
 </script></body></html>`,
-    }, 'fs-build-ready-');
+      },
+      'fs-build-ready-',
+    );
     const output = path.join(project, 'out.mp4');
     const result = await render(project, { output, workers: 1, quality: 'high' });
     const frames = await decodeFrames(output, { width: 160, height: 90 });
@@ -181,6 +291,11 @@ describe('window.__hf.buildReady', () => {
     const box = pixel(frames, 0, 20, 20);
     expect(box[2]!, `box pixel ${box}`).toBeGreaterThan(150);
     expect(box[0]!).toBeLessThan(60);
-    expect(result.warnings).toEqual([expect.objectContaining({ code: 'page', message: expect.stringMatching(/window\.__hf\.buildReady\["broken"\] rejected \(no WebGL here\)/) })]);
+    expect(result.warnings).toEqual([
+      expect.objectContaining({
+        code: 'page',
+        message: expect.stringMatching(/window\.__hf\.buildReady\["broken"\] rejected \(no WebGL here\)/),
+      }),
+    ]);
   }, 60_000);
 });

@@ -17,7 +17,9 @@ const STACKS = ['Inter, ui-sans-serif, system-ui, sans-serif', 'system-ui, sans-
 
 /** The composition; `named` adds a stylesheet rule naming Inter (for no element). */
 function composition(named: boolean): string {
-  const lines = STACKS.map((stack, i) => `<span class="t" data-stack="${stack}">Hamburgefonstiv 0123</span><div class="bar" style="top:${i * ROW}px"></div>`).join('\n');
+  const lines = STACKS.map(
+    (stack, i) => `<span class="t" data-stack="${stack}">Hamburgefonstiv 0123</span><div class="bar" style="top:${i * ROW}px"></div>`,
+  ).join('\n');
   return `<!doctype html><html><head><style>
 html,body{margin:0} #root{background:#000}${named ? '\n.unused{font-family:Inter}' : ''}
 .t{position:absolute;left:0;top:100px;font-size:20px;white-space:nowrap;color:transparent}
@@ -61,7 +63,9 @@ describe('Inter by name only when the stylesheets name it', () => {
   it('a run-time stack naming Inter that no stylesheet names draws the next family (system-ui)', () => {
     const video = videos.unnamed!;
     expect(bar(video, 1)).toBeGreaterThan(100);
-    expect(Math.abs(bar(video, 0) - bar(video, 1)), `Inter stack ${bar(video, 0)} px, system-ui ${bar(video, 1)} px`).toBeLessThanOrEqual(1);
+    expect(Math.abs(bar(video, 0) - bar(video, 1)), `Inter stack ${bar(video, 0)} px, system-ui ${bar(video, 1)} px`).toBeLessThanOrEqual(
+      1,
+    );
   });
 
   it('once a stylesheet names Inter, the same stack draws Inter', () => {

@@ -23,7 +23,12 @@ const LINES: Array<{ css: string; face: string; weight: number; file: string }> 
   { css: 'serif', face: 'Inter', weight: 400, file: 'inter/files/inter-latin-400-normal.woff2' },
   { css: 'system-ui', face: 'Inter', weight: 400, file: 'inter/files/inter-latin-400-normal.woff2' },
   { css: 'Arial', face: 'Inter', weight: 400, file: 'inter/files/inter-latin-400-normal.woff2' },
-  { css: '"Courier New", monospace', face: 'JetBrains Mono', weight: 400, file: 'jetbrains-mono/files/jetbrains-mono-latin-400-normal.woff2' },
+  {
+    css: '"Courier New", monospace',
+    face: 'JetBrains Mono',
+    weight: 400,
+    file: 'jetbrains-mono/files/jetbrains-mono-latin-400-normal.woff2',
+  },
   { css: 'Georgia', face: 'EB Garamond', weight: 400, file: 'eb-garamond/files/eb-garamond-latin-400-normal.woff2' },
   { css: 'Roboto', face: 'Roboto', weight: 700, file: 'roboto/files/roboto-latin-700-normal.woff2' },
   { css: '"Fancy Unknown Sans", Montserrat', face: 'Montserrat', weight: 400, file: 'montserrat/files/montserrat-latin-400-normal.woff2' },
@@ -32,7 +37,12 @@ const ROW = 10;
 
 /** The page: each line measured into a bar on its own row; no font-family on the last, unstyled one. */
 function composition(lines: typeof LINES, head = ''): string {
-  const rows = lines.map((l, i) => `<span class="t" style="font-family:${l.css.replace(/"/g, '&quot;')};font-weight:${l.weight}">${TEXT}</span><div class="bar" style="top:${i * ROW}px"></div>`).join('\n');
+  const rows = lines
+    .map(
+      (l, i) =>
+        `<span class="t" style="font-family:${l.css.replace(/"/g, '&quot;')};font-weight:${l.weight}">${TEXT}</span><div class="bar" style="top:${i * ROW}px"></div>`,
+    )
+    .join('\n');
   return `<!doctype html><html><head>${head}<style>html,body{margin:0} #root{background:#000}
 .t{position:absolute;left:0;top:200px;font-size:20px;white-space:nowrap;color:transparent}
 .bar{position:absolute;left:0;height:${ROW - 2}px;background:#fff}</style></head><body>
@@ -58,14 +68,26 @@ let project: string;
 beforeAll(async () => {
   // The reference: each face loaded from its own WOFF2, in a plain page of the same browser with the
   // render's own hinting flag (hinting changes advance widths).
-  const browser = await puppeteer.launch({ executablePath: await bundledShell(), headless: 'shell', args: ['--no-sandbox', '--disable-gpu', '--font-render-hinting=none'] });
+  const browser = await puppeteer.launch({
+    executablePath: await bundledShell(),
+    headless: 'shell',
+    args: ['--no-sandbox', '--disable-gpu', '--font-render-hinting=none'],
+  });
   try {
     const page = await browser.newPage();
-    const faces = LINES.map((l, i) => `@font-face{font-family:Ref${i};font-weight:${l.weight};src:url(data:font/woff2;base64,${readFileSync(path.join(NODE_MODULES, '@fontsource', l.file)).toString('base64')})}`).join('');
-    await page.setContent(`<style>${faces} span{font-size:20px;white-space:nowrap}</style>${LINES.map((l, i) => `<span id="r${i}" style="font-family:Ref${i};font-weight:${l.weight}">${TEXT}</span><br>`).join('')}`);
+    const faces = LINES.map(
+      (l, i) =>
+        `@font-face{font-family:Ref${i};font-weight:${l.weight};src:url(data:font/woff2;base64,${readFileSync(path.join(NODE_MODULES, '@fontsource', l.file)).toString('base64')})}`,
+    ).join('');
+    await page.setContent(
+      `<style>${faces} span{font-size:20px;white-space:nowrap}</style>${LINES.map((l, i) => `<span id="r${i}" style="font-family:Ref${i};font-weight:${l.weight}">${TEXT}</span><br>`).join('')}`,
+    );
     // fonts.ready alone may resolve before layout asked for the faces: load each one explicitly.
     await page.evaluate(() => Promise.all(Array.from(document.fonts, (f) => f.load())));
-    reference = await page.evaluate((n) => Array.from({ length: n }, (_, i) => Math.round(document.getElementById(`r${i}`)!.getBoundingClientRect().width)), LINES.length);
+    reference = await page.evaluate(
+      (n) => Array.from({ length: n }, (_, i) => Math.round(document.getElementById(`r${i}`)!.getBoundingClientRect().width)),
+      LINES.length,
+    );
   } finally {
     await browser.close();
   }
@@ -97,24 +119,48 @@ describe('deterministic fonts', () => {
   });
 
   it('a family nothing provides is a warning naming it and the face used instead; strict fails on it', async () => {
-    expect(warnings).toEqual([expect.objectContaining({ code: 'font_fallback', message: expect.stringMatching(/font family "Fancy Unknown Sans" is not bundled and no @font-face declares it: drawn in Montserrat instead/) })]);
-    const error = await render(project, { output: path.join(project, 'strict.mp4'), strict: true }).then(() => null, (e: unknown) => e);
+    expect(warnings).toEqual([
+      expect.objectContaining({
+        code: 'font_fallback',
+        message: expect.stringMatching(
+          /font family "Fancy Unknown Sans" is not bundled and no @font-face declares it: drawn in Montserrat instead/,
+        ),
+      }),
+    ]);
+    const error = await render(project, { output: path.join(project, 'strict.mp4'), strict: true }).then(
+      () => null,
+      (e: unknown) => e,
+    );
     expect(error).toBeInstanceOf(RenderError);
     expect(error).toMatchObject({ code: 'strict', message: expect.stringMatching(/Fancy Unknown Sans/) });
   });
 
   it('a Google Fonts link of a bundled family renders offline, in that face, with no warning', async () => {
     const lines = [{ css: '"Open Sans"', face: 'Open Sans', weight: 700, file: 'open-sans/files/open-sans-latin-700-normal.woff2' }];
-    const dir = await makeProject({ 'index.html': composition(lines, '<link rel="preconnect" href="https://fonts.gstatic.com"><link href="https://fonts.googleapis.com/css2?family=Open+Sans:wght@400;700&display=swap" rel="stylesheet">') }, 'fs-fonts-google-');
+    const dir = await makeProject(
+      {
+        'index.html': composition(
+          lines,
+          '<link rel="preconnect" href="https://fonts.gstatic.com"><link href="https://fonts.googleapis.com/css2?family=Open+Sans:wght@400;700&display=swap" rel="stylesheet">',
+        ),
+      },
+      'fs-fonts-google-',
+    );
     try {
       const output = path.join(dir, 'out.mp4');
       const result = await render(dir, { output, workers: 1 });
       expect(result.warnings).toEqual([]);
       const frames = await decodeFrames(output, { width: 480, height: 270 });
-      const browser = await puppeteer.launch({ executablePath: await bundledShell(), headless: 'shell', args: ['--no-sandbox', '--disable-gpu', '--font-render-hinting=none'] });
+      const browser = await puppeteer.launch({
+        executablePath: await bundledShell(),
+        headless: 'shell',
+        args: ['--no-sandbox', '--disable-gpu', '--font-render-hinting=none'],
+      });
       try {
         const page = await browser.newPage();
-        await page.setContent(`<style>@font-face{font-family:Ref;font-weight:700;src:url(data:font/woff2;base64,${readFileSync(path.join(NODE_MODULES, '@fontsource', lines[0]!.file)).toString('base64')})} span{font:700 20px Ref;white-space:nowrap}</style><span id="r">${TEXT}</span>`);
+        await page.setContent(
+          `<style>@font-face{font-family:Ref;font-weight:700;src:url(data:font/woff2;base64,${readFileSync(path.join(NODE_MODULES, '@fontsource', lines[0]!.file)).toString('base64')})} span{font:700 20px Ref;white-space:nowrap}</style><span id="r">${TEXT}</span>`,
+        );
         await page.evaluate(() => Promise.all(Array.from(document.fonts, (f) => f.load())));
         const expected = await page.evaluate(() => Math.round(document.getElementById('r')!.getBoundingClientRect().width));
         expect(Math.abs(bar(frames, 0, 0) - expected)).toBeLessThanOrEqual(1);

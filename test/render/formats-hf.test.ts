@@ -69,11 +69,25 @@ afterAll(async () => {
 
 /** ffprobe's frames of `file`'s first video stream: key flag and presentation time. */
 async function videoFrames(file: string): Promise<Array<{ key: boolean; pts: number }>> {
-  const { stdout } = await runFfprobe(['-v', 'error', '-select_streams', 'v:0', '-show_entries', 'frame=key_frame,pts_time', '-of', 'csv=p=0', file]);
-  return stdout.split('\n').map((l) => l.trim()).filter(Boolean).map((l) => {
-    const [key, pts] = l.split(',');
-    return { key: key === '1', pts: Number(pts) };
-  });
+  const { stdout } = await runFfprobe([
+    '-v',
+    'error',
+    '-select_streams',
+    'v:0',
+    '-show_entries',
+    'frame=key_frame,pts_time',
+    '-of',
+    'csv=p=0',
+    file,
+  ]);
+  return stdout
+    .split('\n')
+    .map((l) => l.trim())
+    .filter(Boolean)
+    .map((l) => {
+      const [key, pts] = l.split(',');
+      return { key: key === '1', pts: Number(pts) };
+    });
 }
 
 /** The `#EXTINF` durations of a media playlist, and whether it is a finished VOD playlist. */
@@ -89,7 +103,14 @@ function mediaPlaylist(text: string): { durations: number[]; segments: string[];
 /** The codec names of `file`'s streams, comma-separated (MPEG-TS lists each stream once, not per program). */
 async function codecOf(file: string): Promise<string> {
   const { stdout } = await runFfprobe(['-v', 'error', '-show_entries', 'stream=codec_name', '-of', 'csv=p=0', file]);
-  return [...new Set(stdout.split('\n').map((l) => l.trim()).filter(Boolean))].join(',');
+  return [
+    ...new Set(
+      stdout
+        .split('\n')
+        .map((l) => l.trim())
+        .filter(Boolean),
+    ),
+  ].join(',');
 }
 
 /** The container's duration of `file`, seconds. */
@@ -116,7 +137,15 @@ describe('--format png-sequence', () => {
       expect(pixel(image, 0, 40, 40)).toEqual([8 * k, 0, 0, 255]);
       expect(pixel(image, 0, 300, 160)).toEqual([0, 0, 0, 0]);
     }
-    const { stdout } = await runFfprobe(['-v', 'error', '-show_entries', 'stream=codec_name,pix_fmt', '-of', 'csv=p=0', path.join(output, hfFrameName(0))]);
+    const { stdout } = await runFfprobe([
+      '-v',
+      'error',
+      '-show_entries',
+      'stream=codec_name,pix_fmt',
+      '-of',
+      'csv=p=0',
+      path.join(output, hfFrameName(0)),
+    ]);
     expect(stdout.trim()).toBe('png,rgba');
     // audio.m4a: AAC, as long as the frames, the beep where it was authored.
     expect(await codecOf(path.join(output, 'audio.m4a'))).toBe('aac');
@@ -151,7 +180,21 @@ describe('--format hls', () => {
   });
 
   it('CLI: master, video and audio playlists (VOD), H.264 and AAC segments of 1 s, each starting on its only keyframe', async () => {
-    const run = await runCli(['render', project, '--format', 'hls', '--hls-segment-seconds', '1', '-o', hlsDir, '--workers', '1', '--quality', 'draft', '--quiet']);
+    const run = await runCli([
+      'render',
+      project,
+      '--format',
+      'hls',
+      '--hls-segment-seconds',
+      '1',
+      '-o',
+      hlsDir,
+      '--workers',
+      '1',
+      '--quality',
+      'draft',
+      '--quiet',
+    ]);
     expect(run.stderr).toBe('');
     expect(run.code).toBe(0);
     const names = (await readdir(hlsDir)).sort();
@@ -216,9 +259,29 @@ describe('--format hls', () => {
     try {
       const mp4 = path.join(dir, 'in.mp4');
       const fps = { num: 30000, den: 1001 };
-      const encoder = await startVideoEncoder({ format: 'mp4', output: mp4, width: 64, height: 64, fps, quality: 'draft', keyframeSeconds: 2 });
+      const encoder = await startVideoEncoder({
+        format: 'mp4',
+        output: mp4,
+        width: 64,
+        height: 64,
+        fps,
+        quality: 'draft',
+        keyframeSeconds: 2,
+      });
       // 150 frames of changing content as PNGs (scene cuts everywhere: none may become a keyframe), one write each.
-      const source = await startFfmpeg(['-v', 'error', '-f', 'lavfi', '-i', 'testsrc2=size=64x64:rate=30000/1001,noise=alls=100:allf=t', '-frames:v', '150', '-start_number', '0', path.join(dir, 'src-%03d.png')]);
+      const source = await startFfmpeg([
+        '-v',
+        'error',
+        '-f',
+        'lavfi',
+        '-i',
+        'testsrc2=size=64x64:rate=30000/1001,noise=alls=100:allf=t',
+        '-frames:v',
+        '150',
+        '-start_number',
+        '0',
+        path.join(dir, 'src-%03d.png'),
+      ]);
       await source.done;
       for (let i = 0; i < 150; i++) await encoder.write(await readFile(path.join(dir, `src-${String(i).padStart(3, '0')}.png`)));
       await encoder.finish();
@@ -238,11 +301,27 @@ describe('--format hls', () => {
     const output = path.join(silent, 'out', 'refused');
     // The library names options (the CLI shows their flags: below, and test/cli/option-flags.test.ts).
     const cases: Array<[Parameters<typeof render>[1], string, string]> = [
-      [{ format: 'hls', chunkFrames: 10 }, 'format', '`format` hls cannot be rendered in chunks (`chunkFrames`): render it in one process without `chunkFrames`'],
+      [
+        { format: 'hls', chunkFrames: 10 },
+        'format',
+        '`format` hls cannot be rendered in chunks (`chunkFrames`): render it in one process without `chunkFrames`',
+      ],
       [{ format: 'png-sequence', chunkFrames: 10 }, 'format', '`format` png-sequence cannot be rendered in chunks (`chunkFrames`)'],
-      [{ format: 'hls', dynamicRange: 'hdr' }, 'dynamicRange', "`dynamicRange: 'hdr'` cannot be combined with `format` hls: HLS output is SDR only"],
-      [{ format: 'hls', hlsSegmentSeconds: 0 }, 'hlsSegmentSeconds', '`hlsSegmentSeconds` must be a whole number of seconds from 1 to 60, got 0'],
-      [{ format: 'mp4', hlsSegmentSeconds: 1.5 }, 'hlsSegmentSeconds', '`hlsSegmentSeconds` must be a whole number of seconds from 1 to 60, got 1.5'],
+      [
+        { format: 'hls', dynamicRange: 'hdr' },
+        'dynamicRange',
+        "`dynamicRange: 'hdr'` cannot be combined with `format` hls: HLS output is SDR only",
+      ],
+      [
+        { format: 'hls', hlsSegmentSeconds: 0 },
+        'hlsSegmentSeconds',
+        '`hlsSegmentSeconds` must be a whole number of seconds from 1 to 60, got 0',
+      ],
+      [
+        { format: 'mp4', hlsSegmentSeconds: 1.5 },
+        'hlsSegmentSeconds',
+        '`hlsSegmentSeconds` must be a whole number of seconds from 1 to 60, got 1.5',
+      ],
     ];
     for (const [options, option, message] of cases) {
       const error = await render(silent, { ...options, output }).catch((e: unknown) => e);

@@ -85,8 +85,15 @@ describe('output formats', () => {
     expect(result.width).toBe(321);
     const info = await probeVideo(output);
     expect(info).toMatchObject({
-      codec_name: 'h264', pix_fmt: 'yuv420p', width: '322', height: '182', nb_read_frames: '10',
-      color_space: 'bt709', color_primaries: 'bt709', color_transfer: 'bt709', color_range: 'tv',
+      codec_name: 'h264',
+      pix_fmt: 'yuv420p',
+      width: '322',
+      height: '182',
+      nb_read_frames: '10',
+      color_space: 'bt709',
+      color_primaries: 'bt709',
+      color_transfer: 'bt709',
+      color_range: 'tv',
     });
     const video = await decodeFrames(output, { width: 322, height: 182 });
     // The box starts at x=20 on frame 0 (not scaled), the background is blue, the padding column repeats it.
@@ -117,11 +124,27 @@ describe('output formats', () => {
   it('gif: at most 15 fps by default, one palette, frame count and delays match the duration', async () => {
     const output = path.join(opaque, 'out.gif');
     // A 30 fps composition: the GIF takes 15 fps (1 s → 15 frames of 1/15 s, delays of 6 or 7 cs).
-    await writeFile(path.join(opaque, 'index30.html'), transparentPage(320, 180).replace('background: transparent', 'background: #00f').replace('data-fps="10"', 'data-fps="30"'));
+    await writeFile(
+      path.join(opaque, 'index30.html'),
+      transparentPage(320, 180).replace('background: transparent', 'background: #00f').replace('data-fps="10"', 'data-fps="30"'),
+    );
     const result = await render(path.join(opaque, 'index30.html'), { output, workers: 2 });
     expect(result).toMatchObject({ format: 'gif', frames: 15, fps: '15' });
-    const { stdout } = await runFfprobe(['-v', 'error', '-select_streams', 'v:0', '-show_entries', 'packet=pts_time,duration_time', '-of', 'csv=p=0', output]);
-    const frames = stdout.trim().split('\n').map((l) => l.split(',').map(Number));
+    const { stdout } = await runFfprobe([
+      '-v',
+      'error',
+      '-select_streams',
+      'v:0',
+      '-show_entries',
+      'packet=pts_time,duration_time',
+      '-of',
+      'csv=p=0',
+      output,
+    ]);
+    const frames = stdout
+      .trim()
+      .split('\n')
+      .map((l) => l.split(',').map(Number));
     expect(frames).toHaveLength(15);
     const total = frames.reduce((sum, [, d]) => sum + d!, 0);
     expect(Math.abs(total - 1)).toBeLessThanOrEqual(0.02);
@@ -144,7 +167,7 @@ describe('output formats', () => {
     }
   });
 
-  it('--crf and --video-bitrate set the encoder\'s rate control', async () => {
+  it("--crf and --video-bitrate set the encoder's rate control", async () => {
     const sizes: number[] = [];
     for (const opts of [{ crf: 10 }, { crf: 45 }, { videoBitrate: '50k' }]) {
       const output = path.join(opaque, `rc-${Object.values(opts)[0]}.mp4`);
@@ -159,7 +182,9 @@ describe('output formats', () => {
 
   it('a frame range renders frames a..b: the first shows frame a, the audio starts at a / fps', async () => {
     const dir = await makeProject({
-      'index.html': transparentPage(320, 180).replace('background: transparent', 'background: #00f').replace('<div id="box"></div>', '<div id="box"></div><audio src="beep.wav" data-start="0"></audio>'),
+      'index.html': transparentPage(320, 180)
+        .replace('background: transparent', 'background: #00f')
+        .replace('<div id="box"></div>', '<div id="box"></div><audio src="beep.wav" data-start="0"></audio>'),
     });
     try {
       await makeBeepFile(dir, 'beep.wav', { duration: 1, beeps: [{ at: 0.6, length: 0.1 }] });

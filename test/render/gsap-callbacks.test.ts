@@ -61,7 +61,11 @@ function blurSpread(video: DecodedVideo, frame: number): number {
 
 beforeAll(async () => {
   project = await makeProject({ 'index.html': html }, 'fs-gsap-callbacks-');
-  for (const [name, options] of Object.entries({ one: { workers: 1 }, two: { workers: 2 }, late: { workers: 2, frames: { first: 150, last: 209 } } })) {
+  for (const [name, options] of Object.entries({
+    one: { workers: 1 },
+    two: { workers: 2 },
+    late: { workers: 2, frames: { first: 150, last: 209 } },
+  })) {
     // PNG sequences: lossless, so frames of different renders compare byte for byte.
     const output = path.join(project, name);
     await render(project, { output, format: 'png', ...options });

@@ -26,7 +26,20 @@ async function luma10(file: string, x: number, y: number, width: number): Promis
 
 /** The side data types of the first video frame (HDR10 metadata travels there). */
 async function frameSideData(file: string): Promise<string> {
-  const { stdout } = await runFfprobe(['-v', 'error', '-select_streams', 'v:0', '-read_intervals', '%+#1', '-show_frames', '-show_entries', 'frame=side_data_list', '-of', 'flat', file]);
+  const { stdout } = await runFfprobe([
+    '-v',
+    'error',
+    '-select_streams',
+    'v:0',
+    '-read_intervals',
+    '%+#1',
+    '-show_frames',
+    '-show_entries',
+    'frame=side_data_list',
+    '-of',
+    'flat',
+    file,
+  ]);
   return stdout;
 }
 
@@ -44,9 +57,25 @@ describe('hdr', () => {
     expect(hlg.warnings).toEqual([]);
     const file = path.join(project, 'hlg.mp4');
     expect(await probeVideo(file)).toMatchObject({
-      codec_name: 'hevc', pix_fmt: 'yuv420p10le', color_space: 'bt2020nc', color_primaries: 'bt2020', color_transfer: 'arib-std-b67', color_range: 'tv', nb_read_frames: '3',
+      codec_name: 'hevc',
+      pix_fmt: 'yuv420p10le',
+      color_space: 'bt2020nc',
+      color_primaries: 'bt2020',
+      color_transfer: 'arib-std-b67',
+      color_range: 'tv',
+      nb_read_frames: '3',
     });
-    const { stdout } = await runFfprobe(['-v', 'error', '-select_streams', 'v:0', '-show_entries', 'stream=profile,codec_tag_string', '-of', 'flat', file]);
+    const { stdout } = await runFfprobe([
+      '-v',
+      'error',
+      '-select_streams',
+      'v:0',
+      '-show_entries',
+      'stream=profile,codec_tag_string',
+      '-of',
+      'flat',
+      file,
+    ]);
     expect(stdout).toContain('profile="Main 10"');
     expect(stdout).toContain('codec_tag_string="hvc1"');
     const side = await frameSideData(file);
@@ -57,20 +86,36 @@ describe('hdr', () => {
   it('places SDR white at HLG reference white (75%) and black at 0', async () => {
     const file = path.join(project, 'hlg.mp4');
     // 10-bit limited range: code = 64 + 876 × signal.
-    expect(Math.abs(await luma10(file, 40, 90, 320) - (64 + 876 * 0.75))).toBeLessThanOrEqual(4);
-    expect(Math.abs(await luma10(file, 280, 90, 320) - 64)).toBeLessThanOrEqual(2);
+    expect(Math.abs((await luma10(file, 40, 90, 320)) - (64 + 876 * 0.75))).toBeLessThanOrEqual(4);
+    expect(Math.abs((await luma10(file, 280, 90, 320)) - 64)).toBeLessThanOrEqual(2);
   });
 
   it('uses PQ when a video source is PQ, warning that the page shows it tone-mapped', async () => {
-    const dir = await makeProject({ 'index.html': page({ duration: 0.1, style: `${STYLE} video { position: absolute; left: 200px; top: 0; width: 80px; height: 48px; }`, body: '<div id="white"></div><video id="pq" src="pq.mp4" muted data-start="0" data-duration="1"></video>' }) });
+    const dir = await makeProject({
+      'index.html': page({
+        duration: 0.1,
+        style: `${STYLE} video { position: absolute; left: 200px; top: 0; width: 80px; height: 48px; }`,
+        body: '<div id="white"></div><video id="pq" src="pq.mp4" muted data-start="0" data-duration="1"></video>',
+      }),
+    });
     try {
-      await makeIndexedVideo(path.join(dir, 'pq.mp4'), { width: 160, height: 96, fps: 30, frames: 10, codec: 'h264', pixFmt: 'yuv420p10le', hdr: 'pq' });
+      await makeIndexedVideo(path.join(dir, 'pq.mp4'), {
+        width: 160,
+        height: 96,
+        fps: 30,
+        frames: 10,
+        codec: 'h264',
+        pixFmt: 'yuv420p10le',
+        hdr: 'pq',
+      });
       const result = await render(dir, { output: path.join(dir, 'pq-out.mp4'), dynamicRange: 'hdr', workers: 1, cache: false });
       const file = path.join(dir, 'pq-out.mp4');
       expect(await probeVideo(file)).toMatchObject({ codec_name: 'hevc', color_transfer: 'smpte2084', color_primaries: 'bt2020' });
       // PQ of 203 cd/m² is 58% signal.
-      expect(Math.abs(await luma10(file, 40, 90, 320) - (64 + 876 * 0.5811))).toBeLessThanOrEqual(4);
-      expect(result.warnings).toEqual([expect.objectContaining({ code: 'hdr_unsupported', element: expect.stringContaining('pq'), file: path.join(dir, 'pq.mp4') })]);
+      expect(Math.abs((await luma10(file, 40, 90, 320)) - (64 + 876 * 0.5811))).toBeLessThanOrEqual(4);
+      expect(result.warnings).toEqual([
+        expect.objectContaining({ code: 'hdr_unsupported', element: expect.stringContaining('pq'), file: path.join(dir, 'pq.mp4') }),
+      ]);
       expect(result.warnings[0]!.message).toMatch(/pq\.mp4 is HDR \(PQ\); the page shows its frames tone-mapped to SDR/);
     } finally {
       await rm(dir, { recursive: true, force: true });
@@ -79,9 +124,17 @@ describe('hdr', () => {
 
   it('writes other formats SDR, with a warning naming what carries HDR', async () => {
     const warned: string[] = [];
-    const result = await render(project, { output: path.join(project, 'sdr.webm'), dynamicRange: 'hdr', workers: 1, cache: false, onWarning: (w) => warned.push(w.code) });
+    const result = await render(project, {
+      output: path.join(project, 'sdr.webm'),
+      dynamicRange: 'hdr',
+      workers: 1,
+      cache: false,
+      onWarning: (w) => warned.push(w.code),
+    });
     expect(warned).toEqual(['hdr_unsupported']);
-    expect(result.warnings[0]!.message).toMatch(/`dynamicRange: 'hdr'`: webm output is written SDR \(BT\.709\); HDR output .* is mp4 only: render with `format` mp4 for HDR/);
+    expect(result.warnings[0]!.message).toMatch(
+      /`dynamicRange: 'hdr'`: webm output is written SDR \(BT\.709\); HDR output .* is mp4 only: render with `format` mp4 for HDR/,
+    );
     expect(await probeVideo(path.join(project, 'sdr.webm'))).toMatchObject({ codec_name: 'vp9', color_primaries: 'bt709' });
   });
 

@@ -19,7 +19,11 @@ afterAll(async () => {
 
 const GSAP = '<script src="/__framesmith/vendor/gsap/gsap.min.js"></script>';
 
-async function renderFiles(files: Record<string, string>, options: RenderOptions = {}, size = { width: 160, height: 90 }): Promise<{ video: DecodedVideo; frames: number; dir: string }> {
+async function renderFiles(
+  files: Record<string, string>,
+  options: RenderOptions = {},
+  size = { width: 160, height: 90 },
+): Promise<{ video: DecodedVideo; frames: number; dir: string }> {
   const dir = await makeProject(files, 'fs-contract-');
   projects.push(dir);
   const output = path.join(dir, 'out.mp4');
@@ -54,7 +58,7 @@ describe('the HyperFrames composition contract', () => {
     expect(Math.abs(leftEdge(video, 15, 40, [255, 255, 255]) - 50)).toBeLessThanOrEqual(1);
   });
 
-  it('without data-duration, the length is the root timeline\'s, extended by a sub-composition timeline at its host\'s start', async () => {
+  it("without data-duration, the length is the root timeline's, extended by a sub-composition timeline at its host's start", async () => {
     const root = `<div id="root" data-composition-id="main" data-width="160" data-height="90"></div>`;
     const short = await renderFiles({
       'index.html': `<!doctype html><html><head>${GSAP}</head><body>${root}
@@ -74,14 +78,23 @@ describe('the HyperFrames composition contract', () => {
   });
 
   it('without data-duration, a timeline or a timed end, the render refuses, naming the root', async () => {
-    const dir = await makeProject({ 'index.html': '<!doctype html><div id="root" data-composition-id="main" data-width="160" data-height="90"><p data-start="0">forever</p></div>' }, 'fs-contract-');
+    const dir = await makeProject(
+      {
+        'index.html':
+          '<!doctype html><div id="root" data-composition-id="main" data-width="160" data-height="90"><p data-start="0">forever</p></div>',
+      },
+      'fs-contract-',
+    );
     projects.push(dir);
-    const error = await render(dir, { output: path.join(dir, 'x.mp4') }).then(() => null, (e: unknown) => e);
+    const error = await render(dir, { output: path.join(dir, 'x.mp4') }).then(
+      () => null,
+      (e: unknown) => e,
+    );
     expect(error).toBeInstanceOf(RenderError);
     expect(error).toMatchObject({ code: 'no_duration', fields: { element: '#main' } });
   });
 
-  it('variables: declared defaults, overridden by the render\'s values; both reach getVariables() and --<slug> CSS properties', async () => {
+  it("variables: declared defaults, overridden by the render's values; both reach getVariables() and --<slug> CSS properties", async () => {
     const files = {
       'index.html': `<!doctype html><html data-composition-variables='[{"id":"accentColor","type":"color","default":"#ff0000"},{"id":"size","type":"number","default":20}]'>
 <head><style>html,body{margin:0} #root{background:#000} #css{position:absolute;left:100px;top:10px;width:20px;height:20px;background:var(--accentcolor)}</style></head>
@@ -99,29 +112,38 @@ b.style.cssText = 'position:absolute;left:10px;top:10px;background:' + v.accentC
     expect(close(pixel(set.video, 0, 45, 45), [0, 255, 0])).toBe(true);
     // A wrong name or type is a warning by default (test/load/variables-hf.test.ts); strictVariables refuses it.
     for (const [variables, message] of [
-      [{ accent: '#fff' }, /variable "accent" \(given "#fff" \(a string\)\) is not declared in data-composition-variables of .*index\.html \(declared: accentColor, size\)/],
+      [
+        { accent: '#fff' },
+        /variable "accent" \(given "#fff" \(a string\)\) is not declared in data-composition-variables of .*index\.html \(declared: accentColor, size\)/,
+      ],
       [{ size: 'big' }, /variable "size" is declared in .*index\.html as number and expects a finite number, got "big" \(a string\)/],
     ] as const) {
-      const error = await render(defaults.dir, { output: path.join(defaults.dir, 'bad.mp4'), variables, strictVariables: true }).then(() => null, (e: unknown) => e);
+      const error = await render(defaults.dir, { output: path.join(defaults.dir, 'bad.mp4'), variables, strictVariables: true }).then(
+        () => null,
+        (e: unknown) => e,
+      );
       expect(error).toMatchObject({ code: 'invalid_variables', message: expect.stringMatching(message) });
     }
   });
 
-  it('--composition picks one of several top-level compositions by id: its size, at the frame\'s origin', async () => {
-    const { video, frames } = await renderFiles({
-      'index.html': `<!doctype html><html><head><style>html,body{margin:0}</style></head><body>
+  it("--composition picks one of several top-level compositions by id: its size, at the frame's origin", async () => {
+    const { video, frames } = await renderFiles(
+      {
+        'index.html': `<!doctype html><html><head><style>html,body{margin:0}</style></head><body>
 <div data-composition-id="first" data-width="320" data-height="180" data-duration="1" style="background:rgb(255,0,0)"></div>
 <div data-composition-id="second" data-width="160" data-height="90" data-duration="0.5" style="background:rgb(0,0,255)">
   <div data-start="0.2" data-duration="0.1" style="position:absolute;left:0;top:0;width:30px;height:30px;background:rgb(255,255,0)"></div>
 </div></body></html>`,
-    }, { composition: 'second' });
+      },
+      { composition: 'second' },
+    );
     expect(frames).toBe(15);
     expect(close(pixel(video, 0, 80, 45), [0, 0, 255])).toBe(true);
     expect(close(pixel(video, 0, 10, 10), [0, 0, 255])).toBe(true);
     expect(close(pixel(video, 7, 10, 10), [255, 255, 0])).toBe(true);
   });
 
-  it('one file mounted twice: each mount\'s script finds its own elements and values; a host without an id works', async () => {
+  it("one file mounted twice: each mount's script finds its own elements and values; a host without an id works", async () => {
     const card = `<template><div data-composition-id="card" data-width="80" data-height="90">
   <style>.bar{position:absolute;left:0;top:0;height:10px;background:rgb(255,255,255)}</style>
   <div class="bar"></div>
@@ -157,15 +179,30 @@ b.style.cssText = 'position:absolute;left:10px;top:10px;background:' + v.accentC
     let hasAdapter: boolean;
     try {
       const page = await probe.browser.newPage();
-      hasAdapter = await page.evaluate(async () => Boolean(await (navigator as Navigator & { gpu?: { requestAdapter(): Promise<unknown> } }).gpu?.requestAdapter()));
+      hasAdapter = await page.evaluate(async () =>
+        Boolean(await (navigator as Navigator & { gpu?: { requestAdapter(): Promise<unknown> } }).gpu?.requestAdapter()),
+      );
     } finally {
       await probe.close();
     }
-    const dir = await makeProject({ 'index.html': '<!doctype html><div data-composition-id="main" data-width="160" data-height="90" data-duration="0.2" data-requires-webgpu></div>' }, 'fs-contract-');
+    const dir = await makeProject(
+      {
+        'index.html':
+          '<!doctype html><div data-composition-id="main" data-width="160" data-height="90" data-duration="0.2" data-requires-webgpu></div>',
+      },
+      'fs-contract-',
+    );
     projects.push(dir);
     const output = path.join(dir, 'gpu.mp4');
-    const outcome = await render(dir, { output, workers: 1 }).then(() => 'rendered', (e: unknown) => e);
+    const outcome = await render(dir, { output, workers: 1 }).then(
+      () => 'rendered',
+      (e: unknown) => e,
+    );
     if (hasAdapter) expect(outcome).toBe('rendered');
-    else expect(outcome).toMatchObject({ code: 'webgpu_unavailable', message: expect.stringMatching(/index\.html is marked data-requires-webgpu, but this browser has no WebGPU adapter/) });
+    else
+      expect(outcome).toMatchObject({
+        code: 'webgpu_unavailable',
+        message: expect.stringMatching(/index\.html is marked data-requires-webgpu, but this browser has no WebGPU adapter/),
+      });
   });
 });

@@ -26,12 +26,16 @@ beforeAll(async () => {
     res.writeHead(200, { 'content-type': 'text/plain', 'access-control-allow-origin': '*' });
     res.end('internal secret: 0123456789012345678901234567890123456789');
   });
-  service.on('upgrade', (req, socket) => { seen.push(`UPGRADE ${req.url}`); socket.destroy(); });
+  service.on('upgrade', (req, socket) => {
+    seen.push(`UPGRADE ${req.url}`);
+    socket.destroy();
+  });
   await new Promise<void>((resolve) => service.listen(0, '127.0.0.1', resolve));
   port = (service.address() as AddressInfo).port;
   const base = `http://127.0.0.1:${port}`;
-  project = await makeProject({
-    'index.html': `<!doctype html><html><head><link rel="stylesheet" href="${base}/style.css"><style>html,body{margin:0} #root{background:#000}
+  project = await makeProject(
+    {
+      'index.html': `<!doctype html><html><head><link rel="stylesheet" href="${base}/style.css"><style>html,body{margin:0} #root{background:#000}
 #leak{position:absolute;left:0;top:40px;height:10px;background:#fff;width:0}</style></head><body>
 <div id="root" data-composition-id="main" data-width="160" data-height="90" data-duration="0.5">
   <img id="probe" src="${base}/pixel.png"><img id="local-file" src="file:///etc/passwd">
@@ -50,7 +54,9 @@ beforeAll(async () => {
   const worker = new Worker(URL.createObjectURL(new Blob(["fetch('${base}/worker').then((r) => r.text()).then((t) => postMessage(t), () => {})"], { type: 'text/javascript' })));
   worker.onmessage = (m) => leak(String(m.data));
 </script></body></html>`,
-  }, 'fs-isolation-');
+    },
+    'fs-isolation-',
+  );
 }, 60_000);
 
 afterAll(async () => {
@@ -66,18 +72,29 @@ describe('the page reaches nothing but the project', () => {
     const video = await decodeFrames(output, { width: 160, height: 90 });
     for (const k of [0, 14]) expect(pixel(video, k, 2, 45)[0]).toBeLessThan(40);
     const urls = result.warnings.map((w) => w.url);
-    expect(urls).toEqual(expect.arrayContaining([`http://127.0.0.1:${port}/style.css`, `http://127.0.0.1:${port}/pixel.png`, `http://127.0.0.1:${port}/fetch`]));
+    expect(urls).toEqual(
+      expect.arrayContaining([
+        `http://127.0.0.1:${port}/style.css`,
+        `http://127.0.0.1:${port}/pixel.png`,
+        `http://127.0.0.1:${port}/fetch`,
+      ]),
+    );
     // The <img> and the stylesheet are in the HTML: the render itself refuses to fetch a private host.
     const img = result.warnings.find((w) => w.url?.endsWith('/pixel.png'))!;
     expect(img).toMatchObject({ code: 'asset_unavailable', element: 'img#probe' });
-    expect(img.message).toMatch(/img#probe: could not download http:\/\/127\.0\.0\.1:\d+\/pixel\.png: refusing http:\/\/.*`allowPrivateHosts`/);
+    expect(img.message).toMatch(
+      /img#probe: could not download http:\/\/127\.0\.0\.1:\d+\/pixel\.png: refusing http:\/\/.*`allowPrivateHosts`/,
+    );
     // A script's fetch() is the page's: the browser blocks it.
     const fetched = result.warnings.find((w) => w.url?.endsWith('/fetch'))!;
     expect(fetched.message).toMatch(/is not part of the project, and a render loads only the project's own files/);
   }, 60_000);
 
   it('under strict the first blocked request fails the render, naming the element and the URL', async () => {
-    const error = await render(project, { output: path.join(project, 'strict.mp4'), workers: 1, strict: true }).then(() => null, (e: unknown) => e);
+    const error = await render(project, { output: path.join(project, 'strict.mp4'), workers: 1, strict: true }).then(
+      () => null,
+      (e: unknown) => e,
+    );
     expect(error).toBeInstanceOf(RenderError);
     expect(error).toMatchObject({ code: 'strict', fields: { url: expect.stringContaining(`127.0.0.1:${port}`) } });
     expect(seen).toEqual([]);

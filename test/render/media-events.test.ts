@@ -39,28 +39,38 @@ const SCRIPT = `
   requestAnimationFrame(tick);`;
 
 beforeAll(async () => {
-  project = await makeProject({
-    'index.html': page({
-      duration: 0.1,
-      rootBackground: '#0000ff',
-      style: '#v { position: absolute; left: 0; top: 0; } #bar, #abar { position: absolute; left: 170px; width: 0; }'
-        + ' #bar { top: 0; height: 0; } #abar { top: 100px; height: 20px; background: #00ff00; }'
-        + ' #w { position: absolute; left: 0; top: 100px; width: 40px; }'
-        + ' #clock { position: absolute; left: 0; top: 150px; height: 20px; width: 0; background: #ffff00; }',
-      body: '<video id="v" src="clip.mp4" muted data-start="0"></video><audio id="a" src="tone.m4a" data-start="0"></audio>'
-        + '<video id="w" src="clip.mp4" muted data-start="0" data-media-start="0.5" data-playback-rate="2"></video>'
-        + '<div id="bar"></div><div id="abar"></div><div id="clock"></div>',
-      script: SCRIPT,
-    }),
-  }, 'fs-media-events-');
+  project = await makeProject(
+    {
+      'index.html': page({
+        duration: 0.1,
+        rootBackground: '#0000ff',
+        style:
+          '#v { position: absolute; left: 0; top: 0; } #bar, #abar { position: absolute; left: 170px; width: 0; }' +
+          ' #bar { top: 0; height: 0; } #abar { top: 100px; height: 20px; background: #00ff00; }' +
+          ' #w { position: absolute; left: 0; top: 100px; width: 40px; }' +
+          ' #clock { position: absolute; left: 0; top: 150px; height: 20px; width: 0; background: #ffff00; }',
+        body:
+          '<video id="v" src="clip.mp4" muted data-start="0"></video><audio id="a" src="tone.m4a" data-start="0"></audio>' +
+          '<video id="w" src="clip.mp4" muted data-start="0" data-media-start="0.5" data-playback-rate="2"></video>' +
+          '<div id="bar"></div><div id="abar"></div><div id="clock"></div>',
+        script: SCRIPT,
+      }),
+    },
+    'fs-media-events-',
+  );
   await makeIndexedVideo(path.join(project, 'clip.mp4'), { width: 160, height: 90, fps: 30, frames: 30, codec: 'h264' });
   await makeBeepFile(project, 'tone.m4a', { duration: 0.5, beeps: [{ at: 0, length: 0.1 }], format: 'm4a' });
   const result = await render(project, { output: path.join(project, 'out.mp4'), quality: 'high', cache: false });
   video = await decodeFrames(result.output, { width: 320, height: 180 });
 });
-afterAll(async () => { await rm(project, { recursive: true, force: true }); });
+afterAll(async () => {
+  await rm(project, { recursive: true, force: true });
+});
 
-const colour = (k: number, x: number, y: number) => pixel(video, k, x, y).map((c) => (c! > 200 ? 1 : c! < 50 ? 0 : -1)).join('');
+const colour = (k: number, x: number, y: number) =>
+  pixel(video, k, x, y)
+    .map((c) => (c! > 200 ? 1 : c! < 50 ? 0 : -1))
+    .join('');
 
 describe('scripts waiting for media events', () => {
   it('loadedmetadata: duration 1 s, videoHeight 90, videoWidth 160 and readyState 4, from the first frame on', () => {

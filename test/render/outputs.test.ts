@@ -20,11 +20,15 @@ import { makeVideo } from '../helpers/audio-media.js';
 import { runCli, startCli } from '../helpers/render-cli.js';
 import { makeProject, page, probeVideo } from '../helpers/render-pixels.js';
 
-const SUB = '<!doctype html><html><body><template><div data-composition-id="sub" data-width="64" data-height="64"><div style="width:10px;height:10px;background:#0f0"></div></div></template></body></html>';
+const SUB =
+  '<!doctype html><html><body><template><div data-composition-id="sub" data-width="64" data-height="64"><div style="width:10px;height:10px;background:#0f0"></div></div></template></body></html>';
 
 /** 64x64, 3 frames; reads a stylesheet, an image, a GIF, a sub-composition and a video. */
 const INDEX = page({
-  width: 64, height: 64, fps: 10, duration: 0.3,
+  width: 64,
+  height: 64,
+  fps: 10,
+  duration: 0.3,
   head: '<link rel="stylesheet" href="style.css">',
   body: '<img src="logo.png"><img src="anim.gif"><div data-composition-id="sub" data-composition-src="sub.html" data-start="0" data-duration="0.3"></div><video src="clip.mp4" data-start="0" muted></video>',
 });
@@ -40,14 +44,19 @@ async function hashes(dir: string): Promise<Record<string, string>> {
   for (const entry of await readdir(dir, { recursive: true, withFileTypes: true })) {
     if (!entry.isFile()) continue;
     const file = path.join(entry.parentPath, entry.name);
-    out[path.relative(dir, file)] = createHash('sha256').update(await readFile(file)).digest('hex');
+    out[path.relative(dir, file)] = createHash('sha256')
+      .update(await readFile(file))
+      .digest('hex');
   }
   return out;
 }
 
 /** Renders `project` to `output` and returns the error it fails with. */
 async function refusal(output: string, extra: Parameters<typeof render>[1] = {}): Promise<RenderError> {
-  const error = await render(project, { ...options, output, ...extra }).then(() => null, (e: unknown) => e);
+  const error = await render(project, { ...options, output, ...extra }).then(
+    () => null,
+    (e: unknown) => e,
+  );
   expect(error).toBeInstanceOf(RenderError);
   return error as RenderError;
 }
@@ -82,7 +91,12 @@ describe('outputs that would destroy what the render did not create', () => {
   });
 
   it('refuses the project directory and its parent, for a file and for a png sequence', async () => {
-    for (const [output, format] of [[project, 'mp4'], [root, 'mp4'], [project, 'png'], [root, 'png']] as const) {
+    for (const [output, format] of [
+      [project, 'mp4'],
+      [root, 'mp4'],
+      [project, 'png'],
+      [root, 'png'],
+    ] as const) {
       const error = await refusal(output, { format });
       expect(error.code).toBe('output_refused');
       expect(error.message).toContain(`-o ${output} ${output === project ? 'is' : 'contains'} the project directory ${project}`);
@@ -109,7 +123,9 @@ describe('outputs that would destroy what the render did not create', () => {
     const output = path.join(project, name);
     const error = await refusal(output);
     expect(error.code).toBe('output_refused');
-    expect(error.message).toBe(`-o ${output} is a file this render reads: writing the output there would replace it; choose another output path`);
+    expect(error.message).toBe(
+      `-o ${output} is a file this render reads: writing the output there would replace it; choose another output path`,
+    );
     expect(await hashes(project)).toEqual(before);
   });
 
@@ -164,7 +180,9 @@ describe('output directories that cannot be written', () => {
     const output = path.join(project, 'style.css', 'out.mp4');
     const error = await refusal(output);
     expect(error.code).toBe('output_unwritable');
-    expect(error.message).toBe(`cannot create the output's directory ${path.dirname(output)}: a part of that path is a file, not a directory; choose another output path (-o ${output})`);
+    expect(error.message).toBe(
+      `cannot create the output's directory ${path.dirname(output)}: a part of that path is a file, not a directory; choose another output path (-o ${output})`,
+    );
     expect(await hashes(project)).toEqual(before);
   });
 
@@ -178,7 +196,9 @@ describe('output directories that cannot be written', () => {
     try {
       const error = await refusal(path.join(dir, 'out.mp4'));
       expect(error.code).toBe('output_unwritable');
-      expect(error.message).toMatch(new RegExp(`^cannot write the output into ${dir}: (it is on a read-only file system|permission denied)`));
+      expect(error.message).toMatch(
+        new RegExp(`^cannot write the output into ${dir}: (it is on a read-only file system|permission denied)`),
+      );
       expect(await readdir(dir)).toEqual([]);
     } finally {
       if (mounted) execFileSync('umount', [dir]);
@@ -191,10 +211,14 @@ describe('output directories that cannot be written', () => {
     if (!tmpfs(dir, '64k')) return context.skip('needs root and mount (tmpfs) to fill a disk for real');
     try {
       // Fill it but for an inode: the early writability probe (an empty file) passes, the encoder fails.
-      await runFfmpeg(['-v', 'error', '-f', 'lavfi', '-i', 'anoisesrc', '-t', '10', '-f', 's16le', path.join(dir, 'filler')]).catch(() => {});
+      await runFfmpeg(['-v', 'error', '-f', 'lavfi', '-i', 'anoisesrc', '-t', '10', '-f', 's16le', path.join(dir, 'filler')]).catch(
+        () => {},
+      );
       const error = await refusal(path.join(dir, 'out.mp4'), { quality: 'high' });
       expect(error.code).toBe('disk_full');
-      expect(error.message).toBe(`no space left on the disk holding ${dir}: free some space there, or write the output to another disk (-o)`);
+      expect(error.message).toBe(
+        `no space left on the disk holding ${dir}: free some space there, or write the output to another disk (-o)`,
+      );
       expect(await readdir(dir)).toEqual(['filler']);
     } finally {
       execFileSync('umount', [dir]);

@@ -21,12 +21,27 @@ let browsers: LaunchedBrowser[] = [];
 let workers: CaptureWorker[] = [];
 
 beforeAll(async () => {
-  dir = await makeProject({ 'index.html': page({ body: '<div id="b" style="position:absolute;width:10px;height:10px;background:#fff;animation:m 1s linear both"></div>', style: '@keyframes m { to { transform: translateX(300px); } }' }) });
+  dir = await makeProject({
+    'index.html': page({
+      body: '<div id="b" style="position:absolute;width:10px;height:10px;background:#fff;animation:m 1s linear both"></div>',
+      style: '@keyframes m { to { transform: translateX(300px); } }',
+    }),
+  });
   composition = await parseComposition(dir);
   server = await startProjectServer(dir);
   browsers = await Promise.all([launchBrowser(), launchBrowser()]);
   const runtime = runtimeScript(runtimeConfigFor(composition, 1));
-  workers = await Promise.all(browsers.map((b, i) => CaptureWorker.open(b.browser, b.captureMode, i, { url: server.urlFor(composition.entryFile), runtime, width: 320, height: 180, transparent: false })));
+  workers = await Promise.all(
+    browsers.map((b, i) =>
+      CaptureWorker.open(b.browser, b.captureMode, i, {
+        url: server.urlFor(composition.entryFile),
+        runtime,
+        width: 320,
+        height: 180,
+        transparent: false,
+      }),
+    ),
+  );
 }, 60_000);
 
 afterAll(async () => {
@@ -41,7 +56,11 @@ function counting(): { captured: () => number } {
   let captured = 0;
   for (const w of workers) {
     const original = CaptureWorker.prototype.renderFrame.bind(w);
-    w.renderFrame = async (i, t) => { const png = await original(i, t); captured++; return png; };
+    w.renderFrame = async (i, t) => {
+      const png = await original(i, t);
+      captured++;
+      return png;
+    };
   }
   return { captured: () => captured };
 }
@@ -52,7 +71,10 @@ describe('capture pool', () => {
     const seen: number[] = [];
     let maxAhead = 0;
     await captureFrames({
-      workers, frameCount: composition.frameCount, fps: composition.fps, reorderLimit: 3,
+      workers,
+      frameCount: composition.frameCount,
+      fps: composition.fps,
+      reorderLimit: 3,
       sink: async (frame, index) => {
         expect(frame.subarray(1, 4).toString()).toBe('PNG');
         seen.push(index);
@@ -69,8 +91,13 @@ describe('capture pool', () => {
     const counter = counting();
     const failure = new Error('disk full (test)');
     const error = await captureFrames({
-      workers, frameCount: composition.frameCount, fps: composition.fps, reorderLimit: 2,
-      sink: async (_frame, index) => { if (index === 5) throw failure; },
+      workers,
+      frameCount: composition.frameCount,
+      fps: composition.fps,
+      reorderLimit: 2,
+      sink: async (_frame, index) => {
+        if (index === 5) throw failure;
+      },
     }).catch((e: unknown) => e);
     expect(error).toBe(failure);
     // At most the frames in flight when it failed were captured beyond frame 5.

@@ -26,11 +26,23 @@ let cacheDir: string;
 
 const FILES: Record<string, [string, string | Buffer]> = {
   '/lib.js': ['text/javascript', "document.getElementById('scripted').style.background = 'rgb(255,0,255)';"],
-  '/css/theme.css': ['text/css', '@import url("parts/more.css");\n@font-face{font-family:RemoteFace;src:url("../fonts/face.woff2") format("woff2")}\n#pictured{background:url("../img/dot.svg") no-repeat}'],
+  '/css/theme.css': [
+    'text/css',
+    '@import url("parts/more.css");\n@font-face{font-family:RemoteFace;src:url("../fonts/face.woff2") format("woff2")}\n#pictured{background:url("../img/dot.svg") no-repeat}',
+  ],
   '/css/parts/more.css': ['text/css', '#imported{background:rgb(0,255,255)}'],
-  '/img/dot.svg': ['image/svg+xml', '<svg xmlns="http://www.w3.org/2000/svg" width="30" height="30"><rect width="30" height="30" fill="rgb(255,128,0)"/></svg>'],
-  '/fonts/face.woff2': ['font/woff2', readFileSync(path.join(NODE_MODULES, '@fontsource/league-gothic/files/league-gothic-latin-400-normal.woff2'))],
-  '/logo.svg': ['image/svg+xml', '<svg xmlns="http://www.w3.org/2000/svg" width="20" height="20"><rect width="20" height="20" fill="rgb(0,0,255)"/></svg>'],
+  '/img/dot.svg': [
+    'image/svg+xml',
+    '<svg xmlns="http://www.w3.org/2000/svg" width="30" height="30"><rect width="30" height="30" fill="rgb(255,128,0)"/></svg>',
+  ],
+  '/fonts/face.woff2': [
+    'font/woff2',
+    readFileSync(path.join(NODE_MODULES, '@fontsource/league-gothic/files/league-gothic-latin-400-normal.woff2')),
+  ],
+  '/logo.svg': [
+    'image/svg+xml',
+    '<svg xmlns="http://www.w3.org/2000/svg" width="20" height="20"><rect width="20" height="20" fill="rgb(0,0,255)"/></svg>',
+  ],
 };
 
 function page(): string {
@@ -55,13 +67,18 @@ function page(): string {
 </script></body></html>`;
 }
 
-const near = (video: DecodedVideo, x: number, y: number, rgb: number[]) => pixel(video, 0, x, y).every((v, i) => Math.abs(v - rgb[i]!) <= 30);
+const near = (video: DecodedVideo, x: number, y: number, rgb: number[]) =>
+  pixel(video, 0, x, y).every((v, i) => Math.abs(v - rgb[i]!) <= 30);
 
 beforeAll(async () => {
   server = http.createServer((req, res) => {
     requests.push(req.url ?? '');
     const file = FILES[req.url ?? ''];
-    if (!file) { res.writeHead(404); res.end(); return; }
+    if (!file) {
+      res.writeHead(404);
+      res.end();
+      return;
+    }
     res.writeHead(200, { 'content-type': file[0] });
     res.end(file[1]);
   });
@@ -69,7 +86,10 @@ beforeAll(async () => {
   base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   project = await makeProject({ 'index.html': page() }, 'fs-remote-assets-');
   cacheDir = await mkdtemp(path.join(os.tmpdir(), 'fs-remote-assets-cache-'));
-  await copyFile(path.join(NODE_MODULES, '@fontsource/league-gothic/files/league-gothic-latin-400-normal.woff2'), path.join(project, 'ref.woff2'));
+  await copyFile(
+    path.join(NODE_MODULES, '@fontsource/league-gothic/files/league-gothic-latin-400-normal.woff2'),
+    path.join(project, 'ref.woff2'),
+  );
 });
 
 afterAll(async () => {
@@ -90,7 +110,14 @@ describe('remote assets', () => {
     expect(near(first, 55, 15, [0, 255, 255])).toBe(true);
     expect(near(first, 95, 15, [255, 128, 0])).toBe(true);
     expect(near(first, 130, 10, [0, 0, 255])).toBe(true);
-    expect([...requests].sort()).toEqual(['/css/parts/more.css', '/css/theme.css', '/fonts/face.woff2', '/img/dot.svg', '/lib.js', '/logo.svg']);
+    expect([...requests].sort()).toEqual([
+      '/css/parts/more.css',
+      '/css/theme.css',
+      '/fonts/face.woff2',
+      '/img/dot.svg',
+      '/lib.js',
+      '/logo.svg',
+    ]);
     // League Gothic is narrow: the text in it is far narrower than in the fallback face.
     const remoteWidth = leftEdge(first, 0, 125, [0, 0, 0], 60);
     expect(remoteWidth).toBeGreaterThan(60);
@@ -109,21 +136,51 @@ describe('remote assets', () => {
     await render(project, { output, workers: 1, cache: cacheDir, allowPrivateHosts: true, quality: 'high' });
     expect(requests.length).toBe(before);
     const video = await decodeFrames(output, { width: 320, height: 180 });
-    for (const [x, y] of [[15, 15], [55, 15], [95, 15], [130, 10]] as const) expect(pixel(video, 0, x, y)).toEqual(pixel(first, 0, x, y));
+    for (const [x, y] of [
+      [15, 15],
+      [55, 15],
+      [95, 15],
+      [130, 10],
+    ] as const)
+      expect(pixel(video, 0, x, y)).toEqual(pixel(first, 0, x, y));
     server = http.createServer();
   });
 
   it('a script that cannot be fetched fails the render, naming the element and the URL; an image is a warning', async () => {
-    const dir = await makeProject({ 'index.html': `<!doctype html><html><head><script id="lib" src="https://framesmith-test.invalid/lib.js"></script></head><body>
-<div id="root" data-composition-id="main" data-width="160" data-height="90" data-duration="0.2"></div></body></html>` }, 'fs-remote-assets-');
+    const dir = await makeProject(
+      {
+        'index.html': `<!doctype html><html><head><script id="lib" src="https://framesmith-test.invalid/lib.js"></script></head><body>
+<div id="root" data-composition-id="main" data-width="160" data-height="90" data-duration="0.2"></div></body></html>`,
+      },
+      'fs-remote-assets-',
+    );
     try {
-      const error = await render(dir, { output: path.join(dir, 'x.mp4'), cache: false }).then(() => null, (e: unknown) => e);
+      const error = await render(dir, { output: path.join(dir, 'x.mp4'), cache: false }).then(
+        () => null,
+        (e: unknown) => e,
+      );
       expect(error).toBeInstanceOf(RenderError);
-      expect(error).toMatchObject({ code: 'remote_asset', message: expect.stringMatching(/script#lib in .*index\.html: could not download the script https:\/\/framesmith-test\.invalid\/lib\.js/) });
-      const img = await makeProject({ 'index.html': `<!doctype html><html><body><div id="root" data-composition-id="main" data-width="160" data-height="90" data-duration="0.2"><img id="pic" src="http://127.0.0.1:9/pic.png"></div></body></html>` }, 'fs-remote-assets-');
+      expect(error).toMatchObject({
+        code: 'remote_asset',
+        message: expect.stringMatching(
+          /script#lib in .*index\.html: could not download the script https:\/\/framesmith-test\.invalid\/lib\.js/,
+        ),
+      });
+      const img = await makeProject(
+        {
+          'index.html': `<!doctype html><html><body><div id="root" data-composition-id="main" data-width="160" data-height="90" data-duration="0.2"><img id="pic" src="http://127.0.0.1:9/pic.png"></div></body></html>`,
+        },
+        'fs-remote-assets-',
+      );
       try {
         const result = await render(img, { output: path.join(img, 'x.mp4'), cache: false });
-        expect(result.warnings).toEqual([expect.objectContaining({ code: 'asset_unavailable', element: 'img#pic', message: expect.stringMatching(/img#pic: could not download http:\/\/127\.0\.0\.1:9\/pic\.png: .*`allowPrivateHosts`/) })]);
+        expect(result.warnings).toEqual([
+          expect.objectContaining({
+            code: 'asset_unavailable',
+            element: 'img#pic',
+            message: expect.stringMatching(/img#pic: could not download http:\/\/127\.0\.0\.1:9\/pic\.png: .*`allowPrivateHosts`/),
+          }),
+        ]);
       } finally {
         await rm(img, { recursive: true, force: true });
       }

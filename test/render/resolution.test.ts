@@ -33,14 +33,24 @@ beforeAll(async () => {
   project = await makeProject({});
   // A 640x360 source drawn in an 80x45 box: at factor 6 it is drawn over 480x270 device pixels.
   await makeIndexedVideo(path.join(project, 'clip.mp4'), { width: 640, height: 360, fps: 30, frames: 30, codec: 'h264' });
-  await writeFile(path.join(project, 'index.html'), page({
-    duration: FRAMES / 30,
-    style: `#box { position: absolute; left: 10px; top: 10px; width: 50px; height: 50px; box-sizing: border-box; border: 1px solid #fff; background: #00f; }
+  await writeFile(
+    path.join(project, 'index.html'),
+    page({
+      duration: FRAMES / 30,
+      style: `#box { position: absolute; left: 10px; top: 10px; width: 50px; height: 50px; box-sizing: border-box; border: 1px solid #fff; background: #00f; }
 video { position: absolute; left: 200px; top: 100px; width: 80px; height: 45px; }`,
-    body: '<div id="box"></div><video id="v" src="clip.mp4" muted data-start="0" data-duration="1"></video>',
-  }));
+      body: '<div id="box"></div><video id="v" src="clip.mp4" muted data-start="0" data-duration="1"></video>',
+    }),
+  );
   // crf 0: x264 lossless, so luma edges are the captured pixels.
-  result = await render(project, { output: path.join(project, 'hd.mp4'), resolution: '1080p', quality: 'high', crf: 0, workers: 1, cache: false });
+  result = await render(project, {
+    output: path.join(project, 'hd.mp4'),
+    resolution: '1080p',
+    quality: 'high',
+    crf: 0,
+    workers: 1,
+    cache: false,
+  });
 }, 180_000);
 
 afterAll(async () => {
@@ -69,7 +79,9 @@ describe('resolution', () => {
   });
 
   it('extracts video frames at the drawn size times the scale, showing the right frames', async () => {
-    expect(result.stages['video-frames']!.perVideo).toEqual([{ element: expect.stringContaining('v'), width: 480, height: 270, format: 'jpg' }]);
+    expect(result.stages['video-frames']!.perVideo).toEqual([
+      { element: expect.stringContaining('v'), width: 480, height: 270, format: 'jpg' },
+    ]);
     const file = path.join(project, 'hd.mp4');
     for (let k = 0; k < FRAMES; k++) {
       const raw = await luma(file, k, 1920, 1080);
@@ -79,7 +91,15 @@ describe('resolution', () => {
 
   it('keeps the factor in a planned render: every chunk draws at it', async () => {
     const output = path.join(project, 'planned.mp4');
-    const planned = await render(project, { output, resolution: '1080p', chunkFrames: 2, crf: 0, quality: 'high', workers: 1, cache: false });
+    const planned = await render(project, {
+      output,
+      resolution: '1080p',
+      chunkFrames: 2,
+      crf: 0,
+      quality: 'high',
+      workers: 1,
+      cache: false,
+    });
     expect(planned).toMatchObject({ width: 1920, height: 1080, frames: FRAMES });
     expect(planned.chunks).toHaveLength(2);
     expect(await probeVideo(output)).toMatchObject({ width: '1920', height: '1080', nb_read_frames: String(FRAMES) });
@@ -104,10 +124,34 @@ describe('resolution', () => {
   });
 
   const refused: Array<[string, number, number, string, RegExp]> = [
-    ['another aspect', 320, 240, '1080p', /`resolution` 1080p \(landscape, 1920x1080\) does not have the aspect of the composition .*index\.html is 320x240: no preset has its aspect/],
-    ['a square preset for a landscape composition', 320, 180, 'square', /does not have the aspect of the composition .* is 320x180: use `resolution` landscape/],
-    ['a factor that is not whole', 1280, 720, 'landscape', /needs a device scale factor of 1\.5, and only whole multiples keep pixels sharp; the composition .* is 1280x720/],
-    ['a preset smaller than the composition', 3840, 2160, '1080p', /is smaller than the composition .* is 3840x2160; `resolution` only scales up/],
+    [
+      'another aspect',
+      320,
+      240,
+      '1080p',
+      /`resolution` 1080p \(landscape, 1920x1080\) does not have the aspect of the composition .*index\.html is 320x240: no preset has its aspect/,
+    ],
+    [
+      'a square preset for a landscape composition',
+      320,
+      180,
+      'square',
+      /does not have the aspect of the composition .* is 320x180: use `resolution` landscape/,
+    ],
+    [
+      'a factor that is not whole',
+      1280,
+      720,
+      'landscape',
+      /needs a device scale factor of 1\.5, and only whole multiples keep pixels sharp; the composition .* is 1280x720/,
+    ],
+    [
+      'a preset smaller than the composition',
+      3840,
+      2160,
+      '1080p',
+      /is smaller than the composition .* is 3840x2160; `resolution` only scales up/,
+    ],
   ];
   for (const [what, width, height, preset, message] of refused) {
     it(`refuses ${what} before anything is written (invalid_option)`, async () => {
@@ -129,8 +173,12 @@ describe('resolution', () => {
   it('refuses an unknown preset and --hdr with a preset, naming what is accepted', async () => {
     const unknown = await render(project, { output: path.join(project, 'x.mp4'), resolution: '720p' }).catch((e: unknown) => e);
     expect(unknown).toMatchObject({ code: 'invalid_option' });
-    expect((unknown as Error).message).toMatch(/`resolution` "720p" is not a preset: use one of landscape, portrait, landscape-4k, portrait-4k, square, square-4k \(or the aliases 1080p, hd/);
-    const hdr = await render(project, { output: path.join(project, 'x.mp4'), resolution: '4k', dynamicRange: 'hdr' }).catch((e: unknown) => e);
+    expect((unknown as Error).message).toMatch(
+      /`resolution` "720p" is not a preset: use one of landscape, portrait, landscape-4k, portrait-4k, square, square-4k \(or the aliases 1080p, hd/,
+    );
+    const hdr = await render(project, { output: path.join(project, 'x.mp4'), resolution: '4k', dynamicRange: 'hdr' }).catch(
+      (e: unknown) => e,
+    );
     expect(hdr).toMatchObject({ code: 'invalid_option' });
     expect((hdr as Error).message).toMatch(/`resolution` cannot be combined with `dynamicRange: 'hdr'`/);
     expect(existsSync(path.join(project, 'x.mp4'))).toBe(false);

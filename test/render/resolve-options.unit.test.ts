@@ -7,7 +7,7 @@
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_DEADLINES } from '../../src/capture/deadlines.js';
-import { defaultWorkers } from '../../src/capture/workers.js';
+import { defaultWorkers } from '../../src/capture/worker-count.js';
 import { DEFAULT_CHUNK_FRAMES } from '../../src/plan/chunks.js';
 import { resolveRenderOptions } from '../../src/render/options.js';
 import type { RenderOptions } from '../../src/render/types.js';
@@ -30,9 +30,19 @@ describe('resolveRenderOptions', () => {
   it('applies every default once', () => {
     const resolved = resolveRenderOptions(PROJECT, {}, BARE);
     expect(resolved).toMatchObject({
-      input: PROJECT, format: 'mp4', planned: false, workers: defaultWorkers(), webgl: 'auto', seed: 1, strict: false,
-      cacheDir: path.join('/home/someone', '.cache', 'framesmith'), hdr: false, hdrWarning: null, frameFormat: 'jpeg',
-      hlsSegmentSeconds: 4, chunkFrames: DEFAULT_CHUNK_FRAMES,
+      input: PROJECT,
+      format: 'mp4',
+      planned: false,
+      workers: defaultWorkers(),
+      webgl: 'auto',
+      seed: 1,
+      strict: false,
+      cacheDir: path.join('/home/someone', '.cache', 'framesmith'),
+      hdr: false,
+      hdrWarning: null,
+      frameFormat: 'jpeg',
+      hlsSegmentSeconds: 4,
+      chunkFrames: DEFAULT_CHUNK_FRAMES,
     });
     expect(resolved.deadlines).toEqual(DEFAULT_DEADLINES);
     expect(path.isAbsolute(resolved.output)).toBe(true);
@@ -41,14 +51,36 @@ describe('resolveRenderOptions', () => {
 
   it('keeps what was given, and reads the environment only where nothing was given', () => {
     const options: RenderOptions = {
-      output: 'out/clip.webm', workers: 3, webgl: 'on', seed: 7, strict: true, cache: false, crf: 30, hlsSegmentSeconds: 6,
-      protocolTimeout: 5000, frames: { first: 2, last: 9 },
+      output: 'out/clip.webm',
+      workers: 3,
+      webgl: 'on',
+      seed: 7,
+      strict: true,
+      cache: false,
+      crf: 30,
+      hlsSegmentSeconds: 6,
+      protocolTimeout: 5000,
+      frames: { first: 2, last: 9 },
     };
-    const env = { ...BARE, FRAMESMITH_WORKERS: '2', PRODUCER_PLAYER_READY_TIMEOUT_MS: '2000', PRODUCER_PUPPETEER_PROTOCOL_TIMEOUT_MS: '9000' };
+    const env = {
+      ...BARE,
+      FRAMESMITH_WORKERS: '2',
+      PRODUCER_PLAYER_READY_TIMEOUT_MS: '2000',
+      PRODUCER_PUPPETEER_PROTOCOL_TIMEOUT_MS: '9000',
+    };
     const resolved = resolveRenderOptions(PROJECT, options, env);
     expect(resolved).toMatchObject({
-      format: 'webm', output: path.resolve('out/clip.webm'), workers: 3, webgl: 'on', seed: 7, strict: true, cacheDir: null, crf: 30,
-      frameFormat: 'png', hlsSegmentSeconds: 6, frames: { first: 2, last: 9 },
+      format: 'webm',
+      output: path.resolve('out/clip.webm'),
+      workers: 3,
+      webgl: 'on',
+      seed: 7,
+      strict: true,
+      cacheDir: null,
+      crf: 30,
+      frameFormat: 'png',
+      hlsSegmentSeconds: 6,
+      frames: { first: 2, last: 9 },
     });
     expect(resolved.deadlines).toEqual({ ...DEFAULT_DEADLINES, protocolTimeoutMs: 5000, playerReadyTimeoutMs: 2000 });
     expect(resolveRenderOptions(PROJECT, {}, env).workers).toBe(2);
@@ -65,17 +97,25 @@ describe('resolveRenderOptions', () => {
 
   it('a planned render: chunkFrames, redis or storage', () => {
     expect(resolveRenderOptions(PROJECT, { chunkFrames: 30 }, BARE)).toMatchObject({ planned: true, chunkFrames: 30 });
-    expect(resolveRenderOptions(PROJECT, { storage: '/mnt/renders' }, BARE)).toMatchObject({ planned: true, chunkFrames: DEFAULT_CHUNK_FRAMES, storage: '/mnt/renders' });
+    expect(resolveRenderOptions(PROJECT, { storage: '/mnt/renders' }, BARE)).toMatchObject({
+      planned: true,
+      chunkFrames: DEFAULT_CHUNK_FRAMES,
+      storage: '/mnt/renders',
+    });
   });
 
-  it('is frozen, down to the frame range and the deadlines, and leaves the caller\'s object as it was', () => {
+  it("is frozen, down to the frame range and the deadlines, and leaves the caller's object as it was", () => {
     const frames = { first: 0, last: 4 };
     const options: RenderOptions = { frames, cache: '/tmp/c', dynamicRange: 'sdr' };
     const before = structuredClone(options);
     const resolved = resolveRenderOptions(PROJECT, options, BARE);
     expect(Object.isFrozen(resolved) && Object.isFrozen(resolved.frames) && Object.isFrozen(resolved.deadlines)).toBe(true);
-    expect(() => { (resolved as { seed: number }).seed = 2; }).toThrow(TypeError);
-    expect(() => { (resolved.frames as { last: number }).last = 9; }).toThrow(TypeError);
+    expect(() => {
+      (resolved as { seed: number }).seed = 2;
+    }).toThrow(TypeError);
+    expect(() => {
+      (resolved.frames as { last: number }).last = 9;
+    }).toThrow(TypeError);
     expect(options).toEqual(before);
     expect(Object.isFrozen(options) || Object.isFrozen(frames)).toBe(false);
     // The raw options that were resolved into something else are not passed on beside it.
@@ -89,7 +129,12 @@ describe('resolveRenderOptions', () => {
     ['hdr in chunks', { dynamicRange: 'hdr', chunkFrames: 10 }, BARE, /hdr.* not supported by planned renders/i],
     ['workers 0', { workers: 0 }, BARE, /workers\W* must be a whole number >= 1 \(got 0\)/],
     ['a bad FRAMESMITH_WORKERS', {}, { ...BARE, FRAMESMITH_WORKERS: '0' }, /FRAMESMITH_WORKERS must be a whole number >= 1 \(got "0"\)/],
-    ['a bad deadline variable', {}, { ...BARE, PRODUCER_PLAYER_READY_TIMEOUT_MS: 'soon' }, /PRODUCER_PLAYER_READY_TIMEOUT_MS must be .*got "soon"/],
+    [
+      'a bad deadline variable',
+      {},
+      { ...BARE, PRODUCER_PLAYER_READY_TIMEOUT_MS: 'soon' },
+      /PRODUCER_PLAYER_READY_TIMEOUT_MS must be .*got "soon"/,
+    ],
   ])('refuses %s with invalid_option, before any work', (_what, options, env, message) => {
     const error = refusal(options, env);
     expect(error.code).toBe('invalid_option');

@@ -23,16 +23,19 @@ let out: DecodedVideo;
 let stage: VideoFramesStage;
 
 beforeAll(async () => {
-  dir = await makeProject({
-    'index.html': `<!doctype html><html><head><style>html,body{margin:0} #root{background:#00f} video{position:absolute}</style></head><body>
+  dir = await makeProject(
+    {
+      'index.html': `<!doctype html><html><head><style>html,body{margin:0} #root{background:#00f} video{position:absolute}</style></head><body>
 <div id="root" data-composition-id="main" data-width="320" data-height="180" data-duration="1">
   <video id="big" src="clip.mp4" muted data-start="0" style="left:0;top:0;width:240px;height:135px"></video>
   <div data-composition-id="pip" data-composition-src="pip.html" data-start="${PIP_HOST_START}" data-duration="0.8"></div>
 </div></body></html>`,
-    'pip.html': `<template><div data-composition-id="pip">
+      'pip.html': `<template><div data-composition-id="pip">
   <video id="small" src="clip.mp4" muted data-start="0" data-media-start="${PIP_TRIM}" style="position:absolute;left:250px;top:140px;width:64px;height:36px"></video>
 </div></template>`,
-  }, 'fs-same-source-');
+    },
+    'fs-same-source-',
+  );
   clip = await makeIndexedVideo(path.join(dir, 'clip.mp4'), { width: 320, height: 180, fps: FPS, frames: 60, codec: 'h264', gop: 12 });
   stage = videoFramesStage({ cache: false });
   await render(dir, { output: path.join(dir, 'out.mp4'), workers: 2, quality: 'high', stages: [stage, audioStage()] });

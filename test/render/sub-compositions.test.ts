@@ -28,7 +28,8 @@ function near(video: DecodedVideo, frame: number, x: number, y: number, rgb: [nu
   for (let dy = -2; dy <= 2; dy++) {
     for (let dx = -2; dx <= 2; dx++) {
       const p = pixel(video, frame, x + dx, y + dy);
-      if (Math.abs(p[0]! - rgb[0]) > tolerance || Math.abs(p[1]! - rgb[1]) > tolerance || Math.abs(p[2]! - rgb[2]) > tolerance) return false;
+      if (Math.abs(p[0]! - rgb[0]) > tolerance || Math.abs(p[1]! - rgb[1]) > tolerance || Math.abs(p[2]! - rgb[2]) > tolerance)
+        return false;
     }
   }
   return true;
@@ -75,14 +76,18 @@ let project: string;
 let video: DecodedVideo;
 
 beforeAll(async () => {
-  project = await makeProject({
-    'index.html': MAIN,
-    'compositions/level1.html': LEVEL1,
-    'compositions/theme.css': '.themed{background:rgb(255,128,0)}',
-    'compositions/img/dot.svg': '<svg xmlns="http://www.w3.org/2000/svg" width="20" height="20"><rect width="20" height="20" fill="rgb(128,255,128)"/></svg>',
-    'compositions/level2.html': LEVEL2,
-    'compositions/deep/level3.html': LEVEL3,
-  }, 'fs-subcomp-');
+  project = await makeProject(
+    {
+      'index.html': MAIN,
+      'compositions/level1.html': LEVEL1,
+      'compositions/theme.css': '.themed{background:rgb(255,128,0)}',
+      'compositions/img/dot.svg':
+        '<svg xmlns="http://www.w3.org/2000/svg" width="20" height="20"><rect width="20" height="20" fill="rgb(128,255,128)"/></svg>',
+      'compositions/level2.html': LEVEL2,
+      'compositions/deep/level3.html': LEVEL3,
+    },
+    'fs-subcomp-',
+  );
   const output = path.join(project, 'out.mp4');
   await render(project, { output, workers: 2, quality: 'high' });
   video = await decodeFrames(output, { width: 320, height: 180 });
@@ -137,16 +142,19 @@ describe('media inside a sub-composition', () => {
   let output: string;
 
   beforeAll(async () => {
-    dir = await makeProject({
-      'index.html': `<!doctype html><html><head><style>html,body{margin:0} #root{background:#00f}</style></head><body>
+    dir = await makeProject(
+      {
+        'index.html': `<!doctype html><html><head><style>html,body{margin:0} #root{background:#00f}</style></head><body>
 <div id="root" data-composition-id="main" data-width="320" data-height="180" data-duration="1.5">
   <div data-composition-id="scene" data-composition-src="scenes/scene.html" data-start="0.4" data-duration="1"></div>
 </div></body></html>`,
-      'scenes/scene.html': `<template><div data-composition-id="scene">
+        'scenes/scene.html': `<template><div data-composition-id="scene">
   <video id="v" src="media/clip.mp4" data-start="0.2" data-media-start="0.5" muted style="position:absolute;left:0;top:0;width:160px;height:90px"></video>
   <audio id="a" src="media/beep.wav" data-start="0.3"></audio>
 </div></template>`,
-    }, 'fs-subcomp-media-');
+      },
+      'fs-subcomp-media-',
+    );
     clip = await makeIndexedVideo(path.join(dir, 'scenes/media/clip.mp4'), { width: 160, height: 90, fps: 30, frames: 60, codec: 'h264' });
     await makeBeepFile(path.join(dir, 'scenes/media'), 'beep.wav', { duration: 1, beeps: [{ at: 0.2, length: 0.1 }] });
     output = path.join(dir, 'out.mp4');
@@ -190,11 +198,20 @@ describe('media inside a sub-composition', () => {
 
 describe('symlinked asset folders', () => {
   it('an assets/ folder that is a symlink out of the project is served', async () => {
-    const outside = await makeProject({ 'logo.svg': '<svg xmlns="http://www.w3.org/2000/svg" width="40" height="40"><rect width="40" height="40" fill="rgb(255,0,0)"/></svg>' }, 'fs-symlink-target-');
-    const dir = await makeProject({
-      'index.html': `<!doctype html><html><head><style>html,body{margin:0} #root{background:#000}</style></head><body>
+    const outside = await makeProject(
+      {
+        'logo.svg':
+          '<svg xmlns="http://www.w3.org/2000/svg" width="40" height="40"><rect width="40" height="40" fill="rgb(255,0,0)"/></svg>',
+      },
+      'fs-symlink-target-',
+    );
+    const dir = await makeProject(
+      {
+        'index.html': `<!doctype html><html><head><style>html,body{margin:0} #root{background:#000}</style></head><body>
 <div id="root" data-composition-id="main" data-width="160" data-height="90" data-duration="0.2"><img src="assets/logo.svg" style="position:absolute;left:10px;top:10px"></div></body></html>`,
-    }, 'fs-symlink-');
+      },
+      'fs-symlink-',
+    );
     try {
       await mkdir(dir, { recursive: true });
       await symlink(outside, path.join(dir, 'assets'), 'dir');
@@ -208,4 +225,3 @@ describe('symlinked asset folders', () => {
     }
   }, 60_000);
 });
-

@@ -53,12 +53,20 @@ let video: DecodedVideo;
 
 beforeAll(async () => {
   dir = await makeProject({ 'index.html': INDEX, 'card.html': CARD }, 'fs-var-bind-');
-  for (const [name, color] of [['red.png', 'red'], ['blue.png', 'blue']]) {
+  for (const [name, color] of [
+    ['red.png', 'red'],
+    ['blue.png', 'blue'],
+  ]) {
     await runFfmpeg(['-y', '-v', 'error', '-f', 'lavfi', '-i', `color=c=${color}:s=80x90`, '-frames:v', '1', path.join(dir, name!)]);
   }
   await makeIndexedVideo(path.join(dir, 'media', 'b.mp4'), { width: 160, height: 90, fps: 30, frames: 6, codec: 'h264' });
   await makeSilentVideo(path.join(dir, 'media'), 'a.mp4', 0.5); // the authored default: grey, no frame numbers
-  result = await render(dir, { output: path.join(dir, 'out.mp4'), quality: 'high', cache: false, variables: { pic: { url: 'blue.png' }, label: 'TOP', extra: 1 } });
+  result = await render(dir, {
+    output: path.join(dir, 'out.mp4'),
+    quality: 'high',
+    cache: false,
+    variables: { pic: { url: 'blue.png' }, label: 'TOP', extra: 1 },
+  });
   video = await decodeFrames(result.output, { width: 320, height: 180 });
 }, 120_000);
 afterAll(async () => {
@@ -74,19 +82,21 @@ describe('variable bindings in a render', () => {
     expect(result.frames).toBe(6);
     const variableWarnings = result.warnings.filter((w) => w.code === 'variable');
     expect(variableWarnings).toHaveLength(1);
-    expect(variableWarnings[0]!.message).toMatch(/variable "extra" \(given 1 \(a number\)\) is not declared in data-composition-variables of .*index\.html \(declared: pic, label\)/);
+    expect(variableWarnings[0]!.message).toMatch(
+      /variable "extra" \(given 1 \(a number\)\) is not declared in data-composition-variables of .*index\.html \(declared: pic, label\)/,
+    );
   });
 
-  it('data-var-src swaps the image: the blue PNG of the render\'s value, not the red default', () => {
+  it("data-var-src swaps the image: the blue PNG of the render's value, not the red default", () => {
     for (let k = 0; k < 6; k++) expect(close(pixel(video, k, 40, 45), [0, 0, 255])).toBe(true);
   });
 
-  it('data-var-text: the page\'s script reads the bound text, at the top level and in the sub-composition\'s own scope', () => {
+  it("data-var-text: the page's script reads the bound text, at the top level and in the sub-composition's own scope", () => {
     expect(close(pixel(video, 0, 110, 20), [0, 255, 0])).toBe(true);
     expect(close(pixel(video, 0, 180, 120), [0, 255, 0])).toBe(true);
   });
 
-  it('data-var-src swaps a sub-composition\'s video to the host\'s value: its frames, extracted and shown in order', () => {
+  it("data-var-src swaps a sub-composition's video to the host's value: its frames, extracted and shown in order", () => {
     for (let k = 0; k < 6; k++) expect(readFrameIndexFromRaw(video.frames[k]!, 320, 180, 'rgb24', { x: 160, y: 0, w: 160, h: 90 })).toBe(k);
   });
 });

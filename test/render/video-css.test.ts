@@ -41,7 +41,8 @@ function rgb(k: number, x: number, y: number): [number, number, number] {
 const isBlue = ([r, g, b]: number[]) => b! > 200 && r! < 50 && g! < 50;
 const isWhite = ([r, g, b]: number[]) => r! > 200 && g! > 200 && b! > 200;
 const isBlack = ([r, g, b]: number[]) => r! < 50 && g! < 50 && b! < 50;
-const readAt = (k: number, region: { x: number; y: number; w: number; h: number }) => readFrameIndexFromRaw(video.frames[k]!, 320, 180, 'rgb24', region);
+const readAt = (k: number, region: { x: number; y: number; w: number; h: number }) =>
+  readFrameIndexFromRaw(video.frames[k]!, 320, 180, 'rgb24', region);
 
 /** Whether cell i of the grid is white on source frame n. */
 const bit = (n: number, i: number) => ((n >> i) & 1) === 1;
@@ -67,13 +68,20 @@ describe('CSS applies to the video frame', () => {
 
   it('frames sent over loopback HTTP, with the page image caches dropped before every frame, give the same pixels', async () => {
     const output = path.join(project, 'css-http.mp4');
-    await render(project, { output, quality: 'high', workers: 1, stages: [videoFramesStage({ cache: false, transport: 'http', decodedBudgetBytes: 1 })] });
+    await render(project, {
+      output,
+      quality: 'high',
+      workers: 1,
+      stages: [videoFramesStage({ cache: false, transport: 'http', decodedBudgetBytes: 1 })],
+    });
     const overHttp = await decodeFrames(output, { width: 320, height: 180 });
     expect(hashFrames(overHttp)).toEqual(hashFrames(video));
   }, 120_000);
 
   it('decodes frames at the size each video is drawn, once per distinct size', () => {
-    const sizes = Object.fromEntries(stage.stats.perVideo.map((v) => [v.element, [v.requested?.width, v.requested?.height, v.width, v.height]]));
+    const sizes = Object.fromEntries(
+      stage.stats.perVideo.map((v) => [v.element, [v.requested?.width, v.requested?.height, v.width, v.height]]),
+    );
     // The size drawn in the layout box (transforms aside), device pixels: contain fits 16:9 into 80x80.
     expect(sizes['video#contain']).toEqual([80, 45, 80, 45]);
     expect(sizes['video#cover']).toEqual([40, 45, 80, 45]);
@@ -150,11 +158,14 @@ describe('only changed frames are sent to the page', () => {
     const dir = await makeProject({});
     try {
       await makeIndexedVideo(path.join(dir, 'slow.mp4'), { width: 160, height: 90, fps: 15, frames: 5, codec: 'h264' });
-      await writeFile(path.join(dir, 'index.html'), page({
-        duration: 0.6,
-        style: 'video { position: absolute; left: 0; top: 0; width: 160px; height: 90px; }',
-        body: '<video id="slow" src="slow.mp4" muted data-start="0" data-duration="0.6"></video>',
-      }));
+      await writeFile(
+        path.join(dir, 'index.html'),
+        page({
+          duration: 0.6,
+          style: 'video { position: absolute; left: 0; top: 0; width: 160px; height: 90px; }',
+          body: '<video id="slow" src="slow.mp4" muted data-start="0" data-duration="0.6"></video>',
+        }),
+      );
       const held = videoFramesStage({ cache: false });
       const output = path.join(dir, 'slow.mp4.out.mp4');
       await render(dir, { output, quality: 'high', workers: 1, stages: [held] });

@@ -23,7 +23,22 @@ beforeAll(async () => {
   await makeIndexedVideo(path.join(project, 'good.mp4'), { width: 80, height: 45, fps: 30, frames: 15, codec: 'h264' });
   await writeFile(path.join(project, 'text.mp4'), 'this is not a video\n');
   // A real file cut short: the header promises frames the file does not hold.
-  await runFfmpeg(['-y', '-v', 'error', '-f', 'lavfi', '-i', 'testsrc2=s=80x45:r=30', '-frames:v', '30', '-c:v', 'libx264', '-pix_fmt', 'yuv420p', path.join(project, 'whole.mp4')]);
+  await runFfmpeg([
+    '-y',
+    '-v',
+    'error',
+    '-f',
+    'lavfi',
+    '-i',
+    'testsrc2=s=80x45:r=30',
+    '-frames:v',
+    '30',
+    '-c:v',
+    'libx264',
+    '-pix_fmt',
+    'yuv420p',
+    path.join(project, 'whole.mp4'),
+  ]);
   const { readFile } = await import('node:fs/promises');
   const whole = await readFile(path.join(project, 'whole.mp4'));
   await writeFile(path.join(project, 'cut.mp4'), whole.subarray(0, 600));
@@ -38,7 +53,10 @@ async function failingRender(html: string, name: string): Promise<RenderError> {
   const outDir = path.join(project, `out-${name}`);
   await mkdir(outDir, { recursive: true });
   const output = path.join(outDir, 'video.mp4');
-  const error = await render(project, { output, workers: 2 }).then(() => null, (e: unknown) => e);
+  const error = await render(project, { output, workers: 2 }).then(
+    () => null,
+    (e: unknown) => e,
+  );
   expect(error).toBeInstanceOf(RenderError);
   expect(existsSync(output)).toBe(false);
   expect(await readdir(outDir)).toEqual([]);
@@ -48,7 +66,12 @@ async function failingRender(html: string, name: string): Promise<RenderError> {
 
 describe('bad media', () => {
   it('a missing video file: media_missing, naming the element and the file', async () => {
-    const error = await failingRender(withMedia('<video id="ok" src="good.mp4" muted data-start="0" data-duration="0.5"></video><video id="gone" src="media/gone.mp4" data-start="0" data-duration="0.5"></video>'), 'missing');
+    const error = await failingRender(
+      withMedia(
+        '<video id="ok" src="good.mp4" muted data-start="0" data-duration="0.5"></video><video id="gone" src="media/gone.mp4" data-start="0" data-duration="0.5"></video>',
+      ),
+      'missing',
+    );
     expect(error.code).toBe('media_missing');
     expect(error.fields).toMatchObject({ element: 'video#gone', file: path.join(project, 'media', 'gone.mp4') });
     expect(error.message).toContain('video#gone');
@@ -84,22 +107,37 @@ describe('bad media', () => {
   });
 
   it('an audio file that is not media: media_invalid, naming the element and the file', async () => {
-    const error = await failingRender(withMedia('<audio id="noise" src="text.mp4" data-start="0" data-duration="0.5"></audio>'), 'bad-audio');
+    const error = await failingRender(
+      withMedia('<audio id="noise" src="text.mp4" data-start="0" data-duration="0.5"></audio>'),
+      'bad-audio',
+    );
     expect(error.code).toBe('media_invalid');
     expect(error.fields).toMatchObject({ element: 'audio#noise', file: path.join(project, 'text.mp4') });
     expect(error.message).toContain('audio#noise');
   });
 
   it('every bad element is reported at once, video and audio', async () => {
-    const error = await failingRender(withMedia('<video id="a" src="gone-a.mp4" data-start="0" data-duration="0.5"></video><video id="b" src="text.mp4" data-start="0" data-duration="0.5"></video><audio id="c" src="gone-c.wav" data-start="0" data-duration="0.5"></audio>'), 'all');
+    const error = await failingRender(
+      withMedia(
+        '<video id="a" src="gone-a.mp4" data-start="0" data-duration="0.5"></video><video id="b" src="text.mp4" data-start="0" data-duration="0.5"></video><audio id="c" src="gone-c.wav" data-start="0" data-duration="0.5"></audio>',
+      ),
+      'all',
+    );
     expect(error.message).toContain('video#a');
     expect(error.message).toContain('video#b');
     expect(error.message).toContain('audio#c');
-    expect(error.fields.failures?.map((f) => [f.element, f.code])).toEqual([['video#a', 'media_missing'], ['video#b', 'media_invalid'], ['audio#c', 'media_missing']]);
+    expect(error.fields.failures?.map((f) => [f.element, f.code])).toEqual([
+      ['video#a', 'media_missing'],
+      ['video#b', 'media_invalid'],
+      ['audio#c', 'media_missing'],
+    ]);
   });
 
   it('the CLI: exit 1, --json lists the element and the file, no output', async () => {
-    await writeFile(path.join(project, 'index.html'), withMedia('<video id="gone" src="gone.mp4" data-start="0" data-duration="0.5"></video>'));
+    await writeFile(
+      path.join(project, 'index.html'),
+      withMedia('<video id="gone" src="gone.mp4" data-start="0" data-duration="0.5"></video>'),
+    );
     const output = path.join(project, 'cli-out.mp4');
     const run = await runCli(['render', project, '--json', '-o', output]);
     expect(run.code).toBe(1);

@@ -34,15 +34,44 @@ function meanAbsDiff(a: Buffer, b: Buffer): number {
 
 beforeAll(async () => {
   project = await makeProject({
-    'index.html': page({ duration: 0.1, style: 'video { position: absolute; left: 0; top: 0; width: 320px; height: 180px; }', body: '<video id="v" src="detail.mp4" muted data-start="0" data-duration="1"></video>' }),
+    'index.html': page({
+      duration: 0.1,
+      style: 'video { position: absolute; left: 0; top: 0; width: 320px; height: 180px; }',
+      body: '<video id="v" src="detail.mp4" muted data-start="0" data-duration="1"></video>',
+    }),
   });
   // Fine detail and luma noise: what JPEG compression changes and PNG keeps. Grey (neutral chroma), so
   // the RGB round trip clips nothing; lossless, tagged BT.709.
-  await runFfmpeg(['-y', '-f', 'lavfi', '-i', 'testsrc2=s=320x180:r=30:d=0.5,hue=s=0,noise=c0s=30:c0f=t', '-c:v', 'libx264', '-qp', '0', '-pix_fmt', 'yuv420p',
-    '-color_primaries', 'bt709', '-color_trc', 'bt709', '-colorspace', 'bt709', path.join(project, 'detail.mp4')]);
+  await runFfmpeg([
+    '-y',
+    '-f',
+    'lavfi',
+    '-i',
+    'testsrc2=s=320x180:r=30:d=0.5,hue=s=0,noise=c0s=30:c0f=t',
+    '-c:v',
+    'libx264',
+    '-qp',
+    '0',
+    '-pix_fmt',
+    'yuv420p',
+    '-color_primaries',
+    'bt709',
+    '-color_trc',
+    'bt709',
+    '-colorspace',
+    'bt709',
+    path.join(project, 'detail.mp4'),
+  ]);
   const cache = path.join(project, 'cache');
   for (const format of ['jpg', 'png'] as const) {
-    results[format] = await render(project, { output: path.join(project, `${format}.mp4`), videoFrameFormat: format, quality: 'high', crf: 0, workers: 1, cache });
+    results[format] = await render(project, {
+      output: path.join(project, `${format}.mp4`),
+      videoFrameFormat: format,
+      quality: 'high',
+      crf: 0,
+      workers: 1,
+      cache,
+    });
   }
 }, 180_000);
 
@@ -52,8 +81,16 @@ afterAll(async () => {
 
 describe('videoFrameFormat', () => {
   it('extracts in the asked format, and the format is part of the cache key', () => {
-    expect(results.jpg.stages['video-frames']).toMatchObject({ perVideo: [{ width: 320, height: 180, format: 'jpg' }], cacheMisses: 1, cacheHits: 0 });
-    expect(results.png.stages['video-frames']).toMatchObject({ perVideo: [{ width: 320, height: 180, format: 'png' }], cacheMisses: 1, cacheHits: 0 });
+    expect(results.jpg.stages['video-frames']).toMatchObject({
+      perVideo: [{ width: 320, height: 180, format: 'jpg' }],
+      cacheMisses: 1,
+      cacheHits: 0,
+    });
+    expect(results.png.stages['video-frames']).toMatchObject({
+      perVideo: [{ width: 320, height: 180, format: 'png' }],
+      cacheMisses: 1,
+      cacheHits: 0,
+    });
   });
 
   it('renders the video closer to its source with png than with jpg', async () => {
@@ -67,7 +104,12 @@ describe('videoFrameFormat', () => {
 
   it('keeps a source with alpha in PNG under jpg', async () => {
     await makeIndexedVideo(path.join(project, 'alpha.webm'), { width: 64, height: 64, fps: 30, frames: 3, codec: 'vp9-alpha' });
-    const result = await extractVideos([{ id: 'a', src: path.join(project, 'alpha.webm') }], { fps: 30, format: 'jpg', outDir: path.join(project, 'out'), cache: false });
+    const result = await extractVideos([{ id: 'a', src: path.join(project, 'alpha.webm') }], {
+      fps: 30,
+      format: 'jpg',
+      outDir: path.join(project, 'out'),
+      cache: false,
+    });
     try {
       expect(result.errors).toEqual([]);
       expect(result.extracted[0]).toMatchObject({ format: 'png' });

@@ -72,7 +72,7 @@ describe('a <video> with an http(s) src', () => {
     expect(video.frames.length).toBe(6);
   });
 
-  it('shows the frame for each composition frame in the file\'s own 160x90 box', () => {
+  it("shows the frame for each composition frame in the file's own 160x90 box", () => {
     for (let k = 0; k < 6; k++) {
       expect(readFrameIndexFromRaw(video.frames[k]!, 320, 180, 'rgb24', { x: 0, y: 0, w: 160, h: 90 })).toBe(k);
       const [r, g, b] = pixel(video, k, 80, 95);

@@ -53,7 +53,10 @@ const LENGTH: Record<Clip['file'], number> = { src30: 2, src24: 2, vfr: 2, short
 let project: string;
 let media: Record<Clip['file'], IndexedVideo>;
 /** Rendered by the bundled headless shell (beginframe capture) and, when installed, Debian's chromium (screenshots). */
-const BROWSERS: Array<{ mode: string; browser?: string }> = [{ mode: 'beginframe' }, ...(existsSync('/usr/bin/chromium') ? [{ mode: 'screenshot', browser: '/usr/bin/chromium' }] : [])];
+const BROWSERS: Array<{ mode: string; browser?: string }> = [
+  { mode: 'beginframe' },
+  ...(existsSync('/usr/bin/chromium') ? [{ mode: 'screenshot', browser: '/usr/bin/chromium' }] : []),
+];
 const results: Record<string, { result: RenderResult; video: DecodedVideo }> = {};
 
 /** What clip `c` shows on output frame k: a source frame number, or 'none'. */
@@ -116,16 +119,21 @@ beforeAll(async () => {
       c.loop ? 'loop' : '',
       'muted',
       `style="left:${c.col * W}px;top:${c.row * H}px"`,
-    ].filter(Boolean).join(' ');
+    ]
+      .filter(Boolean)
+      .join(' ');
     return `<video ${attrs}></video>`;
   }).join('\n');
   const { writeFile } = await import('node:fs/promises');
-  await writeFile(path.join(project, 'index.html'), page({
-    duration: DURATION,
-    rootBackground: '#0000ff',
-    style: `video { position: absolute; width: ${W}px; height: ${H}px; object-fit: fill; }`,
-    body,
-  }));
+  await writeFile(
+    path.join(project, 'index.html'),
+    page({
+      duration: DURATION,
+      rootBackground: '#0000ff',
+      style: `video { position: absolute; width: ${W}px; height: ${H}px; object-fit: fill; }`,
+      body,
+    }),
+  );
   for (const { mode, browser } of BROWSERS) {
     const output = path.join(project, 'out', `clips-${mode}.mp4`);
     const result = await render(project, { output, quality: 'high', workers: 2, ...(browser ? { browser } : {}) });

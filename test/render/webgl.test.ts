@@ -37,21 +37,35 @@ function webglPage(whenMs = -1): string {
 }
 
 const projects: string[] = [];
-async function renderPage(html: string, webgl?: 'auto' | 'on' | 'off', extra: RenderOptions = {}): Promise<{ result: RenderResult; video: DecodedVideo }> {
+async function renderPage(
+  html: string,
+  webgl?: 'auto' | 'on' | 'off',
+  extra: RenderOptions = {},
+): Promise<{ result: RenderResult; video: DecodedVideo }> {
   const dir = await makeProject({ 'index.html': html }, 'fs-webgl-');
   projects.push(dir);
-  const result = await render(dir, { output: path.join(dir, 'out.mp4'), quality: 'high', cache: false, ...(webgl ? { webgl } : {}), ...extra });
+  const result = await render(dir, {
+    output: path.join(dir, 'out.mp4'),
+    quality: 'high',
+    cache: false,
+    ...(webgl ? { webgl } : {}),
+    ...extra,
+  });
   return { result, video: await decodeFrames(result.output, { width: 320, height: 180 }) };
 }
-afterAll(async () => { await Promise.all(projects.map((p) => rm(p, { recursive: true, force: true }))); });
+afterAll(async () => {
+  await Promise.all(projects.map((p) => rm(p, { recursive: true, force: true })));
+});
 
 const near = (value: number, expected: number) => Math.abs(value - expected) <= 6;
 
 describe('a page that draws with WebGL', () => {
   let auto: { result: RenderResult; video: DecodedVideo };
-  beforeAll(async () => { auto = await renderPage(webglPage()); });
+  beforeAll(async () => {
+    auto = await renderPage(webglPage());
+  });
 
-  it('auto: the browser gets WebGL and every frame shows the canvas drawn at that frame\'s time', () => {
+  it("auto: the browser gets WebGL and every frame shows the canvas drawn at that frame's time", () => {
     expect(auto.result.webgl).toBe(true);
     expect(auto.video.frames.length).toBe(FRAMES);
     for (let k = 0; k < FRAMES; k++) {

@@ -50,11 +50,17 @@ export function installClock(win: ClockWindow): VirtualClock {
     queue.set(id, callback);
     return id;
   };
-  win.cancelAnimationFrame = (id: number): void => { queue.delete(id); };
+  win.cancelAnimationFrame = (id: number): void => {
+    queue.delete(id);
+  };
 
   return {
-    get nowMs() { return virtualMs; },
-    set(ms: number) { virtualMs = ms; },
+    get nowMs() {
+      return virtualMs;
+    },
+    set(ms: number) {
+      virtualMs = ms;
+    },
     runAnimationFrames(onError) {
       const batch = Array.from(queue.values());
       queue.clear();

@@ -25,6 +25,8 @@ export function installMediaClock(win: Window & typeof globalThis, elements: Tim
       if (!(length > mediaStart)) return mediaStart + played;
       return loop ? mediaStart + (played % (length - mediaStart)) : Math.min(mediaStart + played, length);
     },
-    set(this: HTMLMediaElement, value: number) { set.call(this, value); },
+    set(this: HTMLMediaElement, value: number) {
+      set.call(this, value);
+    },
   });
 }

@@ -40,7 +40,9 @@ export function install(config: MediaGuardConfig): void {
   Object.defineProperty(win, '__framesmithMediaGuard', { value: true });
   const known = config.known;
   const proto = win.HTMLMediaElement.prototype;
-  proto.play = function play() { return Promise.resolve(); };
+  proto.play = function play() {
+    return Promise.resolve();
+  };
   proto.load = function load() {};
 
   const loaded = new WeakMap<HTMLMediaElement, PageMediaInfo>();
@@ -72,7 +74,10 @@ export function install(config: MediaGuardConfig): void {
     Object.defineProperty(target, name, {
       configurable: true,
       enumerable: original.enumerable ?? false,
-      get(this: HTMLMediaElement) { const info = loaded.get(this); return info ? value(info) : get.call(this); },
+      get(this: HTMLMediaElement) {
+        const info = loaded.get(this);
+        return info ? value(info) : get.call(this);
+      },
     });
   };
   override(proto, 'duration', (info) => info[2]);
@@ -107,7 +112,12 @@ export function install(config: MediaGuardConfig): void {
     else fire();
   };
   Object.defineProperty(win, '__framesmithMediaSettled', {
-    value: () => (pending === 0 ? Promise.resolve() : new Promise<void>((resolve) => { settledWaiters.push(resolve); })),
+    value: () =>
+      pending === 0
+        ? Promise.resolve()
+        : new Promise<void>((resolve) => {
+            settledWaiters.push(resolve);
+          }),
   });
 
   const ownPoster = (value: string | null) => value?.startsWith(POSTER_PREFIX);
@@ -132,9 +142,15 @@ export function install(config: MediaGuardConfig): void {
       if (node.parentElement instanceof win.HTMLVideoElement) size(node.parentElement);
       announce(node.parentElement);
     }
-    if (node instanceof win.HTMLMediaElement) { quiet(node); announce(node); }
+    if (node instanceof win.HTMLMediaElement) {
+      quiet(node);
+      announce(node);
+    }
     if (node instanceof win.HTMLVideoElement) size(node);
-    node.querySelectorAll('video, audio').forEach((el) => { quiet(el as HTMLMediaElement); announce(el as HTMLMediaElement); });
+    node.querySelectorAll('video, audio').forEach((el) => {
+      quiet(el as HTMLMediaElement);
+      announce(el as HTMLMediaElement);
+    });
     for (const el of node.querySelectorAll('video')) size(el);
   };
   new win.MutationObserver((records) => {

@@ -27,18 +27,24 @@ export interface ErrorLog {
  * an iframe's runtime passes the top page's, so one list holds them all).
  */
 export function collectErrors(win: Window & typeof globalThis, errors: string[] = []): ErrorLog {
-  win.addEventListener('error', (event) => {
-    // Resource load failures also arrive here (capture phase) but are not ErrorEvents: the
-    // capture worker and the project server report those as failed requests.
-    if (!(event instanceof win.ErrorEvent)) return;
-    const where = event.filename ? ` (${event.filename}:${event.lineno}:${event.colno})` : '';
-    errors.push(`Uncaught ${event.error ? describe(event.error) : event.message}${where}`);
-  }, true);
+  win.addEventListener(
+    'error',
+    (event) => {
+      // Resource load failures also arrive here (capture phase) but are not ErrorEvents: the
+      // capture worker and the project server report those as failed requests.
+      if (!(event instanceof win.ErrorEvent)) return;
+      const where = event.filename ? ` (${event.filename}:${event.lineno}:${event.colno})` : '';
+      errors.push(`Uncaught ${event.error ? describe(event.error) : event.message}${where}`);
+    },
+    true,
+  );
   win.addEventListener('unhandledrejection', (event) => {
     errors.push(`Unhandled promise rejection: ${describe(event.reason)}`);
   });
   return {
     errors,
-    report(prefix, value) { errors.push(prefix + describe(value)); },
+    report(prefix, value) {
+      errors.push(prefix + describe(value));
+    },
   };
 }

@@ -11,7 +11,11 @@ export interface ResourceSettler {
   settle(): Promise<void>;
 }
 
-export function resourceSettler(doc: Document, setRealTimeout: (fn: () => void, ms: number) => void, decodeTimeoutMs = 3000): ResourceSettler {
+export function resourceSettler(
+  doc: Document,
+  setRealTimeout: (fn: () => void, ms: number) => void,
+  decodeTimeoutMs = 3000,
+): ResourceSettler {
   const decodedSrc = new WeakMap<HTMLImageElement, string>();
   return {
     settle() {
@@ -20,8 +24,12 @@ export function resourceSettler(doc: Document, setRealTimeout: (fn: () => void, 
         const src = img.currentSrc || img.src;
         if (!src || decodedSrc.get(img) === src) continue;
         const decoded = img.decode().then(
-          () => { decodedSrc.set(img, src); },
-          () => { /* a broken image is reported as a failed request */ },
+          () => {
+            decodedSrc.set(img, src);
+          },
+          () => {
+            /* a broken image is reported as a failed request */
+          },
         );
         pending.push(Promise.race([decoded, new Promise<void>((resolve) => setRealTimeout(resolve, decodeTimeoutMs))]));
       }

@@ -33,7 +33,12 @@ export function positionHosts(doc: Document, root: Element | null): void {
   if (!root) return;
   const view = doc.defaultView;
   for (const host of Array.from(root.children)) {
-    if (!(host instanceof (view?.HTMLElement ?? HTMLElement)) || !host.hasAttribute('data-composition-file') || !host.hasAttribute('data-start')) continue;
+    if (
+      !(host instanceof (view?.HTMLElement ?? HTMLElement)) ||
+      !host.hasAttribute('data-composition-file') ||
+      !host.hasAttribute('data-start')
+    )
+      continue;
     if (view?.getComputedStyle(host).position === 'static') {
       host.style.position = 'absolute';
       host.style.left = '0';

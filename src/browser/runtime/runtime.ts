@@ -86,7 +86,13 @@ function installDocumentTime(win: PageWindow, config: RuntimeConfig, errors: str
   installSeededRandom(win, config.seed);
   const animations: AnimationSeeker = animationSeeker(win.document, clipStartMs);
   const realSetTimeout = win.setTimeout.bind(win);
-  const resources: ResourceSettler = resourceSettler(win.document, (fn, ms) => { realSetTimeout(fn, ms); }, config.decodeTimeoutMs);
+  const resources: ResourceSettler = resourceSettler(
+    win.document,
+    (fn, ms) => {
+      realSetTimeout(fn, ms);
+    },
+    config.decodeTimeoutMs,
+  );
   // Animations declared at load start on the real clock; catch them as early as possible so a short
   // one cannot finish (and drop out of getAnimations()) before the first seek pauses it.
   win.document.addEventListener('DOMContentLoaded', () => animations.collect(0));
@@ -129,7 +135,9 @@ function installInTop(win: PageWindow, config: RuntimeConfig): void {
   installScopes(win, config.scopes ?? {});
 
   const frames: FrameDriver[] = [];
-  Object.defineProperty(win, FRAME_REGISTRY, { value: { attachFrame: (d: FrameDriver) => frames.push(d), errors } satisfies FrameRegistry });
+  Object.defineProperty(win, FRAME_REGISTRY, {
+    value: { attachFrame: (d: FrameDriver) => frames.push(d), errors } satisfies FrameRegistry,
+  });
 
   /** Composition seconds at which the composition holding `el` starts (0 at the root). */
   const compositionStartOf = (el: Element | null): number => {
@@ -142,7 +150,9 @@ function installInTop(win: PageWindow, config: RuntimeConfig): void {
     hfAnimeAdapter(win),
     hfLottieAdapter(win, compositionStartOf),
     hfSeekEventAdapter(win),
-    hfReadyHooksAdapter(win, (fn, ms) => { realSetTimeout(fn, ms); }),
+    hfReadyHooksAdapter(win, (fn, ms) => {
+      realSetTimeout(fn, ms);
+    }),
     hfBuildReadyAdapter(win, (message) => warnings.push(message)),
   ];
   const readied = new WeakSet<FramesmithAdapter>();
@@ -216,9 +226,10 @@ function installInTop(win: PageWindow, config: RuntimeConfig): void {
     return seeking;
   };
 
-  const whenLoaded = (): Promise<void> => doc.readyState === 'complete'
-    ? Promise.resolve()
-    : new Promise((resolve) => win.addEventListener('load', () => resolve(), { once: true }));
+  const whenLoaded = (): Promise<void> =>
+    doc.readyState === 'complete'
+      ? Promise.resolve()
+      : new Promise((resolve) => win.addEventListener('load', () => resolve(), { once: true }));
 
   const ready = async (): Promise<ReadyInfo> => {
     await whenLoaded();
@@ -272,7 +283,8 @@ function installInTop(win: PageWindow, config: RuntimeConfig): void {
     ready,
     seek,
     registerAdapter(adapter) {
-      if (!adapter || typeof adapter.seek !== 'function') throw new TypeError('framesmith: registerAdapter needs an object with a seek({ time, frame }) method');
+      if (!adapter || typeof adapter.seek !== 'function')
+        throw new TypeError('framesmith: registerAdapter needs an object with a seek({ time, frame }) method');
       adapters.push(adapter);
       return () => {
         const at = adapters.indexOf(adapter);

@@ -63,14 +63,20 @@ function scopedGlobals(win: Window & typeof globalThis, id: string, scope: Scope
     if (!w.__timelines || typeof w.__timelines !== 'object') w.__timelines = {};
     return w.__timelines;
   };
-  const timelines = new Proxy({}, {
-    get: (_t, key) => registry()[registryKey(key)],
-    set: (_t, key, value) => { registry()[registryKey(key)] = value; return true; },
-    has: (_t, key) => registryKey(key) in registry(),
-    deleteProperty: (_t, key) => delete registry()[registryKey(key)],
-    ownKeys: () => Reflect.ownKeys(registry()),
-    getOwnPropertyDescriptor: (_t, key) => Object.getOwnPropertyDescriptor(registry(), registryKey(key)),
-  });
+  const timelines = new Proxy(
+    {},
+    {
+      get: (_t, key) => registry()[registryKey(key)],
+      set: (_t, key, value) => {
+        registry()[registryKey(key)] = value;
+        return true;
+      },
+      has: (_t, key) => registryKey(key) in registry(),
+      deleteProperty: (_t, key) => delete registry()[registryKey(key)],
+      ownKeys: () => Reflect.ownKeys(registry()),
+      getOwnPropertyDescriptor: (_t, key) => Object.getOwnPropertyDescriptor(registry(), registryKey(key)),
+    },
+  );
 
   const realGsap = (win as unknown as { gsap?: Record<string, unknown> }).gsap;
   const scopedGsap = realGsap ? scopeGsap(realGsap, resolve) : undefined;
@@ -107,12 +113,14 @@ const TWEEN_METHODS = new Set(['to', 'from', 'fromTo', 'set']);
 
 function scopeGsap(gsap: Record<string, unknown>, resolve: (targets: unknown) => unknown): unknown {
   const utils = gsap.utils as Record<string, unknown> | undefined;
-  const scopedUtils = utils && new Proxy(utils, {
-    get(target, prop) {
-      if (prop === 'toArray') return (targets: unknown, ...rest: unknown[]) => (target.toArray as AnyFunction)(resolve(targets), ...rest);
-      return bound(Reflect.get(target, prop), target);
-    },
-  });
+  const scopedUtils =
+    utils &&
+    new Proxy(utils, {
+      get(target, prop) {
+        if (prop === 'toArray') return (targets: unknown, ...rest: unknown[]) => (target.toArray as AnyFunction)(resolve(targets), ...rest);
+        return bound(Reflect.get(target, prop), target);
+      },
+    });
   return new Proxy(gsap, {
     get(target, prop) {
       if (typeof prop === 'string' && TWEEN_METHODS.has(prop)) {

@@ -52,7 +52,9 @@ export function timedElements(doc: Document, config: RuntimeConfig): TimedElemen
         const expected = entry.tagName + (entry.id ? `#${entry.id}` : '');
         const found = el ? el.tagName.toLowerCase() + (el.id ? `#${el.id}` : '') : 'nothing';
         if (found !== expected) {
-          throw new Error(`framesmith: timed element ${entry.index} should be ${expected} but the page has ${found} there: the browser parsed the HTML differently (check for a <div> inside <p> or <table>, unclosed tags, or scripts that insert elements with data-start) and fix the markup`);
+          throw new Error(
+            `framesmith: timed element ${entry.index} should be ${expected} but the page has ${found} there: the browser parsed the HTML differently (check for a <div> inside <p> or <table>, unclosed tags, or scripts that insert elements with data-start) and fix the markup`,
+          );
         }
       }
     },

@@ -44,7 +44,10 @@ export function install(config: Pick<RuntimeConfig, 'rootSelector' | 'timedWithi
   const entries = new Map<number, Entry>();
   let sheet: CSSStyleSheet | null = null;
 
-  const px = (value: string) => { const n = parseFloat(value); return Number.isFinite(n) ? n : 0; };
+  const px = (value: string) => {
+    const n = parseFloat(value);
+    return Number.isFinite(n) ? n : 0;
+  };
   const contentBox = (el: Element) => {
     const cs = getComputedStyle(el);
     return {
@@ -65,19 +68,25 @@ export function install(config: Pick<RuntimeConfig, 'rootSelector' | 'timedWithi
     const box = contentBox(entry.el);
     const natural = `${entry.naturalWidth}px ${entry.naturalHeight}px`;
     switch (box.fit) {
-      case 'contain': return 'contain';
-      case 'cover': return 'cover';
-      case 'none': return natural;
-      case 'scale-down': return entry.naturalWidth <= box.width && entry.naturalHeight <= box.height ? natural : 'contain';
-      default: return '100% 100%';
+      case 'contain':
+        return 'contain';
+      case 'cover':
+        return 'cover';
+      case 'none':
+        return natural;
+      case 'scale-down':
+        return entry.naturalWidth <= box.width && entry.naturalHeight <= box.height ? natural : 'contain';
+      default:
+        return '100% 100%';
     }
   };
-  const load = (url: string) => new Promise<HTMLImageElement>((resolve, reject) => {
-    const img = new win.Image();
-    img.onload = () => resolve(img);
-    img.onerror = () => reject(new Error('framesmith: a video frame failed to load in the page'));
-    img.src = url;
-  });
+  const load = (url: string) =>
+    new Promise<HTMLImageElement>((resolve, reject) => {
+      const img = new win.Image();
+      img.onload = () => resolve(img);
+      img.onerror = () => reject(new Error('framesmith: a video frame failed to load in the page'));
+      img.src = url;
+    });
 
   const api: VideoPaintApi = {
     measure(indices) {
@@ -87,7 +96,13 @@ export function install(config: Pick<RuntimeConfig, 'rootSelector' | 'timedWithi
         const el = els[index];
         if (!el) return { index, tagName: null, width: 0, height: 0, fit: 'fill' };
         const box = contentBox(el);
-        return { index, tagName: el.tagName.toLowerCase(), width: Math.ceil(box.width * dpr), height: Math.ceil(box.height * dpr), fit: box.fit };
+        return {
+          index,
+          tagName: el.tagName.toLowerCase(),
+          width: Math.ceil(box.width * dpr),
+          height: Math.ceil(box.height * dpr),
+          fit: box.fit,
+        };
       });
     },
     attach(videos) {
@@ -97,8 +112,17 @@ export function install(config: Pick<RuntimeConfig, 'rootSelector' | 'timedWithi
         const el = els[v.index];
         if (!(el instanceof win.HTMLElement) || entries.has(v.index)) continue;
         el.setAttribute(ATTR, String(v.index));
-        const at = target.insertRule(`[${ATTR}="${v.index}"]{background-repeat:no-repeat !important;background-origin:content-box !important;background-clip:content-box !important}`, target.cssRules.length);
-        entries.set(v.index, { el, rule: target.cssRules[at] as CSSStyleRule, img: null, naturalWidth: v.naturalWidth, naturalHeight: v.naturalHeight });
+        const at = target.insertRule(
+          `[${ATTR}="${v.index}"]{background-repeat:no-repeat !important;background-origin:content-box !important;background-clip:content-box !important}`,
+          target.cssRules.length,
+        );
+        entries.set(v.index, {
+          el,
+          rule: target.cssRules[at] as CSSStyleRule,
+          img: null,
+          naturalWidth: v.naturalWidth,
+          naturalHeight: v.naturalHeight,
+        });
       }
     },
     async show(changes) {

@@ -48,7 +48,9 @@ let audioVersion = -1;
 /** Largest distance, seconds, between the sound and the playhead before the sound is moved back. */
 const AUDIO_DRIFT = 0.06;
 let resolveReady!: () => void;
-const ready = new Promise<void>((resolve) => { resolveReady = resolve; });
+const ready = new Promise<void>((resolve) => {
+  resolveReady = resolve;
+});
 
 const frameAt = (t: number) => (info ? Math.min(info.frameCount - 1, Math.max(0, Math.floor(t * info.fpsValue + 1e-6))) : 0);
 const timeOf = (f: number) => (info ? f / info.fpsValue : 0);
@@ -84,10 +86,14 @@ function loadAudio(v: number): void {
   if (v === audioVersion) return;
   audioVersion = v;
   audio.src = `/__preview/audio?v=${v}`;
-  audio.addEventListener('loadedmetadata', () => {
-    cueAudio(playing ? playhead() : timeOf(frame));
-    if (playing) void audio.play().catch(() => {});
-  }, { once: true });
+  audio.addEventListener(
+    'loadedmetadata',
+    () => {
+      cueAudio(playing ? playhead() : timeOf(frame));
+      if (playing) void audio.play().catch(() => {});
+    },
+    { once: true },
+  );
 }
 
 /** Seconds of the playhead while playing: the sound's time when it is playing, else the wall clock's. */
@@ -208,9 +214,18 @@ function apply(state: PreviewState): void {
 
 playButton.addEventListener('click', togglePlayByHand);
 soundButton.addEventListener('click', () => setSound(audio.muted));
-$<HTMLButtonElement>('#prev').addEventListener('click', () => { pause(); void request(Math.max(0, frame - 1)); });
-$<HTMLButtonElement>('#next').addEventListener('click', () => { pause(); void request(Math.min((info?.frameCount ?? 1) - 1, frame + 1)); });
-scrub.addEventListener('input', () => { pause(); void request(Number(scrub.value)); });
+$<HTMLButtonElement>('#prev').addEventListener('click', () => {
+  pause();
+  void request(Math.max(0, frame - 1));
+});
+$<HTMLButtonElement>('#next').addEventListener('click', () => {
+  pause();
+  void request(Math.min((info?.frameCount ?? 1) - 1, frame + 1));
+});
+scrub.addEventListener('input', () => {
+  pause();
+  void request(Number(scrub.value));
+});
 addEventListener('keydown', (event) => {
   if (event.key === 'ArrowRight' || event.key === 'ArrowLeft') {
     event.preventDefault();
@@ -230,12 +245,22 @@ events.addEventListener('state', (event) => apply(JSON.parse((event as MessageEv
 
 window.framesmithPreview = {
   ready,
-  seek: (t: number) => { pause(); return request(frameAt(t)); },
+  seek: (t: number) => {
+    pause();
+    return request(frameAt(t));
+  },
   play,
   pause,
-  get time() { return timeOf(frame); },
-  get clock() { return playing ? playhead() : timeOf(target); },
-  get duration() { return info?.duration ?? 0; },
-  get version() { return version; },
+  get time() {
+    return timeOf(frame);
+  },
+  get clock() {
+    return playing ? playhead() : timeOf(target);
+  },
+  get duration() {
+    return info?.duration ?? 0;
+  },
+  get version() {
+    return version;
+  },
 };
-

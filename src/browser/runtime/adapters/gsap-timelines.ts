@@ -29,7 +29,9 @@ export function registeredTimelines(win: Window): Record<string, TimelineLike> {
   const value = w.__timelines;
   if (Array.isArray(value)) {
     const byKey: Record<string, TimelineLike> = {};
-    value.forEach((tl, i) => { byKey[`tl-${i}`] = tl as TimelineLike; });
+    value.forEach((tl, i) => {
+      byKey[`tl-${i}`] = tl as TimelineLike;
+    });
     return byKey;
   }
   return value && typeof value === 'object' ? (value as Record<string, TimelineLike>) : {};
@@ -45,7 +47,11 @@ export function timelineDuration(tl: TimelineLike): number | null {
   }
 }
 
-export function gsapTimelinesAdapter(win: Window, offsets: Record<string, number>, report: (prefix: string, error: unknown) => void): FramesmithAdapter {
+export function gsapTimelinesAdapter(
+  win: Window,
+  offsets: Record<string, number>,
+  report: (prefix: string, error: unknown) => void,
+): FramesmithAdapter {
   return {
     name: 'window.__timelines',
     seek({ time, eventful }: AdapterSeek) {
@@ -73,7 +79,11 @@ function unwrap(tl: TimelineLike): TimelineLike {
 }
 
 function nestedInRegistered(tl: TimelineLike, registered: Set<TimelineLike>): boolean {
-  for (let parent = tl.parent as TimelineLike | undefined, depth = 0; parent && depth < 64; parent = parent.parent as TimelineLike | undefined, depth++) {
+  for (
+    let parent = tl.parent as TimelineLike | undefined, depth = 0;
+    parent && depth < 64;
+    parent = parent.parent as TimelineLike | undefined, depth++
+  ) {
     if (registered.has(parent)) return true;
   }
   return false;

@@ -17,14 +17,16 @@ export function hfAnimeAdapter(win: Window): FramesmithAdapter {
   const instances = (): AnimeInstance[] => {
     const listed = (win as unknown as { __hfAnime?: unknown }).__hfAnime;
     const all = new Set<AnimeInstance>(adopted);
-    if (Array.isArray(listed)) for (const a of listed) if (a && typeof (a as AnimeInstance).seek === 'function') all.add(a as AnimeInstance);
+    if (Array.isArray(listed))
+      for (const a of listed) if (a && typeof (a as AnimeInstance).seek === 'function') all.add(a as AnimeInstance);
     return [...all];
   };
   return {
     name: 'window.__hfAnime (anime.js)',
     ready() {
       const running = (win as unknown as { anime?: { running?: unknown } }).anime?.running;
-      if (Array.isArray(running)) for (const a of running) if (a && typeof (a as AnimeInstance).seek === 'function') adopted.add(a as AnimeInstance);
+      if (Array.isArray(running))
+        for (const a of running) if (a && typeof (a as AnimeInstance).seek === 'function') adopted.add(a as AnimeInstance);
       for (const a of instances()) a.pause?.();
     },
     seek({ time }) {

@@ -33,14 +33,18 @@ export function hfBuildReadyAdapter(win: Window, warn: (message: string) => void
       for (;;) {
         const pending = buildSteps(win).filter(([, step]) => !settled.has(step));
         if (pending.length === 0) return;
-        await Promise.all(pending.map(async ([key, step]) => {
-          try {
-            await step;
-          } catch (error) {
-            warn(`window.__hf.buildReady["${key}"] rejected (${error instanceof Error ? error.message : String(error)}): the render went on without that build step`);
-          }
-          settled.add(step);
-        }));
+        await Promise.all(
+          pending.map(async ([key, step]) => {
+            try {
+              await step;
+            } catch (error) {
+              warn(
+                `window.__hf.buildReady["${key}"] rejected (${error instanceof Error ? error.message : String(error)}): the render went on without that build step`,
+              );
+            }
+            settled.add(step);
+          }),
+        );
       }
     },
     seek() {},

@@ -11,30 +11,57 @@
 import type { FramesmithAdapter } from '../../page-api.js';
 
 type Listener = (...args: unknown[]) => void;
-interface MapLike { loaded?(): boolean; once?(event: string, fn: Listener): unknown; on?(event: string, fn: Listener): unknown }
-interface LeafletLike { whenReady?(fn: Listener): unknown }
+interface MapLike {
+  loaded?(): boolean;
+  once?(event: string, fn: Listener): unknown;
+  on?(event: string, fn: Listener): unknown;
+}
+interface LeafletLike {
+  whenReady?(fn: Listener): unknown;
+}
 
-export function hfReadyHooksAdapter(win: Window, setRealTimeout: (fn: () => void, ms: number) => void, timeoutMs = 5_000): FramesmithAdapter {
+export function hfReadyHooksAdapter(
+  win: Window,
+  setRealTimeout: (fn: () => void, ms: number) => void,
+  timeoutMs = 5_000,
+): FramesmithAdapter {
   const list = (name: string): unknown[] => {
     const value = (win as unknown as Record<string, unknown>)[name];
     return Array.isArray(value) ? value : [];
   };
-  const bounded = (work: Promise<unknown>) => Promise.race([work.catch(() => {}), new Promise<void>((resolve) => setRealTimeout(resolve, timeoutMs))]);
+  const bounded = (work: Promise<unknown>) =>
+    Promise.race([work.catch(() => {}), new Promise<void>((resolve) => setRealTimeout(resolve, timeoutMs))]);
   return {
     name: 'map and chart readiness',
     ready() {
       const waits: Array<Promise<unknown>> = [];
       for (const map of [...list('__hfMapbox'), ...list('__hfMaplibre')] as MapLike[]) {
         if (!map || map.loaded?.()) continue;
-        waits.push(new Promise((resolve) => { (map.once ?? map.on)?.call(map, 'load', () => resolve(undefined)); }));
+        waits.push(
+          new Promise((resolve) => {
+            (map.once ?? map.on)?.call(map, 'load', () => resolve(undefined));
+          }),
+        );
       }
       for (const map of list('__hfLeaflet') as LeafletLike[]) {
-        if (map?.whenReady) waits.push(new Promise((resolve) => { map.whenReady!(() => resolve(undefined)); }));
+        if (map?.whenReady)
+          waits.push(
+            new Promise((resolve) => {
+              map.whenReady!(() => resolve(undefined));
+            }),
+          );
       }
-      const google = (win as unknown as { google?: { maps?: { event?: { addListenerOnce?(target: unknown, event: string, fn: Listener): unknown } } } }).google;
+      const google = (
+        win as unknown as { google?: { maps?: { event?: { addListenerOnce?(target: unknown, event: string, fn: Listener): unknown } } } }
+      ).google;
       for (const map of list('__hfGoogleMaps')) {
         const once = google?.maps?.event?.addListenerOnce;
-        if (once) waits.push(new Promise((resolve) => { once(map, 'tilesloaded', () => resolve(undefined)); }));
+        if (once)
+          waits.push(
+            new Promise((resolve) => {
+              once(map, 'tilesloaded', () => resolve(undefined));
+            }),
+          );
       }
       return waits.length ? Promise.all(waits.map(bounded)) : undefined;
     },

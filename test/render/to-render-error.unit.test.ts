@@ -12,11 +12,11 @@ import { CompositionError } from '../../src/composition/errors.js';
 import { ERROR_CODES, type ErrorCode, isErrorCode } from '../../src/error-codes.js';
 import type { FramesmithError } from '../../src/errors.js';
 import { ExtractError } from '../../src/extract/errors.js';
-import { mediaError } from '../../src/load/media-errors.js';
+import { mediaError } from '../../src/media/errors.js';
 import { ProcessError } from '../../src/media/process.js';
 import { toRenderError } from '../../src/render/errors.js';
 import { checkRenderOptions } from '../../src/render/options.js';
-import { RenderError } from '../../src/render/types.js';
+import { RenderError } from '../../src/render/errors.js';
 import { strictModeError } from '../../src/warnings.js';
 
 const failures = [
@@ -26,13 +26,33 @@ const failures = [
 
 /** One error of each shape a layer throws, built as that layer builds it. */
 const layerErrors: Array<[string, FramesmithError<ErrorCode, object>]> = [
-  ['composition', new CompositionError('invalid_timing', 'div#x in /p/index.html: data-start is negative', { file: '/p/index.html', element: 'div#x' })],
+  [
+    'composition',
+    new CompositionError('invalid_timing', 'div#x in /p/index.html: data-start is negative', { file: '/p/index.html', element: 'div#x' }),
+  ],
   ['media (two failures)', mediaError(failures)],
-  ['capture timeout', new CaptureError('timeout', 'frame 3 of http://x/ did not seek', { url: 'http://x/', phase: 'seek', frame: 3, option: 'protocolTimeout' })],
+  [
+    'capture timeout',
+    new CaptureError('timeout', 'frame 3 of http://x/ did not seek', {
+      url: 'http://x/',
+      phase: 'seek',
+      frame: 3,
+      option: 'protocolTimeout',
+    }),
+  ],
   ['browser', browserError('no browser found', 'set `browser`')],
   ['strict', strictModeError({ code: 'asset_unavailable', message: 'img#p: could not load p.png', element: 'img#p' })],
   ['cache', new CacheError('write_failed', 'cannot create /c (EACCES)', { path: '/c' })],
-  ['process', new ProcessError('exit', 'ffmpeg exited with 1', { command: 'ffmpeg', args: ['-i', 'x'], exitCode: 1, signal: null, stderrTail: 'bad' })],
+  [
+    'process',
+    new ProcessError('exit', 'ffmpeg exited with 1', {
+      command: 'ffmpeg',
+      args: ['-i', 'x'],
+      exitCode: 1,
+      signal: null,
+      stderrTail: 'bad',
+    }),
+  ],
   ['extract', new ExtractError('ffmpeg_failed', 'ffmpeg could not decode /p/a.mp4', { videoId: 'a', file: '/p/a.mp4' })],
 ];
 
@@ -61,7 +81,13 @@ describe('toRenderError', () => {
   it('makes anything thrown after the signal aborted a cancellation, keeping it as cause', () => {
     const controller = new AbortController();
     controller.abort();
-    const cause = new ProcessError('cancelled', 'ffmpeg was cancelled', { command: 'ffmpeg', args: [], exitCode: null, signal: 'SIGTERM', stderrTail: '' });
+    const cause = new ProcessError('cancelled', 'ffmpeg was cancelled', {
+      command: 'ffmpeg',
+      args: [],
+      exitCode: null,
+      signal: 'SIGTERM',
+      stderrTail: '',
+    });
     const mapped = toRenderError(cause, controller.signal);
     expect(mapped).toMatchObject({ code: 'cancelled', message: 'the render was cancelled' });
     expect(mapped.cause).toBe(cause);
@@ -94,7 +120,7 @@ describe('error codes and exit status', () => {
     expect(isErrorCode(42)).toBe(false);
   });
 
-  it('exits 2 for the command line\'s faults and 1 for every other failure', () => {
+  it("exits 2 for the command line's faults and 1 for every other failure", () => {
     expect(exitCodeFor(new UsageError('usage', 'bad flag', {}))).toBe(EXIT_USAGE);
     expect(exitCodeFor(toRenderError(new RenderError('invalid_option', '`crf` …', { option: 'crf' })))).toBe(EXIT_USAGE);
     expect(exitCodeFor(toRenderError(new CompositionError('outside_project', 'outside', { file: '/p/index.html' })))).toBe(EXIT_USAGE);

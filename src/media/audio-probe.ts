@@ -8,10 +8,10 @@
  * fifty times probes it once, and an edited file is probed again.
  */
 import { stat } from 'node:fs/promises';
-import { ProcessError } from '../media/process.js';
-import { fileKey, readStoredProbe, writeStoredProbe } from '../media/probe-store.js';
-import { runFfprobe } from '../media/tools.js';
-import { AudioError } from './audio-types.js';
+import { ProcessError } from './process.js';
+import { fileKey, readStoredProbe, writeStoredProbe } from './probe-store.js';
+import { runFfprobe } from './tools.js';
+import { AudioError } from './errors.js';
 
 export interface AudioSourceInfo {
   /**
@@ -38,7 +38,12 @@ export async function probeAudioSource(file: string, trackId: string, signal?: A
     if (!st.isFile()) throw new Error('not a regular file');
     key = `${file}\0${st.ino}\0${st.size}\0${st.mtimeMs}`;
   } catch (error) {
-    throw new AudioError('source_missing', `audio source ${file} does not exist or is not a file; fix the element's src or restore the file`, { trackId, file }, { cause: error });
+    throw new AudioError(
+      'source_missing',
+      `audio source ${file} does not exist or is not a file; fix the element's src or restore the file`,
+      { trackId, file },
+      { cause: error },
+    );
   }
   let pending = memo.get(key);
   if (!pending) {
@@ -60,7 +65,11 @@ export async function probeAudioSource(file: string, trackId: string, signal?: A
 
 /** A probe failure not yet tied to a track (the memo is shared between tracks). */
 class ProbeFailure extends Error {
-  constructor(readonly code: 'invalid_media' | 'no_audio_stream' | 'cancelled', message: string, options?: { cause?: unknown }) {
+  constructor(
+    readonly code: 'invalid_media' | 'no_audio_stream' | 'cancelled',
+    message: string,
+    options?: { cause?: unknown },
+  ) {
     super(message, options);
   }
 }
@@ -76,20 +85,36 @@ async function readInfo(file: string, signal?: AbortSignal): Promise<AudioSource
   try {
     if (!json) {
       const result = await runFfprobe(
-        ['-v', 'error', '-show_entries', 'stream=codec_type,channels,sample_rate,start_time,duration:format=start_time,duration', '-of', 'json', file],
+        [
+          '-v',
+          'error',
+          '-show_entries',
+          'stream=codec_type,channels,sample_rate,start_time,duration:format=start_time,duration',
+          '-of',
+          'json',
+          file,
+        ],
         { timeoutMs: 60_000, signal },
       );
       json = JSON.parse(result.stdout) as ProbeJson;
       if (key) await writeStoredProbe('audio', key, json);
     }
   } catch (error) {
-    if (error instanceof ProcessError && error.code === 'cancelled') throw new ProbeFailure('cancelled', 'probing was cancelled', { cause: error });
+    if (error instanceof ProcessError && error.code === 'cancelled')
+      throw new ProbeFailure('cancelled', 'probing was cancelled', { cause: error });
     const detail = error instanceof ProcessError ? error.fields.stderrTail.trim().split('\n').pop() : String(error);
-    throw new ProbeFailure('invalid_media', `${file} is not a media file ffmpeg can read (${detail}); re-export it as WAV, MP3, AAC/M4A, Opus or a video with sound`, { cause: error });
+    throw new ProbeFailure(
+      'invalid_media',
+      `${file} is not a media file ffmpeg can read (${detail}); re-export it as WAV, MP3, AAC/M4A, Opus or a video with sound`,
+      { cause: error },
+    );
   }
   const audio = json.streams?.find((s) => s.codec_type === 'audio');
   if (!audio) {
-    throw new ProbeFailure('no_audio_stream', `${file} has no audio stream; point the element at a file with sound, or remove it from the mix (mute it)`);
+    throw new ProbeFailure(
+      'no_audio_stream',
+      `${file} has no audio stream; point the element at a file with sound, or remove it from the mix (mute it)`,
+    );
   }
   const formatStart = num(json.format?.start_time) ?? 0;
   const streamStart = num(audio.start_time) ?? formatStart;
@@ -98,7 +123,10 @@ async function readInfo(file: string, signal?: AbortSignal): Promise<AudioSource
   const end = streamDuration !== undefined ? streamStart + streamDuration : formatStart + (num(json.format?.duration) ?? NaN);
   const duration = end - formatStart;
   if (!Number.isFinite(duration) || duration <= 0) {
-    throw new ProbeFailure('invalid_media', `${file}: its audio stream has no readable duration (${String(streamDuration ?? json.format?.duration)}); re-export the file`);
+    throw new ProbeFailure(
+      'invalid_media',
+      `${file}: its audio stream has no readable duration (${String(streamDuration ?? json.format?.duration)}); re-export the file`,
+    );
   }
   return { duration, channels: audio.channels ?? 2, sampleRate: Number(audio.sample_rate ?? 48000) };
 }

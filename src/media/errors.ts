@@ -1,5 +1,5 @@
 /** Failures of the media stages (video frames, audio mix and mux), naming the element and its file. */
-import { FramesmithError } from '../errors.js';
+import { FramesmithError, type FramesmithErrorOptions } from '../errors.js';
 
 export type MediaErrorCode =
   /** A `<video>`/`<audio>` points at a file that does not exist. */
@@ -41,6 +41,32 @@ export class MediaError extends FramesmithError<MediaErrorCode, MediaErrorFields
  */
 export function mediaError(failures: MediaFailure[], options?: { cause?: unknown }): MediaError {
   const first = failures[0] ?? { code: 'media_failed' as const, message: 'media failed' };
-  const message = failures.length > 1 ? `${failures.length} media elements failed: ${failures.map((f) => f.message).join('; ')}` : first.message;
+  const message =
+    failures.length > 1 ? `${failures.length} media elements failed: ${failures.map((f) => f.message).join('; ')}` : first.message;
   return new MediaError(first.code, message, { element: first.element, file: first.file, failures }, options);
+}
+
+export type AudioErrorCode =
+  /** The source file does not exist. */
+  | 'source_missing'
+  /** The file exists but is not media ffmpeg can read (a text file, a truncated download). */
+  | 'invalid_media'
+  /** The media has no audio stream (an `<audio>` element pointing at a silent video, say). */
+  | 'no_audio_stream'
+  /** A track's numbers or the mix options are out of range (negative start, playbackRate <= 0, NaN). */
+  | 'invalid_input'
+  /** ffmpeg itself failed while mixing or encoding. */
+  | 'ffmpeg_failed'
+  /** The caller's AbortSignal fired. */
+  | 'cancelled';
+
+/**
+ * A failure of the audio mix. `trackId` and `file` name the element and file when one is at fault;
+ * the message is then `<trackId>: <reason>`.
+ */
+export class AudioError extends FramesmithError<AudioErrorCode, { trackId?: string; file?: string }> {
+  override readonly name = 'AudioError';
+  constructor(code: AudioErrorCode, reason: string, fields: { trackId?: string; file?: string }, options?: FramesmithErrorOptions) {
+    super(code, reason, fields, { ...options, subject: fields.trackId });
+  }
 }

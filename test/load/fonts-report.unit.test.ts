@@ -50,15 +50,27 @@ describe('the fonts a load reports', () => {
       { family: 'system-ui', face: 'DejaVu Sans', source: 'bundled' },
       // The Japanese text, from the fallback chain.
       { family: 'Noto Sans JP', face: 'Noto Sans JP', source: 'fallback' },
-    ]) expect(report).toContainEqual(entry);
+    ])
+      expect(report).toContainEqual(entry);
     expect(report.filter((e) => e.family === 'Nobody Sans')).toHaveLength(1);
-    expect(warnings).toEqual([expect.objectContaining({ code: 'font_fallback', font: { family: 'Nobody Sans', face: 'Montserrat', source: 'fallback' } })]);
+    expect(warnings).toEqual([
+      expect.objectContaining({ code: 'font_fallback', font: { family: 'Nobody Sans', face: 'Montserrat', source: 'fallback' } }),
+    ]);
   });
 
   it('adds one machine entry per family from the warnings, with the characters the machine drew', () => {
-    const machine = (family: string, characters: string): RenderWarning => ({ code: 'font_fallback', message: `${characters} from the machine`, font: { family, face: "this machine's fonts", source: 'machine', characters } });
+    const machine = (family: string, characters: string): RenderWarning => ({
+      code: 'font_fallback',
+      message: `${characters} from the machine`,
+      font: { family, face: "this machine's fonts", source: 'machine', characters },
+    });
     const loaded = [{ family: 'Inter', face: 'Inter', source: 'bundled' as const }];
-    const fonts = reportedFonts(loaded, [machine('Inter', '\u02D8'), machine('Inter', '\u02D9'), { code: 'glyph_missing', message: 'box' }, machine('Lora', '\u02D8')]);
+    const fonts = reportedFonts(loaded, [
+      machine('Inter', '\u02D8'),
+      machine('Inter', '\u02D9'),
+      { code: 'glyph_missing', message: 'box' },
+      machine('Lora', '\u02D8'),
+    ]);
     expect(fonts).toEqual([
       { family: 'Inter', face: 'Inter', source: 'bundled' },
       { family: 'Inter', face: "this machine's fonts", source: 'machine', characters: '\u02D8\u02D9' },
@@ -75,7 +87,9 @@ describe('the fonts a load reports', () => {
 
 describe('a Google Fonts css2 answer', () => {
   it('is asked for as HyperFrames asks: every upright weight, 400 and 700 italic', () => {
-    expect(googleFamilyUrl('Rethink Sans', 'https://fonts.googleapis.com/css2')).toBe('https://fonts.googleapis.com/css2?family=Rethink%20Sans:ital,wght@0,100;0,200;0,300;0,400;0,500;0,600;0,700;0,800;0,900;1,400;1,700');
+    expect(googleFamilyUrl('Rethink Sans', 'https://fonts.googleapis.com/css2')).toBe(
+      'https://fonts.googleapis.com/css2?family=Rethink%20Sans:ital,wght@0,100;0,200;0,300;0,400;0,500;0,600;0,700;0,800;0,900;1,400;1,700',
+    );
     expect(googleFamilyUrl('A', 'https://mirror.example/css2?key=1')).toMatch(/^https:\/\/mirror\.example\/css2\?key=1&family=A:/);
   });
 

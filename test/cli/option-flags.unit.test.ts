@@ -9,12 +9,12 @@ import os from 'node:os';
 import path from 'node:path';
 import { Command } from 'commander';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { CommandContext } from '../../src/cli/main.js';
+import type { CommandContext } from '../../src/cli/context.js';
 import { cliMessage, optionFlags, withFlags } from '../../src/cli/option-flags.js';
 import { registerInit } from '../../src/cli/init-command.js';
 import { registerRender } from '../../src/cli/render-command.js';
 import { registerSnapshot } from '../../src/cli/snapshot-command.js';
-import { RenderError } from '../../src/render/types.js';
+import { RenderError } from '../../src/render/errors.js';
 import { runCliInProcess } from '../helpers/cli-in-process.js';
 
 function program(): Command {
@@ -29,16 +29,40 @@ function program(): Command {
 describe('optionFlags', () => {
   it('names each API option by the flag that sets it, from the command definitions', () => {
     const flags = optionFlags(program());
-    expect(Object.fromEntries(['crf', 'videoBitrate', 'gifLoop', 'vp9CpuUsed', 'chunkFrames', 'browserTimeout', 'allowPrivateHosts', 'allowOutsideProject', 'strictVariables', 'range', 'force'].map((o) => [o, flags.get(o)]))).toEqual({
-      crf: '--crf', videoBitrate: '--video-bitrate', gifLoop: '--gif-loop', vp9CpuUsed: '--vp9-cpu-used', chunkFrames: '--chunk-frames',
-      browserTimeout: '--browser-timeout', allowPrivateHosts: '--allow-private-hosts', allowOutsideProject: '--allow-outside-project',
-      strictVariables: '--strict-variables', range: '--range', force: '--force',
+    expect(
+      Object.fromEntries(
+        [
+          'crf',
+          'videoBitrate',
+          'gifLoop',
+          'vp9CpuUsed',
+          'chunkFrames',
+          'browserTimeout',
+          'allowPrivateHosts',
+          'allowOutsideProject',
+          'strictVariables',
+          'range',
+          'force',
+        ].map((o) => [o, flags.get(o)]),
+      ),
+    ).toEqual({
+      crf: '--crf',
+      videoBitrate: '--video-bitrate',
+      gifLoop: '--gif-loop',
+      vp9CpuUsed: '--vp9-cpu-used',
+      chunkFrames: '--chunk-frames',
+      browserTimeout: '--browser-timeout',
+      allowPrivateHosts: '--allow-private-hosts',
+      allowOutsideProject: '--allow-outside-project',
+      strictVariables: '--strict-variables',
+      range: '--range',
+      force: '--force',
     });
     expect(flags.get("dynamicRange: 'hdr'")).toBe('--hdr');
     expect(flags.get('strict')).toBe('--strict');
   });
 
-  it('shows the flag the user typed where two set the same option (HyperFrames\' --no-best-effort)', () => {
+  it("shows the flag the user typed where two set the same option (HyperFrames' --no-best-effort)", () => {
     const root = program();
     root.commands.find((c) => c.name() === 'render')!.setOptionValueWithSource('bestEffort', false, 'cli');
     expect(optionFlags(root).get('strict')).toBe('--no-best-effort');
@@ -49,13 +73,18 @@ describe('withFlags / cliMessage', () => {
   const flags = optionFlags(program());
 
   it('writes every backticked option as its flag, and leaves other backticked text alone', () => {
-    expect(withFlags('`crf` and `videoBitrate` cannot be combined: pick a constant quality (crf) or a target bitrate', flags))
-      .toBe('--crf and --video-bitrate cannot be combined: pick a constant quality (crf) or a target bitrate');
-    expect(withFlags('start one with `framesmith worker --redis r` or set `notAnOption`', flags)).toBe('start one with `framesmith worker --redis r` or set `notAnOption`');
+    expect(withFlags('`crf` and `videoBitrate` cannot be combined: pick a constant quality (crf) or a target bitrate', flags)).toBe(
+      '--crf and --video-bitrate cannot be combined: pick a constant quality (crf) or a target bitrate',
+    );
+    expect(withFlags('start one with `framesmith worker --redis r` or set `notAnOption`', flags)).toBe(
+      'start one with `framesmith worker --redis r` or set `notAnOption`',
+    );
   });
 
-  it('rewrites framesmith errors only: a foreign error\'s message is printed as thrown', () => {
-    expect(cliMessage(new RenderError('invalid_option', '`frames` must be a range', { option: 'frames' }), program())).toBe('--frames must be a range');
+  it("rewrites framesmith errors only: a foreign error's message is printed as thrown", () => {
+    expect(cliMessage(new RenderError('invalid_option', '`frames` must be a range', { option: 'frames' }), program())).toBe(
+      '--frames must be a range',
+    );
     expect(cliMessage(new Error('`crf` is a word here'), program())).toBe('`crf` is a word here');
   });
 });
@@ -64,7 +93,10 @@ describe('the CLI prints flags for the options a render refuses', () => {
   let dir: string;
   beforeAll(async () => {
     dir = await mkdtemp(path.join(os.tmpdir(), 'fs-option-flags-'));
-    await writeFile(path.join(dir, 'index.html'), '<div id="main" data-composition-id="main" data-width="16" data-height="16" data-duration="1"></div>');
+    await writeFile(
+      path.join(dir, 'index.html'),
+      '<div id="main" data-composition-id="main" data-width="16" data-height="16" data-duration="1"></div>',
+    );
   });
   afterAll(() => rm(dir, { recursive: true, force: true }));
 
