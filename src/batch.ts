@@ -33,8 +33,13 @@ export {
   type PreparedBatch,
 } from './render/batch.js';
 
+/** A manifest row's state: pending → running → completed | failed; skipped when it never started (fail-fast stop or cancelled batch). */
 export type BatchRowStatus = 'pending' | 'running' | 'completed' | 'failed' | 'skipped';
 
+/**
+ * One row of a batch manifest: the row's index in the batch, its output path and variables, status, and the
+ * times it started and ended (ISO 8601, null until then).
+ */
 export interface BatchManifestRow {
   index: number;
   outputPath: string;
@@ -79,6 +84,7 @@ export interface BatchOptions {
   onRowEnd?(row: BatchRow, outcome: { result?: RenderResult; error?: unknown }): void;
 }
 
+/** The `error` of a row skipped because an earlier row failed under `failFast`. */
 export const SKIPPED_MESSAGE = 'Skipped after --batch-fail-fast.';
 
 /**

@@ -16,8 +16,10 @@
  */
 import type { ErrorCode } from './error-codes.js';
 
+/** The machine-readable code of a framesmith error: one of ERROR_CODES (src/error-codes.ts). */
 export type { ErrorCode } from './error-codes.js';
 
+/** What failed, as an error whose class declares no fields of its own carries it; each field present only when it applies. */
 export interface ErrorFields {
   /** Label of the element at fault (`video#intro`). */
   element?: string;

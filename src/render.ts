@@ -16,10 +16,13 @@ import { checkOutputTarget } from './render/output-guard.js';
 import { renderStreaming } from './render/streaming.js';
 import type { RenderOptions, RenderResult } from './render/types.js';
 
+/** What a render writes: an encoder's format (mp4, webm, mov, gif, png), a PNG sequence (a directory of frames), or HLS. */
 export type { OutputFormat } from './stages/stage.js';
+/** A named encoder quality preset (CRF and speed per format, src/encode/video-args.ts). */
 export type { Quality } from './encode/video.js';
 export { defaultOutputPath } from './render/options.js';
 export { GSAP_URL_PREFIX } from './render/load.js';
+/** The options of `render()`, the progress it reports, its result, and the names of its stages. */
 export type { RenderOptions, RenderProgress, RenderResult, RenderStageName } from './render/types.js';
 export { RenderError, type RenderErrorCode } from './render/errors.js';
 

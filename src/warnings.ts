@@ -7,6 +7,7 @@
 import { FramesmithError } from './errors.js';
 import type { ResolvedFont } from './fonts/resolved-font.js';
 
+/** The `code` of a RenderWarning: what kind of thing the render did without. */
 export type WarningCode =
   /** A stylesheet, image, font or fetch the page asked for could not be loaded. */
   | 'asset_unavailable'
@@ -62,6 +63,10 @@ export function strictModeError(warning: RenderWarning, strict: StrictSetting = 
   });
 }
 
+/**
+ * The warnings of one render: each kept once (same code and message), passed to `onWarning` as it comes, or
+ * thrown as a StrictModeError when `strict` covers its code (then neither kept nor passed on).
+ */
 export class WarningLog {
   private readonly list: RenderWarning[] = [];
   private readonly seen = new Set<string>();

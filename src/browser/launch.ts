@@ -26,9 +26,15 @@ import { bundledBrowser, bundledDir, bundledPackage } from './bundled.js';
 
 export { BrowserError } from './browser-error.js';
 
+/**
+ * How frames are captured: `'beginframe'` draws exactly one frame per `HeadlessExperimental.beginFrame`
+ * (headless shell only); `'screenshot'` uses `Page.captureScreenshot` (any Chromium/Chrome build).
+ */
 export type CaptureMode = 'beginframe' | 'screenshot';
+/** Where the browser came from: `browserPath` option, `FRAMESMITH_BROWSER`, the bundled headless shell, or `SYSTEM_BROWSERS`. */
 export type BrowserSource = 'option' | 'env' | 'bundled' | 'system';
 
+/** The browser `resolveBrowser` chose, not yet launched: its absolute executable path, origin and capture mode. */
 export interface ResolvedBrowser {
   executablePath: string;
   source: BrowserSource;
@@ -186,6 +192,10 @@ export async function resolveBrowser(options: { browserPath?: string; forceMode?
   return resolved;
 }
 
+/**
+ * How to launch the browser. `browserPath` and `forceMode` are passed to `resolveBrowser`
+ * (`browserPath` takes precedence over `FRAMESMITH_BROWSER`; `forceMode` overrides the probed capture mode).
+ */
 export interface LaunchOptions {
   browserPath?: string;
   forceMode?: CaptureMode;

@@ -14,6 +14,7 @@ interface PageScripts {
   'webgl-watch': undefined;
   'video-paint': Pick<RuntimeConfig, 'rootSelector' | 'timedWithinRoot'>;
 }
+/** An in-page script: a bundle dist/page/<name>.js built from src/browser/runtime/<name>.ts. */
 export type PageScriptName = keyof PageScripts;
 
 // Both src/browser/ (tests) and dist/browser/ (the CLI) are two levels below the package root.

@@ -8,6 +8,7 @@ import type { Composition } from '../composition/model.js';
 import type { MediaGuardConfig, RuntimeConfig, RuntimeTimed } from './page-api.js';
 import { pageScript } from './page-scripts.js';
 
+/** Re-exported from page-api.ts, where the page-side globals are declared. */
 export type { RuntimeConfig, RuntimeTimed } from './page-api.js';
 
 /** The runtime script (src/browser/runtime/runtime.ts) with `config`. */

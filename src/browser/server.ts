@@ -17,6 +17,10 @@ import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { contentTypeFor } from './content-types.js';
 
+/**
+ * A running project server (see the module comment). `urlFor` throws a RangeError for a file outside every
+ * mount (or outside mount `prefix`); `mount` throws one for the prefix `/`.
+ */
 export interface ProjectServer {
   /** `http://127.0.0.1:PORT` */
   origin: string;
@@ -46,6 +50,10 @@ export interface ProjectServer {
   close(): Promise<void>;
 }
 
+/**
+ * One request answered with an error, as `failures()` lists it: the full URL without query. `reason`: `missing`
+ * (404), `outside` (403), `invalid` (any other status: 400, 405, 500).
+ */
 export interface ServedFailure {
   url: string;
   status: number;
@@ -57,6 +65,7 @@ interface Mount {
   dir: string; // absolute, resolved
 }
 
+/** Starts serving `rootDir` on 127.0.0.1 at a free port; resolves once listening, rejects if it cannot listen. */
 export async function startProjectServer(rootDir: string): Promise<ProjectServer> {
   const mounts: Mount[] = [{ prefix: '/', dir: path.resolve(rootDir) }];
   const failed: ServedFailure[] = [];

@@ -45,6 +45,7 @@ export function isCacheOffValue(value: string): boolean {
   return CACHE_OFF_VALUES.includes(value.trim().toLowerCase());
 }
 
+/** Inputs of `resolveCacheDir`; `env` (default process.env) is the environment read for the fallbacks. */
 export interface CacheLocationOptions {
   /** A directory, `false` (or "off") to disable, or undefined for the environment / default. */
   dir?: string | false | null;

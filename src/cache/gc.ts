@@ -21,6 +21,10 @@ import { checkEntry, parseManifest } from './manifest.js';
 import { isTokenAlive, ownToken } from './owner.js';
 import { removeBlob, scanBlobs } from './remote-gc.js';
 
+/**
+ * One published entry as GC sees it. `damaged`: its manifest is missing, unreadable or malformed (frames are
+ * not checked); then `files` lists what is on disk rather than what the manifest lists, manifest included.
+ */
 export interface ScannedEntry {
   key: string;
   dir: string;
@@ -31,6 +35,7 @@ export interface ScannedEntry {
   damaged: boolean;
 }
 
+/** A read-only snapshot of a cache directory (`framesmith cache stats`); byte counts are in bytes. */
 export interface CacheStats {
   dir: string;
   /** Published entries (valid or damaged). */
@@ -47,6 +52,10 @@ export interface CacheStats {
   remoteBytes: number;
 }
 
+/**
+ * The outcome of one GC pass. Byte counts cover frame entries (each inode once) plus downloaded blobs;
+ * all counts are 0 when `skipped`.
+ */
 export interface GcResult {
   /** Frame entries and downloaded sources evicted. */
   evicted: number;
@@ -240,6 +249,7 @@ async function acquireGcLock(root: string): Promise<(() => Promise<void>) | null
   return null;
 }
 
+/** Options of `runGc`; `budgetBytes` is the total (entries plus downloads) to evict down to, in bytes. */
 export interface GcOptions {
   budgetBytes: number;
   /** Evict every unleased entry and download (`cache clear`) instead of stopping at the budget. */

@@ -32,6 +32,7 @@ const inFlight = new Map<string, Promise<string>>();
 /** Loaded persistent memos by cache directory. */
 const persisted = new Map<string, Map<string, MemoRecord>>();
 
+/** Options of `sourceIdentity`. */
 export interface SourceIdentityOptions {
   /** Cache directory whose `sources.json` persists the memo; null/undefined keeps it in memory only. */
   memoDir?: string | null;

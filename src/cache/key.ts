@@ -44,6 +44,7 @@ export interface FrameRecipe {
   variant?: string;
 }
 
+/** What `cacheKey` hashes: the source content identity and the decode recipe. */
 export interface CacheKeyInput {
   /** From `sourceIdentity()`: "sha256:<hex>". */
   sourceId: string;

@@ -14,18 +14,27 @@
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 
+/** Subdirectory of published entries, one directory per cache key. */
 export const ENTRIES = 'entries';
+/** Subdirectory of writers' unpublished directories. */
 export const PARTIAL = 'partial';
+/** Subdirectory of lease files. */
 export const LEASES = 'leases';
+/** Subdirectory where entries and blobs are moved before they are deleted. */
 export const TRASH = 'trash';
+/** Subdirectory of downloaded remote sources. */
 export const REMOTE = 'remote';
+/** Lock file created exclusively by the process running GC; holds its owner token. */
 export const GC_LOCK = 'gc.lock';
+/** File name of an entry's manifest, written last before publishing. */
 export const MANIFEST = 'manifest.json';
 
+/** The path of the published entry for `key` under cache root `root` (`<root>/entries/<key>`), existing or not. */
 export function entryDir(root: string, key: string): string {
   return path.join(root, ENTRIES, key);
 }
 
+/** 12 random lowercase hex digits that make a temporary name unique (no dots, so `ownerOfName` still works). */
 export function uniqueSuffix(): string {
   return randomBytes(6).toString('hex');
 }

@@ -11,6 +11,7 @@ import path from 'node:path';
 import { CACHE_SCHEMA_VERSION, type FrameRecipe } from './key.js';
 import { MANIFEST } from './layout.js';
 
+/** One frame of an entry as recorded at publish time; `size` is in bytes. */
 export interface ManifestFile {
   /** File name inside the entry directory. */
   name: string;
@@ -21,6 +22,10 @@ export interface ManifestFile {
   sha256: string;
 }
 
+/**
+ * The contents of `manifest.json`: `schema` is `CACHE_SCHEMA_VERSION`, `key` the entry's cache key, `sourceId`
+ * and `recipe` what it was keyed from, `createdAt` the ISO 8601 publish time.
+ */
 export interface Manifest {
   schema: number;
   key: string;
@@ -35,6 +40,10 @@ export interface Manifest {
   createdAt: string;
 }
 
+/**
+ * The result of `checkEntry`: `missing` when the entry directory does not exist; `damaged` with a
+ * human-readable `reason`; `valid` with the parsed manifest.
+ */
 export type EntryCheck =
   | { state: 'valid'; manifest: Manifest }
   | { state: 'missing' }

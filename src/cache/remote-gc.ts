@@ -11,6 +11,10 @@ import { REMOTE, TRASH, uniqueSuffix } from './layout.js';
 import { hasLiveLeaseSync } from './leases.js';
 import { ownToken } from './owner.js';
 
+/**
+ * One downloaded file in remote/blobs/: `name` is "<sha256><ext>", `size` in bytes, `inode` "<dev>:<ino>",
+ * `lastUsedMs` its mtime in ms since epoch.
+ */
 export interface ScannedBlob {
   name: string;
   /** Lease key protecting it. */
@@ -25,6 +29,7 @@ export function blobLeaseKey(name: string): string {
   return `remote-${name.split('.')[0]}`;
 }
 
+/** The directory of downloaded blobs of cache root `root` (`<root>/remote/blobs`). */
 export function blobsDir(root: string): string {
   return path.join(root, REMOTE, 'blobs');
 }

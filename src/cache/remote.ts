@@ -34,6 +34,7 @@ import { ownToken } from './owner.js';
 import type { LeaseTable } from './leases.js';
 import { blobLeaseKey } from './remote-gc.js';
 
+/** Options of `fetchRemoteSource`; `signal` aborts the request or download with `RemoteSourceError('cancelled')`. */
 export interface FetchRemoteOptions {
   /** The cache directory (downloads live in its remote/ folder). */
   cacheDir: string;

@@ -57,6 +57,10 @@ export interface CacheWriter {
   dir: string;
 }
 
+/**
+ * What `publish` records in the manifest. At least one frame is required, each a plain file name
+ * written in the writer's directory; otherwise `publish` throws `CacheError('invalid_frames')`.
+ */
 export interface PublishInfo {
   /** Frame file names inside the writer's dir, in slot order (frames[k] is slot k). */
   frames: string[];
@@ -66,6 +70,7 @@ export interface PublishInfo {
   meta?: Record<string, unknown>;
 }
 
+/** Options of `openFrameCache`. */
 export interface OpenFrameCacheOptions {
   /** Cache directory; false or "off" disables; undefined → FRAMESMITH_CACHE_DIR / XDG / ~/.cache. */
   dir?: string | false | null;

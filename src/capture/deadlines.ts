@@ -17,6 +17,7 @@
 import { ProtocolError, TimeoutError, type Browser, type Page } from 'puppeteer-core';
 import { CaptureError, type CapturePhase, type DeadlineOption } from './errors.js';
 
+/** Re-exported from errors.ts, where `CaptureError` names them. */
 export type { CapturePhase, DeadlineOption } from './errors.js';
 
 /** The three deadlines, resolved (src/render/deadlines.ts), in ms. */
@@ -62,6 +63,11 @@ const MS_KEY: Record<DeadlineOption, keyof Deadlines> = {
   playerReadyTimeout: 'playerReadyTimeoutMs',
 };
 
+/**
+ * Bounds the work on one page of one browser by its phase's deadline and turns a stuck, crashed or exited
+ * browser into a `timeout` / `browser_crashed` CaptureError (see the module comment). Listens to the page and
+ * the browser from construction until `dispose()`.
+ */
 export class PageGuard {
   private spentWith: CaptureError | null = null;
   private readonly pending = new Set<{ step: GuardStep; reject: (error: CaptureError) => void }>();

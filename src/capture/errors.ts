@@ -1,6 +1,7 @@
 /** Failures while loading a composition in the browser or capturing its frames. */
 import { FramesmithError, type ErrorFields } from '../errors.js';
 
+/** Why a `CaptureError` was thrown: its `code`. */
 export type CaptureErrorCode =
   /** The page threw, or reported an error through `window.__framesmith.errors`. */
   | 'page_error'
@@ -14,6 +15,7 @@ export type CaptureErrorCode =
   | 'capture_failed'
   /** The page asked for WebGL mid-timeline in a browser launched without it (render() then renders again with WebGL). */
   | 'webgl_unavailable'
+  /** The capture's abort signal fired (`CaptureRunOptions.signal`). */
   | 'cancelled';
 
 /** The phases of work on a page, each bounded by a deadline (src/capture/deadlines.ts). */

@@ -4,6 +4,7 @@
  */
 import type { Page } from 'puppeteer-core';
 
+/** A stage's calls into the capture of every page (both optional); a rejection fails the capture. */
 export interface CaptureHooks {
   /**
    * Once per page, after the composition loaded and `window.__framesmith.ready()` resolved, before the

@@ -27,6 +27,10 @@ const PUMP_INTERVAL_MS = 16;
 /** A beginFrame may return no image while the renderer (re)initialises; retried this many times. */
 const CAPTURE_ATTEMPTS = 5;
 
+/**
+ * A page opened by `openCapturePage` and its CDP session. `close()` detaches the session and closes the page,
+ * ignoring errors.
+ */
 export interface CapturePage {
   page: Page;
   session: CDPSession;
@@ -52,6 +56,7 @@ export interface CapturePage {
 /** Chromium's font settings, by generic family (CDP `Page.setFontFamilies`). */
 export type GenericFamilySettings = Partial<Record<'standard' | 'serif' | 'sansSerif' | 'fixed' | 'cursive' | 'fantasy' | 'math', string>>;
 
+/** The page's viewport (`width`×`height`, CSS px), background, fonts and frame format. */
 export interface OpenPageOptions {
   width: number;
   height: number;
@@ -74,10 +79,15 @@ export interface OpenPageOptions {
   deviceScaleFactor?: number;
 }
 
+/** The encoding of captured frames: PNG (lossless, alpha) or JPEG (quality `JPEG_QUALITY`, no alpha). */
 export type FrameImageFormat = 'png' | 'jpeg';
 /** JPEG quality of `imageFormat: 'jpeg'` captures. */
 export const JPEG_QUALITY = 95;
 
+/**
+ * Opens a blank page sized and set up for capture in `mode`. A capture that gets no image after 5 attempts
+ * throws `capture_failed`, as does a target that comes without a page; waiting for the target times out after 15 s.
+ */
 export async function openCapturePage(browser: Browser, mode: CaptureMode, options: OpenPageOptions): Promise<CapturePage> {
   // Both modes create the target through CDP. beginframe: with begin-frame control (puppeteer's
   // newPage cannot ask for it). screenshot: in its own window, because a background tab of a full

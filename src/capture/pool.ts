@@ -14,6 +14,10 @@ import { frameTime, type Rational } from '../media/rational.js';
 import { CaptureError } from './errors.js';
 import type { CaptureWorker } from './worker.js';
 
+/**
+ * What `captureFrames` captures (`frameCount` frames from `firstFrame`, each at its time under `fps`), with
+ * which opened workers, and where the frames go.
+ */
 export interface CaptureRunOptions {
   workers: readonly CaptureWorker[];
   /** Composition frame of the first frame captured (a frame range). Default 0. */
@@ -30,6 +34,10 @@ export interface CaptureRunOptions {
   onFrame?(framesDone: number): void;
 }
 
+/**
+ * Resolves once all `frameCount` frames reached the sink. Rejects with the first failure: a worker's or the
+ * sink's error, `cancelled` on `signal`, or `capture_failed` when frames are missing at the end.
+ */
 export async function captureFrames(options: CaptureRunOptions): Promise<void> {
   const { workers, frameCount, fps, sink } = options;
   const limit = Math.max(options.reorderLimit ?? workers.length * 2, workers.length, 1);

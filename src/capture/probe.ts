@@ -6,6 +6,10 @@
 import { launchBrowser, type BrowserSource, type CaptureMode } from '../browser/launch.js';
 import { openCapturePage } from './page.js';
 
+/**
+ * The outcome of `probeBrowser`: `ok` when a PNG was captured; `error` says why not. `ms` is the whole
+ * probe's wall time; on failure only what was known by then (path, capture mode) is set.
+ */
 export interface BrowserProbe {
   ok: boolean;
   executablePath?: string;
@@ -21,6 +25,10 @@ export interface BrowserProbe {
 
 const PNG_SIGNATURE = Buffer.from([0x89, 0x50, 0x4e, 0x47]);
 
+/**
+ * Launches the browser `browserPath` (else as `resolveBrowser` picks it), captures one 64×36 frame, closes the
+ * browser. Never rejects: every failure, launch included, is an `ok: false` result.
+ */
 export async function probeBrowser(options: { browserPath?: string } = {}): Promise<BrowserProbe> {
   const started = performance.now();
   let launched: Awaited<ReturnType<typeof launchBrowser>> | undefined;

@@ -28,6 +28,10 @@ const OPTIONAL_RESOURCES = new Set([
   'websocket',
 ]);
 
+/**
+ * A request of the page that failed: answered with an error status, or with no response at all.
+ * `resourceType` is puppeteer's `HTTPRequest.resourceType()`.
+ */
 export interface RequestFailure {
   url: string;
   /** The HTTP status, or undefined when the request never got a response (blocked, unreachable). */
@@ -37,6 +41,7 @@ export interface RequestFailure {
   resourceType: string;
 }
 
+/** What `judgeRequest` decided about one failed request. */
 export interface RequestVerdict {
   /** `warning`: rendered without it; `error`: the render fails. */
   severity: 'warning' | 'error';
@@ -62,7 +67,7 @@ export function judgeRequest(pageUrl: string, failure: RequestFailure): RequestV
   const page = new URL(pageUrl);
   const target = new URL(failure.url);
   const local = target.origin === page.origin;
-  const what = `${KIND[failure.resourceType] ?? 'the resource'} ${local ? decodeURIComponent(target.pathname).replace(/^\//, '') : failure.url}`;
+  const what = `${KIND[failure.resourceType] ?? 'the resource'} ${local ? readablePath(target.pathname) : failure.url}`;
   let why: string;
   if (local && failure.status === 404) why = `${what} is missing from the project: add the file or fix the reference`;
   else if (local && failure.status === 403)
@@ -90,4 +95,13 @@ export function referrersInPage(urls: string[]): Array<string | null> {
       ? `${tag}.${cls}`
       : `<${tag} ${el.hasAttribute('src') ? 'src' : 'href'}="${el.getAttribute('src') ?? el.getAttribute('href')}">`;
   });
+}
+
+/** `pathname` decoded for a message, without its leading slash; as written when its %-encoding is malformed (decoding would throw). */
+function readablePath(pathname: string): string {
+  try {
+    return decodeURIComponent(pathname).replace(/^\//, '');
+  } catch {
+    return pathname.replace(/^\//, '');
+  }
 }

@@ -14,6 +14,7 @@ import os from 'node:os';
 /** Resident memory budgeted per worker (a headless browser, its renderer and queued frames), bytes. */
 export const MEMORY_PER_WORKER = 600 * 1024 * 1024;
 
+/** The default worker count: min(`cores`, whole `MEMORY_PER_WORKER`s in `freeMemory` bytes, 8), at least 1. */
 export function defaultWorkers(cores = os.availableParallelism(), freeMemory = os.freemem()): number {
   const byMemory = Math.floor(freeMemory / MEMORY_PER_WORKER);
   return Math.max(1, Math.min(cores, byMemory, 8));

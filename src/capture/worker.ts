@@ -22,6 +22,10 @@ import { openCapturePage, type CapturePage, type FrameImageFormat, type OpenPage
 import { judgeRequest, referrersInPage, type RequestFailure, type RequestVerdict } from './requests.js';
 import type { RenderWarning } from '../warnings.js';
 
+/**
+ * What a capture worker loads (`url`, with `runtime` injected first), at what size (`width`×`height`, CSS px)
+ * and background, and how it captures.
+ */
 export interface WorkerOptions {
   url: string;
   /** The runtime script (src/browser/runtime.ts `runtimeScript`). */
@@ -45,6 +49,7 @@ export interface WorkerOptions {
   reuseUnchanged?: boolean;
 }
 
+/** What the page's `ready()` resolved with, plus what the worker read from the page right after it. */
 export interface ReadyInfo extends PageReadyInfo {
   /** html, body and the composition root all have a fully transparent background. */
   transparentStage: boolean;
@@ -73,6 +78,10 @@ function pageThrew(error: unknown): Problem {
   return { code: 'page_error', message: `the page threw: ${error instanceof Error ? error.message : String(error)} — ${SCRIPT_FIX}` };
 }
 
+/**
+ * One page of a browser showing the composition (see the module comment); create it with `open`. What goes
+ * wrong in the page rejects as a `CaptureError` (`page_error`, `request_failed`, `timeout`, `browser_crashed`).
+ */
 export class CaptureWorker {
   readonly timings: WorkerTimings = { seek: 0, hooks: 0, capture: 0 };
   readonly frames: WorkerFrameCounts = { captured: 0, reused: 0 };

@@ -19,6 +19,10 @@ import { cliMessage } from './option-flags.js';
 import { createProgress, type ProgressDisplay } from './progress.js';
 import type { CliIo } from './context.js';
 
+/**
+ * The batch flags as commander parses them: `--batch` (path of the rows file), `--batch-concurrency`
+ * (whole number >= 1; default 1), `--batch-fail-fast`. All undefined when not given.
+ */
 export interface BatchFlags {
   batch?: string;
   batchConcurrency?: number;

@@ -51,6 +51,10 @@ function addCommonOptions(command: Command): Command {
     .option('--budget <size>', 'byte budget such as 5GiB (default: FRAMESMITH_CACHE_BUDGET or 5GiB)');
 }
 
+/**
+ * Adds `cache stats | gc | clear` to `program`; each prints through `context` and sets its exit code
+ * (see the module comment). A disabled cache or malformed `--budget` throws UsageError.
+ */
 export function registerCache(program: Command, context: CommandContext): void {
   const cache = program.command('cache').description('inspect and trim the persistent frame cache');
 

@@ -86,6 +86,10 @@ function withFlagsIn(f: LintFinding, flags: ReadonlyMap<string, string>): LintFi
   return { ...f, message: withFlags(f.message, flags), ...(f.fixHint ? { fixHint: withFlags(f.fixHint, flags) } : {}) };
 }
 
+/**
+ * Adds `check` (lint, then load in the browser) and its older name `validate` (browser load only) to
+ * `program`. Exit 0 when no error finding (with `--strict`: no warning either), else 1.
+ */
 export function registerCheck(program: Command, context: CommandContext): void {
   const check = addCommon(
     program

@@ -9,6 +9,7 @@ import { listCompositions, readProject } from '../inspect/project.js';
 import { EXIT_OK } from './exit-codes.js';
 import type { CommandContext } from './context.js';
 
+/** Adds `compositions` to `program` (output and exit codes: the module comment). */
 export function registerCompositions(program: Command, context: CommandContext): void {
   program
     .command('compositions')

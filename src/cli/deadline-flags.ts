@@ -7,10 +7,13 @@
 import { InvalidArgumentError, Option } from 'commander';
 import type { DeadlineSettings } from '../render/deadlines.js';
 
+/** The three deadline flags as commander parses them (already range-checked); undefined when not given. */
 export interface DeadlineFlags {
   /** Seconds. */
   browserTimeout?: number;
+  /** Milliseconds, >= 1000. */
   protocolTimeout?: number;
+  /** Milliseconds, >= 1000. */
   playerReadyTimeout?: number;
 }
 

@@ -19,11 +19,14 @@ import { EXIT_FAILED, EXIT_OK } from './exit-codes.js';
 import type { CommandContext } from './context.js';
 import { optionFlags, withFlags } from './option-flags.js';
 
+/** ffmpeg encoders a render needs; doctor fails for each one `ffmpeg -encoders` does not list. */
 export const REQUIRED_ENCODERS = ['libx264', 'libvpx-vp9', 'aac', 'libopus', 'png', 'mjpeg'] as const;
+/** ffmpeg filters a render needs; doctor fails for each one `ffmpeg -filters` does not list. */
 export const REQUIRED_FILTERS = ['zscale', 'tonemap', 'colorspace', 'fps', 'setpts', 'scale', 'amix', 'atempo', 'adelay'] as const;
 /** Below this much free space in the cache directory the check warns (it still passes). */
 const LOW_SPACE_BYTES = 1024 ** 3;
 
+/** One line of doctor's report. Doctor passes when every check is `ok` or a `warning`. */
 export interface DoctorCheck {
   name: string;
   ok: boolean;
@@ -43,6 +46,10 @@ export function cacheDir(env: NodeJS.ProcessEnv = process.env): string {
   return path.join(os.homedir(), '.cache', 'framesmith');
 }
 
+/**
+ * Runs every check (see the module comment) in order and returns them; never throws for a failed check.
+ * `browserPath`: check this browser (and skip the bundled-shell check) instead of the default.
+ */
 export async function runDoctor(options: { browserPath?: string } = {}): Promise<DoctorCheck[]> {
   const checks: DoctorCheck[] = [];
   const nodeMajor = Number(process.versions.node.split('.')[0]);
@@ -162,6 +169,10 @@ async function bundledCheck(): Promise<DoctorCheck> {
   }
 }
 
+/**
+ * Adds `doctor [--json] [--browser <path>]` to `program`: prints the checks, exit 0 when every one is
+ * `ok` or a warning, else 1.
+ */
 export function registerDoctor(program: Command, context: CommandContext): void {
   program
     .command('doctor')

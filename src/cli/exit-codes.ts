@@ -1,6 +1,7 @@
 /** Process exit codes shared by every command, and which error codes are the command line's fault. */
 import type { ErrorCode } from '../error-codes.js';
 import { FramesmithError } from '../errors.js';
+/** The command did what it was asked (every render, video or check succeeded). */
 export const EXIT_OK = 0;
 /** The job ran and failed (a render failed, a video could not be extracted). */
 export const EXIT_FAILED = 1;

@@ -119,6 +119,7 @@ function summary(result: ExtractResult, flags: ReadonlyMap<string, string>): str
   return `${lines.join('\n')}\n`;
 }
 
+/** Adds `extract` to `program` (flags, output and exit codes: the module comment). */
 export function registerExtract(program: Command, context: CommandContext): void {
   program
     .command('extract')

@@ -10,6 +10,7 @@ import { hasCode } from '../errors.js';
 import { EXIT_OK, UsageError } from './exit-codes.js';
 import type { CommandContext } from './context.js';
 
+/** Adds `fonts add <family…>` to `program` (output and exit codes: the module comment). */
 export function registerFonts(program: Command, context: CommandContext): void {
   const fonts = program.command('fonts').description('manage the fonts of a project');
   fonts

@@ -9,6 +9,7 @@ import { EXIT_OK } from './exit-codes.js';
 import { formatBytes } from './format.js';
 import type { CommandContext } from './context.js';
 
+/** Adds `info` to `program` (output and exit codes: the module comment). */
 export function registerInfo(program: Command, context: CommandContext): void {
   program
     .command('info')

@@ -9,6 +9,7 @@ import { DEFAULT_TEMPLATE, TEMPLATES } from '../init/templates.js';
 import { EXIT_OK, UsageError } from './exit-codes.js';
 import type { CommandContext } from './context.js';
 
+/** Adds `init` to `program` (templates and exit codes: the module comment). */
 export function registerInit(program: Command, context: CommandContext): void {
   program
     .command('init')

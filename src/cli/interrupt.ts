@@ -37,6 +37,7 @@ export async function runInterruptCleanups(timeoutMs = INTERRUPT_CLEANUP_MS): Pr
   clearTimeout(timer);
 }
 
+/** An abort signal tied to SIGINT/SIGTERM, and the work the interrupt must wait for (from abortOnInterrupt). */
 export interface InterruptAbort {
   /** Aborted on SIGINT/SIGTERM. */
   readonly signal: AbortSignal;

@@ -28,6 +28,7 @@ export function shownFindings(result: LintResult, verbose: boolean): LintFinding
   return verbose ? result.findings : result.findings.filter((f) => f.severity !== 'info');
 }
 
+/** Adds `lint` to `program` (output and exit codes: the module comment). */
 export function registerLint(program: Command, context: CommandContext): void {
   program
     .command('lint')

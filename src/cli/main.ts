@@ -4,9 +4,10 @@
  * when the user interrupts.
  */
 import { Command, CommanderError } from 'commander';
+import { FRAMESMITH_VERSION } from '../version.js';
 import type { CliIo, CommandContext } from './context.js';
 import { killAllChildren } from '../media/process.js';
-import { EXIT_FAILED, EXIT_USAGE, UsageError } from './exit-codes.js';
+import { EXIT_USAGE, exitCodeFor } from './exit-codes.js';
 import { cliMessage } from './option-flags.js';
 import { hasInterruptCleanups, runInterruptCleanups } from './interrupt.js';
 import { registerExtract } from './extract-command.js';
@@ -64,6 +65,8 @@ export async function main(argv: string[], io?: CliIo): Promise<number> {
   const program = new Command()
     .name('framesmith')
     .description('Render HTML compositions into deterministic video files.')
+    // `-V, --version` as HyperFrames' CLI answers `--version`: the version alone, exit 0.
+    .version(FRAMESMITH_VERSION, '-V, --version', "print framesmith's version")
     .exitOverride()
     .configureOutput({
       writeOut: (text) => {
@@ -101,6 +104,6 @@ export async function main(argv: string[], io?: CliIo): Promise<number> {
       return error.exitCode === 0 ? 0 : EXIT_USAGE;
     }
     out.stderr.write(`framesmith: ${cliMessage(error, program)}\n`);
-    return error instanceof UsageError ? EXIT_USAGE : EXIT_FAILED;
+    return exitCodeFor(error);
   }
 }

@@ -31,6 +31,7 @@ const STOP_GRACE_MS = 3_000;
 /** The default port: a free one is not predictable, and a bookmark should keep working. */
 export const DEFAULT_PREVIEW_PORT = 4321;
 
+/** Adds `preview` to `program`; its action resolves only when the server stops (see the module comment). */
 export function registerPreview(program: Command, context: CommandContext): void {
   program
     .command('preview')

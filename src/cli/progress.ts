@@ -9,10 +9,13 @@ import type { RenderProgress } from '../render/types.js';
 import { formatBytes } from './format.js';
 import type { CliOutput } from './context.js';
 
+/** Where a render's progress goes (from createProgress): a bar, plain lines, or nothing when quiet. */
 export interface ProgressDisplay {
+  /** Shows `progress` (a plain line only on a stage change or each further 10%). */
   update(progress: RenderProgress): void;
   /** Runs `print` (which writes a line to the stream) without tearing the bar. */
   interrupt(print: () => void): void;
+  /** Ends the display (the bar is left as it was); call once, when the render ends. */
   stop(): void;
 }
 

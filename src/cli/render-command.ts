@@ -138,6 +138,7 @@ function pickComposition(input: string, value: string | undefined, allowOutside:
   return { input, composition: value };
 }
 
+/** Adds `render` (with `--batch`, batch.ts) to `program` (flags, output and exit codes: the module comment). */
 export function registerRender(program: Command, context: CommandContext): void {
   const command = program
     .command('render')

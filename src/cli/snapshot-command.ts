@@ -48,6 +48,7 @@ function range(value: string): [number, number] {
   return [parts[0]!, parts[1]!];
 }
 
+/** Adds `snapshot` to `program` (flags, output and exit codes: the module comment). */
 export function registerSnapshot(program: Command, context: CommandContext): void {
   const command = program
     .command('snapshot')

@@ -16,6 +16,7 @@ interface PruneFlags {
   json?: boolean;
 }
 
+/** Adds `storage prune` to `program` (flags, output and exit codes: the module comment). */
 export function registerStorage(program: Command, context: CommandContext): void {
   const storage = program.command('storage').description('maintain the storage of planned and distributed renders (--storage)');
   storage

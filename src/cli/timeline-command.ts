@@ -20,6 +20,7 @@ function bar(row: TimelineRow, duration: number): string {
   return `|${' '.repeat(from)}${'█'.repeat(Math.max(0, to - from))}${' '.repeat(Math.max(0, BAR - Math.max(to, from)))}|`;
 }
 
+/** Adds `timeline` to `program`; any edit subcommand after the directory throws UsageError (exit 2). */
 export function registerTimeline(program: Command, context: CommandContext): void {
   program
     .command('timeline')

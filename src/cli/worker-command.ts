@@ -47,6 +47,7 @@ const PERMANENT = new Set([
   'strict',
 ]);
 
+/** Adds `worker` to `program`; its action resolves only when the worker stops (see the module comment). */
 export function registerWorker(program: Command, context: CommandContext): void {
   program
     .command('worker')

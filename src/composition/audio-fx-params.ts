@@ -6,17 +6,20 @@
  * one chain sounds alike in both.
  */
 
+/** A numeric parameter in the author's unit: values are clamped into [min, max], missing or non-numeric ones take `default`. */
 export interface NumberParam {
   kind: 'number';
   min: number;
   max: number;
   default: number;
 }
+/** A parameter that takes one of `options`; any other value takes `default`. */
 export interface EnumParam {
   kind: 'enum';
   options: readonly string[];
   default: string;
 }
+/** One parameter of an audio effect: numeric or enumerated. */
 export type FxParam = NumberParam | EnumParam;
 
 const num = (min: number, max: number, def: number): NumberParam => ({ kind: 'number', min, max, default: def });
@@ -75,6 +78,7 @@ export const AUDIO_FX_PARAMS: Readonly<Record<string, Readonly<Record<string, Fx
 /** Effects HyperFrames documents that framesmith does not reproduce: the node is skipped with a warning. */
 export const UNSUPPORTED_FX: ReadonlySet<string> = new Set(['reverb']);
 
+/** An effect's parameter values by parameter name, after normalization: numbers for numeric parameters, strings for enums. */
 export type FxValues = Record<string, number | string>;
 
 /** `values` read against `type`'s parameters: clamped, defaulted, unknown keys dropped. */

@@ -1,6 +1,7 @@
 /** Errors a user can cause with a composition's HTML. */
 import { FramesmithError } from '../errors.js';
 
+/** The `code` of a CompositionError: which rule of a composition's HTML was broken. */
 export type CompositionErrorCode =
   | 'no_index_html'
   | 'no_root'

@@ -97,6 +97,10 @@ export interface MountedComposition {
   variables: Record<string, unknown>;
 }
 
+/**
+ * A composition read and timed from its HTML: the document the page is served, its size, fps, duration
+ * and frame count, its timed and media elements, and what the browser needs besides (assets, fonts).
+ */
 export interface Composition {
   /** `data-composition-id` of the root. */
   id: string;

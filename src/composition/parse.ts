@@ -36,6 +36,7 @@ import { checkSize } from './limits.js';
 import { checkInsideProject } from './project-paths.js';
 import { readAudioAuthoring } from './audio-authoring.js';
 
+/** How `compositionFromSource()` reads a composition besides its HTML. */
 export interface ParseOptions {
   /** Overrides the root's `data-fps`: 30, "30000/1001", "29.97". */
   fps?: number | string;
@@ -47,6 +48,11 @@ export interface ParseOptions {
 
 const DEFAULT_FPS: Rational = { num: 30, den: 1 };
 
+/**
+ * Reads the composition of an assembled document: its root, size, fps, timed and media elements resolved to
+ * absolute seconds, and duration. Throws CompositionError (`no_root`, `invalid_timing`, `invalid_fps`,
+ * `invalid_size`, `unknown_reference`, `cyclic_reference`, ...) naming the element and what to change.
+ */
 export async function compositionFromSource(source: CompositionSource, options: ParseOptions = {}): Promise<Composition> {
   const { entryFile, rootDir } = source;
   const file = entryFile;

@@ -21,8 +21,14 @@ export interface RawTimed {
   media?: { src: string; mediaStart: number; playbackRate: number; loop: boolean };
 }
 
+/** The length in seconds of a media file (absolute path or URL). */
 export type MediaDurationFn = (src: string) => Promise<number>;
 
+/**
+ * Resolves timed elements of one file to absolute seconds, memoizing each start and duration. Throws
+ * CompositionError `unknown_reference`, `cyclic_reference`, `invalid_timing`, or `no_duration` when a
+ * medium's length is needed and no MediaDurationFn was given.
+ */
 export class TimingResolver {
   private readonly starts = new Map<RawTimed, number>();
   private readonly durations = new Map<RawTimed, number | undefined>();

@@ -7,6 +7,7 @@
  * absolute moment (when that element ends), wherever the two elements live.
  */
 
+/** A parsed time: seconds relative to the enclosing composition, or the end of element `id` plus `offset` seconds. */
 export type TimeExpr = { kind: 'seconds'; value: number } | { kind: 'ref'; id: string; offset: number };
 
 const SECONDS = /^([+-]?(?:\d+(?:\.\d*)?|\.\d+))\s*s?$/;

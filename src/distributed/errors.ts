@@ -2,6 +2,7 @@
 import { FramesmithError, type FramesmithErrorOptions } from '../errors.js';
 import { redactUrl } from '../redact.js';
 
+/** The `code` of a DistributedError. */
 export type DistributedErrorCode =
   /** No Redis answers at the URL (refused, unknown host, or silent). */
   | 'redis_unreachable'

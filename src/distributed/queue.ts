@@ -26,6 +26,7 @@ export interface ChunkProgress {
   error?: { code: string; message: string; [field: string]: unknown };
 }
 
+/** How `runChunksOnQueue()` runs a render's chunks: the Redis URL of the queue, tries per chunk, cancellation and progress. */
 export interface QueueRunOptions {
   redis: string;
   /** Tries per chunk before the render fails (a worker killed mid-chunk does not use one up). Default 3. */

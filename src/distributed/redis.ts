@@ -75,6 +75,7 @@ export function bullConnection(url: string): { url: string } {
 /** How long Redis may not answer before a render (or a worker) counts it as lost, when nothing sets it (timings.ts). */
 export const REDIS_LOST_MS = DEFAULT_TIMINGS.redisLostMs;
 
+/** A running watch of Redis (`watchRedis()`). */
 export interface RedisWatch {
   /**
    * A client of its own for small commands (cancel keys): it fails at once while Redis is down,
@@ -85,6 +86,7 @@ export interface RedisWatch {
   stop(): void;
 }
 
+/** When `watchRedis()` counts Redis as lost, and whom it tells of a loss and a recovery. */
 export interface RedisWatchOptions {
   /** Default REDIS_LOST_MS. */
   lostAfterMs?: number;

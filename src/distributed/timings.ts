@@ -18,6 +18,7 @@
  */
 import { DistributedError } from './errors.js';
 
+/** The distributed mode's clocks, in milliseconds (see the module comment). */
 export interface DistributedTimings {
   /** The lock on a chunk in hand, renewed every half of it; see the module comment. */
   readonly lockMs: number;
@@ -27,6 +28,7 @@ export interface DistributedTimings {
   readonly redisLostMs: number;
 }
 
+/** The clocks when neither the environment nor an option sets them: lock 10 s, stalled check 3 s, Redis lost after 5 s. */
 export const DEFAULT_TIMINGS: DistributedTimings = Object.freeze({ lockMs: 10_000, stalledCheckMs: 3_000, redisLostMs: 5_000 });
 
 const VARIABLES: Record<keyof DistributedTimings, string> = {

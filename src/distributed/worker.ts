@@ -29,8 +29,13 @@ import { CANCEL_POLL_MS, cancelledAmong } from './cancel.js';
 import { bullConnection, CHUNK_QUEUE, watchRedis } from './redis.js';
 import { distributedTimings } from './timings.js';
 
+/** How many times a chunk whose lock expired (its worker killed or frozen) is queued again before it fails for good. */
 export const MAX_STALLS = 2;
 
+/**
+ * Renders one chunk and resolves with its result; must stop when `signal` aborts (render cancelled, worker
+ * stopping, Redis lost) and report frames done through `progress`. A rejection fails the attempt.
+ */
 export type ChunkProcessor = (
   job: ChunkJob,
   context: { signal: AbortSignal; progress(done: number, total: number): void },

@@ -95,9 +95,11 @@ export function tempoChain(rate: number): number[] {
   return factors;
 }
 
+/** The ffmpeg inputs and filter graph of one mix (from buildMixGraph). */
 export interface MixGraph {
   /** Input arguments (`-ss … -t … -i file` per input), in input order. */
   inputArgs: string[];
+  /** Inputs opened: one per distinct (file, mediaStart, read length); tracks sharing one share the input. */
   inputCount: number;
   /** The filter graph, for `-filter_complex_script`; its output is labelled `[mix]`. */
   script: string;

@@ -46,6 +46,10 @@ export interface AudioBus {
   envelope?: Envelope;
 }
 
+/**
+ * The output of `mixAudio`. A non-positive `duration`, a `sampleRate` outside 8000–192000 (for Opus:
+ * not 8/12/16/24/48 kHz) or another codec rejects with `AudioError` `invalid_input`.
+ */
 export interface MixOptions {
   /** Output length in seconds: the video's exact length. The mix is padded with silence or cut to it. */
   duration: number;
@@ -66,6 +70,7 @@ export interface MixOptions {
   buses?: AudioBus[];
 }
 
+/** What `mixAudio` wrote (it returns null instead when nothing was audible). */
 export interface MixResult {
   /** The written file (`options.outFile`). */
   file: string;

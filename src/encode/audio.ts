@@ -19,6 +19,7 @@ import { probeAudioSource } from '../media/audio-probe.js';
 import { AudioError } from '../media/errors.js';
 import type { AudioTrack, MixOptions, MixResult } from './audio-types.js';
 
+/** The mix's input, options and result types (defined in audio-types.ts), for importers of this module. */
 export type { AudioTrack, MixOptions, MixResult } from './audio-types.js';
 
 /** One AAC frame: the granularity at which an AAC stream can end. */

@@ -1,5 +1,6 @@
 /** The contract of a running video encoder, whatever its format (src/encode/video.ts starts one). */
 
+/** A started encoder fed one image per frame, in frame order, until `finish`, `abort` or `killNow` ends it. */
 export interface VideoEncoder {
   /** Writes the next frame (PNG, or JPEG with `frameFormat: 'jpeg'`). Resolves when the encoder accepted it (back-pressure). */
   write(png: Buffer): Promise<void>;

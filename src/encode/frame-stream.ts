@@ -109,6 +109,7 @@ export function sameImage(frame: Buffer, previous: Buffer | null): boolean {
   return previous !== null && (frame === previous || (frame.length === previous.length && frame.equals(previous)));
 }
 
+/** The Matroska stream's one video track: the frames' image codec, size (px) and frame rate. */
 export interface FrameStreamOptions {
   frameFormat: 'png' | 'jpeg';
   width: number;

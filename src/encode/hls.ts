@@ -18,6 +18,7 @@
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { runFfmpeg, runFfprobe } from '../media/tools.js';
+import { hasCode } from '../errors.js';
 import { EncodeError } from './video.js';
 
 /** The names HyperFrames gives an HLS directory's files. */
@@ -28,6 +29,7 @@ export const HLS_FILE_NAME = /^(?:(?:master|video|audio)\.m3u8|(?:video|audio)_\
 /** `--hls-segment-seconds`: whole seconds, as HyperFrames takes it. */
 export const HLS_SEGMENT_SECONDS = { default: 4, min: 1, max: 60 } as const;
 
+/** How `packageHls` cuts segments. Aborting `signal` ends ffmpeg; packageHls then rejects with code `cancelled`. */
 export interface HlsOptions {
   /** Target segment length in whole seconds; the video's keyframes must fall on its multiples. */
   segmentSeconds: number;
@@ -76,6 +78,8 @@ export async function packageHls(video: string, outputDir: string, options: HlsO
   try {
     await runFfmpeg(args, { signal: options.signal });
   } catch (error) {
+    // Cancelled is the run's `cancelled` (ProcessError), not a packaging failure.
+    if (hasCode(error, 'cancelled')) throw error;
     throw new EncodeError(
       'encode',
       `packaging the video as HLS failed: ${error instanceof Error ? error.message : String(error)}`,

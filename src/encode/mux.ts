@@ -10,6 +10,7 @@ import { movieTimescale } from './video-args.js';
 import { runFfmpeg } from '../media/tools.js';
 import { commitTemp, removeQuietly, streamEnd, tempPathFor } from './audio-output.js';
 
+/** Why `muxAudio` failed (`MuxError.code`). `ffmpeg_failed` also covers an input without the expected stream. */
 export type MuxErrorCode =
   /** The video or audio input file does not exist. */
   | 'source_missing'
@@ -23,6 +24,7 @@ export class MuxError extends FramesmithError<MuxErrorCode, { file?: string }> {
   override readonly name = 'MuxError';
 }
 
+/** The output container of `muxAudio` and what it keeps; aborting `signal` rejects with `cancelled`. */
 export interface MuxOptions {
   /** `mp4` (H.264 + AAC, `+faststart` so playback starts before the download ends) or `webm` (VP9 + Opus). */
   container: 'mp4' | 'mov' | 'webm';
@@ -36,6 +38,7 @@ export interface MuxOptions {
   signal?: AbortSignal;
 }
 
+/** What `muxAudio` wrote: `file` is its `outFile`, with both streams' ends as read back from it. */
 export interface MuxResult {
   file: string;
   /** End of the video stream, seconds, read back from the written file. */

@@ -24,6 +24,7 @@ import { EncodeError, pngFrameName, startVideoEncoder } from './video.js';
 import type { VideoEncoder } from './encoder.js';
 import { gifEncodeArgs, gifPaletteArgs, movieTimescale, type VideoEncoderOptions, type VideoFormat } from './video-args.js';
 
+/** The encoder of one chunk's segment: a file in the output's format, or a PNG directory for gif and png. */
 export type SegmentEncoder = VideoEncoder;
 
 /** What a chunk of `format` writes: a file with `extension`, or (extension '') a directory of PNGs. */
@@ -31,6 +32,7 @@ export function segmentFormat(format: VideoFormat): { extension: string } {
   return { extension: format === 'gif' || format === 'png' ? '' : format };
 }
 
+/** The output's encoder settings; `output` is the segment's own file (or directory, for gif and png). */
 export interface SegmentEncoderOptions extends VideoEncoderOptions {
   /** The chunk's first composition frame (segments are numbered from their own 0 regardless). */
   firstFrame: number;
@@ -42,6 +44,7 @@ export function startSegmentEncoder(options: SegmentEncoderOptions): Promise<Seg
   return startVideoEncoder({ ...options, format: frames ? 'png' : options.format, frameFormat: frames ? 'png' : options.frameFormat });
 }
 
+/** One chunk's encoded segment, as `assembleSegments` takes it. */
 export interface Segment {
   /** The segment's file or directory. */
   file: string;
@@ -50,6 +53,7 @@ export interface Segment {
   count: number;
 }
 
+/** The final output's format and rate; `width`/`height` are the captured frames' (composition × device scale), px. */
 export interface AssembleOptions {
   format: VideoFormat;
   fps: Rational;

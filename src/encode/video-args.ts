@@ -38,10 +38,15 @@ import { formatRational, type Rational } from '../media/rational.js';
 import { fillRepeats } from './frame-stream.js';
 import { hdrMp4Args, type HdrTransfer } from './hdr.js';
 
+/** The container an encoder writes; `png` is a directory of numbered PNG frames. */
 export type VideoFormat = 'mp4' | 'webm' | 'mov' | 'gif' | 'png';
 /** `looks` is HyperFrames' default (standard at CRF 16); `delivery` is another name for `high`. */
 export type Quality = 'draft' | 'standard' | 'looks' | 'high' | 'delivery';
 
+/**
+ * Each quality's x264 CRF and preset (mp4) and libvpx-vp9 CRF, deadline and cpu-used (webm); `crf`,
+ * `videoBitrate` and `vp9CpuUsed` override them. Default quality: `standard`.
+ */
 export const QUALITY_PRESETS: Record<
   Quality,
   { x264Crf: number; x264Preset: string; vp9Crf: number; vp9Deadline: string; vp9CpuUsed: number }
@@ -63,6 +68,7 @@ export const GIF_DEFAULT_MAX_WIDTH = 640;
 /** GIF: the frame rate a render uses unless asked for another (GIF delays are whole centiseconds). */
 export const GIF_DEFAULT_MAX_FPS = 15;
 
+/** What a video encoder writes (src/encode/video.ts). Frames are `width` × `height` px at `fps`. */
 export interface VideoEncoderOptions {
   /** mp4 only: encode HDR with this transfer (src/encode/hdr.ts; needs png frames). Default: SDR. */
   hdr?: HdrTransfer;

@@ -42,6 +42,7 @@ export interface Served {
   ms: number;
 }
 
+/** Options of a `CacheSession`; `signal` and `timeoutMs` go to every pass (timeout in ms, default as `PassOptions`). */
 export interface SessionOptions {
   pool: LimitFunction;
   signal?: AbortSignal;
@@ -96,6 +97,10 @@ interface Job {
   fallback(): void;
 }
 
+/**
+ * Serves the units of one `extractVideos` call through a frame cache (see the module comment). Call
+ * `release()` once the frames are no longer needed; it also closes `cache`.
+ */
 export class CacheSession {
   readonly metrics: SessionMetrics = {
     passes: 0,

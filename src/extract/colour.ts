@@ -60,6 +60,7 @@ export type ColourTransformKind =
   | 'pq-keep'
   | 'hlg-keep';
 
+/** How a source is converted to the colour target (`colourTransform()`); `filter` is null when no conversion is needed. */
 export interface ColourTransform {
   kind: ColourTransformKind;
   /** `${kind}/v${COLOUR_CHAIN_VERSION}`: the plan key field. */

@@ -24,6 +24,7 @@ import { isRemoteSrc, localCopyOf } from './remote-source.js';
 import type { ExtractedVideo, ExtractMetrics, ExtractOptions, ExtractResult, FormatChoice, VideoRequest } from './types.js';
 import { normalizeRequest } from './validate.js';
 
+/** The progress `ExtractOptions.onProgress` receives, in frames. */
 export interface ExtractProgress {
   /** Frames written so far across all unique passes. */
   done: number;

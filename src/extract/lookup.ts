@@ -9,6 +9,7 @@
 import type { Rational } from '../media/rational.js';
 import { SLOT_EPSILON } from './plan.js';
 
+/** Placement of one clip on the composition timeline and its extracted frames; `loop` defaults to false. */
 export interface FrameLookupOptions {
   /** Composition time the clip appears, seconds. */
   start: number;
@@ -20,6 +21,10 @@ export interface FrameLookupOptions {
   loop?: boolean;
 }
 
+/**
+ * Maps composition time to the frame a clip shows (see the module comment). The constructor throws
+ * `RangeError` for a non-positive duration or fps, or when there is no frame (a count below 1 or not an integer).
+ */
 export class FrameLookupTable {
   readonly start: number;
   readonly duration: number;

@@ -18,6 +18,10 @@ import { isRgbPixelFormat } from './colour.js';
 import { ExtractError } from './errors.js';
 import { PTS_TOLERANCE, type ExtractionPlan } from './plan.js';
 
+/**
+ * Options of `runExtractionPass`. An aborted `signal` throws `ExtractError('cancelled')` before the pass
+ * starts, and `ProcessError('cancelled')` (from the ffmpeg process) once it runs.
+ */
 export interface PassOptions {
   signal?: AbortSignal;
   /** Default: 60 s plus 250 ms per frame. */
@@ -34,6 +38,7 @@ export interface PassOptions {
   direct?: boolean;
 }
 
+/** The frames one pass wrote; `bytesWritten` is their total size in bytes, `ms` the pass's wall time. */
 export interface PassResult {
   /** The final directory (renamed into place). */
   dir: string;
@@ -49,6 +54,10 @@ export interface PassResult {
  */
 const livePartials = new Set<string>();
 let exitHookInstalled = false;
+/**
+ * Registers a partial directory to be deleted synchronously if the process exits while it is tracked
+ * (until `untrackPartial`).
+ */
 export function trackPartial(dir: string): void {
   if (!exitHookInstalled) {
     exitHookInstalled = true;

@@ -23,6 +23,10 @@ export const PTS_TOLERANCE = 0.001;
 /** Slot arithmetic tolerance (in slots): absorbs float noise in durations such as 0.1 * 30. */
 export const SLOT_EPSILON = 1e-6;
 
+/**
+ * Exactly which frames one ffmpeg pass writes for one source, and how; plans with equal `key` produce
+ * byte-identical frames.
+ */
 export interface ExtractionPlan {
   /** Absolute source path and its identity (device, inode, size, mtime). */
   source: string;
@@ -93,6 +97,7 @@ export function planKeyFields(plan: Omit<ExtractionPlan, 'key'>): Record<string,
   };
 }
 
+/** A plan's key: the first 24 lowercase hex digits (96 bits) of the SHA-256 of `planKeyFields(plan)` as JSON. */
 export function planKey(plan: Omit<ExtractionPlan, 'key'>): string {
   return createHash('sha256')
     .update(JSON.stringify(planKeyFields(plan)))
@@ -135,6 +140,7 @@ export function coverSize(srcW: number, srcH: number, boxW?: number, boxH?: numb
   };
 }
 
+/** The call-wide choices `planVideo` applies to every video; `jpegQuality` is on ffmpeg's 2–31 scale. */
 export interface PlanOptions {
   fps: Rational;
   format: FormatChoice;
@@ -142,6 +148,7 @@ export interface PlanOptions {
   colorTarget: ColorTarget;
 }
 
+/** One video's plan. `slotCount` may exceed `plan.frameCount` when the clip outlasts its media (held or looped). */
 export interface PlannedVideo {
   videoId: string;
   plan: ExtractionPlan;

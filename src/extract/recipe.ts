@@ -15,16 +15,17 @@ import { cacheKey, type FrameRecipe } from '../cache/key.js';
 import { formatRational } from '../media/rational.js';
 import { planKeyFields, type ExtractionPlan } from './plan.js';
 
-/**
- * Bump when the pass (filters, seek, encoder settings) or the probe/plan logic changes the bytes of
- * frames for the same recipe: every older cache entry then misses instead of being served stale.
- */
 // 2: JPEG frames are converted to the BT.601 matrix JPEG readers assume.
 // 3: JPEG frames of yuv420p BT.709/BT.601/untagged sources are converted by `colorspace` (fast=1)
 //    instead of swscale (src/extract/pass.ts): different rounding, so different bytes.
 // 4: partly tagged and untagged sources are decoded with the matrix a browser uses (BT.709 from 720
 //    lines for H.264), not always BT.601.
 // 5: PNG frames are written without gAMA/cHRM chunks (pass.ts), which made browsers colour-manage them.
+/**
+ * The engine's frame-recipe version, hashed into every plan's `planVariant` and so into its cache key.
+ * Bump when the pass (filters, seek, encoder settings) or the probe/plan logic changes the bytes of
+ * frames for the same recipe: every older cache entry then misses instead of being served stale.
+ */
 export const ENGINE_RECIPE_VERSION = 5;
 
 /** planKeyFields entries that the cache keys elsewhere: the file (by content) and the window. */

@@ -30,6 +30,7 @@ import { PTS_TOLERANCE, type ExtractionPlan } from './plan.js';
  */
 export const MIN_SLOTS_PER_SEGMENT = 150;
 
+/** Slots `first` … `first + count - 1` of plan `job` that one segment writes (`count` >= 1). */
 export interface SegmentBranch {
   /** Index into the plans given to `planSegments`. */
   job: number;
@@ -37,6 +38,7 @@ export interface SegmentBranch {
   count: number;
 }
 
+/** One ffmpeg process of a source pass: where it seeks and which slots of which plans it writes. */
 export interface Segment {
   /** Media time to seek to (relative to the stream start, as ExtractionPlan.mediaStart). */
   seek: number;

@@ -20,6 +20,7 @@ import { checkFrameCount, collectFrames, framePath, frameOutputArgs, passFilters
 import type { ExtractionPlan } from './plan.js';
 import { planSegments, type Segment } from './segments.js';
 
+/** One plan to decode in a source pass, into its own directory. */
 export interface SourceJob {
   plan: ExtractionPlan;
   /** The directory its frames go to (exists, private to the caller). */
@@ -28,6 +29,10 @@ export interface SourceJob {
   videoId: string;
 }
 
+/**
+ * Options of `runSourcePasses`. `timeoutMs` applies to each segment process (default: 60 s plus 250 ms per
+ * frame of the segment); `signal` cancels every segment.
+ */
 export interface SourcePassOptions {
   pool: LimitFunction;
   /** How many segment processes one source may use at most (default: 1). */
@@ -40,6 +45,7 @@ export interface SourcePassOptions {
   onPlanned?: (processes: number) => void;
 }
 
+/** What `runSourcePasses` resolves with once every segment finished. */
 export interface SourcePassResult {
   /** Per job, in order: its frames. */
   results: PassResult[];

@@ -34,6 +34,7 @@ import { planKey, type ExtractionPlan } from './plan.js';
 /** Alignment tolerance in slots: absorbs float noise of decimal trims (0.1 s · 30 = 2.9999…). */
 export const GRID_EPSILON = 1e-6;
 
+/** A cache-missing extraction offered to `planSupersets`; `item` is the caller's handle, returned unchanged. */
 export interface SupersetCandidate<T> {
   item: T;
   plan: ExtractionPlan;
@@ -41,6 +42,7 @@ export interface SupersetCandidate<T> {
   bucket: string;
 }
 
+/** Two or more members decoded by one union pass; member slot k is union slot `offset + k`. */
 export interface SupersetGroup<T> {
   /** The pass to run: the first member's plan with the union's frame count. */
   union: ExtractionPlan;

@@ -24,9 +24,15 @@ export interface VideoRequest {
   height?: number;
 }
 
+/** The colour target of the frames, and their file format (`jpg` or `png`). */
 export type { ColorTarget, FrameFormat } from '../media/frame-types.js';
+/** The requested frame format; see `ExtractOptions.format` for how each resolves per source. */
 export type FormatChoice = 'auto' | FrameFormat;
 
+/**
+ * Options of one `extractVideos` call. Throws `ExtractOptionsError('invalid_option')` for a bad `fps`,
+ * `outDir`, `format` or `jpegQuality`.
+ */
 export interface ExtractOptions {
   /** Render frame rate: a number or a rational string such as "30000/1001". */
   fps: number | string;
@@ -106,6 +112,7 @@ export interface ExtractedVideo {
   truncated?: { promised: number; decoded: number };
 }
 
+/** Why one video failed (`ExtractError.code`). Retryable by default: `ffmpeg_timeout`, `cancelled`, `internal`. */
 export type ExtractErrorKind =
   | 'source_missing'
   /** A request field is out of range (playbackRate, mediaStart, duration, width/height). */
@@ -130,6 +137,7 @@ export interface ExtractErrorInfo {
   reason: string;
 }
 
+/** Counters of one `extractVideos` call; durations are wall-clock milliseconds. */
 export interface ExtractMetrics {
   probeMs: number;
   planMs: number;

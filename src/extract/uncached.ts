@@ -14,6 +14,7 @@ import { runExtractionPass, trackPartial, untrackPartial } from './pass.js';
 import { planDirName } from './plan.js';
 import { framesDecodedBy, runSourcePasses, segmentBudget } from './source-pass.js';
 
+/** Options of `extractUncached`; `progress` registers a reporter per pass, as `SessionOptions.progress`. */
 export interface UncachedOptions {
   pool: LimitFunction;
   outDir: string;
@@ -24,6 +25,10 @@ export interface UncachedOptions {
   sourcePasses?: boolean;
 }
 
+/**
+ * Pass counters of an uncached run (merged into `ExtractMetrics`); `framesDecoded` is null once any
+ * source had no packet index.
+ */
 export interface UncachedMetrics {
   passes: number;
   sourcePasses: number;

@@ -6,9 +6,12 @@ import path from 'node:path';
 import { ExtractError } from './errors.js';
 import type { VideoRequest } from './types.js';
 
+/** Lowest `playbackRate` a request may ask for (inclusive). */
 export const MIN_PLAYBACK_RATE = 0.1;
+/** Highest `playbackRate` a request may ask for (inclusive). */
 export const MAX_PLAYBACK_RATE = 5;
 
+/** A validated `VideoRequest` with defaults filled in (mediaStart 0, playbackRate 1, loop false). */
 export interface NormalizedRequest {
   id: string;
   /** Absolute path. */

@@ -152,6 +152,7 @@ export const FONT_ALIASES: Readonly<Record<string, string>> = {
   'segoe ui emoji': EMOJI_FAMILY,
 };
 
+/** One `@fontsource` package framesmith ships, as its metadata.json and package.json describe it. */
 export interface BundledFamily {
   /** The `@fontsource` id, e.g. `open-sans`. */
   id: string;
@@ -160,6 +161,7 @@ export interface BundledFamily {
   version: string;
   /** Directory of the package's font files. */
   filesDir: string;
+  /** The weights it ships (e.g. 400, 700) and its styles (`normal`, `italic`). */
   weights: number[];
   styles: string[];
 }
@@ -201,6 +203,10 @@ export function normalizeFamily(name: string): string {
     .replace(/\s+/g, ' ');
 }
 
+/**
+ * What a family name resolves to: a bundled family, the face of a generic name (DEFAULT_FAMILY, or
+ * EMOJI_FAMILY for `emoji`), an alias's stand-in, or `unknown` (nothing bundled provides it).
+ */
 export type FamilyResolution = { kind: 'bundled' | 'generic' | 'alias'; family: string } | { kind: 'unknown' };
 
 /** What `name` resolves to (see the module comment); declared `@font-face` families are the caller's. */

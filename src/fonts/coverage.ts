@@ -14,6 +14,7 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 import { covers, fontCoverage, merge, type Ranges } from './cmap.js';
 
+/** An installed `@fontsource` or `@fontsource-variable` package (a dependency of framesmith). */
 export interface FontPackage {
   /** `@fontsource` (static faces) or `@fontsource-variable` (one variable face per subset). */
   scope: '@fontsource' | '@fontsource-variable';

@@ -44,6 +44,7 @@ export function cjkPreference(lang: string | undefined): keyof typeof CJK | null
   return null;
 }
 
+/** One package of the fallback chain, and the only subset of it used (undefined: every subset). */
 export interface ChainEntry {
   pkg: FontPackage;
   /** The one subset used, else all. */
@@ -71,6 +72,7 @@ export function chainPackage(id: string): FontPackage | null {
   return ALL_CJK_IDS.has(id) ? fontPackage('@fontsource-variable', id) : null;
 }
 
+/** One subset of a chain package: what a render installs for characters no other face covers. */
 export interface FallbackUnit {
   pkg: FontPackage;
   subset: string;
@@ -78,6 +80,10 @@ export interface FallbackUnit {
 
 /** `fallback:<id>:<subset>` ↔ unit. */
 export const unitName = (u: FallbackUnit) => `fallback:${u.pkg.id}:${u.subset}`;
+/**
+ * The unit `name` (`fallback:<id>:<subset>`) stands for; null when it is not of that form or `<id>`
+ * is no chain package. The subset is not checked against the package.
+ */
 export function parseUnit(name: string): FallbackUnit | null {
   const m = /^fallback:([a-z0-9-]+):(.+)$/.exec(name);
   const pkg = m ? chainPackage(m[1]!) : null;

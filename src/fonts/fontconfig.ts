@@ -60,6 +60,7 @@ export const MACHINE_DIRS = [
   path.join(os.homedir(), 'Library/Fonts'),
 ];
 
+/** A prepared fontconfig configuration (from prepareFonts) and the families and units it installs. */
 export interface FontSetup {
   /** The fontconfig file to give the browser (`FONTCONFIG_FILE`). */
   configFile: string;

@@ -35,6 +35,7 @@ export const GENERIC_FACES = {
   mono: { id: 'cousine', family: 'framesmith generic mono', shown: 'Cousine (Liberation Mono)' },
   ui: { id: 'dejavu-sans', family: 'framesmith generic ui', shown: 'DejaVu Sans' },
 } as const;
+/** Which of the four generic faces (`sans`, `serif`, `mono`, `ui`) a generic family name is drawn in. */
 export type GenericRole = keyof typeof GENERIC_FACES;
 
 /**

@@ -105,6 +105,7 @@ export function rangeHoldsAny(unicodeRange: string, codePoints: ReadonlySet<numb
 /** Downloads a URL through the render's remote cache (RemoteMedia.fetch); its error says why it failed. */
 export type GoogleFetch = (url: string, how: { userAgent: string; trustStored: boolean; timeoutMs: number }) => Promise<string>;
 
+/** A family fetched from Google Fonts: the faces to declare for it and the files to serve. */
 export interface GoogleFamilyFaces {
   ok: true;
   /** `@font-face` rules for the page, their sources on the project server. */
@@ -115,6 +116,7 @@ export interface GoogleFamilyFaces {
   faces: number;
 }
 
+/** A family Google Fonts did not provide; the render warns with `reason` and falls back. */
 export interface GoogleFamilyMissing {
   ok: false;
   /** Why, for the warning. */

@@ -10,6 +10,7 @@ import { fallbackChain } from './fallback.js';
 import { MACHINE_DIRS, fontDir } from './fontconfig.js';
 import { googleFontsBase } from './google.js';
 
+/** The font setup `framesmith doctor` reports (from fontSetupInfo). */
 export interface FontSetupInfo {
   /** Where faces are decompressed for the browser. */
   dir: string;

@@ -13,6 +13,7 @@ import { bundledFamilies, FONT_ALIASES, normalizeFamily, resolveFamily, splitFam
 import { customProperties, substituteVars } from './css-vars.js';
 import { GENERIC_FACES, genericRole } from './generic.js';
 
+/** The font families a composition names and declares (from scanFonts). */
 export interface FontUsage {
   /** Each font-family list the CSS declares, families in order, as written. */
   lists: string[][];
@@ -87,6 +88,7 @@ export function familiesToInstall(usage: FontUsage): string[] {
   return [...out];
 }
 
+/** A family the composition names that nothing provides (a `font_fallback` warning); `family` unquoted, as written. */
 export interface UnresolvedFamily {
   family: string;
   /** The face drawn instead. */

@@ -19,10 +19,15 @@ import path from 'node:path';
 import { FramesmithError } from '../errors.js';
 import { normalizeFamily } from './catalog.js';
 
+/**
+ * Thrown by vendorFamily (code `font_package_missing`) when no `@fontsource` package provides `family`, or
+ * its package declares no WOFF2 face; nothing of the family is written then.
+ */
 export class FontPackageError extends FramesmithError<'font_package_missing', { family: string }> {
   override readonly name = 'FontPackageError';
 }
 
+/** A family `vendorFamily` copied into the project. */
 export interface VendoredFamily {
   family: string;
   /** The package it came from, e.g. `@fontsource/bebas-neue`, and its version. */
@@ -30,6 +35,7 @@ export interface VendoredFamily {
   version: string;
   /** The stylesheet, relative to the project (forward slashes). */
   stylesheet: string;
+  /** How many WOFF2 files were copied. */
   files: number;
 }
 

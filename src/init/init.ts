@@ -11,6 +11,10 @@ import { FramesmithError } from '../errors.js';
 import { runFfmpeg } from '../media/tools.js';
 import { TEMPLATES } from './templates.js';
 
+/**
+ * `initProject()` refused or failed: `unknown_template`, `not_empty` (`dir` has files and no `force`), or
+ * `write_failed` (writing or generating the starter failed; a new or empty `dir` is left untouched). `dir` is the target directory.
+ */
 export class InitError extends FramesmithError<'unknown_template' | 'not_empty' | 'write_failed', { dir: string }> {
   override readonly name = 'InitError';
 }

@@ -4,6 +4,7 @@
  * data-duration, a paused GSAP timeline in window.__timelines), so it renders there unchanged too.
  */
 
+/** One starter project: the files `framesmith init` writes and the media it generates with ffmpeg. */
 export interface Template {
   name: string;
   description: string;
@@ -86,6 +87,7 @@ const VIDEO = `<!doctype html>
 </html>
 `;
 
+/** Every starter by its name (`title-card`, `video`). */
 export const TEMPLATES: Record<string, Template> = {
   'title-card': { name: 'title-card', description: 'a CSS and GSAP title card, no media', files: { 'index.html': TITLE_CARD } },
   video: {
@@ -122,4 +124,5 @@ export const TEMPLATES: Record<string, Template> = {
   },
 };
 
+/** The starter `framesmith init` writes when no template is named. */
 export const DEFAULT_TEMPLATE = 'title-card';

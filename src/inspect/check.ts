@@ -14,6 +14,7 @@ import { lintResultOf, type LintFinding, type LintResult } from '../lint/types.j
 import { locateEntry } from '../load/entry.js';
 import { PreviewSession, type PreviewSessionOptions } from '../preview/session.js';
 
+/** What `check` / `validate` found: the lint's findings and the browser load's (runtime) findings, and whether they pass. */
 export interface CheckResult {
   /** No error in the lint nor the load (and, under `strict`, no warning either). */
   ok: boolean;
@@ -24,6 +25,7 @@ export interface CheckResult {
   runtime: Omit<LintResult, 'filesScanned'>;
 }
 
+/** How `check` runs: the preview session's options for the browser load, plus strictness and whether to lint. */
 export interface CheckOptions extends PreviewSessionOptions {
   /** Warnings fail the check too. */
   strict?: boolean;

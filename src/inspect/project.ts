@@ -25,6 +25,10 @@ export async function readProject(input: string): Promise<Composition> {
   });
 }
 
+/**
+ * A project's summary for `info`: its directory's name, size in pixels (1920×1080 when undeclared) and
+ * orientation, duration in seconds, and counts of its timed elements.
+ */
 export interface ProjectInfo {
   name: string;
   resolution: 'landscape' | 'portrait' | 'square';
@@ -62,6 +66,7 @@ async function directorySize(dir: string): Promise<number> {
   return total;
 }
 
+/** The ProjectInfo of `c`; reads the size of every file under its project directory (rejects when one cannot be read). */
 export async function projectInfo(c: Composition): Promise<ProjectInfo> {
   const width = c.width ?? DEFAULT_SIZE.width;
   const height = c.height ?? DEFAULT_SIZE.height;
@@ -84,6 +89,10 @@ export async function projectInfo(c: Composition): Promise<ProjectInfo> {
   };
 }
 
+/**
+ * One composition of a project as `compositions` lists it: id, duration in seconds, size in pixels (when
+ * undeclared: the root's, whose own default is 1920×1080).
+ */
 export interface CompositionSummary {
   id: string;
   duration: number;
@@ -127,6 +136,11 @@ export function listCompositions(c: Composition): CompositionSummary[] {
   ];
 }
 
+/**
+ * One timed element on the timeline: `kind` its tag name, `trackKind` its track (video, audio, graphics),
+ * times in seconds (`abs*` from the root's start; `duration`/`end` null when open-ended), media fields null for
+ * other elements, `ref` how to name it (`#id`, else its label).
+ */
 export interface TimelineRow {
   id: string | null;
   kind: string;
@@ -153,6 +167,7 @@ export interface TimelineRow {
   ref: string;
 }
 
+/** A composition's timeline: its duration in seconds and its non-empty tracks, video then audio then graphics. */
 export interface Timeline {
   duration: number;
   tracks: { kind: string; rows: TimelineRow[] }[];

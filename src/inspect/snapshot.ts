@@ -15,10 +15,12 @@ import { FramesmithError } from '../errors.js';
 import { runFfmpeg } from '../media/tools.js';
 import { PreviewSession, type PreviewSessionOptions } from '../preview/session.js';
 
+/** `invalid_range`: a snapshot's `range` ends after the composition (`fields.option` is `range`). */
 export class SnapshotError extends FramesmithError<'invalid_range'> {
   override readonly name = 'SnapshotError';
 }
 
+/** Which times `snapshotTimes()` picks: exact times, or a number of stills over the composition or a range of it. */
 export interface SnapshotTimesOptions {
   /** Evenly spaced stills (default 5). */
   frames?: number;
@@ -74,11 +76,13 @@ export function snapshotName(index: number, time: number): string {
   return `frame-${String(index).padStart(2, '0')}-at-${Number(time.toFixed(3))}s.png`;
 }
 
+/** How `captureSnapshots()` picks its times, opens the preview session, and where it writes. */
 export interface SnapshotOptions extends SnapshotTimesOptions, PreviewSessionOptions {
   /** The directory the stills go into (created). */
   outDir: string;
 }
 
+/** What `captureSnapshots()` wrote: the stills, the time in seconds of each (same order), and the contact sheets. */
 export interface SnapshotResult {
   /** Absolute paths of the stills, in capture order. */
   files: string[];

@@ -3,8 +3,10 @@
  * with its codes where a rule is the same rule, so scripts reading either tool's output keep working.
  */
 
+/** How bad a finding is: only `error` fails a lint (and a `check`, where `strict` fails on warnings too). */
 export type LintSeverity = 'error' | 'warning' | 'info';
 
+/** One problem a lint (or a check's browser load) found in a composition, in HyperFrames' shape. */
 export interface LintFinding {
   /** HyperFrames' code for the same mistake (e.g. `media_missing_id`), else framesmith's own. */
   code: string;
@@ -24,6 +26,7 @@ export interface LintFinding {
   column?: number;
 }
 
+/** A lint's findings and their counts by severity. */
 export interface LintResult {
   /** No errors (warnings do not fail a lint). */
   ok: boolean;

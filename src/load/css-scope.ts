@@ -17,6 +17,7 @@
 import postcss, { type AtRule, type Root, type Rule } from 'postcss';
 import selectorParser from 'postcss-selector-parser';
 
+/** How `scopeCss` rewrites one sub-composition's CSS: its scope selector, its box, and how its URLs are rebased. */
 export interface CssScope {
   /** The host's selector, e.g. `[data-composition-id="intro"]`. */
   scope: string;

@@ -20,6 +20,7 @@ import { inlineSubCompositions } from './sub-compositions.js';
 import { applyVariableBindings } from './variable-bindings.js';
 import { applyVariableProperties, checkHostValues, checkVariableValues, declaredVariables, type VariableDeclaration } from './variables.js';
 
+/** How `loadDocument` assembles the document: which composition, the variables' values, downloads, warnings. */
 export interface LoadOptions {
   /**
    * Render one composition of several in the file: the `data-composition-id` of a top-level
@@ -45,6 +46,7 @@ export interface LoadOptions {
   allowOutsideProject?: boolean;
 }
 
+/** The assembled document (`html`, with sub-compositions inlined and variables applied) and what was read for it. */
 export interface LoadedDocument extends CompositionSource {
   /** The entry document's own variable declarations (html and root). */
   declarations: VariableDeclaration[];
@@ -53,6 +55,11 @@ export interface LoadedDocument extends CompositionSource {
 /** Attribute marking the top-level compositions a render of another one leaves out. */
 const UNPICKED_ATTR = 'data-framesmith-unpicked';
 
+/**
+ * Assembles the document of `input` (a directory holding index.html, or an .html file); see the module
+ * comment. Throws CompositionError (`no_index_html`, `no_root` for an unknown `composition`, …), and
+ * VariablesError with `strictVariables` for a value that does not fit.
+ */
 export async function loadDocument(input: string, options: LoadOptions = {}): Promise<LoadedDocument> {
   const entryFile = await locateEntry(input);
   const rootDir = path.dirname(entryFile);

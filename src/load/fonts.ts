@@ -60,13 +60,21 @@ export function dropBundledGoogleFonts(document: HTMLElement): void {
     )
       link.remove();
   }
+  dropGoogleImports(document, allBundled);
+}
+
+/**
+ * Removes from the `<style>` blocks of `document` every `@import` of a Google Fonts stylesheet whose URL
+ * `take` accepts (it may record the URL); other imports stay as written.
+ */
+function dropGoogleImports(document: HTMLElement, take: (url: string) => boolean): void {
   for (const style of document.querySelectorAll('style')) {
     const text = style.innerHTML;
     if (!/fonts\.googleapis\.com/i.test(text)) continue;
     style.set_content(
       text.replace(GOOGLE_IMPORT, (whole, _q, a?: string, _q2?: string, b?: string) => {
         const url = a ?? b ?? '';
-        return GOOGLE_CSS.test(url) && allBundled(url) ? '' : whole;
+        return GOOGLE_CSS.test(url) && take(url) ? '' : whole;
       }),
     );
   }
@@ -94,18 +102,10 @@ export function takeGoogleFontLinks(document: HTMLElement): Map<string, { family
     record(href);
     link.remove();
   }
-  for (const style of document.querySelectorAll('style')) {
-    const text = style.innerHTML;
-    if (!/fonts\.googleapis\.com/i.test(text)) continue;
-    style.set_content(
-      text.replace(GOOGLE_IMPORT, (whole, _q, a?: string, _q2?: string, b?: string) => {
-        const url = a ?? b ?? '';
-        if (!GOOGLE_CSS.test(url)) return whole;
-        record(url);
-        return '';
-      }),
-    );
-  }
+  dropGoogleImports(document, (url) => {
+    record(url);
+    return true;
+  });
   return found;
 }
 

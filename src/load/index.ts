@@ -7,10 +7,12 @@ import type { Composition } from '../composition/model.js';
 import { compositionFromSource, type ParseOptions } from '../composition/parse.js';
 import { loadDocument, type LoadOptions } from './document.js';
 
+/** The load step's option and result types (document.ts). */
 export type { LoadOptions, LoadedDocument } from './document.js';
 export { loadDocument } from './document.js';
 export { VariablesError } from './variables.js';
 
+/** Options of `parseComposition`: the load's (LoadOptions) and the parse's (`fps`, `mediaDuration`). */
 export interface ParseCompositionOptions extends ParseOptions, LoadOptions {}
 
 /** Reads the composition at `input` (a directory holding index.html, or an .html file). */

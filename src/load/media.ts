@@ -108,6 +108,7 @@ export async function completeMediaWindows(composition: Composition): Promise<vo
   if (failures.length > 0) throw mediaError(failures);
 }
 
+/** Options of `parseWithMedia`: those of `parseComposition` except `mediaDuration`, which it reads from the files. */
 export interface ParseWithMediaOptions extends Omit<ParseCompositionOptions, 'mediaDuration'> {
   /** Downloads http(s) media; without it a remote src is reported as not a local file. */
   remote?: RemoteMedia;

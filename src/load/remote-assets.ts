@@ -27,6 +27,7 @@ import type { ServedAsset } from '../composition/model.js';
 import type { RenderWarning } from '../warnings.js';
 import type { RemoteFetchHow } from './remote-media.js';
 
+/** How `localizeRemoteAssets` treats the document's remote URLs: downloads, failure hints, the bundled gsap. */
 export interface RemoteAssetOptions {
   /** Downloads an http(s) URL (the render's remote cache); its error message says why it failed. */
   fetchRemote?: (url: string, how?: RemoteFetchHow) => Promise<string>;

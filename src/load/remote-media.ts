@@ -13,6 +13,7 @@ import { LeaseTable } from '../cache/leases.js';
 import { fetchAndLeaseRemoteSource, fetchRemoteSource, type FetchRemoteOptions } from '../cache/remote.js';
 import { type MediaError, mediaError, type MediaErrorCode } from '../media/errors.js';
 
+/** Where and how a render's remote media are downloaded (RemoteMedia). */
 export interface RemoteMediaOptions {
   /**
    * Where downloads are kept: the frame cache directory (they are reused by later renders), or null to

@@ -55,6 +55,7 @@ export interface MountedFile extends MountedComposition {
   declarations: VariableDeclaration[];
 }
 
+/** What `inlineSubCompositions` inlined: every mounted sub-composition, with its file's declarations. */
 export interface InlineResult {
   mounts: MountedFile[];
 }

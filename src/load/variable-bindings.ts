@@ -30,6 +30,7 @@ import type { RenderWarning } from '../warnings.js';
 /** Elements whose `src` is only ever a media reference (HyperFrames' list). */
 const VAR_SRC_TAGS = new Set(['img', 'video', 'audio', 'source']);
 
+/** The variable values bindings read: a mount's own when it has any (see the module comment), else the document's. */
 export interface BindingScopes {
   /** The document's values: every declared default, overlaid with the render's values. */
   document: Record<string, unknown>;

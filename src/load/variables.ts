@@ -23,9 +23,12 @@ import { CompositionError } from '../composition/errors.js';
 import { labelOf } from '../composition/dom.js';
 import type { RenderWarning } from '../warnings.js';
 
+/** The declaration types HyperFrames knows; a declaration of another type is malformed (see `malformed`). */
 export const VARIABLE_TYPES = ['string', 'number', 'color', 'boolean', 'enum', 'font', 'image'] as const;
+/** A declaration's `type`: the kind of value a render may give it (checked by checkVariableValues). */
 export type VariableType = (typeof VARIABLE_TYPES)[number];
 
+/** One entry of `data-composition-variables`, as declaredVariables keeps it (`default` not checked against `type`). */
 export interface VariableDeclaration {
   id: string;
   type: VariableType;

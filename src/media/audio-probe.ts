@@ -13,6 +13,7 @@ import { fileKey, readStoredProbe, writeStoredProbe } from './probe-store.js';
 import { runFfprobe } from './tools.js';
 import { AudioError } from './errors.js';
 
+/** What `probeAudioSource` learned of a file's first audio stream; `sampleRate` in Hz. */
 export interface AudioSourceInfo {
   /**
    * Media time at which the first audio stream ends, seconds. Media time 0 is the file's start time

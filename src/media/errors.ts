@@ -1,6 +1,7 @@
 /** Failures of the media stages (video frames, audio mix and mux), naming the element and its file. */
 import { FramesmithError, type FramesmithErrorOptions } from '../errors.js';
 
+/** Why a media element failed (`MediaError.code`, `MediaFailure.code`); `cancelled`: the caller aborted. */
 export type MediaErrorCode =
   /** A `<video>`/`<audio>` points at a file that does not exist. */
   | 'media_missing'
@@ -10,6 +11,7 @@ export type MediaErrorCode =
   | 'media_failed'
   | 'cancelled';
 
+/** One element's failure; `message` names the element and file and says what to do. */
 export interface MediaFailure {
   code: MediaErrorCode;
   /** Label of the element (`video#intro`). */
@@ -46,6 +48,7 @@ export function mediaError(failures: MediaFailure[], options?: { cause?: unknown
   return new MediaError(first.code, message, { element: first.element, file: first.file, failures }, options);
 }
 
+/** Why an audio probe or mix failed (`AudioError.code`). */
 export type AudioErrorCode =
   /** The source file does not exist. */
   | 'source_missing'

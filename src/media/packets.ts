@@ -8,6 +8,10 @@ import { ProcessError } from './process.js';
 import { fileKey, readStoredFloats, writeStoredFloats } from './probe-store.js';
 import { runFfprobe } from './tools.js';
 
+/**
+ * The packet timestamps of a file's first video stream (`packetIndex()`); times are absolute media
+ * seconds, as ffprobe reports them; `keyframes` is a subset of `times`.
+ */
 export interface PacketIndex {
   /** Presentation times of the packets, seconds, ascending. */
   times: Float64Array;

@@ -12,6 +12,10 @@ import { fileKey, readStoredProbe, writeStoredProbe } from './probe-store.js';
 import { runFfprobe, ToolUnavailableError } from './tools.js';
 import { parseRational, type Rational } from './rational.js';
 
+/**
+ * Why `probeMedia` failed: `missing` (no such file, or not a regular file), `not_media` (unreadable, or
+ * no video stream, no size or no duration), `no_video` (audio only).
+ */
 export type ProbeFailureKind = 'missing' | 'not_media' | 'no_video';
 
 /** The file is missing, is not media ffprobe can read, or has no video stream. */

@@ -15,6 +15,10 @@ const KILL_GRACE_MS = 2_000;
 /** Bytes of stderr kept for error messages: enough for ffmpeg's last complaint, never the whole log. */
 const STDERR_TAIL_BYTES = 8 * 1024;
 
+/**
+ * How a child failed (`ProcessError.code`): could not start, exited non-zero (or by a signal we did not
+ * send), was ended by `timeoutMs`, or was ended by the signal or `kill()`.
+ */
 export type ProcessFailureKind = 'spawn' | 'exit' | 'timeout' | 'cancelled';
 
 /** What a failed child process leaves behind: its command line, how it ended, the tail of its stderr. */
@@ -32,6 +36,7 @@ export class ProcessError extends FramesmithError<ProcessFailureKind, ProcessFai
   override readonly name = 'ProcessError';
 }
 
+/** Options of `startProcess` / `runProcess`; `cwd` and `env` default to this process's. */
 export interface RunOptions {
   /** End the process after this many ms (SIGTERM, then SIGKILL). Default: no limit. */
   timeoutMs?: number;
@@ -47,6 +52,10 @@ export interface RunOptions {
   env?: NodeJS.ProcessEnv;
 }
 
+/**
+ * A child that exited 0: `stdout` as UTF-8 (empty unless collected), the last 8 KiB of stderr, and
+ * the wall time from spawn to close in ms.
+ */
 export interface ProcessResult {
   exitCode: number;
   stdout: string;
@@ -54,6 +63,7 @@ export interface ProcessResult {
   durationMs: number;
 }
 
+/** A started child (`startProcess`); it is registered for `killAllChildren()` until it closes. */
 export interface RunningProcess {
   readonly child: ChildProcess;
   /** The child's stdin when started with `stdin: 'pipe'`. */

@@ -43,6 +43,7 @@ export function parseRational(value: number | string): Rational | null {
   return result.num > 0 ? result : null;
 }
 
+/** The value of `r` as a float (num / den); inexact for non-terminating fractions such as 30000/1001. */
 export function toNumber(r: Rational): number {
   return r.num / r.den;
 }

@@ -14,6 +14,7 @@ import { fileKey, readStoredProbe, writeStoredProbe } from './probe-store.js';
 import pLimit, { type LimitFunction } from 'p-limit';
 import { ProcessError, runProcess, startProcess, type ProcessResult, type RunOptions, type RunningProcess } from './process.js';
 
+/** The oldest ffmpeg release supported (5.1); an older ffmpeg gives `ToolUnavailableError`. */
 export const MIN_FFMPEG_VERSION = { major: 5, minor: 1 } as const;
 
 /** ffmpeg or ffprobe is missing or older than we support. */
@@ -21,6 +22,11 @@ export class ToolUnavailableError extends FramesmithError<'tool_unavailable', { 
   override readonly name = 'ToolUnavailableError';
 }
 
+/**
+ * What `getTools()` found: the commands run (FRAMESMITH_FFMPEG / FRAMESMITH_FFPROBE, else the bare names
+ * resolved on PATH) and ffmpeg's version (ffprobe is assumed to match). A build that prints no release
+ * number (git snapshot) reports version "snapshot", major 99.
+ */
 export interface ToolInfo {
   ffmpegPath: string;
   ffprobePath: string;

@@ -11,6 +11,7 @@ export interface ChunkJob {
   count: number;
 }
 
+/** What a rendered chunk reports back: the segment it wrote, its frame count, its warnings and timings. */
 export interface ChunkResult {
   /** The segment's file (or directory) name inside the render's directory. */
   segment: string;

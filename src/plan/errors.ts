@@ -1,6 +1,7 @@
 /** Failures of writing, finding or trusting a plan in storage. */
 import { FramesmithError } from '../errors.js';
 
+/** The `code` of a PlanError. */
 export type PlanErrorCode =
   /** The storage directory cannot be written or read. */
   | 'plan_storage'
@@ -11,6 +12,7 @@ export type PlanErrorCode =
   /** This machine's framesmith, ffmpeg or browser differs from the planning machine's. */
   | 'plan_mismatch';
 
+/** A plan in storage cannot be written, found or trusted; `storage` is the storage location, `hash` the plan's when known. */
 export class PlanError extends FramesmithError<PlanErrorCode, { storage: string; hash?: string }> {
   override readonly name = 'PlanError';
 

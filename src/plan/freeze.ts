@@ -35,6 +35,10 @@ export interface PlanInputs {
   };
 }
 
+/**
+ * A plan frozen into storage: its hash (SHA-256 of `plan.json`, hex), its directory `<storage>/plans/<hash>`, its
+ * content, and `bytes`: the total size of the files `plan.json` lists (itself not counted).
+ */
 export interface FrozenPlan {
   hash: string;
   dir: string;

@@ -11,6 +11,7 @@ import path from 'node:path';
 import { PlanError } from './errors.js';
 import { PLAN_SCHEMA, type RenderPlan } from './types.js';
 
+/** A plan opened and checked by `openPlan()`: its hash, its local directory and its content. */
 export interface OpenedPlan {
   hash: string;
   dir: string;

@@ -25,6 +25,7 @@ import type { StrictSetting } from '../warnings.js';
 /** Bumped when the layout or the meaning of a field changes: a plan of another schema is refused. */
 export const PLAN_SCHEMA = 1;
 
+/** One file of a plan besides `plan.json`: its path relative to the plan directory, size in bytes, SHA-256 (hex). */
 export interface PlanFile {
   path: string;
   size: number;
@@ -34,6 +35,10 @@ export interface PlanFile {
 /** One `<video>` as the pages show it: a ShownVideo whose frame paths are relative to the plan. */
 export type PlannedVideo = ShownVideo;
 
+/**
+ * The content of `plan.json`: the frames to render, the locked output settings, what the pages load, the
+ * tools it was planned with, and every other file of the plan.
+ */
 export interface RenderPlan {
   schema: typeof PLAN_SCHEMA;
   /**

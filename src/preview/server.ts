@@ -28,8 +28,10 @@ import { sendFile } from './serve-file.js';
 import type { PreviewState } from './player-api.js';
 import { PreviewSession, type PreviewSessionOptions } from './session.js';
 
+/** Re-exported from player-api.ts, shared with the player page. */
 export type { PreviewState } from './player-api.js';
 
+/** Where the preview server listens, and how each load of the project is made (`PreviewSessionOptions`). */
 export interface PreviewServerOptions extends PreviewSessionOptions {
   /** Default 127.0.0.1. */
   host?: string;
@@ -39,6 +41,10 @@ export interface PreviewServerOptions extends PreviewSessionOptions {
   onState?(state: PreviewState): void;
 }
 
+/**
+ * A running preview server. `url` is the player page (`0.0.0.0`/`::` shown as 127.0.0.1); `close()` stops
+ * watching, ends event streams and the server, then closes the current session.
+ */
 export interface PreviewServer {
   url: string;
   /** Resolves with the state once the project has been loaded (or failed to) since the last change. */
@@ -54,6 +60,10 @@ const IGNORED = /(^|[\\/])(\.git|node_modules|renders)([\\/]|$)|\.partial-/;
 // Both src/preview/ (tests) and dist/preview/ (the CLI) are two levels below the package root.
 const PLAYER_SCRIPT = fileURLToPath(new URL('../../dist/page/preview-player.js', import.meta.url));
 
+/**
+ * Serves the preview of `input` (an HTML file, or a project directory) and watches its directory; resolves once
+ * listening, before the first load finished (see `settled`). Rejects when it cannot listen.
+ */
 export async function startPreviewServer(input: string, options: PreviewServerOptions = {}): Promise<PreviewServer> {
   const resolved = path.resolve(input);
   const projectDir = /\.html?$/i.test(resolved) ? path.dirname(resolved) : resolved;

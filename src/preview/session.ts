@@ -28,14 +28,20 @@ import { WarningLog } from '../warnings.js';
 import type { PreviewInfo } from './player-api.js';
 import { mixPreviewAudio } from './audio.js';
 
+/** Re-exported from player-api.ts, shared with the player page. */
 export type { PreviewInfo } from './player-api.js';
 
+/** One frame of the preview: the lossless PNG, its frame number and its time in seconds. */
 export interface PreviewFrame {
   png: Buffer;
   frame: number;
   time: number;
 }
 
+/**
+ * How a preview loads the project, as the render options of the same names: `cache` (directory, or false for
+ * none), `browser` (executable path), `allowPrivateHosts` (remote media on private addresses).
+ */
 export interface PreviewSessionOptions {
   cache?: string | false;
   browser?: string;
@@ -49,6 +55,10 @@ export interface PreviewSessionOptions {
   playerReadyTimeout?: number;
 }
 
+/**
+ * A loaded composition and one browser page capturing its frames on request (see the module comment);
+ * `close()` waits for queued frames, then ends the browser and removes the session's files.
+ */
 export class PreviewSession {
   private queue: Promise<unknown> = Promise.resolve();
   private lastFrame = -1;

@@ -13,6 +13,10 @@ import type { RenderPlan } from '../plan/types.js';
 import type { OutputFiles } from './output.js';
 import { makeTempDir, removeTempDir } from './temp-dirs.js';
 
+/**
+ * What `assembleRender()` joins: the chunks' segments, the plan (its local directory holds the audio), and
+ * the output files to commit into.
+ */
 export interface AssembleInputs {
   /** The local directory holding the segments the chunks named. */
   segmentDir: string;

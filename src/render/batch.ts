@@ -20,6 +20,7 @@ import type { OutputFormat } from '../stages/stage.js';
 /** The placeholders of an output template: `{index}` or `{<row key>}`. */
 const PLACEHOLDER = /\{([A-Za-z0-9_.-]+)\}/g;
 
+/** The `code` of a BatchError. */
 export type BatchErrorCode = 'invalid_batch' | 'invalid_variables';
 
 /**
@@ -41,6 +42,10 @@ export interface BatchRow {
   output: string;
 }
 
+/**
+ * A batch checked and ready to render: its rows with their output paths, and where the manifest goes
+ * (`manifest.json` in the directory common to every row's output).
+ */
 export interface PreparedBatch {
   /** Absolute path of the rows file (empty when the rows were given in memory). */
   batchPath: string;

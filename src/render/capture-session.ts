@@ -36,6 +36,10 @@ export interface FrameSink {
   abort(): Promise<void>;
 }
 
+/**
+ * What `openCaptureSession()` starts and loads: the browsers, the pages and their runtime, and the hooks it calls
+ * as it goes (started, loaded) and with every warning.
+ */
 export interface CaptureSessionSpec {
   setup: PageSetup;
   /** Browsers to start, one per capture worker (>= 1). */

@@ -11,6 +11,7 @@
 import { DEFAULT_DEADLINES, type Deadlines, type DeadlineOption } from '../capture/deadlines.js';
 import { RenderError } from './errors.js';
 
+/** The deadline options a render was given, in ms; an absent one falls back to the environment, then HyperFrames' default. */
 export type DeadlineSettings = Partial<Record<DeadlineOption, number>>;
 
 interface Rule {

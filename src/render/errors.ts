@@ -47,6 +47,7 @@ export function toRenderError(error: unknown, signal?: AbortSignal): RenderError
   return new RenderError('stage', error instanceof Error ? error.message : String(error), {}, { cause: error });
 }
 
+/** The RenderError (`cancelled`) of a render stopped through its AbortSignal; `cause`, when given, is the error the abort interrupted. */
 export function cancelledError(cause?: unknown): RenderError {
   return new RenderError('cancelled', 'the render was cancelled', {}, { cause });
 }

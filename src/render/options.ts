@@ -17,6 +17,7 @@ import type { RenderWarning, StrictSetting } from '../warnings.js';
 import type { WebGLSetting } from './capture-session.js';
 import { resolveDeadlines } from './deadlines.js';
 import { checkPictureOptions, hdrFor } from './picture-options.js';
+import { scaleOption } from './resolution.js';
 import { frameFormatFor } from './load.js';
 import { GIF_LOOP_MAX, VP9_CPU_USED_RANGE } from '../encode/video-args.js';
 import { checkFormatOptions, encoderFormatOf, hlsSegmentSeconds, isDirectoryFormat } from './formats.js';
@@ -237,4 +238,18 @@ export function frameRange(options: Pick<RenderOptions, 'frames'>, frameCount: n
     );
   }
   return { first, count: last - first + 1 };
+}
+
+/**
+ * The browser settings of a capture session (src/render/capture-session.ts) rendering the composition
+ * in `entryFile`: the browser, capture mode and deadlines resolved, and the page size → device scale
+ * factor that `resolution` asks for (undefined without one: the composition's own size).
+ */
+export function browserSettingsOf(options: ResolvedRenderOptions, entryFile: string) {
+  return {
+    browserPath: options.browser,
+    captureMode: options.captureMode,
+    deadlines: options.deadlines,
+    deviceScaleFactor: scaleOption(options.resolution, entryFile),
+  };
 }

@@ -14,6 +14,10 @@ import path from 'node:path';
 import { checkReplaceable, explainDiskFull, outputFsError, refuseInputs, SEQUENCE_MARKER } from './output-guard.js';
 import type { OutputFormat } from '../stages/stage.js';
 
+/**
+ * The temporary files of one render's output and their commit over `output` (see the module comment); `dispose()`
+ * must follow, success or not, to remove what is left and stop watching for the process's exit.
+ */
 export class OutputFiles {
   private readonly temps: string[] = [];
   private readonly onExit = () => {

@@ -21,14 +21,17 @@ import { WarningLog } from '../warnings.js';
 import { cancelledError, toRenderError } from './errors.js';
 import { openCaptureSession, type CaptureSession } from './capture-session.js';
 import { compositionSteps, loadComposition, pageSetupOf, runtimeOf } from './load.js';
-import { frameRange, type ResolvedRenderOptions } from './options.js';
+import { browserSettingsOf, frameRange, type ResolvedRenderOptions } from './options.js';
 import { compositionInputs } from './output-guard.js';
-import { scaleOption } from './resolution.js';
 import type { PageSetup, RenderSession } from './session.js';
 import { makeTempDir, removeTempDir } from './temp-dirs.js';
 import type { RenderResult, RenderStageName } from './types.js';
 import { reportedFonts } from '../fonts/report.js';
 
+/**
+ * A render planned and frozen into storage by `planRender()`, with what its result reports of the plan phase;
+ * `timings` in ms: parse, extract, plan.
+ */
 export interface PlannedRender {
   frozen: FrozenPlan;
   /** What the render result reports of the plan phase. */
@@ -96,12 +99,7 @@ export async function planRender(options: ResolvedRenderOptions, storage: string
     session = await openCaptureSession({
       setup,
       browsers: 1,
-      browser: {
-        browserPath: options.browser,
-        captureMode: options.captureMode,
-        deadlines: options.deadlines,
-        deviceScaleFactor: scaleOption(options.resolution, composition.entryFile),
-      },
+      browser: browserSettingsOf(options, composition.entryFile),
       webgl: options.webgl,
       page: { transparent: format !== 'mp4', frameFormat },
       runtime: async (opened) => (runtime = await runtimeOf(composition, opened, options.seed)),

@@ -19,6 +19,7 @@ export const RESOLUTION_PRESETS = {
   'square-4k': { width: 2160, height: 2160 },
 } as const;
 
+/** The name of an output size in RESOLUTION_PRESETS (aliases such as `4k` not included). */
 export type ResolutionPreset = keyof typeof RESOLUTION_PRESETS;
 
 const ALIASES: Record<string, ResolutionPreset> = {

@@ -44,6 +44,7 @@ export interface PageSetup {
   requiresWebGpu: boolean;
 }
 
+/** How `RenderSession.launch()` starts a session's browsers: executable, capture mode, WebGL, deadlines and device scale factor. */
 export interface BrowserSettings {
   /** Browser executable; default the bundled headless shell. */
   browserPath?: string;
@@ -61,6 +62,7 @@ export interface BrowserSettings {
   deviceScaleFactor?: (size: { width: number; height: number }) => number;
 }
 
+/** How each capture worker's page is loaded: the injected runtime, a transparent background or not, the frame image format. */
 export interface PageSettings {
   /** The scripts injected before the page's own (runtime, media guard, WebGL watch). */
   runtime: string;
@@ -68,6 +70,10 @@ export interface PageSettings {
   frameFormat: FrameImageFormat;
 }
 
+/**
+ * A running render session (see the module comment), opened with `RenderSession.serve()`: its server, fonts,
+ * browsers and one capture worker per browser; `close()` stops all of them.
+ */
 export class RenderSession {
   readonly workers: CaptureWorker[] = [];
   private readonly browsers: LaunchedBrowser[] = [];

@@ -25,10 +25,9 @@ import type { RenderSession } from './session.js';
 import { cancelledError, toRenderError } from './errors.js';
 import { compositionSteps, loadComposition, pageSetupOf, runtimeOf } from './load.js';
 import { encoderExtras, encoderFormatOf, packageHlsOutput } from './formats.js';
-import { frameRange, type ResolvedRenderOptions } from './options.js';
+import { browserSettingsOf, frameRange, type ResolvedRenderOptions } from './options.js';
 import { compositionInputs } from './output-guard.js';
 import { OutputFiles } from './output.js';
-import { scaleOption } from './resolution.js';
 import { hdrOf } from './picture-options.js';
 import { makeTempDir, removeTempDir } from './temp-dirs.js';
 import type { RenderResult, RenderStageName } from './types.js';
@@ -105,12 +104,7 @@ export async function renderStreaming(options: ResolvedRenderOptions): Promise<R
       setup: pageSetupOf(composition),
       // The frame count may come from the page's timeline (known once the first page loaded).
       browsers: Math.min(options.workers, composition.frameCount || Infinity),
-      browser: {
-        browserPath: options.browser,
-        captureMode: options.captureMode,
-        deadlines: options.deadlines,
-        deviceScaleFactor: scaleOption(options.resolution, composition.entryFile),
-      },
+      browser: browserSettingsOf(options, composition.entryFile),
       webgl: options.webgl,
       // The HDR conversion reads RGB: PNG frames (resolved so).
       page: { transparent: encoderFormatOf(format) !== 'mp4', frameFormat: options.frameFormat },

@@ -22,22 +22,30 @@ import type { RenderStage, StageContext } from './stage.js';
 import { mediaError, type MediaFailure } from '../media/errors.js';
 import { checkMediaFiles, mediaFailure, mediaHasAudio } from '../load/media.js';
 
+/** What the audio stage did in one render; all 0 when nothing was audible (or the format has no sound). */
 export interface AudioStageStats {
+  /** Audible tracks found by `prepare`. */
   tracks: number;
   /** Wall time of the mix, ms (it runs alongside capture). */
   mixMs: number;
+  /** Wall time of the mux (or, for a png-sequence, of copying the mix beside the frames), ms. */
   muxMs: number;
 }
 
 /** The file a png-sequence directory holds its sound in (AAC in MP4), as HyperFrames names it. */
 export const SEQUENCE_AUDIO = 'audio.m4a';
 
+/** The audio stage, with what it did exposed for the render's result and for callers that need the mix itself. */
 export type AudioStage = RenderStage & {
   readonly stats: AudioStageStats;
   /** The mix `concurrent` wrote (null: nothing audible, or not mixed yet). */
   mixed(): { file: string; codec: 'aac' | 'opus' } | null;
 };
 
+/**
+ * A fresh audio stage (see the module comment); it keeps per-render state, so one render per stage. Missing or
+ * broken media fail `prepare` (a media error naming each element); mix and mux failures fail their step.
+ */
 export function audioStage(): AudioStage {
   let tracks: AudioTrack[] = [];
   let buses: AudioBus[] = [];

@@ -24,6 +24,7 @@ import type { RenderWarning } from '../warnings.js';
  */
 export type OutputFormat = VideoFormat | 'png-sequence' | 'hls';
 
+/** What a stage knows of the render it is part of, passed to each of its calls. */
 export interface StageContext {
   composition: Composition;
   fps: Rational;
@@ -52,6 +53,10 @@ export interface StageContext {
   warn(warning: RenderWarning): void;
 }
 
+/**
+ * A media stage: every part optional, called by the orchestrator in the order of the module comment. A part
+ * that throws fails the render (`dispose` excepted: it must not throw).
+ */
 export interface RenderStage {
   /** Shown in timings and errors. */
   name: string;

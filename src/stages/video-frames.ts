@@ -37,6 +37,7 @@ import { truncationWarning } from './video-truncation.js';
 
 export { DECODED_BUDGET_BYTES, type ShownVideo } from './video-paint.js';
 
+/** How the video-frames stage extracts frames and sends them to the pages; every field optional. */
 export interface VideoFramesOptions {
   /** Frame cache directory, or false for none. Default: the extraction engine's default. */
   cache?: string | false;
@@ -76,12 +77,17 @@ export interface VideoFramesStats {
   paint: PaintStats;
 }
 
+/** The video-frames stage, with what it did and the videos it shows (for plans and callers). */
 export type VideoFramesStage = RenderStage & {
   readonly stats: VideoFramesStats;
   /** The videos as the pages show them, once the first page extracted them (null before). */
   shown(): Promise<ShownVideo[]> | null;
 };
 
+/**
+ * A fresh video-frames stage (see the module comment); it keeps per-render state, so one render per stage.
+ * A missing, damaged or unextractable video fails the render with a media error naming the element.
+ */
 export function videoFramesStage(options: VideoFramesOptions = {}): VideoFramesStage {
   let context: StageContext | null = null;
   let placed: PlacedVideo[] = [];

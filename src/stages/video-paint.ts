@@ -52,6 +52,10 @@ export interface ShownVideo {
   frames: string[];
 }
 
+/**
+ * How `videoPainter` sends frames: `transport` (default `auto`), the decoded-bytes budget per page before its
+ * image caches are dropped (default `DECODED_BUDGET_BYTES`), and where the frame directories are served from.
+ */
 export interface VideoPainterOptions {
   transport?: FrameTransport;
   decodedBudgetBytes?: number;
@@ -60,6 +64,7 @@ export interface VideoPainterOptions {
   serveDirectory: ServeDirectory;
 }
 
+/** The painter's counters over all pages; they grow as frames are painted. */
 export interface PaintStats {
   /** Frames sent to pages (a video held on one frame, or a slot repeating the previous frame, is not sent again). */
   framesPushed: number;

@@ -12,6 +12,7 @@ import { mediaFailure } from '../load/media.js';
 /** Two times within 1 µs are the same moment (the page runtime's clip windows use the same rule). */
 export const EPSILON_S = 1e-6;
 
+/** A `<video>` that appears in the render: its element, probed file, and window [start, end) in composition seconds. */
 export interface PlacedVideo {
   element: MediaElement;
   /** Unique id for the extraction engine: the element's label, made unique when two share one. */
@@ -81,6 +82,10 @@ const EXTRACT_CODES: Partial<Record<ExtractErrorInfo['kind'], MediaErrorCode>> =
   cancelled: 'cancelled',
 };
 
+/**
+ * The media failure for an extraction error, naming the element (its label; the request id when `video` is
+ * unknown) and its file; the code by error kind, `media_failed` for kinds without a closer one.
+ */
 export function extractFailure(error: ExtractErrorInfo, video: PlacedVideo | undefined): MediaFailure {
   const label = video?.element.label ?? error.videoId;
   // The element's label names it, in place of the request id.

@@ -19,6 +19,10 @@
  */
 import path from 'node:path';
 
+/**
+ * How frames reach the page: `data` always as data: URLs, `http` always from the project server, `auto` by
+ * size (`HTTP_MIN_BYTES`). A file outside the served directories always goes as a data: URL.
+ */
 export type FrameTransport = 'auto' | 'data' | 'http';
 
 /** From this size up, `auto` serves a frame over HTTP rather than as a data: URL. */
@@ -27,6 +31,7 @@ export const HTTP_MIN_BYTES = 64 * 1024;
 /** Serves a directory to the page; returns the URL of a file inside it. */
 export type ServeDirectory = (dir: string) => (file: string) => string;
 
+/** The URLs frames are shown from under one transport; create it with `open`. */
 export class FrameUrls {
   private constructor(
     private readonly transport: FrameTransport,

@@ -9,6 +9,10 @@ import type { RenderWarning } from '../warnings.js';
 /** Absorbs float noise in composition times × fps (as the frame lookup's SLOT_EPSILON does). */
 const FRAME_EPSILON = 1e-6;
 
+/**
+ * A clip whose source decoded short, as the warning needs it. `truncated` counts frame slots at `fps` from the
+ * clip's start: how many the header promised, how many decoded.
+ */
 export interface TruncatedClip {
   /** `video#intro`. */
   label: string;

@@ -2,6 +2,7 @@
 import { FramesmithError, type FramesmithErrorOptions } from '../errors.js';
 import { redactUrl } from '../redact.js';
 
+/** The `code` of a StorageError. */
 export type StorageErrorCode =
   /** `--storage` is neither a directory path nor an `s3://bucket[/prefix]` URL. */
   | 'storage_url'
@@ -10,6 +11,10 @@ export type StorageErrorCode =
   /** A transfer to or from the storage failed midway (retried as any chunk failure is). */
   | 'storage_transfer';
 
+/**
+ * The storage location cannot be named, reached or transferred to; `storage` (credentials redacted) is the location,
+ * `key` the object at fault when one is.
+ */
 export class StorageError extends FramesmithError<StorageErrorCode, { storage: string; key?: string; option?: string }> {
   override readonly name = 'StorageError';
   constructor(

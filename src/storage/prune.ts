@@ -8,8 +8,10 @@
  */
 import { RENDER_STALE_MS, type OpenRender, type RenderStorage, type StoredPlan } from './storage.js';
 
+/** How long an incomplete plan goes unchanged before `prunePlans` may remove it, ms (one day). */
 export const INCOMPLETE_AGE_MS = 24 * 3600_000;
 
+/** Which plans `prunePlans()` removes, and whether it only lists them. */
 export interface PruneOptions {
   /** Remove plans last used longer ago than this. */
   olderThanMs: number;
@@ -19,8 +21,10 @@ export interface PruneOptions {
   now?: number;
 }
 
+/** A plan `prunePlans()` kept: used by a live render, or last used too recently. */
 export type KeptPlan = StoredPlan & { why: 'in use' | 'recent' };
 
+/** What `prunePlans()` removed (under `dryRun`: would remove) and what it kept. */
 export interface PruneResult {
   removed: StoredPlan[];
   kept: KeptPlan[];

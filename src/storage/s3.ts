@@ -36,6 +36,7 @@ import pLimit from 'p-limit';
 import { StorageError } from './errors.js';
 import { OPEN_MARKER, PLAN_HASH, RENDER_STALE_MS, type OpenRender, type RenderStorage, type StoredPlan } from './storage.js';
 
+/** An `s3://bucket[/prefix]` storage location, parsed by `parseS3Url()`. */
 export interface S3Location {
   bucket: string;
   /** Key prefix without leading or trailing `/` ('' for the bucket's root). */
@@ -69,6 +70,10 @@ export function parseS3Url(spec: string): S3Location {
   return { bucket, prefix, url: `s3://${bucket}${prefix ? `/${prefix}` : ''}` };
 }
 
+/**
+ * A storage location in an S3 bucket (or an S3-compatible server: AWS_ENDPOINT_URL_S3 / AWS_ENDPOINT_URL), with
+ * this machine's credentials; `root` is this machine's local mirror of it, under `$XDG_CACHE_HOME` (else `~/.cache`)/framesmith/storage/.
+ */
 export class S3Storage implements RenderStorage {
   readonly name: string;
   readonly root: string;

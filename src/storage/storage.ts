@@ -7,7 +7,7 @@
  * for S3 it is this machine's mirror, and the phases publish what they wrote and fetch what they read
  * at the points this interface names. The plan and chunk code therefore only ever read local files.
  */
-import { mkdir, readdir, readFile, rm, stat, utimes, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rename, rm, stat, utimes, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { StorageError } from './errors.js';
 
@@ -60,8 +60,10 @@ export const OPEN_MARKER = '.active';
 
 /** How often a running render refreshes its marker, and the age at which a marker is a dead render's. */
 export const RENDER_REFRESH_MS = 30_000;
+/** A marker not refreshed for this long (ms: 10 refreshes missed) is a dead render's. */
 export const RENDER_STALE_MS = 10 * RENDER_REFRESH_MS;
 
+/** A render whose marker is in the storage: one waiting for its chunks, or one that died without closing. */
 export interface OpenRender {
   id: string;
   /** The plan it renders ('' when the marker cannot be read). */
@@ -73,6 +75,7 @@ export interface OpenRender {
 /** A plan's name in `plans/`: its hash. Anything else there is a plan being written (or left by a crash). */
 export const PLAN_HASH = /^[0-9a-f]{64}$/;
 
+/** A plan directory in the storage's `plans/`, as `listPlans()` finds it; `bytes` the total size of its files. */
 export interface StoredPlan {
   /** The plan's hash, or the name of an incomplete one (a freeze in progress or killed). */
   name: string;
@@ -153,7 +156,10 @@ export class DirectoryStorage implements RenderStorage {
   async openRender(renderId: string, planHash: string): Promise<void> {
     const dir = this.renderDir(renderId);
     await mkdir(dir, { recursive: true });
-    await writeFile(path.join(dir, OPEN_MARKER), `${planHash}\n${process.pid}\n`);
+    // Temp name, then rename: a prune or a worker never reads a half-written marker.
+    const temp = path.join(dir, `${OPEN_MARKER}.${process.pid}.tmp`);
+    await writeFile(temp, `${planHash}\n${process.pid}\n`);
+    await rename(temp, path.join(dir, OPEN_MARKER));
   }
 
   async refreshRender(renderId: string): Promise<void> {

@@ -4,7 +4,7 @@
  * CLI reads `--crf`. No browser: every case fails before one would start.
  */
 import { existsSync } from 'node:fs';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { Command } from 'commander';
@@ -115,5 +115,15 @@ describe('the CLI prints flags for the options a render refuses', () => {
     expect(JSON.parse(json.stdout).error).toMatchObject({ code: 'invalid_option', option, message: expect.not.stringContaining('`') });
     expect(existsSync(output)).toBe(false);
     expect(existsSync(path.join(dir, 'index.html'))).toBe(true);
+  });
+});
+
+describe('--version', () => {
+  it.each([['--version'], ['-V']])('%s prints the package version alone and exits 0, as HyperFrames does', async (flag) => {
+    const { version } = JSON.parse(await readFile(path.join(import.meta.dirname, '../../package.json'), 'utf8')) as { version: string };
+    const run = await runCliInProcess([flag]);
+    expect(run.code).toBe(0);
+    expect(run.stdout).toBe(`${version}\n`);
+    expect(run.stderr).toBe('');
   });
 });

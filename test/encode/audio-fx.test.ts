@@ -274,7 +274,7 @@ describe('data-fx-chain', () => {
     expect(unknown).toBeInstanceOf(CompositionError);
     expect(unknown).toMatchObject({
       code: 'invalid_audio',
-      element: 'audio#a',
+      fields: { element: 'audio#a' },
       message: expect.stringMatching(
         /audio#a in .*index\.html: data-fx-chain node 0 has unknown effect type "flanger": use one of gain, peaking/,
       ),

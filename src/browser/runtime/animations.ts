@@ -18,6 +18,10 @@ export interface AnimationSeeker {
   seek(tMs: number, onError: (error: unknown) => void): void;
 }
 
+/**
+ * A seeker for `doc`'s CSS and Web Animations (see the module comment). `clipStartMsOf` gives the start in ms
+ * of the clip enclosing a CSS animation's target (0 outside clips). Does nothing where `getAnimations` is missing.
+ */
 export function animationSeeker(doc: Document, clipStartMsOf: (target: Element) => number): AnimationSeeker {
   const births = new Map<Animation, number>();
   const win = doc.defaultView as (Window & typeof globalThis) | null;

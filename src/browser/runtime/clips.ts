@@ -8,6 +8,7 @@
 import type { RuntimeConfig } from '../page-api.js';
 import type { TimedElements } from './timed-elements.js';
 
+/** The attribute a clip carries while outside its window (empty value); the clip stylesheet hides it. */
 export const HIDDEN_ATTR = 'data-framesmith-hidden';
 /** Two times within 1 microsecond are the same moment: frame times k*den/num carry float noise. */
 export const EPSILON_S = 1e-6;

@@ -12,6 +12,10 @@
 /** The virtual epoch: what `Date.now()` reads at composition time 0. */
 export const BASE_EPOCH_MS = 1704067200000; // 2024-01-01T00:00:00Z
 
+/**
+ * One window's virtual time: what its `Date`, `performance.now()` and animation frames read. It starts at 0
+ * and moves only by `set(ms)`.
+ */
 export interface VirtualClock {
   /** Virtual time in ms (composition time × 1000). */
   readonly nowMs: number;
@@ -26,6 +30,10 @@ export interface VirtualClock {
 
 type ClockWindow = Window & typeof globalThis;
 
+/**
+ * Replaces `win`'s `Date`, `performance.now`, `requestAnimationFrame` and `cancelAnimationFrame` with the
+ * virtual clock (see the module comment), at time 0, and returns its control.
+ */
 export function installClock(win: ClockWindow): VirtualClock {
   let virtualMs = 0;
   const RealDate = win.Date;

@@ -7,6 +7,11 @@
  */
 import type { TimedElements } from './timed-elements.js';
 
+/**
+ * Makes `currentTime` of every timed media element in `elements` read its media time at `nowSeconds()`
+ * (composition seconds; see the module comment); other media elements read as before. Does nothing if the
+ * browser has no `currentTime` accessor on `HTMLMediaElement.prototype`.
+ */
 export function installMediaClock(win: Window & typeof globalThis, elements: TimedElements, nowSeconds: () => number): void {
   const proto = win.HTMLMediaElement.prototype;
   const original = Object.getOwnPropertyDescriptor(proto, 'currentTime');

@@ -34,6 +34,10 @@ const LOAD_EVENTS = ['loadstart', 'durationchange', 'loadedmetadata', 'loadeddat
 // sizing (auto, width only, height only, max-width…) works as with a player. It paints nothing.
 const POSTER_PREFIX = `data:image/svg+xml,${encodeURIComponent('<svg xmlns="http://www.w3.org/2000/svg" data-framesmith-intrinsic="1" ')}`;
 
+/**
+ * Installs the media guard in the current window (see the module comment); a second call in the same
+ * window does nothing. `config.known` holds the files whose size and duration the elements report.
+ */
 export function install(config: MediaGuardConfig): void {
   const win = window as Window & typeof globalThis & { __framesmithMediaGuard?: boolean };
   if (win.__framesmithMediaGuard) return;

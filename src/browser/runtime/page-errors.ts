@@ -17,6 +17,10 @@ export function describe(value: unknown): string {
   }
 }
 
+/**
+ * A window's error list: `errors` (the same array `collectErrors` was given) and `report`, which appends
+ * `prefix` + the thrown value's description.
+ */
 export interface ErrorLog {
   readonly errors: string[];
   report(prefix: string, value: unknown): void;

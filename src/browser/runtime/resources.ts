@@ -11,6 +11,10 @@ export interface ResourceSettler {
   settle(): Promise<void>;
 }
 
+/**
+ * A settler for `doc`'s images and fonts (see the module comment). `setRealTimeout` schedules on real time;
+ * each image's decode wait ends after `decodeTimeoutMs`. `settle()` never rejects: broken images are skipped.
+ */
 export function resourceSettler(
   doc: Document,
   setRealTimeout: (fn: () => void, ms: number) => void,

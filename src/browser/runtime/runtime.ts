@@ -62,6 +62,10 @@ interface FrameRegistry {
 
 const FRAME_REGISTRY = '__framesmithFrames';
 
+/**
+ * Installs the runtime in the current window (see the module comment): driven by the top page's runtime in a
+ * same-origin iframe, as `window.__framesmith` otherwise. Does nothing when `window.__framesmith` exists.
+ */
 export function install(config: RuntimeConfig): void {
   const win = window as PageWindow;
   if (win.__framesmith) return;

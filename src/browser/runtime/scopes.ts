@@ -21,6 +21,11 @@ type AnyFunction = (...args: unknown[]) => unknown;
 /** The proxied object behind a scoped timeline, for code that compares identities. */
 export const SCOPED_TARGET = '__framesmithScopedTarget';
 
+/**
+ * Defines `window.__framesmithScope(id, body)`: calls `body` with the scoped `document`, `window`, `gsap` and
+ * `__hyperframes` of mount `id` (made once per id; see the module comment) and returns what it returns.
+ * Without an element for `id`, the scope is the whole document.
+ */
 export function installScopes(win: Window & typeof globalThis, scopes: Record<string, Scope>): void {
   const made = new Map<string, [Document, Window, unknown, unknown]>();
   Object.defineProperty(win, '__framesmithScope', {

@@ -5,8 +5,13 @@
  */
 import type { RuntimeConfig, RuntimeTimed } from '../page-api.js';
 
+/** What makes an element timed, in the page as in the Node-side parser. */
 export const TIMED_SELECTOR = '[data-start], video, audio';
 
+/**
+ * The composition's timed elements of one document. `root()` is the composition root (`rootSelector`, else the
+ * first `[data-composition-id]`), or null while it is not parsed yet or when the page has none.
+ */
 export interface TimedElements {
   root(): Element | null;
   /** The list, cached once the document finished parsing. */
@@ -21,6 +26,7 @@ export interface TimedElements {
   check(): void;
 }
 
+/** The timed elements of `doc` as `config` places them (`rootSelector`, `timedWithinRoot`, `timed`). */
 export function timedElements(doc: Document, config: RuntimeConfig): TimedElements {
   let root: Element | null = null;
   let cached: Element[] | null = null;

@@ -37,6 +37,10 @@ interface Entry {
   naturalHeight: number;
 }
 
+/**
+ * Installs `window.__framesmithVideo` (see the module comment), finding timed elements as the runtime does
+ * with `config`; a second call in the same window does nothing.
+ */
 export function install(config: Pick<RuntimeConfig, 'rootSelector' | 'timedWithinRoot'>): void {
   const win = window as Window & typeof globalThis;
   if (win.__framesmithVideo) return;

@@ -8,6 +8,10 @@
  */
 import type { WebGLState } from '../page-api.js';
 
+/**
+ * Installs `window.__framesmithWebGL` and the `getContext` watch on canvases and offscreen canvases (see the
+ * module comment); a second call in the same window does nothing.
+ */
 export function install(): void {
   const win = window as Window & typeof globalThis;
   if (win.__framesmithWebGL) return;

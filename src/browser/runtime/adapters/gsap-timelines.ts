@@ -47,6 +47,10 @@ export function timelineDuration(tl: TimelineLike): number | null {
   }
 }
 
+/**
+ * The `window.__timelines` adapter (see the module comment). `offsets` holds each registry key's host
+ * start in seconds (missing: 0); a timeline that throws while seeking is passed to `report` and the others still seek.
+ */
 export function gsapTimelinesAdapter(
   win: Window,
   offsets: Record<string, number>,

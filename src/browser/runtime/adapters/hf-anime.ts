@@ -12,6 +12,10 @@ interface AnimeInstance {
   pause?(): unknown;
 }
 
+/**
+ * The `window.__hfAnime` adapter (see the module comment): pauses every instance at `ready()` and at each
+ * seek, then seeks it to the composition time in ms, clamped at 0.
+ */
 export function hfAnimeAdapter(win: Window): FramesmithAdapter {
   const adopted = new Set<AnimeInstance>();
   const instances = (): AnimeInstance[] => {

@@ -25,6 +25,10 @@ function buildSteps(win: Window): Array<[string, Thenable]> {
   return Object.entries(registry as Record<string, unknown>).filter((entry): entry is [string, Thenable] => isThenable(entry[1]));
 }
 
+/**
+ * The `window.__hf.buildReady` adapter (see the module comment): `ready()` resolves once no unsettled
+ * step remains and never rejects; each rejected step is one `warn` call. Its seek does nothing.
+ */
 export function hfBuildReadyAdapter(win: Window, warn: (message: string) => void): FramesmithAdapter {
   return {
     name: 'window.__hf.buildReady',

@@ -31,6 +31,11 @@ interface DotLottiePlayer {
 }
 type Player = LottieWebItem | DotLottiePlayer;
 
+/**
+ * The `window.__hfLottie` adapter (see the module comment). `compositionStartOf` gives the start in seconds of
+ * the composition enclosing a player's element (null: no element). `duration()` is the latest end of the
+ * non-looping players of known length, or null when there is none.
+ */
 export function hfLottieAdapter(win: Window, compositionStartOf: (el: Element | null) => number): FramesmithAdapter {
   const adopted = new Set<Player>();
   const players = (): Player[] => {

@@ -20,6 +20,10 @@ interface LeafletLike {
   whenReady?(fn: Listener): unknown;
 }
 
+/**
+ * The map-readiness adapter (see the module comment). `setRealTimeout` schedules on real, not virtual, time;
+ * `timeoutMs` bounds each instance's wait, and a wait that fails or times out resolves without an error.
+ */
 export function hfReadyHooksAdapter(
   win: Window,
   setRealTimeout: (fn: () => void, ms: number) => void,

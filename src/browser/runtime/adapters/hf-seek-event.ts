@@ -9,6 +9,10 @@
  */
 import type { FramesmithAdapter } from '../../page-api.js';
 
+/**
+ * The `hf-seek` adapter (see the module comment): a seek returns the promises listeners passed to
+ * `waitUntil` (all of them; rejects with the first rejection), or undefined when there are none.
+ */
 export function hfSeekEventAdapter(win: Window & typeof globalThis): FramesmithAdapter {
   let lastTime: number | null = null;
   return {
