@@ -217,9 +217,9 @@ describe('Redis unreachable', () => {
     expect(worker.stderr).toMatch(/cannot be reached/);
   }, 60_000);
 
-  it('a worker given a malformed FRAMESMITH_LOCK_MS exits 1 naming the variable and what it takes', async () => {
+  it('a worker given a malformed FRAMESMITH_LOCK_MS exits 2 (a usage error: invalid_config) naming the variable and what it takes', async () => {
     const run = await runCli(['worker', '--redis', redis.url, '--storage', storage], { FRAMESMITH_LOCK_MS: '2s' });
-    expect(run.code).toBe(1);
+    expect(run.code).toBe(2);
     expect(run.stderr).toContain(
       'FRAMESMITH_LOCK_MS="2s" is not a duration: give whole milliseconds from 100 to 3600000, or unset it for the default 10000',
     );
