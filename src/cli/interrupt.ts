@@ -48,22 +48,33 @@ export interface InterruptAbort {
   track<T>(work: Promise<T>): Promise<T>;
 }
 
-/** Registers an interrupt clean-up that aborts `signal` and awaits the tracked work (see InterruptAbort). */
+/**
+ * An abort signal for SIGINT/SIGTERM and the work it must wait for (see InterruptAbort): the clean-up
+ * is registered while any tracked work is pending — each call to `track` adds to it — and unregistered
+ * once all of it settled.
+ */
 export function abortOnInterrupt(): InterruptAbort {
   const controller = new AbortController();
-  let tracked: Promise<unknown> = Promise.resolve();
-  const unregister = onInterrupt(async () => {
-    controller.abort();
-    await tracked;
-  });
+  const pending = new Set<Promise<void>>();
+  let unregister: (() => void) | undefined;
   return {
     signal: controller.signal,
     track(work) {
-      tracked = work.then(
+      const settled = work.then(
         () => {},
         () => {},
       );
-      void tracked.then(unregister);
+      pending.add(settled);
+      unregister ??= onInterrupt(async () => {
+        controller.abort();
+        await Promise.allSettled([...pending]);
+      });
+      void settled.then(() => {
+        pending.delete(settled);
+        if (pending.size > 0) return;
+        unregister?.();
+        unregister = undefined;
+      });
       return work;
     },
   };

@@ -55,12 +55,15 @@ export function snapshotTimes(duration: number, options: SnapshotTimesOptions): 
   }
   if (options.range) {
     const [start, stop] = options.range;
-    if (!(stop <= duration))
+    // The CLI's parser checks the order too; an API caller's range is checked here, once for both.
+    if (!(start >= 0 && start < stop && stop <= duration)) {
+      const problem = stop > duration ? `ends after the composition (${duration} s)` : 'is not a span from START to a later END';
       throw new SnapshotError(
         'invalid_range',
-        `\`range\` ${start},${stop} ends after the composition (${duration} s): give START,END with 0 <= START < END <= ${duration}`,
+        `\`range\` ${start},${stop} ${problem}: give START,END with 0 <= START < END <= ${duration}`,
         { option: 'range' },
       );
+    }
     if (frames === 1) return [(start + stop) / 2];
     const last = stop === duration ? stop - Math.min(1e-3, (stop - start) / (frames * 2)) : stop;
     return Array.from({ length: frames }, (_, i) => start + ((last - start) * i) / (frames - 1));

@@ -60,14 +60,16 @@ export async function placeVideos(composition: Composition): Promise<PlacedVideo
  * The size in device pixels at which the frame is drawn in a measured box, by object-fit: the box for
  * `fill` and `cover` (the engine decodes at the size that covers it), the source's aspect fitted inside
  * the box for `contain` (and `scale-down`, never above the source), and null — the native size — for
- * `none` or a box that is not laid out.
+ * `none` or a box that is not laid out. A source of no size is drawn at the box's size.
  */
 export function drawnSize(
   box: { width: number; height: number; fit: string },
   source: { width: number; height: number },
 ): { width: number; height: number } | null {
   if (!(box.width > 0 && box.height > 0) || box.fit === 'none') return null;
-  if (box.fit !== 'contain' && box.fit !== 'scale-down') return { width: box.width, height: box.height };
+  // A source without a size (a probe that gave none) has no aspect to fit: it fills the box.
+  if ((box.fit !== 'contain' && box.fit !== 'scale-down') || !(source.width > 0 && source.height > 0))
+    return { width: box.width, height: box.height };
   let scale = Math.min(box.width / source.width, box.height / source.height);
   if (box.fit === 'scale-down') scale = Math.min(scale, 1);
   return { width: Math.max(1, Math.ceil(source.width * scale - 1e-9)), height: Math.max(1, Math.ceil(source.height * scale - 1e-9)) };

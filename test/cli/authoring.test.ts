@@ -199,6 +199,15 @@ describe('snapshot', () => {
     expect(snapshotTimes(2, { frames: 3, range: [0.5, 1.5] })).toEqual([0.5, 1, 1.5]);
     expect(snapshotTimes(2, { frames: 1 })).toEqual([1]);
     expect(() => snapshotTimes(2, { range: [1, 5] })).toThrow(/ends after the composition \(2 s\)/);
+    for (const range of [
+      [-0.5, 1],
+      [1.5, 0.5],
+      [1, 1],
+    ] as const) {
+      expect(() => snapshotTimes(2, { range: [...range] })).toThrow(
+        /is not a span from START to a later END: give START,END with 0 <= START < END <= 2/,
+      );
+    }
   });
 
   it('writes frame-NN-at-Ts.png stills showing the frame due, and a contact sheet; other files in the directory stay', async () => {
