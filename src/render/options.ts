@@ -11,6 +11,7 @@ import { resolveCacheDir } from '../cache/config.js';
 import type { Deadlines } from '../capture/deadlines.js';
 import type { FrameImageFormat } from '../capture/page.js';
 import { defaultWorkers } from '../capture/worker-count.js';
+import { distributedTimings } from '../distributed/timings.js';
 import { DEFAULT_CHUNK_FRAMES } from '../plan/chunks.js';
 import type { OutputFormat } from '../stages/stage.js';
 import type { RenderWarning, StrictSetting } from '../warnings.js';
@@ -182,6 +183,9 @@ export interface ResolvedRenderOptions extends Readonly<Pick<RenderOptions, Pass
 export function resolveRenderOptions(input: string, options: RenderOptions, env: NodeJS.ProcessEnv = process.env): ResolvedRenderOptions {
   const format = options.format ?? formatFromOutput(options.output) ?? 'mp4';
   checkRenderOptions(options, format);
+  // A distributed render reads its timings from the environment: a malformed one fails before any work
+  // (invalid_config, naming the variable), not after the plan is frozen.
+  if (options.redis !== undefined) distributedTimings(env);
   const hdr = hdrFor(options, format);
   const passed = Object.fromEntries(PASSED_ON.filter((key) => options[key] !== undefined).map((key) => [key, options[key]])) as Pick<
     RenderOptions,

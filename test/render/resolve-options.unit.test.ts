@@ -104,6 +104,16 @@ describe('resolveRenderOptions', () => {
     });
   });
 
+  it('a distributed render with a malformed timing variable fails here, before any work, naming the variable', () => {
+    const distributed: RenderOptions = { redis: 'redis://127.0.0.1:6379', storage: '/mnt/renders' };
+    expect(() => resolveRenderOptions(PROJECT, distributed, { ...BARE, FRAMESMITH_LOCK_MS: '2s' })).toThrow(
+      expect.objectContaining({ code: 'invalid_config', message: expect.stringContaining('FRAMESMITH_LOCK_MS="2s" is not a duration') }),
+    );
+    // Without `redis` the timings are not read: a local render does not care.
+    expect(resolveRenderOptions(PROJECT, { storage: '/mnt/renders' }, { ...BARE, FRAMESMITH_LOCK_MS: '2s' }).planned).toBe(true);
+    expect(resolveRenderOptions(PROJECT, distributed, { ...BARE, FRAMESMITH_LOCK_MS: '2000' }).planned).toBe(true);
+  });
+
   it("is frozen, down to the frame range and the deadlines, and leaves the caller's object as it was", () => {
     const frames = { first: 0, last: 4 };
     const options: RenderOptions = { frames, cache: '/tmp/c', dynamicRange: 'sdr' };
