@@ -8,8 +8,8 @@ cd "$(dirname "$0")/.."
 # ffmpeg: decoding and encoding. libnss3 & co.: the Chromium headless shell from @sparticuz/chromium.
 # fonts-*: deterministic text rendering. chromium: the screenshot-capture fallback browser.
 # redis-server: the queue of distributed renders (`render --redis`, `framesmith worker`); the tests start
-# their own on a loopback port.
-PACKAGES=(ffmpeg libnss3 libatk-bridge2.0-0 libgbm1 libxkbcommon0 libasound2 fonts-dejavu-core fonts-liberation chromium redis-server)
+# their own on a loopback port. faketime (libfaketime): tests only — workers whose clocks are hours off.
+PACKAGES=(ffmpeg libnss3 libatk-bridge2.0-0 libgbm1 libxkbcommon0 libasound2 fonts-dejavu-core fonts-liberation chromium redis-server faketime)
 
 have_ffmpeg() {
   command -v ffmpeg >/dev/null 2>&1 || return 1

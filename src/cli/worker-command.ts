@@ -7,10 +7,12 @@
  * SIGTERM or SIGINT: the chunks in hand go back to the queue at once (another worker takes them), then
  * the worker exits 0; a second signal exits at once. Exit 1 when Redis or the storage cannot be reached
  * at start (exit 2 for a --storage URL that is not s3://).
- * One line per chunk on stderr (started, done in, failed: why, cancelled, abandoned).
+ * One line per chunk on stderr (started, done in, failed: why, cancelled, dropped, abandoned).
  *
  * A chunk whose render was cancelled (Ctrl-C on `render --redis`, an aborted API render, a render that
- * failed) stops within about a second, and the worker removes what that render wrote in the storage.
+ * failed) stops within about a second, and the worker removes what that render wrote in the storage; a
+ * chunk whose render's heartbeat on Redis is gone (the render killed) is dropped. A chunk the
+ * composition itself breaks (`page_error`) fails at once, not retried (src/distributed/failures.ts).
  * Redis lost while running (no answer for 5 s, FRAMESMITH_REDIS_LOST_MS; the lock and stalled-check
  * timings are settable too, src/distributed/timings.ts): the chunks in hand are abandoned (their renders fail),
  * the worker says so once and keeps reconnecting, then says when Redis is back and takes chunks again —
@@ -35,17 +37,6 @@ Environment (whole milliseconds; the same values on every machine and on the ren
   FRAMESMITH_LOCK_MS           lock on a chunk in hand, renewed every half of it (default 10000)
   FRAMESMITH_STALLED_CHECK_MS  how often a killed worker's chunk is looked for (default 3000)
   FRAMESMITH_REDIS_LOST_MS     no answer from Redis for this long is a lost Redis (default 5000)`;
-
-/** Chunk errors no retry can fix: fail the chunk (and the render) at once. */
-const PERMANENT = new Set([
-  'plan_mismatch',
-  'plan_corrupt',
-  'invalid_option',
-  'webgl_unavailable',
-  'webgpu_unavailable',
-  'cancelled',
-  'strict',
-]);
 
 /** Adds `worker` to `program`; its action resolves only when the worker stops (see the module comment). */
 export function registerWorker(program: Command, context: CommandContext): void {
@@ -79,15 +70,21 @@ export function registerWorker(program: Command, context: CommandContext): void 
         return;
       }
       const { renderChunk } = await import('../render/chunk.js');
+      const { ChunkSessions } = await import('../render/chunk-session.js');
+      // Browsers and loaded pages kept between chunks of one plan (closed on another plan, idle, cancel, stop).
+      const sessions = new ChunkSessions({ keepPerKey: flags.concurrency });
       const log = (line: string) => context.stderr.write(`framesmith worker: ${redactUrl(line)}\n`);
       const redis = redactUrl(flags.redis);
       const worker = startChunkWorker({
         redis: flags.redis,
         concurrency: flags.concurrency,
-        process: (job, { signal, progress }) =>
-          renderChunk(job, { storage, browser: flags.browser, workers: flags.workers, signal, onProgress: progress }),
-        permanent: (error) => PERMANENT.has((error as { code?: string }).code ?? ''),
-        onRenderCancelled: (renderId) => storage.closeRender(renderId),
+        // Which failures are retried: startChunkWorker's default, `failsForGood` (src/distributed/failures.ts).
+        process: (job, { signal, progress, renderOpen }) =>
+          renderChunk(job, { storage, browser: flags.browser, workers: flags.workers, signal, onProgress: progress, renderOpen, sessions }),
+        onRenderCancelled: async (renderId) => {
+          await sessions.closeRender(renderId);
+          await storage.closeRender(renderId);
+        },
         onConnection: ({ kind, cause }) =>
           log(
             kind === 'lost'
@@ -100,6 +97,7 @@ export function registerWorker(program: Command, context: CommandContext): void 
           else if (kind === 'done') log(`${what} done in ${((ms ?? 0) / 1000).toFixed(1)} s`);
           else if (kind === 'returned') log(`${what} handed back to the queue${error ? `: ${error}` : ''}`);
           else if (kind === 'cancelled') log(`${what} cancelled: the render was cancelled; its files in the storage removed`);
+          else if (kind === 'gone') log(`${what} dropped: its render no longer waits for it (it ended, or its heartbeat on Redis expired)`);
           else if (kind === 'abandoned') log(`${what} abandoned: Redis was lost`);
           else log(`${what} failed: ${error}`);
         },
@@ -121,7 +119,10 @@ export function registerWorker(program: Command, context: CommandContext): void 
             process.exit(EXIT_OK);
           }, 15_000);
           hardStop.unref();
-          void worker.stop().finally(resolve);
+          void worker
+            .stop()
+            .then(() => sessions.close())
+            .finally(resolve);
         };
         process.on('SIGTERM', stop);
         process.on('SIGINT', stop);

@@ -1,23 +1,36 @@
 /**
  * The render's side of the queue: every chunk of a render becomes a BullMQ job (id
- * `<renderId>-c<index>`, retried with backoff), progress comes back through QueueEvents, and the call
- * resolves with every chunk's result in order — or rejects with the first chunk that failed for good,
- * carrying that chunk's own error (code, message, fields) as its worker reported it.
+ * `<renderId>-c<index>`), progress comes back through QueueEvents, and the call resolves with every
+ * chunk's result in order — or rejects with the first chunk that failed for good, carrying that chunk's
+ * own error (code, message, fields) as its worker reported it. A chunk fails for good at its first try
+ * when its error is one no try can fix (failures.ts: the composition's own, e.g. the page threw at a
+ * frame), else after `attempts` tries.
+ *
+ * Nothing here or on a worker depends on a machine's wall clock (clocks hours apart are fine): while
+ * it waits, the render keeps its heartbeat key on Redis (cancel.ts, TTL three times `lostAfterMs`); a
+ * failed try is queued again at once (a BullMQ backoff would be a delayed job, due by the failing
+ * worker's clock and promoted by the others'); finished jobs are kept by count, not age (BullMQ ages
+ * them by the finishing worker's clock).
  *
  * A render that stops early (a chunk failed, `signal` aborted, Redis lost) removes its waiting jobs and
- * sets its cancel key (cancel.ts), so workers abort its chunks in hand and remove what they wrote.
- * Redis is watched (`watchRedis`): no answer for `lostAfterMs` rejects with `redis_lost` instead of
- * waiting for BullMQ's endless reconnects; closing the clients is bounded for the same reason.
+ * sets its cancel key (cancel.ts), so workers abort its chunks in hand and remove what they wrote; its
+ * finished jobs stay (a failed one says its tries: `attemptsMade`). Redis is watched (`watchRedis`): no
+ * answer for `lostAfterMs` rejects with `redis_lost` instead of waiting for BullMQ's endless
+ * reconnects; closing the clients is bounded for the same reason.
  */
 import { Queue, QueueEvents, type Job } from 'bullmq';
 import type { ChunkJob, ChunkResult } from '../plan/chunks.js';
-import { markCancelled } from './cancel.js';
+import { clearAlive, keepAlive, markAlive, markCancelled } from './cancel.js';
 import { DistributedError } from './errors.js';
-import { bullConnection, CHUNK_QUEUE, watchRedis, within } from './redis.js';
+import { bullConnection, CHUNK_QUEUE, watchRedis, within, type RedisWatch } from './redis.js';
 import { distributedTimings } from './timings.js';
 
 /** How long the clean-up of a stopped render (job removals, the cancel key, closing) may take. */
 const CLEANUP_MS = 2000;
+
+/** How many finished jobs the queue keeps (BullMQ's `count`): completed ones, and failed ones to look into. */
+const KEEP_COMPLETED = 1000;
+const KEEP_FAILED = 5000;
 
 /** What a worker stores on its job as progress; `error` once an attempt failed. */
 export interface ChunkProgress {
@@ -29,7 +42,10 @@ export interface ChunkProgress {
 /** How `runChunksOnQueue()` runs a render's chunks: the Redis URL of the queue, tries per chunk, cancellation and progress. */
 export interface QueueRunOptions {
   redis: string;
-  /** Tries per chunk before the render fails (a worker killed mid-chunk does not use one up). Default 3. */
+  /**
+   * Tries per chunk before the render fails, for failures another try may fix (failures.ts; a worker
+   * killed mid-chunk does not use one up). Default 3.
+   */
   attempts?: number;
   signal?: AbortSignal;
   /** No answer from Redis for this long fails the render with `redis_lost`. Default: FRAMESMITH_REDIS_LOST_MS, else 5000 (timings.ts). */
@@ -78,7 +94,10 @@ export async function runChunksOnQueue(jobs: readonly ChunkJob[], options: Queue
   lost.catch(() => {});
   const watch = watchRedis(options.redis, { lostAfterMs, onLost: (cause) => onLost(cause) });
   const idOf = (job: ChunkJob) => `${job.renderId}-c${job.index}`;
+  const renderId = jobs[0]?.renderId;
   let noWorkersTimer: NodeJS.Timeout | undefined;
+  /** `ended`: the render stopped waiting — a heartbeat must not start after that. */
+  const heartbeat = { stop: () => {}, ended: false };
   try {
     const cancelled = new Promise<never>((_, reject) => {
       const abort = () => reject(new DistributedError('chunk_failed', 'the render was cancelled', { redis: options.redis }));
@@ -86,26 +105,34 @@ export async function runChunksOnQueue(jobs: readonly ChunkJob[], options: Queue
       options.signal?.addEventListener('abort', abort, { once: true });
     });
     cancelled.catch(() => {});
-    const running = enqueueAndWait(jobs, options, queue, events, (timer) => {
+    const running = enqueueAndWait(jobs, { ...options, lostAfterMs }, queue, events, watch, heartbeat, (timer) => {
       noWorkersTimer = timer;
     });
     running.catch(() => {}); // a render that stopped for another reason leaves it pending or failing
     return await Promise.race([running, cancelled, lost]);
   } catch (error) {
     // Nothing more of this render should run: drop its chunks no worker took yet, and tell the workers
-    // holding the others to stop (bounded: with Redis gone none of this can complete).
-    const renderId = jobs[0]?.renderId;
+    // holding the others to stop (bounded: with Redis gone none of this can complete). Finished jobs
+    // stay, for their record (removeOnFail); a held one refuses removal and stops through the cancel key.
     if (!redisLost)
       await within(
         Promise.allSettled([
           ...(renderId ? [markCancelled(watch.client, renderId)] : []),
-          ...jobs.map(async (job) => (await queue.getJob(idOf(job)))?.remove()),
+          ...jobs.map(async (job) => {
+            const queued = await queue.getJob(idOf(job));
+            const state = await queued?.getState();
+            if (queued && state !== 'completed' && state !== 'failed') await queued.remove();
+          }),
         ]),
         CLEANUP_MS,
       );
     throw error;
   } finally {
     clearTimeout(noWorkersTimer);
+    heartbeat.ended = true;
+    heartbeat.stop();
+    // The render no longer waits for chunks: a worker still holding one (a stalled try) drops it.
+    if (renderId && !redisLost) await within(clearAlive(watch.client, renderId), CLEANUP_MS);
     watch.stop();
     // Both bounded: with Redis gone, close() and disconnect() may never settle — and hold no handle,
     // so a render awaiting them would end with Node's empty event loop, silently, exit code 0.
@@ -121,6 +148,8 @@ async function enqueueAndWait(
   options: QueueRunOptions,
   queue: Queue<ChunkJob, ChunkResult>,
   events: QueueEvents,
+  watch: RedisWatch,
+  heartbeat: { stop(): void; readonly ended: boolean },
   setNoWorkersTimer: (timer: NodeJS.Timeout) => void,
 ): Promise<ChunkResult[]> {
   const total = jobs.reduce((sum, j) => sum + j.count, 0);
@@ -129,6 +158,22 @@ async function enqueueAndWait(
   const mine = new Set(jobs.map(idOf));
   // Live events are only seen once QueueEvents is listening: before any job is added.
   await events.waitUntilReady();
+  // And the heartbeat before the first job: a worker drops the chunks of a render without one.
+  const renderId = jobs[0]?.renderId;
+  if (renderId) {
+    await watch.connected();
+    const { client } = watch;
+    const ttlMs = 3 * options.lostAfterMs!;
+    await markAlive(client, renderId, ttlMs).catch((error: unknown) => {
+      throw new DistributedError(
+        'redis_unreachable',
+        `Redis at ${options.redis} did not take the render's heartbeat (${error instanceof Error ? error.message : String(error)}): check that redis-server runs there, then render again`,
+        { redis: options.redis },
+        { cause: error },
+      );
+    });
+    if (!heartbeat.ended) heartbeat.stop = keepAlive(client, renderId, ttlMs);
+  }
   events.on('progress', ({ jobId, data }) => {
     if (!mine.has(jobId) || typeof data !== 'object' || data === null) return;
     done.set(jobId, Math.max(done.get(jobId) ?? 0, Number((data as ChunkProgress).done) || 0));
@@ -152,9 +197,8 @@ async function enqueueAndWait(
       opts: {
         jobId: idOf(job),
         attempts: options.attempts ?? 3,
-        backoff: { type: 'exponential', delay: 1000 },
-        removeOnComplete: { age: 3600 },
-        removeOnFail: { age: 24 * 3600 },
+        removeOnComplete: { count: KEEP_COMPLETED },
+        removeOnFail: { count: KEEP_FAILED },
       },
     })),
   );

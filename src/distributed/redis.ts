@@ -82,6 +82,8 @@ export interface RedisWatch {
    * where BullMQ's clients would queue the command until Redis is back.
    */
   readonly client: Redis;
+  /** Resolves once `client` is connected (at once when it is): a command sent before fails, as it queues none. */
+  connected(): Promise<void>;
   /** Stops watching and closes the client. */
   stop(): void;
 }
@@ -118,7 +120,8 @@ export function watchRedis(url: string, options: RedisWatchOptions): RedisWatch 
   client.on('error', (error: Error) => {
     lastError = error.message;
   });
-  let lastOk = Date.now();
+  // The monotonic clock: a wall clock stepped (NTP) mid-render must not declare Redis lost, or hide a loss.
+  let lastOk = performance.now();
   let lost = false;
   let inFlight = false;
   let stopped = false;
@@ -129,7 +132,7 @@ export function watchRedis(url: string, options: RedisWatchOptions): RedisWatch 
       .ping()
       .then(
         () => {
-          lastOk = Date.now();
+          lastOk = performance.now();
           lastError = 'no answer'; // a later loss names its own cause
           if (lost && !stopped) {
             lost = false;
@@ -138,7 +141,7 @@ export function watchRedis(url: string, options: RedisWatchOptions): RedisWatch 
         },
         (error: Error) => {
           if (lastError === 'no answer') lastError = error.message;
-          if (!lost && !stopped && Date.now() - lastOk >= lostAfterMs) {
+          if (!lost && !stopped && performance.now() - lastOk >= lostAfterMs) {
             lost = true;
             options.onLost(lastError);
           }
@@ -152,6 +155,8 @@ export function watchRedis(url: string, options: RedisWatchOptions): RedisWatch 
   // them would let Node exit (code 0, nothing said) before the loss is reported. stop() ends it.
   return {
     client,
+    connected: () =>
+      client.status === 'ready' ? Promise.resolve() : new Promise<void>((resolve) => client.once('ready', () => resolve())),
     stop() {
       stopped = true;
       clearInterval(timer);

@@ -6,15 +6,23 @@
  *   worker killed mid-chunk (SIGKILL, a lost machine) loses its chunk to another worker within about
  *   lockMs + stalledCheckMs (timings.ts: both settable through the environment), and that does not
  *   count as one of the chunk's tries. A chunk may stall `MAX_STALLS` times before it fails.
+ * - Every liveness decision is Redis's clock: the chunk's lock is a key with a TTL (`PX`), renewed
+ *   while the chunk runs (by BullMQ, and every third of it here by the monotonic clock: BullMQ's own
+ *   renewals stop while the wall clock is stepped back), and the stalled check takes back only chunks
+ *   whose lock key is gone; a render's liveness is its heartbeat key (cancel.ts). No worker compares
+ *   its own time with another machine's, so clocks hours apart change nothing.
  * - An attempt that throws stores the error (code, message, fields) on the job's progress, so the
- *   render reports the chunk's own error; `permanent(error)` errors fail the chunk at once, others are
- *   tried again.
+ *   render reports the chunk's own error; `permanent(error)` errors (by default `failsForGood`,
+ *   failures.ts: the composition's own faults among them) fail the chunk — and so its render — at
+ *   once, others are tried again.
  * - `stop()` (SIGTERM) hands the chunks in hand back to the queue at once — another worker takes them
  *   straight away — and resolves when the worker has closed.
  * - A chunk of a cancelled render (its cancel key, cancel.ts: looked for before a chunk starts, every
  *   CANCEL_POLL_MS while it runs, and after it finished) is aborted through its AbortSignal and fails
  *   for good, and `onRenderCancelled` removes what the render left in storage (a segment published
- *   after the render cleaned up included).
+ *   after the render cleaned up included). A chunk of a render that is gone (its heartbeat expired:
+ *   the render was killed; or deleted: it no longer waits) is dropped the same way, before it starts or
+ *   while it runs, and its files are left to the render or to `storage prune`.
  * - Redis lost (`watchRedis`: no answer for `lostAfterMs`): the chunks in hand are abandoned at once
  *   (their renders fail with `redis_lost` meanwhile, and a Redis that comes back without its data has
  *   no job to report to), `onConnection('lost')` is said, and the worker keeps reconnecting —
@@ -25,7 +33,8 @@ import { UnrecoverableError, WaitingError, Worker, type Job } from 'bullmq';
 import { FramesmithError } from '../errors.js';
 import type { ChunkJob, ChunkResult } from '../plan/chunks.js';
 import type { ChunkProgress } from './queue.js';
-import { CANCEL_POLL_MS, cancelledAmong } from './cancel.js';
+import { CANCEL_POLL_MS, stoppedAmong } from './cancel.js';
+import { failsForGood } from './failures.js';
 import { bullConnection, CHUNK_QUEUE, watchRedis } from './redis.js';
 import { distributedTimings } from './timings.js';
 
@@ -38,7 +47,16 @@ export const MAX_STALLS = 2;
  */
 export type ChunkProcessor = (
   job: ChunkJob,
-  context: { signal: AbortSignal; progress(done: number, total: number): void },
+  context: {
+    signal: AbortSignal;
+    progress(done: number, total: number): void;
+    /**
+     * Whether render `renderId` still waits for its chunks, asked on Redis (its cancel key and
+     * heartbeat, cancel.ts): give it to `renderChunk` as `renderOpen`, whose default judges a storage
+     * marker's age by this machine's clock.
+     */
+    renderOpen(renderId: string): Promise<boolean>;
+  },
 ) => Promise<ChunkResult>;
 
 /** How `startChunkWorker()` takes chunks from the Redis queue at `redis` and renders each with `process`. */
@@ -46,15 +64,16 @@ export interface ChunkWorkerOptions {
   redis: string;
   concurrency?: number;
   process: ChunkProcessor;
-  /** Errors no other try or worker can fix (a plan of another framesmith version, bad input). */
+  /** Errors no other try or worker can fix (a plan of another framesmith version, the page's own error). Default `failsForGood` (failures.ts). */
   permanent?(error: unknown): boolean;
   /**
    * A chunk started, finished, failed, went back to the queue (`stop`; `error` says why the queue
    * takes it back later instead, when its lock was lost), was stopped because its render was
-   * cancelled, or abandoned because Redis was lost (for the worker's log).
+   * cancelled or is gone (its heartbeat on Redis expired or was deleted), or abandoned because Redis
+   * was lost (for the worker's log).
    */
   onEvent?(event: {
-    kind: 'start' | 'done' | 'failed' | 'returned' | 'cancelled' | 'abandoned';
+    kind: 'start' | 'done' | 'failed' | 'returned' | 'cancelled' | 'gone' | 'abandoned';
     job: ChunkJob;
     attempt: number;
     error?: string;
@@ -75,6 +94,7 @@ export interface ChunkWorkerOptions {
 /** Why a chunk's AbortSignal fired, besides `stop()` and BullMQ's own. */
 const CANCELLED = Symbol('the render was cancelled');
 const ABANDONED = Symbol('Redis was lost');
+const GONE = Symbol('its render no longer waits for it');
 
 /** A running chunk worker: wait for `ready`, and `stop()` it to hand chunks in hand back and close. */
 export interface ChunkWorker {
@@ -90,6 +110,7 @@ export interface ChunkWorker {
  */
 export function startChunkWorker(options: ChunkWorkerOptions): ChunkWorker {
   const timings = distributedTimings();
+  const lockMs = options.lockMs ?? timings.lockMs;
   let stopping = false;
   const watch = watchRedis(options.redis, {
     lostAfterMs: options.lostAfterMs ?? timings.redisLostMs,
@@ -113,13 +134,17 @@ export function startChunkWorker(options: ChunkWorkerOptions): ChunkWorker {
     }
     return cleaned.get(renderId)!;
   };
+  const renderOpen = async (renderId: string) => !(await stoppedAmong(watch.client, [renderId])).has(renderId);
   const poll = setInterval(() => {
     if (inHand.size === 0) return;
-    void cancelledAmong(
+    void stoppedAmong(
       watch.client,
       [...inHand].map((h) => h.renderId),
-    ).then((ids) => {
-      for (const held of inHand) if (ids.has(held.renderId)) held.abort.abort(CANCELLED);
+    ).then((stopped) => {
+      for (const held of inHand) {
+        const why = stopped.get(held.renderId);
+        if (why) held.abort.abort(why === 'cancelled' ? CANCELLED : GONE);
+      }
     });
   }, CANCEL_POLL_MS);
   poll.unref();
@@ -129,10 +154,11 @@ export function startChunkWorker(options: ChunkWorkerOptions): ChunkWorker {
     async (job: Job<ChunkJob, ChunkResult>, token?: string, signal?: AbortSignal) => {
       const chunk = job.data;
       const attempt = job.attemptsMade + 1;
-      if ((await cancelledAmong(watch.client, [chunk.renderId])).has(chunk.renderId)) {
-        await cleanUp(chunk.renderId);
-        options.onEvent?.({ kind: 'cancelled', job: chunk, attempt });
-        throw new UnrecoverableError('the render was cancelled');
+      const stoppedBefore = (await stoppedAmong(watch.client, [chunk.renderId])).get(chunk.renderId);
+      if (stoppedBefore) {
+        if (stoppedBefore === 'cancelled') await cleanUp(chunk.renderId);
+        options.onEvent?.({ kind: stoppedBefore, job: chunk, attempt });
+        throw new UnrecoverableError((stoppedBefore === 'cancelled' ? CANCELLED : GONE).description!);
       }
       const started = performance.now();
       const held = { renderId: chunk.renderId, abort: new AbortController() };
@@ -147,10 +173,18 @@ export function startChunkWorker(options: ChunkWorkerOptions): ChunkWorker {
         void job.updateProgress({ done, total } satisfies ChunkProgress).catch(() => {});
       };
       options.onEvent?.({ kind: 'start', job: chunk, attempt });
+      // BullMQ renews the lock when `Date.now()` says half of it passed: a wall clock stepped back (NTP)
+      // stops its renewals until the clock catches up, and the live chunk is taken back as stalled. So
+      // the lock is renewed here too, every third of it by the monotonic clock (timers); the expiry
+      // itself stays Redis's (PX). A renewal after the chunk lost its lock changes nothing (token check).
+      const renew = setInterval(
+        () => void (token ? job.extendLock(token, lockMs).catch(() => {}) : undefined),
+        Math.max(50, Math.floor(lockMs / 3)),
+      );
       try {
-        const result = await options.process(chunk, { signal: held.abort.signal, progress });
+        const result = await options.process(chunk, { signal: held.abort.signal, progress, renderOpen });
         // Cancelled while it finished: its segment may have been published after the render cleaned up.
-        if ((await cancelledAmong(watch.client, [chunk.renderId])).has(chunk.renderId)) {
+        if ((await stoppedAmong(watch.client, [chunk.renderId])).get(chunk.renderId) === 'cancelled') {
           await cleanUp(chunk.renderId);
           options.onEvent?.({ kind: 'cancelled', job: chunk, attempt });
           return result;
@@ -161,11 +195,13 @@ export function startChunkWorker(options: ChunkWorkerOptions): ChunkWorker {
         let why = held.abort.signal.reason;
         // A chunk can fail before the poll sees the cancel key: the cancelled render removed its storage
         // (the segment's directory) under the encoder. That is a cancellation, not a failure to retry.
-        if (why !== CANCELLED && why !== ABANDONED && (await cancelledAmong(watch.client, [chunk.renderId])).has(chunk.renderId))
-          why = CANCELLED;
-        if (why === CANCELLED || why === ABANDONED) {
+        if (why !== CANCELLED && why !== ABANDONED && why !== GONE) {
+          const stopped = (await stoppedAmong(watch.client, [chunk.renderId])).get(chunk.renderId);
+          if (stopped) why = stopped === 'cancelled' ? CANCELLED : GONE;
+        }
+        if (why === CANCELLED || why === ABANDONED || why === GONE) {
           if (why === CANCELLED) await cleanUp(chunk.renderId);
-          options.onEvent?.({ kind: why === CANCELLED ? 'cancelled' : 'abandoned', job: chunk, attempt });
+          options.onEvent?.({ kind: why === CANCELLED ? 'cancelled' : why === GONE ? 'gone' : 'abandoned', job: chunk, attempt });
           throw new UnrecoverableError(why.description!);
         }
         if (stopping && token) {
@@ -190,16 +226,17 @@ export function startChunkWorker(options: ChunkWorkerOptions): ChunkWorker {
             : { code: 'stage', message: error instanceof Error ? error.message : String(error) };
         await job.updateProgress({ done: 0, total: chunk.count, error: reported } satisfies ChunkProgress).catch(() => {});
         options.onEvent?.({ kind: 'failed', job: chunk, attempt, error: reported!.message });
-        if (options.permanent?.(error)) throw new UnrecoverableError(reported!.message);
+        if ((options.permanent ?? failsForGood)(error)) throw new UnrecoverableError(reported!.message);
         throw error instanceof Error ? error : new Error(String(error));
       } finally {
+        clearInterval(renew);
         inHand.delete(held);
       }
     },
     {
       connection: bullConnection(options.redis),
       concurrency: options.concurrency ?? 1,
-      lockDuration: options.lockMs ?? timings.lockMs,
+      lockDuration: lockMs,
       stalledInterval: options.stalledCheckMs ?? timings.stalledCheckMs,
       maxStalledCount: MAX_STALLS,
     },

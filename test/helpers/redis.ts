@@ -101,22 +101,30 @@ export function useTestTimings(extra: Record<string, string> = {}): () => void {
  * `framesmith worker` with a home and caches of its own under `home`, and TEST_TIMINGS. The font
  * directory is the suite's (FRAMESMITH_FONT_DIR, vitest.config.ts) when set: it holds the bundled
  * faces decompressed, the same bytes on every machine and safe to share, and a fresh one costs each
- * worker's first chunk the decompression and fontconfig's scan.
+ * worker's first chunk the decompression and fontconfig's scan. `env` is added to its environment last
+ * (e.g. libfaketime's LD_PRELOAD and FAKETIME: a machine whose clock is off).
  */
-export async function startWorker(redis: string, storage: string, home: string, extra: string[] = []): Promise<WorkerProcess> {
+export async function startWorker(
+  redis: string,
+  storage: string,
+  home: string,
+  extra: string[] = [],
+  env: Record<string, string> = {},
+): Promise<WorkerProcess> {
   await mkdir(home, { recursive: true });
   const fonts = process.env.FRAMESMITH_FONT_DIR ? path.resolve(process.env.FRAMESMITH_FONT_DIR) : path.join(home, 'fonts');
-  const env = {
+  const childEnv = {
     ...process.env,
     ...TEST_TIMINGS,
     HOME: home,
     XDG_CACHE_HOME: path.join(home, 'cache'),
     FRAMESMITH_CACHE_DIR: path.join(home, 'cache', 'framesmith'),
     FRAMESMITH_FONT_DIR: fonts,
+    ...env,
   };
   // Its own process group: a test can end it with everything it started, as a machine that goes away.
   const child = spawn(process.execPath, [CLI, 'worker', '--redis', redis, '--storage', storage, ...extra], {
-    env,
+    env: childEnv,
     stdio: ['ignore', 'ignore', 'pipe'],
     detached: true,
   });

@@ -1,0 +1,181 @@
+/**
+ * Machines whose clocks disagree share a distributed render: one `framesmith worker` runs with its wall
+ * clock three hours ahead — and stepped back an hour each time it starts a chunk, as NTP would step it —
+ * and another three hours behind (libfaketime preloaded into the worker's Node process), while Redis,
+ * the storage and the render keep the true time. Liveness and lock expiry are Redis's (key TTLs, renewed
+ * on the monotonic clock), so every chunk is done exactly once, on its first try, none is taken back as
+ * stalled from a live worker, both workers render, and the output is exact by its pixels.
+ */
+import { execFileSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { rm, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { QueueEvents } from 'bullmq';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { expectPlannedOutput, FRAMES, makePlannedProject } from '../helpers/planned.js';
+import { startRedis, startWorker, useTestTimings, type RedisServer, type WorkerProcess } from '../helpers/redis.js';
+import { runCli } from '../helpers/render-cli.js';
+import { makeProject } from '../helpers/render-pixels.js';
+
+/** Where Debian's `libfaketime` package (scripts/setup.sh installs `faketime`) puts the library. */
+const FAKETIME_LIBS = [
+  '/usr/lib/x86_64-linux-gnu/faketime/libfaketime.so.1',
+  '/usr/lib/aarch64-linux-gnu/faketime/libfaketime.so.1',
+  '/usr/lib/faketime/libfaketime.so.1',
+];
+const HOUR_MS = 3600_000;
+
+let redis: RedisServer;
+let storage: string;
+let homes: string;
+let project: string;
+/** The file libfaketime reads the ahead worker's offset from (again every second): the test steps it. */
+let aheadClock: string;
+let ahead: WorkerProcess;
+let behind: WorkerProcess;
+let restoreTimings: () => void = () => {};
+
+/**
+ * The environment that sets a Node process's wall clock off the true time: by `offset` (libfaketime's
+ * syntax: "+3h", "-3h"), or by the offset in `file`, read again every second. The preload stays in that
+ * process: it deletes LD_PRELOAD from its own environment at start, so Chromium and ffmpeg keep the true
+ * time — under libfaketime this Chromium spins (a 1-second 160x90 render took 12.6 s of user CPU
+ * instead of 1.8), and neither decides any liveness: the page runs on its virtual clock, and every lock
+ * and heartbeat is the worker's Node process's.
+ */
+function skewed(clock: { offset: string } | { file: string }): Record<string, string> {
+  const lib = FAKETIME_LIBS.find((file) => existsSync(file));
+  if (!lib) throw new Error(`libfaketime is not installed (looked in ${FAKETIME_LIBS.join(', ')}): run scripts/setup.sh`);
+  return {
+    LD_PRELOAD: lib,
+    ...('offset' in clock ? { FAKETIME: clock.offset } : { FAKETIME_TIMESTAMP_FILE: clock.file, FAKETIME_CACHE_DURATION: '1' }),
+    // Only the wall clock is off, as on a machine whose time is wrong; the monotonic clock is not.
+    FAKETIME_DONT_FAKE_MONOTONIC: '1',
+    NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ''} --import=data:text/javascript,delete%20process.env.LD_PRELOAD`.trim(),
+  };
+}
+
+/** Runs `script` in a Node process under `clock` and returns what it printed. */
+function nodeUnder(clock: Parameters<typeof skewed>[0], script: string): string {
+  return execFileSync(process.execPath, ['-e', script], { env: { ...process.env, ...skewed(clock) } }).toString();
+}
+
+beforeAll(async () => {
+  restoreTimings = useTestTimings();
+  redis = await startRedis();
+  storage = await makeProject({}, 'fs-skew-storage-');
+  homes = await makeProject({}, 'fs-skew-machines-');
+  project = await makePlannedProject('fs-skew-');
+  aheadClock = path.join(homes, 'ahead-clock');
+  await writeFile(aheadClock, '+3h\n');
+  [ahead, behind] = await Promise.all([
+    startWorker(redis.url, storage, path.join(homes, 'ahead'), [], skewed({ file: aheadClock })),
+    startWorker(redis.url, storage, path.join(homes, 'behind'), [], skewed({ offset: '-3h' })),
+  ]);
+  await Promise.all([ahead.waitFor(/taking chunks from/), behind.waitFor(/taking chunks from/)]);
+}, 120_000);
+
+afterAll(async () => {
+  await Promise.all(
+    [ahead, behind].map(async (w) => {
+      if (!w) return;
+      w.child.kill('SIGTERM');
+      await w.exited;
+    }),
+  );
+  await redis?.stop();
+  restoreTimings();
+  for (const dir of [storage, homes, project]) if (dir) await rm(dir, { recursive: true, force: true });
+});
+
+describe('workers whose clocks are hours apart', () => {
+  it('the preload sets a Node process three hours off (from the variable, or from a file it reads again), and not the children it starts', async () => {
+    // Its own clock, and the clock of a child it starts (`date`, as a browser would be).
+    const clocks = 'process.stdout.write(Date.now() + " " + 1000 * Number(require("child_process").execFileSync("date", ["+%s"])))';
+    for (const [offset, sign] of [
+      ['+3h', 1],
+      ['-3h', -1],
+    ] as const) {
+      const [own, child] = nodeUnder({ offset }, clocks).split(' ').map(Number);
+      expect(Math.abs(own! - Date.now() - sign * 3 * HOUR_MS)).toBeLessThan(10 * 60_000);
+      expect(Math.abs(child! - Date.now())).toBeLessThan(10 * 60_000);
+    }
+    // A step: the file's offset changed while the process runs (what the render test does to `ahead`).
+    const file = path.join(homes, 'probe-clock');
+    await writeFile(file, '+3h\n');
+    const [before, after] = nodeUnder(
+      { file },
+      `const a = Date.now(); require('fs').writeFileSync(${JSON.stringify(file)}, '+2h\\n'); setTimeout(() => process.stdout.write(a + ' ' + Date.now()), 1500);`,
+    )
+      .split(' ')
+      .map(Number);
+    expect(Math.abs(after! - before! + HOUR_MS)).toBeLessThan(10 * 60_000);
+  });
+
+  it('render a composition together: every chunk done once on its first try, no stall, both render, the frames exact', async () => {
+    const events = new QueueEvents('framesmith-chunks', { connection: { url: redis.url } });
+    const stalled: string[] = [];
+    events.on('stalled', ({ jobId }) => stalled.push(jobId));
+    await events.waitUntilReady();
+    // Each chunk `ahead` starts, its wall clock steps back an hour (within a second: libfaketime reads
+    // the file again): BullMQ alone would stop renewing that chunk's lock (it schedules renewals by
+    // Date.now()), and a chunk running longer than the lock (2 s here) would be taken back as stalled.
+    let steps = 0;
+    const stepper = setInterval(() => {
+      const starts = (ahead.log().match(/\) started/g) ?? []).length;
+      if (starts > steps) {
+        steps = starts;
+        void writeFile(aheadClock, `${3 - steps >= 0 ? '+' : ''}${3 - steps}h\n`);
+      }
+    }, 20);
+    try {
+      const output = path.join(project, 'skewed.mp4');
+      const run = await runCli([
+        'render',
+        project,
+        '-o',
+        output,
+        '--redis',
+        redis.url,
+        '--storage',
+        storage,
+        '--chunk-frames',
+        '15',
+        '--json',
+      ]);
+      expect(run.stderr).toBe('');
+      expect(run.code).toBe(0);
+      const result = JSON.parse(run.stdout) as { chunks: Array<{ index: number }> };
+      expect(result.chunks).toHaveLength(Math.ceil(FRAMES / 15));
+      await expectPlannedOutput(output);
+
+      const logs = [ahead.log(), behind.log()];
+      const renderId = /chunk \d+ of render (\S+) /.exec(logs.join(''))![1]!;
+      const lines = (kind: string) =>
+        logs.flatMap((log) => [
+          ...log.matchAll(new RegExp(`chunk (\\d+) of render ${renderId} \\(frames [^)]*, try (\\d+)\\) ${kind}`, 'g')),
+        ]);
+      // Each chunk started and done exactly once, on try 1: nothing retried, nothing taken back.
+      const indices = result.chunks.map((c) => String(c.index)).sort();
+      expect(
+        lines('started')
+          .map((m) => m[1])
+          .sort(),
+      ).toEqual(indices);
+      expect(
+        lines('done')
+          .map((m) => m[1])
+          .sort(),
+      ).toEqual(indices);
+      expect(lines('(started|done)').filter((m) => m[2] !== '1')).toEqual([]);
+      expect(logs.join('')).not.toMatch(/failed|cancelled|dropped|handed back|abandoned/);
+      expect(stalled.filter((id) => id.startsWith(renderId))).toEqual([]);
+      // The clock three hours ahead (stepped back at each of its chunks) and the one three hours behind both rendered.
+      for (const log of logs) expect(log).toMatch(new RegExp(`of render ${renderId} .* done in`));
+      expect(steps).toBeGreaterThanOrEqual(1);
+    } finally {
+      clearInterval(stepper);
+      await events.close();
+    }
+  }, 240_000);
+});
