@@ -21,6 +21,10 @@ import { loadDocument } from './load/index.js';
 import { render } from './render.js';
 import { BatchError, type BatchRow, type PreparedBatch } from './render/batch.js';
 import type { RenderOptions, RenderResult } from './render/types.js';
+import { closeIdleBrowsers } from './browser/pool.js';
+
+/** How long a row's browsers wait for the next row's render (`keepBrowsers`), unless the options say otherwise. */
+const BATCH_KEEP_BROWSERS_MS = 10_000;
 
 export {
   BatchError,
@@ -223,7 +227,14 @@ export async function renderBatch(
     await save();
     settings.onRowStart?.(row);
     try {
-      const result = await render(input, { ...options, ...settings.rowOptions?.(row), output: row.output, variables: row.variables });
+      // Rows render with the same browser settings: each row's browsers wait for the next row's render.
+      const result = await render(input, {
+        keepBrowsers: BATCH_KEEP_BROWSERS_MS,
+        ...options,
+        ...settings.rowOptions?.(row),
+        output: row.output,
+        variables: row.variables,
+      });
       Object.assign(entry, {
         status: 'completed',
         durationMs: Math.round(result.duration * 1000),
@@ -238,7 +249,11 @@ export async function renderBatch(
     entry.completedAt = new Date().toISOString();
     await save();
   };
-  await Promise.all(batch.rows.map((row) => limit(() => runRow(row))));
+  try {
+    await Promise.all(batch.rows.map((row) => limit(() => runRow(row))));
+  } finally {
+    await closeIdleBrowsers();
+  }
   for (const entry of manifest.rows) {
     if (entry.status !== 'pending') continue;
     Object.assign(entry, {

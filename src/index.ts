@@ -10,6 +10,7 @@ export type { OutputFormat } from './stages/stage.js';
 export type { Quality } from './encode/video-args.js';
 export { RenderError, type RenderErrorCode } from './render/errors.js';
 export { renderBatch, BatchError, type BatchOptions, type BatchManifest } from './batch.js';
+export { closeIdleBrowsers } from './browser/pool.js';
 export { extractVideos, type ExtractCallOptions } from './extract/extract.js';
 export type { VideoRequest, ExtractResult } from './extract/types.js';
 export { ExtractError } from './extract/errors.js';

@@ -123,8 +123,11 @@ const WEBGPU_FLAGS = ['--enable-unsafe-webgpu', '--enable-features=Vulkan'];
  */
 export function isolationFlags(origin: string): string[] {
   const { host } = new URL(origin);
-  return ['--proxy-server=http://127.0.0.1:9', `--proxy-bypass-list=<-loopback>;${host}`];
+  return [`--proxy-server=${BLOCKING_PROXY}`, `--proxy-bypass-list=<-loopback>;${host}`];
 }
+
+/** The proxy every request but the origin's goes to: a closed loopback port, so it fails at once. */
+export const BLOCKING_PROXY = 'http://127.0.0.1:9';
 
 /** Only with beginframe: the compositor then draws only when we send HeadlessExperimental.beginFrame. */
 const BEGINFRAME_FLAGS = ['--enable-begin-frame-control'];
@@ -230,6 +233,11 @@ export interface LaunchedBrowser {
   captureMode: CaptureMode;
   /** Whether pages have WebGL. */
   webgl: boolean;
+  /**
+   * The browser context pages must be opened in (a browser kept between renders, src/browser/pool.ts:
+   * the context carries the origin isolation); absent: the browser's default context.
+   */
+  contextId?: string;
   /** As the running browser reports it (`HeadlessChrome/147.0.7727.0`); for the bundled one, checked against its verified version. */
   version: string;
   close(): Promise<void>;

@@ -83,9 +83,22 @@ export function killAllChildren(): void {
   for (const child of liveChildren) terminate(child);
 }
 
-/** The number of children currently running (tests use it to prove nothing is left behind). */
+/** Children kept running on purpose between pieces of work (`markChildIdle`): not counted by `liveChildCount`. */
+const idleChildren = new Set<ChildProcess>();
+
+/**
+ * The number of children currently running for some work (tests use it to prove nothing is left
+ * behind): a child marked idle — a browser kept for the next render (src/browser/pool.ts) — is not counted.
+ */
 export function liveChildCount(): number {
-  return liveChildren.size;
+  for (const child of idleChildren) if (!liveChildren.has(child)) idleChildren.delete(child);
+  return liveChildren.size - idleChildren.size;
+}
+
+/** Marks a registered child as kept running without work (`idle`), or as working again. An interrupt still ends it. */
+export function markChildIdle(child: ChildProcess, idle: boolean): void {
+  if (idle) idleChildren.add(child);
+  else idleChildren.delete(child);
 }
 
 /**

@@ -9,7 +9,8 @@
  * `webgl_unavailable` when a page was refused a context while loading, and `webglState()` tells after
  * capture whether one was refused later; `enableWebGL()` then starts the browsers again with it.
  */
-import { launchBrowser, type BrowserInfo, type CaptureMode, type LaunchedBrowser } from '../browser/launch.js';
+import type { BrowserInfo, CaptureMode, LaunchedBrowser } from '../browser/launch.js';
+import { leaseBrowser } from '../browser/pool.js';
 import { WEBGL_MISSING_EXPRESSION, WEBGL_STATE_EXPRESSION } from '../browser/runtime-config.js';
 import { startProjectServer, type ProjectServer } from '../browser/server.js';
 import { CaptureError } from '../capture/errors.js';
@@ -60,6 +61,8 @@ export interface BrowserSettings {
    * browsers then start again at that factor). Default: 1.
    */
   deviceScaleFactor?: (size: { width: number; height: number }) => number;
+  /** Milliseconds the browsers stay running for a next render once closed (`leaseBrowser`). Default: `keepBrowsersMs()`. */
+  keepBrowsersMs?: number;
 }
 
 /** How each capture worker's page is loaded: the injected runtime, a transparent background or not, the frame image format. */
@@ -140,17 +143,20 @@ export class RenderSession {
       this.scale = settings.deviceScaleFactor({ width, height });
     const launches = await Promise.allSettled(
       Array.from({ length: count }, () =>
-        launchBrowser({
-          browserPath: settings.browserPath,
-          forceMode: settings.captureMode,
-          webgl: settings.webgl,
-          webgpu: this.setup.requiresWebGpu,
-          onlyOrigin: this.server.origin,
-          fontconfigFile: this.fontconfigFile,
-          timeoutMs: deadlines.browserTimeoutMs,
-          protocolTimeoutMs: deadlines.protocolTimeoutMs,
-          deviceScaleFactor: this.scale,
-        }),
+        leaseBrowser(
+          {
+            browserPath: settings.browserPath,
+            forceMode: settings.captureMode,
+            webgl: settings.webgl,
+            webgpu: this.setup.requiresWebGpu,
+            onlyOrigin: this.server.origin,
+            fontconfigFile: this.fontconfigFile,
+            timeoutMs: deadlines.browserTimeoutMs,
+            protocolTimeoutMs: deadlines.protocolTimeoutMs,
+            deviceScaleFactor: this.scale,
+          },
+          settings.keepBrowsersMs,
+        ),
       ),
     );
     for (const l of launches) if (l.status === 'fulfilled') this.browsers.push(l.value);
@@ -209,6 +215,7 @@ export class RenderSession {
         genericFamily: browserFontFamilies(),
         deadlines: this.deadlines,
         deviceScaleFactor: this.scale,
+        browserContextId: this.browsers[index]!.contextId,
       });
     const openAll = async (indices: number[], width: number, height: number) => {
       const opened = await Promise.allSettled(indices.map((i) => open(i, width, height)));

@@ -12,6 +12,7 @@ import type { AddressInfo } from 'node:net';
 import { rm } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { KEEP_BROWSERS_ENV } from '../../src/browser/pool.js';
 import { render, RenderError } from '../../src/render.js';
 import { decodeFrames, makeProject, pixel } from '../helpers/render-pixels.js';
 
@@ -65,30 +66,48 @@ afterAll(async () => {
 });
 
 describe('the page reaches nothing but the project', () => {
-  it('no request reaches a loopback service, nothing is read, and each blocked URL is named', async () => {
-    const output = path.join(project, 'out.mp4');
-    const result = await render(project, { output, workers: 1 });
-    expect(seen).toEqual([]);
-    const video = await decodeFrames(output, { width: 160, height: 90 });
-    for (const k of [0, 14]) expect(pixel(video, k, 2, 45)[0]).toBeLessThan(40);
-    const urls = result.warnings.map((w) => w.url);
-    expect(urls).toEqual(
-      expect.arrayContaining([
-        `http://127.0.0.1:${port}/style.css`,
-        `http://127.0.0.1:${port}/pixel.png`,
-        `http://127.0.0.1:${port}/fetch`,
-      ]),
-    );
-    // The <img> and the stylesheet are in the HTML: the render itself refuses to fetch a private host.
-    const img = result.warnings.find((w) => w.url?.endsWith('/pixel.png'))!;
-    expect(img).toMatchObject({ code: 'asset_unavailable', element: 'img#probe' });
-    expect(img.message).toMatch(
-      /img#probe: could not download http:\/\/127\.0\.0\.1:\d+\/pixel\.png: refusing http:\/\/.*`allowPrivateHosts`/,
-    );
-    // A script's fetch() is the page's: the browser blocks it.
-    const fetched = result.warnings.find((w) => w.url?.endsWith('/fetch'))!;
-    expect(fetched.message).toMatch(/is not part of the project, and a render loads only the project's own files/);
-  }, 60_000);
+  // A kept browser (src/browser/pool.ts) isolates through its context's proxy settings instead of its
+  // launch flags: the render reuses the browser of an earlier render, which served another origin.
+  it.each([
+    ['a browser of its own', ''],
+    ['a browser kept from an earlier render', '60000'],
+  ])(
+    'no request reaches a loopback service, nothing is read, and each blocked URL is named (%s)',
+    async (_, keep) => {
+      const saved = process.env[KEEP_BROWSERS_ENV];
+      process.env[KEEP_BROWSERS_ENV] = keep;
+      const output = path.join(project, `out-${keep || 'own'}.mp4`);
+      let result: Awaited<ReturnType<typeof render>>;
+      try {
+        if (keep) await render(project, { output: path.join(project, 'earlier.mp4'), workers: 1 });
+        result = await render(project, { output, workers: 1 });
+      } finally {
+        if (saved === undefined) delete process.env[KEEP_BROWSERS_ENV];
+        else process.env[KEEP_BROWSERS_ENV] = saved;
+      }
+      expect(seen).toEqual([]);
+      const video = await decodeFrames(output, { width: 160, height: 90 });
+      for (const k of [0, 14]) expect(pixel(video, k, 2, 45)[0]).toBeLessThan(40);
+      const urls = result.warnings.map((w) => w.url);
+      expect(urls).toEqual(
+        expect.arrayContaining([
+          `http://127.0.0.1:${port}/style.css`,
+          `http://127.0.0.1:${port}/pixel.png`,
+          `http://127.0.0.1:${port}/fetch`,
+        ]),
+      );
+      // The <img> and the stylesheet are in the HTML: the render itself refuses to fetch a private host.
+      const img = result.warnings.find((w) => w.url?.endsWith('/pixel.png'))!;
+      expect(img).toMatchObject({ code: 'asset_unavailable', element: 'img#probe' });
+      expect(img.message).toMatch(
+        /img#probe: could not download http:\/\/127\.0\.0\.1:\d+\/pixel\.png: refusing http:\/\/.*`allowPrivateHosts`/,
+      );
+      // A script's fetch() is the page's: the browser blocks it.
+      const fetched = result.warnings.find((w) => w.url?.endsWith('/fetch'))!;
+      expect(fetched.message).toMatch(/is not part of the project, and a render loads only the project's own files/);
+    },
+    60_000,
+  );
 
   it('under strict the first blocked request fails the render, naming the element and the URL', async () => {
     const error = await render(project, { output: path.join(project, 'strict.mp4'), workers: 1, strict: true }).then(

@@ -86,6 +86,15 @@ describe('resolveRenderOptions', () => {
     expect(resolveRenderOptions(PROJECT, {}, env).workers).toBe(2);
   });
 
+  it('keeps browsers for the next render: keepBrowsers, else FRAMESMITH_KEEP_BROWSERS, else 0; a bad value is refused', () => {
+    expect(resolveRenderOptions(PROJECT, {}, BARE).keepBrowsers).toBe(0);
+    expect(resolveRenderOptions(PROJECT, {}, { ...BARE, FRAMESMITH_KEEP_BROWSERS: '30000' }).keepBrowsers).toBe(30_000);
+    expect(resolveRenderOptions(PROJECT, { keepBrowsers: 0 }, { ...BARE, FRAMESMITH_KEEP_BROWSERS: '30000' }).keepBrowsers).toBe(0);
+    const bad = refusal({ keepBrowsers: -1 });
+    expect(bad).toMatchObject({ code: 'invalid_option', fields: { option: 'keepBrowsers' } });
+    expect(bad.message).toMatch(/`keepBrowsers` must be a number of milliseconds >= 0 \(got -1\)/);
+  });
+
   it('decides the frame format and HDR once: PNG for HDR mp4, a warning for HDR elsewhere', () => {
     expect(resolveRenderOptions(PROJECT, { quality: 'high' }, BARE).frameFormat).toBe('png');
     expect(resolveRenderOptions(PROJECT, { frameFormat: 'png' }, BARE).frameFormat).toBe('png');
