@@ -11,36 +11,23 @@
  *   directory is deleted by `release()`;
  *   no usable identity or partial directory → one warning and an uncached pass into `outDir`.
  *
- * Leases on every served entry are held until `release()` (or the process exits).
+ * Leases on every served entry are held until `release()` (or the process exits). The jobs a miss or
+ * a superset group becomes before its source pass (what happens to its frames, on cancel, on failure)
+ * are in cache-jobs.ts.
  */
 import path from 'node:path';
 import type { LimitFunction } from 'p-limit';
 import type { CacheWriter, FrameCache } from '../cache/store.js';
-import type { FrameRecipe } from '../cache/key.js';
 import { getTools } from '../media/tools.js';
-import { ExtractError, toExtractError } from './errors.js';
+import { defer, directJob, supersetJob, type Deferred, type Job, type JobHost, type Miss, type Served, type Unit } from './cache-jobs.js';
+import { toExtractError } from './errors.js';
 import { runExtractionPass, type PassResult } from './pass.js';
 import { planDirName, type ExtractionPlan } from './plan.js';
 import { planCacheKey, planVariant } from './recipe.js';
-import { materializeFrames, planSupersets, type SupersetGroup } from './superset.js';
+import { planSupersets } from './superset.js';
 import { framesDecodedBy, runSourcePasses, segmentBudget } from './source-pass.js';
 
-/** One unique extraction of the render (unique plan key). */
-export interface Unit {
-  plan: ExtractionPlan;
-  /** The first video with this plan: errors name it. */
-  leaderId: string;
-}
-
-/** Where a unit's frames are. */
-export interface Served {
-  dir: string;
-  /** Absolute frame paths, slot 0 first. */
-  frames: string[];
-  cacheHit: boolean;
-  /** ms from the start of the cache work until these frames were ready. */
-  ms: number;
-}
+export type { Served, Unit } from './cache-jobs.js';
 
 /** Options of a `CacheSession`; `signal` and `timeoutMs` go to every pass (timeout in ms, default as `PassOptions`). */
 export interface SessionOptions {
@@ -76,27 +63,6 @@ export interface SessionMetrics {
   framesDecoded: number | null;
 }
 
-interface Miss {
-  unit: Unit;
-  key: string;
-  recipe: FrameRecipe;
-  sourceId: string;
-}
-
-/** A plan to decode whole into a cache writer's directory, and what to do with the result. */
-interface Job {
-  plan: ExtractionPlan;
-  sourceId: string;
-  videoId: string;
-  /** The cache key its writer is opened under. */
-  key: string;
-  done(writer: CacheWriter, pass: PassResult): void;
-  /** Cancelled: report it (no fallback pass would start). */
-  fail(error: unknown): void;
-  /** The source pass failed otherwise: extract on its own. */
-  fallback(): void;
-}
-
 /**
  * Serves the units of one `extractVideos` call through a frame cache (see the module comment). Call
  * `release()` once the frames are no longer needed; it also closes `cache`.
@@ -118,11 +84,21 @@ export class CacheSession {
   private readonly warned = new Set<string>();
   private started = 0;
   private released = false;
+  /** What the jobs (cache-jobs.ts) use of this session. */
+  private readonly host: JobHost;
 
   constructor(
     readonly cache: FrameCache,
     private readonly options: SessionOptions,
-  ) {}
+  ) {
+    this.host = {
+      cache,
+      metrics: this.metrics,
+      pool: (fn) => options.pool(fn),
+      publish: (miss, writer, names) => this.publish(miss, writer, names),
+      direct: (miss) => this.direct(miss),
+    };
+  }
 
   /** Serves every unit; the map is keyed by plan key. Each promise rejects with an `ExtractError`. */
   run(units: readonly Unit[]): Map<string, Promise<Served>> {
@@ -215,8 +191,8 @@ export class CacheSession {
       return;
     }
     const jobs: Job[] = [
-      ...planned.direct.map((m) => this.directJob(m.miss, m.settle)),
-      ...planned.groups.map((group) => this.supersetJob(group)),
+      ...planned.direct.map((m) => directJob(this.host, m.miss, m.settle)),
+      ...planned.groups.map((group) => supersetJob(this.host, group)),
     ];
     const bySource = new Map<string, Job[]>();
     for (const job of jobs) {
@@ -227,84 +203,6 @@ export class CacheSession {
     }
     const segments = segmentBudget(bySource.size);
     for (const group of bySource.values()) void this.sourceGroup(group, segments);
-  }
-
-  /** A miss decoded on its own plan, published as its entry. */
-  private directJob(miss: Miss, settle: Deferred): Job {
-    return {
-      plan: miss.unit.plan,
-      sourceId: miss.sourceId,
-      videoId: miss.unit.leaderId,
-      key: miss.key,
-      done: (writer, pass) =>
-        settle.follow(
-          this.publish(
-            miss,
-            writer,
-            pass.frames.map((f) => path.basename(f)),
-          ),
-        ),
-      fail: (error) => settle.follow(Promise.reject(error)),
-      fallback: () => settle.follow(this.options.pool(() => this.direct(miss))),
-    };
-  }
-
-  /** A superset group's union plan; each member's frames are then linked out of it and published. */
-  private supersetJob(group: SupersetGroup<{ miss: Miss; settle: Deferred }>): Job {
-    this.metrics.supersetGroups++;
-    this.metrics.supersetMembers += group.members.length;
-    const anchor = group.members[0]!.item.miss;
-    const members = (union: Promise<{ scratch: CacheWriter; count: number }>) => {
-      const served = group.members.map(async ({ item, offset }) => {
-        const { miss } = item;
-        const done = await union;
-        const count = Math.min(miss.unit.plan.frameCount, done.count - offset);
-        if (count <= 0) return this.options.pool(() => this.direct(miss));
-        let writer: CacheWriter | undefined;
-        try {
-          writer = await this.cache.beginWrite(miss.key);
-          const names = await materializeFrames(done.scratch.dir, writer.dir, offset, count, miss.unit.plan.format);
-          return await this.publish(miss, writer, names);
-        } catch (error) {
-          if (writer) await this.cache.abort(writer).catch(() => undefined);
-          throw toExtractError(error, miss.unit.leaderId, miss.unit.plan.source);
-        }
-      });
-      for (const [i, { item }] of group.members.entries()) item.settle.follow(served[i]!);
-      // The scratch directory goes once every member has its own links (or failed).
-      void Promise.allSettled(served).then(async () => {
-        const done = await union.catch(() => null);
-        if (done) await this.cache.abort(done.scratch).catch(() => undefined);
-      });
-    };
-    return {
-      plan: group.union,
-      sourceId: anchor.sourceId,
-      videoId: anchor.unit.leaderId,
-      key: anchor.key,
-      done: (scratch, pass) => {
-        this.metrics.supersetFramesSaved += group.framesSaved;
-        members(Promise.resolve({ scratch, count: pass.frames.length }));
-      },
-      fail: (error) => {
-        for (const { item } of group.members) {
-          item.settle.follow(
-            Promise.reject(
-              new ExtractError(
-                'cancelled',
-                `extraction of ${item.miss.unit.plan.source} was cancelled`,
-                { videoId: item.miss.unit.leaderId, file: item.miss.unit.plan.source },
-                { cause: error },
-              ),
-            ),
-          );
-        }
-      },
-      fallback: () => {
-        this.metrics.supersetFallbacks++;
-        for (const { item } of group.members) item.settle.follow(this.options.pool(() => this.direct(item.miss)));
-      },
-    };
   }
 
   /** The source passes of one source's jobs, each into a cache writer's directory. */
@@ -433,28 +331,4 @@ export class CacheSession {
       throw toExtractError(error, videoId, plan.source);
     }
   }
-}
-
-interface Deferred {
-  promise: Promise<Served>;
-  resolve(value: Served): void;
-  /** Settles like `other`. */
-  follow(other: Promise<Served>): void;
-}
-
-function defer(): Deferred {
-  let resolve!: (value: Served) => void;
-  let reject!: (error: unknown) => void;
-  const promise = new Promise<Served>((res, rej) => {
-    resolve = res;
-    reject = rej;
-  });
-  promise.catch(() => {});
-  return {
-    promise,
-    resolve,
-    follow: (other) => {
-      other.then(resolve, reject);
-    },
-  };
 }

@@ -124,16 +124,24 @@ export function jpegColourspace(plan: ExtractionPlan): string | null {
  * The -vf chain of a plan (exported for tests and the bench). With `firstSlot`, the chain starts its
  * output at that slot (a segment of a source pass, source-pass.ts): `fps` takes the slot's local time
  * as its start, so its first frame is the one on screen at that slot, as in a pass from slot 0.
+ * `inpoint` (seconds, at most six decimals) is the concat demuxer's in point when the source is read
+ * through one (segments.ts, a clean cut): that demuxer shifts timestamps back by it, rounded to whole
+ * ticks, and the chain adds those ticks back first (`round(inpoint/TB)`, the same rounding), so each
+ * frame's timestamp is again the exact integer a direct pass sees and every later step is the same.
+ * `pad`: after `fps`, repeat the last frame for slots past the input's end (a segment ending at a clean
+ * cut: those slots show the last frame before the cut, which `fps` stops repeating at its estimate of
+ * the end of that frame).
  */
-export function passFilters(plan: ExtractionPlan, firstSlot = 0): string {
+export function passFilters(plan: ExtractionPlan, firstSlot = 0, inpoint?: string, pad = false): string {
   const filters: string[] = [];
   // Shifting the origin by the tolerance makes a frame up to PTS_TOLERANCE late count for the slot.
   const origin = plan.streamStart + plan.mediaStart + PTS_TOLERANCE;
-  const local = `PTS-${sec(origin)}/TB`;
+  const local = `PTS${inpoint === undefined ? '' : `+round(${inpoint}/TB)`}-${sec(origin)}/TB`;
   filters.push(plan.playbackRate === 1 ? `setpts=${local}` : `setpts=(${local})/${sec(plan.playbackRate)}`);
   filters.push(
     `fps=fps=${formatRational(plan.fps)}:round=up:start_time=${firstSlot === 0 ? '0' : sec((firstSlot * plan.fps.den) / plan.fps.num)}`,
   );
+  if (pad) filters.push('tpad=stop=-1:stop_mode=clone');
   // Scale after fps: only frames that are written get scaled (the fps filter drops or repeats first).
   const scale: string[] = [];
   if (plan.sourceWidth !== plan.width || plan.sourceHeight !== plan.height) {
@@ -239,6 +247,9 @@ export async function runExtractionPass(plan: ExtractionPlan, dir: string, optio
   }
 }
 
+/** Extraction processes this process started (every `runFfmpegPass`): what tests count to prove a phase decoded nothing. */
+export const passStats = { runs: 0 };
+
 /**
  * Runs ffmpeg with `args` (which end in `-progress pipe:1` output) until it exits, calling `onFrames`
  * with each progress report's frame count. The timeout, unless given, scales with `frames`.
@@ -250,6 +261,7 @@ export async function runFfmpegPass(
   onFrames: (written: number) => void,
 ): Promise<void> {
   const timeoutMs = options.timeoutMs ?? 60_000 + frames * 250;
+  passStats.runs++;
   const proc = await startFfmpeg(args, { stdout: 'pipe', timeoutMs, signal: options.signal });
   let buffered = '';
   proc.stdout?.on('data', (chunk: Buffer) => {

@@ -72,12 +72,24 @@ export function segmentArgs(jobs: readonly SourceJob[], segment: Segment): strin
   const args = ['-loglevel', 'error', '-nostats', '-progress', 'pipe:1'];
   if (plan.decoder) args.push('-c:v', plan.decoder);
   args.push('-copyts');
-  if (segment.seek > 0) args.push('-noaccurate_seek', '-ss', sec(segment.seek));
-  args.push('-i', plan.source, '-an', '-sn', '-dn');
+  const cut = segment.cut ?? null;
+  // A clean cut (segments.ts): the concat demuxer seeks to the in point as -ss would (the last keyframe
+  // at or before it) and ends the input before the next segment's keyframe in decoding order.
+  const inpoint = cut === null ? undefined : (plan.streamStart + segment.seek).toFixed(6);
+  if (inpoint !== undefined) {
+    const list = `ffconcat version 1.0\nfile '${`file:${plan.source}`.replaceAll("'", "'\\''")}'\ninpoint ${inpoint}\noutpoint ${cut!.toFixed(6)}\n`;
+    // auto_convert 0: the decoder gets the file's packets unchanged, as in a direct pass.
+    args.push('-f', 'concat', '-safe', '0', '-auto_convert', '0', '-i', `data:text/plain;base64,${Buffer.from(list).toString('base64')}`);
+  } else {
+    if (segment.seek > 0) args.push('-noaccurate_seek', '-ss', sec(segment.seek));
+    args.push('-i', plan.source);
+  }
+  args.push('-an', '-sn', '-dn');
   const n = segment.branches.length;
   const labels = segment.branches.map((_, i) => `b${i}`);
   const graph = [`[0:v:0]split=${n}${labels.map((l) => `[${l}]`).join('')}`];
-  for (const [i, b] of segment.branches.entries()) graph.push(`[b${i}]${passFilters(jobs[b.job]!.plan, b.first)}[o${i}]`);
+  for (const [i, b] of segment.branches.entries())
+    graph.push(`[b${i}]${passFilters(jobs[b.job]!.plan, b.first, inpoint, inpoint !== undefined)}[o${i}]`);
   args.push('-filter_complex', graph.join(';'));
   segment.branches.forEach((b, i) => {
     const job = jobs[b.job]!;

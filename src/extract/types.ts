@@ -168,8 +168,9 @@ export interface ExtractMetrics {
   bytesWritten: number;
   /**
    * Source frames the passes decoded, keyframe preroll included: for each decoding process, the packets
-   * from the keyframe it starts at up to the first one after the last slot it writes, counted in the
-   * source's packet index (src/extract/segments.ts). Null when a source's index could not be read.
+   * from the keyframe it starts at up to the first one after the last slot it writes (or, for a segment
+   * ending at a clean cut, up to the next segment's keyframe), counted in the source's packet index
+   * (src/extract/segments.ts). Null when a source's index could not be read.
    */
   framesDecoded: number | null;
   /** Sources decoded by source passes (one decode fanned out to every recipe of the source). */

@@ -17,6 +17,16 @@ export interface PacketIndex {
   times: Float64Array;
   /** Presentation times of the keyframes, seconds, ascending. */
   keyframes: Float64Array;
+  /**
+   * Per keyframe, a decoding time (seconds) at which a demuxer can stop (a concat `outpoint`) and
+   * still have fed the decoder every packet shown before the keyframe: just under the keyframe's
+   * decoding time, when no packet shown before it is decoded after it (a closed GOP) and the packet
+   * shown last before it lasts up to it (its duration: ffmpeg ends the stream at that frame's time plus
+   * its duration, and the `fps` filter writes no slot from there on, so a shorter duration — VFR
+   * timestamps — would lose the last slots before the keyframe). NaN otherwise (an open GOP, a short
+   * or unknown duration, no decoding times).
+   */
+  cutBefore: Float64Array;
 }
 
 const memo = new Map<string, Promise<PacketIndex>>();
@@ -52,39 +62,73 @@ export function lowerBound(values: Float64Array, x: number, after = false): numb
 }
 
 async function readIndex(file: string, key: string, signal?: AbortSignal): Promise<PacketIndex> {
-  const stored = await readStoredFloats('packets', key);
-  if (stored && stored.length >= 1 && stored.length === 1 + 2 * stored[0]!) return split(stored);
+  // Layout: pts, key flags, dts, duration (the first layout had only pts and flags, and a phantom packet).
+  const stored = await readStoredFloats(STORE_KIND, key);
+  if (stored && stored.length >= 1 && stored.length === 1 + 4 * stored[0]!) return split(stored);
   let stdout: string;
   try {
     ({ stdout } = await runFfprobe(
-      ['-v', 'error', '-select_streams', 'v:0', '-show_entries', 'packet=pts_time,dts_time,flags', '-of', 'csv=p=0', file],
+      // ffprobe prints the fields in its own order: pts, dts, duration, flags.
+      ['-v', 'error', '-select_streams', 'v:0', '-show_entries', 'packet=pts_time,dts_time,duration_time,flags', '-of', 'csv=p=0', file],
       { timeoutMs: 120_000, signal },
     ));
   } catch (error) {
     const detail = error instanceof ProcessError ? error.fields.stderrTail.trim().split('\n').pop() : String(error);
     throw new Error(`cannot read the packets of ${file}: ${detail}`, { cause: error });
   }
-  const packets: Array<[number, boolean]> = [];
+  const packets: Array<[time: number, key: boolean, dts: number, duration: number]> = [];
   for (const line of stdout.split('\n')) {
-    const [pts, dts, flags] = line.split(',');
-    const time = Number(pts !== undefined && pts !== 'N/A' ? pts : dts);
-    if (Number.isFinite(time)) packets.push([time, (flags ?? '').includes('K')]);
+    const [pts, dts, duration, flags] = line.split(',');
+    // An empty field (the output's last, empty line) is no timestamp: Number('') would be 0.
+    const time = timestamp(pts) ?? timestamp(dts);
+    if (time !== undefined)
+      packets.push([time, (flags ?? '').includes('K'), timestamp(dts) ?? Number.NaN, timestamp(duration) ?? Number.NaN]);
   }
   packets.sort((a, b) => a[0] - b[0]);
-  const flat = new Float64Array(1 + 2 * packets.length);
-  flat[0] = packets.length;
-  packets.forEach(([time, key], i) => {
+  const n = packets.length;
+  const flat = new Float64Array(1 + 4 * n);
+  flat[0] = n;
+  packets.forEach(([time, isKey, dts, duration], i) => {
     flat[1 + i] = time;
-    flat[1 + packets.length + i] = key ? 1 : 0;
+    flat[1 + n + i] = isKey ? 1 : 0;
+    flat[1 + 2 * n + i] = dts;
+    flat[1 + 3 * n + i] = duration;
   });
-  await writeStoredFloats('packets', key, flat);
+  await writeStoredFloats(STORE_KIND, key, flat);
   return split(flat);
 }
+
+const STORE_KIND = 'packets-3';
+
+/** A CSV field as seconds, or undefined when empty or N/A. */
+function timestamp(field: string | undefined): number | undefined {
+  if (field === undefined || field.trim() === '' || field === 'N/A') return undefined;
+  const value = Number(field);
+  return Number.isFinite(value) ? value : undefined;
+}
+
+/**
+ * One microsecond under the keyframe's decoding time: ffprobe prints six decimals, so the true time may
+ * lie half a microsecond under the printed one, and the packet before it is many microseconds earlier.
+ */
+const CUT_SLACK = 1e-6;
 
 function split(flat: Float64Array): PacketIndex {
   const n = flat[0]!;
   const times = flat.slice(1, 1 + n);
   const keyframes: number[] = [];
-  for (let i = 0; i < n; i++) if (flat[1 + n + i] === 1) keyframes.push(times[i]!);
-  return { times, keyframes: Float64Array.from(keyframes) };
+  const cutBefore: number[] = [];
+  // Packets in presentation order: the latest decoding time of any packet shown before packet i.
+  let latestDts = Number.NEGATIVE_INFINITY;
+  for (let i = 0; i < n; i++) {
+    const dts = flat[1 + 2 * n + i]!;
+    if (flat[1 + n + i] === 1) {
+      keyframes.push(times[i]!);
+      // The frame shown last before the keyframe must last up to it (see `cutBefore`).
+      const lasts = i > 0 && times[i - 1]! + flat[1 + 3 * n + i - 1]! >= times[i]! - CUT_SLACK;
+      cutBefore.push(lasts && Number.isFinite(dts) && latestDts < dts - CUT_SLACK ? dts - CUT_SLACK : Number.NaN);
+    }
+    latestDts = Number.isNaN(dts) || Number.isNaN(latestDts) ? Number.NaN : Math.max(latestDts, dts);
+  }
+  return { times, keyframes: Float64Array.from(keyframes), cutBefore: Float64Array.from(cutBefore) };
 }

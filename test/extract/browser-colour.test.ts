@@ -4,7 +4,8 @@
  * headless shell (a real `<video>`, drawn to a canvas) and its centre pixel is the reference the
  * extracted JPEG and PNG frames must match. The cases are the ones where the rule turns: the height
  * (BT.601 below 720 lines, BT.709 from 720), the sample aspect ratio, VP9, full range, and a matrix
- * tag without primaries and transfer.
+ * tag without primaries and transfer. The page's own decoder (`videoDecode: 'page'`, WebCodecs with the
+ * probe's colour space) must match the same reference.
  */
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
@@ -16,6 +17,11 @@ import { startProjectServer, type ProjectServer } from '../../src/browser/server
 import { extractVideos } from '../../src/extract/extract.js';
 import { runFfmpeg } from '../../src/media/tools.js';
 import { readDimensions, readRgba } from '../helpers/frame-media.js';
+import type { MediaElement } from '../../src/composition/model.js';
+import { pageScript } from '../../src/browser/page-scripts.js';
+import { probeMedia } from '../../src/media/probe.js';
+import { decodedVideo, mediaTargetAt } from '../../src/stages/page-decode.js';
+import '../../src/browser/page-api.js';
 
 /** A mid-saturation colour whose BT.601 and BT.709 decodes differ by ~8 levels in red. */
 const YUV = { y: 100, u: 80, v: 180 };
@@ -74,6 +80,42 @@ async function browserPixel(file: string): Promise<number[]> {
   }
 }
 
+/** The centre pixel of `file`'s first frame as the page's own decoder draws it at 160x90 (src/stages/page-decode.ts). */
+async function pageDecodedPixel(file: string): Promise<number[]> {
+  const info = await probeMedia(file);
+  const element = { index: 0, label: 'video', src: file, mediaStart: 0, playbackRate: 1, loop: false } as MediaElement;
+  const video = decodedVideo(
+    { element, id: 'video', info, start: 0, end: 0.05 },
+    { width: 160, height: 90, fit: 'fill' },
+    { num: 30, den: 1 },
+  )!;
+  const page = await browser.newPage();
+  try {
+    await page.goto(server.urlFor(path.join(dir, 'decode.html')));
+    await page.evaluate(pageScript('video-decode', {}));
+    const spec = {
+      index: 0,
+      url: server.urlFor(file),
+      colorSpace: video.colorSpace,
+      width: video.width,
+      height: video.height,
+      lookahead: 2,
+    };
+    expect(await page.evaluate((s) => window.__framesmithDecode!.open([s]), spec)).toEqual([null]);
+    return await page.evaluate(
+      async (target) => {
+        await window.__framesmithDecode!.show([{ index: 0, target }]);
+        const canvas = document.querySelector('canvas[data-framesmith-decoded="0"]') as HTMLCanvasElement;
+        const ctx = canvas.getContext('2d')!;
+        return Array.from(ctx.getImageData(canvas.width >> 1, canvas.height >> 1, 1, 1).data).slice(0, 3);
+      },
+      mediaTargetAt(video, 0),
+    );
+  } finally {
+    await page.close();
+  }
+}
+
 async function centre(image: string): Promise<number[]> {
   const { width, height } = await readDimensions(image);
   const rgba = await readRgba(image, width, height);
@@ -85,6 +127,10 @@ beforeAll(async () => {
   dir = await mkdtemp(path.join(os.tmpdir(), 'fs-browser-colour-'));
   const { writeFile } = await import('node:fs/promises');
   await writeFile(path.join(dir, 'blank.html'), '<!doctype html><title>colour</title>');
+  await writeFile(
+    path.join(dir, 'decode.html'),
+    '<!doctype html><div data-composition-id="c"><video preload="none" style="position:absolute"></video></div>',
+  );
   // A flat frame of exactly these Y'CbCr values, written with no colour tags unless the case adds some.
   await Promise.all(
     SOURCES.map((s) =>
@@ -142,6 +188,12 @@ describe('frames of untagged and partly tagged sources have the colours a browse
             );
         }),
       );
+      const decoded = await pageDecodedPixel(path.join(dir, s.name));
+      for (let c = 0; c < 3; c++)
+        expect(
+          Math.abs(decoded[c]! - reference[c]!),
+          `page decode channel ${c}: ${decoded} vs the browser's ${reference}`,
+        ).toBeLessThanOrEqual(4);
     });
   }
 });

@@ -8,11 +8,17 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { execFile, spawn } from 'node:child_process';
-import { mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import pLimit from 'p-limit';
 import { extractVideos } from '../../src/extract/extract.js';
+import { runExtractionPass } from '../../src/extract/pass.js';
+import { planVideo } from '../../src/extract/plan.js';
+import { runSourcePasses } from '../../src/extract/source-pass.js';
 import type { ExtractResult, VideoRequest } from '../../src/extract/types.js';
+import { normalizeRequest } from '../../src/extract/validate.js';
+import { probeMedia } from '../../src/media/probe.js';
 import { expectedSourceFrame, makeIndexedVideo, readImageSequenceIndices, type IndexedVideo } from '../helpers/frame-media.js';
 import { REPO } from '../cache/helpers.js';
 
@@ -78,14 +84,50 @@ describe('source passes', () => {
       });
       expect(direct.metrics).toMatchObject({ passes: 4, sourcePasses: 0 });
       expect(await bytesOf(source)).toEqual(await bytesOf(direct));
-      // One decode of the union (0 s to the loop's end, 8 s = 240 frames, plus what a segment reads
-      // past its end), against the sum of four windows.
-      expect(source.metrics.framesDecoded).toBeGreaterThanOrEqual(240);
-      expect(source.metrics.framesDecoded).toBeLessThanOrEqual(250);
+      // One decode of the union (0 s to the loop's end, the whole 8 s = 240 frames) in two segments cut
+      // cleanly at a keyframe: no frame decoded twice, none past the end (was 243: the keyframe and two
+      // frames after it decoded by both segments), against the sum of four windows.
+      expect(source.metrics.framesDecoded).toBe(240);
       expect(direct.metrics.framesDecoded!).toBeGreaterThan(380);
       await source.release();
     });
   }
+
+  it('three segments (two keyframe cuts): exact and byte-identical to direct passes; clean cuts decode the union once', async () => {
+    // A fifth recipe makes 537 slots: three segments. The VFR file's keyframe at 3 s follows a frame
+    // (2.95 s) whose duration ends before it, so that cut stays classic (a clean one would lose slot 89).
+    const decoded: number[] = [];
+    for (const media of [cfr, vfr]) {
+      const requests = [
+        ...recipes(media.path),
+        { id: 'fast', src: media.path, mediaStart: 1.013, duration: 4, playbackRate: 1.25, width: 96, height: 54 },
+      ];
+      const info = await probeMedia(media.path);
+      const options = { fps: { num: 30, den: 1 }, format: 'jpg', jpegQuality: 3, colorTarget: 'sdr' } as const;
+      const plans = requests.map((r) => planVideo(normalizeRequest(r, dir), info, options).plan);
+      const jobs = await Promise.all(
+        plans.map(async (plan, i) => {
+          const out = path.join(dir, `three-${path.basename(media.path)}-${i}`);
+          await mkdir(out, { recursive: true });
+          return { plan, dir: out, videoId: requests[i]!.id };
+        }),
+      );
+      const result = await runSourcePasses(jobs, { pool: pLimit(3), maxSegments: 3 });
+      expect(result.processes).toBe(3);
+      decoded.push(result.framesDecoded!);
+      for (const [i, plan] of plans.entries()) {
+        const direct = await runExtractionPass(plan, path.join(dir, `three-direct-${path.basename(media.path)}-${i}`));
+        const ours = await Promise.all(result.results[i]!.frames.map((f) => readFile(f)));
+        const theirs = await Promise.all(direct.frames.map((f) => readFile(f)));
+        expect(ours, requests[i]!.id).toEqual(theirs);
+        const req = requests[i]!;
+        const want = ours.map((_, k) => expectedSourceFrame(media.pts, (req.mediaStart ?? 0) + (k * (req.playbackRate ?? 1)) / 30));
+        expect(await readImageSequenceIndices(jobs[i]!.dir, 'jpg'), req.id).toEqual(want);
+      }
+    }
+    // CFR: two clean cuts, 240 of 240 frames; VFR: one classic cut decodes two frames twice.
+    expect(decoded).toEqual([240, 242]);
+  });
 
   it('30000/1001 in 30, without the cache: the same frames as direct passes', async () => {
     const requests = recipes(cfr.path).slice(0, 3);
