@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 /**
- * `npm run bench` (builds first) or `node bench/run.js [extract] [cache] [render] [video] [subcomp] [sources] [chunks]`.
+ * `npm run bench` (builds first) or `node bench/run.js [extract] [cache] [render] [video] [subcomp] [sources] [chunks] [chunkcost] [decode] [plan]`.
  * Measures framesmith side by side with the physical floor and HyperFrames in one run, writes
  * .bench/results.json and prints markdown tables for BENCHMARKS.md. BENCH_REPEATS=N sets the runs
  * per timed case (median reported; default 3 for extraction, 1–2 for renders).
@@ -20,6 +20,10 @@ import { videoSection } from './sections/video.js';
 import { subcompSection } from './sections/subcomp.js';
 import { sourcesSection } from './sections/sources.js';
 import { chunksSection } from './sections/chunks.js';
+import { chunkCostSection } from './sections/chunkcost.js';
+import { decodeSection } from './sections/decode.js';
+import { planSection } from './sections/plan.js';
+import { captureSection } from './sections/capture.js';
 
 const SECTIONS = {
   extract: extractSection,
@@ -29,6 +33,10 @@ const SECTIONS = {
   subcomp: subcompSection,
   sources: sourcesSection,
   chunks: chunksSection,
+  chunkcost: chunkCostSection,
+  decode: decodeSection,
+  plan: planSection,
+  capture: captureSection,
 };
 
 const asked = process.argv.slice(2);
@@ -49,7 +57,9 @@ if (hf.missing) process.stderr.write(`bench: ${hf.missing}; HyperFrames figures 
 for (const name of chosen) {
   const ctx = {
     hf,
-    repeats: repeats({ extract: 3, cache: 3, render: 2, video: 1, subcomp: 2, sources: 3, chunks: 2 }[name]),
+    repeats: repeats(
+      { extract: 3, cache: 3, render: 2, video: 1, subcomp: 2, sources: 3, chunks: 2, chunkcost: 1, decode: 1, plan: 3, capture: 1 }[name],
+    ),
     section: (key, title) => report.section(key, title),
   };
   try {

@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url';
 import path from 'node:path';
 
 const root = path.dirname(path.dirname(fileURLToPath(import.meta.url)));
-const entries = ['runtime', 'media-guard', 'webgl-watch', 'video-paint'];
+const entries = ['runtime', 'media-guard', 'webgl-watch', 'video-paint', 'video-decode'];
 
 await build({
   entryPoints: Object.fromEntries(entries.map((name) => [name, path.join(root, 'src/browser/runtime', `${name}.ts`)])),

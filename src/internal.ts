@@ -10,7 +10,7 @@ export { getTools, ToolUnavailableError } from './media/tools.js';
 export { extractVideos, type ExtractCallOptions, type ExtractProgress } from './extract/extract.js';
 export { ExtractError, ExtractOptionsError } from './extract/errors.js';
 export { FrameLookupTable, type FrameLookupOptions } from './extract/lookup.js';
-export { runExtractionPass, type PassResult, type PassOptions } from './extract/pass.js';
+export { runExtractionPass, passStats, type PassResult, type PassOptions } from './extract/pass.js';
 export { planVideo, planKeyFields, type ExtractionPlan } from './extract/plan.js';
 export { planRecipe, planCacheKey, planVariant, ENGINE_RECIPE_VERSION } from './extract/recipe.js';
 export { planSupersets, gridOffset, GRID_EPSILON, type SupersetGroup, type SupersetCandidate } from './extract/superset.js';
@@ -93,6 +93,7 @@ export {
   type ResolvedBrowser,
 } from './browser/launch.js';
 export { bundledBrowser, type BundledBrowser } from './browser/bundled.js';
+export { leaseBrowser, keepBrowsersMs, KEEP_BROWSERS_ENV } from './browser/pool.js';
 export {
   startVideoEncoder,
   encoderArgs,
@@ -120,6 +121,22 @@ export {
   type VideoFramesStage,
 } from './stages/video-frames.js';
 export { drawnSize } from './stages/video-placement.js';
+export {
+  AUTO_DECODES_IN_PAGE,
+  DECODE_LOOKAHEAD,
+  VIDEO_DECODE_MODES,
+  choosePageDecode,
+  decodeChoice,
+  decodedVideo,
+  mediaTargetAt,
+  pageDecodeRefusal,
+  pageDecoder,
+  type DecodeChoice,
+  type DecodedVideo,
+  type PageDecodePlan,
+  type PageDecodeStats,
+  type VideoDecodeMode,
+} from './stages/page-decode.js';
 export { FrameUrls, HTTP_MIN_BYTES, type FrameTransport } from './stages/video-transport.js';
 export { audioStage, type AudioStage, type AudioStageStats } from './stages/audio.js';
 export { MediaError, mediaError, type MediaErrorCode, type MediaFailure } from './media/errors.js';
@@ -127,6 +144,18 @@ export { mediaDuration, mediaHasAudio, completeMediaWindows } from './load/media
 export { FramesmithError, hasCode, type ErrorFields, type FramesmithErrorOptions } from './errors.js';
 export { ERROR_CODES, isErrorCode, type ErrorCode } from './error-codes.js';
 export { renderChunk, type ChunkOptions } from './render/chunk.js';
+export { planRender, type PlannedRender } from './render/plan.js';
+export { resolveRenderOptions } from './render/options.js';
+export { chunkVideos, type ChunkVideosOptions } from './render/chunk-frames.js';
+export {
+  obtainFrames,
+  sharedFramesStats,
+  CLAIM_TIMINGS,
+  type ClaimTimings,
+  type SharedFramesStats,
+  type SharedRecipe,
+} from './extract/shared-frames.js';
+export { WINDOW_SLOTS, windowKey, windowSlots, windowsOf, decodeSlots, freezeRecipe, thawRecipe } from './extract/windows.js';
 export { openStorage, DirectoryStorage, type RenderStorage } from './storage/storage.js';
 export { StorageError, type StorageErrorCode } from './storage/errors.js';
 export { prunePlans, parseAge, type PruneOptions, type PruneResult } from './storage/prune.js';
@@ -137,3 +166,4 @@ export type { RenderPlan } from './plan/types.js';
 export { startChunkWorker, type ChunkWorker, type ChunkWorkerOptions, type ChunkProcessor } from './distributed/worker.js';
 export { runChunksOnQueue, ChunkFailedError } from './distributed/queue.js';
 export { DistributedError, type DistributedErrorCode } from './distributed/errors.js';
+export { failsForGood, COMPOSITION_FAULTS, PERMANENT_FAULTS } from './distributed/failures.js';

@@ -19,6 +19,10 @@ const RECIPES = {
   'b-1080p-10s.mp4': ['-f', 'lavfi', '-i', 'testsrc2=size=1920x1080:rate=30:duration=10', '-vf', 'hue=h=120', ...X264],
   'c-1080p-10s.mp4': ['-f', 'lavfi', '-i', 'testsrc2=size=1920x1080:rate=30:duration=10', '-vf', 'hflip,hue=h=240', ...X264],
   'a-1080p-30s.mp4': ['-f', 'lavfi', '-i', 'testsrc2=size=1920x1080:rate=30:duration=30', ...X264],
+  // Three distinct 60 s sources for the plan of a 60 s composition (bench/compositions/plan-60s-1080p).
+  'a-1080p-60s.mp4': ['-f', 'lavfi', '-i', 'testsrc2=size=1920x1080:rate=30:duration=60', ...X264],
+  'b-1080p-60s.mp4': ['-f', 'lavfi', '-i', 'testsrc2=size=1920x1080:rate=30:duration=60', '-vf', 'hue=h=120', ...X264],
+  'c-1080p-60s.mp4': ['-f', 'lavfi', '-i', 'testsrc2=size=1920x1080:rate=30:duration=60', '-vf', 'hflip,hue=h=240', ...X264],
   // VFR: a 60 fps source keeping 3 of every 6 frames -> durations 1/60, 1/60, 4/60 s (30 fps average).
   'vfr-1080p-10s.mp4': [
     '-f',
@@ -33,6 +37,7 @@ const RECIPES = {
   ],
   // Audio bed for the video composition.
   'bed-10s.m4a': ['-f', 'lavfi', '-i', 'sine=frequency=220:sample_rate=48000:duration=10', '-c:a', 'aac', '-b:a', '128k'],
+  'bed-30s.m4a': ['-f', 'lavfi', '-i', 'sine=frequency=220:sample_rate=48000:duration=30', '-c:a', 'aac', '-b:a', '128k'],
 };
 
 /** Absolute path of bench media `name`, generating it first if missing. */

@@ -145,10 +145,52 @@ export interface VideoPaintApi {
   show(changes: Array<{ index: number; url: string | null }>): Promise<void>;
 }
 
+/** One video the page decodes itself (src/browser/runtime/video-decode.ts). */
+export interface DecodedVideoSpec {
+  /** The element's timed index. */
+  index: number;
+  /** The file, served by the project server. */
+  url: string;
+  /** The YUV matrix, primaries, transfer and range frames are converted with (from the probe). */
+  colorSpace: { matrix: string; primaries: string; transfer: string; fullRange: boolean };
+  /** The canvas bitmap's size: the source's aspect, at the drawn size (the native size for `none`/`scale-down`). */
+  width: number;
+  height: number;
+  /** Decoded frames kept ahead of the shown one, at most. */
+  lookahead: number;
+}
+
+/** What the page's decoders hold and did (`window.__framesmithDecode.stats()`). */
+export interface DecodeStats {
+  /** VideoFrames open now, and the most open at once. */
+  open: number;
+  maxOpen: number;
+  decoded: number;
+  /** Decoder (re)starts at a keyframe. */
+  seeks: number;
+}
+
+/** `window.__framesmithDecode`: videos decoded in the page with WebCodecs, drawn into canvases. */
+export interface VideoDecodeApi {
+  /** Per timed index: the `<video>`'s computed `position`, null when the element is not a video. */
+  inspect(indices: number[]): Array<string | null>;
+  /** Opens each video; per video null, or why the page cannot decode it. */
+  open(videos: DecodedVideoSpec[]): Promise<Array<string | null>>;
+  /**
+   * Shows, per video, the frame on screen at media time `target` µs (null: off screen); resolves with
+   * the counts after, and the videos that could not be shown and why.
+   */
+  show(
+    changes: Array<{ index: number; target: number | null }>,
+  ): Promise<{ counts: DecodeStats; failures: Array<{ index: number; message: string }> }>;
+  stats(): DecodeStats;
+}
+
 declare global {
   interface Window {
     __framesmith?: FramesmithPageApi;
     __framesmithVideo?: VideoPaintApi;
+    __framesmithDecode?: VideoDecodeApi;
     __framesmithWebGL?: WebGLState;
     /** Resolves once the media guard dispatched every queued load event. */
     __framesmithMediaSettled?: () => Promise<void>;

@@ -13,6 +13,7 @@ interface PageScripts {
   'media-guard': MediaGuardConfig;
   'webgl-watch': undefined;
   'video-paint': Pick<RuntimeConfig, 'rootSelector' | 'timedWithinRoot'>;
+  'video-decode': Pick<RuntimeConfig, 'rootSelector' | 'timedWithinRoot'>;
 }
 /** An in-page script: a bundle dist/page/<name>.js built from src/browser/runtime/<name>.ts. */
 export type PageScriptName = keyof PageScripts;

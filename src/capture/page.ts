@@ -15,8 +15,10 @@
  * image did — the pumped ones, and one probe frame sent before the screenshot — the page shows exactly
  * that image again, whatever changed in the DOM, a canvas, WebGL or a painted video frame: no
  * screenshot is taken. A screenshot's own frame always reports damage, and so does the frame after it,
- * so that frame is drawn right after the screenshot. Screenshot mode has no damage report: it captures
- * every frame.
+ * so that frame is drawn right after the screenshot when the next call will probe. While frames keep
+ * changing, the next call takes its screenshot without a probe (nor a frame drawn after it) until one
+ * comes out byte-identical to the image before it; then probing resumes. Screenshot mode has no damage
+ * report: it captures every frame.
  */
 import type { Browser, CDPSession, Page } from 'puppeteer-core';
 import type { CaptureMode } from '../browser/launch.js';
@@ -38,13 +40,16 @@ export interface CapturePage {
   /** Captures the current state of the page (PNG, or JPEG with `imageFormat: 'jpeg'`). */
   capture(): Promise<Buffer>;
   /**
-   * Like `capture`, but resolves `null`, taking no screenshot, when the page's pixels cannot differ
-   * from the image the previous call of this method returned: in beginframe mode, when no frame the
-   * compositor drew since that image (frames pumped by `pumpWhile`, and a probe frame this call sends)
-   * reported damage. The first call, any call after a plain `capture`, and every call in screenshot
-   * mode capture.
+   * Like `capture`, but resolves `null` when the page's pixels do not differ from the image the
+   * previous call of this method returned: in beginframe mode, when no frame the compositor drew since
+   * that image (frames pumped by `pumpWhile`, and a probe frame this call sends) reported damage (no
+   * screenshot taken), or when the screenshot came out byte-identical to that image. The call after one
+   * that returned an image takes its screenshot without a probe. The first call, any call after a
+   * plain `capture`, and every call in screenshot mode capture (screenshot mode returns every image).
    */
   captureIfChanged(): Promise<Buffer | null>;
+  /** Makes the next `captureIfChanged` capture, as its first call does (a page kept for another frame range). */
+  forgetImage(): void;
   /**
    * Resolves with `work`'s result; in beginframe mode sends frames every 16 ms after `delayMs` until
    * `work` settles, so page code waiting for an animation frame can run.
@@ -77,6 +82,8 @@ export interface OpenPageOptions {
    * that size (`--resolution`, src/render/resolution.ts).
    */
   deviceScaleFactor?: number;
+  /** The browser context to open the page in (`LaunchedBrowser.contextId`); default the browser's default context. */
+  browserContextId?: string;
 }
 
 /** The encoding of captured frames: PNG (lossless, alpha) or JPEG (quality `JPEG_QUALITY`, no alpha). */
@@ -100,6 +107,7 @@ export async function openCapturePage(browser: Browser, mode: CaptureMode, optio
       url: 'about:blank',
       width: options.width,
       height: options.height,
+      ...(options.browserContextId ? { browserContextId: options.browserContextId } : {}),
       ...(mode === 'beginframe' ? { enableBeginFrameControl: true } : { newWindow: true }),
     });
     const target = await browser.waitForTarget((t) => (t as unknown as { _targetId: string })._targetId === targetId, { timeout: 15_000 });
@@ -190,20 +198,54 @@ export async function openCapturePage(browser: Browser, mode: CaptureMode, optio
     );
   };
 
+  /** The image `captureIfChanged` last returned (null until it returned one). */
+  let lastImage: Buffer | null = null;
+  /**
+   * The last `captureIfChanged` found new pixels: the next one takes its screenshot straight away, with
+   * no probe frame before it and no frame drawn after it (see captureIfChanged).
+   */
+  let moving = false;
+  /** Draws the frame after a screenshot (see captureIfChanged), so the next probe reports only new damage. */
+  const settleAfterScreenshot = async (): Promise<void> => {
+    await session.send('HeadlessExperimental.beginFrame', { interval: PUMP_INTERVAL_MS, noDisplayUpdates: false });
+    drawnSinceImage = false;
+  };
+
   const captureIfChanged = async (): Promise<Buffer | null> => {
     if (mode !== 'beginframe') return capture();
     if (pumping) await pumping;
+    if (moving) {
+      // While frames keep changing, a probe (and the frame drawn after each screenshot to make the next
+      // probe meaningful) are two composites of the whole frame that find damage every time: measured
+      // 6 % of a busy moving 1080p frame's browser CPU, 10 % of a 640x360 CSS render's whole CPU
+      // (BENCHMARKS.md, 2026-12-07), and two round trips. The screenshot itself draws what changed; only
+      // when its image comes out byte-identical to the last one (the page held still: the encoders are
+      // deterministic, so equal pixels give equal bytes) does the page go back to probing.
+      const image = await capture();
+      if (lastImage === null || !image.equals(lastImage)) {
+        lastImage = image;
+        return image;
+      }
+      moving = false;
+      await settleAfterScreenshot();
+      return null;
+    }
     // The probe draws whatever changed since the last frame drawn; damage means new pixels.
     if (!drawnSinceImage) await beginFrame();
     if (!drawnSinceImage) return null;
     const image = await capture();
-    // The frame after a screenshot always reports damage (measured with Chromium 147: the copy of the
-    // output damages the next draw), which would hide a real change behind it. Draw that frame now,
-    // before the page is seeked again, so the next probe reports only what the seek changed. (Only
-    // page code running on real time — a timer, a network callback — could change the page between
-    // the two frames; such a page is not deterministic in any render.)
-    await session.send('HeadlessExperimental.beginFrame', { interval: PUMP_INTERVAL_MS, noDisplayUpdates: false });
-    drawnSinceImage = false;
+    if (lastImage !== null && image.equals(lastImage)) {
+      // Damage that drew the same pixels (an element replaced by an identical one): still holding.
+      // The frame after a screenshot always reports damage (measured with Chromium 147: the copy of
+      // the output damages the next draw), which would hide a real change behind it. Draw that frame
+      // now, before the page is seeked again, so the next probe reports only what the seek changed.
+      // (Only page code running on real time — a timer, a network callback — could change the page
+      // between the two frames; such a page is not deterministic in any render.)
+      await settleAfterScreenshot();
+      return null;
+    }
+    lastImage = image;
+    moving = true;
     return image;
   };
 
@@ -213,6 +255,11 @@ export async function openCapturePage(browser: Browser, mode: CaptureMode, optio
     mode,
     capture,
     captureIfChanged,
+    forgetImage: () => {
+      drawnSinceImage = true;
+      // Nothing to compare the next screenshot with: it is returned whatever it shows.
+      lastImage = null;
+    },
     pumpWhile,
     close: async () => {
       await session.detach().catch(() => {});

@@ -4,7 +4,8 @@
  * Opening: the in-page runtime is injected before any page script runs (`evaluateOnNewDocument`), the
  * page is loaded, `window.__framesmith.ready()` is awaited, then the stages' `setupPage` hooks run.
  * Per frame: `seek(frameIndex, time)` → `beforeCapture` hooks → capture (PNG or JPEG), or, when the
- * page drew nothing since this worker's previous screenshot, that image again (page.ts).
+ * page drew nothing since this worker's previous screenshot (or drew the same pixels), that image again
+ * (page.ts).
  *
  * Anything that goes wrong in the page fails the frame with a `CaptureError` naming it: an uncaught
  * exception (`pageerror`), an entry in `window.__framesmith.errors`, or a request that failed or
@@ -39,6 +40,8 @@ export interface WorkerOptions {
   imageFormat?: FrameImageFormat;
   /** See OpenPageOptions.deviceScaleFactor. Default 1. */
   deviceScaleFactor?: number;
+  /** See OpenPageOptions.browserContextId. */
+  browserContextId?: string;
   hooks?: CaptureHooks;
   /** The deadlines of every wait on the page. Default `DEFAULT_DEADLINES`. */
   deadlines?: Deadlines;
@@ -108,6 +111,7 @@ export class CaptureWorker {
       imageFormat: options.imageFormat,
       genericFamily: options.genericFamily,
       deviceScaleFactor: options.deviceScaleFactor,
+      browserContextId: options.browserContextId,
     });
     // Until the worker exists, problems collect here; afterwards they go to the worker.
     let problems: Problem[] = [];
@@ -229,6 +233,17 @@ export class CaptureWorker {
     this.frames.captured++;
     this.lastImage = image;
     return image;
+  }
+
+  /**
+   * Starts a new range on a page kept from an earlier one (a worker's next chunk): its first frame is
+   * a screenshot, never the previous range's image, and `frames` counts from zero again.
+   */
+  beginRange(): void {
+    this.capturePage.forgetImage();
+    this.lastImage = null;
+    this.frames.captured = 0;
+    this.frames.reused = 0;
   }
 
   /**

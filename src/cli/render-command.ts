@@ -63,6 +63,7 @@ interface RenderFlags extends DeadlineFlags, HyperframesFlags, BatchFlags {
   storage?: string;
   resolution?: string;
   videoFrameFormat?: 'auto' | 'jpg' | 'png';
+  videoDecode?: 'auto' | 'page' | 'ffmpeg';
   hdr?: boolean;
   sdr?: boolean;
 }
@@ -231,6 +232,12 @@ export function registerRender(program: Command, context: CommandContext): void 
         'format <video> frames are extracted in: auto (JPEG, PNG for sources with alpha), png (lossless, for screen recordings and colour-critical footage), jpg (sources with alpha stay PNG)',
       ).choices(['auto', 'jpg', 'png']),
     )
+    .addOption(
+      new Option(
+        '--video-decode <where>',
+        'where <video> frames are decoded: page (in the page with WebCodecs wherever that is exact: H.264/VP9/AV1, SDR, opaque, absolutely positioned), ffmpeg (extracted by ffmpeg), auto (ffmpeg for now); planned renders always use ffmpeg',
+      ).choices(['auto', 'page', 'ffmpeg']),
+    )
     .option('--hdr', 'mp4: encode HDR (H.265 10-bit, BT.2020, HLG; PQ when a video source is PQ); other formats stay SDR with a warning')
     .option('--sdr', 'encode SDR, BT.709 (the default)')
     .option('--json', 'print the result as one JSON document')
@@ -310,6 +317,7 @@ export function registerRender(program: Command, context: CommandContext): void 
         storage: flags.storage, // a directory (openStorage resolves it) or an s3:// URL
         resolution: flags.resolution,
         videoFrameFormat: flags.videoFrameFormat,
+        videoDecode: flags.videoDecode,
         dynamicRange: flags.hdr ? 'hdr' : 'sdr',
         onNotice: (message) => {
           if (!flags.json) display.interrupt(() => context.stderr.write(`framesmith: ${withFlags(message, optionFlags(program))}\n`));

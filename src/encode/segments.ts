@@ -3,9 +3,13 @@
  * uneven chunks down to one frame, 30, 25, 30000/1001 and 24000/1001 fps, every frame in order, its
  * timestamp exactly n/fps, a keyframe at every join, the same stream parameters as one pass).
  *
- * - A segment is today's encode of the chunk's frames alone (`encoderArgs`, timestamps from 0): x264
- *   opens every process with an IDR and closes its GOPs, VP9's first frame is a keyframe, ProRes is
- *   intra-only. GIF and PNG chunks are PNG sequences (a GIF needs one palette for the whole).
+ * - A segment is the encode of the chunk's frames alone (`encoderArgs` with `segment: true`,
+ *   timestamps from 0): x264 opens every process with an IDR and closes its GOPs, VP9's first frame is
+ *   a keyframe, ProRes is intra-only. GIF and PNG chunks are PNG sequences (a GIF needs one palette for
+ *   the whole). An mp4 segment's x264 holds no frames back (`SEGMENT_X264_PARAMS`: no lookahead, no
+ *   B-frames), so what is left to encode after a chunk's last frame — a fixed cost of every chunk,
+ *   paid while the capture has stopped — is its threads' few frames, not the preset's lookahead of 40;
+ *   and it has no `+faststart` pass, which the assembly makes once for the whole.
  * - Assembly is ffmpeg's concat demuxer with stream copy, given each segment's exact duration as the
  *   difference of rounded boundaries (so rounding never accumulates), and every timestamp rewritten
  *   from the frame's index (`setts`): pts = N/fps; for H.264 dts = (N − D)/fps with D the largest
@@ -22,6 +26,7 @@ import { runFfmpeg, runFfprobe } from '../media/tools.js';
 import type { Rational } from '../media/rational.js';
 import { EncodeError, pngFrameName, startVideoEncoder } from './video.js';
 import type { VideoEncoder } from './encoder.js';
+import { readSegmentVideo } from './segment-probe.js';
 import { gifEncodeArgs, gifPaletteArgs, movieTimescale, type VideoEncoderOptions, type VideoFormat } from './video-args.js';
 
 /** The encoder of one chunk's segment: a file in the output's format, or a PNG directory for gif and png. */
@@ -41,7 +46,12 @@ export interface SegmentEncoderOptions extends VideoEncoderOptions {
 /** Starts the encoder of one chunk's segment (see the module comment). */
 export function startSegmentEncoder(options: SegmentEncoderOptions): Promise<SegmentEncoder> {
   const frames = options.format === 'gif' || options.format === 'png';
-  return startVideoEncoder({ ...options, format: frames ? 'png' : options.format, frameFormat: frames ? 'png' : options.frameFormat });
+  return startVideoEncoder({
+    ...options,
+    format: frames ? 'png' : options.format,
+    frameFormat: frames ? 'png' : options.frameFormat,
+    segment: true,
+  });
 }
 
 /** One chunk's encoded segment, as `assembleSegments` takes it. */
@@ -88,7 +98,11 @@ function boundary(n: number, fps: Rational): number {
 
 async function concatCopy(segments: readonly Segment[], options: AssembleOptions): Promise<void> {
   const { num, den } = options.fps;
-  const probes = await Promise.all(segments.map((s) => probeSegment(s.file, options.signal)));
+  const probes = await probeSegments(
+    segments.map((s) => s.file),
+    options.format,
+    options.signal,
+  );
   const mismatch = probes.findIndex((p) => p.extradata !== probes[0]!.extradata);
   if (mismatch > 0) {
     throw new EncodeError(
@@ -157,7 +171,24 @@ async function concatCopy(segments: readonly Segment[], options: AssembleOptions
   }
 }
 
-/** A segment's codec parameters (hex) and its first packet's pts − dts, seconds. */
+/**
+ * Each segment's codec parameters (hex) and its first packet's pts − dts, seconds: for mp4 and mov read
+ * from their boxes in this process (segment-probe.ts), else — or when one of them cannot be read so —
+ * by ffprobe, all alike (the two spell the parameters differently).
+ */
+async function probeSegments(
+  files: readonly string[],
+  format: VideoFormat,
+  signal?: AbortSignal,
+): Promise<Array<{ extradata: string; delay: number }>> {
+  if (format === 'mp4' || format === 'mov') {
+    const read = await Promise.all(files.map((f) => readSegmentVideo(f).catch(() => null)));
+    if (read.every((r) => r !== null)) return read.map((r) => ({ extradata: r!.config, delay: r!.delay }));
+  }
+  return Promise.all(files.map((f) => probeSegment(f, signal)));
+}
+
+/** A segment's codec parameters (hex) and its first packet's pts − dts, seconds, by ffprobe. */
 async function probeSegment(file: string, signal?: AbortSignal): Promise<{ extradata: string; delay: number }> {
   const { stdout } = await runFfprobe(
     [

@@ -100,6 +100,11 @@ export interface VideoEncoderOptions {
    * seconds' frames, no scene-cut keyframes), so HLS segments of that length each start on one.
    */
   keyframeSeconds?: number;
+  /**
+   * mp4: the encode is one chunk's segment (src/encode/segments.ts): x264 with `SEGMENT_X264` on top of
+   * the quality preset, and no `+faststart` (the assembly writes the final file).
+   */
+  segment?: boolean;
   /** A private directory for intermediate files (GIF's lossless frames and palette). */
   workDir?: string;
   signal?: AbortSignal;
@@ -117,14 +122,36 @@ export function evenSize(width: number, height: number): { width: number; height
   return { width: width + (width % 2), height: height + (height % 2) };
 }
 
+/**
+ * x264 settings of a chunk's segment, on top of the quality preset (`-tune zerolatency`'s, spelled
+ * out): no lookahead and no B-frames, so nothing is held back — after a chunk's last frame, while the
+ * capture has stopped, only the frame in hand is left to encode; slices, not frames, are what threads
+ * share. Without lookahead there is no macroblock tree, and x264 then spends more bits at one CRF:
+ * `crfOffset` is added to the CRF (not to a `videoBitrate`) of presets that have the tree (all but
+ * ultrafast and superfast), so a segment keeps the preset's quality.
+ *
+ * Measured on bench/compositions/chunks-1080p (180 JPEG frames of 1080p, `standard`: x264 medium CRF
+ * 18; 6 segments of 30 frames joined, PSNR/SSIM against the lossless capture; BENCHMARKS.md, issue
+ * 22): the preset alone 44.32 dB, SSIM 0.99555, 4.29 MB, 15.6 CPU-s, 1.7 CPU-s left after a chunk's
+ * last frame; these settings at CRF 22: 44.41 dB, SSIM 0.99584, 4.86 MB (+13 %), 11.3 CPU-s, 0.12–0.16
+ * CPU-s left. (Lookahead 5 frames at CRF 17 kept the quality at +5 % size but left 0.4–0.7 CPU-s; no
+ * B-frames with frame threads at CRF 22, 0.2–0.3 CPU-s.)
+ */
+export const SEGMENT_X264 = { params: 'bframes=0:rc-lookahead=0:sync-lookahead=0:sliced-threads=1', crfOffset: 4 } as const;
+
+/** x264 presets without the macroblock tree (no lookahead): a segment's CRF stays theirs. */
+const PRESETS_WITHOUT_MBTREE = new Set(['ultrafast', 'superfast']);
+
 const BT709_TAGS = ['-color_primaries', 'bt709', '-color_trc', 'bt709', '-colorspace', 'bt709', '-color_range', 'tv'];
 
 /** The rate control arguments of x264 or VP9 (see the module comment). */
 function rateControl(options: VideoEncoderOptions, codec: 'x264' | 'vp9'): string[] {
   const quality = QUALITY_PRESETS[options.quality ?? 'standard'];
   if (options.videoBitrate !== undefined) return ['-b:v', options.videoBitrate];
-  const crf = String(options.crf ?? (codec === 'x264' ? quality.x264Crf : quality.vp9Crf));
-  return codec === 'x264' ? ['-crf', crf] : ['-crf', crf, '-b:v', '0'];
+  let crf = options.crf ?? (codec === 'x264' ? quality.x264Crf : quality.vp9Crf);
+  if (codec === 'x264' && options.segment && !PRESETS_WITHOUT_MBTREE.has(quality.x264Preset))
+    crf = Math.min(51, crf + SEGMENT_X264.crfOffset);
+  return codec === 'x264' ? ['-crf', String(crf)] : ['-crf', String(crf), '-b:v', '0'];
 }
 
 /**
@@ -210,13 +237,13 @@ export function encoderArgs(options: VideoEncoderOptions): string[] {
       quality.x264Preset,
       ...rateControl(options, 'x264'),
       ...fixedGop(options),
+      ...(options.segment ? ['-x264-params', SEGMENT_X264.params] : []),
       '-pix_fmt',
       'yuv420p',
       ...BT709_TAGS,
       '-r',
       rate,
-      '-movflags',
-      '+faststart',
+      ...(options.segment ? [] : ['-movflags', '+faststart']),
       '-f',
       'mp4',
       options.output,

@@ -2,10 +2,10 @@
  * `initProject(dir, template)`: writes a starter composition. Everything is written into a private
  * directory next to `dir` and renamed into place at the end, so `dir` either holds the whole starter
  * or is untouched. An existing, non-empty `dir` is refused (unless `force`: its files are kept, the
- * starter's written over them).
+ * starter's renamed over them one by one, so each file is whole, old or new, whenever the write stops).
  */
 import { randomBytes } from 'node:crypto';
-import { cp, mkdir, readdir, rename, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { FramesmithError } from '../errors.js';
 import { runFfmpeg } from '../media/tools.js';
@@ -46,7 +46,13 @@ export async function initProject(dir: string, templateName: string, options: { 
       await runFfmpeg(['-y', '-v', 'error', ...args, path.join(staging, rel)]);
     }
     if (existing && existing.length > 0) {
-      await cp(staging, target, { recursive: true, force: true });
+      // Into a directory with files of its own: file by file, each renamed over its old version, so
+      // every file is whole — the user's, or the starter's — whenever the write stops.
+      const written = [...Object.keys(template.files), ...Object.keys(template.media ?? {})];
+      for (const rel of written) {
+        await mkdir(path.dirname(path.join(target, rel)), { recursive: true });
+        await rename(path.join(staging, rel), path.join(target, rel));
+      }
       await rm(staging, { recursive: true, force: true });
     } else {
       // Onto a missing or empty directory, a rename is all or nothing.

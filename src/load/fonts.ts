@@ -25,6 +25,7 @@ import { fontDir, UNALIASED_PREFIX } from '../fonts/fontconfig.js';
 import { preferDefaultForGenericPrimary } from '../fonts/generic.js';
 import { nonAsciiCodePoints } from '../fonts/text.js';
 import { fetchGoogleFamily, type GoogleFamilyMissing, type GoogleFetch } from '../fonts/google.js';
+import { platformFontsWarning } from '../fonts/platform.js';
 import { fontReport } from '../fonts/report.js';
 import type { ResolvedFont } from '../fonts/resolved-font.js';
 import { familiesToInstall, scanFonts, unresolvedFamilies, type FontUsage } from '../fonts/usage.js';
@@ -163,6 +164,8 @@ export async function resolveFonts(
     });
   }
   const families = familiesToInstall(usage);
+  const outsideLinux = platformFontsWarning(process.platform, families);
+  if (outsideLinux) warn(outsideLinux);
   const units = text.size === 0 ? [] : fallbackUnits(text, families, document.querySelector('html')?.getAttribute('lang'), fontDir()).units;
   // A system name the page declares itself keeps no alias: when its own faces fail, the browser looks
   // the name up among the platform's fonts, where HyperFrames' machine has nothing of that name.

@@ -236,10 +236,10 @@ function typeProblem(d: VariableDeclaration, value: unknown): string | null {
     case 'boolean':
       return typeof value === 'boolean' ? null : 'expects true or false';
     case 'enum':
-      if (typeof value !== 'string') return 'expects a string among its options';
-      return d.options && !d.options.some((o) => o === value)
-        ? `must be one of ${d.options.map((o) => JSON.stringify(o)).join(', ')}`
-        : null;
+      // An option may be a number or a boolean as well as a string: a value fits when it is one of them, of the same type.
+      if (d.options)
+        return d.options.some((o) => o === value) ? null : `must be one of ${d.options.map((o) => JSON.stringify(o)).join(', ')}`;
+      return typeof value === 'string' ? null : 'expects a string among its options';
     case 'font':
       if (typeof value === 'string') return null;
       return record && typeof record.name === 'string' && typeof record.source === 'string'

@@ -1,4 +1,5 @@
 /** A planned render's frame range cut into chunks, and what a chunk reports back: plain data. */
+import type { SharedFramesStats } from '../extract/shared-frames.js';
 import type { RenderWarning } from '../warnings.js';
 
 /** One chunk of a planned render: `count` frames from composition frame `first`. */
@@ -17,12 +18,19 @@ export interface ChunkResult {
   segment: string;
   frames: number;
   warnings: RenderWarning[];
-  /** ms: load (plan checked, pages ready), capture, flush (encoder end), total. */
+  /** ms: load (plan checked, pages ready), frames (from the start until the video frames were had), capture, flush (encoder end), total. */
   timings: Record<string, number>;
   /** Whether the chunk's pages drew with WebGL (a page refused it mid-capture captured again with it). */
   webgl?: boolean;
   /** Frames by a screenshot and reused unchanged (RenderResult.capture). */
   capture?: { captured: number; reused: number };
+  /** True when the chunk ran in a capture session (browsers, loaded pages) kept from an earlier chunk of its plan (src/render/chunk-session.ts). */
+  sessionReused?: boolean;
+  /**
+   * How the chunk obtained its video frames, in windows (src/extract/shared-frames.ts): needed, found
+   * published, decoded here, waited for, taken over; ffmpeg processes run and frames they wrote.
+   */
+  videoFrames?: SharedFramesStats;
 }
 
 /** Default frames per chunk: 8 s at 30 fps, so a chunk's fixed cost (browser, page, encoder) stays small beside its capture. */

@@ -3,15 +3,16 @@
  * `plans/.building-…`, hashed, listed in `plan.json` (written last), and the directory is renamed to
  * `plans/<sha256 of plan.json>`. A plan that already exists under that name has the same content: the
  * copy is dropped and the existing one used. A crash leaves only a `.building-…` directory, which no
- * chunk ever reads.
+ * chunk ever reads. A video source, named by its content hash (`sources/<sha256>.<ext>`), is hard-linked
+ * from another plan of the storage that holds it (a re-plan after an edit copies no video), else copied.
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import { copyFile, mkdir, readdir, realpath, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { constants } from 'node:fs';
+import { copyFile, link, mkdir, readdir, realpath, rename, rm, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import pLimit from 'p-limit';
 import type { ServedAsset } from '../composition/model.js';
-import type { ShownVideo } from '../stages/video-paint.js';
 import { PlanError } from './errors.js';
 import { PLAN_SCHEMA, type PlanFile, type PlannedVideo, type RenderPlan } from './types.js';
 
@@ -27,7 +28,8 @@ export interface PlanInputs {
   runtime: string;
   routes: readonly ServedAsset[];
   mounts: readonly { prefix: string; dir: string }[];
-  videos: readonly ShownVideo[];
+  /** The videos, each with its source file (absolute): copied in once per content, as `sources/<sha256>.<ext>`. */
+  videos: ReadonlyArray<Omit<PlannedVideo, 'source'> & { file: string }>;
   audio: { file: string; codec: 'aac' | 'opus' } | null;
   settings: Omit<RenderPlan, 'schema' | 'files' | 'videos' | 'audio' | 'page' | 'render'> & {
     render: Omit<RenderPlan['render'], 'entry'>;
@@ -53,7 +55,7 @@ const SKIPPED_DIRS = new Set(['.git', 'node_modules']);
 
 /**
  * Audio and video files are not copied: the page can only play them through `<video>`/`<audio>`,
- * which the media stages replace (the plan holds their frames and mix), and a project directory often
+ * which the media stages replace (the plan holds each video's source under `sources/`, and the mix), and a project directory often
  * holds renders and sources that no page reads.
  */
 const MEDIA_FILE = /\.(mp4|m4v|mov|webm|mkv|avi|mpe?g|ts|m4a|mp3|wav|aac|ogg|oga|opus|flac)$/i;
@@ -66,13 +68,13 @@ export async function freezePlan(storage: string, inputs: PlanInputs): Promise<F
   });
   const building = path.join(plans, `.building-${process.pid}-${randomBytes(4).toString('hex')}`);
   try {
-    const copies: Array<{ from: string; to: string }> = [];
+    const copies: Array<{ from: string; to: string; sha256?: string }> = [];
     const targets = new Set<string>();
-    /** Copies `from` to `to` (relative to the plan), once per target. */
-    const add = (from: string, to: string) => {
+    /** Copies `from` to `to` (relative to the plan), once per target; `sha256`: its content's, known already. */
+    const add = (from: string, to: string, sha256?: string) => {
       if (!targets.has(to)) {
         targets.add(to);
-        copies.push({ from, to });
+        copies.push({ from, to, ...(sha256 ? { sha256 } : {}) });
       }
       return to;
     };
@@ -87,19 +89,10 @@ export async function freezePlan(storage: string, inputs: PlanInputs): Promise<F
       await listTree(m.dir, (file, rel) => add(file, `${dir}/${rel}`));
       mounts.push({ prefix: m.prefix, dir });
     }
-    const frameDirs = new Map<string, string>();
-    const videos: PlannedVideo[] = inputs.videos.map((v) => ({
-      ...v,
-      frames: v.frames.map((f) => {
-        const source = path.dirname(f);
-        let dir = frameDirs.get(source);
-        if (!dir) {
-          dir = `frames/${frameDirs.size}`;
-          frameDirs.set(source, dir);
-        }
-        return add(f, `${dir}/${path.basename(f)}`);
-      }),
-    }));
+    const videos: PlannedVideo[] = inputs.videos.map(({ file, ...v }) => {
+      const sha256 = v.sourceId.replace(/^sha256:/, '');
+      return { ...v, source: add(file, `sources/${sha256}${path.extname(file).toLowerCase()}`, sha256) };
+    });
     const audio = inputs.audio
       ? { file: add(inputs.audio.file, `audio${path.extname(inputs.audio.file)}`), codec: inputs.audio.codec }
       : null;
@@ -114,8 +107,23 @@ export async function freezePlan(storage: string, inputs: PlanInputs): Promise<F
         limit(async () => {
           const to = path.join(building, c.to);
           await mkdir(path.dirname(to), { recursive: true });
-          await copyFile(c.from, to);
-          return describe(to, c.to);
+          if (!c.sha256) {
+            await copyFile(c.from, to);
+            return describe(to, c.to);
+          }
+          // A source (large) is not hashed again (its name is its hash): linked from another plan that
+          // holds the same content (plans are never written once made), else cloned where the file
+          // system can, else copied.
+          const other = await sameSourceIn(plans, c.to, (await stat(c.from)).size);
+          if (
+            !other ||
+            !(await link(other, to).then(
+              () => true,
+              () => false,
+            ))
+          )
+            await copyFile(c.from, to, constants.COPYFILE_FICLONE);
+          return { path: c.to, size: (await stat(to)).size, sha256: c.sha256 };
         }),
       ),
       ...texts.map((t) =>
@@ -162,6 +170,23 @@ export async function freezePlan(storage: string, inputs: PlanInputs): Promise<F
     await rm(building, { recursive: true, force: true }).catch(() => {});
     throw error instanceof PlanError ? error : PlanError.storage(storage, error);
   }
+}
+
+/** A file `rel` (a source, named by its hash) of `size` bytes in a complete plan in `plans`, or null: what a new plan links. */
+async function sameSourceIn(plans: string, rel: string, size: number): Promise<string | null> {
+  const names = await readdir(plans).catch(() => [] as string[]);
+  for (const name of names) {
+    if (!/^[0-9a-f]{64}$/.test(name)) continue;
+    const file = path.join(plans, name, ...rel.split('/'));
+    if (
+      await stat(file).then(
+        (st) => st.isFile() && st.size === size,
+        () => false,
+      )
+    )
+      return file;
+  }
+  return null;
 }
 
 async function describe(file: string, rel: string): Promise<PlanFile> {

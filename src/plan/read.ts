@@ -25,8 +25,8 @@ const HASH = /^[0-9a-f]{64}$/;
 /**
  * Opens and checks the plan `hash` in the local directory `root` against this machine's `tools`;
  * `storage` names the storage location in messages (the directory itself, or its s3:// URL). With
- * `framesLater`, the video frames (`frames/…`) are not checked here: a chunk that fetches only the
- * frames it shows checks those with `checkPlanFiles`.
+ * `framesLater`, the video sources (`sources/…`) are not checked here: a chunk fetches a source only
+ * when it decodes frames of it, and checks it then with `checkPlanFiles`.
  */
 export async function openPlan(
   root: string,
@@ -73,14 +73,14 @@ export async function openPlan(
   const opened = { hash, dir, plan, resolve };
   await checkPlanFiles(
     opened,
-    plan.files.map((f) => f.path).filter((p) => !(framesLater && p.startsWith(FRAMES))),
+    plan.files.map((f) => f.path).filter((p) => !(framesLater && p.startsWith(SOURCES))),
     storage,
   );
   return opened;
 }
 
-/** The folder of a plan holding the video frames. */
-export const FRAMES = 'frames/';
+/** The folder of a plan holding the video sources, which a chunk fetches only to decode them. */
+export const SOURCES = 'sources/';
 
 /** Throws `plan_corrupt` unless the files `rels` of the plan are there at their planned sizes. */
 export async function checkPlanFiles(opened: OpenedPlan, rels: Iterable<string>, storage: string): Promise<void> {

@@ -10,20 +10,28 @@
  *                       page/runtime.js   the scripts injected before the page's own
  *                       routes/…          assets served besides the project (fetched remote files)
  *                       vendor/gsap/…     the gsap served under /__framesmith/vendor/gsap/
- *                       frames/<n>/…      the extracted video frames, one directory per extraction
+ *                       sources/<sha256>.<ext>  each video's source file, named by its content
  *                       audio.m4a|webm    the mixed sound, exactly as long as the frames
  * ```
  *
  * Paths inside the plan are relative to its directory, `/`-separated.
+ *
+ * A plan holds no video frames: it holds, for each video, the recipe of its extraction (the source,
+ * the trim, the rates, the loop, the drawn size, the colour decision), and each chunk obtains the
+ * frames its own range shows through the storage (src/extract/shared-frames.ts).
  */
 import type { CaptureMode } from '../browser/launch.js';
 import type { FrameImageFormat } from '../capture/page.js';
 import type { Quality, VideoFormat } from '../encode/video-args.js';
+import type { FrozenRecipe } from '../extract/windows.js';
 import type { ShownVideo } from '../stages/video-paint.js';
 import type { StrictSetting } from '../warnings.js';
 
-/** Bumped when the layout or the meaning of a field changes: a plan of another schema is refused. */
-export const PLAN_SCHEMA = 1;
+/**
+ * Bumped when the layout or the meaning of a field changes: a plan of another schema is refused.
+ * 2: videos are recipes and sources (`PlannedVideo`), no frames.
+ */
+export const PLAN_SCHEMA = 2;
 
 /** One file of a plan besides `plan.json`: its path relative to the plan directory, size in bytes, SHA-256 (hex). */
 export interface PlanFile {
@@ -32,8 +40,19 @@ export interface PlanFile {
   sha256: string;
 }
 
-/** One `<video>` as the pages show it: a ShownVideo whose frame paths are relative to the plan. */
-export type PlannedVideo = ShownVideo;
+/**
+ * One `<video>` as the pages show it (a ShownVideo without frame files), and what extracting its frames
+ * needs: the recipe, its source (relative to the plan) and the source's content identity.
+ */
+export type PlannedVideo = Omit<ShownVideo, 'frames'> & {
+  /** Frames of the recipe, slot 0 on: past them the video holds its last one, or wraps when looping. */
+  frameCount: number;
+  /** `sources/<sha256>.<ext>`. */
+  source: string;
+  /** `sha256:<hex>` of the source's bytes. */
+  sourceId: string;
+  recipe: FrozenRecipe;
+};
 
 /**
  * The content of `plan.json`: the frames to render, the locked output settings, what the pages load, the

@@ -175,6 +175,15 @@ export class CaptureSession {
   }
 
   /**
+   * Attaches `hooks` to every page in place of the ones it runs (their `setupPage` runs now), and to
+   * pages loaded afresh later: a page kept for another frame range (src/render/chunk-session.ts).
+   */
+  async replaceHooks(hooks: CaptureHooks): Promise<void> {
+    this.state.hooks = hooks;
+    await this.session.attachHooks(hooks);
+  }
+
+  /**
    * Captures `run`'s frames into the sink `open` gives and returns that sink, with whether the pages
    * drew with WebGL. Under `auto`, a page refused WebGL during the capture: the sink is aborted, the
    * browsers start again with WebGL, and the frames are captured again into a new sink from `open`.

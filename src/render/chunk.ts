@@ -1,8 +1,8 @@
 /**
  * The chunk phase: given a plan in storage and a frame range, check the plan (hash, schema, files,
- * framesmith, ffmpeg and browser versions), capture the range from the plan's own copy of the project
- * with its frozen video frames (only those the range shows are fetched and checked: an S3 worker
- * downloads its range's frames, not the plan's), and encode it as a segment that joins the others without re-encoding
+ * framesmith, ffmpeg and browser versions), obtain the video frames the range shows (chunk-frames.ts:
+ * through the storage, each window of frames decoded once for all workers), capture the range from the
+ * plan's own copy of the project, and encode it as a segment that joins the others without re-encoding
  * (src/encode/segments.ts). The segment is written under a temporary name in the render's directory
  * and renamed to a name of its own (`chunk-00003-<attempt>.mp4`): a chunk killed midway leaves only a
  * `.partial` file, and the assembler takes exactly the names the finished chunks reported.
@@ -17,15 +17,25 @@ import { frameTime, parseRational } from '../media/rational.js';
 import { getTools } from '../media/tools.js';
 import type { ChunkJob, ChunkResult } from '../plan/chunks.js';
 import { PlanError } from '../plan/errors.js';
-import { checkBrowser, checkPlanFiles, openPlan, type OpenedPlan } from '../plan/read.js';
-import { framesShownAt, videoPainter } from '../stages/video-paint.js';
+import { checkBrowser, openPlan, type OpenedPlan } from '../plan/read.js';
+import { sharedFramesStats } from '../extract/shared-frames.js';
+import { videoPainter, type ShownVideo } from '../stages/video-paint.js';
+import { chunkVideos } from './chunk-frames.js';
 import { openStorage, type RenderStorage } from '../storage/storage.js';
 import { FRAMESMITH_VERSION } from '../version.js';
-import { WarningLog } from '../warnings.js';
+import { WarningLog, type RenderWarning } from '../warnings.js';
 import { openCaptureSession, type CaptureSession } from './capture-session.js';
+import {
+  chunkSessionKey,
+  hooksForKeptPages,
+  openOneShot,
+  type ChunkSessions,
+  type HeldChunkSession,
+  type OpenedChunkSession,
+} from './chunk-session.js';
 import { resolveDeadlines } from './deadlines.js';
 import { toRenderError } from './errors.js';
-import type { PageSetup } from './session.js';
+import type { PageSetup, RenderSession } from './session.js';
 import { RenderError } from './errors.js';
 
 /** How `renderChunk()` renders one chunk of a plan frozen in storage. */
@@ -40,14 +50,28 @@ export interface ChunkOptions {
   signal?: AbortSignal;
   /** Frames of this chunk captured so far. */
   onProgress?(done: number, total: number): void;
+  /**
+   * The process's sessions kept between chunks of one plan (the `worker` command's,
+   * src/render/chunk-session.ts). Without it the chunk opens a session and closes it when done.
+   */
+  sessions?: ChunkSessions;
+  /**
+   * Whether the chunk's render still waits for it. Default: its storage marker is there and fresh by
+   * this machine's clock (right for a render in this process). A worker passes its queue's answer
+   * (`ChunkProcessor`'s `renderOpen`: Redis keys), as machines' clocks may be hours apart.
+   */
+  renderOpen?(renderId: string): Promise<boolean>;
 }
 
 /**
  * Throws `cancelled` (permanent) unless the render of `job` still waits for it: a chunk of a render
  * that finished, failed or was cancelled meanwhile is not rendered, and its segment not kept.
  */
-async function requireActive(storage: RenderStorage, job: ChunkJob): Promise<void> {
-  if (!(await storage.isRenderOpen(job.renderId)))
+async function requireActive(storage: RenderStorage, job: ChunkJob, renderOpen?: ChunkOptions['renderOpen']): Promise<void> {
+  // The storage is asked even when `renderOpen` decides: a storage that is down then fails the chunk
+  // here (storage_unreachable), not after it rendered every frame, on each of its tries.
+  const marker = await storage.isRenderOpen(job.renderId);
+  if (!(renderOpen ? await renderOpen(job.renderId) : marker))
     throw new RenderError(
       'cancelled',
       `render ${job.renderId} no longer waits for its chunks (it finished, failed or was cancelled)`,
@@ -70,11 +94,16 @@ export async function renderChunk(job: ChunkJob, chunkOptions: ChunkOptions): Pr
   const signal = options.signal ?? new AbortController().signal;
   let warnings = new WarningLog();
   let session: CaptureSession | undefined;
+  let held: HeldChunkSession | undefined;
+  let healthy = false;
   let encoder: SegmentEncoder | undefined;
   let partial: string | undefined;
+  const videoFrames = sharedFramesStats();
+  /** Ends the chunk's hold on frame-cache entries it shows (src/render/chunk-frames.ts). */
+  let releaseFrames: (() => void) | undefined;
   try {
     const storage = typeof options.storage === 'string' ? await openStorage(options.storage) : options.storage;
-    await requireActive(storage, job);
+    await requireActive(storage, job, options.renderOpen);
     const tools = await getTools();
     await storage.fetchPlan(job.planHash);
     const opened = await openPlan(storage.root, job.planHash, { framesmith: FRAMESMITH_VERSION, ffmpeg: tools.version }, storage.name, {
@@ -99,43 +128,70 @@ export async function renderChunk(job: ChunkJob, chunkOptions: ChunkOptions): Pr
       );
     }
     const fps = parseRational(plan.render.fps)!;
-    // Only the frames this range shows, fetched while the browser starts.
-    const shown = framesShownAt(
-      plan.videos,
-      Array.from({ length: job.count }, (_, i) => frameTime(job.first + i, fps)),
-    );
-    const framesReady = storage.fetchPlanFiles(job.planHash, shown).then(() => checkPlanFiles(opened, shown, storage.name));
+    // Only the frames this range shows, obtained while the browser starts.
+    const times = Array.from({ length: job.count }, (_, i) => frameTime(job.first + i, fps));
+    const framesReady = chunkVideos(opened, storage, times, { signal, stats: videoFrames }).then((got) => {
+      timings.frames = Math.round(performance.now() - started);
+      releaseFrames = got.release;
+      return got.videos;
+    });
     framesReady.catch(() => {}); // awaited below; a failure before then must not be unhandled
     const scale = plan.render.deviceScaleFactor ?? 1;
-    const chunkWarnings = warnings;
-    session = await openCaptureSession({
-      setup: await pageSetupFromPlan(opened),
-      browsers: Math.min(options.workers, job.count),
-      browser: {
-        browserPath: options.browser,
-        captureMode: plan.browser.captureMode,
-        deadlines: options.deadlines,
-        deviceScaleFactor: () => scale,
-      },
-      webgl: plan.browser.webgl ? 'on' : plan.browser.failIfWebGLRefused ? 'auto' : 'off',
-      page: { transparent: plan.output.transparent, frameFormat: plan.output.frameFormat },
-      runtime: () => readFile(opened.resolve(plan.page.runtime), 'utf8'),
-      warn: (w) => chunkWarnings.add(w),
-      signal,
-      started: async (pages) => checkBrowser(opened, await pages.browserVersion(), storage.name),
-      loaded: async (pages, size) => {
-        if (size.width !== plan.render.width || size.height !== plan.render.height) {
-          throw new PlanError(
-            'plan_mismatch',
-            `chunk ${job.index}: the page measured ${size.width}x${size.height} here, ${plan.render.width}x${plan.render.height} when planned: give the composition data-width and data-height`,
-            { storage: storage.name, hash: job.planHash },
-          );
-        }
-        await framesReady;
-        const videos = plan.videos.map((v) => ({ ...v, frames: v.frames.map((f) => opened.resolve(f)) }));
-        return videoPainter(videos, { rootOptions: plan.page.rootOptions, serveDirectory: (dir) => pages.serveDirectory(dir) }).hooks;
-      },
+    // A kept session serves later chunks too: as many browsers as asked, not only as this chunk has frames.
+    const browsers = options.sessions ? options.workers : Math.min(options.workers, job.count);
+    const painter = (pages: RenderSession, videos: ShownVideo[]) =>
+      videoPainter(videos, { rootOptions: plan.page.rootOptions, serveDirectory: (dir) => pages.serveDirectory(dir) }).hooks;
+    const openSession = async (): Promise<OpenedChunkSession> => {
+      const loadWarnings: RenderWarning[] = [];
+      const session = await openCaptureSession({
+        setup: await pageSetupFromPlan(opened),
+        browsers,
+        browser: {
+          browserPath: options.browser,
+          captureMode: plan.browser.captureMode,
+          deadlines: options.deadlines,
+          deviceScaleFactor: () => scale,
+        },
+        webgl: plan.browser.webgl ? 'on' : plan.browser.failIfWebGLRefused ? 'auto' : 'off',
+        page: { transparent: plan.output.transparent, frameFormat: plan.output.frameFormat },
+        runtime: () => readFile(opened.resolve(plan.page.runtime), 'utf8'),
+        warn: (w) => loadWarnings.push(w),
+        signal,
+        started: async (pages) => checkBrowser(opened, await pages.browserVersion(), storage.name),
+        loaded: async (pages, size) => {
+          if (size.width !== plan.render.width || size.height !== plan.render.height) {
+            throw new PlanError(
+              'plan_mismatch',
+              `chunk ${job.index}: the page measured ${size.width}x${size.height} here, ${plan.render.width}x${plan.render.height} when planned: give the composition data-width and data-height`,
+              { storage: storage.name, hash: job.planHash },
+            );
+          }
+          return painter(pages, await framesReady);
+        },
+      });
+      return { session, loadWarnings };
+    };
+    const key = chunkSessionKey({
+      planHash: job.planHash,
+      storageRoot: storage.root,
+      browsers,
+      browserPath: options.browser,
+      deadlines: options.deadlines,
     });
+    held = options.sessions ? await options.sessions.acquire(key, job.renderId, openSession, job.first) : await openOneShot(openSession);
+    session = held.session;
+    for (const w of held.loadWarnings) warnings.add(w);
+    if (held.reused) {
+      // Kept from an earlier chunk: this chunk's video frames painted, pages loaded afresh for a range behind them.
+      await session.replaceHooks(
+        hooksForKeptPages(
+          painter(session.session, await framesReady),
+          plan.videos.map((v) => v.index),
+        ),
+      );
+      if (held.needsReload(job.first)) await session.reload();
+    }
+    for (const worker of session.workers) worker.beginRange();
     timings.load = Math.round(performance.now() - started);
 
     const dir = await storage.segmentDir(job.renderId);
@@ -175,11 +231,12 @@ export async function renderChunk(job: ChunkJob, chunkOptions: ChunkOptions): Pr
     const flushStart = performance.now();
     await encoder.finish();
     timings.flush = Math.round(performance.now() - flushStart);
-    await requireActive(storage, job);
+    await requireActive(storage, job, options.renderOpen);
     await rename(partial, path.join(dir, name));
     partial = undefined;
     await storage.publishSegment(job.renderId, name);
     timings.total = Math.round(performance.now() - started);
+    healthy = true;
     return {
       segment: name,
       frames: job.count,
@@ -187,6 +244,8 @@ export async function renderChunk(job: ChunkJob, chunkOptions: ChunkOptions): Pr
       timings,
       webgl: captured.webgl,
       capture: frameCounts(session.workers),
+      sessionReused: held.reused,
+      videoFrames,
     };
   } catch (error) {
     await encoder?.abort();
@@ -198,7 +257,9 @@ export async function renderChunk(job: ChunkJob, chunkOptions: ChunkOptions): Pr
       { cause: error },
     );
   } finally {
-    await session?.close();
+    // A chunk that failed in any way closes its session: a page that threw or timed out is never reused.
+    await held?.release(healthy ? { healthy: true, next: job.first + job.count } : { healthy: false });
+    releaseFrames?.();
     if (partial) await rm(partial, { recursive: true, force: true });
   }
 }

@@ -21,9 +21,11 @@ import { checkPictureOptions, hdrFor } from './picture-options.js';
 import { scaleOption } from './resolution.js';
 import { frameFormatFor } from './load.js';
 import { GIF_LOOP_MAX, VP9_CPU_USED_RANGE } from '../encode/video-args.js';
+import { keepBrowsersMs } from '../browser/pool.js';
 import { checkFormatOptions, encoderFormatOf, hlsSegmentSeconds, isDirectoryFormat } from './formats.js';
 import type { RenderOptions } from './types.js';
 import { RenderError } from './errors.js';
+import { VIDEO_DECODE_MODES, type VideoDecodeMode } from '../stages/page-decode.js';
 
 /** `YYYY-MM-DD_HH-MM-SS` in local time, the stamp HyperFrames puts in a default output name. */
 export function outputTimestamp(now: Date): string {
@@ -62,6 +64,12 @@ export function checkRenderOptions(options: RenderOptions, format: OutputFormat)
   resolveDeadlines(options);
   checkPictureOptions(options);
   checkFormatOptions(options, format);
+  if (options.videoDecode !== undefined && !VIDEO_DECODE_MODES.includes(options.videoDecode)) {
+    throw bad('videoDecode', `\`videoDecode\` must be auto, page or ffmpeg (got "${String(options.videoDecode)}")`);
+  }
+  if (options.keepBrowsers !== undefined && !(Number.isFinite(options.keepBrowsers) && options.keepBrowsers >= 0)) {
+    throw bad('keepBrowsers', `\`keepBrowsers\` must be a number of milliseconds >= 0 (got ${options.keepBrowsers})`);
+  }
   if (options.workers !== undefined && !(Number.isInteger(options.workers) && options.workers >= 1)) {
     throw bad('workers', `\`workers\` must be a whole number >= 1 (got ${options.workers})`);
   }
@@ -154,6 +162,8 @@ export interface ResolvedRenderOptions extends Readonly<Pick<RenderOptions, Pass
   readonly planned: boolean;
   /** `workers`, else `FRAMESMITH_WORKERS`, else `defaultWorkers()` (cores and free memory) at resolution. */
   readonly workers: number;
+  /** `keepBrowsers`, else `FRAMESMITH_KEEP_BROWSERS` (`keepBrowsersMs`), else 0. */
+  readonly keepBrowsers: number;
   /** `webgl`, else `auto`. */
   readonly webgl: WebGLSetting;
   /** `seed`, else 1. */
@@ -174,6 +184,8 @@ export interface ResolvedRenderOptions extends Readonly<Pick<RenderOptions, Pass
   readonly hlsSegmentSeconds: number;
   /** `chunkFrames`, else `DEFAULT_CHUNK_FRAMES` (240). Read by planned renders only. */
   readonly chunkFrames: number;
+  /** Where `<video>` frames are decoded: `videoDecode`, else `auto`; `ffmpeg` for planned renders (a plan carries extracted frames). */
+  readonly videoDecode: VideoDecodeMode;
 }
 
 /**
@@ -187,6 +199,7 @@ export function resolveRenderOptions(input: string, options: RenderOptions, env:
   // (invalid_config, naming the variable), not after the plan is frozen.
   if (options.redis !== undefined) distributedTimings(env);
   const hdr = hdrFor(options, format);
+  const planned = options.chunkFrames !== undefined || options.redis !== undefined || options.storage !== undefined;
   const passed = Object.fromEntries(PASSED_ON.filter((key) => options[key] !== undefined).map((key) => [key, options[key]])) as Pick<
     RenderOptions,
     PassedOn
@@ -197,8 +210,9 @@ export function resolveRenderOptions(input: string, options: RenderOptions, env:
     input,
     format,
     output: path.resolve(options.output ?? defaultOutputPath(input, format)),
-    planned: options.chunkFrames !== undefined || options.redis !== undefined || options.storage !== undefined,
+    planned,
     workers: options.workers ?? workersFromEnv(env) ?? defaultWorkers(),
+    keepBrowsers: options.keepBrowsers ?? keepBrowsersMs(env),
     webgl: options.webgl ?? 'auto',
     seed: options.seed ?? 1,
     strict: options.strict ?? false,
@@ -209,6 +223,7 @@ export function resolveRenderOptions(input: string, options: RenderOptions, env:
     frameFormat: hdr.hdr ? 'png' : frameFormatFor(format, options),
     hlsSegmentSeconds: hlsSegmentSeconds(options),
     chunkFrames: options.chunkFrames ?? DEFAULT_CHUNK_FRAMES,
+    videoDecode: planned ? 'ffmpeg' : (options.videoDecode ?? 'auto'),
   });
 }
 
@@ -255,5 +270,6 @@ export function browserSettingsOf(options: ResolvedRenderOptions, entryFile: str
     captureMode: options.captureMode,
     deadlines: options.deadlines,
     deviceScaleFactor: scaleOption(options.resolution, entryFile),
+    keepBrowsersMs: options.keepBrowsers,
   };
 }

@@ -1,8 +1,10 @@
 /**
  * The plan phase of a planned render: load the composition, open one page (it measures the size, the
- * length and where each video is drawn), extract the video frames, mix the audio, and freeze all of it
- * with the locked settings and tool versions into a content-addressed plan in storage (src/plan/).
- * Everything a chunk then does is capture and encode: it never parses, probes or decodes media.
+ * length and where each video is drawn), plan each video's extraction without decoding a frame (the
+ * recipe: src/stages/video-recipes.ts), mix the audio, and freeze all of it with the locked settings
+ * and tool versions into a content-addressed plan in storage (src/plan/). A chunk then extracts the
+ * video frames its own range shows, shared with the other chunks through the storage
+ * (src/extract/shared-frames.ts), captures and encodes: it never parses or probes.
  */
 import path from 'node:path';
 import { rootOptions } from '../browser/runtime-config.js';
@@ -15,7 +17,8 @@ import { freezePlan, type FrozenPlan } from '../plan/freeze.js';
 import { audioStage } from '../stages/audio.js';
 import type { StageContext } from '../stages/stage.js';
 import { encoderFormatOf } from './formats.js';
-import { videoFramesStage } from '../stages/video-frames.js';
+import { videoRecipesStage } from '../stages/video-recipes.js';
+import { passStats } from '../extract/pass.js';
 import { FRAMESMITH_VERSION } from '../version.js';
 import { WarningLog } from '../warnings.js';
 import { cancelledError, toRenderError } from './errors.js';
@@ -30,7 +33,7 @@ import { reportedFonts } from '../fonts/report.js';
 
 /**
  * A render planned and frozen into storage by `planRender()`, with what its result reports of the plan phase;
- * `timings` in ms: parse, extract, plan.
+ * `timings` in ms: parse, load (browser, page, videos measured and planned, audio mixed), plan (frozen).
  */
 export interface PlannedRender {
   frozen: FrozenPlan;
@@ -48,6 +51,7 @@ export interface PlannedRender {
 export async function planRender(options: ResolvedRenderOptions, storage: string): Promise<PlannedRender> {
   const { input, format, output } = options;
   const started = performance.now();
+  const passesBefore = passStats.runs;
   const timings: Record<string, number> = {};
   const signal = options.signal ?? new AbortController().signal;
   const progress = (stage: RenderStageName, done = 0, total = 0) => options.onProgress?.({ stage, done, total });
@@ -60,7 +64,7 @@ export async function planRender(options: ResolvedRenderOptions, storage: string
     signal,
     onProgress: (received, total) => progress('download', received, total),
   });
-  const video = videoFramesStage({ cache: cacheDir ?? false, format: options.videoFrameFormat });
+  const video = videoRecipesStage({ format: options.videoFrameFormat, memoDir: cacheDir ?? null });
   const audio = audioStage();
   const stages = [video, audio];
   let session: CaptureSession | undefined;
@@ -114,17 +118,16 @@ export async function planRender(options: ResolvedRenderOptions, storage: string
         },
         () => {
           range = frameRange(options, composition.frameCount);
-          // The first page's setupPage measures the videos' boxes and extracts their frames.
-          progress('extract');
+          // The first page's setupPage measures the videos' boxes and plans their extraction.
           return combineHooks([video.capture!]);
         },
       ),
     });
     const { width, height, deviceScaleFactor } = session.size;
     const first = session.workers[0]!;
-    const shown = (await video.shown()) ?? [];
+    const recipes = (await video.recipes()) ?? [];
     await audio.concurrent!(context(width, height));
-    timings.extract = Math.round(performance.now() - started) - timings.parse;
+    timings.load = Math.round(performance.now() - started) - timings.parse;
     cancelled();
 
     progress('plan');
@@ -136,7 +139,7 @@ export async function planRender(options: ResolvedRenderOptions, storage: string
       runtime,
       routes: setup.routes,
       mounts: setup.mounts.filter((m) => referenced(m.prefix, setup)),
-      videos: shown,
+      videos: recipes,
       audio: audio.mixed(),
       settings: {
         render: {
@@ -184,7 +187,11 @@ export async function planRender(options: ResolvedRenderOptions, storage: string
         browser: session.browserInfo(),
         firstFrame: range.first,
         warnings: [...warnings.warnings],
-        stages: Object.fromEntries(stages.map((s) => [s.name, s.report?.() ?? {}])),
+        stages: {
+          ...Object.fromEntries(stages.map((s) => [s.name, s.report?.() ?? {}])),
+          // Counted, not assumed: extraction processes this process started while planning (none).
+          'video-frames': { ...video.report!(), passes: passStats.runs - passesBefore },
+        },
         fonts: reportedFonts(composition.fontReport, [], session.session.installedFonts),
       },
       timings,

@@ -102,7 +102,14 @@ export async function renderPlanned(options: ResolvedRenderOptions): Promise<Ren
       timings: { ...planned.timings, capture: captureMs, assemble: assembleMs, total: Math.round(performance.now() - started) },
       probesBeforeCapture: 0,
       plan: { hash: planned.frozen.hash, storage: storage.name, reused: !planned.frozen.written, bytes: planned.frozen.bytes },
-      chunks: jobs.map((job, i) => ({ index: job.index, first: job.first, count: job.count, timings: results[i]!.timings })),
+      chunks: jobs.map((job, i) => ({
+        index: job.index,
+        first: job.first,
+        count: job.count,
+        timings: results[i]!.timings,
+        ...(results[i]!.videoFrames ? { videoFrames: results[i]!.videoFrames } : {}),
+        ...(results[i]!.sessionReused !== undefined ? { sessionReused: results[i]!.sessionReused } : {}),
+      })),
     };
   } catch (error) {
     throw toRenderError(options.signal?.aborted ? error : await files.explain(error), options.signal);

@@ -46,7 +46,8 @@ export async function renderStreaming(options: ResolvedRenderOptions): Promise<R
   const signal = controller.signal;
   const progress = (stage: RenderStageName, done = 0, total = 0) => options.onProgress?.({ stage, done, total });
   const warnings = new WarningLog(options.strict, options.onWarning);
-  const stages = options.stages ?? mediaStages({ cache: options.cacheDir ?? false, format: options.videoFrameFormat });
+  const stages =
+    options.stages ?? mediaStages({ cache: options.cacheDir ?? false, format: options.videoFrameFormat, videoDecode: options.videoDecode });
   const { cacheDir } = options;
   // Probes persist next to the frames: a warm render starts capture without running ffprobe.
   if (cacheDir) useProbeStore(path.join(cacheDir, 'probes'));

@@ -7,6 +7,7 @@ import type { RenderStage, OutputFormat } from '../stages/stage.js';
 import type { Quality } from '../encode/video.js';
 import type { RenderWarning, StrictSetting } from '../warnings.js';
 import type { ResolvedFont } from '../fonts/resolved-font.js';
+import type { SharedFramesStats } from '../extract/shared-frames.js';
 
 /**
  * Stages in order. A planned render (chunks) goes parse → download → browser → load → extract (video
@@ -79,6 +80,12 @@ export interface RenderOptions {
   hlsSegmentSeconds?: number;
   /** Capture pages in parallel. Default: `FRAMESMITH_WORKERS` when set, else `defaultWorkers()` (cores and free memory). */
   workers?: number;
+  /**
+   * Milliseconds the render's browsers stay running once it ends, for the next render of this process
+   * launched with the same settings (src/browser/pool.ts; `closeIdleBrowsers()` ends them sooner).
+   * Default: `FRAMESMITH_KEEP_BROWSERS`, else 0 (closed with the render). `renderBatch` keeps them 10 s.
+   */
+  keepBrowsers?: number;
   /** Browser executable; default: FRAMESMITH_BROWSER, the bundled headless shell, a system Chromium. */
   browser?: string;
   /** Force a capture mode (the headless shell can also take screenshots). */
@@ -102,6 +109,16 @@ export interface RenderOptions {
    * JPEG, except sources with alpha, which stay PNG.
    */
   videoFrameFormat?: 'auto' | 'jpg' | 'png';
+  /**
+   * Where `<video>` frames are decoded: `ffmpeg` by the extraction engine (frames extracted as images,
+   * shown as the element's background); `page` in the page with WebCodecs wherever that is exact (H.264,
+   * VP9, AV1; SDR, opaque, not rotated; an absolutely or fixed positioned element: drawn into a canvas
+   * over it), the rest by ffmpeg; `auto` (default) is `ffmpeg` for now — it will decode in the page the
+   * videos `page` would that are drawn at least half their source's width and height, once measured
+   * cheaper (`AUTO_DECODES_IN_PAGE`). Planned renders (`chunkFrames`, `redis`, `storage`) always use
+   * ffmpeg: a plan carries extracted frames. See src/stages/page-decode.ts.
+   */
+  videoDecode?: 'auto' | 'page' | 'ffmpeg';
   /**
    * `hdr`: mp4 encoded as HDR (H.265 Main 10, BT.2020 primaries, HLG transfer — PQ when a video source
    * is PQ — with HDR10 static metadata; src/encode/hdr.ts); other formats are written SDR with a
@@ -231,5 +248,14 @@ export interface RenderResult {
   probesBeforeCapture: number;
   /** A planned render: its plan (reused: the same content was planned before) and its chunks. */
   plan?: { hash: string; storage: string; reused: boolean; bytes: number };
-  chunks?: Array<{ index: number; first: number; count: number; timings: Record<string, number> }>;
+  chunks?: Array<{
+    index: number;
+    first: number;
+    count: number;
+    timings: Record<string, number>;
+    /** How the chunk obtained its video frames (ChunkResult.videoFrames): windows found, decoded, waited for. */
+    videoFrames?: SharedFramesStats;
+    /** True when its worker rendered it in a session kept from an earlier chunk of the plan (ChunkResult.sessionReused). */
+    sessionReused?: boolean;
+  }>;
 }

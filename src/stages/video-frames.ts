@@ -20,7 +20,7 @@
  */
 import path from 'node:path';
 import type { Page } from 'puppeteer-core';
-import type { CaptureHooks } from '../capture/hooks.js';
+import { combineHooks, type CaptureHooks } from '../capture/hooks.js';
 import { extractVideos } from '../extract/extract.js';
 import type { ExtractedVideo, ExtractMetrics, FormatChoice, VideoRequest } from '../extract/types.js';
 import { formatRational } from '../media/rational.js';
@@ -34,6 +34,7 @@ import { drawnSize, extractFailure, placeVideos, type PlacedVideo } from './vide
 import type { FrameTransport } from './video-transport.js';
 import { videoPainter, type PaintStats, type ShownVideo } from './video-paint.js';
 import { truncationWarning } from './video-truncation.js';
+import { choosePageDecode, type DecodeChoice, type PageDecodeStats, type VideoDecodeMode } from './page-decode.js';
 
 export { DECODED_BUDGET_BYTES, type ShownVideo } from './video-paint.js';
 
@@ -55,6 +56,8 @@ export interface VideoFramesOptions {
    * image caches. Default `DECODED_BUDGET_BYTES`.
    */
   decodedBudgetBytes?: number;
+  /** Where videos are decoded (`RenderOptions.videoDecode`, src/stages/page-decode.ts). Default `ffmpeg`. */
+  videoDecode?: VideoDecodeMode;
 }
 
 /** What the stage did, for benchmarks and the render's report. */
@@ -75,6 +78,8 @@ export interface VideoFramesStats {
   }>;
   /** Frames sent to pages and the time it took (the painter's counters, video-paint.ts). */
   paint: PaintStats;
+  /** Where each video was decoded, and what the pages' decoders did (page-decode.ts). */
+  decode: { choices: DecodeChoice[]; page: PageDecodeStats | null };
 }
 
 /** The video-frames stage, with what it did and the videos it shows (for plans and callers). */
@@ -83,6 +88,41 @@ export type VideoFramesStage = RenderStage & {
   /** The videos as the pages show them, once the first page extracted them (null before). */
   shown(): Promise<ShownVideo[]> | null;
 };
+
+/**
+ * The extraction request of each of `placed`, at the size it is drawn in `page` (which has the
+ * measuring script, video-paint's runtime): throws a `MediaError` when the page has something else
+ * where the composition has a video.
+ */
+export async function measuredRequests(page: Page, placed: readonly PlacedVideo[]): Promise<VideoRequest[]> {
+  const measured = await page.evaluate(
+    (indices) => window.__framesmithVideo!.measure(indices),
+    placed.map((v) => v.element.index),
+  );
+  return placed.map((v, i) => {
+    const m = measured[i]!;
+    if (m.tagName !== 'video') {
+      throw mediaError([
+        {
+          code: 'media_failed',
+          element: v.element.label,
+          file: v.element.src,
+          message: `${v.element.label}: the page has ${m.tagName ?? 'nothing'} where the composition has this <video>; a script must not insert or remove timed elements before it`,
+        },
+      ]);
+    }
+    const size = drawnSize(m, v.info);
+    return {
+      id: v.id,
+      src: v.element.src,
+      mediaStart: v.element.mediaStart,
+      duration: v.end - v.start,
+      playbackRate: v.element.playbackRate,
+      loop: v.element.loop,
+      ...(size ?? {}),
+    };
+  });
+}
 
 /**
  * A fresh video-frames stage (see the module comment); it keeps per-render state, so one render per stage.
@@ -94,7 +134,14 @@ export function videoFramesStage(options: VideoFramesOptions = {}): VideoFramesS
   let ready: Promise<{ videos: ShownVideo[]; hooks: CaptureHooks }> | null = null;
   /** Drops the extraction's hold on its frames (cache leases); set once extraction returned. */
   let release: (() => Promise<void>) | null = null;
-  const stats: VideoFramesStats = { videos: 0, extractMs: 0, extraction: null, perVideo: [], paint: { framesPushed: 0, pushMs: 0 } };
+  const stats: VideoFramesStats = {
+    videos: 0,
+    extractMs: 0,
+    extraction: null,
+    perVideo: [],
+    paint: { framesPushed: 0, pushMs: 0 },
+    decode: { choices: [], page: null },
+  };
 
   /** One `media_truncated` warning per video whose source decoded short (under `strict`: throws). */
   const warnTruncated = (ctx: StageContext, byId: Map<string, ExtractedVideo>) => {
@@ -117,33 +164,16 @@ export function videoFramesStage(options: VideoFramesOptions = {}): VideoFramesS
   const extract = async (page: Page): Promise<{ videos: ShownVideo[]; hooks: CaptureHooks }> => {
     const started = performance.now();
     const ctx = context!;
-    const measured = await page.evaluate(
-      (indices) => window.__framesmithVideo!.measure(indices),
-      placed.map((v) => v.element.index),
-    );
-    const requests: VideoRequest[] = placed.map((v, i) => {
-      const m = measured[i]!;
-      if (m.tagName !== 'video') {
-        throw mediaError([
-          {
-            code: 'media_failed',
-            element: v.element.label,
-            file: v.element.src,
-            message: `${v.element.label}: the page has ${m.tagName ?? 'nothing'} where the composition has this <video>; a script must not insert or remove timed elements before it`,
-          },
-        ]);
-      }
-      const size = drawnSize(m, v.info);
-      return {
-        id: v.id,
-        src: v.element.src,
-        mediaStart: v.element.mediaStart,
-        duration: v.end - v.start,
-        playbackRate: v.element.playbackRate,
-        loop: v.element.loop,
-        ...(size ?? {}),
-      };
+    // Videos the pages decode themselves (videoDecode page/auto) are not extracted.
+    const decoded = await choosePageDecode(page, placed, {
+      mode: options.videoDecode ?? 'ffmpeg',
+      fps: ctx.fps,
+      rootOptions: rootOptions(ctx.composition),
+      serveDirectory: ctx.serveDirectory,
     });
+    stats.decode = { choices: decoded.choices, page: decoded.stats };
+    const extracting = placed.filter((v) => !decoded.ids.has(v.id));
+    const requests = await measuredRequests(page, extracting);
     const result = await extractVideos(requests, {
       fps: formatRational(ctx.fps),
       outDir: path.join(ctx.workDir, 'video-frames'),
@@ -159,13 +189,13 @@ export function videoFramesStage(options: VideoFramesOptions = {}): VideoFramesS
         result.errors.map((e) =>
           extractFailure(
             e,
-            placed.find((v) => v.id === e.videoId),
+            extracting.find((v) => v.id === e.videoId),
           ),
         ),
       );
     }
     const byId = new Map(result.extracted.map((e) => [e.videoId, e]));
-    const videos = placed.map((v): ShownVideo => {
+    const videos = extracting.map((v): ShownVideo => {
       const extracted = byId.get(v.id);
       if (!extracted || extracted.frames.length === 0) {
         throw mediaError([
@@ -210,7 +240,7 @@ export function videoFramesStage(options: VideoFramesOptions = {}): VideoFramesS
       serveDirectory: ctx.serveDirectory,
     });
     stats.paint = painter.stats;
-    return { videos, hooks: painter.hooks };
+    return { videos, hooks: combineHooks([painter.hooks, decoded.hooks]) };
   };
 
   return {
@@ -224,6 +254,13 @@ export function videoFramesStage(options: VideoFramesOptions = {}): VideoFramesS
         videos: stats.videos,
         extractMs: Math.round(stats.extractMs),
         framesPushed: stats.paint.framesPushed,
+        // How many videos each path decoded (videoDecode; src/stages/page-decode.ts).
+        decode: {
+          page: stats.decode.choices.filter((c) => c.path === 'page').length,
+          ffmpeg: stats.decode.choices.filter((c) => c.path === 'ffmpeg').length,
+          // Frames the pages decoded, summed over pages (each page decodes the frames its captures need).
+          framesDecodedInPages: stats.decode.page?.framesDecoded ?? 0,
+        },
         // Per video: the size and format its frames were extracted at (device pixels: --resolution scales them).
         perVideo: stats.perVideo.map((v) => ({ element: v.element, width: v.width, height: v.height, format: v.format })),
         ...(m

@@ -1,7 +1,8 @@
 /**
  * Painting extracted video frames into the pages being captured, from a list of `ShownVideo`s (where
  * each video is on screen and which frame file it shows at each slot). The live video stage
- * (video-frames.ts) builds the list by extracting; a chunk of a planned render reads it from the plan.
+ * (video-frames.ts) builds the list by extracting; a chunk of a planned render from the frames its
+ * range shows (src/render/chunk-frames.ts).
  *
  * Before each frame is captured, the frame each video shows at that time — `FrameLookupTable`: slot
  * floor((t - start) × fps), held at the last frame when the media ends, wrapped when looping — is
@@ -48,7 +49,7 @@ export interface ShownVideo {
   /** The frames' rate, exact (`30000/1001`). */
   fps: string;
   loop: boolean;
-  /** Frame files, slot 0 first. */
+  /** Frame files, slot 0 first ('' for one no capture here shows: a chunk obtains only its range's). */
   frames: string[];
 }
 
@@ -78,35 +79,58 @@ interface Painted extends ShownVideo {
 }
 
 function prepare(v: ShownVideo): Painted {
-  const rate = parseRational(v.fps);
-  if (!rate) throw new RangeError(`${v.label}: frame rate ${v.fps} is not a positive rational`);
-  return {
-    ...v,
-    rate,
-    table: new FrameLookupTable({ start: v.start, duration: v.end - v.start, fps: rate, frames: v.frames, loop: v.loop }),
-  };
+  return { ...v, ...screenTable(v, v.frames) };
+}
+
+/**
+ * The exact rate of `video` and the lookup of which of its `frames` (a list, or a count) it shows when
+ * on screen over [start, end): the one rule both decode paths (extracted frames, page decode) go by.
+ */
+export function screenTable(
+  video: { label: string; fps: string; start: number; end: number; loop: boolean },
+  frames: number | readonly string[],
+): { rate: Rational; table: FrameLookupTable } {
+  const rate = parseRational(video.fps);
+  if (!rate) throw new RangeError(`${video.label}: frame rate ${video.fps} is not a positive rational`);
+  const table = new FrameLookupTable({ start: video.start, duration: video.end - video.start, fps: rate, frames, loop: video.loop });
+  return { rate, table };
+}
+
+/** The index into the frame list `table` (of a video on screen over [start, end)) shows at composition time t, or null when it is not on screen. */
+export function indexAt(table: FrameLookupTable, start: number, end: number, t: number): number | null {
+  if (t < start - EPSILON_S || t >= end - EPSILON_S) return null;
+  return table.indexAt(Math.min(Math.max(t, start), end - EPSILON_S / 2));
 }
 
 /** The frame path `video` shows at composition time t, or null when it is not on screen. */
 function frameAt(video: Painted, t: number): string | null {
-  if (t < video.start - EPSILON_S || t >= video.end - EPSILON_S) return null;
-  return video.table.frameAt(Math.min(Math.max(t, video.start), video.end - EPSILON_S / 2));
+  const index = indexAt(video.table, video.start, video.end, t);
+  return index === null ? null : (video.frames[index] ?? null);
 }
 
 /**
- * The frame files the painter reads for frames drawn at composition `times` (the same lookup as the
- * capture's): what a chunk needs of a plan's frames.
+ * The frames (indices into its frame list, 0 … `frameCount` − 1) `video` shows at composition `times`,
+ * by the painter's own lookup: what a chunk must extract of it.
  */
-export function framesShownAt(videos: readonly ShownVideo[], times: Iterable<number>): Set<string> {
-  const painted = videos.map(prepare);
-  const files = new Set<string>();
+export function framesShownAt(
+  video: Pick<ShownVideo, 'start' | 'end' | 'fps' | 'loop' | 'label'> & { frameCount: number },
+  times: Iterable<number>,
+): Set<number> {
+  const rate = parseRational(video.fps);
+  if (!rate) throw new RangeError(`${video.label}: frame rate ${video.fps} is not a positive rational`);
+  const table = new FrameLookupTable({
+    start: video.start,
+    duration: video.end - video.start,
+    fps: rate,
+    frames: video.frameCount,
+    loop: video.loop,
+  });
+  const shown = new Set<number>();
   for (const t of times) {
-    for (const video of painted) {
-      const file = frameAt(video, t);
-      if (file !== null) files.add(file);
-    }
+    const index = indexAt(table, video.start, video.end, t);
+    if (index !== null) shown.add(index);
   }
-  return files;
+  return shown;
 }
 
 /** Capture hooks painting `videos`; `stats` counts what was sent. */
@@ -115,7 +139,8 @@ export function videoPainter(videos: readonly ShownVideo[], options: VideoPainte
   const painted = videos.map(prepare);
   const urls = FrameUrls.open(
     options.transport ?? 'auto',
-    painted.flatMap((v) => (v.frames[0] ? [path.dirname(v.frames[0])] : [])),
+    // Every folder holding frames: a chunk's frames come from several windows (src/extract/windows.ts).
+    [...new Set(painted.flatMap((v) => v.frames.filter((f) => f !== '').map((f) => path.dirname(f))))],
     options.serveDirectory,
   );
   const budget = options.decodedBudgetBytes ?? DECODED_BUDGET_BYTES;

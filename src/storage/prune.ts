@@ -5,8 +5,13 @@
  * in progress, or one killed midway) is removed only after a day without change, whatever
  * `olderThanMs` says: no freeze takes that long. Renders that died without closing (their marker not
  * refreshed for RENDER_STALE_MS) hold no plan, and their `renders/<id>/` is removed too.
+ *
+ * The video frames chunks extracted (`frames/<window>/`, src/extract/shared-frames.ts) are shared by
+ * content between plans: a window written longer ago than `olderThanMs` is removed (manifest first),
+ * and with it claims left by dead workers, but only while no render is live — any live render may be
+ * about to read any window. A removed window is decoded again by the next chunk that needs it.
  */
-import { RENDER_STALE_MS, type OpenRender, type RenderStorage, type StoredPlan } from './storage.js';
+import { RENDER_STALE_MS, type OpenRender, type RenderStorage, type SharedFile, type StoredPlan } from './storage.js';
 
 /** How long an incomplete plan goes unchanged before `prunePlans` may remove it, ms (one day). */
 export const INCOMPLETE_AGE_MS = 24 * 3600_000;
@@ -32,6 +37,8 @@ export interface PruneResult {
   freedBytes: number;
   /** Renders that died without closing, whose `renders/<id>/` was removed. */
   deadRenders: OpenRender[];
+  /** Windows of extracted video frames (and leftover claims) removed, and their bytes. */
+  frames: { windows: number; bytes: number };
 }
 
 /**
@@ -52,11 +59,40 @@ export async function prunePlans(storage: RenderStorage, options: PruneOptions):
     else if (now - plan.lastUsedMs < minAge) kept.push({ ...plan, why: 'recent' });
     else removed.push(plan);
   }
+  const windows = live.length > 0 ? [] : oldWindows(await storage.listSharedFiles('frames'), now - options.olderThanMs);
   if (!options.dryRun) {
     for (const plan of removed) await storage.deletePlan(plan.name);
     for (const render of deadRenders) await storage.closeRender(render.id);
+    for (const w of windows) await storage.removeShared(w.rels);
   }
-  return { removed, kept, freedBytes: removed.reduce((sum, p) => sum + p.bytes, 0), deadRenders };
+  return {
+    removed,
+    kept,
+    freedBytes: removed.reduce((sum, p) => sum + p.bytes, 0),
+    deadRenders,
+    frames: { windows: windows.filter((w) => !w.claim).length, bytes: windows.reduce((sum, w) => sum + w.bytes, 0) },
+  };
+}
+
+/**
+ * The windows (`frames/<key>/…`) and claims (`frames/.claims/<key>/…`) of `files` whose every file was
+ * written before `before`: each with its files, the manifest first, and their bytes.
+ */
+function oldWindows(files: readonly SharedFile[], before: number): Array<{ rels: string[]; bytes: number; claim: boolean }> {
+  const groups = new Map<string, SharedFile[]>();
+  for (const f of files) {
+    const parts = f.rel.split('/');
+    const group = parts[1] === '.claims' ? parts.slice(0, 3).join('/') : parts.slice(0, 2).join('/');
+    groups.set(group, [...(groups.get(group) ?? []), f]);
+  }
+  return [...groups.entries()]
+    .filter(([, list]) => list.every((f) => f.modifiedMs < before))
+    .map(([group, list]) => ({
+      // The folder last: a shared directory keeps no empty one (in a bucket it names no object).
+      rels: [...list.map((f) => f.rel).sort((a, b) => Number(b.endsWith('/manifest.json')) - Number(a.endsWith('/manifest.json'))), group],
+      bytes: list.reduce((sum, f) => sum + f.size, 0),
+      claim: group.includes('/.claims/'),
+    }));
 }
 
 /** `7d`, `12h`, `30m`, `90s` (or plain seconds) as ms; NaN for anything else. */

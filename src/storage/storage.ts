@@ -7,6 +7,7 @@
  * for S3 it is this machine's mirror, and the phases publish what they wrote and fetch what they read
  * at the points this interface names. The plan and chunk code therefore only ever read local files.
  */
+import { randomBytes } from 'node:crypto';
 import { mkdir, readdir, readFile, rename, rm, stat, utimes, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { StorageError } from './errors.js';
@@ -23,7 +24,7 @@ export interface RenderStorage {
   publishPlan(hash: string): Promise<void>;
   /**
    * Brings the plan `hash` into `root/plans/<hash>` when the location has it (else leaves it absent),
-   * all but its video frames (`frames/…`), which `fetchPlanFiles` brings as a chunk needs them.
+   * all but its video sources (`sources/…`), which `fetchPlanFiles` brings as a chunk needs them.
    */
   fetchPlan(hash: string): Promise<void>;
   /** Brings the files `rels` (relative to the plan) of plan `hash` that are not here yet. */
@@ -53,6 +54,33 @@ export interface RenderStorage {
   fetchSegments(renderId: string, names: readonly string[]): Promise<void>;
   /** Removes everything of render `renderId`, here and in the location. Never throws. */
   closeRender(renderId: string): Promise<void>;
+  /**
+   * Shared files outside any plan: the video frames chunks extract and their claims
+   * (src/extract/shared-frames.ts). `rel` is relative to `root`, `/`-separated. The text of `rel`:
+   * this machine's copy when it has one, else the location's (S3: kept here), or null when neither has it.
+   */
+  readShared(rel: string): Promise<string | null>;
+  /** Brings the shared files `rels` that are not here yet (S3: downloads; a directory: nothing to do). */
+  fetchShared(rels: Iterable<string>): Promise<void>;
+  /** Makes the shared files `rels`, written here, visible to every machine, in the order given. */
+  publishShared(rels: Iterable<string>): Promise<void>;
+  /** Creates `rel` holding `text` unless it exists, atomically (one of racing callers wins): whether this call made it. */
+  createShared(rel: string, text: string): Promise<boolean>;
+  /** Writes `rel` (replacing it) in the location. */
+  writeShared(rel: string, text: string): Promise<void>;
+  /** The names directly below the shared folder `dir` (no trailing `/`) in the location. */
+  listShared(dir: string): Promise<string[]>;
+  /** Every shared file below the folder `dir` in the location: path relative to `root`, size in bytes, when written (ms since the epoch). */
+  listSharedFiles(dir: string): Promise<SharedFile[]>;
+  /** Removes the shared files `rels` from the location and from here. Never throws. */
+  removeShared(rels: Iterable<string>): Promise<void>;
+}
+
+/** A shared file as `listSharedFiles` finds it. */
+export interface SharedFile {
+  rel: string;
+  size: number;
+  modifiedMs: number;
 }
 
 /** The marker a render keeps while it waits for chunks (a file, or an object for S3): its plan's hash. */
@@ -213,6 +241,67 @@ export class DirectoryStorage implements RenderStorage {
 
   private renderDir(renderId: string): string {
     return path.join(this.root, 'renders', renderId);
+  }
+
+  async readShared(rel: string): Promise<string | null> {
+    return readFile(this.shared(rel), 'utf8').catch(() => null);
+  }
+
+  async fetchShared(): Promise<void> {}
+  async publishShared(): Promise<void> {}
+
+  // O_EXCL: exactly one of racing creators (processes or machines on one NFS v3+ export) succeeds.
+  async createShared(rel: string, text: string): Promise<boolean> {
+    const file = this.shared(rel);
+    await mkdir(path.dirname(file), { recursive: true });
+    return writeFile(file, text, { flag: 'wx' }).then(
+      () => true,
+      (error: NodeJS.ErrnoException) => {
+        if (error.code === 'EEXIST') return false;
+        throw error;
+      },
+    );
+  }
+
+  // Temp name, then rename: a reader never sees it half-written.
+  async writeShared(rel: string, text: string): Promise<void> {
+    const file = this.shared(rel);
+    const temp = `${file}.${randomBytes(4).toString('hex')}.tmp`;
+    await mkdir(path.dirname(file), { recursive: true });
+    await writeFile(temp, text);
+    await rename(temp, file).catch(async (error: unknown) => {
+      await rm(temp, { force: true });
+      throw error;
+    });
+  }
+
+  async listShared(dir: string): Promise<string[]> {
+    return readdir(this.shared(dir)).catch(() => []);
+  }
+
+  async listSharedFiles(dir: string): Promise<SharedFile[]> {
+    const base = this.shared(dir);
+    const entries = await readdir(base, { recursive: true, withFileTypes: true }).catch(() => []);
+    const files = await Promise.all(
+      entries
+        .filter((e) => e.isFile())
+        .map(async (e) => {
+          const file = path.join(e.parentPath, e.name);
+          const st = await stat(file).catch(() => null);
+          const rel = `${dir}/${path.relative(base, file).split(path.sep).join('/')}`;
+          return st ? { rel, size: st.size, modifiedMs: st.mtimeMs } : null;
+        }),
+    );
+    return files.filter((f): f is SharedFile => f !== null);
+  }
+
+  async removeShared(rels: Iterable<string>): Promise<void> {
+    // In order (a window's manifest before its frames), so no reader takes a half-removed one for whole.
+    for (const rel of rels) await rm(this.shared(rel), { recursive: true, force: true }).catch(() => {});
+  }
+
+  private shared(rel: string): string {
+    return path.join(this.root, ...rel.split('/'));
   }
 }
 

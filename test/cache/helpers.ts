@@ -4,7 +4,7 @@
  */
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { access, mkdtemp, mkdir, rename, rm, writeFile } from 'node:fs/promises';
+import { access, copyFile, mkdtemp, mkdir, rename, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
@@ -70,6 +70,8 @@ async function compileInto(out: string): Promise<string> {
     ],
     { cwd: REPO },
   ).catch(() => undefined); // type errors elsewhere still emit
+  // src/version.ts reads `../package.json` from the compiled file's folder, as dist/version.js reads the package's own.
+  await copyFile(path.join(REPO, 'package.json'), path.join(path.dirname(out), 'package.json'));
   return out;
 }
 

@@ -71,6 +71,7 @@ describe('render --resolution / --video-frame-format / --hdr / --sdr', () => {
     ['--resolution with --hdr', () => project, ['--resolution', '1080p', '--hdr'], /--resolution cannot be combined with --hdr/],
     ['--hdr with --sdr', () => project, ['--hdr', '--sdr'], /--hdr and --sdr exclude each other; pick one/],
     ['an unknown --video-frame-format', () => project, ['--video-frame-format', 'webp'], /--video-frame-format.*webp.*auto, jpg, png/],
+    ['an unknown --video-decode', () => project, ['--video-decode', 'gpu'], /--video-decode.*gpu.*auto, page, ffmpeg/],
   ];
   for (const [what, dir, flags, message] of usage) {
     it(`exits 2 for ${what}, writing nothing`, async () => {

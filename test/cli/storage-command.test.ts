@@ -160,7 +160,14 @@ describe('framesmith storage prune', () => {
     const id = await openedRender(renders);
     killed.child.kill('SIGKILL');
     await killed.done;
-    for (const pid of [...processesMentioning(tmp), ...processesMentioning(storage)]) process.kill(pid, 'SIGKILL');
+    for (const pid of [...processesMentioning(tmp), ...processesMentioning(storage)]) {
+      try {
+        process.kill(pid, 'SIGKILL');
+      } catch (error) {
+        // Gone between the listing and the kill (its parent was just killed): what this loop wants.
+        if ((error as NodeJS.ErrnoException).code !== 'ESRCH') throw error;
+      }
+    }
     await rm(tmp, { recursive: true, force: true });
     const marker = path.join(renders, id, '.active');
     const hash = (await readFile(marker, 'utf8')).split('\n')[0]!;

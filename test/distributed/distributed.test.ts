@@ -6,6 +6,7 @@
  */
 import { readdir, rm } from 'node:fs/promises';
 import path from 'node:path';
+import { Queue } from 'bullmq';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { expectPlannedOutput, FRAMES, makePlannedProject } from '../helpers/planned.js';
 import { runCliInProcess } from '../helpers/cli-in-process.js';
@@ -78,9 +79,18 @@ describe('framesmith render --redis with framesmith workers', () => {
     ]);
     expect(run.stderr).toBe('');
     expect(run.code).toBe(0);
-    const result = JSON.parse(run.stdout) as { frames: number; chunks: unknown[]; plan: { hash: string } };
+    const result = JSON.parse(run.stdout) as {
+      frames: number;
+      chunks: Array<{ videoFrames: { windows: number; decoded: number } }>;
+      plan: { hash: string };
+      stages: Record<string, Record<string, unknown>>;
+    };
     expect(result.frames).toBe(FRAMES);
     expect(result.chunks).toHaveLength(7);
+    // The planner extracted nothing; of seven chunks on two machines needing the clip's one window, one decoded it.
+    expect(result.stages['video-frames']).toMatchObject({ videos: 1, passes: 0 });
+    expect(result.chunks.map((c) => c.videoFrames.windows)).toEqual([1, 1, 1, 1, 1, 1, 1]);
+    expect(result.chunks.reduce((n, c) => n + c.videoFrames.decoded, 0)).toBe(1);
     await expectPlannedOutput(output);
     // Both machines rendered chunks of it.
     for (const w of workers) expect(w.log()).toMatch(/done in/);
@@ -128,8 +138,12 @@ describe('framesmith render --redis with framesmith workers', () => {
     expect(run.stderr).toBe('');
     expect(run.code).toBe(0);
     await expectPlannedOutput(output);
-    // The other machine did the killed chunk.
+    // The other machine did the killed chunk; each chunk was done exactly once over both machines' logs
+    // (the killed try finished nothing, and the chunk was not done twice).
     expect(workers[0]!.log()).toMatch(new RegExp(`chunk ${killed!.chunk} of render ${killed!.render} \\(frames [^)]*\\) done`));
+    const logs = workers[0]!.log() + victim!.log();
+    for (const chunk of [0, 1])
+      expect(logs.match(new RegExp(`chunk ${chunk} of render ${killed!.render} \\(frames [^)]*\\) done in`, 'g'))).toHaveLength(1);
     await addWorker();
   }, 180_000);
 
@@ -157,16 +171,21 @@ describe('framesmith render --redis with framesmith workers', () => {
     await addWorker();
   }, 180_000);
 
-  it('a chunk that fails every time fails the render after its tries, naming the chunk and its own error (exit 1)', async () => {
+  it('a page that throws at frame 7 fails the render at its first failing chunk: page_error naming the chunk and the frame, tried once, the other chunks cancelled (exit 1)', async () => {
+    // 60 frames in 12 chunks of 5; the page throws at frame 7 (0.233 s), in chunk 1 (frames 5–9). Every
+    // later chunk would throw there too (a chunk steps through the frames before its own), so only
+    // chunk 0 can finish.
     const broken = await makeProject(
       {
         'index.html': `<!doctype html><html><body style="margin:0">
 <div id="root" data-composition-id="main" data-width="160" data-height="90" data-duration="2" style="background:#000;width:160px;height:90px"></div>
-<script>requestAnimationFrame(function f(t) { if (t > 1400 && t < 1600) throw new Error('the scene broke at ' + Math.round(t) + ' ms'); requestAnimationFrame(f); });</script>
+<script>requestAnimationFrame(function f(t) { if (t > 220 && t < 250) throw new Error('the scene broke at ' + Math.round(t) + ' ms'); requestAnimationFrame(f); });</script>
 </body></html>`,
       },
       'fs-broken-',
     );
+    const marks = workers.map((w) => w.log().length);
+    const queue = new Queue('framesmith-chunks', { connection: { url: redis.url } });
     try {
       const run = await runCli([
         'render',
@@ -178,25 +197,54 @@ describe('framesmith render --redis with framesmith workers', () => {
         '--storage',
         storage,
         '--chunk-frames',
-        '20',
+        '5',
         '--json',
       ]);
       expect(run.code).toBe(1);
       const { error } = JSON.parse(run.stdout) as {
         error: { code: string; message: string; chunk: { index: number; first: number; count: number } };
       };
-      // Frames 43–47 (1.433–1.567 s) break, all in the last chunk, 2 (frames 40–59). (A break in an
-      // earlier chunk would also break every later one: a chunk steps through the frames before it.)
-      expect(error.chunk).toEqual({ index: 2, first: 40, count: 20 });
       expect(error.code).toBe('page_error');
-      expect(error.message).toMatch(/^chunk 2 \(frames 40–59\): the page reported an error at frame 43 .*the scene broke at 1433 ms/);
-      expect(run.stderr).toMatch(/render failed: chunk 2/);
-      // Three tries, on whichever machines took them.
-      const tries = workers
-        .map((w) => (w.log().match(/chunk 2 of render \S+ \(frames 40–59, try \d\) failed/g) ?? []).length)
-        .reduce((a, b) => a + b, 0);
-      expect(tries).toBe(3);
+      // The chunk that failed first names its range, the frame and the page's message: chunk 1, frame 7
+      // — unless a loaded machine started chunk 1 late and a later chunk failed first, stepping
+      // through frame 7 on its way to its own first frame (which the page's runtime then names).
+      const { index, first, count } = error.chunk;
+      expect(index).toBeGreaterThanOrEqual(1);
+      expect(error.chunk).toEqual({ index, first: 5 * index, count: 5 });
+      const frame = index === 1 ? 7 : first;
+      expect(error.message).toMatch(
+        new RegExp(
+          `^chunk ${index} \\(frames ${first}–${first + count - 1}\\): the page reported an error at frame ${frame} \\(${(frame / 30).toFixed(3).replace('.', '\\.')} s\\): .*the scene broke at 233 ms`,
+        ),
+      );
+      expect(run.stderr).toContain(`render failed: chunk ${index} (frames ${first}–${first + count - 1})`);
+
+      const logs = () => workers.map((w, i) => w.log().slice(marks[i]));
+      const renderId = /chunk \d+ of render (\S+) /.exec(logs().join(''))![1]!;
+      const lines = (kind: string) =>
+        logs().flatMap((log) => [
+          ...log.matchAll(new RegExp(`chunk (\\d+) of render ${renderId} \\(frames [^)]*, try (\\d+)\\) ${kind}`, 'g')),
+        ]);
+      // Every chunk a worker started ends: done (chunk 0 only), failed, or cancelled by the render.
+      for (const [, chunk] of lines('started'))
+        await Promise.race(
+          workers.map((w, i) =>
+            w.waitFor(new RegExp(`chunk ${chunk} of render ${renderId} \\(frames [^)]*\\) (done in|failed|cancelled)`), {
+              from: marks[i],
+              timeoutMs: 20_000,
+            }),
+          ),
+        );
+      // Tried once: BullMQ counts one attempt, and no chunk was started a second time.
+      expect((await queue.getJob(`${renderId}-c${index}`))?.attemptsMade).toBe(1);
+      expect(lines('started').filter((m) => m[2] !== '1')).toEqual([]);
+      // Fast: at most chunk 0 done, and few of the 12 started — the rest were never taken.
+      expect(lines('done in').map((m) => m[1])).toEqual(lines('done in').length ? ['0'] : []);
+      expect(lines('started').length).toBeLessThanOrEqual(6);
+      const left = await queue.getJobs(['waiting', 'active', 'delayed', 'prioritized']);
+      expect(left.map((j) => j.id).filter((id) => id?.startsWith(renderId))).toEqual([]);
     } finally {
+      await queue.close();
       await rm(broken, { recursive: true, force: true });
     }
   }, 180_000);

@@ -104,6 +104,17 @@ describe('render values that do not fit the declarations', () => {
     expect(warnings).toEqual([]);
   });
 
+  it('an enum of numbers takes a number among its options, and names the options otherwise', async () => {
+    const declared = JSON.stringify([{ id: 'columns', type: 'enum', default: 2, options: [{ value: 2 }, { value: 3 }] }]);
+    const fits = await load({ 'index.html': indexHtml('', declared) }, { variables: { columns: 3 } });
+    expect(fits.warnings).toEqual([]);
+    expect(fits.loaded.variables).toMatchObject({ columns: 3 });
+    const misfits = await load({ 'index.html': indexHtml('', declared) }, { variables: { columns: '3' } });
+    expect(misfits.warnings.map((w) => w.message)).toEqual([
+      expect.stringMatching(/variable "columns" is declared in .*index\.html as enum and must be one of 2, 3, got "3" \(a string\)/),
+    ]);
+  });
+
   it('under strictVariables they are refused: one VariablesError naming every key, before anything else', async () => {
     const error = await load({ 'index.html': indexHtml('') }, { variables: { titel: 'Hi', size: 'big' }, strictVariables: true }).then(
       () => null,

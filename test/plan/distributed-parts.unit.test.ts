@@ -1,10 +1,13 @@
 /**
  * The distributed mode's pure parts, without Redis, S3 or a browser: a frame range cut into chunks
- * (splitChunks), an s3:// storage URL parsed (parseS3Url), and the timings the environment sets
- * (distributedTimings).
+ * (splitChunks), an s3:// storage URL parsed (parseS3Url), the timings the environment sets
+ * (distributedTimings), and which chunk failures are tried again (failsForGood).
  */
 import { describe, expect, it } from 'vitest';
+import { CaptureError } from '../../src/capture/errors.js';
+import { failsForGood } from '../../src/distributed/failures.js';
 import { DEFAULT_TIMINGS, distributedTimings } from '../../src/distributed/timings.js';
+import { RenderError } from '../../src/render/errors.js';
 import { splitChunks } from '../../src/plan/chunks.js';
 import { parseS3Url } from '../../src/storage/s3.js';
 
@@ -106,4 +109,18 @@ describe('distributedTimings', () => {
       );
     },
   );
+});
+
+describe('failsForGood', () => {
+  it("fails a chunk at once for the composition's own fault and for plans no worker can render; retries the infrastructure's", () => {
+    const page = new CaptureError('page_error', 'the page reported an error at frame 7 (0.233 s): boom', {});
+    expect(failsForGood(page)).toBe(true);
+    // As the chunk re-throws it (the chunk's RenderError keeps the code), and as a worker reads it back from JSON.
+    expect(failsForGood(new RenderError('page_error', 'chunk 1 (frames 5–9): …', {}, { cause: page }))).toBe(true);
+    expect(failsForGood({ code: 'page_error', message: '…' })).toBe(true);
+    for (const code of ['plan_mismatch', 'plan_corrupt', 'strict', 'cancelled'] as const) expect(failsForGood({ code })).toBe(true);
+    for (const code of ['browser_crashed', 'timeout', 'request_failed', 'capture_failed', 'storage_transfer', 'ffmpeg_failed', 'stage'])
+      expect(failsForGood({ code })).toBe(false);
+    for (const value of [new Error('boom'), 'page_error', null, undefined]) expect(failsForGood(value)).toBe(false);
+  });
 });

@@ -67,12 +67,31 @@ describe('a render in chunks of 7 frames', () => {
     }
   }, 180_000);
 
+  it('the planner extracts nothing; the chunks decode the clip once between them, sharing it through the storage', async () => {
+    // Counted: no extraction process ran while planning, and the plan holds the source, not frames.
+    expect(chunkedMp4.stages['video-frames']).toMatchObject({ videos: 1, passes: 0, framesExtracted: 0 });
+    const planDir = path.join(storage, 'plans', chunkedMp4.plan!.hash);
+    const planFiles = await readdir(planDir, { recursive: true });
+    expect(planFiles.filter((f) => /\.(jpe?g|png)$/.test(f))).toEqual([]);
+    expect(planFiles.filter((f) => f.startsWith('sources/') || f.startsWith('sources\\'))).toHaveLength(1);
+    // The clip's 45 slots are one window: seven chunks (two at a time) needed it, one decoded it.
+    const stats = chunkedMp4.chunks!.map((c) => c.videoFrames!);
+    expect(stats.map((v) => v.windows)).toEqual([1, 1, 1, 1, 1, 1, 1]);
+    expect(stats.reduce((n, v) => n + v.decoded, 0)).toBe(1);
+    expect(stats.reduce((n, v) => n + v.passes, 0)).toBe(1);
+    const shared = await readdir(path.join(storage, 'frames'), { recursive: true });
+    expect(shared.filter((f) => f.endsWith('manifest.json'))).toHaveLength(1);
+    expect(shared.filter((f) => /^\.claims[/\\][^/\\]+[/\\]/.test(f))).toEqual([]);
+  });
+
   it('the same content plans to the same hash: a second render (other chunk size) reuses the plan', async () => {
     const first = chunkedMp4;
     const second = await render(project, { output: path.join(project, 'again-2.mp4'), chunkFrames: 20, storage });
     expect(first.plan?.reused).toBe(false);
     expect(second.plan?.hash).toBe(first.plan?.hash);
     expect(second.plan?.reused).toBe(true);
+    // Its frames were extracted by the first render's chunks: none decoded again.
+    expect(second.chunks!.map((c) => c.videoFrames!.decoded)).toEqual([0, 0, 0]);
     // Nothing of either render is left in the storage but the plans.
     expect(await readdir(path.join(storage, 'renders'))).toEqual([]);
   }, 120_000);
@@ -146,9 +165,9 @@ describe('a plan is checked before a chunk renders it', () => {
   });
 
   it('a file of the plan changed after planning: the chunk refuses it (plan_corrupt), naming the file', async () => {
-    const frames = path.join(storage, 'plans', hash, 'frames', '0');
-    const first = (await readdir(frames)).sort()[0]!;
-    await truncate(path.join(frames, first), 10);
+    const sources = path.join(storage, 'plans', hash, 'sources');
+    const first = (await readdir(sources)).sort()[0]!;
+    await truncate(path.join(sources, first), 10);
     const error = await renderChunk({ planHash: hash, renderId: 'r1', index: 0, first: 0, count: 1 }, { storage }).catch((e: unknown) => e);
     // The render directory is gone (the render ended): the chunk first says so…
     expect(error).toBeInstanceOf(RenderError);
@@ -157,6 +176,6 @@ describe('a plan is checked before a chunk renders it', () => {
     const opened = await openPlan(storage, hash, await thisMachine()).catch((e: unknown) => e);
     expect(opened).toBeInstanceOf(PlanError);
     expect((opened as PlanError).code).toBe('plan_corrupt');
-    expect((opened as PlanError).message).toContain(`frames/0/${first}`);
+    expect((opened as PlanError).message).toContain(`sources/${first}`);
   });
 });

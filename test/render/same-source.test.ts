@@ -2,7 +2,8 @@
  * One decode per source inside a render: the same file shown by a `<video>` of the main composition
  * (240x135, from media time 0) and by one inside a sub-composition (64x36, trimmed by 0.35 s, a
  * non-aligned trim: 10.5 frames at 30 fps) is decoded by one source pass, and each element still shows
- * exactly the source frame due at its media time.
+ * exactly the source frame due at its media time — and the same frames when the page decodes both
+ * (`videoDecode: 'page'`).
  */
 import { rm } from 'node:fs/promises';
 import path from 'node:path';
@@ -19,8 +20,6 @@ const PIP_TRIM = 0.35;
 
 let dir: string;
 let clip: IndexedVideo;
-let out: DecodedVideo;
-let stage: VideoFramesStage;
 
 beforeAll(async () => {
   dir = await makeProject(
@@ -37,29 +36,46 @@ beforeAll(async () => {
     'fs-same-source-',
   );
   clip = await makeIndexedVideo(path.join(dir, 'clip.mp4'), { width: 320, height: 180, fps: FPS, frames: 60, codec: 'h264', gop: 12 });
-  stage = videoFramesStage({ cache: false });
-  await render(dir, { output: path.join(dir, 'out.mp4'), workers: 2, quality: 'high', stages: [stage, audioStage()] });
-  out = await decodeFrames(path.join(dir, 'out.mp4'), { width: 320, height: 180 });
 }, 120_000);
 
 afterAll(async () => {
   if (dir) await rm(dir, { recursive: true, force: true });
 });
 
-describe('one decode per source in a render', () => {
-  it('both elements, at two sizes and two trims, come from one source pass that decodes the union once', () => {
-    const sizes = Object.fromEntries(stage.stats.perVideo.map((v) => [v.element, [v.width, v.height]]));
-    expect(sizes).toEqual({ 'video#big': [240, 135], 'video#small': [64, 36] });
-    // Frames decoded per element: the main one only to the composition's end (1 s of its 2 s media).
-    expect(stage.stats.perVideo.map((v) => v.frames)).toEqual([30, 24]);
-    const m = stage.stats.extraction!;
-    expect(m.uniqueExtractions).toBe(2);
-    expect(m.sourcePasses).toBe(1);
-    // The union is media 0–1.15 s (source frames 0..34, 35 frames; the main video is cut at the
-    // composition's end, 1 s, though its media runs 2 s); the two windows apart decode 30 + 24.
-    expect(m.framesDecoded).toBeGreaterThanOrEqual(35);
-    expect(m.framesDecoded).toBeLessThan(54);
+// Both decode paths show the same frames: the extraction engine (one source pass for both elements)
+// and the page's own decoder (`videoDecode: 'page'`, each element decoded in the page).
+describe.each(['ffmpeg', 'page'] as const)('videoDecode %s', (videoDecode) => {
+  let out: DecodedVideo;
+  let stage: VideoFramesStage;
+  beforeAll(async () => {
+    stage = videoFramesStage({ cache: false, videoDecode });
+    await render(dir, { output: path.join(dir, `out-${videoDecode}.mp4`), workers: 2, quality: 'high', stages: [stage, audioStage()] });
+    out = await decodeFrames(path.join(dir, `out-${videoDecode}.mp4`), { width: 320, height: 180 });
+  }, 120_000);
+
+  it('each element is decoded on the path asked for', () => {
+    expect(stage.stats.decode.choices.map((c) => [c.element, c.path])).toEqual([
+      ['video#big', videoDecode],
+      ['video#small', videoDecode],
+    ]);
   });
+
+  it.runIf(videoDecode === 'ffmpeg')(
+    'both elements, at two sizes and two trims, come from one source pass that decodes the union once',
+    () => {
+      const sizes = Object.fromEntries(stage.stats.perVideo.map((v) => [v.element, [v.width, v.height]]));
+      expect(sizes).toEqual({ 'video#big': [240, 135], 'video#small': [64, 36] });
+      // Frames decoded per element: the main one only to the composition's end (1 s of its 2 s media).
+      expect(stage.stats.perVideo.map((v) => v.frames)).toEqual([30, 24]);
+      const m = stage.stats.extraction!;
+      expect(m.uniqueExtractions).toBe(2);
+      expect(m.sourcePasses).toBe(1);
+      // The union is media 0–1.15 s (source frames 0..34, 35 frames; the main video is cut at the
+      // composition's end, 1 s, though its media runs 2 s); the two windows apart decode 30 + 24.
+      expect(m.framesDecoded).toBeGreaterThanOrEqual(35);
+      expect(m.framesDecoded).toBeLessThan(54);
+    },
+  );
 
   it('the main video shows source frame k on frame k', () => {
     const wrong: string[] = [];

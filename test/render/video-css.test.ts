@@ -3,7 +3,9 @@
  * One 320x180 composition (6 frames) holds the same 160x90 indexed clip several times, each with one
  * property: object-fit contain (letterboxed), cover + object-position (cropped), a transform, opacity,
  * border radius with an element stacked above it, clip-path, and a filter. Every check is on pixels of
- * every frame; the clip's frame k shows source frame k.
+ * every frame; the clip's frame k shows source frame k. Rendered with the frames extracted by ffmpeg
+ * (painted as the element's background) and decoded in the page (`videoDecode: 'page'`: drawn into a
+ * canvas given the video's box and visual properties).
  */
 import { rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
@@ -51,34 +53,42 @@ beforeAll(async () => {
   project = await makeProject({});
   await makeIndexedVideo(path.join(project, 'clip.mp4'), { width: 160, height: 90, fps: 30, frames: 30, codec: 'h264' });
   await writeFile(path.join(project, 'index.html'), page({ duration: FRAMES / 30, rootBackground: '#0000ff', style: STYLE, body: BODY }));
-  const output = path.join(project, 'css.mp4');
-  stage = videoFramesStage({ cache: false });
-  await render(project, { output, quality: 'high', workers: 1, stages: [stage, audioStage()] });
-  video = await decodeFrames(output, { width: 320, height: 180 });
 }, 120_000);
 
 afterAll(async () => {
   if (project) await rm(project, { recursive: true, force: true });
 });
 
-describe('CSS applies to the video frame', () => {
-  it('renders every frame', () => {
-    expect(video.frames.length).toBe(FRAMES);
-  });
-
-  it('frames sent over loopback HTTP, with the page image caches dropped before every frame, give the same pixels', async () => {
-    const output = path.join(project, 'css-http.mp4');
-    await render(project, {
-      output,
-      quality: 'high',
-      workers: 1,
-      stages: [videoFramesStage({ cache: false, transport: 'http', decodedBudgetBytes: 1 })],
-    });
-    const overHttp = await decodeFrames(output, { width: 320, height: 180 });
-    expect(hashFrames(overHttp)).toEqual(hashFrames(video));
+describe.each(['ffmpeg', 'page'] as const)('CSS applies to the video frame (videoDecode %s)', (videoDecode) => {
+  beforeAll(async () => {
+    const output = path.join(project, `css-${videoDecode}.mp4`);
+    stage = videoFramesStage({ cache: false, videoDecode });
+    await render(project, { output, quality: 'high', workers: 1, stages: [stage, audioStage()] });
+    video = await decodeFrames(output, { width: 320, height: 180 });
   }, 120_000);
 
-  it('decodes frames at the size each video is drawn, once per distinct size', () => {
+  it('renders every frame, each video decoded on the path asked for', () => {
+    expect(video.frames.length).toBe(FRAMES);
+    expect(new Set(stage.stats.decode.choices.map((c) => c.path))).toEqual(new Set([videoDecode]));
+  });
+
+  it.runIf(videoDecode === 'ffmpeg')(
+    'frames sent over loopback HTTP, with the page image caches dropped before every frame, give the same pixels',
+    async () => {
+      const output = path.join(project, 'css-http.mp4');
+      await render(project, {
+        output,
+        quality: 'high',
+        workers: 1,
+        stages: [videoFramesStage({ cache: false, transport: 'http', decodedBudgetBytes: 1 })],
+      });
+      const overHttp = await decodeFrames(output, { width: 320, height: 180 });
+      expect(hashFrames(overHttp)).toEqual(hashFrames(video));
+    },
+    120_000,
+  );
+
+  it.runIf(videoDecode === 'ffmpeg')('decodes frames at the size each video is drawn, once per distinct size', () => {
     const sizes = Object.fromEntries(
       stage.stats.perVideo.map((v) => [v.element, [v.requested?.width, v.requested?.height, v.width, v.height]]),
     );

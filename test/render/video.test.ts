@@ -5,7 +5,8 @@
  * of the clip's slot, held at the last frame when the media ends, wrapped when looping, and nothing
  * (the root's blue background) outside the clip's window.
  *
- * One 320x180 composition (1.6 s at 30 fps) holds eight 80x45 clips, one per case.
+ * One 320x180 composition (1.6 s at 30 fps) holds eight 80x45 clips, one per case, rendered with the
+ * frames extracted by ffmpeg and with the frames decoded in the page (`videoDecode: 'page'`).
  */
 import { existsSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
@@ -52,10 +53,16 @@ const LENGTH: Record<Clip['file'], number> = { src30: 2, src24: 2, vfr: 2, short
 
 let project: string;
 let media: Record<Clip['file'], IndexedVideo>;
-/** Rendered by the bundled headless shell (beginframe capture) and, when installed, Debian's chromium (screenshots). */
-const BROWSERS: Array<{ mode: string; browser?: string }> = [
-  { mode: 'beginframe' },
-  ...(existsSync('/usr/bin/chromium') ? [{ mode: 'screenshot', browser: '/usr/bin/chromium' }] : []),
+/**
+ * Rendered by the bundled headless shell (beginframe capture) on both decode paths and, when installed,
+ * Debian's chromium (screenshots).
+ */
+const BROWSERS: Array<{ name: string; mode: string; browser?: string; videoDecode: 'ffmpeg' | 'page' }> = [
+  { name: 'beginframe', mode: 'beginframe', videoDecode: 'ffmpeg' },
+  { name: 'beginframe, decoded in the page', mode: 'beginframe', videoDecode: 'page' },
+  ...(existsSync('/usr/bin/chromium')
+    ? [{ name: 'screenshot', mode: 'screenshot', browser: '/usr/bin/chromium', videoDecode: 'ffmpeg' as const }]
+    : []),
 ];
 const results: Record<string, { result: RenderResult; video: DecodedVideo }> = {};
 
@@ -134,10 +141,10 @@ beforeAll(async () => {
       body,
     }),
   );
-  for (const { mode, browser } of BROWSERS) {
-    const output = path.join(project, 'out', `clips-${mode}.mp4`);
-    const result = await render(project, { output, quality: 'high', workers: 2, ...(browser ? { browser } : {}) });
-    results[mode] = { result, video: await decodeFrames(output, { width: 320, height: 180 }) };
+  for (const { name, browser, videoDecode } of BROWSERS) {
+    const output = path.join(project, 'out', `clips-${name.replace(/\W+/g, '-')}.mp4`);
+    const result = await render(project, { output, quality: 'high', workers: 2, videoDecode, ...(browser ? { browser } : {}) });
+    results[name] = { result, video: await decodeFrames(output, { width: 320, height: 180 }) };
   }
 }, 180_000);
 
@@ -145,9 +152,13 @@ afterAll(async () => {
   if (project) await rm(project, { recursive: true, force: true });
 });
 
-describe.each(BROWSERS)('video clips in the render ($mode capture)', ({ mode }) => {
+describe.each(BROWSERS)('video clips in the render ($name)', ({ name, mode, videoDecode }) => {
   it('renders every frame with no audio stream (no clip is audible)', async () => {
-    const { result, video } = results[mode]!;
+    const { result, video } = results[name]!;
+    expect(result.stages['video-frames']?.decode).toMatchObject({
+      page: videoDecode === 'page' ? CLIPS.length : 0,
+      ffmpeg: videoDecode === 'page' ? 0 : CLIPS.length,
+    });
     expect(result.captureMode).toBe(mode);
     expect(result.frames).toBe(FRAMES);
     expect(video.frames.length).toBe(FRAMES);
@@ -160,7 +171,7 @@ describe.each(BROWSERS)('video clips in the render ($mode capture)', ({ mode }) 
       const wrong: string[] = [];
       let shown = 0;
       let hidden = 0;
-      const { video } = results[mode]!;
+      const { video } = results[name]!;
       for (let k = 0; k < FRAMES; k++) {
         const want = expected(clip, k);
         const frame = video.frames[k]!;
