@@ -32,7 +32,7 @@ import { rootOptions } from '../browser/runtime-config.js';
 import '../browser/page-api.js';
 import { drawnSize, extractFailure, placeVideos, type PlacedVideo } from './video-placement.js';
 import type { FrameTransport } from './video-transport.js';
-import { videoPainter, type PaintStats, type ShownVideo } from './video-paint.js';
+import { shownPlace, videoPainter, type PaintStats, type ShownVideo } from './video-paint.js';
 import { truncationWarning } from './video-truncation.js';
 import { choosePageDecode, type DecodeChoice, type PageDecodeStats, type VideoDecodeMode } from './page-decode.js';
 
@@ -218,14 +218,7 @@ export function videoFramesStage(options: VideoFramesOptions = {}): VideoFramesS
         ...(extracted.sharedWith !== undefined ? { sharedWith: extracted.sharedWith } : {}),
       });
       return {
-        index: v.element.index,
-        label: v.element.label,
-        start: v.start,
-        end: v.end,
-        naturalWidth: v.info.width,
-        naturalHeight: v.info.height,
-        width: extracted.width,
-        height: extracted.height,
+        ...shownPlace(v, extracted),
         fps: formatRational(extracted.fps),
         loop: extracted.loop,
         frames: [...extracted.frames],

@@ -20,7 +20,7 @@ import { parseRational, type Rational } from '../media/rational.js';
 import { pageScript } from '../browser/page-scripts.js';
 import type { RuntimeConfig } from '../browser/page-api.js';
 import '../browser/page-api.js';
-import { EPSILON_S } from './video-placement.js';
+import { EPSILON_S, type PlacedVideo } from './video-placement.js';
 import { FrameUrls, type FrameTransport, type ServeDirectory } from './video-transport.js';
 
 /**
@@ -51,6 +51,23 @@ export interface ShownVideo {
   loop: boolean;
   /** Frame files, slot 0 first ('' for one no capture here shows: a chunk obtains only its range's). */
   frames: string[];
+}
+
+/** Where and how large a video is shown, as a painter or a page decoder needs it (the fields of `ShownVideo` that placement decides). */
+export type ShownPlace = Pick<ShownVideo, 'index' | 'label' | 'start' | 'end' | 'naturalWidth' | 'naturalHeight' | 'width' | 'height'>;
+
+/** The `ShownPlace` of `video`, its frames decoded at `decoded`'s size. */
+export function shownPlace(video: PlacedVideo, decoded: { width: number; height: number }): ShownPlace {
+  return {
+    index: video.element.index,
+    label: video.element.label,
+    start: video.start,
+    end: video.end,
+    naturalWidth: video.info.width,
+    naturalHeight: video.info.height,
+    width: decoded.width,
+    height: decoded.height,
+  };
 }
 
 /**

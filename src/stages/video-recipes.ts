@@ -24,6 +24,7 @@ import type { PlannedVideo } from '../plan/types.js';
 import type { RenderStage, StageContext } from './stage.js';
 import { measuredRequests } from './video-frames.js';
 import { extractFailure, placeVideos, type PlacedVideo } from './video-placement.js';
+import { shownPlace } from './video-paint.js';
 
 /** A video as a plan freezes it, with its source file (absolute) still to be copied in. */
 export type VideoRecipe = Omit<PlannedVideo, 'source'> & { file: string };
@@ -68,14 +69,7 @@ export function videoRecipesStage(options: VideoRecipesOptions = {}): VideoRecip
             colorTarget: 'sdr',
           });
           return {
-            index: v.element.index,
-            label: v.element.label,
-            start: v.start,
-            end: v.end,
-            naturalWidth: v.info.width,
-            naturalHeight: v.info.height,
-            width: extraction.width,
-            height: extraction.height,
+            ...shownPlace(v, extraction),
             fps: formatRational(ctx.fps),
             loop,
             frameCount: extraction.frameCount,

@@ -13,7 +13,7 @@ import path from 'node:path';
 import { QueueEvents } from 'bullmq';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { expectPlannedOutput, FRAMES, makePlannedProject } from '../helpers/planned.js';
-import { startRedis, startWorker, useTestTimings, type RedisServer, type WorkerProcess } from '../helpers/redis.js';
+import { startRedis, startWorker, useTestTimings, type RedisServer, type WorkerProcess, redisRenderArgs } from '../helpers/redis.js';
 import { runCli } from '../helpers/render-cli.js';
 import { makeProject } from '../helpers/render-pixels.js';
 
@@ -130,19 +130,7 @@ describe('workers whose clocks are hours apart', () => {
     }, 20);
     try {
       const output = path.join(project, 'skewed.mp4');
-      const run = await runCli([
-        'render',
-        project,
-        '-o',
-        output,
-        '--redis',
-        redis.url,
-        '--storage',
-        storage,
-        '--chunk-frames',
-        '15',
-        '--json',
-      ]);
+      const run = await runCli(redisRenderArgs(project, output, redis.url, storage, 15, '--json'));
       expect(run.stderr).toBe('');
       expect(run.code).toBe(0);
       const result = JSON.parse(run.stdout) as { chunks: Array<{ index: number }> };

@@ -10,7 +10,15 @@ import { Queue } from 'bullmq';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { expectPlannedOutput, FRAMES, makePlannedProject } from '../helpers/planned.js';
 import { runCliInProcess } from '../helpers/cli-in-process.js';
-import { freePort, startRedis, startWorker, useTestTimings, type RedisServer, type WorkerProcess } from '../helpers/redis.js';
+import {
+  freePort,
+  startRedis,
+  startWorker,
+  useTestTimings,
+  type RedisServer,
+  type WorkerProcess,
+  redisRenderArgs,
+} from '../helpers/redis.js';
 import { runCli, startCli } from '../helpers/render-cli.js';
 import { makeProject } from '../helpers/render-pixels.js';
 
@@ -64,19 +72,7 @@ afterAll(async () => {
 describe('framesmith render --redis with framesmith workers', () => {
   it('renders the frames a local render gives: every frame the one due across the joins, the beep on time, the chunks shared by the workers', async () => {
     const output = path.join(project, 'distributed.mp4');
-    const run = await runCli([
-      'render',
-      project,
-      '-o',
-      output,
-      '--redis',
-      redis.url,
-      '--storage',
-      storage,
-      '--chunk-frames',
-      '7',
-      '--json',
-    ]);
+    const run = await runCli(redisRenderArgs(project, output, redis.url, storage, 7, '--json'));
     expect(run.stderr).toBe('');
     expect(run.code).toBe(0);
     const result = JSON.parse(run.stdout) as {
@@ -187,19 +183,7 @@ describe('framesmith render --redis with framesmith workers', () => {
     const marks = workers.map((w) => w.log().length);
     const queue = new Queue('framesmith-chunks', { connection: { url: redis.url } });
     try {
-      const run = await runCli([
-        'render',
-        broken,
-        '-o',
-        path.join(broken, 'out.mp4'),
-        '--redis',
-        redis.url,
-        '--storage',
-        storage,
-        '--chunk-frames',
-        '5',
-        '--json',
-      ]);
+      const run = await runCli(redisRenderArgs(broken, path.join(broken, 'out.mp4'), redis.url, storage, 5, '--json'));
       expect(run.code).toBe(1);
       const { error } = JSON.parse(run.stdout) as {
         error: { code: string; message: string; chunk: { index: number; first: number; count: number } };

@@ -11,7 +11,7 @@ import { Queue } from 'bullmq';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { redactUrl } from '../../src/redact.js';
 import { makePlannedProject } from '../helpers/planned.js';
-import { startRedis, startWorker, useTestTimings, type RedisServer, type WorkerProcess } from '../helpers/redis.js';
+import { startRedis, startWorker, useTestTimings, type RedisServer, type WorkerProcess, redisRenderArgs } from '../helpers/redis.js';
 import { startCli, type CliRun } from '../helpers/render-cli.js';
 import { makeProject } from '../helpers/render-pixels.js';
 
@@ -127,18 +127,7 @@ describe('cancelling a distributed render', () => {
     const [a, b] = [workers[0]!, workers[1]!];
     const marks = [a.log().length, b.log().length];
     // 45 frames in 15 chunks: far more than two workers finish before the interrupt.
-    const render = startCli([
-      'render',
-      project,
-      '-o',
-      path.join(project, 'cancelled.mp4'),
-      '--redis',
-      redis.url,
-      '--storage',
-      storage,
-      '--chunk-frames',
-      '3',
-    ]);
+    const render = startCli(redisRenderArgs(project, path.join(project, 'cancelled.mp4'), redis.url, storage, 3));
     // Interrupt once a segment is in the storage and a chunk is running.
     await untilOrEnded(Promise.race([a, b].map((w, i) => w.waitFor(/\) done in/, { from: marks[i], timeoutMs: 110_000 }))), render.done);
     const renderId = renderIdIn(a.log().slice(marks[0]) + b.log().slice(marks[1]))!;
@@ -253,19 +242,7 @@ describe('storage lost mid-render', () => {
       workers.push(worker);
       await worker.waitFor(/taking chunks from/);
       const before = await snapshot(project);
-      const render = startCli([
-        'render',
-        project,
-        '-o',
-        path.join(project, 'gone.mp4'),
-        '--redis',
-        redis.url,
-        '--storage',
-        's3://renders/faults',
-        '--chunk-frames',
-        '3',
-        '--json',
-      ]);
+      const render = startCli(redisRenderArgs(project, path.join(project, 'gone.mp4'), redis.url, 's3://renders/faults', 3, '--json'));
       await untilOrEnded(worker.waitFor(/\) done in/, { timeoutMs: 110_000 }), render.done);
       s3.child.kill('SIGKILL');
 

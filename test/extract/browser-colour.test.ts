@@ -10,8 +10,8 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { bundledShell } from '../helpers/bundled-shell.js';
-import puppeteer, { type Browser } from 'puppeteer-core';
+import { launchPlainShell } from '../helpers/bundled-shell.js';
+import type { Browser } from 'puppeteer-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startProjectServer, type ProjectServer } from '../../src/browser/server.js';
 import { extractVideos } from '../../src/extract/extract.js';
@@ -154,11 +154,7 @@ beforeAll(async () => {
     ),
   );
   server = await startProjectServer(dir);
-  browser = await puppeteer.launch({
-    executablePath: await bundledShell(),
-    headless: 'shell',
-    args: ['--no-sandbox', '--disable-gpu', '--force-color-profile=srgb'],
-  });
+  browser = await launchPlainShell();
 }, 120_000);
 
 afterAll(async () => {

@@ -8,6 +8,21 @@ import net from 'node:net';
 import path from 'node:path';
 import { CLI } from './render-cli.js';
 
+/**
+ * The argv of `framesmith render PROJECT -o OUTPUT --redis REDIS --storage STORAGE --chunk-frames N`
+ * (then `extra`, e.g. `--json`): a distributed render as the tests start it.
+ */
+export function redisRenderArgs(
+  project: string,
+  output: string,
+  redis: string,
+  storage: string,
+  chunkFrames: number,
+  ...extra: string[]
+): string[] {
+  return ['render', project, '-o', output, '--redis', redis, '--storage', storage, '--chunk-frames', String(chunkFrames), ...extra];
+}
+
 export interface RedisServer {
   /** With the password in it when one was asked for (`redis://:pw@127.0.0.1:port`). */
   url: string;

@@ -8,7 +8,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import puppeteer, { type Browser, type Page } from 'puppeteer-core';
+import type { Browser, Page } from 'puppeteer-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { pageScript } from '../../src/browser/page-scripts.js';
 import { startProjectServer, type ProjectServer } from '../../src/browser/server.js';
@@ -17,7 +17,7 @@ import { probeMedia } from '../../src/media/probe.js';
 import { parseRational } from '../../src/media/rational.js';
 import { DECODE_LOOKAHEAD, decodedVideo, mediaTargetAt, type DecodedVideo } from '../../src/stages/page-decode.js';
 import '../../src/browser/page-api.js';
-import { bundledShell } from '../helpers/bundled-shell.js';
+import { launchPlainShell } from '../helpers/bundled-shell.js';
 import { cases, sources, type Case } from '../helpers/exact-cases.js';
 import { decodeIndexFromGray, expectedSourceFrame, makeIndexedVideo, type IndexedVideo } from '../helpers/frame-media.js';
 
@@ -111,11 +111,7 @@ beforeAll(async () => {
     }),
   );
   server = await startProjectServer(dir);
-  browser = await puppeteer.launch({
-    executablePath: await bundledShell(),
-    headless: 'shell',
-    args: ['--no-sandbox', '--disable-gpu', '--force-color-profile=srgb'],
-  });
+  browser = await launchPlainShell();
 }, 120_000);
 
 afterAll(async () => {
