@@ -71,9 +71,15 @@ async function browserPixel(file: string): Promise<number[]> {
       const canvas = document.createElement('canvas');
       canvas.width = video.videoWidth;
       canvas.height = video.videoHeight;
-      const ctx = canvas.getContext('2d')!;
-      ctx.drawImage(video, 0, 0);
-      return Array.from(ctx.getImageData(canvas.width >> 1, canvas.height >> 1, 1, 1).data).slice(0, 3);
+      const ctx = canvas.getContext('2d', { willReadFrequently: true })!;
+      // The seeked frame may reach the element a moment after `seeked` (measured: a black draw once in
+      // a CI run): draw again until it is there. None of the sources is black.
+      for (let tries = 0; ; tries++) {
+        ctx.drawImage(video, 0, 0);
+        const rgb = Array.from(ctx.getImageData(canvas.width >> 1, canvas.height >> 1, 1, 1).data).slice(0, 3);
+        if (rgb.some((v) => v > 0) || tries >= 40) return rgb;
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
     }, server.urlFor(file));
   } finally {
     await page.close();
