@@ -105,7 +105,10 @@ describe('workers whose clocks are hours apart', () => {
     await writeFile(file, '+3h\n');
     const [before, after] = nodeUnder(
       { file },
-      `const a = Date.now(); require('fs').writeFileSync(${JSON.stringify(file)}, '+2h\\n'); setTimeout(() => process.stdout.write(a + ' ' + Date.now()), 1500);`,
+      // libfaketime reads the file again once its cache (1 s, counted in whole seconds) has expired: up to
+      // ~2 s after the write. Poll until the step shows, for at most 6 s, rather than guess that delay.
+      `const a = Date.now(); const t0 = performance.now(); require('fs').writeFileSync(${JSON.stringify(file)}, '+2h\\n');` +
+        ` const poll = () => (Date.now() - a < -30 * 60000 || performance.now() - t0 > 6000 ? process.stdout.write(a + ' ' + Date.now()) : setTimeout(poll, 100)); poll();`,
     )
       .split(' ')
       .map(Number);
