@@ -73,7 +73,8 @@ export interface WorkerFrameCounts {
   reused: number;
 }
 
-type Problem = { message: string; url?: string; code: 'page_error' | 'request_failed' };
+/** What went wrong in the page; `frame` is the frame being rendered when it happened (none while loading). */
+type Problem = { message: string; url?: string; code: 'page_error' | 'request_failed'; frame?: number };
 
 const SCRIPT_FIX = 'fix the page script: a composition must load and seek without errors';
 
@@ -91,6 +92,8 @@ export class CaptureWorker {
   /** The image the last screenshot of `renderFrame` returned (what a frame with no change reuses). */
   private lastImage: Buffer | null = null;
   private readonly problems: Problem[] = [];
+  /** The frame `renderFrame` works on (undefined before the first): a problem arriving meanwhile names it. */
+  private currentFrame: number | undefined;
   /** Failed requests the render can do without, not yet reported (see requests.ts). */
   private pendingWarnings: RequestVerdict[] = [];
 
@@ -191,6 +194,7 @@ export class CaptureWorker {
   async renderFrame(frameIndex: number, time: number): Promise<Buffer> {
     const { page } = this.capturePage;
     const step = (phase: 'seek' | 'paint' | 'capture') => ({ phase, frame: frameIndex, time });
+    this.currentFrame = frameIndex;
     let t = performance.now();
     const errors = await this.guard.within(
       this.capturePage.pumpWhile(
@@ -211,6 +215,7 @@ export class CaptureWorker {
     for (const message of errors)
       this.problems.push({
         code: 'page_error',
+        frame: frameIndex,
         message: `the page reported an error at frame ${frameIndex} (${time.toFixed(3)} s): ${message} — ${SCRIPT_FIX}`,
       });
     this.throwIfProblems();
@@ -290,7 +295,11 @@ export class CaptureWorker {
   /** Throws the first problem the page reported, if any. */
   throwIfProblems(): void {
     const first = this.problems[0];
-    if (first) throw new CaptureError(first.code, first.message, { url: first.url });
+    if (!first) return;
+    // An error thrown by the page's own handlers (a `pageerror`) carries no frame: it belongs to the
+    // frame being rendered when it arrived.
+    const frame = first.frame ?? this.currentFrame;
+    throw new CaptureError(first.code, first.message, { url: first.url, ...(frame === undefined ? {} : { frame }) });
   }
 
   close(): Promise<void> {

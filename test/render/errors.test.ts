@@ -80,6 +80,7 @@ describe('bad input', () => {
     const error = await failingRender({ 'index.html': page({ body: '<div id="x"></div>', script: 'throw new Error("kaboom-on-load")' }) });
     expect(error.code).toBe('page_error');
     expect(error.message).toMatch(/kaboom-on-load/);
+    expect(error.fields.frame).toBeUndefined();
   });
 
   it('a page that throws at 0.5 s during capture: the message and the frame are named', async () => {
@@ -89,6 +90,8 @@ describe('bad input', () => {
     expect(error.code).toBe('page_error');
     expect(error.message).toMatch(/kaboom-at-half/);
     expect(error.message).toMatch(/frame 1[5-6]/);
+    // The frame is a field too (a distributed render's failure carries it to the render's side).
+    expect(error.fields.frame).toBe(Number(/frame (\d+)/.exec(error.message)![1]));
   });
 
   it('a missing image under strict: the element and the URL are named', async () => {
