@@ -24,6 +24,7 @@ import { chunkCostSection } from './sections/chunkcost.js';
 import { decodeSection } from './sections/decode.js';
 import { planSection } from './sections/plan.js';
 import { captureSection } from './sections/capture.js';
+import { incrementalSection } from './sections/incremental.js';
 
 const SECTIONS = {
   extract: extractSection,
@@ -37,6 +38,7 @@ const SECTIONS = {
   decode: decodeSection,
   plan: planSection,
   capture: captureSection,
+  incremental: incrementalSection,
 };
 
 const asked = process.argv.slice(2);

@@ -144,6 +144,18 @@ export { mediaDuration, mediaHasAudio, completeMediaWindows } from './load/media
 export { FramesmithError, hasCode, type ErrorFields, type FramesmithErrorOptions } from './errors.js';
 export { ERROR_CODES, isErrorCode, type ErrorCode } from './error-codes.js';
 export { renderChunk, type ChunkOptions } from './render/chunk.js';
+export {
+  chunkKey,
+  rangeKey,
+  renderKey,
+  renderPrint,
+  withRangeHistory,
+  wholeRenderHit,
+  FramePrints,
+  INCREMENTAL_VERSION,
+  RANGE_HISTORY,
+} from './render/incremental.js';
+export { SegmentStore } from './cache/segments.js';
 export { planRender, type PlannedRender } from './render/plan.js';
 export { resolveRenderOptions } from './render/options.js';
 export { chunkVideos, type ChunkVideosOptions } from './render/chunk-frames.js';

@@ -24,7 +24,9 @@ export type WarningCode =
   /** A render value that does not fit its declaration, or a data-var-src / data-var-text binding that cannot apply (src/load/variables.ts, variable-bindings.ts). */
   | 'variable'
   /** `--hdr` with an output format that carries no HDR (every format but mp4): written SDR. */
-  | 'hdr_unsupported';
+  | 'hdr_unsupported'
+  /** A chunk's segment could not be kept in the cache for later incremental renders (src/render/incremental.ts). */
+  | 'incremental';
 
 /** Something a render did without (an image, a font, an attribute it does not support): it went on, and says so. */
 export interface RenderWarning {

@@ -98,12 +98,29 @@ export interface FramesmithAdapter {
   duration?(): number | null | undefined;
 }
 
+/** A frame's fingerprint as the page takes it (src/browser/runtime/fingerprint.ts). */
+export interface PageFingerprint {
+  /** SHA-256 (hex) of what the page draws the frame from; '' when `dirty`. */
+  hash: string;
+  /** The video painter's rules as CSS text: which frame each video shows, by URL. */
+  video: string;
+  /** Why the frame cannot be fingerprinted (it is always rendered), or null. */
+  dirty: string | null;
+  /** Milliseconds the page spent (real time). */
+  ms: number;
+}
+
 /** `window.__framesmith`: the runtime's API (see src/browser/runtime/runtime.ts for exact semantics). */
 export interface FramesmithPageApi {
   ready(): Promise<ReadyInfo>;
   seek(frameIndex: number, timeSeconds: number): Promise<void>;
   /** Adds an adapter; seeks call adapters in registration order. Returns a function that removes it. */
   registerAdapter(adapter: FramesmithAdapter): () => void;
+  /**
+   * The fingerprint of the frame shown now (src/browser/runtime/fingerprint.ts): call it after `seek`
+   * and the video frame's paint, before the screenshot. Never rejects.
+   */
+  fingerprint(): Promise<PageFingerprint>;
   /** Uncaught errors and unhandled rejections of the page, in order. */
   readonly errors: string[];
   /** Non-fatal notes the page made (e.g. a deprecated adapter), in order. */

@@ -3,7 +3,8 @@
  *
  * Size is counted by inode: a frame hardlinked into several entries (or twice into one) counts once,
  * and evicting an entry frees its bytes only when no remaining entry links the same inode. The budget
- * covers frame entries and downloaded remote sources together (remote-gc.ts). GC evicts the least
+ * covers frame entries, downloaded remote sources (remote-gc.ts) and the chunk segments incremental
+ * renders keep (segment-gc.ts) together. GC evicts the least
  * recently used of either (entry directory mtime, which lookups touch; a blob's mtime, which reuse
  * touches) until the total is within the budget; damaged entries go first; nothing with a live lease
  * is ever evicted.
@@ -20,6 +21,7 @@ import { hasLiveLeaseSync, liveLeasedKeys } from './leases.js';
 import { checkEntry, parseManifest } from './manifest.js';
 import { isTokenAlive, ownToken } from './owner.js';
 import { removeBlob, scanBlobs } from './remote-gc.js';
+import { removeSegment, scanSegments, segmentsDir } from './segment-gc.js';
 
 /**
  * One published entry as GC sees it. `damaged`: its manifest is missing, unreadable or malformed (frames are
@@ -48,8 +50,10 @@ export interface CacheStats {
   damagedEntries: number;
   /** Partial (unpublished) directories, live writers' and dead ones' alike. */
   partialDirs: number;
-  /** Bytes of downloaded remote sources (the budget covers `bytes + remoteBytes`). */
+  /** Bytes of downloaded remote sources (the budget covers `bytes + remoteBytes + segmentBytes`). */
   remoteBytes: number;
+  /** Bytes of the chunk segments kept for incremental renders (`segments/`). */
+  segmentBytes: number;
 }
 
 /**
@@ -249,7 +253,7 @@ async function acquireGcLock(root: string): Promise<(() => Promise<void>) | null
   return null;
 }
 
-/** Options of `runGc`; `budgetBytes` is the total (entries plus downloads) to evict down to, in bytes. */
+/** Options of `runGc`; `budgetBytes` is the total (entries, downloads and segments) to evict down to, in bytes. */
 export interface GcOptions {
   budgetBytes: number;
   /** Evict every unleased entry and download (`cache clear`) instead of stopping at the budget. */
@@ -266,8 +270,9 @@ export async function runGc(root: string, options: GcOptions): Promise<GcResult>
     const swept = await sweepDead(root);
     const entries = await scanEntries(root);
     const blobs = await scanBlobs(root);
+    const segments = await scanSegments(root);
     const table = inodeTable(entries);
-    const bytesBefore = totalBytes(table) + blobs.reduce((sum, b) => sum + b.size, 0);
+    const bytesBefore = totalBytes(table) + [...blobs, ...segments].reduce((sum, b) => sum + b.size, 0);
     let total = bytesBefore;
     const leased = await liveLeasedKeys(root);
     type Candidate = { damaged: boolean; lastUsedMs: number; evict: () => Promise<number | null> };
@@ -302,6 +307,13 @@ export async function runGc(root: string, options: GcOptions): Promise<GcResult>
             evict: async () => ((await removeBlob(root, blob.name)) ? blob.size : null),
           }),
         ),
+      ...segments.map(
+        (segment): Candidate => ({
+          damaged: false,
+          lastUsedMs: segment.lastUsedMs,
+          evict: async () => ((await removeSegment(segment)) ? segment.size : null),
+        }),
+      ),
     ].sort((a, b) => Number(b.damaged) - Number(a.damaged) || a.lastUsedMs - b.lastUsedMs);
     let evicted = 0;
     for (const candidate of candidates) {
@@ -360,5 +372,6 @@ export async function cacheStats(root: string, budgetBytes: number): Promise<Cac
     damagedEntries: entries.filter((e) => e.damaged).length,
     partialDirs: (await listDir(path.join(root, PARTIAL))).length,
     remoteBytes: await dirBytes(path.join(root, REMOTE)),
+    segmentBytes: await dirBytes(segmentsDir(root)),
   };
 }

@@ -14,7 +14,8 @@
  *
  * Once a guard failed, its browser is spent: every later `within` fails with the same error.
  */
-import { ProtocolError, TimeoutError, type Browser, type Page } from 'puppeteer-core';
+import type { Browser, Page } from 'puppeteer-core';
+import { ProtocolError, TimeoutError } from '../browser/puppeteer.js';
 import { CaptureError, type CapturePhase, type DeadlineOption } from './errors.js';
 
 /** Re-exported from errors.ts, where `CaptureError` names them. */

@@ -12,7 +12,8 @@
  * answered 4xx/5xx (the URL is named). Every step (load, ready, setup, seek, paint, capture) is
  * bounded by its deadline, and a crashed page fails it at once (deadlines.ts).
  */
-import { TimeoutError, type Browser, type HTTPRequest, type HTTPResponse } from 'puppeteer-core';
+import type { Browser, HTTPRequest, HTTPResponse } from 'puppeteer-core';
+import { TimeoutError } from '../browser/puppeteer.js';
 import type { ReadyInfo as PageReadyInfo } from '../browser/page-api.js';
 import { WEBGL_MISSING_EXPRESSION } from '../browser/runtime-config.js';
 import type { CaptureMode } from '../browser/launch.js';

@@ -9,9 +9,8 @@
  * completed, failed, skipped, rows }`, or `{ error: { code, message, … } }`.
  */
 import { InvalidArgumentError, Option, type Command } from 'commander';
-import { checkBatchVariables, prepareBatchFile, renderBatch, defaultBatchTemplate, type BatchManifest } from '../batch.js';
+import type { BatchManifest } from '../batch.js';
 import { hasCode } from '../errors.js';
-import { defaultOutputPath, formatFromOutput } from '../render/options.js';
 import type { RenderOptions } from '../render/types.js';
 import { redactUrl } from '../redact.js';
 import { EXIT_FAILED, EXIT_OK, exitCodeFor, USAGE_CODES, UsageError } from './exit-codes.js';
@@ -92,6 +91,10 @@ export async function runBatchCommand(
     if (!flags.quiet && !flags.json) io.stderr.write(`framesmith: ${line}\n`);
   };
   try {
+    // Loaded when a batch runs: they reach the whole renderer (puppeteer included), which a command
+    // that starts no browser (`info`, `lint`, `--version`) must not load (src/cli/main.ts registers every command).
+    const { checkBatchVariables, prepareBatchFile, renderBatch, defaultBatchTemplate } = await import('../batch.js');
+    const { defaultOutputPath, formatFromOutput } = await import('../render/options.js');
     const format = options.format ?? formatFromOutput(options.output) ?? 'mp4';
     const template = flags.output ?? defaultBatchTemplate(defaultOutputPath(input, format), format);
     const batch = await prepareBatchFile(flags.batch, template);

@@ -71,8 +71,8 @@ export function registerCache(program: Command, context: CommandContext): void {
           [
             `cache dir: ${stats.dir}`,
             `entries:   ${stats.entries} (${stats.leasedEntries} in use, ${stats.damagedEntries} damaged)`,
-            `size:      ${formatBytes(stats.bytes + stats.remoteBytes)} of ${formatBytes(stats.budgetBytes)} budget`,
-            `           (frames ${formatBytes(stats.bytes)}, downloaded sources ${formatBytes(stats.remoteBytes)})`,
+            `size:      ${formatBytes(stats.bytes + stats.remoteBytes + stats.segmentBytes)} of ${formatBytes(stats.budgetBytes)} budget`,
+            `           (frames ${formatBytes(stats.bytes)}, downloaded sources ${formatBytes(stats.remoteBytes)}, segments ${formatBytes(stats.segmentBytes)})`,
           ].join('\n'),
         );
         context.setExitCode(EXIT_OK);

@@ -8,7 +8,7 @@
  * their flags are accepted and said so. The deadline flags are render's (deadline-flags.ts).
  */
 import { InvalidArgumentError, type Command } from 'commander';
-import { checkProject, type CheckResult } from '../inspect/check.js';
+import type { CheckResult } from '../inspect/check.js';
 import type { LintFinding } from '../lint/types.js';
 import { deadlineFlag, deadlineSettings, type DeadlineFlags } from './deadline-flags.js';
 import { EXIT_FAILED, EXIT_OK } from './exit-codes.js';
@@ -72,6 +72,8 @@ async function run(dir: string, flags: CheckFlags, lint: boolean, io: CliIo): Pr
   if (skipped.length > 0 || flags.contrast === false)
     io.stderr.write(`framesmith: ${skipped.map((n) => `--${n}`).join(', ') || '--no-contrast'}: ${NOT_RUN}\n`);
   const playerReadyTimeout = flags.playerReadyTimeout ?? (flags.timeout !== undefined ? Math.max(1000, flags.timeout) : undefined);
+  // Loaded when the command runs: a `render` never pays for it (src/cli/main.ts registers every command).
+  const { checkProject } = await import('../inspect/check.js');
   return checkProject(dir, { lint, strict: flags.strict, browser: flags.browser, ...deadlineSettings({ ...flags, playerReadyTimeout }) });
 }
 

@@ -5,7 +5,6 @@
  * source?}]}`. Exit 1 when the project cannot be read.
  */
 import type { Command } from 'commander';
-import { listCompositions, readProject } from '../inspect/project.js';
 import { EXIT_OK } from './exit-codes.js';
 import type { CommandContext } from './context.js';
 
@@ -17,6 +16,8 @@ export function registerCompositions(program: Command, context: CommandContext):
     .argument('[dir]', 'project directory or .html file', '.')
     .option('--json', 'print them as one JSON document')
     .action(async (dir: string, flags: { json?: boolean }) => {
+      // Loaded when the command runs: a `render` never pays for it (src/cli/main.ts registers every command).
+      const { listCompositions, readProject } = await import('../inspect/project.js');
       const compositions = listCompositions(await readProject(dir));
       if (flags.json) {
         context.stdout.write(`${JSON.stringify({ compositions }, null, 2)}\n`);

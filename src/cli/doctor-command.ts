@@ -14,6 +14,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type { Command } from 'commander';
 import { BrowserError } from '../browser/browser-error.js';
+import { FramesmithError } from '../errors.js';
 import { getTools, listedNames, runFfmpeg } from '../media/tools.js';
 import { EXIT_FAILED, EXIT_OK } from './exit-codes.js';
 import type { CommandContext } from './context.js';
@@ -146,7 +147,11 @@ async function fontsCheck(): Promise<DoctorCheck> {
       name: 'fonts',
       ok: false,
       detail: error instanceof Error ? error.message : String(error),
-      fix: 'reinstall framesmith (npm install): a bundled @fontsource package is missing',
+      // A setting of ours (FRAMESMITH_FONT_DELIVERY…) is refused with its own fix in the message.
+      fix:
+        error instanceof FramesmithError && error.code === 'invalid_option'
+          ? 'correct the setting the message names'
+          : 'reinstall framesmith (npm install): a bundled @fontsource package is missing',
     };
   }
 }

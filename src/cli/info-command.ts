@@ -4,7 +4,6 @@
  * Exit 1 when the project cannot be read (the message says why).
  */
 import type { Command } from 'commander';
-import { projectInfo, readProject } from '../inspect/project.js';
 import { EXIT_OK } from './exit-codes.js';
 import { formatBytes } from './format.js';
 import type { CommandContext } from './context.js';
@@ -17,6 +16,8 @@ export function registerInfo(program: Command, context: CommandContext): void {
     .argument('[dir]', 'project directory or .html file', '.')
     .option('--json', 'print it as one JSON document')
     .action(async (dir: string, flags: { json?: boolean }) => {
+      // Loaded when the command runs: a `render` never pays for it (src/cli/main.ts registers every command).
+      const { projectInfo, readProject } = await import('../inspect/project.js');
       const info = await projectInfo(await readProject(dir));
       if (flags.json) {
         context.stdout.write(`${JSON.stringify(info, null, 2)}\n`);

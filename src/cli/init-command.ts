@@ -4,7 +4,6 @@
  * directory (without --force).
  */
 import { Option, type Command } from 'commander';
-import { InitError, initProject } from '../init/init.js';
 import { DEFAULT_TEMPLATE, TEMPLATES } from '../init/templates.js';
 import { EXIT_OK, UsageError } from './exit-codes.js';
 import type { CommandContext } from './context.js';
@@ -23,6 +22,8 @@ export function registerInit(program: Command, context: CommandContext): void {
     .option('--force', 'write into a directory that is not empty (its other files are kept)')
     .action(async (dir: string, flags: { template: string; force?: boolean }) => {
       let files: string[];
+      // Loaded when the command runs: a `render` never pays for it (src/cli/main.ts registers every command).
+      const { InitError, initProject } = await import('../init/init.js');
       try {
         files = await initProject(dir, flags.template, { force: flags.force });
       } catch (error) {

@@ -6,7 +6,6 @@
  * error finding or no project to lint (as HyperFrames), else 0: warnings do not fail a lint.
  */
 import type { Command } from 'commander';
-import { lintProject } from '../lint/lint.js';
 import type { LintFinding, LintResult } from '../lint/types.js';
 import { EXIT_FAILED, EXIT_OK } from './exit-codes.js';
 import type { CommandContext } from './context.js';
@@ -39,6 +38,8 @@ export function registerLint(program: Command, context: CommandContext): void {
     .action(async (dir: string, flags: LintFlags) => {
       let result: LintResult;
       try {
+        // Loaded when the command runs: a `render` never pays for it (src/cli/main.ts registers every command).
+        const { lintProject } = await import('../lint/lint.js');
         result = await lintProject(dir);
       } catch (error) {
         const message = error instanceof Error ? error.message : String(error);

@@ -53,6 +53,8 @@ interface RenderFlags extends DeadlineFlags, HyperframesFlags, BatchFlags {
   /** false with --no-cache. */
   cache: boolean;
   cacheDir?: string;
+  /** false with --no-incremental. */
+  incremental: boolean;
   allowPrivateHosts?: boolean;
   allowOutsideProject?: boolean;
   webgl: 'auto' | 'on' | 'off';
@@ -206,6 +208,7 @@ export function registerRender(program: Command, context: CommandContext): void 
         .default('auto'),
     )
     .option('--no-cache', 'do not use the frame cache for video frames')
+    .option('--no-incremental', 'with --chunk-frames: render every chunk again instead of reusing the cached segments of unchanged ones')
     .option('--cache-dir <dir>', 'frame cache directory (default: FRAMESMITH_CACHE_DIR, else ~/.cache/framesmith)')
     .option('--allow-private-hosts', 'allow remote media on http:// or private/loopback hosts (e.g. a local dev server)')
     .option(
@@ -313,6 +316,7 @@ export function registerRender(program: Command, context: CommandContext): void 
           display.update(p);
         },
         chunkFrames: flags.chunkFrames,
+        incremental: flags.incremental,
         redis: flags.redis,
         storage: flags.storage, // a directory (openStorage resolves it) or an s3:// URL
         resolution: flags.resolution,

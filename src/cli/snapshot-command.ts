@@ -10,7 +10,7 @@ import { randomUUID } from 'node:crypto';
 import path from 'node:path';
 import { existsSync, statSync } from 'node:fs';
 import { InvalidArgumentError, type Command } from 'commander';
-import { captureSnapshots, SnapshotError } from '../inspect/snapshot.js';
+import type { captureSnapshots } from '../inspect/snapshot.js';
 import { deadlineFlag, deadlineSettings, type DeadlineFlags } from './deadline-flags.js';
 import { EXIT_FAILED, EXIT_OK, UsageError } from './exit-codes.js';
 import type { CommandContext } from './context.js';
@@ -88,6 +88,8 @@ export function registerSnapshot(program: Command, context: CommandContext): voi
     const projectDir = statSync(dir).isDirectory() ? dir : path.dirname(dir);
     const outDir = path.resolve(flags.output ?? path.join(projectDir, '.hyperframes', 'artifacts', 'snapshots', randomUUID()));
     let result: Awaited<ReturnType<typeof captureSnapshots>>;
+    // Loaded when the command runs: a `render` never pays for it (src/cli/main.ts registers every command).
+    const { captureSnapshots, SnapshotError } = await import('../inspect/snapshot.js');
     try {
       result = await captureSnapshots(dir, {
         outDir,

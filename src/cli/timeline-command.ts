@@ -6,7 +6,7 @@
  * project cannot be read.
  */
 import type { Command } from 'commander';
-import { readProject, timelineOf, type TimelineRow } from '../inspect/project.js';
+import type { TimelineRow } from '../inspect/project.js';
 import { EXIT_OK, UsageError } from './exit-codes.js';
 import type { CommandContext } from './context.js';
 
@@ -35,6 +35,8 @@ export function registerTimeline(program: Command, context: CommandContext): voi
           `timeline ${edit[0]}: framesmith prints the timeline but does not edit it: change the data-start / data-duration attributes in the HTML instead`,
           {},
         );
+      // Loaded when the command runs: a `render` never pays for it (src/cli/main.ts registers every command).
+      const { readProject, timelineOf } = await import('../inspect/project.js');
       const timeline = timelineOf(await readProject(dir));
       if (flags.json) {
         context.stdout.write(`${JSON.stringify({ timeline }, null, 2)}\n`);

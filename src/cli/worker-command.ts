@@ -5,8 +5,10 @@
  * of workers, on any machines.
  *
  * SIGTERM or SIGINT: the chunks in hand go back to the queue at once (another worker takes them), then
- * the worker exits 0; a second signal exits at once. Exit 1 when Redis or the storage cannot be reached
- * at start (exit 2 for a --storage URL that is not s3://).
+ * the worker says `stopped` and exits 0 — whatever the state of Redis (down, or just restarted), it
+ * waits on it about a second at most (src/distributed/worker.ts); past FRAMESMITH_WORKER_STOP_MS it
+ * exits 0 anyway, without `stopped`. A second signal exits at once. Exit 1 when Redis or the storage
+ * cannot be reached at start (exit 2 for a --storage URL that is not s3://).
  * One line per chunk on stderr (started, done in, failed: why, cancelled, dropped, abandoned).
  *
  * A chunk whose render was cancelled (Ctrl-C on `render --redis`, an aborted API render, a render that
@@ -36,7 +38,8 @@ const TIMINGS_HELP = `
 Environment (whole milliseconds; the same values on every machine and on the rendering one):
   FRAMESMITH_LOCK_MS           lock on a chunk in hand, renewed every half of it (default 10000)
   FRAMESMITH_STALLED_CHECK_MS  how often a killed worker's chunk is looked for (default 3000)
-  FRAMESMITH_REDIS_LOST_MS     no answer from Redis for this long is a lost Redis (default 5000)`;
+  FRAMESMITH_REDIS_LOST_MS     no answer from Redis for this long is a lost Redis (default 5000)
+  FRAMESMITH_WORKER_STOP_MS    on SIGTERM or SIGINT, exit 0 after this long even if not yet closed (default 15000)`;
 
 /** Adds `worker` to `program`; its action resolves only when the worker stops (see the module comment). */
 export function registerWorker(program: Command, context: CommandContext): void {
@@ -58,9 +61,12 @@ export function registerWorker(program: Command, context: CommandContext): void 
       const { assertRedisReachable } = await import('../distributed/redis.js');
       const { redactUrl } = await import('../redact.js');
       const { startChunkWorker } = await import('../distributed/worker.js');
+      const { workerStopGraceMs } = await import('../distributed/timings.js');
       const { openStorage } = await import('../storage/storage.js');
       let storage: Awaited<ReturnType<typeof openStorage>>;
+      let stopGraceMs: number;
       try {
+        stopGraceMs = workerStopGraceMs();
         await assertRedisReachable(flags.redis);
         storage = await openStorage(flags.storage);
         await storage.check();
@@ -117,7 +123,7 @@ export function registerWorker(program: Command, context: CommandContext): void 
           const hardStop = setTimeout(() => {
             killAllChildren();
             process.exit(EXIT_OK);
-          }, 15_000);
+          }, stopGraceMs);
           hardStop.unref();
           void worker
             .stop()
@@ -128,6 +134,8 @@ export function registerWorker(program: Command, context: CommandContext): void 
         process.on('SIGINT', stop);
       });
       killAllChildren();
+      // Only a stop that completed says it (the hard stop above exits without): tests tell them apart by it.
+      log('stopped');
       context.setExitCode(EXIT_OK);
     });
 }

@@ -22,7 +22,7 @@ import { Queue, QueueEvents, type Job } from 'bullmq';
 import type { ChunkJob, ChunkResult } from '../plan/chunks.js';
 import { clearAlive, keepAlive, markAlive, markCancelled } from './cancel.js';
 import { DistributedError } from './errors.js';
-import { bullConnection, CHUNK_QUEUE, watchRedis, within, type RedisWatch } from './redis.js';
+import { bullConnection, CHUNK_QUEUE, endBullClients, watchRedis, within, type RedisWatch } from './redis.js';
 import { distributedTimings } from './timings.js';
 
 /** How long the clean-up of a stopped render (job removals, the cancel key, closing) may take. */
@@ -72,7 +72,9 @@ export class ChunkFailedError extends DistributedError<ChunkFailedFields> {
 export async function runChunksOnQueue(jobs: readonly ChunkJob[], options: QueueRunOptions): Promise<ChunkResult[]> {
   // Before any client opens: a malformed FRAMESMITH_REDIS_LOST_MS throws here.
   const lostAfterMs = options.lostAfterMs ?? distributedTimings().redisLostMs;
-  const connection = bullConnection(options.redis);
+  // Once the render gave up on Redis, BullMQ's clients stop reconnecting (a reconnect pending would hold the process).
+  let givenUp = false;
+  const connection = bullConnection(options.redis, () => givenUp);
   const queue = new Queue<ChunkJob, ChunkResult>(CHUNK_QUEUE, { connection });
   const events = new QueueEvents(CHUNK_QUEUE, { connection });
   queue.on('error', () => {});
@@ -134,10 +136,21 @@ export async function runChunksOnQueue(jobs: readonly ChunkJob[], options: Queue
     // The render no longer waits for chunks: a worker still holding one (a stalled try) drops it.
     if (renderId && !redisLost) await within(clearAlive(watch.client, renderId), CLEANUP_MS);
     watch.stop();
-    // Both bounded: with Redis gone, close() and disconnect() may never settle — and hold no handle,
-    // so a render awaiting them would end with Node's empty event loop, silently, exit code 0.
-    if (redisLost || (await within(Promise.all([events.close(), queue.close()]), CLEANUP_MS)) === undefined) {
-      await within(Promise.allSettled([events.disconnect(), queue.disconnect()]), CLEANUP_MS);
+    // Bounded: with Redis gone, close() may never settle — and hold no handle, so a render awaiting
+    // it would end with Node's empty event loop, silently, exit code 0. Redis lost, or close() not done
+    // in time: the clients are ended at once, their queued commands rejected — BullMQ's disconnect()
+    // alone leaves a reconnecting client's commands pending, and its XREAD's watchdog timer kept the
+    // process alive ~11 s after the render reported `redis_lost`.
+    // close() first in any case: it tells QueueEvents' read loop to stop, which a rejected read
+    // otherwise retries every 5 s, forever.
+    const closing = Promise.all([events.close(), queue.close()]).then(
+      () => true,
+      () => false, // never thrown from here: it would replace the render's own error
+    );
+    if (redisLost || (await within(closing, CLEANUP_MS)) !== true) {
+      givenUp = true;
+      await endBullClients([events, queue]);
+      await within(closing, CLEANUP_MS);
     }
   }
 }

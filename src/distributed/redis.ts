@@ -67,9 +67,66 @@ export async function assertRedisReachable(url: string, timeoutMs = 3000): Promi
   }
 }
 
-/** BullMQ's connection options for `url` (it makes and closes its own clients). */
-export function bullConnection(url: string): { url: string } {
-  return { url };
+/** The longest wait between two reconnect attempts of BullMQ's clients (`bullConnection`). */
+export const RECONNECT_MAX_MS = 1000;
+
+/**
+ * BullMQ's connection options for `url` (it makes and closes its own clients). Its clients reconnect
+ * after 100 ms, then 100 ms later at each attempt up to RECONNECT_MAX_MS — not BullMQ's default
+ * backoff, which grows to 20 s: after a Redis restart a worker would take chunks (and close on
+ * SIGTERM, which waits on them) up to 20 s after Redis answers again. Once `givenUp()` is true, a client whose attempt fails stops
+ * reconnecting and ends, rejecting the commands it held (see `endClient`). `disconnectTimeout` 100 ms,
+ * not ioredis's 2 s: disconnecting a client whose socket already closed (Redis gone) arms a timer
+ * that waits that long for a close that never comes, and holds the process meanwhile.
+ */
+export function bullConnection(
+  url: string,
+  givenUp: () => boolean = () => false,
+): { url: string; disconnectTimeout: number; retryStrategy(times: number): number | null } {
+  return { url, disconnectTimeout: 100, retryStrategy: (times) => (givenUp() ? null : Math.min(RECONNECT_MAX_MS, 100 * times)) };
+}
+
+/** An ioredis client as `endClient` uses it (BullMQ types its clients this loosely). */
+export interface RedisClientLike {
+  readonly status: string;
+  disconnect(): void;
+}
+
+/**
+ * Ends `client` now, whatever its state, and rejects every command it still holds. ioredis's
+ * `disconnect()` between two reconnect attempts only cancels the next attempt: the client never
+ * emits `end` (BullMQ's close waits for it) and the commands it queued meanwhile never settle —
+ * BullMQ's blocking XREAD among them, whose watchdog timer (its blocking timeout plus a second, 11 s)
+ * keeps the process alive after the render is over. So a reconnecting client is ended here as ioredis
+ * ends one whose reconnects gave up (its `setStatus('end')` and `flushQueue`, not in its typings: used
+ * only when present; else the client ends at its next attempt, within RECONNECT_MAX_MS, once
+ * `bullConnection`'s `givenUp()` is true).
+ */
+export function endClient(client: RedisClientLike): void {
+  const reconnecting = client.status === 'reconnecting';
+  client.disconnect();
+  if (!reconnecting) return;
+  const internals = client as unknown as { setStatus?(status: string): void; flushQueue?(error: Error): void };
+  internals.setStatus?.('end');
+  internals.flushQueue?.(new Error('Connection is closed.'));
+}
+
+/** What BullMQ makes (Queue, QueueEvents, Worker): its backend holds its Redis clients. */
+interface BullClients {
+  getBackend(): { readonly client: Promise<RedisClientLike>; readonly blockingClient?: Promise<RedisClientLike> | undefined };
+}
+
+/**
+ * Ends every Redis client of `owners` at once (`endClient`), waiting on nothing Redis does: for a
+ * render or worker whose Redis is gone, where BullMQ's `close()` and `disconnect()` never settle. A
+ * client still connecting for the first time is left to end at its next attempt (`bullConnection`).
+ */
+export async function endBullClients(owners: readonly BullClients[]): Promise<void> {
+  const clients = owners.flatMap((owner) => {
+    const backend = owner.getBackend();
+    return [backend.client, backend.blockingClient];
+  });
+  for (const client of await Promise.all(clients.map((c) => (c ? within(c, 50) : undefined)))) if (client) endClient(client);
 }
 
 /** How long Redis may not answer before a render (or a worker) counts it as lost, when nothing sets it (timings.ts). */

@@ -16,7 +16,8 @@
  *   failures.ts: the composition's own faults among them) fail the chunk — and so its render — at
  *   once, others are tried again.
  * - `stop()` (SIGTERM) hands the chunks in hand back to the queue at once — another worker takes them
- *   straight away — and resolves when the worker has closed.
+ *   straight away — and resolves when the worker has closed: whatever the state of Redis, within about
+ *   two STOP_REDIS_MS once its chunks stopped (Redis not answering: they come back as stalled).
  * - A chunk of a cancelled render (its cancel key, cancel.ts: looked for before a chunk starts, every
  *   CANCEL_POLL_MS while it runs, and after it finished) is aborted through its AbortSignal and fails
  *   for good, and `onRenderCancelled` removes what the render left in storage (a segment published
@@ -35,7 +36,7 @@ import type { ChunkJob, ChunkResult } from '../plan/chunks.js';
 import type { ChunkProgress } from './queue.js';
 import { CANCEL_POLL_MS, stoppedAmong } from './cancel.js';
 import { failsForGood } from './failures.js';
-import { bullConnection, CHUNK_QUEUE, watchRedis } from './redis.js';
+import { bullConnection, CHUNK_QUEUE, endBullClients, watchRedis, within } from './redis.js';
 import { distributedTimings } from './timings.js';
 
 /** How many times a chunk whose lock expired (its worker killed or frozen) is queued again before it fails for good. */
@@ -91,6 +92,12 @@ export interface ChunkWorkerOptions {
   stalledCheckMs?: number;
 }
 
+/**
+ * How long a stopping worker waits for Redis: to take a chunk back (`moveToWait`), then for BullMQ's
+ * close. Past it the chunk comes back as stalled, and the clients are ended without waiting.
+ */
+const STOP_REDIS_MS = 1000;
+
 /** Why a chunk's AbortSignal fired, besides `stop()` and BullMQ's own. */
 const CANCELLED = Symbol('the render was cancelled');
 const ABANDONED = Symbol('Redis was lost');
@@ -98,7 +105,10 @@ const GONE = Symbol('its render no longer waits for it');
 
 /** A running chunk worker: wait for `ready`, and `stop()` it to hand chunks in hand back and close. */
 export interface ChunkWorker {
-  /** Hands chunks in hand back to the queue, then closes. */
+  /**
+   * Hands chunks in hand back to the queue, then closes; waits on Redis at most STOP_REDIS_MS for each
+   * (not at all while it is lost), so it resolves promptly even with Redis down or just restarted.
+   */
   stop(): Promise<void>;
   /** Resolves once the worker is connected and taking jobs. */
   ready: Promise<void>;
@@ -112,16 +122,25 @@ export function startChunkWorker(options: ChunkWorkerOptions): ChunkWorker {
   const timings = distributedTimings();
   const lockMs = options.lockMs ?? timings.lockMs;
   let stopping = false;
+  /** Whether the watch counts Redis as lost now; `givenUp`: stopped, BullMQ's clients no longer reconnect. */
+  let redisLost = false;
+  let givenUp = false;
   const watch = watchRedis(options.redis, {
     lostAfterMs: options.lostAfterMs ?? timings.redisLostMs,
     onLost: (cause) => {
+      redisLost = true;
       options.onConnection?.({ kind: 'lost', cause });
       for (const held of inHand) held.abort.abort(ABANDONED);
     },
-    onBack: () => options.onConnection?.({ kind: 'back' }),
+    onBack: () => {
+      redisLost = false;
+      options.onConnection?.({ kind: 'back' });
+    },
   });
-  /** The chunks this worker runs now. */
+  /** The chunks this worker runs now; `idle` resolves once none is left (`stop()` waits for it). */
   const inHand = new Set<{ renderId: string; abort: AbortController }>();
+  const whenIdle: Array<() => void> = [];
+  const idle = () => (inHand.size === 0 ? Promise.resolve() : new Promise<void>((resolve) => whenIdle.push(resolve)));
   /** Renders whose storage clean-up ran or runs (each once), the oldest dropped past 100. */
   const cleaned = new Map<string, Promise<void>>();
   const cleanUp = (renderId: string): Promise<void> => {
@@ -208,15 +227,19 @@ export function startChunkWorker(options: ChunkWorkerOptions): ChunkWorker {
           // Shutting down: the chunk goes back to the queue untried, for another worker. When its lock
           // was already lost (a stalled event loop on a loaded machine) BullMQ refuses the move; the
           // queue then takes the chunk back as stalled, which is said too, not swallowed.
-          const refused = await job.moveToWait(token).then(
-            () => undefined,
-            (e: unknown) => (e instanceof Error ? e.message : String(e)),
-          );
+          // Bounded: with Redis not answering, BullMQ would queue the move until it does.
+          const refused = await within(
+            job.moveToWait(token).then(
+              () => '',
+              (e: unknown) => (e instanceof Error ? e.message : String(e)),
+            ),
+            STOP_REDIS_MS,
+          ).then((outcome) => outcome ?? `Redis did not answer in ${STOP_REDIS_MS} ms`);
           options.onEvent?.({
             kind: 'returned',
             job: chunk,
             attempt,
-            ...(refused ? { error: `its lock was lost (${refused}): the queue takes it back once the lock expires` } : {}),
+            ...(refused ? { error: `not taken back (${refused}): the queue takes it back once its lock expires` } : {}),
           });
           throw new WaitingError();
         }
@@ -231,10 +254,11 @@ export function startChunkWorker(options: ChunkWorkerOptions): ChunkWorker {
       } finally {
         clearInterval(renew);
         inHand.delete(held);
+        if (inHand.size === 0) for (const resolve of whenIdle.splice(0)) resolve();
       }
     },
     {
-      connection: bullConnection(options.redis),
+      connection: bullConnection(options.redis, () => givenUp),
       concurrency: options.concurrency ?? 1,
       lockDuration: lockMs,
       stalledInterval: options.stalledCheckMs ?? timings.stalledCheckMs,
@@ -248,7 +272,21 @@ export function startChunkWorker(options: ChunkWorkerOptions): ChunkWorker {
       stopping = true;
       clearInterval(poll);
       worker.cancelAllJobs('the worker is stopping');
-      await worker.close();
+      // The chunks in hand stop on their signal and go back to the queue (each bounded by STOP_REDIS_MS).
+      await idle();
+      // BullMQ's close waits on Redis (the blocking read's end, QUIT), forever while it does not answer
+      // — or while BullMQ's clients wait to reconnect after a restart. So: bounded, and not waited for
+      // while Redis is lost; else the clients are ended at once, so no reconnect or queued command of
+      // theirs keeps the process alive.
+      const closing = worker.close().then(
+        () => true,
+        () => false,
+      );
+      if (redisLost || (await within(closing, STOP_REDIS_MS)) !== true) {
+        givenUp = true;
+        await endBullClients([worker]);
+        await within(closing, STOP_REDIS_MS);
+      }
       watch.stop();
     },
   };

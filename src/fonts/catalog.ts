@@ -3,7 +3,8 @@
  *
  * Bundled faces come from npm (`@fontsource/*`, dependencies of framesmith), so a render needs no
  * network and every machine draws the same glyphs. No family name reaches a font of the machine it
- * runs on (fontconfig.ts); characters no family has come from the fallback chain (fallback.ts).
+ * runs on (fontconfig.ts on Linux, web fonts elsewhere: delivery.ts); characters no family has come
+ * from the fallback chain (fallback.ts).
  *
  * A family name resolves, case-insensitively, to:
  * - itself, when it is bundled (`BUNDLED_IDS`: Inter, Roboto, Open Sans, Montserrat, JetBrains Mono…);

@@ -85,25 +85,7 @@ const prepared = new Map<string, Promise<FontSetup>>();
  * needs. `lang` (the document's) orders the CJK fallbacks.
  */
 export function prepareFonts(families: Iterable<string>, dir = fontDir(), lang?: string): Promise<FontSetup> {
-  const catalog = bundledFamilies();
-  const wanted = new Map<string, BundledFamily>();
-  const units = new Map<string, FallbackUnit>();
-  const asked = [...families];
-  const defaultNamed = asked.some((name) => name.toLowerCase() === DEFAULT_FAMILY.toLowerCase());
-  const unaliased = asked
-    .filter((name) => name.startsWith(UNALIASED_PREFIX))
-    .map((name) => name.slice(UNALIASED_PREFIX.length))
-    .sort();
-  // The generic families' faces are always there: the browser may reach them from any text.
-  for (const face of genericFamilies()) wanted.set(face.id, face);
-  for (const name of [DEFAULT_FAMILY, EMOJI_FAMILY, ...asked]) {
-    const face = catalog.get(name.toLowerCase());
-    if (face) wanted.set(face.id, face);
-    const unit = parseUnit(name);
-    if (unit) units.set(unitName(unit), unit);
-  }
-  const faces = [...wanted.values()].sort((a, b) => a.id.localeCompare(b.id));
-  const fallback = [...units.values()].sort((a, b) => unitName(a).localeCompare(unitName(b)));
+  const { faces, units: fallback, defaultNamed, unaliased } = installedFaces(families);
   const key = `${dir}\0${faces.map((f) => `${f.id}@${f.version}`).join(',')}\0${fallback.map(unitName).join(',')}\0${lang ?? ''}\0${defaultNamed}\0${unaliased.join(',')}`;
   let setup = prepared.get(key);
   if (!setup) {
@@ -112,6 +94,83 @@ export function prepareFonts(families: Iterable<string>, dir = fontDir(), lang?:
     prepared.set(key, setup);
   }
   return setup;
+}
+
+/** What a list of prepareFonts (or webFontPlan, web-fonts.ts) installs, each sorted by id or name. */
+export interface InstalledFaces {
+  /** The bundled faces: the generic families' (always), `DEFAULT_FAMILY`, `EMOJI_FAMILY` and those named. */
+  faces: BundledFamily[];
+  /** The fallback units named. */
+  units: FallbackUnit[];
+  /** Whether the list names `DEFAULT_FAMILY` (else it is installed as `UNNAMED_DEFAULT_FAMILY`). */
+  defaultNamed: boolean;
+  /** The system names of its `unaliased:` entries. */
+  unaliased: string[];
+}
+
+/** What `families` (bundled family names, fallback units, `unaliased:` names; others ignored) installs. */
+export function installedFaces(families: Iterable<string>): InstalledFaces {
+  const catalog = bundledFamilies();
+  const wanted = new Map<string, BundledFamily>();
+  const units = new Map<string, FallbackUnit>();
+  const asked = [...families];
+  // The generic families' faces are always there: the browser may reach them from any text.
+  for (const face of genericFamilies()) wanted.set(face.id, face);
+  for (const name of [DEFAULT_FAMILY, EMOJI_FAMILY, ...asked]) {
+    const face = catalog.get(name.toLowerCase());
+    if (face) wanted.set(face.id, face);
+    const unit = parseUnit(name);
+    if (unit) units.set(unitName(unit), unit);
+  }
+  return {
+    faces: [...wanted.values()].sort((a, b) => a.id.localeCompare(b.id)),
+    units: [...units.values()].sort((a, b) => unitName(a).localeCompare(unitName(b))),
+    defaultNamed: asked.some((name) => name.toLowerCase() === DEFAULT_FAMILY.toLowerCase()),
+    unaliased: asked
+      .filter((name) => name.startsWith(UNALIASED_PREFIX))
+      .map((name) => name.slice(UNALIASED_PREFIX.length))
+      .sort(),
+  };
+}
+
+/**
+ * The families of `faces` that every text falls back to, in order: `DEFAULT_FAMILY` first, then by
+ * name; not the emoji face (appended on its own) nor the generic families' private faces.
+ */
+export function fallbackFamilies(faces: readonly BundledFamily[]): string[] {
+  const privateFaces = new Set(genericFamilies().map((f) => f.family));
+  return faces
+    .map((f) => f.family)
+    .filter((f) => f !== EMOJI_FAMILY && !privateFaces.has(f))
+    .sort((a, b) => Number(b === DEFAULT_FAMILY) - Number(a === DEFAULT_FAMILY) || a.localeCompare(b));
+}
+
+const renderSettings =
+  '  <match target="font"><edit name="antialias" mode="assign"><bool>true</bool></edit><edit name="hinting" mode="assign"><bool>false</bool></edit>' +
+  '<edit name="autohint" mode="assign"><bool>false</bool></edit><edit name="rgba" mode="assign"><const>none</const></edit>' +
+  '<edit name="lcdfilter" mode="assign"><const>lcdnone</const></edit></match>';
+
+/**
+ * A fontconfig file for the web delivery (web-fonts.ts) on Linux: the machine's font directories only,
+ * under their own names, as a browser that does not read fontconfig has its system's fonts; with the
+ * same rendering settings as prepareFonts' file (web fonts are drawn with them too).
+ */
+export async function prepareMachineFonts(dir = fontDir()): Promise<string> {
+  const root = await writableDir(dir);
+  const config = [
+    '<?xml version="1.0"?>',
+    '<!DOCTYPE fontconfig SYSTEM "fonts.dtd">',
+    "<!-- framesmith: web fonts delivery, the machine's fonts only (src/fonts/fontconfig.ts) -->",
+    '<fontconfig>',
+    ...MACHINE_DIRS.map((d) => `  <dir>${xml(d)}</dir>`),
+    `  <cachedir>${xml(path.join(root, 'fc-cache-machine'))}</cachedir>`,
+    renderSettings,
+    '</fontconfig>',
+    '',
+  ].join('\n');
+  const configFile = path.join(root, 'conf', `machine-${createHash('sha256').update(config).digest('hex').slice(0, 16)}.conf`);
+  if (!(await stat(configFile).catch(() => null))) await writeAtomically(configFile, config);
+  return configFile;
 }
 
 async function writableDir(dir: string): Promise<string> {
@@ -145,12 +204,7 @@ async function build(
     .filter((f, i, all) => present.has(f) && all.indexOf(f) === i);
   // The installed bundled faces come before the chain and the machine, DEFAULT_FAMILY first: a
   // character one of them covers stays theirs whatever else is installed and whatever the language.
-  const privateFaces = new Set(genericFamilies().map((f) => f.family));
-  const bundled = faces
-    .map((f) => f.family)
-    .filter((f) => f !== EMOJI_FAMILY && !privateFaces.has(f))
-    .sort((a, b) => Number(b === DEFAULT_FAMILY) - Number(a === DEFAULT_FAMILY) || a.localeCompare(b))
-    .map(listed);
+  const bundled = fallbackFamilies(faces).map(listed);
   // fontconfig caches a directory's scan (family names included) by its path only: the default face's
   // directory is named two ways, so each way has its own cache.
   const config = configText(
@@ -304,9 +358,7 @@ function configText(
     ...chain.map((family) => `  <match target="pattern"><edit name="family" mode="append"><string>${xml(family)}</string></edit></match>`),
     ...machineFonts(),
     `  <match target="pattern"><edit name="family" mode="append"><string>${xml(MACHINE_FAMILY)}</string></edit></match>`,
-    '  <match target="font"><edit name="antialias" mode="assign"><bool>true</bool></edit><edit name="hinting" mode="assign"><bool>false</bool></edit>' +
-      '<edit name="autohint" mode="assign"><bool>false</bool></edit><edit name="rgba" mode="assign"><const>none</const></edit>' +
-      '<edit name="lcdfilter" mode="assign"><const>lcdnone</const></edit></match>',
+    renderSettings,
     '</fontconfig>',
     '',
   ].join('\n');

@@ -21,6 +21,8 @@ import { covers, type Ranges } from './cmap.js';
 import { fallbackUnits, familiesCoverage, needsGlyph } from './fallback.js';
 import type { RenderWarning } from '../warnings.js';
 import { MACHINE_FACE } from './report.js';
+import { fontDelivery } from './delivery.js';
+import { webFontPlan } from './web-fonts.js';
 
 /** Text the page holds, by element. */
 export interface PageText {
@@ -159,6 +161,16 @@ function declaredFamilies(): string[] {
   return [...new Set(Array.from(document.fonts, (f) => f.family.replace(/^["']|["']$/g, '').toLowerCase()))];
 }
 
+/**
+ * The families the page's own `@font-face` rules declare (lower case): under the web delivery
+ * (delivery.ts), without those framesmith declares for its faces, which stand for the fontconfig file.
+ */
+async function pageDeclared(evaluate: Evaluate, fonts: readonly string[], dir: string): Promise<Set<string>> {
+  const declared = new Set(await evaluate(declaredFamilies));
+  if (fontDelivery() === 'web') for (const family of webFontPlan(fonts, undefined, dir).declared) declared.delete(family);
+  return declared;
+}
+
 interface Candidate {
   cp: number;
   text: PageText;
@@ -189,7 +201,7 @@ export async function missingUnits(evaluate: Evaluate, fonts: readonly string[],
   const texts = await evaluate(collectText);
   if (texts.length === 0) return [];
   // Text in a family the page declares itself is that face's: no restart for what it may cover.
-  const declared = new Set(await evaluate(declaredFamilies));
+  const declared = await pageDeclared(evaluate, fonts, dir);
   const missing = uncovered(
     texts.filter((t) => !familyNames(t.font).some((f) => declared.has(f))),
     familiesCoverage(fonts, dir),
@@ -224,7 +236,7 @@ export async function glyphWarnings(evaluate: Evaluate, fonts: readonly string[]
     drawnAsBox,
     missing.map((m): [number, string] => [m.cp, m.text.font]),
   );
-  const declared = new Set(await evaluate(declaredFamilies));
+  const declared = await pageDeclared(evaluate, fonts, dir);
   const warnings: RenderWarning[] = [];
   for (const [i, { cp, text }] of missing.entries()) {
     const what = `"${String.fromCodePoint(cp)}" (${hex(cp)}) in ${text.where} ("${text.context}")`;

@@ -1,11 +1,12 @@
 /**
  * The font setup of this machine as a render sees it, for `framesmith doctor`: the font directory
- * (fontconfig.ts), the bundled families (catalog.ts), the fallback chain in order (fallback.ts; the
+ * (fontconfig.ts), the bundled families (catalog.ts), how they reach the browser (delivery.ts), the fallback chain in order (fallback.ts; the
  * document's language moves its CJK face first), the machine's font directories (the very last
  * resort) and the Google Fonts endpoint (google.ts).
  */
 import { access, constants, mkdir, readdir } from 'node:fs/promises';
 import { EMOJI_FAMILY, bundledFamilies } from './catalog.js';
+import { fontDelivery, type FontDelivery } from './delivery.js';
 import { fallbackChain } from './fallback.js';
 import { MACHINE_DIRS, fontDir } from './fontconfig.js';
 import { googleFontsBase } from './google.js';
@@ -18,6 +19,8 @@ export interface FontSetupInfo {
   writable: boolean;
   /** The bundled families, emoji included. */
   bundled: number;
+  /** How the faces reach the browser here: a fontconfig file (Linux) or web fonts (delivery.ts). */
+  delivery: FontDelivery;
   /** The fallback chain's families, in order (for a document with no CJK language). */
   chain: string[];
   /** The machine's font directories that exist, and how many font files they hold: drawn from last. */
@@ -28,8 +31,12 @@ export interface FontSetupInfo {
 
 const FONT_FILE = /\.(ttf|otf|ttc|otc|pfb|woff2?)$/i;
 
-/** The font setup (see the module comment). Throws when a bundled or chain package is missing. */
+/**
+ * The font setup (see the module comment). Throws when a bundled or chain package is missing, or
+ * `FRAMESMITH_FONT_DELIVERY` holds neither `web` nor `fontconfig`.
+ */
 export async function fontSetupInfo(env: NodeJS.ProcessEnv = process.env): Promise<FontSetupInfo> {
+  const delivery = fontDelivery(process.platform, env);
   const dir = fontDir(env);
   const writable = await mkdir(dir, { recursive: true })
     .then(() => access(dir, constants.W_OK))
@@ -43,14 +50,15 @@ export async function fontSetupInfo(env: NodeJS.ProcessEnv = process.env): Promi
     const entries = await readdir(d, { recursive: true }).catch(() => null);
     if (entries) machine.push({ dir: d, files: entries.filter((f) => FONT_FILE.test(f)).length });
   }
-  return { dir, writable, bundled: bundledFamilies().size, chain, machine, googleFonts: googleFontsBase(env) };
+  return { dir, writable, bundled: bundledFamilies().size, delivery, chain, machine, googleFonts: googleFontsBase(env) };
 }
 
-/** One line of it: font dir, bundled families, the chain, then the machine's fonts, last. */
+/** One line of it: font dir, bundled families and their delivery, the chain, then the machine's fonts, last. */
 export function describeFontSetup(info: FontSetupInfo): string {
   const machine = info.machine.length === 0 ? 'none' : info.machine.map((m) => `${m.files} in ${m.dir}`).join(', ');
   return (
-    `font dir ${info.dir}${info.writable ? '' : ' (not writable: a temporary directory is used)'}; ${info.bundled} bundled families (${EMOJI_FAMILY} among them); ` +
+    `font dir ${info.dir}${info.writable ? '' : ' (not writable: a temporary directory is used)'}; ${info.bundled} bundled families (${EMOJI_FAMILY} among them), ` +
+    `${info.delivery === 'web' ? 'given to the browser as web fonts' : 'given to the browser through fontconfig'}; ` +
     `fallback chain: ${info.chain.join(' → ')} (the document's language puts its CJK face first); ` +
     `then this machine's fonts, last (${machine}); families not bundled from ${info.googleFonts}`
   );

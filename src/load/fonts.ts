@@ -15,9 +15,10 @@
  *   face drawn instead. What each family resolved to is reported (src/fonts/report.ts).
  * - Every character the document may draw (src/fonts/text.ts) that those faces do not cover adds the
  *   fallback subset that does (src/fonts/fallback.ts), so no script is drawn as empty boxes.
+ * - What the machine's fonts may still draw under this machine's font delivery (src/fonts/delivery.ts)
+ *   is a warning (src/fonts/platform.ts). The delivery itself happens when the page is served.
  */
 import { readFileSync } from 'node:fs';
-import path from 'node:path';
 import type { HTMLElement } from 'node-html-parser';
 import { normalizeFamily, resolveFamily } from '../fonts/catalog.js';
 import { fallbackUnits } from '../fonts/fallback.js';
@@ -25,7 +26,8 @@ import { fontDir, UNALIASED_PREFIX } from '../fonts/fontconfig.js';
 import { preferDefaultForGenericPrimary } from '../fonts/generic.js';
 import { nonAsciiCodePoints } from '../fonts/text.js';
 import { fetchGoogleFamily, type GoogleFamilyMissing, type GoogleFetch } from '../fonts/google.js';
-import { platformFontsWarning } from '../fonts/platform.js';
+import { fontDelivery, projectFileOf } from '../fonts/delivery.js';
+import { platformFontsWarning, unprovidedNote } from '../fonts/platform.js';
 import { fontReport } from '../fonts/report.js';
 import type { ResolvedFont } from '../fonts/resolved-font.js';
 import { familiesToInstall, scanFonts, unresolvedFamilies, type FontUsage } from '../fonts/usage.js';
@@ -151,6 +153,9 @@ export async function resolveFonts(
     ? await addGoogleFamilies(document, usage, text, google)
     : { assets: [], families: new Set(), failures: new Map() };
   for (const key of fetched.families) usage.declared.add(key);
+  // Under web delivery a family nothing provides reaches the system's lookup (src/fonts/platform.ts).
+  const delivery = fontDelivery();
+  const machineNote = unprovidedNote(delivery);
   for (const { family, used } of unresolvedFamilies(usage)) {
     const google = fetched.failures.get(normalizeFamily(family));
     const fix =
@@ -160,12 +165,13 @@ export async function resolveFonts(
     warn({
       code: 'font_fallback',
       font: { family, face: used, source: 'fallback' },
-      message: `font family "${family}" is not bundled and no @font-face declares it: drawn in ${used} instead${google ? ` (Google Fonts: ${google.reason})` : ''}; ${fix}`,
+      message: `font family "${family}" is not bundled and no @font-face declares it: drawn in ${used} instead${google ? ` (Google Fonts: ${google.reason})` : ''}; ${fix}${machineNote}`,
     });
   }
   const families = familiesToInstall(usage);
-  const outsideLinux = platformFontsWarning(process.platform, families);
-  if (outsideLinux) warn(outsideLinux);
+  // Faces the browser cannot be given here (src/fonts/delivery.ts).
+  const machine = platformFontsWarning(delivery, process.platform, families);
+  if (machine) warn(machine);
   const units = text.size === 0 ? [] : fallbackUnits(text, families, document.querySelector('html')?.getAttribute('lang'), fontDir()).units;
   // A system name the page declares itself keeps no alias: when its own faces fail, the browser looks
   // the name up among the platform's fonts, where HyperFrames' machine has nothing of that name.
@@ -264,16 +270,7 @@ export function geometricTextRendering(document: HTMLElement): void {
 }
 
 function localFile(ref: string, rootDir: string): string | null {
-  const bare = ref.trim().replace(/[?#].*$/, '');
-  if (!bare || /^([a-z][a-z0-9+.-]*:|\/\/)/i.test(bare)) return null;
-  let decoded = bare;
-  try {
-    decoded = decodeURIComponent(bare);
-  } catch {
-    // as written
-  }
-  const file = path.resolve(rootDir, decoded.replace(/^\/+/, ''));
-  return file.startsWith(rootDir + path.sep) ? file : null;
+  return projectFileOf(ref, rootDir, rootDir);
 }
 
 function readQuietly(file: string): string {

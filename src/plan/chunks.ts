@@ -31,6 +31,22 @@ export interface ChunkResult {
    * published, decoded here, waited for, taken over; ffmpeg processes run and frames they wrote.
    */
   videoFrames?: SharedFramesStats;
+  /** An incremental chunk (src/render/incremental.ts): its key, and whether its segment came from the cache. */
+  incremental?: ChunkIncrementalReport;
+}
+
+/** What a chunk reports of its incremental work (src/render/incremental.ts), summed into `RenderResult.incremental`. */
+export interface ChunkIncrementalReport {
+  /** The chunk's key, null when a frame could not be fingerprinted (see `dirty`). */
+  key: string | null;
+  /** True when its segment came from the cache (nothing captured or encoded). */
+  reused: boolean;
+  /** Frames seeked and fingerprinted without a screenshot before deciding (0: the range had no record, or the whole render hit). */
+  checked: number;
+  /** Why a frame could not be fingerprinted, when one could not. */
+  dirty?: string;
+  /** Milliseconds the pages spent fingerprinting, summed (real time, measured in the page). */
+  pageMs: number;
 }
 
 /** Default frames per chunk: 8 s at 30 fps, so a chunk's fixed cost (browser, page, encoder) stays small beside its capture. */

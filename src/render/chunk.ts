@@ -15,7 +15,10 @@ import { frameCounts } from '../capture/worker.js';
 import { segmentFormat, startSegmentEncoder, type SegmentEncoder } from '../encode/segments.js';
 import { frameTime, parseRational } from '../media/rational.js';
 import { getTools } from '../media/tools.js';
-import type { ChunkJob, ChunkResult } from '../plan/chunks.js';
+import type { ChunkIncrementalReport, ChunkJob, ChunkResult } from '../plan/chunks.js';
+import type { CaptureHooks } from '../capture/hooks.js';
+import { SegmentStore } from '../cache/segments.js';
+import { chunkKey, FramePrints, rangeKey, renderPrint, withRangeHistory } from './incremental.js';
 import { PlanError } from '../plan/errors.js';
 import { checkBrowser, openPlan, type OpenedPlan } from '../plan/read.js';
 import { sharedFramesStats } from '../extract/shared-frames.js';
@@ -61,6 +64,12 @@ export interface ChunkOptions {
    * (`ChunkProcessor`'s `renderOpen`: Redis keys), as machines' clocks may be hours apart.
    */
   renderOpen?(renderId: string): Promise<boolean>;
+  /**
+   * Incremental rendering (src/render/incremental.ts) with the segment store of this cache directory:
+   * the chunk's segment is taken from it when none of its frames changed, and stored in it otherwise.
+   * Undefined: off. Segments that are directories (gif, png) are never reused.
+   */
+  incremental?: { cacheDir: string };
 }
 
 /**
@@ -137,10 +146,20 @@ export async function renderChunk(job: ChunkJob, chunkOptions: ChunkOptions): Pr
     });
     framesReady.catch(() => {}); // awaited below; a failure before then must not be unhandled
     const scale = plan.render.deviceScaleFactor ?? 1;
+    const ext = segmentFormat(plan.output.format).extension;
+    const prints = options.incremental && ext ? new FramePrints(job) : undefined;
+    /** The video painter's hooks the pages run now (without the fingerprint): what a check paints with. */
+    let painterHooks: CaptureHooks = {};
     // A kept session serves later chunks too: as many browsers as asked, not only as this chunk has frames.
     const browsers = options.sessions ? options.workers : Math.min(options.workers, job.count);
-    const painter = (pages: RenderSession, videos: ShownVideo[]) =>
-      videoPainter(videos, { rootOptions: plan.page.rootOptions, serveDirectory: (dir) => pages.serveDirectory(dir) }).hooks;
+    const painter = (pages: RenderSession, videos: ShownVideo[]): CaptureHooks => {
+      const serve = (dir: string) => pages.serveDirectory(dir);
+      painterHooks = videoPainter(videos, {
+        rootOptions: plan.page.rootOptions,
+        serveDirectory: prints?.serveDirectory(serve) ?? serve,
+      }).hooks;
+      return prints ? prints.recording(painterHooks) : painterHooks;
+    };
     const openSession = async (): Promise<OpenedChunkSession> => {
       const loadWarnings: RenderWarning[] = [];
       const session = await openCaptureSession({
@@ -195,10 +214,47 @@ export async function renderChunk(job: ChunkJob, chunkOptions: ChunkOptions): Pr
     timings.load = Math.round(performance.now() - started);
 
     const dir = await storage.segmentDir(job.renderId);
-    const ext = segmentFormat(plan.output.format).extension;
     const name = `chunk-${String(job.index).padStart(5, '0')}-${randomBytes(4).toString('hex')}${ext ? `.${ext}` : ''}`;
     const partialFile = path.join(dir, `.${name}.partial`);
     partial = partialFile;
+    const store = options.incremental && prints ? new SegmentStore(options.incremental.cacheDir) : undefined;
+    const global = renderPrint(plan);
+    const report: ChunkIncrementalReport = { key: null, reused: false, checked: 0, pageMs: 0 };
+    const sessionReused = held.reused;
+    /**
+     * Publishes the finished segment `name` and reports the chunk: the same for a reused segment and a
+     * rendered one. Awaited where it is returned (`return await`): the `finally` below reads `healthy`.
+     */
+    const published = async (result: Pick<ChunkResult, 'capture' | 'webgl' | 'incremental'>): Promise<ChunkResult> => {
+      await storage.publishSegment(job.renderId, name);
+      timings.total = Math.round(performance.now() - started);
+      healthy = true;
+      return { segment: name, frames: job.count, warnings: [...warnings.warnings], timings, sessionReused, videoFrames, ...result };
+    };
+    if (store && prints) {
+      // Rendered before: its frames checked one by one, the segment taken when none changed.
+      const history = rangeLists(await store.readRecord('ranges', rangeKey(global, job)));
+      if (history.length > 0) {
+        const checkStart = performance.now();
+        const hooks = plan.videos.length > 0 ? painterHooks : {}; // no video: nothing to paint
+        const check = await prints.check(session.workers[0]!, hooks, history, (f) => frameTime(f, fps));
+        timings.check = Math.round(performance.now() - checkStart);
+        report.checked = check.checked;
+        const key = check.matched && chunkKey(global, job, check.matched);
+        if (key && (await store.take(key, ext, path.join(dir, name)))) {
+          for (const w of await session.takeWarnings()) warnings.add(w);
+          await requireActive(storage, job, options.renderOpen);
+          return await published({
+            capture: { captured: 0, reused: 0 },
+            incremental: { ...report, key, reused: true, pageMs: Math.round(prints.pageMs) },
+          });
+        }
+        // A page cannot go back in time: past the range's first frame, the pages are loaded afresh. A
+        // check that stopped at the first frame left the page there, where the capture begins anyway.
+        if (check.checked > 1) await session.reload();
+        for (const worker of session.workers) worker.beginRange();
+      }
+    }
     const { width, height } = session.size;
     // Each encoder starts on an empty path: a capture redone with WebGL (capture-session.ts) starts another.
     const startEncoder = async () => {
@@ -234,19 +290,12 @@ export async function renderChunk(job: ChunkJob, chunkOptions: ChunkOptions): Pr
     await requireActive(storage, job, options.renderOpen);
     await rename(partial, path.join(dir, name));
     partial = undefined;
-    await storage.publishSegment(job.renderId, name);
-    timings.total = Math.round(performance.now() - started);
-    healthy = true;
-    return {
-      segment: name,
-      frames: job.count,
-      warnings: [...warnings.warnings],
-      timings,
-      webgl: captured.webgl,
-      capture: frameCounts(session.workers),
-      sessionReused: held.reused,
-      videoFrames,
-    };
+    if (store && prints) {
+      report.pageMs = Math.round(prints.pageMs);
+      if (prints.dirty !== undefined) report.dirty = prints.dirty;
+      else await keepSegment(store, prints, global, job, path.join(dir, name), ext, report, warnings);
+    }
+    return await published({ webgl: captured.webgl, capture: frameCounts(session.workers), ...(store ? { incremental: report } : {}) });
   } catch (error) {
     await encoder?.abort();
     const failure = toRenderError(error, signal);
@@ -262,6 +311,41 @@ export async function renderChunk(job: ChunkJob, chunkOptions: ChunkOptions): Pr
     releaseFrames?.();
     if (partial) await rm(partial, { recursive: true, force: true });
   }
+}
+
+/**
+ * Stores the chunk's segment `file` and its range's frame keys (all known: none dirty) in `store`,
+ * setting `report.key`. A store that fails costs only later reuse: a warning, not a failed chunk.
+ */
+async function keepSegment(
+  store: SegmentStore,
+  prints: FramePrints,
+  global: string,
+  job: ChunkJob,
+  file: string,
+  ext: string,
+  report: ChunkIncrementalReport,
+  warnings: WarningLog,
+): Promise<void> {
+  const frames = prints.captured as string[];
+  const key = chunkKey(global, job, frames);
+  const record = rangeKey(global, job);
+  try {
+    await store.put(key, ext, file);
+    await store.writeRecord('ranges', record, { lists: withRangeHistory(rangeLists(await store.readRecord('ranges', record)), frames) });
+    report.key = key;
+  } catch (error) {
+    warnings.add({
+      code: 'incremental',
+      message: `chunk ${job.index}: its segment could not be kept in the cache (${store.dir}) for later incremental renders: ${error instanceof Error ? error.message : String(error)}`,
+    });
+  }
+}
+
+/** The frame-key lists of a `ranges/` record (`{ lists }`), none when it is absent or malformed. */
+function rangeLists(record: unknown): string[][] {
+  const lists = (record as { lists?: unknown } | undefined)?.lists;
+  return Array.isArray(lists) ? lists.filter((l): l is string[] => Array.isArray(l) && l.every((k) => typeof k === 'string')) : [];
 }
 
 function chunkDetail(job: ChunkJob): { chunk: { index: number; first: number; count: number } } {

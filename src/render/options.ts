@@ -182,6 +182,8 @@ export interface ResolvedRenderOptions extends Readonly<Pick<RenderOptions, Pass
   readonly frameFormat: FrameImageFormat;
   /** `hlsSegmentSeconds`, else 4. */
   readonly hlsSegmentSeconds: number;
+  /** `incremental`, else true; false unless planned, in this process (no `redis`) and with the cache on. */
+  readonly incremental: boolean;
   /** `chunkFrames`, else `DEFAULT_CHUNK_FRAMES` (240). Read by planned renders only. */
   readonly chunkFrames: number;
   /** Where `<video>` frames are decoded: `videoDecode`, else `auto`; `ffmpeg` for planned renders (a plan carries extracted frames). */
@@ -200,6 +202,7 @@ export function resolveRenderOptions(input: string, options: RenderOptions, env:
   if (options.redis !== undefined) distributedTimings(env);
   const hdr = hdrFor(options, format);
   const planned = options.chunkFrames !== undefined || options.redis !== undefined || options.storage !== undefined;
+  const cacheDir = resolveCacheDir({ dir: options.cache, env });
   const passed = Object.fromEntries(PASSED_ON.filter((key) => options[key] !== undefined).map((key) => [key, options[key]])) as Pick<
     RenderOptions,
     PassedOn
@@ -217,7 +220,8 @@ export function resolveRenderOptions(input: string, options: RenderOptions, env:
     seed: options.seed ?? 1,
     strict: options.strict ?? false,
     deadlines: Object.freeze(resolveDeadlines(options, env)),
-    cacheDir: resolveCacheDir({ dir: options.cache, env }),
+    cacheDir,
+    incremental: planned && options.redis === undefined && cacheDir !== null && options.incremental !== false,
     hdr: hdr.hdr,
     hdrWarning: hdr.warning ?? null,
     frameFormat: hdr.hdr ? 'png' : frameFormatFor(format, options),

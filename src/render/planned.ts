@@ -14,6 +14,7 @@ import { splitChunks, type ChunkJob, type ChunkResult } from '../plan/chunks.js'
 import { assembleRender } from './assemble.js';
 import { openStorage, RENDER_REFRESH_MS, type RenderStorage } from '../storage/storage.js';
 import { renderChunk } from './chunk.js';
+import { ChunkSessions } from './chunk-session.js';
 import { toRenderError } from './errors.js';
 import { isErrorCode } from '../error-codes.js';
 import { OutputFiles } from './output.js';
@@ -24,6 +25,9 @@ import type { ResolvedRenderOptions } from './options.js';
 import type { RenderResult } from './types.js';
 import { RenderError } from './errors.js';
 import { reportedFonts } from '../fonts/report.js';
+import { SegmentStore } from '../cache/segments.js';
+import { segmentFormat } from '../encode/segments.js';
+import { chunkReport, incrementalSummary, renderKey, wholeRenderHit } from './incremental.js';
 
 /** A planned `render()` (see the module comment), with its options resolved (src/render/options.ts). */
 export async function renderPlanned(options: ResolvedRenderOptions): Promise<RenderResult> {
@@ -61,7 +65,22 @@ export async function renderPlanned(options: ResolvedRenderOptions): Promise<Ren
     refresh = setInterval(() => void storage.refreshRender(renderId), RENDER_REFRESH_MS).unref();
     options.onProgress?.({ stage: 'capture', done: 0, total: plan.render.count });
     const captureStart = performance.now();
-    const results = options.redis ? await onQueue(jobs, options, storage) : await locally(jobs, options, storage, plan.render.count);
+    // Incremental (src/render/incremental.ts): the same plan in the same chunks as last time needs no chunk at all.
+    const store = options.incremental && options.cacheDir ? new SegmentStore(options.cacheDir) : undefined;
+    const ext = segmentFormat(plan.output.format).extension;
+    const hitKey = renderKey(planned.frozen.hash, options.chunkFrames);
+    const hit = store ? await wholeRenderHit(store, hitKey, jobs, storage, ext) : null;
+    const results =
+      hit ?? (options.redis ? await onQueue(jobs, options, storage) : await locally(jobs, options, storage, plan.render.count));
+    const keys = results.map((r) => r.incremental?.key);
+    if (store && !hit && keys.every((k) => typeof k === 'string'))
+      await store.writeRecord('renders', hitKey, { keys }).catch((error: unknown) => {
+        // Only a shortcut (the chunks' own records remain): the render goes on, and says so.
+        results[0]!.warnings.push({
+          code: 'incremental',
+          message: `the render's chunk list could not be kept in the cache (${store.dir}): ${error instanceof Error ? error.message : String(error)}`,
+        });
+      });
     const captureMs = Math.round(performance.now() - captureStart);
     options.onProgress?.({ stage: 'assemble', done: 0, total: 1 });
     const assembleStart = performance.now();
@@ -90,7 +109,7 @@ export async function renderPlanned(options: ResolvedRenderOptions): Promise<Ren
       warnings,
       fonts: reportedFonts(planned.result.fonts, warnings),
       webgl: plan.browser.webgl || results.some((r) => r.webgl === true),
-      workers: options.redis ? 0 : Math.min(options.workers, jobs.length),
+      workers: options.redis || hit ? 0 : Math.min(options.workers, jobs.length),
       ...(results.every((r) => r.capture)
         ? {
             capture: results.reduce((n, r) => ({ captured: n.captured + r.capture!.captured, reused: n.reused + r.capture!.reused }), {
@@ -102,6 +121,7 @@ export async function renderPlanned(options: ResolvedRenderOptions): Promise<Ren
       timings: { ...planned.timings, capture: captureMs, assemble: assembleMs, total: Math.round(performance.now() - started) },
       probesBeforeCapture: 0,
       plan: { hash: planned.frozen.hash, storage: storage.name, reused: !planned.frozen.written, bytes: planned.frozen.bytes },
+      ...(store ? { incremental: incrementalSummary(results, hit !== null) } : {}),
       chunks: jobs.map((job, i) => ({
         index: job.index,
         first: job.first,
@@ -109,6 +129,7 @@ export async function renderPlanned(options: ResolvedRenderOptions): Promise<Ren
         timings: results[i]!.timings,
         ...(results[i]!.videoFrames ? { videoFrames: results[i]!.videoFrames } : {}),
         ...(results[i]!.sessionReused !== undefined ? { sessionReused: results[i]!.sessionReused } : {}),
+        ...(results[i]!.incremental ? { incremental: chunkReport(results[i]!.incremental!) } : {}),
       })),
     };
   } catch (error) {
@@ -128,7 +149,12 @@ async function locally(
   storage: RenderStorage,
   total: number,
 ): Promise<ChunkResult[]> {
-  const limit = pLimit(Math.max(1, Math.min(options.workers, jobs.length)));
+  const concurrency = Math.max(1, Math.min(options.workers, jobs.length));
+  const limit = pLimit(concurrency);
+  // Each worker's browser and page kept from chunk to chunk (src/render/chunk-session.ts), as a
+  // `framesmith worker` keeps them: a chunk costs its frames, not a browser start and a page load, and
+  // one whose segment is reused (incremental) costs only its seeks.
+  const sessions = new ChunkSessions({ keepPerKey: concurrency });
   const done = new Map<number, number>();
   const controller = new AbortController();
   const onAbort = () => controller.abort();
@@ -144,6 +170,8 @@ async function locally(
               browser: options.browser,
               signal: controller.signal,
               deadlines: options.deadlines,
+              sessions,
+              ...(options.incremental && options.cacheDir ? { incremental: { cacheDir: options.cacheDir } } : {}),
               onProgress: (n) => {
                 done.set(job.index, n);
                 options.onProgress?.({ stage: 'capture', done: [...done.values()].reduce((a, b) => a + b, 0), total });
@@ -158,6 +186,7 @@ async function locally(
     );
   } finally {
     options.signal?.removeEventListener('abort', onAbort);
+    await sessions.close();
   }
 }
 

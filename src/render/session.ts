@@ -20,7 +20,8 @@ import { CaptureWorker } from '../capture/worker.js';
 import type { Deadlines } from '../capture/deadlines.js';
 import type { ServedAsset } from '../composition/model.js';
 import { browserFontFamilies } from '../fonts/generic.js';
-import { fontDir, prepareFonts } from '../fonts/fontconfig.js';
+import { deliverFonts } from '../fonts/delivery.js';
+import { fontDir } from '../fonts/fontconfig.js';
 import { CANVAS_RECORDER, evaluateOn, glyphWarnings, missingUnits, type Evaluate } from '../fonts/glyph-check.js';
 import type { RenderWarning } from '../warnings.js';
 import { RenderError } from './errors.js';
@@ -110,8 +111,8 @@ export class RenderSession {
           'file' in asset ? { file: asset.file } : { text: asset.text },
           'text' in asset ? asset.contentType : undefined,
         );
-      const fonts = await prepareFonts(setup.fonts);
-      return new RenderSession(setup, server, fonts.configFile);
+      // fontconfig on Linux; elsewhere web fonts, served with the page (src/fonts/delivery.ts).
+      return new RenderSession(setup, server, await deliverFonts(server, setup, setup.fonts));
     } catch (error) {
       await server.close();
       throw error;
@@ -273,7 +274,7 @@ export class RenderSession {
     const units = await missingUnits(this.evaluateIn(this.workers[0]!), this.fonts, fontDir());
     if (units.length === 0) return false;
     this.fonts.push(...units);
-    this.fontconfigFile = (await prepareFonts(this.fonts)).configFile;
+    this.fontconfigFile = await deliverFonts(this.server, this.setup, this.fonts);
     return true;
   }
 

@@ -183,6 +183,12 @@ export interface RenderOptions {
    * Default for a local planned render: a temporary directory.
    */
   storage?: string;
+  /**
+   * A planned render re-renders only the chunks whose frames changed since they were last rendered,
+   * taking the others' segments from the cache (src/render/incremental.ts). Default true when the
+   * cache is on (`cache`) and the chunks run in this process (not with `redis`); false turns it off.
+   */
+  incremental?: boolean;
   /** Informational notes on long work (e.g. no worker connected yet). */
   onNotice?(message: string): void;
   /**
@@ -248,6 +254,12 @@ export interface RenderResult {
   probesBeforeCapture: number;
   /** A planned render: its plan (reused: the same content was planned before) and its chunks. */
   plan?: { hash: string; storage: string; reused: boolean; bytes: number };
+  /**
+   * An incremental planned render (`incremental`): chunks whose segment came from the cache, chunks
+   * captured and encoded, and the frames of the reused chunks; `wholeRender` when every segment came
+   * from the last render of the same plan without starting a chunk (no browser after the plan phase).
+   */
+  incremental?: { reusedChunks: number; renderedChunks: number; reusedFrames: number; wholeRender: boolean };
   chunks?: Array<{
     index: number;
     first: number;
@@ -257,5 +269,7 @@ export interface RenderResult {
     videoFrames?: SharedFramesStats;
     /** True when its worker rendered it in a session kept from an earlier chunk of the plan (ChunkResult.sessionReused). */
     sessionReused?: boolean;
+    /** An incremental render's chunk (ChunkResult.incremental): reused or rendered, frames checked, page ms fingerprinting. */
+    incremental?: { reused: boolean; checked: number; pageMs: number; dirty?: string };
   }>;
 }

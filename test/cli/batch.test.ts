@@ -2,8 +2,9 @@
  * `framesmith render --batch` as a user runs it (the built CLI): one render per row, each output's
  * pixels from its row's variable, placeholders in -o, manifest.json beside the outputs, one JSON
  * document with --json, refusals before any render (exit 2), failing rows with and without
- * --batch-fail-fast (exit 1), and nothing the user had is touched. Refusals run in-process
- * (cli-in-process.ts).
+ * --batch-fail-fast (exit 1), and nothing the user had is touched. The bin runs as a process for the
+ * --json batch and the default outputs under its working directory; refusals and failing rows run
+ * in-process (cli-in-process.ts: the browser kept between renders).
  */
 import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
@@ -162,7 +163,7 @@ describe('framesmith render --batch', () => {
 
   it('a failing row fails alone (exit 1, the manifest says which and why), with two rows at a time; other rows warn about undeclared keys and render', async () => {
     const { dir, rowsFile } = await setup('failing', [RED, { ...GREEN, title: 'boom' }, { ...BLUE, extra: 1 }]);
-    const run = await runCli([
+    const run = await runCliInProcess([
       'render',
       project,
       '--batch',
@@ -190,7 +191,7 @@ describe('framesmith render --batch', () => {
 
   it('--batch-fail-fast starts no row after the first failure: the rest are skipped, exit 1', async () => {
     const { dir, rowsFile } = await setup('fail-fast', [RED, { ...GREEN, title: 'boom' }, BLUE]);
-    const run = await runCli([
+    const run = await runCliInProcess([
       'render',
       project,
       '--batch',

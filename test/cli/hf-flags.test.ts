@@ -1,8 +1,9 @@
 /**
  * `framesmith render` takes `hyperframes render` 0.8.170's flags with their meaning: the parsing of
  * each (commander over the real render command, its action replaced), what they resolve to, the
- * encoder arguments the quality names give, and two real renders from HyperFrames-style command lines
- * checked with ffprobe and the bytes of the file.
+ * encoder arguments the quality names give, and renders from HyperFrames-style command lines checked
+ * with ffprobe and the bytes of the file: the first as a real process of the bin, the others in-process
+ * (cli-in-process.ts: the browser kept between renders).
  */
 import { existsSync } from 'node:fs';
 import { readdir, readFile, rm } from 'node:fs/promises';
@@ -361,7 +362,7 @@ describe('HyperFrames command lines, rendered', () => {
 
   it('render --format gif --gif-loop 3 -q looks --quiet --debug: the GIF repeats 3 times; --debug prints the stages; a bad flag value exits 2 and writes nothing', async () => {
     const output = path.join(project, 'out', 'loop.gif');
-    const run = await runCli([
+    const run = await runCliInProcess([
       'render',
       project,
       '--format',
@@ -404,7 +405,7 @@ describe('HyperFrames command lines, rendered', () => {
 
   it('a planned render (--chunk-frames) keeps --gif-loop; --no-best-effort fails on a missing image: exit 1, the file named, nothing written', async () => {
     const output = path.join(project, 'out', 'chunked.gif');
-    const run = await runCli([
+    const run = await runCliInProcess([
       'render',
       project,
       '--format=gif',
@@ -422,7 +423,7 @@ describe('HyperFrames command lines, rendered', () => {
     const broken = await makeProject({ 'index.html': page({ body: '<img src="nope.png">' }) });
     try {
       const target = path.join(broken, 'out.mp4');
-      const failed = await runCli(['render', broken, '-o', target, '-q', 'draft', '--no-best-effort', '--json']);
+      const failed = await runCliInProcess(['render', broken, '-o', target, '-q', 'draft', '--no-best-effort', '--json']);
       expect(failed.code).toBe(1);
       expect(JSON.parse(failed.stdout).error).toMatchObject({
         code: 'strict',
@@ -430,7 +431,7 @@ describe('HyperFrames command lines, rendered', () => {
       });
       expect(existsSync(target)).toBe(false);
       // Best effort (the default) renders it with a warning.
-      expect((await runCli(['render', broken, '-o', target, '--best-effort', '--quiet'])).code).toBe(0);
+      expect((await runCliInProcess(['render', broken, '-o', target, '--best-effort', '--quiet'])).code).toBe(0);
     } finally {
       await rm(broken, { recursive: true, force: true });
     }

@@ -1,7 +1,11 @@
 /**
- * `framesmith init`: each starter previews and renders as written (one full render each, its --json
- * result read for the video), and init refuses to write over a project or to invent a template. `init`
- * runs in-process (cli-in-process.ts) except once, as the built bin; the renders are real processes.
+ * `framesmith init`: each starter previews and renders as written, and init refuses to write over a
+ * project or to invent a template. Each starter renders the frames around its 2 s mark (`--frames`: the
+ * title card's tag clip starts there) — a render of every frame proves no more of the template and cost
+ * half of this file's CPU; the template's length is read from the render's --json (`duration`, `fps`).
+ * `init` and the renders run in-process (cli-in-process.ts: the render's browser is kept for the
+ * preview), except once, as the built bin: `framesmith init` of the title card. render-command.test.ts
+ * spawns the render bin.
  */
 import { readdir, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
@@ -21,8 +25,8 @@ afterAll(async () => {
 
 describe('framesmith init', () => {
   it.each([
-    ['title-card', ['index.html'], { frames: '120', width: '1280', height: '720' }],
-    ['video', ['index.html', 'media'], { frames: '150', width: '1280', height: '720' }],
+    ['title-card', ['index.html'], { duration: 4 }],
+    ['video', ['index.html', 'media'], { duration: 5 }],
   ] as const)(
     '--template %s writes a project that renders and previews at once',
     async (template, files, expected) => {
@@ -33,10 +37,12 @@ describe('framesmith init', () => {
       expect(init.stderr).toContain(`next: framesmith preview ${project}`);
       expect((await readdir(project)).sort()).toEqual([...files]);
       const output = path.join(dir, `${template}.mp4`);
-      const rendered = await runCli(['render', project, '-o', output, '--json', '--quality', 'draft']);
+      const rendered = await runCliInProcess(['render', project, '-o', output, '--json', '--quality', 'draft', '--frames', '50-69']);
       expect(rendered.stderr).toBe('');
       expect(rendered.code).toBe(0);
-      expect(await probeVideo(output)).toMatchObject({ nb_read_frames: expected.frames, width: expected.width, height: expected.height });
+      // The whole template's length and size, as the render read them, then the 20 frames it wrote.
+      expect(JSON.parse(rendered.stdout)).toMatchObject({ duration: expected.duration, fps: '30', frames: 20, width: 1280, height: 720 });
+      expect(await probeVideo(output)).toMatchObject({ nb_read_frames: '20', width: '1280', height: '720' });
       if (template === 'video') expect(rendered.stdout).toMatch(/"videos": 1/);
       const preview = await startPreviewServer(project, { port: 0 });
       try {

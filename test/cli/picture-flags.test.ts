@@ -1,8 +1,9 @@
 /**
- * `framesmith render` with HyperFrames' picture flags, as a user runs them (the built CLI in a child
- * process): --resolution, --video-frame-format, --hdr and --sdr render (exit 0, the file checked by
- * ffprobe), and a preset that does not fit, an unknown one, or flags that exclude each other exit 2
- * with a message naming the flag and the fix, writing nothing (those in-process: cli-in-process.ts).
+ * `framesmith render` with HyperFrames' picture flags, as a user runs them: --resolution,
+ * --video-frame-format, --hdr and --sdr render (exit 0, the file checked by ffprobe; the first as the
+ * built CLI in a child process, the HDR one in-process), and a preset that does not fit, an unknown
+ * one, or flags that exclude each other exit 2 with a message naming the flag and the fix, writing
+ * nothing (in-process: cli-in-process.ts).
  */
 import { existsSync } from 'node:fs';
 import { readdir, rm } from 'node:fs/promises';
@@ -48,7 +49,7 @@ describe('render --resolution / --video-frame-format / --hdr / --sdr', () => {
 
   it('renders HDR mp4 with --hdr', async () => {
     const output = path.join(project, 'hdr.mp4');
-    const run = await runCli(['render', project, '-o', output, '--hdr', '-q', '--no-cache']);
+    const run = await runCliInProcess(['render', project, '-o', output, '--hdr', '-q', '--no-cache']);
     expect(run.code).toBe(0);
     expect(await probeVideo(output)).toMatchObject({
       codec_name: 'hevc',

@@ -1,8 +1,9 @@
 /**
- * `framesmith render` as a user runs it: the built CLI in a child process. Exit codes (0 / 1 / 2),
- * `--json`, no output on failure, and an interrupt (SIGINT) mid-capture leaves no browser, no ffmpeg
- * and no partial file. Usage errors, which need no process of their own, run in-process
- * (cli-in-process.ts).
+ * `framesmith render` as a user runs it. Exit codes (0 / 1 / 2), `--json`, no output on failure, and
+ * an interrupt (SIGINT) mid-capture leaves no browser, no ffmpeg and no partial file. The built CLI
+ * runs in a child process where the process is the point (the first render, the default output under
+ * its working directory, the interrupt); warnings, --strict, variables and usage errors, which need no
+ * process of their own, run in-process (cli-in-process.ts: the browser kept between renders).
  */
 import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, readdir, rm } from 'node:fs/promises';
@@ -12,7 +13,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decodeFrames, leftEdge, makeProject, page, pixel, probeVideo } from '../helpers/render-pixels.js';
 import { spawnSync } from 'node:child_process';
 import { runCliInProcess } from '../helpers/cli-in-process.js';
-import { CLI, processesMentioning, runCli, startCli } from '../helpers/render-cli.js';
+import { CLI, privateTmpEnv, processesMentioning, runCli, startCli } from '../helpers/render-cli.js';
 
 let project: string;
 let broken: string;
@@ -64,18 +65,18 @@ describe('framesmith render', () => {
     const outDir = path.join(broken, 'out');
     await mkdir(outDir);
     // 5 fps: the warning is the image's, whatever the number of frames.
-    const ok = await runCli(['render', broken, '-o', path.join(outDir, 'x.mp4'), '--json', '--fps', '5']);
+    const ok = await runCliInProcess(['render', broken, '-o', path.join(outDir, 'x.mp4'), '--json', '--fps', '5']);
     expect(ok.code).toBe(0);
     const result = JSON.parse(ok.stdout);
     expect(result.warnings).toEqual([
       expect.objectContaining({ code: 'asset_unavailable', element: '<img src="nope.png">', url: expect.stringMatching(/nope\.png$/) }),
     ]);
-    const plain = await runCli(['render', broken, '-o', path.join(outDir, 'y.mp4'), '-q', '--fps', '5']);
+    const plain = await runCliInProcess(['render', broken, '-o', path.join(outDir, 'y.mp4'), '-q', '--fps', '5']);
     expect(plain.code).toBe(0);
     expect(plain.stderr).toMatch(/warning: <img src="nope.png">: the image nope\.png is missing from the project/);
     await rm(outDir, { recursive: true });
     await mkdir(outDir);
-    const run = await runCli(['render', broken, '-o', path.join(outDir, 'x.mp4'), '--json', '--strict', '--fps', '5']);
+    const run = await runCliInProcess(['render', broken, '-o', path.join(outDir, 'x.mp4'), '--json', '--strict', '--fps', '5']);
     expect(run.code).toBe(1);
     const doc = JSON.parse(run.stdout);
     expect(doc.error.code).toBe('strict');
@@ -97,10 +98,10 @@ describe('framesmith render', () => {
         return pixel(video, 0, 80, 45);
       };
       const a = path.join(dir, 'out', 'a.mp4');
-      expect((await runCli(['render', dir, '-o', a, '-q', '--variables', '{"color":"#00ff00"}'])).code).toBe(0);
+      expect((await runCliInProcess(['render', dir, '-o', a, '-q', '--variables', '{"color":"#00ff00"}'])).code).toBe(0);
       expect((await colorOf(a))[1]).toBeGreaterThan(200);
       const b = path.join(dir, 'out', 'b.mp4');
-      expect((await runCli(['render', dir, '-o', b, '-q', '--variables-file', path.join(dir, 'vars.json')])).code).toBe(0);
+      expect((await runCliInProcess(['render', dir, '-o', b, '-q', '--variables-file', path.join(dir, 'vars.json')])).code).toBe(0);
       expect((await colorOf(b))[2]).toBeGreaterThan(200);
       const wrong = await runCliInProcess([
         'render',
@@ -157,7 +158,7 @@ describe('framesmith render', () => {
     let sent = false;
     let browserSeen = false;
     const { done } = startCli(['render', long, '-o', path.join(outDir, 'long.mp4'), '--workers', '1'], {
-      env: { TMPDIR: tmp },
+      env: await privateTmpEnv(tmp),
       onStderr: (text, child) => {
         if (!sent && /capture [1-9]\d*\/600/.test(text)) {
           browserSeen = processesMentioning(tmp).length > 0;

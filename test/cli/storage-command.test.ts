@@ -2,14 +2,15 @@
  * `framesmith storage prune` on a storage directory filled by real planned renders: plans unused for
  * longer than --older-than go, recent ones stay, the plan of a render running at that moment stays
  * whatever the age given, and a freeze left incomplete goes only after a day. The renders are real
- * processes (one is killed) of a small composition with no media (pruning reads plans, not what is in
- * them); `storage prune` runs in-process (cli-in-process.ts) except once, as the built bin.
+ * processes where a process is the point (one running while prune looks, one killed) and in-process
+ * (cli-in-process.ts) where a plan is only wanted, of a small composition with no media (pruning reads
+ * plans, not what is in them); `storage prune` runs in-process except once, as the built bin.
  */
 import { mkdir, readdir, readFile, rm, stat, utimes, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCliInProcess } from '../helpers/cli-in-process.js';
-import { processesMentioning, runCli, startCli } from '../helpers/render-cli.js';
+import { privateTmpEnv, processesMentioning, runCli, startCli } from '../helpers/render-cli.js';
 import { makeProject, page } from '../helpers/render-pixels.js';
 
 let project: string;
@@ -17,7 +18,8 @@ let storage: string;
 
 async function planOf(background: string): Promise<string> {
   await setBackground(background);
-  const run = await runCli([
+  // In-process: the running and the killed renders below are the file's real render processes.
+  const run = await runCliInProcess([
     'render',
     project,
     '-o',
@@ -155,7 +157,7 @@ describe('framesmith storage prune', () => {
     const renders = path.join(storage, 'renders');
     const killed = startCli(
       ['render', project, '-o', path.join(project, 'killed.mp4'), '--chunk-frames', '5', '--workers', '1', '--storage', storage],
-      { env: { TMPDIR: tmp } },
+      { env: await privateTmpEnv(tmp) },
     );
     const id = await openedRender(renders);
     killed.child.kill('SIGKILL');

@@ -95,7 +95,8 @@ describe('framesmith render --redis with framesmith workers', () => {
     expect(await readdir(path.join(storage, 'plans'))).toContain(result.plan.hash);
 
     const local = path.join(project, 'local.mp4');
-    expect((await runCli(['render', project, '-o', local, '-q'])).code).toBe(0);
+    // In-process: the distributed render above is the bin's run; this one is only the reference.
+    expect((await runCliInProcess(['render', project, '-o', local, '-q'])).code).toBe(0);
     await expectPlannedOutput(local);
   }, 180_000);
 
@@ -244,7 +245,7 @@ describe('Redis unreachable', () => {
       new RegExp(`Redis at ${down} cannot be reached \\(.*ECONNREFUSED.*\\): start redis-server there, or fix --redis`),
     );
     expect(await readdir(project)).not.toContain('never.mp4');
-    const worker = await runCli(['worker', '--redis', down, '--storage', storage]);
+    const worker = await runCliInProcess(['worker', '--redis', down, '--storage', storage]);
     expect(worker.code).toBe(1);
     expect(worker.stderr).toMatch(/cannot be reached/);
   }, 60_000);

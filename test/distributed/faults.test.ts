@@ -16,6 +16,17 @@ import { startCli, type CliRun } from '../helpers/render-cli.js';
 import { makeProject } from '../helpers/render-pixels.js';
 
 const PASSWORD = 's3cr3t-Pw';
+/** The workers' hard stop here: a worker still running this long after SIGTERM did not close by itself. */
+const WORKER_HARD_STOP_MS = 120_000;
+/**
+ * How soon a process must end once its work is over, here: a bound on a hang, not a speed check. Far
+ * above what it takes (a fraction of a second, on a loaded CI machine too) and below the delays that held
+ * processes open: BullMQ's XREAD watchdog (11 s), its QueueEvents' read retried every 5 s forever,
+ * BullMQ's reconnect backoff (up to 20 s, now 1 s).
+ */
+const EXIT_WITHIN_MS = 5000;
+/** How soon a worker sent SIGTERM must exit by itself: below the 20 s reconnect backoff it used to wait out. */
+const WORKER_EXIT_WITHIN_MS = 10_000;
 
 let storage: string;
 let homes: string;
@@ -81,8 +92,10 @@ function renderIdIn(log: string): string | undefined {
 }
 
 beforeAll(async () => {
-  // Redis counts as lost after 2 s (not 5), for the renders and the workers alike.
-  restoreTimings = useTestTimings({ FRAMESMITH_REDIS_LOST_MS: '2000' });
+  // Redis counts as lost after 2 s (not 5), for the renders and the workers alike. A worker's hard
+  // stop (FRAMESMITH_WORKER_STOP_MS) far off: a worker stopped with SIGTERM must close by itself
+  // (it says `stopped`), also after Redis was restarted under it, not be ended by that stop.
+  restoreTimings = useTestTimings({ FRAMESMITH_REDIS_LOST_MS: '2000', FRAMESMITH_WORKER_STOP_MS: String(WORKER_HARD_STOP_MS) });
   storage = await makeProject({}, 'fs-faults-storage-');
   homes = await makeProject({}, 'fs-faults-machines-');
   project = await makePlannedProject('fs-faults-');
@@ -176,28 +189,29 @@ describe('cancelling a distributed render', () => {
 });
 
 describe('Redis lost mid-render', () => {
-  it('the render fails within seconds with redis_lost (exit 1), writing nothing; the worker abandons its chunk, says so and reconnects', async () => {
+  it('the render fails within seconds with redis_lost (exit 1) and exits right after saying so, writing nothing; the worker abandons its chunk, says so, reconnects, and on SIGTERM closes by itself', async () => {
     const redis = await startRedis({ password: PASSWORD });
     servers.push(redis);
     const worker = await addWorker(redis, 'c');
     const mark = worker.log().length;
     const before = await snapshot(project);
-    const render = startCli([
-      'render',
-      project,
-      '-o',
-      path.join(project, 'lost.mp4'),
-      '--redis',
-      redis.url,
-      '--storage',
-      storage,
-      '--json',
-    ]);
+    let failedAt: number | undefined;
+    const render = startCli(
+      ['render', project, '-o', path.join(project, 'lost.mp4'), '--redis', redis.url, '--storage', storage, '--json'],
+      {
+        onStderr: (text) => {
+          if (failedAt === undefined && text.includes('render failed:')) failedAt = performance.now();
+        },
+      },
+    );
     await untilOrEnded(worker.waitFor(/\) started/, { from: mark, timeoutMs: 110_000 }), render.done);
     await redis.stop({ kill: true });
 
     const run = await render.done;
     expect(run.code).toBe(1);
+    // Nothing of BullMQ's or ioredis's (a reconnect, a blocked read's watchdog) keeps the render open
+    // once it has said why it failed.
+    expect(performance.now() - failedAt!).toBeLessThan(EXIT_WITHIN_MS);
     const { error } = JSON.parse(run.stdout) as { error: { code: string; message: string } };
     expect(error.code).toBe('redis_lost');
     // For as long as FRAMESMITH_REDIS_LOST_MS says (2000 here).
@@ -218,8 +232,16 @@ describe('Redis lost mid-render', () => {
     // Redis back where it was: the worker takes chunks again without a restart.
     servers.push(await startRedis({ port: redis.port, password: PASSWORD }));
     await worker.waitFor(/answers again: taking chunks/, { from: mark, timeoutMs: 20_000 });
+    // SIGTERM with the Redis just restarted: the worker closes by itself (`stopped`) and exits 0
+    // promptly, not through its hard stop.
+    const signalled = performance.now();
     worker.child.kill('SIGTERM');
-    expect((await worker.exited).code).toBe(0);
+    const exit = await Promise.race([worker.exited, new Promise<'running'>((resolve) => setTimeout(() => resolve('running'), 30_000))]);
+    expect(exit === 'running' ? `still running 30 s after SIGTERM:\n${worker.log()}` : exit.code).toBe(0);
+    expect(worker.log().slice(mark)).toMatch(/SIGTERM: handing the chunks in hand back, then stopping\nframesmith worker: stopped\n$/);
+    // It waits on Redis about a second at most (src/distributed/worker.ts), where BullMQ's close used to
+    // wait for its clients' reconnect backoff (up to 20 s).
+    expect(performance.now() - signalled).toBeLessThan(WORKER_EXIT_WITHIN_MS);
     for (const text of [run.stdout, run.stderr, worker.log()]) expect(text).not.toContain(PASSWORD);
     expect(await readFile(path.join(project, 'index.html'), 'utf8')).toMatch(/data-composition-id="main"/);
   }, 240_000);

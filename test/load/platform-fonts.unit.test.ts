@@ -1,20 +1,43 @@
-/** The warning a render outside Linux gets, where the browser cannot be given framesmith's fonts (src/fonts/platform.ts). */
+/** What stays machine-dependent of a render's fonts, by delivery (src/fonts/platform.ts, src/fonts/delivery.ts). */
 import { describe, expect, it } from 'vitest';
-import { platformFontsWarning } from '../../src/fonts/platform.js';
+import { fontDelivery } from '../../src/fonts/delivery.js';
+import { platformFontsWarning, unprovidedNote } from '../../src/fonts/platform.js';
 
-describe('fonts outside Linux', () => {
-  it('on Linux, or with no family to install, says nothing', () => {
-    expect(platformFontsWarning('linux', ['inter'])).toBeNull();
-    expect(platformFontsWarning('darwin', [])).toBeNull();
+describe('font delivery by platform', () => {
+  it('fontconfig on Linux, web fonts elsewhere; FRAMESMITH_FONT_DELIVERY forces either and refuses anything else', () => {
+    expect(fontDelivery('linux', {})).toBe('fontconfig');
+    expect(fontDelivery('darwin', {})).toBe('web');
+    expect(fontDelivery('win32', {})).toBe('web');
+    expect(fontDelivery('linux', { FRAMESMITH_FONT_DELIVERY: 'web' })).toBe('web');
+    expect(fontDelivery('darwin', { FRAMESMITH_FONT_DELIVERY: ' Fontconfig ' })).toBe('fontconfig');
+    expect(() => fontDelivery('linux', { FRAMESMITH_FONT_DELIVERY: 'css' })).toThrow(
+      expect.objectContaining({
+        code: 'invalid_option',
+        message: expect.stringMatching(/FRAMESMITH_FONT_DELIVERY must be "web" or "fontconfig"/),
+      }),
+    );
+  });
+});
+
+describe('what the machine may still draw', () => {
+  it('says nothing on Linux, under web delivery, or with no family to install', () => {
+    expect(platformFontsWarning('fontconfig', 'linux', ['Inter'])).toBeNull();
+    expect(platformFontsWarning('web', 'darwin', ['Inter'])).toBeNull();
+    expect(platformFontsWarning('fontconfig', 'darwin', [])).toBeNull();
   });
 
-  it('on macOS and Windows names the families that may be drawn otherwise and the fix', () => {
-    const mac = platformFontsWarning('darwin', ['inter', 'roboto']);
-    expect(mac).toMatchObject({ code: 'font_fallback' });
-    expect(mac!.message).toMatch(
-      /^on macOS the browser takes fonts from this machine.*inter, roboto may be drawn in other faces than on Linux.*framesmith fonts add/,
+  it('fontconfig forced outside Linux names the families that may be drawn otherwise', () => {
+    const forced = platformFontsWarning('fontconfig', 'darwin', ['Inter', 'Roboto']);
+    expect(forced).toMatchObject({ code: 'font_fallback' });
+    expect(forced!.message).toMatch(
+      /^on macOS the browser reads no fontconfig.*"Inter", "Roboto" may be drawn in other faces than on Linux/,
     );
-    const many = platformFontsWarning('win32', ['a', 'b', 'c', 'd', 'e', 'f', 'g']);
-    expect(many!.message).toMatch(/^on Windows .*a, b, c, d, e, … \(7 in all\)/);
+    const many = platformFontsWarning('fontconfig', 'win32', ['a', 'b', 'c', 'd', 'e', 'f', 'g']);
+    expect(many!.message).toMatch(/^on Windows .*"a", "b", "c", "d", "e", … \(7 in all\)/);
+  });
+
+  it('under web delivery, a family nothing provides says the machine may have it', () => {
+    expect(unprovidedNote('fontconfig')).toBe('');
+    expect(unprovidedNote('web')).toMatch(/^; with web font delivery, a font of this machine of that name is drawn instead/);
   });
 });

@@ -19,6 +19,7 @@ import { render, RenderError } from '../../src/render.js';
 import { defaultOutputPath } from '../../src/render/options.js';
 import { SEQUENCE_MARKER } from '../../src/render/output-guard.js';
 import { decodeMono, findBursts, makeBeepFile } from '../helpers/audio-media.js';
+import { runCliInProcess } from '../helpers/cli-in-process.js';
 import { runCli } from '../helpers/render-cli.js';
 import { decodeFrames, makeProject, pixel } from '../helpers/render-pixels.js';
 
@@ -180,7 +181,8 @@ describe('--format hls', () => {
   });
 
   it('CLI: master, video and audio playlists (VOD), H.264 and AAC segments of 1 s, each starting on its only keyframe', async () => {
-    const run = await runCli([
+    // In-process (the browser the file's renders keep): the png-sequence test spawns the bin.
+    const run = await runCliInProcess([
       'render',
       project,
       '--format',
@@ -331,7 +333,7 @@ describe('--format hls', () => {
       expect((error as RenderError).message).toContain(message);
     }
     await expect(readdir(output)).rejects.toMatchObject({ code: 'ENOENT' });
-    const run = await runCli(['render', silent, '--format', 'hls', '--hls-segment-seconds', '61', '-o', output]);
+    const run = await runCliInProcess(['render', silent, '--format', 'hls', '--hls-segment-seconds', '61', '-o', output]);
     expect(run.code).toBe(2);
     expect(run.stderr).toContain('--hls-segment-seconds');
     expect(run.stderr).toContain('1 to 60');

@@ -17,7 +17,8 @@ import { runFfmpeg } from '../../src/media/tools.js';
 import { render, RenderError } from '../../src/render.js';
 import { SEQUENCE_MARKER } from '../../src/render/output-guard.js';
 import { makeVideo } from '../helpers/audio-media.js';
-import { runCli, startCli } from '../helpers/render-cli.js';
+import { runCliInProcess } from '../helpers/cli-in-process.js';
+import { privateTmpEnv, startCli } from '../helpers/render-cli.js';
 import { makeProject, page, probeVideo } from '../helpers/render-pixels.js';
 
 const SUB =
@@ -231,7 +232,8 @@ describe('the CLI', () => {
     const dir = path.join(root, 'cli-out');
     await mkdir(dir, { recursive: true });
     await writeFile(path.join(dir, 'keep.txt'), 'mine');
-    const run = await runCli(['render', project, '-o', dir, '--format', 'mp4', '-q']);
+    // In-process (a refusal needs no process of its own); `-o .` below is the bin's run, from a working directory.
+    const run = await runCliInProcess(['render', project, '-o', dir, '--format', 'mp4', '-q']);
     expect(run.code).toBe(2);
     expect(run.stderr).toContain(`framesmith: render failed: -o ${dir} is an existing directory`);
     // `-o .` run from inside the project: the project itself.
@@ -250,7 +252,7 @@ describe('the CLI', () => {
         const output = path.join(long, 'out', 'long.mp4');
         let sent = false;
         const { done } = startCli(['render', long, '-o', output, '--workers', '1', ...extra], {
-          env: { TMPDIR: tmp },
+          env: await privateTmpEnv(tmp),
           onStderr: (text, child) => {
             if (!sent && /capture [1-9]\d*\/600/.test(text)) {
               sent = true;

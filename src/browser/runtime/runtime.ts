@@ -20,6 +20,7 @@
  *   `requestAnimationFrame` callbacks; CSS animations and Web Animations; the same in each iframe.
  *   Adapter promises are awaited, then, for the frame drawn, new images and loading fonts.
  * - `registerAdapter(adapter)` — the one hook for animation libraries (see FramesmithAdapter).
+ * - `fingerprint()` — the shown frame's fingerprint (fingerprint.ts), for incremental renders.
  * - `errors` — uncaught errors and unhandled rejections of the page and its iframes, in order.
  *
  * Before the page's scripts run: `window.__timelines` is `{}`, `window.__hyperframes.getVariables()`
@@ -38,6 +39,7 @@ import { animationSeeker, type AnimationSeeker } from './animations.js';
 import { applyClips, clipStartOf, ensureClipStyle } from './clips.js';
 import { installClock, type VirtualClock } from './clock.js';
 import { installMediaClock } from './media-clock.js';
+import { fingerprintFrame } from './fingerprint.js';
 import { collectErrors, describe } from './page-errors.js';
 import { installSeededRandom } from './random.js';
 import { resourceSettler, type ResourceSettler } from './resources.js';
@@ -295,6 +297,7 @@ function installInTop(win: PageWindow, config: RuntimeConfig): void {
         if (at >= 0) adapters.splice(at, 1);
       };
     },
+    fingerprint: () => fingerprintFrame(win),
     errors,
     warnings,
     frame: -1,
