@@ -26,8 +26,12 @@ import { CaptureError } from './errors.js';
 
 /** How often frames are pumped while a beginframe page loads, ms. */
 const PUMP_INTERVAL_MS = 16;
-/** A beginFrame may return no image while the renderer (re)initialises; retried this many times. */
-const CAPTURE_ATTEMPTS = 5;
+/**
+ * A beginFrame may return no image while the renderer (re)initialises; retried this many times, the
+ * k-th retry after k × 16 ms (~0.6 s in all): back-to-back retries all failed once on a loaded machine
+ * (a CI run), within the first few milliseconds of a page kept from an earlier render.
+ */
+const CAPTURE_ATTEMPTS = 8;
 
 /**
  * A page opened by `openCapturePage` and its CDP session. `close()` detaches the session and closes the page,
@@ -179,6 +183,7 @@ export async function openCapturePage(browser: Browser, mode: CaptureMode, optio
     // A screenshot's frame hides the damage of the next one (see captureIfChanged).
     drawnSinceImage = true;
     for (let attempt = 1; attempt <= CAPTURE_ATTEMPTS; attempt++) {
+      if (attempt > 1) await sleep(PUMP_INTERVAL_MS * (attempt - 1));
       if (mode === 'beginframe') {
         const result = await session.send('HeadlessExperimental.beginFrame', { interval: PUMP_INTERVAL_MS, screenshot: screenshotParams });
         if (result.screenshotData) return Buffer.from(result.screenshotData, 'base64');
