@@ -1,4 +1,5 @@
 /** A planned render's frame range cut into chunks, and what a chunk reports back: plain data. */
+import { randomBytes } from 'node:crypto';
 import type { SharedFramesStats } from '../extract/shared-frames.js';
 import type { RenderWarning } from '../warnings.js';
 
@@ -51,6 +52,15 @@ export interface ChunkIncrementalReport {
 
 /** Default frames per chunk: 8 s at 30 fps, so a chunk's fixed cost (browser, page, encoder) stays small beside its capture. */
 export const DEFAULT_CHUNK_FRAMES = 240;
+
+/**
+ * A new name for chunk `index`'s segment in a render's segment directory: `chunk-00003-<8 hex>` plus
+ * `.ext` (none for a segment that is a directory of images). Each try gets its own name, so the
+ * assembler takes exactly the names the finished chunks reported.
+ */
+export function segmentFileName(index: number, ext: string): string {
+  return `chunk-${String(index).padStart(5, '0')}-${randomBytes(4).toString('hex')}${ext ? `.${ext}` : ''}`;
+}
 
 /** `count` frames from `first` in chunks of `size` (the last one shorter). */
 export function splitChunks(planHash: string, renderId: string, range: { first: number; count: number }, size: number): ChunkJob[] {

@@ -7,7 +7,6 @@
  * and renamed to a name of its own (`chunk-00003-<attempt>.mp4`): a chunk killed midway leaves only a
  * `.partial` file, and the assembler takes exactly the names the finished chunks reported.
  */
-import { randomBytes } from 'node:crypto';
 import { readFile, rename, rm } from 'node:fs/promises';
 import path from 'node:path';
 import type { Deadlines } from '../capture/deadlines.js';
@@ -15,7 +14,7 @@ import { frameCounts } from '../capture/worker.js';
 import { segmentFormat, startSegmentEncoder, type SegmentEncoder } from '../encode/segments.js';
 import { frameTime, parseRational } from '../media/rational.js';
 import { getTools } from '../media/tools.js';
-import type { ChunkIncrementalReport, ChunkJob, ChunkResult } from '../plan/chunks.js';
+import { segmentFileName, type ChunkIncrementalReport, type ChunkJob, type ChunkResult } from '../plan/chunks.js';
 import type { CaptureHooks } from '../capture/hooks.js';
 import { SegmentStore } from '../cache/segments.js';
 import { chunkKey, FramePrints, rangeKey, renderPrint, withRangeHistory } from './incremental.js';
@@ -214,7 +213,7 @@ export async function renderChunk(job: ChunkJob, chunkOptions: ChunkOptions): Pr
     timings.load = Math.round(performance.now() - started);
 
     const dir = await storage.segmentDir(job.renderId);
-    const name = `chunk-${String(job.index).padStart(5, '0')}-${randomBytes(4).toString('hex')}${ext ? `.${ext}` : ''}`;
+    const name = segmentFileName(job.index, ext);
     const partialFile = path.join(dir, `.${name}.partial`);
     partial = partialFile;
     const store = options.incremental && prints ? new SegmentStore(options.incremental.cacheDir) : undefined;

@@ -17,23 +17,24 @@
  * of the same global part holds the frame keys of its last `RANGE_HISTORY` versions), the chunk seeks
  * its first page through the range, fingerprinting each frame without a screenshot, and stops at the
  * first frame no version has; a version matched in full whose segment is in the store: the segment is
- * taken. Otherwise the pages are loaded afresh (a page cannot go back in time, runtime.ts) and the
- * chunk is captured as always, each frame fingerprinted just before its screenshot; the segment and
- * the range's keys are then stored. A local planned render keeps each worker's session from chunk to
- * chunk (src/render/chunk-session.ts) when incremental, so a reused chunk costs only its seeks.
+ * taken. Otherwise the chunk is captured as always — its pages loaded afresh when the check went past
+ * the range's first frame (a page cannot go back in time, runtime.ts) — each frame fingerprinted just
+ * before its screenshot; the segment and the range's keys are then stored. A local planned render
+ * keeps each worker's session from chunk to chunk (src/render/chunk-session.ts), so a reused chunk
+ * costs only its seeks.
  *
  * A whole-render hit (src/render/planned.ts): the plan's hash is the hash of its whole content, so the
  * same plan in chunks of the same size draws the same frames; the chunk keys of its last render
  * (`renders/` record) whose segments are all in the store are assembled without starting a chunk.
  */
-import { createHash, randomBytes } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import path from 'node:path';
 import type { Page } from 'puppeteer-core';
 import type { PageFingerprint } from '../browser/page-api.js';
 import type { CaptureHooks } from '../capture/hooks.js';
 import type { CaptureWorker } from '../capture/worker.js';
 import type { SegmentStore } from '../cache/segments.js';
-import type { ChunkIncrementalReport, ChunkJob, ChunkResult } from '../plan/chunks.js';
+import { segmentFileName, type ChunkIncrementalReport, type ChunkJob, type ChunkResult } from '../plan/chunks.js';
 import type { RenderStorage } from '../storage/storage.js';
 import type { RenderPlan } from '../plan/types.js';
 import { FRAMESMITH_VERSION } from '../version.js';
@@ -150,7 +151,7 @@ export class FramePrints {
    * Seeks `worker`'s page through the chunk's frames in order (each painted by `hooks`, never
    * captured) while some list of `candidates` (the range's frame keys of earlier renders) has every
    * key so far; resolves with the frames checked and the list that matched all of them, or null. The
-   * page is left after the last frame checked: load it afresh before capturing.
+   * page is left at the last frame checked: past the range's first frame, load it afresh before capturing.
    */
   async check(
     worker: CaptureWorker,
@@ -232,7 +233,7 @@ export async function wholeRenderHit(
   const dir = await storage.segmentDir(renderId);
   const results: ChunkResult[] = [];
   for (const [i, job] of jobs.entries()) {
-    const name = `chunk-${String(job.index).padStart(5, '0')}-${randomBytes(4).toString('hex')}.${ext}`;
+    const name = segmentFileName(job.index, ext);
     // Removed (a gc) since it was looked at: the render goes on the usual way.
     if (!(await store.take(keys[i] as string, ext, path.join(dir, name)))) return null;
     await storage.publishSegment(renderId, name);

@@ -66,12 +66,14 @@ export async function renderPlanned(options: ResolvedRenderOptions): Promise<Ren
     options.onProgress?.({ stage: 'capture', done: 0, total: plan.render.count });
     const captureStart = performance.now();
     // Incremental (src/render/incremental.ts): the same plan in the same chunks as last time needs no chunk at all.
-    const store = options.incremental && options.cacheDir ? new SegmentStore(options.cacheDir) : undefined;
+    const segmentCache = options.incremental && options.cacheDir ? options.cacheDir : undefined;
+    const store = segmentCache ? new SegmentStore(segmentCache) : undefined;
     const ext = segmentFormat(plan.output.format).extension;
     const hitKey = renderKey(planned.frozen.hash, options.chunkFrames);
     const hit = store ? await wholeRenderHit(store, hitKey, jobs, storage, ext) : null;
     const results =
-      hit ?? (options.redis ? await onQueue(jobs, options, storage) : await locally(jobs, options, storage, plan.render.count));
+      hit ??
+      (options.redis ? await onQueue(jobs, options, storage) : await locally(jobs, options, storage, plan.render.count, segmentCache));
     const keys = results.map((r) => r.incremental?.key);
     if (store && !hit && keys.every((k) => typeof k === 'string'))
       await store.writeRecord('renders', hitKey, { keys }).catch((error: unknown) => {
@@ -142,12 +144,13 @@ export async function renderPlanned(options: ResolvedRenderOptions): Promise<Ren
   }
 }
 
-/** The chunks in this process, `workers` at once (each with one browser). */
+/** The chunks in this process, `workers` at once (each with one browser); incremental with `segmentCache` (a cache directory). */
 async function locally(
   jobs: readonly ChunkJob[],
   options: ResolvedRenderOptions,
   storage: RenderStorage,
   total: number,
+  segmentCache: string | undefined,
 ): Promise<ChunkResult[]> {
   const concurrency = Math.max(1, Math.min(options.workers, jobs.length));
   const limit = pLimit(concurrency);
@@ -171,7 +174,7 @@ async function locally(
               signal: controller.signal,
               deadlines: options.deadlines,
               sessions,
-              ...(options.incremental && options.cacheDir ? { incremental: { cacheDir: options.cacheDir } } : {}),
+              ...(segmentCache ? { incremental: { cacheDir: segmentCache } } : {}),
               onProgress: (n) => {
                 done.set(job.index, n);
                 options.onProgress?.({ stage: 'capture', done: [...done.values()].reduce((a, b) => a + b, 0), total });
