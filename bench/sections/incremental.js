@@ -7,7 +7,7 @@
  * - clean: `--no-incremental` on an empty cache (the reference: no fingerprints, nothing stored);
  * - cold: incremental on an empty cache (every frame fingerprinted before its screenshot, every segment stored);
  * - edited: the title of scene 2 changed, incremental (scenes 1 and 3 checked frame by frame and reused);
- * - unchanged: the same again (a whole-render hit: no chunk starts a browser).
+ * - unchanged: the same again (assembled from the record of the edited render: no plan, no browser).
  *
  * Wall: the whole process (Node start included). CPU: the whole process tree, user + system
  * (`/usr/bin/time`: Node, Chromium, ffmpeg). Goals: edited ÷ cold ≤ 0.40, unchanged ÷ cold ≤ 0.10.
@@ -107,7 +107,7 @@ export async function incrementalSection(ctx) {
     clean: 'clean (--no-incremental, empty cache)',
     cold: 'cold (incremental, empty cache: every frame fingerprinted, segments stored)',
     edited: 'scene 2 title edited',
-    unchanged: 'unchanged (whole-render hit)',
+    unchanged: 'unchanged (assembled from the record: no browser)',
   };
   for (const name of Object.keys(cases)) {
     const last = cases[name].at(-1).result;

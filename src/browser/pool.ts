@@ -30,6 +30,9 @@ interface IdleBrowser {
   timer: NodeJS.Timeout;
 }
 
+/** Browsers this process leased (launched or taken from the idle ones): counted, for reports and tests. */
+export const browserStats = { leases: 0 };
+
 /** Idle browsers by launch key (see `launchKey`). */
 const idle = new Map<string, IdleBrowser[]>();
 
@@ -74,6 +77,7 @@ async function openContext(launched: LaunchedBrowser, origin: string | undefined
  * With `keepMs` 0 this is `launchBrowser(options)` itself.
  */
 export async function leaseBrowser(options: LaunchOptions, keepMs: number = keepBrowsersMs()): Promise<LaunchedBrowser> {
+  browserStats.leases++;
   if (keepMs <= 0) return launchBrowser(options);
   const key = launchKey(options);
   const launched = takeIdle(key) ?? (await launchBrowser({ ...options, onlyOrigin: undefined }));

@@ -7,6 +7,9 @@
  *                                       range and encoder settings)
  * <cache>/segments/ranges/<key>.json    the frame fingerprints a frame range had when last rendered
  * <cache>/segments/renders/<key>.json   the chunk keys of the last render of a plan in chunks of a size
+ * <cache>/segments/memos/<key>.json     what a render read and made, to assemble it again without a
+ *                                       browser when nothing changed (src/render/plan-memo.ts)
+ * <cache>/segments/audio-<sha256>.<ext> the audio mix of a render that has a memo
  * ```
  *
  * Every file is written under a temporary name and renamed into place, so a reader sees a whole file
@@ -18,6 +21,9 @@
 import { randomBytes } from 'node:crypto';
 import { copyFile, link, mkdir, readFile, rename, rm, stat, utimes, writeFile } from 'node:fs/promises';
 import path from 'node:path';
+
+/** The records beside the segments (see the module comment). */
+export type RecordKind = 'ranges' | 'renders' | 'memos';
 
 /** Where a cache directory keeps segments (see the module comment). */
 export class SegmentStore {
@@ -66,7 +72,7 @@ export class SegmentStore {
   }
 
   /** The record `kind/<key>.json` (see the module comment), or undefined when absent or unreadable. */
-  async readRecord<T>(kind: 'ranges' | 'renders', key: string): Promise<T | undefined> {
+  async readRecord<T>(kind: RecordKind, key: string): Promise<T | undefined> {
     const text = await readFile(path.join(this.dir, kind, `${key}.json`), 'utf8').catch(() => undefined);
     if (text === undefined) return undefined;
     try {
@@ -77,7 +83,7 @@ export class SegmentStore {
   }
 
   /** Writes the record `kind/<key>.json` (temporary name, renamed into place). */
-  async writeRecord(kind: 'ranges' | 'renders', key: string, value: unknown): Promise<void> {
+  async writeRecord(kind: RecordKind, key: string, value: unknown): Promise<void> {
     const dir = path.join(this.dir, kind);
     await mkdir(dir, { recursive: true });
     const temp = path.join(dir, `.${key}-${randomBytes(4).toString('hex')}.tmp`);

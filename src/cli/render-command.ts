@@ -10,7 +10,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { InvalidArgumentError, Option, type Command } from 'commander';
 import type { OutputFormat, Quality } from '../render.js';
-import type { RenderOptions } from '../render/types.js';
+import type { RenderOptions, RenderResult } from '../render/types.js';
 import { RenderError } from '../render/errors.js';
 import { addBatchOptions, checkBatchFlags, runBatchCommand, type BatchFlags } from './batch.js';
 import { ALLOW_OUTSIDE_FLAG, isInsideProject } from '../composition/project-paths.js';
@@ -343,6 +343,7 @@ export function registerRender(program: Command, context: CommandContext): void 
           result.captureMode,
           ...(result.webgl ? ['WebGL'] : []),
           where,
+          ...(result.incremental ? [incrementalNote(result.incremental)] : []),
           ...(result.warnings.length ? [`${result.warnings.length} warning${result.warnings.length === 1 ? '' : 's'}`] : []),
         ];
         context.stderr.write(
@@ -363,4 +364,11 @@ export function registerRender(program: Command, context: CommandContext): void 
       context.setExitCode(failure ? exitCodeFor(failure) : EXIT_FAILED);
     }
   });
+}
+
+/** The summary line's words for an incremental render's reuse. */
+function incrementalNote(inc: NonNullable<RenderResult['incremental']>): string {
+  if (inc.recorded) return 'nothing changed: assembled from the cache';
+  const chunks = inc.reusedChunks + inc.renderedChunks;
+  return `${inc.reusedChunks} of ${chunks} chunk${chunks === 1 ? '' : 's'} from the cache`;
 }

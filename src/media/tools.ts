@@ -49,7 +49,7 @@ export function parseFfmpegVersion(firstLine: string): { version: string; major:
 }
 
 /** `name` as the shell would find it on PATH (an absolute or relative path is taken as it is). */
-async function locate(name: string): Promise<string | null> {
+export async function locate(name: string): Promise<string | null> {
   if (name.includes('/')) return name;
   for (const dir of (process.env.PATH ?? '').split(':')) {
     if (!dir) continue;

@@ -199,8 +199,11 @@ async function describe(file: string, rel: string): Promise<PlanFile> {
   return { path: rel, size, sha256: hash.digest('hex') };
 }
 
-/** Every file of the project but the excluded ones, media files, `.git` and `node_modules`. */
-async function listProject(project: PlanInputs['project'], found: (file: string, rel: string) => void): Promise<void> {
+/** Every file of the project but the excluded ones, media files, `.git` and `node_modules`: what a plan copies. */
+export async function listProject(
+  project: Pick<PlanInputs['project'], 'rootDir' | 'exclude'>,
+  found: (file: string, rel: string) => void,
+): Promise<void> {
   const excluded = new Set(await Promise.all(project.exclude.map((p) => realpath(p).catch(() => path.resolve(p)))));
   await listTree(
     project.rootDir,

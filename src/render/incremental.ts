@@ -26,6 +26,8 @@
  * A whole-render hit (src/render/planned.ts): the plan's hash is the hash of its whole content, so the
  * same plan in chunks of the same size draws the same frames; the chunk keys of its last render
  * (`renders/` record) whose segments are all in the store are assembled without starting a chunk.
+ * Before any plan, a render whose inputs all hash as they did for the last render of the same options
+ * is assembled from that render's record without a browser (src/render/plan-memo.ts).
  */
 import { createHash } from 'node:crypto';
 import path from 'node:path';
@@ -257,6 +259,7 @@ export function incrementalSummary(results: readonly ChunkResult[], wholeRender:
     renderedChunks: results.length - reused.length,
     reusedFrames: reused.reduce((n, r) => n + r.frames, 0),
     wholeRender,
+    recorded: false,
   };
 }
 

@@ -45,6 +45,10 @@ export interface PlannedRender {
   timings: Record<string, number>;
   /** The local files the render read: the entry, sub-compositions, media and every file the page loaded. */
   inputs: string[];
+  /** The project directory (the composition's root). */
+  rootDir: string;
+  /** Whether the plan used the network: a remote media file, a Google Fonts family. */
+  network: boolean;
 }
 
 /** Plans the render of `options.input` into `storage` (see the module comment). */
@@ -196,6 +200,9 @@ export async function planRender(options: ResolvedRenderOptions, storage: string
       },
       timings,
       inputs: [...compositionInputs(composition), ...session.session.server.servedFiles()],
+      rootDir: composition.rootDir,
+      network:
+        composition.media.some((m) => /^[a-z][a-z0-9+.-]*:/i.test(m.src)) || composition.fontReport.some((f) => f.source === 'google'),
     };
   } catch (error) {
     throw toRenderError(error, signal);

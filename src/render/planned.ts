@@ -28,6 +28,8 @@ import { reportedFonts } from '../fonts/report.js';
 import { SegmentStore } from '../cache/segments.js';
 import { segmentFormat } from '../encode/segments.js';
 import { chunkReport, incrementalSummary, renderKey, wholeRenderHit } from './incremental.js';
+import { memoExclude, memoLookup, renderFromMemo } from './memo-render.js';
+import { recordPlanMemo } from './plan-memo.js';
 
 /** A planned `render()` (see the module comment), with its options resolved (src/render/options.ts). */
 export async function renderPlanned(options: ResolvedRenderOptions): Promise<RenderResult> {
@@ -43,6 +45,12 @@ export async function renderPlanned(options: ResolvedRenderOptions): Promise<Ren
     await (await distributed()).assertRedisReachable(options.redis).catch((error: unknown) => {
       throw toRenderError(error);
     });
+  // Incremental, nothing changed since a render of the same options: its segments again, no browser.
+  const memo = options.incremental && options.cacheDir && !options.redis ? await memoLookup(options, options.cacheDir) : undefined;
+  if (memo?.hit) {
+    const again = await renderFromMemo(options, memo.store, memo.hit, started);
+    if (again) return again;
+  }
   const temporary = options.storage ? null : await makeTempDir('framesmith-storage-');
   const storage = await openStorage(options.storage ?? temporary!).catch((error: unknown) => {
     throw toRenderError(error);
@@ -75,14 +83,21 @@ export async function renderPlanned(options: ResolvedRenderOptions): Promise<Ren
       hit ??
       (options.redis ? await onQueue(jobs, options, storage) : await locally(jobs, options, storage, plan.render.count, segmentCache));
     const keys = results.map((r) => r.incremental?.key);
-    if (store && !hit && keys.every((k) => typeof k === 'string'))
-      await store.writeRecord('renders', hitKey, { keys }).catch((error: unknown) => {
-        // Only a shortcut (the chunks' own records remain): the render goes on, and says so.
-        results[0]!.warnings.push({
-          code: 'incremental',
-          message: `the render's chunk list could not be kept in the cache (${store.dir}): ${error instanceof Error ? error.message : String(error)}`,
-        });
+    // Only shortcuts (the chunks' own records remain): the render goes on, and says so.
+    const lost = (what: string) => (error: unknown) => {
+      results[0]!.warnings.push({
+        code: 'incremental',
+        message: `${what} could not be kept in the cache (${store!.dir}): ${error instanceof Error ? error.message : String(error)}`,
       });
+    };
+    if (store && !hit && keys.every((k) => typeof k === 'string'))
+      await store.writeRecord('renders', hitKey, { keys }).catch(lost("the render's chunk list"));
+    if (memo) {
+      const all = [...planned.result.warnings, ...results.flatMap((r) => r.warnings)];
+      await recordPlanMemo(memo.store, memo.key, { planned, chunkKeys: keys, warnings: all, exclude: memoExclude(options) }).catch(
+        lost('the record of what the render read'),
+      );
+    }
     const captureMs = Math.round(performance.now() - captureStart);
     options.onProgress?.({ stage: 'assemble', done: 0, total: 1 });
     const assembleStart = performance.now();

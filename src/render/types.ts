@@ -259,7 +259,17 @@ export interface RenderResult {
    * captured and encoded, and the frames of the reused chunks; `wholeRender` when every segment came
    * from the last render of the same plan without starting a chunk (no browser after the plan phase).
    */
-  incremental?: { reusedChunks: number; renderedChunks: number; reusedFrames: number; wholeRender: boolean };
+  incremental?: {
+    reusedChunks: number;
+    renderedChunks: number;
+    reusedFrames: number;
+    wholeRender: boolean;
+    /**
+     * True when nothing the last render of the same options read had changed: its segments were
+     * assembled from its record without planning — no browser started (src/render/plan-memo.ts).
+     */
+    recorded: boolean;
+  };
   chunks?: Array<{
     index: number;
     first: number;

@@ -9,9 +9,10 @@
  * 0–1 are scene 1, 2–3 scene 2, 4–5 scene 3. Each edit is made on the original project, so every
  * other scene's chunks were rendered before in the same cache.
  */
-import { copyFile, rm, writeFile } from 'node:fs/promises';
+import { copyFile, readdir, readFile, rm, stat, utimes, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { browserStats } from '../../src/browser/pool.js';
 import { render } from '../../src/render.js';
 import type { RenderOptions, RenderResult } from '../../src/render/types.js';
 import { runCliInProcess } from '../helpers/cli-in-process.js';
@@ -118,13 +119,56 @@ describe('incremental planned renders', () => {
     expect(video.frames.slice(10, 20).map((f) => readFrameIndexFromRaw(f, W, H, 'rgb24', region))).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
   });
 
-  it('no change: the whole render from the cache, no chunk started; --no-incremental reuses nothing', async () => {
+  it('no change: assembled from the record of the last render, no browser started; --no-incremental reuses nothing', async () => {
     const again = await incrementalAndClean({}, 'again');
     expect(reused(again)).toEqual(counts(6));
-    expect(again.incremental!.wholeRender).toBe(true);
+    expect(again.incremental).toMatchObject({ wholeRender: true, recorded: true });
     expect(again.workers).toBe(0);
     expect(again.chunks!.every((c) => Object.keys(c.timings).length === 0)).toBe(true);
     expect(await frameHashes(again)).toEqual(await frameHashes(cold));
+    // No browser leased: a file touched (the same bytes) is still a hit…
+    const leases = browserStats.leases;
+    const now = new Date();
+    await utimes(path.join(project, 'clip.mp4'), now, now);
+    const touched = await renderEdit({}, 'touched');
+    expect(touched.incremental!.recorded).toBe(true);
+    expect(browserStats.leases).toBe(leases);
+    // …a new file in the project is not (the page might read it): the render plans, in a browser.
+    await writeFile(path.join(project, 'notes.txt'), 'new');
+    try {
+      const planned = await renderEdit({}, 'planned');
+      // (A project file a plan copies is part of every chunk's key: nothing is reused, src/render/incremental.ts.)
+      expect(planned.incremental).toMatchObject({ recorded: false, wholeRender: false });
+      expect(browserStats.leases).toBeGreaterThan(leases);
+    } finally {
+      await rm(path.join(project, 'notes.txt'));
+    }
+  });
+
+  it('the record is checked: the output is still refused where it would replace an input; a segment gone from the cache plans again', async () => {
+    await renderEdit({}, 'again');
+    const refused = await render(project, { output: path.join(project, 'clip.mp4'), chunkFrames: CHUNK, cache: cacheDir }).catch(
+      (e: unknown) => e,
+    );
+    expect(refused).toMatchObject({ code: 'output_refused' });
+    // The third chunk's segment of the record just used (the newest record) removed, as `cache gc` would.
+    const memos = path.join(cacheDir, 'segments', 'memos');
+    const records = await Promise.all((await readdir(memos)).map(async (n) => ({ n, at: (await stat(path.join(memos, n))).mtimeMs })));
+    const newest = records.sort((a, b) => b.at - a.at)[0]!.n;
+    const { chunkKeys } = JSON.parse(await readFile(path.join(memos, newest), 'utf8')) as { chunkKeys: string[] };
+    await rm(path.join(cacheDir, 'segments', `${chunkKeys[2]}.mp4`));
+    const replanned = await renderEdit({}, 'evicted');
+    expect(replanned.incremental).toMatchObject({ recorded: false, wholeRender: false, reusedChunks: 5 });
+    expect(await frameHashes(replanned)).toEqual(await frameHashes(cold));
+  });
+
+  it('without the record (another key, or removed): the same plan is still a whole-render hit, no chunk started', async () => {
+    await renderEdit({}, 'again');
+    await rm(path.join(cacheDir, 'segments', 'memos'), { recursive: true });
+    const hit = await renderEdit({}, 'plan-hit');
+    expect(hit.incremental).toMatchObject({ wholeRender: true, recorded: false, reusedChunks: 6 });
+    expect(hit.workers).toBe(0);
+    expect(await frameHashes(hit)).toEqual(await frameHashes(cold));
   });
 
   it('the CLI: --json reports it, --no-incremental turns it off', async () => {

@@ -216,10 +216,11 @@ describe('output directories that cannot be written', () => {
         () => {},
       );
       const error = await refusal(path.join(dir, 'out.mp4'), { quality: 'high' });
-      expect(error.code).toBe('disk_full');
-      expect(error.message).toBe(
-        `no space left on the disk holding ${dir}: free some space there, or write the output to another disk (-o)`,
-      );
+      // Code and message compared together: a failure shows what the render said instead.
+      expect({ code: error.code, message: error.message }).toEqual({
+        code: 'disk_full',
+        message: `no space left on the disk holding ${dir}: free some space there, or write the output to another disk (-o)`,
+      });
       expect(await readdir(dir)).toEqual(['filler']);
     } finally {
       execFileSync('umount', [dir]);
