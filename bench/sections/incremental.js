@@ -22,8 +22,8 @@ import { ROOT } from '../lib/media.js';
 const BIN = path.join(ROOT, 'bin/framesmith.js');
 const CHUNK = 30;
 
-function html(title2) {
-  const scene = (n, title, start) => `<section class="scene" id="s${n}" data-start="${start}" data-duration="2">
+function html(title2, seconds = 2) {
+  const scene = (n, title, start) => `<section class="scene" id="s${n}" data-start="${start}" data-duration="${seconds}">
 <h1>${title}</h1><p>Scene ${n} of three: a paragraph of text that wraps over a few lines, as a slide would have it, with some words in <b>bold</b>.</p>
 <div class="box"></div></section>`;
   return `<!doctype html><html><head><style>
@@ -32,13 +32,13 @@ html,body{margin:0}
 .scene{position:absolute;inset:0;padding:60px}
 h1{font-size:72px;margin:0 0 24px}
 p{font-size:32px;max-width:900px;line-height:1.3}
-.box{position:absolute;left:60px;bottom:60px;width:80px;height:80px;border-radius:12px;background:#e04040;animation:move 2s ease-in-out forwards}
+.box{position:absolute;left:60px;bottom:60px;width:80px;height:80px;border-radius:12px;background:#e04040;animation:move ${seconds}s ease-in-out forwards}
 @keyframes move{to{left:1140px;transform:rotate(180deg)}}
 </style></head><body>
-<div id="root" data-composition-id="main" data-width="1280" data-height="720" data-fps="30" data-duration="6">
+<div id="root" data-composition-id="main" data-width="1280" data-height="720" data-fps="30" data-duration="${3 * seconds}">
 ${scene(1, 'The first scene', 0)}
-${scene(2, title2, 2)}
-${scene(3, 'The third scene', 4)}
+${scene(2, title2, seconds)}
+${scene(3, 'The third scene', 2 * seconds)}
 </div></body></html>`;
 }
 
@@ -83,7 +83,19 @@ export async function incrementalSection(ctx) {
     return { ms: r.ms, cpuMs: tree ? (Number(tree[1]) + Number(tree[2])) * 1000 : null, result };
   };
   const cases = { clean: [], cold: [], edited: [], unchanged: [] };
+  // The same with 5 s scenes, once (BENCH_INCREMENTAL_LONG=0 skips it): how much of the ratio is the
+  // fixed cost of a render (Node, the plan's browser, assembly) rather than the frames.
+  const long = process.env.BENCH_INCREMENTAL_LONG !== '0' ? { cold: null, edited: null, unchanged: null } : null;
   try {
+    if (long) {
+      const cache = path.join(tmp, 'cache-long');
+      mkdirSync(project, { recursive: true });
+      writeFileSync(path.join(project, 'index.html'), html('The second scene', 5));
+      long.cold = await once(cache, []);
+      writeFileSync(path.join(project, 'index.html'), html('The second scene, edited', 5));
+      long.edited = await once(cache, []);
+      long.unchanged = await once(cache, []);
+    }
     for (let i = 0; i < repeats; i++) {
       const cache = path.join(tmp, `cache-${i}`);
       mkdirSync(project, { recursive: true });
@@ -118,6 +130,17 @@ export async function incrementalSection(ctx) {
       ...(name === 'edited' ? { ref: ['cold', cold], goal: 0.4 } : name === 'unchanged' ? { ref: ['cold', cold], goal: 0.1 } : {}),
       ...(name === 'cold' ? { ref: ['clean', wall('clean')] } : {}),
     });
+  }
+  if (long) {
+    const label = { cold: 'cold', edited: 'scene 2 title edited', unchanged: 'unchanged (from the record)' };
+    for (const name of ['cold', 'edited', 'unchanged']) {
+      const r = long[name];
+      out.row({
+        case: `5 s scenes (450 frames), ${label[name]}: wall of the whole process; reused ${r.result.incremental.reusedChunks} of ${r.result.chunks.length} chunks; CPU of its tree ${round(r.cpuMs ?? 0)} ms`,
+        ms: round(r.ms),
+        ...(name === 'cold' ? {} : { ref: ['5 s cold', round(long.cold.ms)], goal: name === 'edited' ? 0.4 : 0.1 }),
+      });
+    }
   }
   out.note(
     `Fingerprint in the page: ${round(fingerprint.reduce((a, b) => a + b, 0) / frames, 2)} ms a frame on average (cold run, ${frames} frames; CDP round trip not counted).`,

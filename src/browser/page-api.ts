@@ -121,6 +121,11 @@ export interface FramesmithPageApi {
    * and the video frame's paint, before the screenshot. Never rejects.
    */
   fingerprint(): Promise<PageFingerprint>;
+  /**
+   * What the page is waiting for now, in words (the step of `ready()` or a seek in progress, the fonts
+   * still loading, the images not yet complete), or null when nothing: read when a deadline passes.
+   */
+  pending(): string | null;
   /** Uncaught errors and unhandled rejections of the page, in order. */
   readonly errors: string[];
   /** Non-fatal notes the page made (e.g. a deprecated adapter), in order. */

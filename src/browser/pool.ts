@@ -14,7 +14,7 @@
  */
 import type { BrowserContext } from 'puppeteer-core';
 import { markChildIdle } from '../media/process.js';
-import { BLOCKING_PROXY, launchBrowser, type LaunchedBrowser, type LaunchOptions } from './launch.js';
+import { BLOCKING_PROXY, launchBrowser, resolveBrowser, type LaunchedBrowser, type LaunchOptions } from './launch.js';
 
 /** The environment variable that turns keeping browsers on: milliseconds a browser may stay idle. */
 export const KEEP_BROWSERS_ENV = 'FRAMESMITH_KEEP_BROWSERS';
@@ -28,19 +28,26 @@ export function keepBrowsersMs(env: NodeJS.ProcessEnv = process.env): number {
 interface IdleBrowser {
   launched: LaunchedBrowser;
   timer: NodeJS.Timeout;
+  /** The lease's `owner`, if it gave one (`closeIdleBrowsers(owner)`). */
+  owner?: object;
 }
 
-/** Browsers this process leased (launched or taken from the idle ones): counted, for reports and tests. */
-export const browserStats = { leases: 0 };
+/** Browsers this process leased (launched or taken from the idle ones) and launched to lease: counted, for reports and tests. */
+export const browserStats = { leases: 0, launches: 0 };
 
 /** Idle browsers by launch key (see `launchKey`). */
 const idle = new Map<string, IdleBrowser[]>();
 
-/** Everything of a launch that a page can tell apart, except the origin (given per context). */
-function launchKey(options: LaunchOptions): string {
+/**
+ * Everything of a launch that a page can tell apart, except the origin (given per context). The
+ * executable and capture mode as resolved: a launch that names the mode the browser has by default
+ * finds one that left it to the browser.
+ */
+async function launchKey(options: LaunchOptions): Promise<string> {
+  const resolved = await resolveBrowser({ browserPath: options.browserPath, forceMode: options.forceMode });
   return JSON.stringify([
-    options.browserPath ?? process.env.FRAMESMITH_BROWSER ?? '',
-    options.forceMode ?? '',
+    resolved.executablePath,
+    resolved.captureMode,
     options.webgl ?? false,
     options.webgpu ?? false,
     options.fontconfigFile ?? '',
@@ -73,14 +80,21 @@ async function openContext(launched: LaunchedBrowser, origin: string | undefined
 /**
  * A browser for one render: a kept one launched with the same settings when `keepMs` > 0 and one is
  * idle, else a new one. Pages must be opened in the returned `contextId`. `close()` closes the
- * context and keeps the browser `keepMs` for the next lease (or closes it: disconnected, or keeping off).
- * With `keepMs` 0 this is `launchBrowser(options)` itself.
+ * context and keeps the browser `keepMs` for the next lease (or closes it: disconnected, or keeping off),
+ * tagged with `owner` when given. With `keepMs` 0 this is `launchBrowser(options)` itself.
  */
-export async function leaseBrowser(options: LaunchOptions, keepMs: number = keepBrowsersMs()): Promise<LaunchedBrowser> {
+export async function leaseBrowser(options: LaunchOptions, keepMs: number = keepBrowsersMs(), owner?: object): Promise<LaunchedBrowser> {
   browserStats.leases++;
-  if (keepMs <= 0) return launchBrowser(options);
-  const key = launchKey(options);
-  const launched = takeIdle(key) ?? (await launchBrowser({ ...options, onlyOrigin: undefined }));
+  if (keepMs <= 0) {
+    browserStats.launches++;
+    return launchBrowser(options);
+  }
+  const key = await launchKey(options);
+  let launched = takeIdle(key);
+  if (!launched) {
+    browserStats.launches++;
+    launched = await launchBrowser({ ...options, onlyOrigin: undefined });
+  }
   let context: BrowserContext;
   try {
     context = await openContext(launched, options.onlyOrigin);
@@ -98,7 +112,7 @@ export async function leaseBrowser(options: LaunchOptions, keepMs: number = keep
       if (at >= 0) list.splice(at, 1);
       void launched.close();
     }, keepMs);
-    idle.set(key, [...(idle.get(key) ?? []), { launched, timer }]);
+    idle.set(key, [...(idle.get(key) ?? []), { launched, timer, ...(owner ? { owner } : {}) }]);
     const child = launched.browser.process();
     if (child) markChildIdle(child, true);
   };
@@ -112,10 +126,23 @@ export async function leaseBrowser(options: LaunchOptions, keepMs: number = keep
   };
 }
 
-/** Closes every idle browser now (a program that wants to exit before their keep time ends). */
-export async function closeIdleBrowsers(): Promise<void> {
-  const all = [...idle.values()].flat();
-  idle.clear();
-  for (const b of all) clearTimeout(b.timer);
-  await Promise.allSettled(all.map((b) => b.launched.close()));
+/** How many browsers are idle, kept for a next lease. */
+export function idleBrowserCount(): number {
+  return [...idle.values()].reduce((n, list) => n + list.length, 0);
+}
+
+/**
+ * Closes idle browsers now (a program that wants to exit before their keep time ends): every one, or
+ * with `owner` only those its leases kept.
+ */
+export async function closeIdleBrowsers(owner?: object): Promise<void> {
+  const closing: IdleBrowser[] = [];
+  for (const [key, list] of idle) {
+    closing.push(...list.filter((b) => !owner || b.owner === owner));
+    const kept = owner ? list.filter((b) => b.owner !== owner) : [];
+    if (kept.length) idle.set(key, kept);
+    else idle.delete(key);
+  }
+  for (const b of closing) clearTimeout(b.timer);
+  await Promise.allSettled(closing.map((b) => b.launched.close()));
 }

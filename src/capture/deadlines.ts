@@ -41,6 +41,15 @@ export const DEFAULT_DEADLINES: Readonly<Deadlines> = {
   playerReadyTimeoutMs: 45_000,
 };
 
+/** How long a page whose deadline passed is given to say what it waits for (ms). */
+const PENDING_PROBE_MS = 1000;
+
+/** A step in progress under `PageGuard.within`. */
+interface PendingEntry {
+  step: GuardStep;
+  reject: (error: CaptureError) => void;
+}
+
 /** What each phase waits for, and which deadline bounds it. */
 const PHASES: Record<CapturePhase, { option: DeadlineOption; waitingFor: string }> = {
   load: { option: 'browserTimeout', waitingFor: 'finish loading (its load event)' },
@@ -71,7 +80,7 @@ const MS_KEY: Record<DeadlineOption, keyof Deadlines> = {
  */
 export class PageGuard {
   private spentWith: CaptureError | null = null;
-  private readonly pending = new Set<{ step: GuardStep; reject: (error: CaptureError) => void }>();
+  private readonly pending = new Set<PendingEntry>();
   private current: GuardStep | null = null;
 
   constructor(
@@ -109,7 +118,7 @@ export class PageGuard {
           reject(error);
         },
       };
-      const timer = setTimeout(() => entry.reject(this.spend(this.timeoutError(step, option, ms))), ms);
+      const timer = setTimeout(() => void this.expire(entry, step, option, ms), ms);
       this.pending.add(entry);
       work.then(
         (value) => {
@@ -129,6 +138,20 @@ export class PageGuard {
         },
       );
     });
+  }
+
+  /**
+   * The deadline of `entry` passed: the page is asked what it is waiting for (a page waiting on a
+   * promise answers; a blocked one does not, within `PENDING_PROBE_MS`), then the browser is spent.
+   */
+  private async expire(entry: PendingEntry, step: GuardStep, option: DeadlineOption, ms: number): Promise<void> {
+    const waiting = await Promise.race([
+      this.page.evaluate(() => window.__framesmith?.pending?.() ?? null).catch(() => null),
+      new Promise<null>((resolve) => setTimeout(() => resolve(null), PENDING_PROBE_MS).unref()),
+    ]);
+    // Settled while the page was asked: not a timeout after all.
+    if (!this.pending.has(entry)) return;
+    entry.reject(this.spend(this.timeoutError(step, option, ms, undefined, waiting)));
   }
 
   /** Stops watching (the page is being closed on purpose). */
@@ -159,15 +182,22 @@ export class PageGuard {
     return `frame ${step.frame}${step.time !== undefined ? ` (${step.time.toFixed(3)} s)` : ''} of ${this.url}`;
   }
 
-  private timeoutError(step: GuardStep, option: DeadlineOption, ms: number, cause?: unknown): CaptureError {
+  private timeoutError(step: GuardStep, option: DeadlineOption, ms: number, cause?: unknown, waiting?: string | null): CaptureError {
     const what =
       option === PHASES[step.phase].option
         ? `did not ${PHASES[step.phase].waitingFor} within ${ms} ms`
         : `did not ${PHASES[step.phase].waitingFor}: a call to the browser took longer than ${ms} ms`;
+    const on = waiting ? ` (it was waiting for ${waiting})` : '';
     return new CaptureError(
       'timeout',
-      `${this.subject(step)} ${what}, so the browser was stopped: a page script that never returns (an endless loop, while loading or in a timer) blocks the page; fix the script, or raise \`${option}\` if the page is only slow`,
-      { url: this.url, phase: step.phase, option, ...(step.frame !== undefined ? { frame: step.frame } : {}) },
+      `${this.subject(step)} ${what}${on}, so the browser was stopped: a page script that never returns (an endless loop, while loading or in a timer) blocks the page; fix the script, or raise \`${option}\` if the page is only slow`,
+      {
+        url: this.url,
+        phase: step.phase,
+        option,
+        ...(step.frame !== undefined ? { frame: step.frame } : {}),
+        ...(waiting ? { waitingFor: waiting } : {}),
+      },
       { cause },
     );
   }

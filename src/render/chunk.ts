@@ -69,6 +69,11 @@ export interface ChunkOptions {
    * Undefined: off. Segments that are directories (gif, png) are never reused.
    */
   incremental?: { cacheDir: string };
+  /**
+   * Browsers kept running once the chunk's session closes, for the next session of this process to
+   * take (src/browser/pool.ts): ms, and the owner that closes them. Default: `keepBrowsersMs()`, no owner.
+   */
+  keepBrowsers?: { ms: number; owner: object };
 }
 
 /**
@@ -169,6 +174,7 @@ export async function renderChunk(job: ChunkJob, chunkOptions: ChunkOptions): Pr
           captureMode: plan.browser.captureMode,
           deadlines: options.deadlines,
           deviceScaleFactor: () => scale,
+          ...(options.keepBrowsers ? { keepBrowsersMs: options.keepBrowsers.ms, keptFor: options.keepBrowsers.owner } : {}),
         },
         webgl: plan.browser.webgl ? 'on' : plan.browser.failIfWebGLRefused ? 'auto' : 'off',
         page: { transparent: plan.output.transparent, frameFormat: plan.output.frameFormat },

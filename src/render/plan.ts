@@ -51,8 +51,15 @@ export interface PlannedRender {
   network: boolean;
 }
 
-/** Plans the render of `options.input` into `storage` (see the module comment). */
-export async function planRender(options: ResolvedRenderOptions, storage: string): Promise<PlannedRender> {
+/**
+ * Plans the render of `options.input` into `storage` (see the module comment). `keepBrowser`: the
+ * plan's browser is kept that long for the chunks to take (src/browser/pool.ts), tagged with `owner`.
+ */
+export async function planRender(
+  options: ResolvedRenderOptions,
+  storage: string,
+  keepBrowser?: { ms: number; owner: object },
+): Promise<PlannedRender> {
   const { input, format, output } = options;
   const started = performance.now();
   const passesBefore = passStats.runs;
@@ -107,7 +114,10 @@ export async function planRender(options: ResolvedRenderOptions, storage: string
     session = await openCaptureSession({
       setup,
       browsers: 1,
-      browser: browserSettingsOf(options, composition.entryFile),
+      browser: {
+        ...browserSettingsOf(options, composition.entryFile),
+        ...(keepBrowser ? { keepBrowsersMs: keepBrowser.ms, keptFor: keepBrowser.owner } : {}),
+      },
       webgl: options.webgl,
       page: { transparent: format !== 'mp4', frameFormat },
       runtime: async (opened) => (runtime = await runtimeOf(composition, opened, options.seed)),

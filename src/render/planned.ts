@@ -9,6 +9,7 @@
  * render uses a temporary directory, removed at the end.
  */
 import { randomBytes } from 'node:crypto';
+import { closeIdleBrowsers } from '../browser/pool.js';
 import pLimit from 'p-limit';
 import { splitChunks, type ChunkJob, type ChunkResult } from '../plan/chunks.js';
 import { assembleRender } from './assemble.js';
@@ -59,11 +60,14 @@ export async function renderPlanned(options: ResolvedRenderOptions): Promise<Ren
     throw toRenderError(error);
   });
   const renderId = `${Date.now().toString(36)}-${randomBytes(4).toString('hex')}`;
+  // In this process, the plan's browser is the first chunk session's: kept idle between them (a launch
+  // saved), and closed at the end unless the render was asked to keep browsers (`keepBrowsers`).
+  const keepBrowser = options.redis ? undefined : { ms: Math.max(options.keepBrowsers, HANDOVER_MS), owner: {} };
   const files = new OutputFiles(output, format);
   let refresh: NodeJS.Timeout | undefined;
   try {
     await files.prepare();
-    const planned = await planRender(options, storage.root);
+    const planned = await planRender(options, storage.root, keepBrowser);
     await files.protect(planned.inputs);
     const { plan } = planned.frozen;
     await storage.publishPlan(planned.frozen.hash);
@@ -81,7 +85,9 @@ export async function renderPlanned(options: ResolvedRenderOptions): Promise<Ren
     const hit = store ? await wholeRenderHit(store, hitKey, jobs, storage, ext) : null;
     const results =
       hit ??
-      (options.redis ? await onQueue(jobs, options, storage) : await locally(jobs, options, storage, plan.render.count, segmentCache));
+      (options.redis
+        ? await onQueue(jobs, options, storage)
+        : await locally(jobs, options, storage, plan.render.count, segmentCache, keepBrowser));
     const keys = results.map((r) => r.incremental?.key);
     // Only shortcuts (the chunks' own records remain): the render goes on, and says so.
     const lost = (what: string) => (error: unknown) => {
@@ -156,8 +162,12 @@ export async function renderPlanned(options: ResolvedRenderOptions): Promise<Ren
     await storage.closeRender(renderId);
     await files.dispose();
     if (temporary) await removeTempDir(temporary);
+    if (keepBrowser && options.keepBrowsers === 0) await closeIdleBrowsers(keepBrowser.owner);
   }
 }
+
+/** How long the plan's browser waits idle for the first chunk session (ms): it is taken at once, or closed at the end. */
+const HANDOVER_MS = 10_000;
 
 /** The chunks in this process, `workers` at once (each with one browser); incremental with `segmentCache` (a cache directory). */
 async function locally(
@@ -166,6 +176,7 @@ async function locally(
   storage: RenderStorage,
   total: number,
   segmentCache: string | undefined,
+  keepBrowsers: { ms: number; owner: object } | undefined,
 ): Promise<ChunkResult[]> {
   const concurrency = Math.max(1, Math.min(options.workers, jobs.length));
   const limit = pLimit(concurrency);
@@ -189,6 +200,7 @@ async function locally(
               signal: controller.signal,
               deadlines: options.deadlines,
               sessions,
+              ...(keepBrowsers ? { keepBrowsers } : {}),
               ...(segmentCache ? { incremental: { cacheDir: segmentCache } } : {}),
               onProgress: (n) => {
                 done.set(job.index, n);

@@ -64,6 +64,8 @@ export interface BrowserSettings {
   deviceScaleFactor?: (size: { width: number; height: number }) => number;
   /** Milliseconds the browsers stay running for a next render once closed (`leaseBrowser`). Default: `keepBrowsersMs()`. */
   keepBrowsersMs?: number;
+  /** The owner the kept browsers are tagged with, to close them with `closeIdleBrowsers(owner)`. */
+  keptFor?: object;
 }
 
 /** How each capture worker's page is loaded: the injected runtime, a transparent background or not, the frame image format. */
@@ -157,6 +159,7 @@ export class RenderSession {
             deviceScaleFactor: this.scale,
           },
           settings.keepBrowsersMs,
+          settings.keptFor,
         ),
       ),
     );

@@ -93,6 +93,29 @@ describe('browsers kept between renders', () => {
     await second.close();
   }, 60_000);
 
+  it("naming the browser's own capture mode finds one that left it unnamed; closing an owner's idle browsers leaves the others", async () => {
+    await closeIdleBrowsers();
+    const owner = {};
+    const unnamed = await leaseBrowser({ onlyOrigin: origins[0] }, 30_000, owner);
+    const pid = unnamed.browser.process()!.pid;
+    await unnamed.close();
+    const named = await leaseBrowser({ onlyOrigin: origins[0], forceMode: unnamed.captureMode }, 30_000);
+    expect(named.browser.process()!.pid).toBe(pid);
+    const other = await leaseBrowser({ onlyOrigin: origins[1] }, 30_000);
+    const otherPid = other.browser.process()!.pid;
+    expect(otherPid).not.toBe(pid);
+    // Idle again: `named`'s browser under no owner now, `other`'s too; one more tagged with `owner`.
+    const tagged = await leaseBrowser({ onlyOrigin: origins[0], deviceScaleFactor: 2 }, 30_000, owner);
+    const taggedChild = tagged.browser.process()!;
+    const taggedExit = new Promise((resolve) => taggedChild.once('exit', resolve));
+    await Promise.all([named.close(), other.close(), tagged.close()]);
+    await closeIdleBrowsers(owner);
+    await taggedExit;
+    const again = await leaseBrowser({ onlyOrigin: origins[1] }, 30_000);
+    expect([pid, otherPid]).toContain(again.browser.process()!.pid);
+    await again.close();
+  }, 60_000);
+
   it('never hands out a browser killed while it was leased', async () => {
     const lease = await leaseBrowser({ onlyOrigin: origins[0] }, 30_000);
     const child = lease.browser.process()!;

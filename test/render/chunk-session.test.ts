@@ -9,6 +9,7 @@
 import { rm } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { browserStats, idleBrowserCount } from '../../src/browser/pool.js';
 import { render } from '../../src/render.js';
 import { renderChunk } from '../../src/render/chunk.js';
 import { ChunkSessions } from '../../src/render/chunk-session.js';
@@ -29,7 +30,14 @@ beforeAll(async () => {
   project = await makePlannedProject('fs-chunk-session-');
   storage = await makeProject({}, 'fs-storage-');
   const output = path.join(project, 'fresh.mp4');
-  const result = await render(project, { output, chunkFrames: 15, workers: 1, storage });
+  // Three chunks, three workers: each chunk in a session of its own. The plan's browser is handed to
+  // one of them (3 launches, not 4), and with `keepBrowsers: 0` none is left running.
+  const launches = browserStats.launches;
+  const idle = idleBrowserCount();
+  const result = await render(project, { output, chunkFrames: 15, workers: 3, storage, keepBrowsers: 0 });
+  expect(result.chunks!.map((c) => c.sessionReused)).toEqual([false, false, false]);
+  expect(browserStats.launches - launches).toBe(3);
+  expect(idleBrowserCount()).toBe(idle);
   planHash = result.plan!.hash;
   fresh = await decodeFrames(output, { width: 320, height: 180 });
 }, 180_000);

@@ -64,6 +64,7 @@ describe('deadlines', () => {
     expect(error.code).toBe('timeout');
     expect(error.fields).toMatchObject({ phase: 'load', option: 'browserTimeout' });
     expect(error.fields.frame).toBeUndefined();
+    expect(error.fields.waitingFor).toBeUndefined();
     expect(error.message).toMatch(/index\.html did not finish loading \(its load event\) within 1500 ms/);
     expect(error.message).toContain('raise `browserTimeout` if the page is only slow');
   }, 60_000);
@@ -80,8 +81,11 @@ describe('deadlines', () => {
     const never = 'window.__framesmith.registerAdapter({ name: "never", seek() {}, ready: () => new Promise(() => {}) });';
     const error = await failingRender(await project(small(never)), { playerReadyTimeout: 1000 });
     expect(error.code).toBe('timeout');
-    expect(error.fields).toMatchObject({ phase: 'ready', option: 'playerReadyTimeout' });
-    expect(error.message).toMatch(/index\.html did not become ready \(fonts, adapters' ready hooks, timelines\) within 1000 ms/);
+    // A page waiting on a promise (not blocked) says what it waits for; a blocked one cannot (above: no `waitingFor`).
+    expect(error.fields).toMatchObject({ phase: 'ready', option: 'playerReadyTimeout', waitingFor: "the adapters' ready()" });
+    expect(error.message).toMatch(
+      /index\.html did not become ready \(fonts, adapters' ready hooks, timelines\) within 1000 ms \(it was waiting for the adapters' ready\(\)\)/,
+    );
     expect(error.message).toContain('raise `playerReadyTimeout` if the page is only slow');
   }, 60_000);
 

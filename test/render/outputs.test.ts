@@ -123,10 +123,10 @@ describe('outputs that would destroy what the render did not create', () => {
   ])('refuses %s', async (_what, name) => {
     const output = path.join(project, name);
     const error = await refusal(output);
-    expect(error.code).toBe('output_refused');
-    expect(error.message).toBe(
-      `-o ${output} is a file this render reads: writing the output there would replace it; choose another output path`,
-    );
+    expect({ code: error.code, message: error.message }).toEqual({
+      code: 'output_refused',
+      message: `-o ${output} is a file this render reads: writing the output there would replace it; choose another output path`,
+    });
     expect(await hashes(project)).toEqual(before);
   });
 

@@ -237,14 +237,22 @@ function installInTop(win: PageWindow, config: RuntimeConfig): void {
       ? Promise.resolve()
       : new Promise((resolve) => win.addEventListener('load', () => resolve(), { once: true }));
 
+  /** The step `ready()` or a seek is waiting on, for `pending()`. */
+  let waitingOn: string | null = null;
   const ready = async (): Promise<ReadyInfo> => {
+    waitingOn = 'the load event';
     await whenLoaded();
     // Media load events (the media guard) may build timelines: wait until they were dispatched.
+    waitingOn = "the media elements' load events";
     await win.__framesmithMediaSettled?.();
     animations.collect(lastSeekMs);
+    waitingOn = 'document.fonts.ready';
     await doc.fonts?.ready;
+    waitingOn = 'images to decode';
     await resources.settle();
+    waitingOn = "the adapters' ready()";
     await readyAdapters();
+    waitingOn = null;
     const root = elements.root();
     if (!root) throw new Error('framesmith: no element with data-composition-id in the page');
     sizeRoot(doc, root);
@@ -298,10 +306,29 @@ function installInTop(win: PageWindow, config: RuntimeConfig): void {
       };
     },
     fingerprint: () => fingerprintFrame(win),
+    pending: () => pendingWork(doc, waitingOn),
     errors,
     warnings,
     frame: -1,
     time: 0,
   };
   Object.defineProperty(win, '__framesmith', { value: api, configurable: false, enumerable: false, writable: false });
+}
+
+/** `FramesmithPageApi.pending()`: `step` (ready's), the fonts loading and the images incomplete, in words. */
+function pendingWork(doc: Document, step: string | null): string | null {
+  const parts: string[] = [];
+  if (step) parts.push(step);
+  if (doc.readyState !== 'complete') parts.push(`the document (${doc.readyState})`);
+  const fonts = doc.fonts ? Array.from(doc.fonts).filter((f) => f.status === 'loading') : [];
+  if (fonts.length) parts.push(`fonts loading: ${[...new Set(fonts.map((f) => f.family))].slice(0, 3).join(', ')}`);
+  const images = Array.from(doc.images).filter((img) => !img.complete);
+  if (images.length)
+    parts.push(
+      `images loading: ${images
+        .slice(0, 3)
+        .map((img) => img.currentSrc || img.src)
+        .join(', ')}`,
+    );
+  return parts.length ? parts.join('; ') : null;
 }
