@@ -32,6 +32,9 @@ interface IdleBrowser {
   owner?: object;
 }
 
+/** How long a lease's context may take to close before its browser is closed instead of kept (ms). */
+const CONTEXT_CLOSE_MS = 3000;
+
 /** Browsers this process leased (launched or taken from the idle ones) and launched to lease: counted, for reports and tests. */
 export const browserStats = { leases: 0, launches: 0 };
 
@@ -104,8 +107,15 @@ export async function leaseBrowser(options: LaunchOptions, keepMs: number = keep
   }
   let released: Promise<void> | undefined;
   const release = async () => {
-    await context.close().catch(() => {});
-    if (!launched.browser.connected) return launched.close();
+    // A context that does not close in time (a page of it stuck) takes its browser with it: never kept.
+    const contextClosed = await Promise.race([
+      context.close().then(
+        () => true,
+        () => false,
+      ),
+      new Promise<boolean>((resolve) => setTimeout(() => resolve(false), CONTEXT_CLOSE_MS).unref()),
+    ]);
+    if (!contextClosed || !launched.browser.connected) return launched.close();
     const timer = setTimeout(() => {
       const list = idle.get(key) ?? [];
       const at = list.findIndex((b) => b.launched === launched);
