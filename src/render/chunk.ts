@@ -237,7 +237,7 @@ export async function renderChunk(job: ChunkJob, chunkOptions: ChunkOptions): Pr
       return { segment: name, frames: job.count, warnings: [...warnings.warnings], timings, sessionReused, videoFrames, ...result };
     };
     if (store && prints) {
-      // Rendered before: its frames checked one by one, the segment taken when none changed.
+      // Rendered before: its frames checked in order, the segment taken when none changed.
       const history = rangeLists(await store.readRecord('ranges', rangeKey(global, job)));
       if (history.length > 0) {
         const checkStart = performance.now();
@@ -256,7 +256,7 @@ export async function renderChunk(job: ChunkJob, chunkOptions: ChunkOptions): Pr
         }
         // A page cannot go back in time: past the range's first frame, the pages are loaded afresh. A
         // check that stopped at the first frame left the page there, where the capture begins anyway.
-        if (check.checked > 1) await session.reload();
+        if (check.seeked > 1) await session.reload();
         for (const worker of session.workers) worker.beginRange();
       }
     }

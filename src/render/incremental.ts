@@ -152,58 +152,118 @@ export class FramePrints {
   /**
    * Seeks `worker`'s page through the chunk's frames in order (each painted by `hooks`, never
    * captured) while some list of `candidates` (the range's frame keys of earlier renders) has every
-   * key so far; resolves with the frames checked and the list that matched all of them, or null. The
-   * page is left at the last frame checked: past the range's first frame, load it afresh before capturing.
+   * key so far; resolves with the frames checked (compared), the frames the page was seeked through
+   * (`seeked` ≥ `checked`: without video, frames after the first go to the page `CHECK_BATCH` at a
+   * time), and the list that matched all of them, or null. The page is left at the last frame seeked:
+   * past the range's first frame, load it afresh before capturing.
    */
   async check(
     worker: CaptureWorker,
     hooks: CaptureHooks,
     candidates: ReadonlyArray<readonly string[]>,
     timeOf: (frame: number) => number,
-  ): Promise<{ checked: number; matched: readonly string[] | null }> {
+  ): Promise<{ checked: number; seeked: number; matched: readonly string[] | null }> {
+    const left = candidates.filter((c) => c.length === this.job.count);
+    return hooks.beforeCapture ? this.checkEach(worker, hooks, left, timeOf) : this.checkInBatches(worker, left, timeOf);
+  }
+
+  /**
+   * `check` without video to paint: one call to the page seeks and fingerprints the first frame (an
+   * edit usually shows there, and the page stays where the capture begins), then `CHECK_BATCH` frames
+   * a call (one protocol round trip instead of one a frame).
+   */
+  private async checkInBatches(
+    worker: CaptureWorker,
+    candidates: ReadonlyArray<readonly string[]>,
+    timeOf: (frame: number) => number,
+  ): Promise<{ checked: number; seeked: number; matched: readonly string[] | null }> {
     const { page } = worker.capturePage;
-    let left = candidates.filter((c) => c.length === this.job.count);
+    let left = candidates;
+    let offset = 0;
+    while (offset < this.job.count && left.length > 0) {
+      const size = offset === 0 ? 1 : Math.min(CHECK_BATCH, this.job.count - offset);
+      const frames = Array.from({ length: size }, (_, i) => {
+        const frame = this.job.first + offset + i;
+        return { frame, time: timeOf(frame) };
+      });
+      const seeked = await worker.guard.within(
+        worker.capturePage.pumpWhile(
+          page.evaluate(async (list: Array<{ frame: number; time: number }>) => {
+            const out: Array<PageFingerprint | null> = [];
+            for (const f of list) {
+              await window.__framesmith!.seek(f.frame, f.time);
+              // A page that reported an error is rendered: the capture reports it as it always does.
+              if (window.__framesmith!.errors.length > 0) {
+                out.push(null);
+                break;
+              }
+              out.push(await window.__framesmith!.fingerprint());
+            }
+            return out;
+          }, frames),
+          20,
+        ),
+        { phase: 'seek', frame: frames[0]!.frame, time: frames[0]!.time },
+      );
+      const base = offset;
+      for (const print of seeked) {
+        const key = print ? this.frameKey(print) : null;
+        left = key === null ? [] : left.filter((c) => c[offset] === key);
+        offset++;
+        if (left.length === 0) return { checked: offset, seeked: base + seeked.length, matched: null };
+      }
+    }
+    return { checked: offset, seeked: offset, matched: left[0] ?? null };
+  }
+
+  /** `check` with video: each frame seeked, painted by `hooks` and fingerprinted in calls of its own. */
+  private async checkEach(
+    worker: CaptureWorker,
+    hooks: CaptureHooks,
+    candidates: ReadonlyArray<readonly string[]>,
+    timeOf: (frame: number) => number,
+  ): Promise<{ checked: number; seeked: number; matched: readonly string[] | null }> {
+    const { page } = worker.capturePage;
+    let left = candidates;
     for (let offset = 0; offset < this.job.count && left.length > 0; offset++) {
       const frame = this.job.first + offset;
       const time = timeOf(frame);
       const step = { phase: 'seek' as const, frame, time };
-      // Without a hook between the seek and the fingerprint (no video to paint), one call to the page does both.
-      const seeked = await worker.guard.within(
+      const errors = await worker.guard.within(
         worker.capturePage.pumpWhile(
           page.evaluate(
-            async (i: number, s: number, print: boolean) => {
-              await window.__framesmith!.seek(i, s);
-              const errors = window.__framesmith!.errors.length;
-              return { errors, print: print && errors === 0 ? await window.__framesmith!.fingerprint() : null };
+            async (i: number, t: number) => {
+              await window.__framesmith!.seek(i, t);
+              return window.__framesmith!.errors.length;
             },
             frame,
             time,
-            !hooks.beforeCapture,
           ),
           20,
         ),
         step,
       );
       // A page that reported an error is rendered: the capture reports it as it always does.
-      if (seeked.errors > 0) return { checked: offset + 1, matched: null };
-      const key = seeked.print
-        ? this.frameKey(seeked.print)
-        : await worker.guard.within(
-            worker.capturePage.pumpWhile(
-              (async () => {
-                await hooks.beforeCapture?.(page, frame, time);
-                return this.keyOf(page);
-              })(),
-              20,
-            ),
-            { ...step, phase: 'paint' },
-          );
+      if (errors > 0) return { checked: offset + 1, seeked: offset + 1, matched: null };
+      const key = await worker.guard.within(
+        worker.capturePage.pumpWhile(
+          (async () => {
+            await hooks.beforeCapture?.(page, frame, time);
+            return this.keyOf(page);
+          })(),
+          20,
+        ),
+        { ...step, phase: 'paint' },
+      );
       left = key === null ? [] : left.filter((c) => c[offset] === key);
-      if (left.length === 0) return { checked: offset + 1, matched: null };
+      if (left.length === 0) return { checked: offset + 1, seeked: offset + 1, matched: null };
     }
-    return { checked: this.job.count, matched: left[0] ?? null };
+    return { checked: this.job.count, seeked: this.job.count, matched: left[0] ?? null };
   }
 }
+
+/** Frames a call to the page seeks and fingerprints in a check without video (after the first frame alone). */
+export const CHECK_BATCH = 10;
 
 /** Frame-key lists a `ranges/` record keeps (the latest first): going back to an earlier version of a scene reuses it too. */
 export const RANGE_HISTORY = 8;

@@ -213,3 +213,36 @@ describe('incremental planned renders', () => {
     expect(reused(await incrementalAndClean({}, 'media'))).toEqual(counts(4));
   });
 });
+
+describe('incremental renders without video (frames checked in batches)', () => {
+  /** 20 frames at 10 fps, chunks of 10; a note appears at `noteAt` s over a moving box. */
+  const plain = (noteAt: number) => `<!doctype html><html><head><style>
+html,body{margin:0}
+#root{position:relative;width:${W}px;height:${H}px;overflow:hidden;background:#203040;color:#fff;font-size:16px}
+.box{position:absolute;top:60px;left:0;width:12px;height:12px;background:#0f0;animation:move 2s linear forwards}
+@keyframes move{to{left:140px}}
+</style></head><body>
+<div id="root" data-composition-id="main" data-width="${W}" data-height="${H}" data-fps="10" data-duration="2">
+<p class="clip" data-start="${noteAt}" data-duration="0.2" style="position:absolute;left:4px;top:4px;margin:0">Note</p><div class="box"></div>
+</div></body></html>`;
+
+  it('an edit in the middle of a chunk: that chunk captured again from its start, the other reused; frames as a clean render', async () => {
+    const dir = await makeProject({ 'index.html': plain(0.5) }, 'fs-incremental-plain-');
+    const run = (name: string, incremental = true) =>
+      render(dir, { output: path.join(dir, `${name}.mp4`), chunkFrames: 10, cache: cacheDir, incremental });
+    try {
+      expect(reused(await run('cold'))).toEqual({ reusedChunks: 0, renderedChunks: 2, reusedFrames: 0 });
+      // The note moves from frames 5–6 to 7–8: frames 0–4 of chunk 0 match, frame 5 does not.
+      await writeFile(path.join(dir, 'index.html'), plain(0.7));
+      const edited = await run('edited');
+      expect(reused(edited)).toEqual({ reusedChunks: 1, renderedChunks: 1, reusedFrames: 10 });
+      expect(edited.chunks!.map((c) => c.incremental!.checked)).toEqual([6, 10]);
+      const clean = await run('clean', false);
+      const [a, b] = await Promise.all([frameHashes(edited), frameHashes(clean)]);
+      expect(a).toHaveLength(20);
+      expect(a).toEqual(b);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});
