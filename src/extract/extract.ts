@@ -157,10 +157,10 @@ export async function extractVideos(videos: VideoRequest[], callOptions: Extract
               }
             : video;
         const request = normalizeRequest(local, resolved.baseDir);
-        // The packet index (for cutting source passes at keyframes) is read alongside the probe, so a
-        // cold run does not wait for it later; a warm one reads both from the probe store.
-        packetIndex(request.src).catch(() => {});
         const info = await probeMedia(request.src);
+        // The packet index (for cutting source passes at keyframes) is read now, so a cold run does
+        // not wait for it later; a warm one reads it from the probe store.
+        packetIndex(request.src, info.streamIndex).catch(() => {});
         const planStarted = performance.now();
         const planned = planVideo(request, info, { fps, format: resolved.format, jpegQuality: resolved.jpegQuality, colorTarget });
         planMs += performance.now() - planStarted;

@@ -12,6 +12,7 @@ import { randomBytes } from 'node:crypto';
 import { rmSync } from 'node:fs';
 import { mkdir, readdir, rename, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
+import { videoStreamSpecifier } from '../media/probe.js';
 import { formatRational } from '../media/rational.js';
 import { startFfmpeg } from '../media/tools.js';
 import { isRgbPixelFormat } from './colour.js';
@@ -185,7 +186,7 @@ export function passArgs(plan: ExtractionPlan, dir: string): string[] {
   // margin — and any margin before a keyframe at mediaStart decodes the whole previous GOP (measured:
   // 20% more decode on a 2 s GOP).
   if (plan.mediaStart > 0) args.push('-noaccurate_seek', '-ss', sec(plan.mediaStart));
-  args.push('-i', plan.source, '-map', '0:v:0', '-an', '-sn', '-dn');
+  args.push('-i', plan.source, '-map', `0:${videoStreamSpecifier(plan.streamIndex)}`, '-an', '-sn', '-dn');
   args.push('-vf', passFilters(plan));
   args.push(...frameOutputArgs(plan, dir, 0, plan.frameCount));
   return args;

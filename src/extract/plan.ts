@@ -52,6 +52,8 @@ export interface ExtractionPlan {
   decoder: 'libvpx' | 'libvpx-vp9' | null;
   /** Source facts the pass needs (not part of the key: they follow from the identity). */
   streamStart: number;
+  /** The video stream decoded (`MediaInfo.streamIndex`; null in a recipe frozen without it: the first). */
+  streamIndex: number | null;
   /** Displayed source size (after rotation). */
   sourceWidth: number;
   sourceHeight: number;
@@ -192,6 +194,7 @@ export function planVideo(request: NormalizedRequest, info: MediaInfo, options: 
     alpha,
     decoder,
     streamStart: info.streamStart,
+    streamIndex: info.streamIndex,
     sourceWidth: info.width,
     sourceHeight: info.height,
     vfr: info.vfr,

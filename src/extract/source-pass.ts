@@ -15,6 +15,7 @@
 import os from 'node:os';
 import type { LimitFunction } from 'p-limit';
 import { packetIndex, type PacketIndex } from '../media/packets.js';
+import { videoStreamSpecifier } from '../media/probe.js';
 import { ExtractError } from './errors.js';
 import { checkFrameCount, collectFrames, framePath, frameOutputArgs, passFilters, runFfmpegPass, sec, type PassResult } from './pass.js';
 import type { ExtractionPlan } from './plan.js';
@@ -87,7 +88,7 @@ export function segmentArgs(jobs: readonly SourceJob[], segment: Segment): strin
   args.push('-an', '-sn', '-dn');
   const n = segment.branches.length;
   const labels = segment.branches.map((_, i) => `b${i}`);
-  const graph = [`[0:v:0]split=${n}${labels.map((l) => `[${l}]`).join('')}`];
+  const graph = [`[0:${videoStreamSpecifier(plan.streamIndex)}]split=${n}${labels.map((l) => `[${l}]`).join('')}`];
   for (const [i, b] of segment.branches.entries())
     graph.push(`[b${i}]${passFilters(jobs[b.job]!.plan, b.first, inpoint, inpoint !== undefined)}[o${i}]`);
   args.push('-filter_complex', graph.join(';'));
@@ -109,7 +110,7 @@ export async function runSourcePasses(jobs: readonly SourceJob[], options: Sourc
       file: first.plan.source,
     });
   // One segment needs no index to start: it is only counted with it afterwards (framesDecoded).
-  const indexed = packetIndex(first.plan.source, options.signal).catch(() => null);
+  const indexed = packetIndex(first.plan.source, first.plan.streamIndex, options.signal).catch(() => null);
   const index: PacketIndex | null = options.maxSegments > 1 ? await indexed : null;
   const segments = planSegments(plans, index, Math.max(1, options.maxSegments));
   options.onPlanned?.(segments.length);
@@ -150,6 +151,6 @@ export async function runSourcePasses(jobs: readonly SourceJob[], options: Sourc
 
 /** The frames a single pass over `plans` (one source) decodes, from the packet index; null without one. */
 export async function framesDecodedBy(plans: readonly ExtractionPlan[]): Promise<number | null> {
-  const index = await packetIndex(plans[0]!.source).catch(() => null);
+  const index = await packetIndex(plans[0]!.source, plans[0]!.streamIndex).catch(() => null);
   return index ? planSegments(plans, index, 1)[0]!.framesDecoded : null;
 }

@@ -1,15 +1,16 @@
 /**
- * A video stream's packet index: the presentation time of every packet of its first video stream,
+ * A video stream's packet index: the presentation time of every packet of one video stream,
  * and which are keyframes — what a source pass needs to split a decode at keyframes and to count the
  * frames it decodes. Read with one ffprobe over the packets (demuxing only, no decoding; ~0.1 s for
  * 10 s of 1080p), memoized per file identity in memory and in the probe store.
  */
 import { ProcessError } from './process.js';
 import { fileKey, readStoredFloats, writeStoredFloats } from './probe-store.js';
+import { videoStreamSpecifier } from './probe.js';
 import { runFfprobe } from './tools.js';
 
 /**
- * The packet timestamps of a file's first video stream (`packetIndex()`); times are absolute media
+ * The packet timestamps of one video stream of a file (`packetIndex()`); times are absolute media
  * seconds, as ffprobe reports them; `keyframes` is a subset of `times`.
  */
 export interface PacketIndex {
@@ -31,12 +32,17 @@ export interface PacketIndex {
 
 const memo = new Map<string, Promise<PacketIndex>>();
 
-/** The packet index of `file`'s first video stream. Rejects when ffprobe cannot read it. */
-export function packetIndex(file: string, signal?: AbortSignal): Promise<PacketIndex> {
-  return fileKey(file).then((key) => {
+/**
+ * The packet index of `file`'s video stream `stream` (its container index, `MediaInfo.streamIndex`;
+ * null: the first video stream). Rejects when ffprobe cannot read it.
+ */
+export function packetIndex(file: string, stream: number | null, signal?: AbortSignal): Promise<PacketIndex> {
+  return fileKey(file).then((fileKeyed) => {
+    // Stream 0 keeps the key it had when only the first video stream was read (the same packets).
+    const key = stream === null || stream === 0 ? fileKeyed : `${fileKeyed}#${stream}`;
     let index = memo.get(key);
     if (!index) {
-      index = readIndex(file, key, signal);
+      index = readIndex(file, key, stream, signal);
       memo.set(key, index);
       index.catch(() => memo.delete(key));
     }
@@ -61,7 +67,7 @@ export function lowerBound(values: Float64Array, x: number, after = false): numb
   return lo;
 }
 
-async function readIndex(file: string, key: string, signal?: AbortSignal): Promise<PacketIndex> {
+async function readIndex(file: string, key: string, stream: number | null, signal?: AbortSignal): Promise<PacketIndex> {
   // Layout: pts, key flags, dts, duration (the first layout had only pts and flags, and a phantom packet).
   const stored = await readStoredFloats(STORE_KIND, key);
   if (stored && stored.length >= 1 && stored.length === 1 + 4 * stored[0]!) return split(stored);
@@ -69,7 +75,17 @@ async function readIndex(file: string, key: string, signal?: AbortSignal): Promi
   try {
     ({ stdout } = await runFfprobe(
       // ffprobe prints the fields in its own order: pts, dts, duration, flags.
-      ['-v', 'error', '-select_streams', 'v:0', '-show_entries', 'packet=pts_time,dts_time,duration_time,flags', '-of', 'csv=p=0', file],
+      [
+        '-v',
+        'error',
+        '-select_streams',
+        videoStreamSpecifier(stream),
+        '-show_entries',
+        'packet=pts_time,dts_time,duration_time,flags',
+        '-of',
+        'csv=p=0',
+        file,
+      ],
       { timeoutMs: 120_000, signal },
     ));
   } catch (error) {

@@ -42,6 +42,12 @@ export interface MediaInfo {
   duration: number;
   /** Presentation timestamp of the first video frame in the file, seconds. Media time 0 is this instant. */
   streamStart: number;
+  /**
+   * The container's index of the video stream described (ffprobe's `index`): the first video stream
+   * that is not an attached picture (cover art), which can come before it. Decode it with
+   * `-map 0:<index>` (`videoStreamSpecifier`), never `0:v:0`.
+   */
+  streamIndex: number;
   /** Displayed size: coded size with rotation applied (a 90/270° rotation swaps width and height). */
   width: number;
   height: number;
@@ -97,6 +103,7 @@ interface FfprobeStream {
   tags?: Record<string, string>;
   side_data_list?: Array<{ side_data_type?: string; rotation?: number }>;
   disposition?: { attached_pic?: number };
+  index?: number;
 }
 
 interface FfprobeOutput {
@@ -219,6 +226,7 @@ async function runProbe(file: string, identity: FileIdentity): Promise<MediaInfo
     identity,
     duration,
     streamStart,
+    streamIndex: video.index ?? 0,
     width: swap ? codedH : codedW,
     height: swap ? codedW : codedH,
     rotation,
@@ -296,4 +304,12 @@ function readRotation(stream: FfprobeStream): number {
 /** Pixel formats whose name says they carry alpha (yuva420p, rgba, argb, bgra, ya8, gbrap, ...). */
 export function pixelFormatHasAlpha(pixelFormat: string): boolean {
   return /^(yuva|gbrap|ya\d)|rgba|bgra|argb|abgr/.test(pixelFormat);
+}
+
+/**
+ * The ffmpeg stream specifier of a video stream: its container index (`MediaInfo.streamIndex`), or
+ * `v:0` (the first video stream) when unknown — a recipe frozen before the index was recorded.
+ */
+export function videoStreamSpecifier(index: number | null | undefined): string {
+  return index === null || index === undefined ? 'v:0' : String(index);
 }
