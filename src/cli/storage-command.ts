@@ -42,7 +42,8 @@ export function registerStorage(program: Command, context: CommandContext): void
         context.stdout.write(`${JSON.stringify({ storage: opened.name, dryRun: Boolean(flags.dryRun), ...result }, null, 2)}\n`);
       } else {
         const verb = flags.dryRun ? 'would remove' : 'removed';
-        const now = Date.now();
+        // Ages by the storage's clock, as prune judged them (this machine's may be off).
+        const { now } = result;
         for (const p of result.removed) {
           context.stdout.write(
             `${verb} plan ${p.name.slice(0, 12)}${p.complete ? '' : ' (incomplete)'}: ${formatBytes(p.bytes)}, last used ${ago(now - p.lastUsedMs)} ago\n`,

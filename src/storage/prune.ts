@@ -22,7 +22,7 @@ export interface PruneOptions {
   olderThanMs: number;
   /** List what would go, remove nothing. */
   dryRun?: boolean;
-  /** "Now", for tests. Default Date.now(). */
+  /** "Now", for tests. Default: the storage's clock (`RenderStorage.clock`), on which every age in it is. */
   now?: number;
 }
 
@@ -39,6 +39,8 @@ export interface PruneResult {
   deadRenders: OpenRender[];
   /** Windows of extracted video frames (and leftover claims) removed, and their bytes. */
   frames: { windows: number; bytes: number };
+  /** The time the ages were judged at (ms, the storage's clock unless `now` was given). */
+  now: number;
 }
 
 /**
@@ -46,7 +48,7 @@ export interface PruneResult {
  * folders of renders that died without closing; resolves to what was removed and what was kept (and why).
  */
 export async function prunePlans(storage: RenderStorage, options: PruneOptions): Promise<PruneResult> {
-  const now = options.now ?? Date.now();
+  const now = options.now ?? (await storage.clock());
   const [plans, renders] = await Promise.all([storage.listPlans(), storage.listRenders()]);
   const live = renders.filter((r) => now - r.lastSeenMs < RENDER_STALE_MS);
   const deadRenders = renders.filter((r) => !live.includes(r));
@@ -71,6 +73,7 @@ export async function prunePlans(storage: RenderStorage, options: PruneOptions):
     freedBytes: removed.reduce((sum, p) => sum + p.bytes, 0),
     deadRenders,
     frames: { windows: windows.filter((w) => !w.claim).length, bytes: windows.reduce((sum, w) => sum + w.bytes, 0) },
+    now,
   };
 }
 

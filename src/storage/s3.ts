@@ -46,6 +46,9 @@ const TRANSFERS = 8;
  * A storage location in an S3 bucket (or an S3-compatible server: AWS_ENDPOINT_URL_S3 / AWS_ENDPOINT_URL), with
  * this machine's credentials; `root` is this machine's local mirror of it, under `$XDG_CACHE_HOME` (else `~/.cache`)/framesmith/storage/.
  */
+/** The name of the objects `clock()` writes (and removes) to read the bucket's time. */
+const CLOCK_OBJECT = '.clock';
+
 export class S3Storage implements RenderStorage {
   readonly name: string;
   readonly root: string;
@@ -225,7 +228,19 @@ export class S3Storage implements RenderStorage {
 
   async isRenderOpen(renderId: string): Promise<boolean> {
     const modifiedMs = await this.bucket.modified(`renders/${renderId}/${OPEN_MARKER}`);
-    return modifiedMs !== null && Date.now() - modifiedMs < RENDER_STALE_MS;
+    return modifiedMs !== null && (await this.clock()) - modifiedMs < RENDER_STALE_MS;
+  }
+
+  // The bucket's time: the modification time it gives an object written now (whole seconds, as every
+  // object time it reports), read from an object of this call's own, removed again.
+  async clock(): Promise<number> {
+    const probe = `${CLOCK_OBJECT}-${randomBytes(6).toString('hex')}`;
+    try {
+      await this.bucket.put(probe, '');
+      return (await this.bucket.modified(probe)) ?? Date.now();
+    } finally {
+      await this.bucket.remove(probe).catch(() => {});
+    }
   }
 
   async segmentDir(renderId: string): Promise<string> {

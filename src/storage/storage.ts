@@ -20,6 +20,11 @@ export interface RenderStorage {
   readonly root: string;
   /** Throws `storage_unreachable` unless the location can be read and written from here. */
   check(): Promise<void>;
+  /**
+   * Now by the location's clock, ms: the time it gives a file written now. Every `lastUsedMs` and
+   * `lastSeenMs` is on that clock, so ages are judged by it, never by this machine's (which may be off).
+   */
+  clock(): Promise<number>;
   /** Makes the plan frozen in `root/plans/<hash>` visible to every machine. */
   publishPlan(hash: string): Promise<void>;
   /**
@@ -153,8 +158,21 @@ export class DirectoryStorage implements RenderStorage {
 
   // A plan directory is never written once renamed in: its own mtime is free to say when it was used.
   async touchPlan(hash: string): Promise<void> {
-    const now = new Date();
+    const now = new Date(await this.clock());
     await utimes(path.join(this.root, 'plans', hash), now, now).catch(() => {});
+  }
+
+  // The file system's time (the kernel's, or a network file system's server's), read from a file written now.
+  async clock(): Promise<number> {
+    const probe = path.join(this.root, `.clock-${process.pid}-${randomBytes(4).toString('hex')}`);
+    try {
+      await writeFile(probe, '');
+      return (await stat(probe)).mtimeMs;
+    } catch {
+      return Date.now(); // unwritable here: `check` says so; this machine's clock is all there is
+    } finally {
+      await rm(probe, { force: true }).catch(() => {});
+    }
   }
 
   async listPlans(): Promise<StoredPlan[]> {
@@ -191,7 +209,7 @@ export class DirectoryStorage implements RenderStorage {
   }
 
   async refreshRender(renderId: string): Promise<void> {
-    const now = new Date();
+    const now = new Date(await this.clock());
     await utimes(path.join(this.renderDir(renderId), OPEN_MARKER), now, now).catch(() => {});
   }
 
@@ -224,7 +242,7 @@ export class DirectoryStorage implements RenderStorage {
       (st) => st.mtimeMs,
       () => -1,
     );
-    return seen >= 0 && Date.now() - seen < RENDER_STALE_MS;
+    return seen >= 0 && (await this.clock()) - seen < RENDER_STALE_MS;
   }
 
   // The render made the directory; a chunk must not make it again once the render has removed it.

@@ -9,6 +9,7 @@
 import { mkdir, readdir, readFile, rm, stat, utimes, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { skewed } from '../helpers/faketime.js';
 import { runCliInProcess } from '../helpers/cli-in-process.js';
 import { privateTmpEnv, processesMentioning, runCli, startCli } from '../helpers/render-cli.js';
 import { makeProject, page } from '../helpers/render-pixels.js';
@@ -99,8 +100,12 @@ describe('framesmith storage prune', () => {
     expect(listed.freedBytes).toBe(await bytesIn(path.join(storage, 'plans', old)));
     expect(await plans()).toEqual([old, recent].sort());
 
-    // The one real `framesmith storage prune` process of this file.
-    const pruned = await runCli(['storage', 'prune', '--storage', storage, '--older-than', '7d']);
+    // The one real `framesmith storage prune` process of this file, on a machine whose clock is 8 days
+    // ahead: ages are judged by the storage's clock, so the recent plan stays (8 days > 7d by its own).
+    const pruned = await runCli(['storage', 'prune', '--storage', storage, '--older-than', '7d'], {
+      ...process.env,
+      ...skewed({ offset: '+8d' }),
+    });
     expect(pruned.code).toBe(0);
     expect(pruned.stdout).toMatch(
       new RegExp(

@@ -7,7 +7,6 @@
  * stalled from a live worker, both workers render, and the output is exact by its pixels.
  */
 import { execFileSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
 import { rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { QueueEvents } from 'bullmq';
@@ -15,14 +14,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { expectPlannedOutput, FRAMES, makePlannedProject } from '../helpers/planned.js';
 import { startRedis, startWorker, useTestTimings, type RedisServer, type WorkerProcess, redisRenderArgs } from '../helpers/redis.js';
 import { runCli } from '../helpers/render-cli.js';
+import { skewed } from '../helpers/faketime.js';
 import { makeProject } from '../helpers/render-pixels.js';
 
-/** Where Debian's `libfaketime` package (scripts/setup.sh installs `faketime`) puts the library. */
-const FAKETIME_LIBS = [
-  '/usr/lib/x86_64-linux-gnu/faketime/libfaketime.so.1',
-  '/usr/lib/aarch64-linux-gnu/faketime/libfaketime.so.1',
-  '/usr/lib/faketime/libfaketime.so.1',
-];
 const HOUR_MS = 3600_000;
 
 let redis: RedisServer;
@@ -34,26 +28,6 @@ let aheadClock: string;
 let ahead: WorkerProcess;
 let behind: WorkerProcess;
 let restoreTimings: () => void = () => {};
-
-/**
- * The environment that sets a Node process's wall clock off the true time: by `offset` (libfaketime's
- * syntax: "+3h", "-3h"), or by the offset in `file`, read again every second. The preload stays in that
- * process: it deletes LD_PRELOAD from its own environment at start, so Chromium and ffmpeg keep the true
- * time — under libfaketime this Chromium spins (a 1-second 160x90 render took 12.6 s of user CPU
- * instead of 1.8), and neither decides any liveness: the page runs on its virtual clock, and every lock
- * and heartbeat is the worker's Node process's.
- */
-function skewed(clock: { offset: string } | { file: string }): Record<string, string> {
-  const lib = FAKETIME_LIBS.find((file) => existsSync(file));
-  if (!lib) throw new Error(`libfaketime is not installed (looked in ${FAKETIME_LIBS.join(', ')}): run scripts/setup.sh`);
-  return {
-    LD_PRELOAD: lib,
-    ...('offset' in clock ? { FAKETIME: clock.offset } : { FAKETIME_TIMESTAMP_FILE: clock.file, FAKETIME_CACHE_DURATION: '1' }),
-    // Only the wall clock is off, as on a machine whose time is wrong; the monotonic clock is not.
-    FAKETIME_DONT_FAKE_MONOTONIC: '1',
-    NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ''} --import=data:text/javascript,delete%20process.env.LD_PRELOAD`.trim(),
-  };
-}
 
 /** Runs `script` in a Node process under `clock` and returns what it printed. */
 function nodeUnder(clock: Parameters<typeof skewed>[0], script: string): string {

@@ -13,6 +13,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { expectPlannedOutput, FRAMES, makePlannedProject } from '../helpers/planned.js';
 import { freePort, startRedis, startWorker, type RedisServer, type WorkerProcess } from '../helpers/redis.js';
 import { runCliInProcess } from '../helpers/cli-in-process.js';
+import { skewed } from '../helpers/faketime.js';
 import { runCli } from '../helpers/render-cli.js';
 import { makeProject } from '../helpers/render-pixels.js';
 
@@ -150,7 +151,8 @@ describe('--storage s3://bucket/prefix', () => {
     const planKeys = (await bucketKeys()).filter((k) => /^team-a\/plans\/[0-9a-f]{64}\/plan\.json$/.test(k));
     expect(planKeys).toHaveLength(1);
     const hash = planKeys[0]!.split('/')[2]!;
-    const kept = await runCli(['storage', 'prune', '--storage', STORAGE, '--json'], machine);
+    // On a machine whose clock is 8 days ahead: ages are the bucket's, the plan is still recent (< 7d).
+    const kept = await runCli(['storage', 'prune', '--storage', STORAGE, '--json'], { ...machine, ...skewed({ offset: '+8d' }) });
     expect(kept.code).toBe(0);
     expect(JSON.parse(kept.stdout)).toMatchObject({ removed: [], kept: [{ name: hash, complete: true, why: 'recent' }] });
     const run = await runCli(['storage', 'prune', '--storage', STORAGE, '--older-than', '0s'], machine);

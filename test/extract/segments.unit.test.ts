@@ -40,6 +40,7 @@ function plan(mediaStart: number, frameCount: number, extra: Partial<ExtractionP
     alpha: false,
     decoder: null,
     streamStart: 0,
+    streamIndex: 0,
     sourceWidth: 320,
     sourceHeight: 180,
     vfr: false,
