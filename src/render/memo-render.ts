@@ -28,10 +28,10 @@ export function memoExclude(options: ResolvedRenderOptions): string[] {
 export async function memoLookup(
   options: ResolvedRenderOptions,
   cacheDir: string,
-): Promise<{ store: SegmentStore; key: string; hit: PlanMemo | null }> {
+): Promise<{ store: SegmentStore; key: string; hit: PlanMemo | null; memoDir: string }> {
   const store = new SegmentStore(cacheDir);
   const key = await planMemoKey(options);
-  return { store, key, hit: await validPlanMemo(store, key, memoExclude(options)) };
+  return { store, key, hit: await validPlanMemo(store, key, memoExclude(options), cacheDir), memoDir: cacheDir };
 }
 
 /**

@@ -28,6 +28,7 @@ import { stat } from 'node:fs/promises';
 import path from 'node:path';
 import { bundledPackage } from '../browser/bundled.js';
 import { SYSTEM_BROWSERS } from '../browser/launch.js';
+import { sourceIdentity } from '../cache/identity.js';
 import type { SegmentStore } from '../cache/segments.js';
 import { locate } from '../media/tools.js';
 import { listProject } from '../plan/freeze.js';
@@ -127,8 +128,22 @@ export async function planMemoKey(options: ResolvedRenderOptions, env: NodeJS.Pr
   );
 }
 
-/** SHA-256 of a file's content (hex), or null when it cannot be read. */
-async function hashFile(file: string): Promise<string | null> {
+/** Files from this size on are hashed through the source identity memo (src/cache/identity.ts). */
+const MEMOIZED_HASH_BYTES = 4 * 1024 * 1024;
+
+/**
+ * SHA-256 of a file's content (hex), or null when it cannot be read. A large file (a video) is hashed
+ * as the extraction cache hashes sources: remembered in `memoDir` by its (device, inode, size, mtime),
+ * read again only when those change — an unchanged render does not read its media again.
+ */
+async function hashFile(file: string, memoDir: string): Promise<string | null> {
+  const info = await stat(file).catch(() => null);
+  if (!info?.isFile()) return null;
+  if (info.size >= MEMOIZED_HASH_BYTES)
+    return sourceIdentity(file, { memoDir }).then(
+      (id) => id.replace(/^sha256:/, ''),
+      () => null,
+    );
   const hash = createHash('sha256');
   try {
     for await (const chunk of createReadStream(file)) hash.update(chunk as Buffer);
@@ -153,12 +168,13 @@ export async function readFiles(
   rootDir: string,
   inputs: readonly string[],
   exclude: readonly string[],
+  memoDir: string,
 ): Promise<Array<[string, string]> | null> {
   const listed = await projectFiles(rootDir, exclude);
   const all = [...new Set([...listed, ...inputs.map((f) => path.resolve(f))])].sort();
   const out: Array<[string, string]> = [];
   for (const file of all) {
-    const hash = await hashFile(file);
+    const hash = await hashFile(file, memoDir);
     if (hash === null) return null;
     out.push([file, hash]);
   }
@@ -169,13 +185,18 @@ export async function readFiles(
  * The record `key` when every file it lists has the same content and the project holds no other file
  * (see the module comment), else null. `exclude`: the output and the storage, left out of the listing.
  */
-export async function validPlanMemo(store: SegmentStore, key: string, exclude: readonly string[]): Promise<PlanMemo | null> {
+export async function validPlanMemo(
+  store: SegmentStore,
+  key: string,
+  exclude: readonly string[],
+  memoDir: string,
+): Promise<PlanMemo | null> {
   const memo = await store.readRecord<PlanMemo>('memos', key);
   if (!memo || memo.v !== INCREMENTAL_VERSION || !Array.isArray(memo.files) || !Array.isArray(memo.chunkKeys)) return null;
   const recorded = new Map(memo.files);
   const listed = await projectFiles(memo.rootDir, exclude).catch(() => null);
   if (!listed || listed.some((file) => !recorded.has(file))) return null;
-  for (const [file, hash] of memo.files) if ((await hashFile(file)) !== hash) return null;
+  for (const [file, hash] of memo.files) if ((await hashFile(file, memoDir)) !== hash) return null;
   return memo;
 }
 
@@ -192,11 +213,13 @@ export async function recordPlanMemo(
     chunkKeys: ReadonlyArray<string | null | undefined>;
     warnings: readonly RenderWarning[];
     exclude: readonly string[];
+    /** The cache directory: where large files' hashes are remembered. */
+    memoDir: string;
   },
 ): Promise<boolean> {
   const { planned, chunkKeys } = render;
   if (planned.network || !chunkKeys.every((k): k is string => typeof k === 'string')) return false;
-  const files = await readFiles(planned.rootDir, planned.inputs, render.exclude);
+  const files = await readFiles(planned.rootDir, planned.inputs, render.exclude, render.memoDir);
   if (!files) return false;
   const { plan, hash, dir } = planned.frozen;
   let audio: PlanMemo['audio'] = null;

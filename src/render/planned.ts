@@ -100,9 +100,13 @@ export async function renderPlanned(options: ResolvedRenderOptions): Promise<Ren
       await store.writeRecord('renders', hitKey, { keys }).catch(lost("the render's chunk list"));
     if (memo) {
       const all = [...planned.result.warnings, ...results.flatMap((r) => r.warnings)];
-      await recordPlanMemo(memo.store, memo.key, { planned, chunkKeys: keys, warnings: all, exclude: memoExclude(options) }).catch(
-        lost('the record of what the render read'),
-      );
+      await recordPlanMemo(memo.store, memo.key, {
+        planned,
+        chunkKeys: keys,
+        warnings: all,
+        exclude: memoExclude(options),
+        memoDir: memo.memoDir,
+      }).catch(lost('the record of what the render read'));
     }
     const captureMs = Math.round(performance.now() - captureStart);
     options.onProgress?.({ stage: 'assemble', done: 0, total: 1 });

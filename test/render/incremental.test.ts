@@ -226,6 +226,21 @@ html,body{margin:0}
 <p class="clip" data-start="${noteAt}" data-duration="0.2" style="position:absolute;left:4px;top:4px;margin:0">Note</p><div class="box"></div>
 </div></body></html>`;
 
+  it('a large project file is checked through the source hash memo: unchanged, recorded; the same size rewritten, planned again', async () => {
+    const dir = await makeProject({ 'index.html': plain(0.5) }, 'fs-incremental-large-');
+    const big = path.join(dir, 'data.bin');
+    const run = (name: string) => render(dir, { output: path.join(dir, `${name}.mp4`), chunkFrames: 10, cache: cacheDir });
+    try {
+      await writeFile(big, Buffer.alloc(5 * 1024 * 1024, 1));
+      expect((await run('cold')).incremental!.recorded).toBe(false);
+      expect((await run('again')).incremental!.recorded).toBe(true);
+      await writeFile(big, Buffer.alloc(5 * 1024 * 1024, 2));
+      expect((await run('rewritten')).incremental!.recorded).toBe(false);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
   it('an edit in the middle of a chunk: that chunk captured again from its start, the other reused; frames as a clean render', async () => {
     const dir = await makeProject({ 'index.html': plain(0.5) }, 'fs-incremental-plain-');
     const run = (name: string, incremental = true) =>
