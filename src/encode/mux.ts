@@ -112,23 +112,7 @@ export async function muxAudio(videoFile: string, audioFile: string | null, outF
       ],
       { signal: options.signal },
     );
-    const videoDuration = await streamEnd(temp, 'v', options.signal);
-    if (videoDuration === null)
-      throw new MuxError('ffmpeg_failed', `${videoFile} has no video stream; pass the encoded video as the first argument`, {
-        file: videoFile,
-      });
-    const audioDuration = await streamEnd(temp, 'a', options.signal);
-    if (audioDuration === null)
-      throw new MuxError('ffmpeg_failed', `${audioFile} has no audio stream to mux; pass the file mixAudio wrote, or null for no audio`, {
-        file: audioFile,
-      });
-    if (Math.abs(audioDuration - videoDuration) > MUX_LENGTH_TOLERANCE_S) {
-      throw new MuxError(
-        'length_mismatch',
-        `audio ${audioFile} lasts ${audioDuration.toFixed(3)} s but video ${videoFile} lasts ${videoDuration.toFixed(3)} s; mix the audio with duration = the video's length (frameCount / fps)`,
-        { file: audioFile },
-      );
-    }
+    const { videoDuration, audioDuration } = await checkMuxedLengths(temp, videoFile, audioFile, options.signal);
     await commitTemp(temp, outFile);
     return { file: outFile, videoDuration, audioDuration };
   } catch (error) {
@@ -144,6 +128,37 @@ export async function muxAudio(videoFile: string, audioFile: string | null, outF
       { cause: error },
     );
   }
+}
+
+/**
+ * The ends of the video and audio streams of `muxed` (seconds), written from the video `videoFile` (as
+ * named in errors) and the audio `audioFile`: `MuxError` `ffmpeg_failed` when a stream is missing,
+ * `length_mismatch` when they differ by more than `MUX_LENGTH_TOLERANCE_S`.
+ */
+export async function checkMuxedLengths(
+  muxed: string,
+  videoFile: string,
+  audioFile: string,
+  signal?: AbortSignal,
+): Promise<{ videoDuration: number; audioDuration: number }> {
+  const videoDuration = await streamEnd(muxed, 'v', signal);
+  if (videoDuration === null)
+    throw new MuxError('ffmpeg_failed', `${videoFile} has no video stream; pass the encoded video as the first argument`, {
+      file: videoFile,
+    });
+  const audioDuration = await streamEnd(muxed, 'a', signal);
+  if (audioDuration === null)
+    throw new MuxError('ffmpeg_failed', `${audioFile} has no audio stream to mux; pass the file mixAudio wrote, or null for no audio`, {
+      file: audioFile,
+    });
+  if (Math.abs(audioDuration - videoDuration) > MUX_LENGTH_TOLERANCE_S) {
+    throw new MuxError(
+      'length_mismatch',
+      `audio ${audioFile} lasts ${audioDuration.toFixed(3)} s but video ${videoFile} lasts ${videoDuration.toFixed(3)} s; mix the audio with duration = the video's length (frameCount / fps)`,
+      { file: audioFile },
+    );
+  }
+  return { videoDuration, audioDuration };
 }
 
 async function requireFile(file: string, what: 'video' | 'audio'): Promise<void> {

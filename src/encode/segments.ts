@@ -26,6 +26,7 @@ import { runFfmpeg, runFfprobe } from '../media/tools.js';
 import type { Rational } from '../media/rational.js';
 import { EncodeError, pngFrameName, startVideoEncoder } from './video.js';
 import type { VideoEncoder } from './encoder.js';
+import { checkMuxedLengths } from './mux.js';
 import { readSegmentVideo } from './segment-probe.js';
 import { gifEncodeArgs, gifPaletteArgs, movieTimescale, type VideoEncoderOptions, type VideoFormat } from './video-args.js';
 
@@ -78,6 +79,11 @@ export interface AssembleOptions {
   /** A private directory for intermediate files. */
   workDir: string;
   signal?: AbortSignal;
+  /**
+   * The sound (an mp4/mov/webm render's mix, exactly as long as the frames) muxed in by the same
+   * ffmpeg that joins the segments, with the streams' lengths checked as `muxAudio` checks them.
+   */
+  audio?: string;
 }
 
 /** Joins `segments` (in frame order, contiguous) into `options.output`. */
@@ -133,6 +139,21 @@ async function concatCopy(segments: readonly Segment[], options: AssembleOptions
     timestamps = `setts=ts=floor(N*${1000 * den}/${num}+0.5)`;
     container.push('-f', 'webm');
   }
+  // With the sound: one ffmpeg joins and muxes (one write of the file, one faststart), as muxAudio
+  // would after it: no metadata but the alpha flag, bit-exact.
+  const audio = options.audio
+    ? {
+        input: ['-i', options.audio],
+        map: ['-map', '1:a:0'],
+        out: [
+          '-map_metadata',
+          '-1',
+          '-fflags',
+          '+bitexact',
+          ...(options.format === 'webm' && options.alpha ? ['-metadata:s:v:0', 'alpha_mode=1'] : []),
+        ],
+      }
+    : { input: [], map: [], out: [] };
   const result = await runFfmpeg(
     [
       '-y',
@@ -144,12 +165,15 @@ async function concatCopy(segments: readonly Segment[], options: AssembleOptions
       '0',
       '-i',
       listFile,
+      ...audio.input,
       '-map',
       '0:v:0',
+      ...audio.map,
       '-c',
       'copy',
       '-bsf:v',
       timestamps,
+      ...audio.out,
       ...container,
       options.output,
     ],
@@ -169,6 +193,7 @@ async function concatCopy(segments: readonly Segment[], options: AssembleOptions
       {},
     );
   }
+  if (options.audio) await checkMuxedLengths(options.output, `the ${segments.length} segments joined`, options.audio, options.signal);
 }
 
 /**

@@ -1,12 +1,11 @@
 /**
- * The assemble phase: the chunks' segments joined without re-encoding (src/encode/segments.ts), the
- * plan's audio mix muxed in (stream copy; the mix is exactly frames/fps long), faststart, and the result
+ * The assemble phase: the chunks' segments joined without re-encoding (src/encode/segments.ts) and the
+ * plan's audio mix muxed in by the same ffmpeg (stream copy; the mix is exactly frames/fps long), faststart, and the result
  * renamed over the output. Only segments the finished chunks named are read: a stale or partial file
  * of a killed worker is never assembled.
  */
 import path from 'node:path';
 import { assembleSegments } from '../encode/segments.js';
-import { muxAudio } from '../encode/mux.js';
 import { parseRational } from '../media/rational.js';
 import type { ChunkJob, ChunkResult } from '../plan/chunks.js';
 import type { RenderPlan } from '../plan/types.js';
@@ -37,6 +36,11 @@ export async function assembleRender(inputs: AssembleInputs): Promise<void> {
   const workDir = await makeTempDir('framesmith-assemble-');
   try {
     const video = files.temp(format === 'png' ? '' : format);
+    // The sound goes in as the segments are joined (one ffmpeg, one write of the file).
+    const audio =
+      plan.audio && (format === 'mp4' || format === 'mov' || format === 'webm')
+        ? path.join(inputs.planDir, ...plan.audio.file.split('/'))
+        : undefined;
     await assembleSegments(
       inputs.chunks.map(({ job, result }) => ({ file: path.join(dir, result.segment), first: job.first, count: job.count })),
       {
@@ -50,19 +54,10 @@ export async function assembleRender(inputs: AssembleInputs): Promise<void> {
         gifLoop: plan.output.gifLoop,
         workDir,
         signal: inputs.signal,
+        ...(audio ? { audio } : {}),
       },
     );
-    let file = video;
-    if (plan.audio && (format === 'mp4' || format === 'mov' || format === 'webm')) {
-      file = files.temp(format);
-      await muxAudio(video, path.join(inputs.planDir, ...plan.audio.file.split('/')), file, {
-        container: format,
-        fps,
-        alpha: plan.output.alpha,
-        signal: inputs.signal,
-      });
-    }
-    await files.commit(file);
+    await files.commit(video);
   } finally {
     await removeTempDir(workDir);
   }
