@@ -65,6 +65,13 @@ export function strictModeError(warning: RenderWarning, strict: StrictSetting = 
   });
 }
 
+/** `warnings` without repeats: the first of each code and message, in order. */
+export function uniqueWarnings(warnings: Iterable<RenderWarning>): RenderWarning[] {
+  const out: RenderWarning[] = [];
+  for (const w of warnings) if (!out.some((x) => x.code === w.code && x.message === w.message)) out.push(w);
+  return out;
+}
+
 /**
  * The warnings of one render: each kept once (same code and message), passed to `onWarning` as it comes, or
  * thrown as a StrictModeError when `strict` covers its code (then neither kept nor passed on).

@@ -15,7 +15,7 @@ import { OutputFiles } from './output.js';
 import { planMemoKey, validPlanMemo, type PlanMemo } from './plan-memo.js';
 import { makeTempDir, removeTempDir } from './temp-dirs.js';
 import type { RenderResult } from './types.js';
-import type { RenderWarning } from '../warnings.js';
+import { uniqueWarnings } from '../warnings.js';
 import { reportedFonts } from '../fonts/report.js';
 
 /** Paths left out of the project's listing: the output (and a local storage directory). */
@@ -84,8 +84,8 @@ export async function renderFromMemo(
       format,
       frames: plan.render.count,
       ...memo.result,
-      warnings: unique(memo.warnings),
-      fonts: reportedFonts(memo.result.fonts, unique(memo.warnings)),
+      warnings: uniqueWarnings(memo.warnings),
+      fonts: reportedFonts(memo.result.fonts, uniqueWarnings(memo.warnings)),
       webgl: plan.browser.webgl,
       workers: 0,
       capture: { captured: 0, reused: 0 },
@@ -113,11 +113,4 @@ export async function renderFromMemo(
     await files.dispose();
     await removeTempDir(dir);
   }
-}
-
-/** `warnings` without repeats (the same code and message). */
-function unique(warnings: readonly RenderWarning[]): RenderWarning[] {
-  const out: RenderWarning[] = [];
-  for (const w of warnings) if (!out.some((x) => x.code === w.code && x.message === w.message)) out.push(w);
-  return out;
 }

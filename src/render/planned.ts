@@ -26,6 +26,7 @@ import type { ResolvedRenderOptions } from './options.js';
 import type { RenderResult } from './types.js';
 import { RenderError } from './errors.js';
 import { reportedFonts } from '../fonts/report.js';
+import { uniqueWarnings } from '../warnings.js';
 import { SegmentStore } from '../cache/segments.js';
 import { segmentFormat } from '../encode/segments.js';
 import { chunkReport, incrementalSummary, renderKey, wholeRenderHit } from './incremental.js';
@@ -125,9 +126,7 @@ export async function renderPlanned(options: ResolvedRenderOptions): Promise<Ren
     });
     const assembleMs = Math.round(performance.now() - assembleStart);
     options.onProgress?.({ stage: 'done', done: 1, total: 1 });
-    const warnings = [...planned.result.warnings];
-    for (const r of results)
-      for (const w of r.warnings) if (!warnings.some((x) => x.code === w.code && x.message === w.message)) warnings.push(w);
+    const warnings = uniqueWarnings([...planned.result.warnings, ...results.flatMap((r) => r.warnings)]);
     return {
       output,
       format,

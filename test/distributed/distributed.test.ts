@@ -226,8 +226,16 @@ describe('framesmith render --redis with framesmith workers', () => {
       // Fast: at most chunk 0 done, and few of the 12 started — the rest were never taken.
       expect(lines('done in').map((m) => m[1])).toEqual(lines('done in').length ? ['0'] : []);
       expect(lines('started').length).toBeLessThanOrEqual(6);
-      const left = await queue.getJobs(['waiting', 'active', 'delayed', 'prioritized']);
-      expect(left.map((j) => j.id).filter((id) => id?.startsWith(renderId))).toEqual([]);
+      // None left queued. A worker says "done"/"cancelled" as its processor returns, and BullMQ moves the
+      // job out of `active` just after: the queue is read until it settles (10 s at most).
+      const queued = async () =>
+        (await queue.getJobs(['waiting', 'active', 'delayed', 'prioritized'])).map((j) => j.id).filter((id) => id?.startsWith(renderId));
+      let left = await queued();
+      for (let i = 0; i < 100 && left.length > 0; i++) {
+        await new Promise((r) => setTimeout(r, 100));
+        left = await queued();
+      }
+      expect(left).toEqual([]);
     } finally {
       await queue.close();
       await rm(broken, { recursive: true, force: true });
