@@ -28,10 +28,10 @@ export function memoExclude(options: ResolvedRenderOptions): string[] {
 export async function memoLookup(
   options: ResolvedRenderOptions,
   cacheDir: string,
-): Promise<{ store: SegmentStore; key: string; hit: PlanMemo | null; memoDir: string }> {
+): Promise<{ store: SegmentStore; key: string; hit: PlanMemo | null }> {
   const store = new SegmentStore(cacheDir);
   const key = await planMemoKey(options);
-  return { store, key, hit: await validPlanMemo(store, key, memoExclude(options), cacheDir), memoDir: cacheDir };
+  return { store, key, hit: await validPlanMemo(store, key, memoExclude(options), cacheDir) };
 }
 
 /**
@@ -79,13 +79,14 @@ export async function renderFromMemo(
     });
     const assembleMs = Math.round(performance.now() - assembleStart);
     options.onProgress?.({ stage: 'done', done: 1, total: 1 });
+    const warnings = uniqueWarnings(memo.warnings);
     return {
       output,
       format,
       frames: plan.render.count,
       ...memo.result,
-      warnings: uniqueWarnings(memo.warnings),
-      fonts: reportedFonts(memo.result.fonts, uniqueWarnings(memo.warnings)),
+      warnings,
+      fonts: reportedFonts(memo.result.fonts, warnings),
       webgl: plan.browser.webgl,
       workers: 0,
       capture: { captured: 0, reused: 0 },

@@ -27,7 +27,6 @@ import type { RenderResult } from './types.js';
 import { RenderError } from './errors.js';
 import { reportedFonts } from '../fonts/report.js';
 import { uniqueWarnings } from '../warnings.js';
-import { SegmentStore } from '../cache/segments.js';
 import { segmentFormat } from '../encode/segments.js';
 import { chunkReport, incrementalSummary, renderKey, wholeRenderHit } from './incremental.js';
 import { memoExclude, memoLookup, renderFromMemo } from './memo-render.js';
@@ -48,7 +47,8 @@ export async function renderPlanned(options: ResolvedRenderOptions): Promise<Ren
       throw toRenderError(error);
     });
   // Incremental, nothing changed since a render of the same options: its segments again, no browser.
-  const memo = options.incremental && options.cacheDir && !options.redis ? await memoLookup(options, options.cacheDir) : undefined;
+  // (`incremental` holds only for a render in this process with the cache on: src/render/options.ts.)
+  const memo = options.incremental && options.cacheDir ? await memoLookup(options, options.cacheDir) : undefined;
   if (memo?.hit) {
     const again = await renderFromMemo(options, memo.store, memo.hit, started);
     if (again) return again;
@@ -79,8 +79,8 @@ export async function renderPlanned(options: ResolvedRenderOptions): Promise<Ren
     options.onProgress?.({ stage: 'capture', done: 0, total: plan.render.count });
     const captureStart = performance.now();
     // Incremental (src/render/incremental.ts): the same plan in the same chunks as last time needs no chunk at all.
-    const segmentCache = options.incremental && options.cacheDir ? options.cacheDir : undefined;
-    const store = segmentCache ? new SegmentStore(segmentCache) : undefined;
+    const segmentCache = memo ? options.cacheDir! : undefined;
+    const store = memo?.store;
     const ext = segmentFormat(plan.output.format).extension;
     const hitKey = renderKey(planned.frozen.hash, options.chunkFrames);
     const hit = store ? await wholeRenderHit(store, hitKey, jobs, storage, ext) : null;
@@ -106,7 +106,7 @@ export async function renderPlanned(options: ResolvedRenderOptions): Promise<Ren
         chunkKeys: keys,
         warnings: all,
         exclude: memoExclude(options),
-        memoDir: memo.memoDir,
+        memoDir: segmentCache!,
       }).catch(lost('the record of what the render read'));
     }
     const captureMs = Math.round(performance.now() - captureStart);
