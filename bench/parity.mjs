@@ -5,7 +5,7 @@
  * bench/setup-hyperframes.sh) with the same flags, and compared frame by frame by PSNR.
  *
  *   node bench/parity.mjs [--corpus DIR] [--seconds 2] [--fps 10] [--keep DIR] [--vendor DIR…]
- *                         [--hf-font-dir DIR…] [project…]
+ *                         [--hf-font-dir DIR…] [--hf-font-conf FILE…] [project…]
  *
  * A project matches when its mean PSNR is ≥ 30 dB and at most 5 % of its frames are below 30 dB. Each
  * project is rendered from a copy (never in place) in which:
@@ -18,7 +18,9 @@
  *   (`npm pack @tailwindcss/browser@4` unpacked as `DIR/@tailwindcss/browser` serves Tailwind's CDN build.)
  * `--hf-font-dir DIR` (repeatable) adds font directories to the machine's fontconfig for HyperFrames'
  * browser only (FONTCONFIG_FILE), e.g. CJK or emoji faces, to compare against HyperFrames as it runs on
- * a machine that has them (framesmith brings its own). Renders run one at a time (`--workers 1` each).
+ * a machine that has them (framesmith brings its own); `--hf-font-conf FILE` (repeatable) includes the
+ * fontconfig rules such a machine's packages install with them (Debian's fonts-noto-cjk ships
+ * 70-fonts-noto-cjk.conf: the language's face first for `serif`/`sans-serif`). Renders run one at a time (`--workers 1` each).
  * With `--keep DIR`, the two videos and the worst frame of each (PNG, `<project>-{fs,hf}-<frame>.png`)
  * are kept there for inspection. The corpus and its sources: bench/parity-corpus/README.md.
  * Not part of `npm test`.
@@ -49,6 +51,7 @@ const { values: opts, positionals } = parseArgs({
     keep: { type: 'string' },
     vendor: { type: 'string', multiple: true, default: [] },
     'hf-font-dir': { type: 'string', multiple: true, default: [] },
+    'hf-font-conf': { type: 'string', multiple: true, default: [] },
   },
 });
 
@@ -136,13 +139,13 @@ async function framePng(video, index, png) {
   if (r.code !== 0) throw new Error(`ffmpeg could not extract frame ${index} of ${video}: ${r.stderr.trim()}`);
 }
 
-/** A fontconfig file: the machine's configuration plus `dirs`; its path. */
-async function fontconfigWith(dirs, work) {
+/** A fontconfig file: the machine's configuration plus `dirs` and the rules of `confs`; its path. */
+async function fontconfigWith(dirs, confs, work) {
   const file = path.join(work, 'fonts.conf');
   const xml = (s) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;');
   await writeFile(
     file,
-    `<?xml version="1.0"?>\n<!DOCTYPE fontconfig SYSTEM "fonts.dtd">\n<fontconfig>\n<include ignore_missing="yes">/etc/fonts/fonts.conf</include>\n${dirs.map((d) => `<dir>${xml(path.resolve(d))}</dir>\n`).join('')}<cachedir>${xml(path.join(work, 'fc-cache'))}</cachedir>\n</fontconfig>\n`,
+    `<?xml version="1.0"?>\n<!DOCTYPE fontconfig SYSTEM "fonts.dtd">\n<fontconfig>\n<include ignore_missing="yes">/etc/fonts/fonts.conf</include>\n${dirs.map((d) => `<dir>${xml(path.resolve(d))}</dir>\n`).join('')}${confs.map((c) => `<include>${xml(path.resolve(c))}</include>\n`).join('')}<cachedir>${xml(path.join(work, 'fc-cache'))}</cachedir>\n</fontconfig>\n`,
   );
   return file;
 }
@@ -160,7 +163,9 @@ async function compareProject(hf, name, work) {
     return { ...row, error: error.message };
   }
   try {
-    const extraEnv = opts['hf-font-dir'].length ? { FONTCONFIG_FILE: await fontconfigWith(opts['hf-font-dir'], work) } : undefined;
+    const extraEnv = opts['hf-font-dir'].length
+      ? { FONTCONFIG_FILE: await fontconfigWith(opts['hf-font-dir'], opts['hf-font-conf'], work) }
+      : undefined;
     await hfRender(hf, dir, { output: theirs, fps: Number(opts.fps), workers: 1, quality: 'high', extraEnv });
   } catch (error) {
     return { ...row, error: `HyperFrames: ${error.message}` };

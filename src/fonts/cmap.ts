@@ -153,3 +153,19 @@ export function covers(ranges: Ranges, cp: number): boolean {
   }
   return false;
 }
+
+/** The code points of `ranges` that are not in `removed` (both as `merge` returns them). */
+export function subtract(ranges: Ranges, removed: Ranges): Ranges {
+  const out: Ranges = [];
+  for (const [a, b] of ranges) {
+    let start = a;
+    for (const [c, d] of removed) {
+      if (d < start || c > b) continue;
+      if (c > start) out.push([start, c - 1]);
+      start = Math.max(start, d + 1);
+      if (start > b) break;
+    }
+    if (start <= b) out.push([start, b]);
+  }
+  return out;
+}

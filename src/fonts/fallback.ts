@@ -3,7 +3,10 @@
  * glyph for it, so no script is drawn as empty boxes (.notdef).
  *
  * After the requested family (and the faces installed for the composition's families, and emoji), in
- * this order: Noto Sans (extended Latin, Greek, Cyrillic, Vietnamese, Devanagari), the scripts (Arabic,
+ * this order: DejaVu Sans — first, as on Debian, HyperFrames' reference machine, where fontconfig sorts
+ * it first for any character a page's fonts lack, so its arrows, box drawing, math, dingbats, Greek,
+ * Cyrillic, Arabic and Hebrew are the ones HyperFrames draws there — then Noto Sans (extended Latin,
+ * Greek, Cyrillic, Vietnamese, Devanagari), the scripts (Arabic,
  * Hebrew, Devanagari, Bengali, Tamil, Telugu, Kannada, Thai), Noto Sans Symbols 2 (arrows, geometric
  * shapes, dingbats, Braille), Noto Sans Math (operators, arrows, box drawing, music signs), Noto Sans
  * Symbols, then CJK — Japanese, Korean, Simplified then Traditional Chinese, the order of the Noto CJK
@@ -25,6 +28,7 @@ const CJK = { ja: 'noto-sans-jp', ko: 'noto-sans-kr', sc: 'noto-sans-sc', tc: 'n
  * and symbol subsets of its own design: only its script subset stands in the chain.
  */
 const CHAIN: Array<[FontPackage['scope'], string, string?]> = [
+  ['@fontsource', 'dejavu-sans'],
   ['@fontsource-variable', 'noto-sans'],
   ...['arabic', 'hebrew', 'devanagari', 'bengali', 'tamil', 'telugu', 'kannada', 'thai'].map(
     (s): [FontPackage['scope'], string, string] => ['@fontsource-variable', `noto-sans-${s}`, s],

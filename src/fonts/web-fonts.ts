@@ -22,7 +22,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { DEFAULT_FAMILY, EMOJI_FAMILY, type BundledFamily } from './catalog.js';
-import { covers, merge, type Ranges } from './cmap.js';
+import { covers, merge, subtract, type Ranges } from './cmap.js';
 import { fontPackage, packageCoverage, subsetFiles, wholeCoverage, type FontPackage } from './coverage.js';
 import { fallbackChain, unitName, type FallbackUnit } from './fallback.js';
 import { fallbackFamilies, fontDir, installedFaces, UNNAMED_DEFAULT_FAMILY } from './fontconfig.js';
@@ -145,6 +145,17 @@ function languageLetters(lang: string | undefined): Ranges | null {
 const coversAll = (ranges: Ranges, needed: Ranges) =>
   needed.every(([a, b]) => Array.from({ length: b - a + 1 }, (_, i) => a + i).every((cp) => covers(ranges, cp)));
 
+let emojiRanges: Ranges | undefined;
+/** The code points whose default presentation is emoji (`\p{Emoji_Presentation}`), as ranges. */
+function emojiPresentation(): Ranges {
+  if (emojiRanges) return emojiRanges;
+  const found: Ranges = [];
+  const pattern = /\p{Emoji_Presentation}/u;
+  for (let cp = 0x2000; cp <= 0x1faff; cp++) if (pattern.test(String.fromCodePoint(cp))) found.push([cp, cp]);
+  emojiRanges = merge(found);
+  return emojiRanges;
+}
+
 /** A fallback unit's one file (coverage.ts `subsetFiles`) as `@font-face` rules under its package's family and its own. */
 function unitRule(unit: FallbackUnit, dir: string): { rules: WebFace[]; mount: { prefix: string; dir: string } } {
   const file = subsetFiles(unit.pkg).get(unit.subset);
@@ -158,7 +169,9 @@ function unitRule(unit: FallbackUnit, dir: string): { rules: WebFace[]; mount: {
     const axis = meta.variable?.wght;
     if (axis) weight = `${axis.min} ${axis.max}`;
   }
-  const ranges = packageCoverage(unit.pkg, dir).get(unit.subset) ?? [];
+  // A unit that also draws emoji in black and white (DejaVu Sans has the emoticons) leaves them to the
+  // emoji face, as Chromium on Linux sends an emoji-presentation character to the colour font first.
+  const ranges = subtract(packageCoverage(unit.pkg, dir).get(unit.subset) ?? [], emojiPresentation());
   return {
     rules: [unit.pkg.family, unitFamily(unit)].map((family) => ({
       family,

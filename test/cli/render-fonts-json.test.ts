@@ -34,7 +34,7 @@ h1{font-family:"Bebas Neue"} p{font-family:"Nobody Sans", Georgia}</style></head
         { family: 'Bebas Neue', face: 'Bebas Neue', source: 'bundled' },
         { family: 'Nobody Sans', face: 'EB Garamond', source: 'fallback' },
         { family: 'Georgia', face: 'EB Garamond', source: 'bundled' },
-        { family: 'Noto Sans Symbols 2', face: 'Noto Sans Symbols 2', source: 'fallback' },
+        { family: 'DejaVu Sans', face: 'DejaVu Sans', source: 'fallback' },
       ]),
     );
     expect(result.warnings).toEqual([

@@ -30,7 +30,15 @@ interface Line {
   weight: number;
   /** A font-family the page's script sets (CSS made at run time). */
   script?: string;
+  /** The line's text, when not TEXT. */
+  text?: string;
 }
+
+/**
+ * Characters neither Cousine, Inter nor the emoji face has (ticks, stars, a note, math, box drawing,
+ * Arabic): on Debian, HyperFrames' reference machine, fontconfig gives them to DejaVu Sans first.
+ */
+const FALLBACK_TEXT = '✓✗★☆♪≠∞┌──┐مرحبا';
 
 const LINES: Line[] = [
   {
@@ -111,6 +119,24 @@ const LINES: Line[] = [
     faceWeight: 400,
     weight: 400,
   },
+  {
+    name: 'a character the stack lacks falls back to DejaVu Sans first, as on Debian (symbols, box drawing, Arabic)',
+    style: 'font:20px monospace',
+    text: FALLBACK_TEXT,
+    file: 'dejavu-sans/files/dejavu-sans-latin-400-normal.woff2',
+    faceWeight: 400,
+    weight: 400,
+  },
+  {
+    // Chromium's fallback on Linux asks fontconfig for the character and language only, never the
+    // weight: bold falls back to the regular face, emboldened (the same advance).
+    name: 'bold text falls back to DejaVu Sans regular, synthesized bold, as Chromium on Linux does',
+    style: 'font:700 20px monospace',
+    text: FALLBACK_TEXT,
+    file: 'dejavu-sans/files/dejavu-sans-latin-400-normal.woff2',
+    faceWeight: 400,
+    weight: 700,
+  },
   // The page's own @font-face (a local() face this machine lacks, as users write for PingFang SC) is not
   // backed by the bundled face of that name: HyperFrames injects none, so the next family is drawn.
   {
@@ -133,7 +159,7 @@ function composition(lines: Line[]): string {
   const rows = lines
     .map(
       (l, i) =>
-        `<span class="t" style="font-weight:${l.weight};${l.style}"${l.script ? ` data-script-font="${l.script}"` : ''}>${TEXT}</span><div class="bar" style="top:${i * ROW}px"></div>`,
+        `<span class="t" style="font-weight:${l.weight};${l.style}"${l.script ? ` data-script-font="${l.script}"` : ''}>${l.text ?? TEXT}</span><div class="bar" style="top:${i * ROW}px"></div>`,
     )
     .join('\n');
   return `<!doctype html><html><head><style>
@@ -142,7 +168,7 @@ function composition(lines: Line[]): string {
 :root{--font-sans:${TAILWIND};--default-font-family:var(--font-sans);--font-display:"Space Grotesk", sans-serif}
 .body-font{--font-body:Figtree, sans-serif}
 html,body{margin:0} #root{background:#000}
-.t{position:absolute;left:0;top:200px;font-size:20px;white-space:nowrap;color:transparent}
+.t{position:absolute;left:0;top:240px;font-size:20px;white-space:nowrap;color:transparent}
 .bar{position:absolute;left:0;height:${ROW - 2}px;background:#fff}
 .ink{position:absolute;left:0;font:32px/40px "Bebas Neue";white-space:nowrap;color:#fff}</style></head><body>
 <div id="root" class="body-font" data-composition-id="main" data-width="480" data-height="270" data-duration="0.1">${rows}
@@ -157,7 +183,7 @@ html,body{margin:0} #root{background:#000}
 }
 
 /** The tops of the two visible Bebas Neue lines, regular then bold: 40 px bands below the bars. */
-const INK_TOP = [140, 190];
+const INK_TOP = [160, 212];
 
 /** How many bright pixels the 40 px band from `top` of frame `k` holds. */
 function ink(video: DecodedVideo, k: number, top: number): number {
@@ -189,7 +215,7 @@ async function referenceWidths(lines: Line[]): Promise<number[]> {
       )
       .join('');
     await page.setContent(
-      `<style>${faces} span{font-size:20px;white-space:nowrap}</style>${lines.map((l, i) => `<span id="r${i}" style="font-family:Ref${i};font-weight:${l.weight}">${TEXT}</span><br>`).join('')}`,
+      `<style>${faces} span{font-size:20px;white-space:nowrap}</style>${lines.map((l, i) => `<span id="r${i}" style="font-family:Ref${i};font-weight:${l.weight}">${l.text ?? TEXT}</span><br>`).join('')}`,
     );
     await page.evaluate(() => Promise.all(Array.from(document.fonts, (f) => f.load())));
     return await page.evaluate(
