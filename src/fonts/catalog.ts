@@ -20,6 +20,8 @@
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
+import type { Ranges } from './cmap.js';
+import type { WholeFace } from './liberation.js';
 
 /** The `@fontsource` packages framesmith ships (their ids). */
 export const BUNDLED_IDS = [
@@ -165,6 +167,11 @@ export interface BundledFamily {
   /** The weights it ships (e.g. 400, 700) and its styles (`normal`, `italic`). */
   weights: number[];
   styles: string[];
+  /**
+   * Set for a face made from whole TrueType files cut to a character set instead of the package's WOFF2
+   * files: the generic families' Liberation 1.07 stand-ins (liberation.ts). `id` then names the cut.
+   */
+  cut?: { faces: WholeFace[]; charset: Ranges };
 }
 
 const require = createRequire(import.meta.url);

@@ -14,7 +14,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parse } from 'node-html-parser';
 import { FramesmithError } from '../errors.js';
-import { prepareFonts, prepareMachineFonts } from './fontconfig.js';
+import { installCutFaces, prepareFonts, prepareMachineFonts } from './fontconfig.js';
 import { webFontPlan } from './web-fonts.js';
 import { webDocument, webStylesheet } from './web-stacks.js';
 
@@ -68,7 +68,8 @@ export async function deliverFonts(
 ): Promise<string> {
   if (delivery === 'fontconfig') return (await prepareFonts(fonts)).configFile;
   const document = parse(page.html, { comment: false, blockTextElements: { script: true, noscript: true, style: true, pre: true } });
-  const plan = webFontPlan(fonts, document.querySelector('html')?.getAttribute('lang'));
+  // The generic families' cut faces are made on disk first: the plan only names them.
+  const plan = webFontPlan(fonts, document.querySelector('html')?.getAttribute('lang'), await installCutFaces());
   for (const m of plan.mounts) server.mount(m.prefix, m.dir);
   server.serveText(page.entryFile, webDocument(page.html, plan), 'text/html; charset=utf-8');
   for (const link of document.querySelectorAll('link[rel~="stylesheet"][href]')) {

@@ -32,6 +32,7 @@ import { bundledFamilies, DEFAULT_FAMILY, EMOJI_FAMILY, FONT_ALIASES, GENERIC_FA
 import { subsetFiles } from './coverage.js';
 import { fallbackChain, parseUnit, unitName, type FallbackUnit } from './fallback.js';
 import { GENERIC_FACES, genericFamilies, genericRole } from './generic.js';
+import { cutFont, type WholeFace } from './liberation.js';
 
 /** The one family the machine's fonts are listed under (see the module comment). */
 export const MACHINE_FAMILY = 'framesmith machine fonts';
@@ -230,10 +231,47 @@ async function decompressWoff2(data: Buffer): Promise<Buffer> {
   return run;
 }
 
-/** The face's TrueType directory, decompressing its WOFF2 files the first time. */
+/** The face's TrueType directory, decompressing its WOFF2 files (or cutting its whole files) the first time. */
 async function installFace(root: string, face: BundledFamily): Promise<string> {
+  if (face.cut) return installCut(root, face, face.cut);
   const files = (await readdir(face.filesDir)).filter((f) => f.endsWith('.woff2'));
   return installFiles(path.join(root, 'faces', `${face.id}@${face.version}`), face.filesDir, files);
+}
+
+/** The directory of a cut face (catalog.ts `BundledFamily.cut`) under the font directory `root`. */
+export function cutFaceDir(root: string, face: BundledFamily): string {
+  // The character set is part of the name: a cut made for another set is never taken for this one.
+  const set = createHash('sha256')
+    .update(JSON.stringify(face.cut?.charset ?? []))
+    .digest('hex')
+    .slice(0, 8);
+  return path.join(root, 'faces', `${face.id}@${face.version}-${set}`);
+}
+
+/** The file name of one face of a cut face, in its directory. */
+export const cutFileName = (face: BundledFamily, whole: WholeFace) => `${face.id}-${whole.weight}-${whole.style}.ttf`;
+
+/** A cut face's directory: each whole file cut to the face's characters (liberation.ts), the first time. */
+async function installCut(root: string, face: BundledFamily, cut: NonNullable<BundledFamily['cut']>): Promise<string> {
+  const dir = cutFaceDir(root, face);
+  return installInto(dir, async (temp) => {
+    for (const whole of cut.faces)
+      await writeFile(path.join(temp, cutFileName(face, whole)), await cutFont(await readFile(whole.file), cut.charset));
+  });
+}
+
+/**
+ * The cut faces of the generic families installed in the font directory (made there the first time),
+ * for the web delivery, which serves them; the directory they are under.
+ */
+export async function installCutFaces(dir = fontDir()): Promise<string> {
+  const root = await writableDir(dir);
+  await Promise.all(
+    genericFamilies()
+      .filter((f) => f.cut)
+      .map((f) => installCut(root, f, f.cut!)),
+  );
+  return root;
 }
 
 /** A fallback unit's directory: the one file standing for its subset (coverage.ts), decompressed. */
@@ -248,15 +286,22 @@ async function installUnit(root: string, unit: FallbackUnit): Promise<string> {
 }
 
 /** `dir` holding the TrueType of each WOFF2 file of `filesDir` in `files`, made the first time. */
-async function installFiles(dir: string, filesDir: string, files: string[]): Promise<string> {
-  if (await stat(dir).catch(() => null)) return dir;
-  const temp = `${dir}.partial-${process.pid}-${randomBytes(4).toString('hex')}`;
-  await mkdir(temp, { recursive: true });
-  try {
+function installFiles(dir: string, filesDir: string, files: string[]): Promise<string> {
+  return installInto(dir, async (temp) => {
     for (const file of files) {
       const ttf = await decompressWoff2(await readFile(path.join(filesDir, file)));
       await writeFile(path.join(temp, file.replace(/\.woff2$/, '.ttf')), ttf);
     }
+  });
+}
+
+/** `dir`, filled by `fill` in a temporary directory renamed into place, the first time. */
+async function installInto(dir: string, fill: (temp: string) => Promise<void>): Promise<string> {
+  if (await stat(dir).catch(() => null)) return dir;
+  const temp = `${dir}.partial-${process.pid}-${randomBytes(4).toString('hex')}`;
+  await mkdir(temp, { recursive: true });
+  try {
+    await fill(temp);
     await rename(temp, dir);
   } catch (error) {
     await rm(temp, { recursive: true, force: true });

@@ -16,7 +16,7 @@
  * family of the list is used.
  *
  * framesmith draws those from npm faces with the same metrics and outlines — Arimo, Tinos and Cousine
- * (the fonts Liberation 2 is built from) and DejaVu Sans — under private family names
+ * cut to the characters of Debian's Liberation 1.07 (liberation.ts), and DejaVu Sans — under private family names
  * (`framesmith generic sans`, …), so a page that names "Liberation Sans" or "DejaVu Sans" still gets
  * HyperFrames' alias for it (Inter), and every machine draws the same pixels.
  */
@@ -27,6 +27,7 @@ import type { HTMLElement } from 'node-html-parser';
 import postcss, { type Root } from 'postcss';
 import { type BundledFamily, DEFAULT_FAMILY, GENERIC_FAMILIES, normalizeFamily } from './catalog.js';
 import { splitFamilies } from './catalog.js';
+import { type LiberationRole, liberationCharset, wholeFaces } from './liberation.js';
 
 /** The four faces, by role: the `@fontsource` package and the private family name the browser sees. */
 export const GENERIC_FACES = {
@@ -79,7 +80,20 @@ let generic: BundledFamily[] | undefined;
 
 /** The four faces as installable families (under their private names). */
 export function genericFamilies(): BundledFamily[] {
-  generic ??= Object.values(GENERIC_FACES).map(({ id, family }) => {
+  generic ??= Object.entries(GENERIC_FACES).map(([role, { id, family }]) => {
+    if (role !== 'ui') {
+      // Liberation 1.07 as Debian has it: cut from Google's whole files (liberation.ts).
+      const { version, faces } = wholeFaces(role as LiberationRole);
+      return {
+        id: `${id}-liberation`,
+        family,
+        version,
+        filesDir: path.dirname(path.dirname(faces[0]!.file)),
+        weights: [400, 700],
+        styles: ['normal', 'italic'],
+        cut: { faces, charset: liberationCharset(role as LiberationRole) },
+      };
+    }
     const dir = path.dirname(require.resolve(`@fontsource/${id}/package.json`));
     const meta = JSON.parse(readFileSync(path.join(dir, 'metadata.json'), 'utf8')) as { weights: number[]; styles: string[] };
     const { version } = JSON.parse(readFileSync(path.join(dir, 'package.json'), 'utf8')) as { version: string };

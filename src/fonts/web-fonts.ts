@@ -25,7 +25,7 @@ import { DEFAULT_FAMILY, EMOJI_FAMILY, type BundledFamily } from './catalog.js';
 import { covers, merge, subtract, type Ranges } from './cmap.js';
 import { fontPackage, packageCoverage, subsetFiles, wholeCoverage, type FontPackage } from './coverage.js';
 import { fallbackChain, unitName, type FallbackUnit } from './fallback.js';
-import { fallbackFamilies, fontDir, installedFaces, UNNAMED_DEFAULT_FAMILY } from './fontconfig.js';
+import { cutFaceDir, cutFileName, fallbackFamilies, fontDir, installedFaces, UNNAMED_DEFAULT_FAMILY } from './fontconfig.js';
 
 /** The URL prefix the package files are served under: `<prefix><scope>/<id>@<version>/<file>`. */
 export const WEB_FONTS_PREFIX = '/__framesmith/fonts/';
@@ -74,10 +74,23 @@ export interface WebFace {
 }
 
 const faceCss = (f: WebFace) =>
-  `@font-face{font-family:${quote(f.family)};src:url(${quote(f.url)}) format("woff2");font-weight:${f.weight};font-style:${f.style}${f.ranges.length > 0 ? `;unicode-range:${unicodeRange(f.ranges)}` : ''}}`;
+  `@font-face{font-family:${quote(f.family)};src:url(${quote(f.url)}) format("${f.url.endsWith('.ttf') ? 'truetype' : 'woff2'}");font-weight:${f.weight};font-style:${f.style}${f.ranges.length > 0 ? `;unicode-range:${unicodeRange(f.ranges)}` : ''}}`;
 
-/** Every WOFF2 file of a static bundled package, as `@font-face` rules under `family`. */
+/** Every WOFF2 file of a static bundled package (or the files of a cut face), as `@font-face` rules under `family`. */
 function staticRules(face: BundledFamily, family: string, dir: string): { rules: WebFace[]; mount: { prefix: string; dir: string } } {
+  if (face.cut) {
+    const mount = { prefix: `${WEB_FONTS_PREFIX}cut/${face.id}@${face.version}/`, dir: cutFaceDir(dir, face) };
+    const ranges = face.cut.charset;
+    const rules = face.cut.faces.map((whole) => ({
+      family,
+      url: mount.prefix + cutFileName(face, whole),
+      weight: String(whole.weight),
+      style: whole.style,
+      ranges,
+      fallback: false,
+    }));
+    return { rules, mount };
+  }
   const pkg = fontPackage('@fontsource', face.id);
   const mount = mountOf(pkg);
   const coverage = packageCoverage(pkg, dir);

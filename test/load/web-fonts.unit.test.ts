@@ -17,7 +17,7 @@ describe('the web fonts of a render', () => {
       /@font-face\{font-family:"Montserrat";src:url\("\/__framesmith\/fonts\/fontsource\/montserrat@[^/]+\/montserrat-latin-700-normal\.woff2"\)/,
     );
     expect(p.css).toMatch(
-      /font-family:"framesmith generic sans";src:url\("[^"]+arimo-latin-400-normal\.woff2"\) format\("woff2"\);font-weight:400;font-style:normal;unicode-range:U\+/,
+      /font-family:"framesmith generic sans";src:url\("\/__framesmith\/fonts\/cut\/arimo-liberation@[^/]+\/arimo-liberation-400-normal\.ttf"\) format\("truetype"\);font-weight:400;font-style:normal;unicode-range:U\+20-7e,U\+a0-17f,/,
     );
     expect(p.css).toContain('font-family:"framesmith fallback noto-sans-symbols-2 symbols"');
     expect(p.mounts.map((m) => m.prefix)).toContain(p.css.match(/\/__framesmith\/fonts\/fontsource\/montserrat@[^/]+\//)![0]);
@@ -43,7 +43,7 @@ describe('the faces loaded before the page runs', () => {
     const names = (urls: string[]) => urls.map((u) => u.replace(/^.*\//, '')).sort();
     const latin = names(primedFaces(p, new Set(), new Set([400]), new Set(['normal'])));
     expect(latin).toContain('montserrat-latin-400-normal.woff2');
-    expect(latin).toContain('arimo-latin-400-normal.woff2');
+    expect(latin).toContain('arimo-liberation-400-normal.ttf');
     expect(latin.filter((f) => /-(700|italic)|emoji|symbols|cyrillic/.test(f))).toEqual([]);
     const more = names(primedFaces(p, new Set([0x2713, 0x1f600, 0x416]), new Set([400, 700]), new Set(['normal', 'italic'])));
     expect(more).toEqual(expect.arrayContaining(['montserrat-latin-700-italic.woff2', 'montserrat-cyrillic-700-normal.woff2']));

@@ -24,7 +24,10 @@ interface Line {
   name: string;
   /** The span's style. */
   style: string;
-  /** The face's file under node_modules/@fontsource, the weight it is declared with, and the weight asked. */
+  /**
+   * The face's file under node_modules/@fontsource (or under node_modules when it starts with `@`), the
+   * weight it is declared with, and the weight asked.
+   */
   file: string;
   faceWeight: number;
   weight: number;
@@ -35,10 +38,11 @@ interface Line {
 }
 
 /**
- * Characters neither Cousine, Inter nor the emoji face has (ticks, stars, a note, math, box drawing,
- * Arabic): on Debian, HyperFrames' reference machine, fontconfig gives them to DejaVu Sans first.
+ * Characters neither Cousine (cut to Liberation Mono 1.07), Inter nor the emoji face has (ticks, stars,
+ * a double arrow, heavy box drawing, Arabic): on Debian, HyperFrames' reference machine, fontconfig
+ * gives them to DejaVu Sans first.
  */
-const FALLBACK_TEXT = '✓✗★☆♪≠∞┌──┐مرحبا';
+const FALLBACK_TEXT = '✓✗★☆⇒┏━┓مرحبا';
 
 const LINES: Line[] = [
   {
@@ -137,6 +141,21 @@ const LINES: Line[] = [
     faceWeight: 400,
     weight: 700,
   },
+  {
+    name: "sans-serif draws Liberation 1.07's symbols itself (Arimo's whole file, not the @fontsource subsets)",
+    style: 'font:20px sans-serif',
+    text: '→≠≤∞♪┌─┐▲',
+    file: '@expo-google-fonts/arimo/400Regular/Arimo_400Regular.ttf',
+    faceWeight: 400,
+    weight: 400,
+  },
+  {
+    name: 'sans-serif at 600 is the bold face, as Liberation has no semibold',
+    style: 'font:600 20px sans-serif',
+    file: '@expo-google-fonts/arimo/700Bold/Arimo_700Bold.ttf',
+    faceWeight: 700,
+    weight: 600,
+  },
   // The page's own @font-face (a local() face this machine lacks, as users write for PingFang SC) is not
   // backed by the bundled face of that name: HyperFrames injects none, so the next family is drawn.
   {
@@ -183,7 +202,7 @@ html,body{margin:0} #root{background:#000}
 }
 
 /** The tops of the two visible Bebas Neue lines, regular then bold: 40 px bands below the bars. */
-const INK_TOP = [160, 212];
+const INK_TOP = [176, 224];
 
 /** How many bright pixels the 40 px band from `top` of frame `k` holds. */
 function ink(video: DecodedVideo, k: number, top: number): number {
@@ -211,7 +230,7 @@ async function referenceWidths(lines: Line[]): Promise<number[]> {
     const faces = lines
       .map(
         (l, i) =>
-          `@font-face{font-family:Ref${i};font-weight:${l.faceWeight};src:url(data:font/woff2;base64,${readFileSync(path.join(NODE_MODULES, '@fontsource', l.file)).toString('base64')})}`,
+          `@font-face{font-family:Ref${i};font-weight:${l.faceWeight};src:url(data:font/woff2;base64,${readFileSync(path.join(NODE_MODULES, l.file.startsWith('@') ? '' : '@fontsource', l.file)).toString('base64')})}`,
       )
       .join('');
     await page.setContent(
