@@ -19,8 +19,7 @@
  * letters of the document's language first — fontconfig ranks a font with the text's language above
  * the order of appended families. After them the browser has only the machine's fonts.
  */
-import { readdirSync, readFileSync } from 'node:fs';
-import path from 'node:path';
+import { readdirSync } from 'node:fs';
 import { DEFAULT_FAMILY, EMOJI_FAMILY, type BundledFamily } from './catalog.js';
 import { covers, merge, subtract, type Ranges } from './cmap.js';
 import { fontPackage, packageCoverage, subsetFiles, wholeCoverage, type FontPackage } from './coverage.js';
@@ -174,14 +173,10 @@ function unitRule(unit: FallbackUnit, dir: string): { rules: WebFace[]; mount: {
   const file = subsetFiles(unit.pkg).get(unit.subset);
   if (!file) throw new Error(`${unit.pkg.scope}/${unit.pkg.id} has no subset ${unit.subset}`);
   const mount = mountOf(unit.pkg);
-  let weight = /-(\d+)-normal\.woff2$/.exec(file)?.[1] ?? '400';
-  if (file.endsWith('-wght-normal.woff2')) {
-    const meta = JSON.parse(readFileSync(path.join(unit.pkg.filesDir, '..', 'metadata.json'), 'utf8')) as {
-      variable?: { wght?: { min: string; max: string } };
-    };
-    const axis = meta.variable?.wght;
-    if (axis) weight = `${axis.min} ${axis.max}`;
-  }
+  // Declared at its file's weight only, a variable file too: Chromium on Linux falls back with no weight
+  // asked (fontconfig gives the regular instance) and emboldens it for bold text; a weight range here
+  // would draw the variable font's true bold instead.
+  const weight = /-(\d+)-normal\.woff2$/.exec(file)?.[1] ?? '400';
   // A unit that also draws emoji in black and white (DejaVu Sans has the emoticons) leaves them to the
   // emoji face, as Chromium on Linux sends an emoji-presentation character to the colour font first.
   const ranges = subtract(packageCoverage(unit.pkg, dir).get(unit.subset) ?? [], emojiPresentation());

@@ -28,6 +28,8 @@ const LINES: Array<[string, string, string]> = [
   ['system-ui after a name the Mac has', 'font-family:-apple-system, BlinkMacSystemFont, system-ui', 'Hamburgefonstiv 0123'],
   ['text with no font-family', '', 'Hamburgefonstiv 0123'],
   ['a CJK line', 'font-family:Montserrat', 'こんにちは世界、日本語。简体中文'],
+  // Linux falls back with no weight asked: the variable CJK face's regular instance, emboldened.
+  ['a bold CJK line', 'font-family:Montserrat;font-weight:700', '한국어 제목입니다 日本語'],
   ['a symbol line', 'font-family:"Nope Sans", sans-serif', '✓ ★ ♪ ▸ ≠ ∑ √ ─│┌┐ ← ⇒ →'],
   ['emoji', 'font-family:Montserrat', 'ok 😀🚀🎉'],
   // Set by the script below once the page runs (web-runtime.ts).
