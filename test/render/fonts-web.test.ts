@@ -6,7 +6,8 @@
  * normally, compared row by row, pixel for pixel (PNG frames, no encoder noise). The last rows are set
  * by scripts once the page runs, reached by the in-page rewrite (web-runtime.ts): without it they differ.
  * Not compared: a run whose first fallback character picks a face that also covers characters an
- * earlier fallback face has (`→ ✓ ★`, README "macOS and Windows"); the symbol line starts with ✓.
+ * earlier fallback face has (README "macOS and Windows", known differences); nor a Vietnamese page
+ * (same place). The symbol line starts with ✓.
  */
 import { readdir, rm } from 'node:fs/promises';
 import path from 'node:path';
