@@ -32,7 +32,7 @@ import { bundledFamilies, DEFAULT_FAMILY, EMOJI_FAMILY, FONT_ALIASES, GENERIC_FA
 import { subsetFiles } from './coverage.js';
 import { fallbackChain, parseUnit, unitName, type FallbackUnit } from './fallback.js';
 import { GENERIC_FACES, genericFamilies, genericRole } from './generic.js';
-import { cutFont, type WholeFace } from './liberation.js';
+import { installCut, installInto } from './face-dirs.js';
 
 /** The one family the machine's fonts are listed under (see the module comment). */
 export const MACHINE_FAMILY = 'framesmith machine fonts';
@@ -238,28 +238,6 @@ async function installFace(root: string, face: BundledFamily): Promise<string> {
   return installFiles(path.join(root, 'faces', `${face.id}@${face.version}`), face.filesDir, files);
 }
 
-/** The directory of a cut face (catalog.ts `BundledFamily.cut`) under the font directory `root`. */
-export function cutFaceDir(root: string, face: BundledFamily): string {
-  // The character set is part of the name: a cut made for another set is never taken for this one.
-  const set = createHash('sha256')
-    .update(JSON.stringify(face.cut?.charset ?? []))
-    .digest('hex')
-    .slice(0, 8);
-  return path.join(root, 'faces', `${face.id}@${face.version}-${set}`);
-}
-
-/** The file name of one face of a cut face, in its directory. */
-export const cutFileName = (face: BundledFamily, whole: WholeFace) => `${face.id}-${whole.weight}-${whole.style}.ttf`;
-
-/** A cut face's directory: each whole file cut to the face's characters (liberation.ts), the first time. */
-async function installCut(root: string, face: BundledFamily, cut: NonNullable<BundledFamily['cut']>): Promise<string> {
-  const dir = cutFaceDir(root, face);
-  return installInto(dir, async (temp) => {
-    for (const whole of cut.faces)
-      await writeFile(path.join(temp, cutFileName(face, whole)), await cutFont(await readFile(whole.file), cut.charset));
-  });
-}
-
 /**
  * The cut faces of the generic families installed in the font directory (made there the first time),
  * for the web delivery, which serves them; the directory they are under.
@@ -293,23 +271,6 @@ function installFiles(dir: string, filesDir: string, files: string[]): Promise<s
       await writeFile(path.join(temp, file.replace(/\.woff2$/, '.ttf')), ttf);
     }
   });
-}
-
-/** `dir`, filled by `fill` in a temporary directory renamed into place, the first time. */
-async function installInto(dir: string, fill: (temp: string) => Promise<void>): Promise<string> {
-  if (await stat(dir).catch(() => null)) return dir;
-  const temp = `${dir}.partial-${process.pid}-${randomBytes(4).toString('hex')}`;
-  await mkdir(temp, { recursive: true });
-  try {
-    await fill(temp);
-    await rename(temp, dir);
-  } catch (error) {
-    await rm(temp, { recursive: true, force: true });
-    // Another render installed it first: theirs is as good.
-    if (await stat(dir).catch(() => null)) return dir;
-    throw error;
-  }
-  return dir;
 }
 
 async function writeAtomically(file: string, text: string): Promise<void> {

@@ -24,7 +24,8 @@ import { DEFAULT_FAMILY, EMOJI_FAMILY, type BundledFamily } from './catalog.js';
 import { covers, merge, subtract, type Ranges } from './cmap.js';
 import { fontPackage, packageCoverage, subsetFiles, wholeCoverage, type FontPackage } from './coverage.js';
 import { fallbackChain, unitName, type FallbackUnit } from './fallback.js';
-import { cutFaceDir, cutFileName, fallbackFamilies, fontDir, installedFaces, UNNAMED_DEFAULT_FAMILY } from './fontconfig.js';
+import { cutFaceDir, cutFileName } from './face-dirs.js';
+import { fallbackFamilies, fontDir, installedFaces, UNNAMED_DEFAULT_FAMILY } from './fontconfig.js';
 
 /** The URL prefix the package files are served under: `<prefix><scope>/<id>@<version>/<file>`. */
 export const WEB_FONTS_PREFIX = '/__framesmith/fonts/';
