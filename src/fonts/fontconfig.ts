@@ -242,15 +242,23 @@ async function installFace(root: string, face: BundledFamily): Promise<string> {
  * The cut faces of the generic families installed in the font directory (made there the first time),
  * for the web delivery, which serves them; the directory they are under.
  */
-export async function installCutFaces(dir = fontDir()): Promise<string> {
-  const root = await writableDir(dir);
-  await Promise.all(
-    genericFamilies()
-      .filter((f) => f.cut)
-      .map((f) => installCut(root, f, f.cut!)),
-  );
-  return root;
+export function installCutFaces(dir = fontDir()): Promise<string> {
+  let installed = cutInstalled.get(dir);
+  if (!installed) {
+    installed = writableDir(dir).then(async (root) => {
+      await Promise.all(
+        genericFamilies()
+          .filter((f) => f.cut)
+          .map((f) => installCut(root, f, f.cut!)),
+      );
+      return root;
+    });
+    installed.catch(() => cutInstalled.delete(dir));
+    cutInstalled.set(dir, installed);
+  }
+  return installed;
 }
+const cutInstalled = new Map<string, Promise<string>>();
 
 /** A fallback unit's directory: the one file standing for its subset (coverage.ts), decompressed. */
 async function installUnit(root: string, unit: FallbackUnit): Promise<string> {

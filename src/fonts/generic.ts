@@ -29,7 +29,11 @@ import { type BundledFamily, DEFAULT_FAMILY, GENERIC_FAMILIES, normalizeFamily }
 import { splitFamilies } from './catalog.js';
 import { type LiberationRole, liberationCharset, wholeFaces } from './liberation.js';
 
-/** The four faces, by role: the `@fontsource` package and the private family name the browser sees. */
+/**
+ * The four faces, by role: the package id (`@fontsource/<id>` for `ui`; for the others the Google family
+ * of `@expo-google-fonts/<id>`, cut to Liberation 1.07: liberation.ts) and the private family name the
+ * browser sees.
+ */
 export const GENERIC_FACES = {
   sans: { id: 'arimo', family: 'framesmith generic sans', shown: 'Arimo (Liberation Sans)' },
   serif: { id: 'tinos', family: 'framesmith generic serif', shown: 'Tinos (Liberation Serif)' },
@@ -83,7 +87,7 @@ export function genericFamilies(): BundledFamily[] {
   generic ??= Object.entries(GENERIC_FACES).map(([role, { id, family }]) => {
     if (role !== 'ui') {
       // Liberation 1.07 as Debian has it: cut from Google's whole files (liberation.ts).
-      const { version, faces } = wholeFaces(role as LiberationRole);
+      const { version, faces } = wholeFaces(id);
       return {
         id: `${id}-liberation`,
         family,

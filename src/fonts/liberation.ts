@@ -47,7 +47,6 @@ export function liberationCharset(role: LiberationRole): Ranges {
   );
 }
 
-const PACKAGES: Record<LiberationRole, string> = { sans: 'arimo', serif: 'tinos', mono: 'cousine' };
 const FACES = [
   { dir: '400Regular', weight: 400, style: 'normal' },
   { dir: '400Regular_Italic', weight: 400, style: 'italic' },
@@ -65,9 +64,8 @@ export interface WholeFace {
 
 const require = createRequire(import.meta.url);
 
-/** The `@expo-google-fonts` package of `role`: its version and the four whole files. */
-export function wholeFaces(role: LiberationRole): { version: string; faces: WholeFace[] } {
-  const name = PACKAGES[role];
+/** The `@expo-google-fonts/<name>` package (`arimo`, `tinos`, `cousine`): its version and the four whole files. */
+export function wholeFaces(name: string): { version: string; faces: WholeFace[] } {
   const dir = path.dirname(require.resolve(`@expo-google-fonts/${name}/package.json`));
   const { version } = JSON.parse(readFileSync(path.join(dir, 'package.json'), 'utf8')) as { version: string };
   const title = name[0]!.toUpperCase() + name.slice(1);

@@ -186,23 +186,21 @@ export class FramePrints {
         const frame = this.job.first + offset + i;
         return { frame, time: timeOf(frame) };
       });
-      const seeked = await worker.guard.within(
-        worker.capturePage.pumpWhile(
-          page.evaluate(async (list: Array<{ frame: number; time: number }>) => {
-            const out: Array<PageFingerprint | null> = [];
-            for (const f of list) {
-              await window.__framesmith!.seek(f.frame, f.time);
-              // A page that reported an error is rendered: the capture reports it as it always does.
-              if (window.__framesmith!.errors.length > 0) {
-                out.push(null);
-                break;
-              }
-              out.push(await window.__framesmith!.fingerprint());
+      const seeked = await guarded(
+        worker,
+        page.evaluate(async (list: Array<{ frame: number; time: number }>) => {
+          const out: Array<PageFingerprint | null> = [];
+          for (const f of list) {
+            await window.__framesmith!.seek(f.frame, f.time);
+            // A page that reported an error is rendered: the capture reports it as it always does.
+            if (window.__framesmith!.errors.length > 0) {
+              out.push(null);
+              break;
             }
-            return out;
-          }, frames),
-          20,
-        ),
+            out.push(await window.__framesmith!.fingerprint());
+          }
+          return out;
+        }, frames),
         { phase: 'seek', frame: frames[0]!.frame, time: frames[0]!.time },
       );
       const base = offset;
@@ -229,30 +227,26 @@ export class FramePrints {
       const frame = this.job.first + offset;
       const time = timeOf(frame);
       const step = { phase: 'seek' as const, frame, time };
-      const errors = await worker.guard.within(
-        worker.capturePage.pumpWhile(
-          page.evaluate(
-            async (i: number, t: number) => {
-              await window.__framesmith!.seek(i, t);
-              return window.__framesmith!.errors.length;
-            },
-            frame,
-            time,
-          ),
-          20,
+      const errors = await guarded(
+        worker,
+        page.evaluate(
+          async (i: number, t: number) => {
+            await window.__framesmith!.seek(i, t);
+            return window.__framesmith!.errors.length;
+          },
+          frame,
+          time,
         ),
         step,
       );
       // A page that reported an error is rendered: the capture reports it as it always does.
       if (errors > 0) return { checked: offset + 1, seeked: offset + 1, matched: null };
-      const key = await worker.guard.within(
-        worker.capturePage.pumpWhile(
-          (async () => {
-            await hooks.beforeCapture?.(page, frame, time);
-            return this.keyOf(page);
-          })(),
-          20,
-        ),
+      const key = await guarded(
+        worker,
+        (async () => {
+          await hooks.beforeCapture?.(page, frame, time);
+          return this.keyOf(page);
+        })(),
         { ...step, phase: 'paint' },
       );
       left = key === null ? [] : left.filter((c) => c[offset] === key);
@@ -260,6 +254,14 @@ export class FramePrints {
     }
     return { checked: this.job.count, seeked: this.job.count, matched: left[0] ?? null };
   }
+}
+
+/**
+ * `work` on `worker`'s page under its deadline guard, with frames pumped while it runs (a page that
+ * awaits an animation frame needs them in beginFrame mode); `step` names what a passed deadline was doing.
+ */
+function guarded<T>(worker: CaptureWorker, work: Promise<T>, step: Parameters<CaptureWorker['guard']['within']>[1]): Promise<T> {
+  return worker.guard.within(worker.capturePage.pumpWhile(work, 20), step);
 }
 
 /** Frames a call to the page seeks and fingerprints in a check without video (after the first frame alone). */

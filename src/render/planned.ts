@@ -99,12 +99,12 @@ export async function renderPlanned(options: ResolvedRenderOptions): Promise<Ren
     };
     if (store && !hit && keys.every((k) => typeof k === 'string'))
       await store.writeRecord('renders', hitKey, { keys }).catch(lost("the render's chunk list"));
+    const warnings = uniqueWarnings([...planned.result.warnings, ...results.flatMap((r) => r.warnings)]);
     if (memo) {
-      const all = [...planned.result.warnings, ...results.flatMap((r) => r.warnings)];
       await recordPlanMemo(memo.store, memo.key, {
         planned,
         chunkKeys: keys,
-        warnings: all,
+        warnings,
         exclude: memoExclude(options),
         memoDir: segmentCache!,
       }).catch(lost('the record of what the render read'));
@@ -126,7 +126,6 @@ export async function renderPlanned(options: ResolvedRenderOptions): Promise<Ren
     });
     const assembleMs = Math.round(performance.now() - assembleStart);
     options.onProgress?.({ stage: 'done', done: 1, total: 1 });
-    const warnings = uniqueWarnings([...planned.result.warnings, ...results.flatMap((r) => r.warnings)]);
     return {
       output,
       format,
