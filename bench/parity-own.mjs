@@ -93,6 +93,28 @@ const COMPOSITIONS = [
     body: '<h1>مرحبا بالعالم</h1><p>هذا نص عربي للاختبار، مع أرقام ١٢٣ وعلامات الترقيم.</p><p dir="rtl" lang="he">שלום עולם! זהו טקסט בעברית.</p>',
   },
   {
+    // System names HyperFrames reads only in font-family declarations: in the shorthand they are what
+    // Debian answers (Liberation, DejaVu Sans, nothing for Verdana); Georgia in a font-family is its stand-in.
+    name: 'system-names',
+    lang: 'en',
+    generic: 'serif',
+    shorthand: true,
+    body: [
+      'Arial',
+      'Helvetica',
+      "'DejaVu Sans'",
+      "'Liberation Sans'",
+      "'Times New Roman'",
+      'Times',
+      "'Courier New'",
+      'Verdana',
+      "'Segoe UI'",
+    ]
+      .map((name) => `<div style="font:22px/28px ${name}, serif">Hamburgefonstiv ${name.replace(/'/g, '')} 0123</div>`)
+      .concat('<div style="font-family:Georgia;font-size:22px">Hamburgefonstiv Georgia (a font-family) 0123</div>')
+      .join(''),
+  },
+  {
     name: 'symbols',
     lang: 'en',
     generic: 'sans-serif',

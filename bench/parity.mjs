@@ -22,7 +22,8 @@
  * fontconfig rules such a machine's packages install with them (Debian's fonts-noto-cjk ships
  * 70-fonts-noto-cjk.conf: the language's face first for `serif`/`sans-serif`). Renders run one at a time (`--workers 1` each).
  * With `--keep DIR`, the two videos and the worst frame of each (PNG, `<project>-{fs,hf}-<frame>.png`)
- * are kept there for inspection. The corpus and its sources: bench/parity-corpus/README.md.
+ * are kept there for inspection. A project's `REMOTE_MEDIA.json` (remote URL → local stand-in) points
+ * its remote media at files in the copy. The corpus and its sources: bench/parity-corpus/README.md.
  * Not part of `npm test`.
  */
 import { copyFile, cp, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
@@ -102,12 +103,27 @@ function clipDuration(text, seconds) {
   });
 }
 
-/** Copies a project to `dest` and applies the two rewrites above. */
+/**
+ * Points remote media URLs at the local stand-ins a project lists in `REMOTE_MEDIA.json` (URL → path
+ * relative to the project; the machine is offline and both renderers would miss them alike otherwise).
+ */
+function localizeRemoteMedia(text, htmlPath, projectDir, remote) {
+  let result = text;
+  for (const [url, local] of Object.entries(remote)) {
+    result = result.replaceAll(url, path.relative(path.dirname(htmlPath), path.join(projectDir, local)).split(path.sep).join('/'));
+  }
+  return result;
+}
+
+/** Copies a project to `dest` and applies the rewrites above. */
 async function prepare(source, dest, seconds) {
   await cp(source, dest, { recursive: true });
+  const remoteList = path.join(dest, 'REMOTE_MEDIA.json');
+  const remote = existsSync(remoteList) ? JSON.parse(await readFile(remoteList, 'utf8')) : {};
   for (const file of await htmlFiles(dest)) {
     let text = await readFile(file, 'utf8');
     text = await localizeCdn(text, file, dest);
+    text = localizeRemoteMedia(text, file, dest, remote);
     if (file === path.join(dest, 'index.html')) text = clipDuration(text, seconds);
     await writeFile(file, text);
   }

@@ -54,7 +54,7 @@ export interface FontPage {
 }
 
 /**
- * Sets `fonts` (bundled families, fallback units, `unaliased:` names: what prepareFonts takes) up for
+ * Sets `fonts` (bundled families, fallback units, `aliased:` names: what prepareFonts takes) up for
  * `page` and returns the fontconfig file to give the browser. Under the `web` delivery it also mounts
  * the font packages on `server`, serves `page.entryFile` rewritten (`webDocument`) and each stylesheet
  * the page links from the project, rewritten (`webStylesheet`); called again with more fonts, it serves

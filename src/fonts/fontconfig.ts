@@ -8,8 +8,8 @@
  * decompressed once (wawoff2, ~1 ms a file) into the font directory, `<dir>/faces/<id>@<version>/`,
  * written under a temporary name and renamed into place (concurrent renders share it safely). The
  * configuration lists those directories and maps the generic families Chromium resolves to the faces
- * HyperFrames draws for them (generic.ts; always installed), every system font name of `FONT_ALIASES`
- * to its stand-in, and lets emoji fall back
+ * HyperFrames draws for them (generic.ts; always installed), every system font name to its stand-in or
+ * Debian's face (`ALIASED_PREFIX`), and lets emoji fall back
  * to `EMOJI_FAMILY`; glyphs are antialiased in grey with no hinting (no machine-dependent rendering
  * setting applies).
  *
@@ -28,10 +28,10 @@ import { createHash, randomBytes } from 'node:crypto';
 import { mkdir, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { bundledFamilies, DEFAULT_FAMILY, EMOJI_FAMILY, FONT_ALIASES, GENERIC_FAMILIES, type BundledFamily } from './catalog.js';
+import { bundledFamilies, DEFAULT_FAMILY, EMOJI_FAMILY, GENERIC_FAMILIES, type BundledFamily } from './catalog.js';
 import { subsetFiles } from './coverage.js';
 import { fallbackChain, parseUnit, unitName, type FallbackUnit } from './fallback.js';
-import { GENERIC_FACES, genericFamilies, genericRole } from './generic.js';
+import { GENERIC_FACES, genericFamilies, genericRole, systemNameFamilies } from './generic.js';
 import { installCut, installInto } from './face-dirs.js';
 
 /** The one family the machine's fonts are listed under (see the module comment). */
@@ -44,12 +44,20 @@ export const MACHINE_FAMILY = 'framesmith machine fonts';
  */
 export const UNNAMED_DEFAULT_FAMILY = 'framesmith default fallback';
 /**
- * `unaliased:<name>` in prepareFonts' list: the system name `<name>` (a key of `FONT_ALIASES`) gets no
- * alias, because the page declares that family itself with `@font-face`. Chromium looks a declared
- * family whose faces all fail (`local("SF Pro Display")` on Linux) up among the platform's fonts, where
- * the alias would answer with Inter; HyperFrames' machine has no such name and draws the next family.
+ * `aliased:<name>` in prepareFonts' list: the system name `<name>` (a key of `FONT_ALIASES`) is drawn in
+ * HyperFrames' stand-in, because a `font-family` declaration of the composition names it and the page
+ * does not declare it (usage.ts aliasedNames). Every other system name is what Debian draws for it, or
+ * nothing (generic.ts systemNameFamilies): HyperFrames injects no face for a name it does not read
+ * (the `font` shorthand, scripts, canvas), nor for one the page declares, whose faces may all fail
+ * (`local("SF Pro Display")` on Linux) — Chromium then looks the name up among the platform's fonts.
  */
-export const UNALIASED_PREFIX = 'unaliased:';
+export const ALIASED_PREFIX = 'aliased:';
+/**
+ * `declared:<name>` in prepareFonts' list: the page declares the system name `<name>` itself with
+ * `@font-face`. The web delivery then leaves the name in font lists for the page's faces; fontconfig
+ * needs nothing (the page's faces come before any lookup among the platform's fonts).
+ */
+export const DECLARED_PREFIX = 'declared:';
 /** Where Linux and macOS keep fonts; missing ones are skipped. */
 export const MACHINE_DIRS = [
   '/usr/share/fonts',
@@ -86,11 +94,11 @@ const prepared = new Map<string, Promise<FontSetup>>();
  * needs. `lang` (the document's) orders the CJK fallbacks.
  */
 export function prepareFonts(families: Iterable<string>, dir = fontDir(), lang?: string): Promise<FontSetup> {
-  const { faces, units: fallback, defaultNamed, unaliased } = installedFaces(families);
-  const key = `${dir}\0${faces.map((f) => `${f.id}@${f.version}`).join(',')}\0${fallback.map(unitName).join(',')}\0${lang ?? ''}\0${defaultNamed}\0${unaliased.join(',')}`;
+  const { faces, units: fallback, defaultNamed, aliased } = installedFaces(families);
+  const key = `${dir}\0${faces.map((f) => `${f.id}@${f.version}`).join(',')}\0${fallback.map(unitName).join(',')}\0${lang ?? ''}\0${defaultNamed}\0${aliased.join(',')}`;
   let setup = prepared.get(key);
   if (!setup) {
-    setup = writableDir(dir).then((root) => build(root, faces, fallback, lang, defaultNamed, new Set(unaliased)));
+    setup = writableDir(dir).then((root) => build(root, faces, fallback, lang, defaultNamed, new Set(aliased)));
     setup.catch(() => prepared.delete(key));
     prepared.set(key, setup);
   }
@@ -105,11 +113,13 @@ export interface InstalledFaces {
   units: FallbackUnit[];
   /** Whether the list names `DEFAULT_FAMILY` (else it is installed as `UNNAMED_DEFAULT_FAMILY`). */
   defaultNamed: boolean;
-  /** The system names of its `unaliased:` entries. */
-  unaliased: string[];
+  /** The system names of its `aliased:` entries. */
+  aliased: string[];
+  /** The system names of its `declared:` entries. */
+  declared: string[];
 }
 
-/** What `families` (bundled family names, fallback units, `unaliased:` names; others ignored) installs. */
+/** What `families` (bundled family names, fallback units, `aliased:` and `declared:` names; others ignored) installs. */
 export function installedFaces(families: Iterable<string>): InstalledFaces {
   const catalog = bundledFamilies();
   const wanted = new Map<string, BundledFamily>();
@@ -127,11 +137,17 @@ export function installedFaces(families: Iterable<string>): InstalledFaces {
     faces: [...wanted.values()].sort((a, b) => a.id.localeCompare(b.id)),
     units: [...units.values()].sort((a, b) => unitName(a).localeCompare(unitName(b))),
     defaultNamed: asked.some((name) => name.toLowerCase() === DEFAULT_FAMILY.toLowerCase()),
-    unaliased: asked
-      .filter((name) => name.startsWith(UNALIASED_PREFIX))
-      .map((name) => name.slice(UNALIASED_PREFIX.length))
-      .sort(),
+    aliased: prefixed(asked, ALIASED_PREFIX),
+    declared: prefixed(asked, DECLARED_PREFIX),
   };
+}
+
+/** The names of `asked` that start with `prefix`, without it, sorted. */
+function prefixed(asked: readonly string[], prefix: string): string[] {
+  return asked
+    .filter((name) => name.startsWith(prefix))
+    .map((name) => name.slice(prefix.length))
+    .sort();
 }
 
 /**
@@ -194,7 +210,7 @@ async function build(
   fallback: FallbackUnit[],
   lang: string | undefined,
   defaultNamed: boolean,
-  unaliased: ReadonlySet<string>,
+  aliased: ReadonlySet<string>,
 ): Promise<FontSetup> {
   const listed = (family: string) => (family === DEFAULT_FAMILY && !defaultNamed ? UNNAMED_DEFAULT_FAMILY : family);
   const dirs = await Promise.all(faces.map(async (face) => ({ dir: await installFace(root, face), family: listed(face.family) })));
@@ -213,7 +229,7 @@ async function build(
     bundled,
     chain,
     path.join(root, defaultNamed ? 'fc-cache' : 'fc-cache-unnamed'),
-    unaliased,
+    systemNameFamilies(aliased, listed(DEFAULT_FAMILY)),
   );
   const configFile = path.join(root, 'conf', `${createHash('sha256').update(config).digest('hex').slice(0, 16)}.conf`);
   if (!(await stat(configFile).catch(() => null))) await writeAtomically(configFile, config);
@@ -334,7 +350,7 @@ function configText(
   bundled: string[],
   chain: string[],
   cacheDir: string,
-  unaliased: ReadonlySet<string>,
+  systemNames: Readonly<Record<string, string>>,
 ): string {
   return [
     '<?xml version="1.0"?>',
@@ -359,9 +375,7 @@ function configText(
     // The names the browser itself asks fontconfig for: its UI font (system-ui) is "sans".
     ...['sans', 'sans serif'].map((name) => alias(name, GENERIC_FACES.ui.family)),
     alias('mono', GENERIC_FACES.mono.family),
-    ...Object.entries(FONT_ALIASES)
-      .filter(([name]) => !unaliased.has(name))
-      .map(([name, family]) => alias(name, family)),
+    ...Object.entries(systemNames).map(([name, family]) => alias(name, family)),
     // Emoji fall back to the emoji face whatever family asked for them.
     `  <match target="pattern"><edit name="family" mode="append"><string>${xml(EMOJI_FAMILY)}</string></edit></match>`,
     // Then the bundled faces, the fallback chain (the language's CJK family first), the machine's fonts.

@@ -17,15 +17,15 @@
  *
  * framesmith draws those from npm faces with the same metrics and outlines — Arimo, Tinos and Cousine
  * cut to the characters of Debian's Liberation 1.07 (liberation.ts), and DejaVu Sans — under private family names
- * (`framesmith generic sans`, …), so a page that names "Liberation Sans" or "DejaVu Sans" still gets
- * HyperFrames' alias for it (Inter), and every machine draws the same pixels.
+ * (`framesmith generic sans`, …), so every machine draws the same pixels; the system names Debian
+ * answers with them (SYSTEM_NAMES) reach them too, unless HyperFrames would alias the name (systemNameFamilies).
  */
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import type { HTMLElement } from 'node-html-parser';
 import postcss, { type Root } from 'postcss';
-import { type BundledFamily, DEFAULT_FAMILY, GENERIC_FAMILIES, normalizeFamily } from './catalog.js';
+import { type BundledFamily, DEFAULT_FAMILY, FONT_ALIASES, GENERIC_FAMILIES, normalizeFamily } from './catalog.js';
 import { splitFamilies } from './catalog.js';
 import { type LiberationRole, liberationCharset, wholeFaces } from './liberation.js';
 
@@ -63,6 +63,48 @@ export function genericRole(key: string): GenericRole | null {
     default:
       return null;
   }
+}
+
+/**
+ * The system font names Debian itself answers — HyperFrames' reference machine, where nothing else
+ * draws them unless HyperFrames injected its stand-in (FONT_ALIASES): Debian's own faces and the
+ * names Chromium accepts as metric-compatible with them. Measured with HyperFrames 0.8.170 there, a
+ * name reached only through the `font` shorthand: Arial, Helvetica, Liberation Sans → Liberation
+ * Sans; Times New Roman, Times, Liberation Serif → Liberation Serif; Courier New, Courier, Liberation
+ * Mono → Liberation Mono; DejaVu Sans → DejaVu Sans; Arimo, Tinos, Cousine → the Liberation face of
+ * their metrics. Other system names (Verdana, Georgia, Segoe UI,
+ * …) match nothing there and the next family of the list is used. (DejaVu Serif and DejaVu Sans Mono,
+ * also Debian's, are not bundled: they match nothing here.)
+ */
+export const SYSTEM_NAMES: Readonly<Record<string, GenericRole>> = {
+  arial: 'sans',
+  helvetica: 'sans',
+  'liberation sans': 'sans',
+  'times new roman': 'serif',
+  times: 'serif',
+  'liberation serif': 'serif',
+  'courier new': 'mono',
+  courier: 'mono',
+  'liberation mono': 'mono',
+  'dejavu sans': 'ui',
+  // Google's families of the same metrics: drawn so where the page does not get them from Google Fonts.
+  arimo: 'sans',
+  tinos: 'serif',
+  cousine: 'mono',
+};
+
+/**
+ * The family each system font name (lower case) is drawn in: HyperFrames' stand-in (FONT_ALIASES)
+ * for the names in `aliased` — those a `font-family` declaration of the composition names and the page
+ * does not declare itself, the only ones HyperFrames injects a face for — else Debian's own face
+ * (SYSTEM_NAMES); names absent match nothing. `defaultName` is the name DEFAULT_FAMILY is installed under.
+ */
+export function systemNameFamilies(aliased: ReadonlySet<string>, defaultName: string = DEFAULT_FAMILY): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [name, role] of Object.entries(SYSTEM_NAMES)) out[name] = GENERIC_FACES[role].family;
+  for (const [name, family] of Object.entries(FONT_ALIASES))
+    if (aliased.has(name)) out[name] = family === DEFAULT_FAMILY ? defaultName : family;
+  return out;
 }
 
 /** Chromium's font settings (CDP `Page.setFontFamilies`); `standard` is what text with no font-family gets. */

@@ -5,7 +5,8 @@
  *
  * `source`:
  * - `bundled`: a face framesmith ships — the family itself, the stand-in of a system font name (Arial →
- *   Inter), or a generic family's face (`sans-serif` → Arimo);
+ *   Inter where a `font-family` names it, else Debian's face: usage.ts resolveInUsage), or a generic
+ *   family's face (`sans-serif` → Arimo);
  * - `google`: downloaded from Google Fonts (google.ts), through the remote cache;
  * - `project`: an `@font-face` of the composition (its own files, `framesmith fonts add`, a remote
  *   stylesheet it links);
@@ -15,11 +16,11 @@
  *   (a `font_fallback` warning says so): another machine may draw them otherwise.
  */
 import type { RenderWarning } from '../warnings.js';
-import { normalizeFamily, resolveFamily } from './catalog.js';
+import { normalizeFamily } from './catalog.js';
 import type { ResolvedFont } from './resolved-font.js';
 import { parseUnit } from './fallback.js';
 import { GENERIC_FACES, genericRole } from './generic.js';
-import type { FontUsage } from './usage.js';
+import { type FontUsage, resolveInUsage } from './usage.js';
 
 /** The face a machine-font entry names. */
 export const MACHINE_FACE = "this machine's fonts";
@@ -47,8 +48,9 @@ export function fontReport(usage: FontUsage, google: ReadonlySet<string>, instal
     for (const d of decided) if (d) add(d.source === 'fallback' ? { ...d, face: used } : d);
   }
   for (const name of usage.mentioned) {
-    const r = resolveFamily(name);
-    if (r.kind !== 'unknown') add({ family: r.family, face: r.family, source: 'bundled' });
+    const r = resolveInUsage(name, usage);
+    if (r.kind === 'system') add({ family: name, face: GENERIC_FACES[r.role].shown, source: 'bundled' });
+    else if (r.kind !== 'unknown') add({ family: r.family, face: r.family, source: 'bundled' });
   }
   for (const name of installed) {
     const unit = parseUnit(name);
@@ -61,7 +63,8 @@ export function fontReport(usage: FontUsage, google: ReadonlySet<string>, instal
 function decide(family: string, usage: FontUsage, google: ReadonlySet<string>): ResolvedFont | null {
   const key = normalizeFamily(family);
   if (usage.declared.has(key)) return { family, face: family, source: google.has(key) ? 'google' : 'project' };
-  const r = resolveFamily(family);
+  const r = resolveInUsage(family, usage);
+  if (r.kind === 'system') return { family, face: GENERIC_FACES[r.role].shown, source: 'bundled' };
   if (r.kind === 'generic' && key !== 'emoji') {
     const role = genericRole(key);
     return role ? { family, face: GENERIC_FACES[role].shown, source: 'bundled' } : null;

@@ -4,14 +4,14 @@
  * `ctx.font = '32px Montserrat'`), and what each resolves to (catalog.ts).
  *
  * A family list resolves to its first family that is bundled, generic, an alias or declared by the
- * page with `@font-face`. Every family before it that is none of these is unresolved: the render warns,
+ * page with `@font-face` (a system name: see resolveInUsage). Every family before it that is none of these is unresolved: the render warns,
  * naming it and the face used instead (the resolved family; a generic family's face, generic.ts; else
  * the browser's standard face).
  */
 import postcss, { type Root } from 'postcss';
-import { bundledFamilies, FONT_ALIASES, normalizeFamily, resolveFamily, splitFamilies } from './catalog.js';
+import { bundledFamilies, type FamilyResolution, FONT_ALIASES, normalizeFamily, resolveFamily, splitFamilies } from './catalog.js';
 import { customProperties, substituteVars } from './css-vars.js';
-import { GENERIC_FACES, genericRole } from './generic.js';
+import { GENERIC_FACES, type GenericRole, genericRole, SYSTEM_NAMES } from './generic.js';
 
 /** The font families a composition names and declares (from scanFonts). */
 export interface FontUsage {
@@ -21,6 +21,36 @@ export interface FontUsage {
   declared: Set<string>;
   /** Bundled or alias family names a script mentions (normalized). */
   mentioned: Set<string>;
+  /**
+   * Families a `font-family` declaration names (normalized; not the `font` shorthand, not scripts):
+   * the only ones HyperFrames reads, so the only system names it puts its stand-in in for.
+   */
+  named: Set<string>;
+}
+
+/**
+ * What `name` resolves to in the composition of `usage`: as resolveFamily, except that a system name
+ * (FONT_ALIASES) resolves to HyperFrames' stand-in only when a `font-family` declaration names it and
+ * the page does not declare it; otherwise it is Debian's own face (`system`, SYSTEM_NAMES) or nothing,
+ * as is a family nothing provides that Debian answers (Arimo, …). The page's `@font-face` is the caller's.
+ */
+export function resolveInUsage(name: string, usage: FontUsage): FamilyResolution | { kind: 'system'; role: GenericRole } {
+  const r = resolveFamily(name);
+  if (r.kind !== 'alias' && r.kind !== 'unknown') return r;
+  const key = normalizeFamily(name);
+  if (r.kind === 'alias' && usage.named.has(key) && !usage.declared.has(key)) return r;
+  const role = SYSTEM_NAMES[key];
+  return role ? { kind: 'system', role } : { kind: 'unknown' };
+}
+
+/** Whether `key` (normalized) is a system font name: HyperFrames aliases it, or Debian answers it. */
+export function isSystemName(key: string): boolean {
+  return FONT_ALIASES[key] !== undefined || SYSTEM_NAMES[key] !== undefined;
+}
+
+/** The system names that take HyperFrames' stand-in in the composition of `usage` (see resolveInUsage). */
+export function aliasedNames(usage: FontUsage): string[] {
+  return [...usage.named].filter((key) => FONT_ALIASES[key] !== undefined && !usage.declared.has(key)).sort();
 }
 
 const SIZE =
@@ -36,7 +66,7 @@ function shorthandFamilies(value: string): string[] | null {
 
 /** Reads the font usage of some CSS texts and script texts. */
 export function scanFonts(css: readonly string[], scripts: readonly string[]): FontUsage {
-  const usage: FontUsage = { lists: [], declared: new Set(), mentioned: new Set() };
+  const usage: FontUsage = { lists: [], declared: new Set(), mentioned: new Set(), named: new Set() };
   const roots: Root[] = [];
   for (const text of css) {
     try {
@@ -60,6 +90,7 @@ export function scanFonts(css: readonly string[], scripts: readonly string[]): F
       if (value === null || /^\s*(inherit|initial|unset|revert|revert-layer)\s*$/i.test(value)) return;
       const list = prop === 'font-family' ? splitFamilies(value) : shorthandFamilies(value);
       if (list?.length) usage.lists.push(list);
+      if (list && prop === 'font-family') for (const name of list) usage.named.add(normalizeFamily(name));
     });
   }
   const names = [...bundledFamilies().keys(), ...Object.keys(FONT_ALIASES)];
@@ -82,8 +113,8 @@ export function familiesToInstall(usage: FontUsage): string[] {
   const out = new Set<string>();
   for (const name of [...usage.lists.flat(), ...usage.mentioned]) {
     if (usage.declared.has(normalizeFamily(name))) continue;
-    const r = resolveFamily(name);
-    if (r.kind !== 'unknown') out.add(r.family);
+    const r = resolveInUsage(name, usage);
+    if (r.kind !== 'unknown' && r.kind !== 'system') out.add(r.family);
   }
   return [...out];
 }
@@ -107,7 +138,11 @@ export function unresolvedFamilies(usage: FontUsage): UnresolvedFamily[] {
         used = name.replace(/^(['"])(.*)\1$/, '$2');
         break;
       }
-      const r = resolveFamily(name);
+      const r = resolveInUsage(name, usage);
+      if (r.kind === 'system') {
+        used = GENERIC_FACES[r.role].shown;
+        break;
+      }
       if (r.kind === 'generic' && key !== 'emoji') {
         // A generic family here is not the list's first (those get Inter first, generic.ts): the
         // browser's face for it, or nothing when Chromium does not know the name.

@@ -42,8 +42,10 @@ export interface WebFontPlan {
   declared: Set<string>;
   /** The families appended to every font-family list, in order (see the module comment). */
   tail: string[];
-  /** System names (keys of `FONT_ALIASES`) the page declares itself: they keep no alias. */
-  unaliased: Set<string>;
+  /** System names (keys of `FONT_ALIASES`) drawn in HyperFrames' stand-in (fontconfig.ts `ALIASED_PREFIX`). */
+  aliased: Set<string>;
+  /** System names the page declares itself (fontconfig.ts `DECLARED_PREFIX`): left in font lists. */
+  declaredNames: Set<string>;
   /** The name `DEFAULT_FAMILY` is declared under (`UNNAMED_DEFAULT_FAMILY` when nothing names it). */
   defaultName: string;
 }
@@ -196,7 +198,7 @@ function unitRule(unit: FallbackUnit, dir: string): { rules: WebFace[]; mount: {
 
 /**
  * The web fonts for `fonts` — the list a render installs (bundled family names, fallback units,
- * `unaliased:<name>`; unknown names are ignored), as prepareFonts takes it — for a document in `lang`
+ * `aliased:<name>`, `declared:<name>`; unknown names are ignored), as prepareFonts takes it — for a document in `lang`
  * (see the module comment).
  */
 export function webFontPlan(fonts: Iterable<string>, lang?: string, dir = fontDir()): WebFontPlan {
@@ -242,7 +244,8 @@ export function webFontPlan(fonts: Iterable<string>, lang?: string, dir = fontDi
     mounts: [...mounts.values()],
     declared,
     tail,
-    unaliased: new Set(installed.unaliased),
+    aliased: new Set(installed.aliased),
+    declaredNames: new Set(installed.declared),
     defaultName,
   };
 }

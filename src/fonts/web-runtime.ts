@@ -18,16 +18,16 @@
  *
  * Both in-page functions are self-contained (no imports, no closures): their source is sent to the page.
  */
-import { DEFAULT_FAMILY, EMOJI_FAMILY, FONT_ALIASES, GENERIC_FAMILIES } from './catalog.js';
-import { GENERIC_FACES, genericRole } from './generic.js';
+import { EMOJI_FAMILY, FONT_ALIASES, GENERIC_FAMILIES } from './catalog.js';
+import { GENERIC_FACES, genericRole, systemNameFamilies } from './generic.js';
 import type { WebFontPlan } from './web-fonts.js';
 
 /** What the rewrite needs (lower-case keys). */
 export interface RewriteConfig {
   /** A generic family → its face's family, or null when Chromium on Linux resolves nothing for it. */
   generic: Record<string, string | null>;
-  /** A system name (`FONT_ALIASES`, less the page's own) → its stand-in. */
-  aliases: Record<string, string>;
+  /** A system name → the family drawing it (generic.ts systemNameFamilies), or null when nothing does (taken out). */
+  aliases: Record<string, string | null>;
   /** Appended to every list (`WebFontPlan.tail`). */
   tail: string[];
 }
@@ -39,9 +39,12 @@ export function rewriteConfig(plan: WebFontPlan): RewriteConfig {
     const role = genericRole(key);
     generic[key] = key === 'emoji' ? EMOJI_FAMILY : role ? GENERIC_FACES[role].family : null;
   }
-  const aliases: Record<string, string> = {};
-  for (const [name, family] of Object.entries(FONT_ALIASES))
-    if (!plan.unaliased.has(name)) aliases[name] = family === DEFAULT_FAMILY ? plan.defaultName : family;
+  // A system name the page declares keeps its name (its faces draw it); one no face answers on Debian is
+  // taken out, so that the machine's font of that name (Verdana on macOS) does not draw it either.
+  const drawn = systemNameFamilies(plan.aliased, plan.defaultName);
+  const aliases: Record<string, string | null> = {};
+  for (const name of new Set([...Object.keys(FONT_ALIASES), ...Object.keys(drawn)]))
+    if (!plan.declaredNames.has(name)) aliases[name] = drawn[name] ?? null;
   return { generic, aliases, tail: plan.tail };
 }
 
@@ -101,7 +104,7 @@ export function fontListRewriter(config: RewriteConfig): FontListRewriter {
       let next: string | null = item;
       if (VAR.test(item)) next = item;
       else if (key in config.generic) next = config.generic[key] === null ? null : quote(config.generic[key]!);
-      else if (key in config.aliases) next = quote(config.aliases[key]!);
+      else if (key in config.aliases) next = config.aliases[key] === null ? null : quote(config.aliases[key]!);
       if (next === null) continue;
       const seenKey = VAR.test(next) ? next : norm(next);
       if (!seen.has(seenKey)) out.push(next);

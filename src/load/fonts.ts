@@ -22,7 +22,7 @@ import { readFileSync } from 'node:fs';
 import type { HTMLElement } from 'node-html-parser';
 import { normalizeFamily, resolveFamily } from '../fonts/catalog.js';
 import { fallbackUnits } from '../fonts/fallback.js';
-import { fontDir, UNALIASED_PREFIX } from '../fonts/fontconfig.js';
+import { ALIASED_PREFIX, DECLARED_PREFIX, fontDir } from '../fonts/fontconfig.js';
 import { preferDefaultForGenericPrimary } from '../fonts/generic.js';
 import { nonAsciiCodePoints } from '../fonts/text.js';
 import { fetchGoogleFamily, type GoogleFamilyMissing, type GoogleFetch } from '../fonts/google.js';
@@ -30,7 +30,7 @@ import { fontDelivery, projectFileOf } from '../fonts/delivery.js';
 import { platformFontsWarning, unprovidedNote } from '../fonts/platform.js';
 import { fontReport } from '../fonts/report.js';
 import type { ResolvedFont } from '../fonts/resolved-font.js';
-import { familiesToInstall, scanFonts, unresolvedFamilies, type FontUsage } from '../fonts/usage.js';
+import { aliasedNames, familiesToInstall, isSystemName, scanFonts, unresolvedFamilies, type FontUsage } from '../fonts/usage.js';
 import type { ServedAsset } from '../composition/model.js';
 import type { RenderWarning } from '../warnings.js';
 import { remoteRoute } from './remote-assets.js';
@@ -173,10 +173,14 @@ export async function resolveFonts(
   const machine = platformFontsWarning(delivery, process.platform, families);
   if (machine) warn(machine);
   const units = text.size === 0 ? [] : fallbackUnits(text, families, document.querySelector('html')?.getAttribute('lang'), fontDir()).units;
-  // A system name the page declares itself keeps no alias: when its own faces fail, the browser looks
-  // the name up among the platform's fonts, where HyperFrames' machine has nothing of that name.
-  const unaliased = [...usage.declared].filter((key) => resolveFamily(key).kind === 'alias').map((key) => `${UNALIASED_PREFIX}${key}`);
-  return { families: [...families, ...units, ...unaliased], report: fontReport(usage, fetched.families, units), assets: fetched.assets };
+  // HyperFrames' stand-in only for the system names a font-family declaration names (fontconfig.ts).
+  const aliased = aliasedNames(usage).map((key) => `${ALIASED_PREFIX}${key}`);
+  const declared = [...usage.declared].filter(isSystemName).map((key) => `${DECLARED_PREFIX}${key}`);
+  return {
+    families: [...families, ...units, ...aliased, ...declared],
+    report: fontReport(usage, fetched.families, units),
+    assets: fetched.assets,
+  };
 }
 
 /** The CSS and scripts of `document` (its own, its local files and `extraCss`), for the font scan. */

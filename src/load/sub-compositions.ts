@@ -6,8 +6,11 @@
  * Content: the file's first `<template>` (its `<head>` styles and scripts are then ignored), else its
  * `<body>` (head styles and scripts included), else the whole file as a fragment. The content's inner
  * root is the element whose `data-composition-id` equals the host's, else (host without an id) the
- * first composition element; markup outside it is dropped. Head `<link rel="stylesheet">` and
- * `<link rel="preconnect">` are kept in both cases.
+ * first composition element; markup outside it is dropped. A host with an id that no element of the
+ * file carries takes the content whole, as HyperFrames mounts it: the file's composition elements keep
+ * their ids inside it (the file's CSS, scoped to the host, still matches them) and the host is the
+ * composition (its box, its scripts' scope, its timeline). Head `<link rel="stylesheet">` and
+ * `<link rel="preconnect">` are kept in all cases.
  *
  * Identity: the inner root becomes the host's only child, marked `data-framesmith-inner-root`, with
  * its timing attributes removed (the host's `data-start` / `data-duration` / `data-track-index` time
@@ -212,7 +215,12 @@ function mountFile(
 
   const hostId = host.getAttribute('data-composition-id');
   const candidates = content.querySelectorAll('[data-composition-id]');
-  const inner = (hostId ? candidates.find((c) => c.getAttribute('data-composition-id') === hostId) : undefined) ?? candidates[0];
+  const matched = hostId ? candidates.find((c) => c.getAttribute('data-composition-id') === hostId) : undefined;
+  const inner = matched ?? candidates[0];
+  // A host whose id no composition element of the file carries takes the file's content whole, as
+  // HyperFrames mounts it: the file's composition element keeps its own id inside the host (its CSS,
+  // scoped to the host, still matches it), and the host is the composition (scripts, box, timeline).
+  const whole = Boolean(hostId) && matched === undefined;
   if (!inner) {
     throw new CompositionError(
       'sub_composition_invalid',
@@ -233,7 +241,7 @@ function mountFile(
     .querySelectorAll('link')
     .filter((l) => /^(stylesheet|preconnect)$/i.test((l.getAttribute('rel') ?? '').trim()));
   const scopeSelector = `[data-composition-id="${id}"]`;
-  const box = hostId ? `${scopeSelector} > [data-framesmith-inner-root]` : scopeSelector;
+  const box = hostId && !whole ? `${scopeSelector} > [data-framesmith-inner-root]` : scopeSelector;
   const styles = styleEls.map(
     (s) =>
       `<style data-framesmith-composition="${id}">${scopeCss(s.innerHTML, { scope: scopeSelector, box, id, rebaseUrl: rebase })}</style>`,
@@ -251,21 +259,31 @@ function mountFile(
 
   // The inner root goes into the host, without timing of its own.
   for (const attr of TIMING_ATTRIBUTES) if (attr !== 'data-composition-src') inner.removeAttribute(attr);
-  if (hostId) inner.removeAttribute('data-composition-id');
-  else inner.setAttribute('data-composition-id', id);
-  inner.setAttribute('data-framesmith-inner-root', '');
-  rebaseAttributes(inner, rebase);
-  sizeInnerRoot(host, inner);
+  const mounted = whole ? content.childNodes.filter((n): n is HTMLElement => n.nodeType === 1) : [inner];
+  if (!whole) {
+    if (hostId) inner.removeAttribute('data-composition-id');
+    else inner.setAttribute('data-composition-id', id);
+    inner.setAttribute('data-framesmith-inner-root', '');
+    sizeInnerRoot(host, inner);
+  }
+  for (const el of mounted) rebaseAttributes(el, rebase);
   host.removeAttribute('data-composition-src');
   host.setAttribute('data-composition-file', relativeFile);
   if (hostId) host.setAttribute('data-composition-id', id);
+  const nodes = whole ? [...content.childNodes] : [inner];
   host.set_content('');
-  host.appendChild(inner);
+  for (const node of nodes) host.appendChild(node);
 
   const declarations = [...declaredVariables(fileDoc.querySelector('html'), file, warn), ...declaredVariables(inner, file, warn)];
   const variables: Record<string, unknown> = Object.fromEntries(declarations.map((d) => [d.id, d.default]));
   Object.assign(variables, parseVariableValues(host, where, warn));
-  return { info: { id, authoredId, file: relativeFile, variables, declarations }, root: inner, links, styles, scripts: scriptEls };
+  return {
+    info: { id, authoredId, file: relativeFile, variables, declarations },
+    root: whole ? host : inner,
+    links,
+    styles,
+    scripts: scriptEls,
+  };
 }
 
 /** `wanted`, or `wanted__2`, `wanted__3`, … when a mount already took it. */

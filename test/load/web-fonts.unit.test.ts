@@ -53,7 +53,8 @@ describe('the faces loaded before the page runs', () => {
 });
 
 describe('font lists rewritten', () => {
-  const p = plan(['Montserrat']);
+  // The system names a font-family declaration names (usage.ts aliasedNames) take HyperFrames' stand-ins.
+  const p = plan(['Montserrat', 'aliased:arial', 'aliased:segoe ui', 'aliased:apple color emoji']);
 
   it('generic families to their faces, names only macOS resolves taken out, system names to their stand-ins, the tail appended', () => {
     expect(webFamilyList('Montserrat, sans-serif', p)).toBe(
@@ -66,10 +67,20 @@ describe('font lists rewritten', () => {
     expect(webFamilyList('var(--font-sans), serif', p)).toMatch(/^var\(--font-sans\), "framesmith generic serif", /);
   });
 
+  it('system names no font-family declaration names: the face Debian draws for them, else taken out', () => {
+    const unnamed = plan(['Montserrat']);
+    expect(webFamilyList('Arial, Montserrat', unnamed)).toMatch(/^"framesmith generic sans", Montserrat, /);
+    expect(webFamilyList('"DejaVu Sans", serif', unnamed)).toMatch(/^"framesmith generic ui", "framesmith generic serif", /);
+    expect(webFamilyList('Times, Courier', unnamed)).toMatch(/^"framesmith generic serif", "framesmith generic mono", /);
+    // Verdana and Apple Color Emoji answer nothing on Debian: a Mac's own faces must not draw them either.
+    expect(webFamilyList('Verdana, "Apple Color Emoji", sans-serif', unnamed)).toMatch(/^"framesmith generic sans", /);
+  });
+
   it('keeps a system name the page declares itself', () => {
-    expect(webFamilyList('"SF Pro Display", sans-serif', plan(['unaliased:sf pro display']))).toMatch(
+    expect(webFamilyList('"SF Pro Display", sans-serif', plan(['declared:sf pro display']))).toMatch(
       /^"SF Pro Display", "framesmith generic sans"/,
     );
+    expect(webFamilyList('Arial, serif', plan(['aliased:arial', 'declared:arial']))).toMatch(/^Arial, "framesmith generic serif"/);
   });
 
   it('rewrites the font shorthand and font-list custom properties, not @font-face or other values', () => {

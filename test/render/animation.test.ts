@@ -3,7 +3,8 @@
  * pixels back: four 20x20 boxes move right at 200 px/s, each driven differently — CSS keyframes, the
  * Web Animations API, a GSAP timeline in window.__timelines, and a requestAnimationFrame loop reading
  * Date.now(). The three animations stop at 1 s (fill forwards); the Date.now() box keeps going. A
- * class="clip" box is visible on [0.1 s, 1.1 s): exactly frames 3..32.
+ * class="clip" box is visible on [0.1 s, 1.1 s): exactly frames 3..32. A box the GSAP timeline shows
+ * with `set()` at 0 and hides at 0.5 s is on frames 0..14 (frame 0 too, as HyperFrames draws it).
  *
  * Both capture modes are checked (beginframe: the bundled headless shell; screenshot: Debian's
  * chromium), both frame formats (JPEG at the default quality, PNG at high), 1 and 2 workers give
@@ -35,16 +36,19 @@ const html = page({
 #gsap { top: ${ROWS.gsap}px; background: rgb(${COLORS.gsap}); }
 #date { top: ${ROWS.date}px; background: rgb(${COLORS.date}); }
 #clip { top: ${CLIP_ROW}px; left: 150px; background: rgb(${COLORS.clip}); }
+#set { top: ${CLIP_ROW}px; left: 250px; background: rgb(255, 0, 255); opacity: 0; }
 @keyframes slide { from { transform: translateX(0); } to { transform: translateX(${SPEED}px); } }`,
   body: `
 <div id="css" class="box"></div>
 <div id="waapi" class="box"></div>
 <div id="gsap" class="box"></div>
 <div id="date" class="box"></div>
-<div id="clip" class="box clip" data-start="0.1" data-duration="1"></div>`,
+<div id="clip" class="box clip" data-start="0.1" data-duration="1"></div>
+<div id="set" class="box"></div>`,
   script: `
 document.getElementById('waapi').animate([{ transform: 'translateX(0)' }, { transform: 'translateX(${SPEED}px)' }], { duration: 1000, fill: 'both', easing: 'linear' });
 const tl = gsap.timeline({ paused: true }).to('#gsap', { x: ${SPEED}, duration: 1, ease: 'none' });
+tl.set('#set', { opacity: 1 }, 0).set('#set', { opacity: 0 }, 0.5);
 window.__timelines = { main: tl };
 const t0 = Date.now();
 const dateBox = document.getElementById('date');
@@ -103,6 +107,11 @@ describe('animations on every frame', () => {
     expect(Number(info.nb_read_frames)).toBe(FRAMES);
     expect(info).toMatchObject({ codec_name: 'h264', pix_fmt: 'yuv420p', width: '320', height: '180', r_frame_rate: '30/1' });
     expect(liveChildCount()).toBe(0);
+  });
+
+  it('a GSAP set() at 0 is drawn on frame 0, and the one at 0.5 s from frame 15', () => {
+    const shown = Array.from({ length: FRAMES }, (_, k) => leftEdge(beginframe.video, k, CLIP_ROW + 10, [255, 0, 255]) === 250);
+    expect(shown.map((s, k) => (s ? k : -1)).filter((k) => k >= 0)).toEqual(Array.from({ length: 15 }, (_, k) => k));
   });
 
   it('1 worker and a second run give the same frames, bit for bit', async () => {

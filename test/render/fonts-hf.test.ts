@@ -156,6 +156,36 @@ const LINES: Line[] = [
     faceWeight: 700,
     weight: 600,
   },
+  // HyperFrames reads system names in font-family declarations only (the shorthand, scripts and canvas
+  // it never sees): a name it does not read is what Debian answers for it.
+  {
+    name: 'a system name only in the font shorthand is the face Debian draws for it (Arial: Liberation Sans, as Arimo)',
+    style: 'font:20px Arial',
+    file: '@expo-google-fonts/arimo/400Regular/Arimo_400Regular.ttf',
+    faceWeight: 400,
+    weight: 400,
+  },
+  {
+    name: "a system name a font-family declaration names is HyperFrames' stand-in (Helvetica: Inter)",
+    style: 'font-family:Helvetica',
+    file: 'inter/files/inter-latin-400-normal.woff2',
+    faceWeight: 400,
+    weight: 400,
+  },
+  {
+    name: 'DejaVu Sans only in the font shorthand is DejaVu Sans, as on Debian',
+    style: 'font:20px &quot;DejaVu Sans&quot;',
+    file: 'dejavu-sans/files/dejavu-sans-latin-400-normal.woff2',
+    faceWeight: 400,
+    weight: 400,
+  },
+  {
+    name: 'a system name Debian does not answer (Verdana) matches nothing there: the next family (serif: Tinos)',
+    style: 'font:20px Verdana, serif',
+    file: '@expo-google-fonts/tinos/400Regular/Tinos_400Regular.ttf',
+    faceWeight: 400,
+    weight: 400,
+  },
   // The page's own @font-face (a local() face this machine lacks, as users write for PingFang SC) is not
   // backed by the bundled face of that name: HyperFrames injects none, so the next family is drawn.
   {
@@ -190,7 +220,7 @@ html,body{margin:0} #root{background:#000}
 .t{position:absolute;left:0;top:240px;font-size:20px;white-space:nowrap;color:transparent}
 .bar{position:absolute;left:0;height:${ROW - 2}px;background:#fff}
 .ink{position:absolute;left:0;font:32px/40px "Bebas Neue";white-space:nowrap;color:#fff}</style></head><body>
-<div id="root" class="body-font" data-composition-id="main" data-width="480" data-height="270" data-duration="0.1">${rows}
+<div id="root" class="body-font" data-composition-id="main" data-width="480" data-height="320" data-duration="0.1">${rows}
 <div class="ink" style="top:${INK_TOP[0]}px;font-weight:400">${TEXT}</div><div class="ink" style="top:${INK_TOP[1]}px;font-weight:700">${TEXT}</div></div>
 <script>
   for (const el of document.querySelectorAll('[data-script-font]')) el.style.fontFamily = el.dataset.scriptFont;
@@ -202,7 +232,7 @@ html,body{margin:0} #root{background:#000}
 }
 
 /** The tops of the two visible Bebas Neue lines, regular then bold: 40 px bands below the bars. */
-const INK_TOP = [176, 224];
+const INK_TOP = [216, 264];
 
 /** How many bright pixels the 40 px band from `top` of frame `k` holds. */
 function ink(video: DecodedVideo, k: number, top: number): number {
@@ -257,7 +287,7 @@ describe('families resolved as HyperFrames resolves them', () => {
     project = await makeProject({ 'index.html': composition(LINES) }, 'fs-fonts-hf-');
     const output = path.join(project, 'out.mp4');
     ({ warnings } = await render(project, { output, quality: 'high', workers: 1 }));
-    video = await decodeFrames(output, { width: 480, height: 270 });
+    video = await decodeFrames(output, { width: 480, height: 320 });
   }, 90_000);
 
   afterAll(async () => {
@@ -274,6 +304,8 @@ describe('families resolved as HyperFrames resolves them', () => {
     // More than twice the 1 px tolerance apart: a line matching one reference cannot match the other.
     expect(Math.abs(reference[0]! - reference[1]!)).toBeGreaterThan(2);
     expect(Math.abs(reference[2]! - reference[3]!)).toBeGreaterThan(2);
+    const arial = LINES.findIndex((l) => l.style === 'font:20px Arial');
+    expect(Math.abs(reference[arial]! - reference[arial + 1]!), 'Arimo against Inter').toBeGreaterThan(2);
   });
 
   it('the bold of a family with no bold face is synthesized (more ink than the regular, same advance)', () => {
@@ -284,12 +316,18 @@ describe('families resolved as HyperFrames resolves them', () => {
     expect(bold, `bold ${bold} px of ink, regular ${regular}`).toBeGreaterThan(regular * 1.1);
   });
 
-  it('the one family nothing provides is a warning naming the face drawn instead', () => {
+  it('the families nothing provides are warnings naming the face drawn instead', () => {
     expect(warnings).toEqual([
       expect.objectContaining({
         code: 'font_fallback',
         message: expect.stringMatching(
           /font family "Nope Sans" is not bundled and no @font-face declares it: drawn in Arimo \(Liberation Sans\) instead/,
+        ),
+      }),
+      expect.objectContaining({
+        code: 'font_fallback',
+        message: expect.stringMatching(
+          /font family "Verdana" is not bundled and no @font-face declares it: drawn in Tinos \(Liberation Serif\) instead/,
         ),
       }),
     ]);

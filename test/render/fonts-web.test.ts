@@ -23,6 +23,8 @@ const LINES: Array<[string, string, string]> = [
   ['a named bundled family, bold', 'font-family:Montserrat;font-weight:700', 'Hamburgefonstiv 0123'],
   ['a generic family after a missing one', 'font-family:"Nope Sans", sans-serif', 'Hamburgefonstiv 0123'],
   ['monospace in the font shorthand', 'font:22px/40px "Nope Mono", monospace', 'Hamburgefonstiv 0123'],
+  // Named nowhere else: Debian's face for it (Liberation Serif), not the machine's font of that name.
+  ['a system name only in the font shorthand (Times)', 'font:22px/40px Times, sans-serif', 'Hamburgefonstiv 0123'],
   ["serif, Chromium's standard font", 'font-family:"Nope Serif", serif', 'Hamburgefonstiv 0123'],
   ['a system name aliased (Arial)', 'font-family:Arial', 'Hamburgefonstiv 0123'],
   ["Tailwind's default stack through var()", 'font-family:var(--font-sans)', 'Hamburgefonstiv 0123'],

@@ -225,3 +225,43 @@ describe('symlinked asset folders', () => {
     }
   }, 60_000);
 });
+
+describe('a host whose id the file does not carry', () => {
+  // HyperFrames mounts such a file whole: its composition element keeps its own id inside the host, so
+  // the file's CSS naming that id applies, markup beside it stays, and its timeline (registered under
+  // the file's id) runs on the host's time. A style pack's captions are written this way.
+  it("mounts the file's content whole: CSS by the file's id, markup beside its root, its timeline", async () => {
+    const dir = await makeProject(
+      {
+        'index.html': `<!doctype html><html><head><style>html,body{margin:0} #root{position:relative;background:#000}</style>
+<script src="/__framesmith/vendor/gsap/gsap.min.js"></script></head><body>
+<div id="root" data-composition-id="main" data-width="160" data-height="90" data-duration="1">
+  <div id="captions-layer" data-composition-id="captions-host" data-composition-src="compositions/captions.html" data-start="0.2" data-duration="0.8"></div>
+</div></body></html>`,
+        'compositions/captions.html': `<template>
+<div class="beside" style="position:absolute;left:100px;top:10px;width:20px;height:20px;background:rgb(0,0,255)"></div>
+<div data-composition-id="captions" data-width="160" data-height="90">
+  <div id="line">caption</div>
+  <style>[data-composition-id="captions"] #line{position:absolute;left:10px;top:10px;width:40px;height:40px;background:rgb(255,0,0);color:transparent;opacity:0}</style>
+  <script>
+    const tl = gsap.timeline({ paused: true });
+    tl.to('#line', { opacity: 1, duration: 0.01 }, 0.25);
+    window.__timelines['captions'] = tl;
+  </script>
+</div></template>`,
+      },
+      'fs-subcomp-other-id-',
+    );
+    try {
+      const output = path.join(dir, 'out.mp4');
+      await render(dir, { output, workers: 1, fps: 10 });
+      const frames = await decodeFrames(output, { width: 160, height: 90 });
+      // The line shows from host time 0.26 s (composition 0.46 s): frame 5 on, not frame 4 (0.2 s in).
+      expect([3, 4, 5, 6].map((k) => near(frames, k, 30, 30, [255, 0, 0]))).toEqual([false, false, true, true]);
+      expect(near(frames, 4, 30, 30, [0, 0, 0])).toBe(true);
+      expect([1, 5].map((k) => near(frames, k, 110, 20, [0, 0, 255]))).toEqual([false, true]);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  }, 60_000);
+});

@@ -3,8 +3,10 @@
  * runtime creates as `{}` before any page script runs).
  *
  * Each registered timeline is paused and put at `t - offset` (its composition's host start; 0 for
- * the root) with `totalTime(local, suppressEvents)`, falling back to `seek`, `time` or `totalTime`
- * alone for timeline-like objects. Render seeks are eventful, so `.call()` callbacks, `onUpdate`,
+ * the root) with `totalTime(local, suppressEvents)`, then 1 ms ahead and back with events suppressed,
+ * as HyperFrames does, so that zero-duration tweens at exactly `local` are drawn (GSAP renders nothing
+ * for a fresh timeline put at 0, where it already is); falling back to `seek` or `time` for
+ * timeline-like objects. Render seeks are eventful, so `.call()` callbacks, `onUpdate`,
  * `onComplete` and `eventCallback('onUpdate')` run as the playhead crosses them; the runtime's own
  * seeks pass `suppressEvents = true`. A timeline that already sits inside another registered one
  * (the page added it to its root timeline itself) is driven by its parent and not seeked again.
@@ -66,8 +68,13 @@ export function gsapTimelinesAdapter(
         const local = Math.max(0, time - (offsets[key] ?? 0));
         try {
           tl.pause?.();
-          if (typeof tl.totalTime === 'function') tl.totalTime(local, !eventful);
-          else if (typeof tl.seek === 'function') tl.seek(local, !eventful);
+          if (typeof tl.totalTime === 'function') {
+            tl.totalTime(local, !eventful);
+            // 1 ms ahead and back, unheard, as HyperFrames seeks: a timeline that has not moved yet draws
+            // nothing at 0, so a `set()` at exactly 0 would miss the first frame.
+            tl.totalTime(local + 0.001, true);
+            tl.totalTime(local, true);
+          } else if (typeof tl.seek === 'function') tl.seek(local, !eventful);
           else if (typeof tl.time === 'function') tl.time(local, !eventful);
         } catch (error) {
           report(`Error seeking window.__timelines["${key}"]: `, error);
