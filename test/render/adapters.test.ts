@@ -72,6 +72,37 @@ describe('animation adapters', () => {
     expectPositions(video, 40, linear);
   });
 
+  it("anime.js through hyperframesAnime.register: on its composition's time, primed for frame 0", async () => {
+    // #a on the root's timeline (100 px/s); #c a child placed at 500 ms, which frame 0 shows at its
+    // starting x (50 px) only because registration primes the timeline; #d on the timeline of the
+    // composition "intro" (0.5 s to 1 s), 200 px/s from its start, held at its host's end.
+    const video = await renderFiles(
+      {
+        'index.html': stage(
+          `<div id="a" class="box" style="top:10px;left:10px"></div><div id="c" class="box" style="top:40px"></div>
+<div data-composition-id="intro" data-start="0.5" data-duration="0.3"><div id="d" class="box" style="top:70px;left:10px"></div></div>`,
+          '<script src="anime.umd.min.js"></script>',
+        ).replace(
+          '</body>',
+          `<script>
+  const main = anime.createTimeline({ autoplay: false });
+  main.add('#a', { x: 100, duration: 1000, ease: 'linear' }, 0);
+  main.add('#c', { x: [50, 100], duration: 500, ease: 'linear' }, 500);
+  hyperframesAnime.register('main', main, { labels: { half: 0.5 } });
+  const intro = anime.createTimeline({ autoplay: false });
+  intro.add('#d', { x: 200, duration: 1000, ease: 'linear' }, 0);
+  window.__hyperframes.hyperframesAnime.register('intro', intro);
+</script></body>`,
+        ),
+      },
+      { 'anime.umd.min.js': 'animejs/dist/bundles/anime.umd.min.js' },
+    );
+    expectPositions(video, 20, linear);
+    expectPositions(video, 50, (k) => (k < 15 ? 50 : Math.round(50 + (100 * (k - 15)) / FPS)), [0, 7, 15, 22, 29]);
+    // intro: on screen on [0.5, 0.8) s; 200 px/s from 0.5 s, from x = 10.
+    expectPositions(video, 80, (k) => Math.round(10 + (200 * (k - 15)) / FPS), [15, 18, 23]);
+  });
+
   it('Lottie (inline animation data) through window.__hfLottie: the frame for the time', async () => {
     // One 20x20 white solid moving x 10 → 110 over 30 frames at 30 fps, linearly.
     const data = {

@@ -151,9 +151,12 @@ function installInTop(win: PageWindow, config: RuntimeConfig): void {
     const id = host && host !== elements.root() ? host.getAttribute('data-composition-id') : null;
     return (id && config.timelineOffsets?.[id]) || 0;
   };
+  /** A composition id's start in composition seconds (0 for the root), or null for an id no composition has. */
+  const compositionStart = (id: string): number | null =>
+    id === elements.root()?.getAttribute('data-composition-id') ? 0 : (config.timelineOffsets?.[id] ?? null);
   const adapters: FramesmithAdapter[] = [
     gsapTimelinesAdapter(win, config.timelineOffsets ?? {}, (prefix, e) => log.report(prefix, e)),
-    hfAnimeAdapter(win),
+    hfAnimeAdapter(win, compositionStart, (prefix, e) => log.report(prefix, e)),
     hfLottieAdapter(win, compositionStartOf),
     hfSeekEventAdapter(win),
     hfReadyHooksAdapter(win, (fn, ms) => {
