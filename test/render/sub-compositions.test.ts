@@ -6,7 +6,8 @@
  * 0.8 s, which mounts `deep/level3.html` 0.1 s into it for 0.3 s: the innermost label is on screen from
  * 0.5 + 0.2 + 0.1 = 0.8 s to 1.1 s, frames 24..32 exactly.
  *
- * Level 1 also carries: a GSAP timeline registered under its own id, moving a box 100 px/s for 1 s
+ * Level 1 also carries: a GSAP timeline registered under its own id (its script finds its root with
+ * `document.querySelector('[data-composition-id="level1"]')`), moving a box 100 px/s for 1 s
  * from its host's start (at composition time t the box is 100 × (t − 0.5) px right, then holds, the
  * timeline being shorter than its host); scoped CSS by class
  * (`.card`) and by id (`#badge`) that must not reach the main document's `.card` and `#badge`; an
@@ -59,7 +60,9 @@ const LEVEL1 = `<!doctype html><html><head><style>.ignored-head-style{}</style><
   <div id="host2" data-composition-id="level2" data-composition-src="compositions/level2.html" data-start="0.2" data-duration="0.8"></div>
   <script>
     const tl = gsap.timeline({ paused: true });
-    tl.to('.mover', { x: 100, duration: 1, ease: 'none' });
+    // The scoped document answers a query for the composition's own element with that element.
+    const self = document.querySelector('[data-composition-id="level1"]');
+    tl.to(self.querySelector('.mover'), { x: 100, duration: 1, ease: 'none' });
     window.__timelines['level1'] = tl;
   </script>
 </div></template></body></html>`;

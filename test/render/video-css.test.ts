@@ -2,7 +2,8 @@
  * A video frame is drawn exactly where, and as, the browser would draw the <video>: CSS applies to it.
  * One 320x180 composition (6 frames) holds the same 160x90 indexed clip several times, each with one
  * property: object-fit contain (letterboxed), cover + object-position (cropped), a transform, opacity,
- * border radius with an element stacked above it, clip-path, and a filter. Every check is on pixels of
+ * border radius with an element stacked above it (and a box-shadow and outline, which HyperFrames does not
+ * draw: it hides the <video> under an <img> of the frame), clip-path, and a filter. Every check is on pixels of
  * every frame; the clip's frame k shows source frame k. Rendered with the frames extracted by ffmpeg
  * (painted as the element's background) and decoded in the page (`videoDecode: 'page'`: drawn into a
  * canvas given the video's box and visual properties).
@@ -27,7 +28,7 @@ video { position: absolute; }
 #cover { left: 90px; top: 0; width: 40px; height: 45px; object-fit: cover; object-position: 0% 0%; }
 #xf { left: 140px; top: 0; width: 80px; height: 45px; transform-origin: 0 0; transform: translate(20px, 70px) scale(0.75); }
 #fade { left: 240px; top: 0; width: 80px; height: 45px; opacity: 0.5; }
-#round { left: 0; top: 95px; width: 80px; height: 45px; border-radius: 12px; }
+#round { left: 0; top: 95px; width: 80px; height: 45px; border-radius: 12px; box-shadow: 0 10px 0 4px #0f0; outline: 3px solid #0f0; }
 #above { position: absolute; left: 60px; top: 125px; width: 30px; height: 30px; background: #f00; z-index: 2; }
 #clipped { left: 100px; top: 120px; width: 80px; height: 45px; clip-path: inset(0 50% 0 0); }
 #inverted { left: 230px; top: 120px; width: 80px; height: 45px; filter: invert(1); }`;
@@ -147,6 +148,13 @@ describe.each(['ffmpeg', 'page'] as const)('CSS applies to the video frame (vide
       expect(r > 200 && g < 50 && b < 50).toBe(true);
       const cell0 = rgb(k, 10, 100);
       expect(bit(k, 0) ? isWhite(cell0) : isBlack(cell0)).toBe(true);
+    }
+  });
+
+  it('the video draws no box-shadow and no outline, as in HyperFrames', () => {
+    for (let k = 0; k < FRAMES; k++) {
+      expect(isBlue(rgb(k, 40, 150)), `frame ${k}: shadow`).toBe(true);
+      expect(isBlue(rgb(k, 40, 93)), `frame ${k}: outline`).toBe(true);
     }
   });
 

@@ -3,9 +3,9 @@
  * wraps each one in `window.__framesmithScope(id, function (document, window, gsap, __hyperframes)
  * {…})`), so a file's script finds its own elements whichever host mounted it, as in HyperFrames:
  *
- * - `document.querySelector`, `querySelectorAll` and `getElementById` look only inside the
- *   composition's element (the one carrying `data-composition-id="<id>"`); everything else is the
- *   page's document;
+ * - `document.querySelector`, `querySelectorAll` and `getElementById` look only at the composition's
+ *   element (the one carrying `data-composition-id="<id>"`) and inside it, the element itself first
+ *   when it matches; everything else is the page's document;
  * - `gsap.to` / `from` / `fromTo` / `set`, the same methods of the timelines `gsap.timeline()`
  *   returns, and `gsap.utils.toArray` resolve selector strings inside the composition;
  * - `window.__timelines["<authored id>"]` is the composition's own entry (a second mount of a file
@@ -43,13 +43,29 @@ export function installScopes(win: Window & typeof globalThis, scopes: Record<st
 function scopedGlobals(win: Window & typeof globalThis, id: string, scope: Scope | undefined): [Document, Window, unknown, unknown] {
   const doc = win.document;
   const rootEl = () => doc.querySelector(`[data-composition-id="${CSS.escape(id)}"]`) ?? doc.documentElement;
-  const select = (selector: string): Element[] => Array.from(rootEl().querySelectorAll(selector));
+  // The composition's element itself first when it matches, then what is inside it: in document order,
+  // as HyperFrames' scoped queries answer (a script finding its own root by its id is common).
+  const select = (selector: string): Element[] => {
+    const root = rootEl();
+    const inside = Array.from(root.querySelectorAll(selector));
+    return root.matches(selector) ? [root, ...inside] : inside;
+  };
   const resolve = (targets: unknown) => (typeof targets === 'string' ? select(targets) : targets);
 
   const scopedDocument = new Proxy(doc, {
     get(target, prop) {
-      if (prop === 'querySelector') return (selector: string) => rootEl().querySelector(selector);
-      if (prop === 'querySelectorAll') return (selector: string) => rootEl().querySelectorAll(selector);
+      if (prop === 'querySelector') {
+        return (selector: string) => {
+          const root = rootEl();
+          return root.matches(selector) ? root : root.querySelector(selector);
+        };
+      }
+      if (prop === 'querySelectorAll') {
+        return (selector: string) => {
+          const root = rootEl();
+          return root.matches(selector) ? select(selector) : root.querySelectorAll(selector);
+        };
+      }
       if (prop === 'getElementById') {
         return (elementId: string) => {
           const root = rootEl();

@@ -27,8 +27,11 @@
 import type { DecodedVideoSpec, RuntimeConfig, VideoDecodeApi } from '../page-api.js';
 import { closeFrame, FrameSource, frameCounts } from './frame-source.js';
 import { timedElements } from './timed-elements.js';
+import { NOT_DRAWN } from './video-paint.js';
 
 const ATTR = 'data-framesmith-decoded';
+/** On the `<video>` whose frames a canvas draws: its rule takes away what HyperFrames does not draw (video-paint.ts). */
+const VIDEO_ATTR = 'data-framesmith-decoded-video';
 
 /** Properties copied from the video to its canvas at every `show`, as computed. */
 const COPIED = [
@@ -93,6 +96,16 @@ export function install(config: Pick<RuntimeConfig, 'rootSelector' | 'timedWithi
   if (win.__framesmithDecode) return;
   const elements = timedElements(win.document, { fps: { num: 1, den: 1 }, seed: 0, timed: [], ...config });
   const entries = new Map<number, Entry>();
+  let styleSheet: CSSStyleSheet | null = null;
+  const sheet = (): CSSStyleSheet => {
+    if (!styleSheet) {
+      const style = win.document.createElement('style');
+      style.id = '__framesmith-decode-style';
+      (win.document.head ?? win.document.documentElement).appendChild(style);
+      styleSheet = style.sheet!;
+    }
+    return styleSheet;
+  };
 
   const sync = (entry: Entry, visible: boolean) => {
     const computed = getComputedStyle(entry.video);
@@ -127,6 +140,8 @@ export function install(config: Pick<RuntimeConfig, 'rootSelector' | 'timedWithi
     canvas.style.setProperty('pointer-events', 'none', 'important');
     canvas.style.setProperty('display', 'none', 'important');
     video.after(canvas);
+    video.setAttribute(VIDEO_ATTR, String(spec.index));
+    sheet().insertRule(`video[${VIDEO_ATTR}="${spec.index}"]{${NOT_DRAWN}}`, sheet().cssRules.length);
     entries.set(spec.index, { video, canvas, context, source });
     return null;
   };

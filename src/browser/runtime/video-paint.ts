@@ -7,7 +7,8 @@
  *   the computed `object-fit`.
  * - `attach(videos)` — `videos: [{ index, naturalWidth, naturalHeight }]` (the source's display size).
  *   Marks each `<video>` with `data-framesmith-video="<index>"` and gives it a rule in a stylesheet
- *   of our own, so page scripts that rewrite the element's inline style cannot undo it.
+ *   of our own, so page scripts that rewrite the element's inline style cannot undo it; the rule also
+ *   takes its box-shadow and outline away (`NOT_DRAWN`).
  * - `show(changes)` — `changes: [{ index, url | null }]`. Loads every new frame (`Image` load event),
  *   then sets each video's rule: the frame as `background-image` (no-repeat, in the content box),
  *   `object-fit` → `background-size` and `object-position` → `background-position`, read from the
@@ -28,6 +29,12 @@ import type { RuntimeConfig, VideoPaintApi } from '../page-api.js';
 import { timedElements } from './timed-elements.js';
 
 const ATTR = 'data-framesmith-video';
+/**
+ * What a video framesmith draws frames for does not draw: HyperFrames hides the `<video>` and shows each
+ * frame in an `<img>` taking over a list of its visual properties, and its box-shadow and outline are not
+ * among them (a style pack's shadowed video has none there).
+ */
+export const NOT_DRAWN = 'box-shadow:none !important;outline:none !important';
 
 interface Entry {
   el: HTMLElement;
@@ -117,7 +124,7 @@ export function install(config: Pick<RuntimeConfig, 'rootSelector' | 'timedWithi
         if (!(el instanceof win.HTMLElement) || entries.has(v.index)) continue;
         el.setAttribute(ATTR, String(v.index));
         const at = target.insertRule(
-          `[${ATTR}="${v.index}"]{background-repeat:no-repeat !important;background-origin:content-box !important;background-clip:content-box !important}`,
+          `[${ATTR}="${v.index}"]{background-repeat:no-repeat !important;background-origin:content-box !important;background-clip:content-box !important;${NOT_DRAWN}}`,
           target.cssRules.length,
         );
         entries.set(v.index, {
