@@ -72,9 +72,9 @@ export function genericRole(key: string): GenericRole | null {
  * name reached only through the `font` shorthand: Arial, Helvetica, Liberation Sans → Liberation
  * Sans; Times New Roman, Times, Liberation Serif → Liberation Serif; Courier New, Courier, Liberation
  * Mono → Liberation Mono; DejaVu Sans → DejaVu Sans; Arimo, Tinos, Cousine → the Liberation face of
- * their metrics. Other system names (Verdana, Georgia, Segoe UI,
- * …) match nothing there and the next family of the list is used. (DejaVu Serif and DejaVu Sans Mono,
- * also Debian's, are not bundled: they match nothing here.)
+ * their metrics. Other system names (Verdana, Georgia, Segoe UI, …) match nothing there and the next
+ * family of the list is used. (DejaVu Serif and DejaVu Sans Mono, also Debian's, are not bundled: they
+ * match nothing here.)
  */
 export const SYSTEM_NAMES: Readonly<Record<string, GenericRole>> = {
   arial: 'sans',
