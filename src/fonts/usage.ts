@@ -4,9 +4,9 @@
  * `ctx.font = '32px Montserrat'`), and what each resolves to (catalog.ts).
  *
  * A family list resolves to its first family that is bundled, generic, an alias or declared by the
- * page with `@font-face` (a system name: see resolveInUsage). Every family before it that is none of these is unresolved: the render warns,
- * naming it and the face used instead (the resolved family; a generic family's face, generic.ts; else
- * the browser's standard face).
+ * page with `@font-face` (a system name: see resolveInUsage). Every family before it that is none of
+ * these is unresolved: the render warns, naming it and the face used instead (the resolved family; a
+ * generic family's face, generic.ts; else the browser's standard face).
  */
 import postcss, { type Root } from 'postcss';
 import { bundledFamilies, type FamilyResolution, FONT_ALIASES, normalizeFamily, resolveFamily, splitFamilies } from './catalog.js';

@@ -259,18 +259,17 @@ function mountFile(
 
   // The inner root goes into the host, without timing of its own.
   for (const attr of TIMING_ATTRIBUTES) if (attr !== 'data-composition-src') inner.removeAttribute(attr);
-  const mounted = whole ? content.childNodes.filter((n): n is HTMLElement => n.nodeType === 1) : [inner];
+  const nodes = whole ? [...content.childNodes] : [inner];
   if (!whole) {
     if (hostId) inner.removeAttribute('data-composition-id');
     else inner.setAttribute('data-composition-id', id);
     inner.setAttribute('data-framesmith-inner-root', '');
     sizeInnerRoot(host, inner);
   }
-  for (const el of mounted) rebaseAttributes(el, rebase);
+  for (const node of nodes) if (node.nodeType === 1) rebaseAttributes(node as HTMLElement, rebase);
   host.removeAttribute('data-composition-src');
   host.setAttribute('data-composition-file', relativeFile);
   if (hostId) host.setAttribute('data-composition-id', id);
-  const nodes = whole ? [...content.childNodes] : [inner];
   host.set_content('');
   for (const node of nodes) host.appendChild(node);
 

@@ -27,7 +27,7 @@
 import type { DecodedVideoSpec, RuntimeConfig, VideoDecodeApi } from '../page-api.js';
 import { closeFrame, FrameSource, frameCounts } from './frame-source.js';
 import { timedElements } from './timed-elements.js';
-import { NOT_DRAWN } from './video-paint.js';
+import { lazySheet, NOT_DRAWN } from './video-paint.js';
 
 const ATTR = 'data-framesmith-decoded';
 /** On the `<video>` whose frames a canvas draws: its rule takes away what HyperFrames does not draw (video-paint.ts). */
@@ -96,16 +96,7 @@ export function install(config: Pick<RuntimeConfig, 'rootSelector' | 'timedWithi
   if (win.__framesmithDecode) return;
   const elements = timedElements(win.document, { fps: { num: 1, den: 1 }, seed: 0, timed: [], ...config });
   const entries = new Map<number, Entry>();
-  let styleSheet: CSSStyleSheet | null = null;
-  const sheet = (): CSSStyleSheet => {
-    if (!styleSheet) {
-      const style = win.document.createElement('style');
-      style.id = '__framesmith-decode-style';
-      (win.document.head ?? win.document.documentElement).appendChild(style);
-      styleSheet = style.sheet!;
-    }
-    return styleSheet;
-  };
+  const sheet = lazySheet(win.document, '__framesmith-decode-style');
 
   const sync = (entry: Entry, visible: boolean) => {
     const computed = getComputedStyle(entry.video);

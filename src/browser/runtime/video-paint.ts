@@ -36,6 +36,20 @@ const ATTR = 'data-framesmith-video';
  */
 export const NOT_DRAWN = 'box-shadow:none !important;outline:none !important';
 
+/** A stylesheet of our own in `doc`, made (a `<style id>` in the head) the first time the returned function is called. */
+export function lazySheet(doc: Document, id: string): () => CSSStyleSheet {
+  let sheet: CSSStyleSheet | null = null;
+  return () => {
+    if (!sheet) {
+      const style = doc.createElement('style');
+      style.id = id;
+      (doc.head ?? doc.documentElement).appendChild(style);
+      sheet = style.sheet!;
+    }
+    return sheet;
+  };
+}
+
 interface Entry {
   el: HTMLElement;
   rule: CSSStyleRule;
@@ -53,7 +67,6 @@ export function install(config: Pick<RuntimeConfig, 'rootSelector' | 'timedWithi
   if (win.__framesmithVideo) return;
   const elements = timedElements(win.document, { fps: { num: 1, den: 1 }, seed: 0, timed: [], ...config });
   const entries = new Map<number, Entry>();
-  let sheet: CSSStyleSheet | null = null;
 
   const px = (value: string) => {
     const n = parseFloat(value);
@@ -67,14 +80,7 @@ export function install(config: Pick<RuntimeConfig, 'rootSelector' | 'timedWithi
       fit: cs.objectFit || 'fill',
     };
   };
-  const ensureSheet = (): CSSStyleSheet => {
-    if (sheet) return sheet;
-    const style = win.document.createElement('style');
-    style.id = '__framesmith-video-style';
-    (win.document.head || win.document.documentElement).appendChild(style);
-    sheet = style.sheet!;
-    return sheet;
-  };
+  const ensureSheet = lazySheet(win.document, '__framesmith-video-style');
   const sizeFor = (entry: Entry): string => {
     const box = contentBox(entry.el);
     const natural = `${entry.naturalWidth}px ${entry.naturalHeight}px`;
