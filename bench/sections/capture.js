@@ -11,8 +11,9 @@
  *   PSNR/SSIM of each output against the lossless frames in yuv420p BT.709 (the output's own space):
  *   the loss a JPEG quality adds on top of the encode;
  * - encoder: ffmpeg CPU (x264) for 60 moving frames and for 30 moving + 30 repeated, per preset, with
- *   the current settings (`QUALITY_PRESETS`) and a faster candidate measured to keep the preset's
- *   PSNR/SSIM: what a moving frame and a repeated one cost, and the quality.
+ *   framesmith's settings (`QUALITY_PRESETS[q].x264`) and HyperFrames' (`hyperframesX264`), which
+ *   framesmith's were measured to match in PSNR/SSIM: what a moving frame and a repeated one cost,
+ *   and the quality.
  */
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
@@ -35,15 +36,8 @@ const SHOTS = {
 const QUALITY_SHOTS = ['jpeg95', 'jpeg90', 'jpeg85', 'jpeg80'];
 /** Moving frames compared (`BENCH_CAPTURE_FRAMES` overrides: a quick check of the section). */
 const QUALITY_FRAMES = Number(process.env.BENCH_CAPTURE_FRAMES) || 30;
-/**
- * Faster x264 settings measured to keep each preset's PSNR/SSIM (BENCHMARKS.md, 2026-12-07), compared
- * with the current ones (`QUALITY_PRESETS`); draft's ultrafast has no faster preset.
- */
-const CANDIDATES = {
-  draft: null,
-  standard: { x264Crf: 17, x264Preset: 'faster' },
-  high: { x264Crf: 14, x264Preset: 'medium' },
-};
+/** The presets whose encoder figures are compared with HyperFrames' settings (draft's are the same). */
+const ENCODER_PRESETS = ['draft', 'standard', 'looks', 'high'];
 
 export async function captureSection(ctx) {
   const out = ctx.section('capture', 'Capture and encode levers (issue 21 items 3, 4): screenshot format, JPEG quality, encoder settings');
@@ -129,10 +123,11 @@ export async function captureSection(ctx) {
     reference,
   ]);
 
-  const encode = async (name, quality, list, presets) => {
+  // `hyperframes`: the quality's x264 settings replaced by HyperFrames' for this encode.
+  const encode = async (name, quality, list, hyperframes = false) => {
     const saved = { ...fs.QUALITY_PRESETS[quality] };
-    if (presets) Object.assign(fs.QUALITY_PRESETS[quality], presets);
-    const output = path.join(work, `${name}-${quality}-${presets ? 'candidate' : 'current'}.mp4`);
+    if (hyperframes) fs.QUALITY_PRESETS[quality].x264 = { ...saved.hyperframesX264 };
+    const output = path.join(work, `${name}-${quality}-${hyperframes ? 'hyperframes' : 'framesmith'}.mp4`);
     const base = treeCpuMs(process.pid);
     const own = process.cpuUsage();
     try {
@@ -200,11 +195,12 @@ export async function captureSection(ctx) {
   const moving = [...frames.png, ...[...frames.png].reverse()];
   const holding = [...frames.png, ...frames.png.slice(-1).flatMap((f) => Array(QUALITY_FRAMES).fill(f))];
   const encoderRows = [];
-  for (const [quality, candidate] of Object.entries(CANDIDATES)) {
-    for (const which of candidate ? ['current', 'candidate'] : ['current']) {
-      const presets = which === 'candidate' ? candidate : null;
-      const m = await encode('png', quality, moving, presets);
-      const h = await encode('png', quality, holding, presets);
+  for (const quality of ENCODER_PRESETS) {
+    const { x264, hyperframesX264 } = fs.QUALITY_PRESETS[quality];
+    const same = x264.preset === hyperframesX264.preset && x264.crf === hyperframesX264.crf;
+    for (const which of same ? ['framesmith'] : ['framesmith', 'hyperframes']) {
+      const m = await encode('png', quality, moving, which === 'hyperframes');
+      const h = await encode('png', quality, holding, which === 'hyperframes');
       const movingFrame = m.encoderCpuMs / moving.length;
       const repeat = (h.encoderCpuMs - m.encoderCpuMs / 2) / QUALITY_FRAMES;
       const q = await metrics(m.output, reference, QUALITY_FRAMES);

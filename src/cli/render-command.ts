@@ -159,7 +159,7 @@ export function registerRender(program: Command, context: CommandContext): void 
     .addOption(
       new Option(
         '-q, --quality <preset>',
-        "encoder quality, HyperFrames' names: draft (x264 ultrafast CRF 28), standard (medium, CRF 18), looks (medium, CRF 16; HyperFrames' default), high = delivery (slow, CRF 15); webm: the same CRF; mov: fixed ProRes 4444",
+        "encoder quality, HyperFrames' names, each at HyperFrames' quality with faster x264 settings: draft (x264 ultrafast CRF 28), standard (faster, CRF 17), looks (faster, CRF 15; HyperFrames' default), high = delivery (medium, CRF 14); with --crf or --video-bitrate HyperFrames' x264 preset; webm: HyperFrames' CRF; mov: fixed ProRes 4444",
       )
         .choices(QUALITY_NAMES)
         .default('standard'),

@@ -10,17 +10,20 @@
  * | mov    | prores_ks 4444   | yuva444p10le (alpha kept), BT.709 tags        | QuickTime |
  * | gif    | palettegen / paletteuse, one palette per render (see gifPaletteArgs) | GIF89a, `gifLoop` (0: forever) |
  *
- * Quality presets, each name meaning what it means in HyperFrames 0.8.170 (`hyperframes render -q`):
- * x264 CRF and preset; VP9 the same CRF with `-b:v 0`, deadline `realtime` for draft else `good`, and
- * `-cpu-used` 4 unless `vp9CpuUsed` says otherwise.
+ * Quality presets, HyperFrames 0.8.170's names (`hyperframes render -q`). Each name's x264 settings
+ * are the fastest measured to keep the PSNR and SSIM of HyperFrames' settings for that name
+ * (BENCHMARKS.md, "Encoder settings by measurement"); `crf` and `videoBitrate` are HyperFrames' rate
+ * controls and come with HyperFrames' x264 preset, so a HyperFrames command line that sets them
+ * encodes as HyperFrames does; so does HDR (not measured). VP9: HyperFrames' CRF with `-b:v 0`,
+ * deadline `realtime` for draft else `good`, and `-cpu-used` 4 unless `vp9CpuUsed` says otherwise.
  *
- * | preset   | CRF | x264 preset | VP9 deadline |
- * |----------|-----|-------------|--------------|
- * | draft    | 28  | ultrafast   | realtime     |
- * | standard | 18  | medium      | good         |
- * | looks    | 16  | medium      | good         |
- * | high     | 15  | slow        | good         |
- * | delivery | 15  | slow        | good         |
+ * | preset   | x264 (framesmith) | x264 (HyperFrames) | VP9 deadline |
+ * |----------|-------------------|--------------------|--------------|
+ * | draft    | ultrafast, CRF 28 | ultrafast, CRF 28  | realtime     |
+ * | standard | faster, CRF 17    | medium, CRF 18     | good         |
+ * | looks    | faster, CRF 15    | medium, CRF 16     | good         |
+ * | high     | medium, CRF 14    | slow, CRF 15       | good         |
+ * | delivery | medium, CRF 14    | slow, CRF 15       | good         |
  *
  * `crf` replaces the preset's CRF; `videoBitrate` (e.g. `5M`) targets a bitrate instead (x264: `-b:v`;
  * VP9: `-b:v` without `-crf`). They exclude each other and apply to mp4 and webm only: ProRes has fixed
@@ -43,20 +46,50 @@ export type VideoFormat = 'mp4' | 'webm' | 'mov' | 'gif' | 'png';
 /** `looks` is HyperFrames' default (standard at CRF 16); `delivery` is another name for `high`. */
 export type Quality = 'draft' | 'standard' | 'looks' | 'high' | 'delivery';
 
+/** An x264 preset and constant rate factor. */
+export interface X264Settings {
+  preset: string;
+  crf: number;
+}
+
+/** What one quality name encodes with (see the module comment). */
+export interface QualityPreset {
+  /** x264 of a plain mp4 render of this name: the fastest settings measured to keep `hyperframesX264`'s quality. */
+  x264: X264Settings;
+  /** x264 as HyperFrames 0.8.170 sets it for this name: used with `crf`, `videoBitrate` and HDR. */
+  hyperframesX264: X264Settings;
+  vp9Crf: number;
+  vp9Deadline: string;
+  vp9CpuUsed: number;
+}
+
 /**
- * Each quality's x264 CRF and preset (mp4) and libvpx-vp9 CRF, deadline and cpu-used (webm); `crf`,
- * `videoBitrate` and `vp9CpuUsed` override them. Default quality: `standard`.
+ * Each quality's settings (see the module comment); `crf`, `videoBitrate` and `vp9CpuUsed` override
+ * them. Default quality: `standard`. Measured with 60 frames of 1080p (lavfi testsrc2, and the same
+ * under heavy temporal noise), x264 CPU / PSNR / SSIM against HyperFrames' settings: standard 0.54–0.67×
+ * CPU, +0.1/+0.4 dB; looks 0.46–0.72×, +0.2/+0.3 dB; high 0.48–0.57×, +0.8/+1.0 dB (files 2–21 %
+ * larger); `node bench/run.js capture` measures both on captured frames.
  */
-export const QUALITY_PRESETS: Record<
-  Quality,
-  { x264Crf: number; x264Preset: string; vp9Crf: number; vp9Deadline: string; vp9CpuUsed: number }
-> = {
-  draft: { x264Crf: 28, x264Preset: 'ultrafast', vp9Crf: 28, vp9Deadline: 'realtime', vp9CpuUsed: 4 },
-  standard: { x264Crf: 18, x264Preset: 'medium', vp9Crf: 18, vp9Deadline: 'good', vp9CpuUsed: 4 },
-  looks: { x264Crf: 16, x264Preset: 'medium', vp9Crf: 16, vp9Deadline: 'good', vp9CpuUsed: 4 },
-  high: { x264Crf: 15, x264Preset: 'slow', vp9Crf: 15, vp9Deadline: 'good', vp9CpuUsed: 4 },
-  delivery: { x264Crf: 15, x264Preset: 'slow', vp9Crf: 15, vp9Deadline: 'good', vp9CpuUsed: 4 },
+export const QUALITY_PRESETS: Record<Quality, QualityPreset> = {
+  draft: { x264: x264('ultrafast', 28), hyperframesX264: x264('ultrafast', 28), vp9Crf: 28, vp9Deadline: 'realtime', vp9CpuUsed: 4 },
+  standard: { x264: x264('faster', 17), hyperframesX264: x264('medium', 18), vp9Crf: 18, vp9Deadline: 'good', vp9CpuUsed: 4 },
+  looks: { x264: x264('faster', 15), hyperframesX264: x264('medium', 16), vp9Crf: 16, vp9Deadline: 'good', vp9CpuUsed: 4 },
+  high: { x264: x264('medium', 14), hyperframesX264: x264('slow', 15), vp9Crf: 15, vp9Deadline: 'good', vp9CpuUsed: 4 },
+  delivery: { x264: x264('medium', 14), hyperframesX264: x264('slow', 15), vp9Crf: 15, vp9Deadline: 'good', vp9CpuUsed: 4 },
 };
+
+function x264(preset: string, crf: number): X264Settings {
+  return { preset, crf };
+}
+
+/**
+ * The x264 settings an mp4 encode of `options` uses: HyperFrames' for the quality when a rate control
+ * of HyperFrames' is given (`crf`, `videoBitrate`) or the encode is HDR, else framesmith's measured ones.
+ */
+export function x264SettingsOf(options: Pick<VideoEncoderOptions, 'quality' | 'crf' | 'videoBitrate' | 'hdr'>): X264Settings {
+  const quality = QUALITY_PRESETS[options.quality ?? 'standard'];
+  return options.crf !== undefined || options.videoBitrate !== undefined || options.hdr ? quality.hyperframesX264 : quality.x264;
+}
 
 /** The `-cpu-used` range of libvpx-vp9 (higher: faster, larger for the same quality). */
 export const VP9_CPU_USED_RANGE = { min: -8, max: 8 } as const;
@@ -135,9 +168,13 @@ export function evenSize(width: number, height: number): { width: number; height
  * 22): the preset alone 44.32 dB, SSIM 0.99555, 4.29 MB, 15.6 CPU-s, 1.7 CPU-s left after a chunk's
  * last frame; these settings at CRF 22: 44.41 dB, SSIM 0.99584, 4.86 MB (+13 %), 11.3 CPU-s, 0.12–0.16
  * CPU-s left. (Lookahead 5 frames at CRF 17 kept the quality at +5 % size but left 0.4–0.7 CPU-s; no
- * B-frames with frame threads at CRF 22, 0.2–0.3 CPU-s.)
+ * B-frames with frame threads at CRF 22, 0.2–0.3 CPU-s.) With the measured presets (faster, CRF 17
+ * for standard) the offset is 3: 60 frames of 1080p testsrc2 (clean, and under heavy noise) against
+ * HyperFrames' settings as segments (medium at CRF 22 / 20, slow at 19): standard faster CRF 20 52.26 /
+ * 41.39 dB against 51.33 / 40.63, at 0.56× the CPU; looks faster CRF 18 53.99 / 42.59 against 53.27 /
+ * 41.36; at an offset of 4, looks lost 0.15 dB on the clean frames.
  */
-export const SEGMENT_X264 = { params: 'bframes=0:rc-lookahead=0:sync-lookahead=0:sliced-threads=1', crfOffset: 4 } as const;
+export const SEGMENT_X264 = { params: 'bframes=0:rc-lookahead=0:sync-lookahead=0:sliced-threads=1', crfOffset: 3 } as const;
 
 /** x264 presets without the macroblock tree (no lookahead): a segment's CRF stays theirs. */
 const PRESETS_WITHOUT_MBTREE = new Set(['ultrafast', 'superfast']);
@@ -146,11 +183,10 @@ const BT709_TAGS = ['-color_primaries', 'bt709', '-color_trc', 'bt709', '-colors
 
 /** The rate control arguments of x264 or VP9 (see the module comment). */
 function rateControl(options: VideoEncoderOptions, codec: 'x264' | 'vp9'): string[] {
-  const quality = QUALITY_PRESETS[options.quality ?? 'standard'];
   if (options.videoBitrate !== undefined) return ['-b:v', options.videoBitrate];
-  let crf = options.crf ?? (codec === 'x264' ? quality.x264Crf : quality.vp9Crf);
-  if (codec === 'x264' && options.segment && !PRESETS_WITHOUT_MBTREE.has(quality.x264Preset))
-    crf = Math.min(51, crf + SEGMENT_X264.crfOffset);
+  const x264 = x264SettingsOf(options);
+  let crf = options.crf ?? (codec === 'x264' ? x264.crf : QUALITY_PRESETS[options.quality ?? 'standard'].vp9Crf);
+  if (codec === 'x264' && options.segment && !PRESETS_WITHOUT_MBTREE.has(x264.preset)) crf = Math.min(51, crf + SEGMENT_X264.crfOffset);
   return codec === 'x264' ? ['-crf', String(crf)] : ['-crf', String(crf), '-b:v', '0'];
 }
 
@@ -222,7 +258,7 @@ export function encoderArgs(options: VideoEncoderOptions): string[] {
     );
   }
   if (options.format === 'mp4' && options.hdr)
-    return hdrMp4Args({ ...options, hdr: options.hdr }, input, filters, quality.x264Preset, rateControl(options, 'x264'));
+    return hdrMp4Args({ ...options, hdr: options.hdr }, input, filters, x264SettingsOf(options).preset, rateControl(options, 'x264'));
   if (options.format === 'mp4') {
     filters.push('scale=out_color_matrix=bt709:out_range=tv', 'format=yuv420p', fill);
     return [
@@ -234,7 +270,7 @@ export function encoderArgs(options: VideoEncoderOptions): string[] {
       '-c:v',
       'libx264',
       '-preset',
-      quality.x264Preset,
+      x264SettingsOf(options).preset,
       ...rateControl(options, 'x264'),
       ...fixedGop(options),
       ...(options.segment ? ['-x264-params', SEGMENT_X264.params] : []),
