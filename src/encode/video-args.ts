@@ -176,6 +176,16 @@ export function evenSize(width: number, height: number): { width: number; height
  */
 export const SEGMENT_X264 = { params: 'bframes=0:rc-lookahead=0:sync-lookahead=0:sliced-threads=1', crfOffset: 3 } as const;
 
+/**
+ * What decides an encoder's output besides a render's own options: every quality's settings and a
+ * segment's. Part of the keys under which encoded segments are reused (src/render/incremental.ts,
+ * plan-memo.ts), so a build that encodes otherwise does not reuse an earlier build's segments, even at
+ * the same version number.
+ */
+export function encoderSettingsPrint(): string {
+  return JSON.stringify({ presets: QUALITY_PRESETS, segment: SEGMENT_X264 });
+}
+
 /** x264 presets without the macroblock tree (no lookahead): a segment's CRF stays theirs. */
 const PRESETS_WITHOUT_MBTREE = new Set(['ultrafast', 'superfast']);
 

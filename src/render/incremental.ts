@@ -10,7 +10,8 @@
  * - A render's global part (`renderPrint`) is everything else that decides pixels: the project files'
  *   content hashes from the plan (the HTML documents aside: their content is the DOM, audio and video
  *   sources aside: sound is not in a segment, video frames are in the frame keys), the size, rate and
- *   scale, the encoder settings, the browser, ffmpeg and framesmith versions, fonts and seed.
+ *   scale, the encoder settings (the render's and every preset's: `encoderSettingsPrint`), the
+ *   browser, ffmpeg and framesmith versions, fonts and seed.
  * - A chunk's key (`chunkKey`) hashes the global part, its frame range and its frames' keys.
  *
  * How a chunk uses it (src/render/chunk.ts): when the range was rendered before (a `ranges/` record
@@ -37,6 +38,7 @@ import type { CaptureHooks } from '../capture/hooks.js';
 import type { CaptureWorker } from '../capture/worker.js';
 import type { SegmentStore } from '../cache/segments.js';
 import { segmentFileName, type ChunkIncrementalReport, type ChunkJob, type ChunkResult } from '../plan/chunks.js';
+import { encoderSettingsPrint } from '../encode/video-args.js';
 import type { RenderStorage } from '../storage/storage.js';
 import type { RenderPlan } from '../plan/types.js';
 import { FRAMESMITH_VERSION } from '../version.js';
@@ -68,6 +70,7 @@ export function renderPrint(plan: RenderPlan): string {
       browser,
       render: { id: render.compositionId, w: render.width, h: render.height, scale: render.deviceScaleFactor ?? 1, fps: render.fps },
       output,
+      encoder: encoderSettingsPrint(),
       page: { fonts: page.fonts, webGpu: page.requiresWebGpu, root: page.rootOptions, seed: page.seed },
       files: plan.files.filter((f) => !outsideGlobal(f.path, plan)).map((f) => [f.path, f.sha256]),
     }),

@@ -12,8 +12,8 @@
  *
  * The record's key (`planMemoKey`) hashes the entry's path, every option that can change a frame or
  * the file (all but the output path, callbacks, workers and deadlines), the `FRAMESMITH_*` and
- * `PRODUCER_*` variables that can, and the identity (path, size, mtime) of ffmpeg, ffprobe and the
- * browser. The next render with that key lists the project again and hashes every file: the same
+ * `PRODUCER_*` variables that can, every quality preset's encoder settings (`encoderSettingsPrint`),
+ * and the identity (path, size, mtime) of ffmpeg, ffprobe and the browser. The next render with that key lists the project again and hashes every file: the same
  * files with the same content (none added, none removed) is a hit, and its segments are assembled
  * as they are — a page is deterministic in its inputs (the premise of every incremental render).
  *
@@ -33,6 +33,7 @@ import type { SegmentStore } from '../cache/segments.js';
 import { locate } from '../media/tools.js';
 import { listProject } from '../plan/freeze.js';
 import type { RenderPlan } from '../plan/types.js';
+import { encoderSettingsPrint } from '../encode/video-args.js';
 import { FRAMESMITH_VERSION } from '../version.js';
 import { INCREMENTAL_VERSION } from './incremental.js';
 import type { ResolvedRenderOptions } from './options.js';
@@ -120,6 +121,7 @@ export async function planMemoKey(options: ResolvedRenderOptions, env: NodeJS.Pr
     JSON.stringify({
       memo: INCREMENTAL_VERSION,
       framesmith: FRAMESMITH_VERSION,
+      encoder: encoderSettingsPrint(),
       input: path.resolve(options.input),
       options: keyed,
       env: vars,

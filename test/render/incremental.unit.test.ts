@@ -8,6 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SegmentStore } from '../../src/cache/segments.js';
+import { QUALITY_PRESETS } from '../../src/encode/video-args.js';
 import { chunkKey, RANGE_HISTORY, rangeKey, renderPrint, withRangeHistory } from '../../src/render/incremental.js';
 import { PLAN_SCHEMA, type RenderPlan } from '../../src/plan/types.js';
 
@@ -60,6 +61,17 @@ describe('renderPrint: the global part of every frame key', () => {
     const wider = plan(base);
     wider.render.width = 320;
     expect(renderPrint(wider)).not.toBe(same);
+  });
+  it("covers the quality presets' settings: a build that encodes otherwise reuses no segment", () => {
+    const same = renderPrint(plan(base));
+    const saved = QUALITY_PRESETS.standard.x264;
+    QUALITY_PRESETS.standard.x264 = { ...saved, crf: saved.crf + 1 };
+    try {
+      expect(renderPrint(plan(base))).not.toBe(same);
+    } finally {
+      QUALITY_PRESETS.standard.x264 = saved;
+    }
+    expect(renderPrint(plan(base))).toBe(same);
   });
   it('chunk and range keys depend on the range', () => {
     expect(chunkKey('g', { first: 0, count: 5 }, ['a'])).not.toBe(chunkKey('g', { first: 5, count: 5 }, ['a']));
