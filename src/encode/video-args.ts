@@ -12,7 +12,7 @@
  *
  * Quality presets, HyperFrames 0.8.170's names (`hyperframes render -q`). Each name's x264 settings
  * are the fastest measured to keep the PSNR and SSIM of HyperFrames' settings for that name
- * (BENCHMARKS.md, "Encoder settings by measurement"); `crf` and `videoBitrate` are HyperFrames' rate
+ * (BENCHMARKS.md, "x264 settings per quality, measured"); `crf` and `videoBitrate` are HyperFrames' rate
  * controls and come with HyperFrames' x264 preset, so a HyperFrames command line that sets them
  * encodes as HyperFrames does; so does HDR (not measured). VP9: HyperFrames' CRF with `-b:v 0`,
  * deadline `realtime` for draft else `good`, and `-cpu-used` 4 unless `vp9CpuUsed` says otherwise.
