@@ -8,19 +8,10 @@
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll } from 'vitest';
-import { RUN_DIR_ENV } from './global.js';
+import { alive, RUN_DIR_ENV } from './global.js';
 
 const lock = path.join(process.env[RUN_DIR_ENV] ?? '.vitest-tmp', 'system-files.lock');
 const POLL_MS = 200;
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
 
 beforeAll(async () => {
   for (;;) {
