@@ -194,10 +194,11 @@ const BT709_TAGS = ['-color_primaries', 'bt709', '-color_trc', 'bt709', '-colors
 /** The rate control arguments of x264 or VP9 (see the module comment). */
 function rateControl(options: VideoEncoderOptions, codec: 'x264' | 'vp9'): string[] {
   if (options.videoBitrate !== undefined) return ['-b:v', options.videoBitrate];
+  if (codec === 'vp9') return ['-crf', String(options.crf ?? QUALITY_PRESETS[options.quality ?? 'standard'].vp9Crf), '-b:v', '0'];
   const x264 = x264SettingsOf(options);
-  let crf = options.crf ?? (codec === 'x264' ? x264.crf : QUALITY_PRESETS[options.quality ?? 'standard'].vp9Crf);
-  if (codec === 'x264' && options.segment && !PRESETS_WITHOUT_MBTREE.has(x264.preset)) crf = Math.min(51, crf + SEGMENT_X264.crfOffset);
-  return codec === 'x264' ? ['-crf', String(crf)] : ['-crf', String(crf), '-b:v', '0'];
+  const crf = options.crf ?? x264.crf;
+  // A segment has no macroblock tree (no lookahead): see SEGMENT_X264.
+  return ['-crf', String(options.segment && !PRESETS_WITHOUT_MBTREE.has(x264.preset) ? Math.min(51, crf + SEGMENT_X264.crfOffset) : crf)];
 }
 
 /**
