@@ -9,7 +9,6 @@
  * Ordinary writers always move mtime, so this only happens on purpose.
  */
 import { createHash } from 'node:crypto';
-import { createReadStream } from 'node:fs';
 import { mkdir, open, readFile, rename, rm, stat as statFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { BigIntStats } from 'node:fs';
@@ -20,6 +19,8 @@ import { ownToken } from './owner.js';
 export const SOURCE_MEMO_FILE = 'sources.json';
 /** The persistent memo keeps at most this many files (least recently used dropped first). */
 const MEMO_LIMIT = 5_000;
+/** Bytes read at a time while hashing. */
+const HASH_READ_BYTES = 4 << 20;
 
 interface MemoRecord {
   id: string;
@@ -96,9 +97,16 @@ async function hashOnce(filePath: string): Promise<{ id: string; key: string }> 
     if (!before.isFile())
       throw new CacheError('source_unreadable', `${filePath} is not a regular file; pass a video file`, { path: filePath });
     const hash = createHash('sha256');
-    // Streamed in 1 MiB chunks from the already-open descriptor: memory stays flat for any file size.
-    const stream = createReadStream('', { fd: handle.fd, autoClose: false, highWaterMark: 1 << 20 });
-    for await (const chunk of stream) hash.update(chunk as Buffer);
+    // Read through one reused buffer from the already-open descriptor: memory stays flat for any file
+    // size, and no chunk is left for the collector (a stream's fresh 1 MiB chunks cost a third as much
+    // again as the hashing itself, measured on 160 MB of video).
+    const buffer = Buffer.allocUnsafe(HASH_READ_BYTES);
+    for (let position = 0; ; ) {
+      const { bytesRead } = await handle.read(buffer, 0, buffer.length, position);
+      if (bytesRead === 0) break;
+      hash.update(buffer.subarray(0, bytesRead));
+      position += bytesRead;
+    }
     identityStats.filesHashed++;
     const after = await handle.stat({ bigint: true });
     if (memoKey(before) !== memoKey(after)) return { id: '', key: '' };

@@ -10,7 +10,7 @@ import type { FrameImageFormat } from '../capture/page.js';
 import { settleDuration } from '../composition/duration.js';
 import type { Composition } from '../composition/model.js';
 import { GIF_DEFAULT_MAX_FPS } from '../encode/video-args.js';
-import { pageMediaInfo, parseWithMedia } from '../load/media.js';
+import { checkMediaFiles, pageMediaInfo, parseWithMedia } from '../load/media.js';
 import { RemoteMedia } from '../load/remote-media.js';
 import { toNumber } from '../media/rational.js';
 import type { OutputFormat } from '../stages/stage.js';
@@ -57,6 +57,10 @@ export async function loadComposition(
     warn: (w) => warnings.add(w),
     gsap: gsap ? { ...gsap, urlPrefix: GSAP_URL_PREFIX } : null,
   });
+  // Every media file probed from now on, while the browser starts: the page's runtime needs the probes
+  // (sizes, lengths) before it loads. The check is memoized per composition; whoever awaits it later
+  // (the media stages, the runtime) reports a failure, so this early start only marks it handled.
+  checkMediaFiles(composition).catch(() => {});
   if (format === 'gif' && options.fps === undefined && toNumber(composition.fps) > GIF_DEFAULT_MAX_FPS) {
     // GIF delays are whole centiseconds and every frame costs size: a lower rate unless asked.
     composition.fps = { num: GIF_DEFAULT_MAX_FPS, den: 1 };

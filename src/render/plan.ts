@@ -86,6 +86,7 @@ export async function planRender(
   try {
     progress('parse');
     const composition = await loadComposition(input, options, format, remote, warnings);
+    video.hashSources(composition);
     timings.parse = Math.round(performance.now() - started);
     cancelled();
     workDir = await makeTempDir('framesmith-plan-');

@@ -1,11 +1,12 @@
 /**
  * The video stage of a plan phase (src/render/plan.ts): what extracting each `<video>`'s frames needs,
  * and nothing extracted. `prepare` probes every video file (a missing or damaged one fails the plan,
- * naming the element) and hashes its content while the page loads; the first page's `setupPage`
+ * naming the element) and hashes its content (from the parse on, `hashSources`, while the browser starts); the first page's `setupPage`
  * measures where each video is drawn, as the live stage does (video-frames.ts), and plans its
  * extraction (src/extract/plan.ts: trim, rates, loop, size, format, colour). `recipes()` then gives the
  * videos a plan freezes; the chunks extract the frames their ranges show (src/extract/shared-frames.ts).
  */
+import path from 'node:path';
 import type { Page } from 'puppeteer-core';
 import { sourceIdentity } from '../cache/identity.js';
 import { toExtractError } from '../extract/errors.js';
@@ -20,6 +21,7 @@ import { checkMediaFiles } from '../load/media.js';
 import { mediaError, type MediaFailure } from '../media/errors.js';
 import { probeMedia } from '../media/probe.js';
 import { formatRational } from '../media/rational.js';
+import type { Composition } from '../composition/model.js';
 import type { PlannedVideo } from '../plan/types.js';
 import type { RenderStage, StageContext } from './stage.js';
 import { measuredRequests } from './video-frames.js';
@@ -41,6 +43,12 @@ export interface VideoRecipesOptions {
 export type VideoRecipesStage = RenderStage & {
   /** The videos' recipes, once the first page planned them (null before; [] without videos). */
   recipes(): Promise<VideoRecipe[]> | null;
+  /**
+   * Starts hashing every local video file of `composition` now (call it right after the parse), so the
+   * hashing runs while the browser starts instead of after the page measured the videos. Optional:
+   * `prepare` starts what was not started.
+   */
+  hashSources(composition: Composition): void;
 };
 
 /** JPEG quality of extracted frames: the engine's default (`ExtractOptions.jpegQuality`). */
@@ -50,7 +58,17 @@ const JPEG_QUALITY = 3;
 export function videoRecipesStage(options: VideoRecipesOptions = {}): VideoRecipesStage {
   let context: StageContext | null = null;
   let placed: PlacedVideo[] = [];
-  let hashes: Promise<Map<string, string>> = Promise.resolve(new Map());
+  let hashes: Promise<Map<string, string>> | null = null;
+  /** Each file's identity, or null when hashing failed (`plan` hashes again and throws). */
+  const hashAll = (files: string[]): Promise<Map<string, string>> =>
+    Promise.all(
+      [...new Set(files)].map((f) =>
+        sourceIdentity(f, { memoDir: options.memoDir }).then(
+          (id) => [f, id] as const,
+          () => null,
+        ),
+      ),
+    ).then((pairs) => new Map(pairs.filter((p): p is readonly [string, string] => p !== null)));
   let ready: Promise<VideoRecipe[]> | null = null;
 
   const plan = async (page: Page): Promise<VideoRecipe[]> => {
@@ -74,7 +92,7 @@ export function videoRecipesStage(options: VideoRecipesOptions = {}): VideoRecip
             loop,
             frameCount: extraction.frameCount,
             file: info.file,
-            sourceId: (await hashes).get(info.file) ?? (await sourceIdentity(info.file, { memoDir: options.memoDir })),
+            sourceId: (await hashes)?.get(info.file) ?? (await sourceIdentity(info.file, { memoDir: options.memoDir })),
             recipe: freezeRecipe(extraction),
           };
         } catch (error) {
@@ -100,17 +118,13 @@ export function videoRecipesStage(options: VideoRecipesOptions = {}): VideoRecip
       context = ctx;
       await checkMediaFiles(ctx.composition);
       placed = await placeVideos(ctx.composition);
-      // Hashed while the page loads; a failure is reported by `plan` (which hashes again and throws).
-      const files = [...new Set(placed.map((v) => v.info.file))];
-      hashes = Promise.all(
-        files.map((f) =>
-          sourceIdentity(f, { memoDir: options.memoDir }).then(
-            (id) => [f, id] as const,
-            () => null,
-          ),
-        ),
-      ).then((pairs) => new Map(pairs.filter((p): p is readonly [string, string] => p !== null)));
+      // Hashed while the page loads, unless `hashSources` started earlier.
+      hashes ??= hashAll(placed.map((v) => v.info.file));
       if (placed.length === 0) ready = Promise.resolve([]);
+    },
+
+    hashSources(composition) {
+      hashes ??= hashAll(composition.media.filter((m) => m.kind === 'video' && path.isAbsolute(m.src)).map((m) => m.src));
     },
 
     capture: {
