@@ -162,6 +162,8 @@ export interface ResolvedRenderOptions extends Readonly<Pick<RenderOptions, Pass
   readonly planned: boolean;
   /** `workers`, else `FRAMESMITH_WORKERS`, else `defaultWorkers()` (cores and free memory) at resolution. */
   readonly workers: number;
+  /** Whether `workers` was asked for (the option or `FRAMESMITH_WORKERS`); a default count yields to a short render (`workersForFrames`). */
+  readonly workersChosen: boolean;
   /** `keepBrowsers`, else `FRAMESMITH_KEEP_BROWSERS` (`keepBrowsersMs`), else 0. */
   readonly keepBrowsers: number;
   /** `webgl`, else `auto`. */
@@ -203,6 +205,7 @@ export function resolveRenderOptions(input: string, options: RenderOptions, env:
   const hdr = hdrFor(options, format);
   const planned = options.chunkFrames !== undefined || options.redis !== undefined || options.storage !== undefined;
   const cacheDir = resolveCacheDir({ dir: options.cache, env });
+  const asked = options.workers ?? workersFromEnv(env);
   const passed = Object.fromEntries(PASSED_ON.filter((key) => options[key] !== undefined).map((key) => [key, options[key]])) as Pick<
     RenderOptions,
     PassedOn
@@ -214,7 +217,8 @@ export function resolveRenderOptions(input: string, options: RenderOptions, env:
     format,
     output: path.resolve(options.output ?? defaultOutputPath(input, format)),
     planned,
-    workers: options.workers ?? workersFromEnv(env) ?? defaultWorkers(),
+    workers: asked ?? defaultWorkers(),
+    workersChosen: asked !== undefined,
     keepBrowsers: options.keepBrowsers ?? keepBrowsersMs(env),
     webgl: options.webgl ?? 'auto',
     seed: options.seed ?? 1,

@@ -67,6 +67,7 @@ const NOT_KEYED = new Set([
   'onWarning',
   'onNotice',
   'workers',
+  'workersChosen',
   'keepBrowsers',
   'deadlines',
   'cacheDir',

@@ -10,6 +10,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { closeIdleBrowsers } from '../browser/pool.js';
+import { workersForFrames } from '../capture/worker-count.js';
 import pLimit from 'p-limit';
 import { splitChunks, type ChunkJob, type ChunkResult } from '../plan/chunks.js';
 import { assembleRender } from './assemble.js';
@@ -134,7 +135,7 @@ export async function renderPlanned(options: ResolvedRenderOptions): Promise<Ren
       warnings,
       fonts: reportedFonts(planned.result.fonts, warnings),
       webgl: plan.browser.webgl || results.some((r) => r.webgl === true),
-      workers: options.redis || hit ? 0 : Math.min(options.workers, jobs.length),
+      workers: options.redis || hit ? 0 : localWorkers(options, plan.render.count, jobs.length),
       ...(results.every((r) => r.capture)
         ? {
             capture: results.reduce((n, r) => ({ captured: n.captured + r.capture!.captured, reused: n.reused + r.capture!.reused }), {
@@ -168,6 +169,11 @@ export async function renderPlanned(options: ResolvedRenderOptions): Promise<Ren
   }
 }
 
+/** The chunks run at once in this process: the workers a render of `frames` frames starts (`workersForFrames`), at most one a chunk. */
+function localWorkers(options: ResolvedRenderOptions, frames: number, chunks: number): number {
+  return Math.max(1, Math.min(workersForFrames(options.workers, frames, options.workersChosen), chunks));
+}
+
 /** How long the plan's browser waits idle for the first chunk session (ms): it is taken at once, or closed at the end. */
 const HANDOVER_MS = 10_000;
 
@@ -180,7 +186,7 @@ async function locally(
   segmentCache: string | undefined,
   keepBrowsers: { ms: number; owner: object } | undefined,
 ): Promise<ChunkResult[]> {
-  const concurrency = Math.max(1, Math.min(options.workers, jobs.length));
+  const concurrency = localWorkers(options, total, jobs.length);
   const limit = pLimit(concurrency);
   // Each worker's browser and page kept from chunk to chunk (src/render/chunk-session.ts), as a
   // `framesmith worker` keeps them: a chunk costs its frames, not a browser start and a page load, and

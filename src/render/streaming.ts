@@ -26,6 +26,7 @@ import { cancelledError, toRenderError } from './errors.js';
 import { compositionSteps, loadComposition, pageSetupOf, runtimeOf } from './load.js';
 import { encoderExtras, encoderFormatOf, packageHlsOutput } from './formats.js';
 import { browserSettingsOf, frameRange, type ResolvedRenderOptions } from './options.js';
+import { workersForFrames } from '../capture/worker-count.js';
 import { compositionInputs } from './output-guard.js';
 import { OutputFiles } from './output.js';
 import { hdrOf } from './picture-options.js';
@@ -103,8 +104,12 @@ export async function renderStreaming(options: ResolvedRenderOptions): Promise<R
     });
     session = await openCaptureSession({
       setup: pageSetupOf(composition),
-      // The frame count may come from the page's timeline (known once the first page loaded).
-      browsers: Math.min(options.workers, composition.frameCount || Infinity),
+      // The frame count may come from the page's timeline (known once the first page loaded: 0 before).
+      browsers: workersForFrames(
+        options.workers,
+        options.frames ? options.frames.last - options.frames.first + 1 : composition.frameCount,
+        options.workersChosen,
+      ),
       browser: browserSettingsOf(options, composition.entryFile),
       webgl: options.webgl,
       // The HDR conversion reads RGB: PNG frames (resolved so).

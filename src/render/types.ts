@@ -78,7 +78,7 @@ export interface RenderOptions {
    * many seconds' frames so every segment starts on a keyframe. Other formats ignore it.
    */
   hlsSegmentSeconds?: number;
-  /** Capture pages in parallel. Default: `FRAMESMITH_WORKERS` when set, else `defaultWorkers()` (cores and free memory). */
+  /** Capture pages in parallel. Default: `FRAMESMITH_WORKERS` when set, else `defaultWorkers()` (cores and free memory), fewer for a short render (`workersForFrames`: one under 60 frames, at most one per 30). */
   workers?: number;
   /**
    * Milliseconds the render's browsers stay running once it ends, for the next render of this process

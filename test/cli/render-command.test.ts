@@ -32,12 +32,13 @@ afterAll(async () => {
 });
 
 describe('framesmith render', () => {
-  it('renders with --json: exit 0, one JSON document, the frames are right', async () => {
+  it('renders with --json: exit 0, one JSON document, the frames are right; a default worker count yields to 10 frames', async () => {
     const output = path.join(project, 'out', 'clip.mp4');
-    const run = await runCli(['render', project, '-o', output, '--json', '--fps', '10']);
+    // Without the suite's FRAMESMITH_WORKERS: the default count, which a render of 10 frames brings to one.
+    const run = await runCli(['render', project, '-o', output, '--json', '--fps', '10'], { FRAMESMITH_WORKERS: undefined });
     expect(run.code).toBe(0);
     const result = JSON.parse(run.stdout);
-    expect(result).toMatchObject({ output, frames: 10, duration: 1, captureMode: 'beginframe', width: 320, height: 180, fps: '10' });
+    expect(result).toMatchObject({ output, frames: 10, duration: 1, captureMode: 'beginframe', width: 320, height: 180, fps: '10', workers: 1 });
     expect(result.timings.capture).toBeGreaterThan(0);
     expect(Number((await probeVideo(output)).nb_read_frames)).toBe(10);
     const video = await decodeFrames(output, { width: 320, height: 180 });

@@ -7,7 +7,7 @@
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_DEADLINES } from '../../src/capture/deadlines.js';
-import { defaultWorkers } from '../../src/capture/worker-count.js';
+import { defaultWorkers, MIN_FRAMES_PER_WORKER, workersForFrames } from '../../src/capture/worker-count.js';
 import { DEFAULT_CHUNK_FRAMES } from '../../src/plan/chunks.js';
 import { resolveRenderOptions } from '../../src/render/options.js';
 import type { RenderOptions } from '../../src/render/types.js';
@@ -34,6 +34,7 @@ describe('resolveRenderOptions', () => {
       format: 'mp4',
       planned: false,
       workers: defaultWorkers(),
+      workersChosen: false,
       webgl: 'auto',
       seed: 1,
       strict: false,
@@ -53,6 +54,7 @@ describe('resolveRenderOptions', () => {
     const options: RenderOptions = {
       output: 'out/clip.webm',
       workers: 3,
+      workersChosen: true,
       webgl: 'on',
       seed: 7,
       strict: true,
@@ -83,7 +85,17 @@ describe('resolveRenderOptions', () => {
       frames: { first: 2, last: 9 },
     });
     expect(resolved.deadlines).toEqual({ ...DEFAULT_DEADLINES, protocolTimeoutMs: 5000, playerReadyTimeoutMs: 2000 });
-    expect(resolveRenderOptions(PROJECT, {}, env).workers).toBe(2);
+    expect(resolveRenderOptions(PROJECT, {}, env)).toMatchObject({ workers: 2, workersChosen: true });
+  });
+
+  it('a default worker count yields to a short render; a count asked for is kept, up to one a frame', () => {
+    // Not asked for: one under 2 × MIN_FRAMES_PER_WORKER frames, at most one per MIN_FRAMES_PER_WORKER above.
+    expect(MIN_FRAMES_PER_WORKER).toBe(30);
+    expect([1, 30, 59, 60, 89, 90, 240, 10_000].map((frames) => workersForFrames(8, frames, false))).toEqual([1, 1, 1, 2, 2, 3, 8, 8]);
+    // Asked for (the option or FRAMESMITH_WORKERS): as given, at most one per frame.
+    expect([1, 3, 30, 10_000].map((frames) => workersForFrames(8, frames, true))).toEqual([1, 3, 8, 8]);
+    // The frame count not known yet (a timeline gives it once a page loaded): the count as resolved.
+    expect(workersForFrames(4, 0, false)).toBe(4);
   });
 
   it('keeps browsers for the next render: keepBrowsers, else FRAMESMITH_KEEP_BROWSERS, else 0; a bad value is refused', () => {
