@@ -197,7 +197,11 @@ export function registerRender(program: Command, context: CommandContext): void 
       '--strict',
       "fail on any warning (an asset that could not be loaded, a replaced font, a video that ends early); HyperFrames' --strict fails on lint errors only",
     )
-    .option('-w, --workers <n|auto>', `capture pages in parallel (default auto: from cores and free memory, 1 under 60 frames, at most 1 per 30 frames; at most 64)`, parseWorkersFlag)
+    .option(
+      '-w, --workers <n|auto>',
+      `capture pages in parallel (default auto: from cores and free memory, 1 under 60 frames, at most 1 per 30 frames; at most 64)`,
+      parseWorkersFlag,
+    )
     .option('--browser <path>', 'Chromium/Chrome executable (default: FRAMESMITH_BROWSER, the bundled headless shell, a system Chromium)')
     .addOption(deadlineFlag('browserTimeout'))
     .addOption(deadlineFlag('protocolTimeout'))

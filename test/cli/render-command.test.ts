@@ -38,7 +38,16 @@ describe('framesmith render', () => {
     const run = await runCli(['render', project, '-o', output, '--json', '--fps', '10'], { FRAMESMITH_WORKERS: undefined });
     expect(run.code).toBe(0);
     const result = JSON.parse(run.stdout);
-    expect(result).toMatchObject({ output, frames: 10, duration: 1, captureMode: 'beginframe', width: 320, height: 180, fps: '10', workers: 1 });
+    expect(result).toMatchObject({
+      output,
+      frames: 10,
+      duration: 1,
+      captureMode: 'beginframe',
+      width: 320,
+      height: 180,
+      fps: '10',
+      workers: 1,
+    });
     expect(result.timings.capture).toBeGreaterThan(0);
     expect(Number((await probeVideo(output)).nb_read_frames)).toBe(10);
     const video = await decodeFrames(output, { width: 320, height: 180 });
