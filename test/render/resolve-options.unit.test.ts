@@ -54,7 +54,6 @@ describe('resolveRenderOptions', () => {
     const options: RenderOptions = {
       output: 'out/clip.webm',
       workers: 3,
-      workersChosen: true,
       webgl: 'on',
       seed: 7,
       strict: true,
@@ -75,6 +74,7 @@ describe('resolveRenderOptions', () => {
       format: 'webm',
       output: path.resolve('out/clip.webm'),
       workers: 3,
+      workersChosen: true,
       webgl: 'on',
       seed: 7,
       strict: true,
