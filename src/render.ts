@@ -11,6 +11,7 @@
  * (src/render/output-guard.ts: checked here, before any work). The options are resolved here, once
  * (`resolveRenderOptions`, src/render/options.ts); everything below reads the frozen result.
  */
+import { getTools } from './media/tools.js';
 import { resolveRenderOptions } from './render/options.js';
 import { checkOutputTarget } from './render/output-guard.js';
 import { renderStreaming } from './render/streaming.js';
@@ -29,6 +30,9 @@ export { RenderError, type RenderErrorCode } from './render/errors.js';
 /** Renders the composition at `input` (a directory holding index.html, or an .html file). */
 export async function render(input: string, options: RenderOptions = {}): Promise<RenderResult> {
   const resolved = resolveRenderOptions(input, options);
+  // ffmpeg is looked up (its `-version` run, ~0.1 s) while the composition is parsed and the browser
+  // starts, not when the encoder first needs it; a missing tool is reported by that first use.
+  getTools().catch(() => {});
   await checkOutputTarget(resolved.output, resolved.format, input);
   if (!resolved.planned) return renderStreaming(resolved);
   // The planned path (plan, chunks, assembly, the queue) is loaded only when asked for: a streaming
