@@ -117,7 +117,7 @@ async function hashOnce(filePath: string): Promise<{ id: string; key: string }> 
 }
 
 /**
- * The content identity of the file at `filePath`: "sha256:<64 hex>". Reads the file (streamed) only
+ * The content identity of the file at `filePath`: "sha256:<64 hex>". Reads the file (4 MiB at a time) only
  * when no memo matches its current (dev, inode, size, mtime). Throws `CacheError` with kind
  * `source_unreadable` (missing, unreadable, not a file) or `source_changing` (the file kept changing
  * while it was read, three times in a row).

@@ -1,8 +1,9 @@
 /**
  * The video stage of a plan phase (src/render/plan.ts): what extracting each `<video>`'s frames needs,
  * and nothing extracted. `prepare` probes every video file (a missing or damaged one fails the plan,
- * naming the element) and hashes its content (from the parse on, `hashSources`, while the browser starts); the first page's `setupPage`
- * measures where each video is drawn, as the live stage does (video-frames.ts), and plans its
+ * naming the element) and hashes its content (started by `hashSources` right after the parse, else by
+ * `prepare`: while the browser starts and the page loads); the first page's `setupPage` measures where
+ * each video is drawn, as the live stage does (video-frames.ts), and plans its
  * extraction (src/extract/plan.ts: trim, rates, loop, size, format, colour). `recipes()` then gives the
  * videos a plan freezes; the chunks extract the frames their ranges show (src/extract/shared-frames.ts).
  */
@@ -58,17 +59,15 @@ const JPEG_QUALITY = 3;
 export function videoRecipesStage(options: VideoRecipesOptions = {}): VideoRecipesStage {
   let context: StageContext | null = null;
   let placed: PlacedVideo[] = [];
-  let hashes: Promise<Map<string, string>> | null = null;
-  /** Each file's identity, or null when hashing failed (`plan` hashes again and throws). */
-  const hashAll = (files: string[]): Promise<Map<string, string>> =>
-    Promise.all(
-      [...new Set(files)].map((f) =>
-        sourceIdentity(f, { memoDir: options.memoDir }).then(
-          (id) => [f, id] as const,
-          () => null,
-        ),
-      ),
-    ).then((pairs) => new Map(pairs.filter((p): p is readonly [string, string] => p !== null)));
+  const identity = (file: string) => sourceIdentity(file, { memoDir: options.memoDir });
+  /**
+   * Starts hashing `files` ahead of `plan`, which asks `sourceIdentity` again and is given the same
+   * work (it shares a hash in flight and remembers a finished one); a failure here is left for `plan`
+   * to meet and report.
+   */
+  const hashAhead = (files: string[]) => {
+    for (const file of new Set(files)) identity(file).catch(() => {});
+  };
   let ready: Promise<VideoRecipe[]> | null = null;
 
   const plan = async (page: Page): Promise<VideoRecipe[]> => {
@@ -92,7 +91,7 @@ export function videoRecipesStage(options: VideoRecipesOptions = {}): VideoRecip
             loop,
             frameCount: extraction.frameCount,
             file: info.file,
-            sourceId: (await hashes)?.get(info.file) ?? (await sourceIdentity(info.file, { memoDir: options.memoDir })),
+            sourceId: await identity(info.file),
             recipe: freezeRecipe(extraction),
           };
         } catch (error) {
@@ -118,13 +117,13 @@ export function videoRecipesStage(options: VideoRecipesOptions = {}): VideoRecip
       context = ctx;
       await checkMediaFiles(ctx.composition);
       placed = await placeVideos(ctx.composition);
-      // Hashed while the page loads, unless `hashSources` started earlier.
-      hashes ??= hashAll(placed.map((v) => v.info.file));
+      // Hashed while the page loads (a file `hashSources` started is not read twice).
+      hashAhead(placed.map((v) => v.info.file));
       if (placed.length === 0) ready = Promise.resolve([]);
     },
 
     hashSources(composition) {
-      hashes ??= hashAll(composition.media.filter((m) => m.kind === 'video' && path.isAbsolute(m.src)).map((m) => m.src));
+      hashAhead(composition.media.filter((m) => m.kind === 'video' && path.isAbsolute(m.src)).map((m) => m.src));
     },
 
     capture: {
